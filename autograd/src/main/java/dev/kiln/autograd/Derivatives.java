@@ -1,0 +1,199 @@
+package dev.kiln.autograd;
+
+import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.Grads;
+import dev.kiln.tensor.Op;
+import dev.kiln.tensor.Shapes;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
+
+/**
+ * One derivative rule per op, in the spirit of PyTorch's derivatives.yaml: given the node and
+ * the gradient of its output, the gradient of each input (null where none is needed). Rules are
+ * written with tensor ops, so they run on any backend; broadcast gradients are summed back by
+ * the engine, not here. Ties and edge cases follow PyTorch, as noted.
+ */
+final class Derivatives {
+    private Derivatives() {
+    }
+
+    static Tensor[] backward(Op op, Node n, Tensor g) {
+        return switch (op) {
+            case Op.Unary u -> new Tensor[] {unary(u.kind(), n, g)};
+            case Op.Binary b -> binary(b.kind(), n, g);
+            case Op.Clamp c -> {
+                // PyTorch: the gradient passes where min <= x <= max (NaN x gets none)
+                Tensor x = n.input(0);
+                yield new Tensor[] {Tensor.where(x.ge(c.min()), Tensor.where(x.le(c.max()), g, 0), 0)};
+            }
+            case Op.Where w -> {
+                Tensor cond = n.input(0);
+                yield new Tensor[] {null, Tensor.where(cond, g, 0), Tensor.where(cond, 0, g)};
+            }
+            case Op.Sum s -> new Tensor[] {keepDims(g, n.inputShape(0), s.dims(), s.keepDim()).expand(n.inputShape(0))};
+            case Op.Extremum e -> {
+                // amax/amin: ties share the gradient evenly, as PyTorch's amax backward
+                Tensor x = n.input(0);
+                Tensor y = keepDims(n.output(), n.inputShape(0), e.dims(), e.keepDim());
+                Tensor gk = keepDims(g, n.inputShape(0), e.dims(), e.keepDim());
+                Tensor mask = x.eq(y);
+                Tensor count = e.dims().length == 0 ? mask.sum() : mask.sum(e.dims(), true);
+                yield new Tensor[] {Tensor.where(mask, gk.div(count.to(g.dtype())), 0)};
+            }
+            case Op.Matmul m -> new Tensor[] {
+                n.needsGrad(0) ? g.matmul(n.input(1).transpose(-1, -2)) : null,
+                n.needsGrad(1) ? n.input(0).transpose(-1, -2).matmul(g) : null};
+            case Op.Softmax s -> new Tensor[] {Grads.softmaxBackward(n.output(), g, s.dim())};
+            case Op.LogSoftmax s -> new Tensor[] {Grads.logSoftmaxBackward(n.output(), g, s.dim())};
+            case Op.CrossEntropy c -> new Tensor[] {
+                Grads.crossEntropyBackward(n.input(0), n.input(1), g, c.ignoreIndex()), null};
+            case Op.Reshape r -> new Tensor[] {g.reshape(r.inputShape())};
+            case Op.Permute p -> new Tensor[] {g.permute(inverse(p.perm()))};
+            case Op.Expand e -> new Tensor[] {g}; // summed back to the input's shape by the engine
+            case Op.Narrow nr -> {
+                Tensor z = zeros(g, n.inputShape(0));
+                z.narrow(nr.dim(), nr.start(), nr.length()).copy_(g);
+                yield new Tensor[] {z};
+            }
+            case Op.Slice sl -> {
+                Tensor z = zeros(g, n.inputShape(0));
+                if (sl.length() > 0) {
+                    z.slice(sl.dim(), sl.start(), sl.start() + (sl.length() - 1) * sl.step() + 1, sl.step()).copy_(g);
+                }
+                yield new Tensor[] {z};
+            }
+            case Op.Select se -> {
+                Tensor z = zeros(g, n.inputShape(0));
+                z.select(se.dim(), se.index()).copy_(g);
+                yield new Tensor[] {z};
+            }
+            case Op.Copy c -> new Tensor[] {g};
+            case Op.Cat c -> {
+                Tensor[] out = new Tensor[n.inputCount()];
+                int at = 0;
+                for (int i = 0; i < out.length; i++) {
+                    int len = n.inputShape(i)[c.dim()];
+                    out[i] = g.narrow(c.dim(), at, len);
+                    at += len;
+                }
+                yield out;
+            }
+            case Op.IndexSelect is -> {
+                int[] xs = n.inputShape(0);
+                Tensor index = n.input(1).reshape(-1);
+                if (xs.length == 0) {
+                    yield new Tensor[] {zeros(g, new int[] {1}).indexAdd(0, index, g.reshape(-1)).reshape(), null};
+                }
+                int[] gs = xs.clone();
+                gs[is.dim()] = index.numel();
+                yield new Tensor[] {zeros(g, xs).indexAdd(is.dim(), index, g.reshape(gs)), null};
+            }
+            case Op.IndexAdd ia -> new Tensor[] {
+                g, null, n.needsGrad(2) ? g.indexSelect(ia.dim(), n.input(1)) : null};
+            case Op.Gather ga -> new Tensor[] {zeros(g, n.inputShape(0)).scatterAdd(ga.dim(), n.input(1), g), null};
+            case Op.ScatterAdd sa -> new Tensor[] {
+                g, null, n.needsGrad(2) ? padTo(g.gather(sa.dim(), n.input(1)), n.inputShape(2)) : null};
+            case Op.Convert c -> new Tensor[] {g.to(c.from())};
+            case Op.Transfer t -> new Tensor[] {g.to(t.from())};
+        };
+    }
+
+    private static Tensor unary(UnaryOp kind, Node n, Tensor g) {
+        return switch (kind) {
+            case NEG -> g.neg();
+            case EXP -> g.mul(n.output());
+            case LOG -> g.div(n.input(0));
+            case SQRT -> g.div(n.output().mul(2));
+            case RSQRT -> g.mul(n.output().pow(3)).mul(-0.5);
+            case ABS -> g.mul(n.input(0).sign());
+            case SIGN -> Tensor.zerosLike(g);
+            case TANH -> g.mul(n.output().square().neg().add(1));
+            case SIGMOID -> {
+                Tensor y = n.output();
+                yield g.mul(y.mul(y.neg().add(1)));
+            }
+            case RELU -> Tensor.where(n.output().gt(0), g, 0); // PyTorch: threshold on the result
+        };
+    }
+
+    private static Tensor[] binary(BinaryOp kind, Node n, Tensor g) {
+        boolean ga = n.needsGrad(0);
+        boolean gb = n.needsGrad(1);
+        return switch (kind) {
+            case ADD -> new Tensor[] {g, g};
+            case SUB -> new Tensor[] {g, gb ? g.neg() : null};
+            case MUL -> new Tensor[] {ga ? g.mul(n.input(1)) : null, gb ? g.mul(n.input(0)) : null};
+            case DIV -> {
+                Tensor b = n.input(1);
+                yield new Tensor[] {ga ? g.div(b) : null, gb ? g.neg().mul(n.input(0)).div(b.square()) : null};
+            }
+            case POW -> {
+                Tensor a = n.input(0);
+                Tensor b = n.input(1);
+                // PyTorch: a zero exponent gives a zero gradient (no 0·inf), and log(0) is skipped where b >= 0
+                Tensor da = ga ? Tensor.where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null;
+                Tensor db = null;
+                if (gb) {
+                    Tensor t = n.output().mul(a.log());
+                    db = g.mul(Tensor.where(a.eq(0), Tensor.where(b.ge(0), 0, t), t));
+                }
+                yield new Tensor[] {da, db};
+            }
+            case MAXIMUM, MINIMUM -> {
+                // PyTorch: equal inputs split the gradient in half
+                Tensor a = n.input(0);
+                Tensor b = n.input(1);
+                boolean max = kind == BinaryOp.MAXIMUM;
+                Tensor half = g.mul(0.5);
+                Tensor aLoses = max ? a.lt(b) : a.gt(b);
+                Tensor bLoses = max ? b.lt(a) : b.gt(a);
+                Tensor tie = a.eq(b);
+                yield new Tensor[] {
+                    ga ? Tensor.where(aLoses, 0, Tensor.where(tie, half, g)) : null,
+                    gb ? Tensor.where(bLoses, 0, Tensor.where(tie, half, g)) : null};
+            }
+            case EQ, NE, LT, LE, GT, GE -> throw new IllegalStateException(
+                    "backward: comparisons have no gradient and are never recorded");
+        };
+    }
+
+    /** g of a reduction, reshaped so the reduced dims are present with size 1. */
+    private static Tensor keepDims(Tensor g, int[] inputShape, int[] dims, boolean keepDim) {
+        int[] all = dims.length == 0 ? range(inputShape.length) : dims;
+        return keepDim ? g : g.reshape(Shapes.reducedShape(inputShape, all, true));
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    private static int[] inverse(int[] perm) {
+        int[] inv = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            inv[perm[i]] = i;
+        }
+        return inv;
+    }
+
+    private static Tensor zeros(Tensor like, int[] shape) {
+        return Tensor.full(0, like.dtype(), like.device(), shape);
+    }
+
+    /** t placed in the leading corner of a zero tensor of the given (larger or equal) shape. */
+    private static Tensor padTo(Tensor t, int[] shape) {
+        if (java.util.Arrays.equals(t.shape(), shape)) {
+            return t;
+        }
+        Tensor z = zeros(t, shape);
+        Tensor view = z;
+        for (int d = 0; d < shape.length; d++) {
+            view = view.narrow(d, 0, t.size(d));
+        }
+        view.copy_(t);
+        return z;
+    }
+}

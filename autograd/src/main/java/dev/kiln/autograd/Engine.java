@@ -1,0 +1,161 @@
+package dev.kiln.autograd;
+
+import dev.kiln.tensor.Autograd;
+import dev.kiln.tensor.GradNode;
+import dev.kiln.tensor.Op;
+import dev.kiln.tensor.Shapes;
+import dev.kiln.tensor.Tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reverse-mode differentiation: records a {@link Node} per op, and on backward walks the nodes
+ * in reverse topological order, applying each op's rule from {@link Derivatives}. Registered
+ * with {@code tensor} through {@link java.util.ServiceLoader}.
+ */
+public final class Engine implements Autograd {
+
+    /** Public for {@link java.util.ServiceLoader}. */
+    public Engine() {
+    }
+
+    @Override
+    public boolean isGradEnabled() {
+        return NoGrad.isGradEnabled();
+    }
+
+    @Override
+    public void record(Op op, Tensor out, Tensor[] inputs) {
+        if (!out.dtype().isFloatingPoint()) {
+            return; // integer results carry no gradient
+        }
+        out.attachGradFn(new Node(op, out, inputs));
+    }
+
+    @Override
+    public void backward(Tensor root, Tensor seed, boolean retainGraph) {
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward: the tensor does not require grad and has no grad_fn; "
+                    + "call requiresGrad(true) on the leaves you want gradients for");
+        }
+        Tensor g = checkedSeed(root, seed);
+        if (root.isLeaf()) {
+            accumulate(root, g);
+            return;
+        }
+        Node rootNode = (Node) root.gradFn();
+        try (NoGrad ignored = NoGrad.enter()) {
+            if (root.retainsGrad()) {
+                accumulate(root, g);
+            }
+            List<Node> order = topologicalOrder(rootNode);
+            Map<Node, Tensor> pending = new IdentityHashMap<>();
+            pending.put(rootNode, g);
+            for (Node node : order) {
+                Tensor gradOut = pending.remove(node);
+                if (gradOut == null) {
+                    continue;
+                }
+                Tensor[] grads = Derivatives.backward(node.op(), node, gradOut);
+                for (int i = 0; i < node.inputCount(); i++) {
+                    if (!node.needsGrad(i) || grads[i] == null) {
+                        continue;
+                    }
+                    Tensor gi = sumToShape(grads[i], node.inputShape(i));
+                    Tensor input = node.inputTensor(i);
+                    GradNode next = node.next(i);
+                    if (next == null) {
+                        accumulate(input, gi);
+                    } else {
+                        if (input.retainsGrad()) {
+                            accumulate(input, gi);
+                        }
+                        pending.merge((Node) next, gi, Tensor::add);
+                    }
+                }
+                if (!retainGraph) {
+                    node.free();
+                }
+            }
+        }
+    }
+
+    private static Tensor checkedSeed(Tensor root, Tensor seed) {
+        if (seed == null) {
+            if (root.numel() != 1) {
+                throw new IllegalArgumentException("backward: a gradient can be created implicitly only for a "
+                        + "one-element output, got shape " + Shapes.str(root.shape()) + "; pass a seed of that shape");
+            }
+            return Tensor.onesLike(root.detach());
+        }
+        if (!Arrays.equals(seed.shape(), root.shape()) || seed.dtype() != root.dtype()
+                || !seed.device().equals(root.device())) {
+            throw new IllegalArgumentException("backward: seed " + seed.dtype() + " " + Shapes.str(seed.shape()) + " on "
+                    + seed.device() + " does not match the output " + root.dtype() + " " + Shapes.str(root.shape())
+                    + " on " + root.device());
+        }
+        return seed.detach();
+    }
+
+    /** Nodes reachable from root, each after every node that feeds gradient into it (iterative DFS). */
+    private static List<Node> topologicalOrder(Node root) {
+        List<Node> post = new ArrayList<>();
+        Map<Node, Boolean> seen = new IdentityHashMap<>();
+        Deque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        seen.put(root, Boolean.TRUE);
+        if (root.isFreed()) {
+            root.inputTensor(0); // throws the explanatory error
+        }
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Node node = (Node) frame[0];
+            int i = (Integer) frame[1];
+            if (i < node.inputCount()) {
+                frame[1] = i + 1;
+                GradNode nx = node.next(i);
+                if (nx instanceof Node child && node.needsGrad(i) && seen.put(child, Boolean.TRUE) == null) {
+                    if (child.isFreed()) {
+                        child.inputTensor(0);
+                    }
+                    stack.push(new Object[] {child, 0});
+                }
+            } else {
+                stack.pop();
+                post.add(node);
+            }
+        }
+        java.util.Collections.reverse(post);
+        return post;
+    }
+
+    /** Sums a broadcast gradient back to the shape of the input it belongs to: the one place this happens. */
+    static Tensor sumToShape(Tensor g, int[] shape) {
+        int[] gs = g.shape();
+        if (Arrays.equals(gs, shape)) {
+            return g;
+        }
+        int lead = gs.length - shape.length;
+        int[] dims = new int[gs.length];
+        int n = 0;
+        for (int d = 0; d < gs.length; d++) {
+            if (d < lead || (shape[d - lead] == 1 && gs[d] != 1)) {
+                dims[n++] = d;
+            }
+        }
+        Tensor summed = n == 0 ? g : g.sum(Arrays.copyOf(dims, n), true);
+        return summed.reshape(shape);
+    }
+
+    /** Adds into a tensor's .grad; the first gradient is copied so no two tensors share one buffer. */
+    private static void accumulate(Tensor t, Tensor g) {
+        Tensor old = t.grad();
+        t.setGrad(old == null ? g.clone() : old.add(g));
+    }
+}

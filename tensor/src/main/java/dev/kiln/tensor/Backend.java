@@ -1,0 +1,118 @@
+package dev.kiln.tensor;
+
+/**
+ * The kernel contract every backend implements: one method per op, called only after
+ * {@code tensor} has checked shapes, dtypes and devices and allocated the output.
+ *
+ * <p>Conventions, so that kernels stay simple:
+ * <ul>
+ *   <li>Outputs come first, inputs after, sizes and options last. Kernels never allocate.</li>
+ *   <li>Outputs are freshly allocated and contiguous, except where a method says "any layout".</li>
+ *   <li>Inputs may be any strided view (strides may be 0 for broadcast dims) unless the method
+ *       says "contiguous".</li>
+ *   <li>All tensors are on this backend's device; dtypes are already agreed.</li>
+ * </ul>
+ * Backends are found with {@link java.util.ServiceLoader}; see {@link Backends}.
+ */
+public interface Backend {
+
+    /** A short name for logs and errors, e.g. "reference", "cpu", "cuda". */
+    String name();
+
+    /** The kind of device whose tensors this backend computes on. */
+    Device.Type deviceType();
+
+    /** Among available backends for one device type, the highest priority is the default. */
+    int priority();
+
+    /** False when the backend cannot run here (e.g. no CUDA driver); it is then not offered. */
+    default boolean isAvailable() {
+        return true;
+    }
+
+    // ---- memory and movement ----
+
+    /** A buffer of {@code numel} elements on {@code device}, zero-filled. */
+    Storage allocate(DType dtype, int numel, Device device);
+
+    /** out[i] = src[i] converted to out's dtype; equal shapes; out and src in any layout. */
+    void copy(Tensor out, Tensor src);
+
+    /** out[i] = value; out in any layout. */
+    void fill(Tensor out, double value);
+
+    /** Copies a contiguous host tensor into a contiguous tensor of this backend's device. */
+    default void copyFromHost(Tensor out, Tensor hostSrc) {
+        throw new UnsupportedOperationException(name() + ": copyFromHost is not supported");
+    }
+
+    /** Copies a contiguous tensor of this backend's device into a contiguous host tensor. */
+    default void copyToHost(Tensor hostOut, Tensor src) {
+        throw new UnsupportedOperationException(name() + ": copyToHost is not supported");
+    }
+
+    // ---- elementwise ----
+
+    /** out = op(x); x has out's shape. */
+    void unary(UnaryOp op, Tensor out, Tensor x);
+
+    /** out = op(a, b); a and b are expanded to out's shape (BOOL out for comparisons). */
+    void binary(BinaryOp op, Tensor out, Tensor a, Tensor b);
+
+    /** out = min(max(x, min), max); x has out's shape; NaN propagates. */
+    void clamp(Tensor out, Tensor x, double min, double max);
+
+    /** out = cond ? a : b; cond (BOOL), a, b expanded to out's shape. */
+    void where(Tensor out, Tensor cond, Tensor a, Tensor b);
+
+    // ---- reductions ----
+
+    /**
+     * Reduces x over the sorted {@code dims}; out has x's shape with those dims set to 1.
+     * SUM of BOOL counts into an I32 out. MAX/MIN propagate NaN.
+     */
+    void reduce(ReduceOp op, Tensor out, Tensor x, int[] dims);
+
+    /** I32 index of the first max (op MAX) or min (op MIN) along dim; out has x's shape with dim set to 1. */
+    void argReduce(ReduceOp op, Tensor out, Tensor x, int dim);
+
+    // ---- linear algebra ----
+
+    /** out[..., M, N] = a[..., M, K] · b[..., K, N]; a and b have out's batch dims (expanded). */
+    void matmul(Tensor out, Tensor a, Tensor b);
+
+    // ---- row kernels (x contiguous; the op runs along dim) ----
+
+    void softmax(Tensor out, Tensor x, int dim);
+
+    void logSoftmax(Tensor out, Tensor x, int dim);
+
+    /** dx = y ⊙ (dy − Σ dy ⊙ y) along dim; y and dy contiguous. */
+    void softmaxBackward(Tensor dx, Tensor y, Tensor dy, int dim);
+
+    /** dx = dy − exp(y) · Σ dy along dim; y and dy contiguous. */
+    void logSoftmaxBackward(Tensor dx, Tensor y, Tensor dy, int dim);
+
+    /**
+     * loss[n] = logsumexp(logits[n]) − logits[n, labels[n]], or 0 where labels[n] == ignoreIndex.
+     * logits [N, C] and labels [N] contiguous; labels already checked to be in range.
+     */
+    void crossEntropy(Tensor loss, Tensor logits, Tensor labels, int ignoreIndex);
+
+    /** dlogits[n] = dloss[n] · (softmax(logits[n]) − onehot(labels[n])), 0 for ignored rows; all contiguous. */
+    void crossEntropyBackward(Tensor dlogits, Tensor logits, Tensor labels, Tensor dloss, int ignoreIndex);
+
+    // ---- indexing (indices already checked to be in range) ----
+
+    /** out = x.index_select(dim, index); index is I32 1-D. */
+    void indexSelect(Tensor out, Tensor x, int dim, Tensor index);
+
+    /** out (contiguous, already holding self) += src placed at index along dim. */
+    void indexAdd(Tensor out, int dim, Tensor index, Tensor src);
+
+    /** out[i..] = x[i.. with index[i..] at dim]; out has index's shape. */
+    void gather(Tensor out, Tensor x, int dim, Tensor index);
+
+    /** out (contiguous, already holding self) [i.. with index[i..] at dim] += src[i..]. */
+    void scatterAdd(Tensor out, int dim, Tensor index, Tensor src);
+}

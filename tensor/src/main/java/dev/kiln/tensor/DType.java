@@ -1,0 +1,34 @@
+package dev.kiln.tensor;
+
+/**
+ * Element types. {@link #F32} is the compute type; {@link #F64} serves reference kernels and
+ * gradient checks; {@link #I32} holds indices and labels; {@link #BOOL} is what comparisons return
+ * (PyTorch's {@code torch.bool}).
+ */
+public enum DType {
+    F32(4),
+    F64(8),
+    I32(4),
+    BOOL(1);
+
+    private final int byteSize;
+
+    DType(int byteSize) {
+        this.byteSize = byteSize;
+    }
+
+    /** Bytes per element in memory. */
+    public int byteSize() {
+        return byteSize;
+    }
+
+    /** F32 and F64: the types gradients flow through. */
+    public boolean isFloatingPoint() {
+        return this == F32 || this == F64;
+    }
+
+    /** Types that arithmetic accepts (everything but BOOL). */
+    public boolean isNumeric() {
+        return this != BOOL;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.kiln.tensor;
+
+/** Unary, binary, clamp and where: checks, broadcasting, dispatch and recording. */
+final class ElementwiseOps {
+    private ElementwiseOps() {
+    }
+
+    static Tensor unary(UnaryOp op, Tensor x) {
+        String name = op.opName();
+        Dispatch.requireNumeric(name, x);
+        if (op.needsFloat()) {
+            Dispatch.requireFloat(name, x);
+        }
+        Backend b = Dispatch.backend(name, x);
+        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        b.unary(op, out, x);
+        return Dispatch.record(new Op.Unary(op), out, x);
+    }
+
+    static Tensor binary(BinaryOp op, Tensor a, Tensor bt) {
+        String name = op.opName();
+        Dispatch.requireNumeric(name, a);
+        Dispatch.requireNumeric(name, bt);
+        Dispatch.sameDType(name, a, bt);
+        if (op.needsFloat()) {
+            Dispatch.requireFloat(name, a);
+        }
+        Backend b = Dispatch.backend(name, a, bt);
+        int[] shape = Shapes.broadcast(name, a.shape(), bt.shape());
+        DType dtype = op.isComparison() ? DType.BOOL : a.dtype();
+        Tensor out = Dispatch.empty(b, dtype, shape, a.device());
+        b.binary(op, out, a.broadcastView(shape), bt.broadcastView(shape));
+        if (op.isComparison()) {
+            return out;
+        }
+        return Dispatch.record(new Op.Binary(op), out, a, bt);
+    }
+
+    /** A 0-d tensor holding {@code value}, in x's dtype and on x's device, for scalar operands. */
+    static Tensor scalarLike(Tensor x, double value) {
+        return Tensor.full(value, x.dtype(), x.device());
+    }
+
+    static Tensor clamp(Tensor x, double min, double max) {
+        Dispatch.requireNumeric("clamp", x);
+        if (min > max) {
+            throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
+        }
+        Backend b = Dispatch.backend("clamp", x);
+        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        b.clamp(out, x, min, max);
+        return Dispatch.record(new Op.Clamp(min, max), out, x);
+    }
+
+    static Tensor where(Tensor cond, Tensor a, Tensor bt) {
+        if (cond.dtype() != DType.BOOL) {
+            throw new IllegalArgumentException("where: condition must be BOOL, got " + cond.dtype() + " "
+                    + Shapes.str(cond.shape()) + "; make it with a comparison such as x.gt(0)");
+        }
+        Dispatch.sameDType("where", a, bt);
+        Backend b = Dispatch.backend("where", cond, a, bt);
+        int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), bt.shape());
+        Tensor out = Dispatch.empty(b, a.dtype(), shape, a.device());
+        b.where(out, cond.broadcastView(shape), a.broadcastView(shape), bt.broadcastView(shape));
+        return Dispatch.record(new Op.Where(), out, cond, a, bt);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.kiln.tensor;
+
+import java.util.Arrays;
+
+/**
+ * The fused backward kernels that autograd's derivative rules call (PyTorch's
+ * {@code _softmax_backward_data} and friends). They are not themselves differentiable, so they
+ * refuse to run where autograd would have to record them.
+ */
+public final class Grads {
+    private Grads() {
+    }
+
+    /** dx = y ⊙ (dy − Σ_dim dy ⊙ y), given the softmax output y. */
+    public static Tensor softmaxBackward(Tensor y, Tensor dy, int dim) {
+        return rowBackward("softmaxBackward", y, dy, dim, false);
+    }
+
+    /** dx = dy − exp(y) ⊙ Σ_dim dy, given the log-softmax output y. */
+    public static Tensor logSoftmaxBackward(Tensor y, Tensor dy, int dim) {
+        return rowBackward("logSoftmaxBackward", y, dy, dim, true);
+    }
+
+    private static Tensor rowBackward(String name, Tensor y, Tensor dy, int dim, boolean log) {
+        notRecorded(name, y, dy);
+        Dispatch.sameDType(name, y, dy);
+        Dispatch.requireFloat(name, y);
+        sameShape(name, y, dy);
+        Backend b = Dispatch.backend(name, y, dy);
+        Tensor yc = y.dim() == 0 ? y.reshape(1) : y.contiguous();
+        Tensor dyc = dy.dim() == 0 ? dy.reshape(1) : dy.contiguous();
+        int d = Shapes.normalizeDim(name, dim, y.dim());
+        Tensor dx = Dispatch.empty(b, y.dtype(), yc.shape(), y.device());
+        if (log) {
+            b.logSoftmaxBackward(dx, yc, dyc, d);
+        } else {
+            b.softmaxBackward(dx, yc, dyc, d);
+        }
+        return y.dim() == 0 ? dx.rawView(new int[0]) : dx;
+    }
+
+    /** dlogits = dloss[n] · (softmax(logits[n]) − onehot(labels[n])), zero on ignored rows. */
+    public static Tensor crossEntropyBackward(Tensor logits, Tensor labels, Tensor dloss, int ignoreIndex) {
+        String name = "crossEntropyBackward";
+        notRecorded(name, logits, dloss);
+        Dispatch.requireFloat(name, logits);
+        Dispatch.sameDType(name, logits, dloss);
+        Dispatch.requireIndex(name, "labels", labels);
+        if (logits.dim() != 2 || labels.dim() != 1 || dloss.dim() != 1 || labels.size(0) != logits.size(0)
+                || dloss.size(0) != logits.size(0)) {
+            throw new IllegalArgumentException(name + ": expected logits [N, C], labels [N] and dloss [N], got "
+                    + Shapes.str(logits.shape()) + ", " + Shapes.str(labels.shape()) + " and " + Shapes.str(dloss.shape()));
+        }
+        Backend b = Dispatch.backend(name, logits, labels, dloss);
+        Tensor dx = Dispatch.empty(b, logits.dtype(), logits.shape(), logits.device());
+        b.crossEntropyBackward(dx, logits.contiguous(), labels.contiguous(), dloss.contiguous(), ignoreIndex);
+        return dx;
+    }
+
+    private static void notRecorded(String name, Tensor... ts) {
+        if (Dispatch.wouldRecord(ts)) {
+            throw new IllegalStateException(name + ": this backward kernel is not differentiable "
+                    + "(double backward is not supported); call it with grad disabled");
+        }
+    }
+
+    private static void sameShape(String name, Tensor a, Tensor b) {
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(name + ": shapes differ: " + Shapes.str(a.shape()) + " and "
+                    + Shapes.str(b.shape()));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.kiln.tensor;
+
+/**
+ * Every differentiable op, one record each, holding what its derivative rule needs beyond the
+ * inputs and output. Autograd's rules are one exhaustive {@code switch} over this interface, so
+ * adding an op here without a rule does not compile.
+ */
+public sealed interface Op {
+
+    /** The name shown in grad_fn, e.g. "AddBackward". */
+    default String gradName() {
+        String simple = getClass().getSimpleName();
+        return simple + "Backward";
+    }
+
+    /** Elementwise function of one input. */
+    record Unary(UnaryOp kind) implements Op {
+        @Override
+        public String gradName() {
+            return capital(kind.opName()) + "Backward";
+        }
+    }
+
+    /** Elementwise function of two inputs (already broadcast; grads are summed back by autograd). */
+    record Binary(BinaryOp kind) implements Op {
+        @Override
+        public String gradName() {
+            return capital(kind.opName()) + "Backward";
+        }
+    }
+
+    /** clamp(x, min, max); an absent bound is infinite. */
+    record Clamp(double min, double max) implements Op {
+    }
+
+    /** where(cond, a, b); inputs are cond, a, b. */
+    record Where() implements Op {
+    }
+
+    /** Sum over sorted dims. */
+    record Sum(int[] dims, boolean keepDim) implements Op {
+    }
+
+    /** Max or min over sorted dims (amax/amin: ties share the gradient evenly, as PyTorch). */
+    record Extremum(ReduceOp kind, int[] dims, boolean keepDim) implements Op {
+        @Override
+        public String gradName() {
+            return kind == ReduceOp.MAX ? "MaxBackward" : "MinBackward";
+        }
+    }
+
+    /** Matrix product of inputs with rank ≥ 2 and equal (broadcast) batch dims. */
+    record Matmul() implements Op {
+    }
+
+    record Softmax(int dim) implements Op {
+    }
+
+    record LogSoftmax(int dim) implements Op {
+    }
+
+    /** Per-row cross-entropy of logits [N, C] against I32 labels [N]; inputs are logits, labels. */
+    record CrossEntropy(int ignoreIndex) implements Op {
+    }
+
+    /** Any view or copy that only changes the shape (reshape, view, squeeze, unsqueeze, flatten). */
+    record Reshape(int[] inputShape) implements Op {
+    }
+
+    /** permute and transpose. */
+    record Permute(int[] perm) implements Op {
+    }
+
+    /** expand: a broadcast view; its gradient is summed back to the input's shape. */
+    record Expand(int[] inputShape) implements Op {
+    }
+
+    /** narrow / slice along one dim with step 1. */
+    record Narrow(int dim, int start, int length) implements Op {
+    }
+
+    /** A strided slice with step > 1. */
+    record Slice(int dim, int start, int length, int step) implements Op {
+    }
+
+    /** select: index one position of a dim, dropping the dim. */
+    record Select(int dim, int index) implements Op {
+    }
+
+    /** contiguous and clone: same values, new layout. */
+    record Copy() implements Op {
+    }
+
+    /** cat along dim; inputs are the parts. */
+    record Cat(int dim) implements Op {
+    }
+
+    /** index_select(x, dim, index); inputs are x, index. */
+    record IndexSelect(int dim) implements Op {
+    }
+
+    /** index_add(self, dim, index, src); inputs are self, index, src. */
+    record IndexAdd(int dim) implements Op {
+    }
+
+    /** gather(x, dim, index); inputs are x, index. */
+    record Gather(int dim) implements Op {
+    }
+
+    /** scatter_add(self, dim, index, src); inputs are self, index, src. */
+    record ScatterAdd(int dim) implements Op {
+    }
+
+    /** to(dtype): the gradient goes back in the source dtype. */
+    record Convert(DType from) implements Op {
+    }
+
+    /** to(device): the gradient goes back to the source device. */
+    record Transfer(Device from) implements Op {
+    }
+
+    private static String capital(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+}

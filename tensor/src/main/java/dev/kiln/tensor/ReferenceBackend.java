@@ -1,0 +1,405 @@
+package dev.kiln.tensor;
+
+/**
+ * Plain loops that are obviously right: the oracle every faster backend is held against.
+ * Every element is read through its strides and computed in double, then rounded once to the
+ * output dtype; sums accumulate in double.
+ */
+public final class ReferenceBackend implements Backend {
+    public static final ReferenceBackend INSTANCE = new ReferenceBackend();
+
+    /** Public for {@link java.util.ServiceLoader}; use {@link #INSTANCE}. */
+    public ReferenceBackend() {
+    }
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public Device.Type deviceType() {
+        return Device.Type.CPU;
+    }
+
+    @Override
+    public int priority() {
+        return 0;
+    }
+
+    private static CpuStorage s(Tensor t) {
+        return (CpuStorage) t.storage();
+    }
+
+    @Override
+    public Storage allocate(DType dtype, int numel, Device device) {
+        return CpuStorage.allocate(dtype, numel);
+    }
+
+    @Override
+    public void copy(Tensor out, Tensor src) {
+        int[] oo = Strided.offsets(out);
+        int[] so = Strided.offsets(src);
+        CpuStorage o = s(out);
+        CpuStorage x = s(src);
+        if (o == x) {
+            // overlapping views of one buffer: read everything before writing
+            double[] tmp = new double[so.length];
+            for (int i = 0; i < so.length; i++) {
+                tmp[i] = x.get(so[i]);
+            }
+            for (int i = 0; i < oo.length; i++) {
+                o.set(oo[i], tmp[i]);
+            }
+            return;
+        }
+        for (int i = 0; i < oo.length; i++) {
+            o.set(oo[i], x.get(so[i]));
+        }
+    }
+
+    @Override
+    public void fill(Tensor out, double value) {
+        CpuStorage o = s(out);
+        for (int off : Strided.offsets(out)) {
+            o.set(off, value);
+        }
+    }
+
+    @Override
+    public void unary(UnaryOp op, Tensor out, Tensor x) {
+        CpuStorage o = s(out);
+        CpuStorage xs = s(x);
+        int[] xo = Strided.offsets(x);
+        int base = out.offset();
+        for (int i = 0; i < xo.length; i++) {
+            o.set(base + i, op.apply(xs.get(xo[i])));
+        }
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor out, Tensor a, Tensor b) {
+        CpuStorage o = s(out);
+        CpuStorage as = s(a);
+        CpuStorage bs = s(b);
+        int[] ao = Strided.offsets(a);
+        int[] bo = Strided.offsets(b);
+        int base = out.offset();
+        boolean intMath = a.dtype() == DType.I32 && !op.isComparison();
+        for (int i = 0; i < ao.length; i++) {
+            double v = op.apply(as.get(ao[i]), bs.get(bo[i]));
+            // integer arithmetic wraps around as Java's (and PyTorch's) does
+            o.set(base + i, intMath ? (int) (long) v : v);
+        }
+    }
+
+    @Override
+    public void clamp(Tensor out, Tensor x, double min, double max) {
+        CpuStorage o = s(out);
+        CpuStorage xs = s(x);
+        int[] xo = Strided.offsets(x);
+        for (int i = 0; i < xo.length; i++) {
+            o.set(out.offset() + i, Math.min(Math.max(xs.get(xo[i]), min), max));
+        }
+    }
+
+    @Override
+    public void where(Tensor out, Tensor cond, Tensor a, Tensor b) {
+        CpuStorage o = s(out);
+        int[] co = Strided.offsets(cond);
+        int[] ao = Strided.offsets(a);
+        int[] bo = Strided.offsets(b);
+        for (int i = 0; i < co.length; i++) {
+            o.set(out.offset() + i, s(cond).get(co[i]) != 0 ? s(a).get(ao[i]) : s(b).get(bo[i]));
+        }
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Tensor out, Tensor x, int[] dims) {
+        int[] shape = x.shape();
+        int[] outShape = out.shape();
+        int[] outStrides = Shapes.contiguousStrides(outShape);
+        double[] acc = new double[out.numel()];
+        double init = switch (op) {
+            case SUM -> 0;
+            case MAX -> Double.NEGATIVE_INFINITY;
+            case MIN -> Double.POSITIVE_INFINITY;
+        };
+        java.util.Arrays.fill(acc, init);
+        int[] xo = Strided.offsets(x);
+        CpuStorage xs = s(x);
+        for (int i = 0; i < xo.length; i++) {
+            int[] idx = Strided.unravel(i, shape);
+            int j = 0;
+            for (int d = 0; d < idx.length; d++) {
+                j += (outShape[d] == 1 ? 0 : idx[d]) * outStrides[d];
+            }
+            double v = xs.get(xo[i]);
+            acc[j] = switch (op) {
+                case SUM -> acc[j] + v;
+                case MAX -> Double.isNaN(v) || v > acc[j] ? v : acc[j];
+                case MIN -> Double.isNaN(v) || v < acc[j] ? v : acc[j];
+            };
+        }
+        CpuStorage o = s(out);
+        for (int j = 0; j < acc.length; j++) {
+            o.set(out.offset() + j, acc[j]);
+        }
+    }
+
+    @Override
+    public void argReduce(ReduceOp op, Tensor out, Tensor x, int dim) {
+        int[] shape = x.shape();
+        int outer = Strided.outer(shape, dim);
+        int n = shape[dim];
+        int inner = Strided.inner(shape, dim);
+        int[] xo = Strided.offsets(x);
+        CpuStorage xs = s(x);
+        CpuStorage o = s(out);
+        for (int a = 0; a < outer; a++) {
+            for (int c = 0; c < inner; c++) {
+                int best = 0;
+                double bv = xs.get(xo[a * n * inner + c]);
+                for (int k = 1; k < n && !Double.isNaN(bv); k++) {
+                    double v = xs.get(xo[(a * n + k) * inner + c]);
+                    boolean better = op == ReduceOp.MAX ? v > bv : v < bv;
+                    if (Double.isNaN(v) || better) {
+                        best = k;
+                        bv = v;
+                    }
+                }
+                o.set(out.offset() + a * inner + c, best);
+            }
+        }
+    }
+
+    @Override
+    public void matmul(Tensor out, Tensor a, Tensor b) {
+        int[] os = out.shape();
+        int rank = os.length;
+        int m = os[rank - 2];
+        int n = os[rank - 1];
+        int k = a.shape()[rank - 1];
+        int[] as = a.strides();
+        int[] bs = b.strides();
+        int batches = Strided.outer(os, rank - 2);
+        int[] batchShape = java.util.Arrays.copyOf(os, rank - 2);
+        CpuStorage av = s(a);
+        CpuStorage bv = s(b);
+        CpuStorage ov = s(out);
+        for (int bi = 0; bi < batches; bi++) {
+            int[] idx = Strided.unravel(bi, batchShape);
+            int aBase = a.offset();
+            int bBase = b.offset();
+            for (int d = 0; d < idx.length; d++) {
+                aBase += idx[d] * as[d];
+                bBase += idx[d] * bs[d];
+            }
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int p = 0; p < k; p++) {
+                        sum += av.get(aBase + i * as[rank - 2] + p * as[rank - 1])
+                                * bv.get(bBase + p * bs[rank - 2] + j * bs[rank - 1]);
+                    }
+                    ov.set(out.offset() + (bi * m + i) * n + j, sum);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void softmax(Tensor out, Tensor x, int dim) {
+        rows(out, x, null, dim, Row.SOFTMAX);
+    }
+
+    @Override
+    public void logSoftmax(Tensor out, Tensor x, int dim) {
+        rows(out, x, null, dim, Row.LOG_SOFTMAX);
+    }
+
+    @Override
+    public void softmaxBackward(Tensor dx, Tensor y, Tensor dy, int dim) {
+        rows(dx, y, dy, dim, Row.SOFTMAX_BACKWARD);
+    }
+
+    @Override
+    public void logSoftmaxBackward(Tensor dx, Tensor y, Tensor dy, int dim) {
+        rows(dx, y, dy, dim, Row.LOG_SOFTMAX_BACKWARD);
+    }
+
+    private enum Row { SOFTMAX, LOG_SOFTMAX, SOFTMAX_BACKWARD, LOG_SOFTMAX_BACKWARD }
+
+    /** One loop for the four softmax kernels: each (outer, inner) pair is a row of length n with stride inner. */
+    private static void rows(Tensor out, Tensor x, Tensor dy, int dim, Row kind) {
+        int[] shape = x.shape();
+        int outer = Strided.outer(shape, dim);
+        int n = shape[dim];
+        int inner = Strided.inner(shape, dim);
+        CpuStorage o = s(out);
+        CpuStorage xs = s(x);
+        CpuStorage gs = dy == null ? null : s(dy);
+        for (int a = 0; a < outer; a++) {
+            for (int c = 0; c < inner; c++) {
+                int base = a * n * inner + c;
+                double[] v = new double[n];
+                for (int k = 0; k < n; k++) {
+                    v[k] = xs.get(x.offset() + base + k * inner);
+                }
+                double[] r = new double[n];
+                switch (kind) {
+                    case SOFTMAX, LOG_SOFTMAX -> {
+                        double max = Double.NEGATIVE_INFINITY;
+                        for (double e : v) {
+                            max = Math.max(max, e);
+                        }
+                        double sum = 0;
+                        for (double e : v) {
+                            sum += Math.exp(e - max);
+                        }
+                        for (int k = 0; k < n; k++) {
+                            r[k] = kind == Row.SOFTMAX ? Math.exp(v[k] - max) / sum : v[k] - max - Math.log(sum);
+                        }
+                    }
+                    case SOFTMAX_BACKWARD, LOG_SOFTMAX_BACKWARD -> {
+                        double[] g = new double[n];
+                        for (int k = 0; k < n; k++) {
+                            g[k] = gs.get(dy.offset() + base + k * inner);
+                        }
+                        double dot = 0;
+                        for (int k = 0; k < n; k++) {
+                            dot += kind == Row.SOFTMAX_BACKWARD ? g[k] * v[k] : g[k];
+                        }
+                        for (int k = 0; k < n; k++) {
+                            r[k] = kind == Row.SOFTMAX_BACKWARD ? v[k] * (g[k] - dot) : g[k] - Math.exp(v[k]) * dot;
+                        }
+                    }
+                }
+                for (int k = 0; k < n; k++) {
+                    o.set(out.offset() + base + k * inner, r[k]);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void crossEntropy(Tensor loss, Tensor logits, Tensor labels, int ignoreIndex) {
+        int rows = logits.size(0);
+        int c = logits.size(1);
+        CpuStorage x = s(logits);
+        CpuStorage y = s(labels);
+        CpuStorage o = s(loss);
+        for (int r = 0; r < rows; r++) {
+            int label = (int) y.get(labels.offset() + r);
+            if (label == ignoreIndex) {
+                o.set(loss.offset() + r, 0);
+                continue;
+            }
+            int base = logits.offset() + r * c;
+            o.set(loss.offset() + r, logSumExp(x, base, c) - x.get(base + label));
+        }
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor dlogits, Tensor logits, Tensor labels, Tensor dloss, int ignoreIndex) {
+        int rows = logits.size(0);
+        int c = logits.size(1);
+        CpuStorage x = s(logits);
+        CpuStorage y = s(labels);
+        CpuStorage g = s(dloss);
+        CpuStorage o = s(dlogits);
+        for (int r = 0; r < rows; r++) {
+            int label = (int) y.get(labels.offset() + r);
+            int base = logits.offset() + r * c;
+            int outBase = dlogits.offset() + r * c;
+            if (label == ignoreIndex) {
+                for (int k = 0; k < c; k++) {
+                    o.set(outBase + k, 0);
+                }
+                continue;
+            }
+            double lse = logSumExp(x, base, c);
+            double gr = g.get(dloss.offset() + r);
+            for (int k = 0; k < c; k++) {
+                double p = Math.exp(x.get(base + k) - lse);
+                o.set(outBase + k, gr * (p - (k == label ? 1 : 0)));
+            }
+        }
+    }
+
+    private static double logSumExp(CpuStorage x, int base, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < n; k++) {
+            max = Math.max(max, x.get(base + k));
+        }
+        double sum = 0;
+        for (int k = 0; k < n; k++) {
+            sum += Math.exp(x.get(base + k) - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    @Override
+    public void indexSelect(Tensor out, Tensor x, int dim, Tensor index) {
+        int[] outShape = out.shape();
+        CpuStorage o = s(out);
+        CpuStorage xs = s(x);
+        CpuStorage is = s(index);
+        int[] io = Strided.offsets(index);
+        for (int i = 0; i < out.numel(); i++) {
+            int[] idx = Strided.unravel(i, outShape);
+            idx[dim] = (int) is.get(io[idx[dim]]);
+            o.set(out.offset() + i, xs.get(Strided.offsetOf(x, idx)));
+        }
+    }
+
+    @Override
+    public void indexAdd(Tensor out, int dim, Tensor index, Tensor src) {
+        int[] srcShape = src.shape();
+        CpuStorage o = s(out);
+        CpuStorage ss = s(src);
+        CpuStorage is = s(index);
+        int[] so = Strided.offsets(src);
+        int[] io = Strided.offsets(index);
+        for (int i = 0; i < so.length; i++) {
+            int[] idx = Strided.unravel(i, srcShape);
+            idx[dim] = (int) is.get(io[idx[dim]]);
+            int t = Strided.offsetOf(out, idx);
+            o.set(t, o.get(t) + ss.get(so[i]));
+        }
+    }
+
+    @Override
+    public void gather(Tensor out, Tensor x, int dim, Tensor index) {
+        int[] shape = index.shape();
+        CpuStorage o = s(out);
+        CpuStorage xs = s(x);
+        CpuStorage is = s(index);
+        int[] io = Strided.offsets(index);
+        for (int i = 0; i < io.length; i++) {
+            int[] idx = Strided.unravel(i, shape);
+            if (idx.length > 0) {
+                idx[dim] = (int) is.get(io[i]);
+            }
+            o.set(out.offset() + i, xs.get(Strided.offsetOf(x, idx)));
+        }
+    }
+
+    @Override
+    public void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
+        int[] shape = index.shape();
+        CpuStorage o = s(out);
+        CpuStorage ss = s(src);
+        CpuStorage is = s(index);
+        int[] io = Strided.offsets(index);
+        for (int i = 0; i < io.length; i++) {
+            int[] idx = Strided.unravel(i, shape);
+            int srcOff = Strided.offsetOf(src, idx);
+            if (idx.length > 0) {
+                idx[dim] = (int) is.get(io[i]);
+            }
+            int t = Strided.offsetOf(out, idx);
+            o.set(t, o.get(t) + ss.get(srcOff));
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.kiln.tensor;
+
+/** Index arithmetic over strided layouts, for reference loops and the generic paths of other backends. */
+public final class Strided {
+    private Strided() {
+    }
+
+    /** The storage offset of every element of t, in row-major logical order. */
+    public static int[] offsets(Tensor t) {
+        int[] shape = t.shape();
+        int[] strides = t.strides();
+        int n = t.numel();
+        int[] out = new int[n];
+        if (n == 0) {
+            return out;
+        }
+        int rank = shape.length;
+        int[] idx = new int[rank];
+        int off = t.offset();
+        for (int i = 0; i < n; i++) {
+            out[i] = off;
+            for (int d = rank - 1; d >= 0; d--) {
+                idx[d]++;
+                off += strides[d];
+                if (idx[d] < shape[d]) {
+                    break;
+                }
+                off -= strides[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
+
+    /** The multi-index of the element at row-major position {@code linear} of {@code shape}. */
+    public static int[] unravel(int linear, int[] shape) {
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = linear % shape[d];
+            linear /= shape[d];
+        }
+        return idx;
+    }
+
+    /** The storage offset of t's element at a multi-index. */
+    public static int offsetOf(Tensor t, int[] index) {
+        int[] strides = t.strides();
+        int off = t.offset();
+        for (int d = 0; d < index.length; d++) {
+            off += index[d] * strides[d];
+        }
+        return off;
+    }
+
+    /** Product of the sizes before dim. */
+    public static int outer(int[] shape, int dim) {
+        int n = 1;
+        for (int i = 0; i < dim; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+
+    /** Product of the sizes after dim. */
+    public static int inner(int[] shape, int dim) {
+        int n = 1;
+        for (int i = dim + 1; i < shape.length; i++) {
+            n *= shape[i];
+        }
+        return n;
+    }
+}

@@ -1,0 +1,1092 @@
+package dev.kiln.tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An n-dimensional array: a shape, strides and an offset over a {@link Storage}, with PyTorch's
+ * names in camelCase. Views share storage; every op checks its arguments once, here, then hands
+ * the work to the {@link Backend} of the tensor's device, then tells {@link Autograd} what it did.
+ *
+ * <p>Tensors are not thread-safe; gradients flow through F32 and F64 tensors only.
+ */
+public final class Tensor {
+    private final Storage storage;
+    private final int[] shape;
+    private final int[] strides;
+    private final int offset;
+
+    private boolean requiresGrad;
+    private boolean retainsGrad;
+    private Tensor grad;
+    private GradNode gradFn;
+
+    Tensor(Storage storage, int[] shape, int[] strides, int offset) {
+        this.storage = storage;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+    }
+
+    // ------------------------------------------------------------------ creation
+
+    /** A tensor over a copy of {@code data}; with no shape given it is 1-D. */
+    public static Tensor of(float[] data, int... shape) {
+        return fromHost(CpuStorage.wrap(data.clone()), data.length, shape, "of");
+    }
+
+    public static Tensor of(double[] data, int... shape) {
+        return fromHost(CpuStorage.wrap(data.clone()), data.length, shape, "of");
+    }
+
+    public static Tensor of(int[] data, int... shape) {
+        return fromHost(CpuStorage.wrap(data.clone()), data.length, shape, "of");
+    }
+
+    public static Tensor of(boolean[] data, int... shape) {
+        byte[] b = new byte[data.length];
+        for (int i = 0; i < data.length; i++) {
+            b[i] = (byte) (data[i] ? 1 : 0);
+        }
+        return fromHost(CpuStorage.wrap(b), data.length, shape, "of");
+    }
+
+    private static Tensor fromHost(CpuStorage storage, int length, int[] shape, String op) {
+        int[] s = shape.length == 0 ? new int[] {length} : ViewOps.inferShape(op, new int[] {length}, shape);
+        return new Tensor(storage, s, Shapes.contiguousStrides(s), 0);
+    }
+
+    /**
+     * A view of existing storage, for backends and advanced users; the layout is checked to stay
+     * inside the storage.
+     */
+    public static Tensor fromStorage(Storage storage, int[] shape, int[] strides, int offset) {
+        if (shape.length != strides.length) {
+            throw new IllegalArgumentException("fromStorage: shape " + Shapes.str(shape) + " and strides "
+                    + Shapes.str(strides) + " differ in rank");
+        }
+        long lo = offset;
+        long hi = offset;
+        boolean empty = false;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0) {
+                throw new IllegalArgumentException("fromStorage: negative size in " + Shapes.str(shape));
+            }
+            empty |= shape[i] == 0;
+            long span = (long) (shape[i] - 1) * strides[i];
+            if (span > 0) {
+                hi += span;
+            } else {
+                lo += span;
+            }
+        }
+        Shapes.numel(shape);
+        if (!empty && (lo < 0 || hi >= storage.size())) {
+            throw new IllegalArgumentException("fromStorage: shape " + Shapes.str(shape) + ", strides "
+                    + Shapes.str(strides) + " and offset " + offset + " reach outside a storage of "
+                    + storage.size() + " elements");
+        }
+        return new Tensor(storage, shape.clone(), strides.clone(), offset);
+    }
+
+    /** A 0-d F32 tensor. */
+    public static Tensor scalar(double value) {
+        return full(value, DType.F32, Device.CPU);
+    }
+
+    /** A 0-d tensor of the given dtype. */
+    public static Tensor scalar(double value, DType dtype) {
+        return full(value, dtype, Device.CPU);
+    }
+
+    public static Tensor zeros(int... shape) {
+        return full(0, DType.F32, shape);
+    }
+
+    public static Tensor zeros(DType dtype, int... shape) {
+        return full(0, dtype, shape);
+    }
+
+    public static Tensor ones(int... shape) {
+        return full(1, DType.F32, shape);
+    }
+
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(1, dtype, shape);
+    }
+
+    public static Tensor full(double value, int... shape) {
+        return full(value, DType.F32, shape);
+    }
+
+    public static Tensor full(double value, DType dtype, int... shape) {
+        return full(value, dtype, Device.CPU, shape);
+    }
+
+    public static Tensor full(double value, DType dtype, Device device, int... shape) {
+        for (int s : shape) {
+            if (s < 0) {
+                throw new IllegalArgumentException("full: negative size in shape " + Shapes.str(shape));
+            }
+        }
+        Backend b = Backends.forDevice(device);
+        Tensor out = Dispatch.empty(b, dtype, shape, device);
+        if (value != 0) {
+            b.fill(out, value);
+        }
+        return out;
+    }
+
+    public static Tensor zerosLike(Tensor t) {
+        return full(0, t.dtype(), t.device(), t.shape);
+    }
+
+    public static Tensor onesLike(Tensor t) {
+        return full(1, t.dtype(), t.device(), t.shape);
+    }
+
+    public static Tensor fullLike(Tensor t, double value) {
+        return full(value, t.dtype(), t.device(), t.shape);
+    }
+
+    /** 0, 1, ..., end−1 as I32 (PyTorch gives int64 for integer arguments). */
+    public static Tensor arange(int end) {
+        return arange(0, end);
+    }
+
+    /** start, ..., end−1 as I32. */
+    public static Tensor arange(int start, int end) {
+        int n = Math.max(0, end - start);
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = start + i;
+        }
+        return of(v);
+    }
+
+    /** start, start+step, ... below end as F32 (the count is ceil((end−start)/step), as PyTorch). */
+    public static Tensor arange(double start, double end, double step) {
+        if (step == 0 || Double.isNaN(step) || Double.isNaN(start) || Double.isNaN(end)) {
+            throw new IllegalArgumentException("arange: step must be non-zero and bounds finite, got start " + start
+                    + ", end " + end + ", step " + step);
+        }
+        double count = Math.ceil((end - start) / step);
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("arange: " + count + " elements is too many");
+        }
+        int n = (int) Math.max(0, count);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (start + i * step);
+        }
+        return of(v);
+    }
+
+    /** {@code steps} evenly spaced F32 values from start to end inclusive. */
+    public static Tensor linspace(double start, double end, int steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("linspace: steps must be >= 0, got " + steps);
+        }
+        float[] v = new float[steps];
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        for (int i = 0; i < steps; i++) {
+            v[i] = (float) (i == steps - 1 ? end : start + i * step);
+        }
+        return of(v);
+    }
+
+    /** The n×n identity, F32. */
+    public static Tensor eye(int n) {
+        float[] v = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            v[i * n + i] = 1;
+        }
+        return of(v, n, n);
+    }
+
+    /** Uniform in [0, 1), F32. */
+    public static Tensor rand(Generator rng, int... shape) {
+        float[] v = new float[Shapes.numel(checkedShape("rand", shape))];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rng.nextFloat();
+        }
+        return wrap(CpuStorage.wrap(v), shape);
+    }
+
+    /** Standard normal, F32. */
+    public static Tensor randn(Generator rng, int... shape) {
+        float[] v = new float[Shapes.numel(checkedShape("randn", shape))];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) rng.nextGaussian();
+        }
+        return wrap(CpuStorage.wrap(v), shape);
+    }
+
+    /** Uniform integers in [low, high), I32. */
+    public static Tensor randint(Generator rng, int low, int high, int... shape) {
+        if (high <= low) {
+            throw new IllegalArgumentException("randint: high " + high + " must be greater than low " + low);
+        }
+        int[] v = new int[Shapes.numel(checkedShape("randint", shape))];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = low + rng.nextInt(high - low);
+        }
+        return wrap(CpuStorage.wrap(v), shape);
+    }
+
+    /** A random permutation of 0..n−1, I32 (Fisher–Yates). */
+    public static Tensor randperm(Generator rng, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("randperm: n must be >= 0, got " + n);
+        }
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+        }
+        return of(v);
+    }
+
+    private static Tensor wrap(CpuStorage storage, int[] shape) {
+        return new Tensor(storage, shape.clone(), Shapes.contiguousStrides(shape), 0);
+    }
+
+    private static int[] checkedShape(String op, int[] shape) {
+        for (int s : shape) {
+            if (s < 0) {
+                throw new IllegalArgumentException(op + ": negative size in shape " + Shapes.str(shape));
+            }
+        }
+        return shape;
+    }
+
+    // ------------------------------------------------------------------ metadata
+
+    /** The sizes (a copy). */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Size of one dim; negative dims count from the end. */
+    public int size(int dim) {
+        return shape[Shapes.normalizeDim("size", dim, shape.length)];
+    }
+
+    /** The number of dims (PyTorch's {@code dim()}). */
+    public int dim() {
+        return shape.length;
+    }
+
+    public int numel() {
+        return Shapes.numel(shape);
+    }
+
+    public int[] strides() {
+        return strides.clone();
+    }
+
+    public int offset() {
+        return offset;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public DType dtype() {
+        return storage.dtype();
+    }
+
+    public Device device() {
+        return storage.device();
+    }
+
+    public boolean isContiguous() {
+        return Shapes.isContiguous(shape, strides);
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (numel() != 1) {
+            throw new IllegalArgumentException("item: only one-element tensors have an item, got shape " + Shapes.str(shape));
+        }
+        Tensor h = to(Device.CPU);
+        return ((CpuStorage) h.storage).get(h.offset);
+    }
+
+    /** The elements in row-major order, converted to float. */
+    public float[] toFloatArray() {
+        return ((CpuStorage) hostCopy(DType.F32).storage).floats();
+    }
+
+    public double[] toDoubleArray() {
+        return ((CpuStorage) hostCopy(DType.F64).storage).doubles();
+    }
+
+    public int[] toIntArray() {
+        return ((CpuStorage) hostCopy(DType.I32).storage).ints();
+    }
+
+    public boolean[] toBooleanArray() {
+        byte[] b = ((CpuStorage) hostCopy(DType.BOOL).storage).bools();
+        boolean[] out = new boolean[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = b[i] != 0;
+        }
+        return out;
+    }
+
+    /** A fresh contiguous host copy in the given dtype, never recorded. */
+    private Tensor hostCopy(DType dtype) {
+        Tensor h = detach().to(Device.CPU);
+        Backend b = Backends.forDevice(Device.CPU);
+        Tensor out = Dispatch.empty(b, dtype, shape, Device.CPU);
+        b.copy(out, h);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ autograd
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Marks a leaf tensor as one whose gradient is wanted; returns this tensor. */
+    public Tensor requiresGrad(boolean requires) {
+        if (gradFn != null) {
+            throw new IllegalStateException("requiresGrad: only leaf tensors can change requiresGrad; this one was made by "
+                    + gradFn.name() + " (use detach() for a new leaf)");
+        }
+        if (requires && !dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("requiresGrad: only F32 and F64 tensors can require gradients, got " + dtype());
+        }
+        this.requiresGrad = requires;
+        return this;
+    }
+
+    /** The accumulated gradient, or null. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Replaces the gradient (null clears it); it must match this tensor's shape, dtype and device. */
+    public void setGrad(Tensor g) {
+        if (g != null && (!Arrays.equals(g.shape, shape) || g.dtype() != dtype() || !g.device().equals(device()))) {
+            throw new IllegalArgumentException("setGrad: gradient " + g.dtype() + " " + Shapes.str(g.shape) + " on "
+                    + g.device() + " does not match tensor " + dtype() + " " + Shapes.str(shape) + " on " + device());
+        }
+        this.grad = g;
+    }
+
+    /** Clears the gradient (PyTorch's {@code zero_grad(set_to_none=True)}). */
+    public void zeroGrad() {
+        this.grad = null;
+    }
+
+    /** The node that made this tensor, or null for a leaf. */
+    public GradNode gradFn() {
+        return gradFn;
+    }
+
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /**
+     * For the autograd engine only: marks this op output as requiring grad through {@code node}.
+     */
+    public void attachGradFn(GradNode node) {
+        this.gradFn = node;
+        this.requiresGrad = node != null;
+    }
+
+    /** Keeps the gradient of this non-leaf tensor after backward (PyTorch's {@code retain_grad}). */
+    public Tensor retainGrad() {
+        if (!requiresGrad) {
+            throw new IllegalStateException("retainGrad: the tensor does not require grad");
+        }
+        retainsGrad = true;
+        return this;
+    }
+
+    public boolean retainsGrad() {
+        return retainsGrad;
+    }
+
+    /** Backpropagates from this scalar; gradients accumulate into the leaves' {@link #grad()}. */
+    public void backward() {
+        backward(null, false);
+    }
+
+    /** Backpropagates with an explicit seed of this tensor's shape. */
+    public void backward(Tensor seed) {
+        backward(seed, false);
+    }
+
+    /** As {@link #backward(Tensor)}; {@code retainGraph} keeps the graph for another backward. */
+    public void backward(Tensor seed, boolean retainGraph) {
+        Autograd.get().backward(this, seed, retainGraph);
+    }
+
+    /** The same data, cut from the graph. */
+    public Tensor detach() {
+        return new Tensor(storage, shape, strides, offset);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /** An unrecorded view: for the engine's own fresh outputs only. */
+    Tensor asView(int[] newShape, int[] newStrides, int newOffset) {
+        return new Tensor(storage, newShape, newStrides, newOffset);
+    }
+
+    /** An unrecorded reshape of a contiguous fresh output. */
+    Tensor rawView(int[] newShape) {
+        return new Tensor(storage, newShape.clone(), Shapes.contiguousStrides(newShape), offset);
+    }
+
+    /** An unrecorded broadcast view to {@code target}, for handing inputs to kernels. */
+    Tensor broadcastView(int[] target) {
+        if (Arrays.equals(shape, target)) {
+            return this;
+        }
+        int lead = target.length - shape.length;
+        int[] st = new int[target.length];
+        for (int i = 0; i < shape.length; i++) {
+            st[lead + i] = shape[i] == 1 && target[lead + i] != 1 ? 0 : strides[i];
+        }
+        return new Tensor(storage, target.clone(), st, offset);
+    }
+
+    public Tensor reshape(int... shape) {
+        return ViewOps.reshape(this, shape);
+    }
+
+    /** As reshape, but fails instead of copying when the layout does not allow a view. */
+    public Tensor view(int... shape) {
+        return ViewOps.view(this, shape);
+    }
+
+    public Tensor flatten() {
+        return reshape(-1);
+    }
+
+    /** Flattens dims startDim..endDim into one. */
+    public Tensor flatten(int startDim, int endDim) {
+        if (dim() == 0) {
+            return reshape(1);
+        }
+        int s = Shapes.normalizeDim("flatten", startDim, dim());
+        int e = Shapes.normalizeDim("flatten", endDim, dim());
+        if (s > e) {
+            throw new IllegalArgumentException("flatten: startDim " + startDim + " comes after endDim " + endDim);
+        }
+        int[] out = new int[dim() - (e - s)];
+        int k = 0;
+        for (int i = 0; i < s; i++) {
+            out[k++] = shape[i];
+        }
+        int prod = 1;
+        for (int i = s; i <= e; i++) {
+            prod *= shape[i];
+        }
+        out[k++] = prod;
+        for (int i = e + 1; i < dim(); i++) {
+            out[k++] = shape[i];
+        }
+        return reshape(out);
+    }
+
+    public Tensor transpose(int dim0, int dim1) {
+        return ViewOps.transpose(this, dim0, dim1);
+    }
+
+    /** Transpose of a matrix (a 0-d or 1-D tensor is returned as is). */
+    public Tensor t() {
+        if (dim() > 2) {
+            throw new IllegalArgumentException("t: expected a tensor with at most 2 dims, got " + Shapes.str(shape)
+                    + "; use transpose(dim0, dim1)");
+        }
+        return dim() < 2 ? this : transpose(0, 1);
+    }
+
+    public Tensor permute(int... dims) {
+        return ViewOps.permute(this, dims);
+    }
+
+    /** Moves one dim to a new position, keeping the order of the others. */
+    public Tensor movedim(int source, int destination) {
+        int s = Shapes.normalizeDim("movedim", source, dim());
+        int d = Shapes.normalizeDim("movedim", destination, dim());
+        int[] perm = new int[dim()];
+        int k = 0;
+        for (int i = 0; i < dim(); i++) {
+            if (i != s) {
+                perm[k++] = i;
+            }
+        }
+        int[] out = new int[dim()];
+        for (int i = 0, j = 0; i < dim(); i++) {
+            out[i] = i == d ? s : perm[j++];
+        }
+        return permute(out);
+    }
+
+    /** Drops every size-1 dim. */
+    public Tensor squeeze() {
+        return ViewOps.squeeze(this, null);
+    }
+
+    /** Drops dim if its size is 1 (otherwise returns this tensor, as PyTorch). */
+    public Tensor squeeze(int dim) {
+        return ViewOps.squeeze(this, dim);
+    }
+
+    public Tensor unsqueeze(int dim) {
+        return ViewOps.unsqueeze(this, dim);
+    }
+
+    /** A broadcast view; -1 keeps a size. */
+    public Tensor expand(int... sizes) {
+        return ViewOps.expand(this, sizes);
+    }
+
+    public Tensor expandAs(Tensor other) {
+        return expand(other.shape);
+    }
+
+    /** The view of {@code length} positions of dim from start. */
+    public Tensor narrow(int dim, int start, int length) {
+        return ViewOps.narrow(this, dim, start, length);
+    }
+
+    /** Python's x[start:end] along dim (negative bounds count from the end; bounds are clamped). */
+    public Tensor slice(int dim, int start, int end) {
+        return ViewOps.slice(this, dim, start, end, 1);
+    }
+
+    /** Python's x[start:end:step] along dim. */
+    public Tensor slice(int dim, int start, int end, int step) {
+        return ViewOps.slice(this, dim, start, end, step);
+    }
+
+    /** The slice at one index of dim, with that dim removed. */
+    public Tensor select(int dim, int index) {
+        return ViewOps.select(this, dim, index);
+    }
+
+    /** This tensor if already contiguous, else a contiguous copy. */
+    public Tensor contiguous() {
+        return ViewOps.contiguous(this);
+    }
+
+    // ------------------------------------------------------------------ copies
+
+    public Tensor clone() {
+        return ViewOps.clone(this);
+    }
+
+    /** Converts to another dtype (float to int truncates toward zero); the same dtype returns this. */
+    public Tensor to(DType dtype) {
+        if (dtype == dtype()) {
+            return this;
+        }
+        Tensor out = ViewOps.copyAs(this, dtype);
+        if (dtype.isFloatingPoint() && dtype().isFloatingPoint()) {
+            return Dispatch.record(new Op.Convert(dtype()), out, this);
+        }
+        return out;
+    }
+
+    /** Moves to another device; the same device returns this. */
+    public Tensor to(Device target) {
+        if (target.equals(device())) {
+            return this;
+        }
+        Tensor src = contiguous();
+        Tensor out;
+        if (target.isCpu()) {
+            Backend from = Backends.forDevice(device());
+            out = Dispatch.empty(Backends.forDevice(Device.CPU), dtype(), shape, Device.CPU);
+            from.copyToHost(out, src);
+        } else {
+            Backend to = Backends.forDevice(target);
+            Tensor host = src.to(Device.CPU).contiguous();
+            out = Dispatch.empty(to, dtype(), shape, target);
+            to.copyFromHost(out, host);
+        }
+        return Dispatch.record(new Op.Transfer(device()), out, this);
+    }
+
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        return IndexOps.cat(tensors, dim);
+    }
+
+    public static Tensor cat(int dim, Tensor... tensors) {
+        return IndexOps.cat(List.of(tensors), dim);
+    }
+
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        return IndexOps.stack(tensors, dim);
+    }
+
+    public static Tensor stack(int dim, Tensor... tensors) {
+        return IndexOps.stack(List.of(tensors), dim);
+    }
+
+    /** The entries of dim at the I32 indices (PyTorch's {@code index_select}). */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return IndexOps.indexSelect(this, dim, index);
+    }
+
+    /** A copy of this tensor with src's slices added at the indices of dim (PyTorch's {@code index_add}). */
+    public Tensor indexAdd(int dim, Tensor index, Tensor src) {
+        return IndexOps.indexAdd(this, dim, index, src);
+    }
+
+    /** out[i][j] = this[index[i][j]][j] for dim 0, and likewise for other dims. */
+    public Tensor gather(int dim, Tensor index) {
+        return IndexOps.gather(this, dim, index);
+    }
+
+    /** A copy of this tensor with src added at the positions index names along dim. */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return IndexOps.scatterAdd(this, dim, index, src);
+    }
+
+    /** Rows of {@code weight} [num, dim] at the I32 {@code indices} (PyTorch's {@code F.embedding}). */
+    public static Tensor embedding(Tensor indices, Tensor weight) {
+        return IndexOps.embedding(indices, weight);
+    }
+
+    /** Elementwise cond ? a : b with broadcasting. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return ElementwiseOps.where(cond, a, b);
+    }
+
+    public static Tensor where(Tensor cond, Tensor a, double b) {
+        return ElementwiseOps.where(cond, a, ElementwiseOps.scalarLike(a, b));
+    }
+
+    public static Tensor where(Tensor cond, double a, Tensor b) {
+        return ElementwiseOps.where(cond, ElementwiseOps.scalarLike(b, a), b);
+    }
+
+    // ------------------------------------------------------------------ in place
+
+    /** Copies src (broadcast to this shape, converted to this dtype) into this tensor or view. */
+    public Tensor copy_(Tensor src) {
+        checkInPlace("copy_");
+        Dispatch.device("copy_", this, src);
+        if (!Shapes.broadcastsTo(src.shape, shape)) {
+            throw new IllegalArgumentException("copy_: source " + Shapes.str(src.shape) + " does not broadcast to "
+                    + Shapes.str(shape));
+        }
+        Backends.forDevice(device()).copy(this, src.broadcastView(shape));
+        storage.bumpVersion();
+        return this;
+    }
+
+    public Tensor fill_(double value) {
+        checkInPlace("fill_");
+        Backends.forDevice(device()).fill(this, value);
+        storage.bumpVersion();
+        return this;
+    }
+
+    public Tensor zero_() {
+        return fill_(0);
+    }
+
+    /** this += other (broadcast), in place. */
+    public Tensor add_(Tensor other) {
+        return assignFrom("add_", add(other));
+    }
+
+    /** this += alpha · other, in place. */
+    public Tensor add_(Tensor other, double alpha) {
+        return assignFrom("add_", add(other, alpha));
+    }
+
+    public Tensor sub_(Tensor other) {
+        return assignFrom("sub_", sub(other));
+    }
+
+    public Tensor mul_(Tensor other) {
+        return assignFrom("mul_", mul(other));
+    }
+
+    public Tensor mul_(double s) {
+        return assignFrom("mul_", mul(s));
+    }
+
+    public Tensor div_(Tensor other) {
+        return assignFrom("div_", div(other));
+    }
+
+    public Tensor clamp_(double min, double max) {
+        return assignFrom("clamp_", clamp(min, max));
+    }
+
+    private Tensor assignFrom(String op, Tensor result) {
+        if (!Arrays.equals(result.shape, shape)) {
+            throw new IllegalArgumentException(op + ": the result has shape " + Shapes.str(result.shape)
+                    + ", which cannot be written into " + Shapes.str(shape));
+        }
+        return copy_(result);
+    }
+
+    private void checkInPlace(String op) {
+        if (requiresGrad && Autograd.get().isGradEnabled()) {
+            throw new IllegalStateException(op + ": a tensor that requires grad cannot be modified in place "
+                    + "while grad is enabled; use a NoGrad scope or an out-of-place op");
+        }
+    }
+
+    // ------------------------------------------------------------------ elementwise math
+
+    public Tensor add(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.ADD, this, other);
+    }
+
+    public Tensor add(double s) {
+        return add(ElementwiseOps.scalarLike(this, s));
+    }
+
+    /** this + alpha · other. */
+    public Tensor add(Tensor other, double alpha) {
+        return alpha == 1 ? add(other) : add(other.mul(alpha));
+    }
+
+    public Tensor sub(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.SUB, this, other);
+    }
+
+    public Tensor sub(double s) {
+        return sub(ElementwiseOps.scalarLike(this, s));
+    }
+
+    public Tensor mul(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.MUL, this, other);
+    }
+
+    public Tensor mul(double s) {
+        return mul(ElementwiseOps.scalarLike(this, s));
+    }
+
+    public Tensor div(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.DIV, this, other);
+    }
+
+    public Tensor div(double s) {
+        return div(ElementwiseOps.scalarLike(this, s));
+    }
+
+    public Tensor pow(Tensor exponent) {
+        return ElementwiseOps.binary(BinaryOp.POW, this, exponent);
+    }
+
+    public Tensor pow(double exponent) {
+        return pow(ElementwiseOps.scalarLike(this, exponent));
+    }
+
+    /** Elementwise max of two tensors (NaN propagates). */
+    public Tensor maximum(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.MAXIMUM, this, other);
+    }
+
+    public Tensor minimum(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.MINIMUM, this, other);
+    }
+
+    public Tensor neg() {
+        return ElementwiseOps.unary(UnaryOp.NEG, this);
+    }
+
+    public Tensor exp() {
+        return ElementwiseOps.unary(UnaryOp.EXP, this);
+    }
+
+    public Tensor log() {
+        return ElementwiseOps.unary(UnaryOp.LOG, this);
+    }
+
+    public Tensor sqrt() {
+        return ElementwiseOps.unary(UnaryOp.SQRT, this);
+    }
+
+    public Tensor rsqrt() {
+        return ElementwiseOps.unary(UnaryOp.RSQRT, this);
+    }
+
+    public Tensor abs() {
+        return ElementwiseOps.unary(UnaryOp.ABS, this);
+    }
+
+    public Tensor sign() {
+        return ElementwiseOps.unary(UnaryOp.SIGN, this);
+    }
+
+    public Tensor tanh() {
+        return ElementwiseOps.unary(UnaryOp.TANH, this);
+    }
+
+    public Tensor sigmoid() {
+        return ElementwiseOps.unary(UnaryOp.SIGMOID, this);
+    }
+
+    public Tensor relu() {
+        return ElementwiseOps.unary(UnaryOp.RELU, this);
+    }
+
+    /** this · this. */
+    public Tensor square() {
+        return mul(this);
+    }
+
+    /** Limits every element to [min, max]; the gradient passes where min ≤ x ≤ max. */
+    public Tensor clamp(double min, double max) {
+        return ElementwiseOps.clamp(this, min, max);
+    }
+
+    public Tensor clampMin(double min) {
+        return ElementwiseOps.clamp(this, min, Double.POSITIVE_INFINITY);
+    }
+
+    public Tensor clampMax(double max) {
+        return ElementwiseOps.clamp(this, Double.NEGATIVE_INFINITY, max);
+    }
+
+    // ------------------------------------------------------------------ comparisons (BOOL results)
+
+    public Tensor eq(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.EQ, this, other);
+    }
+
+    public Tensor eq(double s) {
+        return eq(ElementwiseOps.scalarLike(this, s));
+    }
+
+    public Tensor ne(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.NE, this, other);
+    }
+
+    public Tensor ne(double s) {
+        return ne(ElementwiseOps.scalarLike(this, s));
+    }
+
+    public Tensor lt(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.LT, this, other);
+    }
+
+    public Tensor lt(double s) {
+        return lt(ElementwiseOps.scalarLike(this, s));
+    }
+
+    public Tensor le(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.LE, this, other);
+    }
+
+    public Tensor le(double s) {
+        return le(ElementwiseOps.scalarLike(this, s));
+    }
+
+    public Tensor gt(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.GT, this, other);
+    }
+
+    public Tensor gt(double s) {
+        return gt(ElementwiseOps.scalarLike(this, s));
+    }
+
+    public Tensor ge(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.GE, this, other);
+    }
+
+    public Tensor ge(double s) {
+        return ge(ElementwiseOps.scalarLike(this, s));
+    }
+
+    /** BOOL mask of NaN elements. */
+    public Tensor isnan() {
+        return dtype().isFloatingPoint() ? ne(this.detach()) : Tensor.full(0, DType.BOOL, device(), shape);
+    }
+
+    /** A 0-d BOOL: whether any element is non-zero. */
+    public Tensor any() {
+        return (dtype() == DType.BOOL ? this : ne(0)).sum().gt(0);
+    }
+
+    /** A 0-d BOOL: whether every element is non-zero. */
+    public Tensor all() {
+        Tensor mask = dtype() == DType.BOOL ? this : ne(0);
+        return mask.sum().eq(numel());
+    }
+
+    /** Whether |this − other| ≤ atol + rtol·|other| everywhere (shapes must broadcast; NaN never matches). */
+    public boolean allClose(Tensor other, double rtol, double atol) {
+        Tensor a = detach().to(DType.F64);
+        Tensor b = other.detach().to(DType.F64);
+        Tensor bad = a.sub(b).abs().gt(b.abs().mul(rtol).add(atol)).any();
+        return bad.item() == 0 && a.isnan().any().item() == 0 && b.isnan().any().item() == 0;
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    public Tensor sum() {
+        return ReduceOps.sum(this, new int[0], false);
+    }
+
+    public Tensor sum(int dim) {
+        return sum(new int[] {dim}, false);
+    }
+
+    public Tensor sum(int dim, boolean keepDim) {
+        return sum(new int[] {dim}, keepDim);
+    }
+
+    public Tensor sum(int[] dims, boolean keepDim) {
+        if (dims.length == 0) {
+            throw new IllegalArgumentException("sum: dims is empty; call sum() to reduce over all dims");
+        }
+        return ReduceOps.sum(this, dims, keepDim);
+    }
+
+    public Tensor mean() {
+        return ReduceOps.mean(this, new int[0], false);
+    }
+
+    public Tensor mean(int dim) {
+        return mean(new int[] {dim}, false);
+    }
+
+    public Tensor mean(int dim, boolean keepDim) {
+        return mean(new int[] {dim}, keepDim);
+    }
+
+    public Tensor mean(int[] dims, boolean keepDim) {
+        if (dims.length == 0) {
+            throw new IllegalArgumentException("mean: dims is empty; call mean() to reduce over all dims");
+        }
+        return ReduceOps.mean(this, dims, keepDim);
+    }
+
+    /** The largest element (NaN if any is NaN). */
+    public Tensor max() {
+        return ReduceOps.extremum(ReduceOp.MAX, this, new int[0], false);
+    }
+
+    /** Largest values along dim (the values of PyTorch's {@code max(dim)}; see {@link #argmax(int, boolean)}). */
+    public Tensor max(int dim, boolean keepDim) {
+        return ReduceOps.extremum(ReduceOp.MAX, this, new int[] {dim}, keepDim);
+    }
+
+    /** Largest values over several dims (PyTorch's {@code amax}). */
+    public Tensor amax(int[] dims, boolean keepDim) {
+        return ReduceOps.extremum(ReduceOp.MAX, this, dims, keepDim);
+    }
+
+    public Tensor min() {
+        return ReduceOps.extremum(ReduceOp.MIN, this, new int[0], false);
+    }
+
+    public Tensor min(int dim, boolean keepDim) {
+        return ReduceOps.extremum(ReduceOp.MIN, this, new int[] {dim}, keepDim);
+    }
+
+    public Tensor amin(int[] dims, boolean keepDim) {
+        return ReduceOps.extremum(ReduceOp.MIN, this, dims, keepDim);
+    }
+
+    /** Index of the first largest element of the flattened tensor, I32 0-d. */
+    public Tensor argmax() {
+        return ReduceOps.argReduce(ReduceOp.MAX, this, null, false);
+    }
+
+    public Tensor argmax(int dim, boolean keepDim) {
+        return ReduceOps.argReduce(ReduceOp.MAX, this, dim, keepDim);
+    }
+
+    public Tensor argmin() {
+        return ReduceOps.argReduce(ReduceOp.MIN, this, null, false);
+    }
+
+    public Tensor argmin(int dim, boolean keepDim) {
+        return ReduceOps.argReduce(ReduceOp.MIN, this, dim, keepDim);
+    }
+
+    /** Unbiased variance of all elements (correction 1, as PyTorch). */
+    public Tensor var() {
+        return ReduceOps.var(this, new int[0], 1, false);
+    }
+
+    public Tensor var(int dim, boolean keepDim) {
+        return ReduceOps.var(this, new int[] {dim}, 1, keepDim);
+    }
+
+    /** Variance over dims with the given correction (0 for the biased estimate). */
+    public Tensor var(int[] dims, int correction, boolean keepDim) {
+        return ReduceOps.var(this, dims, correction, keepDim);
+    }
+
+    public Tensor std() {
+        return var().sqrt();
+    }
+
+    public Tensor std(int dim, boolean keepDim) {
+        return var(dim, keepDim).sqrt();
+    }
+
+    // ------------------------------------------------------------------ linear algebra, softmax, losses
+
+    /** Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims. */
+    public Tensor matmul(Tensor other) {
+        return MatmulOps.matmul(this, other);
+    }
+
+    public Tensor softmax(int dim) {
+        return LossOps.softmax(this, dim, false);
+    }
+
+    public Tensor logSoftmax(int dim) {
+        return LossOps.softmax(this, dim, true);
+    }
+
+    /** Mean cross-entropy of these logits against I32 labels (or class probabilities). */
+    public Tensor crossEntropy(Tensor labels) {
+        return LossOps.crossEntropy(this, labels, Reduction.MEAN, -100);
+    }
+
+    /** Cross-entropy with a reduction and an ignore index (PyTorch's default is -100). */
+    public Tensor crossEntropy(Tensor labels, Reduction reduction, int ignoreIndex) {
+        return LossOps.crossEntropy(this, labels, reduction, ignoreIndex);
+    }
+
+    public static Tensor crossEntropy(Tensor logits, Tensor labels) {
+        return logits.crossEntropy(labels);
+    }
+
+    public Tensor mseLoss(Tensor target) {
+        return LossOps.mseLoss(this, target, Reduction.MEAN);
+    }
+
+    public Tensor mseLoss(Tensor target, Reduction reduction) {
+        return LossOps.mseLoss(this, target, reduction);
+    }
+
+    public static Tensor mseLoss(Tensor input, Tensor target) {
+        return input.mseLoss(target);
+    }
+
+    // ------------------------------------------------------------------ printing
+
+    @Override
+    public String toString() {
+        return TensorFormatter.format(this);
+    }
+}

@@ -1,0 +1,314 @@
+package dev.kiln.tensor;
+
+import java.util.Arrays;
+
+/** Views that share storage (reshape, permute, expand, narrow, select, ...) and contiguous/clone. */
+final class ViewOps {
+    private ViewOps() {
+    }
+
+    /** Resolves one -1 and checks the element count. */
+    static int[] inferShape(String op, int[] from, int[] requested) {
+        int[] shape = requested.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == -1) {
+                if (infer >= 0) {
+                    throw new IllegalArgumentException(op + ": only one dimension can be -1, got "
+                            + Shapes.str(requested));
+                }
+                infer = i;
+            } else if (shape[i] < 0) {
+                throw new IllegalArgumentException(op + ": invalid size " + shape[i] + " in " + Shapes.str(requested));
+            } else {
+                known *= shape[i];
+            }
+        }
+        int numel = Shapes.numel(from);
+        if (infer >= 0) {
+            if (known == 0 || numel % known != 0) {
+                throw new IllegalArgumentException(op + ": cannot reshape " + Shapes.str(from) + " (" + numel
+                        + " elements) into " + Shapes.str(requested));
+            }
+            shape[infer] = (int) (numel / known);
+        } else if (known != numel) {
+            throw new IllegalArgumentException(op + ": cannot reshape " + Shapes.str(from) + " (" + numel
+                    + " elements) into " + Shapes.str(requested) + " (" + known + " elements)");
+        }
+        return shape;
+    }
+
+    /** Strides that view (oldShape, oldStrides) as newShape without copying, or null (PyTorch's computeStride). */
+    static int[] viewStrides(int[] oldShape, int[] oldStrides, int[] newShape) {
+        int[] newStrides = new int[newShape.length];
+        if (Shapes.numel(oldShape) == 0 || oldShape.length == 0) {
+            return Shapes.contiguousStrides(newShape);
+        }
+        int viewD = newShape.length - 1;
+        long chunkBase = oldStrides[oldStrides.length - 1];
+        long tensorNumel = 1;
+        long viewNumel = 1;
+        for (int td = oldShape.length - 1; td >= 0; td--) {
+            tensorNumel *= oldShape[td];
+            if (td == 0 || (oldShape[td - 1] != 1 && oldStrides[td - 1] != tensorNumel * chunkBase)) {
+                while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1)) {
+                    newStrides[viewD] = (int) (viewNumel * chunkBase);
+                    viewNumel *= newShape[viewD];
+                    viewD--;
+                }
+                if (viewNumel != tensorNumel) {
+                    return null;
+                }
+                if (td > 0) {
+                    chunkBase = oldStrides[td - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        return viewD == -1 ? newStrides : null;
+    }
+
+    static Tensor view(Tensor x, int[] requested) {
+        int[] shape = inferShape("view", x.shape(), requested);
+        int[] strides = viewStrides(x.shape(), x.strides(), shape);
+        if (strides == null) {
+            throw new IllegalArgumentException("view: a tensor of shape " + Shapes.str(x.shape()) + " and strides "
+                    + Shapes.str(x.strides()) + " cannot be viewed as " + Shapes.str(shape)
+                    + " without a copy; use reshape");
+        }
+        return Dispatch.record(new Op.Reshape(x.shape()), x.asView(shape, strides, x.offset()), x);
+    }
+
+    static Tensor reshape(Tensor x, int[] requested) {
+        int[] shape = inferShape("reshape", x.shape(), requested);
+        if (Arrays.equals(shape, x.shape())) {
+            return x;
+        }
+        int[] strides = viewStrides(x.shape(), x.strides(), shape);
+        Tensor out = strides != null ? x.asView(shape, strides, x.offset()) : copy(x).rawView(shape);
+        return Dispatch.record(new Op.Reshape(x.shape()), out, x);
+    }
+
+    static Tensor permute(Tensor x, int[] perm) {
+        int rank = x.dim();
+        if (perm.length != rank) {
+            throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " has " + perm.length
+                    + " dims but the tensor " + Shapes.str(x.shape()) + " has " + rank);
+        }
+        int[] p = new int[rank];
+        boolean[] seen = new boolean[rank];
+        for (int i = 0; i < rank; i++) {
+            p[i] = Shapes.normalizeDim("permute", perm[i], rank);
+            if (seen[p[i]]) {
+                throw new IllegalArgumentException("permute: dim " + p[i] + " repeats in " + Arrays.toString(perm));
+            }
+            seen[p[i]] = true;
+        }
+        int[] shape = new int[rank];
+        int[] strides = new int[rank];
+        boolean identity = true;
+        for (int i = 0; i < rank; i++) {
+            shape[i] = x.size(p[i]);
+            strides[i] = x.strides()[p[i]];
+            identity &= p[i] == i;
+        }
+        if (identity) {
+            return x;
+        }
+        return Dispatch.record(new Op.Permute(p), x.asView(shape, strides, x.offset()), x);
+    }
+
+    static Tensor transpose(Tensor x, int d0, int d1) {
+        int rank = x.dim();
+        int a = Shapes.normalizeDim("transpose", d0, rank);
+        int b = Shapes.normalizeDim("transpose", d1, rank);
+        int[] perm = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            perm[i] = i;
+        }
+        perm[a] = b;
+        perm[b] = a;
+        return rank == 0 ? x : permute(x, perm);
+    }
+
+    static Tensor squeeze(Tensor x, Integer dim) {
+        int[] shape = x.shape();
+        int n = 0;
+        int[] kept = new int[shape.length];
+        Integer d = dim == null ? null : Shapes.normalizeDim("squeeze", dim, x.dim());
+        for (int i = 0; i < shape.length; i++) {
+            boolean drop = shape[i] == 1 && (d == null || d == i);
+            if (!drop) {
+                kept[n++] = i;
+            }
+        }
+        if (n == shape.length) {
+            return x;
+        }
+        int[] newShape = new int[n];
+        int[] newStrides = new int[n];
+        for (int i = 0; i < n; i++) {
+            newShape[i] = shape[kept[i]];
+            newStrides[i] = x.strides()[kept[i]];
+        }
+        return Dispatch.record(new Op.Reshape(shape), x.asView(newShape, newStrides, x.offset()), x);
+    }
+
+    static Tensor unsqueeze(Tensor x, int dim) {
+        int rank = x.dim();
+        if (dim < -(rank + 1) || dim > rank) {
+            throw new IllegalArgumentException("unsqueeze: dim " + dim + " is out of range for a tensor of rank "
+                    + rank + " (expected " + -(rank + 1) + " to " + rank + ")");
+        }
+        int d = dim < 0 ? dim + rank + 1 : dim;
+        int[] shape = new int[rank + 1];
+        int[] strides = new int[rank + 1];
+        for (int i = 0, j = 0; i <= rank; i++) {
+            if (i == d) {
+                shape[i] = 1;
+                strides[i] = d < rank ? x.strides()[d] * x.size(d) : 1;
+            } else {
+                shape[i] = x.size(j);
+                strides[i] = x.strides()[j];
+                j++;
+            }
+        }
+        return Dispatch.record(new Op.Reshape(x.shape()), x.asView(shape, strides, x.offset()), x);
+    }
+
+    static Tensor expand(Tensor x, int[] sizes) {
+        int rank = x.dim();
+        if (sizes.length < rank) {
+            throw new IllegalArgumentException("expand: cannot expand " + Shapes.str(x.shape()) + " to "
+                    + Shapes.str(sizes) + ": the target has fewer dims");
+        }
+        int lead = sizes.length - rank;
+        int[] shape = new int[sizes.length];
+        int[] strides = new int[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            int want = sizes[i];
+            if (i < lead) {
+                if (want < 0) {
+                    throw new IllegalArgumentException("expand: size -1 is not allowed for the new leading dim " + i
+                            + " in " + Shapes.str(sizes));
+                }
+                shape[i] = want;
+                strides[i] = 0;
+                continue;
+            }
+            int have = x.size(i - lead);
+            if (want == -1 || want == have) {
+                shape[i] = have;
+                strides[i] = x.strides()[i - lead];
+            } else if (have == 1 && want >= 0) {
+                shape[i] = want;
+                strides[i] = 0;
+            } else {
+                throw new IllegalArgumentException("expand: cannot expand " + Shapes.str(x.shape()) + " to "
+                        + Shapes.str(sizes) + ": dim " + (i - lead) + " has size " + have + ", not 1");
+            }
+        }
+        if (Arrays.equals(shape, x.shape())) {
+            return x;
+        }
+        return Dispatch.record(new Op.Expand(x.shape()), x.asView(shape, strides, x.offset()), x);
+    }
+
+    static Tensor narrow(Tensor x, int dim, int start, int length) {
+        int d = Shapes.normalizeDim("narrow", dim, x.dim());
+        if (x.dim() == 0) {
+            throw new IllegalArgumentException("narrow: cannot narrow a 0-d tensor");
+        }
+        int size = x.size(d);
+        int s = start < 0 ? start + size : start;
+        if (s < 0 || s > size || length < 0 || s + (long) length > size) {
+            throw new IllegalArgumentException("narrow: start " + start + " and length " + length
+                    + " do not fit dim " + d + " of size " + size + " in " + Shapes.str(x.shape()));
+        }
+        if (s == 0 && length == size) {
+            return x;
+        }
+        int[] shape = x.shape();
+        shape[d] = length;
+        int offset = x.offset() + (length == 0 ? 0 : s * x.strides()[d]);
+        return Dispatch.record(new Op.Narrow(d, s, length), x.asView(shape, x.strides(), offset), x);
+    }
+
+    /** Python-style slice x[start:end:step] along dim; out-of-range bounds are clamped. */
+    static Tensor slice(Tensor x, int dim, int start, int end, int step) {
+        int d = Shapes.normalizeDim("slice", dim, x.dim());
+        if (x.dim() == 0) {
+            throw new IllegalArgumentException("slice: cannot slice a 0-d tensor");
+        }
+        if (step <= 0) {
+            throw new IllegalArgumentException("slice: step must be positive, got " + step);
+        }
+        int size = x.size(d);
+        int s = clampIndex(start, size);
+        int e = clampIndex(end, size);
+        int length = e > s ? (e - s + step - 1) / step : 0;
+        if (step == 1) {
+            return narrow(x, d, s, length);
+        }
+        int[] shape = x.shape();
+        int[] strides = x.strides();
+        shape[d] = length;
+        int offset = x.offset() + (length == 0 ? 0 : s * strides[d]);
+        strides[d] *= step;
+        return Dispatch.record(new Op.Slice(d, s, length, step), x.asView(shape, strides, offset), x);
+    }
+
+    private static int clampIndex(int i, int size) {
+        int v = i < 0 ? i + size : i;
+        return Math.max(0, Math.min(size, v));
+    }
+
+    static Tensor select(Tensor x, int dim, int index) {
+        if (x.dim() == 0) {
+            throw new IllegalArgumentException("select: cannot select from a 0-d tensor");
+        }
+        int d = Shapes.normalizeDim("select", dim, x.dim());
+        int size = x.size(d);
+        int i = index < 0 ? index + size : index;
+        if (i < 0 || i >= size) {
+            throw new IllegalArgumentException("select: index " + index + " is out of range for dim " + d
+                    + " of size " + size + " in " + Shapes.str(x.shape()));
+        }
+        int rank = x.dim();
+        int[] shape = new int[rank - 1];
+        int[] strides = new int[rank - 1];
+        for (int k = 0, j = 0; k < rank; k++) {
+            if (k != d) {
+                shape[j] = x.size(k);
+                strides[j] = x.strides()[k];
+                j++;
+            }
+        }
+        int offset = x.offset() + i * x.strides()[d];
+        return Dispatch.record(new Op.Select(d, i), x.asView(shape, strides, offset), x);
+    }
+
+    /** A contiguous copy with the same values (recorded as Copy). */
+    static Tensor clone(Tensor x) {
+        return Dispatch.record(new Op.Copy(), copy(x), x);
+    }
+
+    static Tensor contiguous(Tensor x) {
+        return x.isContiguous() ? x : clone(x);
+    }
+
+    /** An unrecorded contiguous copy. */
+    static Tensor copy(Tensor x) {
+        return copyAs(x, x.dtype());
+    }
+
+    /** An unrecorded contiguous copy converted to dtype. */
+    static Tensor copyAs(Tensor x, DType dtype) {
+        Backend b = Backends.forDevice(x.device());
+        Tensor out = Dispatch.empty(b, dtype, x.shape(), x.device());
+        b.copy(out, x);
+        return out;
+    }
+}

@@ -95,6 +95,20 @@ final class Derivatives {
                 g, null, n.needsGrad(2) ? padTo(g.gather(sa.dim(), n.input(1)), n.inputShape(2)) : null};
             case Op.Convert c -> new Tensor[] {g.to(c.from())};
             case Op.Transfer t -> new Tensor[] {g.to(t.from())};
+            case Op.LayerNorm ln -> {
+                int bi = ln.hasWeight() ? 2 : 1;
+                Tensor weight = ln.hasWeight() ? n.input(1) : null;
+                Tensor[] r = Grads.layerNormBackward(g, n.input(0), ln.mean(), ln.rstd(), weight, ln.normalizedShape(),
+                        ln.hasWeight() && n.needsGrad(1), ln.hasBias() && n.needsGrad(bi));
+                yield ln.hasWeight() && ln.hasBias() ? r : ln.hasWeight() ? new Tensor[] {r[0], r[1]}
+                        : ln.hasBias() ? new Tensor[] {r[0], r[2]} : new Tensor[] {r[0]};
+            }
+            case Op.RmsNorm rn -> {
+                Tensor weight = rn.hasWeight() ? n.input(1) : null;
+                Tensor[] r = Grads.rmsNormBackward(g, n.input(0), rn.rstd(), weight, rn.normalizedShape(),
+                        rn.hasWeight() && n.needsGrad(1));
+                yield rn.hasWeight() ? r : new Tensor[] {r[0]};
+            }
         };
     }
 

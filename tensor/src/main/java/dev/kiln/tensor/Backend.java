@@ -115,4 +115,31 @@ public interface Backend {
 
     /** out (contiguous, already holding self) [i.. with index[i..] at dim] += src[i..]. */
     void scatterAdd(Tensor out, int dim, Tensor index, Tensor src);
+
+    // ---- normalisation: x contiguous, viewed as [rows, d] with d the normalized size;
+    //      weight and bias contiguous with d elements, or null; mean and rstd contiguous [rows] ----
+
+    /** out = (x − mean)·rstd ⊙ weight + bias per row (σ² biased); saves mean and rstd = 1/√(σ² + eps). */
+    void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, double eps);
+
+    /**
+     * With x̂ = (x − mean)·rstd and d = dy ⊙ weight: dx = rstd·(d − mean(d) − x̂·mean(d ⊙ x̂));
+     * dweight = Σ_rows dy ⊙ x̂ and dbias = Σ_rows dy, each written only when non-null.
+     */
+    void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean, Tensor rstd,
+                           Tensor weight);
+
+    /** out = x·rstd ⊙ weight per row with rstd = 1/√(mean(x²) + eps); saves rstd. */
+    void rmsNorm(Tensor out, Tensor rstd, Tensor x, Tensor weight, double eps);
+
+    /** With x̂ = x·rstd and d = dy ⊙ weight: dx = rstd·(d − x̂·mean(d ⊙ x̂)); dweight = Σ_rows dy ⊙ x̂ when non-null. */
+    void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor rstd, Tensor weight);
+
+    // ---- optimizer steps: every tensor contiguous, same shape and dtype, updated in place ----
+
+    /**
+     * One Adam/AdamW step over param, its grad and the moments (maxExpAvgSq non-null for amsgrad),
+     * exactly as {@link AdamConfig.Mode} describes.
+     */
+    void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq, AdamConfig config);
 }

@@ -57,6 +57,41 @@ public final class Grads {
         return dx;
     }
 
+    /**
+     * Gradients of layer_norm: {dx, dweight, dbias}; dweight/dbias are computed only when asked for
+     * (and weight is then required for dweight). mean and rstd are the forward's saved statistics.
+     */
+    public static Tensor[] layerNormBackward(Tensor dy, Tensor x, Tensor mean, Tensor rstd, Tensor weight,
+                                             int[] normalizedShape, boolean wantWeight, boolean wantBias) {
+        String name = "layerNormBackward";
+        notRecorded(name, dy, x, weight);
+        sameShape(name, dy, x);
+        Backend b = Dispatch.backend(name, dy, x, mean, rstd);
+        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
+        Tensor db = wantBias ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
+        b.layerNormBackward(dx, flat(dw), flat(db), dy.contiguous(), x.contiguous(), mean, rstd, flat(weight));
+        return new Tensor[] {dx, dw, db};
+    }
+
+    /** Gradients of rms_norm: {dx, dweight}; dweight only when asked for. */
+    public static Tensor[] rmsNormBackward(Tensor dy, Tensor x, Tensor rstd, Tensor weight, int[] normalizedShape,
+                                           boolean wantWeight) {
+        String name = "rmsNormBackward";
+        notRecorded(name, dy, x, weight);
+        sameShape(name, dy, x);
+        Backend b = Dispatch.backend(name, dy, x, rstd);
+        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
+        b.rmsNormBackward(dx, flat(dw), dy.contiguous(), x.contiguous(), rstd, flat(weight));
+        return new Tensor[] {dx, dw};
+    }
+
+    /** A flat view of a contiguous tensor (or null) for kernels that take [d]-shaped affine tensors. */
+    private static Tensor flat(Tensor t) {
+        return t == null ? null : t.contiguous().detach().reshape(-1);
+    }
+
     private static void notRecorded(String name, Tensor... ts) {
         if (Dispatch.wouldRecord(ts)) {
             throw new IllegalStateException(name + ": this backward kernel is not differentiable "

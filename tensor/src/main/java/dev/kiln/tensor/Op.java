@@ -119,6 +119,18 @@ public sealed interface Op {
     record Transfer(Device from) implements Op {
     }
 
+    /**
+     * layer_norm over the trailing normalizedShape; inputs are x, then weight if present, then
+     * bias if present. mean and rstd are the forward kernel's saved statistics.
+     */
+    record LayerNorm(int[] normalizedShape, double eps, boolean hasWeight, boolean hasBias, Tensor mean, Tensor rstd)
+            implements Op {
+    }
+
+    /** rms_norm over the trailing normalizedShape; inputs are x, then weight if present. */
+    record RmsNorm(int[] normalizedShape, double eps, boolean hasWeight, Tensor rstd) implements Op {
+    }
+
     private static String capital(String s) {
         return Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }

@@ -402,4 +402,150 @@ public final class ReferenceBackend implements Backend {
             o.set(t, o.get(t) + ss.get(srcOff));
         }
     }
+
+    @Override
+    public void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, double eps) {
+        int rows = mean.numel();
+        int d = rows == 0 ? 0 : x.numel() / rows;
+        CpuStorage xs = s(x);
+        for (int r = 0; r < rows; r++) {
+            int base = x.offset() + r * d;
+            double mu = 0;
+            for (int k = 0; k < d; k++) {
+                mu += xs.get(base + k);
+            }
+            mu /= d;
+            double var = 0;
+            for (int k = 0; k < d; k++) {
+                double c = xs.get(base + k) - mu;
+                var += c * c;
+            }
+            var /= d;
+            double rs = 1.0 / Math.sqrt(var + eps);
+            s(mean).set(mean.offset() + r, mu);
+            s(rstd).set(rstd.offset() + r, rs);
+            for (int k = 0; k < d; k++) {
+                double y = (xs.get(base + k) - mu) * rs;
+                if (weight != null) {
+                    y *= s(weight).get(weight.offset() + k);
+                }
+                if (bias != null) {
+                    y += s(bias).get(bias.offset() + k);
+                }
+                s(out).set(out.offset() + r * d + k, y);
+            }
+        }
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
+                                  Tensor rstd, Tensor weight) {
+        normBackward(dx, dweight, dbias, dy, x, mean, rstd, weight);
+    }
+
+    @Override
+    public void rmsNorm(Tensor out, Tensor rstd, Tensor x, Tensor weight, double eps) {
+        int rows = rstd.numel();
+        int d = rows == 0 ? 0 : x.numel() / rows;
+        CpuStorage xs = s(x);
+        for (int r = 0; r < rows; r++) {
+            int base = x.offset() + r * d;
+            double ms = 0;
+            for (int k = 0; k < d; k++) {
+                double v = xs.get(base + k);
+                ms += v * v;
+            }
+            double rs = 1.0 / Math.sqrt(ms / d + eps);
+            s(rstd).set(rstd.offset() + r, rs);
+            for (int k = 0; k < d; k++) {
+                double y = xs.get(base + k) * rs;
+                if (weight != null) {
+                    y *= s(weight).get(weight.offset() + k);
+                }
+                s(out).set(out.offset() + r * d + k, y);
+            }
+        }
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor rstd, Tensor weight) {
+        normBackward(dx, dweight, null, dy, x, null, rstd, weight);
+    }
+
+    /** Shared by both norms: RMSNorm is LayerNorm with the mean fixed at 0 and no mean(d) term. */
+    private static void normBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
+                                     Tensor rstd, Tensor weight) {
+        int rows = rstd.numel();
+        int d = rows == 0 ? 0 : x.numel() / rows;
+        double[] dw = new double[d];
+        double[] db = new double[d];
+        for (int r = 0; r < rows; r++) {
+            double mu = mean == null ? 0 : s(mean).get(mean.offset() + r);
+            double rs = s(rstd).get(rstd.offset() + r);
+            double[] xhat = new double[d];
+            double[] g = new double[d];
+            double meanG = 0;
+            double meanGX = 0;
+            for (int k = 0; k < d; k++) {
+                double dyv = s(dy).get(dy.offset() + r * d + k);
+                xhat[k] = (s(x).get(x.offset() + r * d + k) - mu) * rs;
+                g[k] = dyv * (weight == null ? 1 : s(weight).get(weight.offset() + k));
+                meanG += g[k];
+                meanGX += g[k] * xhat[k];
+                dw[k] += dyv * xhat[k];
+                db[k] += dyv;
+            }
+            meanG = mean == null ? 0 : meanG / d;
+            meanGX /= d;
+            for (int k = 0; k < d; k++) {
+                s(dx).set(dx.offset() + r * d + k, rs * (g[k] - meanG - xhat[k] * meanGX));
+            }
+        }
+        for (int k = 0; k < d; k++) {
+            if (dweight != null) {
+                s(dweight).set(dweight.offset() + k, dw[k]);
+            }
+            if (dbias != null) {
+                s(dbias).set(dbias.offset() + k, db[k]);
+            }
+        }
+    }
+
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
+                         AdamConfig c) {
+        double bc1 = c.biasCorrection1();
+        double bc2 = c.biasCorrection2();
+        CpuStorage p = s(param);
+        CpuStorage gs = s(grad);
+        CpuStorage m = s(expAvg);
+        CpuStorage v = s(expAvgSq);
+        int n = param.numel();
+        for (int i = 0; i < n; i++) {
+            double theta = p.get(param.offset() + i);
+            double g = gs.get(grad.offset() + i);
+            if (c.mode() == AdamConfig.Mode.ADAM && c.weightDecay() != 0) {
+                g += c.weightDecay() * theta;
+            }
+            if (c.mode() == AdamConfig.Mode.ADAMW) {
+                theta *= 1 - c.lr() * c.weightDecay();
+            }
+            double mi = c.beta1() * m.get(expAvg.offset() + i) + (1 - c.beta1()) * g;
+            double vi = c.beta2() * v.get(expAvgSq.offset() + i) + (1 - c.beta2()) * g * g;
+            m.set(expAvg.offset() + i, mi);
+            v.set(expAvgSq.offset() + i, vi);
+            if (c.mode() == AdamConfig.Mode.ADAMW_HF) {
+                theta -= c.lr() * Math.sqrt(bc2) / bc1 * mi / (Math.sqrt(vi) + c.eps());
+                theta -= c.lr() * c.weightDecay() * theta;
+            } else {
+                double vv = vi;
+                if (maxExpAvgSq != null) {
+                    vv = Math.max(s(maxExpAvgSq).get(maxExpAvgSq.offset() + i), vi);
+                    s(maxExpAvgSq).set(maxExpAvgSq.offset() + i, vv);
+                }
+                theta -= c.lr() / bc1 * mi / (Math.sqrt(vv) / Math.sqrt(bc2) + c.eps());
+            }
+            p.set(param.offset() + i, theta);
+        }
+    }
 }

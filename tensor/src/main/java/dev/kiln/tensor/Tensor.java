@@ -1083,6 +1083,19 @@ public final class Tensor {
         return input.mseLoss(target);
     }
 
+    /**
+     * PyTorch's layer_norm over the trailing {@code normalizedShape} dims: (x − mean)/√(var + eps)
+     * ⊙ weight + bias, biased variance. weight and bias may be null.
+     */
+    public Tensor layerNorm(int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        return NormOps.layerNorm(this, normalizedShape, weight, bias, eps);
+    }
+
+    /** PyTorch's rms_norm: x/√(mean(x²) + eps) ⊙ weight over the trailing dims (ε inside the root). weight may be null. */
+    public Tensor rmsNorm(int[] normalizedShape, Tensor weight, double eps) {
+        return NormOps.rmsNorm(this, normalizedShape, weight, eps);
+    }
+
     // ------------------------------------------------------------------ printing
 
     @Override

@@ -1,5 +1,6 @@
 package dev.kiln.kernels.cpu;
 
+import dev.kiln.tensor.AdamConfig;
 import dev.kiln.tensor.Backend;
 import dev.kiln.tensor.BinaryOp;
 import dev.kiln.tensor.CpuStorage;
@@ -131,5 +132,32 @@ public final class CpuBackend implements Backend {
     @Override
     public void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
         REF.scatterAdd(out, dim, index, src);
+    }
+
+    @Override
+    public void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, double eps) {
+        REF.layerNorm(out, mean, rstd, x, weight, bias, eps);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
+                                  Tensor rstd, Tensor weight) {
+        REF.layerNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight);
+    }
+
+    @Override
+    public void rmsNorm(Tensor out, Tensor rstd, Tensor x, Tensor weight, double eps) {
+        REF.rmsNorm(out, rstd, x, weight, eps);
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor rstd, Tensor weight) {
+        REF.rmsNormBackward(dx, dweight, dy, x, rstd, weight);
+    }
+
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
+                         AdamConfig config) {
+        REF.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, config);
     }
 }

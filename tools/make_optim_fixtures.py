@@ -34,6 +34,7 @@ differences between LAPACK and Kiln's Jacobi SVD cannot flip one.
 import json
 import math
 import os
+import re
 
 import torch
 
@@ -58,9 +59,12 @@ def tensor_json(t):
 def write(name, obj):
     os.makedirs(OUT_DIR, exist_ok=True)
     path = os.path.join(OUT_DIR, name)
+    text = json.dumps(obj, indent=1)
+    # keep lists of scalars on one line: readable diffs without one number per line
+    text = re.sub(r"\[\s*([^\[\]{}]*?)\s*\]", lambda m: "[" + ",".join(x.strip() for x in m.group(1).split(",")) + "]"
+                  if m.group(1).strip() else "[]", text)
     with open(path, "w") as f:
-        json.dump(obj, f, indent=1)
-        f.write("\n")
+        f.write(text + "\n")
     print("wrote", os.path.relpath(path))
 
 

@@ -150,6 +150,14 @@ public abstract class Optimizer {
      */
     protected abstract void checkLoadedState(int index, ParamState state);
 
+    /**
+     * Group options that cannot change after the build because the state's shapes depend on them
+     * (GaLore's rank); a change through {@link ParamGroup#set} or a state dict is an error.
+     */
+    protected Set<String> fixedOptions() {
+        return Set.of();
+    }
+
     /** Writes optimizer-wide state beyond the global options (counters) under "global.*" keys. */
     protected void saveExtraState(Map<String, Tensor> out) {
     }
@@ -430,6 +438,10 @@ public abstract class Optimizer {
                 }
                 Object v = Options.decode(name, key, t, e.getValue());
                 checkOption(e.getKey(), v);
+                if (fixedOptions().contains(e.getKey()) && !Options.same(v, e.getValue())) {
+                    throw new IllegalArgumentException(op + ": '" + key + "' is " + Options.show(v)
+                            + " in the state dict but " + Options.show(e.getValue()) + " here; it cannot change");
+                }
                 opts.put(e.getKey(), v);
                 consumed.add(key);
             }

@@ -94,6 +94,17 @@ final class Options {
         return "a number";
     }
 
+    static boolean same(Object a, Object b) {
+        if (a instanceof double[] x && b instanceof double[] y) {
+            return java.util.Arrays.equals(x, y);
+        }
+        return a.equals(b);
+    }
+
+    static String show(Object v) {
+        return v instanceof double[] a ? java.util.Arrays.toString(a) : String.valueOf(v);
+    }
+
     /** An option as an F64 tensor: a 0-d scalar (booleans 0/1, enums their ordinal) or a 1-D array. */
     static Tensor encode(Object v) {
         if (v instanceof double[] a) {

@@ -2,7 +2,6 @@ package dev.kiln.optim;
 
 import dev.kiln.tensor.Tensor;
 
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,14 +107,17 @@ public final class ParamGroup {
         }
         Object v = Options.coerce(owner.name(), key, value, old);
         owner.checkOption(key, v);
+        if (owner.fixedOptions().contains(key) && !Options.same(v, old)) {
+            throw new IllegalArgumentException(owner.name() + ": option '" + key + "' cannot change once the optimizer "
+                    + "is built (the state's shapes depend on it): it is " + Options.show(old) + ", got " + Options.show(v));
+        }
         options.put(key, v instanceof double[] a ? a.clone() : v);
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("ParamGroup(").append(params.size()).append(" params");
-        options.forEach((k, v) -> sb.append(", ").append(k).append('=')
-                .append(v instanceof double[] a ? Arrays.toString(a) : String.valueOf(v)));
+        options.forEach((k, v) -> sb.append(", ").append(k).append('=').append(Options.show(v)));
         return sb.append(')').toString();
     }
 }

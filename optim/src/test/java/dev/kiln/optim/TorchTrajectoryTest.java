@@ -39,10 +39,15 @@ class TorchTrajectoryTest {
      * |kiln − torch| ≤ RTOL·|torch| + ATOL everywhere (the absolute floor keeps values near 0 fair).
      */
     static double relError(double[] kiln, double[] torch) {
+        return relError(kiln, torch, ATOL / RTOL);
+    }
+
+    /** The largest |kiln − torch| / (|torch| + floor). */
+    static double relError(double[] kiln, double[] torch, double floor) {
         assertThat(kiln).hasSameSizeAs(torch);
         double worst = 0;
         for (int i = 0; i < kiln.length; i++) {
-            worst = Math.max(worst, Math.abs(kiln[i] - torch[i]) / (Math.abs(torch[i]) + ATOL / RTOL));
+            worst = Math.max(worst, Math.abs(kiln[i] - torch[i]) / (Math.abs(torch[i]) + floor));
         }
         return worst;
     }

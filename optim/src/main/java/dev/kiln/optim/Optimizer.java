@@ -235,7 +235,7 @@ public abstract class Optimizer {
     }
 
     /** Bytes of optimizer state held in total. */
-    public final long stateBytes() {
+    public long stateBytes() {
         long b = 0;
         for (ParamState s : states) {
             if (s != null) {

@@ -62,7 +62,7 @@ public final class ClipGrad {
                             + "; the gradients cannot be clipped (pass errorIfNonfinite = false to scale them anyway)");
                 }
             }
-            Tensor coef = Tensor.scalar(maxNorm, DType.F64).div(total.add(1e-6)).clampMax(1.0);
+            Tensor coef = Tensor.full(maxNorm, DType.F64, total.device()).div(total.add(1e-6)).clampMax(1.0);
             for (Tensor g : grads) {
                 g.mul_(coef.to(g.dtype()));
             }

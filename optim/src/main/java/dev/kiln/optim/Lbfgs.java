@@ -372,7 +372,7 @@ public final class Lbfgs extends Optimizer {
         List<Tensor> views = new ArrayList<>();
         for (Tensor p : params()) {
             Tensor g = p.grad();
-            views.add(g == null ? Tensor.zeros(p.dtype(), p.numel()) : g.detach().reshape(-1));
+            views.add(g == null ? Tensor.full(0, p.dtype(), p.device(), p.numel()) : g.detach().reshape(-1));
         }
         return Tensor.cat(views, 0);
     }
@@ -471,7 +471,7 @@ public final class Lbfgs extends Optimizer {
     }
 
     private Tensor stack(List<Tensor> rows, DType dtype) {
-        return rows.isEmpty() ? Tensor.zeros(dtype, 0, numel()) : Tensor.stack(rows, 0);
+        return rows.isEmpty() ? Tensor.full(0, dtype, params().getFirst().device(), 0, numel()) : Tensor.stack(rows, 0);
     }
 
     @Override
@@ -509,11 +509,12 @@ public final class Lbfgs extends Optimizer {
         double newH = scalar(dict, "global.h_diag", consumed);
         double newPrevLoss = scalar(dict, "global.prev_loss", consumed);
         double[] ros = r.toDoubleArray();
+        dev.kiln.tensor.Device device = params().getFirst().device();
         return () -> {
             funcEvals = evals;
             nIter = iters;
-            d = newD.clone();
-            prevFlatGrad = prev.clone();
+            d = newD.clone().to(device);
+            prevFlatGrad = prev.clone().to(device);
             t = newT;
             hDiag = newH;
             prevLoss = newPrevLoss;
@@ -521,8 +522,8 @@ public final class Lbfgs extends Optimizer {
             oldStps.clear();
             ro.clear();
             for (int i = 0; i < h; i++) {
-                oldDirs.add(dirs.select(0, i).contiguous().clone());
-                oldStps.add(stps.select(0, i).contiguous().clone());
+                oldDirs.add(dirs.select(0, i).contiguous().clone().to(device));
+                oldStps.add(stps.select(0, i).contiguous().clone().to(device));
                 ro.add(ros[i]);
             }
         };

@@ -162,12 +162,12 @@ public final class Spam extends Optimizer {
                 if (s.get("exp_avg") == null) {
                     int n = p.numel();
                     if (sparse) {
-                        putState(s, "mask_indices", sampleMask(index, 0, maskSize(density, p), n));
+                        putState(s, "mask_indices", sampleMask(index, 0, maskSize(density, p), n).to(p.device()));
                         n = maskSize(density, p);
                     }
                     int[] shape = sparse ? new int[] {n} : p.shape();
-                    putState(s, "exp_avg", Tensor.zeros(p.dtype(), shape));
-                    putState(s, "exp_avg_sq", Tensor.zeros(p.dtype(), shape));
+                    putState(s, "exp_avg", Tensor.full(0, p.dtype(), p.device(), shape));
+                    putState(s, "exp_avg_sq", Tensor.full(0, p.dtype(), p.device(), shape));
                 }
                 Tensor m = s.get("exp_avg");
                 Tensor v = s.get("exp_avg_sq");
@@ -222,7 +222,7 @@ public final class Spam extends Optimizer {
 
     /** A dense vector of length n holding values at the (distinct) indices and zero elsewhere. */
     private static Tensor scatter(Tensor idx, Tensor values, int n) {
-        return Tensor.zeros(values.dtype(), n).scatterAdd(0, idx, values);
+        return Tensor.full(0, values.dtype(), values.device(), n).scatterAdd(0, idx, values);
     }
 
     /** New masks for the sparse parameters, with the moments carried over where the masks overlap. */
@@ -239,7 +239,7 @@ public final class Spam extends Optimizer {
                 }
                 Tensor p = g.param(i);
                 Tensor oldIdx = s.get("mask_indices");
-                Tensor newIdx = sampleMask(g.index(i), resetNumber, maskSize(density, p), p.numel());
+                Tensor newIdx = sampleMask(g.index(i), resetNumber, maskSize(density, p), p.numel()).to(p.device());
                 for (String name : new String[] {"exp_avg", "exp_avg_sq"}) {
                     Tensor dense = scatter(oldIdx, s.get(name), p.numel());
                     putState(s, name, dense.indexSelect(0, newIdx));

@@ -124,11 +124,7 @@ public final class Tensor {
     }
 
     public static Tensor full(double value, DType dtype, Device device, int... shape) {
-        for (int s : shape) {
-            if (s < 0) {
-                throw new IllegalArgumentException("full: negative size in shape " + Shapes.str(shape));
-            }
-        }
+        checkedShape("full", shape);
         Backend b = Backends.forDevice(device);
         Tensor out = Dispatch.empty(b, dtype, shape, device);
         if (value != 0) {
@@ -156,7 +152,11 @@ public final class Tensor {
 
     /** start, ..., end−1 as I32. */
     public static Tensor arange(int start, int end) {
-        int n = Math.max(0, end - start);
+        long count = (long) end - start;
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("arange: " + count + " elements is too many");
+        }
+        int n = (int) Math.max(0, count);
         int[] v = new int[n];
         for (int i = 0; i < n; i++) {
             v[i] = start + i;
@@ -190,13 +190,16 @@ public final class Tensor {
         float[] v = new float[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         for (int i = 0; i < steps; i++) {
-            v[i] = (float) (i == steps - 1 ? end : start + i * step);
+            v[i] = (float) (i == steps - 1 && steps > 1 ? end : start + i * step);
         }
         return of(v);
     }
 
     /** The n×n identity, F32. */
     public static Tensor eye(int n) {
+        if (n < 0 || (long) n * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("eye: n must be in [0, 46340], got " + n);
+        }
         float[] v = new float[n * n];
         for (int i = 0; i < n; i++) {
             v[i * n + i] = 1;
@@ -228,10 +231,21 @@ public final class Tensor {
             throw new IllegalArgumentException("randint: high " + high + " must be greater than low " + low);
         }
         int[] v = new int[Shapes.numel(checkedShape("randint", shape))];
+        long range = (long) high - low;
         for (int i = 0; i < v.length; i++) {
-            v[i] = low + rng.nextInt(high - low);
+            v[i] = (int) (low + (range <= Integer.MAX_VALUE ? rng.nextInt((int) range) : wideBelow(rng, range)));
         }
         return wrap(CpuStorage.wrap(v), shape);
+    }
+
+    /** Uniform in [0, range) for a range of 2^31 to 2^32−1, by rejection from 32 random bits. */
+    private static long wideBelow(Generator rng, long range) {
+        while (true) {
+            long r = rng.nextLong() >>> 32;
+            if (r < range) {
+                return r;
+            }
+        }
     }
 
     /** A random permutation of 0..n−1, I32 (Fisher–Yates). */
@@ -257,9 +271,14 @@ public final class Tensor {
     }
 
     private static int[] checkedShape(String op, int[] shape) {
+        long n = 1;
         for (int s : shape) {
             if (s < 0) {
                 throw new IllegalArgumentException(op + ": negative size in shape " + Shapes.str(shape));
+            }
+            n *= s;
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": shape " + Shapes.str(shape) + " has more than 2^31-1 elements");
             }
         }
         return shape;

@@ -293,6 +293,9 @@ public final class Tensor {
 
     /** Size of one dim; negative dims count from the end. */
     public int size(int dim) {
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("size: a 0-d tensor has no dims, got dim " + dim);
+        }
         return shape[Shapes.normalizeDim("size", dim, shape.length)];
     }
 

@@ -36,8 +36,21 @@ final class ElementwiseOps {
         return Dispatch.record(new Op.Binary(op), out, a, bt);
     }
 
-    /** A 0-d tensor holding {@code value}, in x's dtype and on x's device, for scalar operands. */
-    static Tensor scalarLike(Tensor x, double value) {
+    /**
+     * A 0-d tensor holding {@code value}, in x's dtype and on x's device, for scalar operands. A
+     * value the dtype cannot hold exactly is refused: rounding 0.5 into an I32 would change the
+     * result silently, and dtypes are never promoted implicitly.
+     */
+    static Tensor scalarLike(String op, Tensor x, double value) {
+        boolean fits = switch (x.dtype()) {
+            case I32 -> value == Math.rint(value) && value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE;
+            case BOOL -> value == 0 || value == 1;
+            case F32, F64 -> true;
+        };
+        if (!fits) {
+            throw new IllegalArgumentException(op + ": the scalar " + value + " cannot be held exactly by the "
+                    + x.dtype() + " tensor " + Shapes.str(x.shape()) + "; convert the tensor with to(dtype) first");
+        }
         return Tensor.full(value, x.dtype(), x.device());
     }
 

@@ -692,11 +692,11 @@ public final class Tensor {
     }
 
     public static Tensor where(Tensor cond, Tensor a, double b) {
-        return ElementwiseOps.where(cond, a, ElementwiseOps.scalarLike(a, b));
+        return ElementwiseOps.where(cond, a, ElementwiseOps.scalarLike("where", a, b));
     }
 
     public static Tensor where(Tensor cond, double a, Tensor b) {
-        return ElementwiseOps.where(cond, ElementwiseOps.scalarLike(b, a), b);
+        return ElementwiseOps.where(cond, ElementwiseOps.scalarLike("where", b, a), b);
     }
 
     // ------------------------------------------------------------------ in place
@@ -777,7 +777,7 @@ public final class Tensor {
     }
 
     public Tensor add(double s) {
-        return add(ElementwiseOps.scalarLike(this, s));
+        return add(ElementwiseOps.scalarLike("add", this, s));
     }
 
     /** this + alpha · other. */
@@ -790,7 +790,7 @@ public final class Tensor {
     }
 
     public Tensor sub(double s) {
-        return sub(ElementwiseOps.scalarLike(this, s));
+        return sub(ElementwiseOps.scalarLike("sub", this, s));
     }
 
     public Tensor mul(Tensor other) {
@@ -798,7 +798,7 @@ public final class Tensor {
     }
 
     public Tensor mul(double s) {
-        return mul(ElementwiseOps.scalarLike(this, s));
+        return mul(ElementwiseOps.scalarLike("mul", this, s));
     }
 
     public Tensor div(Tensor other) {
@@ -806,7 +806,7 @@ public final class Tensor {
     }
 
     public Tensor div(double s) {
-        return div(ElementwiseOps.scalarLike(this, s));
+        return div(ElementwiseOps.scalarLike("div", this, s));
     }
 
     public Tensor pow(Tensor exponent) {
@@ -814,7 +814,7 @@ public final class Tensor {
     }
 
     public Tensor pow(double exponent) {
-        return pow(ElementwiseOps.scalarLike(this, exponent));
+        return pow(ElementwiseOps.scalarLike("pow", this, exponent));
     }
 
     /** Elementwise max of two tensors (NaN propagates). */
@@ -891,7 +891,7 @@ public final class Tensor {
     }
 
     public Tensor eq(double s) {
-        return eq(ElementwiseOps.scalarLike(this, s));
+        return eq(ElementwiseOps.scalarLike("eq", this, s));
     }
 
     public Tensor ne(Tensor other) {
@@ -899,7 +899,7 @@ public final class Tensor {
     }
 
     public Tensor ne(double s) {
-        return ne(ElementwiseOps.scalarLike(this, s));
+        return ne(ElementwiseOps.scalarLike("ne", this, s));
     }
 
     public Tensor lt(Tensor other) {
@@ -907,7 +907,7 @@ public final class Tensor {
     }
 
     public Tensor lt(double s) {
-        return lt(ElementwiseOps.scalarLike(this, s));
+        return lt(ElementwiseOps.scalarLike("lt", this, s));
     }
 
     public Tensor le(Tensor other) {
@@ -915,7 +915,7 @@ public final class Tensor {
     }
 
     public Tensor le(double s) {
-        return le(ElementwiseOps.scalarLike(this, s));
+        return le(ElementwiseOps.scalarLike("le", this, s));
     }
 
     public Tensor gt(Tensor other) {
@@ -923,7 +923,7 @@ public final class Tensor {
     }
 
     public Tensor gt(double s) {
-        return gt(ElementwiseOps.scalarLike(this, s));
+        return gt(ElementwiseOps.scalarLike("gt", this, s));
     }
 
     public Tensor ge(Tensor other) {
@@ -931,7 +931,7 @@ public final class Tensor {
     }
 
     public Tensor ge(double s) {
-        return ge(ElementwiseOps.scalarLike(this, s));
+        return ge(ElementwiseOps.scalarLike("ge", this, s));
     }
 
     /** BOOL mask of NaN elements. */

@@ -42,6 +42,16 @@ public final class TestTensors {
         return ofDoubles(v, dtype, shape);
     }
 
+    /** Values lo, lo + step, ... up to hi, drawn uniformly: coarse enough that ties are common. */
+    public static Tensor grid(Generator rng, double lo, double hi, double step, DType dtype, int... shape) {
+        int levels = (int) Math.floor((hi - lo) / step) + 1;
+        double[] v = new double[numel(shape)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = lo + step * rng.nextInt(levels);
+        }
+        return ofDoubles(v, dtype, shape);
+    }
+
     /** Uniform I32 values in [lo, hi). */
     public static Tensor randomInts(Generator rng, int lo, int hi, int... shape) {
         int[] v = new int[numel(shape)];
@@ -102,6 +112,29 @@ public final class TestTensors {
             }
         }
         return random(rng, dtype, small).expand(shape);
+    }
+
+    /**
+     * A stride-0 view of t's shape: the first dim of size > 1 repeats t's first slice along it
+     * (so the values differ from t's); t itself when no dim has size > 1.
+     */
+    public static Tensor expandedLayout(Tensor t) {
+        for (int d = 0; d < t.dim(); d++) {
+            if (t.size(d) > 1) {
+                return t.detach().narrow(d, 0, 1).expand(t.shape());
+            }
+        }
+        return t;
+    }
+
+    /** {@link #layouts} plus {@link #expandedLayout} (whose values differ: read them back from the view). */
+    public static List<Tensor> layoutsWithBroadcast(Tensor t) {
+        List<Tensor> out = layouts(t);
+        Tensor e = expandedLayout(t);
+        if (e != t) {
+            out.add(e);
+        }
+        return out;
     }
 
     /** t in every layout this class makes (contiguous, transposed, stepped), each with t's values. */

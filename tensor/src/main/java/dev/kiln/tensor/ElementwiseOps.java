@@ -72,7 +72,14 @@ final class ElementwiseOps {
         }
         Dispatch.sameDType("where", a, bt);
         Backend b = Dispatch.backend("where", cond, a, bt);
-        int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), bt.shape());
+        int[] shape;
+        try {
+            shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), bt.shape());
+        } catch (IllegalArgumentException e) {
+            // name all three operands, not the intermediate broadcast of the first two
+            throw new IllegalArgumentException("where: condition " + Shapes.str(cond.shape()) + ", input "
+                    + Shapes.str(a.shape()) + " and other " + Shapes.str(bt.shape()) + " cannot be broadcast together", e);
+        }
         Tensor out = Dispatch.empty(b, a.dtype(), shape, a.device());
         b.where(out, cond.broadcastView(shape), a.broadcastView(shape), bt.broadcastView(shape));
         return Dispatch.record(new Op.Where(), out, cond, a, bt);

@@ -703,10 +703,14 @@ public final class Tensor {
 
     /** Copies src (broadcast to this shape, converted to this dtype) into this tensor or view. */
     public Tensor copy_(Tensor src) {
-        checkInPlace("copy_");
-        Dispatch.device("copy_", this, src);
+        return copyFrom("copy_", src);
+    }
+
+    private Tensor copyFrom(String op, Tensor src) {
+        checkInPlace(op, src);
+        Dispatch.device(op, this, src);
         if (!Shapes.broadcastsTo(src.shape, shape)) {
-            throw new IllegalArgumentException("copy_: source " + Shapes.str(src.shape) + " does not broadcast to "
+            throw new IllegalArgumentException(op + ": source " + Shapes.str(src.shape) + " does not broadcast to "
                     + Shapes.str(shape));
         }
         Backends.forDevice(device()).copy(this, src.broadcastView(shape));
@@ -715,7 +719,7 @@ public final class Tensor {
     }
 
     public Tensor fill_(double value) {
-        checkInPlace("fill_");
+        checkInPlace("fill_", null);
         Backends.forDevice(device()).fill(this, value);
         storage.bumpVersion();
         return this;
@@ -760,13 +764,21 @@ public final class Tensor {
             throw new IllegalArgumentException(op + ": the result has shape " + Shapes.str(result.shape)
                     + ", which cannot be written into " + Shapes.str(shape));
         }
-        return copy_(result);
+        return copyFrom(op, result);
     }
 
-    private void checkInPlace(String op) {
-        if (requiresGrad && Autograd.get().isGradEnabled()) {
+    private void checkInPlace(String op, Tensor src) {
+        if (!Autograd.get().isGradEnabled()) {
+            return;
+        }
+        if (requiresGrad) {
             throw new IllegalStateException(op + ": a tensor that requires grad cannot be modified in place "
                     + "while grad is enabled; use a NoGrad scope or an out-of-place op");
+        }
+        if (src != null && src.requiresGrad) {
+            // in-place writes are not recorded, so the source's gradient would be lost without a word
+            throw new IllegalStateException(op + ": the source requires grad, but in-place writes are not recorded "
+                    + "and its gradient would be lost; use an out-of-place op, a NoGrad scope or detach()");
         }
     }
 

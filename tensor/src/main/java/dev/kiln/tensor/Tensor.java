@@ -709,6 +709,13 @@ public final class Tensor {
     private Tensor copyFrom(String op, Tensor src) {
         checkInPlace(op, src);
         Dispatch.device(op, this, src);
+        for (int d = 0; d < shape.length; d++) {
+            if (strides[d] == 0 && shape[d] > 1) {
+                // several elements share one location: which value would win depends on the kernel
+                throw new IllegalArgumentException(op + ": the destination " + Shapes.str(shape)
+                        + " is a broadcast view (stride 0 in dim " + d + "); write into a contiguous tensor instead");
+            }
+        }
         if (!Shapes.broadcastsTo(src.shape, shape)) {
             throw new IllegalArgumentException(op + ": source " + Shapes.str(src.shape) + " does not broadcast to "
                     + Shapes.str(shape));

@@ -3,6 +3,9 @@ package dev.kiln.tensor;
 import dev.kiln.tensor.testing.Nd;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static dev.kiln.tensor.testing.TensorAssert.assertRejects;
 import static dev.kiln.tensor.testing.TensorAssert.assertValues;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,6 +54,38 @@ class ViewTest {
         assertThat(iota(0, 3).reshape(3, 0, 2).shape()).containsExactly(3, 0, 2);
         Tensor same = iota(2, 3);
         assertThat(same.reshape(2, 3)).isSameAs(same);
+    }
+
+    @Test
+    void reshapeAndViewKeepRowMajorOrderOnEveryLayout() {
+        Generator rng = new Generator(9);
+        int[][] shapes = {{2, 3, 4}, {4, 1, 6}, {1, 2, 12}, {6, 2, 2}, {3, 8}, {24, 1}};
+        int[][] targets = {{24}, {2, 12}, {4, 6}, {2, 2, 3, 2}, {1, 24, 1}, {3, 2, 4}, {12, 2}, {2, 3, 2, 2}};
+        for (int[] shape : shapes) {
+            Tensor x0 = dev.kiln.tensor.testing.TestTensors.random(rng, DType.F64, shape);
+            List<Tensor> views = new ArrayList<>(dev.kiln.tensor.testing.TestTensors.layoutsWithBroadcast(x0));
+            if (x0.dim() == 3) {
+                views.add(x0.permute(2, 0, 1).contiguous().permute(1, 2, 0));
+            }
+            views.add(x0.transpose(0, 1).contiguous().transpose(0, 1));
+            for (Tensor x : views) {
+                double[] flat = x.toDoubleArray();
+                for (int[] target : targets) {
+                    Tensor r = x.reshape(target);
+                    assertValues(r, target, flat, 0);
+                    Tensor v;
+                    try {
+                        v = x.view(target);
+                    } catch (IllegalArgumentException e) {
+                        assertThat(e.getMessage()).startsWith("view:").contains("reshape");
+                        assertThat(r.storage()).isNotSameAs(x.storage());
+                        continue;
+                    }
+                    assertThat(v.storage()).isSameAs(x.storage());
+                    assertValues(v, target, flat, 0);
+                }
+            }
+        }
     }
 
     @Test
@@ -309,6 +344,12 @@ class ViewTest {
         v.slice(0, 1, 5).copy_(v.slice(0, 0, 4));
         assertThat(v.toFloatArray()).containsExactly(0, 0, 1, 2, 3);
         assertRejects(() -> iota(2, 3).copy_(iota(3, 2)), "copy_", "[3, 2]", "[2, 3]");
+        // several elements of a broadcast view share one memory location: writing different values is refused
+        Tensor small = iota(3, 1);
+        assertRejects(() -> small.expand(3, 4).copy_(iota(3, 4)), "copy_", "[3, 4]", "stride 0", "dim 1");
+        assertRejects(() -> small.expand(2, 3, 1).add_(iota(2, 3, 1)), "add_", "[2, 3, 1]", "dim 0");
+        small.expand(3, 4).fill_(2);
+        assertThat(small.toFloatArray()).containsExactly(2, 2, 2);
         assertRejects(() -> iota(1, 3).add_(iota(2, 3)), "add_", "[2, 3]", "[1, 3]");
     }
 

@@ -101,7 +101,10 @@ public abstract class Module {
         return List.copyOf(namedParameters().values());
     }
 
-    /** Parameters by dotted name ("0.weight", "attn.qkv.bias"); a shared parameter appears once, under its first name. */
+    /**
+     * Parameters by dotted name ("0.weight", "attn.qkv.bias"), as PyTorch orders them: a module's own
+     * parameters before its children's. A shared parameter appears once, under its first name.
+     */
     public Map<String, Parameter> namedParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
         Map<Parameter, Boolean> seen = new IdentityHashMap<>();
@@ -285,8 +288,11 @@ public abstract class Module {
      */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        allParameters().forEach((k, p) -> out.put(k, p.tensor().detach()));
-        out.putAll(namedBuffers());
+        visit("", new IdentityHashMap<>(), (prefix, m) -> {
+            // PyTorch's order: each module's parameters, then its buffers, then its children
+            m.parameters.forEach((k, p) -> out.put(prefix + k, p.tensor().detach()));
+            m.buffers.forEach((k, b) -> out.put(prefix + k, b));
+        });
         return out;
     }
 

@@ -851,6 +851,9 @@ public final class Tensor {
 
     /** GELU with PyTorch's {@code approximate} argument: "none" (erf form) or "tanh". */
     public Tensor gelu(String approximate) {
+        if (approximate == null) {
+            throw new IllegalArgumentException("gelu: approximate must be \"none\" or \"tanh\", got null");
+        }
         return switch (approximate) {
             case "none" -> gelu();
             case "tanh" -> ElementwiseOps.unary(UnaryOp.GELU_TANH, this);

@@ -40,11 +40,6 @@ public enum UnaryOp {
         };
     }
 
-    /** Whether autograd differentiates this op with the fused {@link Backend#unaryBackward} kernel. */
-    public boolean hasFusedBackward() {
-        return ordinal() >= GELU.ordinal();
-    }
-
     /** The scalar definition, in double; the reference backend and the tests both use it. */
     public double apply(double x) {
         return switch (this) {

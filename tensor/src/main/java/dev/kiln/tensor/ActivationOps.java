@@ -6,6 +6,9 @@ final class ActivationOps {
     }
 
     static Tensor activation(Tensor x, Activation f) {
+        if (f == null) {
+            throw new IllegalArgumentException("activation: the Activation is null");
+        }
         String name = f.kind().opName();
         Dispatch.requireFloat(name, x);
         Backend b = Dispatch.backend(name, x);

@@ -118,12 +118,8 @@ public final class Functional {
             throw new IllegalArgumentException("dropout: training needs a Generator for the mask");
         }
         double scale = p == 1 ? 0 : 1 / (1 - p);
-        double[] mask = new double[x.numel()];
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] = rng.nextDouble() >= p ? scale : 0;
-        }
-        Tensor m = Tensor.of(mask).reshape(x.shape()).to(x.dtype()).to(x.device());
-        return x.mul(m);
+        Tensor mask = Init.hostTensor(x.dtype(), x.shape(), () -> rng.nextDouble() >= p ? scale : 0);
+        return x.mul(mask.to(x.device()));
     }
 
     static void checkProbability(String op, double p) {

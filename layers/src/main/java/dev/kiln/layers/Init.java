@@ -1,11 +1,14 @@
 package dev.kiln.layers;
 
 import dev.kiln.autograd.NoGrad;
+import dev.kiln.tensor.CpuStorage;
+import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
 
 import java.util.Locale;
+import java.util.function.DoubleSupplier;
 
 /**
  * Initialisers, as {@code torch.nn.init}: each fills a tensor in place (outside the graph, so a
@@ -67,11 +70,7 @@ public final class Init {
         if (!(a <= b)) {
             throw new IllegalArgumentException("Init.uniform_: a " + a + " must be <= b " + b);
         }
-        double[] v = new double[t.numel()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = a + (b - a) * rng.nextDouble();
-        }
-        return fill(t, v);
+        return fill(t, () -> a + (b - a) * rng.nextDouble());
     }
 
     /** N(mean, std²). */
@@ -80,11 +79,7 @@ public final class Init {
         if (!(std >= 0)) {
             throw new IllegalArgumentException("Init.normal_: std must be >= 0, got " + std);
         }
-        double[] v = new double[t.numel()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = mean + std * rng.nextGaussian();
-        }
-        return fill(t, v);
+        return fill(t, () -> mean + std * rng.nextGaussian());
     }
 
     /** N(0, std²). */
@@ -190,18 +185,43 @@ public final class Init {
         }
     }
 
-    /** Writes row-major values into t (any layout, dtype and device), outside the graph. */
-    private static Tensor fill(Tensor t, double[] values) {
+    /** Writes values drawn in row-major order into t (any layout, dtype and device), outside the graph. */
+    private static Tensor fill(Tensor t, DoubleSupplier next) {
         if (!t.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("Init: expected an F32 or F64 tensor, got " + t.dtype() + " "
                     + Shapes.str(t.shape()));
         }
-        if (values.length == 0) {
+        if (t.numel() == 0) {
             return t;
         }
-        Tensor src = Tensor.of(values).reshape(t.shape()).to(t.dtype()).to(t.device());
+        Tensor src = hostTensor(t.dtype(), t.shape(), next).to(t.device());
         try (NoGrad ignored = NoGrad.enter()) {
             return t.copy_(src);
         }
+    }
+
+    /**
+     * A new contiguous host tensor of a floating dtype filled in row-major order from next, built
+     * straight in the dtype's array (no double[] detour for F32, which matters for large embeddings).
+     */
+    static Tensor hostTensor(DType dtype, int[] shape, DoubleSupplier next) {
+        int n = Shapes.numel(shape);
+        CpuStorage storage;
+        if (dtype == DType.F32) {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = (float) next.getAsDouble();
+            }
+            storage = CpuStorage.wrap(v);
+        } else if (dtype == DType.F64) {
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = next.getAsDouble();
+            }
+            storage = CpuStorage.wrap(v);
+        } else {
+            throw new IllegalArgumentException("Init: expected F32 or F64, got " + dtype);
+        }
+        return Tensor.fromStorage(storage, shape, Shapes.contiguousStrides(shape), 0);
     }
 }

@@ -134,6 +134,8 @@ OPS = {
     "maximum": lambda x, a: torch.maximum(x[0], x[1]),
     "minimum": lambda x, a: torch.minimum(x[0], x[1]),
     "clamp": lambda x, a: torch.clamp(x[0], a.get("min"), a.get("max")),
+    "gt": lambda x, a: torch.gt(x[0], x[1]),
+    "eq": lambda x, a: torch.eq(x[0], x[1]),
     "where": lambda x, a: torch.where(x[0], x[1], x[2]),
     "where_scalar": lambda x, a: torch.where(x[0], x[1], torch.tensor(a["other"], dtype=x[1].dtype)),
 
@@ -328,6 +330,10 @@ def elementwise():
         f.case("sliced_step_broadcast", op, [In("a", randn(3, 7), view=S), In("b", den(3, 1))])
         f.case("expanded", op, [In("a", randn(1, 4), view=[["expand", 3, 4]]), In("b", den(3, 4))])
         f.case("no_grad_b", op, [In("a", randn(2, 3)), In("b", den(2, 3), grad=False)])
+    f.case("selected_rows", "add", [In("a", randn(4, 3, 5), view=[["select", 0, 2]]), In("b", randn(4, 5),
+                                    view=[["select", 0, -1], ["unsqueeze", 0]])])
+    f.case("scalar_leaf_expanded", "mul", [In("a", randn(), view=[["expand", 2, 3]]), In("b", randn(2, 3))])
+    f.case("empty", "add", [In("a", randn(0, 3)), In("b", randn(3))])
     f.case("alpha", "add", [In("a", randn(2, 3)), In("b", randn(3))], alpha=-2.5)
     f.case("basic", "add_scalar", [In("a", randn(2, 3))], other=1.75)
     f.case("basic", "sub_scalar", [In("a", randn(2, 3), view=T)], other=-0.5)
@@ -355,6 +361,10 @@ def elementwise():
         f.case("sliced_step", op, [In("a", gen(3, 7), view=S)])
         f.case("scalar", op, [In("a", gen())])
     f.case("expanded", "exp", [In("a", randn(3, 1), view=[["expand", 3, 4]])])
+    # the derivative at exactly 0: abs and relu give 0 there, as PyTorch (sign(0) = 0, relu thresholds its result)
+    zeros_in = torch.tensor([[-1.5, 0.0, 2.0], [0.0, -0.0, 0.75]], dtype=torch.float64)
+    for op in ["abs", "relu", "sign"]:
+        f.case("at_zero", op, [In("a", zeros_in)])
 
     for op in ["maximum", "minimum"]:
         f.case("same_shape", op, [In("a", randn(3, 4)), In("b", randn(3, 4))])
@@ -371,6 +381,13 @@ def elementwise():
            [In("a", torch.tensor([-1.0, -0.5, -0.25, 0.0, 0.5, 1.0], dtype=torch.float64))], min=-0.5, max=0.5)
     f.case("sliced", "clamp", [In("a", randn(3, 7), view=S)], min=-1.0, max=1.0)
 
+    # integer and BOOL results: Kiln's I32 against PyTorch's int64, no gradients
+    f.case("ints_broadcast", "add", [In("a", ints(-5, 5, 2, 3)), In("b", ints(-5, 5, 3))])
+    f.case("ints", "mul", [In("a", ints(-5, 5, 2, 3)), In("b", ints(-5, 5, 2, 3))])
+    f.case("ints", "maximum", [In("a", ints(-5, 5, 2, 3)), In("b", ints(-5, 5, 1, 3))])
+    f.case("broadcast", "gt", [In("a", randn(3, 1)), In("b", randn(4))])
+    a = randn(3, 4)
+    f.case("transposed_with_ties", "eq", [In("a", a, view=T), In("b", torch.where(bools(4, 3), a.t(), randn(4, 3)))])
     f.case("same_shape", "where", [In("cond", bools(3, 4)), In("a", randn(3, 4)), In("b", randn(3, 4))])
     f.case("broadcast", "where", [In("cond", bools(3, 1)), In("a", randn(1, 4)), In("b", randn(2, 3, 4))])
     f.case("transposed", "where", [In("cond", bools(4, 3), view=T), In("a", randn(4, 3), view=T),
@@ -392,6 +409,18 @@ def reductions():
         f.case("transposed", op, [In("a", randn(5, 3), view=[["transpose", 0, 1]])], dim=[1], keepdim=False)
         f.case("sliced_step", op, [In("a", randn(3, 7), view=[["slice", 1, 1, 7, 3]])], dim=[1], keepdim=True)
         f.case("expanded", op, [In("a", randn(3, 1), view=[["expand", 3, 5]])], dim=[0], keepdim=False)
+        f.case("all_dims_keepdim", op, [In("a", randn(2, 3))], dim=[0, 1], keepdim=True)
+        f.case("neg_dims_unsorted", op, [In("a", randn(2, 3, 4))], dim=[-1, 0], keepdim=False)
+        f.case("selected", op, [In("a", randn(3, 4, 5), view=[["select", 1, 1]])], dim=[1], keepdim=False)
+    # 0-d inputs: PyTorch accepts dim 0 (or -1) on a scalar
+    f.case("scalar_dim0", "sum", [In("a", randn())], dim=[0], keepdim=False)
+    f.case("scalar_dim0_keepdim", "mean", [In("a", randn())], dim=[-1], keepdim=True)
+    f.case("scalar_dim0", "max", [In("a", randn())], dim=0, keepdim=False)
+    f.case("scalar_dim0", "argmax", [In("a", randn())], dim=0, keepdim=False)
+    f.case("bools", "sum", [In("a", bools(3, 4))], dim=[1], keepdim=False)
+    f.case("ints", "sum", [In("a", ints(-9, 9, 3, 4))])
+    f.case("ints_dim", "max", [In("a", ints(-9, 9, 3, 4))], dim=0, keepdim=False)
+    f.case("empty_dim", "sum", [In("a", randn(0, 3))], dim=[0], keepdim=False)
     for op in ["max", "min"]:
         f.case("all", op, [In("a", randn(3, 4))])
         f.case("dim1", op, [In("a", randn(3, 4))], dim=1, keepdim=False)
@@ -454,6 +483,7 @@ def matmul():
         f.case(name, "matmul", [In("a", randn(*sa), view=va), In("b", randn(*sb), view=vb)])
     f.case("sliced_step", "matmul", [In("a", randn(3, 7), view=[["slice", 1, 0, 7, 2]]), In("b", randn(4, 2))])
     f.case("expanded_batch", "matmul", [In("a", randn(3, 4), view=[["expand", 2, 3, 4]]), In("b", randn(2, 4, 2))])
+    f.case("empty_inner", "matmul", [In("a", randn(2, 0)), In("b", randn(0, 3))])
     f.case("no_grad_a", "matmul", [In("a", randn(3, 4), grad=False), In("b", randn(4, 2))])
     return f
 
@@ -471,6 +501,8 @@ def losses():
         f.case("large_logits", op, [In("a", randn(3, 4, scale=30.0))], dim=1)
         f.case("transposed", op, [In("a", randn(4, 3), view=[["transpose", 0, 1]])], dim=1)
         f.case("sliced_step", op, [In("a", randn(3, 7), view=[["slice", 1, 0, 7, 2]])], dim=-1)
+        f.case("size1_dim", op, [In("a", randn(3, 1))], dim=1)
+        f.case("scalar", op, [In("a", randn())], dim=0)
 
     def ce(name, logits, target, **args):
         f.case(name, "cross_entropy", [logits, target], **args)
@@ -522,9 +554,15 @@ def indexing():
     f.case("2d", "transpose", [In("a", randn(3, 4))], dim0=0, dim1=1)
     f.case("3d_neg", "transpose", [In("a", randn(2, 3, 4))], dim0=-1, dim1=0)
     f.case("2d", "t", [In("a", randn(2, 5))])
+    f.case("neg_dims", "permute", [In("a", randn(2, 3, 4))], dims=[-1, 0, -2])
+    f.case("scalar", "flatten", [In("a", randn())], start_dim=0, end_dim=-1)
+    f.case("end_past_size", "slice", [In("a", randn(5, 2))], dim=0, start=1, end=100, step=2)
+    f.case("at_end", "unsqueeze", [In("a", randn(3, 2))], dim=2)
+    f.case("neg_dim_not_1", "squeeze", [In("a", randn(3, 2))], dim=-1)
     f.case("3d", "permute", [In("a", randn(2, 3, 4))], dims=[2, 0, 1])
     f.case("of_transposed", "permute", [In("a", randn(4, 3, 2), view=[["transpose", 0, 2]])], dims=[1, 2, 0])
     f.case("forward", "movedim", [In("a", randn(2, 3, 4))], source=0, destination=2)
+    f.case("from_scalar", "expand", [In("a", randn())], sizes=[2, 3])
     f.case("size1_dims", "expand", [In("a", randn(3, 1))], sizes=[3, 4])
     f.case("new_leading", "expand", [In("a", randn(1, 4))], sizes=[2, 3, -1])
     f.case("of_transposed", "expand", [In("a", randn(1, 3), view=T)], sizes=[3, 5])
@@ -548,11 +586,16 @@ def indexing():
     f.case("neg_dim_noncontig", "cat", [In("a", randn(3, 2), view=T), In("b", randn(2, 7), view=[["slice", 1, 0, 7, 3]])],
            dim=-1)
     f.case("one_no_grad", "cat", [In("a", randn(2, 3)), In("b", randn(2, 3), grad=False)], dim=0)
+    f.case("1d_with_empty", "cat", [In("a", randn(3)), In("b", randn(0)), In("c", randn(2))], dim=0)
+    f.case("scalars", "stack", [In("a", randn()), In("b", randn()), In("c", randn())], dim=0)
     f.case("dim0", "stack", [In("a", randn(2, 3)), In("b", randn(2, 3))], dim=0)
     f.case("dim_last", "stack", [In("a", randn(2, 3)), In("b", randn(2, 3)), In("c", randn(3, 2), view=T)], dim=2)
     f.case("neg_dim", "stack", [In("a", randn(4)), In("b", randn(4))], dim=-1)
 
     f.case("dim0_repeats", "index_select", [In("a", randn(4, 3)), In("index", torch.tensor([2, 0, 2, 3, 2]))], dim=0)
+    f.case("empty_index", "index_select", [In("a", randn(4, 3)), In("index", torch.zeros(0, dtype=torch.long))],
+           dim=0)
+    f.case("scalar_index", "index_select", [In("a", randn(4, 3)), In("index", torch.tensor(2))], dim=0)
     f.case("dim1", "index_select", [In("a", randn(2, 5, 3)), In("index", torch.tensor([4, 1]))], dim=1)
     f.case("of_transposed", "index_select", [In("a", randn(3, 4), view=T), In("index", torch.tensor([1, 1, 0]))],
            dim=1)

@@ -1,5 +1,6 @@
 package dev.kiln.autograd;
 
+import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.BinaryOp;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
@@ -93,6 +94,12 @@ class GradcheckTest {
             case TANH -> t.tanh();
             case SIGMOID -> t.sigmoid();
             case RELU -> t.relu();
+            case GELU -> t.gelu();
+            case GELU_TANH -> t.gelu("tanh");
+            case SILU -> t.silu();
+            case MISH -> t.mish();
+            case SOFTPLUS -> t.softplus();
+            case RELU_SQUARED -> t.reluSquared();
         };
     }
 
@@ -115,7 +122,7 @@ class GradcheckTest {
         for (UnaryOp op : UnaryOp.values()) {
             Supplier<Tensor> domain = switch (op) {
                 case LOG, SQRT, RSQRT -> () -> u(0.3, 3, 3, 4);
-                case ABS, SIGN, RELU -> () -> nz(3, 4);
+                case ABS, SIGN, RELU, RELU_SQUARED -> () -> nz(3, 4);
                 default -> () -> x(3, 4);
             };
             c.add(new Case(op.opName(), t -> unary(op, t[0]), in(domain)));
@@ -248,6 +255,19 @@ class GradcheckTest {
         c.add(new Case("layerNorm", t -> t[0].layerNorm(new int[] {3}, t[1], t[2], 1e-5), in(() -> x(2, 3), () -> x(3),
                 () -> x(3))));
         c.add(new Case("rmsNorm of a view", t -> t[0].t().rmsNorm(new int[] {2}, t[1], 1e-6), in(() -> x(2, 3), () -> x(2))));
+        // activations with parameters, away from their kinks (leaky ReLU at 0, FATReLU's jump at its threshold)
+        c.add(new Case("leakyRelu", t -> t[0].leakyRelu(0.2), in(() -> nz(3, 4))));
+        c.add(new Case("smelu", t -> t[0].activation(Activation.smelu(1.5)), in(() -> x(3, 4))));
+        c.add(new Case("helu outside (-alpha, 0]", t -> t[0].activation(Activation.helu(0.05)),
+                in(() -> Tensor.of(new double[] {-2, -0.3, 0.2, 1.5, -0.9, 0.7}, 2, 3).requiresGrad(true))));
+        c.add(new Case("elephant", t -> t[0].activation(Activation.elephant(1.0, 4.0)), in(() -> x(3, 4))));
+        c.add(new Case("fatrelu", t -> t[0].activation(Activation.fatrelu(0.3)),
+                in(() -> Tensor.of(new double[] {-1, 0.1, 0.5, 2, -0.2, 0.9}).requiresGrad(true))));
+        c.add(new Case("sau of a view", t -> t[0].t().activation(Activation.sau(0.1, 0.7)), in(() -> x(3, 4))));
+        c.add(new Case("velu", t -> t[0].activation(Activation.velu(1.0, 1.0, 1.0, 0.3)), in(() -> u(-2, 2, 3, 4))));
+        c.add(new Case("prelu shared", t -> t[0].prelu(t[1]), in(() -> nz(3, 4), () -> x(1))));
+        c.add(new Case("prelu per channel", t -> t[0].prelu(t[1]), in(() -> nz(2, 3, 2), () -> x(3))));
+        c.add(new Case("pau", t -> t[0].pau(t[1], t[2]), in(() -> nz(2, 5), () -> x(4), () -> nz(3))));
         c.add(new Case("a small MLP", t -> t[0].matmul(t[1]).add(t[2]).tanh().crossEntropy(ints(0, 4, 2, 1)),
                 in(() -> x(4, 3), () -> x(3, 5), () -> x(5))));
         return c;

@@ -101,20 +101,6 @@ public final class TestTensors {
     }
 
     /**
-     * A random tensor of the given shape that is really a stride-0 broadcast along every dim where
-     * {@code broadcastDims} is true (its values repeat along those dims).
-     */
-    public static Tensor randomExpanded(Generator rng, DType dtype, int[] shape, boolean[] broadcastDims) {
-        int[] small = shape.clone();
-        for (int d = 0; d < shape.length; d++) {
-            if (broadcastDims[d]) {
-                small[d] = 1;
-            }
-        }
-        return random(rng, dtype, small).expand(shape);
-    }
-
-    /**
      * A stride-0 view of t's shape: the first dim of size > 1 repeats t's first slice along it
      * (so the values differ from t's); t itself when no dim has size > 1.
      */

@@ -231,6 +231,28 @@ class FuzzTest {
             return x.layerNorm(a.sizes(), a.bool() ? a.tensor() : null, a.bool() ? a.tensor() : null, 1e-5);
         }));
         c.add(new Case("rmsNorm", a -> a.tensor().rmsNorm(a.sizes(), a.bool() ? a.tensor() : null, 1e-5)));
+        c.add(new Case("gelu(approximate)", a -> a.tensor().gelu(a.bool() ? "tanh" : "exact")));
+        c.add(new Case("leakyRelu", a -> a.tensor().leakyRelu(a.anInt(-2, 2) / 4.0)));
+        c.add(new Case("activation", a -> a.tensor().activation(switch (a.anInt(0, 3)) {
+            case 0 -> Activation.smelu(a.anInt(-1, 2));
+            case 1 -> Activation.elephant(a.anInt(-1, 2), a.anInt(-1, 4));
+            case 2 -> Activation.helu(a.anInt(-1, 1));
+            default -> Activation.sau(a.anInt(-1, 1), a.anInt(-1, 1));
+        })));
+        c.add(new Case("prelu", a -> a.tensor().prelu(a.tensor())));
+        c.add(new Case("prelu(near)", a -> {
+            Tensor x = a.floats();
+            return x.prelu(a.tensor(a.bool() ? x.dtype() : a.dtype(), new int[] {a.anInt(0, 4)}));
+        }));
+        c.add(new Case("pau", a -> a.tensor().pau(a.tensor(), a.tensor())));
+        c.add(new Case("pau(near)", a -> {
+            Tensor x = a.floats();
+            return x.pau(a.tensor(x.dtype(), new int[] {a.anInt(0, 4)}), a.tensor(x.dtype(), new int[] {a.anInt(0, 3)}));
+        }));
+        c.add(new Case("svd", a -> Linalg.svd(a.tensor()).s()));
+        c.add(new Case("eigvalsh", a -> Linalg.eigvalsh(a.tensor())));
+        c.add(new Case("qr", a -> Linalg.qr(a.floats()).r()));
+        c.add(new Case("lstsq", a -> Linalg.lstsq(a.floats(), a.floats())));
         c.add(new Case("zeros", a -> Tensor.zeros(a.sizes())));
         c.add(new Case("arange", a -> Tensor.arange(a.anInt(-5, 5), a.anInt(-5, 5))));
         c.add(new Case("randint", a -> Tensor.randint(a.rng, a.anInt(-5, 5), a.anInt(-5, 5), a.sizes())));

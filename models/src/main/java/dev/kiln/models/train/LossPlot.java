@@ -52,7 +52,7 @@ public final class LossPlot implements TrainCallback {
         if (steps.length == 0) {
             throw new IOException("LossPlot: " + dir.resolve(MetricsCsv.TRAIN) + " has no rows to plot");
         }
-        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("step").yAxisTitle("loss").build();
+        XYChart chart = new XYChartBuilder().width(900).height(420).title(title).xAxisTitle("step").yAxisTitle("loss").build();
         chart.getStyler().setMarkerSize(6);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         XYSeries raw = chart.addSeries("train loss", steps, loss);
@@ -72,7 +72,7 @@ public final class LossPlot implements TrainCallback {
             ev.setMarkerColor(new Color(200, 60, 30));
         }
         if (eval.containsKey("accuracy") && eval.get("step").length > 0) {
-            XYChart acc = new XYChartBuilder().width(900).height(300).title("eval accuracy").xAxisTitle("step")
+            XYChart acc = new XYChartBuilder().width(900).height(420).title("eval accuracy").xAxisTitle("step")
                     .yAxisTitle("accuracy").build();
             acc.getStyler().setChartBackgroundColor(Color.WHITE);
             acc.getStyler().setMarkerSize(6);

@@ -46,17 +46,22 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns the exit code (tests call this). */
+    /** Runs the command line and returns the exit code. */
     public static int run(String... args) {
+        return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with its output going to {@code out} and {@code err} (tests call this). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         configureLogging();
-        CommandLine cl = new CommandLine(new Cli());
+        CommandLine cl = new CommandLine(new Cli()).setOut(out).setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             // expected failures (bad input, missing data) are one clear line; bugs keep their stack trace
             if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException

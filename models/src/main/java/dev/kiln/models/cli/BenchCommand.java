@@ -34,7 +34,7 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     /** {@code kiln bench mlp}: the Fashion-MNIST MLP's training step. */

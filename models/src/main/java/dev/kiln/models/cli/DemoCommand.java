@@ -54,6 +54,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
+    @Option(names = "--hidden", defaultValue = "512", description = "Model: hidden width (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--context", defaultValue = "16", description = "Model: bytes of context (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = "--block", defaultValue = "64", description = "Bytes per training window (default: ${DEFAULT-VALUE}).")
+    int block;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Windows per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
     @Override
     public Integer call() throws Exception {
         var o = spec.commandLine().getOut();
@@ -70,16 +82,15 @@ public final class DemoCommand implements Callable<Integer> {
         t.schedule = "constant";
         t.warmup = 50;
         t.clip = 1.0;
-        t.schedule = "constant";
-        t.batchSize = 32;
+        t.batchSize = batchSize;
         t.noProgress = noProgress;
         // a time budget: plan a generous number of steps and stop when the time is up
         Duration limit = steps != null ? null : Duration.ofMillis((long) (seconds * 1000));
         t.steps = steps != null ? steps : Math.max(1, (long) (seconds * 50));
         t.checkpointEvery = 500L;
-        ByteMlpLm.Config mc = new ByteMlpLm.Config(16, 24, 512);
-        var r = TrainByteLmCommand.ByteLm.train(o, err, t, text, mc, 64, limit, "demo");
-        String sample = new TextSampler(r.trainer().model(), 64).sample("public ", length, 0.8, 40, new Generator(seed));
+        ByteMlpLm.Config mc = new ByteMlpLm.Config(context, 24, hidden);
+        var r = TrainByteLmCommand.ByteLm.train(o, err, t, text, mc, block, limit, "demo");
+        String sample = new TextSampler(r.trainer().model(), block).sample("public ", length, 0.8, 40, new Generator(seed));
         o.println();
         o.println("---- generated (prompt \"public \", temperature 0.8, top-k 40) ----");
         o.println(sample);

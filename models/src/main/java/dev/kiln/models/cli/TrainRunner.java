@@ -51,6 +51,34 @@ final class TrainRunner {
     private TrainRunner() {
     }
 
+    /** Re-plans the number of steps from the measured step time, so a time-budgeted run's progress bar is right. */
+    private static final class TimeBudget implements TrainCallback {
+        private final double seconds;
+        private long startStep;
+        private double startElapsed;
+
+        TimeBudget(Duration limit) {
+            this.seconds = limit.toMillis() / 1000.0;
+        }
+
+        @Override
+        public void onStart(Trainer t) {
+            startStep = t.step();
+            startElapsed = t.elapsedSeconds();
+        }
+
+        @Override
+        public void onStep(Trainer t, dev.kiln.models.train.StepEvent e) {
+            long done = e.step() - startStep;
+            if (done == 5 || done % 25 == 0) {
+                double used = e.elapsedSeconds() - startElapsed;
+                double perStep = used / done;
+                long planned = e.step() + (long) Math.max(0, (seconds - used) / perStep);
+                t.setTotalSteps(Math.max(e.step() + 1, Math.min(t.totalSteps(), planned)));
+            }
+        }
+    }
+
     static Path outDir(TrainOptions o, String kind) {
         return o.out != null ? o.out : Path.of("runs", kind);
     }
@@ -74,6 +102,9 @@ final class TrainRunner {
                 .schedule(schedule(o, total)).timeLimit(s.timeLimit());
         if (s.evaluator() != null) {
             tb.evaluator(s.evaluator(), s.evalEvery());
+        }
+        if (s.timeLimit() != null) {
+            tb.callback(new TimeBudget(s.timeLimit()));
         }
         boolean bar = !o.noProgress && ProgressCallback.isTerminal();
         tb.callback(new ProgressCallback(err, s.kind(), s.unit(), bar, spe));

@@ -49,6 +49,11 @@ public final class Cli implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** Kiln's root folder (the kiln launcher passes it as -Dkiln.home), else the working directory. */
+    public static java.nio.file.Path home() {
+        return java.nio.file.Path.of(System.getProperty("kiln.home", ""));
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }

@@ -77,10 +77,10 @@ public final class BenchCommand implements Runnable {
             if (warmup < 0 || steps < 1 || rounds < 1) {
                 throw new IllegalArgumentException("bench mlp: need --warmup >= 0, --steps >= 1 and --rounds >= 1");
             }
-            Path script = Path.of("tools", "torch_mlp_step.py");
+            Path script = dev.kiln.models.Cli.home().resolve("tools").resolve("torch_mlp_step.py");
             if (torch && !Files.isRegularFile(script)) {
                 throw new IllegalArgumentException("bench mlp --torch: " + script.toAbsolutePath()
-                        + " not found; run from Kiln's root (the kiln launcher does)");
+                        + " not found; run through ./kiln or from Kiln's root");
             }
             String sizes = 784 + "-" + String.join("-", java.util.Arrays.stream(hidden).mapToObj(Integer::toString).toList()) + "-10";
             out.printf(Locale.ROOT, "MLP %s, batch %d, Adam: %d rounds of %d warmup + %d timed steps%n", sizes, batch, rounds,

@@ -70,7 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var o = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
-        List<Path> paths = corpus != null ? corpus : kilnSources(Path.of(""));
+        List<Path> paths = corpus != null ? corpus : kilnSources(dev.kiln.models.Cli.home());
         ByteCorpus text = ByteCorpus.read(paths, ByteCorpus.extensions("java"));
         err.println("demo: the byte-level GPT is not in Kiln yet; training the byte-level MLP language model instead");
         TrainOptions t = new TrainOptions();
@@ -114,7 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (out.isEmpty()) {
             throw new IOException("demo: no */src/main/java folders under " + root.toAbsolutePath()
-                    + "; run from Kiln's root (./kiln does) or pass --corpus");
+                    + "; run through ./kiln (it sets kiln.home) or pass --corpus");
         }
         return out;
     }

@@ -57,12 +57,21 @@ public final class TrainMlpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        var out = spec.commandLine().getOut();
+        var r = run(activation, train);
+        TrainRunner.summary(out, r, "samples");
+        out.flush();
+        return 0;
+    }
+
+    /** Trains one MLP with this activation and these training options (the activation sweep calls it too). */
+    TrainRunner.Result run(String act, TrainOptions options) throws java.io.IOException {
         Norms.create(norm, 1);
         TensorDataset trainSet = data.load(IdxImages.Split.TRAIN);
         TensorDataset evalSet;
         String evalSplit;
         if (validation > 0) {
-            TensorDataset[] parts = trainSet.split(validation, train.seed);
+            TensorDataset[] parts = trainSet.split(validation, options.seed);
             trainSet = parts[0];
             evalSet = parts[1];
             evalSplit = "validation";
@@ -70,11 +79,11 @@ public final class TrainMlpCommand implements Callable<Integer> {
             evalSet = data.load(IdxImages.Split.TEST);
             evalSplit = "test";
         }
-        int batch = train.batchSize != null ? train.batchSize : 128;
+        int batch = options.batchSize != null ? options.batchSize : 128;
         MlpClassifier.Config mc = new MlpClassifier.Config(trainSet.features().size(1), hidden,
-                Math.max(10, trainSet.numClasses()), activation, norm);
-        Sequential model = MlpClassifier.build(mc, new Generator(train.seed));
-        DataLoader loader = new DataLoader(trainSet, batch, true, false, train.seed);
+                Math.max(10, trainSet.numClasses()), act, norm);
+        Sequential model = MlpClassifier.build(mc, new Generator(options.seed));
+        DataLoader loader = new DataLoader(trainSet, batch, true, false, options.seed);
         JsonObject dataConfig = new JsonObject();
         dataConfig.addProperty("dataset", data.canonicalName());
         dataConfig.addProperty("batch_size", batch);
@@ -84,13 +93,10 @@ public final class TrainMlpCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
-        err.printf("%s %s, %s, norm %s: %d training images, %d %s images%n", data.canonicalName(), mc.sizes(), activation,
+        err.printf("%s %s, %s, norm %s: %d training images, %d %s images%n", data.canonicalName(), mc.sizes(), act,
                 norm, trainSet.size(), evalSet.size(), evalSplit);
-        var spec = new TrainRunner.Spec("mlp", model, new CrossEntropyLoss(), loader, new ClassifierEvaluator(evalSet, 1000),
+        var s = new TrainRunner.Spec("mlp", model, new CrossEntropyLoss(), loader, new ClassifierEvaluator(evalSet, 1000),
                 loader.stepsPerEpoch(), Models.toJson(mc), dataConfig, 1e-3, 10, "samples", null);
-        var r = TrainRunner.run(out, err, train, spec);
-        TrainRunner.summary(out, r, "samples");
-        out.flush();
-        return 0;
+        return TrainRunner.run(out, err, options, s);
     }
 }

@@ -42,7 +42,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        String[][] commands = {{}, {"demo"}, {"train"}, {"train", "mlp"}, {"train", "bytelm"}, {"eval"}, {"generate"},
+        String[][] commands = {{}, {"demo"}, {"train"}, {"train", "mlp"}, {"train", "activations"}, {"train", "bytelm"}, {"eval"}, {"generate"},
             {"bench"}, {"bench", "mlp"}};
         for (String[] c : commands) {
             String[] args = Arrays.copyOf(c, c.length + 1);
@@ -91,6 +91,18 @@ class CliTest {
                 "--lr", "1e-2", "--out", out.toString(), "--no-progress", "--resume");
         assertThat(clash.code()).isEqualTo(2);
         assertThat(clash.err()).contains("other settings").contains("train.lr");
+    }
+
+    @Test
+    void activationSweepWritesATable() throws IOException {
+        Path out = tmp.resolve("sweep");
+        Run r = kiln("train", "activations", "--activations", "relu,pau", "--data", images.toString(), "--hidden", "16",
+                "--steps", "12", "--batch-size", "32", "--lr", "3e-3", "--out", out.toString(), "--no-progress");
+        assertThat(r.code()).as(r.err()).isZero();
+        String md = Files.readString(out.resolve("activations.md"));
+        assertThat(md).contains("| relu |").contains("| pau |");
+        assertThat(Files.readAllLines(out.resolve("activations.csv"))).hasSize(3);
+        assertThat(out.resolve("pau").resolve("checkpoint.safetensors")).isRegularFile();
     }
 
     @Test

@@ -24,8 +24,12 @@ final class ProgressCallback implements TrainCallback {
     private final boolean bar;
     private final long lineEvery;
     private ProgressBar pb;
-    private double lossEma = Double.NaN;
-    private double speedEma = Double.NaN;
+    // bias-corrected moving averages (Adam's correction), so the first steps are not pulled to the start value
+    private double lossSum;
+    private double speedSum;
+    private double weight;
+    private double lossEma;
+    private double speedEma;
     private String evalNote = "";
 
     ProgressCallback(PrintWriter err, String task, String unit, boolean bar, long lineEvery) {
@@ -53,16 +57,17 @@ final class ProgressCallback implements TrainCallback {
     @Override
     public void onStep(Trainer t, StepEvent e) {
         double a = 0.05;
-        lossEma = Double.isNaN(lossEma) ? e.loss() : (1 - a) * lossEma + a * e.loss();
-        speedEma = Double.isNaN(speedEma) ? e.itemsPerSecond() : (1 - a) * speedEma + a * e.itemsPerSecond();
+        lossSum = (1 - a) * lossSum + a * e.loss();
+        speedSum = (1 - a) * speedSum + a * e.itemsPerSecond();
+        weight = (1 - a) * weight + a;
+        lossEma = lossSum / weight;
+        speedEma = speedSum / weight;
         if (pb != null) {
             pb.maxHint(e.totalSteps());
             pb.stepTo(e.step());
             pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f | %,.0f %s/s%s", lossEma, speedEma, unit, evalNote));
         } else if (e.step() % lineEvery == 0 || e.step() == e.totalSteps()) {
-            double left = speedEma > 0 ? (e.totalSteps() - e.step()) * e.stepSeconds() : 0;
-            double perStep = e.elapsedSeconds() / Math.max(1, e.step());
-            left = (e.totalSteps() - e.step()) * perStep;
+            double left = (e.totalSteps() - e.step()) * e.elapsedSeconds() / Math.max(1, e.step());
             err.printf(Locale.ROOT, "%s step %d/%d  epoch %d  loss %.4f  %,.0f %s/s  %s elapsed, ~%s left%s%n", task, e.step(),
                     e.totalSteps(), e.epoch() + 1, lossEma, speedEma, unit, clock(e.elapsedSeconds()), clock(left), evalNote);
         }

@@ -21,6 +21,10 @@ import java.util.logging.Logger;
                 CommandLine.HelpCommand.class},
         footer = {"", "Start with: kiln demo"})
 public final class Cli implements Runnable {
+    // held strongly: java.util.logging keeps loggers weakly, and a collected logger forgets its level
+    private static final Logger KILN_LOG = Logger.getLogger("dev.kiln");
+    private static final Logger JLINE_LOG = Logger.getLogger("org.jline");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -41,7 +45,7 @@ public final class Cli implements Runnable {
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Log progress details.")
     void verbose(boolean v) {
-        Logger.getLogger("dev.kiln").setLevel(v ? Level.FINE : Level.WARNING);
+        KILN_LOG.setLevel(v ? Level.FINE : Level.WARNING);
     }
 
     @Override
@@ -89,8 +93,8 @@ public final class Cli implements Runnable {
                 h.setLevel(Level.ALL);
             }
         }
-        Logger.getLogger("dev.kiln").setLevel(Level.WARNING);
+        KILN_LOG.setLevel(Level.WARNING);
         // jline (under the progress bar) warns when stdout is not a terminal; that is expected here
-        Logger.getLogger("org.jline").setLevel(Level.SEVERE);
+        JLINE_LOG.setLevel(Level.SEVERE);
     }
 }

@@ -89,11 +89,12 @@ public final class Trainer {
             lastLoss = lv;
             StepEvent ev = new StepEvent(step, totalSteps, epoch, lv, lr, data.itemsPerBatch(batch), (t1 - t0) * 1e-9,
                     elapsedSeconds);
-            for (TrainCallback c : callbacks) {
-                c.onStep(this, ev);
-            }
+            // evaluate first, so a step's callbacks (progress line, checkpoint) see that step's evaluation
             if (evaluator != null && evalEvery > 0 && (step % evalEvery == 0 || step == totalSteps)) {
                 evaluate(epoch);
+            }
+            for (TrainCallback c : callbacks) {
+                c.onStep(this, ev);
             }
             if (timeLimit != null && System.nanoTime() - fitStart >= timeLimit.toNanos()) {
                 LOG.log(System.Logger.Level.INFO, "time limit of " + timeLimit.toSeconds() + " s reached after step " + step);

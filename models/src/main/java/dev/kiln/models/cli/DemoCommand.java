@@ -89,7 +89,8 @@ public final class DemoCommand implements Callable<Integer> {
         t.steps = steps != null ? steps : Math.max(1, (long) (seconds * 50));
         t.checkpointEvery = 500L;
         ByteMlpLm.Config mc = new ByteMlpLm.Config(context, 24, hidden);
-        var r = TrainByteLmCommand.ByteLm.train(o, err, t, text, mc, block, limit, "demo");
+        var r = TrainByteLmCommand.ByteLm.train(o, err, t, text, new ByteMlpLm(mc, new Generator(seed)),
+                dev.kiln.models.Models.toJson(mc), block, limit, "demo");
         String sample = new TextSampler(r.trainer().model(), block).sample("public ", length, 0.8, 40, new Generator(seed));
         o.println();
         o.println("---- generated (prompt \"public \", temperature 0.8, top-k 40) ----");

@@ -51,24 +51,30 @@ public final class TrainByteLmCommand implements Callable<Integer> {
         ByteCorpus corpus = ByteCorpus.read(paths, ByteCorpus.extensions(ext));
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
-        var r = ByteLm.train(out, err, train, corpus, new ByteMlpLm.Config(context, embed, hidden), block, null, "bytelm");
+        ByteMlpLm.Config mc = new ByteMlpLm.Config(context, embed, hidden);
+        var r = ByteLm.train(out, err, train, corpus, new ByteMlpLm(mc, new Generator(train.seed)), Models.toJson(mc), block,
+                null, "bytelm");
         TrainRunner.summary(out, r, "bytes");
         out.flush();
         return 0;
     }
 
-    /** Shared by train bytelm and the demo. */
+    /**
+     * Next-byte training of any byte-level language model, shared by train bytelm and the demo: the
+     * model maps I32 [B, T] to logits [B·T, 256]; {@code modelConfig} is what {@link Models#build}
+     * rebuilds it from. 90% of the corpus trains, the last 10% is held out.
+     */
     static final class ByteLm {
         private ByteLm() {
         }
 
         static TrainRunner.Result train(java.io.PrintWriter out, java.io.PrintWriter err, TrainOptions o, ByteCorpus corpus,
-                ByteMlpLm.Config mc, int block, java.time.Duration timeLimit, String kind) throws java.io.IOException {
+                dev.kiln.layers.Module model, JsonObject modelConfig, int block, java.time.Duration timeLimit, String kind)
+                throws java.io.IOException {
             ByteCorpus[] parts = corpus.split(0.1);
             int batch = o.batchSize != null ? o.batchSize : 32;
             BatchSource trainData = parts[0].windows(batch, block, o.seed);
             BatchSource valData = parts[1].windows(batch, block, o.seed + 1);
-            ByteMlpLm model = new ByteMlpLm(mc, new Generator(o.seed));
             CrossEntropyLoss ce = new CrossEntropyLoss();
             Evaluator eval = m -> {
                 double sum = 0;
@@ -89,7 +95,7 @@ public final class TrainByteLmCommand implements Callable<Integer> {
                     parts[0].size(), parts[1].size());
             long evalEvery = Math.max(1, Math.min(trainData.stepsPerEpoch(), 200));
             var spec = new TrainRunner.Spec(kind, model, (logits, target) -> ce.forward(logits, target.reshape(-1)), trainData,
-                    eval, evalEvery, Models.toJson(mc), dataConfig, 3e-3, 1, "bytes", timeLimit);
+                    eval, evalEvery, modelConfig, dataConfig, 3e-3, 1, "bytes", timeLimit);
             return TrainRunner.run(out, err, o, spec);
         }
     }

@@ -94,6 +94,7 @@ public final class TrainActivationsCommand implements Callable<Integer> {
         o.weightDecay = t.weightDecay;
         o.momentum = t.momentum;
         o.schedule = t.schedule;
+        o.gamma = t.gamma;
         o.warmup = t.warmup;
         o.clip = t.clip;
         o.batchSize = t.batchSize;

@@ -1,16 +1,10 @@
 package dev.kiln.models.cli;
 
-import com.google.gson.JsonObject;
 import dev.kiln.layers.Sequential;
-import dev.kiln.layers.loss.CrossEntropyLoss;
 import dev.kiln.models.Models;
-import dev.kiln.models.data.DataLoader;
-import dev.kiln.models.data.IdxImages;
-import dev.kiln.models.data.TensorDataset;
 import dev.kiln.models.nn.Activations;
 import dev.kiln.models.nn.MlpClassifier;
 import dev.kiln.models.nn.Norms;
-import dev.kiln.models.train.ClassifierEvaluator;
 import dev.kiln.tensor.Generator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -67,36 +61,10 @@ public final class TrainMlpCommand implements Callable<Integer> {
     /** Trains one MLP with this activation and these training options (the activation sweep calls it too). */
     TrainRunner.Result run(String act, TrainOptions options) throws java.io.IOException {
         Norms.create(norm, 1);
-        TensorDataset trainSet = data.load(IdxImages.Split.TRAIN);
-        TensorDataset evalSet;
-        String evalSplit;
-        if (validation > 0) {
-            TensorDataset[] parts = trainSet.split(validation, options.seed);
-            trainSet = parts[0];
-            evalSet = parts[1];
-            evalSplit = "validation";
-        } else {
-            evalSet = data.load(IdxImages.Split.TEST);
-            evalSplit = "test";
-        }
-        int batch = options.batchSize != null ? options.batchSize : 128;
-        MlpClassifier.Config mc = new MlpClassifier.Config(trainSet.features().size(1), hidden,
-                Math.max(10, trainSet.numClasses()), act, norm);
+        ImageClassifier.Data d = ImageClassifier.load(data, validation, options.seed);
+        MlpClassifier.Config mc = new MlpClassifier.Config(d.inFeatures(), hidden, d.classes(), act, norm);
         Sequential model = MlpClassifier.build(mc, new Generator(options.seed));
-        DataLoader loader = new DataLoader(trainSet, batch, true, false, options.seed);
-        JsonObject dataConfig = new JsonObject();
-        dataConfig.addProperty("dataset", data.canonicalName());
-        dataConfig.addProperty("batch_size", batch);
-        dataConfig.addProperty("validation", validation);
-        if (data.limit != null) {
-            dataConfig.addProperty("limit", data.limit);
-        }
-        var out = spec.commandLine().getOut();
-        var err = spec.commandLine().getErr();
-        err.printf("%s %s, %s, norm %s: %d training images, %d %s images%n", data.canonicalName(), mc.sizes(), act,
-                norm, trainSet.size(), evalSet.size(), evalSplit);
-        var s = new TrainRunner.Spec("mlp", model, new CrossEntropyLoss(), loader, new ClassifierEvaluator(evalSet, 1000),
-                loader.stepsPerEpoch(), Models.toJson(mc), dataConfig, 1e-3, 10, "samples", null);
-        return TrainRunner.run(out, err, options, s);
+        return ImageClassifier.train(spec.commandLine().getOut(), spec.commandLine().getErr(), options, data, d, "mlp",
+                mc.sizes() + ", " + act + ", norm " + norm, model, Models.toJson(mc), 1e-3, 10, 128, 0, validation);
     }
 }

@@ -10,10 +10,10 @@ public final class TrainOptions {
     public Path out;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for initialisation and data order (default: ${DEFAULT-VALUE}).")
-    public long seed;
+    public long seed = 42;
 
     @Option(names = "--optimizer", defaultValue = "adam", description = "adam, adamw or sgd (default: ${DEFAULT-VALUE}).")
-    public String optimizer;
+    public String optimizer = "adam";
 
     @Option(names = "--lr", paramLabel = "RATE", description = "Learning rate (default: the model's).")
     public Double lr;
@@ -22,11 +22,15 @@ public final class TrainOptions {
     public double weightDecay;
 
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-    public double momentum;
+    public double momentum = 0.9;
 
     @Option(names = "--schedule", defaultValue = "constant",
-            description = "Learning-rate schedule: constant, cosine or linear, after --warmup (default: ${DEFAULT-VALUE}).")
-    public String schedule;
+            description = "Learning-rate schedule after --warmup: constant, cosine (to 0.1), linear (to 0) or exp "
+                    + "(x --gamma each epoch) (default: ${DEFAULT-VALUE}).")
+    public String schedule = "constant";
+
+    @Option(names = "--gamma", defaultValue = "0.8", description = "Per-epoch decay of --schedule exp (default: ${DEFAULT-VALUE}).")
+    public double gamma = 0.8;
 
     @Option(names = "--warmup", defaultValue = "0", paramLabel = "STEPS", description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
     public long warmup;

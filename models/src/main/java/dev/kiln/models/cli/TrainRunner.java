@@ -99,7 +99,7 @@ final class TrainRunner {
         config.add("train", trainConfig(o, lr, total));
         List<EvalEvent> evals = new ArrayList<>();
         Trainer.Builder tb = Trainer.builder(s.model(), s.loss(), opt, s.data()).steps(total).clipGradNorm(o.clip)
-                .schedule(schedule(o, total)).timeLimit(s.timeLimit());
+                .schedule(schedule(o, total, spe)).timeLimit(s.timeLimit());
         if (s.evaluator() != null) {
             tb.evaluator(s.evaluator(), s.evalEvery());
         }
@@ -165,12 +165,19 @@ final class TrainRunner {
         };
     }
 
-    static LrSchedule schedule(TrainOptions o, long total) {
+    static LrSchedule schedule(TrainOptions o, long total, long stepsPerEpoch) {
         return switch (o.schedule.toLowerCase(Locale.ROOT)) {
             case "constant" -> o.warmup > 0 ? LrSchedule.linearWarmup(o.warmup) : LrSchedule.constant();
             case "cosine" -> LrSchedule.cosine(o.warmup, Math.max(total, o.warmup + 1), 0.1);
             case "linear" -> LrSchedule.linear(o.warmup, Math.max(total, o.warmup + 1));
-            default -> throw new IllegalArgumentException("--schedule: unknown '" + o.schedule + "'; choose constant, cosine or linear");
+            case "exp" -> {
+                // PyTorch's ExponentialLR stepped once per epoch, after a linear warmup
+                double gamma = o.gamma;
+                LrSchedule warm = LrSchedule.linearWarmup(o.warmup);
+                yield step -> warm.factor(step) * Math.pow(gamma, Math.floor((double) step / stepsPerEpoch));
+            }
+            default -> throw new IllegalArgumentException("--schedule: unknown '" + o.schedule
+                    + "'; choose constant, cosine, linear or exp");
         };
     }
 
@@ -184,6 +191,9 @@ final class TrainRunner {
         }
         t.addProperty("schedule", o.schedule.toLowerCase(Locale.ROOT));
         t.addProperty("warmup", o.warmup);
+        if (o.schedule.equalsIgnoreCase("exp")) {
+            t.addProperty("gamma", o.gamma);
+        }
         if (!o.schedule.equalsIgnoreCase("constant")) {
             t.addProperty("total_steps", total); // the schedule's shape depends on it
         }

@@ -682,7 +682,16 @@ public final class CpuBackend implements Backend {
     private static void normBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
                                      Tensor rstd, Tensor weight) {
         int rows = rstd.numel();
-        int d = rows == 0 ? 0 : x.numel() / rows;
+        if (rows == 0) {
+            // no rows: the parameter gradients are sums over nothing
+            for (Tensor t : new Tensor[] {dweight, dbias}) {
+                if (t != null) {
+                    Arrays.fill(f(t), t.offset(), t.offset() + t.numel(), 0f);
+                }
+            }
+            return;
+        }
+        int d = x.numel() / rows;
         int chunks = Math.max(1, Parallel.chunks(rows, rowGrain(d, GRAIN)));
         float[] g = f(dx);
         float[] dya = f(dy);

@@ -3,6 +3,7 @@ package dev.kiln.kernels.cpu;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The CPU backend's one thread pool. Its size comes from {@code -Dkiln.threads} or
@@ -92,7 +93,12 @@ public final class Parallel {
                     body.run(s, e);
                 }
             };
-            p.execute(tasks[c - 1]);
+            try {
+                p.execute(tasks[c - 1]);
+            } catch (RejectedExecutionException rejected) {
+                // setThreads replaced the pool after we read it: run the chunk here instead
+                tasks[c - 1].invoke();
+            }
         }
         body.run(0, (int) ((long) n / chunks));
         for (RecursiveAction t : tasks) {

@@ -99,7 +99,7 @@ public final class ReduceKernels {
             for (; i < up; i += L) {
                 a0 = a0.max(FloatVector.fromArray(S, x, xo + i));
             }
-            m = lanesMax(a0.max(a1));
+            m = a0.max(a1).reduceLanes(VectorOperators.MAX); // NaN in any lane gives NaN, as Math.max
         }
         for (; i < n; i++) {
             m = Math.max(m, x[xo + i]);
@@ -122,28 +122,10 @@ public final class ReduceKernels {
             for (; i < up; i += L) {
                 a0 = a0.min(FloatVector.fromArray(S, x, xo + i));
             }
-            m = lanesMin(a0.min(a1));
+            m = a0.min(a1).reduceLanes(VectorOperators.MIN);
         }
         for (; i < n; i++) {
             m = Math.min(m, x[xo + i]);
-        }
-        return m;
-    }
-
-    // The lanes are folded with Math.max/min so a NaN lane always wins, whatever the hardware's
-    // horizontal min/max instruction does with NaN.
-    private static float lanesMax(FloatVector v) {
-        float m = Float.NEGATIVE_INFINITY;
-        for (int l = 0; l < L; l++) {
-            m = Math.max(m, v.lane(l));
-        }
-        return m;
-    }
-
-    private static float lanesMin(FloatVector v) {
-        float m = Float.POSITIVE_INFINITY;
-        for (int l = 0; l < L; l++) {
-            m = Math.min(m, v.lane(l));
         }
         return m;
     }

@@ -1,5 +1,6 @@
 package dev.kiln.kernels.cpu;
 
+import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
 import dev.kiln.tensor.Backend;
 import dev.kiln.tensor.BinaryOp;
@@ -741,5 +742,43 @@ public final class CpuBackend implements Backend {
         float[] vmax = fOrNull(maxExpAvgSq);
         Parallel.forRange(param.numel(), GRAIN / 2, (i0, i1) -> OptimizerKernels.adamStep(p, param.offset(), g,
                 grad.offset(), m, expAvg.offset(), v, expAvgSq.offset(), vmax, off(maxExpAvgSq), config, i0, i1));
+    }
+
+    // ---- activations: reference loops until Vector API kernels replace them ----
+
+    @Override
+    public void unaryBackward(UnaryOp op, Tensor dx, Tensor x, Tensor dy) {
+        REF.unaryBackward(op, dx, x, dy);
+    }
+
+    @Override
+    public void activation(Activation f, Tensor out, Tensor x) {
+        REF.activation(f, out, x);
+    }
+
+    @Override
+    public void activationBackward(Activation f, Tensor dx, Tensor x, Tensor dy) {
+        REF.activationBackward(f, dx, x, dy);
+    }
+
+    @Override
+    public void prelu(Tensor out, Tensor x, Tensor weight) {
+        REF.prelu(out, x, weight);
+    }
+
+    @Override
+    public void preluBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor weight) {
+        REF.preluBackward(dx, dweight, dy, x, weight);
+    }
+
+    @Override
+    public void pau(Tensor out, Tensor x, Tensor numerator, Tensor denominator) {
+        REF.pau(out, x, numerator, denominator);
+    }
+
+    @Override
+    public void pauBackward(Tensor dx, Tensor dnumerator, Tensor ddenominator, Tensor dy, Tensor x, Tensor numerator,
+                            Tensor denominator) {
+        REF.pauBackward(dx, dnumerator, ddenominator, dy, x, numerator, denominator);
     }
 }

@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Elementwise F32 kernels over flat arrays: unary ops, binary ops with the broadcasting fast paths
- * (both operands running, or one of them a repeated scalar), clamp, where and comparisons, and the
- * fused kernels layers need (bias + activation, GELU).
+ * (both operands running, or one of them a repeated scalar), clamp, where, comparisons, copy and
+ * fill, and a fused residual add. The activations (GELU, SiLU, ...) are in {@link ActivationKernels}.
  *
  * <p>Each kernel writes {@code n} outputs from {@code yo} on and reads its inputs from their
  * offsets; a stride, where a kernel takes one, steps an input between elements (0 repeats one
@@ -36,7 +36,7 @@ public final class ElementwiseKernels {
     public static boolean hasUnary(UnaryOp op) {
         return switch (op) {
             case NEG, EXP, LOG, SQRT, RSQRT, ABS, SIGN, TANH, SIGMOID, RELU -> true;
-            default -> false;
+            default -> ActivationKernels.hasForward(op);
         };
     }
 
@@ -53,7 +53,7 @@ public final class ElementwiseKernels {
             case TANH -> tanh(y, yo, x, xo, n);
             case SIGMOID -> sigmoid(y, yo, x, xo, n);
             case RELU -> relu(y, yo, x, xo, n);
-            default -> throw new IllegalArgumentException("ElementwiseKernels.unary: no kernel for " + op);
+            default -> ActivationKernels.forward(op, y, yo, x, xo, n);
         }
     }
 
@@ -196,113 +196,7 @@ public final class ElementwiseKernels {
         }
     }
 
-    // ------------------------------------------------------------------ GELU (exact, erf form)
-
-    private static final float SQRT1_2 = 0.70710678118654752f;
-    private static final float INV_SQRT_2PI = 0.39894228040143268f;
-
-    /**
-     * GELU(x) = x·Φ(x) with Φ(x) = erfc(−x/√2)/2, PyTorch's default (approximate='none').
-     * erfc is the Numerical Recipes rational-exponential form (erfcc, fractional error below 1.2e-7
-     * everywhere), so the negative tail keeps its relative accuracy where 1 + erf(x) would cancel.
-     */
-    public static void gelu(float[] y, int yo, float[] x, int xo, int n) {
-        int i = 0;
-        for (int up = bound(n); i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            v.mul(phi(v)).intoArray(y, yo + i);
-        }
-        for (; i < n; i++) {
-            float v = x[xo + i];
-            y[yo + i] = (float) (v * phi(v));
-        }
-    }
-
-    /** dx = dy·(Φ(x) + x·φ(x)), the derivative of {@link #gelu}. */
-    public static void geluBackward(float[] dx, int dxo, float[] dy, int dyo, float[] x, int xo, int n) {
-        int i = 0;
-        for (int up = bound(n); i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
-            FloatVector d = v.fma(pdf, phi(v));
-            FloatVector.fromArray(S, dy, dyo + i).mul(d).intoArray(dx, dxo + i);
-        }
-        for (; i < n; i++) {
-            double v = x[xo + i];
-            double pdf = Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
-            dx[dxo + i] = (float) (dy[dyo + i] * (phi(v) + v * pdf));
-        }
-    }
-
-    /** Φ(x) = erfc(−x/√2)/2, vector form. */
-    private static FloatVector phi(FloatVector v) {
-        FloatVector z = v.mul(-SQRT1_2);
-        FloatVector a = z.abs();
-        FloatVector t = FloatVector.broadcast(S, 1f).div(a.fma(0.5f, 1f));
-        FloatVector p = t.fma(0.17087277f, -0.82215223f);
-        p = p.fma(t, FloatVector.broadcast(S, 1.48851587f));
-        p = p.fma(t, FloatVector.broadcast(S, -1.13520398f));
-        p = p.fma(t, FloatVector.broadcast(S, 0.27886807f));
-        p = p.fma(t, FloatVector.broadcast(S, -0.18628806f));
-        p = p.fma(t, FloatVector.broadcast(S, 0.09678418f));
-        p = p.fma(t, FloatVector.broadcast(S, 0.37409196f));
-        p = p.fma(t, FloatVector.broadcast(S, 1.00002368f));
-        p = p.fma(t, FloatVector.broadcast(S, -1.26551223f));
-        FloatVector erfcAbs = t.mul(p.sub(a.mul(a)).lanewise(VectorOperators.EXP)); // erfc(|z|)
-        VectorMask<Float> neg = z.compare(VectorOperators.LT, 0f);
-        FloatVector erfc = erfcAbs.blend(erfcAbs.neg().add(2f), neg);
-        return erfc.mul(0.5f);
-    }
-
-    /** Φ(x), scalar form of the same approximation. */
-    private static double phi(double v) {
-        double z = -v * SQRT1_2;
-        double a = Math.abs(z);
-        double t = 1 / (1 + 0.5 * a);
-        double p = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
-                + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-        double erfcAbs = t * Math.exp(p - a * a);
-        return 0.5 * (z < 0 ? 2 - erfcAbs : erfcAbs);
-    }
-
-    /** GELU with the tanh approximation (approximate='tanh'): x/2·(1 + tanh(√(2/π)(x + 0.044715x³))). */
-    public static void geluTanh(float[] y, int yo, float[] x, int xo, int n) {
-        final float k0 = 0.7978845608028654f;
-        final float k1 = 0.044715f;
-        int i = 0;
-        for (int up = bound(n); i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector inner = v.mul(v).fma(k1, 1f).mul(v).mul(k0);
-            inner.lanewise(VectorOperators.TANH).add(1f).mul(v).mul(0.5f).intoArray(y, yo + i);
-        }
-        for (; i < n; i++) {
-            double v = x[xo + i];
-            y[yo + i] = (float) (0.5 * v * (1 + Math.tanh(k0 * (v + k1 * v * v * v))));
-        }
-    }
-
-    // ------------------------------------------------------------------ fused bias + activation, residual
-
-    /**
-     * y[r, c] = act(x[r, c] + bias[c]) over rows of length cols (Linear's epilogue), with act one of
-     * RELU, GELU (erf) or identity (null).
-     */
-    public static void biasActivation(float[] y, int yo, float[] x, int xo, float[] bias, int bo, Activation act,
-                                      int rows, int cols) {
-        for (int r = 0; r < rows; r++) {
-            int yr = yo + r * cols;
-            add(y, yr, x, xo + r * cols, 1, bias, bo, 1, cols);
-            switch (act) {
-                case IDENTITY -> {
-                }
-                case RELU -> relu(y, yr, y, yr, cols);
-                case GELU -> gelu(y, yr, y, yr, cols);
-            }
-        }
-    }
-
-    /** Activations that {@link #biasActivation} fuses. */
-    public enum Activation { IDENTITY, RELU, GELU }
+    // ------------------------------------------------------------------ residual add
 
     /** y = a + alpha·b (residual add with a scaled branch); all contiguous. */
     public static void residualAdd(float[] y, int yo, float[] a, int ao, float[] b, int bo, float alpha, int n) {

@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * exact for neg, abs, sign, relu, max, min, pow, clamp, where, copy, fill and comparisons;
  * rtol 3e-7 (one float rounding more) for add, sub, mul, div, sqrt, rsqrt;
  * rtol 1e-6 + atol 1e-7 for exp, log, tanh, sigmoid (SVML or Math, each within 1 ulp; sigmoid's
- * far negative tail underflows to 0 below 1e-38).
+ * far negative tail underflows to 0 below 1e-38); rtol 5e-6 + atol 1e-6 for the activations from
+ * GELU on (several float roundings; GELU's erfc approximation is within 1.2e-7 relative).
  */
 class ElementwiseKernelsTest {
 
@@ -37,7 +38,8 @@ class ElementwiseKernelsTest {
         return switch (op) {
             case NEG, ABS, SIGN, RELU -> new double[] {0, 0};
             case SQRT, RSQRT -> new double[] {3e-7, 0};
-            default -> new double[] {1e-6, 1e-7};
+            case EXP, LOG, TANH, SIGMOID -> new double[] {1e-6, 1e-7};
+            default -> new double[] {5e-6, 1e-6}; // activations: a few float roundings, erfc to 1.2e-7
         };
     }
 
@@ -270,128 +272,21 @@ class ElementwiseKernelsTest {
         assertThat(KernelCheck.values(buf)).containsExactly(0, 0, 1, 2, 3, 4, 5, 6);
     }
 
-    // ------------------------------------------------------------------ kernels not yet behind an op
-
-    /** Φ(x) in double: erfc by its series near 0 and its continued fraction in the tails. */
-    static double phi(double x) {
-        double z = -x / Math.sqrt(2);
-        return 0.5 * erfc(z);
-    }
-
-    static double erfc(double z) {
-        if (z < 0) {
-            return 2 - erfc(-z);
-        }
-        if (z < 2) {
-            double sum = 0;
-            double term = z;
-            for (int n = 0; n < 100; n++) {
-                sum += term / (2 * n + 1);
-                term *= -z * z / (n + 1);
-            }
-            return 1 - 2 / Math.sqrt(Math.PI) * sum;
-        }
-        double t = z;
-        for (int k = 200; k >= 1; k--) {
-            t = z + (k / 2.0) / t;
-        }
-        return Math.exp(-z * z) / (Math.sqrt(Math.PI) * t);
-    }
-
     @Test
-    void erfcReferenceIsRight() {
-        // values from Python's math.erfc
-        assertThat(erfc(0.5)).isCloseTo(0.4795001221869535, org.assertj.core.data.Offset.offset(1e-13));
-        assertThat(erfc(2.0)).isCloseTo(0.004677734981047266, org.assertj.core.data.Offset.offset(1e-15));
-        assertThat(erfc(4.0)).isCloseTo(1.541725790028002e-08, org.assertj.core.data.Offset.offset(1e-20));
-        assertThat(erfc(-1.0)).isCloseTo(1.842700792949715, org.assertj.core.data.Offset.offset(1e-13));
-    }
-
-    @Test
-    void geluMatchesTheErfDefinition() {
-        // GELU(x) = x·Φ(x); rtol 2e-6 + atol 1e-7 (the erfc approximation has relative error < 1.2e-7)
-        var rng = new Generator(6);
-        for (int n : new int[] {0, 1, 5, 16, 17, 333, 4099}) {
-            double[] v = KernelCheck.randn(rng, n, 3, 0);
-            if (n > 4) {
-                v[0] = -9;
-                v[1] = 9;
-                v[2] = -5.5f;
-                v[3] = 0;
-            }
-            float[] x = toFloats(v, 2);
-            float[] y = poisonedArray(n + 4);
-            ElementwiseKernels.gelu(y, 2, x, 2, n);
-            double[] e = new double[n];
-            double[] a = new double[n];
-            for (int i = 0; i < n; i++) {
-                e[i] = (float) v[i] * phi((float) v[i]);
-                a[i] = y[2 + i];
-            }
-            assertClose("gelu n=" + n, a, e, 2e-6, 1e-7);
-            assertPads(y, 2, n);
-
-            // backward: dGELU/dx = Φ(x) + x·φ(x)
-            double[] g = KernelCheck.randn(rng, n, 1, 0);
-            float[] dy = toFloats(g, 0);
-            float[] dx = poisonedArray(n + 4);
-            ElementwiseKernels.geluBackward(dx, 2, dy, 0, x, 2, n);
-            for (int i = 0; i < n; i++) {
-                double xv = (float) v[i];
-                e[i] = (float) g[i] * (phi(xv) + xv * Math.exp(-0.5 * xv * xv) / Math.sqrt(2 * Math.PI));
-                a[i] = dx[2 + i];
-            }
-            assertClose("geluBackward n=" + n, a, e, 2e-6, 1e-6);
-            assertPads(dx, 2, n);
-
-            float[] yt = poisonedArray(n + 4);
-            ElementwiseKernels.geluTanh(yt, 2, x, 2, n);
-            for (int i = 0; i < n; i++) {
-                double xv = (float) v[i];
-                e[i] = 0.5 * xv * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (xv + 0.044715 * xv * xv * xv)));
-                a[i] = yt[2 + i];
-            }
-            assertClose("geluTanh n=" + n, a, e, 2e-6, 1e-7);
-            assertPads(yt, 2, n);
-        }
-    }
-
-    @Test
-    void fusedBiasActivationAndResidualAdd() {
+    void residualAddMatchesItsDefinition() {
         var rng = new Generator(7);
-        int rows = 7;
-        int cols = 37;
-        float[] x = toFloats(KernelCheck.randn(rng, rows * cols, 1, 0), 1);
-        float[] bias = toFloats(KernelCheck.randn(rng, cols, 1, 0), 3);
-        for (ElementwiseKernels.Activation act : ElementwiseKernels.Activation.values()) {
-            float[] y = poisonedArray(rows * cols + 4);
-            ElementwiseKernels.biasActivation(y, 2, x, 1, bias, 3, act, rows, cols);
-            double[] a = new double[rows * cols];
-            double[] e = new double[rows * cols];
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    float s = x[1 + r * cols + c] + bias[3 + c];
-                    e[r * cols + c] = switch (act) {
-                        case IDENTITY -> s;
-                        case RELU -> Math.max(s, 0);
-                        case GELU -> s * phi(s);
-                    };
-                    a[r * cols + c] = y[2 + r * cols + c];
-                }
-            }
-            assertClose("biasActivation " + act, a, e, 2e-6, 1e-7);
-            assertPads(y, 2, rows * cols);
-        }
-        float[] b = toFloats(KernelCheck.randn(rng, rows * cols, 1, 0), 0);
-        float[] y = poisonedArray(rows * cols + 4);
-        ElementwiseKernels.residualAdd(y, 2, x, 1, b, 0, 0.5f, rows * cols);
-        for (int i = 0; i < rows * cols; i++) {
+        int n = 7 * 37;
+        float[] x = toFloats(KernelCheck.randn(rng, n, 1, 0), 1);
+        float[] b = toFloats(KernelCheck.randn(rng, n, 1, 0), 0);
+        float[] y = poisonedArray(n + 4);
+        ElementwiseKernels.residualAdd(y, 2, x, 1, b, 0, 0.5f, n);
+        for (int i = 0; i < n; i++) {
             assertThat((double) y[2 + i]).isCloseTo(x[1 + i] + 0.5 * b[i], org.assertj.core.data.Offset.offset(1e-6));
         }
-        assertPads(y, 2, rows * cols);
+        assertPads(y, 2, n);
     }
 
-    private static float[] toFloats(double[] v, int offset) {
+    static float[] toFloats(double[] v, int offset) {
         float[] f = new float[v.length + offset];
         for (int i = 0; i < v.length; i++) {
             f[offset + i] = (float) v[i];
@@ -399,13 +294,13 @@ class ElementwiseKernelsTest {
         return f;
     }
 
-    private static float[] poisonedArray(int n) {
+    static float[] poisonedArray(int n) {
         float[] f = new float[n];
         java.util.Arrays.fill(f, Float.intBitsToFloat(KernelCheck.POISON_F32));
         return f;
     }
 
-    private static void assertPads(float[] y, int off, int n) {
+    static void assertPads(float[] y, int off, int n) {
         for (int i = 0; i < y.length; i++) {
             boolean poison = Float.floatToRawIntBits(y[i]) == KernelCheck.POISON_F32;
             boolean inside = i >= off && i < off + n;

@@ -1,7 +1,6 @@
 package dev.kiln.bench;
 
 import dev.kiln.kernels.cpu.CpuBackend;
-import dev.kiln.kernels.cpu.ElementwiseKernels;
 import dev.kiln.kernels.cpu.Parallel;
 import dev.kiln.tensor.BinaryOp;
 import dev.kiln.tensor.Generator;
@@ -36,8 +35,7 @@ import java.util.concurrent.TimeUnit;
  * is ≥ 75% of it. {@code *_cpu} runs CpuBackend (its pool, {@code threads}: 0 = the default,
  * all cores), {@code *_reference} runs ReferenceBackend (one thread, double loops).
  *
- * <p>GELU is not yet an op of the Backend contract, so {@code gelu_cpu} times
- * {@link ElementwiseKernels#gelu} split over the pool exactly as CpuBackend splits unary ops.
+ * <p>GELU is the exact (erf) form, PyTorch's default.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -118,11 +116,15 @@ public class ElementwiseBench {
 
     @Benchmark
     @OperationsPerInvocation(TWO_ARRAYS)
-    public float[] gelu_cpu() {
-        float[] x = src;
-        float[] y = dst;
-        // CpuBackend's grain for ops with a transcendental per element
-        Parallel.forRange(N, 1 << 13, (s, e) -> ElementwiseKernels.gelu(y, s, x, s, e - s));
-        return y;
+    public Tensor gelu_cpu() {
+        cpu.unary(UnaryOp.GELU, out, a);
+        return out;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(TWO_ARRAYS)
+    public Tensor gelu_reference() {
+        ref.unary(UnaryOp.GELU, out, a);
+        return out;
     }
 }

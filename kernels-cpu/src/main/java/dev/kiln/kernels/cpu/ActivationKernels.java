@@ -18,7 +18,6 @@ import jdk.incubator.vector.VectorSpecies;
 public final class ActivationKernels {
     private static final VectorSpecies<Float> S = Simd.F32;
     private static final int L = S.length();
-    private static final float SQRT1_2 = 0.70710678118654752f;
     private static final float INV_SQRT_2PI = 0.39894228040143268f;
     private static final float K0 = 0.7978845608028654f; // √(2/π)
     private static final float K1 = 0.044715f;
@@ -126,11 +125,12 @@ public final class ActivationKernels {
         }
     }
 
-    /** Φ(x) = erfc(−x/√2)/2. */
+    /**
+     * Φ(x) = erfc(−x/√2)/2 with a = |x|/√2, t = 1/(1 + a/2) and erfc(a)/2 = t·e^{−a² + P(t) − ln 2}
+     * (ln 2 folded into P's constant term); for x > 0, Φ = 1 − erfc(a)/2.
+     */
     private static FloatVector phi(FloatVector v) {
-        FloatVector z = v.mul(-SQRT1_2);
-        FloatVector a = z.abs();
-        FloatVector t = FloatVector.broadcast(S, 1f).div(a.fma(0.5f, 1f));
+        FloatVector t = FloatVector.broadcast(S, 1f).div(v.abs().fma(0.35355339059327376f, 1f)); // 1/(1 + |x|/(2√2))
         FloatVector p = t.fma(0.17087277f, -0.82215223f);
         p = p.fma(t, FloatVector.broadcast(S, 1.48851587f));
         p = p.fma(t, FloatVector.broadcast(S, -1.13520398f));
@@ -139,10 +139,9 @@ public final class ActivationKernels {
         p = p.fma(t, FloatVector.broadcast(S, 0.09678418f));
         p = p.fma(t, FloatVector.broadcast(S, 0.37409196f));
         p = p.fma(t, FloatVector.broadcast(S, 1.00002368f));
-        p = p.fma(t, FloatVector.broadcast(S, -1.26551223f));
-        FloatVector half = t.mul(0.5f).mul(p.sub(a.mul(a)).lanewise(VectorOperators.EXP)); // erfc(|z|)/2
-        VectorMask<Float> negative = z.compare(VectorOperators.LT, 0f);
-        return half.blend(half.neg().add(1f), negative);
+        p = p.fma(t, FloatVector.broadcast(S, -1.95865941f)); // −1.26551223 − ln 2
+        FloatVector half = t.mul(v.mul(v).fma(FloatVector.broadcast(S, -0.5f), p).lanewise(VectorOperators.EXP));
+        return half.blend(FloatVector.broadcast(S, 1f).sub(half), v.compare(VectorOperators.GT, 0f));
     }
 
     // ------------------------------------------------------------------ GELU, tanh form

@@ -245,6 +245,24 @@ class ElementwiseKernelsTest {
         }
     }
 
+    @Test
+    void copyBroadcastsItsSourceIntoAnyLayout() {
+        // copy_ hands the kernel an expanded source: rows, columns and a scalar repeated
+        var rng = new Generator(8);
+        int[] shape = {6, 37};
+        for (int[] from : new int[][] {{37}, {6, 1}, {}, {1, 1}}) {
+            double[] v = KernelCheck.randn(rng, numel(from), 1, 0);
+            for (Layout to : KernelCheck.layouts()) {
+                Tensor src = input(v, from, Layout.OFFSET).expand(shape);
+                Tensor out = poisonedView(shape, to);
+                String what = "copy " + str(from) + " broadcast into " + to;
+                CPU.copy(out, src);
+                assertWrittenExactly(what, out);
+                assertClose(what, KernelCheck.values(out), KernelCheck.values(src), 0, 0);
+            }
+        }
+    }
+
     /** A view of a poisoned buffer in the given layout (the positions outside it must stay poisoned). */
     private static Tensor poisonedView(int[] shape, Layout layout) {
         Tensor t = input(new double[numel(shape)], shape, layout);

@@ -24,10 +24,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>This class only dispatches: it picks the layout case (contiguous, broadcast, strided), splits
  * large work over the pool with {@link Parallel} and calls the static kernels of
- * {@link ElementwiseKernels}, {@link ReduceKernels}, {@link SoftmaxKernels}, {@link NormKernels},
- * {@link IndexKernels} and {@link OptimizerKernels}. F32 is the compute type and has kernels for
- * every op; F64, I32 and BOOL (and ops added to the enums after these kernels were written) run
- * the reference loops.
+ * {@link ElementwiseKernels}, {@link ActivationKernels}, {@link ReduceKernels},
+ * {@link SoftmaxKernels}, {@link NormKernels}, {@link IndexKernels} and {@link OptimizerKernels}.
+ * F32 is the compute type and has kernels for every op but matmul (owned by the GEMM package) and
+ * PAU; F64, I32 and BOOL, and enum values added after these kernels were written, run the
+ * reference loops, so a new op works at once and gets fast when its kernel lands.
  */
 public final class CpuBackend implements Backend {
     private static final ReferenceBackend REF = ReferenceBackend.INSTANCE;
@@ -98,7 +99,7 @@ public final class CpuBackend implements Backend {
         };
     }
 
-    /** Rows per task so that a task has at least GRAIN elements. */
+    /** Rows per task so that a task has at least {@code grain} elements. */
     private static int rowGrain(int rowLength, int grain) {
         return Math.max(1, grain / Math.max(rowLength, 1));
     }
@@ -165,8 +166,8 @@ public final class CpuBackend implements Backend {
         StridedLoop lp = StridedLoop.of(out, x);
         int xs = lp.innerStride[1];
         int grain = switch (op) {
-            case EXP, LOG, TANH, SIGMOID -> GRAIN_HEAVY;
-            default -> GRAIN;
+            case NEG, ABS, SIGN, RELU, SQRT, RSQRT, RELU_SQUARED -> GRAIN;
+            default -> GRAIN_HEAVY; // a transcendental or more per element
         };
         lp.run(grain, (o, len) -> {
             if (xs == 1) {

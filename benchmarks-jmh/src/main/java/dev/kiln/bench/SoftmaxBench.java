@@ -1,103 +1,92 @@
 package dev.kiln.bench;
 
 import dev.kiln.kernels.cpu.CpuBackend;
-import dev.kiln.kernels.cpu.Parallel;
+import dev.kiln.tensor.Backend;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How close does softmax over the rows of a 4096 × 1024 F32 matrix come to the machine's memory
- * bandwidth? Each method writes into a preallocated output.
+ * How close do softmax, log-softmax and softmax's backward over the rows of a 4096 × 1024 F32
+ * matrix come to the machine's memory bandwidth? {@code cpu} is CpuBackend (all cores unless
+ * -Dkiln.threads says otherwise), {@code reference} is ReferenceBackend; each writes into a
+ * preallocated output.
  *
- * <p>The score is GB/s: JMH counts one "op" per byte moved, so its ops/ns are bytes/ns = GB/s.
- * Bytes moved = (arrays read + arrays written) × 4 × 4096 × 1024: 2 for the forward (x in,
- * y out), 3 for the backward (y and dy in, dx out). The goal is ≥ 60% of the copy bandwidth
- * ({@link ElementwiseBench#arraycopy}, {@link CopyBandwidth}). {@code *_cpu} runs CpuBackend
- * ({@code threads}: 0 = the default, all cores), {@code *_reference} ReferenceBackend.
+ * <p>GB/s = {@link #bytesPerOp} / time per op, with bytes = (matrices read + matrices written) × 4 ×
+ * rows × cols: 2 for the forward ops (x in, y out), 3 for the backward (y and dy in, dx out). The
+ * goal is ≥ 60% of {@link CopyBandwidth}'s GB/s on the same machine.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class SoftmaxBench {
-    static final int ROWS = 4096;
-    static final int COLS = 1024;
-    static final int TWO_MATRICES = 2 * 4 * ROWS * COLS;
-    static final int THREE_MATRICES = 3 * 4 * ROWS * COLS;
+    @Param({"softmax", "logSoftmax", "softmaxBackward"})
+    public String op;
 
-    @Param({"0"})
-    public int threads;
+    @Param({"4096"})
+    public int rows;
 
-    private final CpuBackend cpu = new CpuBackend();
-    private final ReferenceBackend ref = ReferenceBackend.INSTANCE;
-    private int threadsBefore;
+    @Param({"1024"})
+    public int cols;
+
+    /** Bytes read and written by one call, for the report's GB/s. */
+    public static double bytesPerOp(Map<String, String> params) {
+        int matrices = "softmaxBackward".equals(params.get("op")) ? 3 : 2;
+        return matrices * 4.0 * Integer.parseInt(params.get("rows")) * Integer.parseInt(params.get("cols"));
+    }
+
+    private final Backend cpu = new CpuBackend();
+    private final Backend ref = ReferenceBackend.INSTANCE;
     private Tensor x;
     private Tensor y;
     private Tensor dy;
     private Tensor out;
 
-    @Setup(Level.Trial)
+    @Setup
     public void setup() {
-        threadsBefore = Parallel.threads();
-        if (threads > 0) {
-            Parallel.setThreads(threads);
+        if (!op.equals("softmax") && !op.equals("logSoftmax") && !op.equals("softmaxBackward")) {
+            throw new IllegalArgumentException("SoftmaxBench: op must be softmax, logSoftmax or softmaxBackward, got " + op);
         }
         var rng = new Generator(2);
-        x = Tensor.randn(rng, ROWS, COLS);
+        x = Tensor.randn(rng, rows, cols);
         y = x.softmax(1);
-        dy = Tensor.randn(rng, ROWS, COLS);
-        out = Tensor.zeros(ROWS, COLS);
+        dy = Tensor.randn(rng, rows, cols);
+        out = Tensor.zeros(rows, cols);
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        Parallel.setThreads(threadsBefore);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(TWO_MATRICES)
-    public Tensor softmax_cpu() {
-        cpu.softmax(out, x, 1);
+    private Tensor run(Backend backend) {
+        switch (op) {
+            case "softmax" -> backend.softmax(out, x, 1);
+            case "logSoftmax" -> backend.logSoftmax(out, x, 1);
+            default -> backend.softmaxBackward(out, y, dy, 1);
+        }
         return out;
     }
 
     @Benchmark
-    @OperationsPerInvocation(TWO_MATRICES)
-    public Tensor softmax_reference() {
-        ref.softmax(out, x, 1);
-        return out;
+    public Tensor cpu() {
+        return run(cpu);
     }
 
     @Benchmark
-    @OperationsPerInvocation(TWO_MATRICES)
-    public Tensor logSoftmax_cpu() {
-        cpu.logSoftmax(out, x, 1);
-        return out;
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(THREE_MATRICES)
-    public Tensor softmaxBackward_cpu() {
-        cpu.softmaxBackward(out, y, dy, 1);
-        return out;
+    public Tensor reference() {
+        return run(ref);
     }
 }

@@ -37,13 +37,17 @@ public final class SoftmaxKernels {
         }
     }
 
-    /** y = x − max − log Σ exp(x − max) for rows [r0, r1) of length n. */
+    /**
+     * y = (x − max) − log Σ exp(x − max) for rows [r0, r1) of length n. The two shifts are applied
+     * one after the other: max + log Σ rounded to float would lose the digits of log Σ when |max|
+     * is large (logits near 1000 keep only ~1e-4 of it).
+     */
     public static void logSoftmaxRows(float[] y, int yo, float[] x, int xo, int r0, int r1, int n) {
         for (int r = r0; r < r1; r++) {
             int xr = xo + r * n;
             float max = ReduceKernels.max(x, xr, n);
-            float shift = max + (float) Math.log(expShiftSum(x, xr, n, max));
-            shift(y, yo + r * n, x, xr, n, shift);
+            float logSum = (float) Math.log(expShiftSum(x, xr, n, max));
+            shift2(y, yo + r * n, x, xr, n, max, logSum);
         }
     }
 
@@ -132,14 +136,14 @@ public final class SoftmaxKernels {
         }
     }
 
-    /** y = x − s. */
-    static void shift(float[] y, int yo, float[] x, int xo, int n, float s) {
+    /** y = (x − a) − b. */
+    static void shift2(float[] y, int yo, float[] x, int xo, int n, float a, float b) {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
-            FloatVector.fromArray(S, x, xo + i).sub(s).intoArray(y, yo + i);
+            FloatVector.fromArray(S, x, xo + i).sub(a).sub(b).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = x[xo + i] - s;
+            y[yo + i] = (x[xo + i] - a) - b;
         }
     }
 
@@ -188,9 +192,10 @@ public final class SoftmaxKernels {
                     sum = sum.add(e);
                 }
                 if (log) {
-                    FloatVector shift = max.add(sum.lanewise(VectorOperators.LOG));
+                    FloatVector logSum = sum.lanewise(VectorOperators.LOG);
                     for (int k = 0; k < n; k++) {
-                        FloatVector.fromArray(S, x, xo + p + k * inner).sub(shift).intoArray(y, yo + p + k * inner);
+                        FloatVector.fromArray(S, x, xo + p + k * inner).sub(max).sub(logSum)
+                                .intoArray(y, yo + p + k * inner);
                     }
                 } else {
                     FloatVector inv = FloatVector.broadcast(S, 1f).div(sum);
@@ -214,9 +219,9 @@ public final class SoftmaxKernels {
                     sum += e;
                 }
                 if (log) {
-                    float shift = max + (float) Math.log(sum);
+                    float logSum = (float) Math.log(sum);
                     for (int k = 0; k < n; k++) {
-                        y[yo + p + k * inner] = x[xo + p + k * inner] - shift;
+                        y[yo + p + k * inner] = (x[xo + p + k * inner] - max) - logSum;
                     }
                 } else {
                     float inv = 1f / sum;
@@ -282,8 +287,8 @@ public final class SoftmaxKernels {
             }
             int xr = xo + r * c;
             float max = ReduceKernels.max(x, xr, c);
-            float lse = max + (float) Math.log(expShiftSum(x, xr, c, max));
-            loss[lo + r] = lse - x[xr + label];
+            // (max − x[label]) + log Σ: never rounds max + log Σ, which loses digits for large logits
+            loss[lo + r] = (max - x[xr + label]) + (float) Math.log(expShiftSum(x, xr, c, max));
         }
     }
 

@@ -69,6 +69,33 @@ class SoftmaxKernelsTest {
     }
 
     @Test
+    void logSoftmaxAndCrossEntropyKeepTheirDigitsForLargeLogits() {
+        // logits near ±1000: rounding max + log Σ to float would cost ~3e-5 here
+        var rng = new Generator(24);
+        for (double offset : new double[] {1000, -1000, 3e4}) {
+            for (int[] shape : new int[][] {{3, 37}, {2, 5, 3}}) {
+                double[] v = KernelCheck.randn(rng, numel(shape), 2, offset);
+                Tensor x = offsetInput(v, shape);
+                for (int dim = 0; dim < shape.length; dim++) {
+                    Tensor out = poisoned(shape);
+                    Tensor ref = poisoned(shape);
+                    CPU.logSoftmax(out, x, dim);
+                    REF.logSoftmax(ref, x, dim);
+                    assertClose("logSoftmax offset " + offset + " " + str(shape) + " dim " + dim, out, ref, 1e-6, 2e-6);
+                }
+            }
+            int[] nc = {5, 37};
+            Tensor logits = offsetInput(KernelCheck.randn(rng, 5 * 37, 2, offset), nc);
+            Tensor labels = input(DType.I32, new double[] {0, 36, 5, 17, 2}, new int[] {5}, Layout.OFFSET);
+            Tensor loss = poisoned(5);
+            Tensor ref = poisoned(5);
+            CPU.crossEntropy(loss, logits, labels, -100);
+            REF.crossEntropy(ref, logits, labels, -100);
+            assertClose("crossEntropy offset " + offset, loss, ref, 1e-6, 2e-6);
+        }
+    }
+
+    @Test
     void backwardMatchesReferenceAlongEveryDim() {
         var rng = new Generator(22);
         for (int[] shape : SHAPES) {

@@ -63,19 +63,27 @@ public final class Parallel {
         }
     }
 
-    /** How many chunks a range of n items gets, with at least {@code grain} items per chunk. */
+    /**
+     * How many threads a range of n items keeps busy, with at least {@code grain} items each: 0
+     * for an empty range, else between 1 and {@link #threads()}. Kernels that keep one partial
+     * result per thread size their buffers with it and loop over {@code forRange(chunks, 1, ...)}.
+     */
     public static int chunks(int n, int grain) {
         if (n <= 0) {
             return 0;
         }
-        long byGrain = (n + (long) Math.max(grain, 1) - 1) / Math.max(grain, 1);
+        long byGrain = Math.max(1, n / Math.max(grain, 1));
         return (int) Math.min(threads, byGrain);
     }
 
+    /** Pieces per thread a large loop is cut into, so a thread that starts late (or is preempted) holds up little. */
+    private static final int PIECES_PER_THREAD = 4;
+
     /**
-     * Splits [0, n) into {@link #chunks(int, int)} equal chunks and runs them on the pool and the
-     * calling thread; returns when all are done, rethrowing the first exception a chunk threw.
-     * {@code body} is called once per chunk, on disjoint ranges covering [0, n).
+     * Runs {@code body} over disjoint ranges covering [0, n), on at most {@link #chunks(int, int)}
+     * threads (the calling thread included), each range at least {@code grain} long unless n is;
+     * returns when all are done, rethrowing the first exception a range threw. A large loop is
+     * cut into up to {@value #PIECES_PER_THREAD} pieces per thread, claimed from a shared counter.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         int chunks = chunks(n, grain);
@@ -85,8 +93,9 @@ public final class Parallel {
             }
             return;
         }
+        int pieces = (int) Math.min((long) chunks * PIECES_PER_THREAD, Math.max(1, n / Math.max(grain, 1)));
         Pool p = pool;
-        if (p == null || Thread.currentThread() instanceof Worker || !p.tryRun(new Job(n, chunks, body))) {
+        if (p == null || Thread.currentThread() instanceof Worker || !p.tryRun(new Job(n, pieces, body))) {
             body.run(0, n);
         }
     }

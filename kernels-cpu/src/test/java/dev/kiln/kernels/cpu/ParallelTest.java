@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ParallelTest {
 
     @Test
-    void forRangeCoversEveryIndexOnceWithNoMoreChunksThanWork() {
+    void forRangeCoversEveryIndexOnceOnNoMoreThreadsThanWork() {
         int before = Parallel.threads();
         try {
             for (int threads : new int[] {1, 2, 3, 4}) {
@@ -34,10 +34,12 @@ class ParallelTest {
                         AtomicIntegerArray hits = new AtomicIntegerArray(n);
                         var callers = ConcurrentHashMap.<Thread>newKeySet();
                         int[] calls = new int[1];
+                        int[] minLength = {Integer.MAX_VALUE};
                         Parallel.forRange(n, grain, (s, e) -> {
                             callers.add(Thread.currentThread());
                             synchronized (calls) {
                                 calls[0]++;
+                                minLength[0] = Math.min(minLength[0], e - s);
                             }
                             for (int i = s; i < e; i++) {
                                 hits.incrementAndGet(i);
@@ -46,13 +48,16 @@ class ParallelTest {
                         for (int i = 0; i < n; i++) {
                             assertThat(hits.get(i)).as("n %d grain %d index %d", n, grain, i).isEqualTo(1);
                         }
-                        int expectedChunks = Parallel.chunks(n, grain);
-                        assertThat(calls[0]).isEqualTo(expectedChunks);
-                        assertThat(expectedChunks).isLessThanOrEqualTo(threads);
-                        assertThat((long) expectedChunks * grain).isLessThan((long) n + grain);
-                        assertThat(callers.size()).isLessThanOrEqualTo(Math.max(1, expectedChunks));
-                        if (expectedChunks <= 1) {
+                        int chunks = Parallel.chunks(n, grain);
+                        assertThat(chunks).isLessThanOrEqualTo(threads);
+                        assertThat((long) chunks * grain).isLessThanOrEqualTo(Math.max(n, grain));
+                        assertThat(callers.size()).isLessThanOrEqualTo(Math.max(1, chunks));
+                        if (chunks <= 1) {
+                            assertThat(calls[0]).isEqualTo(n == 0 ? 0 : 1);
                             assertThat(callers).allMatch(t -> t == Thread.currentThread());
+                        } else {
+                            assertThat(calls[0]).isBetween(chunks, 4 * chunks);
+                            assertThat(minLength[0]).isGreaterThanOrEqualTo(grain);
                         }
                     }
                 }

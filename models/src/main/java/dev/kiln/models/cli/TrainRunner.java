@@ -51,11 +51,17 @@ final class TrainRunner {
     private TrainRunner() {
     }
 
-    /** Re-plans the number of steps from the measured step time, so a time-budgeted run's progress bar is right. */
+    /**
+     * Re-plans the number of steps from the recent step time, so a time-budgeted run's progress bar
+     * shows the right total. The rate is measured over the last 25 steps (not from the start, which
+     * includes JIT warm-up), and the plan never exceeds the run's original step count.
+     */
     private static final class TimeBudget implements TrainCallback {
         private final double seconds;
-        private long startStep;
+        private long cap;
         private double startElapsed;
+        private long markStep;
+        private double markElapsed;
 
         TimeBudget(Duration limit) {
             this.seconds = limit.toMillis() / 1000.0;
@@ -63,18 +69,21 @@ final class TrainRunner {
 
         @Override
         public void onStart(Trainer t) {
-            startStep = t.step();
+            cap = t.totalSteps();
             startElapsed = t.elapsedSeconds();
+            markStep = t.step();
+            markElapsed = t.elapsedSeconds();
         }
 
         @Override
         public void onStep(Trainer t, dev.kiln.models.train.StepEvent e) {
-            long done = e.step() - startStep;
-            if (done == 5 || done % 25 == 0) {
-                double used = e.elapsedSeconds() - startElapsed;
-                double perStep = used / done;
-                long planned = e.step() + (long) Math.max(0, (seconds - used) / perStep);
-                t.setTotalSteps(Math.max(e.step() + 1, Math.min(t.totalSteps(), planned)));
+            if (e.step() - markStep >= 25) {
+                double perStep = (e.elapsedSeconds() - markElapsed) / (e.step() - markStep);
+                double left = seconds - (e.elapsedSeconds() - startElapsed);
+                long planned = e.step() + (long) Math.max(0, left / perStep);
+                t.setTotalSteps(Math.max(e.step() + 1, Math.min(cap, planned)));
+                markStep = e.step();
+                markElapsed = e.elapsedSeconds();
             }
         }
     }

@@ -94,6 +94,26 @@ class DataLoaderTest {
     }
 
     @Test
+    void noisyInputsArePureFunctionsOfTheStepAndLeaveTargetsAlone() {
+        DataLoader dl = new DataLoader(indexed(40), 8, 3);
+        NoisyInputs a = new NoisyInputs(dl, 0.5, 7);
+        NoisyInputs b = new NoisyInputs(new DataLoader(indexed(40), 8, 3), 0.5, 7);
+        Batch clean = dl.batch(6);
+        Batch noisy = a.batch(6);
+        assertThat(noisy.target().toIntArray()).isEqualTo(clean.target().toIntArray());
+        assertThat(b.batch(6).input().toFloatArray()).isEqualTo(noisy.input().toFloatArray());
+        float[] x = clean.input().toFloatArray();
+        float[] y = noisy.input().toFloatArray();
+        double sq = 0;
+        for (int i = 0; i < x.length; i++) {
+            sq += (y[i] - x[i]) * (y[i] - x[i]);
+        }
+        assertThat(Math.sqrt(sq / x.length)).isBetween(0.25, 0.85); // about sigma = 0.5 over 16 values
+        assertThat(a.batch(7).input().toFloatArray()).isNotEqualTo(dl.batch(7).input().toFloatArray());
+        assertThat(new NoisyInputs(dl, 0, 7).batch(6).input().toFloatArray()).isEqualTo(x);
+    }
+
+    @Test
     void byteCorpusWindowsAreShiftedByOneAndSeeded() {
         String text = "abcdefghijklmnopqrstuvwxyz0123456789";
         ByteCorpus c = ByteCorpus.of(text);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Assembles every committed PTX file with ptxas for sm_80 and sm_90 (no GPU needed). Used by
+# Assembles every committed PTX file with ptxas for sm_80 and sm_90 (no GPU needed), unoptimised
+# (PTXAS_OPT=3 for the full optimiser): the point is that the PTX is valid for both. Used by
 # build-ptx.sh and by the Maven build's `ptxas` profile, which is active where nvcc is installed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,7 +10,7 @@ ptxas=${PTXAS:-$(command -v ptxas || echo /usr/local/bin/ptxas)}
 n=0
 for ptx in "$res"/*.ptx; do
   for arch in sm_80 sm_90; do
-    "$ptxas" -arch=$arch "$ptx" -o /dev/null
+    "$ptxas" -O"${PTXAS_OPT:-0}" -arch=$arch "$ptx" -o /dev/null
   done
   n=$((n + 1))
 done

@@ -1,10 +1,12 @@
 package dev.kiln.kernels.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -15,7 +17,9 @@ import jcuda.nvptxcompiler.nvPTXCompilerHandle;
  * Every committed PTX module assembles into machine code for sm_80 and sm_90, with JCuda's
  * bundled PTX compiler (CUDA 12.0's nvPTXCompiler, in-process, no GPU and no driver needed).
  * It only accepts PTX ISA up to 8.0, so this also proves the lowered .version line is enough.
- * The cubins are checked too: each is an ELF image for sm_90.
+ * The cubins are checked too: each is an ELF image for sm_90. Assembly runs without
+ * optimisation (--opt-level=0) to keep the test to seconds: what it proves is that the PTX is
+ * valid for both targets; the optimised build is checked by ptxas (check-ptx.sh) where nvcc exists.
  */
 class PtxAssemblyTest {
 
@@ -31,6 +35,16 @@ class PtxAssemblyTest {
         for (String arch : new String[] {"sm_80", "sm_90"}) {
             assertThat(assemble(ptx, arch)).as(module + " for " + arch).isGreaterThan(0);
         }
+    }
+
+    @Test
+    void ptxOfANewerIsaOrWithErrorsIsRefused() {
+        // nvcc 13 writes ISA 9.0, which CUDA 12 drivers and this compiler refuse: why build-ptx.sh lowers it
+        String ptx = PtxIndex.ptx("optim");
+        assertThatThrownBy(() -> assemble(ptx.replace(".version 8.0", ".version 9.0"), "sm_90"))
+                .isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> assemble(ptx.replace("ret;", "rett;"), "sm_90"))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("does not assemble");
     }
 
     @ParameterizedTest
@@ -49,7 +63,7 @@ class PtxAssemblyTest {
         int created = JNvPTXCompiler.nvPTXCompilerCreate(h, src.length, src);
         assertThat(created).as("nvPTXCompilerCreate").isZero();
         try {
-            int status = JNvPTXCompiler.nvPTXCompilerCompile(h, 1, new String[] {"--gpu-name=" + arch});
+            int status = JNvPTXCompiler.nvPTXCompilerCompile(h, 2, new String[] {"--gpu-name=" + arch, "--opt-level=0"});
             if (status != 0) {
                 long[] size = new long[1];
                 JNvPTXCompiler.nvPTXCompilerGetErrorLogSize(h, size);

@@ -3,6 +3,7 @@
 // float4 kernels for the all-contiguous case, which is what the bandwidth benchmark measures.
 // Scalars follow Java's semantics so that results match ReferenceBackend (see kiln.cuh).
 #include "kiln.cuh"
+#include "unary.cuh"
 
 // ---------------------------------------------------------------- fill and copy
 
@@ -42,28 +43,6 @@ KILN_COPY_FROM(i32, int)
 KILN_COPY_FROM(u8, u8)
 
 // ---------------------------------------------------------------- unary
-
-template <typename T>
-__device__ __forceinline__ T unary_float(int op, T x) {
-    switch (op) {
-        case KILN_UNARY_NEG: return -x;
-        case KILN_UNARY_EXP: return exp(x);
-        case KILN_UNARY_LOG: return log(x);
-        case KILN_UNARY_SQRT: return sqrt(x);
-        case KILN_UNARY_RSQRT: return (T) 1 / sqrt(x);
-        case KILN_UNARY_ABS: return fabs(x);
-        case KILN_UNARY_SIGN: return x > 0 ? (T) 1 : (x < 0 ? (T) -1 : x);  // keeps ±0 and NaN, as Math.signum
-        case KILN_UNARY_TANH: return tanh(x);
-        case KILN_UNARY_SIGMOID: {
-            // the two-sided form never overflows exp
-            if (x >= 0) return (T) 1 / ((T) 1 + exp(-x));
-            T e = exp(x);
-            return e / ((T) 1 + e);
-        }
-        case KILN_UNARY_RELU: return x > 0 ? x : (x != x ? x : (T) 0);
-        default: return (T) NAN;
-    }
-}
 
 // I32 ops (neg, abs, sign, relu) computed in double and saturated back, as the reference does.
 __device__ __forceinline__ int unary_int(int op, int x) {

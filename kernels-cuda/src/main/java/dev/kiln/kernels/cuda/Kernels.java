@@ -37,6 +37,21 @@ final class Kernels {
     static final KernelSpec CLAMP = spec("elementwise", "clamp", NUMERIC, LAYOUT, PTR, PTR, DOUBLE, DOUBLE);
     static final KernelSpec WHERE = spec("elementwise", "where", ALL_TYPES, LAYOUT, PTR, PTR, PTR, PTR);
 
+    // activation.cu
+    static final KernelSpec UNARY_BACKWARD = spec("activation", "unary_backward", FLOATS, LAYOUT, INT, PTR, PTR, PTR);
+    static final KernelSpec ACTIVATION = spec("activation", "activation", FLOATS, LAYOUT, INT, DOUBLE, DOUBLE, DOUBLE,
+            DOUBLE, PTR, PTR);
+    static final KernelSpec ACTIVATION_BACKWARD = spec("activation", "activation_backward", FLOATS, LAYOUT, INT, DOUBLE,
+            DOUBLE, DOUBLE, DOUBLE, PTR, PTR, PTR);
+    static final KernelSpec PRELU = spec("activation", "prelu", FLOATS, INT, INT, INT, PTR, PTR, PTR);
+    static final KernelSpec PRELU_BACKWARD = spec("activation", "prelu_backward", FLOATS, INT, INT, INT, PTR, PTR, PTR,
+            PTR);
+    static final KernelSpec PRELU_WEIGHT_PARTIAL = spec("activation", "prelu_weight_partial", FLOATS, INT, INT, INT, INT,
+            PTR, PTR, PTR);
+    static final KernelSpec PAU = spec("activation", "pau", FLOATS, INT, INT, INT, PTR, PTR, PTR, PTR);
+    static final KernelSpec PAU_BACKWARD = spec("activation", "pau_backward", FLOATS, INT, INT, INT, PTR, PTR, PTR, PTR,
+            PTR, PTR);
+
     // reduce.cu
     static final KernelSpec REDUCE_ROWS = spec("reduce", "reduce_rows", ALL_TYPES, REDUCE_LAYOUT, INT, PTR, PTR, PTR, INT);
     static final KernelSpec REDUCE_COLS = spec("reduce", "reduce_cols", ALL_TYPES, REDUCE_LAYOUT, INT, PTR, PTR, PTR, INT);
@@ -77,7 +92,8 @@ final class Kernels {
     static final KernelSpec SGEMM_128_VEC4 = spec("gemm", "sgemm_128x128_vec4", NONE, GEMM_PARAMS);
 
     private static final List<KernelSpec> ALL = List.of(FILL, COPY, UNARY, UNARY_VEC4, BINARY, BINARY_VEC4, COMPARE, CLAMP,
-            WHERE, REDUCE_ROWS, REDUCE_COLS, REDUCE_FINISH, ARGREDUCE_ROWS, ARGREDUCE_COLS, SOFTMAX_ROWS, SOFTMAX_COLS,
+            WHERE, UNARY_BACKWARD, ACTIVATION, ACTIVATION_BACKWARD, PRELU, PRELU_BACKWARD, PRELU_WEIGHT_PARTIAL, PAU,
+            PAU_BACKWARD, REDUCE_ROWS, REDUCE_COLS, REDUCE_FINISH, ARGREDUCE_ROWS, ARGREDUCE_COLS, SOFTMAX_ROWS, SOFTMAX_COLS,
             SOFTMAX_BACKWARD_ROWS, SOFTMAX_BACKWARD_COLS, CROSS_ENTROPY, CROSS_ENTROPY_BACKWARD, LAYER_NORM, RMS_NORM,
             NORM_BACKWARD, NORM_PARAMS_PARTIAL, COLUMN_SUM, GATHER, SCATTER_ADD, ADAM, GEMM_TILED, SGEMM_128,
             SGEMM_128_VEC4);

@@ -3,6 +3,7 @@ package dev.kiln.kernels.cuda;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
 import dev.kiln.tensor.BinaryOp;
 import dev.kiln.tensor.ReduceOp;
@@ -29,6 +30,12 @@ final class OpCodes {
             case TANH -> 7;
             case SIGMOID -> 8;
             case RELU -> 9;
+            case GELU -> 10;
+            case GELU_TANH -> 11;
+            case SILU -> 12;
+            case MISH -> 13;
+            case SOFTPLUS -> 14;
+            case RELU_SQUARED -> 15;
         };
     }
 
@@ -67,6 +74,18 @@ final class OpCodes {
         };
     }
 
+    static int activation(Activation.Kind kind) {
+        return switch (kind) {
+            case LEAKY_RELU -> 0;
+            case SMELU -> 1;
+            case HELU -> 2;
+            case ELEPHANT -> 3;
+            case FATRELU -> 4;
+            case SAU -> 5;
+            case VELU -> 6;
+        };
+    }
+
     static int adam(AdamConfig.Mode mode) {
         return switch (mode) {
             case ADAM -> 0;
@@ -87,6 +106,9 @@ final class OpCodes {
         }
         for (ReduceOp op : ReduceOp.values()) {
             m.put("REDUCE_" + op.name(), reduce(op));
+        }
+        for (Activation.Kind kind : Activation.Kind.values()) {
+            m.put("ACTIVATION_" + kind.name(), activation(kind));
         }
         for (AdamConfig.Mode mode : AdamConfig.Mode.values()) {
             m.put("ADAM_" + mode.name(), adam(mode));

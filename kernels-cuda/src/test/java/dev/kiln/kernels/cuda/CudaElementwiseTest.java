@@ -86,7 +86,9 @@ class CudaElementwiseTest extends GpuTesting {
                 continue;
             }
             Tol tol = switch (op) {
-                case NEG, ABS, SIGN, RELU, SQRT -> EXACT;
+                case NEG, ABS, SIGN, RELU, SQRT, RELU_SQUARED -> EXACT;
+                // compositions of a few float functions, each within an ulp or two
+                case GELU, GELU_TANH, SILU, MISH, SOFTPLUS -> floats(t, new Tol(4e-6, 1e-6), new Tol(1e-13, 1e-15));
                 default -> floats(t, F32_ULPS, F64_ULPS);
             };
             for (int[] shape : SHAPES) {
@@ -118,6 +120,12 @@ class CudaElementwiseTest extends GpuTesting {
             case TANH -> x.tanh();
             case SIGMOID -> x.sigmoid();
             case RELU -> x.relu();
+            case GELU -> x.gelu();
+            case GELU_TANH -> x.gelu("tanh");
+            case SILU -> x.silu();
+            case MISH -> x.mish();
+            case SOFTPLUS -> x.softplus();
+            case RELU_SQUARED -> x.reluSquared();
         };
     }
 

@@ -48,6 +48,14 @@ final class Args {
         return add(Param.REDUCE_LAYOUT, Pointer.to(packed));
     }
 
+    Args attnShape(int[] packed) {
+        if (packed.length != AttentionShape.INTS) {
+            throw new IllegalArgumentException("Args.attnShape: expected " + AttentionShape.INTS + " ints, got "
+                    + packed.length);
+        }
+        return add(Param.ATTN_SHAPE, Pointer.to(packed));
+    }
+
     private Args add(Param kind, Pointer value) {
         kinds.add(kind);
         values.add(value);

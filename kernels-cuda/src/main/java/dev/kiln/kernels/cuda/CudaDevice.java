@@ -230,8 +230,30 @@ public final class CudaDevice {
             return;  // nothing to do
         }
         makeCurrent();
-        cuLaunchKernel(function(spec, name), gridX, gridY, gridZ, block, 1, 1, sharedBytes, STREAM,
-                args.kernelParams(), null);
+        CUfunction f = function(spec, name);
+        if (sharedBytes > 48 * 1024) {
+            allowSharedMemory(f, name, sharedBytes);
+        }
+        cuLaunchKernel(f, gridX, gridY, gridZ, block, 1, 1, sharedBytes, STREAM, args.kernelParams(), null);
+    }
+
+    private final Map<String, Integer> sharedOptIn = new ConcurrentHashMap<>();
+
+    /** Dynamic shared memory beyond 48 KiB must be opted into per kernel (up to the device's limit). */
+    private void allowSharedMemory(CUfunction f, String name, int bytes) {
+        if (sharedOptIn.getOrDefault(name, 0) >= bytes) {
+            return;
+        }
+        CUdevice dev = new CUdevice();
+        cuDeviceGet(dev, index);
+        int max = attribute(dev, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+        if (bytes > max) {
+            throw new IllegalArgumentException("cuda: kernel " + name + " needs " + bytes + " bytes of shared memory; "
+                    + this + " allows " + max);
+        }
+        jcuda.driver.JCudaDriver.cuFuncSetAttribute(f,
+                jcuda.driver.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+        sharedOptIn.put(name, bytes);
     }
 
     /** A launch with a 2-D block (bx × by threads). */

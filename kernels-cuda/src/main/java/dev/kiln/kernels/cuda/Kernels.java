@@ -1,5 +1,6 @@
 package dev.kiln.kernels.cuda;
 
+import static dev.kiln.kernels.cuda.Param.ATTN_SHAPE;
 import static dev.kiln.kernels.cuda.Param.DOUBLE;
 import static dev.kiln.kernels.cuda.Param.INT;
 import static dev.kiln.kernels.cuda.Param.LAYOUT;
@@ -52,6 +53,15 @@ final class Kernels {
     static final KernelSpec PAU_BACKWARD = spec("activation", "pau_backward", FLOATS, INT, INT, INT, PTR, PTR, PTR, PTR,
             PTR, PTR);
 
+    // attention.cu
+    static final KernelSpec ATTENTION_FORWARD = spec("attention", "attention_forward", FLOATS, ATTN_SHAPE, INT, DOUBLE,
+            PTR, PTR, PTR, PTR, PTR);
+    static final KernelSpec ATTENTION_ROWDOT = spec("attention", "attention_rowdot", FLOATS, ATTN_SHAPE, PTR, PTR, PTR);
+    static final KernelSpec ATTENTION_DQ = spec("attention", "attention_dq", FLOATS, ATTN_SHAPE, INT, DOUBLE, PTR, PTR,
+            PTR, PTR, PTR, PTR, PTR);
+    static final KernelSpec ATTENTION_DKDV = spec("attention", "attention_dkdv", FLOATS, ATTN_SHAPE, INT, DOUBLE, PTR,
+            PTR, PTR, PTR, PTR, PTR, PTR, PTR);
+
     // reduce.cu
     static final KernelSpec REDUCE_ROWS = spec("reduce", "reduce_rows", ALL_TYPES, REDUCE_LAYOUT, INT, PTR, PTR, PTR, INT);
     static final KernelSpec REDUCE_COLS = spec("reduce", "reduce_cols", ALL_TYPES, REDUCE_LAYOUT, INT, PTR, PTR, PTR, INT);
@@ -93,7 +103,7 @@ final class Kernels {
 
     private static final List<KernelSpec> ALL = List.of(FILL, COPY, UNARY, UNARY_VEC4, BINARY, BINARY_VEC4, COMPARE, CLAMP,
             WHERE, UNARY_BACKWARD, ACTIVATION, ACTIVATION_BACKWARD, PRELU, PRELU_BACKWARD, PRELU_WEIGHT_PARTIAL, PAU,
-            PAU_BACKWARD, REDUCE_ROWS, REDUCE_COLS, REDUCE_FINISH, ARGREDUCE_ROWS, ARGREDUCE_COLS, SOFTMAX_ROWS, SOFTMAX_COLS,
+            PAU_BACKWARD, ATTENTION_FORWARD, ATTENTION_ROWDOT, ATTENTION_DQ, ATTENTION_DKDV, REDUCE_ROWS, REDUCE_COLS, REDUCE_FINISH, ARGREDUCE_ROWS, ARGREDUCE_COLS, SOFTMAX_ROWS, SOFTMAX_COLS,
             SOFTMAX_BACKWARD_ROWS, SOFTMAX_BACKWARD_COLS, CROSS_ENTROPY, CROSS_ENTROPY_BACKWARD, LAYER_NORM, RMS_NORM,
             NORM_BACKWARD, NORM_PARAMS_PARTIAL, COLUMN_SUM, GATHER, SCATTER_ADD, ADAM, GEMM_TILED, SGEMM_128,
             SGEMM_128_VEC4);

@@ -19,7 +19,9 @@ enum Param {
     /** struct Layout by value. */
     LAYOUT(".align 4 .b8[" + Layout.INTS * 4 + "]"),
     /** struct ReduceLayout by value. */
-    REDUCE_LAYOUT(".align 4 .b8[" + ReduceLayout.INTS * 4 + "]");
+    REDUCE_LAYOUT(".align 4 .b8[" + ReduceLayout.INTS * 4 + "]"),
+    /** struct AttnShape by value (attention.cu). */
+    ATTN_SHAPE(".align 4 .b8[" + AttentionShape.INTS * 4 + "]");
 
     private final String ptx;
 

@@ -83,6 +83,14 @@ extern "C" __global__ void unary_f32_vec4(int n, int op, float* out, const float
 
 // ---------------------------------------------------------------- binary
 
+// Math.pow's special cases where C's pow differs: a NaN exponent, and ±1 to an infinite power, give NaN
+template <typename T>
+__device__ __forceinline__ T java_pow(T a, T b) {
+    if (b != b) return b;
+    if (fabs(a) == (T) 1 && isinf(b)) return (T) NAN;
+    return pow(a, b);
+}
+
 template <typename T>
 __device__ __forceinline__ T binary_float(int op, T a, T b) {
     switch (op) {
@@ -90,7 +98,7 @@ __device__ __forceinline__ T binary_float(int op, T a, T b) {
         case KILN_BINARY_SUB: return a - b;
         case KILN_BINARY_MUL: return a * b;
         case KILN_BINARY_DIV: return a / b;
-        case KILN_BINARY_POW: return pow(a, b);
+        case KILN_BINARY_POW: return java_pow<T>(a, b);
         case KILN_BINARY_MAXIMUM: return java_max<T>(a, b);
         case KILN_BINARY_MINIMUM: return java_min<T>(a, b);
         default: return (T) NAN;

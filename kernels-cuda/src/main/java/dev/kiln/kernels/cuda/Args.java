@@ -11,33 +11,34 @@ import jcuda.Pointer;
  */
 final class Args {
     private final List<Param> kinds = new ArrayList<>();
-    private final List<Pointer> values = new ArrayList<>();
+    /** Each value as a one-element (or struct-sized) primitive array: long[], int[], double[], float[]. */
+    private final List<Object> values = new ArrayList<>();
 
     Args ptr(long address) {
-        return add(Param.PTR, Pointer.to(new long[] {address}));
+        return add(Param.PTR, new long[] {address});
     }
 
     Args i(int v) {
-        return add(Param.INT, Pointer.to(new int[] {v}));
+        return add(Param.INT, new int[] {v});
     }
 
     Args l(long v) {
-        return add(Param.LONG, Pointer.to(new long[] {v}));
+        return add(Param.LONG, new long[] {v});
     }
 
     Args d(double v) {
-        return add(Param.DOUBLE, Pointer.to(new double[] {v}));
+        return add(Param.DOUBLE, new double[] {v});
     }
 
     Args f(float v) {
-        return add(Param.FLOAT, Pointer.to(new float[] {v}));
+        return add(Param.FLOAT, new float[] {v});
     }
 
     Args layout(int[] packed) {
         if (packed.length != Layout.INTS) {
             throw new IllegalArgumentException("Args.layout: expected " + Layout.INTS + " ints, got " + packed.length);
         }
-        return add(Param.LAYOUT, Pointer.to(packed));
+        return add(Param.LAYOUT, packed.clone());
     }
 
     Args reduceLayout(int[] packed) {
@@ -45,7 +46,7 @@ final class Args {
             throw new IllegalArgumentException("Args.reduceLayout: expected " + ReduceLayout.INTS + " ints, got "
                     + packed.length);
         }
-        return add(Param.REDUCE_LAYOUT, Pointer.to(packed));
+        return add(Param.REDUCE_LAYOUT, packed.clone());
     }
 
     Args attnShape(int[] packed) {
@@ -53,10 +54,10 @@ final class Args {
             throw new IllegalArgumentException("Args.attnShape: expected " + AttentionShape.INTS + " ints, got "
                     + packed.length);
         }
-        return add(Param.ATTN_SHAPE, Pointer.to(packed));
+        return add(Param.ATTN_SHAPE, packed.clone());
     }
 
-    private Args add(Param kind, Pointer value) {
+    private Args add(Param kind, Object value) {
         kinds.add(kind);
         values.add(value);
         return this;
@@ -74,7 +75,34 @@ final class Args {
         }
     }
 
+    /** cuLaunchKernel's kernelParams for JCuda: a pointer to each value. */
     Pointer kernelParams() {
-        return Pointer.to(values.toArray(new Pointer[0]));
+        Pointer[] ps = new Pointer[values.size()];
+        for (int i = 0; i < ps.length; i++) {
+            ps[i] = switch (values.get(i)) {
+                case long[] a -> Pointer.to(a);
+                case int[] a -> Pointer.to(a);
+                case double[] a -> Pointer.to(a);
+                case float[] a -> Pointer.to(a);
+                default -> throw new IllegalStateException();
+            };
+        }
+        return Pointer.to(ps);
+    }
+
+    /** The same as a native void** array in {@code arena}, for drivers called through FFM. */
+    java.lang.foreign.MemorySegment nativeParams(java.lang.foreign.Arena arena) {
+        java.lang.foreign.MemorySegment array = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS, values.size());
+        for (int i = 0; i < values.size(); i++) {
+            java.lang.foreign.MemorySegment v = switch (values.get(i)) {
+                case long[] a -> arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, a);
+                case int[] a -> arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_INT, a);
+                case double[] a -> arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_DOUBLE, a);
+                case float[] a -> arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_FLOAT, a);
+                default -> throw new IllegalStateException();
+            };
+            array.setAtIndex(java.lang.foreign.ValueLayout.ADDRESS, i, v);
+        }
+        return array;
     }
 }

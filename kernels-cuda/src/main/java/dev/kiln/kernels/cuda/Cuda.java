@@ -25,6 +25,10 @@ public final class Cuda {
     }
 
     private static Probe probe() {
+        String emulator = System.getProperty("kiln.cuda.emulator");
+        if (emulator != null && !emulator.isBlank()) {
+            return new Probe(true, 1, null);  // tests only: the CPU emulator of the kernels
+        }
         if (Boolean.getBoolean("kiln.cuda.disable")) {
             return new Probe(false, 0, "CUDA is disabled by -Dkiln.cuda.disable=true");
         }
@@ -80,7 +84,10 @@ public final class Cuda {
             }
             CudaDevice d = DEVICES.get(index);
             if (d == null) {
-                d = new CudaDevice(index);
+                String emulator = System.getProperty("kiln.cuda.emulator");
+                Driver driver = emulator != null && !emulator.isBlank() ? EmulatorDriver.open(emulator)
+                        : new JCudaDriverApi(index);
+                d = new CudaDevice(index, driver);
                 DEVICES.set(index, d);
             }
             return d;

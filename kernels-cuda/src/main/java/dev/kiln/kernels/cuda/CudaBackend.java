@@ -14,7 +14,6 @@ import dev.kiln.tensor.ReduceOp;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
-import jcuda.Pointer;
 
 /**
  * The CUDA backend: every op of the {@link Backend} contract as a kernel from
@@ -236,31 +235,29 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyFromHost(Tensor out, Tensor hostSrc) {
-        CudaDevice d = dev(out);
         long bytes = (long) out.numel() * out.dtype().byteSize();
-        d.copyHostToDevice(ptr(out), hostPointer(hostSrc), bytes);
+        dev(out).copyHostToDevice(ptr(out), hostArray(hostSrc), (long) hostSrc.offset() * hostSrc.dtype().byteSize(),
+                bytes);
     }
 
     @Override
     public void copyToHost(Tensor hostOut, Tensor src) {
-        CudaDevice d = dev(src);
         long bytes = (long) src.numel() * src.dtype().byteSize();
-        d.copyDeviceToHost(hostPointer(hostOut), ptr(src), bytes);
+        dev(src).copyDeviceToHost(hostArray(hostOut), (long) hostOut.offset() * hostOut.dtype().byteSize(), ptr(src),
+                bytes);
     }
 
-    /** A JCuda pointer to a contiguous host tensor's first element. */
-    private static Pointer hostPointer(Tensor t) {
+    /** The Java array behind a host tensor. */
+    private static Object hostArray(Tensor t) {
         if (!(t.storage() instanceof CpuStorage s)) {
             throw new IllegalArgumentException("cuda: expected a host tensor, got one on " + t.device());
         }
-        long off = (long) t.offset() * t.dtype().byteSize();
-        Pointer p = switch (t.dtype()) {
-            case F32 -> Pointer.to(s.floats());
-            case F64 -> Pointer.to(s.doubles());
-            case I32 -> Pointer.to(s.ints());
-            case BOOL -> Pointer.to(s.bools());
+        return switch (t.dtype()) {
+            case F32 -> s.floats();
+            case F64 -> s.doubles();
+            case I32 -> s.ints();
+            case BOOL -> s.bools();
         };
-        return off == 0 ? p : p.withByteOffset(off);
     }
 
     // ---------------------------------------------------------------- elementwise

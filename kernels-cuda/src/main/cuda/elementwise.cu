@@ -44,9 +44,16 @@ KILN_COPY_FROM(u8, u8)
 
 // ---------------------------------------------------------------- unary
 
-// I32 ops (neg, abs, sign, relu) computed in double and saturated back, as the reference does.
+// I32 ops (neg, abs, sign, relu) in int, wrapping around as Java's do (-MIN_VALUE is MIN_VALUE)
 __device__ __forceinline__ int unary_int(int op, int x) {
-    return from_double<int>(unary_float<double>(op, (double) x));
+    unsigned ux = (unsigned) x;
+    switch (op) {
+        case KILN_UNARY_NEG: return (int) (0u - ux);
+        case KILN_UNARY_ABS: return x < 0 ? (int) (0u - ux) : x;
+        case KILN_UNARY_SIGN: return (x > 0) - (x < 0);
+        case KILN_UNARY_RELU: return x > 0 ? x : 0;
+        default: return 0;  // the others need floats; tensor refuses them before any kernel
+    }
 }
 
 template <typename T> __device__ __forceinline__ T unary_any(int op, T x) { return unary_float<T>(op, x); }

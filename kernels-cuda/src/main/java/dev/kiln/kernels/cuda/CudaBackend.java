@@ -581,6 +581,9 @@ public final class CudaBackend implements Backend {
             Tensor next = last ? out
                     : Tensor.fromStorage(d.allocate(dtype, Math.max(1, numel(shape))), shape, contiguousStrides(shape), 0);
             reduce(op, next, cur, new int[] {dims[i]});
+            if (cur != x) {
+                ((CudaStorage) cur.storage()).close();  // an intermediate, already consumed in stream order
+            }
             cur = next;
         }
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -17,7 +16,7 @@ class OpCodesTest {
 
     @Test
     void javaAndCudaAgreeOnEveryCode() throws IOException {
-        String header = Files.readString(Path.of("src/main/cuda/kiln.cuh"));
+        String header = Files.readString(ModuleFiles.path("src/main/cuda/kiln.cuh"));
         Map<String, Integer> defined = new HashMap<>();
         Matcher m = Pattern.compile("#define KILN_((?:UNARY|BINARY|COMPARE|REDUCE|ACTIVATION|ADAM)_\\w+) (\\d+)").matcher(header);
         while (m.find()) {

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
  * kernels-cuda/build-ptx.sh where nvcc exists and commit its outputs).
  */
 class PtxFreshnessTest {
-    private static final Path SOURCES = Path.of("src/main/cuda");
-    private static final Path RESOURCES = Path.of("src/main/resources/dev/kiln/kernels/cuda");
+    private static final Path SOURCES = ModuleFiles.path("src/main/cuda");
+    private static final Path RESOURCES = ModuleFiles.path("src/main/resources/dev/kiln/kernels/cuda");
 
     @Test
     void generatedFilesMatchTheSources() throws IOException, NoSuchAlgorithmException {

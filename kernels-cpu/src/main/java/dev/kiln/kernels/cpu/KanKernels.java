@@ -157,14 +157,15 @@ final class KanKernels {
                 System.arraycopy(s.n, 0, s.n1, 0, order * L);
             }
         }
-        // lane l's row starts at ((r0 + l)·in + i)·n; its non-zero functions are m − order .. m
-        IntVector rowStart = IntVector.zero(I).addIndex(in * n).add((r0 * in + i) * n - order);
-        rowStart.add(m).intoArray(s.outIndex, 0);
+        // lane l's row starts at ((r0 + l)·in + i)·n; its non-zero functions are m − order .. m. The
+        // scatter index is clamped into the row (the Vector API range-checks masked-off lanes too).
+        IntVector rowStart = IntVector.zero(I).addIndex(in * n).add((r0 * in + i) * n);
         FloatVector first = mf.sub((float) order);
         for (int r = 0; r <= order; r++) {
             FloatVector j = first.add((float) r);
             VectorMask<Float> store = inside.and(j.compare(VectorOperators.GE, 0f)).and(j.compare(VectorOperators.LT, (float) n));
-            FloatVector.fromArray(S, s.n, r * L).intoArray(out, outOff + r, s.outIndex, 0, store);
+            m.add(r - order).max(0).min(n - 1).add(rowStart).intoArray(s.outIndex, 0);
+            FloatVector.fromArray(S, s.n, r * L).intoArray(out, outOff, s.outIndex, 0, store);
             if (der != null && order > 0) {
                 FloatVector d = FloatVector.zero(S);
                 if (r >= 1) {
@@ -175,7 +176,7 @@ final class KanKernels {
                     FloatVector span = FloatVector.fromArray(S, s.right, (r + 1) * L).add(FloatVector.fromArray(S, s.left, (order - r) * L));
                     d = d.sub(FloatVector.fromArray(S, s.n1, r * L).div(span));
                 }
-                d.mul((float) order).intoArray(der, derOff + r, s.outIndex, 0, store);
+                d.mul((float) order).intoArray(der, derOff, s.outIndex, 0, store);
             }
         }
     }

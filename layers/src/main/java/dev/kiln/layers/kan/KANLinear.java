@@ -109,7 +109,8 @@ public final class KANLinear extends Module {
         if (g != null) {
             registerBuffer("grid", g);
         }
-        this.baseActivation = baseActivationFactory == null ? null : registerModule("base_activation", baseActivationFactory.get());
+        this.baseActivation = baseActivationFactory == null ? null
+                : registerModule("base_activation", baseActivationFactory.get().to(dtype)); // a PReLU's slope in the layer's dtype
         if (rng != null) {
             initialise(rng);
         }
@@ -379,10 +380,23 @@ public final class KANLinear extends Module {
     }
 
     /**
-     * efficient-kan's curve2coeff: the C [out, in, n] whose curves Σ_c C[o,i,c]·B_c best fit y [P, in, out]
-     * at x [P, in] in least squares (minimum norm when underdetermined), one lstsq per input, in F64
-     * on the given knots; returned in the layer's dtype.
+     * efficient-kan's curve2coeff: the coefficients C [out, in, n] whose curves Σ_c C[o,i,c]·B_c(x_i)
+     * best fit y [P, in, out] at the points x [P, in] in least squares (minimum norm when
+     * underdetermined), on this layer's current grid. It sets nothing: copy the result into
+     * {@link #splineWeight()} (inside a NoGrad scope) to give the edges those curves.
      */
+    public Tensor curve2coeff(Tensor x, Tensor y) {
+        Inputs.requireFeatures(describe() + ".curve2coeff", x, inFeatures);
+        if (x.dim() != 2 || y.dim() != 3 || y.size(0) != x.size(0) || y.size(1) != inFeatures || y.size(2) != outFeatures) {
+            throw new IllegalArgumentException("curve2coeff: expected x [P, " + inFeatures + "] and y [P, " + inFeatures
+                    + ", " + outFeatures + "], got " + Shapes.str(x.shape()) + " and " + Shapes.str(y.shape()));
+        }
+        try (NoGrad ignored = NoGrad.enter()) {
+            return fit(x.detach(), y.detach(), gridOrNull());
+        }
+    }
+
+    /** curve2coeff on the given knots: one lstsq per input, in F64; returned in the layer's dtype. */
     private Tensor fit(Tensor x, Tensor y, Tensor grid) {
         int n = basis.size();
         Tensor a = basis.evaluate(x.to(DType.F64), grid == null ? null : grid.to(DType.F64));

@@ -44,7 +44,7 @@ final class KanKernels {
         float[] padded = padKnots(grid, gridOff, in, knots, order);
         int grain = Math.max(1, 4096 / (in * (order + 1)));
         Parallel.forRange(rows, grain, (r0, r1) -> {
-            Scratch s = new Scratch(order);
+            Scratch s = new Scratch(order, in);
             int r = r0;
             if (Simd.ENABLED) {
                 for (; r + L <= r1; r += L) {
@@ -90,7 +90,10 @@ final class KanKernels {
         final int[] xIndex = new int[L];
         final int[] outIndex = new int[L];
 
-        Scratch(int order) {
+        Scratch(int order, int in) {
+            for (int l = 0; l < L; l++) {
+                xIndex[l] = l * in; // lane l reads row l of the block
+            }
             n = new float[(order + 1) * L];
             n1 = new float[Math.max(order, 1) * L];
             left = new float[(order + 1) * L];
@@ -107,9 +110,6 @@ final class KanKernels {
         if (in == 1) {
             xv = FloatVector.fromArray(S, x, xOff + r0);
         } else {
-            for (int l = 0; l < L; l++) {
-                s.xIndex[l] = l * in;
-            }
             xv = FloatVector.fromArray(S, x, xOff + r0 * in + i, s.xIndex, 0);
         }
         VectorMask<Float> nan = xv.test(VectorOperators.IS_NAN);

@@ -58,7 +58,6 @@ public final class KANLinear extends Module {
     private final Parameter splineScaler;
     private final Parameter mixingWeight;
     private final Tensor familyIndex;
-    private final DType dtype;
 
     /** efficient-kan's defaults: G = 5 cubic B-splines on [−1, 1], SiLU base, F32. */
     public KANLinear(int inFeatures, int outFeatures, Generator rng) {
@@ -88,7 +87,7 @@ public final class KANLinear extends Module {
         this.standaloneScaleSpline = b.enableStandaloneScaleSpline;
         this.gridEps = b.gridEps;
         this.baseActivationFactory = b.baseActivation;
-        this.dtype = b.dtype;
+        DType dtype = b.dtype;
         int n = basis.size();
         this.baseWeight = baseActivationFactory == null ? null
                 : registerParameter("base_weight", new Parameter(Tensor.zeros(dtype, outFeatures, inFeatures)));

@@ -104,6 +104,14 @@ class KANLinearTest {
         // a non-contiguous input
         Tensor xt = Tensor.rand(rng, 3, 6).t();
         assertThat(layer.forward(xt).allClose(layer.forward(xt.contiguous()), 0, 0)).isTrue();
+        // converted after construction, the layer (grid included) runs in the new dtype
+        KANLinear f64 = new KANLinear(3, 2, new Generator(3));
+        Tensor y32 = f64.forward(x);
+        f64.to(DType.F64);
+        assertThat(f64.grid().dtype()).isEqualTo(DType.F64);
+        assertThat(f64.forward(x.to(DType.F64)).allClose(y32, 1e-5, 1e-6)).isTrue();
+        f64.updateGrid(x.to(DType.F64));
+        assertThat(f64.splineWeight().dtype()).isEqualTo(DType.F64);
         // inputs far outside the grid: only the base branch is left
         Tensor far = Tensor.full(50, 1, 3);
         Tensor base = far.silu().matmul(layer.baseWeight().tensor().t());

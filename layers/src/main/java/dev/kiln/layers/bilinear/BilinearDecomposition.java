@@ -257,41 +257,46 @@ public final class BilinearDecomposition {
 
     /**
      * The fraction of inputs whose argmax of {@link #truncatedLogits} is the label, for each k in ks
-     * (labels I32 [N]).
+     * (labels I32 [N]). One output at a time, so memory stays at N·d per output (MNIST's test set:
+     * 10,000 × 257 doubles) plus the logits for each k.
      */
     public double[] topKAccuracy(Tensor input, Tensor labels, int... ks) {
-        if (labels == null || labels.dim() != 1 || labels.size(0) != input.size(0) || labels.dtype() != DType.I32) {
-            throw new IllegalArgumentException("topKAccuracy: labels must be I32 [" + input.size(0) + "]");
+        if (labels == null || input == null || labels.dim() != 1 || labels.size(0) != input.size(0)
+                || labels.dtype() != DType.I32) {
+            throw new IllegalArgumentException("topKAccuracy: labels must be I32 [" + (input == null ? "N" : input.size(0))
+                    + "], got " + (labels == null ? "null" : labels.dtype() + " " + Shapes.str(labels.shape())));
         }
-        Tensor contributions = sortedContributions(input); // [C, N, d]
-        double[] bias = new double[outputs()];
-        for (int c = 0; c < outputs(); c++) {
-            bias[c] = readoutBias == null ? 0 : readoutBias.toDoubleArray()[c];
-        }
-        int n = input.size(0);
         int d = dimension();
-        double[] v = contributions.toDoubleArray();
-        int[] y = labels.toIntArray();
-        double[] acc = new double[ks.length];
-        for (int q = 0; q < ks.length; q++) {
-            int k = ks[q];
+        for (int k : ks) {
             if (k < 0 || k > d) {
                 throw new IllegalArgumentException("topKAccuracy: k must be in [0, " + d + "], got " + k);
             }
+        }
+        Tensor z = features(input);
+        int n = input.size(0);
+        int classes = outputs();
+        double[][] logits = new double[ks.length][n * classes]; // [k][i·C + c]
+        for (int c = 0; c < classes; c++) {
+            Eigen sorted = decompose(c).topK(d);
+            double[] v = sorted.contributions(z).toDoubleArray(); // [N, d], largest |λ| first
+            for (int i = 0; i < n; i++) {
+                double[] prefix = new double[d + 1];
+                for (int j = 0; j < d; j++) {
+                    prefix[j + 1] = prefix[j] + v[i * d + j];
+                }
+                for (int q = 0; q < ks.length; q++) {
+                    logits[q][i * classes + c] = sorted.bias() + prefix[ks[q]];
+                }
+            }
+        }
+        int[] y = labels.toIntArray();
+        double[] acc = new double[ks.length];
+        for (int q = 0; q < ks.length; q++) {
             int correct = 0;
             for (int i = 0; i < n; i++) {
                 int best = 0;
-                double bestValue = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < outputs(); c++) {
-                    double s = bias[c];
-                    int base = (c * n + i) * d;
-                    for (int j = 0; j < k; j++) {
-                        s += v[base + j];
-                    }
-                    if (s > bestValue) {
-                        bestValue = s;
-                        best = c;
-                    }
+                for (int c = 1; c < classes; c++) {
+                    best = logits[q][i * classes + c] > logits[q][i * classes + best] ? c : best;
                 }
                 correct += best == y[i] ? 1 : 0;
             }

@@ -13,10 +13,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The reference builds all K − 1 order-0 indicators of an element and runs Cox–de Boor over
  * them. Only order + 1 basis functions are non-zero at a point, so this kernel finds the knot span
  * m with t_m ≤ x < t_{m+1} and runs de Boor's triangular scheme on that span alone (The NURBS
- * Book, algorithm A2.2): order·(order + 1)/2 steps instead of K·order, and the derivative from
- * the order − 1 values it already has. Vector lanes are consecutive rows of one input, so they
+ * Book, algorithm A2.2): order·(order + 1)/2 steps instead of K·order. The derivative costs no
+ * division of its own: the last level's quotients q_r = B^{k−1}_{m−k+1+r}/(t_{m+r+1} − t_{m+r+1−k})
+ * give dB_{m−k+r}/dx = k·(q_{r−1} − q_r). Vector lanes are consecutive rows of one input, so they
  * share a knot vector: the span is a count of knots ≤ x (one compare per knot, no branches), the
- * span's knots are gathered, and each lane scatters its order + 1 values into its own row.
+ * span's knots are gathered, and each lane scatters its order + 1 values into its own row (on
+ * AVX-512 the masked scatter beat a scalar write-back, measured single-threaded).
  *
  * <p>Knots outside the grid (the triangle asks for t_{m−order+1} .. t_{m+order}) come from a
  * padded copy of each knot row, extended with its mean spacing. They only ever feed basis
@@ -138,24 +140,22 @@ final class KanKernels {
             xv.sub(tl).intoArray(s.left, j * L);
             tr.sub(xv).intoArray(s.right, j * L);
         }
-        // de Boor's triangle: after level j, n[r] holds B^j_{m−j+r}
+        // de Boor's triangle: after level j, n[r] holds B^j_{m−j+r}. At the last level temp_r =
+        // B^{order−1}_{m−order+1+r}/(t_{m+r+1} − t_{m+r+1−order}), the very quotients of the derivative.
         one.intoArray(s.n, 0);
-        if (order == 1 && der != null) {
-            one.intoArray(s.n1, 0);
-        }
         for (int j = 1; j <= order; j++) {
             FloatVector saved = FloatVector.zero(S);
             for (int r = 0; r < j; r++) {
                 FloatVector rr = FloatVector.fromArray(S, s.right, (r + 1) * L);
                 FloatVector ll = FloatVector.fromArray(S, s.left, (j - r) * L);
                 FloatVector temp = FloatVector.fromArray(S, s.n, r * L).div(rr.add(ll));
+                if (j == order) {
+                    temp.intoArray(s.n1, r * L);
+                }
                 rr.fma(temp, saved).intoArray(s.n, r * L);
                 saved = ll.mul(temp);
             }
             saved.intoArray(s.n, j * L);
-            if (j == order - 1 && der != null) {
-                System.arraycopy(s.n, 0, s.n1, 0, order * L);
-            }
         }
         // lane l's row starts at ((r0 + l)·in + i)·n; its non-zero functions are m − order .. m. The
         // scatter index is clamped into the row (the Vector API range-checks masked-off lanes too).
@@ -167,14 +167,10 @@ final class KanKernels {
             m.add(r - order).max(0).min(n - 1).add(rowStart).intoArray(s.outIndex, 0);
             FloatVector.fromArray(S, s.n, r * L).intoArray(out, outOff, s.outIndex, 0, store);
             if (der != null && order > 0) {
-                FloatVector d = FloatVector.zero(S);
-                if (r >= 1) {
-                    FloatVector span = FloatVector.fromArray(S, s.right, r * L).add(FloatVector.fromArray(S, s.left, (order + 1 - r) * L));
-                    d = FloatVector.fromArray(S, s.n1, (r - 1) * L).div(span);
-                }
+                // dB_{m−order+r}/dx = order·(temp_{r−1} − temp_r), temp_{−1} = temp_order = 0
+                FloatVector d = r >= 1 ? FloatVector.fromArray(S, s.n1, (r - 1) * L) : FloatVector.zero(S);
                 if (r <= order - 1) {
-                    FloatVector span = FloatVector.fromArray(S, s.right, (r + 1) * L).add(FloatVector.fromArray(S, s.left, (order - r) * L));
-                    d = d.sub(FloatVector.fromArray(S, s.n1, r * L).div(span));
+                    d = d.sub(FloatVector.fromArray(S, s.n1, r * L));
                 }
                 d.mul((float) order).intoArray(der, derOff, s.outIndex, 0, store);
             }
@@ -212,20 +208,16 @@ final class KanKernels {
             right[j] = p[k0 + m + j] - v;
         }
         nn[0] = 1f;
-        if (order == 1) {
-            s.n1[0] = 1f;
-        }
+        float[] last = s.n1;
         for (int j = 1; j <= order; j++) {
             float saved = 0f;
             for (int r = 0; r < j; r++) {
                 float temp = nn[r] / (right[r + 1] + left[j - r]);
+                last[r] = temp; // what the last level leaves here are the derivative's quotients
                 nn[r] = saved + right[r + 1] * temp;
                 saved = left[j - r] * temp;
             }
             nn[j] = saved;
-            if (j == order - 1) {
-                System.arraycopy(nn, 0, s.n1, 0, order);
-            }
         }
         for (int r = 0; r <= order; r++) {
             int j = m - order + r;
@@ -234,14 +226,7 @@ final class KanKernels {
             }
             out[o + j] = nn[r];
             if (der != null && order > 0) {
-                float dv = 0f;
-                if (r >= 1) {
-                    dv = s.n1[r - 1] / (right[r] + left[order + 1 - r]);
-                }
-                if (r <= order - 1) {
-                    dv -= s.n1[r] / (right[r + 1] + left[order - r]);
-                }
-                der[d + j] = order * dv;
+                der[d + j] = order * ((r >= 1 ? last[r - 1] : 0f) - (r <= order - 1 ? last[r] : 0f));
             }
         }
     }

@@ -62,6 +62,13 @@ final class Kernels {
     static final KernelSpec ATTENTION_DKDV = spec("attention", "attention_dkdv", FLOATS, ATTN_SHAPE, INT, DOUBLE, PTR,
             PTR, PTR, PTR, PTR, PTR, PTR, PTR);
 
+    // kan.cu
+    static final KernelSpec BSPLINE_BASIS = spec("kan", "bspline_basis", FLOATS, INT, INT, INT, INT, PTR, PTR, PTR, PTR);
+    static final KernelSpec BSPLINE_BASIS_BACKWARD = spec("kan", "bspline_basis_backward", FLOATS, INT, INT, PTR, PTR,
+            PTR);
+    /** As KILN_KAN_MAX_KNOTS: the basis kernel keeps a row of order-0 indicators per thread. */
+    static final int KAN_MAX_KNOTS = 128;
+
     // reduce.cu
     static final KernelSpec REDUCE_ROWS = spec("reduce", "reduce_rows", ALL_TYPES, REDUCE_LAYOUT, INT, PTR, PTR, PTR, INT);
     static final KernelSpec REDUCE_COLS = spec("reduce", "reduce_cols", ALL_TYPES, REDUCE_LAYOUT, INT, PTR, PTR, PTR, INT);
@@ -103,7 +110,7 @@ final class Kernels {
 
     private static final List<KernelSpec> ALL = List.of(FILL, COPY, UNARY, UNARY_VEC4, BINARY, BINARY_VEC4, COMPARE, CLAMP,
             WHERE, UNARY_BACKWARD, ACTIVATION, ACTIVATION_BACKWARD, PRELU, PRELU_BACKWARD, PRELU_WEIGHT_PARTIAL, PAU,
-            PAU_BACKWARD, ATTENTION_FORWARD, ATTENTION_ROWDOT, ATTENTION_DQ, ATTENTION_DKDV, REDUCE_ROWS, REDUCE_COLS, REDUCE_FINISH, ARGREDUCE_ROWS, ARGREDUCE_COLS, SOFTMAX_ROWS, SOFTMAX_COLS,
+            PAU_BACKWARD, ATTENTION_FORWARD, ATTENTION_ROWDOT, ATTENTION_DQ, ATTENTION_DKDV, BSPLINE_BASIS, BSPLINE_BASIS_BACKWARD, REDUCE_ROWS, REDUCE_COLS, REDUCE_FINISH, ARGREDUCE_ROWS, ARGREDUCE_COLS, SOFTMAX_ROWS, SOFTMAX_COLS,
             SOFTMAX_BACKWARD_ROWS, SOFTMAX_BACKWARD_COLS, CROSS_ENTROPY, CROSS_ENTROPY_BACKWARD, LAYER_NORM, RMS_NORM,
             NORM_BACKWARD, NORM_PARAMS_PARTIAL, COLUMN_SUM, GATHER, SCATTER_ADD, ADAM, GEMM_TILED, SGEMM_128,
             SGEMM_128_VEC4);

@@ -11,6 +11,8 @@ import jdk.incubator.vector.FloatVector;
  */
 final class SgemmPack {
     private static final int LANES = SgemmKernel.LANES;
+    /** Steps of p per pass when packing across the storage order: one 64-byte line of floats. */
+    private static final int CHUNK = 16;
 
     private SgemmPack() {
     }
@@ -23,12 +25,15 @@ final class SgemmPack {
         for (int i0 = 0, dst = 0; i0 < mc; i0 += mr, dst += mr * kc) {
             int rows = Math.min(mr, mc - i0);
             if (acs == 1) {
-                // row-major A: each row is a contiguous run along p
-                for (int i = 0; i < rows; i++) {
-                    int src = aOff + (i0 + i) * ars;
-                    int d = dst + i;
-                    for (int p = 0; p < kc; p++, d += mr) {
-                        ap[d] = a[src + p];
+                // row-major A: rows are contiguous runs along p; a chunk of CHUNK columns at a time keeps
+                // the reads at one cache line per row and the writes inside a small part of the panel
+                for (int p0 = 0; p0 < kc; p0 += CHUNK) {
+                    int pe = Math.min(kc, p0 + CHUNK);
+                    for (int i = 0; i < rows; i++) {
+                        int src = aOff + (i0 + i) * ars;
+                        for (int p = p0, d = dst + p0 * mr + i; p < pe; p++, d += mr) {
+                            ap[d] = a[src + p];
+                        }
                     }
                 }
             } else {
@@ -82,13 +87,15 @@ final class SgemmPack {
                     }
                 }
             } else {
-                // column-major B (a transposed view) or any other layout: one column of B at a time,
-                // read along p
-                for (int j = 0; j < cols; j++) {
-                    int src = bOff + (j0 + j) * bcs;
-                    int d = dst + j;
-                    for (int p = 0; p < kc; p++, d += w) {
-                        bp[d] = b[src + p * brs];
+                // column-major B (a transposed view) or any other layout: columns of B read along p,
+                // CHUNK rows of the panel at a time (as for row-major A)
+                for (int p0 = 0; p0 < kc; p0 += CHUNK) {
+                    int pe = Math.min(kc, p0 + CHUNK);
+                    for (int j = 0; j < cols; j++) {
+                        int src = bOff + (j0 + j) * bcs;
+                        for (int p = p0, d = dst + p0 * w + j; p < pe; p++, d += w) {
+                            bp[d] = b[src + p * brs];
+                        }
                     }
                 }
             }

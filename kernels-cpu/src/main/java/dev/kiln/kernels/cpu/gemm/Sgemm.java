@@ -126,7 +126,7 @@ public final class Sgemm {
         int mc = evenBlock(m, blocking.mc(), MR);
         int nc = evenBlock(n, blocking.nc(), NR);
         Workspace ws = WORKSPACE.get();
-        float[] ap = ws.a(roundUp(mc, MR) * kc);
+        float[] ap = ws.a(roundUp(mc, MR) * kc + 16); // slack: SgemmPack.transpose16 overruns by up to 16
         float[] bp = ws.b(roundUp(nc, NR) * kc);
         for (int jc = 0; jc < n; jc += nc) {
             int ncb = Math.min(nc, n - jc);

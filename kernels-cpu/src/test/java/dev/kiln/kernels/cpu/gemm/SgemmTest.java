@@ -27,6 +27,9 @@ class SgemmTest {
     /** Small blocks, so that small sizes cross every block edge (kc, mc, nc) and not only the tile edges. */
     private static final Blocking TINY = new Blocking(2 * SgemmKernel.MR, 7, 3 * SgemmKernel.NR);
 
+    /** Blocks with kc past one 16-step chunk (the in-register transposes of packing) plus a tail. */
+    private static final Blocking SMALL = new Blocking(3 * SgemmKernel.MR, 19, 2 * SgemmKernel.NR);
+
     static Stream<Arguments> shapes() {
         int mr = SgemmKernel.MR;
         int nr = SgemmKernel.NR;
@@ -58,6 +61,12 @@ class SgemmTest {
     @MethodSource("shapes")
     void defaultBlocksEveryTranspose(int m, int n, int k, boolean ta, boolean tb) {
         checkF32(m, n, k, ta, tb, Blocking.DEFAULT, 2, 7000L * m + 13L * n + k);
+    }
+
+    @ParameterizedTest(name = "{0}x{2}x{1} transA={3} transB={4}")
+    @MethodSource("shapes")
+    void smallBlocksEveryTranspose(int m, int n, int k, boolean ta, boolean tb) {
+        checkF32(m, n, k, ta, tb, SMALL, 1, 5000L * m + 7L * n + k);
     }
 
     @ParameterizedTest(name = "{0}x{2}x{1} transA={3} transB={4}")

@@ -1,6 +1,7 @@
 package dev.kiln.kernels.cpu.gemm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -47,8 +48,16 @@ final class SgemmPack {
                         }
                     }
                 }
+            } else if (SgemmKernel.VECTOR && ars == 1 && mr <= LANES) {
+                // column-major A (a transposed view): each column of the panel is a contiguous run, one
+                // masked vector load (zeros past the last row) and a store that overruns into the next
+                // column's slot, which the next store overwrites (the caller leaves slack after the last)
+                VectorMask<Float> live = SgemmKernel.S.indexInRange(0, rows);
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.fromArray(SgemmKernel.S, a, aOff + i0 + p * acs, live).intoArray(ap, dst + p * mr);
+                }
             } else {
-                // column-major A (a transposed view) or any other layout: a column of the panel at a time
+                // any other layout: a column of the panel at a time
                 for (int p = 0; p < kc; p++) {
                     int src = aOff + i0 * ars + p * acs;
                     int d = dst + p * mr;

@@ -143,47 +143,22 @@ public final class Sgemm {
     }
 
     /** Every micro-tile of one packed mc × kc block of A times one packed kc × nc block of B. */
-    static boolean ORDER_J_OUTER = Boolean.getBoolean("kiln.gemm.jouter");
-
     private static void macroKernel(float[] c, int cOff, int ldc, float[] ap, float[] bp, int mc, int nc, int kc,
                                     boolean accumulate, float[] tile) {
-        if (ORDER_J_OUTER) {
-            for (int j0 = 0; j0 < nc; ) {
-                int w = SgemmPack.panelWidth(nc - j0, NR, VECTOR);
-                int cols = Math.min(w, nc - j0);
-                for (int i0 = 0; i0 < mc; i0 += MR) {
-                    int rows = Math.min(MR, mc - i0);
-                    tileAt(c, cOff + i0 * ldc + j0, ldc, ap, i0 * kc, bp, j0 * kc, w, rows, cols, kc, accumulate, tile);
-                }
-                j0 += w;
-            }
-            return;
-        }
+        // one A micro-panel (in L1) against every B panel of the block; the other order (B panel
+        // outside) measured 6% slower at n = 1024
         for (int i0 = 0; i0 < mc; i0 += MR) {
             int rows = Math.min(MR, mc - i0);
-            int aOff = i0 * kc;
             for (int j0 = 0; j0 < nc; ) {
                 int w = SgemmPack.panelWidth(nc - j0, NR, VECTOR);
-                int cols = Math.min(w, nc - j0);
-                int bOff = j0 * kc;
-                int cTile = cOff + i0 * ldc + j0;
-                if (rows == MR && cols == w) {
-                    microKernel(c, cTile, ldc, ap, aOff, bp, bOff, w, kc, accumulate);
-                } else {
-                    // a ragged edge: compute the whole padded tile aside, keep the part inside C
-                    microKernel(tile, 0, w, ap, aOff, bp, bOff, w, kc, false);
-                    for (int i = 0; i < rows; i++) {
-                        int r = cTile + i * ldc;
-                        for (int j = 0; j < cols; j++) {
-                            c[r + j] = accumulate ? c[r + j] + tile[i * w + j] : tile[i * w + j];
-                        }
-                    }
-                }
+                tileAt(c, cOff + i0 * ldc + j0, ldc, ap, i0 * kc, bp, j0 * kc, w, rows, Math.min(w, nc - j0), kc,
+                        accumulate, tile);
                 j0 += w;
             }
         }
     }
 
+    /** One micro-tile into C, through the side buffer when it hangs over C's edge. */
     private static void tileAt(float[] c, int cTile, int ldc, float[] ap, int aOff, float[] bp, int bOff, int w,
                                int rows, int cols, int kc, boolean accumulate, float[] tile) {
         if (rows == MR && cols == w) {

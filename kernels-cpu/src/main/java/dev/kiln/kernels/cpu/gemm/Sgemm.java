@@ -2,6 +2,8 @@ package dev.kiln.kernels.cpu.gemm;
 
 import dev.kiln.kernels.cpu.Parallel;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import static dev.kiln.kernels.cpu.gemm.SgemmKernel.LANES;
 import static dev.kiln.kernels.cpu.gemm.SgemmKernel.MR;
 import static dev.kiln.kernels.cpu.gemm.SgemmKernel.NR;
@@ -84,16 +86,21 @@ public final class Sgemm {
             serial(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking);
             return;
         }
-        // Split the dimension whose operand is the cheaper one to pack twice: rows when B (k × n)
-        // is no bigger than A (m × k), else columns. Boundaries fall on micro-tile edges.
+        // Split the dimension whose operand is the cheaper one to pack again per piece: rows when B
+        // (k × n) is no bigger than A (m × k), else columns; boundaries fall on micro-tile edges.
+        // The pieces are handed out dynamically, a few per thread: a thread that starts late (a worker
+        // being woken, a core busy with another process) takes fewer, and when the pool runs the
+        // bodies one after another (a call from inside a pool task) one thread takes them all.
         boolean byRows = m >= n;
         int unit = byRows ? MR : NR;
-        int tiles = ((byRows ? m : n) + unit - 1) / unit;
         int size = byRows ? m : n;
+        int tiles = (size + unit - 1) / unit;
+        int pieces = Math.min(tiles, parts * piecesPerThread(m, n, k));
+        AtomicInteger next = new AtomicInteger();
         Parallel.forRange(parts, 1, (s, e) -> {
-            for (int t = s; t < e; t++) {
-                int lo = Math.min(size, (int) ((long) tiles * t / parts) * unit);
-                int hi = Math.min(size, (int) ((long) tiles * (t + 1) / parts) * unit);
+            for (int piece = next.getAndIncrement(); piece < pieces; piece = next.getAndIncrement()) {
+                int lo = Math.min(size, (int) ((long) tiles * piece / pieces) * unit);
+                int hi = Math.min(size, (int) ((long) tiles * (piece + 1) / pieces) * unit);
                 if (hi <= lo) {
                     continue;
                 }
@@ -107,6 +114,17 @@ public final class Sgemm {
             }
         });
     }
+
+    /**
+     * Pieces per thread: more balance the load, but each piece packs the shared operand again. Two
+     * for products large enough that packing is a few percent of the work, else one.
+     */
+    static int piecesPerThread(int m, int n, int k) {
+        return (long) m * n * k >= PIECES_MIN_FMAS ? PIECES_PER_THREAD : 1;
+    }
+
+    static final int PIECES_PER_THREAD = Integer.getInteger("kiln.gemm.pieces", 2);
+    static final long PIECES_MIN_FMAS = 1L << 27;
 
     /** How many threads a product gets: one below {@link #PARALLEL_MIN_FMAS}, never more than its tiles. */
     static int parts(int m, int n, int k, int threads) {

@@ -100,6 +100,20 @@ class SgemmTest {
     }
 
     @Test
+    void veryLargeProductsAreCutIntoSeveralPiecesPerThread() {
+        assertThat(Sgemm.piecesPerThread(601, 433, 523)).isEqualTo(Sgemm.PIECES_PER_THREAD);
+        checkF32(601, 433, 523, false, false, Blocking.DEFAULT, 2, 11);
+        checkF32(97, 1201, 1153, true, false, Blocking.DEFAULT, 2, 12);
+    }
+
+    @Test
+    void nestedInAPoolTaskTheCallingThreadTakesEveryPiece() {
+        // Parallel runs nested ranges inline: the product's bodies then run one after another
+        dev.kiln.kernels.cpu.Parallel.forRange(2, 1, (s, e) -> checkF32(601, 433, 523, false, true,
+                Blocking.DEFAULT, 2, 13 + s));
+    }
+
+    @Test
     void smallProductsStayOnTheCallingThread() {
         assertThat(Sgemm.parts(64, 64, 64, 2)).isEqualTo(1);
         assertThat(Sgemm.parts(1024, 1024, 1024, 1)).isEqualTo(1);

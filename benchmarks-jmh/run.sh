@@ -51,9 +51,12 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 START=$(date +%s)
 jmh() { "$JAVA" "${JVM_FLAGS[@]}" -jar "$JAR" "$@"; }
 
-echo "run.sh: GEMM (Kiln, OpenBLAS, EJML) at 1 and 2 threads"
-jmh 'dev\.kiln\.bench\.GemmBenchmark\.(kiln|openblas|ejml)$' "${EXCLUDE_BLAS[@]}" -p shape="$GEMM_SHAPES" -p threads=1,2 \
-    "${GEMM_ITER[@]}" -rf json -rff "$RES/gemm.json"
+# One JMH run per shape, so that the figures a ratio compares are taken minutes apart, not ten.
+for shape in ${GEMM_SHAPES//,/ }; do
+  echo "run.sh: GEMM $shape (Kiln, OpenBLAS, EJML) at 1 and 2 threads"
+  jmh 'dev\.kiln\.bench\.GemmBenchmark\.(kiln|openblas|ejml)$' "${EXCLUDE_BLAS[@]}" -p shape="$shape" -p threads=1,2 \
+      "${GEMM_ITER[@]}" -rf json -rff "$RES/gemm-$shape.json"
+done
 echo "run.sh: GEMM (ReferenceBackend) up to n = ${REF_SHAPES##*,}"
 jmh 'dev\.kiln\.bench\.GemmBenchmark\.reference$' -p shape="$REF_SHAPES" -p threads=1 \
     "${GEMM_ITER[@]}" -rf json -rff "$RES/gemm-reference.json"
@@ -73,4 +76,4 @@ CACHES="$(lscpu 2>/dev/null | sed -n 's/^\(L[123][di]*\) cache: *\(.*\)/\1 \2/p'
     settings="GEMM: ${GEMM_ITER[*]}; others: ${OTHER_ITER[*]}; ${MINUTES} min in all" \
     note="${KILN_BENCH_NOTE:-not stated (set KILN_BENCH_NOTE)}" \
     notes=benchmarks-jmh/BENCHMARKS-notes.md \
-    "$RES"/*.json
+    $(ls -tr "$RES"/*.json)

@@ -166,6 +166,7 @@ public final class Report {
             double g = invoke(flops, r.params()) / r.secondsPerOp() / 1e9;
             gflops.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(r.method(), g);
         }
+        sortRows(gflops, paramsOf);
         boolean hasBase = methods.contains("openblas");
         Method target = staticMethod(cls, "targetVsBaseline");
         md.append("## ").append(cls.getSimpleName()).append(" (GFLOP/s").append(hasBase ? "; × = ratio to OpenBLAS, same params, same run" : "").append(")\n\n");
@@ -207,6 +208,36 @@ public final class Report {
             md.append('\n');
         }
         md.append('\n');
+    }
+
+    /** Orders rows by each param in turn (the first param slowest), values in order of first appearance. */
+    private static void sortRows(Map<String, Map<String, Double>> rows, Map<String, Map<String, String>> paramsOf) {
+        Map<String, List<String>> seen = new LinkedHashMap<>();
+        for (Map<String, String> ps : paramsOf.values()) {
+            ps.forEach((k, v) -> {
+                List<String> vs = seen.computeIfAbsent(k, x -> new ArrayList<>());
+                if (!vs.contains(v)) {
+                    vs.add(v);
+                }
+            });
+        }
+        List<String> keys = new ArrayList<>(rows.keySet());
+        keys.sort((x, y) -> {
+            for (Map.Entry<String, List<String>> e : seen.entrySet()) {
+                int c = Integer.compare(e.getValue().indexOf(paramsOf.get(x).get(e.getKey())),
+                        e.getValue().indexOf(paramsOf.get(y).get(e.getKey())));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return 0;
+        });
+        Map<String, Map<String, Double>> sorted = new LinkedHashMap<>();
+        for (String key : keys) {
+            sorted.put(key, rows.get(key));
+        }
+        rows.clear();
+        rows.putAll(sorted);
     }
 
     /** One row per result: time, GB/s when the class declares its traffic, and the ratio to copy bandwidth. */

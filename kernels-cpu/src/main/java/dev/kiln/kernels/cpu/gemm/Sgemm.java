@@ -176,19 +176,41 @@ public final class Sgemm {
         }
     }
 
-    /** One micro-tile into C, through the side buffer when it hangs over C's edge. */
+    /**
+     * One micro-tile into C, through the side buffer when it hangs over C's right edge. The last,
+     * short panel of A (m not a multiple of MR) gets a kernel of 4 or 8 rows where one fits, so a
+     * 64-row product does not pay for 72.
+     */
     private static void tileAt(float[] c, int cTile, int ldc, float[] ap, int aOff, float[] bp, int bOff, int w,
                                int rows, int cols, int kc, boolean accumulate, float[] tile) {
-        if (rows == MR && cols == w) {
-            microKernel(c, cTile, ldc, ap, aOff, bp, bOff, w, kc, accumulate);
+        boolean shortKernel = VECTOR && rows < MR && w == NR && rows <= (MR > 8 ? 8 : 4);
+        if (cols == w && (rows == MR || shortKernel)) {
+            if (rows == MR) {
+                microKernel(c, cTile, ldc, ap, aOff, bp, bOff, w, kc, accumulate);
+            } else {
+                shortKernel(c, cTile, ldc, ap, aOff, rows, bp, bOff, kc, accumulate);
+            }
+            return;
+        }
+        if (shortKernel) {
+            shortKernel(tile, 0, w, ap, aOff, rows, bp, bOff, kc, false);
         } else {
             microKernel(tile, 0, w, ap, aOff, bp, bOff, w, kc, false);
-            for (int i = 0; i < rows; i++) {
-                int r = cTile + i * ldc;
-                for (int j = 0; j < cols; j++) {
-                    c[r + j] = accumulate ? c[r + j] + tile[i * w + j] : tile[i * w + j];
-                }
+        }
+        for (int i = 0; i < rows; i++) {
+            int r = cTile + i * ldc;
+            for (int j = 0; j < cols; j++) {
+                c[r + j] = accumulate ? c[r + j] + tile[i * w + j] : tile[i * w + j];
             }
+        }
+    }
+
+    private static void shortKernel(float[] c, int cOff, int ldc, float[] ap, int aOff, int rows, float[] bp,
+                                    int bOff, int kc, boolean accumulate) {
+        if (rows <= 4) {
+            SgemmKernel.kernelUpTo4x2(c, cOff, ldc, ap, aOff, MR, rows, bp, bOff, kc, accumulate);
+        } else {
+            SgemmKernel.kernelUpTo8x2(c, cOff, ldc, ap, aOff, MR, rows, bp, bOff, kc, accumulate);
         }
     }
 

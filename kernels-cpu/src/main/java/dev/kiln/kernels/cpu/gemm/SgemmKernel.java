@@ -292,4 +292,138 @@ final class SgemmKernel {
         r += ldc;
         (accumulate ? c50.add(FloatVector.fromArray(S, c, r)) : c50).intoArray(c, r);
     }
+
+    /**
+     * The first {@code rows} (at most 8) rows of C[8 x 2L] (+)= Ã · B̃, for the last, short panel of A:
+     * the panel is still packed {@code mr} rows high; only the rows that exist are computed and stored.
+     */
+    static void kernelUpTo8x2(float[] c, int cOff, int ldc, float[] ap, int aOff, int mr, int rows, float[] bp, int bOff,
+                          int kc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        FloatVector c60 = z, c61 = z;
+        FloatVector c70 = z, c71 = z;
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, ai += mr, bi += 2 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        (accumulate ? c01.add(FloatVector.fromArray(S, c, r + LANES)) : c01).intoArray(c, r + LANES);
+        if (rows <= 1) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        (accumulate ? c11.add(FloatVector.fromArray(S, c, r + LANES)) : c11).intoArray(c, r + LANES);
+        if (rows <= 2) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        (accumulate ? c21.add(FloatVector.fromArray(S, c, r + LANES)) : c21).intoArray(c, r + LANES);
+        if (rows <= 3) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);
+        if (rows <= 4) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c40.add(FloatVector.fromArray(S, c, r)) : c40).intoArray(c, r);
+        (accumulate ? c41.add(FloatVector.fromArray(S, c, r + LANES)) : c41).intoArray(c, r + LANES);
+        if (rows <= 5) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c50.add(FloatVector.fromArray(S, c, r)) : c50).intoArray(c, r);
+        (accumulate ? c51.add(FloatVector.fromArray(S, c, r + LANES)) : c51).intoArray(c, r + LANES);
+        if (rows <= 6) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c60.add(FloatVector.fromArray(S, c, r)) : c60).intoArray(c, r);
+        (accumulate ? c61.add(FloatVector.fromArray(S, c, r + LANES)) : c61).intoArray(c, r + LANES);
+        if (rows <= 7) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c70.add(FloatVector.fromArray(S, c, r)) : c70).intoArray(c, r);
+        (accumulate ? c71.add(FloatVector.fromArray(S, c, r + LANES)) : c71).intoArray(c, r + LANES);
+    }
+
+    /**
+     * The first {@code rows} (at most 4) rows of C[4 x 2L] (+)= Ã · B̃, for the last, short panel of A:
+     * the panel is still packed {@code mr} rows high; only the rows that exist are computed and stored.
+     */
+    static void kernelUpTo4x2(float[] c, int cOff, int ldc, float[] ap, int aOff, int mr, int rows, float[] bp, int bOff,
+                          int kc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, ai += mr, bi += 2 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        (accumulate ? c01.add(FloatVector.fromArray(S, c, r + LANES)) : c01).intoArray(c, r + LANES);
+        if (rows <= 1) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        (accumulate ? c11.add(FloatVector.fromArray(S, c, r + LANES)) : c11).intoArray(c, r + LANES);
+        if (rows <= 2) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        (accumulate ? c21.add(FloatVector.fromArray(S, c, r + LANES)) : c21).intoArray(c, r + LANES);
+        if (rows <= 3) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);
+    }
 }

@@ -16,21 +16,31 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link Sgemm}); the lab keeps the road to it.
  *
  * <pre>
- * version  what it changes                                          n = 1024, 1 thread (GFLOP/s)
- * v1       the plain Vector API loop: for i, for p, c[i,:] += a[i,p]·b[p,:]      see below
- * v2       v1 cut into kc × nc blocks of B (L2) and 4 rows of C at a time,
- *          so each loaded vector of B feeds 4 FMAs
- * v3       packed panels (A in 6-row column panels, B in 4-vector row panels)
- *          and a 6 × 4-vector register tile: 24 accumulators in registers for
- *          the whole kc loop; the tile is stored through a helper method
- * v4       v3 with the stores written out: C2 would not inline the helper
- *          (NodeCountInliningCutoff) and boxed every vector passed to it
- * v5       12 × 2-vector tile, A micro-panel in L1 and the B block in L2 = the
- *          kernels-cpu Sgemm, 1 thread (promoted)
- * v6       v5 on 2 threads, C split by rows or columns
+ * version  what it changes                                                   GFLOP/s, 1 thread
+ *                                                                          n = 256    n = 1024
+ * v1       the plain Vector API loop: for i, for p, c[i,:] += a[i,p]·b[p,:];    38         7
+ *          C is loaded and stored for every FMA
+ * v2       a 4-row × 2-vector tile of C in 8 registers across the whole k         94        32
+ *          loop, written once; no packing, no cache blocking: fine while B
+ *          fits in L2 (n = 256), starved once B is walked from memory
+ * v3       packed panels (A in 6-row column panels, B in 4-vector row panels,     37        22
+ *          kc = 256) and a 6 × 4-vector tile, 24 accumulators; the tile is
+ *          stored through a small helper method ...
+ * v4       ... which C2 does not inline (43 bytes of bytecode, a call site run    84        47
+ *          once per tile: "callee is too large"), so every vector passed to
+ *          it is boxed on the heap: v3 with the stores written out
+ * v5       12 × 2-vector tile (27 of 32 registers, half the broadcasts per FMA),  107        49
+ *          kc = 512, A micro-panel in L1, B block streamed, 16 × 16 register
+ *          transposes in packing: the kernels-cpu Sgemm, 1 thread (promoted)
+ * v6       v5 on 2 threads, C cut by rows or columns into pieces handed out      201        45
+ *          dynamically
  * </pre>
- * What each gained, measured by {@code GemmLabBenchmark} in one run, is in docs/BENCHMARKS.md's lab
- * section; the figures in the header of each method below are from the run that chose it.
+ * Figures: best of many calls, the versions interleaved in one JVM (so each had the same chances),
+ * on the 2-core Zen 4 development machine while other jobs kept its load average near 14. Calls at
+ * n = 256 are short enough to run undisturbed in a time slice and are close to quiet-machine
+ * figures (OpenBLAS: about 100 on one core); the n = 1024 ones are not, and v6 there had no free
+ * second core. In a quiet moment v5 measured 100 GFLOP/s at n = 1024 (OpenBLAS 98) and v6, then
+ * with one piece per thread, 193 (OpenBLAS 195). Re-measure with {@code GemmLabBenchmark}.
  */
 public final class GemmLab {
     static final VectorSpecies<Float> S = Simd.F32;
@@ -79,48 +89,51 @@ public final class GemmLab {
         }
     }
 
-    // ------------------------------------------------------------------ v2: blocked, 4 rows at a time
+    // ------------------------------------------------------------------ v2: register tile, no packing
 
-    static final int V2_KC = 256;
-    static final int V2_NC = 512;
-
-    /** v1 over kc × nc blocks of B, four rows of C per pass so one load of B serves four FMAs. */
+    /**
+     * A 4-row × 2-vector tile of C held in 8 registers for the whole k loop and written once; A and
+     * B are read where they lie (B down its columns at a stride of n floats), no packing, no blocking.
+     */
     static void v2(float[] c, float[] a, float[] b, int m, int n, int k) {
-        java.util.Arrays.fill(c, 0, m * n, 0f);
-        for (int jc = 0; jc < n; jc += V2_NC) {
-            int je = Math.min(n, jc + V2_NC);
-            int vje = jc + S.loopBound(je - jc);
-            for (int pc = 0; pc < k; pc += V2_KC) {
-                int pe = Math.min(k, pc + V2_KC);
-                int i = 0;
-                for (; i + 4 <= m; i += 4) {
-                    for (int p = pc; p < pe; p++) {
-                        FloatVector x0 = FloatVector.broadcast(S, a[i * k + p]);
-                        FloatVector x1 = FloatVector.broadcast(S, a[(i + 1) * k + p]);
-                        FloatVector x2 = FloatVector.broadcast(S, a[(i + 2) * k + p]);
-                        FloatVector x3 = FloatVector.broadcast(S, a[(i + 3) * k + p]);
-                        int j = jc;
-                        for (; j < vje; j += L) {
-                            FloatVector y = FloatVector.fromArray(S, b, p * n + j);
-                            x0.fma(y, FloatVector.fromArray(S, c, i * n + j)).intoArray(c, i * n + j);
-                            x1.fma(y, FloatVector.fromArray(S, c, (i + 1) * n + j)).intoArray(c, (i + 1) * n + j);
-                            x2.fma(y, FloatVector.fromArray(S, c, (i + 2) * n + j)).intoArray(c, (i + 2) * n + j);
-                            x3.fma(y, FloatVector.fromArray(S, c, (i + 3) * n + j)).intoArray(c, (i + 3) * n + j);
-                        }
-                        for (; j < je; j++) {
-                            for (int r = 0; r < 4; r++) {
-                                c[(i + r) * n + j] += a[(i + r) * k + p] * b[p * n + j];
-                            }
-                        }
-                    }
+        int vn = n / (2 * L) * (2 * L);
+        int i0 = 0;
+        for (; i0 + 4 <= m; i0 += 4) {
+            for (int j0 = 0; j0 < vn; j0 += 2 * L) {
+                FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+                FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+                for (int p = 0; p < k; p++) {
+                    FloatVector b0 = FloatVector.fromArray(S, b, p * n + j0);
+                    FloatVector b1 = FloatVector.fromArray(S, b, p * n + j0 + L);
+                    FloatVector x;
+                    x = FloatVector.broadcast(S, a[i0 * k + p]);
+                    c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                    x = FloatVector.broadcast(S, a[(i0 + 1) * k + p]);
+                    c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                    x = FloatVector.broadcast(S, a[(i0 + 2) * k + p]);
+                    c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                    x = FloatVector.broadcast(S, a[(i0 + 3) * k + p]);
+                    c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
                 }
-                for (; i < m; i++) {
-                    for (int p = pc; p < pe; p++) {
-                        for (int j = jc; j < je; j++) {
-                            c[i * n + j] += a[i * k + p] * b[p * n + j];
-                        }
-                    }
+                c00.intoArray(c, i0 * n + j0); c01.intoArray(c, i0 * n + j0 + L);
+                c10.intoArray(c, (i0 + 1) * n + j0); c11.intoArray(c, (i0 + 1) * n + j0 + L);
+                c20.intoArray(c, (i0 + 2) * n + j0); c21.intoArray(c, (i0 + 2) * n + j0 + L);
+                c30.intoArray(c, (i0 + 3) * n + j0); c31.intoArray(c, (i0 + 3) * n + j0 + L);
+            }
+            dots(c, a, b, n, k, i0, i0 + 4, vn, n);
+        }
+        dots(c, a, b, n, k, i0, m, 0, n);
+    }
+
+    /** The edges of v2: C[i][j] as plain dot products over rows [i0, i1) and columns [j0, j1). */
+    private static void dots(float[] c, float[] a, float[] b, int n, int k, int i0, int i1, int j0, int j1) {
+        for (int i = i0; i < i1; i++) {
+            for (int j = j0; j < j1; j++) {
+                float s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a[i * k + p] * b[p * n + j];
                 }
+                c[i * n + j] = s;
             }
         }
     }

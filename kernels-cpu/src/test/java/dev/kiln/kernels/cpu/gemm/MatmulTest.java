@@ -104,6 +104,16 @@ class MatmulTest {
         assertThat(got.allClose(want.squeeze(-1), 1e-5, 1e-5)).isTrue();
     }
 
+    @Test
+    void gradientsThroughTheCpuBackendPassAFiniteDifferenceCheck() {
+        // F64 forward and backward (a transposed view and a broadcast batch) all run on Dgemm here
+        assertThat(dev.kiln.tensor.Backends.forDevice(dev.kiln.tensor.Device.CPU).name()).isEqualTo("cpu");
+        Generator g = new Generator(9);
+        Tensor a = Tensor.randn(g, 2, 7, 5).to(DType.F64).requiresGrad(true);
+        Tensor w = Tensor.randn(g, 6, 5).to(DType.F64).requiresGrad(true);
+        dev.kiln.autograd.GradCheck.assertGradients(t -> t[0].matmul(t[1].t()).tanh().sum(), a, w);
+    }
+
     /** Expands a and b as tensor's matmul does, then runs both backends on NaN-poisoned outputs. */
     private static void check(Tensor a, Tensor b) {
         int[] batchA = Arrays.copyOf(a.shape(), a.dim() - 2);

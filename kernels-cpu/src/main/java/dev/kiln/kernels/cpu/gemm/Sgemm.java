@@ -26,6 +26,9 @@ import static dev.kiln.kernels.cpu.gemm.SgemmKernel.VECTOR;
 public final class Sgemm {
     /** Below this many multiply-adds a product runs on the calling thread (waking a worker costs more). */
     static final long PARALLEL_MIN_FMAS = 1L << 21;
+    /** From this many multiply-adds a product is cut into {@link #PIECES_PER_THREAD} pieces per thread. */
+    static final long PIECES_MIN_FMAS = 1L << 27;
+    static final int PIECES_PER_THREAD = Integer.getInteger("kiln.gemm.pieces", 2);
 
     private Sgemm() {
     }
@@ -122,9 +125,6 @@ public final class Sgemm {
     static int piecesPerThread(int m, int n, int k) {
         return (long) m * n * k >= PIECES_MIN_FMAS ? PIECES_PER_THREAD : 1;
     }
-
-    static final int PIECES_PER_THREAD = Integer.getInteger("kiln.gemm.pieces", 2);
-    static final long PIECES_MIN_FMAS = 1L << 27;
 
     /** How many threads a product gets: one below {@link #PARALLEL_MIN_FMAS}, never more than its tiles. */
     static int parts(int m, int n, int k, int threads) {

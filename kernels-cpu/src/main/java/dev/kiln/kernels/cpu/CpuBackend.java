@@ -405,7 +405,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor out, Tensor a, Tensor b) {
-        REF.matmul(out, a, b);
+        dev.kiln.kernels.cpu.gemm.Matmul.matmul(out, a, b);
     }
 
     // ------------------------------------------------------------------ softmax and cross-entropy

@@ -147,6 +147,13 @@ public sealed interface Op {
     record Pau() implements Op {
     }
 
+    /**
+     * The KAN B-spline basis of x on per-input knots (the knots are not an input: they get no
+     * gradient); {@code derivative} is dB/dx, which the forward kernel computed in the same pass.
+     */
+    record BSplineBasis(int order, Tensor derivative) implements Op {
+    }
+
     private static String capital(String s) {
         return Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }

@@ -732,4 +732,14 @@ public final class ReferenceBackend implements Backend {
             p.set(param.offset() + i, theta);
         }
     }
+
+    @Override
+    public void bsplineBasis(Tensor out, Tensor derivative, Tensor x, Tensor grid, int order) {
+        ReferenceSplines.bsplineBasis(out, derivative, x, grid, order);
+    }
+
+    @Override
+    public void bsplineBasisBackward(Tensor dx, Tensor dy, Tensor derivative) {
+        ReferenceSplines.bsplineBasisBackward(dx, dy, derivative);
+    }
 }

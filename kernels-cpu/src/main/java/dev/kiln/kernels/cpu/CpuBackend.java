@@ -405,7 +405,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor out, Tensor a, Tensor b) {
-        REF.matmul(out, a, b);
+        dev.kiln.kernels.cpu.gemm.Matmul.matmul(out, a, b);
     }
 
     // ------------------------------------------------------------------ softmax and cross-entropy
@@ -868,5 +868,34 @@ public final class CpuBackend implements Backend {
     public void pauBackward(Tensor dx, Tensor dnumerator, Tensor ddenominator, Tensor dy, Tensor x, Tensor numerator,
                             Tensor denominator) {
         REF.pauBackward(dx, dnumerator, ddenominator, dy, x, numerator, denominator);
+    }
+
+    // ---- KAN B-spline basis (KanKernels; F64 goes to the reference loops) ----
+
+    @Override
+    public void bsplineBasis(Tensor out, Tensor derivative, Tensor x, Tensor grid, int order) {
+        if (x.dtype() != DType.F32) {
+            REF.bsplineBasis(out, derivative, x, grid, order);
+            return;
+        }
+        int in = grid.size(0);
+        int knots = grid.size(1);
+        KanKernels.bsplineBasis(floats(out), out.offset(), derivative == null ? null : floats(derivative),
+                derivative == null ? 0 : derivative.offset(), floats(x), x.offset(), floats(grid), grid.offset(),
+                in == 0 ? 0 : x.numel() / in, in, knots, order);
+    }
+
+    @Override
+    public void bsplineBasisBackward(Tensor dx, Tensor dy, Tensor derivative) {
+        if (dy.dtype() != DType.F32) {
+            REF.bsplineBasisBackward(dx, dy, derivative);
+            return;
+        }
+        KanKernels.bsplineBasisBackward(floats(dx), dx.offset(), floats(dy), dy.offset(), floats(derivative),
+                derivative.offset(), dx.numel(), dy.size(dy.dim() - 1));
+    }
+
+    private static float[] floats(Tensor t) {
+        return ((CpuStorage) t.storage()).floats();
     }
 }

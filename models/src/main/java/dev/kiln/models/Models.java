@@ -4,6 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.kiln.layers.Module;
+import dev.kiln.layers.kan.KAN;
+import dev.kiln.models.nn.BilinearMlp;
 import dev.kiln.models.nn.ByteMlpLm;
 import dev.kiln.models.nn.MlpClassifier;
 import dev.kiln.tensor.Generator;
@@ -23,6 +25,17 @@ public final class Models {
     static {
         register("mlp", (c, rng) -> MlpClassifier.build(mlpConfig(c), rng));
         register("bytelm", (c, rng) -> new ByteMlpLm(byteLmConfig(c), rng));
+        register("bilinear", (c, rng) -> BilinearMlp.build(new BilinearMlp.Config(c.get("in_features").getAsInt(),
+                c.get("embed").getAsInt(), c.get("hidden").getAsInt(), c.get("classes").getAsInt()), rng));
+        register("kan", (c, rng) -> {
+            JsonArray w = c.getAsJsonArray("widths");
+            int[] widths = new int[w.size()];
+            for (int i = 0; i < widths.length; i++) {
+                widths[i] = w.get(i).getAsInt();
+            }
+            return KAN.builder(widths).gridSize(c.get("grid_size").getAsInt()).splineOrder(c.get("spline_order").getAsInt())
+                    .build(rng);
+        });
     }
 
     private Models() {
@@ -76,6 +89,30 @@ public final class Models {
         }
         return new MlpClassifier.Config(o.get("in_features").getAsInt(), hidden, o.get("classes").getAsInt(),
                 o.get("activation").getAsString(), o.get("norm").getAsString());
+    }
+
+    public static JsonObject toJson(BilinearMlp.Config c) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", "bilinear");
+        o.addProperty("in_features", c.inFeatures());
+        o.addProperty("embed", c.embed());
+        o.addProperty("hidden", c.hidden());
+        o.addProperty("classes", c.classes());
+        return o;
+    }
+
+    /** A B-spline KAN of these widths with grid size G and spline order k (the grid buffers come from the state dict). */
+    public static JsonObject kanJson(int[] widths, int gridSize, int splineOrder) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", "kan");
+        JsonArray w = new JsonArray();
+        for (int x : widths) {
+            w.add(x);
+        }
+        o.add("widths", w);
+        o.addProperty("grid_size", gridSize);
+        o.addProperty("spline_order", splineOrder);
+        return o;
     }
 
     public static JsonObject toJson(ByteMlpLm.Config c) {

@@ -45,8 +45,12 @@ public final class EvalCommand implements Callable<Integer> {
         Checkpoints.Loaded l = Checkpoints.load(checkpoint);
         String kind = l.modelConfig().get("model").getAsString();
         out.printf(Locale.ROOT, "%s: %s model, step %s%n", l.file(), kind, l.checkpoint().metadata().getOrDefault("step", "?"));
-        if (kind.equals("mlp")) {
-            if (l.dataConfig().has("dataset") && !spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
+        if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
+            if (!l.dataConfig().has("dataset")) {
+                throw new IllegalArgumentException(l.file() + " names no data set in its configuration (a kan-fit regressor? "
+                        + "its test RMSE is in rmse.csv beside it)");
+            }
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
                 data.dataset = l.dataConfig().get("dataset").getAsString();
             }
             IdxImages.Split s = switch (split.toLowerCase(Locale.ROOT)) {

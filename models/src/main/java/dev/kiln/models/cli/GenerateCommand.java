@@ -39,8 +39,8 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Checkpoints.Loaded l = Checkpoints.load(checkpoint);
         String kind = l.modelConfig().get("model").getAsString();
-        if (kind.equals("mlp")) {
-            throw new IllegalArgumentException(l.file() + " holds an image classifier (mlp), not a language model");
+        if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
+            throw new IllegalArgumentException(l.file() + " holds an image classifier (" + kind + "), not a language model");
         }
         int window = l.dataConfig().has("block") ? l.dataConfig().get("block").getAsInt() : 64;
         String text = new TextSampler(l.model(), window).sample(prompt, length, temperature, topK, new Generator(seed));

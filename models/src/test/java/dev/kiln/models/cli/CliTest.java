@@ -42,7 +42,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        String[][] commands = {{}, {"demo"}, {"train"}, {"train", "mlp"}, {"train", "activations"}, {"train", "bytelm"}, {"eval"}, {"generate"},
+        String[][] commands = {{}, {"demo"}, {"train"}, {"train", "mlp"}, {"train", "activations"}, {"train", "bilinear"}, {"train", "kan"}, {"train", "kan-fit"}, {"train", "bytelm"}, {"eval"}, {"generate"},
             {"bench"}, {"bench", "mlp"}};
         for (String[] c : commands) {
             String[] args = Arrays.copyOf(c, c.length + 1);
@@ -103,6 +103,54 @@ class CliTest {
         assertThat(md).contains("| relu |").contains("| pau |");
         assertThat(Files.readAllLines(out.resolve("activations.csv"))).hasSize(3);
         assertThat(out.resolve("pau").resolve("checkpoint.safetensors")).isRegularFile();
+    }
+
+    @Test
+    void bilinearTrainsAndWritesItsEigendecompositionReport() throws IOException {
+        Path out = tmp.resolve("bilinear");
+        Run r = kiln("train", "bilinear", "--data", images.toString(), "--embed", "24", "--hidden", "24", "--epochs", "3",
+                "--batch-size", "64", "--lr", "1e-2", "--noise", "0.2", "--eigenvectors", "2", "--out", out.toString(),
+                "--no-progress");
+        assertThat(r.code()).as(r.err()).isZero();
+        double[] fl = firstAndLast(MetricsCsv.read(out.resolve("train.csv")).get("loss"), 3);
+        assertThat(fl[1]).isLessThan(0.6 * fl[0]);
+        Matcher m = Pattern.compile("logits reproduced to ([0-9.eE+-]+) \\(largest logit ([0-9.eE+-]+)\\)").matcher(r.out());
+        assertThat(m.find()).as(r.out()).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).isLessThan(1e-4 * Math.max(1, Double.parseDouble(m.group(2))));
+        for (String f : new String[] {"report.md", "topk.csv", "topk.png", "eigenvalues.csv", "eigenvectors.png"}) {
+            assertThat(out.resolve("eigen").resolve(f)).as(f).isRegularFile();
+        }
+        // keeping every eigenvector is the model itself: the last row of topk.csv is the eval accuracy
+        var topk = MetricsCsv.read(out.resolve("eigen").resolve("topk.csv"));
+        double full = topk.get("accuracy")[topk.get("accuracy").length - 1];
+        double acc = MetricsCsv.read(out.resolve("eval.csv")).get("accuracy")[2];
+        assertThat(full).isCloseTo(acc, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(kiln("eval", out.toString(), "--data", images.toString()).code()).isZero();
+    }
+
+    @Test
+    void kanClassifierAndFunctionFit() throws IOException {
+        Path out = tmp.resolve("kan");
+        Run r = kiln("train", "kan", "--data", images.toString(), "--widths", "784,8,10", "--epochs", "2", "--batch-size", "32",
+                "--lr", "1e-2", "--out", out.toString(), "--no-progress");
+        assertThat(r.code()).as(r.err()).isZero();
+        double[] fl = firstAndLast(MetricsCsv.read(out.resolve("train.csv")).get("loss"), 3);
+        assertThat(fl[1]).isLessThan(0.6 * fl[0]);
+        Run e = kiln("eval", out.toString(), "--data", images.toString());
+        assertThat(e.code()).as(e.err()).isZero();
+
+        Path fit = tmp.resolve("kan-fit");
+        Run f = kiln("train", "kan-fit", "--grids", "3,5", "--steps", "5", "--points", "200", "--out", fit.toString());
+        assertThat(f.code()).as(f.err()).isZero();
+        var rows = Files.readAllLines(fit.resolve("rmse.csv"));
+        assertThat(rows).hasSize(4); // header, two grids, the MLP
+        assertThat(rows.get(0)).isEqualTo("model,grid,parameters,train_rmse,test_rmse,seconds");
+        for (String row : rows.subList(1, 4)) {
+            double rmse = Double.parseDouble(row.split(",")[4]);
+            assertThat(rmse).as(row).isFinite().isLessThan(1.5); // f's std on [-1, 1]^2 is about 1.5: each model learned
+        }
+        assertThat(fit.resolve("rmse.png")).isRegularFile();
+        assertThat(kiln("eval", fit.toString(), "--data", images.toString()).code()).isEqualTo(2); // a regressor has no test split
     }
 
     @Test

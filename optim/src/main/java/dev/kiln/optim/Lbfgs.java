@@ -23,7 +23,11 @@ import java.util.Set;
  * search state is global (saved under "global.*"), and scalars are carried in float64 (PyTorch
  * keeps them as tensors of the parameters' dtype, so float32 runs may differ in the last bits).
  * Defaults: lr 1, maxIter 20, maxEval maxIter·5/4, toleranceGrad 1e-7, toleranceChange 1e-9,
- * historySize 100, no line search.
+ * toleranceYs 1e-10, historySize 100, no line search.
+ *
+ * <p>toleranceYs is the curvature yᵀs a step must show to enter the history; PyTorch fixes it at
+ * 1e-10, pykan's fork of LBFGS makes it an option and sets 1e-32 for its fits, whose losses fall
+ * far below 1e-10 (there a fixed 1e-10 stops the history from growing and L-BFGS stalls).
  */
 public final class Lbfgs extends Optimizer {
     private static final double C1 = 1e-4;
@@ -75,7 +79,7 @@ public final class Lbfgs extends Optimizer {
         switch (key) {
             case "lr" -> Options.lr("Lbfgs", v);
             case "max_iter", "max_eval", "history_size" -> Options.positiveInt("Lbfgs", key, v);
-            case "tolerance_grad", "tolerance_change" -> Options.nonNegative("Lbfgs", key, v);
+            case "tolerance_grad", "tolerance_change", "tolerance_ys" -> Options.nonNegative("Lbfgs", key, v);
             case "line_search_fn" -> { }
             default -> Options.unknown("Lbfgs", key);
         }
@@ -119,6 +123,7 @@ public final class Lbfgs extends Optimizer {
         int maxEval = g.getInt("max_eval");
         double tolGrad = g.getDouble("tolerance_grad");
         double tolChange = g.getDouble("tolerance_change");
+        double tolYs = g.getDouble("tolerance_ys");
         int historySize = g.getInt("history_size");
         LineSearch lineSearch = (LineSearch) g.get("line_search_fn");
 
@@ -146,7 +151,7 @@ public final class Lbfgs extends Optimizer {
                 Tensor y = flatGrad.sub(prevFlatGrad);
                 Tensor s = d.mul(t);
                 double ys = dot(y, s);
-                if (ys > 1e-10) {
+                if (ys > tolYs) {
                     if (oldDirs.size() == historySize) {
                         oldDirs.removeFirst();
                         oldStps.removeFirst();
@@ -557,7 +562,7 @@ public final class Lbfgs extends Optimizer {
         return t;
     }
 
-    /** Options: lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn. */
+    /** Options: lr, maxIter, maxEval, toleranceGrad, toleranceChange, toleranceYs, historySize, lineSearchFn. */
     public static final class Builder extends Optimizer.Builder<Builder, Lbfgs> {
         private boolean maxEvalSet;
 
@@ -584,6 +589,11 @@ public final class Lbfgs extends Optimizer {
 
         public Builder toleranceChange(double tolerance) {
             return option("tolerance_change", tolerance);
+        }
+
+        /** The least curvature yᵀs for a step to enter the history (PyTorch's fixed 1e-10; pykan fits with 1e-32). */
+        public Builder toleranceYs(double tolerance) {
+            return option("tolerance_ys", tolerance);
         }
 
         public Builder historySize(int historySize) {
@@ -625,6 +635,7 @@ public final class Lbfgs extends Optimizer {
             d.put("max_eval", 25);
             d.put("tolerance_grad", 1e-7);
             d.put("tolerance_change", 1e-9);
+            d.put("tolerance_ys", 1e-10);
             d.put("history_size", 100);
             d.put("line_search_fn", LineSearch.NONE);
             return d;

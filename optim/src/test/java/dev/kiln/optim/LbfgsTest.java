@@ -43,6 +43,32 @@ class LbfgsTest {
         assertThat(opt.stateBytes()).isGreaterThan(0);
     }
 
+    /** A curvature threshold no step meets keeps the history empty: L-BFGS falls back to scaled gradient steps. */
+    @Test
+    void toleranceYsGatesTheHistory() {
+        double[] finalLoss = new double[2];
+        double[] tolerances = {1e-10, Double.MAX_VALUE};
+        for (int c = 0; c < 2; c++) {
+            Tensor v = Tensor.of(new double[] {-1.2, 1.0}).requiresGrad(true);
+            Lbfgs opt = Lbfgs.builder(List.of(v)).lineSearchFn(Lbfgs.LineSearch.STRONG_WOLFE).historySize(10)
+                    .toleranceGrad(1e-12).toleranceChange(1e-15).toleranceYs(tolerances[c]).build();
+            for (int i = 0; i < 10; i++) {
+                opt.step(() -> {
+                    opt.zeroGrad();
+                    Tensor loss = rosenbrock(v);
+                    loss.backward();
+                    return loss;
+                });
+            }
+            finalLoss[c] = rosenbrock(v.detach()).item();
+        }
+        assertThat(finalLoss[0]).isLessThan(1e-15);
+        assertThat(finalLoss[1]).isGreaterThan(1e-6);
+        Tensor v = Tensor.of(new double[] {0, 0}).requiresGrad(true);
+        assertThatThrownBy(() -> Lbfgs.builder(List.of(v)).toleranceYs(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tolerance_ys");
+    }
+
     @TestFactory
     List<DynamicTest> matchesTorchLbfgs() {
         Map<String, Object> fx = Json.fixture("optim_lbfgs.json");

@@ -190,6 +190,14 @@ public final class KAN extends Module {
             return with(b -> b.scaleSpline(s));
         }
 
+        public Builder scaleBaseMu(double mu) {
+            return with(b -> b.scaleBaseMu(mu));
+        }
+
+        public Builder splineScaleInit(KANLinear.SplineScaleInit init) {
+            return with(b -> b.splineScaleInit(init));
+        }
+
         public Builder enableStandaloneScaleSpline(boolean on) {
             return with(b -> b.enableStandaloneScaleSpline(on));
         }

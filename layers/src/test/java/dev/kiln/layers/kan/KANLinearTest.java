@@ -66,6 +66,22 @@ class KANLinearTest {
     }
 
     @Test
+    void pykansInitialisationShiftsTheBaseWeightAndFixesTheSplineScale() {
+        KANLinear b = KANLinear.builder(3, 2).build(new Generator(5));
+        KANLinear p = KANLinear.builder(3, 2).scaleBaseMu(1).scaleBase(0.1)
+                .splineScaleInit(KANLinear.SplineScaleInit.CONSTANT).scaleSpline(2).build(new Generator(5));
+        // W_b = (μ + σ·U(−1, 1))/√in: the same draw, scaled by σ and shifted by μ/√in
+        assertThat(p.baseWeight().tensor().allClose(b.baseWeight().tensor().mul(0.1).add(1 / Math.sqrt(3)), 1e-6, 1e-7)).isTrue();
+        assertThat(p.splineScaler().tensor().toFloatArray()).containsOnly((float) (2 / Math.sqrt(3))); // F32
+        assertThat(p.splineWeight().tensor().allClose(b.splineWeight().tensor(), 0, 0)).isTrue();
+        // the options survive a refinement
+        KANLinear r = p.refine(6);
+        assertThat(r.splineScaler().tensor().allClose(p.splineScaler().tensor(), 0, 0)).isTrue();
+        assertThatThrownBy(() -> KANLinear.builder(2, 2).scaleBaseMu(Double.NaN).build(rng)).hasMessageContaining("scaleBaseMu NaN");
+        assertThatThrownBy(() -> KANLinear.builder(2, 2).splineScaleInit(null).build(rng)).hasMessageContaining("splineScaleInit is null");
+    }
+
+    @Test
     void forwardIsTheSumOfTheEdgeActivationsAndTheMatmulForm() {
         KANLinear layer = KANLinear.builder(3, 5).gridSize(4).dtype(DType.F64).build(rng);
         Tensor x = Tensor.rand(rng, 7, 3).mul(2.4).sub(1.2).to(DType.F64);

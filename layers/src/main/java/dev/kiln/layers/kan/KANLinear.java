@@ -49,7 +49,7 @@ public final class KANLinear extends Module {
     public enum SplineScaleInit {
         /** U(±1/√in)·scaleSpline, as torch.nn.Linear (efficient-kan; the spec's default). */
         UNIFORM,
-        /** scaleSpline/√in on every edge (pykan's scale_sp). */
+        /** scaleSpline/√in on every edge: pykan's constant scale_sp, which pykan does not divide by √in. */
         CONSTANT
     }
 

@@ -101,7 +101,8 @@ public final class TrainKanFitCommand implements Callable<Integer> {
         Files.createDirectories(out);
         KAN.Builder kb = KAN.builder(2, 1, 1).gridSize(grids[0]).gridEps(gridEps).dtype(DType.F64);
         if (init == Init.pykan) {
-            // pykan 0.0.x (the paper's code): scale_base 1/√in + U(±0.1), scale_sp 1. With the spec's
+            // pykan 0.0.x (the paper's code): scale_base 1/√in + U(±0.1), scale_sp 1 (here
+            // (1 + U(±0.1))/√in and 1/√in, the layer's parametrisation). With the spec's
             // efficient-kan init (signs at random) the first L-BFGS step often lands in a poor minimum
             // (train RMSE about 0.6 at G = 3 for 4 of 5 seeds); all edges starting alike avoids it.
             kb.scaleBaseMu(baseMu).scaleBase(baseSigma).splineScaleInit(KANLinear.SplineScaleInit.CONSTANT);

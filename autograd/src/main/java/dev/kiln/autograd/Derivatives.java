@@ -109,6 +109,10 @@ final class Derivatives {
                         rn.hasWeight() && n.needsGrad(1));
                 yield rn.hasWeight() ? r : new Tensor[] {r[0]};
             }
+            case Op.ScaledDotProductAttention a -> Grads.scaledDotProductAttentionBackward(
+                    g, n.input(0), n.input(1), n.input(2), n.output(), a.lse(), a.isCausal(), a.scale());
+            case Op.LinearAttention a -> Grads.linearAttentionBackward(
+                    g, n.input(0), n.input(1), n.input(2), a.isCausal(), a.eps());
         };
     }
 

@@ -61,7 +61,8 @@ final class ReferenceAttention {
                         }
                         ov.set(b, h, i, e, o);
                     }
-                    ls.set(lse.offset() + (b * nh + h) * tq + i, last < 0 ? Double.NEGATIVE_INFINITY : max + Math.log(sum));
+                    double rowLse = last < 0 ? Double.NEGATIVE_INFINITY : max + Math.log(sum);
+                    ls.set(lse.offset() + (b * nh + h) * tq + i, rowLse);
                 }
             }
         }

@@ -467,7 +467,8 @@ public final class AttentionKernels {
             for (; e < vEnd; e += L) {
                 FloatVector a0 = FloatVector.fromArray(SP, acc, o + e);
                 for (int c = 0; c < cols; c++) {
-                    a0 = FloatVector.fromArray(SP, x, xOff + c * xStride + e).fma(FloatVector.broadcast(SP, p[pr + c]), a0);
+                    a0 = FloatVector.fromArray(SP, x, xOff + c * xStride + e)
+                            .fma(FloatVector.broadcast(SP, p[pr + c]), a0);
                 }
                 a0.intoArray(acc, o + e);
             }

@@ -22,7 +22,8 @@ final class DepthwiseConv1d extends Module {
         this.channels = channels;
         this.kernel = kernel;
         double bound = 1.0 / Math.sqrt(kernel); // fan_in = (C / groups)·K = K
-        this.weight = registerParameter("weight", new Parameter(Projection.uniform(rng, bound, dtype, channels, 1, kernel)));
+        this.weight = registerParameter("weight",
+                new Parameter(Projection.uniform(rng, bound, dtype, channels, 1, kernel)));
         this.bias = registerParameter("bias", new Parameter(Projection.uniform(rng, bound, dtype, channels)));
     }
 

@@ -39,8 +39,8 @@ public final class KvCache {
         if (newKeys.dim() != 4 || newValues.dim() != 4 || newKeys.size(0) != newValues.size(0)
                 || newKeys.size(1) != newValues.size(1) || newKeys.size(2) != newValues.size(2)
                 || newKeys.dtype() != newValues.dtype()) {
-            throw new IllegalArgumentException("KvCache.append: expected keys [B, Hkv, T, D] and values [B, Hkv, T, Dv] "
-                    + "of one dtype, got " + newKeys.dtype() + " " + Shapes.str(newKeys.shape()) + " and "
+            throw new IllegalArgumentException("KvCache.append: expected keys [B, Hkv, T, D] and values "
+                    + "[B, Hkv, T, Dv] of one dtype, got " + newKeys.dtype() + " " + Shapes.str(newKeys.shape()) + " and "
                     + newValues.dtype() + " " + Shapes.str(newValues.shape()));
         }
         int t = newKeys.size(2);
@@ -49,7 +49,8 @@ public final class KvCache {
             throw new IllegalArgumentException("KvCache.append: the cache holds " + keys.dtype() + " keys "
                     + Shapes.str(view(keys).shape()) + " and values " + Shapes.str(view(values).shape())
                     + "; cannot append " + newKeys.dtype() + " " + Shapes.str(newKeys.shape()) + " and "
-                    + Shapes.str(newValues.shape()) + " (batch, heads and features must match; clear() for a new sequence)");
+                    + Shapes.str(newValues.shape())
+                    + " (batch, heads and features must match; clear() for a new sequence)");
         }
         if (keys == null || !compatible(keys, newKeys) || !compatible(values, newValues)
                 || length + t > keys.size(2)) {

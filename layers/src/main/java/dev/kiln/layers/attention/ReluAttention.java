@@ -112,9 +112,10 @@ public final class ReluAttention extends Module {
             return this;
         }
 
-        /** The parameters' dtype (PyTorch's factory keyword {@code dtype}): F32 by default, F64 for gradient checks. */
+        /** The parameters' dtype (PyTorch's factory keyword {@code dtype}): F32 by default, F64 for gradchecks. */
         public Builder dtype(DType dtype) {
-            Heads.require(dtype != null && dtype.isFloatingPoint(), "ReluAttention: dtype must be F32 or F64, got " + dtype);
+            Heads.require(dtype != null && dtype.isFloatingPoint(),
+                    "ReluAttention: dtype must be F32 or F64, got " + dtype);
             this.dtype = dtype;
             return this;
         }

@@ -103,6 +103,10 @@ final class Derivatives {
                 yield ln.hasWeight() && ln.hasBias() ? r : ln.hasWeight() ? new Tensor[] {r[0], r[1]}
                         : ln.hasBias() ? new Tensor[] {r[0], r[2]} : new Tensor[] {r[0]};
             }
+            case Op.Activate a -> new Tensor[] {Grads.activationBackward(a.activation(), n.input(0), g)};
+            case Op.Prelu p -> Grads.preluBackward(g, n.input(0), n.input(1), n.needsGrad(0), n.needsGrad(1));
+            case Op.Pau p -> Grads.pauBackward(g, n.input(0), n.input(1), n.input(2), n.needsGrad(0), n.needsGrad(1),
+                    n.needsGrad(2));
             case Op.RmsNorm rn -> {
                 Tensor weight = rn.hasWeight() ? n.input(1) : null;
                 Tensor[] r = Grads.rmsNormBackward(g, n.input(0), rn.rstd(), weight, rn.normalizedShape(),
@@ -131,6 +135,8 @@ final class Derivatives {
                 yield g.mul(y.mul(y.neg().add(1)));
             }
             case RELU -> Tensor.where(n.output().gt(0), g, 0); // PyTorch: threshold on the result
+            // fused: one pass computes dy ⊙ f'(x), exact where a composition would cancel (GELU's tail)
+            case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED -> Grads.unaryBackward(kind, n.input(0), g);
         };
     }
 

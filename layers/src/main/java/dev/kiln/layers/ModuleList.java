@@ -6,21 +6,36 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
-/** Holds sub-modules by index so their parameters are registered; it has no forward of its own. */
-public final class ModuleList extends Module implements Iterable<Module> {
-    private final List<Module> modules = new ArrayList<>();
+/**
+ * Holds sub-modules by index so their parameters are registered ("0.weight", "1.weight", ...); it
+ * has no forward of its own. Typed, so a stack of blocks needs no casts:
+ * {@code ModuleList<Block> blocks = new ModuleList<>(); blocks.append(new Block(...));}
+ */
+public final class ModuleList<M extends Module> extends Module implements Iterable<M> {
+    private final List<M> modules = new ArrayList<>();
 
-    public ModuleList(List<? extends Module> modules) {
-        modules.forEach(this::add);
+    public ModuleList() {
     }
 
-    public ModuleList add(Module m) {
+    public ModuleList(List<? extends M> modules) {
+        modules.forEach(this::append);
+    }
+
+    /** Adds a module at the end, under the next index; returns this. */
+    public ModuleList<M> append(M m) {
+        if (m == null) {
+            throw new IllegalArgumentException("ModuleList.append: module " + modules.size() + " is null");
+        }
         registerModule(Integer.toString(modules.size()), m);
         modules.add(m);
         return this;
     }
 
-    public Module get(int index) {
+    public M get(int index) {
+        if (index < 0 || index >= modules.size()) {
+            throw new IndexOutOfBoundsException("ModuleList.get: index " + index + " is out of range for "
+                    + modules.size() + " modules");
+        }
         return modules.get(index);
     }
 
@@ -29,7 +44,7 @@ public final class ModuleList extends Module implements Iterable<Module> {
     }
 
     @Override
-    public Iterator<Module> iterator() {
+    public Iterator<M> iterator() {
         return List.copyOf(modules).iterator();
     }
 

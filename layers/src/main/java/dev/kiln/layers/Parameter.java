@@ -1,6 +1,10 @@
 package dev.kiln.layers;
 
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Device;
 import dev.kiln.tensor.Tensor;
+
+import java.util.Arrays;
 
 /**
  * A learnable tensor of a module: a leaf that requires grad, plus what optimizers need to know
@@ -8,21 +12,41 @@ import dev.kiln.tensor.Tensor;
  * module holding this parameter sees the new values.
  */
 public final class Parameter {
-    private final Tensor tensor;
+    private Tensor tensor;
     private boolean weightDecay = true;
 
-    /** Wraps a detached, contiguous copy-free view of {@code initial} as a new leaf requiring grad. */
+    /**
+     * A new leaf requiring grad over {@code initial}'s data: shared when {@code initial} is
+     * contiguous (as {@code nn.Parameter}), else a contiguous copy. The leaf is cut from any graph
+     * {@code initial} belongs to.
+     */
     public Parameter(Tensor initial) {
-        if (!initial.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("Parameter: expected an F32 or F64 tensor, got " + initial.dtype());
-        }
-        Tensor t = initial.detach();
-        this.tensor = (t.isContiguous() ? t : t.contiguous()).requiresGrad(true);
+        this.tensor = leaf(initial, true);
     }
 
-    /** The leaf tensor; use it in forward passes. */
+    private static Tensor leaf(Tensor initial, boolean requiresGrad) {
+        if (initial == null) {
+            throw new IllegalArgumentException("Parameter: the initial tensor is null");
+        }
+        if (!initial.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("Parameter: expected an F32 or F64 tensor, got " + initial.dtype() + " "
+                    + Arrays.toString(initial.shape()));
+        }
+        Tensor t = initial.detach();
+        return (t.isContiguous() ? t : t.contiguous().detach()).requiresGrad(requiresGrad);
+    }
+
+    /** The leaf tensor; use it in forward passes (read it each time: {@link Module#to} may replace it). */
     public Tensor tensor() {
         return tensor;
+    }
+
+    /**
+     * Replaces the data (PyTorch's {@code param.data = t}), keeping whether it requires grad and
+     * clearing the gradient. For dtype and device moves; optimizers built before hold stale state.
+     */
+    public void setData(Tensor data) {
+        this.tensor = leaf(data, tensor.requiresGrad());
     }
 
     public Tensor grad() {
@@ -35,6 +59,14 @@ public final class Parameter {
 
     public int numel() {
         return tensor.numel();
+    }
+
+    public DType dtype() {
+        return tensor.dtype();
+    }
+
+    public Device device() {
+        return tensor.device();
     }
 
     /** Whether optimizers apply weight decay to this parameter (default true). */
@@ -50,6 +82,7 @@ public final class Parameter {
 
     @Override
     public String toString() {
-        return "Parameter(" + java.util.Arrays.toString(tensor.shape()) + ", " + tensor.dtype() + ")";
+        return "Parameter(" + Arrays.toString(tensor.shape()) + ", " + tensor.dtype()
+                + (weightDecay ? "" : ", noWeightDecay") + ")";
     }
 }

@@ -2,17 +2,32 @@ package dev.kiln.layers;
 
 import dev.kiln.tensor.Tensor;
 
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /** Applies its modules in order; state-dict keys are "0.weight", "1.bias", ... as PyTorch. */
-public final class Sequential extends Module {
-    private final List<Module> modules;
+public final class Sequential extends Module implements Iterable<Module> {
+    private final List<Module> modules = new ArrayList<>();
 
     public Sequential(Module... modules) {
-        this.modules = List.of(modules);
-        for (int i = 0; i < modules.length; i++) {
-            registerModule(Integer.toString(i), modules[i]);
+        for (Module m : modules) {
+            append(m);
         }
+    }
+
+    public Sequential(List<? extends Module> modules) {
+        modules.forEach(this::append);
+    }
+
+    /** Adds a module at the end, under the next index; returns this. */
+    public Sequential append(Module m) {
+        if (m == null) {
+            throw new IllegalArgumentException("Sequential.append: module " + modules.size() + " is null");
+        }
+        registerModule(Integer.toString(modules.size()), m);
+        modules.add(m);
+        return this;
     }
 
     @Override
@@ -25,10 +40,19 @@ public final class Sequential extends Module {
     }
 
     public Module get(int index) {
+        if (index < 0 || index >= modules.size()) {
+            throw new IndexOutOfBoundsException("Sequential.get: index " + index + " is out of range for "
+                    + modules.size() + " modules");
+        }
         return modules.get(index);
     }
 
     public int size() {
         return modules.size();
+    }
+
+    @Override
+    public Iterator<Module> iterator() {
+        return List.copyOf(modules).iterator();
     }
 }

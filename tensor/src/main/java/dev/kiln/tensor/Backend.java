@@ -135,6 +135,43 @@ public interface Backend {
     /** With x̂ = x·rstd and d = dy ⊙ weight: dx = rstd·(d − x̂·mean(d ⊙ x̂)); dweight = Σ_rows dy ⊙ x̂ when non-null. */
     void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor rstd, Tensor weight);
 
+    // ---- activations: x and dy have the output's shape, any layout ----
+
+    /** dx = dy ⊙ op'(x), with {@link UnaryOp#derivative} as the definition (the fused backward of GELU, SiLU, ...). */
+    void unaryBackward(UnaryOp op, Tensor dx, Tensor x, Tensor dy);
+
+    /** out = f(x) for an activation with scalar parameters. */
+    void activation(Activation f, Tensor out, Tensor x);
+
+    /** dx = dy ⊙ f'(x), with {@link Activation#derivative} as the definition. */
+    void activationBackward(Activation f, Tensor dx, Tensor x, Tensor dy);
+
+    /**
+     * PReLU: out = x if x > 0 else w·x, with w = weight[0] when weight has one element, else
+     * weight[c] for the channel c at dim 1 of x. x and weight contiguous.
+     */
+    void prelu(Tensor out, Tensor x, Tensor weight);
+
+    /**
+     * PReLU backward: dx = dy where x > 0 else w·dy; dweight[c] = Σ dy·x over the positions of
+     * channel c (or all positions for a shared weight) where x ≤ 0. Either output may be null
+     * (not wanted). All contiguous.
+     */
+    void preluBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor weight);
+
+    /**
+     * Safe Padé activation: out = P(x)/Q(x), P = Σ_{j=0..m} a_j x^j, Q = 1 + Σ_{k=1..n} |b_k|·|x|^k,
+     * with a = numerator [m+1] and b = denominator [n] (b[0] is b_1), both contiguous.
+     */
+    void pau(Tensor out, Tensor x, Tensor numerator, Tensor denominator);
+
+    /**
+     * PAU backward: dx = dy·(P'/Q − P/Q²·Σ k|b_k||x|^{k−1}·sign(x)); dnumerator[j] = Σ dy·x^j/Q;
+     * ddenominator[k−1] = −Σ dy·P/Q²·|x|^k·sign(b_k). Any of the three outputs may be null. All contiguous.
+     */
+    void pauBackward(Tensor dx, Tensor dnumerator, Tensor ddenominator, Tensor dy, Tensor x, Tensor numerator,
+                     Tensor denominator);
+
     // ---- optimizer steps: every tensor contiguous, same shape and dtype, updated in place ----
 
     /**

@@ -87,6 +87,63 @@ public final class Grads {
         return new Tensor[] {dx, dw};
     }
 
+    /** dx = dy ⊙ op'(x): the fused backward of an elementwise op (GELU, SiLU, Mish, ...). */
+    public static Tensor unaryBackward(UnaryOp op, Tensor x, Tensor dy) {
+        String name = op.opName() + "Backward";
+        notRecorded(name, x, dy);
+        Dispatch.requireFloat(name, x);
+        Dispatch.sameDType(name, x, dy);
+        sameShape(name, x, dy);
+        Backend b = Dispatch.backend(name, x, dy);
+        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        b.unaryBackward(op, dx, x, dy);
+        return dx;
+    }
+
+    /** dx = dy ⊙ f'(x) for an activation with scalar parameters. */
+    public static Tensor activationBackward(Activation f, Tensor x, Tensor dy) {
+        String name = f.kind().opName() + "Backward";
+        notRecorded(name, x, dy);
+        Dispatch.requireFloat(name, x);
+        Dispatch.sameDType(name, x, dy);
+        sameShape(name, x, dy);
+        Backend b = Dispatch.backend(name, x, dy);
+        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        b.activationBackward(f, dx, x, dy);
+        return dx;
+    }
+
+    /** Gradients of prelu: {dx, dweight}, each computed only when asked for (else null); dweight has weight's shape. */
+    public static Tensor[] preluBackward(Tensor dy, Tensor x, Tensor weight, boolean wantInput, boolean wantWeight) {
+        String name = "preluBackward";
+        notRecorded(name, dy, x, weight);
+        sameShape(name, dy, x);
+        Dispatch.sameDType(name, x, dy);
+        Dispatch.sameDType(name, x, weight);
+        ActivationOps.checkPreluWeight(x, weight);
+        Backend b = Dispatch.backend(name, dy, x, weight);
+        Tensor dx = wantInput ? Dispatch.empty(b, x.dtype(), x.shape(), x.device()) : null;
+        Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), weight.shape(), x.device()) : null;
+        b.preluBackward(dx, flat(dw), dy.contiguous(), x.contiguous(), ActivationOps.flat(weight));
+        return new Tensor[] {dx, dw};
+    }
+
+    /** Gradients of pau: {dx, dnumerator, ddenominator}, each only when asked for (else null). */
+    public static Tensor[] pauBackward(Tensor dy, Tensor x, Tensor numerator, Tensor denominator, boolean wantInput,
+                                       boolean wantNumerator, boolean wantDenominator) {
+        String name = "pauBackward";
+        notRecorded(name, dy, x, numerator, denominator);
+        sameShape(name, dy, x);
+        Dispatch.sameDType(name, x, dy);
+        Backend b = Dispatch.backend(name, dy, x, numerator, denominator);
+        Tensor dx = wantInput ? Dispatch.empty(b, x.dtype(), x.shape(), x.device()) : null;
+        Tensor da = wantNumerator ? Dispatch.empty(b, x.dtype(), numerator.shape(), x.device()) : null;
+        Tensor db = wantDenominator ? Dispatch.empty(b, x.dtype(), denominator.shape(), x.device()) : null;
+        b.pauBackward(dx, da, db, dy.contiguous(), x.contiguous(), ActivationOps.flat(numerator),
+                ActivationOps.flat(denominator));
+        return new Tensor[] {dx, da, db};
+    }
+
     /**
      * Gradients of scaledDotProductAttention: {dq, dk, dv}. out and lse are the forward's output and
      * saved log-sum-exp; P is recomputed from them tile by tile, never stored.

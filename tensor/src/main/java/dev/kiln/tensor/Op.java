@@ -131,6 +131,22 @@ public sealed interface Op {
     record RmsNorm(int[] normalizedShape, double eps, boolean hasWeight, Tensor rstd) implements Op {
     }
 
+    /** An activation with fixed scalar parameters (leaky ReLU, SmeLU, HeLU, ...); its rule calls the fused backward kernel. */
+    record Activate(Activation activation) implements Op {
+        @Override
+        public String gradName() {
+            return capital(activation.kind().opName()) + "Backward";
+        }
+    }
+
+    /** prelu(x, weight): one learnable negative slope shared, or one per channel (dim 1); inputs are x, weight. */
+    record Prelu() implements Op {
+    }
+
+    /** Safe Padé activation P(x)/Q(x) with learnable coefficients; inputs are x, numerator, denominator. */
+    record Pau() implements Op {
+    }
+
     /**
      * scaled_dot_product_attention; inputs are q, k, v. scale is resolved (never NaN); lse [B, H, Tq]
      * is the forward kernel's per-row log-sum-exp, from which backward recomputes P tile by tile.

@@ -512,6 +512,166 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void unaryBackward(UnaryOp op, Tensor dx, Tensor x, Tensor dy) {
+        CpuStorage xs = s(x);
+        CpuStorage gs = s(dy);
+        CpuStorage o = s(dx);
+        int[] xo = Strided.offsets(x);
+        int[] go = Strided.offsets(dy);
+        for (int i = 0; i < xo.length; i++) {
+            o.set(dx.offset() + i, gs.get(go[i]) * op.derivative(xs.get(xo[i])));
+        }
+    }
+
+    @Override
+    public void activation(Activation f, Tensor out, Tensor x) {
+        CpuStorage xs = s(x);
+        CpuStorage o = s(out);
+        int[] xo = Strided.offsets(x);
+        for (int i = 0; i < xo.length; i++) {
+            o.set(out.offset() + i, f.apply(xs.get(xo[i])));
+        }
+    }
+
+    @Override
+    public void activationBackward(Activation f, Tensor dx, Tensor x, Tensor dy) {
+        CpuStorage xs = s(x);
+        CpuStorage gs = s(dy);
+        CpuStorage o = s(dx);
+        int[] xo = Strided.offsets(x);
+        int[] go = Strided.offsets(dy);
+        for (int i = 0; i < xo.length; i++) {
+            o.set(dx.offset() + i, gs.get(go[i]) * f.derivative(xs.get(xo[i])));
+        }
+    }
+
+    /** The PReLU weight index of flat position i: 0 for a shared weight, else the channel at dim 1. */
+    private static int preluChannel(int i, int[] shape, int channels) {
+        if (channels == 1) {
+            return 0;
+        }
+        int inner = Strided.inner(shape, 1);
+        return (i / inner) % channels;
+    }
+
+    @Override
+    public void prelu(Tensor out, Tensor x, Tensor weight) {
+        int n = x.numel();
+        int[] shape = x.shape();
+        int channels = weight.numel();
+        for (int i = 0; i < n; i++) {
+            double v = s(x).get(x.offset() + i);
+            double w = s(weight).get(weight.offset() + preluChannel(i, shape, channels));
+            s(out).set(out.offset() + i, v > 0 ? v : w * v);
+        }
+    }
+
+    @Override
+    public void preluBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor weight) {
+        int n = x.numel();
+        int[] shape = x.shape();
+        int channels = weight.numel();
+        double[] dw = new double[channels];
+        for (int i = 0; i < n; i++) {
+            int c = preluChannel(i, shape, channels);
+            double v = s(x).get(x.offset() + i);
+            double g = s(dy).get(dy.offset() + i);
+            if (dx != null) {
+                s(dx).set(dx.offset() + i, v > 0 ? g : s(weight).get(weight.offset() + c) * g);
+            }
+            if (v <= 0) {
+                dw[c] += g * v;
+            }
+        }
+        if (dweight != null) {
+            for (int c = 0; c < channels; c++) {
+                s(dweight).set(dweight.offset() + c, dw[c]);
+            }
+        }
+    }
+
+    @Override
+    public void pau(Tensor out, Tensor x, Tensor numerator, Tensor denominator) {
+        double[] a = flatValues(numerator);
+        double[] b = flatValues(denominator);
+        int n = x.numel();
+        for (int i = 0; i < n; i++) {
+            double v = s(x).get(x.offset() + i);
+            double p = 0;
+            for (int j = a.length - 1; j >= 0; j--) {
+                p = p * v + a[j];
+            }
+            double av = Math.abs(v);
+            double q = 0;
+            for (int k = b.length; k >= 1; k--) {
+                q = (q + Math.abs(b[k - 1])) * av;
+            }
+            s(out).set(out.offset() + i, p / (1 + q));
+        }
+    }
+
+    @Override
+    public void pauBackward(Tensor dx, Tensor dnumerator, Tensor ddenominator, Tensor dy, Tensor x, Tensor numerator,
+                            Tensor denominator) {
+        double[] a = flatValues(numerator);
+        double[] b = flatValues(denominator);
+        double[] da = new double[a.length];
+        double[] db = new double[b.length];
+        int n = x.numel();
+        for (int i = 0; i < n; i++) {
+            double v = s(x).get(x.offset() + i);
+            double g = s(dy).get(dy.offset() + i);
+            double av = Math.abs(v);
+            double p = 0;
+            double dp = 0;
+            for (int j = a.length - 1; j >= 0; j--) {
+                dp = dp * v + p;
+                p = p * v + a[j];
+            }
+            double q = 1;
+            double dq = 0; // dQ/d|x|
+            double pow = 1; // |x|^{k-1}
+            for (int k = 1; k <= b.length; k++) {
+                dq += k * Math.abs(b[k - 1]) * pow;
+                pow *= av;
+                q += Math.abs(b[k - 1]) * pow;
+            }
+            if (dx != null) {
+                s(dx).set(dx.offset() + i, g * (dp / q - p / (q * q) * dq * Math.signum(v)));
+            }
+            double xj = 1;
+            for (int j = 0; j < a.length; j++) {
+                da[j] += g * xj / q;
+                xj *= v;
+            }
+            double ak = av;
+            for (int k = 1; k <= b.length; k++) {
+                db[k - 1] -= g * p / (q * q) * ak * Math.signum(b[k - 1]);
+                ak *= av;
+            }
+        }
+        if (dnumerator != null) {
+            for (int j = 0; j < a.length; j++) {
+                s(dnumerator).set(dnumerator.offset() + j, da[j]);
+            }
+        }
+        if (ddenominator != null) {
+            for (int k = 0; k < b.length; k++) {
+                s(ddenominator).set(ddenominator.offset() + k, db[k]);
+            }
+        }
+    }
+
+    private static double[] flatValues(Tensor t) {
+        double[] v = new double[t.numel()];
+        int[] off = Strided.offsets(t);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = s(t).get(off[i]);
+        }
+        return v;
+    }
+
+    @Override
     public void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
                          AdamConfig c) {
         double bc1 = c.biasCorrection1();

@@ -844,6 +844,67 @@ public final class Tensor {
         return ElementwiseOps.unary(UnaryOp.RELU, this);
     }
 
+    /** GELU, exact form x·Φ(x) (PyTorch's {@code gelu(approximate='none')}). */
+    public Tensor gelu() {
+        return ElementwiseOps.unary(UnaryOp.GELU, this);
+    }
+
+    /** GELU with PyTorch's {@code approximate} argument: "none" (erf form) or "tanh". */
+    public Tensor gelu(String approximate) {
+        if (approximate == null) {
+            throw new IllegalArgumentException("gelu: approximate must be \"none\" or \"tanh\", got null");
+        }
+        return switch (approximate) {
+            case "none" -> gelu();
+            case "tanh" -> ElementwiseOps.unary(UnaryOp.GELU_TANH, this);
+            default -> throw new IllegalArgumentException("gelu: approximate must be \"none\" or \"tanh\", got \""
+                    + approximate + "\"");
+        };
+    }
+
+    /** x·σ(x). */
+    public Tensor silu() {
+        return ElementwiseOps.unary(UnaryOp.SILU, this);
+    }
+
+    /** x·tanh(softplus(x)). */
+    public Tensor mish() {
+        return ElementwiseOps.unary(UnaryOp.MISH, this);
+    }
+
+    /** log(1 + eˣ), computed stably. */
+    public Tensor softplus() {
+        return ElementwiseOps.unary(UnaryOp.SOFTPLUS, this);
+    }
+
+    /** max(0, x)². */
+    public Tensor reluSquared() {
+        return ElementwiseOps.unary(UnaryOp.RELU_SQUARED, this);
+    }
+
+    /** x if x > 0 else negativeSlope·x. */
+    public Tensor leakyRelu(double negativeSlope) {
+        return ActivationOps.activation(this, Activation.leakyRelu(negativeSlope));
+    }
+
+    /** An activation with scalar parameters (SmeLU, HeLU, Elephant, FATReLU, SAU, VeLU, ...), see {@link Activation}. */
+    public Tensor activation(Activation f) {
+        return ActivationOps.activation(this, f);
+    }
+
+    /** PyTorch's prelu: weight has one element (shared) or one per channel at dim 1. */
+    public Tensor prelu(Tensor weight) {
+        return ActivationOps.prelu(this, weight);
+    }
+
+    /**
+     * Safe Padé activation P(x)/Q(x) with P = Σ_j numerator[j]·x^j and Q = 1 + Σ_k |denominator[k−1]|·|x|^k
+     * (Molina et al., "Padé Activation Units").
+     */
+    public Tensor pau(Tensor numerator, Tensor denominator) {
+        return ActivationOps.pau(this, numerator, denominator);
+    }
+
     /** this · this. */
     public Tensor square() {
         return mul(this);

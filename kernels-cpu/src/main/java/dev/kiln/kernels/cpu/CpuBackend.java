@@ -1,5 +1,6 @@
 package dev.kiln.kernels.cpu;
 
+import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
 import dev.kiln.tensor.Backend;
 import dev.kiln.tensor.BinaryOp;
@@ -159,6 +160,44 @@ public final class CpuBackend implements Backend {
     public void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
                          AdamConfig config) {
         REF.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, config);
+    }
+
+    // ---- activations: reference loops until Vector API kernels replace them ----
+
+    @Override
+    public void unaryBackward(UnaryOp op, Tensor dx, Tensor x, Tensor dy) {
+        REF.unaryBackward(op, dx, x, dy);
+    }
+
+    @Override
+    public void activation(Activation f, Tensor out, Tensor x) {
+        REF.activation(f, out, x);
+    }
+
+    @Override
+    public void activationBackward(Activation f, Tensor dx, Tensor x, Tensor dy) {
+        REF.activationBackward(f, dx, x, dy);
+    }
+
+    @Override
+    public void prelu(Tensor out, Tensor x, Tensor weight) {
+        REF.prelu(out, x, weight);
+    }
+
+    @Override
+    public void preluBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor weight) {
+        REF.preluBackward(dx, dweight, dy, x, weight);
+    }
+
+    @Override
+    public void pau(Tensor out, Tensor x, Tensor numerator, Tensor denominator) {
+        REF.pau(out, x, numerator, denominator);
+    }
+
+    @Override
+    public void pauBackward(Tensor dx, Tensor dnumerator, Tensor ddenominator, Tensor dy, Tensor x, Tensor numerator,
+                            Tensor denominator) {
+        REF.pauBackward(dx, dnumerator, ddenominator, dy, x, numerator, denominator);
     }
 
     // ---- attention (AttentionKernels; F64 goes to the reference loops) ----

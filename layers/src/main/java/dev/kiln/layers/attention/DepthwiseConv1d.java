@@ -1,8 +1,8 @@
 package dev.kiln.layers.attention;
 
+import dev.kiln.layers.Init;
 import dev.kiln.layers.Module;
 import dev.kiln.layers.Parameter;
-import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
 
@@ -18,13 +18,13 @@ final class DepthwiseConv1d extends Module {
     private final Parameter weight;
     private final Parameter bias;
 
-    DepthwiseConv1d(int channels, int kernel, DType dtype, Generator rng) {
+    DepthwiseConv1d(int channels, int kernel, Generator rng) {
         this.channels = channels;
         this.kernel = kernel;
         double bound = 1.0 / Math.sqrt(kernel); // fan_in = (C / groups)·K = K
         this.weight = registerParameter("weight",
-                new Parameter(Projection.uniform(rng, bound, dtype, channels, 1, kernel)));
-        this.bias = registerParameter("bias", new Parameter(Projection.uniform(rng, bound, dtype, channels)));
+                new Parameter(Init.uniform_(Tensor.zeros(channels, 1, kernel), -bound, bound, rng)));
+        this.bias = registerParameter("bias", new Parameter(Init.uniform_(Tensor.zeros(channels), -bound, bound, rng)));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.kiln.layers.attention;
 
+import dev.kiln.layers.Inputs;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
@@ -14,14 +15,7 @@ final class Heads {
      * parameters' dtype. Returns it as [B, T, dModel].
      */
     static Tensor batched(String who, Tensor x, int dModel, DType dtype) {
-        if (!x.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(who + ": expected a floating-point input, got " + x.dtype() + " "
-                    + Shapes.str(x.shape()));
-        }
-        if (x.dtype() != dtype) {
-            throw new IllegalArgumentException(who + ": input is " + x.dtype() + " " + Shapes.str(x.shape())
-                    + " but the parameters are " + dtype + "; convert one of them with to(dtype)");
-        }
+        Inputs.requireDType(who, x, dtype);
         if ((x.dim() != 2 && x.dim() != 3) || x.size(-1) != dModel) {
             throw new IllegalArgumentException(who + ": expected input [B, T, " + dModel + "] or [T, " + dModel
                     + "], got " + Shapes.str(x.shape()));

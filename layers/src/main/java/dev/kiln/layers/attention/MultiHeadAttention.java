@@ -1,7 +1,7 @@
 package dev.kiln.layers.attention;
 
+import dev.kiln.layers.Linear;
 import dev.kiln.layers.Module;
-import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
 
@@ -29,10 +29,10 @@ public final class MultiHeadAttention extends Module {
     private final int kvHeads;
     private final int headDim;
     private final boolean causal;
-    private final Projection qProj;
-    private final Projection kProj;
-    private final Projection vProj;
-    private final Projection outProj;
+    private final Linear qProj;
+    private final Linear kProj;
+    private final Linear vProj;
+    private final Linear outProj;
     private final RotaryEmbedding rotary;
 
     private MultiHeadAttention(Builder b, Generator rng) {
@@ -41,10 +41,10 @@ public final class MultiHeadAttention extends Module {
         this.kvHeads = b.kvHeads;
         this.headDim = b.dModel / b.nHeads;
         this.causal = b.causal;
-        this.qProj = registerModule("q_proj", new Projection(dModel, nHeads * headDim, b.bias, b.dtype, rng));
-        this.kProj = registerModule("k_proj", new Projection(dModel, kvHeads * headDim, b.bias, b.dtype, rng));
-        this.vProj = registerModule("v_proj", new Projection(dModel, kvHeads * headDim, b.bias, b.dtype, rng));
-        this.outProj = registerModule("out_proj", new Projection(nHeads * headDim, dModel, b.bias, b.dtype, rng));
+        this.qProj = registerModule("q_proj", new Linear(dModel, nHeads * headDim, b.bias, rng));
+        this.kProj = registerModule("k_proj", new Linear(dModel, kvHeads * headDim, b.bias, rng));
+        this.vProj = registerModule("v_proj", new Linear(dModel, kvHeads * headDim, b.bias, rng));
+        this.outProj = registerModule("out_proj", new Linear(nHeads * headDim, dModel, b.bias, rng));
         this.rotary = b.rotary ? registerModule("rotary", new RotaryEmbedding(headDim, b.rotaryBase)) : null;
     }
 
@@ -68,7 +68,7 @@ public final class MultiHeadAttention extends Module {
      */
     public Tensor forward(Tensor x, KvCache cache) {
         String who = getClass().getSimpleName() + ".forward";
-        Tensor in = Heads.batched(who, x, dModel, qProj.weight().tensor().dtype());
+        Tensor in = Heads.batched(who, x, dModel, qProj.weight().dtype());
         Tensor q = Heads.split(qProj.forward(in), nHeads, headDim);
         Tensor k = Heads.split(kProj.forward(in), kvHeads, headDim);
         Tensor v = Heads.split(vProj.forward(in), kvHeads, headDim);
@@ -127,8 +127,6 @@ public final class MultiHeadAttention extends Module {
         private double rotaryBase = 10000;
         private boolean bias = true;
 
-        private DType dtype = DType.F32;
-
         private Builder(int dModel, int nHeads) {
             Heads.require(dModel > 0 && nHeads > 0 && dModel % nHeads == 0, "MultiHeadAttention: dModel " + dModel
                     + " must be a positive multiple of nHeads " + nHeads);
@@ -171,13 +169,6 @@ public final class MultiHeadAttention extends Module {
             return this;
         }
 
-        /** The parameters' dtype (PyTorch's factory keyword {@code dtype}): F32 by default, F64 for gradchecks. */
-        public Builder dtype(DType dtype) {
-            Heads.require(dtype != null && dtype.isFloatingPoint(),
-                    "MultiHeadAttention: dtype must be F32 or F64, got " + dtype);
-            this.dtype = dtype;
-            return this;
-        }
 
         /** The layer, its projections initialised from rng as torch.nn.Linear (q, k, v, out in order). */
         public MultiHeadAttention build(Generator rng) {

@@ -1,7 +1,7 @@
 package dev.kiln.layers.attention;
 
+import dev.kiln.layers.Linear;
 import dev.kiln.layers.Module;
-import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
 
@@ -24,10 +24,10 @@ public final class ReluAttention extends Module {
     private final int headDim;
     private final boolean causal;
     private final double factor;
-    private final Projection qProj;
-    private final Projection kProj;
-    private final Projection vProj;
-    private final Projection outProj;
+    private final Linear qProj;
+    private final Linear kProj;
+    private final Linear vProj;
+    private final Linear outProj;
 
     private ReluAttention(Builder b, Generator rng) {
         this.dModel = b.dModel;
@@ -35,10 +35,10 @@ public final class ReluAttention extends Module {
         this.headDim = b.dModel / b.nHeads;
         this.causal = b.causal;
         this.factor = b.factor;
-        this.qProj = registerModule("q_proj", new Projection(dModel, dModel, b.bias, b.dtype, rng));
-        this.kProj = registerModule("k_proj", new Projection(dModel, dModel, b.bias, b.dtype, rng));
-        this.vProj = registerModule("v_proj", new Projection(dModel, dModel, b.bias, b.dtype, rng));
-        this.outProj = registerModule("out_proj", new Projection(dModel, dModel, b.bias, b.dtype, rng));
+        this.qProj = registerModule("q_proj", new Linear(dModel, dModel, b.bias, rng));
+        this.kProj = registerModule("k_proj", new Linear(dModel, dModel, b.bias, rng));
+        this.vProj = registerModule("v_proj", new Linear(dModel, dModel, b.bias, rng));
+        this.outProj = registerModule("out_proj", new Linear(dModel, dModel, b.bias, rng));
     }
 
     public static Builder builder(int dModel, int nHeads) {
@@ -48,7 +48,7 @@ public final class ReluAttention extends Module {
     /** x [B, T, dModel] (or [T, dModel]) → the same shape. */
     @Override
     public Tensor forward(Tensor x) {
-        Tensor in = Heads.batched("ReluAttention.forward", x, dModel, qProj.weight().tensor().dtype());
+        Tensor in = Heads.batched("ReluAttention.forward", x, dModel, qProj.weight().dtype());
         int t = in.size(1);
         Tensor q = Heads.split(qProj.forward(in), nHeads, headDim);
         Tensor k = Heads.split(kProj.forward(in), nHeads, headDim);
@@ -85,8 +85,6 @@ public final class ReluAttention extends Module {
         private boolean bias = true;
         private double factor = Double.NaN;
 
-        private DType dtype = DType.F32;
-
         private Builder(int dModel, int nHeads) {
             Heads.require(dModel > 0 && nHeads > 0 && dModel % nHeads == 0, "ReluAttention: dModel " + dModel
                     + " must be a positive multiple of nHeads " + nHeads);
@@ -112,13 +110,6 @@ public final class ReluAttention extends Module {
             return this;
         }
 
-        /** The parameters' dtype (PyTorch's factory keyword {@code dtype}): F32 by default, F64 for gradchecks. */
-        public Builder dtype(DType dtype) {
-            Heads.require(dtype != null && dtype.isFloatingPoint(),
-                    "ReluAttention: dtype must be F32 or F64, got " + dtype);
-            this.dtype = dtype;
-            return this;
-        }
 
         public ReluAttention build(Generator rng) {
             Heads.require(rng != null, "ReluAttention.build: a Generator is required (initialisation is seeded)");

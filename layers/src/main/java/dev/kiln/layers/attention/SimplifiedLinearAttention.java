@@ -1,8 +1,8 @@
 package dev.kiln.layers.attention;
 
+import dev.kiln.layers.Linear;
 import dev.kiln.layers.Module;
 import dev.kiln.layers.Parameter;
-import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
@@ -34,8 +34,8 @@ public final class SimplifiedLinearAttention extends Module {
     private final int headDim;
     private final int maxLength;
     private final boolean causal;
-    private final Projection qkv;
-    private final Projection proj;
+    private final Linear qkv;
+    private final Linear proj;
     private final DepthwiseConv1d dwc;
     private final Parameter positionalEncoding;
 
@@ -45,11 +45,11 @@ public final class SimplifiedLinearAttention extends Module {
         this.headDim = b.dModel / b.nHeads;
         this.maxLength = b.maxLength;
         this.causal = b.causal;
-        this.qkv = registerModule("qkv", new Projection(dModel, 3 * dModel, b.qkvBias, b.dtype, rng));
-        this.proj = registerModule("proj", new Projection(dModel, dModel, true, b.dtype, rng));
-        this.dwc = registerModule("dwc", new DepthwiseConv1d(headDim, KERNEL, b.dtype, rng));
+        this.qkv = registerModule("qkv", new Linear(dModel, 3 * dModel, b.qkvBias, rng));
+        this.proj = registerModule("proj", new Linear(dModel, dModel, true, rng));
+        this.dwc = registerModule("dwc", new DepthwiseConv1d(headDim, KERNEL, rng));
         this.positionalEncoding = registerParameter("positional_encoding",
-                new Parameter(Tensor.zeros(b.dtype, 1, maxLength, dModel)));
+                new Parameter(Tensor.zeros(1, maxLength, dModel)));
     }
 
     /** Sequences of up to maxLength tokens (the size of the position encoding). */
@@ -61,7 +61,7 @@ public final class SimplifiedLinearAttention extends Module {
     @Override
     public Tensor forward(Tensor x) {
         String who = "SimplifiedLinearAttention.forward";
-        Tensor in = Heads.batched(who, x, dModel, proj.weight().tensor().dtype());
+        Tensor in = Heads.batched(who, x, dModel, proj.weight().dtype());
         int t = in.size(1);
         Heads.require(t <= maxLength, who + ": " + t + " tokens exceed maxLength " + maxLength
                 + " (the position encoding's size), input " + Shapes.str(x.shape()));
@@ -97,8 +97,6 @@ public final class SimplifiedLinearAttention extends Module {
         private boolean causal;
         private boolean qkvBias;
 
-        private DType dtype = DType.F32;
-
         private Builder(int dModel, int nHeads, int maxLength) {
             Heads.require(dModel > 0 && nHeads > 0 && dModel % nHeads == 0, "SimplifiedLinearAttention: dModel "
                     + dModel + " must be a positive multiple of nHeads " + nHeads);
@@ -119,13 +117,6 @@ public final class SimplifiedLinearAttention extends Module {
             return this;
         }
 
-        /** The parameters' dtype (PyTorch's factory keyword {@code dtype}): F32 by default, F64 for gradchecks. */
-        public Builder dtype(DType dtype) {
-            Heads.require(dtype != null && dtype.isFloatingPoint(),
-                    "SimplifiedLinearAttention: dtype must be F32 or F64, got " + dtype);
-            this.dtype = dtype;
-            return this;
-        }
 
         /** The layer: qkv, proj and dwc initialised from rng in that order (as PyTorch's defaults). */
         public SimplifiedLinearAttention build(Generator rng) {

@@ -88,14 +88,15 @@ class AttentionFixturesTest {
         Generator rng = new Generator(0);
         Module m = switch (c.arg("layer")) {
             case "mha" -> MultiHeadAttention.builder(c.intArg("dModel"), c.intArg("nHeads")).kvHeads(c.intArg("kvHeads"))
-                    .causal(c.boolArg("causal")).rotary(c.boolArg("rotary")).bias(c.boolArg("bias")).dtype(dtype)
+                    .causal(c.boolArg("causal")).rotary(c.boolArg("rotary")).bias(c.boolArg("bias"))
                     .build(rng);
             case "relu" -> ReluAttention.builder(c.intArg("dModel"), c.intArg("nHeads")).causal(c.boolArg("causal"))
-                    .factor(c.doubleArg("factor")).dtype(dtype).build(rng);
+                    .factor(c.doubleArg("factor")).build(rng);
             case "slab" -> SimplifiedLinearAttention.builder(c.intArg("dModel"), c.intArg("nHeads"), c.intArg("maxLength"))
-                    .causal(c.boolArg("causal")).qkvBias(c.boolArg("qkvBias")).dtype(dtype).build(rng);
+                    .causal(c.boolArg("causal")).qkvBias(c.boolArg("qkvBias")).build(rng);
             default -> throw new IllegalArgumentException("unknown layer " + c.arg("layer"));
         };
+        m.to(dtype);
         Map<String, Tensor> state = new LinkedHashMap<>();
         c.params().forEach((k, v) -> state.put(k, v.to(dtype)));
         m.loadStateDict(state);

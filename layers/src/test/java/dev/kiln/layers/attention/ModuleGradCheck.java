@@ -21,6 +21,12 @@ final class ModuleGradCheck {
     private ModuleGradCheck() {
     }
 
+    /** The module with its parameters in F64 (as torch's {@code module.double()}). */
+    static <M extends Module> M f64(M m) {
+        m.to(DType.F64);
+        return m;
+    }
+
     static void assertGradients(Module m, Tensor x) {
         assertThat(x.dtype()).isEqualTo(DType.F64);
         GradCheck.assertGradients(in -> m.forward(in[0]), x.detach().requiresGrad(true));

@@ -70,8 +70,8 @@ class MultiHeadAttentionTest {
 
     @Test
     void gradientsOfInputAndParameters() {
-        ModuleGradCheck.assertGradients(gqa().dtype(DType.F64).build(rng), Tensor.randn(rng, 2, 3, 16).to(DType.F64));
-        ModuleGradCheck.assertGradients(MultiHeadAttention.builder(6, 3).dtype(DType.F64).build(rng),
+        ModuleGradCheck.assertGradients(ModuleGradCheck.f64(gqa().build(rng)), Tensor.randn(rng, 2, 3, 16).to(DType.F64));
+        ModuleGradCheck.assertGradients(ModuleGradCheck.f64(MultiHeadAttention.builder(6, 3).build(rng)),
                 Tensor.randn(rng, 1, 4, 6).to(DType.F64));
     }
 
@@ -98,7 +98,7 @@ class MultiHeadAttentionTest {
                 .hasMessageStartingWith("MultiHeadAttention.forward: input is F64 [2, 5, 16] but the parameters are F32");
         assertThatThrownBy(() -> m.forward(Tensor.zeros(DType.I32, 2, 5, 16)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("MultiHeadAttention.forward: expected a floating-point input, got I32");
+                .hasMessageStartingWith("MultiHeadAttention.forward: expected a floating-point input (F32), got I32");
         assertThatThrownBy(() -> m.forward(Tensor.randn(rng, 16)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got [16]");
         assertThatThrownBy(() -> MultiHeadAttention.builder(16, 5))

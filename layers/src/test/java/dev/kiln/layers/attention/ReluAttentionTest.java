@@ -34,11 +34,11 @@ class ReluAttentionTest {
     @Test
     void matchesTheFormulaWithTheDefaultFactorOneOverT() {
         for (boolean causal : new boolean[] {false, true}) {
-            ReluAttention m = ReluAttention.builder(12, 3).causal(causal).dtype(DType.F64).build(rng);
+            ReluAttention m = ModuleGradCheck.f64(ReluAttention.builder(12, 3).causal(causal).build(rng));
             Tensor x = Tensor.randn(rng, 2, 5, 12).to(DType.F64);
             assertThat(m.forward(x).allClose(formula(m, x, 3, causal, 1.0 / 5), 1e-12, 1e-12)).isTrue();
         }
-        ReluAttention m = ReluAttention.builder(8, 2).factor(0.3).dtype(DType.F64).build(rng);
+        ReluAttention m = ModuleGradCheck.f64(ReluAttention.builder(8, 2).factor(0.3).build(rng));
         Tensor x = Tensor.randn(rng, 1, 4, 8).to(DType.F64);
         assertThat(m.forward(x).allClose(formula(m, x, 2, false, 0.3), 1e-12, 1e-12)).isTrue();
     }
@@ -53,7 +53,7 @@ class ReluAttentionTest {
 
     @Test
     void gradientsOfInputAndParameters() {
-        ModuleGradCheck.assertGradients(ReluAttention.builder(6, 2).causal(true).dtype(DType.F64).build(rng),
+        ModuleGradCheck.assertGradients(ModuleGradCheck.f64(ReluAttention.builder(6, 2).causal(true).build(rng)),
                 Tensor.randn(rng, 2, 3, 6).to(DType.F64));
     }
 
@@ -68,7 +68,7 @@ class ReluAttentionTest {
                 .hasMessage("ReluAttention.forward: expected input [B, T, 5] or [T, 5], got [2, 3, 4]");
         assertThatThrownBy(() -> m.forward(Tensor.zeros(DType.BOOL, 2, 3, 5)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("ReluAttention.forward: expected a floating-point input, got BOOL");
+                .hasMessageStartingWith("ReluAttention.forward: expected a floating-point input (F32), got BOOL");
         assertThatThrownBy(() -> ReluAttention.builder(8, 2).factor(-1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("factor must be positive");
     }

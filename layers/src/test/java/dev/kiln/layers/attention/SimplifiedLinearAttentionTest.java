@@ -74,8 +74,8 @@ class SimplifiedLinearAttentionTest {
     @Test
     void prefixSumFormMatchesTheQuadraticMaskedForm() {
         for (boolean causal : new boolean[] {false, true}) {
-            SimplifiedLinearAttention m = withPositions(SimplifiedLinearAttention.builder(12, 3, 16).causal(causal)
-                    .qkvBias(causal).dtype(DType.F64).build(rng));
+            SimplifiedLinearAttention m = withPositions(ModuleGradCheck.f64(SimplifiedLinearAttention.builder(12, 3, 16).causal(causal)
+                    .qkvBias(causal).build(rng)));
             Tensor x = Tensor.randn(rng, 2, 9, 12).to(DType.F64);
             assertThat(m.forward(x).allClose(formula(m, x, 3, causal), 1e-10, 1e-12)).as("causal %s", causal).isTrue();
         }
@@ -105,8 +105,8 @@ class SimplifiedLinearAttentionTest {
     @Test
     void gradientsOfInputAndParameters() {
         for (boolean causal : new boolean[] {false, true}) {
-            SimplifiedLinearAttention m = withPositions(SimplifiedLinearAttention.builder(4, 2, 5).causal(causal)
-                    .dtype(DType.F64).build(rng));
+            SimplifiedLinearAttention m = withPositions(ModuleGradCheck.f64(SimplifiedLinearAttention.builder(4, 2, 5).causal(causal)
+                    .build(rng)));
             ModuleGradCheck.assertGradients(m, Tensor.randn(rng, 1, 4, 4).to(DType.F64));
         }
     }

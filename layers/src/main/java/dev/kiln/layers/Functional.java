@@ -1,0 +1,302 @@
+package dev.kiln.layers;
+
+import dev.kiln.tensor.Activation;
+import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Reduction;
+import dev.kiln.tensor.Shapes;
+import dev.kiln.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * The layers as functions of tensors and parameters ({@code torch.nn.functional}): every module in
+ * this package calls one of these in its forward, so a model can also be written without modules.
+ * Each checks its arguments and names itself in the error; the math is tensor ops, so gradients
+ * come from the ops' rules (and from fused kernels where one exists: GELU, the norms, ...).
+ */
+public final class Functional {
+    private Functional() {
+    }
+
+    // ------------------------------------------------------------------ linear maps
+
+    /** y = x·weightᵀ + bias, PyTorch's {@code F.linear}: weight [out, in], bias [out] or null, x [..., in]. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("linear: weight must be 2-D [out, in], got " + Shapes.str(weight.shape()));
+        }
+        int in = weight.size(1);
+        int out = weight.size(0);
+        Inputs.requireFeatures("linear", x, in, weight.dtype());
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != out || bias.dtype() != weight.dtype())) {
+            throw new IllegalArgumentException("linear: bias must be " + weight.dtype() + " [" + out + "] for weight "
+                    + Shapes.str(weight.shape()) + ", got " + bias.dtype() + " " + Shapes.str(bias.shape()));
+        }
+        Tensor y;
+        if (x.dim() <= 2) {
+            y = x.matmul(weight.t());
+        } else {
+            // one GEMM over all leading dims rather than a batch of broadcast ones
+            int[] shape = x.shape();
+            shape[shape.length - 1] = out;
+            y = x.reshape(-1, in).matmul(weight.t()).reshape(shape);
+        }
+        return bias == null ? y : y.add(bias);
+    }
+
+    /**
+     * A gated linear unit on one weight [2·out, in]: h = x·weightᵀ + bias split into halves L (rows
+     * 0..out−1) and R, returns gate(L) ⊙ R. Gate IDENTITY is the pure bilinear layer.
+     */
+    public static Tensor bilinear(Tensor x, Tensor weight, Tensor bias, Gate gate) {
+        if (weight.dim() != 2 || weight.size(0) % 2 != 0) {
+            throw new IllegalArgumentException("bilinear: weight must be 2-D [2·out, in] with an even number of rows, got "
+                    + Shapes.str(weight.shape()));
+        }
+        Tensor h = linear(x, weight, bias);
+        int out = weight.size(0) / 2;
+        int last = h.dim() - 1;
+        return gate.apply(h.narrow(last, 0, out)).mul(h.narrow(last, out, out));
+    }
+
+    /** PyTorch's {@code F.glu}: the first half of dim times the sigmoid of the second half. */
+    public static Tensor glu(Tensor x, int dim) {
+        Inputs.requireFloat("glu", x);
+        if (x.dim() == 0) {
+            throw new IllegalArgumentException("glu: expected at least 1 dim, got a 0-d tensor");
+        }
+        int d = Shapes.normalizeDim("glu", dim, x.dim());
+        int n = x.size(d);
+        if (n % 2 != 0) {
+            throw new IllegalArgumentException("glu: dim " + d + " of " + Shapes.str(x.shape()) + " has odd size " + n
+                    + "; it must split into two halves");
+        }
+        return x.narrow(d, 0, n / 2).mul(x.narrow(d, n / 2, n / 2).sigmoid());
+    }
+
+    // ------------------------------------------------------------------ embedding and dropout
+
+    /** Rows of weight [num, dim] at I32 indices of any shape; the result is [..., dim]. */
+    public static Tensor embedding(Tensor indices, Tensor weight) {
+        return Tensor.embedding(indices, weight);
+    }
+
+    /**
+     * As {@link #embedding(Tensor, Tensor)}, but the row {@code paddingIdx} gets no gradient (its
+     * output is still the row's value, as PyTorch). A negative paddingIdx counts from the end.
+     */
+    public static Tensor embedding(Tensor indices, Tensor weight, int paddingIdx) {
+        Tensor out = Tensor.embedding(indices, weight);
+        int pad = normalizePaddingIdx("embedding", paddingIdx, weight.size(0));
+        if (!out.requiresGrad()) {
+            return out;
+        }
+        // where(pad, detached, live): the same values, but no gradient flows to the padding row
+        Tensor isPad = indices.eq(pad).unsqueeze(-1);
+        return Tensor.where(isPad, out.detach(), out);
+    }
+
+    static int normalizePaddingIdx(String op, int paddingIdx, int num) {
+        if (paddingIdx < -num || paddingIdx >= num) {
+            throw new IllegalArgumentException(op + ": paddingIdx " + paddingIdx + " is out of range for " + num
+                    + " embeddings [" + -num + ", " + num + ")");
+        }
+        return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+    }
+
+    /**
+     * Inverted dropout: in training, zeroes each element with probability p and scales the rest by
+     * 1/(1 − p), the mask drawn from rng; otherwise (or with p = 0) returns x itself.
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training, Generator rng) {
+        checkProbability("dropout", p);
+        Inputs.requireFloat("dropout", x);
+        if (!training || p == 0) {
+            return x;
+        }
+        if (rng == null) {
+            throw new IllegalArgumentException("dropout: training needs a Generator for the mask");
+        }
+        double scale = p == 1 ? 0 : 1 / (1 - p);
+        Tensor mask = Init.hostTensor(x.dtype(), x.shape(), () -> rng.nextDouble() >= p ? scale : 0);
+        return x.mul(mask.to(x.device()));
+    }
+
+    static void checkProbability(String op, double p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException(op + ": probability p must be in [0, 1], got " + p);
+        }
+    }
+
+    // ------------------------------------------------------------------ activations
+
+    public static Tensor relu(Tensor x) {
+        return x.relu();
+    }
+
+    public static Tensor sigmoid(Tensor x) {
+        return x.sigmoid();
+    }
+
+    public static Tensor tanh(Tensor x) {
+        return x.tanh();
+    }
+
+    public static Tensor leakyRelu(Tensor x, double negativeSlope) {
+        return x.leakyRelu(negativeSlope);
+    }
+
+    /** max(0, x) + w·min(0, x), w shared (one element) or per channel at dim 1. */
+    public static Tensor prelu(Tensor x, Tensor weight) {
+        return x.prelu(weight);
+    }
+
+    /** max(0, x)². */
+    public static Tensor reluSquared(Tensor x) {
+        return x.reluSquared();
+    }
+
+    /** GELU, erf form x·Φ(x). */
+    public static Tensor gelu(Tensor x) {
+        return x.gelu();
+    }
+
+    /** GELU with PyTorch's approximate argument, "none" or "tanh". */
+    public static Tensor gelu(Tensor x, String approximate) {
+        return x.gelu(approximate);
+    }
+
+    public static Tensor silu(Tensor x) {
+        return x.silu();
+    }
+
+    public static Tensor mish(Tensor x) {
+        return x.mish();
+    }
+
+    public static Tensor softplus(Tensor x) {
+        return x.softplus();
+    }
+
+    /** SmeLU (Shamir et al.): 0 below −β, (x + β)²/(4β) between, x above β. */
+    public static Tensor smelu(Tensor x, double beta) {
+        return x.activation(Activation.smelu(beta));
+    }
+
+    /**
+     * HeLU: ReLU forward; in training the backward passes the gradient where x > −α (a hysteresis
+     * that lets slightly negative units recover). Outside training it is exactly ReLU.
+     */
+    public static Tensor helu(Tensor x, double alpha, boolean training) {
+        Activation f = Activation.helu(alpha);
+        return training ? x.activation(f) : x.relu();
+    }
+
+    /** 1/(1 + |x/a|^d). */
+    public static Tensor elephant(Tensor x, double a, double d) {
+        return x.activation(Activation.elephant(a, d));
+    }
+
+    /** x if x ≥ threshold else 0. */
+    public static Tensor fatrelu(Tensor x, double threshold) {
+        return x.activation(Activation.fatrelu(threshold));
+    }
+
+    /** Leaky ReLU of slope a smoothed by a Gaussian of width σ (SAU). */
+    public static Tensor sau(Tensor x, double a, double sigma) {
+        return x.activation(Activation.sau(a, sigma));
+    }
+
+    /** Safe Padé activation P(x)/Q(x) with numerator [m+1] and denominator [n] coefficients. */
+    public static Tensor pau(Tensor x, Tensor numerator, Tensor denominator) {
+        return x.pau(numerator, denominator);
+    }
+
+    /**
+     * VeLU: λ·x·σ(α·(atan(β1·x) + asin(clamp(β2·x, −1, 1))))·(1 + γ·tanh(μ·s)), with s the standard
+     * deviation (biased, plus 1e-12 inside the root so a constant input stays differentiable) of
+     * all of x. The gradient flows through s too. Parametrisation unverified (spec).
+     */
+    public static Tensor velu(Tensor x, double lambda, double alpha, double beta1, double beta2, double gamma, double mu) {
+        Tensor core = x.activation(Activation.velu(lambda, alpha, beta1, beta2));
+        if (gamma == 0 || x.numel() == 0) {
+            return core;
+        }
+        Tensor s = x.reshape(-1).var(new int[] {0}, 0, false).add(1e-12).sqrt();
+        return core.mul(s.mul(mu).tanh().mul(gamma).add(1));
+    }
+
+    // ------------------------------------------------------------------ normalisation
+
+    /** LayerNorm over the trailing normalizedShape (biased variance, ε inside the root); weight, bias may be null. */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        return x.layerNorm(normalizedShape, weight, bias, eps);
+    }
+
+    /** RMSNorm over the trailing normalizedShape, x/√(mean(x²) + ε) ⊙ weight; weight may be null. */
+    public static Tensor rmsNorm(Tensor x, int[] normalizedShape, Tensor weight, double eps) {
+        return x.rmsNorm(normalizedShape, weight, eps);
+    }
+
+    /**
+     * Compressed RMSNorm (Jiang et al. 2023) over the last dim of x [..., d−1], the first d − 1
+     * coordinates of a zero-sum vector whose last is −Σx: x/√((Σx² + (Σx)²)/d + ε). Computed by
+     * restoring the last coordinate and running the fused RMSNorm over all d.
+     */
+    public static Tensor crmsNorm(Tensor x, double eps) {
+        Inputs.requireFloat("crmsNorm", x);
+        if (x.dim() == 0) {
+            throw new IllegalArgumentException("crmsNorm: expected at least 1 dim, got a 0-d tensor");
+        }
+        int stored = x.size(-1);
+        Tensor full = Tensor.cat(-1, x, x.sum(-1, true).neg());
+        return full.rmsNorm(new int[] {stored + 1}, null, eps).narrow(x.dim() - 1, 0, stored);
+    }
+
+    // ------------------------------------------------------------------ losses
+
+    /**
+     * PyTorch's {@code F.cross_entropy} with label smoothing ε: the loss against (1 − ε)·target +
+     * ε/C (uniform over the C classes); ignored targets contribute nothing. Targets are I32 class
+     * indices or class probabilities of the logits' shape.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction, int ignoreIndex,
+                                      double labelSmoothing) {
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException("crossEntropy: labelSmoothing must be in [0, 1], got " + labelSmoothing);
+        }
+        if (labelSmoothing == 0) {
+            return logits.crossEntropy(target, reduction, ignoreIndex);
+        }
+        int classDim = logits.dim() == 1 ? 0 : 1;
+        if (target.dtype().isFloatingPoint() && Arrays.equals(target.shape(), logits.shape())) {
+            int classes = logits.size(classDim);
+            return logits.crossEntropy(target.mul(1 - labelSmoothing).add(labelSmoothing / classes), reduction,
+                    ignoreIndex);
+        }
+        Tensor nll = logits.crossEntropy(target, reduction, ignoreIndex); // checks shapes and labels
+        int classes = logits.size(classDim);
+        Tensor keep = target.ne(ignoreIndex);
+        Tensor smooth = Tensor.where(keep, logits.logSoftmax(classDim).sum(classDim).neg(), 0);
+        Tensor reduced = switch (reduction) {
+            case NONE -> smooth;
+            case SUM -> smooth.sum();
+            case MEAN -> smooth.sum().div(keep.sum().to(logits.dtype()));
+        };
+        return nll.mul(1 - labelSmoothing).add(reduced.mul(labelSmoothing / classes));
+    }
+
+    /** Mean cross-entropy against I32 labels, PyTorch's defaults (ignoreIndex −100, no smoothing). */
+    public static Tensor crossEntropy(Tensor logits, Tensor target) {
+        return crossEntropy(logits, target, Reduction.MEAN, -100, 0);
+    }
+
+    /** (input − target)², reduced; shapes must match. */
+    public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        return input.mseLoss(target, reduction);
+    }
+
+    public static Tensor mseLoss(Tensor input, Tensor target) {
+        return input.mseLoss(target, Reduction.MEAN);
+    }
+}

@@ -1,0 +1,211 @@
+package dev.kiln.tensor;
+
+import java.util.Arrays;
+
+/**
+ * An elementwise activation with fixed scalar parameters (a leaky slope, a width, a threshold):
+ * one kind and its parameters, with the scalar definition and its derivative side by side. The
+ * reference kernels loop over {@link #apply} and {@link #derivative}; faster backends switch on
+ * {@link #kind()}. Learnable activations (PReLU, PAU) are separate ops, because their parameters
+ * are tensors with gradients.
+ *
+ * <p>Make one with the factories ({@link #leakyRelu}, {@link #smelu}, ...), which check the parameters.
+ */
+public record Activation(Kind kind, double[] params) {
+
+    /** The kinds and the parameters each takes, in order. */
+    public enum Kind {
+        /** x if x > 0 else slope·x. Parameters: slope. */
+        LEAKY_RELU("leakyRelu", 1),
+        /** Smooth ReLU: 0 below −β, (x + β)²/(4β) on [−β, β], x above β. Parameters: beta. */
+        SMELU("smelu", 1),
+        /** ReLU forward; the training backward passes the gradient where x > −α. Parameters: alpha. */
+        HELU("helu", 1),
+        /** 1/(1 + |x/a|^d). Parameters: a, d. */
+        ELEPHANT("elephant", 2),
+        /** x if x ≥ T else 0. Parameters: threshold. */
+        FATRELU("fatrelu", 1),
+        /** Leaky ReLU (slope a) smoothed by a Gaussian of width σ. Parameters: a, sigma. */
+        SAU("sau", 2),
+        /** λ·x·σ(α·(atan(β1·x) + asin(clamp(β2·x, −1, 1)))), VeLU without its variance factor. Parameters: lambda, alpha, beta1, beta2. */
+        VELU("velu", 4);
+
+        private final String opName;
+        private final int arity;
+
+        Kind(String opName, int arity) {
+            this.opName = opName;
+            this.arity = arity;
+        }
+
+        /** The method name used in error messages and grad_fn names. */
+        public String opName() {
+            return opName;
+        }
+
+        public int arity() {
+            return arity;
+        }
+    }
+
+    private static final double SQRT_2 = 1.41421356237309504880;
+    private static final double SQRT_2_OVER_PI = 0.79788456080286535588;
+
+    public Activation {
+        if (kind == null) {
+            throw new IllegalArgumentException("Activation: kind is null");
+        }
+        if (params == null || params.length != kind.arity()) {
+            throw new IllegalArgumentException(kind.opName() + ": expected " + kind.arity() + " parameters, got "
+                    + (params == null ? "null" : Arrays.toString(params)));
+        }
+        params = params.clone();
+        for (double p : params) {
+            if (!Double.isFinite(p)) {
+                throw new IllegalArgumentException(kind.opName() + ": parameters must be finite, got " + Arrays.toString(params));
+            }
+        }
+    }
+
+    /** The parameters (a copy). */
+    @Override
+    public double[] params() {
+        return params.clone();
+    }
+
+    /** Parameter i, without copying. */
+    public double param(int i) {
+        return params[i];
+    }
+
+    public static Activation leakyRelu(double negativeSlope) {
+        return new Activation(Kind.LEAKY_RELU, new double[] {negativeSlope});
+    }
+
+    public static Activation smelu(double beta) {
+        positive("smelu", "beta", beta);
+        return new Activation(Kind.SMELU, new double[] {beta});
+    }
+
+    public static Activation helu(double alpha) {
+        if (!(alpha >= 0)) {
+            throw new IllegalArgumentException("helu: alpha must be >= 0, got " + alpha);
+        }
+        return new Activation(Kind.HELU, new double[] {alpha});
+    }
+
+    public static Activation elephant(double a, double d) {
+        positive("elephant", "a", a);
+        positive("elephant", "d", d);
+        return new Activation(Kind.ELEPHANT, new double[] {a, d});
+    }
+
+    public static Activation fatrelu(double threshold) {
+        return new Activation(Kind.FATRELU, new double[] {threshold});
+    }
+
+    public static Activation sau(double a, double sigma) {
+        positive("sau", "sigma", sigma);
+        return new Activation(Kind.SAU, new double[] {a, sigma});
+    }
+
+    public static Activation velu(double lambda, double alpha, double beta1, double beta2) {
+        return new Activation(Kind.VELU, new double[] {lambda, alpha, beta1, beta2});
+    }
+
+    private static void positive(String op, String name, double v) {
+        if (!(v > 0) || !Double.isFinite(v)) {
+            throw new IllegalArgumentException(op + ": " + name + " must be positive and finite, got " + v);
+        }
+    }
+
+    /** f(x) in double. */
+    public double apply(double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        return switch (kind) {
+            case LEAKY_RELU -> x > 0 ? x : params[0] * x;
+            case SMELU -> {
+                double b = params[0];
+                yield x <= -b ? 0.0 : x >= b ? x : (x + b) * (x + b) / (4 * b);
+            }
+            case HELU -> x > 0 ? x : 0.0;
+            case ELEPHANT -> 1.0 / (1.0 + Math.pow(Math.abs(x / params[0]), params[1]));
+            case FATRELU -> x >= params[0] ? x : 0.0;
+            case SAU -> {
+                double a = params[0];
+                double s = params[1];
+                double smoothAbs = x * SpecialFunctions.erf(x / (s * SQRT_2))
+                        + s * SQRT_2_OVER_PI * Math.exp(-x * x / (2 * s * s));
+                yield (1 + a) / 2 * x + (1 - a) / 2 * smoothAbs;
+            }
+            case VELU -> params[0] * x * UnaryOp.sigmoid(veluArgument(x));
+        };
+    }
+
+    /**
+     * f'(x) in double: 0 at the kinks of LeakyReLU and HeLU-at-inference as PyTorch's ReLU, and for
+     * HeLU the shifted (training) threshold x > −α, which is deliberately not the true derivative.
+     */
+    public double derivative(double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        return switch (kind) {
+            case LEAKY_RELU -> x > 0 ? 1.0 : params[0];
+            case SMELU -> {
+                double b = params[0];
+                yield x <= -b ? 0.0 : x >= b ? 1.0 : (x + b) / (2 * b);
+            }
+            case HELU -> x > -params[0] ? 1.0 : 0.0;
+            case ELEPHANT -> {
+                double a = params[0];
+                double d = params[1];
+                double u = Math.abs(x / a);
+                if (u == 0) {
+                    // the limit of |u|^{d−1}: 0 for d > 1, 1 for d = 1 (a kink: PyTorch's convention of 0 there)
+                    yield 0.0;
+                }
+                double ud = Math.pow(u, d);
+                double den = 1 + ud;
+                yield -(d / a) * Math.signum(x) * (ud / u) / (den * den);
+            }
+            case FATRELU -> x >= params[0] ? 1.0 : 0.0;
+            // the x·erf and Gaussian terms' derivatives cancel but for erf: f' = (1+a)/2 + (1−a)/2·erf(x/(σ√2))
+            case SAU -> (1 + params[0]) / 2 + (1 - params[0]) / 2 * SpecialFunctions.erf(x / (params[1] * SQRT_2));
+            case VELU -> {
+                double lambda = params[0];
+                double alpha = params[1];
+                double b1 = params[2];
+                double b2 = params[3];
+                double s = UnaryOp.sigmoid(veluArgument(x));
+                double u = b2 * x;
+                // clamp(β2·x) passes no gradient outside (−1, 1), where asin' would be infinite anyway
+                double dAsin = Math.abs(u) < 1 ? b2 / Math.sqrt(1 - u * u) : 0.0;
+                double dArg = alpha * (b1 / (1 + b1 * b1 * x * x) + dAsin);
+                yield lambda * (s + x * s * (1 - s) * dArg);
+            }
+        };
+    }
+
+    private double veluArgument(double x) {
+        double u = Math.max(-1.0, Math.min(1.0, params[3] * x));
+        return params[1] * (Math.atan(params[2] * x) + Math.asin(u));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Activation a && a.kind == kind && Arrays.equals(a.params, params);
+    }
+
+    @Override
+    public int hashCode() {
+        return kind.hashCode() * 31 + Arrays.hashCode(params);
+    }
+
+    @Override
+    public String toString() {
+        return kind.opName() + Arrays.toString(params);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.kiln.tensor;
+
+/** Activations with parameters: scalar ones ({@link Activation}), PReLU and PAU. Checks, dispatch, recording. */
+final class ActivationOps {
+    private ActivationOps() {
+    }
+
+    static Tensor activation(Tensor x, Activation f) {
+        if (f == null) {
+            throw new IllegalArgumentException("activation: the Activation is null");
+        }
+        String name = f.kind().opName();
+        Dispatch.requireFloat(name, x);
+        Backend b = Dispatch.backend(name, x);
+        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        b.activation(f, out, x);
+        return Dispatch.record(new Op.Activate(f), out, x);
+    }
+
+    static Tensor prelu(Tensor x, Tensor weight) {
+        String name = "prelu";
+        Dispatch.requireFloat(name, x);
+        Dispatch.sameDType(name, x, weight);
+        Backend b = Dispatch.backend(name, x, weight);
+        checkPreluWeight(x, weight);
+        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        b.prelu(out, x.contiguous().detach(), flat(weight));
+        return Dispatch.record(new Op.Prelu(), out, x, weight);
+    }
+
+    /** A weight of one element is shared; otherwise it is 1-D with one slope per channel at dim 1. */
+    static void checkPreluWeight(Tensor x, Tensor weight) {
+        int w = weight.numel();
+        if (w == 1) {
+            return;
+        }
+        if (weight.dim() != 1) {
+            throw new IllegalArgumentException("prelu: weight must be 1-D [channels] or have one element, got "
+                    + Shapes.str(weight.shape()));
+        }
+        int channels = x.dim() >= 2 ? x.size(1) : 1;
+        if (w != channels) {
+            throw new IllegalArgumentException("prelu: weight " + Shapes.str(weight.shape()) + " has " + w
+                    + " slopes but the input " + Shapes.str(x.shape()) + " has " + channels
+                    + " channel(s) at dim 1; use one slope per channel or a single shared one");
+        }
+    }
+
+    static Tensor pau(Tensor x, Tensor numerator, Tensor denominator) {
+        String name = "pau";
+        Dispatch.requireFloat(name, x);
+        Dispatch.sameDType(name, x, numerator);
+        Dispatch.sameDType(name, x, denominator);
+        Backend b = Dispatch.backend(name, x, numerator, denominator);
+        if (numerator.dim() != 1 || numerator.numel() == 0 || denominator.dim() != 1) {
+            throw new IllegalArgumentException("pau: numerator must be 1-D and non-empty and denominator 1-D, got "
+                    + Shapes.str(numerator.shape()) + " and " + Shapes.str(denominator.shape()));
+        }
+        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        b.pau(out, x.contiguous().detach(), flat(numerator), flat(denominator));
+        return Dispatch.record(new Op.Pau(), out, x, numerator, denominator);
+    }
+
+    /** A contiguous, unrecorded 1-D view for kernels. */
+    static Tensor flat(Tensor t) {
+        return t.contiguous().detach().reshape(-1);
+    }
+}

@@ -36,8 +36,21 @@ final class ElementwiseOps {
         return Dispatch.record(new Op.Binary(op), out, a, bt);
     }
 
-    /** A 0-d tensor holding {@code value}, in x's dtype and on x's device, for scalar operands. */
-    static Tensor scalarLike(Tensor x, double value) {
+    /**
+     * A 0-d tensor holding {@code value}, in x's dtype and on x's device, for scalar operands. A
+     * value the dtype cannot hold exactly is refused: rounding 0.5 into an I32 would change the
+     * result silently, and dtypes are never promoted implicitly.
+     */
+    static Tensor scalarLike(String op, Tensor x, double value) {
+        boolean fits = switch (x.dtype()) {
+            case I32 -> value == Math.rint(value) && value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE;
+            case BOOL -> value == 0 || value == 1;
+            case F32, F64 -> true;
+        };
+        if (!fits) {
+            throw new IllegalArgumentException(op + ": the scalar " + value + " cannot be held exactly by the "
+                    + x.dtype() + " tensor " + Shapes.str(x.shape()) + "; convert the tensor with to(dtype) first");
+        }
         return Tensor.full(value, x.dtype(), x.device());
     }
 
@@ -59,7 +72,14 @@ final class ElementwiseOps {
         }
         Dispatch.sameDType("where", a, bt);
         Backend b = Dispatch.backend("where", cond, a, bt);
-        int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), bt.shape());
+        int[] shape;
+        try {
+            shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), bt.shape());
+        } catch (IllegalArgumentException e) {
+            // name all three operands, not the intermediate broadcast of the first two
+            throw new IllegalArgumentException("where: condition " + Shapes.str(cond.shape()) + ", input "
+                    + Shapes.str(a.shape()) + " and other " + Shapes.str(bt.shape()) + " cannot be broadcast together", e);
+        }
         Tensor out = Dispatch.empty(b, a.dtype(), shape, a.device());
         b.where(out, cond.broadcastView(shape), a.broadcastView(shape), bt.broadcastView(shape));
         return Dispatch.record(new Op.Where(), out, cond, a, bt);

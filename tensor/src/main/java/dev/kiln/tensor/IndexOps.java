@@ -60,8 +60,10 @@ final class IndexOps {
             throw new IllegalArgumentException("stack: dim " + dim + " is out of range for tensors of rank " + rank);
         }
         Tensor[] unsq = new Tensor[parts.size()];
+        Dispatch.device("stack", parts.toArray(new Tensor[0]));
         for (int i = 0; i < unsq.length; i++) {
             Tensor t = parts.get(i);
+            Dispatch.sameDType("stack", parts.getFirst(), t);
             if (!java.util.Arrays.equals(t.shape(), shape)) {
                 throw new IllegalArgumentException("stack: tensor " + i + " has shape " + Shapes.str(t.shape())
                         + " but tensor 0 has " + Shapes.str(shape) + "; all must be equal");

@@ -25,7 +25,15 @@ final class MatmulOps {
         Tensor b2 = b.dim() == 1 ? b.unsqueeze(-1) : b;
         int[] batchA = Arrays.copyOf(a2.shape(), a2.dim() - 2);
         int[] batchB = Arrays.copyOf(b2.shape(), b2.dim() - 2);
-        int[] batch = Shapes.broadcast("matmul", batchA, batchB);
+        int[] batch;
+        try {
+            batch = Shapes.broadcast("matmul", batchA, batchB);
+        } catch (IllegalArgumentException e) {
+            // the message should name the operands, not only their batch dims
+            throw new IllegalArgumentException("matmul: cannot multiply " + Shapes.str(a.shape()) + " by "
+                    + Shapes.str(b.shape()) + ": batch dims " + Shapes.str(batchA) + " and " + Shapes.str(batchB)
+                    + " do not broadcast", e);
+        }
         int m = a2.size(-2);
         int n = b2.size(-1);
         Tensor ae = a2.expand(concat(batch, m, ka));

@@ -77,9 +77,10 @@ final class ReduceOps {
             throw new IllegalArgumentException("var: correction must be >= 0, got " + correction);
         }
         int[] d = Shapes.normalizeDims("var", dims, x.dim());
-        Tensor centered = x.sub(x.mean(d, true));
+        // through ReduceOps, not Tensor.mean/sum, which refuse an empty dims array (all dims of a 0-d tensor)
+        Tensor centered = x.sub(mean(x, d, true));
         double n = count(x, d);
-        return centered.mul(centered).sum(d, keepDim).div(Math.max(n - correction, 0));
+        return sum(centered.mul(centered), d, keepDim).div(Math.max(n - correction, 0));
     }
 
     private static double count(Tensor x, int[] sortedDims) {

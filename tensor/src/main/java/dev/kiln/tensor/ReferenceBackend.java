@@ -72,8 +72,10 @@ public final class ReferenceBackend implements Backend {
         CpuStorage xs = s(x);
         int[] xo = Strided.offsets(x);
         int base = out.offset();
+        boolean intMath = x.dtype() == DType.I32;
         for (int i = 0; i < xo.length; i++) {
-            o.set(base + i, op.apply(xs.get(xo[i])));
+            double v = xs.get(xo[i]);
+            o.set(base + i, intMath ? intUnary(op, (int) v) : op.apply(v));
         }
     }
 
@@ -87,10 +89,32 @@ public final class ReferenceBackend implements Backend {
         int base = out.offset();
         boolean intMath = a.dtype() == DType.I32 && !op.isComparison();
         for (int i = 0; i < ao.length; i++) {
-            double v = op.apply(as.get(ao[i]), bs.get(bo[i]));
-            // integer arithmetic wraps around as Java's (and PyTorch's) does
-            o.set(base + i, intMath ? (int) (long) v : v);
+            double x = as.get(ao[i]);
+            double y = bs.get(bo[i]);
+            o.set(base + i, intMath ? intBinary(op, (int) x, (int) y) : op.apply(x, y));
         }
+    }
+
+    /** I32 arithmetic in int, so it wraps around exactly as Java's (and PyTorch's) does. */
+    private static int intBinary(BinaryOp op, int a, int b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case MAXIMUM -> Math.max(a, b);
+            case MINIMUM -> Math.min(a, b);
+            default -> throw new IllegalStateException("reference: " + op.opName() + " is not defined on I32");
+        };
+    }
+
+    private static int intUnary(UnaryOp op, int x) {
+        return switch (op) {
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SIGN -> Integer.signum(x);
+            case RELU -> Math.max(x, 0);
+            default -> throw new IllegalStateException("reference: " + op.opName() + " is not defined on I32");
+        };
     }
 
     @Override

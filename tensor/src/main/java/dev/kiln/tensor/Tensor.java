@@ -124,11 +124,7 @@ public final class Tensor {
     }
 
     public static Tensor full(double value, DType dtype, Device device, int... shape) {
-        for (int s : shape) {
-            if (s < 0) {
-                throw new IllegalArgumentException("full: negative size in shape " + Shapes.str(shape));
-            }
-        }
+        checkedShape("full", shape);
         Backend b = Backends.forDevice(device);
         Tensor out = Dispatch.empty(b, dtype, shape, device);
         if (value != 0) {
@@ -156,7 +152,11 @@ public final class Tensor {
 
     /** start, ..., end−1 as I32. */
     public static Tensor arange(int start, int end) {
-        int n = Math.max(0, end - start);
+        long count = (long) end - start;
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("arange: " + count + " elements is too many");
+        }
+        int n = (int) Math.max(0, count);
         int[] v = new int[n];
         for (int i = 0; i < n; i++) {
             v[i] = start + i;
@@ -190,13 +190,16 @@ public final class Tensor {
         float[] v = new float[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         for (int i = 0; i < steps; i++) {
-            v[i] = (float) (i == steps - 1 ? end : start + i * step);
+            v[i] = (float) (i == steps - 1 && steps > 1 ? end : start + i * step);
         }
         return of(v);
     }
 
     /** The n×n identity, F32. */
     public static Tensor eye(int n) {
+        if (n < 0 || (long) n * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("eye: n must be in [0, 46340], got " + n);
+        }
         float[] v = new float[n * n];
         for (int i = 0; i < n; i++) {
             v[i * n + i] = 1;
@@ -228,10 +231,21 @@ public final class Tensor {
             throw new IllegalArgumentException("randint: high " + high + " must be greater than low " + low);
         }
         int[] v = new int[Shapes.numel(checkedShape("randint", shape))];
+        long range = (long) high - low;
         for (int i = 0; i < v.length; i++) {
-            v[i] = low + rng.nextInt(high - low);
+            v[i] = (int) (low + (range <= Integer.MAX_VALUE ? rng.nextInt((int) range) : wideBelow(rng, range)));
         }
         return wrap(CpuStorage.wrap(v), shape);
+    }
+
+    /** Uniform in [0, range) for a range of 2^31 to 2^32−1, by rejection from 32 random bits. */
+    private static long wideBelow(Generator rng, long range) {
+        while (true) {
+            long r = rng.nextLong() >>> 32;
+            if (r < range) {
+                return r;
+            }
+        }
     }
 
     /** A random permutation of 0..n−1, I32 (Fisher–Yates). */
@@ -257,9 +271,14 @@ public final class Tensor {
     }
 
     private static int[] checkedShape(String op, int[] shape) {
+        long n = 1;
         for (int s : shape) {
             if (s < 0) {
                 throw new IllegalArgumentException(op + ": negative size in shape " + Shapes.str(shape));
+            }
+            n *= s;
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": shape " + Shapes.str(shape) + " has more than 2^31-1 elements");
             }
         }
         return shape;
@@ -274,6 +293,9 @@ public final class Tensor {
 
     /** Size of one dim; negative dims count from the end. */
     public int size(int dim) {
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("size: a 0-d tensor has no dims, got dim " + dim);
+        }
         return shape[Shapes.normalizeDim("size", dim, shape.length)];
     }
 
@@ -670,21 +692,32 @@ public final class Tensor {
     }
 
     public static Tensor where(Tensor cond, Tensor a, double b) {
-        return ElementwiseOps.where(cond, a, ElementwiseOps.scalarLike(a, b));
+        return ElementwiseOps.where(cond, a, ElementwiseOps.scalarLike("where", a, b));
     }
 
     public static Tensor where(Tensor cond, double a, Tensor b) {
-        return ElementwiseOps.where(cond, ElementwiseOps.scalarLike(b, a), b);
+        return ElementwiseOps.where(cond, ElementwiseOps.scalarLike("where", b, a), b);
     }
 
     // ------------------------------------------------------------------ in place
 
     /** Copies src (broadcast to this shape, converted to this dtype) into this tensor or view. */
     public Tensor copy_(Tensor src) {
-        checkInPlace("copy_");
-        Dispatch.device("copy_", this, src);
+        return copyFrom("copy_", src);
+    }
+
+    private Tensor copyFrom(String op, Tensor src) {
+        checkInPlace(op, src);
+        Dispatch.device(op, this, src);
+        for (int d = 0; d < shape.length; d++) {
+            if (strides[d] == 0 && shape[d] > 1) {
+                // several elements share one location: which value would win depends on the kernel
+                throw new IllegalArgumentException(op + ": the destination " + Shapes.str(shape)
+                        + " is a broadcast view (stride 0 in dim " + d + "); write into a contiguous tensor instead");
+            }
+        }
         if (!Shapes.broadcastsTo(src.shape, shape)) {
-            throw new IllegalArgumentException("copy_: source " + Shapes.str(src.shape) + " does not broadcast to "
+            throw new IllegalArgumentException(op + ": source " + Shapes.str(src.shape) + " does not broadcast to "
                     + Shapes.str(shape));
         }
         Backends.forDevice(device()).copy(this, src.broadcastView(shape));
@@ -693,7 +726,7 @@ public final class Tensor {
     }
 
     public Tensor fill_(double value) {
-        checkInPlace("fill_");
+        checkInPlace("fill_", null);
         Backends.forDevice(device()).fill(this, value);
         storage.bumpVersion();
         return this;
@@ -738,13 +771,21 @@ public final class Tensor {
             throw new IllegalArgumentException(op + ": the result has shape " + Shapes.str(result.shape)
                     + ", which cannot be written into " + Shapes.str(shape));
         }
-        return copy_(result);
+        return copyFrom(op, result);
     }
 
-    private void checkInPlace(String op) {
-        if (requiresGrad && Autograd.get().isGradEnabled()) {
+    private void checkInPlace(String op, Tensor src) {
+        if (!Autograd.get().isGradEnabled()) {
+            return;
+        }
+        if (requiresGrad) {
             throw new IllegalStateException(op + ": a tensor that requires grad cannot be modified in place "
                     + "while grad is enabled; use a NoGrad scope or an out-of-place op");
+        }
+        if (src != null && src.requiresGrad) {
+            // in-place writes are not recorded, so the source's gradient would be lost without a word
+            throw new IllegalStateException(op + ": the source requires grad, but in-place writes are not recorded "
+                    + "and its gradient would be lost; use an out-of-place op, a NoGrad scope or detach()");
         }
     }
 
@@ -755,7 +796,7 @@ public final class Tensor {
     }
 
     public Tensor add(double s) {
-        return add(ElementwiseOps.scalarLike(this, s));
+        return add(ElementwiseOps.scalarLike("add", this, s));
     }
 
     /** this + alpha · other. */
@@ -768,7 +809,7 @@ public final class Tensor {
     }
 
     public Tensor sub(double s) {
-        return sub(ElementwiseOps.scalarLike(this, s));
+        return sub(ElementwiseOps.scalarLike("sub", this, s));
     }
 
     public Tensor mul(Tensor other) {
@@ -776,7 +817,7 @@ public final class Tensor {
     }
 
     public Tensor mul(double s) {
-        return mul(ElementwiseOps.scalarLike(this, s));
+        return mul(ElementwiseOps.scalarLike("mul", this, s));
     }
 
     public Tensor div(Tensor other) {
@@ -784,7 +825,7 @@ public final class Tensor {
     }
 
     public Tensor div(double s) {
-        return div(ElementwiseOps.scalarLike(this, s));
+        return div(ElementwiseOps.scalarLike("div", this, s));
     }
 
     public Tensor pow(Tensor exponent) {
@@ -792,7 +833,7 @@ public final class Tensor {
     }
 
     public Tensor pow(double exponent) {
-        return pow(ElementwiseOps.scalarLike(this, exponent));
+        return pow(ElementwiseOps.scalarLike("pow", this, exponent));
     }
 
     /** Elementwise max of two tensors (NaN propagates). */
@@ -930,7 +971,7 @@ public final class Tensor {
     }
 
     public Tensor eq(double s) {
-        return eq(ElementwiseOps.scalarLike(this, s));
+        return eq(ElementwiseOps.scalarLike("eq", this, s));
     }
 
     public Tensor ne(Tensor other) {
@@ -938,7 +979,7 @@ public final class Tensor {
     }
 
     public Tensor ne(double s) {
-        return ne(ElementwiseOps.scalarLike(this, s));
+        return ne(ElementwiseOps.scalarLike("ne", this, s));
     }
 
     public Tensor lt(Tensor other) {
@@ -946,7 +987,7 @@ public final class Tensor {
     }
 
     public Tensor lt(double s) {
-        return lt(ElementwiseOps.scalarLike(this, s));
+        return lt(ElementwiseOps.scalarLike("lt", this, s));
     }
 
     public Tensor le(Tensor other) {
@@ -954,7 +995,7 @@ public final class Tensor {
     }
 
     public Tensor le(double s) {
-        return le(ElementwiseOps.scalarLike(this, s));
+        return le(ElementwiseOps.scalarLike("le", this, s));
     }
 
     public Tensor gt(Tensor other) {
@@ -962,7 +1003,7 @@ public final class Tensor {
     }
 
     public Tensor gt(double s) {
-        return gt(ElementwiseOps.scalarLike(this, s));
+        return gt(ElementwiseOps.scalarLike("gt", this, s));
     }
 
     public Tensor ge(Tensor other) {
@@ -970,7 +1011,7 @@ public final class Tensor {
     }
 
     public Tensor ge(double s) {
-        return ge(ElementwiseOps.scalarLike(this, s));
+        return ge(ElementwiseOps.scalarLike("ge", this, s));
     }
 
     /** BOOL mask of NaN elements. */

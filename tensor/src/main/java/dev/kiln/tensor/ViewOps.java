@@ -124,13 +124,16 @@ final class ViewOps {
         int rank = x.dim();
         int a = Shapes.normalizeDim("transpose", d0, rank);
         int b = Shapes.normalizeDim("transpose", d1, rank);
+        if (rank == 0) {
+            return x;
+        }
         int[] perm = new int[rank];
         for (int i = 0; i < rank; i++) {
             perm[i] = i;
         }
         perm[a] = b;
         perm[b] = a;
-        return rank == 0 ? x : permute(x, perm);
+        return permute(x, perm);
     }
 
     static Tensor squeeze(Tensor x, Integer dim) {
@@ -248,7 +251,7 @@ final class ViewOps {
         int size = x.size(d);
         int s = clampIndex(start, size);
         int e = clampIndex(end, size);
-        int length = e > s ? (e - s + step - 1) / step : 0;
+        int length = e > s ? 1 + (e - s - 1) / step : 0; // not (e - s + step - 1) / step, which overflows
         if (step == 1) {
             return narrow(x, d, s, length);
         }

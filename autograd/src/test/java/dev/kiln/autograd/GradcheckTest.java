@@ -268,6 +268,11 @@ class GradcheckTest {
         c.add(new Case("prelu shared", t -> t[0].prelu(t[1]), in(() -> nz(3, 4), () -> x(1))));
         c.add(new Case("prelu per channel", t -> t[0].prelu(t[1]), in(() -> nz(2, 3, 2), () -> x(3))));
         c.add(new Case("pau", t -> t[0].pau(t[1], t[2]), in(() -> nz(2, 5), () -> x(4), () -> nz(3))));
+        c.add(new Case("scaledDotProductAttention causal, grouped heads, Tq < Tk",
+                t -> Tensor.scaledDotProductAttention(t[0], t[1], t[2], true),
+                in(() -> x(1, 4, 3, 2), () -> x(1, 2, 5, 2), () -> x(1, 2, 5, 3))));
+        c.add(new Case("linearAttention causal", t -> Tensor.linearAttention(t[0], t[1], t[2], true, 1e-6),
+                in(() -> u(0.1, 1, 1, 2, 4, 3), () -> u(0.1, 1, 1, 2, 4, 3), () -> x(1, 2, 4, 2))));
         c.add(new Case("a small MLP", t -> t[0].matmul(t[1]).add(t[2]).tanh().crossEntropy(ints(0, 4, 2, 1)),
                 in(() -> x(4, 3), () -> x(3, 5), () -> x(5))));
         return c;

@@ -94,8 +94,11 @@ public final class AttentionKernels {
 
     /**
      * out [B, H, Tq, Dv] and lse [B, H, Tq] (contiguous, from outOff and lseOff) from q, k, v.
-     * Tasks are (batch, head, query block), the blocks of each head visited from both ends at once
-     * so that with a causal mask every chunk of tasks gets a fair share of long and short rows.
+     * K is first transposed once per key/value head into kT, tile after tile ([Tk/BC][D][BC]: the size
+     * of K, not of S; each tile contiguous, as a row stride of a power of two would alias in the cache),
+     * so every query block multiplies by a ready Kᵀ tile. Tasks are (batch, head, query block),
+     * the blocks of each head visited from both ends at once so that with a causal mask every chunk
+     * of tasks gets a fair share of long and short rows.
      */
     public static void sdpaForward(float[] out, int outOff, float[] lse, int lseOff, Operand q, Operand k, Operand v,
                                    int nb, int nh, int hkv, int tq, int tk, int d, int dv, boolean causal,
@@ -104,6 +107,17 @@ public final class AttentionKernels {
             return;
         }
         int group = nh / hkv;
+        int tiles = ceilDiv(tk, BC);
+        float[] kT = new float[nb * hkv * tiles * d * BC];
+        Parallel.forRange(nb * hkv, grain((long) tk * d), (start, end) -> {
+            for (int bk = start; bk < end; bk++) {
+                for (int tile = 0; tile < tiles; tile++) {
+                    int j0 = tile * BC;
+                    transpose(kT, (bk * tiles + tile) * d * BC, BC, k.a(), k.row(bk / hkv, bk % hkv, j0), k.st(),
+                            Math.min(BC, tk - j0), d);
+                }
+            }
+        });
         int blocks = ceilDiv(tq, BR);
         int tasks = nb * nh * blocks;
         long flopsPerTask = (long) BR * Math.max(tk, 1) * (d + dv + 8);
@@ -114,8 +128,9 @@ public final class AttentionKernels {
                 int blk = zigzag(t % blocks, blocks);
                 int b = bh / nh;
                 int h = bh % nh;
+                int bk = b * hkv + h / group;
                 forwardBlock(sc, out, outOff + (bh * tq) * dv, lse, lseOff + bh * tq, q, q.row(b, h, 0),
-                        k.a(), k.row(b, h / group, 0), k.st(), v.a(), v.row(b, h / group, 0), v.st(),
+                        kT, bk * tiles * d * BC, v.a(), v.row(b, h / group, 0), v.st(),
                         blk * BR, tq, tk, d, dv, causal, scale);
             }
         });
@@ -124,7 +139,6 @@ public final class AttentionKernels {
     /** Scratch of one forward worker: a few BR×BC and BR×D tiles, never anything of size T×T. */
     private static final class ForwardScratch {
         final float[] qs;
-        final float[] kt;
         final float[] s;
         final float[] acc;
         final float[] m = new float[BR];
@@ -132,15 +146,14 @@ public final class AttentionKernels {
 
         ForwardScratch(int d, int dv) {
             qs = new float[BR * Math.max(d, 1)];
-            kt = new float[Math.max(d, 1) * BC];
             s = new float[BR * BC];
             acc = new float[BR * Math.max(dv, 1)];
         }
     }
 
     private static void forwardBlock(ForwardScratch sc, float[] out, int outBase, float[] lse, int lseBase,
-                                     Operand q, int qBase, float[] k, int kBase, int kst, float[] v, int vBase,
-                                     int vst, int i0, int tq, int tk, int d, int dv, boolean causal, float scale) {
+                                     Operand q, int qBase, float[] kT, int ktBase, float[] v, int vBase, int vst,
+                                     int i0, int tq, int tk, int d, int dv, boolean causal, float scale) {
         int rows = Math.min(BR, tq - i0);
         int off = tk - tq;
         for (int r = 0; r < rows; r++) {
@@ -155,8 +168,7 @@ public final class AttentionKernels {
         int kEnd = causal ? Math.max(0, Math.min(tk, i0 + rows + off)) : tk;
         for (int j0 = 0; j0 < kEnd; j0 += BC) {
             int cols = Math.min(BC, kEnd - j0);
-            transpose(sc.kt, k, kBase + j0 * kst, kst, cols, d);
-            matmulBT(sc.s, sc.qs, d, sc.kt, rows, cols, d);
+            matmulBT(sc.s, sc.qs, d, kT, ktBase + j0 * d, BC, rows, cols, d); // tile j0 / BC starts at j0·D
             if (causal && j0 + cols - 1 > i0 + off) {
                 maskAbove(sc.s, rows, cols, j0 - i0 - off, Float.NEGATIVE_INFINITY);
             }
@@ -279,8 +291,8 @@ public final class AttentionKernels {
         int off = tk - tq;
         int kBase = k.row(b, hk, j0);
         int vBase = v.row(b, hk, j0);
-        transpose(sc.kt, k.a(), kBase, k.st(), cols, d);
-        transpose(sc.vt, v.a(), vBase, v.st(), cols, ndv);
+        transpose(sc.kt, 0, BC, k.a(), kBase, k.st(), cols, d);
+        transpose(sc.vt, 0, BC, v.a(), vBase, v.st(), cols, ndv);
         Arrays.fill(sc.dkAcc, 0, cols * d, 0f);
         Arrays.fill(sc.dvAcc, 0, cols * ndv, 0f);
         int iStart = causal ? Math.max(0, j0 - off) : 0; // the first query that sees key j0
@@ -296,7 +308,7 @@ public final class AttentionKernels {
                     }
                     System.arraycopy(dout.a(), dout.row(b, h, i0 + r), sc.dos, r * ndv, ndv);
                 }
-                matmulBT(sc.p, sc.qs, d, sc.kt, rows, cols, d);
+                matmulBT(sc.p, sc.qs, d, sc.kt, 0, BC, rows, cols, d);
                 for (int r = 0; r < rows; r++) {
                     expShifted(sc.p, r * BC, cols, lse[lseOff + bh * tq + i0 + r]);
                 }
@@ -304,7 +316,7 @@ public final class AttentionKernels {
                     maskAbove(sc.p, rows, cols, j0 - i0 - off, 0f);
                 }
                 accumulateCols(sc.dvAcc, ndv, sc.p, BC, sc.dos, 0, ndv, rows, cols, ndv);
-                matmulBT(sc.ds, sc.dos, ndv, sc.vt, rows, cols, ndv);
+                matmulBT(sc.ds, sc.dos, ndv, sc.vt, 0, BC, rows, cols, ndv);
                 for (int r = 0; r < rows; r++) {
                     float rd = rowDot[bh * tq + i0 + r];
                     int o = r * BC;
@@ -325,17 +337,19 @@ public final class AttentionKernels {
     // ================================================================== micro-kernels
 
     /**
-     * out[r·BC + c] = Σ_x a[r·aStride + x] · bt[x·BC + c] for r < rows, c < cols: a row block times a
-     * transposed tile. The vector path computes 4 rows × 2·L columns at a time over padded extents
-     * (the scratch is sized for it); entries beyond rows and cols are scratch and never read.
+     * out[r·BC + c] = Σ_x a[r·aStride + x] · bt[btOff + x·btStride + c] for r < rows, c < cols: a row
+     * block times a transposed tile. The vector path computes 4 rows × 4·L columns at a time over
+     * extents padded up to BC (bt's rows must hold them: scratch of width BC, or kT padded to whole
+     * tiles); entries beyond rows and cols are scratch and never read.
      */
-    static void matmulBT(float[] out, float[] a, int aStride, float[] bt, int rows, int cols, int inner) {
+    static void matmulBT(float[] out, float[] a, int aStride, float[] bt, int btOff, int btStride, int rows,
+                         int cols, int inner) {
         if (!SIMD) {
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
                     float sum = 0;
                     for (int x = 0; x < inner; x++) {
-                        sum += a[r * aStride + x] * bt[x * BC + c];
+                        sum += a[r * aStride + x] * bt[btOff + x * btStride + c];
                     }
                     out[r * BC + c] = sum;
                 }
@@ -348,36 +362,76 @@ public final class AttentionKernels {
             int a1 = a0 + aStride;
             int a2 = a1 + aStride;
             int a3 = a2 + aStride;
-            for (int c = 0; c < cols; c += 2 * L) {
+            int c = 0;
+            for (; c + 4 * L <= cols + 3 * L && c + 4 * L <= BC; c += 4 * L) {
                 FloatVector s00 = FloatVector.zero(SP), s01 = FloatVector.zero(SP);
+                FloatVector s02 = FloatVector.zero(SP), s03 = FloatVector.zero(SP);
                 FloatVector s10 = FloatVector.zero(SP), s11 = FloatVector.zero(SP);
+                FloatVector s12 = FloatVector.zero(SP), s13 = FloatVector.zero(SP);
                 FloatVector s20 = FloatVector.zero(SP), s21 = FloatVector.zero(SP);
+                FloatVector s22 = FloatVector.zero(SP), s23 = FloatVector.zero(SP);
                 FloatVector s30 = FloatVector.zero(SP), s31 = FloatVector.zero(SP);
+                FloatVector s32 = FloatVector.zero(SP), s33 = FloatVector.zero(SP);
                 for (int x = 0; x < inner; x++) {
-                    FloatVector b0 = FloatVector.fromArray(SP, bt, x * BC + c);
-                    FloatVector b1 = FloatVector.fromArray(SP, bt, x * BC + c + L);
-                    FloatVector w0 = FloatVector.broadcast(SP, a[a0 + x]);
-                    FloatVector w1 = FloatVector.broadcast(SP, a[a1 + x]);
-                    FloatVector w2 = FloatVector.broadcast(SP, a[a2 + x]);
-                    FloatVector w3 = FloatVector.broadcast(SP, a[a3 + x]);
-                    s00 = b0.fma(w0, s00);
-                    s01 = b1.fma(w0, s01);
-                    s10 = b0.fma(w1, s10);
-                    s11 = b1.fma(w1, s11);
-                    s20 = b0.fma(w2, s20);
-                    s21 = b1.fma(w2, s21);
-                    s30 = b0.fma(w3, s30);
-                    s31 = b1.fma(w3, s31);
+                    int bo = btOff + x * btStride + c;
+                    FloatVector b0 = FloatVector.fromArray(SP, bt, bo);
+                    FloatVector b1 = FloatVector.fromArray(SP, bt, bo + L);
+                    FloatVector b2 = FloatVector.fromArray(SP, bt, bo + 2 * L);
+                    FloatVector b3 = FloatVector.fromArray(SP, bt, bo + 3 * L);
+                    FloatVector w = FloatVector.broadcast(SP, a[a0 + x]);
+                    s00 = b0.fma(w, s00);
+                    s01 = b1.fma(w, s01);
+                    s02 = b2.fma(w, s02);
+                    s03 = b3.fma(w, s03);
+                    w = FloatVector.broadcast(SP, a[a1 + x]);
+                    s10 = b0.fma(w, s10);
+                    s11 = b1.fma(w, s11);
+                    s12 = b2.fma(w, s12);
+                    s13 = b3.fma(w, s13);
+                    w = FloatVector.broadcast(SP, a[a2 + x]);
+                    s20 = b0.fma(w, s20);
+                    s21 = b1.fma(w, s21);
+                    s22 = b2.fma(w, s22);
+                    s23 = b3.fma(w, s23);
+                    w = FloatVector.broadcast(SP, a[a3 + x]);
+                    s30 = b0.fma(w, s30);
+                    s31 = b1.fma(w, s31);
+                    s32 = b2.fma(w, s32);
+                    s33 = b3.fma(w, s33);
                 }
                 int o = r * BC + c;
                 s00.intoArray(out, o);
                 s01.intoArray(out, o + L);
+                s02.intoArray(out, o + 2 * L);
+                s03.intoArray(out, o + 3 * L);
                 s10.intoArray(out, o + BC);
                 s11.intoArray(out, o + BC + L);
+                s12.intoArray(out, o + BC + 2 * L);
+                s13.intoArray(out, o + BC + 3 * L);
                 s20.intoArray(out, o + 2 * BC);
                 s21.intoArray(out, o + 2 * BC + L);
+                s22.intoArray(out, o + 2 * BC + 2 * L);
+                s23.intoArray(out, o + 2 * BC + 3 * L);
                 s30.intoArray(out, o + 3 * BC);
                 s31.intoArray(out, o + 3 * BC + L);
+                s32.intoArray(out, o + 3 * BC + 2 * L);
+                s33.intoArray(out, o + 3 * BC + 3 * L);
+            }
+            for (; c < cols; c += L) {
+                FloatVector s0 = FloatVector.zero(SP), s1 = FloatVector.zero(SP);
+                FloatVector s2 = FloatVector.zero(SP), s3 = FloatVector.zero(SP);
+                for (int x = 0; x < inner; x++) {
+                    FloatVector b0 = FloatVector.fromArray(SP, bt, btOff + x * btStride + c);
+                    s0 = b0.fma(FloatVector.broadcast(SP, a[a0 + x]), s0);
+                    s1 = b0.fma(FloatVector.broadcast(SP, a[a1 + x]), s1);
+                    s2 = b0.fma(FloatVector.broadcast(SP, a[a2 + x]), s2);
+                    s3 = b0.fma(FloatVector.broadcast(SP, a[a3 + x]), s3);
+                }
+                int o = r * BC + c;
+                s0.intoArray(out, o);
+                s1.intoArray(out, o + BC);
+                s2.intoArray(out, o + 2 * BC);
+                s3.intoArray(out, o + 3 * BC);
             }
         }
         for (; r < rows; r++) {
@@ -385,7 +439,8 @@ public final class AttentionKernels {
             for (int c = 0; c < cols; c += L) {
                 FloatVector s0 = FloatVector.zero(SP);
                 for (int x = 0; x < inner; x++) {
-                    s0 = FloatVector.fromArray(SP, bt, x * BC + c).fma(FloatVector.broadcast(SP, a[ar + x]), s0);
+                    s0 = FloatVector.fromArray(SP, bt, btOff + x * btStride + c)
+                            .fma(FloatVector.broadcast(SP, a[ar + x]), s0);
                 }
                 s0.intoArray(out, r * BC + c);
             }
@@ -546,12 +601,13 @@ public final class AttentionKernels {
         }
     }
 
-    /** dst[x·BC + c] = src[base + c·stride + x]: a tile of rows turned into columns. */
-    private static void transpose(float[] dst, float[] src, int base, int stride, int cols, int width) {
+    /** dst[dstOff + x·dstStride + c] = src[base + c·stride + x] for c < cols, x < width: rows turned into columns. */
+    private static void transpose(float[] dst, int dstOff, int dstStride, float[] src, int base, int stride, int cols,
+                                  int width) {
         for (int c = 0; c < cols; c++) {
             int s = base + c * stride;
             for (int x = 0; x < width; x++) {
-                dst[x * BC + c] = src[s + x];
+                dst[dstOff + x * dstStride + c] = src[s + x];
             }
         }
     }

@@ -4,6 +4,7 @@ import dev.kiln.tensor.BinaryOp;
 import dev.kiln.tensor.Grads;
 import dev.kiln.tensor.Op;
 import dev.kiln.tensor.Shapes;
+import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 
@@ -113,6 +114,8 @@ final class Derivatives {
                         rn.hasWeight() && n.needsGrad(1));
                 yield rn.hasWeight() ? r : new Tensor[] {r[0]};
             }
+            // the forward kernel saved dB/dx; the knots are not an input
+            case Op.BSplineBasis s -> new Tensor[] {Splines.bsplineBasisBackward(g, s.derivative())};
             case Op.ScaledDotProductAttention a -> Grads.scaledDotProductAttentionBackward(
                     g, n.input(0), n.input(1), n.input(2), n.output(), a.lse(), a.isCausal(), a.scale());
             case Op.LinearAttention a -> Grads.linearAttentionBackward(

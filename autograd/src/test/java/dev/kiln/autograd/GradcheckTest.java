@@ -7,6 +7,7 @@ import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.GradNode;
 import dev.kiln.tensor.Op;
 import dev.kiln.tensor.Reduction;
+import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 import dev.kiln.tensor.testing.TestTensors;
@@ -268,6 +269,11 @@ class GradcheckTest {
         c.add(new Case("prelu shared", t -> t[0].prelu(t[1]), in(() -> nz(3, 4), () -> x(1))));
         c.add(new Case("prelu per channel", t -> t[0].prelu(t[1]), in(() -> nz(2, 3, 2), () -> x(3))));
         c.add(new Case("pau", t -> t[0].pau(t[1], t[2]), in(() -> nz(2, 5), () -> x(4), () -> nz(3))));
+        // KAN basis: cubic on an irregular grid and quadratic on a uniform one, inputs inside and beyond the knots
+        Tensor knots = Tensor.of(new double[] {-2.1, -1.6, -1.2, -0.5, 0.1, 0.4, 1.0, 1.3, 2.2,
+            -1.5, -1.1, -0.7, -0.3, 0.1, 0.5, 0.9, 1.3, 1.7}, 2, 9);
+        c.add(new Case("bsplineBasis cubic of a view", t -> Splines.bsplineBasis(t[0].t(), knots, 3), in(() -> u(-2.5, 2.5, 2, 5))));
+        c.add(new Case("bsplineBasis quadratic", t -> Splines.bsplineBasis(t[0], knots, 2), in(() -> u(-1.4, 1.6, 3, 2))));
         c.add(new Case("scaledDotProductAttention causal, grouped heads, Tq < Tk",
                 t -> Tensor.scaledDotProductAttention(t[0], t[1], t[2], true),
                 in(() -> x(1, 4, 3, 2), () -> x(1, 2, 5, 2), () -> x(1, 2, 5, 3))));

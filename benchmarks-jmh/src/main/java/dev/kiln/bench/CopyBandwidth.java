@@ -28,6 +28,11 @@ public class CopyBandwidth {
     @Param({"16777216"})
     public int n;
 
+    /** Bytes read plus bytes written per copy, for the report's GB/s. */
+    public static double bytesPerOp(java.util.Map<String, String> params) {
+        return 2.0 * Float.BYTES * Integer.parseInt(params.get("n"));
+    }
+
     private float[] src;
     private float[] dst;
 

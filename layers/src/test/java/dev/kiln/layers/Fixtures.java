@@ -11,14 +11,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Reads the PyTorch fixtures written by tools/make_layer_fixtures.py (its docstring gives the format). */
-final class Fixtures {
+/**
+ * Reads the PyTorch fixtures written by tools/make_layer_fixtures.py (its docstring gives the format;
+ * tools/make_kan_fixtures.py writes the same format). Public for the tests of the layer sub-packages.
+ */
+public final class Fixtures {
     private Fixtures() {
     }
 
     /** One case: its arguments and its tensors (F64 or I32) by name. */
-    record Case(String name, Map<String, String> args, Map<String, Tensor> tensors) {
-        Tensor tensor(String key) {
+    public record Case(String name, Map<String, String> args, Map<String, Tensor> tensors) {
+        public Tensor tensor(String key) {
             Tensor t = tensors.get(key);
             if (t == null) {
                 throw new IllegalArgumentException("fixture " + name + " has no tensor '" + key + "' (has " + tensors.keySet() + ")");
@@ -26,11 +29,11 @@ final class Fixtures {
             return t;
         }
 
-        boolean has(String key) {
+        public boolean has(String key) {
             return tensors.containsKey(key);
         }
 
-        String arg(String key) {
+        public String arg(String key) {
             String v = args.get(key);
             if (v == null) {
                 throw new IllegalArgumentException("fixture " + name + " has no arg '" + key + "'");
@@ -38,12 +41,12 @@ final class Fixtures {
             return v;
         }
 
-        double doubleArg(String key) {
+        public double doubleArg(String key) {
             return Double.parseDouble(arg(key));
         }
     }
 
-    static Map<String, Case> load(String resource) {
+    public static Map<String, Case> load(String resource) {
         Map<String, Case> cases = new LinkedHashMap<>();
         try (InputStream in = Fixtures.class.getResourceAsStream(resource)) {
             if (in == null) {

@@ -180,6 +180,27 @@ public interface Backend {
      */
     void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq, AdamConfig config);
 
+    // ---- KAN B-spline basis: x contiguous [rows, in]; grid contiguous [in, K] with non-decreasing
+    //      finite rows (one knot vector per input); out and derivative contiguous [rows, in, K − 1 − order],
+    //      fresh and zero-filled ----
+
+    /**
+     * The Cox–de Boor basis of the given order on each input's knots t = grid[i]: out[r, i, j] =
+     * B_j(x[r, i]) for j = 0..K−2−order, where order 0 is the indicator of [t_j, t_{j+1}) (half-open)
+     * and B^p_j = (x − t_j)/(t_{j+p} − t_j)·B^{p−1}_j + (t_{j+p+1} − x)/(t_{j+p+1} − t_{j+1})·B^{p−1}_{j+1},
+     * a term dropped where its knot span is 0. A row is 0 where x lies outside [t_0, t_{K−1}) (±∞
+     * included) and NaN where x is NaN. When {@code derivative} is non-null it gets, in the same pass,
+     * dB_j/dx = order·(B^{order−1}_j/(t_{j+order} − t_j) − B^{order−1}_{j+1}/(t_{j+order+1} − t_{j+1}))
+     * (0 for order 0).
+     */
+    void bsplineBasis(Tensor out, Tensor derivative, Tensor x, Tensor grid, int order);
+
+    /**
+     * The backward of {@link #bsplineBasis}: dx[r, i] = Σ_j dy[r, i, j]·derivative[r, i, j]; dy and
+     * derivative contiguous [rows, in, n], dx contiguous [rows, in].
+     */
+    void bsplineBasisBackward(Tensor dx, Tensor dy, Tensor derivative);
+
     // ---- attention: q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv] with H a multiple of Hkv
     //      (query head h reads key/value head h / (H / Hkv)). q, k, v and dout have unit stride in
     //      their last dim; their other strides and offsets are arbitrary (e.g. [B, T, H, D] data

@@ -148,6 +148,13 @@ public sealed interface Op {
     }
 
     /**
+     * The KAN B-spline basis of x on per-input knots (the knots are not an input: they get no
+     * gradient); {@code derivative} is dB/dx, which the forward kernel computed in the same pass.
+     */
+    record BSplineBasis(int order, Tensor derivative) implements Op {
+    }
+
+    /**
      * scaled_dot_product_attention; inputs are q, k, v. scale is resolved (never NaN); lse [B, H, Tq]
      * is the forward kernel's per-row log-sum-exp, from which backward recomputes P tile by tile.
      */

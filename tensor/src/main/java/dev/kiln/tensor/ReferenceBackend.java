@@ -733,6 +733,16 @@ public final class ReferenceBackend implements Backend {
         }
     }
 
+    @Override
+    public void bsplineBasis(Tensor out, Tensor derivative, Tensor x, Tensor grid, int order) {
+        ReferenceSplines.bsplineBasis(out, derivative, x, grid, order);
+    }
+
+    @Override
+    public void bsplineBasisBackward(Tensor dx, Tensor dy, Tensor derivative) {
+        ReferenceSplines.bsplineBasisBackward(dx, dy, derivative);
+    }
+
     // ---- attention: the loops live in ReferenceAttention; backward recomputes softmax from scratch ----
 
     @Override

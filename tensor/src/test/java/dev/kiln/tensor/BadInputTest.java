@@ -172,7 +172,9 @@ class BadInputTest {
     void stateMisuse() {
         assertRefusesState(() -> Tensor.zeros(2).retainGrad(), "retainGrad", "does not require grad");
         assertRejects(() -> Tensor.zeros(2).setGrad(Tensor.zeros(3)), "setGrad", "[3]", "[2]");
-        // without the autograd module backward explains what is missing
-        assertRefusesState(() -> Tensor.scalar(1).requiresGrad(true).backward(), "backward", "kiln-autograd");
+        // without the autograd module backward explains what is missing (other modules rerun this class with it)
+        if (!Autograd.isAvailable()) {
+            assertRefusesState(() -> Tensor.scalar(1).requiresGrad(true).backward(), "backward", "kiln-autograd");
+        }
     }
 }

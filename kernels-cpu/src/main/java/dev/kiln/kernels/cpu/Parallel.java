@@ -1,17 +1,25 @@
 package dev.kiln.kernels.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The CPU backend's one thread pool. Its size comes from {@code -Dkiln.threads} or
  * {@link Runtime#availableProcessors()}, and can be changed with {@link #setThreads(int)}.
  * Work smaller than a grain runs on the calling thread, so no thread is woken for small ops.
+ *
+ * <p>The pool is built for many short parallel loops in a row (a training step is hundreds of
+ * ops of a few microseconds each): the caller works on the loop too, chunks are claimed from a
+ * shared counter (a worker that wakes late simply finds less to do), and idle workers spin for a
+ * short while ({@code -Dkiln.spinMicros}, default 50) before they park, so the next loop reaches
+ * them without a wake-up. A loop started from inside another one, or while another thread is
+ * using the pool, runs on its calling thread.
  */
 public final class Parallel {
+    private static final long SPIN_NANOS = 1000L * Long.getLong("kiln.spinMicros", 50L);
     private static volatile int threads = initialThreads();
-    private static volatile ForkJoinPool pool = newPool(threads);
+    private static volatile Pool pool = Pool.create(threads);
 
     private Parallel() {
     }
@@ -34,10 +42,6 @@ public final class Parallel {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    private static ForkJoinPool newPool(int n) {
-        return n <= 1 ? null : new ForkJoinPool(n);
-    }
-
     /** How many threads kernels may use. */
     public static int threads() {
         return threads;
@@ -51,24 +55,36 @@ public final class Parallel {
         if (n == threads) {
             return;
         }
-        ForkJoinPool old = pool;
-        pool = newPool(n);
+        Pool old = pool;
+        pool = Pool.create(n);
         threads = n;
         if (old != null) {
-            old.shutdown();
+            old.shutdown(); // a loop still running on it finishes on its caller
         }
     }
 
-    /** How many chunks a range of n items gets, with at least {@code grain} items per chunk. */
+    /**
+     * How many threads a range of n items keeps busy, with at least {@code grain} items each: 0
+     * for an empty range, else between 1 and {@link #threads()}. Kernels that keep one partial
+     * result per thread size their buffers with it and loop over {@code forRange(chunks, 1, ...)}.
+     */
     public static int chunks(int n, int grain) {
         if (n <= 0) {
             return 0;
         }
-        long byGrain = (n + (long) Math.max(grain, 1) - 1) / Math.max(grain, 1);
+        long byGrain = Math.max(1, n / Math.max(grain, 1));
         return (int) Math.min(threads, byGrain);
     }
 
-    /** Splits [0, n) into at most {@link #threads()} chunks of at least {@code grain} items and runs them. */
+    /** Pieces per thread a large loop is cut into, so a thread that starts late (or is preempted) holds up little. */
+    private static final int PIECES_PER_THREAD = 4;
+
+    /**
+     * Runs {@code body} over disjoint ranges covering [0, n), on at most {@link #chunks(int, int)}
+     * threads (the calling thread included), each range at least {@code grain} long unless n is;
+     * returns when all are done, rethrowing the first exception a range threw. A large loop is
+     * cut into up to {@value #PIECES_PER_THREAD} pieces per thread, claimed from a shared counter.
+     */
     public static void forRange(int n, int grain, RangeBody body) {
         int chunks = chunks(n, grain);
         if (chunks <= 1) {
@@ -77,26 +93,156 @@ public final class Parallel {
             }
             return;
         }
-        ForkJoinPool p = pool;
-        if (p == null || ForkJoinTask.inForkJoinPool()) {
+        int pieces = (int) Math.min((long) chunks * PIECES_PER_THREAD, Math.max(1, n / Math.max(grain, 1)));
+        Pool p = pool;
+        if (p == null || Thread.currentThread() instanceof Worker || !p.tryRun(new Job(n, pieces, body))) {
             body.run(0, n);
-            return;
         }
-        RecursiveAction[] tasks = new RecursiveAction[chunks - 1];
-        for (int c = 1; c < chunks; c++) {
-            int s = (int) ((long) n * c / chunks);
-            int e = (int) ((long) n * (c + 1) / chunks);
-            tasks[c - 1] = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.run(s, e);
+    }
+
+    /** One parallel loop: chunks claimed from a counter by whoever gets there first. */
+    private static final class Job {
+        final int n;
+        final int chunks;
+        final RangeBody body;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+        volatile Thread waiter;
+
+        Job(int n, int chunks, RangeBody body) {
+            this.n = n;
+            this.chunks = chunks;
+            this.body = body;
+        }
+
+        /** Claims and runs chunks until none are left. */
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
                 }
-            };
-            p.execute(tasks[c - 1]);
+                if (done.incrementAndGet() == chunks) {
+                    Thread w = waiter;
+                    if (w != null) {
+                        LockSupport.unpark(w);
+                    }
+                }
+            }
         }
-        body.run(0, (int) ((long) n / chunks));
-        for (RecursiveAction t : tasks) {
-            t.join();
+
+        /** Waits (spinning, then parked) until every chunk has finished. */
+        void await() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (done.get() < chunks) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    waiter = Thread.currentThread();
+                    if (done.get() < chunks) {
+                        LockSupport.park(this);
+                    }
+                }
+            }
+        }
+    }
+
+    private static final class Pool {
+        private final Worker[] workers;
+        private final AtomicBoolean busy = new AtomicBoolean();
+        volatile Job job;
+        volatile boolean shutdown;
+
+        private Pool(int threads) {
+            workers = new Worker[threads - 1];
+            for (int i = 0; i < workers.length; i++) {
+                workers[i] = new Worker(this, i + 1);
+                workers[i].start();
+            }
+        }
+
+        static Pool create(int threads) {
+            return threads <= 1 ? null : new Pool(threads);
+        }
+
+        /** Runs the job with the workers' help; false (nothing run) if another loop holds the pool. */
+        boolean tryRun(Job j) {
+            if (shutdown || !busy.compareAndSet(false, true)) {
+                return false;
+            }
+            try {
+                job = j;
+                for (Worker w : workers) {
+                    if (w.parked) {
+                        LockSupport.unpark(w);
+                    }
+                }
+                j.work();
+                j.await();
+            } finally {
+                job = null;
+                busy.set(false);
+            }
+            Throwable t = j.failure;
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException("Parallel.forRange: a chunk failed", t);
+            }
+            return true;
+        }
+
+        void shutdown() {
+            shutdown = true;
+            for (Worker w : workers) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    private static final class Worker extends Thread {
+        private final Pool pool;
+        volatile boolean parked;
+
+        Worker(Pool pool, int index) {
+            super("kiln-cpu-" + index);
+            this.pool = pool;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            Job last = null;
+            while (!pool.shutdown) {
+                Job j = pool.job;
+                if (j != null && j != last) {
+                    last = j;
+                    j.work();
+                    continue;
+                }
+                long spinUntil = System.nanoTime() + SPIN_NANOS;
+                while (pool.job == j && !pool.shutdown && System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                }
+                if (pool.job == j && !pool.shutdown) {
+                    // announce the park, then look again: a job published in between is either
+                    // seen here or its publisher sees parked and unparks us
+                    parked = true;
+                    if (pool.job == j && !pool.shutdown) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                }
+            }
         }
     }
 }

@@ -1,0 +1,323 @@
+package dev.kiln.bench.report;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Writes docs/BENCHMARKS.md from JMH JSON result files (run.sh calls it). A benchmark class says what
+ * its figure is with a public static method taking the JMH params:
+ * <ul>
+ *   <li>{@code double flopsPerOp(Map<String, String>)}: compute-bound; the table shows GFLOP/s with one
+ *       column per benchmark method, each divided by the {@code openblas} method's figure for the same
+ *       params when the class has one (and {@code double targetVsBaseline(Map)} adds the goal);</li>
+ *   <li>{@code double bytesPerOp(Map<String, String>)}: memory-bound; GB/s and its ratio to
+ *       {@code CopyBandwidth}'s GB/s in the same run;</li>
+ *   <li>neither: the time alone.</li>
+ * </ul>
+ * Usage: {@code Report out=docs/BENCHMARKS.md [note=...] [cpu=...] [openblas=...] [load=...]
+ * [settings=...] [notes=FILE] result.json...}
+ */
+public final class Report {
+    private static final String COPY = "dev.kiln.bench.CopyBandwidth";
+
+    private Report() {
+    }
+
+    /** One JMH result line. */
+    record Result(String cls, String method, Map<String, String> params, double score, double error, String unit,
+                  String jdk, String vm) {
+        double secondsPerOp() {
+            double scale = switch (unit.replace("/op", "").replace("ops/", "")) {
+                case "s" -> 1;
+                case "ms" -> 1e-3;
+                case "us" -> 1e-6;
+                case "ns" -> 1e-9;
+                case "min" -> 60;
+                default -> throw new IllegalArgumentException("Report: unknown JMH unit " + unit);
+            };
+            return unit.startsWith("ops/") ? scale / score : score * scale;
+        }
+
+        String paramText() {
+            StringBuilder b = new StringBuilder();
+            params.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append('=').append(v));
+            return b.toString();
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        Map<String, String> opts = new LinkedHashMap<>();
+        List<Path> inputs = new ArrayList<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq > 0 && !a.endsWith(".json")) {
+                opts.put(a.substring(0, eq), a.substring(eq + 1));
+            } else {
+                inputs.add(Path.of(a));
+            }
+        }
+        List<Result> results = new ArrayList<>();
+        for (Path p : inputs) {
+            results.addAll(read(p));
+        }
+        String md = render(results, opts);
+        Path out = Path.of(opts.getOrDefault("out", "docs/BENCHMARKS.md"));
+        if (out.getParent() != null) {
+            Files.createDirectories(out.getParent());
+        }
+        Files.writeString(out, md);
+        System.out.println("Report: wrote " + out + " from " + results.size() + " results");
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Result> read(Path file) throws IOException {
+        String text = Files.readString(file).trim();
+        List<Result> out = new ArrayList<>();
+        if (text.isEmpty()) {
+            return out;
+        }
+        for (Object o : (List<Object>) Json.parse(text)) {
+            Map<String, Object> r = (Map<String, Object>) o;
+            String full = (String) r.get("benchmark");
+            int dot = full.lastIndexOf('.');
+            Map<String, String> params = new LinkedHashMap<>();
+            Object ps = r.get("params");
+            if (ps instanceof Map<?, ?> pm) {
+                pm.forEach((k, v) -> params.put((String) k, String.valueOf(v)));
+            }
+            Map<String, Object> pm = (Map<String, Object>) r.get("primaryMetric");
+            out.add(new Result(full.substring(0, dot), full.substring(dot + 1), params,
+                    ((Number) pm.get("score")).doubleValue(), number(pm.get("scoreError")),
+                    (String) pm.get("scoreUnit"), String.valueOf(r.get("jdkVersion")),
+                    r.get("vmName") + " " + r.get("vmVersion")));
+        }
+        return out;
+    }
+
+    private static double number(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    static String render(List<Result> results, Map<String, String> opts) throws IOException {
+        StringBuilder md = new StringBuilder();
+        md.append("# Kiln benchmarks\n\n");
+        md.append("Written by `benchmarks-jmh/run.sh` (JMH JSON → `dev.kiln.bench.report.Report`); do not edit by hand.\n\n");
+        md.append("| | |\n|---|---|\n");
+        row(md, "Date", opts.getOrDefault("date", java.time.ZonedDateTime.now().withNano(0).toString()));
+        row(md, "Machine", opts.getOrDefault("cpu", "?"));
+        if (!results.isEmpty()) {
+            row(md, "JDK", results.get(0).jdk() + " (" + results.get(0).vm() + ")");
+        }
+        row(md, "OpenBLAS", opts.getOrDefault("openblas", "?"));
+        row(md, "JMH settings", opts.getOrDefault("settings", "?"));
+        row(md, "Load average (1, 5, 15 min) before / after", opts.getOrDefault("load", "?"));
+        row(md, "Conditions", opts.getOrDefault("note", "not stated"));
+        md.append('\n');
+
+        Map<String, List<Result>> byClass = new TreeMap<>();
+        for (Result r : results) {
+            byClass.computeIfAbsent(r.cls(), c -> new ArrayList<>()).add(r);
+        }
+        double copyGbs = copyBandwidth(byClass.get(COPY));
+        for (Map.Entry<String, List<Result>> e : byClass.entrySet()) {
+            Class<?> cls = load(e.getKey());
+            Method flops = staticMethod(cls, "flopsPerOp");
+            Method bytes = staticMethod(cls, "bytesPerOp");
+            if (flops != null) {
+                computeTable(md, cls, flops, e.getValue());
+            } else {
+                memoryTable(md, e.getKey(), bytes, e.getValue(), copyGbs);
+            }
+        }
+        if (opts.containsKey("notes") && Files.exists(Path.of(opts.get("notes")))) {
+            md.append(Files.readString(Path.of(opts.get("notes")))).append('\n');
+        }
+        md.append("## Raw JMH results\n\n| benchmark | params | score | error (99.9%) | unit |\n|---|---|---:|---:|---|\n");
+        for (Result r : results) {
+            md.append(String.format(Locale.ROOT, "| %s.%s | %s | %.4g | %.2g | %s |%n", simple(r.cls()), r.method(),
+                    r.paramText(), r.score(), r.error(), r.unit()));
+        }
+        return md.toString();
+    }
+
+    /** GFLOP/s per method, pivoted so each row is one set of params; ratios to the openblas column. */
+    private static void computeTable(StringBuilder md, Class<?> cls, Method flops, List<Result> rs) {
+        List<String> methods = new ArrayList<>();
+        for (String preferred : new String[] {"kiln", "openblas", "ejml", "reference"}) {
+            if (rs.stream().anyMatch(r -> r.method().equals(preferred))) {
+                methods.add(preferred);
+            }
+        }
+        rs.stream().map(Result::method).distinct().filter(m -> !methods.contains(m)).forEach(methods::add);
+        Map<String, Map<String, Double>> gflops = new LinkedHashMap<>();
+        Map<String, Map<String, String>> paramsOf = new LinkedHashMap<>();
+        for (Result r : rs) {
+            String key = r.paramText();
+            paramsOf.putIfAbsent(key, r.params());
+            double g = invoke(flops, r.params()) / r.secondsPerOp() / 1e9;
+            gflops.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(r.method(), g);
+        }
+        sortRows(gflops, paramsOf);
+        boolean hasBase = methods.contains("openblas");
+        Method target = staticMethod(cls, "targetVsBaseline");
+        md.append("## ").append(cls.getSimpleName()).append(" (GFLOP/s").append(hasBase ? "; × = ratio to OpenBLAS, same params, same run" : "").append(")\n\n");
+        md.append("| params |");
+        for (String m : methods) {
+            md.append(' ').append(m).append(" |");
+        }
+        if (target != null && hasBase) {
+            md.append(" goal (kiln ≥ × OpenBLAS) |");
+        }
+        md.append("\n|---|");
+        md.append("---:|".repeat(methods.size()));
+        if (target != null && hasBase) {
+            md.append("---|");
+        }
+        md.append('\n');
+        for (Map.Entry<String, Map<String, Double>> e : gflops.entrySet()) {
+            Double base = e.getValue().get("openblas");
+            md.append("| ").append(e.getKey()).append(" |");
+            for (String m : methods) {
+                Double g = e.getValue().get(m);
+                if (g == null) {
+                    md.append(" – |");
+                } else if (base != null && !m.equals("openblas")) {
+                    md.append(String.format(Locale.ROOT, " %.1f (%.2f×) |", g, g / base));
+                } else {
+                    md.append(String.format(Locale.ROOT, " %.1f |", g));
+                }
+            }
+            if (target != null && hasBase) {
+                double goal = invoke(target, paramsOf.get(e.getKey()));
+                Double kiln = e.getValue().get("kiln");
+                if (Double.isNaN(goal) || base == null || kiln == null) {
+                    md.append(" – |");
+                } else {
+                    md.append(String.format(Locale.ROOT, " %.2f× %s |", goal, kiln / base >= goal ? "met" : "**missed**"));
+                }
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+    }
+
+    /** Orders rows by each param in turn (the first param slowest), values in order of first appearance. */
+    private static void sortRows(Map<String, Map<String, Double>> rows, Map<String, Map<String, String>> paramsOf) {
+        Map<String, List<String>> seen = new LinkedHashMap<>();
+        for (Map<String, String> ps : paramsOf.values()) {
+            ps.forEach((k, v) -> {
+                List<String> vs = seen.computeIfAbsent(k, x -> new ArrayList<>());
+                if (!vs.contains(v)) {
+                    vs.add(v);
+                }
+            });
+        }
+        List<String> keys = new ArrayList<>(rows.keySet());
+        keys.sort((x, y) -> {
+            for (Map.Entry<String, List<String>> e : seen.entrySet()) {
+                int c = Integer.compare(e.getValue().indexOf(paramsOf.get(x).get(e.getKey())),
+                        e.getValue().indexOf(paramsOf.get(y).get(e.getKey())));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return 0;
+        });
+        Map<String, Map<String, Double>> sorted = new LinkedHashMap<>();
+        for (String key : keys) {
+            sorted.put(key, rows.get(key));
+        }
+        rows.clear();
+        rows.putAll(sorted);
+    }
+
+    /** One row per result: time, GB/s when the class declares its traffic, and the ratio to copy bandwidth. */
+    private static void memoryTable(StringBuilder md, String cls, Method bytes, List<Result> rs, double copyGbs) {
+        md.append("## ").append(simple(cls)).append(bytes != null ? " (GB/s; × = ratio to the copy bandwidth of this run)" : "").append("\n\n");
+        md.append("| method | params | time per op | ").append(bytes != null ? "GB/s | × copy |" : "").append('\n');
+        md.append("|---|---|---:|").append(bytes != null ? "---:|---:|" : "").append('\n');
+        for (Result r : rs) {
+            md.append("| ").append(r.method()).append(" | ").append(r.paramText()).append(" | ")
+                    .append(time(r.secondsPerOp())).append(" |");
+            if (bytes != null) {
+                double gbs = invoke(bytes, r.params()) / r.secondsPerOp() / 1e9;
+                md.append(String.format(Locale.ROOT, " %.1f | %s |", gbs,
+                        Double.isNaN(copyGbs) ? "–" : String.format(Locale.ROOT, "%.2f×", gbs / copyGbs)));
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+    }
+
+    /** GB/s of CopyBandwidth's best result (the largest buffer when there are several), or NaN. */
+    private static double copyBandwidth(List<Result> rs) {
+        if (rs == null) {
+            return Double.NaN;
+        }
+        Method bytes = staticMethod(load(COPY), "bytesPerOp");
+        if (bytes == null) {
+            return Double.NaN;
+        }
+        double best = Double.NaN;
+        for (Result r : rs) {
+            double g = invoke(bytes, r.params()) / r.secondsPerOp() / 1e9;
+            best = Double.isNaN(best) ? g : Math.max(best, g);
+        }
+        return best;
+    }
+
+    private static String time(double s) {
+        if (s >= 1) {
+            return String.format(Locale.ROOT, "%.3g s", s);
+        }
+        if (s >= 1e-3) {
+            return String.format(Locale.ROOT, "%.3g ms", s * 1e3);
+        }
+        if (s >= 1e-6) {
+            return String.format(Locale.ROOT, "%.3g µs", s * 1e6);
+        }
+        return String.format(Locale.ROOT, "%.3g ns", s * 1e9);
+    }
+
+    private static void row(StringBuilder md, String k, String v) {
+        md.append("| ").append(k).append(" | ").append(v.replace("|", "\\|").replace("\n", " ")).append(" |\n");
+    }
+
+    private static String simple(String cls) {
+        return cls.startsWith("dev.kiln.bench.") ? cls.substring("dev.kiln.bench.".length()) : cls;
+    }
+
+    private static Class<?> load(String name) {
+        try {
+            return Class.forName(name, false, Report.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            return Object.class;
+        }
+    }
+
+    private static Method staticMethod(Class<?> cls, String name) {
+        try {
+            Method m = cls.getMethod(name, Map.class);
+            return Modifier.isStatic(m.getModifiers()) ? m : null;
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
+
+    private static double invoke(Method m, Map<String, String> params) {
+        try {
+            return ((Number) m.invoke(null, params)).doubleValue();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Report: " + m + " failed for " + params, e);
+        }
+    }
+}

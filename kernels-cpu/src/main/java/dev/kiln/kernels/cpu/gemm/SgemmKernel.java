@@ -1,0 +1,429 @@
+package dev.kiln.kernels.cpu.gemm;
+
+import dev.kiln.kernels.cpu.Simd;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-tiled micro-kernels of {@link Sgemm}: C[MR × w] (+)= Ã · B̃ over one packed A
+ * micro-panel (MR rows, column by column: {@code ap[aOff + p·MR + i]}) and one packed B micro-panel
+ * (w columns, row by row: {@code bp[bOff + p·w + j]}), with w one or two vectors.
+ *
+ * <p>Each step p loads the w columns of B as vectors, broadcasts the MR values of A one at a time and
+ * issues MR·w/LANES fused multiply-adds into accumulators that live in registers for the whole loop.
+ * 12 × 2 vectors is 24 accumulators + 2 B vectors + 1 broadcast = 27 of the 32 AVX-512 registers;
+ * 6 × 2 (12 + 3) is the tile for machines with 16 vector registers (AVX2). The code is written out
+ * by hand (no helper taking vectors): a helper that C2 declines to inline boxes every vector it is
+ * given, which cost 2 to 7× in the lab (benchmarks-jmh, GemmLab v3 against v4). The stores are written the same way.
+ */
+final class SgemmKernel {
+    static final VectorSpecies<Float> S = Simd.F32;
+    static final int LANES = S.length();
+    /** False when {@code -Dkiln.simd=scalar}: only {@link #kernelScalar} runs. */
+    static final boolean VECTOR = Simd.ENABLED;
+    /** Rows of the micro-tile: 12 where a vector is 512 bits (32 registers), else 6. */
+    static final int MR = !VECTOR ? 4 : LANES >= 16 ? 12 : 6;
+    /** Columns of the full micro-tile: two vectors. */
+    static final int NR = VECTOR ? 2 * LANES : 8;
+
+    private SgemmKernel() {
+    }
+
+    /** Scalar micro-kernel for the forced-scalar path: an MR × w tile. */
+    static void kernelScalar(float[] c, int cOff, int ldc, float[] ap, int aOff, float[] bp, int bOff, int w, int kc,
+                             boolean accumulate) {
+        int mr = MR;
+        for (int i = 0; i < mr; i++) {
+            int r = cOff + i * ldc;
+            for (int j = 0; j < w; j++) {
+                float s = 0;
+                for (int p = 0; p < kc; p++) {
+                    s += ap[aOff + p * mr + i] * bp[bOff + p * w + j];
+                }
+                c[r + j] = accumulate ? c[r + j] + s : s;
+            }
+        }
+    }
+
+    /** C[12 x 2L] (+)= A panel (12 x kc, column-major) times B panel (kc x 2L, row-major). */
+    static void kernel12x2(float[] c, int cOff, int ldc, float[] ap, int aOff, float[] bp, int bOff, int kc,
+                           boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        FloatVector c60 = z, c61 = z;
+        FloatVector c70 = z, c71 = z;
+        FloatVector c80 = z, c81 = z;
+        FloatVector c90 = z, c91 = z;
+        FloatVector ca0 = z, ca1 = z;
+        FloatVector cb0 = z, cb1 = z;
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, ai += 12, bi += 2 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+            a = FloatVector.broadcast(S, ap[ai + 8]);
+            c80 = a.fma(b0, c80); c81 = a.fma(b1, c81);
+            a = FloatVector.broadcast(S, ap[ai + 9]);
+            c90 = a.fma(b0, c90); c91 = a.fma(b1, c91);
+            a = FloatVector.broadcast(S, ap[ai + 10]);
+            ca0 = a.fma(b0, ca0); ca1 = a.fma(b1, ca1);
+            a = FloatVector.broadcast(S, ap[ai + 11]);
+            cb0 = a.fma(b0, cb0); cb1 = a.fma(b1, cb1);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        (accumulate ? c01.add(FloatVector.fromArray(S, c, r + LANES)) : c01).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        (accumulate ? c11.add(FloatVector.fromArray(S, c, r + LANES)) : c11).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        (accumulate ? c21.add(FloatVector.fromArray(S, c, r + LANES)) : c21).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c40.add(FloatVector.fromArray(S, c, r)) : c40).intoArray(c, r);
+        (accumulate ? c41.add(FloatVector.fromArray(S, c, r + LANES)) : c41).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c50.add(FloatVector.fromArray(S, c, r)) : c50).intoArray(c, r);
+        (accumulate ? c51.add(FloatVector.fromArray(S, c, r + LANES)) : c51).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c60.add(FloatVector.fromArray(S, c, r)) : c60).intoArray(c, r);
+        (accumulate ? c61.add(FloatVector.fromArray(S, c, r + LANES)) : c61).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c70.add(FloatVector.fromArray(S, c, r)) : c70).intoArray(c, r);
+        (accumulate ? c71.add(FloatVector.fromArray(S, c, r + LANES)) : c71).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c80.add(FloatVector.fromArray(S, c, r)) : c80).intoArray(c, r);
+        (accumulate ? c81.add(FloatVector.fromArray(S, c, r + LANES)) : c81).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c90.add(FloatVector.fromArray(S, c, r)) : c90).intoArray(c, r);
+        (accumulate ? c91.add(FloatVector.fromArray(S, c, r + LANES)) : c91).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? ca0.add(FloatVector.fromArray(S, c, r)) : ca0).intoArray(c, r);
+        (accumulate ? ca1.add(FloatVector.fromArray(S, c, r + LANES)) : ca1).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? cb0.add(FloatVector.fromArray(S, c, r)) : cb0).intoArray(c, r);
+        (accumulate ? cb1.add(FloatVector.fromArray(S, c, r + LANES)) : cb1).intoArray(c, r + LANES);
+    }
+
+    /** C[12 x 1L] (+)= A panel (12 x kc, column-major) times B panel (kc x 1L, row-major). */
+    static void kernel12x1(float[] c, int cOff, int ldc, float[] ap, int aOff, float[] bp, int bOff, int kc,
+                           boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        FloatVector c40 = z;
+        FloatVector c50 = z;
+        FloatVector c60 = z;
+        FloatVector c70 = z;
+        FloatVector c80 = z;
+        FloatVector c90 = z;
+        FloatVector ca0 = z;
+        FloatVector cb0 = z;
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, ai += 12, bi += 1 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a.fma(b0, c60);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a.fma(b0, c70);
+            a = FloatVector.broadcast(S, ap[ai + 8]);
+            c80 = a.fma(b0, c80);
+            a = FloatVector.broadcast(S, ap[ai + 9]);
+            c90 = a.fma(b0, c90);
+            a = FloatVector.broadcast(S, ap[ai + 10]);
+            ca0 = a.fma(b0, ca0);
+            a = FloatVector.broadcast(S, ap[ai + 11]);
+            cb0 = a.fma(b0, cb0);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c40.add(FloatVector.fromArray(S, c, r)) : c40).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c50.add(FloatVector.fromArray(S, c, r)) : c50).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c60.add(FloatVector.fromArray(S, c, r)) : c60).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c70.add(FloatVector.fromArray(S, c, r)) : c70).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c80.add(FloatVector.fromArray(S, c, r)) : c80).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c90.add(FloatVector.fromArray(S, c, r)) : c90).intoArray(c, r);
+        r += ldc;
+        (accumulate ? ca0.add(FloatVector.fromArray(S, c, r)) : ca0).intoArray(c, r);
+        r += ldc;
+        (accumulate ? cb0.add(FloatVector.fromArray(S, c, r)) : cb0).intoArray(c, r);
+    }
+
+    /** C[6 x 2L] (+)= A panel (6 x kc, column-major) times B panel (kc x 2L, row-major). */
+    static void kernel6x2(float[] c, int cOff, int ldc, float[] ap, int aOff, float[] bp, int bOff, int kc,
+                           boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, ai += 6, bi += 2 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        (accumulate ? c01.add(FloatVector.fromArray(S, c, r + LANES)) : c01).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        (accumulate ? c11.add(FloatVector.fromArray(S, c, r + LANES)) : c11).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        (accumulate ? c21.add(FloatVector.fromArray(S, c, r + LANES)) : c21).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c40.add(FloatVector.fromArray(S, c, r)) : c40).intoArray(c, r);
+        (accumulate ? c41.add(FloatVector.fromArray(S, c, r + LANES)) : c41).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c50.add(FloatVector.fromArray(S, c, r)) : c50).intoArray(c, r);
+        (accumulate ? c51.add(FloatVector.fromArray(S, c, r + LANES)) : c51).intoArray(c, r + LANES);
+    }
+
+    /** C[6 x 1L] (+)= A panel (6 x kc, column-major) times B panel (kc x 1L, row-major). */
+    static void kernel6x1(float[] c, int cOff, int ldc, float[] ap, int aOff, float[] bp, int bOff, int kc,
+                           boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        FloatVector c40 = z;
+        FloatVector c50 = z;
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, ai += 6, bi += 1 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c40.add(FloatVector.fromArray(S, c, r)) : c40).intoArray(c, r);
+        r += ldc;
+        (accumulate ? c50.add(FloatVector.fromArray(S, c, r)) : c50).intoArray(c, r);
+    }
+
+    /**
+     * The first {@code rows} (at most 8) rows of C[8 x 2L] (+)= Ã · B̃, for the last, short panel of A:
+     * the panel is still packed {@code mr} rows high; only the rows that exist are computed and stored.
+     */
+    static void kernelUpTo8x2(float[] c, int cOff, int ldc, float[] ap, int aOff, int mr, int rows, float[] bp, int bOff,
+                          int kc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        FloatVector c60 = z, c61 = z;
+        FloatVector c70 = z, c71 = z;
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, ai += mr, bi += 2 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        (accumulate ? c01.add(FloatVector.fromArray(S, c, r + LANES)) : c01).intoArray(c, r + LANES);
+        if (rows <= 1) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        (accumulate ? c11.add(FloatVector.fromArray(S, c, r + LANES)) : c11).intoArray(c, r + LANES);
+        if (rows <= 2) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        (accumulate ? c21.add(FloatVector.fromArray(S, c, r + LANES)) : c21).intoArray(c, r + LANES);
+        if (rows <= 3) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);
+        if (rows <= 4) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c40.add(FloatVector.fromArray(S, c, r)) : c40).intoArray(c, r);
+        (accumulate ? c41.add(FloatVector.fromArray(S, c, r + LANES)) : c41).intoArray(c, r + LANES);
+        if (rows <= 5) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c50.add(FloatVector.fromArray(S, c, r)) : c50).intoArray(c, r);
+        (accumulate ? c51.add(FloatVector.fromArray(S, c, r + LANES)) : c51).intoArray(c, r + LANES);
+        if (rows <= 6) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c60.add(FloatVector.fromArray(S, c, r)) : c60).intoArray(c, r);
+        (accumulate ? c61.add(FloatVector.fromArray(S, c, r + LANES)) : c61).intoArray(c, r + LANES);
+        if (rows <= 7) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c70.add(FloatVector.fromArray(S, c, r)) : c70).intoArray(c, r);
+        (accumulate ? c71.add(FloatVector.fromArray(S, c, r + LANES)) : c71).intoArray(c, r + LANES);
+    }
+
+    /**
+     * The first {@code rows} (at most 4) rows of C[4 x 2L] (+)= Ã · B̃, for the last, short panel of A:
+     * the panel is still packed {@code mr} rows high; only the rows that exist are computed and stored.
+     */
+    static void kernelUpTo4x2(float[] c, int cOff, int ldc, float[] ap, int aOff, int mr, int rows, float[] bp, int bOff,
+                          int kc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, ai += mr, bi += 2 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        (accumulate ? c01.add(FloatVector.fromArray(S, c, r + LANES)) : c01).intoArray(c, r + LANES);
+        if (rows <= 1) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        (accumulate ? c11.add(FloatVector.fromArray(S, c, r + LANES)) : c11).intoArray(c, r + LANES);
+        if (rows <= 2) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        (accumulate ? c21.add(FloatVector.fromArray(S, c, r + LANES)) : c21).intoArray(c, r + LANES);
+        if (rows <= 3) {
+            return;
+        }
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);
+    }
+}

@@ -1,0 +1,239 @@
+package dev.kiln.kernels.cpu.gemm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packing of A and B blocks into the panel layouts the micro-kernels read, straight from any strided
+ * view: element (i, p) of A is {@code a[aOff + i·ars + p·acs]} and element (p, j) of B is
+ * {@code b[bOff + p·brs + j·bcs]}. A transposed operand is just one with its strides swapped, so no
+ * transpose is ever materialised; the loop order follows whichever stride is 1, so reads stay sequential.
+ * Panels are zero-padded to their full height or width, so the micro-kernels never see a ragged edge.
+ */
+final class SgemmPack {
+    private static final int LANES = SgemmKernel.LANES;
+    /** Steps of p per pass when packing across the storage order: one 64-byte line of floats. */
+    private static final int CHUNK = 16;
+    /** Whether {@link #transpose16} can run: vectors of exactly 16 floats. */
+    private static final boolean TRANSPOSE16 = SgemmKernel.VECTOR && LANES == 16;
+    private static final VectorSpecies<Float> S16 = FloatVector.SPECIES_512;
+
+    private SgemmPack() {
+    }
+
+    /**
+     * Packs the mc × kc block of A into panels of mr rows: panel q holds rows q·mr.., column by column,
+     * at {@code ap[q·mr·kc + p·mr + i]}.
+     */
+    static void packA(float[] ap, float[] a, int aOff, int ars, int acs, int mc, int kc, int mr) {
+        for (int i0 = 0, dst = 0; i0 < mc; i0 += mr, dst += mr * kc) {
+            int rows = Math.min(mr, mc - i0);
+            if (acs == 1) {
+                // row-major A: rows are contiguous runs along p, transposed 16 columns at a time in
+                // registers where vectors hold 16 floats; the rest a chunk of CHUNK columns at a time,
+                // which keeps the reads at one cache line per row
+                int pv = 0;
+                if (TRANSPOSE16 && mr <= 16) {
+                    for (; pv + 16 <= kc; pv += 16) {
+                        transpose16(ap, dst + pv * mr, mr, a, aOff + i0 * ars + pv, ars, rows);
+                    }
+                }
+                for (int p0 = pv; p0 < kc; p0 += CHUNK) {
+                    int pe = Math.min(kc, p0 + CHUNK);
+                    for (int i = 0; i < rows; i++) {
+                        int src = aOff + (i0 + i) * ars;
+                        for (int p = p0, d = dst + p0 * mr + i; p < pe; p++, d += mr) {
+                            ap[d] = a[src + p];
+                        }
+                    }
+                }
+            } else if (SgemmKernel.VECTOR && ars == 1 && mr <= LANES) {
+                // column-major A (a transposed view): each column of the panel is a contiguous run, one
+                // masked vector load (zeros past the last row) and a store that overruns into the next
+                // column's slot, which the next store overwrites (the caller leaves slack after the last)
+                VectorMask<Float> live = SgemmKernel.S.indexInRange(0, rows);
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.fromArray(SgemmKernel.S, a, aOff + i0 + p * acs, live).intoArray(ap, dst + p * mr);
+                }
+            } else {
+                // any other layout: a column of the panel at a time
+                for (int p = 0; p < kc; p++) {
+                    int src = aOff + i0 * ars + p * acs;
+                    int d = dst + p * mr;
+                    for (int i = 0; i < rows; i++) {
+                        ap[d + i] = a[src + i * ars];
+                    }
+                }
+            }
+            if (rows < mr) {
+                for (int p = 0; p < kc; p++) {
+                    int d = dst + p * mr;
+                    for (int i = rows; i < mr; i++) {
+                        ap[d + i] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs the kc × nc block of B into panels of nr columns (the last one {@code LANES} wide when at
+     * most that many columns remain and {@code narrow} is set): the panel starting at column j0 with
+     * width w holds {@code bp[j0·kc + p·w + j]}.
+     */
+    static void packB(float[] bp, float[] b, int bOff, int brs, int bcs, int kc, int nc, int nr, boolean narrow) {
+        for (int j0 = 0; j0 < nc; ) {
+            int w = panelWidth(nc - j0, nr, narrow);
+            int cols = Math.min(w, nc - j0);
+            int dst = j0 * kc;
+            if (bcs == 1) {
+                // row-major B: each row of the panel is a contiguous run along j
+                if (cols == w && w % LANES == 0 && SgemmKernel.VECTOR) {
+                    for (int p = 0; p < kc; p++) {
+                        int src = bOff + p * brs + j0;
+                        int d = dst + p * w;
+                        for (int v = 0; v < w; v += LANES) {
+                            FloatVector.fromArray(SgemmKernel.S, b, src + v).intoArray(bp, d + v);
+                        }
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        int src = bOff + p * brs + j0;
+                        int d = dst + p * w;
+                        for (int j = 0; j < cols; j++) {
+                            bp[d + j] = b[src + j];
+                        }
+                    }
+                }
+            } else {
+                // column-major B (a transposed view) or any other layout: columns of B read along p,
+                // 16 × 16 blocks transposed in registers where possible, else CHUNK rows at a time
+                int pv = 0;
+                if (TRANSPOSE16 && brs == 1 && w % 16 == 0) {
+                    for (; pv + 16 <= kc; pv += 16) {
+                        for (int jb = 0; jb < w; jb += 16) {
+                            transpose16(bp, dst + pv * w + jb, w, b, bOff + (j0 + jb) * bcs + pv, bcs, cols - jb);
+                        }
+                    }
+                }
+                for (int p0 = pv; p0 < kc; p0 += CHUNK) {
+                    int pe = Math.min(kc, p0 + CHUNK);
+                    for (int j = 0; j < cols; j++) {
+                        int src = bOff + (j0 + j) * bcs;
+                        for (int p = p0, d = dst + p0 * w + j; p < pe; p++, d += w) {
+                            bp[d] = b[src + p * brs];
+                        }
+                    }
+                }
+            }
+            if (cols < w) {
+                for (int p = 0; p < kc; p++) {
+                    int d = dst + p * w;
+                    for (int j = cols; j < w; j++) {
+                        bp[d + j] = 0f;
+                    }
+                }
+            }
+            j0 += w;
+        }
+    }
+
+    private static final float[] LO8 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
+    private static final float[] HI8 = {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
+    private static final float[] LO4 = {0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27};
+    private static final float[] HI4 = {4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31};
+    private static final float[] LO2 = {0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29};
+    private static final float[] HI2 = {2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31};
+    private static final float[] LO1 = {0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30};
+    private static final float[] HI1 = {1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31};
+
+    /**
+     * Transposes a 16 × 16 block held in registers: rows j < nrows of {@code src} (row j is the 16
+     * floats at {@code s + j·ld}; the other rows count as zero) become vectors p = 0..15 written at
+     * {@code dst[d + p·dstride ..]} (lane j = row j's element p). Four rounds of two-source permutes,
+     * each swapping blocks of 8, 4, 2 and 1 lanes between rows 8, 4, 2 and 1 apart. Vectors are
+     * written in increasing p, so with dstride < 16 each one overruns into the next, which the next
+     * one overwrites; the caller leaves 16 floats of slack after the last.
+     */
+    static void transpose16(float[] dst, int d, int dstride, float[] src, int s, int ld, int nrows) {
+        FloatVector z = FloatVector.zero(S16);
+        FloatVector r0 = nrows > 0 ? FloatVector.fromArray(S16, src, s) : z;
+        FloatVector r1 = nrows > 1 ? FloatVector.fromArray(S16, src, s + 1 * ld) : z;
+        FloatVector r2 = nrows > 2 ? FloatVector.fromArray(S16, src, s + 2 * ld) : z;
+        FloatVector r3 = nrows > 3 ? FloatVector.fromArray(S16, src, s + 3 * ld) : z;
+        FloatVector r4 = nrows > 4 ? FloatVector.fromArray(S16, src, s + 4 * ld) : z;
+        FloatVector r5 = nrows > 5 ? FloatVector.fromArray(S16, src, s + 5 * ld) : z;
+        FloatVector r6 = nrows > 6 ? FloatVector.fromArray(S16, src, s + 6 * ld) : z;
+        FloatVector r7 = nrows > 7 ? FloatVector.fromArray(S16, src, s + 7 * ld) : z;
+        FloatVector r8 = nrows > 8 ? FloatVector.fromArray(S16, src, s + 8 * ld) : z;
+        FloatVector r9 = nrows > 9 ? FloatVector.fromArray(S16, src, s + 9 * ld) : z;
+        FloatVector r10 = nrows > 10 ? FloatVector.fromArray(S16, src, s + 10 * ld) : z;
+        FloatVector r11 = nrows > 11 ? FloatVector.fromArray(S16, src, s + 11 * ld) : z;
+        FloatVector r12 = nrows > 12 ? FloatVector.fromArray(S16, src, s + 12 * ld) : z;
+        FloatVector r13 = nrows > 13 ? FloatVector.fromArray(S16, src, s + 13 * ld) : z;
+        FloatVector r14 = nrows > 14 ? FloatVector.fromArray(S16, src, s + 14 * ld) : z;
+        FloatVector r15 = nrows > 15 ? FloatVector.fromArray(S16, src, s + 15 * ld) : z;
+        FloatVector lo = FloatVector.fromArray(S16, LO8, 0);
+        FloatVector hi = FloatVector.fromArray(S16, HI8, 0);
+        FloatVector a0 = lo.selectFrom(r0, r8), a8 = hi.selectFrom(r0, r8);
+        FloatVector a1 = lo.selectFrom(r1, r9), a9 = hi.selectFrom(r1, r9);
+        FloatVector a2 = lo.selectFrom(r2, r10), a10 = hi.selectFrom(r2, r10);
+        FloatVector a3 = lo.selectFrom(r3, r11), a11 = hi.selectFrom(r3, r11);
+        FloatVector a4 = lo.selectFrom(r4, r12), a12 = hi.selectFrom(r4, r12);
+        FloatVector a5 = lo.selectFrom(r5, r13), a13 = hi.selectFrom(r5, r13);
+        FloatVector a6 = lo.selectFrom(r6, r14), a14 = hi.selectFrom(r6, r14);
+        FloatVector a7 = lo.selectFrom(r7, r15), a15 = hi.selectFrom(r7, r15);
+        lo = FloatVector.fromArray(S16, LO4, 0);
+        hi = FloatVector.fromArray(S16, HI4, 0);
+        FloatVector b0 = lo.selectFrom(a0, a4), b4 = hi.selectFrom(a0, a4);
+        FloatVector b1 = lo.selectFrom(a1, a5), b5 = hi.selectFrom(a1, a5);
+        FloatVector b2 = lo.selectFrom(a2, a6), b6 = hi.selectFrom(a2, a6);
+        FloatVector b3 = lo.selectFrom(a3, a7), b7 = hi.selectFrom(a3, a7);
+        FloatVector b8 = lo.selectFrom(a8, a12), b12 = hi.selectFrom(a8, a12);
+        FloatVector b9 = lo.selectFrom(a9, a13), b13 = hi.selectFrom(a9, a13);
+        FloatVector b10 = lo.selectFrom(a10, a14), b14 = hi.selectFrom(a10, a14);
+        FloatVector b11 = lo.selectFrom(a11, a15), b15 = hi.selectFrom(a11, a15);
+        lo = FloatVector.fromArray(S16, LO2, 0);
+        hi = FloatVector.fromArray(S16, HI2, 0);
+        FloatVector c0 = lo.selectFrom(b0, b2), c2 = hi.selectFrom(b0, b2);
+        FloatVector c1 = lo.selectFrom(b1, b3), c3 = hi.selectFrom(b1, b3);
+        FloatVector c4 = lo.selectFrom(b4, b6), c6 = hi.selectFrom(b4, b6);
+        FloatVector c5 = lo.selectFrom(b5, b7), c7 = hi.selectFrom(b5, b7);
+        FloatVector c8 = lo.selectFrom(b8, b10), c10 = hi.selectFrom(b8, b10);
+        FloatVector c9 = lo.selectFrom(b9, b11), c11 = hi.selectFrom(b9, b11);
+        FloatVector c12 = lo.selectFrom(b12, b14), c14 = hi.selectFrom(b12, b14);
+        FloatVector c13 = lo.selectFrom(b13, b15), c15 = hi.selectFrom(b13, b15);
+        lo = FloatVector.fromArray(S16, LO1, 0);
+        hi = FloatVector.fromArray(S16, HI1, 0);
+        FloatVector d0 = lo.selectFrom(c0, c1), d1 = hi.selectFrom(c0, c1);
+        FloatVector d2 = lo.selectFrom(c2, c3), d3 = hi.selectFrom(c2, c3);
+        FloatVector d4 = lo.selectFrom(c4, c5), d5 = hi.selectFrom(c4, c5);
+        FloatVector d6 = lo.selectFrom(c6, c7), d7 = hi.selectFrom(c6, c7);
+        FloatVector d8 = lo.selectFrom(c8, c9), d9 = hi.selectFrom(c8, c9);
+        FloatVector d10 = lo.selectFrom(c10, c11), d11 = hi.selectFrom(c10, c11);
+        FloatVector d12 = lo.selectFrom(c12, c13), d13 = hi.selectFrom(c12, c13);
+        FloatVector d14 = lo.selectFrom(c14, c15), d15 = hi.selectFrom(c14, c15);
+        d0.intoArray(dst, d + 0 * dstride);
+        d1.intoArray(dst, d + 1 * dstride);
+        d2.intoArray(dst, d + 2 * dstride);
+        d3.intoArray(dst, d + 3 * dstride);
+        d4.intoArray(dst, d + 4 * dstride);
+        d5.intoArray(dst, d + 5 * dstride);
+        d6.intoArray(dst, d + 6 * dstride);
+        d7.intoArray(dst, d + 7 * dstride);
+        d8.intoArray(dst, d + 8 * dstride);
+        d9.intoArray(dst, d + 9 * dstride);
+        d10.intoArray(dst, d + 10 * dstride);
+        d11.intoArray(dst, d + 11 * dstride);
+        d12.intoArray(dst, d + 12 * dstride);
+        d13.intoArray(dst, d + 13 * dstride);
+        d14.intoArray(dst, d + 14 * dstride);
+        d15.intoArray(dst, d + 15 * dstride);
+    }
+
+    /** Width of the B panel that starts with {@code remaining} columns left. */
+    static int panelWidth(int remaining, int nr, boolean narrow) {
+        return narrow && remaining <= LANES && nr > LANES ? LANES : nr;
+    }
+}

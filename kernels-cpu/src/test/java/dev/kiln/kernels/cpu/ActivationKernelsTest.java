@@ -1,0 +1,183 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.Activation;
+import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.SpecialFunctions;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.List;
+
+import static dev.kiln.kernels.cpu.KernelCheck.CPU;
+import static dev.kiln.kernels.cpu.KernelCheck.Layout;
+import static dev.kiln.kernels.cpu.KernelCheck.REF;
+import static dev.kiln.kernels.cpu.KernelCheck.assertClose;
+import static dev.kiln.kernels.cpu.KernelCheck.assertWrittenExactly;
+import static dev.kiln.kernels.cpu.KernelCheck.input;
+import static dev.kiln.kernels.cpu.KernelCheck.numel;
+import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
+import static dev.kiln.kernels.cpu.KernelCheck.str;
+
+/**
+ * Activation backward kernels (dx = dy ⊙ f'(x)), the parameterised activations, PReLU and the fused
+ * bias + activation epilogue against the reference. (The activations' forward kernels are checked
+ * with the other unary ops in {@link ElementwiseKernelsTest}.) Error bounds: backward rtol 1e-5 +
+ * atol 1e-6 (the derivative in float from a few transcendentals); parameterised activations
+ * rtol 3e-7 (LeakyReLU multiplies by the slope rounded to float; the others use the double
+ * definition and match exactly); PReLU exact in y and dx, its slope gradient (a sum) rtol 1e-5 +
+ * atol 1e-5·√n.
+ */
+class ActivationKernelsTest {
+
+    @ParameterizedTest
+    @EnumSource(UnaryOp.class)
+    void unaryBackwardMatchesReference(UnaryOp op) {
+        var rng = new Generator(81);
+        for (int[] shape : KernelCheck.allShapes()) {
+            double[] xv = ElementwiseKernelsTest.domainValues(op, rng, numel(shape));
+            double[] g = KernelCheck.randn(rng, numel(shape), 1, 0);
+            for (Layout layout : KernelCheck.layouts()) {
+                Tensor x = input(xv, shape, layout);
+                Tensor dy = input(g, shape, layout == Layout.PERMUTED ? Layout.OFFSET : layout);
+                String what = op + " backward " + str(shape) + " " + layout;
+                Tensor dx = poisoned(shape);
+                CPU.unaryBackward(op, dx, x, dy);
+                assertWrittenExactly(what, dx);
+                Tensor ref = poisoned(shape);
+                REF.unaryBackward(op, ref, x, dy);
+                assertClose(what, dx, ref, 1e-5, 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void backwardOnSpecialValuesMatchesReference() {
+        double[] specials = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0, -0.0, 1e-30, -1e-30,
+            30, -30, 88, -88, 1, -1, 0.5};
+        int n = 3 * specials.length + 5;
+        double[] v = new double[n];
+        double[] g = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = specials[i % specials.length];
+            g[i] = 1 + (i % 3);
+        }
+        for (UnaryOp op : UnaryOp.values()) {
+            if (!ActivationKernels.hasBackward(op)) {
+                continue;
+            }
+            Tensor dx = poisoned(n);
+            Tensor ref = poisoned(n);
+            Tensor x = input(v, new int[] {n}, Layout.CONTIGUOUS);
+            Tensor dy = input(g, new int[] {n}, Layout.CONTIGUOUS);
+            CPU.unaryBackward(op, dx, x, dy);
+            REF.unaryBackward(op, ref, x, dy);
+            assertClose(op + " backward on special values", dx, ref, 1e-5, 1e-6);
+        }
+    }
+
+    static final List<Activation> ACTIVATIONS = List.of(Activation.leakyRelu(0.01), Activation.leakyRelu(-0.5),
+            Activation.smelu(0.7), Activation.helu(0.3), Activation.elephant(1.5, 3), Activation.fatrelu(0.2),
+            Activation.sau(0.1, 0.8), Activation.velu(1.2, 0.9, 1.1, 0.4));
+
+    @Test
+    void parameterisedActivationsMatchReference() {
+        var rng = new Generator(82);
+        for (Activation fn : ACTIVATIONS) {
+            for (int[] shape : KernelCheck.allShapes()) {
+                double[] xv = KernelCheck.randn(rng, numel(shape), 2, 0);
+                double[] g = KernelCheck.randn(rng, numel(shape), 1, 0);
+                for (Layout layout : KernelCheck.layouts()) {
+                    Tensor x = input(xv, shape, layout);
+                    Tensor dy = input(g, shape, Layout.OFFSET);
+                    String what = fn + " " + str(shape) + " " + layout;
+                    Tensor out = poisoned(shape);
+                    CPU.activation(fn, out, x);
+                    assertWrittenExactly(what, out);
+                    Tensor ref = poisoned(shape);
+                    REF.activation(fn, ref, x);
+                    assertClose(what, out, ref, 3e-7, 0);
+
+                    Tensor dx = poisoned(shape);
+                    CPU.activationBackward(fn, dx, x, dy);
+                    assertWrittenExactly(what + " backward", dx);
+                    Tensor dref = poisoned(shape);
+                    REF.activationBackward(fn, dref, x, dy);
+                    assertClose(what + " backward", dx, dref, 0, 0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void preluMatchesReferenceWithSharedAndPerChannelSlopes() {
+        var rng = new Generator(83);
+        int[][] shapes = {{7}, {0, 3}, {4, 3}, {2, 5, 17}, {3, 4, 2, 9}, {1, 1}, {40, 3, 600}, {70001}};
+        for (int[] shape : shapes) {
+            if (KernelCheck.skipLarge(shape)) {
+                continue;
+            }
+            double[] xv = KernelCheck.randn(rng, numel(shape), 1, 0);
+            double[] g = KernelCheck.randn(rng, numel(shape), 1, 0);
+            int channels = shape.length >= 2 ? shape[1] : 1;
+            for (int slopes : channels == 1 ? new int[] {1} : new int[] {1, channels}) {
+                double[] wv = KernelCheck.randn(rng, slopes, 0.3, 0.1);
+                Tensor x = input(xv, shape, Layout.OFFSET);
+                Tensor dy = input(g, shape, Layout.OFFSET);
+                Tensor w = input(wv, new int[] {slopes}, Layout.OFFSET);
+                String what = "prelu " + str(shape) + " slopes " + slopes;
+                Tensor out = poisoned(shape);
+                CPU.prelu(out, x, w);
+                assertWrittenExactly(what, out);
+                Tensor ref = poisoned(shape);
+                REF.prelu(ref, x, w);
+                assertClose(what, out, ref, 0, 0);
+
+                for (boolean wantDx : new boolean[] {true, false}) {
+                    Tensor dx = wantDx ? poisoned(shape) : null;
+                    Tensor dw = poisoned(slopes);
+                    CPU.preluBackward(dx, dw, dy, x, w);
+                    Tensor rdx = wantDx ? poisoned(shape) : null;
+                    Tensor rdw = poisoned(slopes);
+                    REF.preluBackward(rdx, rdw, dy, x, w);
+                    if (wantDx) {
+                        assertWrittenExactly(what + " dx", dx);
+                        assertClose(what + " dx", dx, rdx, 0, 0);
+                    }
+                    assertWrittenExactly(what + " dweight", dw);
+                    assertClose(what + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt(numel(shape)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void biasActivationEpilogueMatchesItsDefinition() {
+        var rng = new Generator(84);
+        int rows = 7;
+        int cols = 37;
+        float[] x = ElementwiseKernelsTest.toFloats(KernelCheck.randn(rng, rows * cols, 1, 0), 1);
+        float[] bias = ElementwiseKernelsTest.toFloats(KernelCheck.randn(rng, cols, 1, 0), 3);
+        for (ActivationKernels.Epilogue act : ActivationKernels.Epilogue.values()) {
+            float[] y = ElementwiseKernelsTest.poisonedArray(rows * cols + 4);
+            ActivationKernels.biasActivation(y, 2, x, 1, bias, 3, act, rows, cols);
+            double[] a = new double[rows * cols];
+            double[] e = new double[rows * cols];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    float s = x[1 + r * cols + c] + bias[3 + c];
+                    e[r * cols + c] = switch (act) {
+                        case IDENTITY -> s;
+                        case RELU -> Math.max(s, 0);
+                        case GELU -> s * SpecialFunctions.normalCdf(s);
+                    };
+                    a[r * cols + c] = y[2 + r * cols + c];
+                }
+            }
+            assertClose("biasActivation " + act, a, e, 5e-6, 1e-6);
+            ElementwiseKernelsTest.assertPads(y, 2, rows * cols);
+        }
+    }
+}

@@ -179,7 +179,7 @@ public final class AttentionKernels {
                     Arrays.fill(sc.s, sr, sr + cols, 0f); // this row sees no key yet
                     continue;
                 }
-                float corr = (float) Math.exp(sc.m[r] - mNew);
+                float corr = mNew == sc.m[r] ? 1f : (float) Math.exp(sc.m[r] - mNew); // the max rarely moves late on
                 float sum = expShifted(sc.s, sr, cols, mNew);
                 sc.l[r] = sc.l[r] * corr + sum;
                 sc.m[r] = mNew;

@@ -552,7 +552,46 @@ public final class AttentionKernels {
         int c = 0;
         for (; c + 4 <= cols; c += 4) {
             int o0 = c * accStride;
+            int o1 = o0 + accStride;
+            int o2 = o1 + accStride;
+            int o3 = o2 + accStride;
             int e = 0;
+            for (; e + 2 * L <= vEnd; e += 2 * L) {
+                FloatVector a00 = FloatVector.fromArray(SP, acc, o0 + e);
+                FloatVector a01 = FloatVector.fromArray(SP, acc, o0 + e + L);
+                FloatVector a10 = FloatVector.fromArray(SP, acc, o1 + e);
+                FloatVector a11 = FloatVector.fromArray(SP, acc, o1 + e + L);
+                FloatVector a20 = FloatVector.fromArray(SP, acc, o2 + e);
+                FloatVector a21 = FloatVector.fromArray(SP, acc, o2 + e + L);
+                FloatVector a30 = FloatVector.fromArray(SP, acc, o3 + e);
+                FloatVector a31 = FloatVector.fromArray(SP, acc, o3 + e + L);
+                for (int r = 0; r < rows; r++) {
+                    int xr = xOff + r * xStride + e;
+                    FloatVector x0 = FloatVector.fromArray(SP, x, xr);
+                    FloatVector x1 = FloatVector.fromArray(SP, x, xr + L);
+                    int pr = r * pStride + c;
+                    FloatVector w = FloatVector.broadcast(SP, p[pr]);
+                    a00 = x0.fma(w, a00);
+                    a01 = x1.fma(w, a01);
+                    w = FloatVector.broadcast(SP, p[pr + 1]);
+                    a10 = x0.fma(w, a10);
+                    a11 = x1.fma(w, a11);
+                    w = FloatVector.broadcast(SP, p[pr + 2]);
+                    a20 = x0.fma(w, a20);
+                    a21 = x1.fma(w, a21);
+                    w = FloatVector.broadcast(SP, p[pr + 3]);
+                    a30 = x0.fma(w, a30);
+                    a31 = x1.fma(w, a31);
+                }
+                a00.intoArray(acc, o0 + e);
+                a01.intoArray(acc, o0 + e + L);
+                a10.intoArray(acc, o1 + e);
+                a11.intoArray(acc, o1 + e + L);
+                a20.intoArray(acc, o2 + e);
+                a21.intoArray(acc, o2 + e + L);
+                a30.intoArray(acc, o3 + e);
+                a31.intoArray(acc, o3 + e + L);
+            }
             for (; e < vEnd; e += L) {
                 FloatVector a0 = FloatVector.fromArray(SP, acc, o0 + e);
                 FloatVector a1 = FloatVector.fromArray(SP, acc, o0 + accStride + e);

@@ -61,7 +61,8 @@ echo "run.sh: GEMM (ReferenceBackend) up to n = ${REF_SHAPES##*,}"
 jmh 'dev\.kiln\.bench\.GemmBenchmark\.reference$' -p shape="$REF_SHAPES" -p threads=1 \
     "${GEMM_ITER[@]}" -rf json -rff "$RES/gemm-reference.json"
 echo "run.sh: every other benchmark"
-jmh 'dev\.kiln\.bench\.' -e 'dev\.kiln\.bench\.lab\.' -e 'GemmBenchmark' \
+# (the GPU benchmarks of dev.kiln.bench.cuda run on the GPU machine; see benchmarks-jmh/README.md)
+jmh 'dev\.kiln\.bench\.' -e 'dev\.kiln\.bench\.lab\.' -e 'dev\.kiln\.bench\.cuda\.' -e 'GemmBenchmark' \
     "${OTHER_ITER[@]}" -rf json -rff "$RES/other.json"
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")

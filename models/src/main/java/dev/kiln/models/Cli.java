@@ -1,12 +1,100 @@
 package dev.kiln.models;
 
-/** The {@code kiln} command line. Its subcommands arrive with the models issue. */
-public final class Cli {
-    private Cli() {
+import dev.kiln.models.cli.BenchCommand;
+import dev.kiln.models.cli.DemoCommand;
+import dev.kiln.models.cli.EvalCommand;
+import dev.kiln.models.cli.GenerateCommand;
+import dev.kiln.models.cli.TrainCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** The {@code kiln} command line: demo, train, eval, generate, bench. */
+@Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
+        description = "Kiln: a tensor engine in pure Java. Train, evaluate and sample models, and time them.",
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "Start with: kiln demo"})
+public final class Cli implements Runnable {
+    // held strongly: java.util.logging keeps loggers weakly, and a collected logger forgets its level
+    private static final Logger KILN_LOG = Logger.getLogger("dev.kiln");
+    private static final Logger JLINE_LOG = Logger.getLogger("org.jline");
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
+            description = "Threads for the CPU kernels (default: all cores).")
+    void threads(int n) {
+        if (n < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
+        }
+        System.setProperty("kiln.threads", Integer.toString(n));
+    }
+
+    @Option(names = "--backend", scope = ScopeType.INHERIT, paramLabel = "NAME",
+            description = "CPU backend: cpu (Vector API kernels, the default) or reference (plain loops).")
+    void backend(String name) {
+        System.setProperty("kiln.backend.cpu", name);
+    }
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Log progress details.")
+    void verbose(boolean v) {
+        KILN_LOG.setLevel(v ? Level.FINE : Level.WARNING);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Kiln's root folder (the kiln launcher passes it as -Dkiln.home), else the working directory. */
+    public static java.nio.file.Path home() {
+        return java.nio.file.Path.of(System.getProperty("kiln.home", ""));
     }
 
     public static void main(String[] args) {
-        String cmd = args.length == 0 ? "demo" : args[0];
-        System.out.println("kiln " + cmd + ": not yet: the models module (demo, train, eval, generate, bench) is not built yet");
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code. */
+    public static int run(String... args) {
+        return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with its output going to {@code out} and {@code err} (tests call this). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        configureLogging();
+        CommandLine cl = new CommandLine(new Cli()).setOut(out).setErr(err);
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            // expected failures (bad input, missing data) are one clear line; bugs keep their stack trace
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
+                    || ex instanceof java.io.UncheckedIOException || ex instanceof IllegalStateException) {
+                line.getErr().println("kiln " + line.getCommandName() + ": " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cl.execute(args);
+    }
+
+    /** One-line log records on stderr, warnings and up unless --verbose. */
+    private static void configureLogging() {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
+        System.setProperty("java.awt.headless", "true");
+        Logger root = Logger.getLogger("");
+        for (var h : root.getHandlers()) {
+            if (h instanceof ConsoleHandler) {
+                h.setLevel(Level.ALL);
+            }
+        }
+        KILN_LOG.setLevel(Level.WARNING);
+        // jline (under the progress bar) warns when stdout is not a terminal; that is expected here
+        JLINE_LOG.setLevel(Level.SEVERE);
     }
 }

@@ -1,0 +1,284 @@
+// Shared by every Kiln kernel: the layout structs the Java side packs (Layout.java,
+// ReduceLayout.java), the op codes (OpCodes.java) and block-wide reductions.
+// The Java side checks that both sides agree: OpCodesTest parses the #defines below and
+// KernelSignatureTest reads every kernel's parameter list from the generated PTX.
+#pragma once
+
+#define KILN_MAX_DIMS 8
+#define KILN_MAX_OPS 4
+
+// An iteration space of `numel` elements in row-major order over `shape`, and for each of up
+// to four operands its strides in elements (0 where the operand is broadcast). Dims are
+// coalesced on the Java side, so rank is usually 1 to 3. All int so Java packs it as an int[].
+struct Layout {
+    int rank;
+    int numel;
+    int shape[KILN_MAX_DIMS];
+    int stride[KILN_MAX_OPS][KILN_MAX_DIMS];
+};
+
+// A reduction: `outer` outputs in row-major order over the kept dims, each reducing `inner`
+// elements spread over the reduced dims.
+struct ReduceLayout {
+    int keptRank;
+    int redRank;
+    int outer;
+    int inner;
+    int keptShape[KILN_MAX_DIMS];
+    int keptStride[KILN_MAX_DIMS];
+    int redShape[KILN_MAX_DIMS];
+    int redStride[KILN_MAX_DIMS];
+};
+
+// ---- op codes (OpCodes.java holds the same numbers) ----
+#define KILN_UNARY_NEG 0
+#define KILN_UNARY_EXP 1
+#define KILN_UNARY_LOG 2
+#define KILN_UNARY_SQRT 3
+#define KILN_UNARY_RSQRT 4
+#define KILN_UNARY_ABS 5
+#define KILN_UNARY_SIGN 6
+#define KILN_UNARY_TANH 7
+#define KILN_UNARY_SIGMOID 8
+#define KILN_UNARY_RELU 9
+#define KILN_UNARY_GELU 10
+#define KILN_UNARY_GELU_TANH 11
+#define KILN_UNARY_SILU 12
+#define KILN_UNARY_MISH 13
+#define KILN_UNARY_SOFTPLUS 14
+#define KILN_UNARY_RELU_SQUARED 15
+
+#define KILN_BINARY_ADD 0
+#define KILN_BINARY_SUB 1
+#define KILN_BINARY_MUL 2
+#define KILN_BINARY_DIV 3
+#define KILN_BINARY_POW 4
+#define KILN_BINARY_MAXIMUM 5
+#define KILN_BINARY_MINIMUM 6
+
+#define KILN_COMPARE_EQ 0
+#define KILN_COMPARE_NE 1
+#define KILN_COMPARE_LT 2
+#define KILN_COMPARE_LE 3
+#define KILN_COMPARE_GT 4
+#define KILN_COMPARE_GE 5
+
+#define KILN_REDUCE_SUM 0
+#define KILN_REDUCE_MAX 1
+#define KILN_REDUCE_MIN 2
+
+#define KILN_ACTIVATION_LEAKY_RELU 0
+#define KILN_ACTIVATION_SMELU 1
+#define KILN_ACTIVATION_HELU 2
+#define KILN_ACTIVATION_ELEPHANT 3
+#define KILN_ACTIVATION_FATRELU 4
+#define KILN_ACTIVATION_SAU 5
+#define KILN_ACTIVATION_VELU 6
+
+#define KILN_ADAM_ADAM 0
+#define KILN_ADAM_ADAMW 1
+#define KILN_ADAM_ADAMW_HF 2
+
+typedef unsigned char u8;
+typedef long long i64;
+
+// The linear index of this thread in a 1-D grid, in 64 bits so that n close to 2^31 is safe.
+__device__ __forceinline__ i64 global_index() {
+    return (i64) blockIdx.x * blockDim.x + threadIdx.x;
+}
+
+// Storage offsets of element i for the first N operands of L. The loop is unrolled over
+// KILN_MAX_DIMS so that every struct access has a constant index (no local-memory copy).
+template <int N>
+__device__ __forceinline__ void layout_offsets(const Layout& L, int i, int (&off)[N]) {
+#pragma unroll
+    for (int k = 0; k < N; k++) {
+        off[k] = 0;
+    }
+    if (L.rank == 1) {
+#pragma unroll
+        for (int k = 0; k < N; k++) {
+            off[k] = i * L.stride[k][0];
+        }
+        return;
+    }
+#pragma unroll
+    for (int d = KILN_MAX_DIMS - 1; d >= 0; d--) {
+        if (d < L.rank) {
+            int s = L.shape[d];
+            int q = i / s;
+            int idx = i - q * s;
+            i = q;
+#pragma unroll
+            for (int k = 0; k < N; k++) {
+                off[k] += idx * L.stride[k][d];
+            }
+        }
+    }
+}
+
+// Offset of output o over the kept dims of a reduction.
+__device__ __forceinline__ int kept_offset(const ReduceLayout& R, int o) {
+    int off = 0;
+#pragma unroll
+    for (int d = KILN_MAX_DIMS - 1; d >= 0; d--) {
+        if (d < R.keptRank) {
+            int s = R.keptShape[d];
+            int q = o / s;
+            off += (o - q * s) * R.keptStride[d];
+            o = q;
+        }
+    }
+    return off;
+}
+
+// Offset of reduced element r over the reduced dims of a reduction.
+__device__ __forceinline__ int reduced_offset(const ReduceLayout& R, int r) {
+    if (R.redRank == 1) {
+        return r * R.redStride[0];
+    }
+    int off = 0;
+#pragma unroll
+    for (int d = KILN_MAX_DIMS - 1; d >= 0; d--) {
+        if (d < R.redRank) {
+            int s = R.redShape[d];
+            int q = r / s;
+            off += (r - q * s) * R.redStride[d];
+            r = q;
+        }
+    }
+    return off;
+}
+
+// ---- scalar helpers that follow Java's semantics (the reference backend's) ----
+
+// Math.max / Math.min: NaN wins, +0 > -0.
+template <typename T>
+__device__ __forceinline__ T java_max(T a, T b) {
+    if (a != a) return a;
+    if (b != b) return b;
+    if (a == b) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+template <typename T>
+__device__ __forceinline__ T java_min(T a, T b) {
+    if (a != a) return a;
+    if (b != b) return b;
+    if (a == b) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+
+// Conversions as CpuStorage.set does them: to I32 truncates toward zero and saturates (NaN
+// gives 0: PTX's cvt.rzi does exactly that), to BOOL is v != 0.
+template <typename D> __device__ __forceinline__ D from_double(double v);
+template <> __device__ __forceinline__ float from_double<float>(double v) { return (float) v; }
+template <> __device__ __forceinline__ double from_double<double>(double v) { return v; }
+template <> __device__ __forceinline__ int from_double<int>(double v) { return __double2int_rz(v); }
+template <> __device__ __forceinline__ u8 from_double<u8>(double v) { return v != 0 ? 1 : 0; }
+
+template <typename D, typename S> __device__ __forceinline__ D convert(S s) {
+    return from_double<D>((double) s);
+}
+template <> __device__ __forceinline__ float convert<float, float>(float s) { return s; }
+template <> __device__ __forceinline__ int convert<int, float>(float s) { return __float2int_rz(s); }
+template <> __device__ __forceinline__ u8 convert<u8, float>(float s) { return s != 0.0f ? 1 : 0; }
+template <> __device__ __forceinline__ int convert<int, int>(int s) { return s; }
+template <> __device__ __forceinline__ u8 convert<u8, int>(int s) { return s != 0 ? 1 : 0; }
+template <> __device__ __forceinline__ u8 convert<u8, u8>(u8 s) { return s; }
+
+// ---- block reductions (blockDim.x a multiple of 32, at most 1024) ----
+
+template <typename T>
+__device__ __forceinline__ T warp_sum(T v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        v += __shfl_xor_sync(0xffffffffu, v, o);
+    }
+    return v;
+}
+
+// Sum over the block; every thread gets the result. `scratch` holds 32 values in shared memory.
+template <typename T>
+__device__ __forceinline__ T block_sum(T v, T* scratch) {
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    int warps = (blockDim.x + 31) >> 5;
+    v = warp_sum(v);
+    __syncthreads();  // scratch may still be read by a previous call
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    v = lane < warps ? scratch[lane] : (T) 0;
+    return warp_sum(v);
+}
+
+// The (max, sum of exp(x - max)) pair of an online softmax, merged so that -inf parts
+// contribute nothing and NaN spreads.
+template <typename T>
+struct MaxSum {
+    T m;
+    T s;
+};
+
+template <typename T>
+__device__ __forceinline__ MaxSum<T> maxsum_merge(MaxSum<T> a, MaxSum<T> b) {
+    if (b.m == -INFINITY && b.s == 0) return a;
+    if (a.m == -INFINITY && a.s == 0) return b;
+    T m = a.m > b.m ? a.m : b.m;
+    if (a.m != a.m || b.m != b.m) m = a.m + b.m;  // NaN
+    MaxSum<T> r;
+    r.m = m;
+    r.s = a.s * exp(a.m - m) + b.s * exp(b.m - m);
+    return r;
+}
+
+// Adds one element to a thread's running (max, sum).
+template <typename T>
+__device__ __forceinline__ void maxsum_add(MaxSum<T>& a, T v) {
+    if (v == -INFINITY) return;  // contributes exp(-inf) = 0
+    if (v > a.m) {
+        a.s = a.s * exp(a.m - v) + (T) 1;
+        a.m = v;
+    } else {
+        a.s += exp(v - a.m);  // NaN input (v > m false) makes s NaN, as the reference does
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ MaxSum<T> block_maxsum(MaxSum<T> v, MaxSum<T>* scratch) {
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    int warps = (blockDim.x + 31) >> 5;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        MaxSum<T> other;
+        other.m = __shfl_xor_sync(0xffffffffu, v.m, o);
+        other.s = __shfl_xor_sync(0xffffffffu, v.s, o);
+        v = maxsum_merge(v, other);
+    }
+    __syncthreads();
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    if (lane < warps) {
+        v = scratch[lane];
+    } else {
+        v.m = -INFINITY;
+        v.s = 0;
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        MaxSum<T> other;
+        other.m = __shfl_xor_sync(0xffffffffu, v.m, o);
+        other.s = __shfl_xor_sync(0xffffffffu, v.s, o);
+        v = maxsum_merge(v, other);
+    }
+    return v;
+}
+
+// log-sum-exp of a finished (max, sum): NaN when every element was -inf (as the reference's
+// exp(-inf - -inf) gives), NaN when any was NaN.
+template <typename T>
+__device__ __forceinline__ T maxsum_lse(MaxSum<T> a) {
+    if (a.m == -INFINITY) return (T) NAN;
+    return a.m + log(a.s);
+}

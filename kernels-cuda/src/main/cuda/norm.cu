@@ -1,0 +1,149 @@
+// LayerNorm and RMSNorm over the last d elements of each row, forward and backward, following
+// the Backend contract: the forward saves mean and rstd, the backward reads them back.
+// A block per row for the row-wise passes; dweight/dbias are column sums over rows, done in
+// chunks of rows (norm_params_partial) and finished by column_sum, so no atomics are needed
+// and the result does not depend on scheduling.
+#include "kiln.cuh"
+
+// mean and rstd of one row; every thread gets them
+template <typename T>
+__device__ __forceinline__ void row_stats(const T* xr, int d, double eps, bool centered, T& mean, T& rstd, T* scratch) {
+    T sum = 0;
+    if (centered) {
+        for (int k = threadIdx.x; k < d; k += blockDim.x) sum += xr[k];
+        sum = block_sum(sum, scratch);
+        mean = sum / (T) d;
+    } else {
+        mean = 0;
+    }
+    T sq = 0;
+    for (int k = threadIdx.x; k < d; k += blockDim.x) {
+        T c = xr[k] - mean;
+        sq += c * c;
+    }
+    sq = block_sum(sq, scratch);
+    rstd = (T) 1 / sqrt(sq / (T) d + (T) eps);
+}
+
+template <typename T>
+__device__ __forceinline__ void layer_norm_impl(int d, double eps, T* out, T* mean, T* rstd, const T* x,
+                                                const T* weight, const T* bias) {
+    __shared__ T scratch[32];
+    i64 row = blockIdx.x;
+    const T* xr = x + row * d;
+    T* outr = out + row * d;
+    T mu, rs;
+    row_stats(xr, d, eps, true, mu, rs, scratch);
+    if (threadIdx.x == 0) {
+        mean[row] = mu;
+        rstd[row] = rs;
+    }
+    for (int k = threadIdx.x; k < d; k += blockDim.x) {
+        T y = (xr[k] - mu) * rs;
+        if (weight) y *= weight[k];
+        if (bias) y += bias[k];
+        outr[k] = y;
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void rms_norm_impl(int d, double eps, T* out, T* rstd, const T* x, const T* weight) {
+    __shared__ T scratch[32];
+    i64 row = blockIdx.x;
+    const T* xr = x + row * d;
+    T* outr = out + row * d;
+    T mu, rs;
+    row_stats(xr, d, eps, false, mu, rs, scratch);
+    if (threadIdx.x == 0) rstd[row] = rs;
+    for (int k = threadIdx.x; k < d; k += blockDim.x) {
+        T y = xr[k] * rs;
+        if (weight) y *= weight[k];
+        outr[k] = y;
+    }
+}
+
+// dx = rstd (g - mean(g) - x̂ mean(g x̂)) with g = dy ⊙ weight and x̂ = (x - mean) rstd;
+// RMSNorm passes mean == null: no mean(g) term and x̂ = x rstd.
+template <typename T>
+__device__ __forceinline__ void norm_backward_impl(int d, T* dx, const T* dy, const T* x, const T* mean,
+                                                   const T* rstd, const T* weight) {
+    __shared__ T scratch[32];
+    i64 row = blockIdx.x;
+    const T* xr = x + row * d;
+    const T* gr = dy + row * d;
+    T* dxr = dx + row * d;
+    T mu = mean ? mean[row] : (T) 0;
+    T rs = rstd[row];
+    T sg = 0;
+    T sgx = 0;
+    for (int k = threadIdx.x; k < d; k += blockDim.x) {
+        T g = weight ? gr[k] * weight[k] : gr[k];
+        T xh = (xr[k] - mu) * rs;
+        sg += g;
+        sgx += g * xh;
+    }
+    sg = block_sum(sg, scratch);
+    sgx = block_sum(sgx, scratch);
+    T meanG = mean ? sg / (T) d : (T) 0;
+    T meanGX = sgx / (T) d;
+    for (int k = threadIdx.x; k < d; k += blockDim.x) {
+        T g = weight ? gr[k] * weight[k] : gr[k];
+        T xh = (xr[k] - mu) * rs;
+        dxr[k] = rs * (g - meanG - xh * meanGX);
+    }
+}
+
+// Partial column sums over rows [blockIdx.y * rowsPerChunk, ...): dwPart[chunk, j] = Σ dy x̂,
+// dbPart[chunk, j] = Σ dy (dbPart may be null). A thread per column j.
+template <typename T>
+__device__ __forceinline__ void norm_params_partial_impl(int rows, int d, int rowsPerChunk, T* dwPart, T* dbPart,
+                                                         const T* dy, const T* x, const T* mean, const T* rstd) {
+    i64 j = global_index();
+    if (j >= d) return;
+    int chunk = blockIdx.y;
+    int begin = chunk * rowsPerChunk;
+    int end = min(rows, begin + rowsPerChunk);
+    T sw = 0;
+    T sb = 0;
+    for (int r = begin; r < end; r++) {
+        i64 at = (i64) r * d + j;
+        T g = dy[at];
+        T mu = mean ? mean[r] : (T) 0;
+        sw += g * (x[at] - mu) * rstd[r];
+        sb += g;
+    }
+    dwPart[(i64) chunk * d + j] = sw;
+    if (dbPart) dbPart[(i64) chunk * d + j] = sb;
+}
+
+// out[j] = Σ_r in[r, j] over `rows` rows; a thread per column.
+template <typename T>
+__device__ __forceinline__ void column_sum_impl(int rows, int d, T* out, const T* in) {
+    i64 j = global_index();
+    if (j >= d) return;
+    T s = 0;
+    for (int r = 0; r < rows; r++) s += in[(i64) r * d + j];
+    out[j] = s;
+}
+
+#define KILN_NORM(suffix, T) \
+    extern "C" __global__ void layer_norm_##suffix(int d, double eps, T* out, T* mean, T* rstd, const T* x, \
+                                                    const T* weight, const T* bias) { \
+        layer_norm_impl<T>(d, eps, out, mean, rstd, x, weight, bias); \
+    } \
+    extern "C" __global__ void rms_norm_##suffix(int d, double eps, T* out, T* rstd, const T* x, const T* weight) { \
+        rms_norm_impl<T>(d, eps, out, rstd, x, weight); \
+    } \
+    extern "C" __global__ void norm_backward_##suffix(int d, T* dx, const T* dy, const T* x, const T* mean, \
+                                                       const T* rstd, const T* weight) { \
+        norm_backward_impl<T>(d, dx, dy, x, mean, rstd, weight); \
+    } \
+    extern "C" __global__ void norm_params_partial_##suffix(int rows, int d, int rowsPerChunk, T* dwPart, T* dbPart, \
+                                                             const T* dy, const T* x, const T* mean, const T* rstd) { \
+        norm_params_partial_impl<T>(rows, d, rowsPerChunk, dwPart, dbPart, dy, x, mean, rstd); \
+    } \
+    extern "C" __global__ void column_sum_##suffix(int rows, int d, T* out, const T* in) { \
+        column_sum_impl<T>(rows, d, out, in); \
+    }
+KILN_NORM(f32, float)
+KILN_NORM(f64, double)

@@ -1,0 +1,69 @@
+package dev.kiln.kernels.cuda;
+
+import java.lang.ref.Cleaner;
+
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Device;
+import dev.kiln.tensor.Storage;
+
+/**
+ * Device memory behind CUDA tensors: a block of the device's {@link CachingAllocator}. The
+ * block goes back to the allocator when the storage becomes unreachable (a {@link Cleaner}) or
+ * when {@link #close()} is called, whichever comes first; using a closed storage is an error.
+ */
+public final class CudaStorage extends Storage implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final CudaDevice device;
+    private final CachingAllocator.Block block;
+    private final Cleaner.Cleanable cleanable;
+    private volatile boolean closed;
+
+    CudaStorage(CudaDevice device, DType dtype, int size, CachingAllocator.Block block) {
+        super(dtype, size);
+        this.device = device;
+        this.block = block;
+        this.cleanable = CLEANER.register(this, new Release(device.allocator(), block));
+    }
+
+    /** The cleaning action; holds no reference to the storage, or it would never become unreachable. */
+    private record Release(CachingAllocator allocator, CachingAllocator.Block block) implements Runnable {
+        @Override
+        public void run() {
+            allocator.free(block);
+        }
+    }
+
+    @Override
+    public Device device() {
+        return device.device();
+    }
+
+    CudaDevice cudaDevice() {
+        return device;
+    }
+
+    /** The device address of element 0. */
+    public long address() {
+        if (closed) {
+            throw new IllegalStateException("cuda: this tensor's device memory was released with close()");
+        }
+        return block.address();
+    }
+
+    /** Bytes this storage's elements occupy (the block may be larger). */
+    public long byteSize() {
+        return (long) size() * dtype().byteSize();
+    }
+
+    /** Returns the memory to the allocator now; later use of any tensor over it fails. */
+    @Override
+    public void close() {
+        closed = true;
+        cleanable.clean();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+}

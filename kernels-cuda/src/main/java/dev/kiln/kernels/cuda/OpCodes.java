@@ -1,0 +1,118 @@
+package dev.kiln.kernels.cuda;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.kiln.tensor.Activation;
+import dev.kiln.tensor.AdamConfig;
+import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.UnaryOp;
+
+/**
+ * The op codes the kernels switch on, the same numbers as the {@code KILN_*} defines of
+ * {@code kiln.cuh} (OpCodesTest compares them). Each switch is exhaustive without a default, so
+ * an op added to an enum does not compile here until it has a code and a kernel.
+ */
+final class OpCodes {
+    private OpCodes() {
+    }
+
+    static int unary(UnaryOp op) {
+        return switch (op) {
+            case NEG -> 0;
+            case EXP -> 1;
+            case LOG -> 2;
+            case SQRT -> 3;
+            case RSQRT -> 4;
+            case ABS -> 5;
+            case SIGN -> 6;
+            case TANH -> 7;
+            case SIGMOID -> 8;
+            case RELU -> 9;
+            case GELU -> 10;
+            case GELU_TANH -> 11;
+            case SILU -> 12;
+            case MISH -> 13;
+            case SOFTPLUS -> 14;
+            case RELU_SQUARED -> 15;
+        };
+    }
+
+    /** Arithmetic ops (comparisons have their own codes, see {@link #compare}). */
+    static int binary(BinaryOp op) {
+        return switch (op) {
+            case ADD -> 0;
+            case SUB -> 1;
+            case MUL -> 2;
+            case DIV -> 3;
+            case POW -> 4;
+            case MAXIMUM -> 5;
+            case MINIMUM -> 6;
+            case EQ, NE, LT, LE, GT, GE -> throw new IllegalArgumentException("OpCodes.binary: " + op + " is a comparison");
+        };
+    }
+
+    static int compare(BinaryOp op) {
+        return switch (op) {
+            case EQ -> 0;
+            case NE -> 1;
+            case LT -> 2;
+            case LE -> 3;
+            case GT -> 4;
+            case GE -> 5;
+            case ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM ->
+                    throw new IllegalArgumentException("OpCodes.compare: " + op + " is not a comparison");
+        };
+    }
+
+    static int reduce(ReduceOp op) {
+        return switch (op) {
+            case SUM -> 0;
+            case MAX -> 1;
+            case MIN -> 2;
+        };
+    }
+
+    static int activation(Activation.Kind kind) {
+        return switch (kind) {
+            case LEAKY_RELU -> 0;
+            case SMELU -> 1;
+            case HELU -> 2;
+            case ELEPHANT -> 3;
+            case FATRELU -> 4;
+            case SAU -> 5;
+            case VELU -> 6;
+        };
+    }
+
+    static int adam(AdamConfig.Mode mode) {
+        return switch (mode) {
+            case ADAM -> 0;
+            case ADAMW -> 1;
+            case ADAMW_HF -> 2;
+        };
+    }
+
+    /** Every code by its kiln.cuh name (without the KILN_ prefix), for OpCodesTest. */
+    static Map<String, Integer> all() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (UnaryOp op : UnaryOp.values()) {
+            m.put("UNARY_" + op.name(), unary(op));
+        }
+        for (BinaryOp op : BinaryOp.values()) {
+            m.put(op.isComparison() ? "COMPARE_" + op.name() : "BINARY_" + op.name(),
+                    op.isComparison() ? compare(op) : binary(op));
+        }
+        for (ReduceOp op : ReduceOp.values()) {
+            m.put("REDUCE_" + op.name(), reduce(op));
+        }
+        for (Activation.Kind kind : Activation.Kind.values()) {
+            m.put("ACTIVATION_" + kind.name(), activation(kind));
+        }
+        for (AdamConfig.Mode mode : AdamConfig.Mode.values()) {
+            m.put("ADAM_" + mode.name(), adam(mode));
+        }
+        return m;
+    }
+}

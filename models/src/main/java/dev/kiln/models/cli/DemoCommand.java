@@ -64,6 +64,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "Windows per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--lr", defaultValue = "2e-3", description = "AdamW learning rate after 50 warmup steps (default: ${DEFAULT-VALUE}).")
+    double lr;
+
     @Override
     public Integer call() throws Exception {
         var o = spec.commandLine().getOut();
@@ -74,7 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
         t.out = out;
         t.seed = seed;
         t.optimizer = "adamw";
-        t.lr = 2e-3;
+        t.lr = lr;
         t.weightDecay = 0.01;
         t.schedule = "constant";
         t.warmup = 50;

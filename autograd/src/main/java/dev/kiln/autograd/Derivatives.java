@@ -137,7 +137,9 @@ final class Derivatives {
                 Tensor y = n.output();
                 yield g.mul(y.mul(y.neg().add(1)));
             }
-            case RELU -> Tensor.where(n.output().gt(0), g, 0); // PyTorch: threshold on the result
+            // fused: g where the result is > 0, else 0 (PyTorch's threshold_backward on the result; the
+            // condition is the same on the input, so the result stands in for x)
+            case RELU -> Grads.unaryBackward(UnaryOp.RELU, n.output(), g);
             // fused: one pass computes dy ⊙ f'(x), exact where a composition would cancel (GELU's tail)
             case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED -> Grads.unaryBackward(kind, n.input(0), g);
         };

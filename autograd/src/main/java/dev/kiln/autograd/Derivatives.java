@@ -120,6 +120,10 @@ final class Derivatives {
             }
             // the forward kernel saved dB/dx; the knots are not an input
             case Op.BSplineBasis s -> new Tensor[] {Splines.bsplineBasisBackward(g, s.derivative())};
+            case Op.ScaledDotProductAttention a -> Grads.scaledDotProductAttentionBackward(
+                    g, n.input(0), n.input(1), n.input(2), n.output(), a.lse(), a.isCausal(), a.scale());
+            case Op.LinearAttention a -> Grads.linearAttentionBackward(
+                    g, n.input(0), n.input(1), n.input(2), a.isCausal(), a.eps());
         };
     }
 

@@ -745,4 +745,29 @@ public final class ReferenceBackend implements Backend {
     public void bsplineBasisBackward(Tensor dx, Tensor dy, Tensor derivative) {
         ReferenceSplines.bsplineBasisBackward(dx, dy, derivative);
     }
+
+    // ---- attention: the loops live in ReferenceAttention; backward recomputes softmax from scratch ----
+
+    @Override
+    public void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean isCausal,
+                                          double scale) {
+        ReferenceAttention.sdpa(out, lse, q, k, v, isCausal, scale);
+    }
+
+    @Override
+    public void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
+                                                  Tensor v, Tensor out, Tensor lse, boolean isCausal, double scale) {
+        ReferenceAttention.sdpaBackward(dq, dk, dv, dout, q, k, v, isCausal, scale);
+    }
+
+    @Override
+    public void linearAttention(Tensor out, Tensor q, Tensor k, Tensor v, boolean isCausal, double eps) {
+        ReferenceAttention.linear(out, q, k, v, isCausal, eps);
+    }
+
+    @Override
+    public void linearAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                                        boolean isCausal, double eps) {
+        ReferenceAttention.linearBackward(dq, dk, dv, dout, q, k, v, isCausal, eps);
+    }
 }

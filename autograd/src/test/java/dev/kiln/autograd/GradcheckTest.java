@@ -274,6 +274,11 @@ class GradcheckTest {
             -1.5, -1.1, -0.7, -0.3, 0.1, 0.5, 0.9, 1.3, 1.7}, 2, 9);
         c.add(new Case("bsplineBasis cubic of a view", t -> Splines.bsplineBasis(t[0].t(), knots, 3), in(() -> u(-2.5, 2.5, 2, 5))));
         c.add(new Case("bsplineBasis quadratic", t -> Splines.bsplineBasis(t[0], knots, 2), in(() -> u(-1.4, 1.6, 3, 2))));
+        c.add(new Case("scaledDotProductAttention causal, grouped heads, Tq < Tk",
+                t -> Tensor.scaledDotProductAttention(t[0], t[1], t[2], true),
+                in(() -> x(1, 4, 3, 2), () -> x(1, 2, 5, 2), () -> x(1, 2, 5, 3))));
+        c.add(new Case("linearAttention causal", t -> Tensor.linearAttention(t[0], t[1], t[2], true, 1e-6),
+                in(() -> u(0.1, 1, 1, 2, 4, 3), () -> u(0.1, 1, 1, 2, 4, 3), () -> x(1, 2, 4, 2))));
         c.add(new Case("a small MLP", t -> t[0].matmul(t[1]).add(t[2]).tanh().crossEntropy(ints(0, 4, 2, 1)),
                 in(() -> x(4, 3), () -> x(3, 5), () -> x(5))));
         return c;

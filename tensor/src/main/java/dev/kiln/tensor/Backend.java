@@ -200,4 +200,35 @@ public interface Backend {
      * derivative contiguous [rows, in, n], dx contiguous [rows, in].
      */
     void bsplineBasisBackward(Tensor dx, Tensor dy, Tensor derivative);
+
+    // ---- attention: q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv] with H a multiple of Hkv
+    //      (query head h reads key/value head h / (H / Hkv)). q, k, v and dout have unit stride in
+    //      their last dim; their other strides and offsets are arbitrary (e.g. [B, T, H, D] data
+    //      viewed as [B, H, T, D]). Outputs are fresh, contiguous and zero-filled. Causal masks are
+    //      aligned to the end: query i sees keys j <= i + Tk - Tq; a row that sees no key gets zeros. ----
+
+    /**
+     * out = softmax(q·kᵀ·scale + mask)·v per head, and lse [B, H, Tq] = the log-sum-exp of each
+     * row of scaled scores (−∞ for a row that sees no key), saved for the backward pass.
+     */
+    void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean isCausal,
+                                   double scale);
+
+    /**
+     * With P = exp(q·kᵀ·scale + mask − lse): dv = Pᵀ·dout; dS = P ⊙ (dout·vᵀ − rowsum(dout ⊙ out));
+     * dq = dS·k·scale; dk = dSᵀ·q·scale. dk and dv sum over the query heads that share a key head.
+     * out and lse are the forward's results, contiguous.
+     */
+    void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
+                                           Tensor v, Tensor out, Tensor lse, boolean isCausal, double scale);
+
+    /**
+     * Normalised linear attention with equal heads (H = Hkv): out_i = q_i·S_i / (q_i·z_i + eps), where
+     * S_i = Σ k_jᵀ·v_j and z_i = Σ k_j over the keys query i sees (prefix sums when causal).
+     */
+    void linearAttention(Tensor out, Tensor q, Tensor k, Tensor v, boolean isCausal, double eps);
+
+    /** The gradients of {@link #linearAttention} with respect to q, k and v. */
+    void linearAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                                 boolean isCausal, double eps);
 }

@@ -144,6 +144,49 @@ public final class Grads {
         return new Tensor[] {dx, da, db};
     }
 
+    /**
+     * Gradients of scaledDotProductAttention: {dq, dk, dv}. out and lse are the forward's output and
+     * saved log-sum-exp; P is recomputed from them tile by tile, never stored.
+     */
+    public static Tensor[] scaledDotProductAttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
+                                                             Tensor lse, boolean isCausal, double scale) {
+        String name = "scaledDotProductAttentionBackward";
+        notRecorded(name, dout, q, k, v, out);
+        AttentionOps.checkQkv(name, q, k, v, true);
+        int[] outShape = {q.size(0), q.size(1), q.size(2), v.size(3)};
+        AttentionOps.sameShape(name, "out", out, outShape);
+        AttentionOps.sameShape(name, "dout", dout, outShape);
+        AttentionOps.sameShape(name, "lse", lse, new int[] {q.size(0), q.size(1), q.size(2)});
+        Dispatch.sameDType(name, q, dout);
+        Dispatch.sameDType(name, q, out);
+        Dispatch.sameDType(name, q, lse);
+        Backend b = Dispatch.backend(name, dout, q, k, v, out, lse);
+        Tensor dq = Dispatch.empty(b, q.dtype(), q.shape(), q.device());
+        Tensor dk = Dispatch.empty(b, q.dtype(), k.shape(), q.device());
+        Tensor dv = Dispatch.empty(b, q.dtype(), v.shape(), q.device());
+        b.scaledDotProductAttentionBackward(dq, dk, dv, AttentionOps.unitLastDim(dout), AttentionOps.unitLastDim(q),
+                AttentionOps.unitLastDim(k), AttentionOps.unitLastDim(v), out.detach().contiguous(),
+                lse.detach().contiguous(), isCausal, scale);
+        return new Tensor[] {dq, dk, dv};
+    }
+
+    /** Gradients of linearAttention: {dq, dk, dv}. */
+    public static Tensor[] linearAttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, boolean isCausal,
+                                                   double eps) {
+        String name = "linearAttentionBackward";
+        notRecorded(name, dout, q, k, v);
+        AttentionOps.checkQkv(name, q, k, v, false);
+        AttentionOps.sameShape(name, "dout", dout, new int[] {q.size(0), q.size(1), q.size(2), v.size(3)});
+        Dispatch.sameDType(name, q, dout);
+        Backend b = Dispatch.backend(name, dout, q, k, v);
+        Tensor dq = Dispatch.empty(b, q.dtype(), q.shape(), q.device());
+        Tensor dk = Dispatch.empty(b, q.dtype(), k.shape(), q.device());
+        Tensor dv = Dispatch.empty(b, q.dtype(), v.shape(), q.device());
+        b.linearAttentionBackward(dq, dk, dv, AttentionOps.unitLastDim(dout), AttentionOps.unitLastDim(q),
+                AttentionOps.unitLastDim(k), AttentionOps.unitLastDim(v), isCausal, eps);
+        return new Tensor[] {dq, dk, dv};
+    }
+
     /** A flat view of a contiguous tensor (or null) for kernels that take [d]-shaped affine tensors. */
     private static Tensor flat(Tensor t) {
         return t == null ? null : t.contiguous().detach().reshape(-1);

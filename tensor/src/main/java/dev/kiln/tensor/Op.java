@@ -154,6 +154,17 @@ public sealed interface Op {
     record BSplineBasis(int order, Tensor derivative) implements Op {
     }
 
+    /**
+     * scaled_dot_product_attention; inputs are q, k, v. scale is resolved (never NaN); lse [B, H, Tq]
+     * is the forward kernel's per-row log-sum-exp, from which backward recomputes P tile by tile.
+     */
+    record ScaledDotProductAttention(boolean isCausal, double scale, Tensor lse) implements Op {
+    }
+
+    /** Normalised linear attention (prefix sums when causal); inputs are q, k, v. */
+    record LinearAttention(boolean isCausal, double eps) implements Op {
+    }
+
     private static String capital(String s) {
         return Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }

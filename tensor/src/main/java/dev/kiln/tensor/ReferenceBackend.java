@@ -543,7 +543,10 @@ public final class ReferenceBackend implements Backend {
         int[] xo = Strided.offsets(x);
         int[] go = Strided.offsets(dy);
         for (int i = 0; i < xo.length; i++) {
-            o.set(dx.offset() + i, gs.get(go[i]) * op.derivative(xs.get(xo[i])));
+            double v = xs.get(xo[i]);
+            double g = gs.get(go[i]);
+            // ReLU selects (PyTorch's threshold_backward): an infinite g gives 0, not NaN, where x <= 0
+            o.set(dx.offset() + i, op == UnaryOp.RELU ? (v > 0 ? g : 0) : g * op.derivative(v));
         }
     }
 
@@ -741,5 +744,30 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void bsplineBasisBackward(Tensor dx, Tensor dy, Tensor derivative) {
         ReferenceSplines.bsplineBasisBackward(dx, dy, derivative);
+    }
+
+    // ---- attention: the loops live in ReferenceAttention; backward recomputes softmax from scratch ----
+
+    @Override
+    public void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean isCausal,
+                                          double scale) {
+        ReferenceAttention.sdpa(out, lse, q, k, v, isCausal, scale);
+    }
+
+    @Override
+    public void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
+                                                  Tensor v, Tensor out, Tensor lse, boolean isCausal, double scale) {
+        ReferenceAttention.sdpaBackward(dq, dk, dv, dout, q, k, v, isCausal, scale);
+    }
+
+    @Override
+    public void linearAttention(Tensor out, Tensor q, Tensor k, Tensor v, boolean isCausal, double eps) {
+        ReferenceAttention.linear(out, q, k, v, isCausal, eps);
+    }
+
+    @Override
+    public void linearAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                                        boolean isCausal, double eps) {
+        ReferenceAttention.linearBackward(dq, dk, dv, dout, q, k, v, isCausal, eps);
     }
 }

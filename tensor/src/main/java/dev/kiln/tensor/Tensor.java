@@ -1198,6 +1198,41 @@ public final class Tensor {
         return NormOps.rmsNorm(this, normalizedShape, weight, eps);
     }
 
+    // ------------------------------------------------------------------ attention
+
+    /**
+     * PyTorch's {@code F.scaled_dot_product_attention} with scale 1/√D: softmax(q·kᵀ/√D + mask)·v
+     * per head. See {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, boolean, double)}.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, boolean isCausal) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, isCausal, Double.NaN);
+    }
+
+    /**
+     * softmax(q·kᵀ·scale + mask)·v per head, on a fused kernel that never builds the Tq×Tk matrix
+     * (online softmax over key tiles; backward recomputes P from the saved log-sum-exp).
+     * query [B, H, Tq, D], key [B, Hkv, Tk, D], value [B, Hkv, Tk, Dv] → [B, H, Tq, Dv]; H must be a
+     * multiple of Hkv (grouped-query attention: query head h uses key/value head h / (H / Hkv)).
+     * scale NaN means 1/√D (PyTorch's scale=None).
+     *
+     * <p>Causal masks with Tq ≠ Tk are aligned to the end, as FlashAttention 2 (PyTorch's SDPA aligns
+     * them to the start): query i sees keys j ≤ i + Tk − Tq, which is what decoding with a KV cache
+     * needs. A query that sees no key (only when Tq > Tk) gets zeros.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, boolean isCausal,
+                                                   double scale) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, isCausal, scale);
+    }
+
+    /**
+     * Normalised linear attention on already feature-mapped (non-negative) q and k:
+     * out_i = q_i·Σ_j k_jᵀ·v_j / (q_i·Σ_j k_j + eps), over all j, or j ≤ i + Tk − Tq when causal
+     * (computed with prefix sums, linear in T). query and key [B, H, Tq|Tk, D], value [B, H, Tk, Dv].
+     */
+    public static Tensor linearAttention(Tensor query, Tensor key, Tensor value, boolean isCausal, double eps) {
+        return AttentionOps.linearAttention(query, key, value, isCausal, eps);
+    }
+
     // ------------------------------------------------------------------ printing
 
     @Override

@@ -898,4 +898,45 @@ public final class CpuBackend implements Backend {
     private static float[] floats(Tensor t) {
         return ((CpuStorage) t.storage()).floats();
     }
+
+    // ---- attention (AttentionKernels; F64 goes to the reference loops) ----
+
+    @Override
+    public void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean isCausal,
+                                          double scale) {
+        if (q.dtype() != DType.F32) {
+            REF.scaledDotProductAttention(out, lse, q, k, v, isCausal, scale);
+            return;
+        }
+        AttentionKernels.scaledDotProductAttention(out, lse, q, k, v, isCausal, scale);
+    }
+
+    @Override
+    public void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
+                                                  Tensor v, Tensor out, Tensor lse, boolean isCausal, double scale) {
+        if (q.dtype() != DType.F32) {
+            REF.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, out, lse, isCausal, scale);
+            return;
+        }
+        AttentionKernels.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, out, lse, isCausal, scale);
+    }
+
+    @Override
+    public void linearAttention(Tensor out, Tensor q, Tensor k, Tensor v, boolean isCausal, double eps) {
+        if (q.dtype() != DType.F32) {
+            REF.linearAttention(out, q, k, v, isCausal, eps);
+            return;
+        }
+        AttentionKernels.linearAttention(out, q, k, v, isCausal, eps);
+    }
+
+    @Override
+    public void linearAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                                        boolean isCausal, double eps) {
+        if (q.dtype() != DType.F32) {
+            REF.linearAttentionBackward(dq, dk, dv, dout, q, k, v, isCausal, eps);
+            return;
+        }
+        AttentionKernels.linearAttentionBackward(dq, dk, dv, dout, q, k, v, isCausal, eps);
+    }
 }

@@ -442,12 +442,14 @@ public final class CudaBackend implements Backend {
     private static final int ATT_LINEAR = 1;
 
     /** out = softmax(q·kᵀ·scale + mask)·v per head, lse [B, H, Tq] saved (−∞ for a row that sees no key). */
+    @Override
     public void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean isCausal,
                                           double scale) {
         attentionForward("scaledDotProductAttention", ATT_SOFTMAX, scale, out, lse, q, k, v, isCausal);
     }
 
     /** dq, dk, dv of {@link #scaledDotProductAttention} from dout and the forward's out and lse. */
+    @Override
     public void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
                                                   Tensor v, Tensor out, Tensor lse, boolean isCausal, double scale) {
         attentionBackward("scaledDotProductAttentionBackward", ATT_SOFTMAX, scale, dq, dk, dv, dout, q, k, v, out, lse,
@@ -455,6 +457,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Normalised linear attention: out_i = Σ_j (q_i·k_j) v_j / (eps + Σ_j q_i·k_j) over the keys query i sees. */
+    @Override
     public void linearAttention(Tensor out, Tensor q, Tensor k, Tensor v, boolean isCausal, double eps) {
         CudaDevice d = dev(out);
         Tensor den = scratchTensor(d, q.dtype(), q.size(0), q.size(1), q.size(2));
@@ -466,6 +469,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** The gradients of {@link #linearAttention}: the forward is rerun for out and the denominators. */
+    @Override
     public void linearAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
                                         boolean isCausal, double eps) {
         CudaDevice d = dev(dq);

@@ -1,0 +1,237 @@
+package dev.kiln.kernels.cpu;
+
+import com.sun.management.ThreadMXBean;
+import dev.kiln.tensor.Backend;
+import dev.kiln.tensor.Backends;
+import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The fused attention kernels against the reference loops: random shapes, causal and not, T not a
+ * multiple of the tiles (BR = 32 queries, BC = 64 keys), feature sizes that are not a multiple of
+ * the vector length, grouped heads, strided views; and no T×T allocation at T = 2048.
+ */
+class AttentionKernelsTest {
+    private static final Backend CPU = new CpuBackend();
+    private static final Backend REF = ReferenceBackend.INSTANCE;
+    private final Generator rng = new Generator(5);
+
+    /** {B, H, Hkv, Tq, Tk, D, Dv}: shapes around the tile edges and the vector length. */
+    private static final int[][] SHAPES = {
+        {1, 1, 1, 1, 1, 1, 1}, {2, 2, 1, 5, 7, 3, 5}, {1, 4, 2, 33, 33, 16, 16}, {1, 2, 2, 70, 130, 17, 33},
+        {2, 3, 3, 64, 64, 64, 64}, {1, 2, 1, 1, 100, 8, 8}, {1, 1, 1, 97, 40, 12, 7}, {1, 6, 3, 31, 65, 40, 24}};
+
+    private Tensor randn(int... shape) {
+        return Tensor.randn(rng, shape);
+    }
+
+    /** |a − b| ≤ rtol·|b| + atol·max(1, max|b|) elementwise: fp32 kernels against the float64 oracle. */
+    private static void assertClose(Tensor actual, Tensor expected, double rtol, double atol, String what) {
+        double[] a = actual.toDoubleArray();
+        double[] e = expected.toDoubleArray();
+        assertThat(a).as(what + " length").hasSameSizeAs(e);
+        double scale = 1;
+        for (double x : e) {
+            if (Double.isFinite(x)) {
+                scale = Math.max(scale, Math.abs(x));
+            }
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (e[i] == Double.NEGATIVE_INFINITY) {
+                assertThat(a[i]).as("%s[%d]", what, i).isEqualTo(Double.NEGATIVE_INFINITY);
+                continue;
+            }
+            assertThat(Math.abs(a[i] - e[i])).as("%s[%d]: %s vs %s", what, i, a[i], e[i])
+                    .isLessThanOrEqualTo(rtol * Math.abs(e[i]) + atol * scale);
+        }
+    }
+
+    @Test
+    void sdpaForwardAndBackwardMatchReference() {
+        for (int[] c : SHAPES) {
+            for (boolean causal : new boolean[] {false, true}) {
+                String what = java.util.Arrays.toString(c) + (causal ? " causal" : "");
+                Tensor q = randn(c[0], c[1], c[3], c[5]);
+                Tensor k = randn(c[0], c[2], c[4], c[5]);
+                Tensor v = randn(c[0], c[2], c[4], c[6]);
+                Tensor dout = randn(c[0], c[1], c[3], c[6]);
+                double scale = 1 / Math.sqrt(c[5]);
+                Tensor[] fast = sdpa(CPU, q, k, v, dout, causal, scale);
+                Tensor[] ref = sdpa(REF, q, k, v, dout, causal, scale);
+                String[] names = {"out", "lse", "dq", "dk", "dv"};
+                for (int i = 0; i < fast.length; i++) {
+                    assertClose(fast[i], ref[i], 1e-4, 2e-5, what + " " + names[i]);
+                }
+            }
+        }
+    }
+
+    /** out, lse, dq, dk, dv from one backend's kernels called directly. */
+    private static Tensor[] sdpa(Backend b, Tensor q, Tensor k, Tensor v, Tensor dout, boolean causal, double scale) {
+        Tensor out = Tensor.zeros(q.size(0), q.size(1), q.size(2), v.size(3));
+        Tensor lse = Tensor.zeros(q.size(0), q.size(1), q.size(2));
+        b.scaledDotProductAttention(out, lse, q, k, v, causal, scale);
+        Tensor dq = Tensor.zeros(q.shape());
+        Tensor dk = Tensor.zeros(k.shape());
+        Tensor dv = Tensor.zeros(v.shape());
+        // the backward pass of both backends starts from the reference forward's out and lse
+        Tensor refOut = Tensor.zeros(out.shape());
+        Tensor refLse = Tensor.zeros(lse.shape());
+        REF.scaledDotProductAttention(refOut, refLse, q, k, v, causal, scale);
+        b.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, refOut, refLse, causal, scale);
+        return new Tensor[] {out, lse, dq, dk, dv};
+    }
+
+    @Test
+    void sdpaThroughTheTensorApiWithStridedViewsAndAutograd() {
+        // [B, T, H, D] data viewed as [B, H, T, D]: the kernels read the strides, no copy
+        Tensor q = randn(2, 45, 4, 24).transpose(1, 2);
+        Tensor k = randn(2, 45, 2, 24).transpose(1, 2);
+        Tensor v = randn(2, 45, 2, 24).transpose(1, 2);
+        Tensor fast = Tensor.scaledDotProductAttention(q, k, v, true);
+        Tensor ref;
+        try (Backends.Scope ignored = Backends.use(REF)) {
+            ref = Tensor.scaledDotProductAttention(q, k, v, true);
+        }
+        assertClose(fast, ref, 1e-4, 2e-5, "strided out");
+
+        Tensor ql = randn(1, 2, 40, 8).requiresGrad(true);
+        Tensor kl = randn(1, 1, 40, 8).requiresGrad(true);
+        Tensor vl = randn(1, 1, 40, 8).requiresGrad(true);
+        Tensor w = randn(1, 2, 40, 8);
+        Tensor.scaledDotProductAttention(ql, kl, vl, true).mul(w).sum().backward();
+        Tensor[] fastGrads = {ql.grad(), kl.grad(), vl.grad()};
+        ql.zeroGrad();
+        kl.zeroGrad();
+        vl.zeroGrad();
+        try (Backends.Scope ignored = Backends.use(REF)) {
+            Tensor.scaledDotProductAttention(ql, kl, vl, true).mul(w).sum().backward();
+        }
+        assertClose(fastGrads[0], ql.grad(), 1e-4, 2e-5, "dq");
+        assertClose(fastGrads[1], kl.grad(), 1e-4, 2e-5, "dk");
+        assertClose(fastGrads[2], vl.grad(), 1e-4, 2e-5, "dv");
+    }
+
+    @Test
+    void sdpaBackwardSplitsKeyTilesWhenThreadsOutnumberHeads() {
+        // one head and four threads: the key tiles of the head are shared out, dQ summed from copies
+        int saved = Parallel.threads();
+        try {
+            Parallel.setThreads(4);
+            Tensor q = randn(1, 1, 150, 16);
+            Tensor k = randn(1, 1, 300, 16);
+            Tensor v = randn(1, 1, 300, 16);
+            Tensor dout = randn(1, 1, 150, 16);
+            for (boolean causal : new boolean[] {false, true}) {
+                Tensor[] fast = sdpa(CPU, q, k, v, dout, causal, 0.25);
+                Tensor[] ref = sdpa(REF, q, k, v, dout, causal, 0.25);
+                for (int i = 0; i < fast.length; i++) {
+                    assertClose(fast[i], ref[i], 1e-4, 2e-5, "split " + causal + " #" + i);
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    @Test
+    void linearAttentionPrefixFormMatchesQuadraticReference() {
+        int[][] shapes = {{1, 1, 1, 1, 1, 1}, {2, 3, 9, 9, 5, 7}, {1, 2, 70, 70, 16, 33}, {1, 2, 5, 12, 4, 3},
+            {1, 1, 12, 5, 4, 3}, {2, 2, 40, 40, 64, 64}};
+        for (int[] c : shapes) {
+            for (boolean causal : new boolean[] {false, true}) {
+                String what = java.util.Arrays.toString(c) + (causal ? " causal" : "");
+                Tensor q = randn(c[0], c[1], c[2], c[4]).relu();
+                Tensor k = randn(c[0], c[1], c[3], c[4]).relu();
+                Tensor v = randn(c[0], c[1], c[3], c[5]);
+                Tensor dout = randn(c[0], c[1], c[2], c[5]);
+                Tensor[] fast = linear(CPU, q, k, v, dout, causal);
+                Tensor[] ref = linear(REF, q, k, v, dout, causal);
+                String[] names = {"out", "dq", "dk", "dv"};
+                for (int i = 0; i < fast.length; i++) {
+                    // rows whose normaliser is near eps amplify rounding: a looser bound than sdpa's
+                    assertClose(fast[i], ref[i], 1e-3, 1e-4, what + " " + names[i]);
+                }
+            }
+        }
+    }
+
+    private static Tensor[] linear(Backend b, Tensor q, Tensor k, Tensor v, Tensor dout, boolean causal) {
+        Tensor out = Tensor.zeros(q.size(0), q.size(1), q.size(2), v.size(3));
+        b.linearAttention(out, q, k, v, causal, 1e-2);
+        Tensor dq = Tensor.zeros(q.shape());
+        Tensor dk = Tensor.zeros(k.shape());
+        Tensor dv = Tensor.zeros(v.shape());
+        b.linearAttentionBackward(dq, dk, dv, dout, q, k, v, causal, 1e-2);
+        return new Tensor[] {out, dq, dk, dv};
+    }
+
+    @Test
+    void sdpaAtT2048AllocatesNothingOfSizeTxT() {
+        int saved = Parallel.threads();
+        try {
+            Parallel.setThreads(1); // everything runs, and allocates, on this thread
+            int t = 2048;
+            Tensor q = randn(1, 1, t, 32);
+            Tensor k = randn(1, 1, t, 32);
+            Tensor v = randn(1, 1, t, 32);
+            Tensor small = randn(1, 1, 256, 32);
+            long tt = (long) t * t * 4; // a T×T F32 matrix: 16 MiB
+
+            warmUp(() -> Tensor.scaledDotProductAttention(small, small, small, false));
+            long forward = leastAllocatedBy(() -> Tensor.scaledDotProductAttention(q, k, v, false), tt / 16);
+            // out itself is T·32 floats (256 KiB)
+            assertThat(forward).as("bytes allocated by a T=2048 forward").isLessThan(tt / 16);
+
+            Tensor lse = Tensor.zeros(1, 1, t);
+            Tensor out = Tensor.zeros(1, 1, t, 32);
+            CPU.scaledDotProductAttention(out, lse, q, k, v, true, 0.2);
+            Tensor sLse = Tensor.zeros(1, 1, 256);
+            Tensor sOut = Tensor.zeros(1, 1, 256, 32);
+            CPU.scaledDotProductAttention(sOut, sLse, small, small, small, true, 0.2);
+            warmUp(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(small.shape()), Tensor.zeros(small.shape()),
+                    Tensor.zeros(small.shape()), sOut, small, small, small, sOut, sLse, true, 0.2));
+            long backward = leastAllocatedBy(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(q.shape()),
+                    Tensor.zeros(k.shape()), Tensor.zeros(v.shape()), out, q, k, v, out, lse, true, 0.2), tt / 8);
+            // dq, dk, dv are 3 · 256 KiB
+            assertThat(backward).as("bytes allocated by a T=2048 backward").isLessThan(tt / 8);
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    private static long allocatedBy(Runnable r) {
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().threadId();
+        long before = mx.getThreadAllocatedBytes(id);
+        r.run();
+        return mx.getThreadAllocatedBytes(id) - before;
+    }
+
+    /**
+     * The least allocation over up to 20 runs, stopping once under {@code enough}: the first runs of
+     * a new shape may still meet code that C2 (compiling in the background) has not finished.
+     */
+    private static long leastAllocatedBy(Runnable r, long enough) {
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < 20 && least >= enough; i++) {
+            least = Math.min(least, allocatedBy(r));
+        }
+        return least;
+    }
+
+    /** Until C2 compiles the kernels, every vector op boxes: run until a call allocates little (≤ 200 runs). */
+    private static void warmUp(Runnable r) {
+        for (int i = 0; i < 200; i++) {
+            if (allocatedBy(r) < 1 << 20 && i > 3) {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.kiln.tensor;
+
+import java.util.Arrays;
+
+/**
+ * The fused attention ops: scaled dot-product attention (FlashAttention-style: the backend saves
+ * the per-row log-sum-exp, never a T×T matrix) and normalised linear attention (prefix sums when
+ * causal). Checks happen here, once; backends see only valid shapes.
+ *
+ * <p>Causal masks with Tq ≠ Tk are aligned to the end, as FlashAttention 2 does (PyTorch's SDPA
+ * aligns them to the start): query i sees keys j ≤ i + Tk − Tq, so the last query sees every key.
+ * That is what decoding with a KV cache needs (the new queries are the last positions). A query
+ * that sees no key at all (only when Tq > Tk) gets a zero output and a zero gradient.
+ */
+final class AttentionOps {
+    private AttentionOps() {
+    }
+
+    static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, boolean isCausal, double scale) {
+        String op = "scaledDotProductAttention";
+        checkQkv(op, q, k, v, true);
+        if (Double.isInfinite(scale)) {
+            throw new IllegalArgumentException(op + ": scale must be finite (or NaN for 1/sqrt(D)), got " + scale);
+        }
+        double s = resolveScale(scale, q.size(3));
+        Backend b = Dispatch.backend(op, q, k, v);
+        Tensor out = Dispatch.empty(b, q.dtype(), new int[] {q.size(0), q.size(1), q.size(2), v.size(3)}, q.device());
+        Tensor lse = Dispatch.empty(b, q.dtype(), new int[] {q.size(0), q.size(1), q.size(2)}, q.device());
+        b.scaledDotProductAttention(out, lse, unitLastDim(q), unitLastDim(k), unitLastDim(v), isCausal, s);
+        return Dispatch.record(new Op.ScaledDotProductAttention(isCausal, s, lse), out, q, k, v);
+    }
+
+    /** 1/√D when scale is NaN (PyTorch's scale=None); 1 for D = 0, where every score is 0 anyway. */
+    static double resolveScale(double scale, int d) {
+        if (!Double.isNaN(scale)) {
+            return scale;
+        }
+        return d == 0 ? 1.0 : 1.0 / Math.sqrt(d);
+    }
+
+    static Tensor linearAttention(Tensor q, Tensor k, Tensor v, boolean isCausal, double eps) {
+        String op = "linearAttention";
+        checkQkv(op, q, k, v, false);
+        if (!(eps > 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": eps must be positive and finite (it keeps the normaliser "
+                    + "away from 0), got " + eps);
+        }
+        Backend b = Dispatch.backend(op, q, k, v);
+        Tensor out = Dispatch.empty(b, q.dtype(), new int[] {q.size(0), q.size(1), q.size(2), v.size(3)}, q.device());
+        b.linearAttention(out, unitLastDim(q), unitLastDim(k), unitLastDim(v), isCausal, eps);
+        return Dispatch.record(new Op.LinearAttention(isCausal, eps), out, q, k, v);
+    }
+
+    /**
+     * q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv]: one float dtype, one device, H a
+     * multiple of Hkv (equal when grouped heads are not allowed).
+     */
+    static void checkQkv(String op, Tensor q, Tensor k, Tensor v, boolean groupedHeads) {
+        String got = " got q " + q.dtype() + " " + Shapes.str(q.shape()) + ", k " + k.dtype() + " "
+                + Shapes.str(k.shape()) + ", v " + v.dtype() + " " + Shapes.str(v.shape());
+        if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected q [B, H, Tq, D], k [B, Hkv, Tk, D] and v "
+                    + "[B, Hkv, Tk, Dv] (4-D: batch, heads, tokens, features);" + got);
+        }
+        Dispatch.requireFloat(op, q);
+        Dispatch.sameDType(op, q, k);
+        Dispatch.sameDType(op, q, v);
+        Dispatch.device(op, q, k, v);
+        if (q.size(0) != k.size(0) || q.size(0) != v.size(0)) {
+            throw new IllegalArgumentException(op + ": batch sizes differ;" + got);
+        }
+        if (k.size(1) != v.size(1) || k.size(2) != v.size(2)) {
+            throw new IllegalArgumentException(op + ": k and v must have the same heads and tokens;" + got);
+        }
+        if (q.size(3) != k.size(3)) {
+            throw new IllegalArgumentException(op + ": q and k feature sizes differ (" + q.size(3) + " and "
+                    + k.size(3) + ");" + got);
+        }
+        int h = q.size(1);
+        int hkv = k.size(1);
+        if (groupedHeads) {
+            if (hkv == 0 ? h != 0 : h % hkv != 0) {
+                throw new IllegalArgumentException(op + ": the " + h + " query heads must be a multiple of the "
+                        + hkv + " key/value heads (grouped-query attention);" + got);
+            }
+        } else if (h != hkv) {
+            throw new IllegalArgumentException(op + ": q has " + h + " heads but k and v have " + hkv
+                    + "; this op needs equal heads;" + got);
+        }
+    }
+
+    /** The tensor itself when its last dim has unit stride (kernels read rows of features), else a copy. */
+    static Tensor unitLastDim(Tensor t) {
+        Tensor d = t.detach();
+        return t.size(-1) <= 1 || t.strides()[t.dim() - 1] == 1 ? d : d.contiguous();
+    }
+
+    static void sameShape(String op, String what, Tensor t, int[] shape) {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(op + ": " + what + " has shape " + Shapes.str(t.shape()) + ", expected "
+                    + Shapes.str(shape));
+        }
+    }
+}

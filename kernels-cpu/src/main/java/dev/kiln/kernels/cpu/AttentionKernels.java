@@ -196,7 +196,7 @@ public final class AttentionKernels {
         for (int j0 = 0; j0 < kEnd; j0 += fc) {
             int cols = Math.min(fc, kEnd - j0);
             int colPanels = ceilDiv(cols, nr);
-            for (int pj = 0; pj < colPanels && (SKIP & 1) == 0; pj++) {
+            for (int pj = 0; pj < colPanels; pj++) {
                 int kOff = kpBase + (j0 / nr + pj) * nr * d;
                 for (int rp = 0; rp < rowPanels; rp++) {
                     int sOff = rp * mr * fc + pj * nr;
@@ -213,9 +213,9 @@ public final class AttentionKernels {
             if (causal && j0 + cols - 1 > i0 + off) {
                 maskAbove(sc.s, fc, rows, cols, j0 - i0 - off, Float.NEGATIVE_INFINITY);
             }
-            if ((SKIP & 2) == 0) AttentionTiles.softmaxTile(sc.s, rows, cols, sc.m, sc.l, sc.corr);
+            AttentionTiles.softmaxTile(sc.s, rows, cols, sc.m, sc.l, sc.corr);
             int vOff = vBase + j0 * vst;
-            for (int rp = 0; rp < rowPanels && (SKIP & 4) == 0; rp++) {
+            for (int rp = 0; rp < rowPanels; rp++) {
                 int pOff = rp * mr * fc;
                 int oRow = rp * mr * dv;
                 int e = 0;
@@ -254,7 +254,6 @@ public final class AttentionKernels {
     }
 
     private static final double LN2 = Math.log(2);
-    static final int SKIP = Integer.getInteger("kiln.attn.skip", 0);
 
     /**
      * dq, dk, dv (contiguous, zero on entry) from dout, q, k, v, the forward's out and lse. Tasks own

@@ -41,9 +41,13 @@ final class Derivatives {
                 Tensor count = e.dims().length == 0 ? mask.sum() : mask.sum(e.dims(), true);
                 yield new Tensor[] {Tensor.where(mask, gk.div(count.to(g.dtype())), 0)};
             }
-            case Op.Matmul m -> new Tensor[] {
-                n.needsGrad(0) ? g.matmul(n.input(1).transpose(-1, -2)) : null,
-                n.needsGrad(1) ? n.input(0).transpose(-1, -2).matmul(g) : null};
+            case Op.Matmul m -> {
+                Tensor a = n.input(0);
+                Tensor b = n.input(1);
+                yield new Tensor[] {
+                    n.needsGrad(0) ? productLike(g, b.transpose(-1, -2), a) : null,
+                    n.needsGrad(1) ? productLike(a.transpose(-1, -2), g, b) : null};
+            }
             case Op.Softmax s -> new Tensor[] {Grads.softmaxBackward(n.output(), g, s.dim())};
             case Op.LogSoftmax s -> new Tensor[] {Grads.logSoftmaxBackward(n.output(), g, s.dim())};
             case Op.CrossEntropy c -> new Tensor[] {
@@ -137,7 +141,9 @@ final class Derivatives {
                 Tensor y = n.output();
                 yield g.mul(y.mul(y.neg().add(1)));
             }
-            case RELU -> Tensor.where(n.output().gt(0), g, 0); // PyTorch: threshold on the result
+            // fused: g where the result is > 0, else 0 (PyTorch's threshold_backward on the result; the
+            // condition is the same on the input, so the result stands in for x)
+            case RELU -> Grads.unaryBackward(UnaryOp.RELU, n.output(), g);
             // fused: one pass computes dy ⊙ f'(x), exact where a composition would cancel (GELU's tail)
             case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED -> Grads.unaryBackward(kind, n.input(0), g);
         };
@@ -182,6 +188,25 @@ final class Derivatives {
             case EQ, NE, LT, LE, GT, GE -> throw new IllegalStateException(
                     "backward: comparisons have no gradient and are never recorded");
         };
+    }
+
+    /**
+     * x·y, the gradient of an operand shaped like {@code like}. When like is a transposed matrix
+     * (Linear's {@code weight.t()}) the product is computed as (yᵀ·xᵀ)ᵀ, so it comes out in like's
+     * layout and reaches the weight, through the transpose's rule, as a contiguous buffer the
+     * engine can hand over without a transposing copy. Same products, same sums.
+     */
+    private static Tensor productLike(Tensor x, Tensor y, Tensor like) {
+        if (like.dim() == 2 && isTransposed(like)) {
+            return y.t().matmul(x.t()).t();
+        }
+        return x.matmul(y);
+    }
+
+    /** Whether t [r, c] is the transpose of a contiguous [c, r] matrix (and not contiguous itself). */
+    private static boolean isTransposed(Tensor t) {
+        int[] st = t.strides();
+        return t.size(0) > 1 && t.size(1) > 1 && st[0] == 1 && st[1] == t.size(0);
     }
 
     /** g of a reduction, reshaped so the reduced dims are present with size 1. */

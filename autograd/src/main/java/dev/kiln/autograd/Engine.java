@@ -4,6 +4,7 @@ import dev.kiln.tensor.Autograd;
 import dev.kiln.tensor.GradNode;
 import dev.kiln.tensor.Op;
 import dev.kiln.tensor.Shapes;
+import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
 
 import java.util.ArrayDeque;
@@ -45,38 +46,51 @@ public final class Engine implements Autograd {
                     + "call requiresGrad(true) on the leaves you want gradients for");
         }
         Tensor g = checkedSeed(root, seed);
+        boolean seedOwned = seed == null; // a seed we made ourselves; the caller's may be held elsewhere
         if (root.isLeaf()) {
-            accumulate(root, g);
+            accumulate(root, g, seedOwned);
             return;
         }
         Node rootNode = (Node) root.gradFn();
         try (NoGrad ignored = NoGrad.enter()) {
             if (root.retainsGrad()) {
-                accumulate(root, g);
+                accumulate(root, g, false);
             }
             List<Node> order = topologicalOrder(rootNode);
-            Map<Node, Tensor> pending = new IdentityHashMap<>();
-            pending.put(rootNode, g);
+            Map<Node, Grad> pending = new IdentityHashMap<>();
+            pending.put(rootNode, new Grad(g, seedOwned)); // a retained root grad is a copy
             for (Node node : order) {
-                Tensor gradOut = pending.remove(node);
+                Grad gradOut = pending.remove(node);
                 if (gradOut == null) {
                     continue;
                 }
-                Tensor[] grads = Derivatives.backward(node.op(), node, gradOut);
-                for (int i = 0; i < node.inputCount(); i++) {
-                    if (!node.needsGrad(i) || grads[i] == null) {
+                long mark = Storage.nextSerial();
+                Tensor[] grads = Derivatives.backward(node.op(), node, gradOut.tensor());
+                int count = node.inputCount();
+                Tensor[] gis = new Tensor[count];
+                for (int i = 0; i < count; i++) {
+                    if (node.needsGrad(i) && grads[i] != null) {
+                        gis[i] = sumToShape(grads[i], node.inputShape(i));
+                    }
+                }
+                Storage passedOn = gradOut.owned() ? gradOut.tensor().storage() : null;
+                for (int i = 0; i < count; i++) {
+                    Tensor gi = gis[i];
+                    if (gi == null) {
                         continue;
                     }
-                    Tensor gi = sumToShape(grads[i], node.inputShape(i));
+                    boolean owned = owned(gis, i, mark, passedOn);
                     Tensor input = node.inputTensor(i);
                     GradNode next = node.next(i);
                     if (next == null) {
-                        accumulate(input, gi);
+                        accumulate(input, gi, owned);
                     } else {
                         if (input.retainsGrad()) {
-                            accumulate(input, gi);
+                            accumulate(input, gi, false); // gi also travels on below
                         }
-                        pending.merge((Node) next, gi, Tensor::add);
+                        Grad before = pending.get(next);
+                        pending.put((Node) next, before == null ? new Grad(gi, owned)
+                                : new Grad(before.tensor().add(gi), true));
                     }
                 }
                 if (!retainGraph) {
@@ -84,6 +98,33 @@ public final class Engine implements Autograd {
                 }
             }
         }
+    }
+
+    /**
+     * A gradient on its way to a node, and whether the engine holds its storage alone (so the
+     * leaf it reaches may keep the buffer instead of a copy).
+     */
+    private record Grad(Tensor tensor, boolean owned) {
+    }
+
+    /**
+     * Whether gradient i of one rule call is the only view of a buffer no one else holds: one the
+     * rule (or the summing back to the input's shape) allocated, since {@code mark}, or the
+     * incoming gradient's own buffer when the engine held that alone ({@code passedOn}, else
+     * null), and in both cases shared with no other gradient of the same call (an addition hands
+     * its incoming gradient to both inputs).
+     */
+    private static boolean owned(Tensor[] gis, int i, long mark, Storage passedOn) {
+        Storage s = gis[i].storage();
+        if (s.serial() < mark && s != passedOn) {
+            return false;
+        }
+        for (int j = 0; j < gis.length; j++) {
+            if (j != i && gis[j] != null && gis[j].storage() == s) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Tensor checkedSeed(Tensor root, Tensor seed) {
@@ -153,9 +194,22 @@ public final class Engine implements Autograd {
         return summed.reshape(shape);
     }
 
-    /** Adds into a tensor's .grad; the first gradient is copied so no two tensors share one buffer. */
-    private static void accumulate(Tensor t, Tensor g) {
+    /**
+     * Adds into a tensor's .grad. The first gradient is copied unless the engine owns its buffer
+     * and it is dense (PyTorch's AccumulateGrad steals the incoming gradient likewise); a copy is
+     * contiguous, so no two tensors share a gradient buffer and no .grad is a broadcast view.
+     */
+    private static void accumulate(Tensor t, Tensor g, boolean owned) {
         Tensor old = t.grad();
-        t.setGrad(old == null ? g.clone() : old.add(g));
+        if (old != null) {
+            t.setGrad(old.add(g));
+        } else {
+            t.setGrad(owned && dense(g) ? g : g.clone());
+        }
+    }
+
+    /** Whether g is contiguous and covers its whole storage from offset 0. */
+    private static boolean dense(Tensor g) {
+        return g.offset() == 0 && g.numel() == g.storage().size() && g.isContiguous();
     }
 }

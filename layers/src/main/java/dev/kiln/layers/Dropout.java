@@ -28,7 +28,7 @@ public class Dropout extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return Functional.dropout(x, p, isTraining(), rng);
     }
 

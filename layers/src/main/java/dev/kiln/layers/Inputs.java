@@ -50,6 +50,24 @@ public final class Inputs {
         requireDType(layer, x, dtype);
     }
 
+    /**
+     * As {@link #requireFeatures(String, Tensor, int, DType)} in the layer's name; the name (the
+     * layer's description) is built only when the check fails, not on every forward.
+     */
+    public static void requireFeatures(Module layer, Tensor x, int features, DType dtype) {
+        if (x == null || !x.dtype().isFloatingPoint() || x.dtype() != dtype || x.dim() == 0
+                || x.size(-1) != features) {
+            requireFeatures(layer.describe(), x, features, dtype);
+        }
+    }
+
+    /** As {@link #requireFloat(String, Tensor)}, the layer's description built only for a failure. */
+    public static void requireFloat(Module layer, Tensor x) {
+        if (x == null || !x.dtype().isFloatingPoint()) {
+            requireFloat(layer.describe(), x);
+        }
+    }
+
     /** Fails unless x is F32 or F64. */
     public static void requireFloat(String layer, Tensor x) {
         if (x == null) {

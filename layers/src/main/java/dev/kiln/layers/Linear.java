@@ -32,7 +32,7 @@ public class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFeatures(describe(), x, inFeatures, weight.dtype());
+        Inputs.requireFeatures(this, x, inFeatures, weight.dtype());
         return Functional.linear(x, weight.tensor(), bias == null ? null : bias.tensor());
     }
 

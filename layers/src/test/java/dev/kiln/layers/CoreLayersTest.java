@@ -183,6 +183,24 @@ class CoreLayersTest {
     }
 
     @Test
+    void dropoutResumesFromASavedGeneratorState() {
+        // a run interrupted after its first step and resumed from the generator's saved state draws
+        // the same masks as the uninterrupted run
+        Tensor x = Tensor.randn(rng, 6, 7);
+        Generator g = new Generator(21);
+        Dropout drop = new Dropout(0.5, g);
+        drop.forward(x);
+        long[] saved = g.getState();
+        float[] second = drop.forward(x).toFloatArray();
+        float[] third = drop.forward(x).toFloatArray();
+        Generator resumed = new Generator(0);
+        resumed.setState(saved);
+        Dropout again = new Dropout(0.5, resumed);
+        assertThat(again.forward(x).toFloatArray()).containsExactly(second);
+        assertThat(again.forward(x).toFloatArray()).containsExactly(third);
+    }
+
+    @Test
     void dropoutIsSeededIdentityInEvalAndDifferentiable() {
         Tensor x = Tensor.randn(rng, 8, 9);
         float[] a = new Dropout(0.5, new Generator(3)).forward(x).toFloatArray();

@@ -7,6 +7,7 @@ import dev.kiln.layers.Module;
 import dev.kiln.layers.kan.KAN;
 import dev.kiln.models.nn.BilinearMlp;
 import dev.kiln.models.nn.ByteMlpLm;
+import dev.kiln.models.nn.Gpt;
 import dev.kiln.models.nn.MlpClassifier;
 import dev.kiln.tensor.Generator;
 
@@ -25,6 +26,7 @@ public final class Models {
     static {
         register("mlp", (c, rng) -> MlpClassifier.build(mlpConfig(c), rng));
         register("bytelm", (c, rng) -> new ByteMlpLm(byteLmConfig(c), rng));
+        register("gpt", (c, rng) -> new Gpt(gptConfig(c), rng));
         register("bilinear", (c, rng) -> BilinearMlp.build(new BilinearMlp.Config(c.get("in_features").getAsInt(),
                 c.get("embed").getAsInt(), c.get("hidden").getAsInt(), c.get("classes").getAsInt()), rng));
         register("kan", (c, rng) -> {
@@ -126,5 +128,34 @@ public final class Models {
 
     public static ByteMlpLm.Config byteLmConfig(JsonObject o) {
         return new ByteMlpLm.Config(o.get("context").getAsInt(), o.get("embed").getAsInt(), o.get("hidden").getAsInt());
+    }
+
+    public static JsonObject toJson(Gpt.Config c) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", "gpt");
+        o.addProperty("layers", c.layers());
+        o.addProperty("d_model", c.dModel());
+        o.addProperty("heads", c.heads());
+        o.addProperty("kv_heads", c.kvHeads());
+        o.addProperty("context", c.context());
+        o.addProperty("hidden", c.hidden());
+        o.addProperty("norm", c.norm());
+        o.addProperty("placement", c.placement());
+        if (c.placement().equals("mix")) {
+            o.addProperty("mix_alpha", c.mixAlpha());
+        }
+        o.addProperty("attention", c.attention());
+        o.addProperty("feed_forward", c.feedForward());
+        o.addProperty("positions", c.positions());
+        o.addProperty("bias", c.bias());
+        return o;
+    }
+
+    public static Gpt.Config gptConfig(JsonObject o) {
+        return new Gpt.Config(o.get("layers").getAsInt(), o.get("d_model").getAsInt(), o.get("heads").getAsInt(),
+                o.get("kv_heads").getAsInt(), o.get("context").getAsInt(), o.get("hidden").getAsInt(),
+                o.get("norm").getAsString(), o.get("placement").getAsString(),
+                o.has("mix_alpha") ? o.get("mix_alpha").getAsDouble() : 0.25, o.get("attention").getAsString(),
+                o.get("feed_forward").getAsString(), o.get("positions").getAsString(), o.get("bias").getAsBoolean());
     }
 }

@@ -90,6 +90,39 @@ public final class Generator {
         return r * StrictMath.cos(theta);
     }
 
+    /**
+     * The whole state (PyTorch's {@code get_state}): the four xoshiro256** words, then the pending
+     * Box–Muller normal as raw double bits and 1 if it is pending, else 0. {@link #setState} on any
+     * generator continues this one's sequence bit for bit, so a run that saves it in a checkpoint
+     * (Dropout masks, noise) resumes exactly.
+     */
+    public long[] getState() {
+        return new long[] {s0, s1, s2, s3, Double.doubleToRawLongBits(spareNormal), hasSpare ? 1 : 0};
+    }
+
+    /** Restores a state from {@link #getState()} (PyTorch's {@code set_state}). */
+    public void setState(long[] state) {
+        if (state == null || state.length != 6) {
+            throw new IllegalArgumentException("Generator.setState: expected the 6 longs of getState(), got "
+                    + (state == null ? "null" : state.length + " longs"));
+        }
+        if ((state[0] | state[1] | state[2] | state[3]) == 0) {
+            // the one state xoshiro never leaves: it would give zeros for ever
+            throw new IllegalArgumentException("Generator.setState: the four state words are all zero, which no "
+                    + "seeded generator reaches");
+        }
+        if (state[5] != 0 && state[5] != 1) {
+            throw new IllegalArgumentException("Generator.setState: the last word says whether a normal is pending "
+                    + "and must be 0 or 1, got " + state[5]);
+        }
+        s0 = state[0];
+        s1 = state[1];
+        s2 = state[2];
+        s3 = state[3];
+        spareNormal = Double.longBitsToDouble(state[4]);
+        hasSpare = state[5] == 1;
+    }
+
     /** A new generator whose sequence is independent of this one's continuation (for worker threads). */
     public Generator split() {
         return new Generator(nextLong());

@@ -543,7 +543,10 @@ public final class ReferenceBackend implements Backend {
         int[] xo = Strided.offsets(x);
         int[] go = Strided.offsets(dy);
         for (int i = 0; i < xo.length; i++) {
-            o.set(dx.offset() + i, gs.get(go[i]) * op.derivative(xs.get(xo[i])));
+            double v = xs.get(xo[i]);
+            double g = gs.get(go[i]);
+            // ReLU selects (PyTorch's threshold_backward): an infinite g gives 0, not NaN, where x <= 0
+            o.set(dx.offset() + i, op == UnaryOp.RELU ? (v > 0 ? g : 0) : g * op.derivative(v));
         }
     }
 

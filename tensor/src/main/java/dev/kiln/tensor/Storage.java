@@ -1,5 +1,7 @@
 package dev.kiln.tensor;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * A flat buffer of elements that one or more tensors view. Each backend family has its own
  * subclass ({@link CpuStorage} for host arrays; device memory in other modules).
@@ -8,8 +10,11 @@ package dev.kiln.tensor;
  * saved tensor that was overwritten after it was saved (PyTorch's version counter).
  */
 public abstract class Storage {
+    private static final AtomicLong SERIALS = new AtomicLong();
+
     private final DType dtype;
     private final int size;
+    private final long serial = SERIALS.getAndIncrement();
     private long version;
 
     protected Storage(DType dtype, int size) {
@@ -30,6 +35,20 @@ public abstract class Storage {
     }
 
     public abstract Device device();
+
+    /**
+     * This buffer's place in the order of creation: a storage made later has a larger serial. The
+     * backward engine compares it with {@link #nextSerial()} taken before a derivative rule runs,
+     * to tell buffers the rule allocated (which no older tensor can view) from older ones.
+     */
+    public final long serial() {
+        return serial;
+    }
+
+    /** The serial the next storage created will get (or a later one). */
+    public static long nextSerial() {
+        return SERIALS.get();
+    }
 
     /** How many in-place writes this buffer has seen. */
     public final long version() {

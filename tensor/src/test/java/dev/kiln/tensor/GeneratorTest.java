@@ -143,4 +143,42 @@ class GeneratorTest {
         assertRejects(() -> Tensor.randn(new Generator(1), -1), "randn", "[-1]");
         assertRejects(() -> Tensor.randint(new Generator(1), 0, 4, -2), "randint", "[-2]");
     }
+
+    @Test
+    void aSavedStateContinuesTheSequenceExactly() {
+        Generator g = new Generator(5);
+        g.nextLong();
+        g.nextGaussian(); // leaves the second normal of the pair pending
+        long[] state = g.getState();
+        double[] expected = {g.nextGaussian(), g.nextDouble(), g.nextGaussian(), g.nextFloat(), g.nextInt(1000)};
+        Generator h = new Generator(999);
+        h.nextGaussian();
+        h.setState(state);
+        assertThat(new double[] {h.nextGaussian(), h.nextDouble(), h.nextGaussian(), h.nextFloat(), h.nextInt(1000)})
+                .containsExactly(expected);
+        // the state is a copy: changing the array changes nothing
+        long[] copy = h.getState();
+        long before = h.getState()[0];
+        copy[0] ^= 1;
+        assertThat(h.getState()[0]).isEqualTo(before);
+        // and so is a tensor drawn after restoring
+        Generator a = new Generator(11);
+        long[] s = a.getState();
+        float[] first = Tensor.randn(a, 3, 5).toFloatArray();
+        a.setState(s);
+        assertThat(Tensor.randn(a, 3, 5).toFloatArray()).containsExactly(first);
+    }
+
+    @Test
+    void aMalformedStateIsRefused() {
+        Generator g = new Generator(1);
+        long[] good = g.getState();
+        assertRejects(() -> g.setState(new long[5]), "Generator.setState", "6 longs", "5 longs");
+        assertRejects(() -> g.setState(null), "Generator.setState", "null");
+        assertRejects(() -> g.setState(new long[6]), "Generator.setState", "all zero");
+        long[] badFlag = good.clone();
+        badFlag[5] = 2;
+        assertRejects(() -> g.setState(badFlag), "Generator.setState", "0 or 1", "2");
+        assertThat(g.getState()).containsExactly(good); // a refused state changes nothing
+    }
 }

@@ -78,7 +78,7 @@ public final class ActivationKernels {
     public static void backwardStrided(UnaryOp op, float[] dx, int dxo, float[] x, int xo, int xs, float[] dy, int dyo,
                                        int gs, int n) {
         for (int i = 0; i < n; i++) {
-            dx[dxo + i] = (float) (dy[dyo + i * gs] * op.derivative(x[xo + i * xs]));
+            dx[dxo + i] = refBackward(op, dy[dyo + i * gs], x[xo + i * xs]);
         }
     }
 
@@ -87,6 +87,9 @@ public final class ActivationKernels {
     }
 
     private static float refBackward(UnaryOp op, float g, float v) {
+        if (op == UnaryOp.RELU) {
+            return v > 0 ? g : 0f; // a select, as the vector loop
+        }
         return (float) (g * op.derivative(v));
     }
 
@@ -298,14 +301,12 @@ public final class ActivationKernels {
         }
     }
 
-    /** dx = dy·(x > 0 ? 1 : 0). */
+    /** dx = x > 0 ? dy : 0, a select (PyTorch's threshold_backward: an infinite dy still gives 0 where x ≤ 0). */
     public static void reluBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
         int i = 0;
-        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int up = bound(n); i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector d = one.blend(0f, v.compare(VectorOperators.GT, 0f).not());
-            FloatVector.fromArray(S, dy, dyo + i).mul(d).intoArray(dx, dxo + i);
+            VectorMask<Float> off = FloatVector.fromArray(S, x, xo + i).compare(VectorOperators.GT, 0f).not();
+            FloatVector.fromArray(S, dy, dyo + i).blend(0f, off).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
             dx[dxo + i] = refBackward(UnaryOp.RELU, dy[dyo + i], x[xo + i]);

@@ -78,6 +78,37 @@ class ActivationKernelsTest {
         }
     }
 
+    @Test
+    void reluBackwardSelectsTheGradient() {
+        // PyTorch's threshold_backward: 0 where x <= 0 (or NaN) whatever dy is, dy itself where x > 0;
+        // a product dy·0 would turn an infinite dy into NaN. Long enough for the vector loop and a tail.
+        double[] xs = {-1, 0, -0.0, Double.NaN, 2, 3, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY};
+        double[] gs = {Double.POSITIVE_INFINITY, Double.NaN, Double.NEGATIVE_INFINITY, 5, Double.POSITIVE_INFINITY,
+            Double.NaN, Double.NaN, -7};
+        int n = 5 * xs.length + 3;
+        double[] v = new double[n];
+        double[] g = new double[n];
+        double[] want = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = xs[i % xs.length];
+            g[i] = gs[(i / xs.length + i) % gs.length];
+            want[i] = v[i] > 0 ? g[i] : 0;
+        }
+        Tensor x = input(v, new int[] {n}, Layout.CONTIGUOUS);
+        Tensor dy = input(g, new int[] {n}, Layout.CONTIGUOUS);
+        for (var backend : List.of(CPU, REF)) {
+            Tensor dx = poisoned(n);
+            backend.unaryBackward(UnaryOp.RELU, dx, x, dy);
+            double[] got = dx.toDoubleArray();
+            for (int i = 0; i < n; i++) {
+                if (Double.compare(got[i], want[i]) != 0 && !(got[i] == 0 && want[i] == 0)) {
+                    throw new AssertionError(backend.name() + " relu backward at " + i + ": x " + v[i] + ", dy " + g[i]
+                            + ": expected " + want[i] + " but got " + got[i]);
+                }
+            }
+        }
+    }
+
     static final List<Activation> ACTIVATIONS = List.of(Activation.leakyRelu(0.01), Activation.leakyRelu(-0.5),
             Activation.smelu(0.7), Activation.helu(0.3), Activation.elephant(1.5, 3), Activation.fatrelu(0.2),
             Activation.sau(0.1, 0.8), Activation.velu(1.2, 0.9, 1.1, 0.4));

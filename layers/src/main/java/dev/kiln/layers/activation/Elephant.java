@@ -22,7 +22,7 @@ public final class Elephant extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return x.activation(f);
     }
 

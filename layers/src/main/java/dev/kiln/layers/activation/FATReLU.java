@@ -18,7 +18,7 @@ public final class FATReLU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return x.activation(f);
     }
 

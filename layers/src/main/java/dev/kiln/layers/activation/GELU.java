@@ -25,7 +25,7 @@ public final class GELU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return x.gelu(approximate);
     }
 

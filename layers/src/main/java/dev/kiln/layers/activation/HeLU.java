@@ -25,7 +25,7 @@ public final class HeLU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return Functional.helu(x, alpha, isTraining());
     }
 

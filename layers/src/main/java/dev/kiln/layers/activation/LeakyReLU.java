@@ -21,7 +21,7 @@ public final class LeakyReLU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return x.leakyRelu(negativeSlope);
     }
 

@@ -23,7 +23,7 @@ public final class SAU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return x.activation(f);
     }
 

@@ -8,7 +8,7 @@ import dev.kiln.tensor.Tensor;
 public final class SiLU extends Module {
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return x.silu();
     }
 }

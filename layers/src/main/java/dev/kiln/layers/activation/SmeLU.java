@@ -22,7 +22,7 @@ public final class SmeLU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return x.activation(f);
     }
 

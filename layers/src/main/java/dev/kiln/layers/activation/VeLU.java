@@ -40,7 +40,7 @@ public final class VeLU extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Inputs.requireFloat(describe(), x);
+        Inputs.requireFloat(this, x);
         return Functional.velu(x, lambda, alpha, beta1, beta2, gamma, mu);
     }
 

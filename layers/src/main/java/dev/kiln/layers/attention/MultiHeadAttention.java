@@ -25,6 +25,7 @@ import dev.kiln.tensor.Tensor;
  */
 public final class MultiHeadAttention extends Module {
     private final int dModel;
+    private final int residualDim;
     private final int nHeads;
     private final int kvHeads;
     private final int headDim;
@@ -37,14 +38,15 @@ public final class MultiHeadAttention extends Module {
 
     private MultiHeadAttention(Builder b, Generator rng) {
         this.dModel = b.dModel;
+        this.residualDim = b.residualDim == 0 ? b.dModel : b.residualDim;
         this.nHeads = b.nHeads;
         this.kvHeads = b.kvHeads;
         this.headDim = b.dModel / b.nHeads;
         this.causal = b.causal;
-        this.qProj = registerModule("q_proj", new Linear(dModel, nHeads * headDim, b.bias, rng));
-        this.kProj = registerModule("k_proj", new Linear(dModel, kvHeads * headDim, b.bias, rng));
-        this.vProj = registerModule("v_proj", new Linear(dModel, kvHeads * headDim, b.bias, rng));
-        this.outProj = registerModule("out_proj", new Linear(nHeads * headDim, dModel, b.bias, rng));
+        this.qProj = registerModule("q_proj", new Linear(residualDim, nHeads * headDim, b.bias, rng));
+        this.kProj = registerModule("k_proj", new Linear(residualDim, kvHeads * headDim, b.bias, rng));
+        this.vProj = registerModule("v_proj", new Linear(residualDim, kvHeads * headDim, b.bias, rng));
+        this.outProj = registerModule("out_proj", new Linear(nHeads * headDim, residualDim, b.bias, rng));
         this.rotary = b.rotary ? registerModule("rotary", new RotaryEmbedding(headDim, b.rotaryBase)) : null;
     }
 
@@ -68,7 +70,7 @@ public final class MultiHeadAttention extends Module {
      */
     public Tensor forward(Tensor x, KvCache cache) {
         String who = getClass().getSimpleName() + ".forward";
-        Tensor in = Heads.batched(who, x, dModel, qProj.weight().dtype());
+        Tensor in = Heads.batched(who, x, residualDim, qProj.weight().dtype());
         Tensor q = Heads.split(qProj.forward(in), nHeads, headDim);
         Tensor k = Heads.split(kProj.forward(in), kvHeads, headDim);
         Tensor v = Heads.split(vProj.forward(in), kvHeads, headDim);
@@ -89,6 +91,11 @@ public final class MultiHeadAttention extends Module {
 
     public int dModel() {
         return dModel;
+    }
+
+    /** The width of the input and output (dModel unless set with {@link Builder#residualDim}). */
+    public int residualDim() {
+        return residualDim;
     }
 
     public int nHeads() {
@@ -125,6 +132,7 @@ public final class MultiHeadAttention extends Module {
         private boolean causal;
         private boolean rotary;
         private double rotaryBase = 10000;
+        private int residualDim;
         private boolean bias = true;
 
         private Builder(int dModel, int nHeads) {
@@ -160,6 +168,18 @@ public final class MultiHeadAttention extends Module {
             Heads.require(base > 0 && Double.isFinite(base), "MultiHeadAttention: rotaryBase must be positive, got "
                     + base);
             this.rotaryBase = base;
+            return this;
+        }
+
+        /**
+         * The width of the residual stream the layer reads and writes (default dModel): the input is
+         * [..., residualDim] and the output projection maps back to residualDim, while the heads keep
+         * dModel. A Pre-CRMSNorm transformer (Jiang et al. 2023) stores d − 1 features of its
+         * zero-mean stream, so its attention reads and writes dModel − 1.
+         */
+        public Builder residualDim(int residualDim) {
+            Heads.require(residualDim > 0, "MultiHeadAttention: residualDim must be positive, got " + residualDim);
+            this.residualDim = residualDim;
             return this;
         }
 

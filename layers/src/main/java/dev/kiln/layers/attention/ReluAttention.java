@@ -20,6 +20,7 @@ import dev.kiln.tensor.Tensor;
  */
 public final class ReluAttention extends Module {
     private final int dModel;
+    private final int residualDim;
     private final int nHeads;
     private final int headDim;
     private final boolean causal;
@@ -31,14 +32,15 @@ public final class ReluAttention extends Module {
 
     private ReluAttention(Builder b, Generator rng) {
         this.dModel = b.dModel;
+        this.residualDim = b.residualDim == 0 ? b.dModel : b.residualDim;
         this.nHeads = b.nHeads;
         this.headDim = b.dModel / b.nHeads;
         this.causal = b.causal;
         this.factor = b.factor;
-        this.qProj = registerModule("q_proj", new Linear(dModel, dModel, b.bias, rng));
-        this.kProj = registerModule("k_proj", new Linear(dModel, dModel, b.bias, rng));
-        this.vProj = registerModule("v_proj", new Linear(dModel, dModel, b.bias, rng));
-        this.outProj = registerModule("out_proj", new Linear(dModel, dModel, b.bias, rng));
+        this.qProj = registerModule("q_proj", new Linear(residualDim, dModel, b.bias, rng));
+        this.kProj = registerModule("k_proj", new Linear(residualDim, dModel, b.bias, rng));
+        this.vProj = registerModule("v_proj", new Linear(residualDim, dModel, b.bias, rng));
+        this.outProj = registerModule("out_proj", new Linear(dModel, residualDim, b.bias, rng));
     }
 
     public static Builder builder(int dModel, int nHeads) {
@@ -48,7 +50,7 @@ public final class ReluAttention extends Module {
     /** x [B, T, dModel] (or [T, dModel]) → the same shape. */
     @Override
     public Tensor forward(Tensor x) {
-        Tensor in = Heads.batched("ReluAttention.forward", x, dModel, qProj.weight().dtype());
+        Tensor in = Heads.batched("ReluAttention.forward", x, residualDim, qProj.weight().dtype());
         int t = in.size(1);
         Tensor q = Heads.split(qProj.forward(in), nHeads, headDim);
         Tensor k = Heads.split(kProj.forward(in), nHeads, headDim);
@@ -84,6 +86,7 @@ public final class ReluAttention extends Module {
         private boolean causal;
         private boolean bias = true;
         private double factor = Double.NaN;
+        private int residualDim;
 
         private Builder(int dModel, int nHeads) {
             Heads.require(dModel > 0 && nHeads > 0 && dModel % nHeads == 0, "ReluAttention: dModel " + dModel
@@ -94,6 +97,18 @@ public final class ReluAttention extends Module {
 
         public Builder causal(boolean causal) {
             this.causal = causal;
+            return this;
+        }
+
+        /**
+         * The width of the residual stream the layer reads and writes (default dModel): the input is
+         * [..., residualDim] and the output projection maps back to residualDim, while the heads keep
+         * dModel. A Pre-CRMSNorm transformer (Jiang et al. 2023) stores d − 1 features of its
+         * zero-mean stream, so its attention reads and writes dModel − 1.
+         */
+        public Builder residualDim(int residualDim) {
+            Heads.require(residualDim > 0, "ReluAttention: residualDim must be positive, got " + residualDim);
+            this.residualDim = residualDim;
             return this;
         }
 

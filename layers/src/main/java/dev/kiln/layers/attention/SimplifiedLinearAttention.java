@@ -30,6 +30,7 @@ public final class SimplifiedLinearAttention extends Module {
     public static final int KERNEL = 5;
 
     private final int dModel;
+    private final int residualDim;
     private final int nHeads;
     private final int headDim;
     private final int maxLength;
@@ -41,12 +42,13 @@ public final class SimplifiedLinearAttention extends Module {
 
     private SimplifiedLinearAttention(Builder b, Generator rng) {
         this.dModel = b.dModel;
+        this.residualDim = b.residualDim == 0 ? b.dModel : b.residualDim;
         this.nHeads = b.nHeads;
         this.headDim = b.dModel / b.nHeads;
         this.maxLength = b.maxLength;
         this.causal = b.causal;
-        this.qkv = registerModule("qkv", new Linear(dModel, 3 * dModel, b.qkvBias, rng));
-        this.proj = registerModule("proj", new Linear(dModel, dModel, true, rng));
+        this.qkv = registerModule("qkv", new Linear(residualDim, 3 * dModel, b.qkvBias, rng));
+        this.proj = registerModule("proj", new Linear(dModel, residualDim, true, rng));
         this.dwc = registerModule("dwc", new DepthwiseConv1d(headDim, KERNEL, rng));
         this.positionalEncoding = registerParameter("positional_encoding",
                 new Parameter(Tensor.zeros(1, maxLength, dModel)));
@@ -61,7 +63,7 @@ public final class SimplifiedLinearAttention extends Module {
     @Override
     public Tensor forward(Tensor x) {
         String who = "SimplifiedLinearAttention.forward";
-        Tensor in = Heads.batched(who, x, dModel, proj.weight().dtype());
+        Tensor in = Heads.batched(who, x, residualDim, proj.weight().dtype());
         int t = in.size(1);
         Heads.require(t <= maxLength, who + ": " + t + " tokens exceed maxLength " + maxLength
                 + " (the position encoding's size), input " + Shapes.str(x.shape()));
@@ -96,6 +98,7 @@ public final class SimplifiedLinearAttention extends Module {
         private final int maxLength;
         private boolean causal;
         private boolean qkvBias;
+        private int residualDim;
 
         private Builder(int dModel, int nHeads, int maxLength) {
             Heads.require(dModel > 0 && nHeads > 0 && dModel % nHeads == 0, "SimplifiedLinearAttention: dModel "
@@ -104,6 +107,18 @@ public final class SimplifiedLinearAttention extends Module {
             this.dModel = dModel;
             this.nHeads = nHeads;
             this.maxLength = maxLength;
+        }
+
+        /**
+         * The width of the residual stream the layer reads and writes (default dModel): the input is
+         * [..., residualDim] and the output projection maps back to residualDim, while the heads keep
+         * dModel. A Pre-CRMSNorm transformer (Jiang et al. 2023) stores d − 1 features of its
+         * zero-mean stream, so its attention reads and writes dModel − 1.
+         */
+        public Builder residualDim(int residualDim) {
+            Heads.require(residualDim > 0, "SimplifiedLinearAttention: residualDim must be positive, got " + residualDim);
+            this.residualDim = residualDim;
+            return this;
         }
 
         public Builder causal(boolean causal) {

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 /** {@code kiln bench}: times training steps against PyTorch. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time training steps, Kiln against PyTorch on the same machine.",
-        subcommands = {BenchCommand.Mlp.class})
+        subcommands = {BenchCommand.Mlp.class, BenchGptCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -135,22 +135,27 @@ public final class BenchCommand implements Runnable {
             for (int h : hidden) {
                 cmd.add(Integer.toString(h));
             }
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            List<String> lines = new ArrayList<>();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            }
-            int rc = p.waitFor();
-            String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-            if (rc != 0 || !last.startsWith("{")) {
-                throw new IllegalStateException("bench mlp --torch: " + String.join(" ", cmd) + " failed (exit " + rc + "):\n"
-                        + String.join("\n", lines));
-            }
-            Map<String, String> m = new java.util.LinkedHashMap<>();
-            dev.kiln.models.Models.parse(last).entrySet().forEach(e -> m.put(e.getKey(), e.getValue().getAsString()));
-            return m;
+            return runTorch(cmd, "bench mlp --torch");
         }
+    }
+
+    /** Runs a PyTorch timing script and returns the JSON of its last line as strings. */
+    static Map<String, String> runTorch(List<String> cmd, String who) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                lines.add(line);
+            }
+        }
+        int rc = p.waitFor();
+        String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+        if (rc != 0 || !last.startsWith("{")) {
+            throw new IllegalStateException(who + ": " + String.join(" ", cmd) + " failed (exit " + rc + "):\n"
+                    + String.join("\n", lines));
+        }
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        dev.kiln.models.Models.parse(last).entrySet().forEach(e -> m.put(e.getKey(), e.getValue().getAsString()));
+        return m;
     }
 }

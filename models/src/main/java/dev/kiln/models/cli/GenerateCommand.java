@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import dev.kiln.models.nn.Gpt;
 import dev.kiln.models.nn.TextSampler;
 import dev.kiln.tensor.Generator;
 import picocli.CommandLine;
@@ -12,7 +13,8 @@ import java.util.concurrent.Callable;
 
 /** {@code kiln generate CHECKPOINT}: samples text from a byte-level language model. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Sample text from a byte-level language model checkpoint (e.g. the demo's: kiln generate runs/demo).")
+        description = {"Sample text from a byte-level language model checkpoint (e.g. the demo's: kiln generate runs/demo).",
+            "A GPT with softmax attention samples with its KV cache (one token's forward pass per byte)."})
 public final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -43,7 +45,8 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException(l.file() + " holds an image classifier (" + kind + "), not a language model");
         }
         int window = l.dataConfig().has("block") ? l.dataConfig().get("block").getAsInt() : 64;
-        String text = new TextSampler(l.model(), window).sample(prompt, length, temperature, topK, new Generator(seed));
+        String text = l.model() instanceof Gpt gpt ? gpt.generate(prompt, length, temperature, topK, new Generator(seed))
+                : new TextSampler(l.model(), window).sample(prompt, length, temperature, topK, new Generator(seed));
         spec.commandLine().getOut().println(text);
         return 0;
     }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a model; writes a checkpoint, CSV metrics and a loss plot to --out.",
         subcommands = {TrainMlpCommand.class, TrainActivationsCommand.class, TrainBilinearCommand.class, TrainKanCommand.class, TrainKanFitCommand.class,
-            TrainByteLmCommand.class})
+            TrainByteLmCommand.class, TrainGptCommand.class})
 public final class TrainCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -42,8 +42,8 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        String[][] commands = {{}, {"demo"}, {"train"}, {"train", "mlp"}, {"train", "activations"}, {"train", "bilinear"}, {"train", "kan"}, {"train", "kan-fit"}, {"train", "bytelm"}, {"eval"}, {"generate"},
-            {"bench"}, {"bench", "mlp"}};
+        String[][] commands = {{}, {"demo"}, {"train"}, {"train", "mlp"}, {"train", "activations"}, {"train", "bilinear"}, {"train", "kan"}, {"train", "kan-fit"}, {"train", "bytelm"}, {"train", "gpt"}, {"eval"}, {"generate"},
+            {"bench"}, {"bench", "mlp"}, {"bench", "gpt"}};
         for (String[] c : commands) {
             String[] args = Arrays.copyOf(c, c.length + 1);
             args[c.length] = "--help";
@@ -51,7 +51,7 @@ class CliTest {
             assertThat(r.code()).as(String.join(" ", args)).isZero();
             assertThat(r.out()).as(String.join(" ", args)).startsWith("Usage: kiln").contains("--help");
         }
-        assertThat(kiln("train").out()).contains("mlp").contains("bytelm");
+        assertThat(kiln("train").out()).contains("mlp").contains("bytelm").contains("gpt");
     }
 
     /** Mean of a column over the first and the last {@code k} rows. */
@@ -161,10 +161,10 @@ class CliTest {
         Files.writeString(corpus.resolve("A.java"), line.repeat(60));
         Files.writeString(corpus.resolve("B.java"), "class B { int x = 1; }\n".repeat(60));
         Path out = tmp.resolve("demo");
-        Run r = kiln("demo", "--steps", "60", "--corpus", corpus.toString(), "--out", out.toString(), "--hidden", "48",
-                "--context", "8", "--block", "16", "--batch-size", "8", "--length", "40", "--no-progress");
+        Run r = kiln("demo", "--steps", "100", "--corpus", corpus.toString(), "--out", out.toString(), "--layers", "2",
+                "--d-model", "32", "--heads", "2", "--context", "16", "--batch-size", "8", "--length", "40", "--no-progress");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.err()).contains("GPT is not in Kiln yet");
+        assertThat(r.err()).contains("byte-level GPT, 2 layers, d 32, 2 heads, context 16");
         assertThat(r.out()).contains("---- generated").contains("final loss").contains("plot");
         for (String f : new String[] {"checkpoint.safetensors", "train.csv", "eval.csv", "loss.png"}) {
             assertThat(out.resolve(f)).as(f).isRegularFile();
@@ -185,6 +185,77 @@ class CliTest {
         Matcher m = Pattern.compile("([0-9.]+) bits per byte").matcher(ev.out());
         assertThat(m.find()).as(ev.out()).isTrue();
         assertThat(Double.parseDouble(m.group(1))).isLessThan(8.0 * 0.7);
+    }
+
+    @Test
+    void trainGptResumesBitExactlyAndEveryArchitectureTrains() throws IOException {
+        Path corpus = tmp.resolve("gpt-corpus");
+        Files.createDirectories(corpus);
+        Files.writeString(corpus.resolve("C.java"), "for (int i = 0; i < n; i++) { sum += a[i] * b[i]; }\n".repeat(80));
+        String[] arch = {"--layers", "2", "--d-model", "16", "--heads", "2", "--context", "16", "--batch-size", "4",
+            "--no-progress", "--seed", "5"};
+        Path a = tmp.resolve("gpt-a");
+        Path b = tmp.resolve("gpt-b");
+        Run ra = kiln(concat(new String[] {"train", "gpt", corpus.toString(), "--steps", "8", "--checkpoint-every", "4",
+            "--out", a.toString()}, arch));
+        assertThat(ra.code()).as(ra.err()).isZero();
+        assertThat(ra.err()).contains("gpt: 2 layers, d 16, 2 heads, context 16, layernorm pre-ln");
+        assertThat(kiln(concat(new String[] {"train", "gpt", corpus.toString(), "--steps", "4", "--out", b.toString()}, arch))
+                .code()).isZero();
+        Run rb = kiln(concat(new String[] {"train", "gpt", corpus.toString(), "--steps", "8", "--resume", "--out",
+            b.toString()}, arch));
+        assertThat(rb.code()).as(rb.err()).isZero();
+        assertThat(rb.err()).contains("resuming").contains("at step 4 of 8");
+        double[] la = MetricsCsv.read(a.resolve("train.csv")).get("loss");
+        double[] lb = MetricsCsv.read(b.resolve("train.csv")).get("loss");
+        assertThat(la).hasSize(8);
+        assertThat(lb).containsExactly(la); // bit for bit: the resumed run is the uninterrupted one
+
+        Run g = kiln("generate", a.toString(), "--prompt", "for (", "--length", "40", "--seed", "2");
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.out()).startsWith("for (");
+        assertThat(kiln("generate", a.toString(), "--prompt", "for (", "--length", "40", "--seed", "2").out())
+                .isEqualTo(g.out());
+
+        String[][] variants = {
+            {"--norm", "rmsnorm", "--placement", "mix", "--mix-alpha", "0.5", "--ffn", "swiglu", "--positions", "rotary",
+                "--kv-heads", "1"},
+            {"--norm", "crmsnorm", "--placement", "peri", "--attention", "linear", "--ffn", "geglu", "--no-bias"},
+            {"--placement", "post", "--attention", "relu", "--ffn", "bilinear", "--positions", "none"},
+        };
+        for (String[] v : variants) {
+            Path o = tmp.resolve("gpt-" + v[1] + v[3]);
+            Run r = kiln(concat(concat(new String[] {"train", "gpt", corpus.toString(), "--steps", "30", "--warmup", "0",
+                "--lr", "1e-2", "--out", o.toString()}, arch), v));
+            assertThat(r.code()).as(String.join(" ", v) + "\n" + r.err()).isZero();
+            double[] fl = firstAndLast(MetricsCsv.read(o.resolve("train.csv")).get("loss"), 4);
+            assertThat(fl[1]).as(String.join(" ", v)).isLessThan(0.75 * fl[0]);
+            Run gv = kiln("generate", o.toString(), "--prompt", "sum", "--length", "20");
+            assertThat(gv.code()).as(gv.err()).isZero();
+            assertThat(gv.out()).startsWith("sum");
+        }
+
+        Run bad = kiln("train", "gpt", corpus.toString(), "--attention", "relu", "--positions", "rotary", "--steps", "1",
+                "--out", tmp.resolve("gpt-bad").toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("rotary positions need softmax attention");
+        Run badNorm = kiln("train", "gpt", corpus.toString(), "--norm", "groupnorm", "--steps", "1");
+        assertThat(badNorm.code()).isEqualTo(2);
+        assertThat(badNorm.err()).contains("unknown norm 'groupnorm'");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void benchGptTimesSteps() {
+        Run r = kiln("bench", "gpt", "--layers", "1", "--d-model", "16", "--heads", "2", "--context", "8", "--batch-size", "2",
+                "--warmup", "1", "--steps", "2", "--rounds", "1", "--breakdown");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("kiln  step [0-9.]+ ms").containsPattern("forward\\+loss [0-9.]+ ms");
     }
 
     @Test

@@ -11,12 +11,14 @@ import java.util.Arrays;
 /**
  * Fused attention kernels for F32 host tensors, forward and backward side by side.
  *
- * <p><b>Scaled dot-product attention</b> (FlashAttention 2's algorithm on a CPU): queries go in
- * blocks of {@link #BR} rows, keys in tiles of {@link #BC}. For each tile the block's scores
- * S = q·kᵀ·scale are computed into a BR×BC scratch, the running row max m and row sum l are
- * updated (online softmax: the old accumulator is rescaled by exp(m_old − m_new)), and P·V is
- * added to a BR×Dv accumulator. At the end out = acc / l and lse = m + log l is saved. Nothing of
- * size Tq×Tk is ever allocated. Backward recomputes P = exp(S − lse) tile by tile: each task owns a
+ * <p><b>Scaled dot-product attention</b> (FlashAttention 2's algorithm on a CPU). Forward: queries
+ * go in blocks of {@link AttentionTiles#FR} rows, keys in tiles of {@link AttentionTiles#FC}. For each
+ * tile the block's scores S = q·kᵀ·scale (in log₂ units) are computed into an FR×FC scratch by
+ * register-tiled micro-kernels, the running row max m and row sum l are updated (online softmax: the
+ * old accumulator is rescaled by 2^(m_old − m_new)), and P·V is added to an FR×Dv accumulator. At the
+ * end out = acc / l and lse = m·ln 2 + ln l is saved. Nothing of size Tq×Tk is ever allocated.
+ * Backward (blocks of {@link #BR} queries, tiles of {@link #BC} keys) recomputes P = exp(S − lse)
+ * tile by tile: each task owns a
  * key/value head and a set of key tiles, accumulates dK and dV for them in scratch, and adds
  * dS·K into dQ (into a private copy when several tasks share a head, summed afterwards).
  *

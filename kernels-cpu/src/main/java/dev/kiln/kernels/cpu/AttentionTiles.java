@@ -31,9 +31,9 @@ final class AttentionTiles {
     static final int MR = !SIMD ? 4 : L >= 16 ? 12 : 6;
     /** Keys of a K panel, and columns of the full P·V micro-tile: two vectors. */
     static final int NR = SIMD ? 2 * L : 8;
-    /** Query rows per forward task: whole micro-panels. */
-    static final int FR = MR * Integer.getInteger("kiln.attn.fr", 4);
-    /** Keys per forward tile: whole K panels; the row stride of the score scratch. */
+    /** Query rows per forward task: whole micro-panels, 4 unless the system property kiln.attn.fr (for tuning) says. */
+    static final int FR = MR * Math.max(1, Integer.getInteger("kiln.attn.fr", 4));
+    /** Keys per forward tile (about kiln.attn.fc, 128 by default): whole K panels; the row stride of the score scratch. */
     static final int FC = NR * Math.max(1, Integer.getInteger("kiln.attn.fc", 128) / NR);
 
     private static final float LOG2E = (float) (1 / Math.log(2));

@@ -11,12 +11,14 @@ import java.util.Arrays;
 /**
  * Fused attention kernels for F32 host tensors, forward and backward side by side.
  *
- * <p><b>Scaled dot-product attention</b> (FlashAttention 2's algorithm on a CPU): queries go in
- * blocks of {@link #BR} rows, keys in tiles of {@link #BC}. For each tile the block's scores
- * S = q·kᵀ·scale are computed into a BR×BC scratch, the running row max m and row sum l are
- * updated (online softmax: the old accumulator is rescaled by exp(m_old − m_new)), and P·V is
- * added to a BR×Dv accumulator. At the end out = acc / l and lse = m + log l is saved. Nothing of
- * size Tq×Tk is ever allocated. Backward recomputes P = exp(S − lse) tile by tile: each task owns a
+ * <p><b>Scaled dot-product attention</b> (FlashAttention 2's algorithm on a CPU). Forward: queries
+ * go in blocks of {@link AttentionTiles#FR} rows, keys in tiles of {@link AttentionTiles#FC}. For each
+ * tile the block's scores S = q·kᵀ·scale (in log₂ units) are computed into an FR×FC scratch by
+ * register-tiled micro-kernels, the running row max m and row sum l are updated (online softmax: the
+ * old accumulator is rescaled by 2^(m_old − m_new)), and P·V is added to an FR×Dv accumulator. At the
+ * end out = acc / l and lse = m·ln 2 + ln l is saved. Nothing of size Tq×Tk is ever allocated.
+ * Backward (blocks of {@link #BR} queries, tiles of {@link #BC} keys) recomputes P = exp(S − lse)
+ * tile by tile: each task owns a
  * key/value head and a set of key tiles, accumulates dK and dV for them in scratch, and adds
  * dS·K into dQ (into a private copy when several tasks share a head, summed afterwards).
  *
@@ -93,12 +95,12 @@ public final class AttentionKernels {
     }
 
     /**
-     * out [B, H, Tq, Dv] and lse [B, H, Tq] (contiguous, from outOff and lseOff) from q, k, v.
-     * K is first transposed once per key/value head into kT, tile after tile ([Tk/BC][D][BC]: the size
-     * of K, not of S; each tile contiguous, as a row stride of a power of two would alias in the cache),
-     * so every query block multiplies by a ready Kᵀ tile. Tasks are (batch, head, query block),
-     * the blocks of each head visited from both ends at once so that with a causal mask every chunk
-     * of tasks gets a fair share of long and short rows.
+     * out [B, H, Tq, Dv] and lse [B, H, Tq] (contiguous, from outOff and lseOff) from q, k, v, with the
+     * register-tiled pieces of {@link AttentionTiles}. K is first packed once per key/value head into
+     * panels of {@link AttentionTiles#NR} keys ([panels][D][NR]: the size of K, not of S), so every
+     * query block multiplies by ready panels. Tasks are (batch, head, query block of
+     * {@link AttentionTiles#FR} rows), the blocks of each head visited from both ends at once so that
+     * with a causal mask every chunk of tasks gets a fair share of long and short rows.
      */
     public static void sdpaForward(float[] out, int outOff, float[] lse, int lseOff, Operand q, Operand k, Operand v,
                                    int nb, int nh, int hkv, int tq, int tk, int d, int dv, boolean causal,
@@ -107,98 +109,153 @@ public final class AttentionKernels {
             return;
         }
         int group = nh / hkv;
-        int tiles = ceilDiv(tk, BC);
-        float[] kT = new float[nb * hkv * tiles * d * BC];
+        int nr = AttentionTiles.NR;
+        int panels = ceilDiv(tk, nr);
+        int headSize = panels * nr * d;
+        float[] kp = new float[nb * hkv * headSize];
         Parallel.forRange(nb * hkv, grain((long) tk * d), (start, end) -> {
             for (int bk = start; bk < end; bk++) {
-                for (int tile = 0; tile < tiles; tile++) {
-                    int j0 = tile * BC;
-                    transpose(kT, (bk * tiles + tile) * d * BC, BC, k.a(), k.row(bk / hkv, bk % hkv, j0), k.st(),
-                            Math.min(BC, tk - j0), d);
+                int base = bk * headSize;
+                for (int j = 0; j < tk; j++) {
+                    int src = k.row(bk / hkv, bk % hkv, j);
+                    int dst = base + (j / nr) * nr * d + j % nr;
+                    for (int x = 0; x < d; x++) {
+                        kp[dst + x * nr] = k.a()[src + x];
+                    }
                 }
             }
         });
-        int blocks = ceilDiv(tq, BR);
+        int fr = AttentionTiles.FR;
+        int blocks = ceilDiv(tq, fr);
         int tasks = nb * nh * blocks;
-        long flopsPerTask = (long) BR * Math.max(tk, 1) * (d + dv + 8);
+        long flopsPerTask = (long) fr * Math.max(tk, 1) * (d + dv + 8);
+        float qScale = scale * AttentionTiles.log2e();
         Parallel.forRange(tasks, grain(flopsPerTask), (start, end) -> {
             ForwardScratch sc = new ForwardScratch(d, dv);
             for (int t = start; t < end; t++) {
                 int bh = t / blocks;
-                int blk = zigzag(t % blocks, blocks);
+                int blk = causal ? zigzag(t % blocks, blocks) : t % blocks;
                 int b = bh / nh;
                 int h = bh % nh;
                 int bk = b * hkv + h / group;
                 forwardBlock(sc, out, outOff + (bh * tq) * dv, lse, lseOff + bh * tq, q, q.row(b, h, 0),
-                        kT, bk * tiles * d * BC, v.a(), v.row(b, h / group, 0), v.st(),
-                        blk * BR, tq, tk, d, dv, causal, scale);
+                        kp, bk * headSize, v.a(), v.row(b, h / group, 0), v.st(),
+                        blk * fr, tq, tk, d, dv, causal, qScale);
             }
         });
     }
 
-    /** Scratch of one forward worker: a few BR×BC and BR×D tiles, never anything of size T×T. */
+    /** Scratch of one forward worker: an FR×FC score tile and FR×D, FR×Dv blocks, never anything of size T×T. */
     private static final class ForwardScratch {
-        final float[] qs;
+        final float[] qp;
         final float[] s;
-        final float[] acc;
-        final float[] m = new float[BR];
-        final float[] l = new float[BR];
+        final float[] o;
+        final float[] m = new float[AttentionTiles.FR];
+        final float[] l = new float[AttentionTiles.FR];
+        final float[] corr = new float[AttentionTiles.FR];
 
         ForwardScratch(int d, int dv) {
-            qs = new float[BR * Math.max(d, 1)];
-            s = new float[BR * BC];
-            acc = new float[BR * Math.max(dv, 1)];
+            qp = new float[AttentionTiles.FR * Math.max(d, 1)];
+            s = new float[AttentionTiles.FR * AttentionTiles.FC];
+            o = new float[AttentionTiles.FR * Math.max(dv, 1)];
         }
     }
 
+    /**
+     * Query rows [i0, i0 + FR) of one head: for each key tile, S = q·kᵀ (log₂ units), the online softmax
+     * ({@link AttentionTiles#softmaxTile}) and O = corr·O + P·V; at the end out = O / l and
+     * lse = m·ln 2 + ln l. Rows past tq are zero queries whose results are never stored.
+     */
     private static void forwardBlock(ForwardScratch sc, float[] out, int outBase, float[] lse, int lseBase,
-                                     Operand q, int qBase, float[] kT, int ktBase, float[] v, int vBase, int vst,
-                                     int i0, int tq, int tk, int d, int dv, boolean causal, float scale) {
-        int rows = Math.min(BR, tq - i0);
+                                     Operand q, int qBase, float[] kp, int kpBase, float[] v, int vBase, int vst,
+                                     int i0, int tq, int tk, int d, int dv, boolean causal, float qScale) {
+        final int mr = AttentionTiles.MR;
+        final int nr = AttentionTiles.NR;
+        final int fc = AttentionTiles.FC;
+        final int L = AttentionTiles.L;
+        int rows = Math.min(AttentionTiles.FR, tq - i0);
+        int rowPanels = ceilDiv(rows, mr);
         int off = tk - tq;
-        for (int r = 0; r < rows; r++) {
-            int src = qBase + (i0 + r) * q.st();
-            for (int c = 0; c < d; c++) {
-                sc.qs[r * d + c] = q.a()[src + c] * scale;
+        float[] qp = sc.qp;
+        for (int r = 0; r < rowPanels * mr; r++) {
+            int dst = (r / mr) * mr * d + r % mr;
+            if (r < rows) {
+                int src = qBase + (i0 + r) * q.st();
+                for (int x = 0; x < d; x++) {
+                    qp[dst + x * mr] = q.a()[src + x] * qScale;
+                }
+            } else {
+                for (int x = 0; x < d; x++) {
+                    qp[dst + x * mr] = 0f; // a zero query: its scores are 0, its P never reaches a stored row
+                }
             }
         }
-        Arrays.fill(sc.m, 0, rows, Float.NEGATIVE_INFINITY);
-        Arrays.fill(sc.l, 0, rows, 0f);
-        Arrays.fill(sc.acc, 0, rows * dv, 0f);
+        Arrays.fill(sc.m, Float.NEGATIVE_INFINITY);
+        Arrays.fill(sc.l, 0f);
+        Arrays.fill(sc.corr, 1f);
+        Arrays.fill(sc.o, 0, rowPanels * mr * dv, 0f);
         int kEnd = causal ? Math.max(0, Math.min(tk, i0 + rows + off)) : tk;
-        for (int j0 = 0; j0 < kEnd; j0 += BC) {
-            int cols = Math.min(BC, kEnd - j0);
-            matmulBT(sc.s, sc.qs, d, kT, ktBase + j0 * d, BC, rows, cols, d); // tile j0 / BC starts at j0·D
+        for (int j0 = 0; j0 < kEnd; j0 += fc) {
+            int cols = Math.min(fc, kEnd - j0);
+            int colPanels = ceilDiv(cols, nr);
+            for (int pj = 0; pj < colPanels; pj++) {
+                int kOff = kpBase + (j0 / nr + pj) * nr * d;
+                for (int rp = 0; rp < rowPanels; rp++) {
+                    int sOff = rp * mr * fc + pj * nr;
+                    int qOff = rp * mr * d;
+                    if (!AttentionTiles.SIMD) {
+                        AttentionTiles.scoresScalar(sc.s, sOff, fc, qp, qOff, kp, kOff, d);
+                    } else if (mr == 12) {
+                        AttentionTiles.scores12x2(sc.s, sOff, fc, qp, qOff, kp, kOff, d);
+                    } else {
+                        AttentionTiles.scores6x2(sc.s, sOff, fc, qp, qOff, kp, kOff, d);
+                    }
+                }
+            }
             if (causal && j0 + cols - 1 > i0 + off) {
-                maskAbove(sc.s, rows, cols, j0 - i0 - off, Float.NEGATIVE_INFINITY);
+                maskAbove(sc.s, fc, rows, cols, j0 - i0 - off, Float.NEGATIVE_INFINITY);
             }
-            for (int r = 0; r < rows; r++) {
-                int sr = r * BC;
-                float mNew = Math.max(sc.m[r], rowMax(sc.s, sr, cols));
-                if (mNew == Float.NEGATIVE_INFINITY) {
-                    Arrays.fill(sc.s, sr, sr + cols, 0f); // this row sees no key yet
-                    continue;
+            AttentionTiles.softmaxTile(sc.s, rows, cols, sc.m, sc.l, sc.corr);
+            int vOff = vBase + j0 * vst;
+            for (int rp = 0; rp < rowPanels; rp++) {
+                int pOff = rp * mr * fc;
+                int oRow = rp * mr * dv;
+                int e = 0;
+                if (AttentionTiles.SIMD) {
+                    for (; e + nr <= dv; e += nr) {
+                        if (mr == 12) {
+                            AttentionTiles.pv12x2(sc.o, oRow + e, dv, sc.corr, rp * mr, sc.s, pOff, v, vOff + e, vst, cols);
+                        } else {
+                            AttentionTiles.pv6x2(sc.o, oRow + e, dv, sc.corr, rp * mr, sc.s, pOff, v, vOff + e, vst, cols);
+                        }
+                    }
+                    if (e + L <= dv) {
+                        if (mr == 12) {
+                            AttentionTiles.pv12x1(sc.o, oRow + e, dv, sc.corr, rp * mr, sc.s, pOff, v, vOff + e, vst, cols);
+                        } else {
+                            AttentionTiles.pv6x1(sc.o, oRow + e, dv, sc.corr, rp * mr, sc.s, pOff, v, vOff + e, vst, cols);
+                        }
+                        e += L;
+                    }
                 }
-                float corr = mNew == sc.m[r] ? 1f : (float) Math.exp(sc.m[r] - mNew); // the max rarely moves late on
-                float sum = expShifted(sc.s, sr, cols, mNew);
-                sc.l[r] = sc.l[r] * corr + sum;
-                sc.m[r] = mNew;
-                if (corr != 1f) {
-                    scaleRow(sc.acc, r * dv, dv, corr);
+                if (e < dv) {
+                    AttentionTiles.pvScalar(sc.o, oRow + e, dv, sc.corr, rp * mr, sc.s, pOff, v, vOff + e, vst, cols,
+                            dv - e);
                 }
             }
-            accumulateRows(sc.acc, 0, dv, sc.s, BC, v, vBase + j0 * vst, vst, rows, cols, dv);
         }
         for (int r = 0; r < rows; r++) {
             float lr = sc.l[r];
             float inv = lr > 0 ? 1f / lr : 0f;
             int dst = outBase + (i0 + r) * dv;
             for (int e = 0; e < dv; e++) {
-                out[dst + e] = sc.acc[r * dv + e] * inv;
+                out[dst + e] = sc.o[r * dv + e] * inv;
             }
-            lse[lseBase + i0 + r] = lr > 0 ? sc.m[r] + (float) Math.log(lr) : Float.NEGATIVE_INFINITY;
+            lse[lseBase + i0 + r] = lr > 0 ? (float) (sc.m[r] * LN2 + Math.log(lr)) : Float.NEGATIVE_INFINITY;
         }
     }
+
+    private static final double LN2 = Math.log(2);
 
     /**
      * dq, dk, dv (contiguous, zero on entry) from dout, q, k, v, the forward's out and lse. Tasks own
@@ -313,7 +370,7 @@ public final class AttentionKernels {
                     expShifted(sc.p, r * BC, cols, lse[lseOff + bh * tq + i0 + r]);
                 }
                 if (causal && j0 + cols - 1 > i0 + off) {
-                    maskAbove(sc.p, rows, cols, j0 - i0 - off, 0f);
+                    maskAbove(sc.p, BC, rows, cols, j0 - i0 - off, 0f);
                 }
                 accumulateCols(sc.dvAcc, ndv, sc.p, BC, sc.dos, 0, ndv, rows, cols, ndv);
                 matmulBT(sc.ds, sc.dos, ndv, sc.vt, 0, BC, rows, cols, ndv);
@@ -651,12 +708,12 @@ public final class AttentionKernels {
         }
     }
 
-    /** Sets s[r·BC + c] = fill where key j0 + c lies beyond query i0 + r's causal limit (c > r − shift). */
-    private static void maskAbove(float[] s, int rows, int cols, int shift, float fill) {
+    /** Sets s[r·stride + c] = fill where key j0 + c lies beyond query i0 + r's causal limit (c > r − shift). */
+    private static void maskAbove(float[] s, int stride, int rows, int cols, int shift, float fill) {
         for (int r = 0; r < rows; r++) {
             int first = Math.max(0, r - shift + 1);
             if (first < cols) {
-                Arrays.fill(s, r * BC + first, r * BC + cols, fill);
+                Arrays.fill(s, r * stride + first, r * stride + cols, fill);
             }
         }
     }

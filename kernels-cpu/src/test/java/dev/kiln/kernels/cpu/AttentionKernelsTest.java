@@ -14,8 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The fused attention kernels against the reference loops: random shapes, causal and not, T not a
- * multiple of the tiles (BR = 32 queries, BC = 64 keys), feature sizes that are not a multiple of
- * the vector length, grouped heads, strided views; and no T×T allocation at T = 2048.
+ * multiple of the tiles (forward: FR = 48 queries and FC = 128 keys with 512-bit vectors, 24 or 16
+ * and 128 at narrower widths; backward: BR = 32, BC = 64), feature sizes that are not a multiple of
+ * the vector length, grouped heads, strided views; the forward's exp2 to 2 ulp; and no T×T
+ * allocation at T = 2048.
  */
 class AttentionKernelsTest {
     private static final Backend CPU = new CpuBackend();
@@ -116,6 +118,83 @@ class AttentionKernelsTest {
         assertClose(fastGrads[0], ql.grad(), 1e-4, 2e-5, "dq");
         assertClose(fastGrads[1], kl.grad(), 1e-4, 2e-5, "dk");
         assertClose(fastGrads[2], vl.grad(), 1e-4, 2e-5, "dv");
+    }
+
+    @Test
+    void sdpaForwardWithWideScoresAndWholeTiles() {
+        // scores spread over hundreds of log2 units (P underflows to 0 for most keys, the running max
+        // jumps by large steps), several whole forward tiles and a ragged one, D = Dv = 64 (the fast path)
+        int[][] shapes = {{1, 2, 1, 100, 2 * AttentionTiles.FC + 37, 64, 64}, {1, 1, 1, AttentionTiles.FR * 2 + 5, 300, 64, 48}};
+        for (int[] c : shapes) {
+            for (boolean causal : new boolean[] {false, true}) {
+                String what = java.util.Arrays.toString(c) + (causal ? " causal" : "");
+                Tensor q = randn(c[0], c[1], c[3], c[5]).mul(12);
+                Tensor k = randn(c[0], c[2], c[4], c[5]).mul(12);
+                Tensor v = randn(c[0], c[2], c[4], c[6]);
+                Tensor dout = randn(c[0], c[1], c[3], c[6]);
+                double scale = 1 / Math.sqrt(c[5]);
+                Tensor[] fast = sdpa(CPU, q, k, v, dout, causal, scale);
+                Tensor[] ref = sdpa(REF, q, k, v, dout, causal, scale);
+                // lse is of order 10³ here: the fp32 scores themselves carry ~1e-4 of absolute error
+                assertClose(fast[0], ref[0], 1e-4, 2e-5, what + " out");
+                assertClose(fast[1], ref[1], 1e-5, 1e-6, what + " lse");
+            }
+        }
+    }
+
+    @Test
+    void softmaxTileExp2IsWithinTwoUlpOfExact() {
+        // one row of the forward's softmax step with a running max of 0: every entry becomes 2^x
+        int n = AttentionTiles.FC;
+        float[] s = new float[AttentionTiles.FR * AttentionTiles.FC];
+        float[] m = new float[AttentionTiles.FR];
+        float[] l = new float[AttentionTiles.FR];
+        float[] corr = new float[AttentionTiles.FR];
+        java.util.Random r = new java.util.Random(7);
+        double worst = 0;
+        for (int round = 0; round < 400; round++) {
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) {
+                // a spread over the whole normal range, and dense near 0 where P matters most
+                x[i] = round % 2 == 0 ? -126f * r.nextFloat() : -4f * r.nextFloat();
+            }
+            x[0] = 0f;
+            if (round == 0) {
+                x[1] = -126f;
+                x[2] = -0.5f;
+                x[3] = -1e-7f;
+            }
+            System.arraycopy(x, 0, s, 0, n);
+            m[0] = 0f;
+            l[0] = 0f;
+            AttentionTiles.softmaxTile(s, 1, n, m, l, corr);
+            assertThat(m[0]).isEqualTo(0f);
+            assertThat(corr[0]).isEqualTo(1f);
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                double exact = Math.pow(2, x[i]);
+                double ulp = Math.ulp((float) exact);
+                worst = Math.max(worst, Math.abs(s[i] - exact) / ulp);
+                sum += s[i];
+            }
+            assertThat((double) l[0]).isCloseTo(sum, org.assertj.core.data.Offset.offset(1e-5 * sum));
+        }
+        assertThat(worst).as("max error of 2^x in ulp").isLessThanOrEqualTo(2.0);
+
+        // beyond the normal range the result is 0 (or the tiny true value), −∞ gives exactly 0, NaN stays NaN
+        float[] x = {0f, -126.7f, -150f, -1e9f, Float.NEGATIVE_INFINITY, Float.NaN};
+        java.util.Arrays.fill(s, 0f);
+        System.arraycopy(x, 0, s, 0, x.length);
+        m[0] = 0f;
+        l[0] = 0f;
+        AttentionTiles.softmaxTile(s, 1, x.length, m, l, corr);
+        assertThat(s[0]).isEqualTo(1f);
+        for (int i = 1; i < 4; i++) {
+            assertThat(s[i]).as("2^%s", x[i]).isBetween(0f, 0x1p-126f);
+        }
+        assertThat(s[4]).isEqualTo(0f);
+        assertThat(s[5]).isNaN();
+        assertThat(l[0]).isNaN();
     }
 
     @Test

@@ -51,10 +51,17 @@ final class SgemmPack {
             } else if (SgemmKernel.VECTOR && ars == 1 && mr <= LANES) {
                 // column-major A (a transposed view): each column of the panel is a contiguous run, one
                 // masked vector load (zeros past the last row) and a store that overruns into the next
-                // column's slot, which the next store overwrites (the caller leaves slack after the last)
+                // column's slot, which the next store overwrites (the caller leaves slack after the last).
+                // Where a whole vector lies inside the array the load is unmasked: the lanes past the
+                // panel's rows are overwritten by the next column or zeroed below, and a masked load
+                // that C2 cannot prove in range runs the Vector API's scalar fallback (seen in profiles)
                 VectorMask<Float> live = SgemmKernel.S.indexInRange(0, rows);
+                int full = a.length - LANES;
                 for (int p = 0; p < kc; p++) {
-                    FloatVector.fromArray(SgemmKernel.S, a, aOff + i0 + p * acs, live).intoArray(ap, dst + p * mr);
+                    int src = aOff + i0 + p * acs;
+                    FloatVector v = src <= full ? FloatVector.fromArray(SgemmKernel.S, a, src)
+                            : FloatVector.fromArray(SgemmKernel.S, a, src, live);
+                    v.intoArray(ap, dst + p * mr);
                 }
             } else {
                 // any other layout: a column of the panel at a time

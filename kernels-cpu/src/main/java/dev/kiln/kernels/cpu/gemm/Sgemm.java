@@ -29,6 +29,10 @@ public final class Sgemm {
     /** From this many multiply-adds a product is cut into {@link #PIECES_PER_THREAD} pieces per thread. */
     static final long PIECES_MIN_FMAS = 1L << 27;
     static final int PIECES_PER_THREAD = Integer.getInteger("kiln.gemm.pieces", 2);
+    /** Whether large row-split products share one packed B between threads ({@code -Dkiln.gemm.sharedB=false}: off, for A/B runs). */
+    static final boolean SHARED_B = !"false".equals(System.getProperty("kiln.gemm.sharedB"));
+    /** Row pieces per thread on the shared-B path: packing B no longer grows with them, so a few more for balance. */
+    static final int SHARED_B_PIECES_PER_THREAD = 4;
 
     private Sgemm() {
     }
@@ -95,6 +99,10 @@ public final class Sgemm {
         // being woken, a core busy with another process) takes fewer, and when the pool runs the
         // bodies one after another (a call from inside a pool task) one thread takes them all.
         boolean byRows = m >= n;
+        if (byRows && SHARED_B && (long) m * n * k >= PIECES_MIN_FMAS) {
+            sharedB(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking, parts);
+            return;
+        }
         int unit = byRows ? MR : NR;
         int size = byRows ? m : n;
         int tiles = (size + unit - 1) / unit;
@@ -116,6 +124,56 @@ public final class Sgemm {
                 }
             }
         });
+    }
+
+    /**
+     * Rows split across threads with one packed copy of each kc × nc block of B: the threads pack
+     * the block's panels between them, then each runs pieces of rows against it. Packing per piece
+     * (the other path) packs all of B once per piece, which for the weight gradients of a
+     * transformer (m = out, k = tokens) costs a third of the multiply-adds' time, and keeps a copy
+     * per thread in the shared L3. Two pool dispatches per block, so only for large products.
+     */
+    private static void sharedB(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
+                                float[] b, int bOff, int brs, int bcs, int m, int n, int k, Blocking blocking,
+                                int parts) {
+        int kc = evenBlock(k, blocking.kc(), 1);
+        int nc = evenBlock(n, blocking.nc(), NR);
+        float[] bp = WORKSPACE.get().b(roundUp(nc, NR) * kc); // the caller's: its own pieces use only ws.a
+        int tiles = (m + MR - 1) / MR;
+        int pieces = Math.min(tiles, parts * SHARED_B_PIECES_PER_THREAD);
+        for (int jc = 0; jc < n; jc += nc) {
+            int ncb = Math.min(nc, n - jc);
+            int panels = (ncb + NR - 1) / NR;
+            for (int pc = 0; pc < k; pc += kc) {
+                int kcb = Math.min(kc, k - pc);
+                int jcF = jc;
+                int pcF = pc;
+                Parallel.forRange(panels, 1, (s, e) -> {
+                    int j0 = s * NR;
+                    int j1 = Math.min(ncb, e * NR);
+                    SgemmPack.packB(bp, j0 * kcb, b, bOff + pcF * brs + (jcF + j0) * bcs, brs, bcs, kcb, j1 - j0, NR,
+                            VECTOR);
+                });
+                AtomicInteger next = new AtomicInteger();
+                Parallel.forRange(parts, 1, (s, e) -> {
+                    Workspace ws = WORKSPACE.get();
+                    for (int piece = next.getAndIncrement(); piece < pieces; piece = next.getAndIncrement()) {
+                        int lo = Math.min(m, (int) ((long) tiles * piece / pieces) * MR);
+                        int hi = Math.min(m, (int) ((long) tiles * (piece + 1) / pieces) * MR);
+                        if (hi <= lo) {
+                            continue;
+                        }
+                        int mc = evenBlock(hi - lo, blocking.mc(), MR);
+                        float[] ap = ws.a(roundUp(mc, MR) * kcb + 16); // slack: transpose16 overruns by up to 16
+                        for (int ic = lo; ic < hi; ic += mc) {
+                            int mcb = Math.min(mc, hi - ic);
+                            SgemmPack.packA(ap, a, aOff + ic * ars + pcF * acs, ars, acs, mcb, kcb, MR);
+                            macroKernel(c, cOff + ic * ldc + jcF, ldc, ap, bp, mcb, ncb, kcb, pcF > 0, ws.tile);
+                        }
+                    }
+                });
+            }
+        }
     }
 
     /**

@@ -90,10 +90,16 @@ final class SgemmPack {
      * width w holds {@code bp[j0·kc + p·w + j]}.
      */
     static void packB(float[] bp, float[] b, int bOff, int brs, int bcs, int kc, int nc, int nr, boolean narrow) {
+        packB(bp, 0, b, bOff, brs, bcs, kc, nc, nr, narrow);
+    }
+
+    /** As above, the panels written from {@code bp[bpOff]} on (threads packing column ranges of one block). */
+    static void packB(float[] bp, int bpOff, float[] b, int bOff, int brs, int bcs, int kc, int nc, int nr,
+                      boolean narrow) {
         for (int j0 = 0; j0 < nc; ) {
             int w = panelWidth(nc - j0, nr, narrow);
             int cols = Math.min(w, nc - j0);
-            int dst = j0 * kc;
+            int dst = bpOff + j0 * kc;
             if (bcs == 1) {
                 // row-major B: each row of the panel is a contiguous run along j
                 if (cols == w && w % LANES == 0 && SgemmKernel.VECTOR) {

@@ -107,6 +107,17 @@ class SgemmTest {
     }
 
     @Test
+    void largeRowSplitProductsShareOnePackedBAcrossBlocksAndLayouts() {
+        // the shared-B path: several nc and kc blocks (small blockings), every transpose, a narrow last panel
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                checkF32(613, 419, 541, ta, tb, SMALL, 2, 21 + (ta ? 2 : 0) + (tb ? 1 : 0));
+            }
+        }
+        checkF32(613, 419, 541, true, false, TINY, 2, 25);
+    }
+
+    @Test
     void nestedInAPoolTaskTheCallingThreadTakesEveryPiece() {
         // Parallel runs nested ranges inline: the product's bodies then run one after another
         dev.kiln.kernels.cpu.Parallel.forRange(2, 1, (s, e) -> checkF32(601, 433, 523, false, true,

@@ -1,5 +1,6 @@
 package dev.kiln.layers.kan;
 
+import dev.kiln.layers.ModuleGradients;
 import dev.kiln.autograd.GradCheck;
 import dev.kiln.autograd.NoGrad;
 import dev.kiln.tensor.DType;

@@ -1,5 +1,6 @@
 package dev.kiln.layers.kan;
 
+import dev.kiln.layers.ModuleGradients;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;

@@ -1,5 +1,6 @@
 package dev.kiln.layers.transformer;
 
+import dev.kiln.layers.ModuleGradients;
 import dev.kiln.autograd.NoGrad;
 import dev.kiln.layers.Module;
 import dev.kiln.layers.Parameter;
@@ -126,7 +127,7 @@ class TransformerBlockTest {
         for (TransformerBlock b : blocks) {
             f64(b);
             Tensor x = Tensor.randn(rng, 1, 3, b.streamDim()).to(DType.F64);
-            assertThat(BlockGradients.assertGradients(b, x)).as("%s", b.describe()).isGreaterThan(40);
+            assertThat(ModuleGradients.assertGradients(b, x)).as("%s", b.describe()).isGreaterThan(40);
         }
     }
 

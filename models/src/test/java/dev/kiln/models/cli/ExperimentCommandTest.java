@@ -1,20 +1,18 @@
 package dev.kiln.models.cli;
 
-import dev.kiln.models.Cli;
 import dev.kiln.models.SyntheticData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.kiln.models.cli.CliTest.kiln;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Tiny versions of every {@code kiln experiment}: they run, write their table, CSV and plot, and the numbers make sense. */
@@ -23,16 +21,6 @@ class ExperimentCommandTest {
     static Path tmp;
     static Path corpus;
     static Path images;
-
-    record Run(int code, String out, String err) {
-    }
-
-    static Run kiln(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Cli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @BeforeAll
     static void data() throws IOException {
@@ -60,7 +48,7 @@ class ExperimentCommandTest {
 
     @Test
     void experimentListsItsSubcommands() {
-        Run r = kiln("experiment");
+        CliTest.Run r = kiln("experiment");
         assertThat(r.out()).contains("mix-ln").contains("galore").contains("spam").contains("crmsnorm").contains("init");
         for (String e : new String[] {"mix-ln", "galore", "spam", "crmsnorm", "init"}) {
             assertThat(kiln("experiment", e, "--help").out()).as(e).startsWith("Usage: kiln experiment " + e);
@@ -70,7 +58,7 @@ class ExperimentCommandTest {
     @Test
     void initShowsXavierShrinkingTheSignalAndHeKeepingIt() throws IOException {
         Path out = tmp.resolve("init");
-        Run r = kiln("experiment", "init", "--data", images.toString(), "--depth", "12", "--width", "32", "--steps", "20",
+        CliTest.Run r = kiln("experiment", "init", "--data", images.toString(), "--depth", "12", "--width", "32", "--steps", "20",
                 "--batch-size", "32", "--probe", "128", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertFiles(out, "results.md", "meansquare.csv", "loss.csv", "init.png");
@@ -83,7 +71,7 @@ class ExperimentCommandTest {
     @Test
     void mixLnRecordsPerLayerGradientNorms() {
         Path out = tmp.resolve("mix-ln");
-        Run r = kiln("experiment", "mix-ln", "--corpus", corpus.toString(), "--layers", "4", "--d-model", "16", "--heads", "2",
+        CliTest.Run r = kiln("experiment", "mix-ln", "--corpus", corpus.toString(), "--layers", "4", "--d-model", "16", "--heads", "2",
                 "--context", "16", "--batch-size", "4", "--steps", "6", "--eval-every", "3", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertFiles(out, "results.md", "gradnorms.csv", "curves.csv", "mix-ln.png");
@@ -93,7 +81,7 @@ class ExperimentCommandTest {
     @Test
     void galoreUsesLessOptimizerState() {
         Path out = tmp.resolve("galore");
-        Run r = kiln("experiment", "galore", "--corpus", corpus.toString(), "--layers", "1", "--d-model", "32", "--heads", "2",
+        CliTest.Run r = kiln("experiment", "galore", "--corpus", corpus.toString(), "--layers", "1", "--d-model", "32", "--heads", "2",
                 "--context", "16", "--batch-size", "4", "--steps", "6", "--eval-every", "3", "--rank", "4", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertFiles(out, "results.md", "curves.csv", "galore.png");
@@ -110,7 +98,7 @@ class ExperimentCommandTest {
     @Test
     void spamRecoversFromSpikesBetterThanAdamW() {
         Path out = tmp.resolve("spam");
-        Run r = kiln("experiment", "spam", "--steps", "400", "--out", out.toString());
+        CliTest.Run r = kiln("experiment", "spam", "--steps", "400", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertFiles(out, "results.md", "spikes.csv", "spam.png");
         Matcher m = Pattern.compile("\\| (AdamW|SPAM) \\| [0-9.e+-]+ \\| [0-9.e+-]+ \\| ([0-9.e+-]+) \\|").matcher(r.out());
@@ -126,7 +114,7 @@ class ExperimentCommandTest {
     @Test
     void crmsnormConversionIsExact() {
         Path out = tmp.resolve("crmsnorm");
-        Run r = kiln("experiment", "crmsnorm", "--corpus", corpus.toString(), "--layers", "1", "--d-model", "16", "--heads", "2",
+        CliTest.Run r = kiln("experiment", "crmsnorm", "--corpus", corpus.toString(), "--layers", "1", "--d-model", "16", "--heads", "2",
                 "--context", "16", "--batch-size", "4", "--train-steps", "3", "--reps", "2", "--rounds", "1", "--out",
                 out.toString());
         assertThat(r.code()).as(r.err()).isZero();

@@ -1,4 +1,4 @@
-package dev.kiln.layers.kan;
+package dev.kiln.layers;
 
 import dev.kiln.autograd.GradCheck;
 import dev.kiln.autograd.NoGrad;
@@ -18,11 +18,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and every parameter element by nudging it in place (outside the graph) and re-running f,
  * against the gradient backward left in the parameter. Tolerances as PyTorch's gradcheck.
  */
-final class ModuleGradients {
+public final class ModuleGradients {
     private ModuleGradients() {
     }
 
-    static void assertGradients(Module m, Function<Tensor, Tensor> f, Tensor x) {
+    /** The module's own forward; returns how many parameter elements were checked. */
+    public static int assertGradients(Module m, Tensor x) {
+        return assertGradients(m, m::forward, x);
+    }
+
+    /** Returns how many parameter elements were checked (at least one). */
+    public static int assertGradients(Module m, Function<Tensor, Tensor> f, Tensor x) {
         assertThat(x.dtype()).isEqualTo(DType.F64);
         GradCheck.assertGradients(in -> f.apply(in[0]), x.detach().requiresGrad(true));
         Tensor probe;
@@ -48,6 +54,7 @@ final class ModuleGradients {
             }
         }
         assertThat(checked).isGreaterThan(0);
+        return checked;
     }
 
     private static double lossAt(Function<Tensor, Tensor> f, Tensor x, Tensor w, Tensor p, int j, double value) {

@@ -151,7 +151,7 @@ public final class AttentionKernels {
         final float[] s;
         final float[] o;
         final float[] m = new float[AttentionTiles.FR];
-        final float[] l = new float[AttentionTiles.FR];
+        final float[] l = new float[AttentionTiles.FR * AttentionTiles.LS];
         final float[] corr = new float[AttentionTiles.FR];
 
         ForwardScratch(int d, int dv) {
@@ -245,7 +245,7 @@ public final class AttentionKernels {
             }
         }
         for (int r = 0; r < rows; r++) {
-            float lr = sc.l[r];
+            float lr = AttentionTiles.rowSum(sc.l, r);
             float inv = lr > 0 ? 1f / lr : 0f;
             int dst = outBase + (i0 + r) * dv;
             for (int e = 0; e < dv; e++) {

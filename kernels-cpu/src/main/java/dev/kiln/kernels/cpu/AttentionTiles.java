@@ -59,14 +59,27 @@ final class AttentionTiles {
         return LOG2E;
     }
 
+    /** Slots per row of the row sums l: one per lane, reduced once at the end ({@link #rowSum}). */
+    static final int LS = SIMD ? L : 1;
+    /**
+     * How far above the row max the vector path puts a new shift (log₂ units): P ≤ 2^−SLACK, and the
+     * shift moves again only when a later score passes it, so most tiles skip the row's horizontal max.
+     */
+    static final float SLACK = 8f;
+
     /**
      * One tile of the online softmax, scores in log₂ units (rows r < rows of s, row stride {@link #FC},
-     * entries c < cols): m_new = max(m, ⌈max_c s⌉), corr = 2^(m − m_new), s ← 2^(s − m_new) (P,
-     * unnormalised), l ← l·corr + Σ_c s. The shift m is kept a whole number: any shift at or above the
-     * row max gives the same softmax, and a whole one makes corr an exact power of two and moves less
-     * often. A row that has seen no key yet (m_new = −∞) gets P = 0 and corr = 1. Entries from cols up
-     * to the next whole vector are set to −∞ first (so they become 0). All rows' maxima are taken
-     * before any exp, so the rows' dependency chains overlap.
+     * entries c < cols): with a shift m no score exceeds, s ← 2^(s − m) (P, unnormalised),
+     * l ← l·corr + Σ_c s, where corr = 2^(m_old − m) rescales what was summed before. Any shift at or
+     * above the row max gives the same softmax, so m is kept a whole number (corr is an exact power of
+     * two) and moves only when a score passes it: the vector path then sets it {@link #SLACK} above
+     * the ceiling of the row max, and otherwise needs only a lanewise max and one compare per row,
+     * not a horizontal reduction (that reduction and the scalar work around it cost as much as the
+     * exponentials at 128 keys a tile). Entries more than 126 below m give 0, which is 2^−118 or less
+     * of the row's largest P. A row that has seen no key yet (m = −∞) gets P = 0 and corr = 1.
+     * Entries from cols up to the next whole vector are set to −∞ first (so they become 0). All rows'
+     * shifts are found before any exp, so the rows' dependency chains overlap. l holds {@link #LS}
+     * partial sums per row (l[r·LS + lane]).
      */
     static void softmaxTile(float[] s, int rows, int cols, float[] m, float[] l, float[] corr) {
         int colsV = SIMD ? (cols + L - 1) / L * L : cols;
@@ -75,11 +88,12 @@ final class AttentionTiles {
             if (colsV > cols) {
                 Arrays.fill(s, base + cols, base + colsV, Float.NEGATIVE_INFINITY);
             }
-            float max = Float.NEGATIVE_INFINITY;
-            int c = 0;
+            float mOld = m[r];
+            float mNew = mOld;
             if (SIMD) {
                 FloatVector m0 = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
                 FloatVector m1 = m0;
+                int c = 0;
                 for (; c + 2 * L <= colsV; c += 2 * L) {
                     FloatVector x0 = FloatVector.fromArray(SP, s, base + c);
                     FloatVector x1 = FloatVector.fromArray(SP, s, base + c + L);
@@ -90,15 +104,21 @@ final class AttentionTiles {
                     FloatVector x0 = FloatVector.fromArray(SP, s, base + c);
                     m0 = m0.blend(x0, m0.lt(x0));
                 }
-                max = m0.blend(m1, m0.lt(m1)).reduceLanes(VectorOperators.MAX);
+                m0 = m0.blend(m1, m0.lt(m1));
+                if (mOld == Float.NEGATIVE_INFINITY || m0.compare(VectorOperators.GT, mOld).anyTrue()) {
+                    float max = m0.reduceLanes(VectorOperators.MAX);
+                    if (max > mOld) {
+                        mNew = (float) Math.ceil(max) + SLACK;
+                    }
+                }
             } else {
-                for (; c < cols; c++) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int c = 0; c < cols; c++) {
                     float x = s[base + c];
                     max = max < x ? x : max; // as the vector path: NaN is skipped here
                 }
+                mNew = Math.max(mOld, (float) Math.ceil(max));
             }
-            float mOld = m[r];
-            float mNew = Math.max(mOld, (float) Math.ceil(max));
             // mOld − mNew is a whole number ≤ 0 (−∞ for a row's first keys): 2^(mOld − mNew) exactly
             corr[r] = mOld == mNew ? 1f : Math.scalb(1f, (int) Math.max(-200f, mOld - mNew));
             m[r] = mNew;
@@ -119,7 +139,6 @@ final class AttentionTiles {
                 corr[r] = 1f;
                 continue;
             }
-            float sum = 0;
             int c = 0;
             if (SIMD) {
                 FloatVector sh = FloatVector.broadcast(SP, mr);
@@ -155,16 +174,28 @@ final class AttentionTiles {
                     e.intoArray(s, base + c);
                     s0 = s0.add(e);
                 }
-                sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+                // l stays a vector of partial sums: no horizontal add per row and tile
+                int at = r * LS;
+                FloatVector.fromArray(SP, l, at).fma(FloatVector.broadcast(SP, corr[r]), s0.add(s1)).intoArray(l, at);
             } else {
+                float sum = 0;
                 for (; c < cols; c++) {
                     float e = exp2(s[base + c] - mr);
                     s[base + c] = e;
                     sum += e;
                 }
+                l[r] = l[r] * corr[r] + sum;
             }
-            l[r] = l[r] * corr[r] + sum;
         }
+    }
+
+    /** Row r's sum l from its {@link #LS} partial sums. */
+    static float rowSum(float[] l, int r) {
+        float sum = 0;
+        for (int i = 0; i < LS; i++) {
+            sum += l[r * LS + i];
+        }
+        return sum;
     }
 
     /** 2^x, correctly rounded to float for the scalar paths and the rescale factor. */

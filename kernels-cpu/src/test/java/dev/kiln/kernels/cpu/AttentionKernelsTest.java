@@ -143,12 +143,37 @@ class AttentionKernelsTest {
     }
 
     @Test
+    void sdpaForwardFollowsARowMaxThatMovesFromTileToTile() {
+        // scores q·k_j = a·j: rising (the shift must move on every key tile, by less or more than its
+        // slack), falling (it never moves after the first tile), and steep enough that early keys
+        // underflow to 0 against later ones
+        int t = 3 * AttentionTiles.FC + 5;
+        int d = 4;
+        for (double slope : new double[] {0.01, 0.3, 5, -0.3}) {
+            float[] kv = new float[t * d];
+            for (int j = 0; j < t; j++) {
+                kv[j * d] = (float) (slope * (j - t / 2));
+                kv[j * d + 1] = (float) Math.sin(j);
+            }
+            Tensor k = Tensor.of(kv, 1, 1, t, d);
+            Tensor q = Tensor.of(new float[] {1, 0.5f, 0, 0, 0.5f, -1, 0, 0}, 1, 1, 2, d);
+            Tensor v = randn(1, 1, t, 3);
+            for (boolean causal : new boolean[] {false, true}) {
+                Tensor[] fast = sdpa(CPU, q, k, v, randn(1, 1, 2, 3), causal, 1);
+                Tensor[] ref = sdpa(REF, q, k, v, randn(1, 1, 2, 3), causal, 1);
+                assertClose(fast[0], ref[0], 1e-4, 1e-5, "slope " + slope + " causal " + causal + " out");
+                assertClose(fast[1], ref[1], 1e-5, 1e-6, "slope " + slope + " causal " + causal + " lse");
+            }
+        }
+    }
+
+    @Test
     void softmaxTileExp2IsWithinTwoUlpOfExact() {
         // one row of the forward's softmax step with a running max of 0: every entry becomes 2^x
         int n = AttentionTiles.FC;
         float[] s = new float[AttentionTiles.FR * AttentionTiles.FC];
         float[] m = new float[AttentionTiles.FR];
-        float[] l = new float[AttentionTiles.FR];
+        float[] l = new float[AttentionTiles.FR * AttentionTiles.LS];
         float[] corr = new float[AttentionTiles.FR];
         java.util.Random r = new java.util.Random(7);
         double worst = 0;
@@ -166,7 +191,7 @@ class AttentionKernelsTest {
             }
             System.arraycopy(x, 0, s, 0, n);
             m[0] = 0f;
-            l[0] = 0f;
+            java.util.Arrays.fill(l, 0f);
             AttentionTiles.softmaxTile(s, 1, n, m, l, corr);
             assertThat(m[0]).isEqualTo(0f);
             assertThat(corr[0]).isEqualTo(1f);
@@ -177,7 +202,7 @@ class AttentionKernelsTest {
                 worst = Math.max(worst, Math.abs(s[i] - exact) / ulp);
                 sum += s[i];
             }
-            assertThat((double) l[0]).isCloseTo(sum, org.assertj.core.data.Offset.offset(1e-5 * sum));
+            assertThat((double) AttentionTiles.rowSum(l, 0)).isCloseTo(sum, org.assertj.core.data.Offset.offset(1e-5 * sum));
         }
         assertThat(worst).as("max error of 2^x in ulp").isLessThanOrEqualTo(2.0);
 
@@ -186,7 +211,7 @@ class AttentionKernelsTest {
         java.util.Arrays.fill(s, 0f);
         System.arraycopy(x, 0, s, 0, x.length);
         m[0] = 0f;
-        l[0] = 0f;
+        java.util.Arrays.fill(l, 0f);
         AttentionTiles.softmaxTile(s, 1, x.length, m, l, corr);
         assertThat(s[0]).isEqualTo(1f);
         for (int i = 1; i < 4; i++) {
@@ -194,7 +219,7 @@ class AttentionKernelsTest {
         }
         assertThat(s[4]).isEqualTo(0f);
         assertThat(s[5]).isNaN();
-        assertThat(l[0]).isNaN();
+        assertThat(AttentionTiles.rowSum(l, 0)).isNaN();
     }
 
     @Test

@@ -407,7 +407,7 @@ public final class ActivationKernels {
                     }
                     acc = acc.add(g.mul(v), v.compare(VectorOperators.LE, 0f));
                 }
-                sum = acc.reduceLanes(VectorOperators.ADD);
+                sum = Simd.sum(acc);
             }
             for (; i < inner; i++) {
                 float v = x[xo + base + i];

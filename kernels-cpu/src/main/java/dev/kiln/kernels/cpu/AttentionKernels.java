@@ -750,7 +750,7 @@ public final class AttentionKernels {
                 e.intoArray(s, from + i);
                 sv = sv.add(e);
             }
-            sum = sv.reduceLanes(VectorOperators.ADD);
+            sum = Simd.sum(sv);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(s[from + i] - shift);
@@ -782,7 +782,7 @@ public final class AttentionKernels {
             for (; i < bound; i += L) {
                 acc = FloatVector.fromArray(SP, a, ao + i).fma(FloatVector.fromArray(SP, b, bo + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Simd.sum(acc);
         }
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];

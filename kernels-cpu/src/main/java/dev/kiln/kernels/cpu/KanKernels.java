@@ -252,7 +252,7 @@ final class KanKernels {
                     for (; j + L <= n; j += L) {
                         sum = FloatVector.fromArray(S, dy, a + j).fma(FloatVector.fromArray(S, der, b + j), sum);
                     }
-                    acc = sum.reduceLanes(VectorOperators.ADD);
+                    acc = Simd.sum(sum);
                 }
                 for (; j < n; j++) {
                     acc += dy[a + j] * der[b + j];

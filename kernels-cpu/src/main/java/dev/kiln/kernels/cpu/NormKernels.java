@@ -91,7 +91,7 @@ public final class NormKernels {
                 FloatVector c0 = FloatVector.fromArray(S, x, xo + i).sub(mu);
                 a0 = c0.fma(c0, a0);
             }
-            s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            s = Simd.sum(a0.add(a1));
         }
         for (; i < n; i++) {
             float c = x[xo + i] - mu;
@@ -135,8 +135,8 @@ public final class NormKernels {
                     aG = aG.add(g);
                     aGX = g.fma(xh, aGX);
                 }
-                sumG = aG.reduceLanes(VectorOperators.ADD);
-                sumGX = aGX.reduceLanes(VectorOperators.ADD);
+                sumG = Simd.sum(aG);
+                sumGX = Simd.sum(aGX);
             }
             for (; i < d; i++) {
                 float g = dy[dyo + o + i];

@@ -76,7 +76,7 @@ public final class ReduceKernels {
             for (; i < end; i += L) {
                 a0 = a0.add(FloatVector.fromArray(S, x, xo + i));
             }
-            total += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            total += Simd.sum(a0.add(a1).add(a2.add(a3)));
         }
         for (; i < n; i++) {
             total += x[xo + i];

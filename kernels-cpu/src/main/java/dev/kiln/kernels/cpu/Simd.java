@@ -2,6 +2,7 @@ package dev.kiln.kernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,7 +16,35 @@ public final class Simd {
     /** False when forced to scalar: kernels then run only their scalar loops. */
     public static final boolean ENABLED = !"scalar".equals(requested());
 
+    /* Rotations by 8, 4, 2 and 1 lanes, for the fixed-order lane sum. */
+    private static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(F32, 8, 1, true);
+    private static final VectorShuffle<Float> ROT4 = VectorShuffle.iota(F32, 4, 1, true);
+    private static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(F32, 2, 1, true);
+    private static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(F32, 1, 1, true);
+
     private Simd() {
+    }
+
+    /**
+     * The sum of v's lanes, added in one fixed tree order. Kernels use this, not
+     * {@code reduceLanes(ADD)}: that one adds in another order in its Java fallback than in C2's
+     * compiled code, so a result would depend on whether the JIT had compiled the kernel yet (and
+     * a resumed training run would not repeat the uninterrupted one bit for bit). Lanewise adds and
+     * shuffles give the same bits either way.
+     */
+    public static float sum(FloatVector v) {
+        int n = v.length();
+        if (n >= 16) {
+            v = v.add(v.rearrange(ROT8));
+        }
+        if (n >= 8) {
+            v = v.add(v.rearrange(ROT4));
+        }
+        if (n >= 4) {
+            v = v.add(v.rearrange(ROT2));
+        }
+        v = v.add(v.rearrange(ROT1));
+        return v.lane(0);
     }
 
     private static String requested() {

@@ -97,7 +97,7 @@ public final class SoftmaxKernels {
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Simd.sum(acc);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xo + i] - shift);
@@ -117,7 +117,7 @@ public final class SoftmaxKernels {
             for (; i < up; i += L) {
                 acc = acc.add(FloatVector.fromArray(S, x, xo + i).sub(shift).lanewise(VectorOperators.EXP));
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Simd.sum(acc);
         }
         for (; i < n; i++) {
             sum += (float) Math.exp(x[xo + i] - shift);
@@ -157,7 +157,7 @@ public final class SoftmaxKernels {
             for (; i < up; i += L) {
                 acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Simd.sum(acc);
         }
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];

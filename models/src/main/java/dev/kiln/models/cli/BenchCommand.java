@@ -156,6 +156,12 @@ public final class BenchCommand implements Runnable {
         }
         Map<String, String> m = new java.util.LinkedHashMap<>();
         dev.kiln.models.Models.parse(last).entrySet().forEach(e -> m.put(e.getKey(), e.getValue().getAsString()));
+        if ("reference".equals(m.get("blas"))) {
+            throw new IllegalStateException(who + ": PyTorch runs its matrix products on the reference BLAS ("
+                    + m.get("blas_path") + "), about 20x slower than an optimised one, so a ratio would be meaningless."
+                    + " Install OpenBLAS (apt-get install libopenblas0-pthread) and check it is selected with"
+                    + " update-alternatives --display libblas.so.3-x86_64-linux-gnu");
+        }
         return m;
     }
 }

@@ -17,6 +17,7 @@ public final class DataOptions {
     public Path data;
 
     @Option(names = "--limit", paramLabel = "N", description = "Use only the first N training and N test images (quick runs).")
+    @Range(min = 1, max = Range.INT_MAX)
     public Integer limit;
 
     IdxImages.Kind kind() {

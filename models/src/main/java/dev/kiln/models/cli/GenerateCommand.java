@@ -26,15 +26,19 @@ public final class GenerateCommand implements Callable<Integer> {
     String prompt;
 
     @Option(names = "--length", defaultValue = "400", description = "Bytes to sample (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 10_000_000)
     int length;
 
     @Option(names = "--temperature", defaultValue = "0.8", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minExclusive = true, max = 1_000)
     double temperature;
 
     @Option(names = "--top-k", defaultValue = "40", description = "Sample among the k likeliest bytes; 0: all (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 256)
     int topK;
 
     @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Override

@@ -34,7 +34,6 @@ public final class DataOptions {
 
     TensorDataset load(IdxImages.Split split) throws IOException {
         Path dir = IdxImages.locate(kind(), data);
-        TensorDataset d = IdxImages.load(dir, split);
-        return limit != null ? d.head(limit) : d;
+        return IdxImages.load(dir, split, limit != null ? limit : Integer.MAX_VALUE, IdxImages.CLASSES);
     }
 }

@@ -44,11 +44,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Checkpoints.Loaded l = Checkpoints.load(checkpoint);
-        String kind = l.modelConfig().get("model").getAsString();
+        String kind = l.kind();
         if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
             throw new IllegalArgumentException(l.file() + " holds an image classifier (" + kind + "), not a language model");
         }
-        int window = l.dataConfig().has("block") ? l.dataConfig().get("block").getAsInt() : 64;
+        int window = l.block();
         String text = l.model() instanceof Gpt gpt ? gpt.generate(prompt, length, temperature, topK, new Generator(seed))
                 : new TextSampler(l.model(), window).sample(prompt, length, temperature, topK, new Generator(seed));
         spec.commandLine().getOut().println(text);

@@ -226,7 +226,7 @@ final class TrainRunner {
         JsonObject saved = Models.parse(c.meta("config"));
         TreeSet<String> diffs = new TreeSet<>();
         for (String section : List.of("model", "data", "train")) {
-            JsonObject a = saved.has(section) ? saved.getAsJsonObject(section) : new JsonObject();
+            JsonObject a = saved.get(section) instanceof JsonObject o ? o : new JsonObject();
             JsonObject b = now.getAsJsonObject(section);
             TreeSet<String> keys = new TreeSet<>(a.keySet());
             keys.addAll(b.keySet());

@@ -5,6 +5,7 @@ import dev.kiln.models.train.StepEvent;
 import dev.kiln.models.train.TrainCallback;
 import dev.kiln.models.train.Trainer;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,6 +18,9 @@ import java.util.function.IntConsumer;
  */
 public final class Interrupts {
     private static final AtomicReference<Watch> TRAINING = new AtomicReference<>();
+    private static final Signal SIGINT = new Signal("INT");
+    static final SignalHandler HANDLER = s -> onInterrupt();
+    static volatile boolean installed;
     // replaced by tests, which must not end their JVM
     static volatile IntConsumer exit = code -> Runtime.getRuntime().halt(code);
     static volatile PrintStream console = System.err;
@@ -26,10 +30,27 @@ public final class Interrupts {
 
     /** Takes over SIGINT for this JVM (the command line's main does this; library callers keep the JVM's default). */
     public static void install() {
+        installed = true;
+        claim();
+    }
+
+    /**
+     * Takes SIGINT back if {@link #install} took it before: the progress bar's terminal library
+     * (JLine) resets SIGINT to the JVM's default when it opens a terminal, which would make the
+     * first Ctrl-C end the run without its checkpoint.
+     */
+    static void reclaim() {
+        if (installed) {
+            claim();
+        }
+    }
+
+    private static void claim() {
         try {
-            Signal.handle(new Signal("INT"), s -> onInterrupt());
+            Signal.handle(SIGINT, HANDLER);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             // no SIGINT on this platform, or the JVM runs with -Xrs: Ctrl-C keeps ending it at once
+            installed = false;
         }
     }
 
@@ -54,13 +75,20 @@ public final class Interrupts {
     static final class Watch implements TrainCallback, AutoCloseable {
         private volatile boolean stopRequested;
 
+        private boolean reclaimed;
+
         @Override
         public void onStart(Trainer trainer) {
             TRAINING.set(this);
+            reclaim(); // the progress bar (an earlier callback) may have opened its terminal just now
         }
 
         @Override
         public void onStep(Trainer trainer, StepEvent e) {
+            if (!reclaimed) {
+                reclaim(); // or on its first redraw
+                reclaimed = true;
+            }
             if (stopRequested) {
                 trainer.requestStop();
             }

@@ -121,4 +121,21 @@ class CtrlCAndMemoryTest {
             Interrupts.console = console;
         }
     }
+
+    @Test
+    void ctrlCIsTakenBackWhenTheProgressBarsTerminalResetsIt() {
+        sun.misc.Signal sigint = new sun.misc.Signal("INT");
+        sun.misc.SignalHandler before = sun.misc.Signal.handle(sigint, sun.misc.SignalHandler.SIG_DFL);
+        try {
+            Interrupts.reclaim(); // not installed (a library caller): SIGINT stays as it was
+            assertThat(sun.misc.Signal.handle(sigint, sun.misc.SignalHandler.SIG_DFL)).isSameAs(sun.misc.SignalHandler.SIG_DFL);
+            Interrupts.install();
+            sun.misc.Signal.handle(sigint, sun.misc.SignalHandler.SIG_DFL); // what JLine does when it opens a terminal
+            Interrupts.reclaim();
+            assertThat(sun.misc.Signal.handle(sigint, sun.misc.SignalHandler.SIG_DFL)).isSameAs(Interrupts.HANDLER);
+        } finally {
+            Interrupts.installed = false;
+            sun.misc.Signal.handle(sigint, before);
+        }
+    }
 }

@@ -80,6 +80,8 @@ public final class Cli implements Runnable {
 
     /** The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it). */
     public static final int INTERRUPTED = 130;
+    /** The exit code of a run that ran out of memory (after one line naming the flags and -Xmx to change). */
+    public static final int OUT_OF_MEMORY = 3;
 
     public static void main(String[] args) {
         Interrupts.install();
@@ -122,7 +124,7 @@ public final class Cli implements Runnable {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {
             err.println(OutOfMemory.message(e, cl));
-            return 3;
+            return OUT_OF_MEMORY;
         }
     }
 

@@ -88,7 +88,7 @@ class CtrlCAndMemoryTest {
                 "--out", tmp.resolve("oom-run").toString(), "--no-progress");
         assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
         String err = Files.readString(logs.resolve("err"));
-        assertThat(p.exitValue()).as(err).isEqualTo(3);
+        assertThat(p.exitValue()).as(err).isEqualTo(Cli.OUT_OF_MEMORY);
         assertThat(err.lines().filter(l -> !l.startsWith("WARNING")).toList()).as(err).hasSize(1);
         assertThat(err).contains("kiln train mlp: out of memory (Java heap space").contains("--batch-size").contains("--hidden")
                 .contains("-Xmx").doesNotContain("\tat ");

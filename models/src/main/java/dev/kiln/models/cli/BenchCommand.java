@@ -48,18 +48,23 @@ public final class BenchCommand implements Runnable {
         CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = Range.BATCH)
         int batch;
 
         @Option(names = "--hidden", split = ",", defaultValue = "512,512", description = "Hidden widths (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = Range.WIDTH)
         int[] hidden;
 
         @Option(names = "--warmup", defaultValue = "200", description = "Untimed steps first, each round (default: ${DEFAULT-VALUE}).")
+        @Range(min = 0, max = Range.INT_MAX)
         int warmup;
 
         @Option(names = "--steps", defaultValue = "300", description = "Timed steps per round (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = Range.INT_MAX)
         int steps;
 
         @Option(names = "--rounds", defaultValue = "3", description = "Rounds; the best round's median counts (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = 10_000)
         int rounds;
 
         @Option(names = "--torch", description = "Also time PyTorch with tools/torch_mlp_step.py.")
@@ -69,6 +74,7 @@ public final class BenchCommand implements Runnable {
         String python;
 
         @Option(names = "--torch-threads", defaultValue = "2", description = "PyTorch threads (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = 1_024)
         int torchThreads;
 
         @Override

@@ -1049,6 +1049,7 @@ public final class Tensor {
 
     /** Whether |this − other| ≤ atol + rtol·|other| everywhere (shapes must broadcast; NaN never matches). */
     public boolean allClose(Tensor other, double rtol, double atol) {
+        Shapes.broadcast("allClose", shape, other.shape);
         Tensor a = detach().to(DType.F64);
         Tensor b = other.detach().to(DType.F64);
         Tensor bad = a.sub(b).abs().gt(b.abs().mul(rtol).add(atol)).any();

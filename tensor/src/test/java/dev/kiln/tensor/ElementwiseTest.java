@@ -342,5 +342,6 @@ class ElementwiseTest {
         assertThat(a.allClose(Tensor.of(new double[] {1, 2, 3.1}), 1e-6, 0)).isFalse();
         assertThat(a.allClose(Tensor.of(new float[] {1, 2, 3}), 0, 0)).isTrue();
         assertThat(a.allClose(Tensor.of(new double[] {1, 2, Double.NaN}), 1, 1)).isFalse();
+        assertRejects(() -> a.allClose(Tensor.zeros(4), 1, 1), "allClose", "[3]", "[4]");
     }
 }

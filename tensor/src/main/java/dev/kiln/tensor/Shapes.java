@@ -72,7 +72,7 @@ public final class Shapes {
     /** a·b for sizes, strides or offsets of {@code shape}; fails naming op and shape when it leaves the int range. */
     public static int multiplyExact(String op, int[] shape, long a, long b) {
         try {
-            return toIndex(op, shape, Math.multiplyExact(a, b));
+            return toIntExact(op, shape, Math.multiplyExact(a, b));
         } catch (ArithmeticException e) {
             throw outOfRange(op, shape, "beyond 2^63");
         }
@@ -81,13 +81,14 @@ public final class Shapes {
     /** a + b for sizes, strides or offsets of {@code shape}; fails naming op and shape when it leaves the int range. */
     public static int addExact(String op, int[] shape, long a, long b) {
         try {
-            return toIndex(op, shape, Math.addExact(a, b));
+            return toIntExact(op, shape, Math.addExact(a, b));
         } catch (ArithmeticException e) {
             throw outOfRange(op, shape, "beyond 2^63");
         }
     }
 
-    private static int toIndex(String op, int[] shape, long value) {
+    /** value as an int size, stride or offset of {@code shape}; fails naming op and shape when it does not fit. */
+    public static int toIntExact(String op, int[] shape, long value) {
         if (value != (int) value) {
             throw outOfRange(op, shape, Long.toString(value));
         }

@@ -51,7 +51,7 @@ public final class Strided {
             off += (long) index[d] * strides[d];
         }
         // the shape is copied only on the failing path, which Shapes turns into a message
-        return off == (int) off ? (int) off : Shapes.addExact("offsetOf", t.shape(), off, 0);
+        return off == (int) off ? (int) off : Shapes.toIntExact("offsetOf", t.shape(), off);
     }
 
     /** Product of the sizes before dim. */

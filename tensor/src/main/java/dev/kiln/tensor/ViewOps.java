@@ -27,8 +27,7 @@ final class ViewOps {
         if (infer >= 0) {
             knownSizes[infer] = 1;
         }
-        Shapes.checkShape(op, knownSizes);
-        int known = Shapes.numel(op, knownSizes);
+        int known = Shapes.checkShape(op, knownSizes);
         int numel = Shapes.numel(op, from);
         if (infer >= 0) {
             if (known == 0 || numel % known != 0) {
@@ -285,7 +284,7 @@ final class ViewOps {
         if (size <= 1 && value != (int) value) {
             return 1;
         }
-        return Shapes.multiplyExact(op, shape, value, 1);
+        return Shapes.toIntExact(op, shape, value);
     }
 
     private static int clampIndex(int i, int size) {

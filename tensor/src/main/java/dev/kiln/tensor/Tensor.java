@@ -147,8 +147,8 @@ public final class Tensor {
     }
 
     /**
-     * A value that {@code fill_} or {@code full} writes into an I32 tensor must be a number in the int
-     * range (PyTorch refuses it too; a fraction is truncated toward zero, as in PyTorch); BOOL and the
+     * A value that {@code full} or {@code fill_} writes into an I32 tensor must be a number within the
+     * int range, as PyTorch requires (a fraction is truncated toward zero, as in PyTorch); BOOL and the
      * float dtypes take any value.
      */
     static void checkFillValue(String op, double value, DType dtype) {

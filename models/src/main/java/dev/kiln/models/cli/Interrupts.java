@@ -18,7 +18,6 @@ import java.util.function.IntConsumer;
  */
 public final class Interrupts {
     private static final AtomicReference<Watch> TRAINING = new AtomicReference<>();
-    private static final Signal SIGINT = new Signal("INT");
     static final SignalHandler HANDLER = s -> onInterrupt();
     static volatile boolean installed;
     // replaced by tests, which must not end their JVM
@@ -47,7 +46,7 @@ public final class Interrupts {
 
     private static void claim() {
         try {
-            Signal.handle(SIGINT, HANDLER);
+            Signal.handle(new Signal("INT"), HANDLER); // made here: the constructor throws where there is no SIGINT
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             // no SIGINT on this platform, or the JVM runs with -Xrs: Ctrl-C keeps ending it at once
             installed = false;

@@ -187,7 +187,6 @@ public final class TrainKanFitCommand implements Callable<Integer> {
     }
 
     private static void plot(double[] grids, double[] rmse, double mlp, Path png) throws java.io.IOException {
-        System.setProperty("java.awt.headless", "true");
         XYChart c = new XYChartBuilder().width(700).height(450).title("exp(sin(pi x) + y^2): test RMSE")
                 .xAxisTitle("grid size G").yAxisTitle("test RMSE").build();
         c.getStyler().setChartBackgroundColor(Color.WHITE);

@@ -61,7 +61,6 @@ public final class BilinearReport {
     public static Result write(Module model, BilinearDecomposition dec, TensorDataset test, Path dir, int height, int width,
             int perClass) throws IOException {
         Files.createDirectories(dir);
-        System.setProperty("java.awt.headless", "true");
         Tensor x = test.features();
         Tensor y = test.targets();
         // 1. the decomposition reproduces the model's logits

@@ -49,7 +49,6 @@ public final class LinePlot {
     }
 
     public Path save(Path file) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         if (panels.size() == 1) {
             BitmapEncoder.saveBitmap(panels.get(0), file.toString(), BitmapEncoder.BitmapFormat.PNG);
         } else {

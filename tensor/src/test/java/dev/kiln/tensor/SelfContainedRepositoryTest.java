@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The repository explains itself: no file points outside it (design notes that a clone does not
- * have), and every {@code docs/...md} a file names exists. Scans the working tree from the
+ * have), every {@code docs/...md} a file names exists, and the README's dependency snippet is the
+ * one the consumer project of integration-tests builds with. Scans the working tree from the
  * repository root, skipping build output and binary files.
  */
 class SelfContainedRepositoryTest {
@@ -123,5 +124,32 @@ class SelfContainedRepositoryTest {
             }
         }
         assertThat(missing).as("docs/ paths that do not exist").isEmpty();
+    }
+
+    /** The (artifactId, scope) pairs of the first xml block of the README or of a pom, in order. */
+    private static List<String> kilnDependencies(String xml) {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile("<dependency>(.*?)</dependency>", Pattern.DOTALL).matcher(xml);
+        while (m.find()) {
+            String dep = m.group(1);
+            Matcher a = Pattern.compile("<artifactId>(kiln-[a-z-]+)</artifactId>").matcher(dep);
+            if (a.find()) {
+                Matcher s = Pattern.compile("<scope>([a-z]+)</scope>").matcher(dep);
+                out.add(a.group(1) + (s.find() ? " " + s.group(1) : ""));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void readmeSnippetIsTheConsumerProjects() throws IOException {
+        String readme = Files.readString(root.resolve("README.md"));
+        int start = readme.indexOf("```xml");
+        assertThat(start).as("README has an xml snippet").isNotNegative();
+        String snippet = readme.substring(start, readme.indexOf("```", start + 6));
+        String consumer = Files.readString(root.resolve("integration-tests/src/it/consumer/pom.xml"));
+        List<String> fromReadme = kilnDependencies(snippet);
+        assertThat(fromReadme).contains("kiln-bom import", "kiln-kernels-cpu runtime");
+        assertThat(fromReadme).isEqualTo(kilnDependencies(consumer));
     }
 }

@@ -23,7 +23,7 @@ if [[ -z "$JAVA" ]]; then
 fi
 [[ -n "$JAVA" ]] || { echo "run.sh: no JDK 25 found; set JAVA=/path/to/java" >&2; exit 1; }
 
-mvn -q -B -ntp -Pbench -pl benchmarks-jmh -am package -DskipTests
+./mvnw -q -B -ntp -Pbench -pl benchmarks-jmh -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 JAR=benchmarks-jmh/target/benchmarks.jar
 RES=benchmarks-jmh/target/jmh
 rm -rf "$RES" && mkdir -p "$RES"

@@ -10,7 +10,7 @@ seeded generator), so commit it. CI never runs this script.
 
 PyTorch 1.13 has no F.scaled_dot_product_attention, and Kiln's layers are not PyTorch modules, so
 every reference here is written with plain torch ops, straight from the formulas
-(/work/shared/spec/attention.md):
+(docs/formulas/attention.md):
   - sdpa: softmax(q·kᵀ·scale + mask)·v, key/value heads repeated for grouped-query attention, the
     causal mask aligned to the end (key j visible to query i iff j <= i + Tk - Tq, FlashAttention 2's
     convention; PyTorch's own SDPA aligns it to the start);

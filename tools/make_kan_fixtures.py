@@ -9,7 +9,7 @@ Run it with Debian's python3-torch (PyTorch 1.13), which lives under /usr/bin/py
 It rewrites layers/src/test/resources/fixtures/kan.txt; the output is deterministic (one seeded
 generator), so commit it. CI never runs this script.
 
-The KAN functions below are written from the definitions in shared/spec/kan.md with plain torch ops
+The KAN functions below are written from the definitions in docs/formulas/kan.md with plain torch ops
 (Cox-de Boor with half-open order-0 intervals, the matmul form of a KAN layer, the grid update from
 data, the L1 + entropy regulariser); the bilinear cases use torch.linalg.eigh. Everything computes in
 float64 on inputs that are exactly representable in float32, so a Kiln F32 run starts from the same
@@ -112,7 +112,7 @@ def irregular_grid(inputs, g, k):
 
 
 def bspline(x, grid, k):
-    """Cox-de Boor, spec kan.md: x [N, in], grid [in, K] -> [N, in, K - 1 - k]; 0 outside [t_0, t_{K-1})."""
+    """Cox-de Boor, docs/formulas/kan.md: x [N, in], grid [in, K] -> [N, in, K - 1 - k]; 0 outside [t_0, t_{K-1})."""
     xe = x.unsqueeze(-1)
     b = ((xe >= grid[:, :-1]) & (xe < grid[:, 1:])).to(x.dtype)
     for p in range(1, k + 1):
@@ -144,7 +144,7 @@ for name, grid, k, n in [
 # ---------------------------------------------------------------------------------------- KANLinear
 
 def kan_linear(x, grid, base_weight, spline_weight, spline_scaler, k):
-    """y = SiLU(x) W_b^T + B(x) (C * w_s)^T, spec kan.md, for x [..., in]."""
+    """y = SiLU(x) W_b^T + B(x) (C * w_s)^T, docs/formulas/kan.md, for x [..., in]."""
     shape = x.shape
     x2 = x.reshape(-1, shape[-1])
     out = spline_weight.shape[0]

@@ -12,10 +12,10 @@ seeds), so running it twice gives the same bytes; commit the result. CI never ru
 Files:
   optim_torch.json     50 steps of torch.optim.SGD / Adam / AdamW (float32) on a small MLP: the
                        parameters after every step. Kiln must match to 1e-5 relative.
-  optim_lowrank.json   GaLore and Fira, 20 steps each, computed here from spec/optimizers.md with
+  optim_lowrank.json   GaLore and Fira, 20 steps each, computed here from docs/formulas/optimizers.md with
                        PyTorch tensor ops in float64 (projector recomputation at iter % T == 0,
                        moments carried over, every projection type).
-  optim_spam.json      SPAM, 24 steps, from the spec in float64: momentum resets every ΔT steps,
+  optim_spam.json      SPAM, 24 steps, from those formulas in float64: momentum resets every ΔT steps,
                        cosine warmup after each reset, spike clipping (with gradient spikes
                        injected on chosen steps and coordinates), and which coordinates were
                        clipped on every step.
@@ -142,7 +142,7 @@ def torch_fixtures(steps=50):
         "cases": cases})
 
 
-# ----------------------------------------------------------------------------- spec references (float64)
+# ----------------------------------------------------------------------------- references from docs/formulas/optimizers.md (float64)
 
 def regression_problem():
     """loss = mean((X @ W1 @ W2 + b − Y)²) with W1 [10, 6] (m ≥ n) and W2 [6, 12] (m < n)."""
@@ -181,7 +181,7 @@ def flipped_svd(g):
 
 
 def projector(g, rank, proj_type):
-    """The projector of spec/optimizers.md for gradient g: (kind, P) or ('full', (A, B))."""
+    """The projector of docs/formulas/optimizers.md for gradient g: (kind, P) or ('full', (A, B))."""
     m, n = g.shape
     u, s, vh = flipped_svd(g)
     assert float(s[rank - 1] - s[rank]) > 1e-6 * float(s[0]), "rank boundary without a gap"

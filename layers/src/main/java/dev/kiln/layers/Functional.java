@@ -215,7 +215,7 @@ public final class Functional {
     /**
      * VeLU: λ·x·σ(α·(atan(β1·x) + asin(clamp(β2·x, −1, 1))))·(1 + γ·tanh(μ·s)), with s the standard
      * deviation (biased, plus 1e-12 inside the root so a constant input stays differentiable) of
-     * all of x. The gradient flows through s too. Parametrisation unverified (spec).
+     * all of x. The gradient flows through s too. Parametrisation unverified (docs/formulas/activations.md).
      */
     public static Tensor velu(Tensor x, double lambda, double alpha, double beta1, double beta2, double gamma, double mu) {
         Tensor core = x.activation(Activation.velu(lambda, alpha, beta1, beta2));

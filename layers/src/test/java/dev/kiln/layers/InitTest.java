@@ -140,7 +140,7 @@ class InitTest {
     }
 
     /**
-     * The spec's claim: through a 30-layer plain ReLU MLP at initialisation, He init keeps the mean
+     * The claim in docs/formulas/activations.md: through a 30-layer plain ReLU MLP at initialisation, He init keeps the mean
      * square of the activations about constant while Xavier shrinks it by about 2^−30.
      */
     @Test

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Adam exactly as {@code torch.optim.Adam} (spec/optimizers.md): weight decay is L2, folded into
+ * Adam exactly as {@code torch.optim.Adam} (docs/formulas/optimizers.md): weight decay is L2, folded into
  * the gradient (g ← g + λ·θ); ε is added after the bias correction; optional AMSGrad.
  * Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0, amsgrad off.
  * For decoupled weight decay use {@link AdamW}.

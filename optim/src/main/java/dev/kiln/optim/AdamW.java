@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * AdamW, in one of two named conventions (spec/optimizers.md):
+ * AdamW, in one of two named conventions (docs/formulas/optimizers.md):
  * <ul>
  *   <li>{@link Convention#PYTORCH} (default), as {@code torch.optim.AdamW}: θ ← θ·(1 − lr·λ)
  *       before the moment update, ε added after the bias correction, optional AMSGrad.

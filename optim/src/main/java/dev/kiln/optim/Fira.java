@@ -2,7 +2,7 @@ package dev.kiln.optim;
 
 /**
  * Fira (Chen et al., 2024): {@link GaLore} plus the out-of-subspace residual of the gradient,
- * scaled per row or column by ‖N‖/‖R‖ and held by a norm-growth limiter (spec/optimizers.md, as
+ * scaled per row or column by ‖N‖/‖R‖ and held by a norm-growth limiter (docs/formulas/optimizers.md, as
  * the official fira_adamw.py). Same builder options as GaLore ({@code scale} is the official
  * code's {@code alpha}); projType FULL is not supported. Per low-rank matrix it keeps one more
  * scalar than GaLore ("scaling_grad_norm", the limiter's previous norm).

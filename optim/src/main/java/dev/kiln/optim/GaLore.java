@@ -1,7 +1,7 @@
 package dev.kiln.optim;
 
 /**
- * GaLore (Zhao et al., 2024) with Hugging Face AdamW, exactly as spec/optimizers.md: for the
+ * GaLore (Zhao et al., 2024) with Hugging Face AdamW, exactly as docs/formulas/optimizers.md: for the
  * groups marked {@code galore(true)}, each m×n gradient G is projected to R (rank r) by a
  * projector recomputed from the raw gradient's SVD at the parameter's steps 0, T, 2T, ...; the
  * moments live at R's shape and are kept (not reset, not re-projected) when the projector

@@ -4,7 +4,7 @@ import dev.kiln.tensor.Linalg;
 import dev.kiln.tensor.Tensor;
 
 /**
- * GaLore's gradient projector (spec/optimizers.md): the matrices P (or A and B for FULL) from a
+ * GaLore's gradient projector (docs/formulas/optimizers.md): the matrices P (or A and B for FULL) from a
  * thin SVD of the raw gradient, kept in a parameter's state as "projector" (or "projector_left"
  * and "projector_right"), and the projections R = project(G) and project_back(N)·α.
  *

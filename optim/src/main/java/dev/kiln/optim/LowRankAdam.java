@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The common base of {@link GaLore} and {@link Fira}: Hugging Face AdamW (spec/optimizers.md) on
+ * The common base of {@link GaLore} and {@link Fira}: Hugging Face AdamW (docs/formulas/optimizers.md) on
  * every parameter, with the gradients of the groups marked {@code galore(true)} projected to rank
  * r first and the normalized update projected back. Parameters of the other groups (embeddings,
  * norm gains, biases) get plain Hugging Face AdamW through the fused kernel.
@@ -138,7 +138,7 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
     }
 
     /**
-     * Fira's scaled residual (spec/optimizers.md, as the official fira_adamw.py): the part of G
+     * Fira's scaled residual (docs/formulas/optimizers.md, as the official fira_adamw.py): the part of G
      * outside the subspace, scaled per row or column by ‖N‖/‖R‖, then held to at most 1.01× the
      * previous step's norm.
      */

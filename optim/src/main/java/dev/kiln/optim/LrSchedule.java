@@ -21,7 +21,7 @@ public interface LrSchedule {
     }
 
     /**
-     * Linear warmup from 0, then constant: step/W while step < W, else 1 (Hugging Face's
+     * Linear warmup from 0, then constant: step/W while step &lt; W, else 1 (Hugging Face's
      * {@code get_constant_schedule_with_warmup}; the first step has factor 0 when W > 0).
      */
     static LrSchedule linearWarmup(long warmupSteps) {

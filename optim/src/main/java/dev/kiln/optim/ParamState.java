@@ -15,7 +15,7 @@ public final class ParamState {
     private long step;
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
 
-    /** The number of updates applied to this parameter (t in the spec after its increment). */
+    /** The number of updates applied to this parameter (t of docs/formulas/optimizers.md, after its increment). */
     public long step() {
         return step;
     }

@@ -1,7 +1,7 @@
 package dev.kiln.optim;
 
 /**
- * Which side of an m×n gradient GaLore compresses (spec/optimizers.md; the official code's
+ * Which side of an m×n gradient GaLore compresses (docs/formulas/optimizers.md; the official code's
  * {@code proj_type}).
  */
 public enum ProjType {

@@ -14,7 +14,7 @@ import java.util.Set;
 
 /**
  * SPAM (Huang et al., 2025): Hugging Face AdamW with momentum reset every ΔT steps, a cosine
- * warmup of the update after each reset, and spike-aware clipping, exactly as spec/optimizers.md:
+ * warmup of the update after each reset, and spike-aware clipping, exactly as docs/formulas/optimizers.md:
  * <pre>
  *   s ← 1 − d(sinceReset),  d(u) = 0 if u ≥ W else 0.99·(1 + cos(π·u/(W+1)))/2
  *   per parameter: m, v ← 0 when (total+1) % ΔT = 0;  t ← t + 1;  c ← total + 1
@@ -115,7 +115,7 @@ public final class Spam extends Optimizer {
         return lastScale;
     }
 
-    /** Steps taken so far (the spec's {@code total}). */
+    /** Steps taken so far ({@code total} in docs/formulas/optimizers.md). */
     public long totalSteps() {
         return total;
     }

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * GaLore and Fira against reference trajectories that tools/make_optim_fixtures.py computes from
- * spec/optimizers.md with PyTorch tensor ops in float64: every projection type, the projector
+ * docs/formulas/optimizers.md with PyTorch tensor ops in float64: every projection type, the projector
  * recomputed at steps 0, 4, 8, ... with the moments carried over, weight decay, and a plain HF
  * AdamW bias in its own group. Both sides apply Linalg.svd's sign convention to the SVD.
  */

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * GaLore's optimizer-state report on the parameter list of a GPT-style transformer with d = 256:
  * rank 64 on the attention and MLP weights keeps at most 35% of AdamW's state, and the report
- * agrees with spec/optimizers.md's formula (2·r·max(m, n) moments + r·min(m, n) projector per
+ * agrees with docs/formulas/optimizers.md's formula (2·r·max(m, n) moments + r·min(m, n) projector per
  * low-rank matrix, 2·numel for everything else).
  */
 class MemoryTest {

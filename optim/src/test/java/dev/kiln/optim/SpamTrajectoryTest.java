@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * SPAM against reference trajectories computed from spec/optimizers.md with PyTorch tensor ops in
+ * SPAM against reference trajectories computed from docs/formulas/optimizers.md with PyTorch tensor ops in
  * float64 (tools/make_optim_fixtures.py): momentum resets every ΔT = 6 steps, the cosine warmup
  * factor after each reset (W = 3), no clipping in the first Na = 2 steps of each period, gradient
  * spikes ×1000 injected on chosen steps and coordinates, and exactly which coordinates are clipped.

@@ -6,7 +6,7 @@ package dev.kiln.tensor;
  */
 public record AdamConfig(double lr, double beta1, double beta2, double eps, double weightDecay, long step, Mode mode) {
 
-    /** The three update conventions of spec/optimizers.md. */
+    /** The three update conventions of docs/formulas/optimizers.md. */
     public enum Mode {
         /** torch.optim.Adam: L2 folded into the gradient; ε added after bias correction. */
         ADAM,

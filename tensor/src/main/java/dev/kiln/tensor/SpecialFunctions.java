@@ -6,7 +6,7 @@ package dev.kiln.tensor;
  *
  * <p>erf and erfc follow W. J. Cody, "Rational Chebyshev approximations for the error function",
  * Mathematics of Computation 23 (1969), 631–637: three rational approximations, on |x| ≤ 0.46875
- * (erf), 0.46875 < |x| ≤ 4 (erfc·e^{x²}) and |x| > 4 (an asymptotic form in 1/x²). The coefficients
+ * (erf), 0.46875 &lt; |x| ≤ 4 (erfc·e^{x²}) and |x| > 4 (an asymptotic form in 1/x²). The coefficients
  * are the published ones; their relative error is below 6e-19 before double rounding, so the
  * result is good to a few units in the last place. erfc never forms 1 − erf where that would
  * cancel, so it stays accurate (relatively) far into the tail, down to its underflow near x = 26.6.

@@ -183,7 +183,7 @@ public final class ElementwiseKernels {
         }
     }
 
-    /** 1/(1 + e^−x); for x below −88 e^−x overflows and the result is 0 (true value < 1e-38). */
+    /** 1/(1 + e^−x); for x below −88 e^−x overflows and the result is 0 (true value &lt; 1e-38). */
     public static void sigmoid(float[] y, int yo, float[] x, int xo, int n) {
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);

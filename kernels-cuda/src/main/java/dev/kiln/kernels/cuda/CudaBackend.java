@@ -433,10 +433,8 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- attention
     //
-    // The attention contract is being added to Backend on another branch (q [B, H, Tq, D],
-    // k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv], unit stride in the last dim, end-aligned causal
-    // masks, lse saved for the backward). These methods have its signatures, so they implement it
-    // as soon as Backend declares them.
+    // Backend's attention contract: q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv], unit
+    // stride in the last dim, end-aligned causal masks, lse saved for the backward.
 
     private static final int ATT_SOFTMAX = 0;
     private static final int ATT_LINEAR = 1;

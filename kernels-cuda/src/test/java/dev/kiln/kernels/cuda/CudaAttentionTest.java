@@ -7,8 +7,7 @@ import dev.kiln.tensor.Tensor;
 
 /**
  * Fused softmax and linear attention, forward and backward, against plain double loops over the
- * formulas (the Backend methods are joining main from another branch; once there, these kernels
- * implement them). Shapes: several heads and batches, grouped-query heads, Tq ≠ Tk with the
+ * formulas. Shapes: several heads and batches, grouped-query heads, Tq ≠ Tk with the
  * end-aligned causal mask, rows that see no key, head dims up to 256, [B, T, H, D] data viewed as
  * [B, H, T, D]. Skipped without a GPU.
  */

@@ -10,7 +10,7 @@ import dev.kiln.tensor.Tensor;
  * VeLU (Shakarami et al. 2025): λ·x·σ(α·(atan(β1·x) + asin(β2·x)))·(1 + γ·tanh(μ·s)), s the
  * standard deviation of the whole input (see {@link Functional#velu}). The asin argument is
  * clamped to [−1, 1]. Every constant is a constructor argument; the defaults (λ 1, α 1, β1 1,
- * β2 0.5, γ 0.1, μ 1) are unverified, as is the parametrisation (spec). The paper's optional
+ * β2 0.5, γ 0.1, μ 1) are unverified, as is the parametrisation (docs/formulas/activations.md). The paper's optional
  * Wasserstein-2 regulariser is a loss term, not part of the activation.
  */
 public final class VeLU extends Module {

@@ -9,7 +9,7 @@ import dev.kiln.tensor.Tensor;
  * Multi-head scaled dot-product attention on the fused kernel ({@link Tensor#scaledDotProductAttention}):
  * q, k, v projections, optional rotary position embedding on q and k, softmax(q·kᵀ/√D + mask)·v
  * per head, and an output projection. Options: a causal mask, grouped key/value heads (GQA:
- * {@code kvHeads} < {@code nHeads}, each key/value head serving nHeads/kvHeads query heads),
+ * {@code kvHeads} &lt; {@code nHeads}, each key/value head serving nHeads/kvHeads query heads),
  * rotary embedding (base 10000) and biases. Generation goes token by token through
  * {@link #forward(Tensor, KvCache)}.
  *

@@ -21,7 +21,7 @@ import dev.kiln.tensor.Tensor;
  * <p>Parameters follow the official code: {@code qkv} [3·dModel, dModel] (no bias by default),
  * {@code proj} [dModel, dModel] with bias, {@code dwc.weight} [headDim, 1, 5] and {@code dwc.bias},
  * {@code positional_encoding} [1, maxLength, dModel]. The official code works on images (a 2-D
- * convolution over the token grid); the 1-D form for sequences is the spec's.
+ * convolution over the token grid); the 1-D form for sequences is Kiln's (docs/formulas/attention.md).
  */
 public final class SimplifiedLinearAttention extends Module {
     /** The normaliser's guard, as the official code. */

@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * The weight-based eigendecomposition of a bilinear model (Pearce et al., "Bilinear MLPs enable
- * weight-based mechanistic interpretability"; spec bilinear.md). For a model
+ * weight-based mechanistic interpretability"; docs/formulas/bilinear.md). For a model
  * logits = P·g(z) + b_P with the pure bilinear layer g(z) = (L·z) ⊙ (R·z) and an output direction u
  * (a row of P, or any unit vector), the interaction matrix
  * B_u = Σ_o (uᵀP)_o·(l_o r_oᵀ + r_o l_oᵀ)/2 gives uᵀ·P·g(z) = zᵀ·B_u·z exactly, and its
@@ -77,7 +77,7 @@ public final class BilinearDecomposition {
     }
 
     /**
-     * The official MNIST model (spec bilinear.md): logits = head(layer(embed(x))). {@code embed} may
+     * The official MNIST model (docs/formulas/bilinear.md): logits = head(layer(embed(x))). {@code embed} may
      * be null (no embedding); any biases of the three layers are handled (see the class comment).
      */
     public static BilinearDecomposition of(Linear embed, Bilinear layer, Linear head) {

@@ -7,7 +7,7 @@ import dev.kiln.tensor.Tensor;
 import java.util.Locale;
 
 /**
- * B-splines of order k on a grid of G intervals over [lo, hi] (spec kan.md; pykan, efficient-kan):
+ * B-splines of order k on a grid of G intervals over [lo, hi] (docs/formulas/kan.md; pykan, efficient-kan):
  * step h = (hi − lo)/G, knots t_j = lo + (j − k)·h for j = 0..G + 2k (k extension knots on each
  * side), G + k functions per input by Cox–de Boor with half-open order-0 intervals, zero outside
  * the extended grid. Evaluation is the fused {@link Splines#bsplineBasis} op (values and dB/dx in

@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * One Kolmogorov–Arnold layer (Liu et al., "KAN: Kolmogorov-Arnold Networks"; spec kan.md) in
+ * One Kolmogorov–Arnold layer (Liu et al., "KAN: Kolmogorov-Arnold Networks"; docs/formulas/kan.md) in
  * efficient-kan's matmul form. Each edge (input i → output o) carries
  * φ_{o,i}(x) = w_b[o,i]·b(x) + w_s[o,i]·Σ_c C[o,i,c]·B_c(x), and y_o = Σ_i φ_{o,i}(x_i), computed as
  * y = b(x)·W_bᵀ + B(x)·(C ⊙ w_s)ᵀ with B(x) [N, in·n] from the {@link Basis} (B-splines by default,
@@ -47,7 +47,7 @@ import java.util.function.Supplier;
 public final class KANLinear extends Module {
     /** How the standalone spline scale w_s starts. */
     public enum SplineScaleInit {
-        /** U(±1/√in)·scaleSpline, as torch.nn.Linear (efficient-kan; the spec's default). */
+        /** U(±1/√in)·scaleSpline, as torch.nn.Linear (efficient-kan; the default). */
         UNIFORM,
         /** scaleSpline/√in on every edge: pykan's constant scale_sp, which pykan does not divide by √in. */
         CONSTANT
@@ -242,7 +242,7 @@ public final class KANLinear extends Module {
 
     /**
      * Moves the knots to the data and refits C so that the layer's output on x is unchanged
-     * (spec kan.md): per input, sort the B samples; adaptive knots a_j = sample ⌊B·j/G⌋ (j = 0..G,
+     * (docs/formulas/kan.md): per input, sort the B samples; adaptive knots a_j = sample ⌊B·j/G⌋ (j = 0..G,
      * the last one the largest sample); uniform knots u_j over [min − margin, max + margin];
      * knots ε·u + (1 − ε)·a with ε = gridEps, extended by k knots of the uniform step on each side
      * (efficient-kan); then C is the least-squares fit, on x, of each edge's old spline curve
@@ -310,7 +310,7 @@ public final class KANLinear extends Module {
 
     /**
      * A new layer with G′ = newGridSize intervals fitted to this layer's curves (grid extension,
-     * spec kan.md: "fit the finer grid's coefficients to the coarse curve"), on dense points: for
+     * docs/formulas/kan.md: "fit the finer grid's coefficients to the coarse curve"), on dense points: for
      * each input, 4·(G′ + k) + 1 points evenly spaced over this layer's interior knots [t_k, t_{G+k}].
      * See {@link #refine(int, Tensor)}.
      */

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * {@link KANLinear} built on a mixed basis gets one learnable mixing weight per edge and family,
  * {@code mixing_weight} [out, in, F], that multiplies that family's part of the edge's spline.
  *
- * <p><b>Unverified:</b> the spec (kan.md) marks S-KAN's details as unverified and so is this: the
+ * <p><b>Unverified:</b> docs/formulas/kan.md marks S-KAN's details as unverified and so is this: the
  * mixing weights here are plain learnable scalars initialised to 1/F (no softmax, no
  * temperature), one per edge and family; the paper's three training phases (all families,
  * selective training, pruning to the best family per node) are left to the training loop, with

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The exact conversions of Jiang et al. (2023), "Pre-RMSNorm and Pre-CRMSNorm Transformers"
- * (spec norms.md), from a trained Pre-LN {@link TransformerLM} to models with the same outputs:
+ * (docs/formulas/norms.md), from a trained Pre-LN {@link TransformerLM} to models with the same outputs:
  * <ol>
  * <li><b>Pre-RMSNorm.</b> Make the residual stream zero-mean: subtract from every embedding row
  * its mean over features, and from every projection that writes into the stream (attention

@@ -8,7 +8,7 @@ import dev.kiln.layers.norm.RMSNorm;
 import java.util.Locale;
 
 /**
- * The norm a transformer block uses (spec norms.md). LayerNorm and RMSNorm work on the full width
+ * The norm a transformer block uses (docs/formulas/norms.md). LayerNorm and RMSNorm work on the full width
  * d; CRMSNorm (Jiang et al. 2023) works on a residual stream that stores only d − 1 features of a
  * zero-mean vector, so a model with CRMS_NORM has a stream of width d − 1 everywhere (embeddings,
  * residual adds, the inputs of the projections) while its heads and feed-forward keep width d.

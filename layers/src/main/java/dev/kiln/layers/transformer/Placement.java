@@ -3,7 +3,7 @@ package dev.kiln.layers.transformer;
 import java.util.Locale;
 
 /**
- * Where a block's norms sit around its two sub-layers F (attention, then feed-forward), spec
+ * Where a block's norms sit around its two sub-layers F (attention, then feed-forward), docs/formulas/
  * norms.md. Mix-LN is not a placement of one block but of a model: its first ⌊α·L⌋ blocks are
  * POST and the rest PRE ({@link TransformerLM.Builder#mixLn(double)}).
  */

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * One transformer block: attention then feed-forward, each with a residual connection, the norms
- * placed as the {@link Placement} says (spec norms.md), with N₁ before or after attention and N₂
+ * placed as the {@link Placement} says (docs/formulas/norms.md), with N₁ before or after attention and N₂
  * around the feed-forward:
  * <pre>
  *   PRE   h = x + A(N₁(x))          y = h + F(N₂(h))

@@ -113,7 +113,7 @@ class ActivationTest {
                 Tensor.of(new double[] {0.3, -0.2, 0.5}).requiresGrad(true), Tensor.zeros(DType.F64, 0));
     }
 
-    // ------------------------------------------------------------------ values from the spec's table and formulas
+    // ------------------------------------------------------------------ values from the tables and formulas of docs/formulas/activations.md
 
     @Test
     void mishMatchesTheTable() {

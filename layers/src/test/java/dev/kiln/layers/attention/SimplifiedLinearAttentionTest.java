@@ -16,7 +16,7 @@ class SimplifiedLinearAttentionTest {
     private final Generator rng = new Generator(21);
 
     /**
-     * The spec's formula in its quadratic masked form, with the module's weights:
+     * The formula of docs/formulas/attention.md in its quadratic masked form, with the module's weights:
      * O = (φ(Q)φ(K)ᵀ ⊙ M)·V / (rowsum(φ(Q)φ(K)ᵀ ⊙ M) + 1e-6) + DWC(V), the convolution written as a
      * sum over the kernel's taps of zero-padded, shifted copies of V.
      */

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The KAN pieces against tools/make_kan_fixtures.py (PyTorch 1.13, written from spec kan.md): the
+ * The KAN pieces against tools/make_kan_fixtures.py (PyTorch 1.13, written from docs/formulas/kan.md): the
  * B-spline basis (fused op and the tensor-op composition), KANLinear's forward and gradients, the
  * grid update (new knots, refitted coefficients, outputs), the regulariser and its gradients, and
  * the Chebyshev and RBF bases; in F64 to 1e-10 and in F32 to float rounding.

@@ -101,7 +101,6 @@ public final class CrmsNormExperimentCommand implements Callable<Integer> {
         }
         AtomicFiles.writeString(out.resolve("results.md"), md);
         AtomicFiles.writeString(out.resolve("norms.csv"), csv);
-        System.setProperty("java.awt.headless", "true");
         CategoryChart chart = new CategoryChartBuilder().width(800).height(450).title("norm time on [" + r.rows() + ", d]")
                 .xAxisTitle("norm").yAxisTitle("ms").build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);

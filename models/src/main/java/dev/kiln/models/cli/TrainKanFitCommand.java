@@ -29,7 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code kiln train kan-fit}: the KAN paper's function fitting with grid extension (spec kan.md):
+ * {@code kiln train kan-fit}: the KAN paper's function fitting with grid extension (docs/formulas/kan.md):
  * f(x, y) = exp(sin(πx) + y²) on [−1, 1]², a [2, 1, 1] KAN trained by L-BFGS (strong Wolfe) for
  * a number of steps per grid, its grid refined G = 3 → 10 → 20 → 50 in between; test RMSE per
  * grid, against an MLP of about the final KAN's parameter count trained by L-BFGS as long.
@@ -63,11 +63,11 @@ public final class TrainKanFitCommand implements Callable<Integer> {
     @Option(names = "--no-mlp", description = "Skip the MLP baseline.")
     boolean noMlp;
 
-    /** The KAN's initialisation: pykan's first release (the paper's) or the spec's (efficient-kan). */
+    /** The KAN's initialisation: pykan's first release (the paper's) or efficient-kan's (the layer's default). */
     enum Init { pykan, efficient }
 
     @Option(names = "--init", defaultValue = "pykan", description = "KAN initialisation: pykan (the paper's release: w_b = (mu + sigma U(-1,1))/sqrt(in), "
-            + "every edge starting with the same sign, w_s = 1/sqrt(in)) or efficient (efficient-kan, the spec's layer default: "
+            + "every edge starting with the same sign, w_s = 1/sqrt(in)) or efficient (efficient-kan, the layer's default: "
             + "w_b, w_s ~ U(+-1/sqrt(in))) (default: ${DEFAULT-VALUE}).")
     Init init;
 
@@ -80,7 +80,7 @@ public final class TrainKanFitCommand implements Callable<Integer> {
     double baseSigma;
 
     @Option(names = "--grid-eps", defaultValue = "0.02", description = "Grid updates' blend of uniform and percentile knots: "
-            + "0.02 (the paper's and the spec's, nearly percentiles) .. 1 (uniform over the samples' range) (default: ${DEFAULT-VALUE}).")
+            + "0.02 (the paper's and efficient-kan's, nearly percentiles) .. 1 (uniform over the samples' range) (default: ${DEFAULT-VALUE}).")
     @Range(min = 0, max = 1)
     double gridEps;
 
@@ -109,7 +109,7 @@ public final class TrainKanFitCommand implements Callable<Integer> {
         KAN.Builder kb = KAN.builder(2, 1, 1).gridSize(grids[0]).gridEps(gridEps).dtype(DType.F64);
         if (init == Init.pykan) {
             // pykan 0.0.x (the paper's code): scale_base 1/√in + U(±0.1), scale_sp 1 (here
-            // (1 + U(±0.1))/√in and 1/√in, the layer's parametrisation). With the spec's
+            // (1 + U(±0.1))/√in and 1/√in, the layer's parametrisation). With the layer's default
             // efficient-kan init (signs at random) the first L-BFGS step often lands in a poor minimum
             // (train RMSE about 0.6 at G = 3 for 4 of 5 seeds); all edges starting alike avoids it.
             kb.scaleBaseMu(baseMu).scaleBase(baseSigma).splineScaleInit(KANLinear.SplineScaleInit.CONSTANT);
@@ -194,7 +194,6 @@ public final class TrainKanFitCommand implements Callable<Integer> {
     }
 
     private static void plot(double[] grids, double[] rmse, double mlp, Path png) throws java.io.IOException {
-        System.setProperty("java.awt.headless", "true");
         XYChart c = new XYChartBuilder().width(700).height(450).title("exp(sin(pi x) + y^2): test RMSE")
                 .xAxisTitle("grid size G").yAxisTitle("test RMSE").build();
         c.getStyler().setChartBackgroundColor(Color.WHITE);

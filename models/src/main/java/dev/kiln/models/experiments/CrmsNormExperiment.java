@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Pre-LN → Pre-RMSNorm → Pre-CRMSNorm on a trained byte-level GPT (spec norms.md, Jiang et al.
+ * Pre-LN → Pre-RMSNorm → Pre-CRMSNorm on a trained byte-level GPT (docs/formulas/norms.md, Jiang et al.
  * 2023): trains a Pre-LN model briefly, converts it both ways ({@link NormConversion}), and
  * measures (1) that the outputs are the same: logits on held-out windows in F32 and, for the same
  * weights in F64, to 1e-9 relative; (2) the features the stream stores (d against d − 1) and the

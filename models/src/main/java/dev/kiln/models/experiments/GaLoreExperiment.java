@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * GaLore against AdamW on the byte-level GPT (spec optimizers.md): the same model, seed and
+ * GaLore against AdamW on the byte-level GPT (docs/formulas/optimizers.md): the same model, seed and
  * batches, trained for the same number of steps with full-rank AdamW and with GaLore, whose
  * low-rank projection covers the blocks' attention and feed-forward weight matrices (the official
  * recipe; embeddings, head, norms and biases get plain AdamW inside GaLore). Reports both

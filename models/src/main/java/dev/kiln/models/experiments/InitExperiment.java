@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * He against Xavier initialisation in a deep plain ReLU MLP (spec activations.md, He et al. 2015
+ * He against Xavier initialisation in a deep plain ReLU MLP (docs/formulas/activations.md, He et al. 2015
  * §2.2 and Fig. 3). With fan_in = fan_out = n, Xavier's Var[w] = 1/n and a ReLU halves the mean
  * square of what passes, so each layer's pre-activation mean square is half the previous one's
  * (2^-(L-1) across L layers); He's Var[w] = 2/n keeps it constant. The same network is then

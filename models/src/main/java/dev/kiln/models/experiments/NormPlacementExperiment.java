@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Mix-LN against Pre-LN and Post-LN (spec norms.md's claim): the same byte-level GPT, seed,
+ * Mix-LN against Pre-LN and Post-LN (docs/formulas/norms.md's claim): the same byte-level GPT, seed,
  * batches, optimizer and budget, with only the norm placement changed. Each step, before
  * clipping, the gradient norm of every block (all its parameters together) is recorded; the
  * claim is that Mix-LN's per-layer norms are more even across depth than Pre-LN's (whose deep

@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
- * The activations of the spec by command-line name, each built with the layer's defaults
- * (FATReLU's threshold 0.1 is ours: the spec gives none). The argument is the layer's width,
+ * The activations of docs/formulas/activations.md by command-line name, each built with the layer's defaults
+ * (FATReLU's threshold 0.1 is ours: no source gives one). The argument is the layer's width,
  * used by per-channel PReLU.
  */
 public final class Activations {

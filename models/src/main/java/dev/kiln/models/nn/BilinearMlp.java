@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * The bilinear MLP of Pearce et al., "Bilinear MLPs enable weight-based mechanistic
- * interpretability" (spec bilinear.md, the official MNIST setup): an input embedding Linear
+ * interpretability" (docs/formulas/bilinear.md, the official MNIST setup): an input embedding Linear
  * (no bias), one pure bilinear layer (L·z) ⊙ (R·z), and a Linear head — no elementwise
  * nonlinearity anywhere, so each logit is a quadratic form of the input with an exact
  * eigendecomposition ({@link BilinearDecomposition}). A {@link Sequential} with keys

@@ -18,7 +18,7 @@ public final class CheckpointCallback implements TrainCallback {
     private final Supplier<Map<String, String>> metadata;
     private long lastSaved = -1;
 
-    /** {@code every} <= 0 saves only at the end; {@code metadata} adds e.g. the run's configuration. */
+    /** {@code every} ≤ 0 saves only at the end; {@code metadata} adds e.g. the run's configuration. */
     public CheckpointCallback(Path file, long every, Supplier<Map<String, String>> metadata) {
         this.file = file;
         this.every = every;

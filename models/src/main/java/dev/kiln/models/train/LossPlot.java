@@ -43,8 +43,6 @@ public final class LossPlot implements TrainCallback {
 
     /** Draws {@code dir/loss.png} from {@code dir/train.csv} (and {@code eval.csv} when present); returns the PNG's path. */
     public static Path draw(Path dir, String title) throws IOException {
-        // a plot needs no display: keep AWT headless even when a DISPLAY is set
-        System.setProperty("java.awt.headless", "true");
         Map<String, double[]> train = MetricsCsv.read(dir.resolve(MetricsCsv.TRAIN));
         Path evalCsv = dir.resolve(MetricsCsv.EVAL);
         Map<String, double[]> eval = Files.exists(evalCsv) ? MetricsCsv.read(evalCsv) : Map.of();

@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The eigendecomposition report of a bilinear classifier (spec bilinear.md, after Pearce et al.):
+ * The eigendecomposition report of a bilinear classifier (docs/formulas/bilinear.md, after Pearce et al.):
  * how exactly the eigendecompositions reproduce the logits, test accuracy when each class keeps
  * only its top-k eigenvectors (by |λ|), the eigenvalue spectra, and the top positive and negative
  * eigenvectors of each class drawn as images. Files in {@code dir}: report.md, topk.csv,
@@ -61,7 +61,6 @@ public final class BilinearReport {
     public static Result write(Module model, BilinearDecomposition dec, TensorDataset test, Path dir, int height, int width,
             int perClass) throws IOException {
         Files.createDirectories(dir);
-        System.setProperty("java.awt.headless", "true");
         Tensor x = test.features();
         Tensor y = test.targets();
         // 1. the decomposition reproduces the model's logits

@@ -38,7 +38,6 @@ public final class ImageGrid {
                         + " values, not " + height + "x" + width);
             }
         }
-        System.setProperty("java.awt.headless", "true");
         int caption = 16;
         int pad = 6;
         int cellW = width * scale + pad;

@@ -50,7 +50,6 @@ public final class LinePlot {
     }
 
     public Path save(Path file) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         if (panels.size() == 1) {
             AtomicFiles.writeStream(file, os -> BitmapEncoder.saveBitmap(panels.get(0), os, BitmapEncoder.BitmapFormat.PNG));
         } else {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * SPAM against AdamW when gradient spikes hit (spec/optimizers.md's claim to reproduce): a
+ * SPAM against AdamW when gradient spikes hit (docs/formulas/optimizers.md's claim to reproduce): a
  * multi-output linear regression trained with minibatches, where on a few steps the gradients of
  * a few coordinates are multiplied by 10³. SPAM (defaults: θc = 5000, ΔT = 500, W = 150, Na = 20)
  * is compared with AdamW in the Hugging Face convention, which is SPAM's update without resets

@@ -1,7 +1,9 @@
 package dev.kiln.kernels.cpu;
 
+import dev.kiln.tensor.AdamConfig;
 import dev.kiln.tensor.ReduceOp;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -17,6 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every kernel that adds partial results (whole and column reductions, the norms' and PReLU's
  * parameter gradients, attention's dQ, the matrix products) gives the same bits on 1, 2, 3 and 5
  * threads, at sizes where the work is split: the splits are fixed pieces added in a fixed order.
+ * So do the elementwise kernels (Adam's step, the unary ops), whose ranges end at thread-dependent
+ * places: their scalar tails compute as their vector loops.
  */
 class ThreadCountDeterminismTest {
 
@@ -119,6 +123,34 @@ class ThreadCountDeterminismTest {
             });
         }
 
+        // elementwise work split at thread-dependent points: each element's bits must not depend on
+        // whether it fell in a vector or in a range's scalar tail
+        int an = (1 << 18) + 5;
+        double[] pv = KernelCheck.values(KernelBits.values(rng, an, 1));
+        double[] gv = KernelCheck.values(KernelBits.values(rng, an, 1));
+        double[] mv = KernelCheck.values(KernelBits.values(rng, an, 0.1));
+        double[] vv = KernelCheck.values(KernelBits.values(rng, an, 0.1));
+        for (int i = 0; i < an; i++) {
+            vv[i] *= vv[i];
+        }
+        for (AdamConfig.Mode mode : AdamConfig.Mode.values()) {
+            for (boolean amsgrad : new boolean[] {false, true}) {
+                record(out, "adamStep " + mode + (amsgrad ? " amsgrad" : ""), () -> {
+                    Tensor[] t = {fresh(pv), fresh(gv), fresh(mv), fresh(vv), amsgrad ? fresh(vv) : null};
+                    CPU.adamStep(t[0], t[1], t[2], t[3], t[4], new AdamConfig(1e-3, 0.9, 0.999, 1e-8, 0.01, 3, mode));
+                    return amsgrad ? t : new Tensor[] {t[0], t[2], t[3]};
+                });
+            }
+        }
+        Tensor ex = KernelBits.values(rng, an, 3);
+        for (UnaryOp op : UnaryOp.values()) {
+            record(out, "unary " + op, () -> {
+                Tensor y = poisoned(an);
+                CPU.unary(op, y, ex);
+                return new Tensor[] {y};
+            });
+        }
+
         // split by rows and by columns, and the shared-B path of large products
         int[][] products = {{300, 200, 150}, {64, 300, 700}, {520, 512, 530}};
         for (int[] p : products) {
@@ -131,6 +163,10 @@ class ThreadCountDeterminismTest {
             });
         }
         return out;
+    }
+
+    private static Tensor fresh(double[] values) {
+        return KernelCheck.input(values, new int[] {values.length}, KernelCheck.Layout.CONTIGUOUS);
     }
 
     private static Tensor[] reduce(ReduceOp op, Tensor x, int[] dims, int... outShape) {

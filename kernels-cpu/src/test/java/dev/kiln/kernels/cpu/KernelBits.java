@@ -1,6 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.Activation;
+import dev.kiln.tensor.BinaryOp;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.ReduceOp;
 import dev.kiln.tensor.Tensor;
@@ -57,6 +58,9 @@ public final class KernelBits {
             record(out, "unary " + op, t -> CPU.unary(op, t, x), n);
             record(out, "unary strided " + op, t -> CPU.unary(op, t, xStrided), n);
             record(out, "unaryBackward " + op, t -> CPU.unaryBackward(op, t, x, dy), n);
+        }
+        for (BinaryOp op : BinaryOp.values()) {
+            record(out, "binary " + op, t -> CPU.binary(op, t, x, dy), n);
         }
         for (Activation f : new Activation[] {Activation.helu(1.0), Activation.sau(0.1, 0.5),
                 Activation.velu(1.0, 1.0, 1.0, 0.5)}) {

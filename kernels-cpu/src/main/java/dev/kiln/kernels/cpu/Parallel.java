@@ -16,10 +16,10 @@ import java.util.concurrent.locks.LockSupport;
  * them without a wake-up. A loop started from inside another one, or while another thread is
  * using the pool, runs on its calling thread.
  *
- * <p>Where the pieces go never changes a result: kernels that write disjoint outputs do not care,
- * and kernels that add partial results cut their work by {@link #chunks} (independent of the
- * thread count) and add the partials in a fixed order, so a run gives the same bits on 1 thread
- * as on 64.
+ * <p>Where the pieces go never changes a result: kernels that write disjoint outputs compute an
+ * element the same way in a vector and in a range's scalar tail, and kernels that add partial
+ * results cut their work by {@link #chunks} (independent of the thread count) and add the
+ * partials in a fixed order, so a run gives the same bits on 1 thread as on 64.
  */
 public final class Parallel {
     private static final long SPIN_NANOS = 1000L * Long.getLong("kiln.spinMicros", 50L);

@@ -12,8 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Mish, softplus, squared ReLU, and the fused backward dx = dy ⊙ f'(x) that autograd uses for them
  * (plus ReLU, sigmoid and tanh); Linear's fused bias + activation epilogue; LeakyReLU and PReLU.
  *
- * <p>Definitions are those of {@link UnaryOp#apply} and {@link UnaryOp#derivative}; the scalar
- * tails call them in double and round once, the vector loops compute in float.
+ * <p>Definitions are those of {@link UnaryOp#apply} and {@link UnaryOp#derivative}, computed in
+ * float with {@link SimdMath}'s exp and friends; each scalar tail is the vector loop's twin (the same
+ * operations in the same order), so a result's bits depend neither on the JIT nor on where the tail
+ * starts, and the scalar-only build ({@code -Dkiln.simd=scalar}) gives the same bits as the vector one.
  */
 public final class ActivationKernels {
     private static final VectorSpecies<Float> S = Simd.F32;
@@ -74,27 +76,60 @@ public final class ActivationKernels {
         }
     }
 
-    /** dx = dy ⊙ op'(x) where x and dy step by xs and gs (scalar, in double, any op). */
+    /** dx = dy ⊙ op'(x) where x and dy step by xs and gs (scalar, any op). */
     public static void backwardStrided(UnaryOp op, float[] dx, int dxo, float[] x, int xo, int xs, float[] dy, int dyo,
                                        int gs, int n) {
         for (int i = 0; i < n; i++) {
-            dx[dxo + i] = refBackward(op, dy[dyo + i * gs], x[xo + i * xs]);
+            dx[dxo + i] = backwardScalar(op, dy[dyo + i * gs], x[xo + i * xs]);
         }
     }
 
-    private static float ref(UnaryOp op, float v) {
-        return (float) op.apply(v);
+    /**
+     * op(v) as the vector kernels compute it (their scalar twins, the same bits), for the ops of
+     * {@link #hasForward}; any other op by its definition, in double rounded once.
+     */
+    public static float forwardScalar(UnaryOp op, float v) {
+        return switch (op) {
+            case GELU -> v * phi(v);
+            case GELU_TANH -> geluTanh(v);
+            case SILU -> v / (SimdMath.exp(-v) + 1f);
+            case MISH -> v * mishT(v);
+            case SOFTPLUS -> softplus(v);
+            case RELU_SQUARED -> {
+                float r = Math.max(v, 0f);
+                yield r * r;
+            }
+            default -> (float) op.apply(v);
+        };
     }
 
-    private static float refBackward(UnaryOp op, float g, float v) {
-        if (op == UnaryOp.RELU) {
-            return v > 0 ? g : 0f; // a select, as the vector loop
-        }
-        return (float) (g * op.derivative(v));
+    /** dy·op'(v) as the vector kernels compute it, for the ops of {@link #hasBackward}; any other op in double. */
+    public static float backwardScalar(UnaryOp op, float g, float v) {
+        return switch (op) {
+            case GELU -> g * geluDerivative(v);
+            case GELU_TANH -> g * geluTanhDerivative(v);
+            case SILU -> {
+                float s = SimdMath.sigmoid(v);
+                yield g * (s * (v * (-s + 1f) + 1f));
+            }
+            case MISH -> g * mishDerivative(v);
+            case SOFTPLUS -> g * SimdMath.sigmoid(v);
+            case RELU_SQUARED -> g * (v > 0 ? v + v : 0f);
+            case RELU -> v > 0 ? g : 0f; // a select: an infinite dy still gives 0 where x ≤ 0
+            case SIGMOID -> {
+                float s = SimdMath.sigmoid(v);
+                yield g * (s * (-s + 1f));
+            }
+            case TANH -> {
+                float t = SimdMath.tanh(v);
+                yield g * (-(t * t) + 1f);
+            }
+            default -> (float) (g * op.derivative(v));
+        };
     }
 
-    private static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    private static FloatVector one() {
+        return FloatVector.broadcast(S, 1f);
     }
 
     // ------------------------------------------------------------------ GELU, erf form
@@ -111,7 +146,8 @@ public final class ActivationKernels {
             v.mul(phi(v)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = ref(UnaryOp.GELU, x[xo + i]);
+            float v = x[xo + i];
+            y[yo + i] = v * phi(v);
         }
     }
 
@@ -120,31 +156,65 @@ public final class ActivationKernels {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+            FloatVector pdf = SimdMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
             FloatVector.fromArray(S, dy, dyo + i).mul(v.fma(pdf, phi(v))).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
-            dx[dxo + i] = refBackward(UnaryOp.GELU, dy[dyo + i], x[xo + i]);
+            dx[dxo + i] = dy[dyo + i] * geluDerivative(x[xo + i]);
         }
     }
+
+    private static float geluDerivative(float v) {
+        float pdf = SimdMath.exp(v * v * -0.5f) * INV_SQRT_2PI;
+        return Math.fma(v, pdf, phi(v));
+    }
+
+    /* erfcc's polynomial in t, highest power first; the last has −ln 2 folded in (−1.26551223 − ln 2). */
+    private static final float P9 = 0.17087277f;
+    private static final float P8 = -0.82215223f;
+    private static final float P7 = 1.48851587f;
+    private static final float P6 = -1.13520398f;
+    private static final float P5 = 0.27886807f;
+    private static final float P4 = -0.18628806f;
+    private static final float P3 = 0.09678418f;
+    private static final float P2 = 0.37409196f;
+    private static final float P1 = 1.00002368f;
+    private static final float P0 = -1.95865941f;
+    private static final float INV_2_SQRT_2 = 0.35355339059327376f;
 
     /**
      * Φ(x) = erfc(−x/√2)/2 with a = |x|/√2, t = 1/(1 + a/2) and erfc(a)/2 = t·e^{−a² + P(t) − ln 2}
      * (ln 2 folded into P's constant term); for x > 0, Φ = 1 − erfc(a)/2.
      */
     private static FloatVector phi(FloatVector v) {
-        FloatVector t = FloatVector.broadcast(S, 1f).div(v.abs().fma(0.35355339059327376f, 1f)); // 1/(1 + |x|/(2√2))
-        FloatVector p = t.fma(0.17087277f, -0.82215223f);
-        p = p.fma(t, FloatVector.broadcast(S, 1.48851587f));
-        p = p.fma(t, FloatVector.broadcast(S, -1.13520398f));
-        p = p.fma(t, FloatVector.broadcast(S, 0.27886807f));
-        p = p.fma(t, FloatVector.broadcast(S, -0.18628806f));
-        p = p.fma(t, FloatVector.broadcast(S, 0.09678418f));
-        p = p.fma(t, FloatVector.broadcast(S, 0.37409196f));
-        p = p.fma(t, FloatVector.broadcast(S, 1.00002368f));
-        p = p.fma(t, FloatVector.broadcast(S, -1.95865941f)); // −1.26551223 − ln 2
-        FloatVector half = t.mul(v.mul(v).fma(FloatVector.broadcast(S, -0.5f), p).lanewise(VectorOperators.EXP));
-        return half.blend(FloatVector.broadcast(S, 1f).sub(half), v.compare(VectorOperators.GT, 0f));
+        FloatVector t = one().div(v.abs().fma(INV_2_SQRT_2, 1f)); // 1/(1 + |x|/(2√2))
+        FloatVector p = t.fma(P9, P8);
+        p = p.fma(t, FloatVector.broadcast(S, P7));
+        p = p.fma(t, FloatVector.broadcast(S, P6));
+        p = p.fma(t, FloatVector.broadcast(S, P5));
+        p = p.fma(t, FloatVector.broadcast(S, P4));
+        p = p.fma(t, FloatVector.broadcast(S, P3));
+        p = p.fma(t, FloatVector.broadcast(S, P2));
+        p = p.fma(t, FloatVector.broadcast(S, P1));
+        p = p.fma(t, FloatVector.broadcast(S, P0));
+        FloatVector half = t.mul(SimdMath.exp(v.mul(v).fma(FloatVector.broadcast(S, -0.5f), p)));
+        return half.blend(one().sub(half), v.compare(VectorOperators.GT, 0f));
+    }
+
+    /** Φ(x), the scalar twin of {@link #phi(FloatVector)}. */
+    private static float phi(float v) {
+        float t = 1f / Math.fma(Math.abs(v), INV_2_SQRT_2, 1f);
+        float p = Math.fma(t, P9, P8);
+        p = Math.fma(p, t, P7);
+        p = Math.fma(p, t, P6);
+        p = Math.fma(p, t, P5);
+        p = Math.fma(p, t, P4);
+        p = Math.fma(p, t, P3);
+        p = Math.fma(p, t, P2);
+        p = Math.fma(p, t, P1);
+        p = Math.fma(p, t, P0);
+        float half = t * SimdMath.exp(Math.fma(v * v, -0.5f, p));
+        return v > 0f ? 1f - half : half;
     }
 
     // ------------------------------------------------------------------ GELU, tanh form
@@ -158,11 +228,16 @@ public final class ActivationKernels {
         for (int up = bound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             FloatVector minus2u = v.mul(v).fma(K1, 1f).mul(v).mul(-2 * K0);
-            v.div(minus2u.lanewise(VectorOperators.EXP).add(1f)).intoArray(y, yo + i);
+            v.div(SimdMath.exp(minus2u).add(1f)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = ref(UnaryOp.GELU_TANH, x[xo + i]);
+            y[yo + i] = geluTanh(x[xo + i]);
         }
+    }
+
+    private static float geluTanh(float v) {
+        float minus2u = Math.fma(v * v, K1, 1f) * v * (-2 * K0);
+        return v / (SimdMath.exp(minus2u) + 1f);
     }
 
     /**
@@ -176,19 +251,32 @@ public final class ActivationKernels {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             FloatVector v2 = v.mul(v);
             FloatVector twoU = v2.fma(K1, 1f).mul(v).mul(2 * K0);
-            FloatVector e = twoU.abs().neg().lanewise(VectorOperators.EXP);
-            FloatVector big = FloatVector.broadcast(S, 1f).div(e.add(1f)); // σ(|2u|)
+            FloatVector e = SimdMath.exp(twoU.abs().neg());
+            FloatVector big = one().div(e.add(1f));                        // σ(|2u|)
             FloatVector small = e.mul(big);                                // σ(−|2u|)
             VectorMask<Float> negative = twoU.compare(VectorOperators.LT, 0f);
             FloatVector sPlus = big.blend(small, negative);                // σ(2u)
             FloatVector sMinus = small.blend(big, negative);               // σ(−2u)
             FloatVector slope = v2.fma(3 * K1, 1f).mul(2 * K0);
-            FloatVector d = v.mul(sMinus).fma(slope, FloatVector.broadcast(S, 1f)).mul(sPlus);
+            FloatVector d = v.mul(sMinus).fma(slope, one()).mul(sPlus);
             FloatVector.fromArray(S, dy, dyo + i).mul(d).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
-            dx[dxo + i] = refBackward(UnaryOp.GELU_TANH, dy[dyo + i], x[xo + i]);
+            dx[dxo + i] = dy[dyo + i] * geluTanhDerivative(x[xo + i]);
         }
+    }
+
+    private static float geluTanhDerivative(float v) {
+        float v2 = v * v;
+        float twoU = Math.fma(v2, K1, 1f) * v * (2 * K0);
+        float e = SimdMath.exp(-Math.abs(twoU));
+        float big = 1f / (e + 1f);
+        float small = e * big;
+        boolean negative = twoU < 0f;
+        float sPlus = negative ? small : big;
+        float sMinus = negative ? big : small;
+        float slope = Math.fma(v2, 3 * K1, 1f) * (2 * K0);
+        return Math.fma(v * sMinus, slope, 1f) * sPlus;
     }
 
     // ------------------------------------------------------------------ SiLU
@@ -198,10 +286,10 @@ public final class ActivationKernels {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(y, yo + i);
+            v.div(SimdMath.exp(v.neg()).add(1f)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = ref(UnaryOp.SILU, x[xo + i]);
+            y[yo + i] = forwardScalar(UnaryOp.SILU, x[xo + i]);
         }
     }
 
@@ -210,12 +298,12 @@ public final class ActivationKernels {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector s = sigmoid(v);
+            FloatVector s = SimdMath.sigmoid(v);
             FloatVector d = s.mul(v.mul(s.neg().add(1f)).add(1f));
             FloatVector.fromArray(S, dy, dyo + i).mul(d).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
-            dx[dxo + i] = refBackward(UnaryOp.SILU, dy[dyo + i], x[xo + i]);
+            dx[dxo + i] = backwardScalar(UnaryOp.SILU, dy[dyo + i], x[xo + i]);
         }
     }
 
@@ -223,7 +311,11 @@ public final class ActivationKernels {
 
     /** log(1 + eˣ) = max(x, 0) + log1p(e^−|x|). */
     private static FloatVector softplus(FloatVector v) {
-        return v.max(0f).add(v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
+        return v.max(0f).add(SimdMath.log1p(SimdMath.exp(v.abs().neg())));
+    }
+
+    private static float softplus(float v) {
+        return Math.max(v, 0f) + SimdMath.log1p(SimdMath.exp(-Math.abs(v)));
     }
 
     public static void softplus(float[] y, int yo, float[] x, int xo, int n) {
@@ -232,7 +324,7 @@ public final class ActivationKernels {
             softplus(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = ref(UnaryOp.SOFTPLUS, x[xo + i]);
+            y[yo + i] = softplus(x[xo + i]);
         }
     }
 
@@ -240,12 +332,32 @@ public final class ActivationKernels {
     public static void softplusBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
-            FloatVector s = sigmoid(FloatVector.fromArray(S, x, xo + i));
+            FloatVector s = SimdMath.sigmoid(FloatVector.fromArray(S, x, xo + i));
             FloatVector.fromArray(S, dy, dyo + i).mul(s).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
-            dx[dxo + i] = refBackward(UnaryOp.SOFTPLUS, dy[dyo + i], x[xo + i]);
+            dx[dxo + i] = backwardScalar(UnaryOp.SOFTPLUS, dy[dyo + i], x[xo + i]);
         }
+    }
+
+    /*
+     * Mish from one exponential: with n = eˣ, tanh(softplus(x)) = w/(w + 2) where w = n(n + 2), and
+     * 1 − t = 2/(w + 2), σ(x) = n/(n + 1); no cancellation anywhere. eˣ is taken at min(x, MISH_CAP):
+     * above it t is 1 in float (and the derivative 1).
+     */
+    private static final float MISH_CAP = 20f;
+
+    /** Mish's t = tanh(softplus(x)). */
+    private static FloatVector mishT(FloatVector v) {
+        FloatVector e = SimdMath.exp(v.min(MISH_CAP));
+        FloatVector w = e.add(2f).mul(e);
+        return w.div(w.add(2f));
+    }
+
+    private static float mishT(float v) {
+        float e = SimdMath.exp(Math.min(v, MISH_CAP));
+        float w = (e + 2f) * e;
+        return w / (w + 2f);
     }
 
     /** x·tanh(softplus(x)). */
@@ -253,25 +365,43 @@ public final class ActivationKernels {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            v.mul(softplus(v).lanewise(VectorOperators.TANH)).intoArray(y, yo + i);
+            v.mul(mishT(v)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = ref(UnaryOp.MISH, x[xo + i]);
+            float v = x[xo + i];
+            y[yo + i] = v * mishT(v);
         }
     }
 
-    /** dx = dy·(t + x·σ(x)(1 − t²)), t = tanh(softplus(x)). */
+    /** dx = dy·(t + x·σ(x)(1 − t)(1 + t)), t = tanh(softplus(x)). */
     public static void mishBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector t = softplus(v).lanewise(VectorOperators.TANH);
-            FloatVector d = v.mul(sigmoid(v)).mul(t.mul(t).neg().add(1f)).add(t);
+            FloatVector e = SimdMath.exp(v.min(MISH_CAP));
+            FloatVector w = e.add(2f).mul(e);
+            FloatVector wp2 = w.add(2f);
+            FloatVector t = w.div(wp2);
+            FloatVector sig = e.div(e.add(1f));
+            FloatVector oneMinusT = FloatVector.broadcast(S, 2f).div(wp2);
+            // above the cap the derivative is 1 (v·0 + 1 keeps the reference's NaN at +∞)
+            FloatVector d = v.mul(sig).mul(oneMinusT).mul(t.add(1f)).add(t)
+                    .blend(v.mul(0f).add(1f), v.compare(VectorOperators.GT, MISH_CAP));
             FloatVector.fromArray(S, dy, dyo + i).mul(d).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
-            dx[dxo + i] = refBackward(UnaryOp.MISH, dy[dyo + i], x[xo + i]);
+            dx[dxo + i] = dy[dyo + i] * mishDerivative(x[xo + i]);
         }
+    }
+
+    private static float mishDerivative(float v) {
+        float e = SimdMath.exp(Math.min(v, MISH_CAP));
+        float w = (e + 2f) * e;
+        float wp2 = w + 2f;
+        float t = w / wp2;
+        float sig = e / (e + 1f);
+        float oneMinusT = 2f / wp2;
+        return v > MISH_CAP ? v * 0f + 1f : v * sig * oneMinusT * (t + 1f) + t;
     }
 
     // ------------------------------------------------------------------ ReLU family, sigmoid, tanh
@@ -284,7 +414,7 @@ public final class ActivationKernels {
             r.mul(r).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = ref(UnaryOp.RELU_SQUARED, x[xo + i]);
+            y[yo + i] = forwardScalar(UnaryOp.RELU_SQUARED, x[xo + i]);
         }
     }
 
@@ -297,7 +427,7 @@ public final class ActivationKernels {
             FloatVector.fromArray(S, dy, dyo + i).mul(d).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
-            dx[dxo + i] = refBackward(UnaryOp.RELU_SQUARED, dy[dyo + i], x[xo + i]);
+            dx[dxo + i] = backwardScalar(UnaryOp.RELU_SQUARED, dy[dyo + i], x[xo + i]);
         }
     }
 
@@ -309,7 +439,7 @@ public final class ActivationKernels {
             FloatVector.fromArray(S, dy, dyo + i).blend(0f, off).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
-            dx[dxo + i] = refBackward(UnaryOp.RELU, dy[dyo + i], x[xo + i]);
+            dx[dxo + i] = backwardScalar(UnaryOp.RELU, dy[dyo + i], x[xo + i]);
         }
     }
 
@@ -317,11 +447,11 @@ public final class ActivationKernels {
     public static void sigmoidBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
-            FloatVector s = sigmoid(FloatVector.fromArray(S, x, xo + i));
+            FloatVector s = SimdMath.sigmoid(FloatVector.fromArray(S, x, xo + i));
             FloatVector.fromArray(S, dy, dyo + i).mul(s.mul(s.neg().add(1f))).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
-            dx[dxo + i] = refBackward(UnaryOp.SIGMOID, dy[dyo + i], x[xo + i]);
+            dx[dxo + i] = backwardScalar(UnaryOp.SIGMOID, dy[dyo + i], x[xo + i]);
         }
     }
 
@@ -329,11 +459,11 @@ public final class ActivationKernels {
     public static void tanhBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
-            FloatVector t = FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.TANH);
+            FloatVector t = SimdMath.tanh(FloatVector.fromArray(S, x, xo + i));
             FloatVector.fromArray(S, dy, dyo + i).mul(t.mul(t).neg().add(1f)).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
-            dx[dxo + i] = refBackward(UnaryOp.TANH, dy[dyo + i], x[xo + i]);
+            dx[dxo + i] = backwardScalar(UnaryOp.TANH, dy[dyo + i], x[xo + i]);
         }
     }
 

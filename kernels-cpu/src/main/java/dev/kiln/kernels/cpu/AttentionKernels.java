@@ -251,16 +251,16 @@ public final class AttentionKernels {
             for (int e = 0; e < dv; e++) {
                 out[dst + e] = sc.o[r * dv + e] * inv;
             }
-            lse[lseBase + i0 + r] = lr > 0 ? (float) (sc.m[r] * LN2 + Math.log(lr)) : Float.NEGATIVE_INFINITY;
+            lse[lseBase + i0 + r] = lr > 0 ? (float) (sc.m[r] * LN2 + SimdMath.log(lr)) : Float.NEGATIVE_INFINITY;
         }
     }
 
-    private static final double LN2 = Math.log(2);
+    private static final double LN2 = 0.6931471805599453;
 
     /**
      * dq, dk, dv (contiguous, zero on entry) from dout, q, k, v, the forward's out and lse. Tasks own
      * a (batch, key/value head) and every {@code splits}-th key tile of it, so dK and dV rows have one
-     * writer; dQ gets one private copy per split when there are more threads than heads.
+     * writer; dQ gets one private copy per split when there are fewer than {@link Parallel#MAX_CHUNKS} heads.
      */
     public static void sdpaBackward(float[] dq, float[] dk, float[] dv, Operand dout, Operand q, Operand k, Operand v,
                                     float[] out, int outOff, float[] lse, int lseOff, int nb, int nh, int hkv,
@@ -282,7 +282,9 @@ public final class AttentionKernels {
         });
         int heads = nb * hkv;
         int kBlocks = ceilDiv(tk, BC);
-        int splits = Math.max(1, Math.min(kBlocks, ceilDiv(Parallel.threads(), heads)));
+        // a split count from the problem's size alone (not the thread count): dQ's partials, added in
+        // split order, then give the same bits on any number of threads
+        int splits = Math.max(1, Math.min(kBlocks, ceilDiv(Parallel.MAX_CHUNKS, heads)));
         float[][] dqParts = new float[splits][];
         dqParts[0] = dq;
         for (int s = 1; s < splits; s++) {
@@ -746,14 +748,14 @@ public final class AttentionKernels {
             FloatVector sv = FloatVector.zero(SP);
             FloatVector sh = FloatVector.broadcast(SP, shift);
             for (; i < bound; i += L) {
-                FloatVector e = FloatVector.fromArray(SP, s, from + i).sub(sh).lanewise(VectorOperators.EXP);
+                FloatVector e = SimdMath.exp(FloatVector.fromArray(SP, s, from + i).sub(sh));
                 e.intoArray(s, from + i);
                 sv = sv.add(e);
             }
             sum = Simd.sum(sv);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(s[from + i] - shift);
+            float e = SimdMath.exp(s[from + i] - shift);
             s[from + i] = e;
             sum += e;
         }

@@ -198,9 +198,18 @@ final class AttentionTiles {
         return sum;
     }
 
-    /** 2^x, correctly rounded to float for the scalar paths and the rescale factor. */
+    /** 2^x for the scalar path: the vector tile's polynomial, operation for operation (0 below 2^−126). */
     static float exp2(float x) {
-        return (float) Math.exp(x * 0.6931471805599453);
+        float z = x + ROUND;
+        float f = x - (z - ROUND);
+        float p = Math.fma(C6, f, C5);
+        p = Math.fma(p, f, C4);
+        p = Math.fma(p, f, C3);
+        p = Math.fma(p, f, C2);
+        p = Math.fma(p, f, C1);
+        p = Math.fma(p, f, 1f);
+        float e = p * Float.intBitsToFloat((Float.floatToRawIntBits(z) << 23) + ONE_BITS);
+        return x < -126f ? 0f : e;
     }
 
     /** The scalar score tile: s[sOff + i·ldS + j] = Σ_x qp[qOff + x·MR + i] · kp[kOff + x·NR + j], i < MR, j < NR. */

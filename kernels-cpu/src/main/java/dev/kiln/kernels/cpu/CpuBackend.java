@@ -324,13 +324,13 @@ public final class CpuBackend implements Backend {
     private static void reduceColumns(ReduceOp op, float[] y, int yo, float[] x, int xo, int outer, int n, int inner) {
         long work = (long) outer * n * inner;
         int slab = n * inner;
-        if (outer >= Parallel.threads() || work < 2L * GRAIN) {
+        if (outer >= Parallel.MAX_CHUNKS || work < 2L * GRAIN) {
             Parallel.forRange(outer, rowGrain(slab, GRAIN), (o0, o1) -> {
                 for (int o = o0; o < o1; o++) {
                     ReduceKernels.columns(op, y, yo + o * inner, x, xo + o * slab, n, inner, 0, inner);
                 }
             });
-        } else if (inner >= 2 * Parallel.threads() * Simd.F32.length()) {
+        } else if (inner >= 2 * Parallel.MAX_CHUNKS * Simd.F32.length()) {
             // few slabs, wide rows: split the columns
             Parallel.forRange(inner, Math.max(Simd.F32.length(), rowGrain(n, GRAIN)), (c0, c1) -> {
                 for (int o = 0; o < outer; o++) {

@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Each kernel writes {@code n} outputs from {@code yo} on and reads its inputs from their
  * offsets; a stride, where a kernel takes one, steps an input between elements (0 repeats one
  * element). Each vector loop is followed by a scalar loop for the tail, which alone runs when
- * {@link Simd#ENABLED} is false. Transcendentals use the Vector API's lanewise operators (SVML on
- * x86) in the vector loop and {@link Math} in the tail; both are within 1 ulp.
+ * {@link Simd#ENABLED} is false. Transcendentals use {@link SimdMath} (within 2 ulp), whose scalar
+ * twins give the tails the vector loop's bits.
  */
 public final class ElementwiseKernels {
     private static final VectorSpecies<Float> S = Simd.F32;
@@ -64,7 +64,7 @@ public final class ElementwiseKernels {
         }
     }
 
-    /** The float definition the scalar tails use: computed in double and rounded once, like the reference. */
+    /** op(v) as the kernels compute it: the vector loops' scalar twin (exact ops as the reference). */
     static float scalar(UnaryOp op, float v) {
         return switch (op) {
             case RELU -> v <= 0 ? 0f : v;
@@ -72,17 +72,13 @@ public final class ElementwiseKernels {
             case ABS -> Math.abs(v);
             case SIGN -> Math.signum(v);
             case SQRT -> (float) Math.sqrt(v);
-            case RSQRT -> (float) (1.0 / Math.sqrt(v));
-            case EXP -> (float) Math.exp(v);
-            case LOG -> (float) Math.log(v);
-            case TANH -> (float) Math.tanh(v);
-            case SIGMOID -> sigmoid(v);
-            default -> (float) op.apply(v);
+            case RSQRT -> 1f / (float) Math.sqrt(v);
+            case EXP -> SimdMath.exp(v);
+            case LOG -> SimdMath.log(v);
+            case TANH -> SimdMath.tanh(v);
+            case SIGMOID -> SimdMath.sigmoid(v);
+            default -> ActivationKernels.forwardScalar(op, v);
         };
-    }
-
-    private static float sigmoid(float v) {
-        return (float) (v >= 0 ? 1.0 / (1.0 + Math.exp(-v)) : Math.exp(v) / (1.0 + Math.exp(v)));
     }
 
     /** y = max(x, 0); NaN stays NaN and −0 becomes 0, as the reference. */
@@ -141,7 +137,7 @@ public final class ElementwiseKernels {
         }
     }
 
-    /** 1/√x (two roundings in the vector loop: within 1 ulp). */
+    /** 1/√x (two roundings, vector loop and tail alike: within 1 ulp). */
     public static void rsqrt(float[] y, int yo, float[] x, int xo, int n) {
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -149,50 +145,48 @@ public final class ElementwiseKernels {
             one.div(FloatVector.fromArray(S, x, xo + i).sqrt()).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = (float) (1.0 / Math.sqrt(x[xo + i]));
+            y[yo + i] = 1f / (float) Math.sqrt(x[xo + i]);
         }
     }
 
     public static void exp(float[] y, int yo, float[] x, int xo, int n) {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
-            FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.EXP).intoArray(y, yo + i);
+            SimdMath.exp(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = (float) Math.exp(x[xo + i]);
+            y[yo + i] = SimdMath.exp(x[xo + i]);
         }
     }
 
     public static void log(float[] y, int yo, float[] x, int xo, int n) {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
-            FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.LOG).intoArray(y, yo + i);
+            SimdMath.log(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = (float) Math.log(x[xo + i]);
+            y[yo + i] = SimdMath.log(x[xo + i]);
         }
     }
 
     public static void tanh(float[] y, int yo, float[] x, int xo, int n) {
         int i = 0;
         for (int up = bound(n); i < up; i += L) {
-            FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.TANH).intoArray(y, yo + i);
+            SimdMath.tanh(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = (float) Math.tanh(x[xo + i]);
+            y[yo + i] = SimdMath.tanh(x[xo + i]);
         }
     }
 
-    /** 1/(1 + e^−x); for x below −88 e^−x overflows and the result is 0 (true value &lt; 1e-38). */
+    /** 1/(1 + e^−x); for x below −88.7 e^−x overflows and the result is 0 (true value &lt; 3e-39). */
     public static void sigmoid(float[] y, int yo, float[] x, int xo, int n) {
         int i = 0;
-        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int up = bound(n); i < up; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, xo + i).neg().lanewise(VectorOperators.EXP);
-            one.div(e.add(1f)).intoArray(y, yo + i);
+            SimdMath.sigmoid(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] = sigmoid(x[xo + i]);
+            y[yo + i] = SimdMath.sigmoid(x[xo + i]);
         }
     }
 

@@ -65,7 +65,7 @@ public final class OptimizerKernels {
             float gr = g[go + i] + wdGrad * th;
             th *= pre;
             float mi = b1 * m[mo + i] + ob1 * gr;
-            float vi = b2 * v[vo + i] + ob2 * gr * gr;
+            float vi = b2 * v[vo + i] + gr * gr * ob2; // (gr·gr)·ob2, as the vector loop: the same bits wherever a range ends
             m[mo + i] = mi;
             v[vo + i] = vi;
             if (vmax != null) {

@@ -15,6 +15,11 @@ import java.util.concurrent.locks.LockSupport;
  * short while ({@code -Dkiln.spinMicros}, default 50) before they park, so the next loop reaches
  * them without a wake-up. A loop started from inside another one, or while another thread is
  * using the pool, runs on its calling thread.
+ *
+ * <p>Where the pieces go never changes a result: kernels that write disjoint outputs compute an
+ * element the same way in a vector and in a range's scalar tail, and kernels that add partial
+ * results cut their work by {@link #chunks} (independent of the thread count) and add the
+ * partials in a fixed order, so a run gives the same bits on 1 thread as on 64.
  */
 public final class Parallel {
     private static final long SPIN_NANOS = 1000L * Long.getLong("kiln.spinMicros", 50L);
@@ -74,11 +79,29 @@ public final class Parallel {
     }
 
     /**
-     * How many threads a range of n items keeps busy, with at least {@code grain} items each: 0
-     * for an empty range, else between 1 and {@link #threads()}. Kernels that keep one partial
-     * result per thread size their buffers with it and loop over {@code forRange(chunks, 1, ...)}.
+     * The most pieces a reduction is cut into, and the parallel width that other splits of a sum
+     * (attention's dQ) assume: a constant, so that partial results are added in the same order, and
+     * a result has the same bits, whatever the thread count. A reduction thus uses at most this
+     * many threads.
+     */
+    public static final int MAX_CHUNKS = 16;
+
+    /**
+     * How many pieces a reduction over n items is cut into, at least {@code grain} items each: 0
+     * for an empty range, else between 1 and {@link #MAX_CHUNKS}, a function of n and grain only
+     * (never of the thread count). Kernels keep one partial result per piece, run the pieces with
+     * {@code forRange(chunks, 1, ...)} and add the partials in piece order.
      */
     public static int chunks(int n, int grain) {
+        if (n <= 0) {
+            return 0;
+        }
+        long byGrain = Math.max(1, n / Math.max(grain, 1));
+        return (int) Math.min(MAX_CHUNKS, byGrain);
+    }
+
+    /** How many threads {@link #forRange} keeps busy on n items of at least grain each: 0 to {@link #threads()}. */
+    static int threadsFor(int n, int grain) {
         if (n <= 0) {
             return 0;
         }
@@ -90,13 +113,13 @@ public final class Parallel {
     private static final int PIECES_PER_THREAD = 4;
 
     /**
-     * Runs {@code body} over disjoint ranges covering [0, n), on at most {@link #chunks(int, int)}
+     * Runs {@code body} over disjoint ranges covering [0, n), on at most {@link #threadsFor(int, int)}
      * threads (the calling thread included), each range at least {@code grain} long unless n is;
      * returns when all are done, rethrowing the first exception a range threw. A large loop is
      * cut into up to {@value #PIECES_PER_THREAD} pieces per thread, claimed from a shared counter.
      */
     public static void forRange(int n, int grain, RangeBody body) {
-        int chunks = chunks(n, grain);
+        int chunks = threadsFor(n, grain);
         if (chunks <= 1) {
             if (n > 0) {
                 body.run(0, n);

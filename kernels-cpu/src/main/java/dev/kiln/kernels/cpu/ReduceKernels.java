@@ -235,12 +235,19 @@ public final class ReduceKernels {
                 t.intoArray(y, yo + c);
             }
         }
+        // a vector lane's sum, in scalar code: a column's bits do not depend on whether it fell in a
+        // lane or in the tail (where a thread's column range ends depends on the thread count)
         for (; c < c1; c++) {
-            double s = 0;
-            for (int k = 0; k < n; k++) {
-                s += x[xo + k * inner + c];
+            float t = 0f;
+            for (int k0 = 0; k0 < n; k0 += BLOCK) {
+                int k1 = Math.min(n, k0 + BLOCK);
+                float a = 0f;
+                for (int k = k0; k < k1; k++) {
+                    a += x[xo + k * inner + c];
+                }
+                t += a;
             }
-            y[yo + c] = (float) s;
+            y[yo + c] = t;
         }
     }
 

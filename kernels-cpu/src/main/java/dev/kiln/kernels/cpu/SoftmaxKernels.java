@@ -1,7 +1,6 @@
 package dev.kiln.kernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,7 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Along the last axis a row is contiguous: it is read from memory once and its later passes hit
  * L1 (a 1024-float row is 4 KiB). Along another axis the kernels take a slab [n, inner] and
  * vectorise across {@code inner}, so every lane works on its own row. Rows are processed in the
- * range [r0, r1) so the dispatcher can split them over threads.
+ * range [r0, r1) so the dispatcher can split them over threads. exp and log are {@link SimdMath}'s,
+ * vector loops and scalar tails alike, so a row's bits do not depend on the JIT or on the SIMD width
+ * of its elementwise parts (its sums still do: they run in lanes).
  */
 public final class SoftmaxKernels {
     private static final VectorSpecies<Float> S = Simd.F32;
@@ -46,7 +47,7 @@ public final class SoftmaxKernels {
         for (int r = r0; r < r1; r++) {
             int xr = xo + r * n;
             float max = ReduceKernels.max(x, xr, n);
-            float logSum = (float) Math.log(expShiftSum(x, xr, n, max));
+            float logSum = SimdMath.log(expShiftSum(x, xr, n, max));
             shift2(y, yo + r * n, x, xr, n, max, logSum);
         }
     }
@@ -76,11 +77,11 @@ public final class SoftmaxKernels {
             float sum = (float) ReduceKernels.sum(dy, dyo + o, n);
             int i = 0;
             for (int up = bound(n); i < up; i += L) {
-                FloatVector e = FloatVector.fromArray(S, y, yo + o + i).lanewise(VectorOperators.EXP);
+                FloatVector e = SimdMath.exp(FloatVector.fromArray(S, y, yo + o + i));
                 FloatVector.fromArray(S, dy, dyo + o + i).sub(e.mul(sum)).intoArray(dx, dxo + o + i);
             }
             for (; i < n; i++) {
-                dx[dxo + o + i] = dy[dyo + o + i] - (float) Math.exp(y[yo + o + i]) * sum;
+                dx[dxo + o + i] = dy[dyo + o + i] - SimdMath.exp(y[yo + o + i]) * sum;
             }
         }
     }
@@ -93,14 +94,14 @@ public final class SoftmaxKernels {
         if (up > 0) {
             FloatVector acc = FloatVector.zero(S);
             for (; i < up; i += L) {
-                FloatVector e = FloatVector.fromArray(S, x, xo + i).sub(shift).lanewise(VectorOperators.EXP);
+                FloatVector e = SimdMath.exp(FloatVector.fromArray(S, x, xo + i).sub(shift));
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
             sum = Simd.sum(acc);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[xo + i] - shift);
+            float e = SimdMath.exp(x[xo + i] - shift);
             y[yo + i] = e;
             sum += e;
         }
@@ -115,12 +116,12 @@ public final class SoftmaxKernels {
         if (up > 0) {
             FloatVector acc = FloatVector.zero(S);
             for (; i < up; i += L) {
-                acc = acc.add(FloatVector.fromArray(S, x, xo + i).sub(shift).lanewise(VectorOperators.EXP));
+                acc = acc.add(SimdMath.exp(FloatVector.fromArray(S, x, xo + i).sub(shift)));
             }
             sum = Simd.sum(acc);
         }
         for (; i < n; i++) {
-            sum += (float) Math.exp(x[xo + i] - shift);
+            sum += SimdMath.exp(x[xo + i] - shift);
         }
         return sum;
     }
@@ -184,15 +185,14 @@ public final class SoftmaxKernels {
                 }
                 FloatVector sum = FloatVector.zero(S);
                 for (int k = 0; k < n; k++) {
-                    FloatVector e = FloatVector.fromArray(S, x, xo + p + k * inner).sub(max)
-                            .lanewise(VectorOperators.EXP);
+                    FloatVector e = SimdMath.exp(FloatVector.fromArray(S, x, xo + p + k * inner).sub(max));
                     if (!log) {
                         e.intoArray(y, yo + p + k * inner);
                     }
                     sum = sum.add(e);
                 }
                 if (log) {
-                    FloatVector logSum = sum.lanewise(VectorOperators.LOG);
+                    FloatVector logSum = SimdMath.log(sum);
                     for (int k = 0; k < n; k++) {
                         FloatVector.fromArray(S, x, xo + p + k * inner).sub(max).sub(logSum)
                                 .intoArray(y, yo + p + k * inner);
@@ -212,14 +212,14 @@ public final class SoftmaxKernels {
                 }
                 float sum = 0;
                 for (int k = 0; k < n; k++) {
-                    float e = (float) Math.exp(x[xo + p + k * inner] - max);
+                    float e = SimdMath.exp(x[xo + p + k * inner] - max);
                     if (!log) {
                         y[yo + p + k * inner] = e;
                     }
                     sum += e;
                 }
                 if (log) {
-                    float logSum = (float) Math.log(sum);
+                    float logSum = SimdMath.log(sum);
                     for (int k = 0; k < n; k++) {
                         y[yo + p + k * inner] = (x[xo + p + k * inner] - max) - logSum;
                     }
@@ -253,7 +253,7 @@ public final class SoftmaxKernels {
                     int q = p + k * inner;
                     FloatVector g = FloatVector.fromArray(S, dy, dyo + q);
                     FloatVector yv = FloatVector.fromArray(S, y, yo + q);
-                    FloatVector r = log ? g.sub(yv.lanewise(VectorOperators.EXP).mul(acc)) : g.sub(acc).mul(yv);
+                    FloatVector r = log ? g.sub(SimdMath.exp(yv).mul(acc)) : g.sub(acc).mul(yv);
                     r.intoArray(dx, dxo + q);
                 }
             }
@@ -265,7 +265,7 @@ public final class SoftmaxKernels {
                 }
                 for (int k = 0; k < n; k++) {
                     int q = p + k * inner;
-                    dx[dxo + q] = log ? dy[dyo + q] - (float) Math.exp(y[yo + q]) * acc : y[yo + q] * (dy[dyo + q] - acc);
+                    dx[dxo + q] = log ? dy[dyo + q] - SimdMath.exp(y[yo + q]) * acc : y[yo + q] * (dy[dyo + q] - acc);
                 }
             }
         }
@@ -288,7 +288,7 @@ public final class SoftmaxKernels {
             int xr = xo + r * c;
             float max = ReduceKernels.max(x, xr, c);
             // (max − x[label]) + log Σ: never rounds max + log Σ, which loses digits for large logits
-            loss[lo + r] = (max - x[xr + label]) + (float) Math.log(expShiftSum(x, xr, c, max));
+            loss[lo + r] = (max - x[xr + label]) + SimdMath.log(expShiftSum(x, xr, c, max));
         }
     }
 

@@ -28,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reference computes in double and rounds once):
  * exact for neg, abs, sign, relu, max, min, pow, clamp, where, copy, fill and comparisons;
  * rtol 3e-7 (one float rounding more) for add, sub, mul, div, sqrt, rsqrt;
- * rtol 1e-6 + atol 1e-7 for exp, log, tanh, sigmoid (SVML or Math, each within 1 ulp; sigmoid's
- * far negative tail underflows to 0 below 1e-38); rtol 5e-6 + atol 1e-6 for the activations from
+ * rtol 1e-6 + atol 1e-7 for exp, log, tanh, sigmoid (SimdMath, within 2 ulp; sigmoid's far
+ * negative tail underflows to 0 below 3e-39); rtol 5e-6 + atol 1e-6 for the activations from
  * GELU on (several float roundings; GELU's erfc approximation is within 1.2e-7 relative).
  */
 class ElementwiseKernelsTest {

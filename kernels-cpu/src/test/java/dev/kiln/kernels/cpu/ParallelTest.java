@@ -48,7 +48,7 @@ class ParallelTest {
                         for (int i = 0; i < n; i++) {
                             assertThat(hits.get(i)).as("n %d grain %d index %d", n, grain, i).isEqualTo(1);
                         }
-                        int chunks = Parallel.chunks(n, grain);
+                        int chunks = Parallel.threadsFor(n, grain);
                         assertThat(chunks).isLessThanOrEqualTo(threads);
                         assertThat((long) chunks * grain).isLessThanOrEqualTo(Math.max(n, grain));
                         assertThat(callers.size()).isLessThanOrEqualTo(Math.max(1, chunks));
@@ -62,6 +62,30 @@ class ParallelTest {
                     }
                 }
             }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void reductionChunksDependOnTheSizeAloneNotOnTheThreadCount() {
+        int before = Parallel.threads();
+        try {
+            int[][] cases = {{0, 1}, {1, 1}, {5, 7}, {40000, 10000}, {100003, 1000}, {1 << 20, 1 << 15}};
+            int[] expected = new int[cases.length];
+            for (int threads : new int[] {1, 2, 3, 7, 64}) {
+                Parallel.setThreads(threads);
+                for (int i = 0; i < cases.length; i++) {
+                    int chunks = Parallel.chunks(cases[i][0], cases[i][1]);
+                    if (threads == 1) {
+                        expected[i] = chunks;
+                    }
+                    assertThat(chunks).as("chunks(%d, %d) at %d threads", cases[i][0], cases[i][1], threads)
+                            .isEqualTo(expected[i]).isLessThanOrEqualTo(Parallel.MAX_CHUNKS);
+                }
+            }
+            int cap = Parallel.MAX_CHUNKS;
+            assertThat(expected).containsExactly(0, 1, 1, Math.min(4, cap), Math.min(100, cap), Math.min(32, cap));
         } finally {
             Parallel.setThreads(before);
         }

@@ -1,0 +1,237 @@
+package dev.kiln.kernels.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Kiln's own exp, log, log1p, tanh and sigmoid on float vectors, each with a scalar twin that does
+ * the same float operations in the same order, so a kernel's vector loop and its scalar tail give
+ * the same bits for the same input.
+ *
+ * <p>Why not {@code lanewise(EXP)} and {@link Math#exp}: the Vector API's transcendental operators
+ * run a Java fallback (Math.exp per lane, in double) until C2 compiles the kernel and an SVML
+ * routine after, and the two round differently, so a training run's bits depended on JIT timing;
+ * and the scalar tails differed from both. These functions use only add, multiply, FMA, divide,
+ * min/max, compares, blends and integer bit operations, which IEEE 754 and the Java spec fix to the
+ * bit in the interpreter, in C2's code and in {@link Math#fma}. Each is within 2 ulp of the exact
+ * result over the whole float range (SimdMathTest checks it against StrictMath); NaN in gives NaN
+ * out, with no promise about its payload.
+ */
+public final class SimdMath {
+    // e^x = 2^n · e^r with n = round(x·log₂e), r = x − n·ln2 in [−ln2/2, ln2/2] (ln2 split in two so n·LN2_HI is exact)
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** 1.5·2²³: x + ROUND rounds x (|x| < 2²²) to an integer, kept in the low mantissa bits. */
+    private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    /* e^x underflows to 0 below −103.98 and overflows above 88.73: clamping there keeps n in [−150, 128]. */
+    private static final float EXP_LO = -104f;
+    private static final float EXP_HI = 89f;
+    /* e^r − 1 = r·(1 + r·(E2 + r·(E3 + ...))): degree 6, fitted for least relative error (2e-9) on [−ln2/2, ln2/2]. */
+    private static final float E2 = 0.49999994f;
+    private static final float E3 = 0.16666432f;
+    private static final float E4 = 0.041668f;
+    private static final float E5 = 0.0083741555f;
+    private static final float E6 = 0.0013843654f;
+
+    // log x = k·ln2 + log(1 + f), 1 + f in [√½, √2); log(1 + f) = f − s·(f − R(s²)) with s = f/(2 + f)
+    private static final int SQRT_HALF_BITS = Float.floatToRawIntBits(0.70710677f);
+    private static final int MANTISSA = 0x007fffff;
+    private static final float MIN_NORMAL = Float.MIN_NORMAL;
+    private static final float TWO_23 = 8388608f;
+    /* R(z) = z·(G1 + z·(G2 + z·G3)) ≈ (log((1+s)/(1−s)) − 2s)/s, z = s², fitted for least relative error (1e-9). */
+    private static final float G1 = 0.66666776f;
+    private static final float G2 = 0.3997756f;
+    private static final float G3 = 0.29871362f;
+
+    // tanh: x + x³·P(x²) below TANH_SMALL (fitted, 4e-8), else 1 − 2/(e^{2|x|} + 1), sign restored from x
+    private static final float TANH_SMALL = 0.55f;
+    private static final float T1 = -0.33332947f;
+    private static final float T2 = 0.13320725f;
+    private static final float T3 = -0.052671812f;
+    private static final float T4 = 0.01643758f;
+    private static final int SIGN = 0x80000000;
+
+    private SimdMath() {
+    }
+
+    // ------------------------------------------------------------------ exp
+
+    /** e^x per lane. */
+    public static FloatVector exp(FloatVector x) {
+        x = x.max(EXP_LO).min(EXP_HI); // NaN stays NaN (Math.max/min semantics)
+        FloatVector t = x.fma(LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(bc(x, -LN2_HI), x);
+        r = n.fma(bc(x, -LN2_LO), r);
+        FloatVector p = r.fma(E6, E5).fma(r, bc(x, E4)).fma(r, bc(x, E3)).fma(r, bc(x, E2)).fma(r, bc(x, 1f))
+                .fma(r, bc(x, 1f));
+        // 2^n as 2^n1 · 2^n2, both normal: one scale alone would not reach the subnormals or 2^128
+        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        return p.mul(pow2(n1)).mul(pow2(n2));
+    }
+
+    /** e^x, the scalar twin of {@link #exp(FloatVector)}. */
+    public static float exp(float x) {
+        x = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float t = Math.fma(x, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, E6, E5);
+        p = Math.fma(p, r, E4);
+        p = Math.fma(p, r, E3);
+        p = Math.fma(p, r, E2);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        int ni = Float.floatToRawIntBits(t) - ROUND_BITS;
+        int n1 = ni >> 1;
+        int n2 = ni - n1;
+        return p * pow2(n1) * pow2(n2);
+    }
+
+    private static FloatVector pow2(IntVector n) {
+        return n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    }
+
+    private static float pow2(int n) {
+        return Float.intBitsToFloat((n + 127) << 23);
+    }
+
+    private static FloatVector bc(FloatVector like, float c) {
+        return FloatVector.broadcast(like.species(), c);
+    }
+
+    // ------------------------------------------------------------------ log, log1p
+
+    /** The natural log per lane: −∞ at ±0, NaN below 0, +∞ at +∞. */
+    public static FloatVector log(FloatVector x) {
+        VectorMask<Float> tiny = x.lt(MIN_NORMAL); // subnormals are scaled into the normal range first
+        FloatVector xs = x.blend(x.mul(TWO_23), tiny);
+        IntVector bits = xs.reinterpretAsInts().add(Float.floatToRawIntBits(1f) - SQRT_HALF_BITS);
+        FloatVector k = (FloatVector) bits.lanewise(VectorOperators.ASHR, 23).sub(127)
+                .convert(VectorOperators.I2F, 0);
+        k = k.blend(k.sub(23f), tiny);
+        FloatVector f = bits.and(MANTISSA).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+        FloatVector y = k.fma(bc(x, LN2_HI), log1pReduced(f).add(k.mul(LN2_LO)));
+        return y.blend(Float.NEGATIVE_INFINITY, x.eq(0f))
+                .blend(Float.POSITIVE_INFINITY, x.eq(Float.POSITIVE_INFINITY))
+                .blend(Float.NaN, x.lt(0f).or(x.test(VectorOperators.IS_NAN)));
+    }
+
+    /** The natural log, the scalar twin of {@link #log(FloatVector)}. */
+    public static float log(float x) {
+        boolean tiny = x < MIN_NORMAL;
+        float xs = tiny ? x * TWO_23 : x;
+        int bits = Float.floatToRawIntBits(xs) + (Float.floatToRawIntBits(1f) - SQRT_HALF_BITS);
+        float k = (float) ((bits >> 23) - 127);
+        if (tiny) {
+            k = k - 23f;
+        }
+        float f = Float.intBitsToFloat((bits & MANTISSA) + SQRT_HALF_BITS) - 1f;
+        float y = Math.fma(k, LN2_HI, log1pReduced(f) + k * LN2_LO);
+        if (x == 0f) {
+            return Float.NEGATIVE_INFINITY;
+        }
+        if (x == Float.POSITIVE_INFINITY) {
+            return Float.POSITIVE_INFINITY;
+        }
+        return x < 0f || x != x ? Float.NaN : y;
+    }
+
+    /**
+     * log(1 + x) per lane, accurate for small x where log(1 + x) would lose x's digits: u = 1 + x
+     * goes through log's reduction, and the rounding error of that add (exact in two operations)
+     * is added back as c/u.
+     */
+    public static FloatVector log1p(FloatVector x) {
+        FloatVector u = x.add(1f);
+        IntVector bits = u.reinterpretAsInts().add(Float.floatToRawIntBits(1f) - SQRT_HALF_BITS);
+        FloatVector k = (FloatVector) bits.lanewise(VectorOperators.ASHR, 23).sub(127)
+                .convert(VectorOperators.I2F, 0);
+        FloatVector f = bits.and(MANTISSA).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+        FloatVector c = x.sub(u.sub(1f)).blend(bc(x, 1f).sub(u.sub(x)), u.compare(VectorOperators.GE, 2f)).div(u);
+        FloatVector y = k.fma(bc(x, LN2_HI), log1pReduced(f).add(k.fma(bc(x, LN2_LO), c)));
+        return y.blend(x, x.eq(0f)) // keeps −0
+                .blend(Float.NEGATIVE_INFINITY, u.eq(0f))
+                .blend(Float.POSITIVE_INFINITY, x.eq(Float.POSITIVE_INFINITY))
+                .blend(Float.NaN, u.lt(0f).or(x.test(VectorOperators.IS_NAN)));
+    }
+
+    /** log(1 + x), the scalar twin of {@link #log1p(FloatVector)}. */
+    public static float log1p(float x) {
+        float u = x + 1f;
+        int bits = Float.floatToRawIntBits(u) + (Float.floatToRawIntBits(1f) - SQRT_HALF_BITS);
+        float k = (float) ((bits >> 23) - 127);
+        float f = Float.intBitsToFloat((bits & MANTISSA) + SQRT_HALF_BITS) - 1f;
+        float c = (u >= 2f ? 1f - (u - x) : x - (u - 1f)) / u;
+        float y = Math.fma(k, LN2_HI, log1pReduced(f) + Math.fma(k, LN2_LO, c));
+        if (x == 0f) {
+            return x;
+        }
+        if (u == 0f) {
+            return Float.NEGATIVE_INFINITY;
+        }
+        if (x == Float.POSITIVE_INFINITY) {
+            return Float.POSITIVE_INFINITY;
+        }
+        return u < 0f || x != x ? Float.NaN : y;
+    }
+
+    /** log(1 + f) for 1 + f in [√½, √2). */
+    private static FloatVector log1pReduced(FloatVector f) {
+        FloatVector s = f.div(f.add(2f));
+        FloatVector z = s.mul(s);
+        FloatVector r = z.fma(G3, G2).fma(z, bc(f, G1)).mul(z);
+        return f.sub(r).fma(s.neg(), f);
+    }
+
+    private static float log1pReduced(float f) {
+        float s = f / (f + 2f);
+        float z = s * s;
+        float r = Math.fma(Math.fma(z, G3, G2), z, G1) * z;
+        return Math.fma(f - r, -s, f);
+    }
+
+    // ------------------------------------------------------------------ tanh, sigmoid
+
+    /** tanh per lane (both forms computed, the right one kept: no branch). */
+    public static FloatVector tanh(FloatVector x) {
+        FloatVector a = x.abs();
+        FloatVector big = bc(x, 1f).sub(bc(x, 2f).div(exp(a.add(a)).add(1f)));
+        FloatVector z = a.mul(a);
+        FloatVector p = z.fma(T4, T3).fma(z, bc(x, T2)).fma(z, bc(x, T1));
+        FloatVector small = a.mul(z).fma(p, a);
+        FloatVector r = big.blend(small, a.lt(TANH_SMALL));
+        return r.reinterpretAsInts().or(x.reinterpretAsInts().and(SIGN)).reinterpretAsFloats();
+    }
+
+    /** tanh, the scalar twin of {@link #tanh(FloatVector)}. */
+    public static float tanh(float x) {
+        float a = Math.abs(x);
+        float r;
+        if (a < TANH_SMALL) {
+            float z = a * a;
+            float p = Math.fma(Math.fma(Math.fma(z, T4, T3), z, T2), z, T1);
+            r = Math.fma(a * z, p, a);
+        } else {
+            r = 1f - 2f / (exp(a + a) + 1f);
+        }
+        return Float.intBitsToFloat(Float.floatToRawIntBits(r) | (Float.floatToRawIntBits(x) & SIGN));
+    }
+
+    /** 1/(1 + e^−x) per lane: 0 once e^−x overflows (x below −88.7, true value under 3e-39). */
+    public static FloatVector sigmoid(FloatVector x) {
+        return bc(x, 1f).div(exp(x.neg()).add(1f));
+    }
+
+    /** 1/(1 + e^−x), the scalar twin of {@link #sigmoid(FloatVector)}. */
+    public static float sigmoid(float x) {
+        return 1f / (exp(-x) + 1f);
+    }
+}

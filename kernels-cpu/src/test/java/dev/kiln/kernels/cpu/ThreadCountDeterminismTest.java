@@ -1,0 +1,185 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.AdamConfig;
+import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+import static dev.kiln.kernels.cpu.KernelCheck.CPU;
+import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every kernel that adds partial results (whole and column reductions, the norms' and PReLU's
+ * parameter gradients, attention's dQ, the matrix products) gives the same bits on 1, 2, 3 and 5
+ * threads, at sizes where the work is split: the splits are fixed pieces added in a fixed order.
+ * So do the elementwise kernels (Adam's step, the unary ops), whose ranges end at thread-dependent
+ * places: their scalar tails compute as their vector loops.
+ */
+class ThreadCountDeterminismTest {
+
+    @Test
+    void reducingKernelsGiveTheSameBitsOnAnyNumberOfThreads() {
+        int before = Parallel.threads();
+        try {
+            Map<String, Long> one = null;
+            for (int threads : new int[] {1, 2, 3, 5, 1}) {
+                Parallel.setThreads(threads);
+                Map<String, Long> got = run();
+                if (one == null) {
+                    one = got;
+                    continue;
+                }
+                for (var e : one.entrySet()) {
+                    assertThat(got.get(e.getKey())).as("%s on %d threads vs 1", e.getKey(), threads)
+                            .isEqualTo(e.getValue());
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /** Kernel name to the hash of its outputs' bits. */
+    private static Map<String, Long> run() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        SplittableRandom rng = new SplittableRandom(6);
+        Tensor big = KernelBits.values(rng, (1 << 20) + 7, 1);
+        for (ReduceOp op : ReduceOp.values()) {
+            record(out, "reduce all " + op, () -> reduce(op, big, new int[] {0}, 1));
+        }
+        // column reductions in each of their three splits: many slabs, wide rows, narrow rows
+        Tensor narrow = KernelBits.values(rng, 70000 * 3, 1).view(70000, 3);
+        Tensor wide = KernelBits.values(rng, 300 * 1030, 1).view(300, 1030);
+        Tensor slabs = KernelBits.values(rng, 3 * 5000 * 7, 1).view(3, 5000, 7);
+        Tensor many = KernelBits.values(rng, 40 * 900 * 5, 1).view(40, 900, 5);
+        for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MAX}) {
+            record(out, "reduce narrow columns " + op, () -> reduce(op, narrow, new int[] {0}, 1, 3));
+            record(out, "reduce wide columns " + op, () -> reduce(op, wide, new int[] {0}, 1, 1030));
+            record(out, "reduce few slabs " + op, () -> reduce(op, slabs, new int[] {1}, 3, 1, 7));
+            record(out, "reduce many slabs " + op, () -> reduce(op, many, new int[] {1}, 40, 1, 5));
+        }
+
+        int rows = 4000;
+        int d = 45;
+        Tensor x = KernelBits.values(rng, rows * d, 1).view(rows, d);
+        Tensor dy = KernelBits.values(rng, rows * d, 1).view(rows, d);
+        Tensor w = KernelBits.values(rng, d, 1);
+        Tensor b = KernelBits.values(rng, d, 1);
+        record(out, "layerNorm and backward", () -> {
+            Tensor y = poisoned(rows, d);
+            Tensor mean = poisoned(rows);
+            Tensor rstd = poisoned(rows);
+            CPU.layerNorm(y, mean, rstd, x, w, b, 1e-5);
+            Tensor dx = poisoned(rows, d);
+            Tensor dw = poisoned(d);
+            Tensor db = poisoned(d);
+            CPU.layerNormBackward(dx, dw, db, dy, x, mean, rstd, w);
+            return new Tensor[] {y, dx, dw, db};
+        });
+        record(out, "rmsNorm and backward", () -> {
+            Tensor y = poisoned(rows, d);
+            Tensor rstd = poisoned(rows);
+            CPU.rmsNorm(y, rstd, x, w, 1e-5);
+            Tensor dx = poisoned(rows, d);
+            Tensor dw = poisoned(d);
+            CPU.rmsNormBackward(dx, dw, dy, x, rstd, w);
+            return new Tensor[] {y, dx, dw};
+        });
+        Tensor px = KernelBits.values(rng, 64 * 8 * 300, 1).view(64, 8, 300);
+        Tensor pdy = KernelBits.values(rng, 64 * 8 * 300, 1).view(64, 8, 300);
+        Tensor slope = KernelBits.values(rng, 8, 0.1);
+        Tensor shared = KernelBits.values(rng, 1, 0.1);
+        for (Tensor pw : new Tensor[] {slope, shared}) {
+            record(out, "preluBackward " + pw.numel() + " slopes", () -> {
+                Tensor dx = poisoned(64, 8, 300);
+                Tensor dw = poisoned(pw.numel());
+                CPU.preluBackward(dx, dw, pdy, px, pw);
+                return new Tensor[] {dx, dw};
+            });
+        }
+
+        // one batch and head: the backward splits the key blocks, and dQ is a sum over the splits
+        for (boolean causal : new boolean[] {false, true}) {
+            Tensor q = KernelBits.values(rng, 2 * 300 * 16, 1).view(1, 2, 300, 16);
+            Tensor k = KernelBits.values(rng, 300 * 16, 1).view(1, 1, 300, 16);
+            Tensor v = KernelBits.values(rng, 300 * 16, 1).view(1, 1, 300, 16);
+            Tensor dout = KernelBits.values(rng, 2 * 300 * 16, 1).view(1, 2, 300, 16);
+            record(out, "attention and backward" + (causal ? " causal" : ""), () -> {
+                Tensor o = Tensor.zeros(1, 2, 300, 16);
+                Tensor lse = Tensor.zeros(1, 2, 300);
+                CPU.scaledDotProductAttention(o, lse, q, k, v, causal, 0.25);
+                Tensor dq = Tensor.zeros(q.shape());
+                Tensor dk = Tensor.zeros(k.shape());
+                Tensor dv = Tensor.zeros(v.shape());
+                CPU.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, o, lse, causal, 0.25);
+                return new Tensor[] {o, lse, dq, dk, dv};
+            });
+        }
+
+        // elementwise work split at thread-dependent points: each element's bits must not depend on
+        // whether it fell in a vector or in a range's scalar tail
+        int an = (1 << 18) + 5;
+        double[] pv = KernelCheck.values(KernelBits.values(rng, an, 1));
+        double[] gv = KernelCheck.values(KernelBits.values(rng, an, 1));
+        double[] mv = KernelCheck.values(KernelBits.values(rng, an, 0.1));
+        double[] vv = KernelCheck.values(KernelBits.values(rng, an, 0.1));
+        for (int i = 0; i < an; i++) {
+            vv[i] *= vv[i];
+        }
+        for (AdamConfig.Mode mode : AdamConfig.Mode.values()) {
+            for (boolean amsgrad : new boolean[] {false, true}) {
+                record(out, "adamStep " + mode + (amsgrad ? " amsgrad" : ""), () -> {
+                    Tensor[] t = {fresh(pv), fresh(gv), fresh(mv), fresh(vv), amsgrad ? fresh(vv) : null};
+                    CPU.adamStep(t[0], t[1], t[2], t[3], t[4], new AdamConfig(1e-3, 0.9, 0.999, 1e-8, 0.01, 3, mode));
+                    return amsgrad ? t : new Tensor[] {t[0], t[2], t[3]};
+                });
+            }
+        }
+        Tensor ex = KernelBits.values(rng, an, 3);
+        for (UnaryOp op : UnaryOp.values()) {
+            record(out, "unary " + op, () -> {
+                Tensor y = poisoned(an);
+                CPU.unary(op, y, ex);
+                return new Tensor[] {y};
+            });
+        }
+
+        // split by rows and by columns, and the shared-B path of large products
+        int[][] products = {{300, 200, 150}, {64, 300, 700}, {520, 512, 530}};
+        for (int[] p : products) {
+            Tensor a = KernelBits.values(rng, p[0] * p[1], 1).view(p[0], p[1]);
+            Tensor m = KernelBits.values(rng, p[1] * p[2], 1).view(p[1], p[2]);
+            record(out, "matmul " + p[0] + "x" + p[1] + "x" + p[2], () -> {
+                Tensor c = poisoned(p[0], p[2]);
+                CPU.matmul(c, a, m);
+                return new Tensor[] {c};
+            });
+        }
+        return out;
+    }
+
+    private static Tensor fresh(double[] values) {
+        return KernelCheck.input(values, new int[] {values.length}, KernelCheck.Layout.CONTIGUOUS);
+    }
+
+    private static Tensor[] reduce(ReduceOp op, Tensor x, int[] dims, int... outShape) {
+        Tensor y = poisoned(outShape);
+        CPU.reduce(op, y, x, dims);
+        return new Tensor[] {y};
+    }
+
+    private static void record(Map<String, Long> out, String name, Supplier<Tensor[]> kernel) {
+        long h = 1;
+        for (Tensor t : kernel.get()) {
+            h = h * 0x9E3779B97F4A7C15L + KernelBits.hash(t);
+        }
+        out.put(name, h);
+    }
+}

@@ -41,7 +41,8 @@ abstract class AdamFamily extends Optimizer {
                     putState(s, "max_exp_avg_sq", Tensor.zerosLike(p.detach()));
                 }
                 setStep(s, s.step() + 1);
-                AdamConfig config = new AdamConfig(lr, betas[0], betas[1], eps, g.decays(i) ? set.weightDecay() : 0, s.step(), mode);
+                double wd = g.decays(i) ? set.weightDecay() : 0;
+                AdamConfig config = new AdamConfig(lr, betas[0], betas[1], eps, wd, s.step(), mode);
                 Fused.adamStep(p, grad.detach().contiguous(), s.get("exp_avg"), s.get("exp_avg_sq"),
                         amsgrad ? s.get("max_exp_avg_sq") : null, config);
             }

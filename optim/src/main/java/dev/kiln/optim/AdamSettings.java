@@ -1,5 +1,8 @@
 package dev.kiln.optim;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * The group settings of {@link Adam} and {@link AdamW}: lr, betas (β1, β2), eps, weight decay and
  * AMSGrad. Adam's defaults are {@link #DEFAULTS} (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight
@@ -17,6 +20,25 @@ public record AdamSettings(double lr, double[] betas, double eps, double weightD
     @Override
     public double[] betas() {
         return betas.clone();
+    }
+
+    /** Equal when every value is (betas compared by value, not by array identity). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof AdamSettings o && Double.compare(lr, o.lr) == 0 && Arrays.equals(betas, o.betas)
+                && Double.compare(eps, o.eps) == 0 && Double.compare(weightDecay, o.weightDecay) == 0
+                && amsgrad == o.amsgrad;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(lr, Arrays.hashCode(betas), eps, weightDecay, amsgrad);
+    }
+
+    @Override
+    public String toString() {
+        return "AdamSettings[lr=" + lr + ", betas=" + Arrays.toString(betas) + ", eps=" + eps + ", weightDecay="
+                + weightDecay + ", amsgrad=" + amsgrad + "]";
     }
 
     @Override

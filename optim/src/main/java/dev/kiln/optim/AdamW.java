@@ -120,7 +120,8 @@ public final class AdamW extends AdamFamily {
         @Override
         protected AdamSettings defaults() {
             // the Hugging Face convention's eps is 1e-6 (an eps set on the builder overrides it)
-            return AdamSettings.DEFAULTS.withWeightDecay(1e-2).withEps(convention == Convention.HUGGING_FACE ? 1e-6 : 1e-8);
+            double eps = convention == Convention.HUGGING_FACE ? 1e-6 : 1e-8;
+            return AdamSettings.DEFAULTS.withWeightDecay(1e-2).withEps(eps);
         }
 
         @Override

@@ -190,7 +190,10 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
         throw new IllegalStateException("no group holds parameter " + index);
     }
 
-    /** Settings: lr, betas, eps, weightDecay, galore, rank, updateProjGap, scale, projType ({@link LowRankSettings}). */
+    /**
+     * Settings: lr, betas, eps, weightDecay, galore, rank, updateProjGap, scale, projType
+     * ({@link LowRankSettings}).
+     */
     public abstract static class Builder<B extends Builder<B, O>, O extends LowRankAdam>
             extends Optimizer.Builder<B, O, LowRankSettings> {
         protected Builder(Iterable<?> params) {

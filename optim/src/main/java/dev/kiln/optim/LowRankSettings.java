@@ -1,5 +1,8 @@
 package dev.kiln.optim;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * The group settings of {@link GaLore} and {@link Fira}: Hugging Face AdamW's lr, betas, eps and
  * weight decay; whether the group's matrices are projected ({@code galore}), the rank r, the gap T
@@ -22,6 +25,28 @@ public record LowRankSettings(double lr, double[] betas, double eps, double weig
     @Override
     public double[] betas() {
         return betas.clone();
+    }
+
+    /** Equal when every value is (betas compared by value, not by array identity). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof LowRankSettings o && Double.compare(lr, o.lr) == 0
+                && Arrays.equals(betas, o.betas) && Double.compare(eps, o.eps) == 0
+                && Double.compare(weightDecay, o.weightDecay) == 0 && galore == o.galore && rank == o.rank
+                && updateProjGap == o.updateProjGap && Double.compare(scale, o.scale) == 0
+                && projType == o.projType;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(lr, Arrays.hashCode(betas), eps, weightDecay, galore, rank, updateProjGap, scale, projType);
+    }
+
+    @Override
+    public String toString() {
+        return "LowRankSettings[lr=" + lr + ", betas=" + Arrays.toString(betas) + ", eps=" + eps
+                + ", weightDecay=" + weightDecay + ", galore=" + galore + ", rank=" + rank + ", updateProjGap="
+                + updateProjGap + ", scale=" + scale + ", projType=" + projType + "]";
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.kiln.optim;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * {@link Spam}'s group settings: Hugging Face AdamW's lr, betas, eps and weight decay, and the
  * sparse-momentum density d in (0, 1]. Defaults ({@link #DEFAULTS}): lr 1e-3, betas (0.9, 0.999),
@@ -16,6 +19,25 @@ public record SpamSettings(double lr, double[] betas, double eps, double weightD
     @Override
     public double[] betas() {
         return betas.clone();
+    }
+
+    /** Equal when every value is (betas compared by value, not by array identity). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof SpamSettings o && Double.compare(lr, o.lr) == 0 && Arrays.equals(betas, o.betas)
+                && Double.compare(eps, o.eps) == 0 && Double.compare(weightDecay, o.weightDecay) == 0
+                && Double.compare(density, o.density) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(lr, Arrays.hashCode(betas), eps, weightDecay, density);
+    }
+
+    @Override
+    public String toString() {
+        return "SpamSettings[lr=" + lr + ", betas=" + Arrays.toString(betas) + ", eps=" + eps + ", weightDecay="
+                + weightDecay + ", density=" + density + "]";
     }
 
     @Override

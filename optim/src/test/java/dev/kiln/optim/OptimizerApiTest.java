@@ -302,6 +302,33 @@ class OptimizerApiTest {
     }
 
     @Test
+    void typedSettingsRoundTripThroughTheStateDictKeys() {
+        Tensor w = Tensor.randn(new dev.kiln.tensor.Generator(3), 6, 5).requiresGrad(true);
+        Tensor b = leaf(1, 2);
+        GaLore opt = GaLore.builder(List.of(b)).lr(0.02).betas(0.8, 0.95).weightDecay(0.1)
+                .group(List.of(w), g -> g.galore(true).rank(2).updateProjGap(7).scale(0.25).projType(ProjType.LEFT))
+                .build();
+        opt.paramGroups().get(1).setLr(0.005);
+        Map<String, Tensor> d = opt.stateDict();
+        assertThat(d.get("param_groups.1.update_proj_gap").item()).isEqualTo(7.0);
+        assertThat(d.get("param_groups.1.proj_type").item()).isEqualTo(ProjType.LEFT.ordinal());
+        assertThat(d.get("param_groups.1.lr").item()).isEqualTo(0.005);
+
+        GaLore fresh = GaLore.builder(List.of(b)).group(List.of(w), g -> g.galore(true).rank(2)
+                .projType(ProjType.LEFT)).build();
+        assertThat(fresh.paramGroups().get(1).settings()).isNotEqualTo(opt.paramGroups().get(1).settings());
+        fresh.loadStateDict(d);
+        for (int g = 0; g < 2; g++) {
+            assertThat(fresh.paramGroups().get(g).settings()).isEqualTo(opt.paramGroups().get(g).settings());
+        }
+        LowRankSettings s = fresh.paramGroups().get(1).settings(LowRankSettings.class);
+        assertThat(s.betas()).containsExactly(0.8, 0.95);
+        assertThat(s.toString()).contains("betas=[0.8, 0.95]", "rank=2", "projType=LEFT");
+        assertThat(new LowRankSettings(0.02, new double[] {0.8, 0.95}, 1e-6, 0.1, true, 2, 7, 0.25, ProjType.LEFT)
+                .withLr(0.005)).isEqualTo(s).hasSameHashCodeAs(s);
+    }
+
+    @Test
     void linalgRefusesToBeRecorded() {
         Tensor w = Tensor.randn(new dev.kiln.tensor.Generator(1), 3, 3).requiresGrad(true);
         assertThatThrownBy(() -> Linalg.svd(w)).isInstanceOf(IllegalStateException.class)

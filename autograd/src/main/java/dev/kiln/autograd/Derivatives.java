@@ -1,7 +1,11 @@
 package dev.kiln.autograd;
 
+import dev.kiln.tensor.ActivationOps;
+import dev.kiln.tensor.AttentionOps;
 import dev.kiln.tensor.BinaryOp;
-import dev.kiln.tensor.Grads;
+import dev.kiln.tensor.ElementwiseOps;
+import dev.kiln.tensor.LossOps;
+import dev.kiln.tensor.NormOps;
 import dev.kiln.tensor.Op;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Splines;
@@ -48,10 +52,10 @@ final class Derivatives {
                     n.needsGrad(0) ? productLike(g, b.transpose(-1, -2), a) : null,
                     n.needsGrad(1) ? productLike(a.transpose(-1, -2), g, b) : null};
             }
-            case Op.Softmax s -> new Tensor[] {Grads.softmaxBackward(n.output(), g, s.dim())};
-            case Op.LogSoftmax s -> new Tensor[] {Grads.logSoftmaxBackward(n.output(), g, s.dim())};
+            case Op.Softmax s -> new Tensor[] {LossOps.softmaxBackward(n.output(), g, s.dim())};
+            case Op.LogSoftmax s -> new Tensor[] {LossOps.logSoftmaxBackward(n.output(), g, s.dim())};
             case Op.CrossEntropy c -> new Tensor[] {
-                Grads.crossEntropyBackward(n.input(0), n.input(1), g, c.ignoreIndex()), null};
+                LossOps.crossEntropyBackward(n.input(0), n.input(1), g, c.ignoreIndex()), null};
             case Op.Reshape r -> new Tensor[] {g.reshape(r.inputShape())};
             case Op.Permute p -> new Tensor[] {g.permute(inverse(p.perm()))};
             case Op.Expand e -> new Tensor[] {g}; // summed back to the input's shape by the engine
@@ -103,26 +107,26 @@ final class Derivatives {
             case Op.LayerNorm ln -> {
                 int bi = ln.hasWeight() ? 2 : 1;
                 Tensor weight = ln.hasWeight() ? n.input(1) : null;
-                Tensor[] r = Grads.layerNormBackward(g, n.input(0), ln.mean(), ln.rstd(), weight, ln.normalizedShape(),
-                        ln.hasWeight() && n.needsGrad(1), ln.hasBias() && n.needsGrad(bi));
+                Tensor[] r = NormOps.layerNormBackward(g, n.input(0), ln.mean(), ln.rstd(), weight,
+                        ln.normalizedShape(), ln.hasWeight() && n.needsGrad(1), ln.hasBias() && n.needsGrad(bi));
                 yield ln.hasWeight() && ln.hasBias() ? r : ln.hasWeight() ? new Tensor[] {r[0], r[1]}
                         : ln.hasBias() ? new Tensor[] {r[0], r[2]} : new Tensor[] {r[0]};
             }
-            case Op.Activate a -> new Tensor[] {Grads.activationBackward(a.activation(), n.input(0), g)};
-            case Op.Prelu p -> Grads.preluBackward(g, n.input(0), n.input(1), n.needsGrad(0), n.needsGrad(1));
-            case Op.Pau p -> Grads.pauBackward(g, n.input(0), n.input(1), n.input(2), n.needsGrad(0), n.needsGrad(1),
-                    n.needsGrad(2));
+            case Op.Activate a -> new Tensor[] {ActivationOps.activationBackward(a.activation(), n.input(0), g)};
+            case Op.Prelu p -> ActivationOps.preluBackward(g, n.input(0), n.input(1), n.needsGrad(0), n.needsGrad(1));
+            case Op.Pau p -> ActivationOps.pauBackward(g, n.input(0), n.input(1), n.input(2), n.needsGrad(0),
+                    n.needsGrad(1), n.needsGrad(2));
             case Op.RmsNorm rn -> {
                 Tensor weight = rn.hasWeight() ? n.input(1) : null;
-                Tensor[] r = Grads.rmsNormBackward(g, n.input(0), rn.rstd(), weight, rn.normalizedShape(),
+                Tensor[] r = NormOps.rmsNormBackward(g, n.input(0), rn.rstd(), weight, rn.normalizedShape(),
                         rn.hasWeight() && n.needsGrad(1));
                 yield rn.hasWeight() ? r : new Tensor[] {r[0]};
             }
             // the forward kernel saved dB/dx; the knots are not an input
             case Op.BSplineBasis s -> new Tensor[] {Splines.bsplineBasisBackward(g, s.derivative())};
-            case Op.ScaledDotProductAttention a -> Grads.scaledDotProductAttentionBackward(
+            case Op.ScaledDotProductAttention a -> AttentionOps.scaledDotProductAttentionBackward(
                     g, n.input(0), n.input(1), n.input(2), n.output(), a.lse(), a.isCausal(), a.scale());
-            case Op.LinearAttention a -> Grads.linearAttentionBackward(
+            case Op.LinearAttention a -> AttentionOps.linearAttentionBackward(
                     g, n.input(0), n.input(1), n.input(2), a.isCausal(), a.eps());
         };
     }
@@ -143,9 +147,10 @@ final class Derivatives {
             }
             // fused: g where the result is > 0, else 0 (PyTorch's threshold_backward on the result; the
             // condition is the same on the input, so the result stands in for x)
-            case RELU -> Grads.unaryBackward(UnaryOp.RELU, n.output(), g);
+            case RELU -> ElementwiseOps.unaryBackward(UnaryOp.RELU, n.output(), g);
             // fused: one pass computes dy ⊙ f'(x), exact where a composition would cancel (GELU's tail)
-            case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED -> Grads.unaryBackward(kind, n.input(0), g);
+            case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED ->
+                    ElementwiseOps.unaryBackward(kind, n.input(0), g);
         };
     }
 

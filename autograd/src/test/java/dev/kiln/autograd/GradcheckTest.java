@@ -10,6 +10,7 @@ import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
+import dev.kiln.tensor.testing.PublicOps;
 import dev.kiln.tensor.testing.TestTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,40 +84,6 @@ class GradcheckTest {
         return () -> new Tensor[] {a.get(), b.get(), c.get()};
     }
 
-    private static Tensor unary(UnaryOp op, Tensor t) {
-        return switch (op) {
-            case NEG -> t.neg();
-            case EXP -> t.exp();
-            case LOG -> t.log();
-            case SQRT -> t.sqrt();
-            case RSQRT -> t.rsqrt();
-            case ABS -> t.abs();
-            case SIGN -> t.sign();
-            case TANH -> t.tanh();
-            case SIGMOID -> t.sigmoid();
-            case RELU -> t.relu();
-            case GELU -> t.gelu();
-            case GELU_TANH -> t.gelu("tanh");
-            case SILU -> t.silu();
-            case MISH -> t.mish();
-            case SOFTPLUS -> t.softplus();
-            case RELU_SQUARED -> t.reluSquared();
-        };
-    }
-
-    private static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case POW -> a.pow(b);
-            case MAXIMUM -> a.maximum(b);
-            case MINIMUM -> a.minimum(b);
-            default -> throw new IllegalArgumentException("binary: " + op + " has no gradient");
-        };
-    }
-
     static List<Case> cases() {
         List<Case> c = new ArrayList<>();
         int[][] shapes = {{}, {5}, {3, 4}, {2, 1, 3}};
@@ -126,10 +93,10 @@ class GradcheckTest {
                 case ABS, SIGN, RELU, RELU_SQUARED -> () -> nz(3, 4);
                 default -> () -> x(3, 4);
             };
-            c.add(new Case(op.opName(), t -> unary(op, t[0]), in(domain)));
-            c.add(new Case(op.opName() + " of a transposed view", t -> unary(op, t[0].t()), in(domain)));
-            c.add(new Case(op.opName() + " of a stepped slice", t -> unary(op, t[0].slice(1, 1, 4, 2)), in(domain)));
-            c.add(new Case(op.opName() + " 0-d", t -> unary(op, t[0]), in(() -> op == UnaryOp.LOG || op == UnaryOp.SQRT
+            c.add(new Case(op.opName(), t -> PublicOps.call(op, t[0]), in(domain)));
+            c.add(new Case(op.opName() + " of a transposed view", t -> PublicOps.call(op, t[0].t()), in(domain)));
+            c.add(new Case(op.opName() + " of a stepped slice", t -> PublicOps.call(op, t[0].slice(1, 1, 4, 2)), in(domain)));
+            c.add(new Case(op.opName() + " 0-d", t -> PublicOps.call(op, t[0]), in(() -> op == UnaryOp.LOG || op == UnaryOp.SQRT
                     || op == UnaryOp.RSQRT ? u(0.5, 2) : nz())));
         }
         int[][][] pairs = {{{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{2, 1, 3}, {4, 1}}, {{}, {2, 3}}, {{2, 3}, {1}}};
@@ -141,13 +108,13 @@ class GradcheckTest {
                 Supplier<Tensor> a = op == BinaryOp.POW ? () -> u(0.5, 2, p[0]) : () -> x(p[0]);
                 Supplier<Tensor> b = op == BinaryOp.DIV ? () -> nz(p[1]) : () -> x(p[1]);
                 c.add(new Case(op.opName() + " " + Arrays.toString(p[0]) + " by " + Arrays.toString(p[1]),
-                        t -> binary(op, t[0], t[1]), in(a, b)));
+                        t -> PublicOps.call(op, t[0], t[1]), in(a, b)));
             }
             Supplier<Tensor> a = op == BinaryOp.POW ? () -> u(0.5, 2, 4, 3) : () -> x(4, 3);
             Supplier<Tensor> b = op == BinaryOp.DIV ? () -> nz(3, 1) : () -> x(3, 1);
             c.add(new Case(op.opName() + " of a transposed and an expanded view",
-                    t -> binary(op, t[0].t(), t[1].expand(3, 4)), in(a, b)));
-            c.add(new Case(op.opName() + " with a constant", t -> binary(op, t[0], op == BinaryOp.DIV
+                    t -> PublicOps.call(op, t[0].t(), t[1].expand(3, 4)), in(a, b)));
+            c.add(new Case(op.opName() + " with a constant", t -> PublicOps.call(op, t[0], op == BinaryOp.DIV
                     ? Tensor.of(new double[] {2, -3, 0.5}) : Tensor.of(new double[] {0.7, -1.2, 2})), in(
                     op == BinaryOp.POW ? () -> u(0.5, 2, 2, 3) : () -> x(2, 3))));
         }

@@ -1,17 +1,9 @@
 package dev.kiln.autograd;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Tensor;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.kiln.tensor.testing.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,7 +46,7 @@ class TorchFixturesTest {
     @TestFactory
     Stream<DynamicNode> pytorchFixtures() {
         return FAMILIES.stream().map(family -> DynamicContainer.dynamicContainer(family,
-                cases(family).stream().map(c -> DynamicContainer.dynamicContainer(c.get("name").getAsString(),
+                cases(family).stream().map(c -> DynamicContainer.dynamicContainer((String) c.get("name"),
                         Stream.of(DynamicTest.dynamicTest("F64", () -> run(c, DType.F64)),
                                 DynamicTest.dynamicTest("F32", () -> run(c, DType.F32)))))));
     }
@@ -65,8 +57,8 @@ class TorchFixturesTest {
         Set<String> ops = new TreeSet<>();
         int count = 0;
         for (String family : FAMILIES) {
-            for (JsonObject c : cases(family)) {
-                ops.add(c.get("op").getAsString());
+            for (Map<String, Object> c : cases(family)) {
+                ops.add((String) c.get("op"));
                 count++;
             }
         }
@@ -78,8 +70,8 @@ class TorchFixturesTest {
     // ------------------------------------------------------------------ one case
 
     /** Runs one case; every failure message starts with the case's name and dtype. */
-    private static void run(JsonObject c, DType dtype) {
-        String ctx = c.get("name").getAsString() + " [" + dtype + "]: ";
+    private static void run(Map<String, Object> c, DType dtype) {
+        String ctx = (String) c.get("name") + " [" + dtype + "]: ";
         try {
             runCase(c, dtype, ctx);
         } catch (RuntimeException e) {
@@ -87,62 +79,62 @@ class TorchFixturesTest {
         }
     }
 
-    private static void runCase(JsonObject c, DType dtype, String ctx) {
-        String op = c.get("op").getAsString();
-        BiFunction<List<Tensor>, JsonObject, Tensor> fn = OPS.get(op);
+    private static void runCase(Map<String, Object> c, DType dtype, String ctx) {
+        String op = (String) c.get("op");
+        BiFunction<List<Tensor>, Map<String, Object>, Tensor> fn = OPS.get(op);
         assertThat(fn).as(ctx + "Kiln mapping for op " + op).isNotNull();
-        JsonObject args = c.getAsJsonObject("args");
+        Map<String, Object> args = Json.map(c.get("args"));
 
         List<Tensor> leaves = new ArrayList<>();
         List<Tensor> viewed = new ArrayList<>();
-        for (JsonElement e : c.getAsJsonArray("inputs")) {
-            JsonObject in = e.getAsJsonObject();
+        for (Object e : Json.list(c.get("inputs"))) {
+            Map<String, Object> in = Json.map(e);
             Tensor leaf = tensor(in, dtype);
-            if (in.get("grad").getAsBoolean()) {
+            if ((Boolean) in.get("grad")) {
                 leaf.requiresGrad(true);
             }
             leaves.add(leaf);
-            viewed.add(applyViews(leaf, in.getAsJsonArray("view")));
+            viewed.add(applyViews(leaf, Json.list(in.get("view"))));
         }
 
         Tensor out = fn.apply(viewed, args);
-        JsonObject expected = c.getAsJsonObject("output");
-        assertThat(out.shape()).as(ctx + "output shape").containsExactly(ints(expected.getAsJsonArray("shape")));
-        switch (expected.get("dtype").getAsString()) {
+        Map<String, Object> expected = Json.map(c.get("output"));
+        assertThat(out.shape()).as(ctx + "output shape").containsExactly(ints(Json.list(expected.get("shape"))));
+        switch ((String) expected.get("dtype")) {
             case "int" -> {
                 assertThat(out.dtype()).as(ctx + "output dtype").isEqualTo(DType.I32);
-                assertThat(out.toIntArray()).as(ctx + "output").containsExactly(ints(expected.getAsJsonArray("data")));
+                assertThat(out.toIntArray()).as(ctx + "output").containsExactly(ints(Json.list(expected.get("data"))));
                 return;
             }
             case "bool" -> {
                 assertThat(out.dtype()).as(ctx + "output dtype").isEqualTo(DType.BOOL);
-                assertThat(out.toBooleanArray()).as(ctx + "output").containsExactly(bools(expected.getAsJsonArray("data")));
+                assertThat(out.toBooleanArray()).as(ctx + "output").containsExactly(bools(Json.list(expected.get("data"))));
                 return;
             }
             default -> { }
         }
         assertThat(out.dtype()).as(ctx + "output dtype").isEqualTo(dtype);
-        assertClose(ctx + "output", out.toDoubleArray(), doubles(expected.getAsJsonArray("data")), dtype);
+        assertClose(ctx + "output", out.toDoubleArray(), doubles(Json.list(expected.get("data"))), dtype);
 
-        Tensor w = tensor(c.getAsJsonObject("weight"), dtype);
+        Tensor w = tensor(Json.map(c.get("weight")), dtype);
         out.mul(w).sum().backward();
-        JsonArray grads = c.getAsJsonArray("grads");
-        JsonArray inputs = c.getAsJsonArray("inputs");
+        List<Object> grads = Json.list(c.get("grads"));
+        List<Object> inputs = Json.list(c.get("inputs"));
         for (int i = 0; i < leaves.size(); i++) {
-            String name = ctx + "grad of " + inputs.get(i).getAsJsonObject().get("name").getAsString();
+            String name = ctx + "grad of " + (String) Json.map(inputs.get(i)).get("name");
             Tensor g = leaves.get(i).grad();
-            if (grads.get(i).isJsonNull()) {
+            if (grads.get(i) == null) {
                 // PyTorch computed none: Kiln may have none, or zeros for a leaf the output ignores
                 if (g != null) {
                     assertClose(name, g.toDoubleArray(), new double[g.numel()], dtype);
                 }
                 continue;
             }
-            JsonObject eg = grads.get(i).getAsJsonObject();
+            Map<String, Object> eg = Json.map(grads.get(i));
             assertThat(g).as(name).isNotNull();
-            assertThat(g.shape()).as(name + " shape").containsExactly(ints(eg.getAsJsonArray("shape")));
+            assertThat(g.shape()).as(name + " shape").containsExactly(ints(Json.list(eg.get("shape"))));
             assertThat(g.dtype()).as(name + " dtype").isEqualTo(dtype);
-            assertClose(name, g.toDoubleArray(), doubles(eg.getAsJsonArray("data")), dtype);
+            assertClose(name, g.toDoubleArray(), doubles(Json.list(eg.get("data"))), dtype);
         }
     }
 
@@ -168,17 +160,17 @@ class TorchFixturesTest {
     // ------------------------------------------------------------------ building tensors
 
     /** A leaf from a fixture tensor; "f32"/"f64" data become the run's dtype, "int" I32, "bool" BOOL. */
-    private static Tensor tensor(JsonObject t, DType floatType) {
-        int[] shape = ints(t.getAsJsonArray("shape"));
-        JsonArray data = t.getAsJsonArray("data");
-        Tensor flat = switch (t.get("dtype").getAsString()) {
+    private static Tensor tensor(Map<String, Object> t, DType floatType) {
+        int[] shape = ints(Json.list(t.get("shape")));
+        List<Object> data = Json.list(t.get("data"));
+        Tensor flat = switch ((String) t.get("dtype")) {
             case "int" -> Tensor.of(ints(data));
             case "bool" -> Tensor.of(bools(data));
             case "f32" -> {
                 // shortest float32 decimals: they read back exactly only through parseFloat
                 float[] f = new float[data.size()];
                 for (int i = 0; i < f.length; i++) {
-                    f[i] = Float.parseFloat(data.get(i).getAsString());
+                    f[i] = ((Number) data.get(i)).floatValue();
                 }
                 yield floatType == DType.F32 ? Tensor.of(f) : Tensor.of(widen(f));
             }
@@ -191,13 +183,13 @@ class TorchFixturesTest {
     }
 
     /** The views the fixture applied to the leaf before the op (see apply_view in make_fixtures.py). */
-    private static Tensor applyViews(Tensor t, JsonArray steps) {
-        for (JsonElement e : steps) {
-            JsonArray s = e.getAsJsonArray();
-            String kind = s.get(0).getAsString();
+    private static Tensor applyViews(Tensor t, List<Object> steps) {
+        for (Object e : steps) {
+            List<Object> s = Json.list(e);
+            String kind = (String) s.get(0);
             int[] a = new int[s.size() - 1];
             for (int i = 0; i < a.length; i++) {
-                a[i] = s.get(i + 1).getAsInt();
+                a[i] = ((Number) s.get(i + 1)).intValue();
             }
             t = switch (kind) {
                 case "transpose" -> t.transpose(a[0], a[1]);
@@ -214,8 +206,8 @@ class TorchFixturesTest {
 
     // ------------------------------------------------------------------ PyTorch names to Kiln calls
 
-    private static final Map<String, BiFunction<List<Tensor>, JsonObject, Tensor>> OPS = Map.ofEntries(
-            entry("add", (x, a) -> a.has("alpha") ? x.get(0).add(x.get(1), dbl(a, "alpha")) : x.get(0).add(x.get(1))),
+    private static final Map<String, BiFunction<List<Tensor>, Map<String, Object>, Tensor>> OPS = Map.ofEntries(
+            entry("add", (x, a) -> a.containsKey("alpha") ? x.get(0).add(x.get(1), dbl(a, "alpha")) : x.get(0).add(x.get(1))),
             entry("add_scalar", (x, a) -> x.get(0).add(dbl(a, "other"))),
             entry("sub", (x, a) -> x.get(0).sub(x.get(1))),
             entry("sub_scalar", (x, a) -> x.get(0).sub(dbl(a, "other"))),
@@ -244,18 +236,18 @@ class TorchFixturesTest {
             entry("where", (x, a) -> Tensor.where(x.get(0), x.get(1), x.get(2))),
             entry("where_scalar", (x, a) -> Tensor.where(x.get(0), x.get(1), dbl(a, "other"))),
 
-            entry("sum", (x, a) -> a.has("dim") ? x.get(0).sum(ints(a, "dim"), bool(a, "keepdim")) : x.get(0).sum()),
-            entry("mean", (x, a) -> a.has("dim") ? x.get(0).mean(ints(a, "dim"), bool(a, "keepdim")) : x.get(0).mean()),
-            entry("max", (x, a) -> a.has("dim") ? x.get(0).max(integer(a, "dim"), bool(a, "keepdim")) : x.get(0).max()),
-            entry("min", (x, a) -> a.has("dim") ? x.get(0).min(integer(a, "dim"), bool(a, "keepdim")) : x.get(0).min()),
+            entry("sum", (x, a) -> a.containsKey("dim") ? x.get(0).sum(ints(a, "dim"), bool(a, "keepdim")) : x.get(0).sum()),
+            entry("mean", (x, a) -> a.containsKey("dim") ? x.get(0).mean(ints(a, "dim"), bool(a, "keepdim")) : x.get(0).mean()),
+            entry("max", (x, a) -> a.containsKey("dim") ? x.get(0).max(integer(a, "dim"), bool(a, "keepdim")) : x.get(0).max()),
+            entry("min", (x, a) -> a.containsKey("dim") ? x.get(0).min(integer(a, "dim"), bool(a, "keepdim")) : x.get(0).min()),
             entry("amax", (x, a) -> x.get(0).amax(ints(a, "dim"), bool(a, "keepdim"))),
             entry("amin", (x, a) -> x.get(0).amin(ints(a, "dim"), bool(a, "keepdim"))),
             entry("var", (x, a) -> var(x.get(0), a)),
-            entry("std", (x, a) -> a.has("dim")
+            entry("std", (x, a) -> a.containsKey("dim")
                     ? x.get(0).std(single(ints(a, "dim")), bool(a, "keepdim")) : x.get(0).std()),
-            entry("argmax", (x, a) -> a.has("dim")
+            entry("argmax", (x, a) -> a.containsKey("dim")
                     ? x.get(0).argmax(integer(a, "dim"), bool(a, "keepdim")) : x.get(0).argmax()),
-            entry("argmin", (x, a) -> a.has("dim")
+            entry("argmin", (x, a) -> a.containsKey("dim")
                     ? x.get(0).argmin(integer(a, "dim"), bool(a, "keepdim")) : x.get(0).argmin()),
 
             entry("matmul", (x, a) -> x.get(0).matmul(x.get(1))),
@@ -263,7 +255,7 @@ class TorchFixturesTest {
             entry("softmax", (x, a) -> x.get(0).softmax(integer(a, "dim"))),
             entry("log_softmax", (x, a) -> x.get(0).logSoftmax(integer(a, "dim"))),
             entry("cross_entropy", (x, a) -> x.get(0).crossEntropy(x.get(1), reduction(a),
-                    a.has("ignore_index") ? integer(a, "ignore_index") : -100)),
+                    a.containsKey("ignore_index") ? integer(a, "ignore_index") : -100)),
             entry("mse_loss", (x, a) -> x.get(0).mseLoss(x.get(1), reduction(a))),
             entry("embedding", (x, a) -> Tensor.embedding(x.get(0), x.get(1))),
 
@@ -278,7 +270,7 @@ class TorchFixturesTest {
             entry("slice", (x, a) -> x.get(0).slice(integer(a, "dim"), integer(a, "start"), integer(a, "end"),
                     integer(a, "step"))),
             entry("select", (x, a) -> x.get(0).select(integer(a, "dim"), integer(a, "index"))),
-            entry("squeeze", (x, a) -> a.has("dim") ? x.get(0).squeeze(integer(a, "dim")) : x.get(0).squeeze()),
+            entry("squeeze", (x, a) -> a.containsKey("dim") ? x.get(0).squeeze(integer(a, "dim")) : x.get(0).squeeze()),
             entry("unsqueeze", (x, a) -> x.get(0).unsqueeze(integer(a, "dim"))),
             entry("cat", (x, a) -> Tensor.cat(x, integer(a, "dim"))),
             entry("stack", (x, a) -> Tensor.stack(x, integer(a, "dim"))),
@@ -287,17 +279,17 @@ class TorchFixturesTest {
             entry("scatter_add", (x, a) -> x.get(0).scatterAdd(integer(a, "dim"), x.get(1), x.get(2))),
             entry("index_add", (x, a) -> x.get(0).indexAdd(integer(a, "dim"), x.get(1), x.get(2))));
 
-    private static Tensor clamp(Tensor x, JsonObject a) {
-        if (a.has("min") && a.has("max")) {
+    private static Tensor clamp(Tensor x, Map<String, Object> a) {
+        if (a.containsKey("min") && a.containsKey("max")) {
             return x.clamp(dbl(a, "min"), dbl(a, "max"));
         }
-        return a.has("min") ? x.clampMin(dbl(a, "min")) : x.clampMax(dbl(a, "max"));
+        return a.containsKey("min") ? x.clampMin(dbl(a, "min")) : x.clampMax(dbl(a, "max"));
     }
 
     /** PyTorch's unbiased flag is Kiln's correction 1 (true) or 0 (false). */
-    private static Tensor var(Tensor x, JsonObject a) {
+    private static Tensor var(Tensor x, Map<String, Object> a) {
         int correction = bool(a, "unbiased") ? 1 : 0;
-        if (!a.has("dim")) {
+        if (!a.containsKey("dim")) {
             int[] all = new int[x.dim()];
             Arrays.setAll(all, i -> i);
             return x.var(all, correction, false);
@@ -305,41 +297,30 @@ class TorchFixturesTest {
         return x.var(ints(a, "dim"), correction, bool(a, "keepdim"));
     }
 
-    private static Reduction reduction(JsonObject a) {
-        return Reduction.valueOf(a.get("reduction").getAsString().toUpperCase(Locale.ROOT));
+    private static Reduction reduction(Map<String, Object> a) {
+        return Reduction.valueOf(((String) a.get("reduction")).toUpperCase(Locale.ROOT));
     }
 
     // ------------------------------------------------------------------ JSON helpers
 
-    private static List<JsonObject> cases(String family) {
-        String path = "/fixtures/" + family + ".json";
-        try (InputStream s = TorchFixturesTest.class.getResourceAsStream(path)) {
-            if (s == null) {
-                throw new IllegalStateException("missing test resource " + path + " (run tools/make_fixtures.py)");
-            }
-            JsonObject root = JsonParser.parseReader(new InputStreamReader(s, StandardCharsets.UTF_8)).getAsJsonObject();
-            List<JsonObject> out = new ArrayList<>();
-            root.getAsJsonArray("cases").forEach(e -> out.add(e.getAsJsonObject()));
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static List<Map<String, Object>> cases(String family) {
+        return Json.cases(TorchFixturesTest.class, family + ".json");
     }
 
-    private static double dbl(JsonObject a, String key) {
-        return a.get(key).getAsDouble();
+    private static double dbl(Map<String, Object> a, String key) {
+        return ((Number) a.get(key)).doubleValue();
     }
 
-    private static int integer(JsonObject a, String key) {
-        return a.get(key).getAsInt();
+    private static int integer(Map<String, Object> a, String key) {
+        return ((Number) a.get(key)).intValue();
     }
 
-    private static boolean bool(JsonObject a, String key) {
-        return a.get(key).getAsBoolean();
+    private static boolean bool(Map<String, Object> a, String key) {
+        return (Boolean) a.get(key);
     }
 
-    private static int[] ints(JsonObject a, String key) {
-        return ints(a.getAsJsonArray(key));
+    private static int[] ints(Map<String, Object> a, String key) {
+        return ints(Json.list(a.get(key)));
     }
 
     private static int single(int[] dims) {
@@ -347,26 +328,26 @@ class TorchFixturesTest {
         return dims[0];
     }
 
-    private static int[] ints(JsonArray arr) {
+    private static int[] ints(List<Object> arr) {
         int[] out = new int[arr.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = arr.get(i).getAsInt();
+            out[i] = ((Number) arr.get(i)).intValue();
         }
         return out;
     }
 
-    private static boolean[] bools(JsonArray arr) {
+    private static boolean[] bools(List<Object> arr) {
         boolean[] out = new boolean[arr.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = arr.get(i).getAsInt() != 0;
+            out[i] = ((Number) arr.get(i)).intValue() != 0;
         }
         return out;
     }
 
-    private static double[] doubles(JsonArray arr) {
+    private static double[] doubles(List<Object> arr) {
         double[] out = new double[arr.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = Double.parseDouble(arr.get(i).getAsString());
+            out[i] = ((Number) arr.get(i)).doubleValue();
         }
         return out;
     }

@@ -2,18 +2,15 @@ package dev.kiln.layers;
 
 import dev.kiln.tensor.Tensor;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.kiln.tensor.testing.Json;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Reads the PyTorch fixtures written by tools/make_layer_fixtures.py (its docstring gives the format;
- * tools/make_kan_fixtures.py writes the same format). Public for the tests of the layer sub-packages.
+ * The PyTorch fixtures written by tools/make_layer_fixtures.py, make_kan_fixtures.py and
+ * make_attention_fixtures.py (read with the shared {@link Json} reader), as cases of named
+ * arguments and tensors. Public for the tests of the layer sub-packages.
  */
 public final class Fixtures {
     private Fixtures() {
@@ -46,60 +43,30 @@ public final class Fixtures {
         }
     }
 
-    public static Map<String, Case> load(String resource) {
+    /**
+     * The cases of /fixtures/{@code file} by name: each case has "name", "args" (strings, as the
+     * generator printed them) and "tensors" ({"dtype": "f64" or "i32", "shape", "data"} by name).
+     */
+    public static Map<String, Case> load(String file) {
         Map<String, Case> cases = new LinkedHashMap<>();
-        try (InputStream in = Fixtures.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("fixture resource " + resource + " not found");
-            }
-            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String name = null;
-            Map<String, String> args = null;
-            Map<String, Tensor> tensors = null;
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                if (line.startsWith("case ")) {
-                    name = line.substring(5).trim();
-                    args = new LinkedHashMap<>();
-                    tensors = new LinkedHashMap<>();
-                } else if (line.startsWith("arg ")) {
-                    String[] p = line.split(" ", 3);
-                    args.put(p[1], p[2]);
-                } else if (line.startsWith("tensor ")) {
-                    int colon = line.indexOf(" : ");
-                    String[] head = line.substring(0, colon).split(" ");
-                    String body = line.substring(colon + 3).trim();
-                    String[] vals = body.isEmpty() ? new String[0] : body.split(" ");
-                    int[] shape = new int[head.length - 3];
-                    for (int i = 0; i < shape.length; i++) {
-                        shape[i] = Integer.parseInt(head[3 + i]);
-                    }
-                    Tensor t;
-                    if (head[2].equals("i32")) {
-                        int[] v = new int[vals.length];
-                        for (int i = 0; i < v.length; i++) {
-                            v[i] = Integer.parseInt(vals[i]);
-                        }
-                        t = Tensor.of(v).reshape(shape);
-                    } else {
-                        double[] v = new double[vals.length];
-                        for (int i = 0; i < v.length; i++) {
-                            v[i] = Double.parseDouble(vals[i]);
-                        }
-                        t = Tensor.of(v).reshape(shape);
-                    }
-                    tensors.put(head[1], t);
-                } else if (line.equals("end")) {
-                    cases.put(name, new Case(name, Map.copyOf(args), tensors));
-                } else {
-                    throw new IllegalStateException("fixture " + resource + ": cannot read line: " + line);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (Map<String, Object> c : Json.cases(Fixtures.class, file)) {
+            String name = (String) c.get("name");
+            Map<String, String> args = new LinkedHashMap<>();
+            Json.map(c.get("args")).forEach((k, v) -> args.put(k, (String) v));
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Json.map(c.get("tensors")).forEach((k, v) -> tensors.put(k, tensor(file, name, k, Json.map(v))));
+            cases.put(name, new Case(name, Map.copyOf(args), tensors));
         }
         return cases;
+    }
+
+    private static Tensor tensor(String file, String caseName, String key, Map<String, Object> t) {
+        int[] shape = Json.ints(t.get("shape"));
+        return switch ((String) t.get("dtype")) {
+            case "i32" -> Tensor.of(Json.ints(t.get("data"))).reshape(shape);
+            case "f64" -> Tensor.of(Json.doubles(t.get("data"))).reshape(shape);
+            default -> throw new IllegalStateException("fixture " + file + ", case " + caseName + ": tensor " + key
+                    + " has dtype " + t.get("dtype") + "; expected f64 or i32");
+        };
     }
 }

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rounding).
  */
 class LayerFixturesTest {
-    private static final Map<String, Fixtures.Case> CASES = Fixtures.load("/fixtures/layers.txt");
+    private static final Map<String, Fixtures.Case> CASES = Fixtures.load("layers.json");
 
     @Test
     void fixturesAreLoaded() {

@@ -2,9 +2,6 @@ package dev.kiln.optim;
 
 import dev.kiln.tensor.AdamConfig;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * Adam exactly as {@code torch.optim.Adam} (docs/formulas/optimizers.md): weight decay is L2, folded into
  * the gradient (g ← g + λ·θ); ε is added after the bias correction; optional AMSGrad.
@@ -30,13 +27,8 @@ public final class Adam extends AdamFamily {
         return AdamConfig.Mode.ADAM;
     }
 
-    @Override
-    protected void checkOption(String key, Object value) {
-        check("Adam", key, value);
-    }
-
-    /** Options: lr, betas, eps, weightDecay, amsgrad. */
-    public static final class Builder extends Optimizer.Builder<Builder, Adam> {
+    /** Settings: lr, betas, eps, weightDecay, amsgrad ({@link AdamSettings}). */
+    public static final class Builder extends Optimizer.Builder<Builder, Adam, AdamSettings> {
         private Builder(Iterable<?> params) {
             super(params);
         }
@@ -45,19 +37,19 @@ public final class Adam extends AdamFamily {
         }
 
         public Builder betas(double beta1, double beta2) {
-            return option("betas", new double[] {beta1, beta2});
+            return set(s -> s.withBetas(beta1, beta2));
         }
 
         public Builder eps(double eps) {
-            return option("eps", eps);
+            return set(s -> s.withEps(eps));
         }
 
         public Builder weightDecay(double weightDecay) {
-            return option("weight_decay", weightDecay);
+            return set(s -> s.withWeightDecay(weightDecay));
         }
 
         public Builder amsgrad(boolean amsgrad) {
-            return option("amsgrad", amsgrad);
+            return set(s -> s.withAmsgrad(amsgrad));
         }
 
         @Override
@@ -76,19 +68,8 @@ public final class Adam extends AdamFamily {
         }
 
         @Override
-        protected Map<String, Object> defaults() {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("lr", 1e-3);
-            d.put("betas", new double[] {0.9, 0.999});
-            d.put("eps", 1e-8);
-            d.put("weight_decay", 0.0);
-            d.put("amsgrad", false);
-            return d;
-        }
-
-        @Override
-        protected void check(String key, Object value) {
-            AdamFamily.check("Adam", key, value);
+        protected AdamSettings defaults() {
+            return AdamSettings.DEFAULTS;
         }
 
         @Override

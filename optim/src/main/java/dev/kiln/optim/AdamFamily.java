@@ -10,31 +10,22 @@ import dev.kiln.tensor.Tensor;
  */
 abstract class AdamFamily extends Optimizer {
 
-    AdamFamily(Optimizer.Builder<?, ?> b) {
+    AdamFamily(Optimizer.Builder<?, ?, AdamSettings> b) {
         super(b);
     }
 
     /** The update convention of this optimizer. */
     abstract AdamConfig.Mode mode();
 
-    static void check(String opt, String key, Object v) {
-        switch (key) {
-            case "lr" -> Options.lr(opt, v);
-            case "betas" -> Options.betas(opt, v);
-            case "eps", "weight_decay" -> Options.nonNegative(opt, key, v);
-            case "amsgrad" -> { }
-            default -> Options.unknown(opt, key);
-        }
-    }
-
     @Override
     protected void update() {
         AdamConfig.Mode mode = mode();
         for (ParamGroup g : paramGroups()) {
-            double lr = g.lr();
-            double[] betas = g.betas();
-            double eps = g.getDouble("eps");
-            boolean amsgrad = g.getBoolean("amsgrad");
+            AdamSettings set = g.settings(AdamSettings.class);
+            double lr = set.lr();
+            double[] betas = set.betas();
+            double eps = set.eps();
+            boolean amsgrad = set.amsgrad();
             for (int i = 0; i < g.size(); i++) {
                 Tensor p = g.param(i);
                 Tensor grad = p.grad();
@@ -50,7 +41,8 @@ abstract class AdamFamily extends Optimizer {
                     putState(s, "max_exp_avg_sq", Tensor.zerosLike(p.detach()));
                 }
                 setStep(s, s.step() + 1);
-                AdamConfig config = new AdamConfig(lr, betas[0], betas[1], eps, g.weightDecayFor(i), s.step(), mode);
+                double wd = g.decays(i) ? set.weightDecay() : 0;
+                AdamConfig config = new AdamConfig(lr, betas[0], betas[1], eps, wd, s.step(), mode);
                 Fused.adamStep(p, grad.detach().contiguous(), s.get("exp_avg"), s.get("exp_avg_sq"),
                         amsgrad ? s.get("max_exp_avg_sq") : null, config);
             }

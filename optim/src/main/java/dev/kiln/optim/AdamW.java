@@ -2,9 +2,6 @@ package dev.kiln.optim;
 
 import dev.kiln.tensor.AdamConfig;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * AdamW, in one of two named conventions (docs/formulas/optimizers.md):
  * <ul>
@@ -40,8 +37,18 @@ public final class AdamW extends AdamFamily {
         return new Builder(params);
     }
 
+    /** AdamW's optimizer-wide setting: the convention (state-dict key "global.convention"). */
+    public record Global(Convention convention) implements Settings {
+        @Override
+        public void check(String opt) {
+            if (convention == null) {
+                throw new IllegalArgumentException(opt + ": convention is null");
+            }
+        }
+    }
+
     public Convention convention() {
-        return (Convention) globalOption("convention");
+        return ((Global) globals()).convention();
     }
 
     @Override
@@ -50,23 +57,19 @@ public final class AdamW extends AdamFamily {
     }
 
     @Override
-    protected void checkOption(String key, Object value) {
-        check(key, value);
-        if (key.equals("amsgrad") && (Boolean) value && convention() == Convention.HUGGING_FACE) {
+    protected void checkChange(GroupSettings<?> old, GroupSettings<?> next) {
+        checkAmsgrad(convention(), (AdamSettings) next);
+    }
+
+    private static void checkAmsgrad(Convention convention, AdamSettings s) {
+        if (s.amsgrad() && convention == Convention.HUGGING_FACE) {
             throw new IllegalArgumentException("AdamW: amsgrad is not part of the Hugging Face convention");
         }
     }
 
-    private static void check(String key, Object value) {
-        if (key.equals("convention")) {
-            return;
-        }
-        AdamFamily.check("AdamW", key, value);
-    }
-
-    /** Options: lr, betas, eps, weightDecay, amsgrad; optimizer-wide: convention. */
-    public static final class Builder extends Optimizer.Builder<Builder, AdamW> {
-        private boolean epsSet;
+    /** Settings: lr, betas, eps, weightDecay, amsgrad ({@link AdamSettings}); optimizer-wide: convention. */
+    public static final class Builder extends Optimizer.Builder<Builder, AdamW, AdamSettings> {
+        private Convention convention = Convention.PYTORCH;
 
         private Builder(Iterable<?> params) {
             super(params);
@@ -76,25 +79,27 @@ public final class AdamW extends AdamFamily {
         }
 
         public Builder betas(double beta1, double beta2) {
-            return option("betas", new double[] {beta1, beta2});
+            return set(s -> s.withBetas(beta1, beta2));
         }
 
         public Builder eps(double eps) {
-            epsSet = true;
-            return option("eps", eps);
+            return set(s -> s.withEps(eps));
         }
 
         public Builder weightDecay(double weightDecay) {
-            return option("weight_decay", weightDecay);
+            return set(s -> s.withWeightDecay(weightDecay));
         }
 
         public Builder amsgrad(boolean amsgrad) {
-            return option("amsgrad", amsgrad);
+            return set(s -> s.withAmsgrad(amsgrad));
         }
 
         /** Which AdamW: {@link Convention#PYTORCH} (default) or {@link Convention#HUGGING_FACE}. */
         public Builder convention(Convention convention) {
-            return globalOption("convention", convention);
+            requireTopLevel("convention");
+            new Global(convention).check("AdamW");
+            this.convention = convention;
+            return this;
         }
 
         @Override
@@ -113,38 +118,21 @@ public final class AdamW extends AdamFamily {
         }
 
         @Override
-        protected Map<String, Object> defaults() {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("lr", 1e-3);
-            d.put("betas", new double[] {0.9, 0.999});
-            d.put("eps", 1e-8);
-            d.put("weight_decay", 1e-2);
-            d.put("amsgrad", false);
-            return d;
+        protected AdamSettings defaults() {
+            // the Hugging Face convention's eps is 1e-6 (an eps set on the builder overrides it)
+            double eps = convention == Convention.HUGGING_FACE ? 1e-6 : 1e-8;
+            return AdamSettings.DEFAULTS.withWeightDecay(1e-2).withEps(eps);
         }
 
         @Override
-        protected Map<String, Object> globalDefaults() {
-            return Map.of("convention", Convention.PYTORCH);
-        }
-
-        @Override
-        protected void check(String key, Object value) {
-            AdamW.check(key, value);
+        protected Settings globals() {
+            return new Global(convention);
         }
 
         @Override
         public AdamW build() {
-            boolean hf = globals.get("convention") == Convention.HUGGING_FACE;
-            if (hf && !epsSet) {
-                eps(1e-6);
-            }
-            if (hf) {
-                boolean ams = Boolean.TRUE.equals(options.get("amsgrad"))
-                        || groups.stream().anyMatch(g -> Boolean.TRUE.equals(g.options().get("amsgrad")));
-                if (ams) {
-                    throw new IllegalArgumentException("AdamW: amsgrad is not part of the Hugging Face convention");
-                }
+            for (AdamSettings s : groupSettings()) {
+                checkAmsgrad(convention, s);
             }
             return new AdamW(this);
         }

@@ -7,7 +7,6 @@ import dev.kiln.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -75,21 +74,6 @@ public final class Lbfgs extends Optimizer {
         return new Builder(params);
     }
 
-    private static void check(String key, Object v) {
-        switch (key) {
-            case "lr" -> Options.lr("Lbfgs", v);
-            case "max_iter", "max_eval", "history_size" -> Options.positiveInt("Lbfgs", key, v);
-            case "tolerance_grad", "tolerance_change", "tolerance_ys" -> Options.nonNegative("Lbfgs", key, v);
-            case "line_search_fn" -> { }
-            default -> Options.unknown("Lbfgs", key);
-        }
-    }
-
-    @Override
-    protected void checkOption(String key, Object value) {
-        check(key, value);
-    }
-
     /** Function evaluations so far (PyTorch's state['func_evals']). */
     public long funcEvals() {
         return funcEvals;
@@ -118,14 +102,15 @@ public final class Lbfgs extends Optimizer {
             throw new IllegalArgumentException("Lbfgs.step: the closure is null");
         }
         ParamGroup g = paramGroups().getFirst();
-        double lr = g.lr();
-        int maxIter = g.getInt("max_iter");
-        int maxEval = g.getInt("max_eval");
-        double tolGrad = g.getDouble("tolerance_grad");
-        double tolChange = g.getDouble("tolerance_change");
-        double tolYs = g.getDouble("tolerance_ys");
-        int historySize = g.getInt("history_size");
-        LineSearch lineSearch = (LineSearch) g.get("line_search_fn");
+        LbfgsSettings set = g.settings(LbfgsSettings.class);
+        double lr = set.lr();
+        int maxIter = set.maxIter();
+        int maxEval = set.maxEval();
+        double tolGrad = set.toleranceGrad();
+        double tolChange = set.toleranceChange();
+        double tolYs = set.toleranceYs();
+        int historySize = set.historySize();
+        LineSearch lineSearch = set.lineSearchFn();
 
         Tensor origLoss = closure.evaluate();
         double loss = origLoss.item();
@@ -562,8 +547,11 @@ public final class Lbfgs extends Optimizer {
         return t;
     }
 
-    /** Options: lr, maxIter, maxEval, toleranceGrad, toleranceChange, toleranceYs, historySize, lineSearchFn. */
-    public static final class Builder extends Optimizer.Builder<Builder, Lbfgs> {
+    /**
+     * Settings: lr, maxIter, maxEval, toleranceGrad, toleranceChange, toleranceYs, historySize,
+     * lineSearchFn ({@link LbfgsSettings}).
+     */
+    public static final class Builder extends Optimizer.Builder<Builder, Lbfgs, LbfgsSettings> {
         private boolean maxEvalSet;
 
         private Builder(Iterable<?> params) {
@@ -574,37 +562,37 @@ public final class Lbfgs extends Optimizer {
         }
 
         public Builder maxIter(int maxIter) {
-            return option("max_iter", maxIter);
+            return set(s -> s.withMaxIter(maxIter));
         }
 
         /** Default maxIter·5/4. */
         public Builder maxEval(int maxEval) {
             maxEvalSet = true;
-            return option("max_eval", maxEval);
+            return set(s -> s.withMaxEval(maxEval));
         }
 
         public Builder toleranceGrad(double tolerance) {
-            return option("tolerance_grad", tolerance);
+            return set(s -> s.withToleranceGrad(tolerance));
         }
 
         public Builder toleranceChange(double tolerance) {
-            return option("tolerance_change", tolerance);
+            return set(s -> s.withToleranceChange(tolerance));
         }
 
         /** The least curvature yᵀs for a step to enter the history (PyTorch's fixed 1e-10; pykan fits with 1e-32). */
         public Builder toleranceYs(double tolerance) {
-            return option("tolerance_ys", tolerance);
+            return set(s -> s.withToleranceYs(tolerance));
         }
 
         public Builder historySize(int historySize) {
-            return option("history_size", historySize);
+            return set(s -> s.withHistorySize(historySize));
         }
 
         public Builder lineSearchFn(LineSearch lineSearch) {
             if (lineSearch == null) {
                 throw new IllegalArgumentException("Lbfgs: lineSearchFn is null; use LineSearch.NONE");
             }
-            return option("line_search_fn", lineSearch);
+            return set(s -> s.withLineSearchFn(lineSearch));
         }
 
         @Override
@@ -628,29 +616,15 @@ public final class Lbfgs extends Optimizer {
         }
 
         @Override
-        protected Map<String, Object> defaults() {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("lr", 1.0);
-            d.put("max_iter", 20);
-            d.put("max_eval", 25);
-            d.put("tolerance_grad", 1e-7);
-            d.put("tolerance_change", 1e-9);
-            d.put("tolerance_ys", 1e-10);
-            d.put("history_size", 100);
-            d.put("line_search_fn", LineSearch.NONE);
-            return d;
-        }
-
-        @Override
-        protected void check(String key, Object value) {
-            Lbfgs.check(key, value);
+        protected LbfgsSettings defaults() {
+            return LbfgsSettings.DEFAULTS;
         }
 
         @Override
         public Lbfgs build() {
             if (!maxEvalSet) {
-                int maxIter = (Integer) options.getOrDefault("max_iter", 20);
-                option("max_eval", maxIter * 5 / 4);
+                setLast(s -> s.withMaxEval(s.maxIter() * 5 / 4));
+                maxEvalSet = true;
             }
             return new Lbfgs(this);
         }

@@ -6,10 +6,7 @@ import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The common base of {@link GaLore} and {@link Fira}: Hugging Face AdamW (docs/formulas/optimizers.md) on
@@ -23,15 +20,16 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
         super(b);
         boolean any = false;
         for (ParamGroup g : paramGroups()) {
-            if (!g.getBoolean("galore")) {
+            LowRankSettings set = g.settings(LowRankSettings.class);
+            if (!set.galore()) {
                 continue;
             }
             any = true;
-            if (isFira() && g.get("proj_type") == ProjType.FULL) {
+            if (isFira() && set.projType() == ProjType.FULL) {
                 throw new IllegalArgumentException(name() + ": projType FULL is not supported: Fira's scaling factor "
                         + "has one entry per row or column of the gradient, which an r×r projection does not give");
             }
-            int rank = g.getInt("rank");
+            int rank = set.rank();
             for (int i = 0; i < g.size(); i++) {
                 Tensor p = g.param(i);
                 if (p.dim() != 2) {
@@ -54,35 +52,31 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
 
     abstract boolean isFira();
 
-    static void check(String opt, String key, Object v) {
-        switch (key) {
-            case "lr" -> Options.lr(opt, v);
-            case "betas" -> Options.betas(opt, v);
-            case "eps", "weight_decay" -> Options.nonNegative(opt, key, v);
-            case "rank", "update_proj_gap" -> Options.positiveInt(opt, key, v);
-            case "scale" -> Options.nonNegative(opt, key, v);
-            case "galore", "proj_type" -> { }
-            default -> Options.unknown(opt, key);
+    /** galore, rank and projType fix the state's shapes: they cannot change once the optimizer is built. */
+    @Override
+    protected void checkChange(GroupSettings<?> old, GroupSettings<?> next) {
+        LowRankSettings a = (LowRankSettings) old;
+        LowRankSettings b = (LowRankSettings) next;
+        fixed("galore", a.galore(), b.galore());
+        fixed("rank", a.rank(), b.rank());
+        fixed("proj_type", a.projType(), b.projType());
+    }
+
+    private void fixed(String key, Object old, Object next) {
+        if (!old.equals(next)) {
+            throw new IllegalArgumentException(name() + ": '" + key + "' cannot change once the optimizer is built "
+                    + "(the state's shapes depend on it): it is " + old + ", got " + next);
         }
-    }
-
-    @Override
-    protected void checkOption(String key, Object value) {
-        check(name(), key, value);
-    }
-
-    @Override
-    protected Set<String> fixedOptions() {
-        return Set.of("galore", "rank", "proj_type");
     }
 
     @Override
     protected void update() {
         for (ParamGroup g : paramGroups()) {
-            double lr = g.lr();
-            double[] betas = g.betas();
-            double eps = g.getDouble("eps");
-            boolean galore = g.getBoolean("galore");
+            LowRankSettings set = g.settings(LowRankSettings.class);
+            double lr = set.lr();
+            double[] betas = set.betas();
+            double eps = set.eps();
+            boolean galore = set.galore();
             for (int i = 0; i < g.size(); i++) {
                 Tensor p = g.param(i);
                 Tensor grad = p.grad();
@@ -90,7 +84,7 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
                     continue;
                 }
                 ParamState s = stateAt(g.index(i));
-                double wd = g.weightDecayFor(i);
+                double wd = g.decays(i) ? set.weightDecay() : 0;
                 if (!galore) {
                     if (s.get("exp_avg") == null) {
                         putState(s, "exp_avg", Tensor.zerosLike(p.detach()));
@@ -101,18 +95,18 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
                             new AdamConfig(lr, betas[0], betas[1], eps, wd, s.step(), AdamConfig.Mode.ADAMW_HF));
                     continue;
                 }
-                lowRankStep(g, p, grad.detach(), s, lr, betas, eps, wd);
+                lowRankStep(set, p, grad.detach(), s, lr, betas, eps, wd);
             }
         }
     }
 
-    private void lowRankStep(ParamGroup g, Tensor p, Tensor grad, ParamState s, double lr, double[] betas, double eps,
+    private void lowRankStep(LowRankSettings set, Tensor p, Tensor grad, ParamState s, double lr, double[] betas, double eps,
                              double wd) {
-        GaLoreProjector.Side side = GaLoreProjector.side((ProjType) g.get("proj_type"), p.size(0), p.size(1));
-        double scale = g.getDouble("scale");
+        GaLoreProjector.Side side = GaLoreProjector.side(set.projType(), p.size(0), p.size(1));
+        double scale = set.scale();
         // recompute from the raw gradient at iter = 0, T, 2T, ... (iter: the step count before the increment)
-        if (!GaLoreProjector.exists(s, side) || s.step() % g.getInt("update_proj_gap") == 0) {
-            GaLoreProjector.recompute(s, grad, g.getInt("rank"), side);
+        if (!GaLoreProjector.exists(s, side) || s.step() % set.updateProjGap() == 0) {
+            GaLoreProjector.recompute(s, grad, set.rank(), side);
         }
         Tensor r = GaLoreProjector.project(s, grad, side);
         if (s.get("exp_avg") == null) {
@@ -161,9 +155,9 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
 
     @Override
     protected void checkLoadedState(int index, ParamState s) {
-        ParamGroup g = groupOf(index);
+        LowRankSettings set = groupOf(index).settings(LowRankSettings.class);
         Tensor p = params().get(index);
-        if (!g.getBoolean("galore")) {
+        if (!set.galore()) {
             requireStateNames(index, s, "exp_avg", "exp_avg_sq");
             requireStateTensor(index, s, "exp_avg", p.shape());
             requireStateTensor(index, s, "exp_avg_sq", p.shape());
@@ -171,8 +165,8 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
         }
         int m = p.size(0);
         int n = p.size(1);
-        int rank = g.getInt("rank");
-        GaLoreProjector.Side side = GaLoreProjector.side((ProjType) g.get("proj_type"), m, n);
+        int rank = set.rank();
+        GaLoreProjector.Side side = GaLoreProjector.side(set.projType(), m, n);
         List<String> names = new ArrayList<>(List.of("exp_avg", "exp_avg_sq"));
         names.addAll(side == GaLoreProjector.Side.FULL ? List.of("projector_left", "projector_right")
                 : List.of("projector"));
@@ -197,12 +191,11 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
     }
 
     /**
-     * Options: lr, betas, eps, weightDecay; galore (whether a group's matrices are projected),
-     * rank, updateProjGap, scale, projType. Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-6,
-     * weight decay 0, galore false, rank 128, updateProjGap 200, scale 1.0, projType STD (the
-     * official constructor's; its pre-training scripts use rank 128, gap 200, scale 0.25, lr 0.01).
+     * Settings: lr, betas, eps, weightDecay, galore, rank, updateProjGap, scale, projType
+     * ({@link LowRankSettings}).
      */
-    public abstract static class Builder<B extends Builder<B, O>, O extends LowRankAdam> extends Optimizer.Builder<B, O> {
+    public abstract static class Builder<B extends Builder<B, O>, O extends LowRankAdam>
+            extends Optimizer.Builder<B, O, LowRankSettings> {
         protected Builder(Iterable<?> params) {
             super(params);
         }
@@ -211,61 +204,43 @@ public abstract sealed class LowRankAdam extends Optimizer permits GaLore, Fira 
         }
 
         public B betas(double beta1, double beta2) {
-            return option("betas", new double[] {beta1, beta2});
+            return set(s -> s.withBetas(beta1, beta2));
         }
 
         public B eps(double eps) {
-            return option("eps", eps);
+            return set(s -> s.withEps(eps));
         }
 
         public B weightDecay(double weightDecay) {
-            return option("weight_decay", weightDecay);
+            return set(s -> s.withWeightDecay(weightDecay));
         }
 
         /** Whether this group's (2-D) parameters get the low-rank projection. */
         public B galore(boolean galore) {
-            return option("galore", galore);
+            return set(s -> s.withGalore(galore));
         }
 
         public B rank(int rank) {
-            return option("rank", rank);
+            return set(s -> s.withRank(rank));
         }
 
         /** T: the projector is recomputed every T steps of a parameter. */
         public B updateProjGap(int gap) {
-            return option("update_proj_gap", gap);
+            return set(s -> s.withUpdateProjGap(gap));
         }
 
         /** α: every projection back is multiplied by it. */
         public B scale(double scale) {
-            return option("scale", scale);
+            return set(s -> s.withScale(scale));
         }
 
         public B projType(ProjType type) {
-            if (type == null) {
-                throw new IllegalArgumentException(optimizerName() + ": projType is null");
-            }
-            return option("proj_type", type);
+            return set(s -> s.withProjType(type));
         }
 
         @Override
-        protected Map<String, Object> defaults() {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("lr", 1e-3);
-            d.put("betas", new double[] {0.9, 0.999});
-            d.put("eps", 1e-6);
-            d.put("weight_decay", 0.0);
-            d.put("galore", false);
-            d.put("rank", 128);
-            d.put("update_proj_gap", 200);
-            d.put("scale", 1.0);
-            d.put("proj_type", ProjType.STD);
-            return d;
-        }
-
-        @Override
-        protected void check(String key, Object value) {
-            LowRankAdam.check(optimizerName(), key, value);
+        protected LowRankSettings defaults() {
+            return LowRankSettings.DEFAULTS;
         }
     }
 }

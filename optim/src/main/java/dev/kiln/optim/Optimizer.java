@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The base of every optimizer, as {@code torch.optim.Optimizer}: parameter groups with their own
@@ -45,8 +46,7 @@ public abstract class Optimizer {
     private final List<ParamGroup> groups;
     private final List<Tensor> params;
     private final ParamState[] states;
-    private final Map<String, Object> globals;
-    private final Map<String, Object> globalTemplates;
+    private Settings globals;
     private final boolean skipNonFinite;
     private long skippedSteps;
 
@@ -56,17 +56,12 @@ public abstract class Optimizer {
         Tensor evaluate();
     }
 
-    protected Optimizer(Builder<?, ?> b) {
+    protected Optimizer(Builder<?, ?, ?> b) {
         this.name = b.optimizerName();
         if (b.isGroupBuilder()) {
             throw new IllegalStateException(name + ": build() was called on a group builder; call it on the top-level builder");
         }
-        Map<String, Object> defaults = b.defaults();
-        List<GroupSpec> specs = new ArrayList<>();
-        if (!b.params.isEmpty() || b.groups.isEmpty()) {
-            specs.add(new GroupSpec(b.params, Map.of()));
-        }
-        specs.addAll(b.groups);
+        List<GroupSpec> specs = b.groupSpecs();
         List<ParamGroup> gs = new ArrayList<>();
         List<Tensor> all = new ArrayList<>();
         Map<Tensor, String> seen = new IdentityHashMap<>();
@@ -92,10 +87,7 @@ public abstract class Optimizer {
                 decay[i] = !(o instanceof Parameter p) || p.weightDecay();
                 ts.add(t);
             }
-            Map<String, Object> options = new LinkedHashMap<>(defaults);
-            options.putAll(b.options);
-            options.putAll(spec.options());
-            gs.add(new ParamGroup(this, ts, decay, all.size(), options));
+            gs.add(new ParamGroup(this, ts, decay, all.size(), spec.settings()));
             all.addAll(ts);
         }
         if (all.isEmpty()) {
@@ -104,9 +96,7 @@ public abstract class Optimizer {
         this.groups = List.copyOf(gs);
         this.params = List.copyOf(all);
         this.states = new ParamState[all.size()];
-        this.globalTemplates = b.globalDefaults();
-        this.globals = new LinkedHashMap<>(globalTemplates);
-        this.globals.putAll(b.globals);
+        this.globals = b.globals();
         this.skipNonFinite = b.skipNonFinite;
     }
 
@@ -141,22 +131,19 @@ public abstract class Optimizer {
     /** One update of every parameter that has a gradient; runs inside a NoGrad scope. */
     protected abstract void update();
 
-    /** Checks one hyperparameter value (already of the right type); throws IllegalArgumentException. */
-    protected abstract void checkOption(String key, Object value);
+    /**
+     * Checks a change of one group's settings (both already passed their own checks) beyond the
+     * values themselves: what cannot change once the optimizer is built (GaLore's rank), or what
+     * the optimizer-wide settings rule out. Throws IllegalArgumentException; by default allows all.
+     */
+    protected void checkChange(GroupSettings<?> old, GroupSettings<?> next) {
+    }
 
     /**
      * Checks the state loaded for parameter {@code index} (names, shapes, dtypes) and throws
      * IllegalArgumentException with a clear message when it does not fit.
      */
     protected abstract void checkLoadedState(int index, ParamState state);
-
-    /**
-     * Group options that cannot change after the build because the state's shapes depend on them
-     * (GaLore's rank); a change through {@link ParamGroup#set} or a state dict is an error.
-     */
-    protected Set<String> fixedOptions() {
-        return Set.of();
-    }
 
     /** Writes optimizer-wide state beyond the global options (counters) under "global.*" keys. */
     protected void saveExtraState(Map<String, Tensor> out) {
@@ -257,13 +244,9 @@ public abstract class Optimizer {
                 + " is not one of this optimizer's parameters");
     }
 
-    /** An optimizer-wide setting (e.g. SPAM's "delta_t"). */
-    public final Object globalOption(String key) {
-        Object v = globals.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException(name + ": no global option '" + key + "'; options are " + globals.keySet());
-        }
-        return v;
+    /** The optimizer-wide settings (SPAM's {@link SpamSchedule}, AdamW's convention), or null where there are none. */
+    protected final Settings globals() {
+        return globals;
     }
 
     // ------------------------------------------------------------------ for subclasses
@@ -281,14 +264,6 @@ public abstract class Optimizer {
     /** The state of parameter {@code index}, or null before its first step. */
     protected final ParamState existingStateAt(int index) {
         return states[index];
-    }
-
-    protected final double globalDouble(String key) {
-        return ((Number) globals.get(key)).doubleValue();
-    }
-
-    protected final int globalInt(String key) {
-        return ((Number) globals.get(key)).intValue();
     }
 
     protected static void putState(ParamState s, String name, Tensor t) {
@@ -365,12 +340,14 @@ public abstract class Optimizer {
                 idx[i] = group.index(i);
             }
             out.put("param_groups." + g + ".params", Tensor.of(idx, idx.length));
-            for (var e : group.options().entrySet()) {
+            for (var e : Options.components((Record) group.settings()).entrySet()) {
                 out.put("param_groups." + g + "." + e.getKey(), Options.encode(e.getValue()));
             }
         }
-        for (var e : globals.entrySet()) {
-            out.put("global." + e.getKey(), Options.encode(e.getValue()));
+        if (globals != null) {
+            for (var e : Options.components((Record) globals).entrySet()) {
+                out.put("global." + e.getKey(), Options.encode(e.getValue()));
+            }
         }
         saveExtraState(out);
         for (int i = 0; i < states.length; i++) {
@@ -415,7 +392,7 @@ public abstract class Optimizer {
             throw new IllegalArgumentException(op + ": the state dict has " + savedGroups + " parameter groups, this "
                     + "optimizer has " + groups.size());
         }
-        List<Map<String, Object>> newOptions = new ArrayList<>();
+        List<GroupSettings<?>> newSettings = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             ParamGroup group = groups.get(g);
             String prefix = "param_groups." + g + ".";
@@ -429,36 +406,12 @@ public abstract class Optimizer {
                         + " in the state dict but " + Arrays.toString(mine) + " here");
             }
             consumed.add(prefix + "params");
-            Map<String, Object> opts = new LinkedHashMap<>();
-            for (var e : group.options().entrySet()) {
-                String key = prefix + e.getKey();
-                Tensor t = dict.get(key);
-                if (t == null) {
-                    throw new IllegalArgumentException(op + ": missing key '" + key + "'");
-                }
-                Object v = Options.decode(name, key, t, e.getValue());
-                checkOption(e.getKey(), v);
-                if (fixedOptions().contains(e.getKey()) && !Options.same(v, e.getValue())) {
-                    throw new IllegalArgumentException(op + ": '" + key + "' is " + Options.show(v)
-                            + " in the state dict but " + Options.show(e.getValue()) + " here; it cannot change");
-                }
-                opts.put(e.getKey(), v);
-                consumed.add(key);
-            }
-            newOptions.add(opts);
+            GroupSettings<?> loaded = (GroupSettings<?>) decodeSettings(op, dict, prefix, (Record) group.settings(),
+                    consumed);
+            checkChange(group.settings(), loaded);
+            newSettings.add(loaded);
         }
-        Map<String, Object> newGlobals = new LinkedHashMap<>();
-        for (var e : globals.entrySet()) {
-            String key = "global." + e.getKey();
-            Tensor t = dict.get(key);
-            if (t == null) {
-                throw new IllegalArgumentException(op + ": missing key '" + key + "'");
-            }
-            Object v = Options.decode(name, key, t, globalTemplates.get(e.getKey()));
-            checkOption(e.getKey(), v);
-            newGlobals.put(e.getKey(), v);
-            consumed.add(key);
-        }
+        Settings newGlobals = globals == null ? null : decodeSettings(op, dict, "global.", (Record) globals, consumed);
         // per-parameter state
         ParamState[] loaded = new ParamState[states.length];
         for (int i = 0; i < states.length; i++) {
@@ -499,35 +452,53 @@ public abstract class Optimizer {
             throw new IllegalArgumentException(op + ": unexpected keys " + unexpected);
         }
         // every check passed: install
+        globals = newGlobals;
         for (int g = 0; g < groups.size(); g++) {
-            for (var e : newOptions.get(g).entrySet()) {
-                groups.get(g).set(e.getKey(), e.getValue());
-            }
+            groups.get(g).setSettings(newSettings.get(g));
         }
-        globals.putAll(newGlobals);
         System.arraycopy(loaded, 0, states, 0, states.length);
         extra.run();
     }
 
+    /** Reads a settings record saved under prefix + its snake_case keys, checked; marks the keys consumed. */
+    private Settings decodeSettings(String op, Map<String, Tensor> dict, String prefix, Record current,
+                                    Set<String> consumed) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (var e : Options.components(current).entrySet()) {
+            String key = prefix + e.getKey();
+            Tensor t = dict.get(key);
+            if (t == null) {
+                throw new IllegalArgumentException(op + ": missing key '" + key + "'");
+            }
+            values.put(e.getKey(), Options.decode(name, key, t, e.getValue()));
+            consumed.add(key);
+        }
+        Settings s = (Settings) Options.withComponents(current, values);
+        s.check(name);
+        return s;
+    }
+
     // ------------------------------------------------------------------ builder
 
-    /** One group as the builder collected it: its parameters and the options set for it. */
-    record GroupSpec(List<?> params, Map<String, Object> options) {
+    /** One group as the builder resolved it: its parameters and its settings. */
+    record GroupSpec(List<?> params, GroupSettings<?> settings) {
     }
 
     /**
      * The builder every optimizer's builder extends: PyTorch's keyword arguments as methods,
      * checked as they are set, and parameter groups through
      * {@code .group(params, g -> g.lr(...).weightDecay(...))}. The parameters given to
-     * {@code builder(params)} form group 0 with the top-level options; each {@code group(...)}
-     * adds a group whose options override the top-level ones.
+     * {@code builder(params)} form group 0 with the top-level settings; each {@code group(...)}
+     * adds a group whose settings override the top-level ones.
+     *
+     * @param <S> the optimizer's group settings record
      */
-    public abstract static class Builder<B extends Builder<B, O>, O extends Optimizer> {
+    public abstract static class Builder<B extends Builder<B, O, S>, O extends Optimizer, S extends GroupSettings<S>> {
         final List<?> params;
         private final boolean groupBuilder;
-        final Map<String, Object> options = new LinkedHashMap<>();
-        final Map<String, Object> globals = new LinkedHashMap<>();
-        final List<GroupSpec> groups = new ArrayList<>();
+        /** The top-level (or, in a group builder, the group's) changes to the defaults, in order. */
+        private final List<UnaryOperator<S>> edits = new ArrayList<>();
+        private final List<Map.Entry<List<?>, List<UnaryOperator<S>>>> groups = new ArrayList<>();
         boolean skipNonFinite;
 
         /** A top-level builder over these parameters (Parameters or leaf Tensors). */
@@ -541,7 +512,7 @@ public abstract class Optimizer {
             this.groupBuilder = false;
         }
 
-        /** A builder for the options of one group (what {@code group(params, g -> ...)} hands to g). */
+        /** A builder for the settings of one group (what {@code group(params, g -> ...)} hands to g). */
         protected Builder() {
             this.params = List.of();
             this.groupBuilder = true;
@@ -555,16 +526,13 @@ public abstract class Optimizer {
         /** The optimizer's name for messages and state dicts. */
         protected abstract String optimizerName();
 
-        /** Every group option with its default, in the order state dicts list them. */
-        protected abstract Map<String, Object> defaults();
+        /** The group settings before any builder call. */
+        protected abstract S defaults();
 
-        /** Optimizer-wide options with their defaults (none unless the optimizer has some). */
-        protected Map<String, Object> globalDefaults() {
-            return Map.of();
+        /** The optimizer-wide settings as set (null for an optimizer without any). */
+        protected Settings globals() {
+            return null;
         }
-
-        /** Checks an option value; the same check the optimizer applies when a group option changes. */
-        protected abstract void check(String key, Object value);
 
         public abstract O build();
 
@@ -572,32 +540,28 @@ public abstract class Optimizer {
             return groupBuilder;
         }
 
-        /** Sets a group option (in a group builder: for that group only). */
-        protected final B option(String key, Object value) {
-            Object template = defaults().get(key);
-            if (template == null) {
-                Options.unknown(optimizerName(), key);
-            }
-            Object v = Options.coerce(optimizerName(), key, value, template);
-            check(key, v);
-            options.put(key, v);
+        /**
+         * Changes the group settings (in a group builder: for that group only). The change is
+         * checked at once, applied to the defaults, so a bad value fails where it is set.
+         */
+        protected final B set(UnaryOperator<S> edit) {
+            edit.apply(defaults()).check(optimizerName());
+            edits.add(edit);
             return self();
         }
 
-        /** Sets an optimizer-wide option; only on the top-level builder. */
-        protected final B globalOption(String key, Object value) {
-            requireTopLevel(key);
-            Object template = globalDefaults().get(key);
-            if (template == null) {
-                Options.unknown(optimizerName(), key);
-            }
-            Object v = Options.coerce(optimizerName(), key, value, template);
-            check(key, v);
-            globals.put(key, v);
-            return self();
+        /** Changes the top-level settings after the calls so far, e.g. a default that depends on them. */
+        protected final void setLast(UnaryOperator<S> edit) {
+            edits.add(edit);
         }
 
-        private void requireTopLevel(String what) {
+        /** The top-level settings: the defaults with every top-level change applied. */
+        protected final S topLevel() {
+            return apply(defaults(), edits);
+        }
+
+        /** Fails inside {@code group(...)}: optimizer-wide settings belong to the top-level builder. */
+        protected final void requireTopLevel(String what) {
             if (groupBuilder) {
                 throw new IllegalStateException(optimizerName() + ": " + what + " applies to the whole optimizer; "
                         + "set it on the top-level builder, not inside group(...)");
@@ -605,12 +569,12 @@ public abstract class Optimizer {
         }
 
         public B lr(double lr) {
-            return option("lr", lr);
+            return set(s -> s.withLr(lr));
         }
 
         /**
          * Adds a parameter group: {@code configure} receives a builder whose settings apply to
-         * these parameters only (unset options come from the top-level builder and the defaults).
+         * these parameters only (unset values come from the top-level builder and the defaults).
          */
         public B group(Iterable<?> groupParams, Consumer<? super B> configure) {
             requireTopLevel("group(...)");
@@ -621,8 +585,44 @@ public abstract class Optimizer {
             configure.accept(g);
             List<Object> list = new ArrayList<>();
             groupParams.forEach(list::add);
-            groups.add(new GroupSpec(Collections.unmodifiableList(list), Map.copyOf(g.options)));
+            groups.add(Map.entry(Collections.unmodifiableList(list), List.copyOf(((Builder<B, O, S>) g).edits)));
             return self();
+        }
+
+        /** Every group's parameters and settings: group 0 (the builder's params) first, when present. */
+        final List<GroupSpec> groupSpecs() {
+            S top = topLevel();
+            List<GroupSpec> specs = new ArrayList<>();
+            if (!params.isEmpty() || groups.isEmpty()) {
+                specs.add(new GroupSpec(params, top));
+            }
+            for (var g : groups) {
+                S s = apply(top, g.getValue());
+                s.check(optimizerName());
+                specs.add(new GroupSpec(g.getKey(), s));
+            }
+            return specs;
+        }
+
+        /** The settings of each group, as {@link #groupSpecs} resolves them. */
+        protected final List<S> groupSettings() {
+            S top = topLevel();
+            List<S> out = new ArrayList<>();
+            if (!params.isEmpty() || groups.isEmpty()) {
+                out.add(top);
+            }
+            for (var g : groups) {
+                out.add(apply(top, g.getValue()));
+            }
+            return out;
+        }
+
+        private static <S> S apply(S start, List<UnaryOperator<S>> changes) {
+            S s = start;
+            for (UnaryOperator<S> c : changes) {
+                s = c.apply(s);
+            }
+            return s;
         }
 
         /**

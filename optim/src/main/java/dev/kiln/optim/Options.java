@@ -4,37 +4,39 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
- * Hyperparameter values: the checks every optimizer shares, type coercion, and their encoding as
- * F64 tensors for state dicts. Values are Double, Integer, Boolean, double[] (betas) or an enum.
+ * The checks every optimizer's settings share, and the settings records' encoding as F64 tensors
+ * for state dicts: each component under its snake_case name, a Double, Integer, Boolean,
+ * double[] (betas) or enum value.
  */
 final class Options {
     private Options() {
     }
 
-    static void lr(String opt, Object v) {
-        double x = (Double) v;
+    static void lr(String opt, double x) {
         if (!(x >= 0) || Double.isInfinite(x)) {
             throw new IllegalArgumentException(opt + ": lr must be a finite number >= 0, got " + x);
         }
     }
 
-    static void nonNegative(String opt, String key, Object v) {
-        double x = ((Number) v).doubleValue();
+    static void nonNegative(String opt, String key, double x) {
         if (!(x >= 0) || Double.isInfinite(x)) {
             throw new IllegalArgumentException(opt + ": " + key + " must be a finite number >= 0, got " + x);
         }
     }
 
-    static void positiveInt(String opt, String key, Object v) {
-        int x = (Integer) v;
+    static void positiveInt(String opt, String key, int x) {
         if (x < 1) {
             throw new IllegalArgumentException(opt + ": " + key + " must be >= 1, got " + x);
         }
     }
 
-    static void betas(String opt, Object v) {
-        double[] b = (double[]) v;
+    static void betas(String opt, double[] b) {
         for (int i = 0; i < 2; i++) {
             if (!(b[i] >= 0 && b[i] < 1)) {
                 throw new IllegalArgumentException(opt + ": betas must lie in [0, 1), got (" + b[0] + ", " + b[1]
@@ -43,66 +45,64 @@ final class Options {
         }
     }
 
-    static void unknown(String opt, String key) {
-        throw new IllegalArgumentException(opt + ": unknown option '" + key + "'");
+    /** A private copy of (β1, β2) for a settings record. */
+    static double[] betasCopy(double[] b) {
+        if (b == null || b.length != 2) {
+            throw new IllegalArgumentException("betas must be two numbers (beta1, beta2), got "
+                    + (b == null ? "null" : java.util.Arrays.toString(b)));
+        }
+        return b.clone();
     }
 
-    /** value converted to the type of template (the option's current value), or a clear error. */
-    static Object coerce(String opt, String key, Object value, Object template) {
-        if (value == null) {
-            throw new IllegalArgumentException(opt + ": option '" + key + "' cannot be null");
-        }
-        if (template instanceof Double) {
-            if (value instanceof Number n) {
-                return n.doubleValue();
-            }
-        } else if (template instanceof Integer) {
-            if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                    && Math.abs(n.doubleValue()) <= Integer.MAX_VALUE) {
-                return n.intValue();
-            }
-        } else if (template instanceof Boolean) {
-            if (value instanceof Boolean) {
-                return value;
-            }
-        } else if (template instanceof double[] t) {
-            if (value instanceof double[] a && a.length == t.length) {
-                return a.clone();
-            }
-        } else if (template instanceof Enum<?> e) {
-            if (e.getDeclaringClass().isInstance(value)) {
-                return value;
+    // ------------------------------------------------------------------ settings records <-> state dicts
+
+    /** A settings record's values by state-dict key (its component names in snake_case), in component order. */
+    static Map<String, Object> components(Record r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
+            try {
+                out.put(snake(c.getName()), c.getAccessor().invoke(r));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read " + c.getName() + " of " + r, e);
             }
         }
-        throw new IllegalArgumentException(opt + ": option '" + key + "' expects " + describe(template) + ", got "
-                + value.getClass().getSimpleName() + " " + value);
+        return out;
     }
 
-    private static String describe(Object template) {
-        if (template instanceof Integer) {
-            return "an integer";
+    /** A record of template's type holding these values, given by state-dict key in component order. */
+    static <R extends Record> R withComponents(R template, Map<String, Object> values) {
+        RecordComponent[] cs = template.getClass().getRecordComponents();
+        Class<?>[] types = new Class<?>[cs.length];
+        Object[] args = new Object[cs.length];
+        for (int i = 0; i < cs.length; i++) {
+            types[i] = cs[i].getType();
+            args[i] = values.get(snake(cs[i].getName()));
         }
-        if (template instanceof Boolean) {
-            return "a boolean";
+        try {
+            @SuppressWarnings("unchecked")
+            Class<R> type = (Class<R>) template.getClass();
+            return type.getDeclaredConstructor(types).newInstance(args);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build " + template.getClass().getSimpleName(), e);
         }
-        if (template instanceof double[] t) {
-            return "a double[" + t.length + "]";
-        }
-        if (template instanceof Enum<?> e) {
-            return "a " + e.getDeclaringClass().getSimpleName();
-        }
-        return "a number";
     }
 
-    static boolean same(Object a, Object b) {
-        if (a instanceof double[] x && b instanceof double[] y) {
-            return java.util.Arrays.equals(x, y);
+    /** weightDecay -> weight_decay: PyTorch's names for the state dicts. */
+    static String snake(String camel) {
+        StringBuilder sb = new StringBuilder();
+        for (char ch : camel.toCharArray()) {
+            if (Character.isUpperCase(ch)) {
+                sb.append('_').append(Character.toLowerCase(ch));
+            } else {
+                sb.append(ch);
+            }
         }
-        return a.equals(b);
-    }
-
-    static String show(Object v) {
-        return v instanceof double[] a ? java.util.Arrays.toString(a) : String.valueOf(v);
+        return sb.toString();
     }
 
     /** An option as an F64 tensor: a 0-d scalar (booleans 0/1, enums their ordinal) or a 1-D array. */
@@ -146,7 +146,11 @@ final class Options {
             return values[i];
         }
         if (template instanceof Integer) {
-            return coerce(opt, key, x, template);
+            if (x != Math.rint(x) || Math.abs(x) > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(opt + ": loadStateDict: '" + key + "' holds " + x
+                        + ", not an integer");
+            }
+            return (int) x;
         }
         return x;
     }

@@ -2,8 +2,6 @@ package dev.kiln.optim;
 
 import dev.kiln.tensor.Tensor;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay, exactly as
@@ -21,7 +19,7 @@ public final class Sgd extends Optimizer {
     private Sgd(Builder b) {
         super(b);
         for (ParamGroup g : paramGroups()) {
-            checkNesterov(g.getBoolean("nesterov"), g.getDouble("momentum"), g.getDouble("dampening"));
+            checkNesterov(g.settings(SgdSettings.class));
         }
     }
 
@@ -34,40 +32,26 @@ public final class Sgd extends Optimizer {
         return new Builder(params);
     }
 
-    private static void checkNesterov(boolean nesterov, double momentum, double dampening) {
-        if (nesterov && (momentum <= 0 || dampening != 0)) {
+    private static void checkNesterov(SgdSettings s) {
+        if (s.nesterov() && (s.momentum() <= 0 || s.dampening() != 0)) {
             throw new IllegalArgumentException("Sgd: Nesterov momentum requires momentum > 0 and dampening = 0, got momentum "
-                    + momentum + " and dampening " + dampening);
-        }
-    }
-
-    private static void check(String key, Object v) {
-        switch (key) {
-            case "lr" -> Options.lr("Sgd", v);
-            case "momentum", "weight_decay" -> Options.nonNegative("Sgd", key, v);
-            case "dampening" -> {
-                double d = (Double) v;
-                if (!Double.isFinite(d)) {
-                    throw new IllegalArgumentException("Sgd: dampening must be finite, got " + d);
-                }
-            }
-            case "nesterov" -> { }
-            default -> Options.unknown("Sgd", key);
+                    + s.momentum() + " and dampening " + s.dampening());
         }
     }
 
     @Override
-    protected void checkOption(String key, Object value) {
-        check(key, value);
+    protected void checkChange(GroupSettings<?> old, GroupSettings<?> next) {
+        checkNesterov((SgdSettings) next);
     }
 
     @Override
     protected void update() {
         for (ParamGroup g : paramGroups()) {
-            double lr = g.lr();
-            double momentum = g.getDouble("momentum");
-            double dampening = g.getDouble("dampening");
-            boolean nesterov = g.getBoolean("nesterov");
+            SgdSettings set = g.settings(SgdSettings.class);
+            double lr = set.lr();
+            double momentum = set.momentum();
+            double dampening = set.dampening();
+            boolean nesterov = set.nesterov();
             for (int i = 0; i < g.size(); i++) {
                 Tensor p = g.param(i);
                 Tensor grad = p.grad();
@@ -75,7 +59,7 @@ public final class Sgd extends Optimizer {
                     continue;
                 }
                 ParamState s = stateAt(g.index(i));
-                double wd = g.weightDecayFor(i);
+                double wd = g.decays(i) ? set.weightDecay() : 0;
                 Tensor d = wd != 0 ? grad.add(p, wd) : grad;
                 if (momentum != 0) {
                     Tensor buf = s.get("momentum_buffer");
@@ -102,8 +86,8 @@ public final class Sgd extends Optimizer {
         requireStateTensor(index, s, "momentum_buffer", params().get(index).shape());
     }
 
-    /** Options: lr, momentum, dampening, weightDecay, nesterov. */
-    public static final class Builder extends Optimizer.Builder<Builder, Sgd> {
+    /** Settings: lr, momentum, dampening, weightDecay, nesterov ({@link SgdSettings}). */
+    public static final class Builder extends Optimizer.Builder<Builder, Sgd, SgdSettings> {
         private Builder(Iterable<?> params) {
             super(params);
         }
@@ -112,19 +96,19 @@ public final class Sgd extends Optimizer {
         }
 
         public Builder momentum(double momentum) {
-            return option("momentum", momentum);
+            return set(s -> s.withMomentum(momentum));
         }
 
         public Builder dampening(double dampening) {
-            return option("dampening", dampening);
+            return set(s -> s.withDampening(dampening));
         }
 
         public Builder weightDecay(double weightDecay) {
-            return option("weight_decay", weightDecay);
+            return set(s -> s.withWeightDecay(weightDecay));
         }
 
         public Builder nesterov(boolean nesterov) {
-            return option("nesterov", nesterov);
+            return set(s -> s.withNesterov(nesterov));
         }
 
         @Override
@@ -143,19 +127,8 @@ public final class Sgd extends Optimizer {
         }
 
         @Override
-        protected Map<String, Object> defaults() {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("lr", 1e-3);
-            d.put("momentum", 0.0);
-            d.put("dampening", 0.0);
-            d.put("weight_decay", 0.0);
-            d.put("nesterov", false);
-            return d;
-        }
-
-        @Override
-        protected void check(String key, Object value) {
-            Sgd.check(key, value);
+        protected SgdSettings defaults() {
+            return SgdSettings.DEFAULTS;
         }
 
         @Override

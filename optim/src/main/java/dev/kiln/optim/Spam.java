@@ -8,7 +8,6 @@ import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -46,11 +45,11 @@ public final class Spam extends Optimizer {
 
     private Spam(Builder b) {
         super(b);
-        this.sinceReset = globalInt("warmup_steps") + 1L;
+        this.sinceReset = schedule().warmupSteps() + 1L;
         this.recordClipping = b.recordClipping;
         this.lastClip = new Tensor[params().size()];
         for (ParamGroup g : paramGroups()) {
-            double density = g.getDouble("density");
+            double density = g.settings(SpamSettings.class).density();
             if (density >= 1) {
                 continue;
             }
@@ -77,37 +76,20 @@ public final class Spam extends Optimizer {
         return (int) Math.floor(density * p.numel());
     }
 
-    private static void check(String key, Object v) {
-        switch (key) {
-            case "lr" -> Options.lr("Spam", v);
-            case "betas" -> Options.betas("Spam", v);
-            case "eps", "weight_decay", "threshold" -> Options.nonNegative("Spam", key, v);
-            case "density" -> {
-                double d = (Double) v;
-                if (!(d > 0 && d <= 1)) {
-                    throw new IllegalArgumentException("Spam: density must lie in (0, 1], got " + d);
-                }
-            }
-            case "delta_t" -> {
-                if ((Integer) v < 1) {
-                    throw new IllegalArgumentException("Spam: deltaT (ΔT, the steps between momentum resets) must be "
-                            + ">= 1, got " + v);
-                }
-            }
-            case "warmup_steps", "grad_accu_steps" -> Options.nonNegative("Spam", key, v);
-            case "seed" -> { }
-            default -> Options.unknown("Spam", key);
+    /** The optimizer-wide settings: threshold, deltaT, warmupSteps, gradAccuSteps, seed. */
+    public SpamSchedule schedule() {
+        return (SpamSchedule) globals();
+    }
+
+    /** The density fixes the shapes of a sparse parameter's state: it cannot change once built. */
+    @Override
+    protected void checkChange(GroupSettings<?> old, GroupSettings<?> next) {
+        double a = ((SpamSettings) old).density();
+        double b = ((SpamSettings) next).density();
+        if (a != b) {
+            throw new IllegalArgumentException("Spam: 'density' cannot change once the optimizer is built (the state's "
+                    + "shapes depend on it): it is " + a + ", got " + b);
         }
-    }
-
-    @Override
-    protected void checkOption(String key, Object value) {
-        check(key, value);
-    }
-
-    @Override
-    protected Set<String> fixedOptions() {
-        return Set.of("density");
     }
 
     /** The update scale s = 1 − d(sinceReset) of the last step (NaN before the first). */
@@ -134,10 +116,11 @@ public final class Spam extends Optimizer {
 
     @Override
     protected void update() {
-        int warmup = globalInt("warmup_steps");
-        int deltaT = globalInt("delta_t");
-        int na = globalInt("grad_accu_steps");
-        double threshold = globalDouble("threshold");
+        SpamSchedule schedule = schedule();
+        int warmup = schedule.warmupSteps();
+        int deltaT = schedule.deltaT();
+        int na = schedule.gradAccuSteps();
+        double threshold = schedule.threshold();
         double d = sinceReset >= warmup ? 0 : 0.99 * (1 + Math.cos(Math.PI * sinceReset / (warmup + 1.0))) / 2;
         double scale = 1 - d;
         lastScale = scale;
@@ -146,10 +129,11 @@ public final class Spam extends Optimizer {
         boolean clip = threshold != 0 && c >= na && c % deltaT >= na;
         Arrays.fill(lastClip, null);
         for (ParamGroup g : paramGroups()) {
-            double lr = g.lr();
-            double[] betas = g.betas();
-            double eps = g.getDouble("eps");
-            double density = g.getDouble("density");
+            SpamSettings set = g.settings(SpamSettings.class);
+            double lr = set.lr();
+            double[] betas = set.betas();
+            double eps = set.eps();
+            double density = set.density();
             for (int i = 0; i < g.size(); i++) {
                 Tensor p = g.param(i);
                 Tensor grad = p.grad();
@@ -188,7 +172,7 @@ public final class Spam extends Optimizer {
                     gr = Tensor.where(spike, gr.sign().mul(bound.sqrt()), gr);
                 }
                 // HF step with lr·s; its decay then is (lr·s)·(λ/s) = lr·λ, not scaled by s
-                AdamConfig config = new AdamConfig(lr * scale, betas[0], betas[1], eps, g.weightDecayFor(i) / scale,
+                AdamConfig config = new AdamConfig(lr * scale, betas[0], betas[1], eps, (g.decays(i) ? set.weightDecay() : 0) / scale,
                         s.step(), AdamConfig.Mode.ADAMW_HF);
                 if (sparse) {
                     Tensor flat = p.detach().reshape(-1);
@@ -228,7 +212,7 @@ public final class Spam extends Optimizer {
     /** New masks for the sparse parameters, with the moments carried over where the masks overlap. */
     private void resampleMasks(long resetNumber) {
         for (ParamGroup g : paramGroups()) {
-            double density = g.getDouble("density");
+            double density = g.settings(SpamSettings.class).density();
             if (density >= 1) {
                 continue;
             }
@@ -251,7 +235,7 @@ public final class Spam extends Optimizer {
 
     /** ⌊d·m·n⌋ distinct sorted flat indices, drawn from a generator seeded by (seed, parameter, reset number). */
     private Tensor sampleMask(int paramIndex, long resetNumber, int count, int n) {
-        long seed = globalInt("seed");
+        long seed = schedule().seed();
         long mixed = seed * 0x9E3779B97F4A7C15L + paramIndex * 0xC2B2AE3D27D4EB4FL + resetNumber * 0x165667B19E3779F9L;
         int[] perm = Tensor.randperm(new Generator(mixed), n).toIntArray();
         int[] chosen = Arrays.copyOf(perm, count);
@@ -320,18 +304,20 @@ public final class Spam extends Optimizer {
     private double densityOf(int index) {
         for (ParamGroup g : paramGroups()) {
             if (index >= g.index(0) && index < g.index(0) + g.size()) {
-                return g.getDouble("density");
+                return g.settings(SpamSettings.class).density();
             }
         }
         throw new IllegalStateException("no group holds parameter " + index);
     }
 
     /**
-     * Group options: lr, betas, eps, weightDecay, density. Optimizer-wide: threshold (θc),
-     * deltaT (ΔT), warmupSteps (W), gradAccuSteps (Na), seed; and recordClipping.
+     * Group settings: lr, betas, eps, weightDecay, density ({@link SpamSettings}). Optimizer-wide:
+     * threshold (θc), deltaT (ΔT), warmupSteps (W), gradAccuSteps (Na), seed ({@link SpamSchedule});
+     * and recordClipping.
      */
-    public static final class Builder extends Optimizer.Builder<Builder, Spam> {
+    public static final class Builder extends Optimizer.Builder<Builder, Spam, SpamSettings> {
         private boolean recordClipping;
+        private SpamSchedule schedule = SpamSchedule.DEFAULTS;
 
         private Builder(Iterable<?> params) {
             super(params);
@@ -341,53 +327,57 @@ public final class Spam extends Optimizer {
         }
 
         public Builder betas(double beta1, double beta2) {
-            return option("betas", new double[] {beta1, beta2});
+            return set(s -> s.withBetas(beta1, beta2));
         }
 
         public Builder eps(double eps) {
-            return option("eps", eps);
+            return set(s -> s.withEps(eps));
         }
 
         public Builder weightDecay(double weightDecay) {
-            return option("weight_decay", weightDecay);
+            return set(s -> s.withWeightDecay(weightDecay));
         }
 
         /** Sparse momentum: keep moments on ⌊d·m·n⌋ random entries of each 2-D weight (d in (0, 1]). */
         public Builder density(double density) {
-            return option("density", density);
+            return set(s -> s.withDensity(density));
         }
 
         /** θc: a coordinate is a spike when g² > θc·v; 0 turns clipping off. */
         public Builder threshold(double threshold) {
-            return globalOption("threshold", threshold);
+            return schedule("threshold", schedule.withThreshold(threshold));
         }
 
         /** ΔT: the moments are reset every ΔT steps (≥ 1). */
         public Builder deltaT(int deltaT) {
-            return globalOption("delta_t", deltaT);
+            return schedule("deltaT", schedule.withDeltaT(deltaT));
         }
 
         /** W: the length of the cosine warmup of the update after each reset. */
         public Builder warmupSteps(int warmupSteps) {
-            return globalOption("warmup_steps", warmupSteps);
+            return schedule("warmupSteps", schedule.withWarmupSteps(warmupSteps));
         }
 
         /** Na: no clipping during the first Na steps of training and of each reset period. */
         public Builder gradAccuSteps(int gradAccuSteps) {
-            return globalOption("grad_accu_steps", gradAccuSteps);
+            return schedule("gradAccuSteps", schedule.withGradAccuSteps(gradAccuSteps));
         }
 
         /** The seed of the sparse-momentum masks. */
         public Builder seed(int seed) {
-            return globalOption("seed", seed);
+            return schedule("seed", schedule.withSeed(seed));
+        }
+
+        private Builder schedule(String what, SpamSchedule next) {
+            requireTopLevel(what);
+            next.check("Spam");
+            schedule = next;
+            return this;
         }
 
         /** Whether {@link Spam#lastClipMask} records which coordinates each step clipped. */
         public Builder recordClipping(boolean record) {
-            if (isGroupBuilder()) {
-                throw new IllegalStateException("Spam: recordClipping applies to the whole optimizer; set it on the "
-                        + "top-level builder, not inside group(...)");
-            }
+            requireTopLevel("recordClipping");
             this.recordClipping = record;
             return this;
         }
@@ -408,30 +398,13 @@ public final class Spam extends Optimizer {
         }
 
         @Override
-        protected Map<String, Object> defaults() {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("lr", 1e-3);
-            d.put("betas", new double[] {0.9, 0.999});
-            d.put("eps", 1e-6);
-            d.put("weight_decay", 0.0);
-            d.put("density", 1.0);
-            return d;
+        protected SpamSettings defaults() {
+            return SpamSettings.DEFAULTS;
         }
 
         @Override
-        protected Map<String, Object> globalDefaults() {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("threshold", 5000.0);
-            d.put("delta_t", 500);
-            d.put("warmup_steps", 150);
-            d.put("grad_accu_steps", 20);
-            d.put("seed", 0);
-            return d;
-        }
-
-        @Override
-        protected void check(String key, Object value) {
-            Spam.check(key, value);
+        protected Settings globals() {
+            return schedule;
         }
 
         @Override

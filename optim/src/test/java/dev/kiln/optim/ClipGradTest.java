@@ -2,6 +2,7 @@ package dev.kiln.optim;
 
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.testing.Json;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -19,7 +20,7 @@ class ClipGradTest {
 
     @TestFactory
     List<DynamicTest> matchesTorchClipGradNorm() {
-        Map<String, Object> fx = Json.fixture("optim_clip.json");
+        Map<String, Object> fx = Json.fixture(ClipGradTest.class, "optim_clip.json");
         List<DynamicTest> tests = new ArrayList<>();
         for (Object c : Json.list(fx.get("cases"))) {
             Map<String, Object> cs = Json.map(c);

@@ -2,6 +2,7 @@ package dev.kiln.optim;
 
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.testing.Json;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -71,7 +72,7 @@ class LbfgsTest {
 
     @TestFactory
     List<DynamicTest> matchesTorchLbfgs() {
-        Map<String, Object> fx = Json.fixture("optim_lbfgs.json");
+        Map<String, Object> fx = Json.fixture(LbfgsTest.class, "optim_lbfgs.json");
         List<DynamicTest> tests = new ArrayList<>();
         for (Object c : Json.list(fx.get("cases"))) {
             Map<String, Object> cs = Json.map(c);

@@ -2,6 +2,7 @@ package dev.kiln.optim;
 
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.testing.Json;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -26,7 +27,7 @@ class LowRankTrajectoryTest {
 
     @TestFactory
     List<DynamicTest> galoreAndFiraMatchTheSpecReference() {
-        Map<String, Object> fx = Json.fixture("optim_lowrank.json");
+        Map<String, Object> fx = Json.fixture(LowRankTrajectoryTest.class, "optim_lowrank.json");
         Tensor x = TorchTrajectoryTest.tensor(fx.get("x"), DType.F64);
         Tensor y = TorchTrajectoryTest.tensor(fx.get("y"), DType.F64);
         List<DynamicTest> tests = new ArrayList<>();

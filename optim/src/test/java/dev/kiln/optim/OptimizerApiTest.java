@@ -34,7 +34,7 @@ class OptimizerApiTest {
         assertThat(a.toFloatArray()).containsExactly(new float[] {0.9f, 0.8f}, within(1e-7f));
         assertThat(b.toFloatArray()).containsExactly(new float[] {0.99f, 0.98f}, within(1e-7f));
         assertThat(opt.paramGroups()).hasSize(2);
-        assertThat(opt.paramGroups().get(1).getDouble("momentum")).isEqualTo(0.0);
+        assertThat(opt.paramGroups().get(1).settings(SgdSettings.class).momentum()).isEqualTo(0.0);
         opt.paramGroups().get(0).setLr(1);
         opt.step();
         assertThat(a.toFloatArray()).containsExactly(new float[] {-0.1f, -1.2f}, within(1e-6f));
@@ -45,9 +45,9 @@ class OptimizerApiTest {
         Tensor a = leaf(1);
         Tensor b = leaf(1);
         AdamW opt = AdamW.builder(List.of(a)).lr(0.5).weightDecay(0.2).group(List.of(b), g -> g.lr(0.05)).build();
-        assertThat(opt.paramGroups().get(1).getDouble("weight_decay")).isEqualTo(0.2);
+        assertThat(opt.paramGroups().get(1).settings(AdamSettings.class).weightDecay()).isEqualTo(0.2);
         assertThat(opt.paramGroups().get(1).lr()).isEqualTo(0.05);
-        assertThat(opt.paramGroups().get(0).betas()).containsExactly(0.9, 0.999);
+        assertThat(opt.paramGroups().get(0).settings(AdamSettings.class).betas()).containsExactly(0.9, 0.999);
     }
 
     @Test
@@ -109,8 +109,8 @@ class OptimizerApiTest {
         AdamW pt = AdamW.builder(List.of(a)).lr(0.1).weightDecay(0).build();
         AdamW hf = AdamW.builder(List.of(b)).lr(0.1).weightDecay(0).convention(AdamW.Convention.HUGGING_FACE).build();
         assertThat(pt.convention()).isEqualTo(AdamW.Convention.PYTORCH);
-        assertThat(hf.paramGroups().getFirst().getDouble("eps")).isEqualTo(1e-6);
-        assertThat(pt.paramGroups().getFirst().getDouble("eps")).isEqualTo(1e-8);
+        assertThat(hf.paramGroups().getFirst().settings(AdamSettings.class).eps()).isEqualTo(1e-6);
+        assertThat(pt.paramGroups().getFirst().settings(AdamSettings.class).eps()).isEqualTo(1e-8);
         a.setGrad(Tensor.of(new float[] {1e-3f}));
         b.setGrad(Tensor.of(new float[] {1e-3f}));
         pt.step();
@@ -169,7 +169,9 @@ class OptimizerApiTest {
         assertThatThrownBy(() -> Fira.builder(List.of(w)).galore(true).rank(2).projType(ProjType.FULL).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("projType FULL is not supported");
         GaLore ok = GaLore.builder(List.of(w)).galore(true).rank(3).build();
-        assertThatThrownBy(() -> ok.paramGroups().getFirst().set("rank", 2)).isInstanceOf(IllegalArgumentException.class)
+        ParamGroup okGroup = ok.paramGroups().getFirst();
+        assertThatThrownBy(() -> okGroup.setSettings(okGroup.settings(LowRankSettings.class).withRank(2)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'rank' cannot change once the optimizer is built");
     }
 
@@ -218,10 +220,17 @@ class OptimizerApiTest {
         assertThatThrownBy(() -> AdamW.builder(List.of(leaf)).convention(AdamW.Convention.HUGGING_FACE).amsgrad(true).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("amsgrad is not part of the Hugging Face");
         AdamW opt = AdamW.builder(List.of(leaf)).build();
-        assertThatThrownBy(() -> opt.paramGroups().getFirst().set("momentum", 0.9)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("AdamW: parameter groups have no option 'momentum'");
-        assertThatThrownBy(() -> opt.paramGroups().getFirst().set("amsgrad", 1.0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("AdamW: option 'amsgrad' expects a boolean");
+        ParamGroup group = opt.paramGroups().getFirst();
+        assertThatThrownBy(() -> group.setSettings(SgdSettings.DEFAULTS)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("AdamW: parameter groups hold AdamSettings, got SgdSettings");
+        assertThatThrownBy(() -> group.setSettings(group.settings(AdamSettings.class).withEps(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("AdamW: eps must be a finite number >= 0, got -1.0");
+        assertThatThrownBy(() -> group.settings(SgdSettings.class)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("AdamW: parameter groups hold AdamSettings, not SgdSettings");
+        AdamW hf = AdamW.builder(List.of(leaf)).convention(AdamW.Convention.HUGGING_FACE).build();
+        ParamGroup hfGroup = hf.paramGroups().getFirst();
+        assertThatThrownBy(() -> hfGroup.setSettings(hfGroup.settings(AdamSettings.class).withAmsgrad(true)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("amsgrad is not part of the Hugging Face");
     }
 
     @Test
@@ -290,6 +299,33 @@ class OptimizerApiTest {
         assertThat(d.get("param_groups.0.betas").toDoubleArray()).containsExactly(0.9, 0.999);
         assertThat(d.get("state.0.step").item()).isEqualTo(1.0);
         assertThat(opt.stateBytes()).isEqualTo(3 * 2 * 4);
+    }
+
+    @Test
+    void typedSettingsRoundTripThroughTheStateDictKeys() {
+        Tensor w = Tensor.randn(new dev.kiln.tensor.Generator(3), 6, 5).requiresGrad(true);
+        Tensor b = leaf(1, 2);
+        GaLore opt = GaLore.builder(List.of(b)).lr(0.02).betas(0.8, 0.95).weightDecay(0.1)
+                .group(List.of(w), g -> g.galore(true).rank(2).updateProjGap(7).scale(0.25).projType(ProjType.LEFT))
+                .build();
+        opt.paramGroups().get(1).setLr(0.005);
+        Map<String, Tensor> d = opt.stateDict();
+        assertThat(d.get("param_groups.1.update_proj_gap").item()).isEqualTo(7.0);
+        assertThat(d.get("param_groups.1.proj_type").item()).isEqualTo(ProjType.LEFT.ordinal());
+        assertThat(d.get("param_groups.1.lr").item()).isEqualTo(0.005);
+
+        GaLore fresh = GaLore.builder(List.of(b)).group(List.of(w), g -> g.galore(true).rank(2)
+                .projType(ProjType.LEFT)).build();
+        assertThat(fresh.paramGroups().get(1).settings()).isNotEqualTo(opt.paramGroups().get(1).settings());
+        fresh.loadStateDict(d);
+        for (int g = 0; g < 2; g++) {
+            assertThat(fresh.paramGroups().get(g).settings()).isEqualTo(opt.paramGroups().get(g).settings());
+        }
+        LowRankSettings s = fresh.paramGroups().get(1).settings(LowRankSettings.class);
+        assertThat(s.betas()).containsExactly(0.8, 0.95);
+        assertThat(s.toString()).contains("betas=[0.8, 0.95]", "rank=2", "projType=LEFT");
+        assertThat(new LowRankSettings(0.02, new double[] {0.8, 0.95}, 1e-6, 0.1, true, 2, 7, 0.25, ProjType.LEFT)
+                .withLr(0.005)).isEqualTo(s).hasSameHashCodeAs(s);
     }
 
     @Test

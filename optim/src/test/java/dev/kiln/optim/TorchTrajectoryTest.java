@@ -2,6 +2,7 @@ package dev.kiln.optim;
 
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.testing.Json;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -132,7 +133,7 @@ class TorchTrajectoryTest {
 
     @TestFactory
     List<DynamicTest> matchesTorchOptimEveryStep() {
-        Map<String, Object> fx = Json.fixture("optim_torch.json");
+        Map<String, Object> fx = Json.fixture(TorchTrajectoryTest.class, "optim_torch.json");
         Tensor x = tensor(fx.get("x"), DType.F32);
         Tensor y = tensor(fx.get("y"), DType.F32);
         List<DynamicTest> tests = new ArrayList<>();

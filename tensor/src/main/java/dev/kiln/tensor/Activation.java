@@ -16,26 +16,47 @@ public record Activation(Kind kind, double[] params) {
     /** The kinds and the parameters each takes, in order. */
     public enum Kind {
         /** x if x > 0 else slope·x. Parameters: slope. */
-        LEAKY_RELU("leakyRelu", 1),
+        LEAKY_RELU("leakyRelu", 1, 0, "leaky_relu", "leakyrelu"),
         /** Smooth ReLU: 0 below −β, (x + β)²/(4β) on [−β, β], x above β. Parameters: beta. */
-        SMELU("smelu", 1),
+        SMELU("smelu", 1, 1, null, "smelu"),
         /** ReLU forward; the training backward passes the gradient where x > −α. Parameters: alpha. */
-        HELU("helu", 1),
+        HELU("helu", 1, 2, null, "helu"),
         /** 1/(1 + |x/a|^d). Parameters: a, d. */
-        ELEPHANT("elephant", 2),
+        ELEPHANT("elephant", 2, 3, null, "elephant"),
         /** x if x ≥ T else 0. Parameters: threshold. */
-        FATRELU("fatrelu", 1),
+        FATRELU("fatrelu", 1, 4, null, "fatrelu"),
         /** Leaky ReLU (slope a) smoothed by a Gaussian of width σ. Parameters: a, sigma. */
-        SAU("sau", 2),
+        SAU("sau", 2, 5, null, "sau"),
         /** λ·x·σ(α·(atan(β1·x) + asin(clamp(β2·x, −1, 1)))), VeLU without its variance factor. Parameters: lambda, alpha, beta1, beta2. */
-        VELU("velu", 4);
+        VELU("velu", 4, 6, null, "velu");
 
         private final String opName;
         private final int arity;
+        private final int cudaCode;
+        private final String torchName;
+        private final String activationName;
 
-        Kind(String opName, int arity) {
+        Kind(String opName, int arity, int cudaCode, String torchName, String activationName) {
             this.opName = opName;
             this.arity = arity;
+            this.cudaCode = cudaCode;
+            this.torchName = torchName;
+            this.activationName = activationName;
+        }
+
+        /** The kind's code in the CUDA kernels (kiln.cuh's {@code KILN_ACTIVATION_<name>}). */
+        public int cudaCode() {
+            return cudaCode;
+        }
+
+        /** PyTorch's {@code torch.nn.functional} name, or null where PyTorch has none. */
+        public String torchName() {
+            return torchName;
+        }
+
+        /** The activation's name in commands and layer registries ("leakyrelu"). */
+        public String activationName() {
+            return activationName;
         }
 
         /** The method name used in error messages and grad_fn names. */

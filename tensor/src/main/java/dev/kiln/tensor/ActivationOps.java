@@ -1,7 +1,12 @@
 package dev.kiln.tensor;
 
-/** Activations with parameters: scalar ones ({@link Activation}), PReLU and PAU. Checks, dispatch, recording. */
-final class ActivationOps {
+/**
+ * Activations with parameters: scalar ones ({@link Activation}), PReLU and PAU. Checks, dispatch, recording.
+ *
+ * <p>Each op's fused backward kernel sits next to its forward; the backwards are public because
+ * autograd's derivative rules (another module) call them. Users reach the forwards through {@link Tensor}.
+ */
+public final class ActivationOps {
     private ActivationOps() {
     }
 
@@ -15,6 +20,19 @@ final class ActivationOps {
         Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
         b.activation(f, out, x);
         return Dispatch.record(new Op.Activate(f), out, x);
+    }
+
+    /** dx = dy ⊙ f'(x) for an activation with scalar parameters. */
+    public static Tensor activationBackward(Activation f, Tensor x, Tensor dy) {
+        String name = f.kind().opName() + "Backward";
+        Dispatch.notRecorded(name, x, dy);
+        Dispatch.requireFloat(name, x);
+        Dispatch.sameDType(name, x, dy);
+        Dispatch.sameShape(name, x, dy);
+        Backend b = Dispatch.backend(name, x, dy);
+        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        b.activationBackward(f, dx, x, dy);
+        return dx;
     }
 
     static Tensor prelu(Tensor x, Tensor weight) {
@@ -46,6 +64,21 @@ final class ActivationOps {
         }
     }
 
+    /** Gradients of prelu: {dx, dweight}, each computed only when asked for (else null); dweight has weight's shape. */
+    public static Tensor[] preluBackward(Tensor dy, Tensor x, Tensor weight, boolean wantInput, boolean wantWeight) {
+        String name = "preluBackward";
+        Dispatch.notRecorded(name, dy, x, weight);
+        Dispatch.sameShape(name, dy, x);
+        Dispatch.sameDType(name, x, dy);
+        Dispatch.sameDType(name, x, weight);
+        checkPreluWeight(x, weight);
+        Backend b = Dispatch.backend(name, dy, x, weight);
+        Tensor dx = wantInput ? Dispatch.empty(b, x.dtype(), x.shape(), x.device()) : null;
+        Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), weight.shape(), x.device()) : null;
+        b.preluBackward(dx, flat(dw), dy.contiguous(), x.contiguous(), flat(weight));
+        return new Tensor[] {dx, dw};
+    }
+
     static Tensor pau(Tensor x, Tensor numerator, Tensor denominator) {
         String name = "pau";
         Dispatch.requireFloat(name, x);
@@ -61,8 +94,24 @@ final class ActivationOps {
         return Dispatch.record(new Op.Pau(), out, x, numerator, denominator);
     }
 
-    /** A contiguous, unrecorded 1-D view for kernels. */
+    /** Gradients of pau: {dx, dnumerator, ddenominator}, each only when asked for (else null). */
+    public static Tensor[] pauBackward(Tensor dy, Tensor x, Tensor numerator, Tensor denominator, boolean wantInput,
+                                       boolean wantNumerator, boolean wantDenominator) {
+        String name = "pauBackward";
+        Dispatch.notRecorded(name, dy, x, numerator, denominator);
+        Dispatch.sameShape(name, dy, x);
+        Dispatch.sameDType(name, x, dy);
+        Backend b = Dispatch.backend(name, dy, x, numerator, denominator);
+        Tensor dx = wantInput ? Dispatch.empty(b, x.dtype(), x.shape(), x.device()) : null;
+        Tensor da = wantNumerator ? Dispatch.empty(b, x.dtype(), numerator.shape(), x.device()) : null;
+        Tensor db = wantDenominator ? Dispatch.empty(b, x.dtype(), denominator.shape(), x.device()) : null;
+        b.pauBackward(dx, da, db, dy.contiguous(), x.contiguous(), flat(numerator),
+                flat(denominator));
+        return new Tensor[] {dx, da, db};
+    }
+
+    /** A contiguous, unrecorded 1-D view for kernels (null stays null: a gradient not asked for). */
     static Tensor flat(Tensor t) {
-        return t.contiguous().detach().reshape(-1);
+        return t == null ? null : t.contiguous().detach().reshape(-1);
     }
 }

@@ -11,8 +11,11 @@ import java.util.Arrays;
  * aligns them to the start): query i sees keys j ≤ i + Tk − Tq, so the last query sees every key.
  * That is what decoding with a KV cache needs (the new queries are the last positions). A query
  * that sees no key at all (only when Tq > Tk) gets a zero output and a zero gradient.
+ *
+ * <p>Each op's fused backward kernel sits next to its forward; the backwards are public because
+ * autograd's derivative rules (another module) call them. Users reach the forwards through {@link Tensor}.
  */
-final class AttentionOps {
+public final class AttentionOps {
     private AttentionOps() {
     }
 
@@ -45,6 +48,32 @@ final class AttentionOps {
         return d == 0 ? 1.0 : 1.0 / Math.sqrt(d);
     }
 
+    /**
+     * Gradients of scaledDotProductAttention: {dq, dk, dv}. out and lse are the forward's output and
+     * saved log-sum-exp; P is recomputed from them tile by tile, never stored.
+     */
+    public static Tensor[] scaledDotProductAttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
+                                                             Tensor lse, boolean isCausal, double scale) {
+        String name = "scaledDotProductAttentionBackward";
+        Dispatch.notRecorded(name, dout, q, k, v, out);
+        checkQkv(name, q, k, v, true);
+        int[] outShape = {q.size(0), q.size(1), q.size(2), v.size(3)};
+        sameShape(name, "out", out, outShape);
+        sameShape(name, "dout", dout, outShape);
+        sameShape(name, "lse", lse, new int[] {q.size(0), q.size(1), q.size(2)});
+        Dispatch.sameDType(name, q, dout);
+        Dispatch.sameDType(name, q, out);
+        Dispatch.sameDType(name, q, lse);
+        Backend b = Dispatch.backend(name, dout, q, k, v, out, lse);
+        Tensor dq = Dispatch.empty(b, q.dtype(), q.shape(), q.device());
+        Tensor dk = Dispatch.empty(b, q.dtype(), k.shape(), q.device());
+        Tensor dv = Dispatch.empty(b, q.dtype(), v.shape(), q.device());
+        b.scaledDotProductAttentionBackward(dq, dk, dv, unitLastDim(dout), unitLastDim(q),
+                unitLastDim(k), unitLastDim(v), out.detach().contiguous(),
+                lse.detach().contiguous(), isCausal, scale);
+        return new Tensor[] {dq, dk, dv};
+    }
+
     static Tensor linearAttention(Tensor q, Tensor k, Tensor v, boolean isCausal, double eps) {
         String op = "linearAttention";
         checkQkv(op, q, k, v, false);
@@ -56,6 +85,23 @@ final class AttentionOps {
         Tensor out = Dispatch.empty(b, q.dtype(), outShape(op, q, v), q.device());
         b.linearAttention(out, unitLastDim(q), unitLastDim(k), unitLastDim(v), isCausal, eps);
         return Dispatch.record(new Op.LinearAttention(isCausal, eps), out, q, k, v);
+    }
+
+    /** Gradients of linearAttention: {dq, dk, dv}. */
+    public static Tensor[] linearAttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, boolean isCausal,
+                                                   double eps) {
+        String name = "linearAttentionBackward";
+        Dispatch.notRecorded(name, dout, q, k, v);
+        checkQkv(name, q, k, v, false);
+        sameShape(name, "dout", dout, new int[] {q.size(0), q.size(1), q.size(2), v.size(3)});
+        Dispatch.sameDType(name, q, dout);
+        Backend b = Dispatch.backend(name, dout, q, k, v);
+        Tensor dq = Dispatch.empty(b, q.dtype(), q.shape(), q.device());
+        Tensor dk = Dispatch.empty(b, q.dtype(), k.shape(), q.device());
+        Tensor dv = Dispatch.empty(b, q.dtype(), v.shape(), q.device());
+        b.linearAttentionBackward(dq, dk, dv, unitLastDim(dout), unitLastDim(q),
+                unitLastDim(k), unitLastDim(v), isCausal, eps);
+        return new Tensor[] {dq, dk, dv};
     }
 
     /**

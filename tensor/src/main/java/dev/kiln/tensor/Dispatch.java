@@ -100,4 +100,19 @@ final class Dispatch {
             }
         }
     }
+
+    /** Backward kernels are not themselves differentiable: refuse a call autograd would have to record. */
+    static void notRecorded(String name, Tensor... ts) {
+        if (wouldRecord(ts)) {
+            throw new IllegalStateException(name + ": this backward kernel is not differentiable "
+                    + "(double backward is not supported); call it with grad disabled");
+        }
+    }
+
+    static void sameShape(String name, Tensor a, Tensor b) {
+        if (!java.util.Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(name + ": shapes differ: " + Shapes.str(a.shape()) + " and "
+                    + Shapes.str(b.shape()));
+        }
+    }
 }

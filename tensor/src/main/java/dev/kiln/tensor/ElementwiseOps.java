@@ -1,7 +1,12 @@
 package dev.kiln.tensor;
 
-/** Unary, binary, clamp and where: checks, broadcasting, dispatch and recording. */
-final class ElementwiseOps {
+/**
+ * Unary, binary, clamp and where: checks, broadcasting, dispatch and recording.
+ *
+ * <p>Each op's fused backward kernel sits next to its forward; the backwards are public because
+ * autograd's derivative rules (another module) call them. Users reach the forwards through {@link Tensor}.
+ */
+public final class ElementwiseOps {
     private ElementwiseOps() {
     }
 
@@ -15,6 +20,19 @@ final class ElementwiseOps {
         Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
         b.unary(op, out, x);
         return Dispatch.record(new Op.Unary(op), out, x);
+    }
+
+    /** dx = dy ⊙ op'(x): the fused backward of an elementwise op (GELU, SiLU, Mish, ...). */
+    public static Tensor unaryBackward(UnaryOp op, Tensor x, Tensor dy) {
+        String name = op.opName() + "Backward";
+        Dispatch.notRecorded(name, x, dy);
+        Dispatch.requireFloat(name, x);
+        Dispatch.sameDType(name, x, dy);
+        Dispatch.sameShape(name, x, dy);
+        Backend b = Dispatch.backend(name, x, dy);
+        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        b.unaryBackward(op, dx, x, dy);
+        return dx;
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor bt) {

@@ -2,8 +2,13 @@ package dev.kiln.tensor;
 
 import java.util.Arrays;
 
-/** softmax, logSoftmax, crossEntropy and mseLoss. */
-final class LossOps {
+/**
+ * softmax, logSoftmax, crossEntropy and mseLoss.
+ *
+ * <p>Each op's fused backward kernel sits next to its forward; the backwards are public because
+ * autograd's derivative rules (another module) call them. Users reach the forwards through {@link Tensor}.
+ */
+public final class LossOps {
     private LossOps() {
     }
 
@@ -23,6 +28,34 @@ final class LossOps {
             out = out.rawView(new int[0]);
         }
         return Dispatch.record(log ? new Op.LogSoftmax(d) : new Op.Softmax(d), out, x);
+    }
+
+    /** dx = y ⊙ (dy − Σ_dim dy ⊙ y), given the softmax output y. */
+    public static Tensor softmaxBackward(Tensor y, Tensor dy, int dim) {
+        return rowBackward("softmaxBackward", y, dy, dim, false);
+    }
+
+    /** dx = dy − exp(y) ⊙ Σ_dim dy, given the log-softmax output y. */
+    public static Tensor logSoftmaxBackward(Tensor y, Tensor dy, int dim) {
+        return rowBackward("logSoftmaxBackward", y, dy, dim, true);
+    }
+
+    private static Tensor rowBackward(String name, Tensor y, Tensor dy, int dim, boolean log) {
+        Dispatch.notRecorded(name, y, dy);
+        Dispatch.sameDType(name, y, dy);
+        Dispatch.requireFloat(name, y);
+        Dispatch.sameShape(name, y, dy);
+        Backend b = Dispatch.backend(name, y, dy);
+        Tensor yc = y.dim() == 0 ? y.reshape(1) : y.contiguous();
+        Tensor dyc = dy.dim() == 0 ? dy.reshape(1) : dy.contiguous();
+        int d = Shapes.normalizeDim(name, dim, y.dim());
+        Tensor dx = Dispatch.empty(b, y.dtype(), yc.shape(), y.device());
+        if (log) {
+            b.logSoftmaxBackward(dx, yc, dyc, d);
+        } else {
+            b.softmaxBackward(dx, yc, dyc, d);
+        }
+        return y.dim() == 0 ? dx.rawView(new int[0]) : dx;
     }
 
     /**
@@ -81,6 +114,24 @@ final class LossOps {
             case SUM -> perRow.sum();
             case MEAN -> perRow.mean();
         };
+    }
+
+    /** dlogits = dloss[n] · (softmax(logits[n]) − onehot(labels[n])), zero on ignored rows. */
+    public static Tensor crossEntropyBackward(Tensor logits, Tensor labels, Tensor dloss, int ignoreIndex) {
+        String name = "crossEntropyBackward";
+        Dispatch.notRecorded(name, logits, dloss);
+        Dispatch.requireFloat(name, logits);
+        Dispatch.sameDType(name, logits, dloss);
+        Dispatch.requireIndex(name, "labels", labels);
+        if (logits.dim() != 2 || labels.dim() != 1 || dloss.dim() != 1 || labels.size(0) != logits.size(0)
+                || dloss.size(0) != logits.size(0)) {
+            throw new IllegalArgumentException(name + ": expected logits [N, C], labels [N] and dloss [N], got "
+                    + Shapes.str(logits.shape()) + ", " + Shapes.str(labels.shape()) + " and " + Shapes.str(dloss.shape()));
+        }
+        Backend b = Dispatch.backend(name, logits, labels, dloss);
+        Tensor dx = Dispatch.empty(b, logits.dtype(), logits.shape(), logits.device());
+        b.crossEntropyBackward(dx, logits.contiguous(), labels.contiguous(), dloss.contiguous(), ignoreIndex);
+        return dx;
     }
 
     static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {

@@ -2,8 +2,13 @@ package dev.kiln.tensor;
 
 import java.util.Arrays;
 
-/** layer_norm and rms_norm over trailing dims, on fused kernels that save their statistics. */
-final class NormOps {
+/**
+ * layer_norm and rms_norm over trailing dims, on fused kernels that save their statistics.
+ *
+ * <p>Each op's fused backward kernel sits next to its forward; the backwards are public because
+ * autograd's derivative rules (another module) call them. Users reach the forwards through {@link Tensor}.
+ */
+public final class NormOps {
     private NormOps() {
     }
 
@@ -20,6 +25,23 @@ final class NormOps {
         return Dispatch.record(op, out, present(x, weight, bias));
     }
 
+    /**
+     * Gradients of layer_norm: {dx, dweight, dbias}; dweight/dbias are computed only when asked for
+     * (and weight is then required for dweight). mean and rstd are the forward's saved statistics.
+     */
+    public static Tensor[] layerNormBackward(Tensor dy, Tensor x, Tensor mean, Tensor rstd, Tensor weight,
+                                             int[] normalizedShape, boolean wantWeight, boolean wantBias) {
+        String name = "layerNormBackward";
+        Dispatch.notRecorded(name, dy, x, weight);
+        Dispatch.sameShape(name, dy, x);
+        Backend b = Dispatch.backend(name, dy, x, mean, rstd);
+        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
+        Tensor db = wantBias ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
+        b.layerNormBackward(dx, flat(dw), flat(db), dy.contiguous(), x.contiguous(), mean, rstd, flat(weight));
+        return new Tensor[] {dx, dw, db};
+    }
+
     static Tensor rmsNorm(Tensor x, int[] normalizedShape, Tensor weight, double eps) {
         int d = check("rmsNorm", x, normalizedShape, weight, null, eps);
         int rows = x.numel() / Math.max(d, 1);
@@ -30,6 +52,19 @@ final class NormOps {
         b.rmsNorm(out, rstd, xc, flat(weight), eps);
         Op op = new Op.RmsNorm(normalizedShape.clone(), eps, weight != null, rstd);
         return Dispatch.record(op, out, present(x, weight, null));
+    }
+
+    /** Gradients of rms_norm: {dx, dweight}; dweight only when asked for. */
+    public static Tensor[] rmsNormBackward(Tensor dy, Tensor x, Tensor rstd, Tensor weight, int[] normalizedShape,
+                                           boolean wantWeight) {
+        String name = "rmsNormBackward";
+        Dispatch.notRecorded(name, dy, x, weight);
+        Dispatch.sameShape(name, dy, x);
+        Backend b = Dispatch.backend(name, dy, x, rstd);
+        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
+        b.rmsNormBackward(dx, flat(dw), dy.contiguous(), x.contiguous(), rstd, flat(weight));
+        return new Tensor[] {dx, dw};
     }
 
     /** Checks the trailing dims and the affine parameters; returns the normalized size d. */

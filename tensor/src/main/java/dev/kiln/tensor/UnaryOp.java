@@ -4,24 +4,69 @@ package dev.kiln.tensor;
  * Elementwise functions of one tensor. Each has one derivative rule in autograd; the activations
  * from GELU on are differentiated by the fused {@link Backend#unaryBackward} kernel, which uses
  * {@link #derivative(double)} as its definition.
+ *
+ * <p>This is where each op is declared once, with what the other lists of ops need: its CUDA op
+ * code (kiln.cuh's {@code KILN_UNARY_*}, derived by kernels-cuda's OpCodes and checked against
+ * the header by its OpCodesTest), its PyTorch name, and, for an activation, the name commands
+ * and layers use ({@link #activationName()}; together with {@link Activation.Kind} the activations
+ * of models' registry, checked by its test).
  */
 public enum UnaryOp {
-    NEG, EXP, LOG, SQRT, RSQRT, ABS, SIGN, TANH, SIGMOID, RELU,
+    NEG(0, "neg", null),
+    EXP(1, "exp", null),
+    LOG(2, "log", null),
+    SQRT(3, "sqrt", null),
+    RSQRT(4, "rsqrt", null),
+    ABS(5, "abs", null),
+    SIGN(6, "sign", null),
+    TANH(7, "tanh", "tanh"),
+    SIGMOID(8, "sigmoid", "sigmoid"),
+    RELU(9, "relu", "relu"),
     /** x·Φ(x), PyTorch's {@code gelu(approximate='none')}. */
-    GELU,
+    GELU(10, "gelu", "gelu"),
     /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), PyTorch's {@code gelu(approximate='tanh')}. */
-    GELU_TANH,
+    GELU_TANH(11, "gelu(approximate='tanh')", "gelu-tanh"),
     /** x·σ(x) (Swish with β = 1). */
-    SILU,
+    SILU(12, "silu", "silu"),
     /** x·tanh(softplus(x)). */
-    MISH,
+    MISH(13, "mish", "mish"),
     /** log(1 + eˣ), computed as max(x, 0) + log1p(e^{−|x|}) so it neither overflows nor cancels. */
-    SOFTPLUS,
-    /** max(0, x)², the squared ReLU of Primer. */
-    RELU_SQUARED;
+    SOFTPLUS(14, "softplus", "softplus"),
+    /** max(0, x)², the squared ReLU of Primer (PyTorch has no op: relu(x) ** 2). */
+    RELU_SQUARED(15, null, "relu2");
 
     private static final double SQRT_2_OVER_PI = 0.79788456080286535588;
     private static final double GELU_C = 0.044715;
+
+    private final int cudaCode;
+    private final String torchName;
+    private final String activationName;
+
+    UnaryOp(int cudaCode, String torchName, String activationName) {
+        this.cudaCode = cudaCode;
+        this.torchName = torchName;
+        this.activationName = activationName;
+    }
+
+    /** The op's code in the CUDA kernels (kiln.cuh's {@code KILN_UNARY_<name>}). */
+    public int cudaCode() {
+        return cudaCode;
+    }
+
+    /** PyTorch's name for it ({@code torch.nn.functional} or {@code torch}), or null where PyTorch has none. */
+    public String torchName() {
+        return torchName;
+    }
+
+    /** The activation's name in commands and layer registries ("relu2"), or null for an op that is no activation. */
+    public String activationName() {
+        return activationName;
+    }
+
+    /** This op on x, as its Tensor method ({@code x.gelu("tanh")} for GELU_TANH) computes it. */
+    public Tensor applyTo(Tensor x) {
+        return ElementwiseOps.unary(this, x);
+    }
 
     /** The public method name, used in error messages. */
     public String opName() {

@@ -1,6 +1,7 @@
 package dev.kiln.tensor;
 
 import dev.kiln.tensor.testing.Nd;
+import dev.kiln.tensor.testing.PublicOps;
 import dev.kiln.tensor.testing.TestTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,45 +80,6 @@ class ElementwiseTest {
         };
     }
 
-    private static Tensor call(UnaryOp op, Tensor x) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case EXP -> x.exp();
-            case LOG -> x.log();
-            case SQRT -> x.sqrt();
-            case RSQRT -> x.rsqrt();
-            case ABS -> x.abs();
-            case SIGN -> x.sign();
-            case TANH -> x.tanh();
-            case SIGMOID -> x.sigmoid();
-            case RELU -> x.relu();
-            case GELU -> x.gelu();
-            case GELU_TANH -> x.gelu("tanh");
-            case SILU -> x.silu();
-            case MISH -> x.mish();
-            case SOFTPLUS -> x.softplus();
-            case RELU_SQUARED -> x.reluSquared();
-        };
-    }
-
-    static Tensor call(BinaryOp op, Tensor a, Tensor b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case POW -> a.pow(b);
-            case MAXIMUM -> a.maximum(b);
-            case MINIMUM -> a.minimum(b);
-            case EQ -> a.eq(b);
-            case NE -> a.ne(b);
-            case LT -> a.lt(b);
-            case LE -> a.le(b);
-            case GT -> a.gt(b);
-            case GE -> a.ge(b);
-        };
-    }
-
     /** Inputs inside the op's domain: positive for log/sqrt/rsqrt, otherwise both signs. */
     private static Tensor input(Generator rng, UnaryOp op, DType dtype, int[] shape) {
         return switch (op) {
@@ -133,7 +95,7 @@ class ElementwiseTest {
         for (DType dtype : FLOATS) {
             for (int[] shape : SHAPES) {
                 for (Tensor x : TestTensors.layoutsWithBroadcast(input(rng, op, dtype, shape))) {
-                    Tensor y = call(op, x);
+                    Tensor y = PublicOps.call(op, x);
                     assertThat(y.dtype()).isEqualTo(dtype);
                     assertThat(y.isContiguous()).isTrue();
                     assertValues(y, Nd.of(x).map(expected(op)));
@@ -147,7 +109,7 @@ class ElementwiseTest {
     void integerUnaryOps(UnaryOp op) {
         Tensor x = Tensor.of(new int[] {-5, 0, 3, -1, 7, 2}, 2, 3);
         for (Tensor v : TestTensors.layouts(x)) {
-            Tensor y = call(op, v);
+            Tensor y = PublicOps.call(op, v);
             assertThat(y.dtype()).isEqualTo(DType.I32);
             assertValues(y, Nd.of(v).map(expected(op)), 0);
         }
@@ -156,7 +118,7 @@ class ElementwiseTest {
     @ParameterizedTest
     @EnumSource(value = UnaryOp.class, names = {"NEG", "ABS", "SIGN", "RELU"}, mode = EnumSource.Mode.EXCLUDE)
     void floatOnlyUnaryOpsRejectIntegers(UnaryOp op) {
-        assertRejects(() -> call(op, Tensor.arange(3)), op.opName(), "I32", "[3]");
+        assertRejects(() -> PublicOps.call(op, Tensor.arange(3)), op.opName(), "I32", "[3]");
     }
 
     @ParameterizedTest
@@ -172,7 +134,7 @@ class ElementwiseTest {
                     List<Tensor> bs = TestTensors.layoutsWithBroadcast(operand(rng, op, dtype, sb, false));
                     for (Tensor a : as) {
                         for (Tensor b : bs) {
-                            Tensor y = call(op, a, b);
+                            Tensor y = PublicOps.call(op, a, b);
                             assertThat(y.dtype()).isEqualTo(op.isComparison() ? DType.BOOL : dtype);
                             assertValues(y, Nd.zip(Nd.of(a), Nd.of(b), expected(op)));
                         }

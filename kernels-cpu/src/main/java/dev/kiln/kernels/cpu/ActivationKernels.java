@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * F32 activation kernels, forward and backward side by side: GELU (erf and tanh forms), SiLU,
  * Mish, softplus, squared ReLU, and the fused backward dx = dy ⊙ f'(x) that autograd uses for them
- * (plus ReLU, sigmoid and tanh); Linear's fused bias + activation epilogue; LeakyReLU and PReLU.
+ * (plus ReLU, sigmoid and tanh); LeakyReLU and PReLU.
  *
  * <p>Definitions are those of {@link UnaryOp#apply} and {@link UnaryOp#derivative}, computed in
  * float with {@link SimdMath}'s exp and friends; each scalar tail is the vector loop's twin (the same
@@ -551,26 +551,6 @@ public final class ActivationKernels {
             }
             if (dw != null) {
                 dw[dwo + c] += sum;
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ Linear's epilogue
-
-    /** Activations that {@link #biasActivation} fuses. */
-    public enum Epilogue { IDENTITY, RELU, GELU }
-
-    /** y[r, c] = act(x[r, c] + bias[c]) over rows of length cols (Linear's epilogue, one pass in L1). */
-    public static void biasActivation(float[] y, int yo, float[] x, int xo, float[] bias, int bo, Epilogue act,
-                                      int rows, int cols) {
-        for (int r = 0; r < rows; r++) {
-            int yr = yo + r * cols;
-            ElementwiseKernels.add(y, yr, x, xo + r * cols, 1, bias, bo, 1, cols);
-            switch (act) {
-                case IDENTITY -> {
-                }
-                case RELU -> ElementwiseKernels.relu(y, yr, y, yr, cols);
-                case GELU -> gelu(y, yr, y, yr, cols);
             }
         }
     }

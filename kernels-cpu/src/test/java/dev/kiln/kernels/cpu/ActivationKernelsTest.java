@@ -2,7 +2,6 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.SpecialFunctions;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 import org.junit.jupiter.api.Test;
@@ -22,8 +21,8 @@ import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 import static dev.kiln.kernels.cpu.KernelCheck.str;
 
 /**
- * Activation backward kernels (dx = dy ⊙ f'(x)), the parameterised activations, PReLU and the fused
- * bias + activation epilogue against the reference. (The activations' forward kernels are checked
+ * Activation backward kernels (dx = dy ⊙ f'(x)), the parameterised activations and PReLU against
+ * the reference. (The activations' forward kernels are checked
  * with the other unary ops in {@link ElementwiseKernelsTest}.) Error bounds: backward rtol 1e-5 +
  * atol 1e-6 (the derivative in float from a few transcendentals); parameterised activations
  * rtol 3e-7 (LeakyReLU multiplies by the slope rounded to float; the others use the double
@@ -181,34 +180,6 @@ class ActivationKernelsTest {
                     assertClose(what + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt(numel(shape)));
                 }
             }
-        }
-    }
-
-    @Test
-    void biasActivationEpilogueMatchesItsDefinition() {
-        var rng = new Generator(84);
-        int rows = 7;
-        int cols = 37;
-        float[] x = ElementwiseKernelsTest.toFloats(KernelCheck.randn(rng, rows * cols, 1, 0), 1);
-        float[] bias = ElementwiseKernelsTest.toFloats(KernelCheck.randn(rng, cols, 1, 0), 3);
-        for (ActivationKernels.Epilogue act : ActivationKernels.Epilogue.values()) {
-            float[] y = ElementwiseKernelsTest.poisonedArray(rows * cols + 4);
-            ActivationKernels.biasActivation(y, 2, x, 1, bias, 3, act, rows, cols);
-            double[] a = new double[rows * cols];
-            double[] e = new double[rows * cols];
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    float s = x[1 + r * cols + c] + bias[3 + c];
-                    e[r * cols + c] = switch (act) {
-                        case IDENTITY -> s;
-                        case RELU -> Math.max(s, 0);
-                        case GELU -> s * SpecialFunctions.normalCdf(s);
-                    };
-                    a[r * cols + c] = y[2 + r * cols + c];
-                }
-            }
-            assertClose("biasActivation " + act, a, e, 5e-6, 1e-6);
-            ElementwiseKernelsTest.assertPads(y, 2, rows * cols);
         }
     }
 }

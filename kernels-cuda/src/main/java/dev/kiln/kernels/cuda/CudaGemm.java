@@ -29,7 +29,7 @@ public final class CudaGemm {
     /** gemm.cu v2: 128×128 block tiles, 8×8 register tiles, double-buffered shared memory. */
     public static void registerBlocked(Tensor out, Tensor a, Tensor b) {
         int[] mnk = check(out, a, b);
-        CudaBackend.handwrittenGemm(device(out), DType.F32, mnk[0], mnk[1], mnk[2], address(a), mnk[2], 0, address(b),
+        GemmDispatch.handwrittenGemm(device(out), DType.F32, mnk[0], mnk[1], mnk[2], address(a), mnk[2], 0, address(b),
                 mnk[1], 0, address(out), mnk[1], 0, 1);
     }
 

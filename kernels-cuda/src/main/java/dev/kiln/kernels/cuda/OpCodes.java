@@ -11,32 +11,17 @@ import dev.kiln.tensor.UnaryOp;
 
 /**
  * The op codes the kernels switch on, the same numbers as the {@code KILN_*} defines of
- * {@code kiln.cuh} (OpCodesTest compares them). Each switch is exhaustive without a default, so
- * an op added to an enum does not compile here until it has a code and a kernel.
+ * {@code kiln.cuh} (OpCodesTest compares them). Unary ops and activations carry their codes in
+ * their declarations ({@link UnaryOp}, {@link Activation.Kind}); the other switches are exhaustive
+ * without a default, so an op added to an enum does not compile here until it has a code.
  */
 final class OpCodes {
     private OpCodes() {
     }
 
+    /** Declared with the op ({@link UnaryOp#cudaCode()}), where the op is declared. */
     static int unary(UnaryOp op) {
-        return switch (op) {
-            case NEG -> 0;
-            case EXP -> 1;
-            case LOG -> 2;
-            case SQRT -> 3;
-            case RSQRT -> 4;
-            case ABS -> 5;
-            case SIGN -> 6;
-            case TANH -> 7;
-            case SIGMOID -> 8;
-            case RELU -> 9;
-            case GELU -> 10;
-            case GELU_TANH -> 11;
-            case SILU -> 12;
-            case MISH -> 13;
-            case SOFTPLUS -> 14;
-            case RELU_SQUARED -> 15;
-        };
+        return op.cudaCode();
     }
 
     /** Arithmetic ops (comparisons have their own codes, see {@link #compare}). */
@@ -74,16 +59,9 @@ final class OpCodes {
         };
     }
 
+    /** Declared with the kind ({@link Activation.Kind#cudaCode()}). */
     static int activation(Activation.Kind kind) {
-        return switch (kind) {
-            case LEAKY_RELU -> 0;
-            case SMELU -> 1;
-            case HELU -> 2;
-            case ELEPHANT -> 3;
-            case FATRELU -> 4;
-            case SAU -> 5;
-            case VELU -> 6;
-        };
+        return kind.cudaCode();
     }
 
     static int adam(AdamConfig.Mode mode) {

@@ -12,6 +12,7 @@ import dev.kiln.tensor.BinaryOp;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
+import dev.kiln.tensor.testing.PublicOps;
 
 /** Moves, fills, conversions, unary and binary ops, comparisons, clamp and where on the GPU (skipped without one). */
 class CudaElementwiseTest extends GpuTesting {
@@ -96,55 +97,16 @@ class CudaElementwiseTest extends GpuTesting {
                 if (op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RSQRT) {
                     x = x.abs();
                 }
-                check(op + " " + t, tol, in -> applyUnary(op, in[0]), x);
+                check(op + " " + t, tol, in -> PublicOps.call(op, in[0]), x);
             }
-            check(op + " " + t + " transposed", tol, in -> applyUnary(op, in[0].transpose(0, 1)),
+            check(op + " " + t + " transposed", tol, in -> PublicOps.call(op, in[0].transpose(0, 1)),
                     t == DType.I32 ? randint(-50, 50, 9, 5) : randn(t, 9, 5).abs());
             if (t != DType.I32) {
-                check(op + " " + t + " special values", tol, in -> applyUnary(op, in[0]), specials(t));
+                check(op + " " + t + " special values", tol, in -> PublicOps.call(op, in[0]), specials(t));
             }
         }
-        check(op + " I32 extremes", EXACT, in -> op.needsFloat() ? in[0] : applyUnary(op, in[0]),
+        check(op + " I32 extremes", EXACT, in -> op.needsFloat() ? in[0] : PublicOps.call(op, in[0]),
                 Tensor.of(new int[] {Integer.MIN_VALUE, Integer.MAX_VALUE, 0, -1}));
-    }
-
-    static Tensor applyUnary(UnaryOp op, Tensor x) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case EXP -> x.exp();
-            case LOG -> x.log();
-            case SQRT -> x.sqrt();
-            case RSQRT -> x.rsqrt();
-            case ABS -> x.abs();
-            case SIGN -> x.sign();
-            case TANH -> x.tanh();
-            case SIGMOID -> x.sigmoid();
-            case RELU -> x.relu();
-            case GELU -> x.gelu();
-            case GELU_TANH -> x.gelu("tanh");
-            case SILU -> x.silu();
-            case MISH -> x.mish();
-            case SOFTPLUS -> x.softplus();
-            case RELU_SQUARED -> x.reluSquared();
-        };
-    }
-
-    static Tensor applyBinary(BinaryOp op, Tensor a, Tensor b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case POW -> a.pow(b);
-            case MAXIMUM -> a.maximum(b);
-            case MINIMUM -> a.minimum(b);
-            case EQ -> a.eq(b);
-            case NE -> a.ne(b);
-            case LT -> a.lt(b);
-            case LE -> a.le(b);
-            case GT -> a.gt(b);
-            case GE -> a.ge(b);
-        };
     }
 
     @ParameterizedTest
@@ -157,16 +119,16 @@ class CudaElementwiseTest extends GpuTesting {
             Tol tol = op == BinaryOp.POW ? floats(t, F32_ULPS, F64_ULPS) : EXACT;
             java.util.function.IntFunction<Tensor> gen = n -> t == DType.I32 ? randint(-20, 20, n)
                     : op == BinaryOp.POW ? randn(t, n).abs().add(0.1) : randn(t, n);
-            check(op + " " + t + " contiguous", tol, in -> applyBinary(op, in[0], in[1]), gen.apply(1003),
+            check(op + " " + t + " contiguous", tol, in -> PublicOps.call(op, in[0], in[1]), gen.apply(1003),
                     gen.apply(1003));
-            check(op + " " + t + " broadcast", tol, in -> applyBinary(op, in[0].reshape(5, 1, 7),
+            check(op + " " + t + " broadcast", tol, in -> PublicOps.call(op, in[0].reshape(5, 1, 7),
                     in[1].reshape(1, 3, 7)), gen.apply(35), gen.apply(21));
-            check(op + " " + t + " scalar and transposed", tol, in -> applyBinary(op,
+            check(op + " " + t + " scalar and transposed", tol, in -> PublicOps.call(op,
                     in[0].reshape(6, 4).transpose(0, 1), in[1].reshape(new int[0])), gen.apply(24), gen.apply(1));
-            check(op + " " + t + " empty", tol, in -> applyBinary(op, in[0].reshape(0, 3), in[1].reshape(1, 3)),
+            check(op + " " + t + " empty", tol, in -> PublicOps.call(op, in[0].reshape(0, 3), in[1].reshape(1, 3)),
                     gen.apply(0), gen.apply(3));
             if (t != DType.I32) {
-                check(op + " " + t + " special values", tol, in -> applyBinary(op, in[0].reshape(14, 1),
+                check(op + " " + t + " special values", tol, in -> PublicOps.call(op, in[0].reshape(14, 1),
                         in[1].reshape(1, 14)), specials(t), specials(t));
             }
         }

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads fixtures/attention.txt, written by tools/make_attention_fixtures.py (its docstring gives the format). */
+/** Reads fixtures/attention.json, written by tools/make_attention_fixtures.py (its docstring gives the layout). */
 final class AttentionFixtures {
     private AttentionFixtures() {
     }
@@ -58,8 +58,8 @@ final class AttentionFixtures {
     }
 
     static List<Case> load() {
-        // the same file format as the layer fixtures: one parser (Fixtures), these cases add attention's helpers
-        return Fixtures.load("/fixtures/attention.txt").values().stream()
+        // the layer fixtures' layout and reader (Fixtures); these cases add attention's helpers
+        return Fixtures.load("attention.json").values().stream()
                 .map(c -> new Case(c.name(), c.args(), c.tensors())).toList();
     }
 }

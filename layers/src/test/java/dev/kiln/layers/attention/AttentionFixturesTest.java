@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Holds the attention ops and layers against PyTorch (fixtures/attention.txt from
+ * Holds the attention ops and layers against PyTorch (fixtures/attention.json from
  * tools/make_attention_fixtures.py; PyTorch 1.13 in float64 with plain-op references). Each case
  * runs in F64 and in F32: load the inputs and parameters, run forward, backpropagate sum(out · w)
  * and compare the output and every gradient, per element with scale = max(1, max|expected|):

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class BilinearDecompositionTest {
-    private static final Map<String, Fixtures.Case> CASES = Fixtures.load("/fixtures/kan.txt");
+    private static final Map<String, Fixtures.Case> CASES = Fixtures.load("kan.json");
     private final Generator rng = new Generator(41);
 
     private static double maxAbsDiff(Tensor a, Tensor b) {

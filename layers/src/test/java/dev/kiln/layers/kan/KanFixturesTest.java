@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the Chebyshev and RBF bases; in F64 to 1e-10 and in F32 to float rounding.
  */
 class KanFixturesTest {
-    private static final Map<String, Fixtures.Case> CASES = Fixtures.load("/fixtures/kan.txt");
+    private static final Map<String, Fixtures.Case> CASES = Fixtures.load("kan.json");
 
     @Test
     void fixturesAreLoaded() {

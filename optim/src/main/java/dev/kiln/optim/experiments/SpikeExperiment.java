@@ -159,7 +159,7 @@ public final class SpikeExperiment {
         if (coords.length == 0) {
             return out;
         }
-        double threshold = ((Number) spam.globalOption("threshold")).doubleValue();
+        double threshold = spam.schedule().threshold();
         double[] gw = w.grad().toDoubleArray();
         double[] gb = b.grad().toDoubleArray();
         double[] vw = spam.state(w).get("exp_avg_sq").toDoubleArray();

@@ -1,15 +1,21 @@
-package dev.kiln.optim;
+package dev.kiln.tensor.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A minimal JSON reader for the test fixtures: objects become Maps, arrays Lists, numbers Doubles. */
-final class Json {
+/**
+ * The one reader of the test fixtures that tools/make_*_fixtures.py write with PyTorch, all in
+ * JSON: objects become Maps (in file order), arrays Lists, numbers Doubles (Python's NaN, Infinity
+ * and -Infinity included), true/false Booleans and null null. Every fixture file is an object
+ * with "generator", "torch" and "cases"; what a case holds is up to its test.
+ */
+public final class Json {
     private final String s;
     private int i;
 
@@ -17,29 +23,53 @@ final class Json {
         this.s = s;
     }
 
-    /** The parsed fixture file under src/test/resources/fixtures/. */
-    static Map<String, Object> fixture(String name) {
-        try (InputStream in = Json.class.getResourceAsStream("/fixtures/" + name)) {
+    /**
+     * The parsed fixture file /fixtures/{@code name} on the class path of {@code owner} (the test
+     * class, so each module reads its own src/test/resources/fixtures/).
+     */
+    public static Map<String, Object> fixture(Class<?> owner, String name) {
+        try (InputStream in = owner.getResourceAsStream("/fixtures/" + name)) {
             if (in == null) {
-                throw new IllegalStateException("missing fixture " + name + "; run tools/make_optim_fixtures.py");
+                throw new IllegalStateException("missing fixture /fixtures/" + name + "; tools/README.md says which "
+                        + "script writes it");
             }
-            return map(new Json(new String(in.readAllBytes(), StandardCharsets.UTF_8)).value());
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
+    /** The cases of a fixture file: its "cases" array, each case an object. */
+    public static List<Map<String, Object>> cases(Class<?> owner, String name) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Object c : list(fixture(owner, name).get("cases"))) {
+            out.add(map(c));
+        }
+        return out;
+    }
+
+    /** A JSON text whose top level is an object. */
+    public static Map<String, Object> parse(String text) {
+        Json j = new Json(text);
+        Object v = j.value();
+        j.skip();
+        if (j.i != text.length()) {
+            throw new IllegalStateException("JSON: unexpected text at " + j.i);
+        }
+        return map(v);
+    }
+
     @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) {
+    public static Map<String, Object> map(Object o) {
         return (Map<String, Object>) o;
     }
 
     @SuppressWarnings("unchecked")
-    static List<Object> list(Object o) {
+    public static List<Object> list(Object o) {
         return (List<Object>) o;
     }
 
-    static double[] doubles(Object o) {
+    public static double[] doubles(Object o) {
         List<Object> l = list(o);
         double[] d = new double[l.size()];
         for (int k = 0; k < d.length; k++) {
@@ -48,7 +78,7 @@ final class Json {
         return d;
     }
 
-    static int[] ints(Object o) {
+    public static int[] ints(Object o) {
         double[] d = doubles(o);
         int[] r = new int[d.length];
         for (int k = 0; k < d.length; k++) {

@@ -1,0 +1,91 @@
+package dev.kiln.kernels.cuda;
+
+import dev.kiln.tensor.Tensor;
+
+import static dev.kiln.kernels.cuda.DeviceTensors.*;
+
+/**
+ * CudaBackend's layer_norm and rms_norm, forward and backward: the kernels of norm.cu.
+ */
+final class NormDispatch {
+    private NormDispatch() {
+    }
+
+    static void layerNorm(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, double eps) {
+        int rows = mean.numel();
+        if (rows == 0) {
+            return;
+        }
+        int d = x.numel() / rows;
+        dev(out).launch(Kernels.LAYER_NORM, sfx(x), rows, 1, 1, rowBlock(d), 0, new Args().i(d).d(eps).ptr(ptr(out))
+                .ptr(ptr(mean)).ptr(ptr(rstd)).ptr(ptr(x)).ptr(ptrOrNull(weight)).ptr(ptrOrNull(bias)));
+    }
+
+    static void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
+                                  Tensor rstd, Tensor weight) {
+        normBackward(dx, dweight, dbias, dy, x, mean, rstd, weight);
+    }
+
+    static void rmsNorm(Tensor out, Tensor rstd, Tensor x, Tensor weight, double eps) {
+        int rows = rstd.numel();
+        if (rows == 0) {
+            return;
+        }
+        int d = x.numel() / rows;
+        dev(out).launch(Kernels.RMS_NORM, sfx(x), rows, 1, 1, rowBlock(d), 0, new Args().i(d).d(eps).ptr(ptr(out))
+                .ptr(ptr(rstd)).ptr(ptr(x)).ptr(ptrOrNull(weight)));
+    }
+
+    static void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor rstd, Tensor weight) {
+        normBackward(dx, dweight, null, dy, x, null, rstd, weight);
+    }
+
+    /** Both norms: dx a block per row, then dweight/dbias as column sums over chunks of rows. */
+    private static void normBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean, Tensor rstd,
+                              Tensor weight) {
+        int rows = rstd.numel();
+        int d = rows == 0 ? (dweight != null ? dweight.numel() : dbias != null ? dbias.numel() : 0) : x.numel() / rows;
+        CudaDevice dev = dev(dx);
+        String s = sfx(dy);
+        if (rows > 0 && d > 0) {
+            dev.launch(Kernels.NORM_BACKWARD, s, rows, 1, 1, rowBlock(d), 0, new Args().i(d).ptr(ptr(dx)).ptr(ptr(dy))
+                    .ptr(ptr(x)).ptr(ptrOrNull(mean)).ptr(ptr(rstd)).ptr(ptrOrNull(weight)));
+        }
+        if (dweight == null && dbias == null || d == 0) {
+            return;
+        }
+        if (rows == 0) {  // sums over no rows
+            if (dweight != null) {
+                MemoryDispatch.fill(dweight, 0);
+            }
+            if (dbias != null) {
+                MemoryDispatch.fill(dbias, 0);
+            }
+            return;
+        }
+        // enough (column, chunk) threads to fill the GPU, each summing a run of rows
+        long wanted = 4L * dev.multiprocessors() * 256;
+        int chunks = (int) Math.max(1, Math.min(rows, wanted / d));
+        int rowsPerChunk = (int) ceilDiv(rows, chunks);
+        chunks = (int) ceilDiv(rows, rowsPerChunk);
+        int es = dy.dtype().byteSize();
+        CachingAllocator.Block dwPart = dev.scratch((long) chunks * d * es);
+        CachingAllocator.Block dbPart = dbias == null ? null : dev.scratch((long) chunks * d * es);
+        try {
+            dev.launch(Kernels.NORM_PARAMS_PARTIAL, s, CudaDevice.blocks(d, 256), chunks, 1, 256, 0, new Args().i(rows)
+                    .i(d).i(rowsPerChunk).ptr(dwPart.address()).ptr(dbPart == null ? 0 : dbPart.address())
+                    .ptr(ptr(dy)).ptr(ptr(x)).ptr(ptrOrNull(mean)).ptr(ptr(rstd)));
+            if (dweight != null) {
+                dev.launch1d(Kernels.COLUMN_SUM, s, d, new Args().i(chunks).i(d).ptr(ptr(dweight)).ptr(dwPart.address()));
+            }
+            if (dbias != null) {
+                dev.launch1d(Kernels.COLUMN_SUM, s, d, new Args().i(chunks).i(d).ptr(ptr(dbias)).ptr(dbPart.address()));
+            }
+        } finally {
+            dev.release(dwPart);
+            if (dbPart != null) {
+                dev.release(dbPart);
+            }
+        }
+    }
+}

@@ -37,6 +37,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() throws Exception {
         Checkpoints.Loaded l = Checkpoints.load(checkpoint);
@@ -44,6 +47,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
             throw new IllegalArgumentException(l.file() + " holds an image classifier (" + kind + "), not a language model");
         }
+        device.place(l.model());
         int window = l.dataConfig().has("block") ? l.dataConfig().get("block").getAsInt() : 64;
         String text = l.model() instanceof Gpt gpt ? gpt.generate(prompt, length, temperature, topK, new Generator(seed))
                 : new TextSampler(l.model(), window).sample(prompt, length, temperature, topK, new Generator(seed));

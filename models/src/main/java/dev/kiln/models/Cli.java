@@ -5,6 +5,7 @@ import dev.kiln.models.cli.DemoCommand;
 import dev.kiln.models.cli.EvalCommand;
 import dev.kiln.models.cli.ExperimentCommand;
 import dev.kiln.models.cli.GenerateCommand;
+import dev.kiln.models.cli.ProfileCommand;
 import dev.kiln.models.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,11 +16,11 @@ import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The {@code kiln} command line: demo, train, eval, generate, bench, experiment. */
+/** The {@code kiln} command line: demo, train, eval, generate, bench, profile, experiment. */
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
         description = "Kiln: a tensor engine in pure Java. Train, evaluate and sample models, and time them.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, BenchCommand.class,
-                ExperimentCommand.class,
+                ProfileCommand.class, ExperimentCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Start with: kiln demo"})
 public final class Cli implements Runnable {

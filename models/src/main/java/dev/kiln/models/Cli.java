@@ -74,6 +74,7 @@ public final class Cli implements Runnable {
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         configureLogging();
         CommandLine cl = new CommandLine(new Cli()).setOut(out).setErr(err);
+        cl.setExecutionStrategy(dev.kiln.models.cli.DeviceOption::checkThenRun); // a missing GPU fails first, in one line
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             // expected failures (bad input, missing data) are one clear line; bugs keep their stack trace
             if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException

@@ -32,6 +32,35 @@ public final class DeviceOption {
         }
     }
 
+    /**
+     * Runs the parsed command, after checking the device of any {@code --device} it has, so that a
+     * missing GPU is reported before data is read or a model built. Kiln's execution strategy.
+     */
+    public static int checkThenRun(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult last = parsed;
+        while (last.hasSubcommand()) {
+            last = last.subcommand();
+        }
+        if (!last.isUsageHelpRequested() && !last.isVersionHelpRequested()) {
+            check(last.commandSpec(), last.commandSpec().commandLine());
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
+    /** Resolves every DeviceOption among the command's mixins, nested ones included. */
+    private static void check(CommandLine.Model.CommandSpec spec, CommandLine command) {
+        for (CommandLine.Model.CommandSpec mixin : spec.mixins().values()) {
+            if (mixin.userObject() instanceof DeviceOption d) {
+                try {
+                    d.resolve();
+                } catch (IllegalStateException e) {
+                    throw new CommandLine.ExecutionException(command, e.getMessage(), e);
+                }
+            }
+            check(mixin, command);
+        }
+    }
+
     /** Moves the model's parameters and buffers to the chosen device (nothing to do on the CPU). Returns the model. */
     public <M extends Module> M place(M model) {
         Device d = resolve();

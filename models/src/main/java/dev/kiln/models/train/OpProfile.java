@@ -23,7 +23,10 @@ import java.util.Map;
  * Java around the kernels: autograd bookkeeping, views, the optimizer's loop.
  */
 public final class OpProfile {
-    /** One op (or op and shapes): its kernel calls, time and heap allocation over all recorded steps. */
+    /**
+     * One op (or op and shapes) over all recorded steps: its kernel calls (its outputs' allocations
+     * not counted as calls, their time and bytes included), time and heap allocation.
+     */
     public record Row(String key, long calls, long nanos, long bytes) {
     }
 
@@ -76,7 +79,10 @@ public final class OpProfile {
                 }
                 String key = byShape ? e.getString("op") + " " + e.getString("shapes") : e.getString("op");
                 long[] s = sums.computeIfAbsent(key, k -> new long[3]);
-                s[0]++;
+                // an op's output allocation is an event of its own; count the op's kernel launches only
+                if (!e.getString("kernel").equals("allocate") || e.getString("op").equals("allocate")) {
+                    s[0]++;
+                }
                 s[1] += e.getDuration().toNanos();
                 s[2] += Math.max(0, e.getLong("allocated"));
             }

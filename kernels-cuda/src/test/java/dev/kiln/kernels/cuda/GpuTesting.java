@@ -27,9 +27,9 @@ abstract class GpuTesting {
     static final CudaBackend CUDA = new CudaBackend();
     static final ReferenceBackend REF = ReferenceBackend.INSTANCE;
     /**
-     * The quick run on the CPU emulator that every build makes (kernels-cuda's pom): tests marked
-     * {@link SlowOnEmulator} are skipped and the costliest shapes left out, so that every kernel
-     * still runs in a minute or two.
+     * The quick run on the CPU emulator that every build makes (kernels-cuda's pom): the tests
+     * whose largest shapes take minutes there use smaller ones, so that every kernel still runs,
+     * all of them in about a minute.
      */
     static final boolean QUICK = Boolean.getBoolean("kiln.cuda.emulator.quick")
             && System.getProperty("kiln.cuda.emulator") != null;

@@ -13,8 +13,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Runs a test class only where a CUDA device is usable; elsewhere every test is reported as
  * skipped with {@link Cuda#unavailableReason()} (e.g. "no CUDA driver: libcuda.so.1 cannot be
- * loaded"), so CI without a GPU stays green and says why. In the quick emulator run, a test
- * marked {@link SlowOnEmulator} is skipped too.
+ * loaded"), so CI without a GPU stays green and says why.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -25,15 +24,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
     final class Condition implements ExecutionCondition {
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-            if (!Cuda.isAvailable()) {
-                return ConditionEvaluationResult.disabled("skipped, no CUDA device: " + Cuda.unavailableReason());
-            }
-            SlowOnEmulator slow = context.getTestMethod().map(m -> m.getAnnotation(SlowOnEmulator.class)).orElse(null);
-            if (slow != null && GpuTesting.QUICK) {
-                return ConditionEvaluationResult.disabled("left out of the quick emulator run (" + slow.value()
-                        + "); -Pemulator runs it");
-            }
-            return ConditionEvaluationResult.enabled("CUDA device present");
+            return Cuda.isAvailable() ? ConditionEvaluationResult.enabled("CUDA device present")
+                    : ConditionEvaluationResult.disabled("skipped, no CUDA device: " + Cuda.unavailableReason());
         }
     }
 }

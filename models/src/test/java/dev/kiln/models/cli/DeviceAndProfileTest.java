@@ -130,6 +130,15 @@ class DeviceAndProfileTest {
     }
 
     @Test
+    void profileHasHelp() {
+        Run h = kiln("profile", "--help");
+        assertThat(h.code()).isZero();
+        assertThat(h.out()).startsWith("Usage: kiln profile").contains("dev.kiln.Op").contains("--jfr=FILE").contains("--by=")
+                .contains("--device=DEVICE");
+        assertThat(kiln("--help").out()).contains("profile");
+    }
+
+    @Test
     void profileTrainsAGptAndRefusesBadArguments() {
         Run g = kiln("profile", "gpt", "--layers", "1", "--d-model", "16", "--heads", "2", "--context", "8", "--batch-size", "2",
                 "--warmup", "0", "--steps", "1");

@@ -9,6 +9,7 @@ import dev.kiln.models.cli.GenerateCommand;
 import dev.kiln.models.cli.Interrupts;
 import dev.kiln.models.cli.OutOfMemory;
 import dev.kiln.models.cli.Range;
+import dev.kiln.models.cli.ProfileCommand;
 import dev.kiln.models.cli.TrainCommand;
 import dev.kiln.tensor.Backend;
 import dev.kiln.tensor.Backends;
@@ -23,11 +24,11 @@ import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The {@code kiln} command line: demo, train, eval, generate, bench, experiment. */
+/** The {@code kiln} command line: demo, train, eval, generate, bench, profile, experiment. */
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
         description = "Kiln: a tensor engine in pure Java. Train, evaluate and sample models, and time them.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, BenchCommand.class,
-                ExperimentCommand.class,
+                ProfileCommand.class, ExperimentCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Start with: kiln demo"})
 public final class Cli implements Runnable {
@@ -104,7 +105,7 @@ public final class Cli implements Runnable {
                 return help;
             }
             FlagChecks.check(parsed); // every flag in range before any work starts
-            return new CommandLine.RunLast().execute(parsed);
+            return dev.kiln.models.cli.DeviceOption.checkThenRun(parsed); // a missing GPU fails first, in one line
         });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             String name = line.getCommandSpec().qualifiedName();

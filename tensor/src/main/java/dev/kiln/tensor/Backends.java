@@ -43,6 +43,15 @@ public final class Backends {
 
     /** The backend that computes on tensors of this device. */
     public static Backend forDevice(Device device) {
+        return ProfiledBackend.wrap(resolve(device), null);
+    }
+
+    /** The backend for an op's tensors: {@link #forDevice}, with the op's name on its {@link OpEvent}s. */
+    static Backend forOp(String op, Device device) {
+        return ProfiledBackend.wrap(resolve(device), op);
+    }
+
+    private static Backend resolve(Device device) {
         Backend o = OVERRIDE.get();
         if (o != null && o.deviceType() == device.type()) {
             return o;

@@ -18,7 +18,7 @@ final class Dispatch {
     }
 
     static Backend backend(String op, Tensor... ts) {
-        return Backends.forDevice(device(op, ts));
+        return Backends.forOp(op, device(op, ts));
     }
 
     static void sameDType(String op, Tensor a, Tensor b) {

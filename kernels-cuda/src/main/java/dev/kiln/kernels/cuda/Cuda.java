@@ -27,7 +27,9 @@ public final class Cuda {
     private static Probe probe() {
         String emulator = System.getProperty("kiln.cuda.emulator");
         if (emulator != null && !emulator.isBlank()) {
-            return new Probe(true, 1, null);  // tests only: the CPU emulator of the kernels
+            // tests only: the CPU emulator of the kernels, built by src/test/emulator/build.sh where g++ exists
+            return java.nio.file.Files.isRegularFile(java.nio.file.Path.of(emulator)) ? new Probe(true, 1, null)
+                    : new Probe(false, 0, "no CUDA emulator: " + emulator + " was not built (src/test/emulator/build.sh needs g++)");
         }
         if (Boolean.getBoolean("kiln.cuda.disable")) {
             return new Probe(false, 0, "CUDA is disabled by -Dkiln.cuda.disable=true");

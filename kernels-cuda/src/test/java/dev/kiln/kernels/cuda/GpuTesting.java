@@ -26,6 +26,13 @@ abstract class GpuTesting {
     static final Device CPU = Device.CPU;
     static final CudaBackend CUDA = new CudaBackend();
     static final ReferenceBackend REF = ReferenceBackend.INSTANCE;
+    /**
+     * The quick run on the CPU emulator that every build makes (kernels-cuda's pom): the tests
+     * whose largest shapes take minutes there use smaller ones, so that every kernel still runs,
+     * all of them in about a minute.
+     */
+    static final boolean QUICK = Boolean.getBoolean("kiln.cuda.emulator.quick")
+            && System.getProperty("kiln.cuda.emulator") != null;
 
     /** Exact: copies, selections, IEEE-rounded + − × ÷ √ (CUDA rounds them correctly, as the reference's double-then-round does). */
     static final Tol EXACT = new Tol(0, 0);

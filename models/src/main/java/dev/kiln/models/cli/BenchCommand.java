@@ -2,6 +2,7 @@ package dev.kiln.models.cli;
 
 import dev.kiln.layers.Sequential;
 import dev.kiln.models.nn.MlpClassifier;
+import dev.kiln.models.nn.ModelDevice;
 import dev.kiln.models.train.StepTimer;
 import dev.kiln.optim.Adam;
 import dev.kiln.optim.Optimizer;
@@ -67,6 +68,9 @@ public final class BenchCommand implements Runnable {
         @Range(min = 1, max = 10_000)
         int rounds;
 
+        @CommandLine.Mixin
+        DeviceOption device = new DeviceOption();
+
         @Option(names = "--torch", description = "Also time PyTorch with tools/torch_mlp_step.py.")
         boolean torch;
 
@@ -91,7 +95,8 @@ public final class BenchCommand implements Runnable {
             String sizes = 784 + "-" + String.join("-", java.util.Arrays.stream(hidden).mapToObj(Integer::toString).toList()) + "-10";
             out.printf(Locale.ROOT, "MLP %s, batch %d, Adam: %d rounds of %d warmup + %d timed steps%n", sizes, batch, rounds,
                     warmup, steps);
-            out.printf(Locale.ROOT, "kiln: backend %s, %s threads, Java %s%n", Backends.forDevice(Device.CPU).name(),
+            Device d = device.resolve();
+            out.printf(Locale.ROOT, "kiln: backend %s on %s, %s threads, Java %s%n", Backends.forDevice(d).name(), d,
                     System.getProperty("kiln.threads", Integer.toString(Runtime.getRuntime().availableProcessors())),
                     Runtime.version());
             double kilnBest = Double.POSITIVE_INFINITY;
@@ -121,10 +126,10 @@ public final class BenchCommand implements Runnable {
 
         private StepTimer.Stats kilnRound() {
             Generator rng = new Generator(0);
-            Sequential model = MlpClassifier.build(new MlpClassifier.Config(784, hidden, 10, "relu", "none"), rng);
+            Sequential model = device.place(MlpClassifier.build(new MlpClassifier.Config(784, hidden, 10, "relu", "none"), rng));
             Optimizer opt = Adam.builder(model.parameters()).lr(1e-3).build();
-            Tensor x = Tensor.rand(rng, batch, 784);
-            Tensor y = Tensor.randint(rng, 0, 10, batch);
+            Tensor x = ModelDevice.input(model, Tensor.rand(rng, batch, 784));
+            Tensor y = ModelDevice.input(model, Tensor.randint(rng, 0, 10, batch));
             Runnable step = () -> {
                 Tensor loss = model.forward(x).crossEntropy(y);
                 opt.zeroGrad();

@@ -1,6 +1,7 @@
 package dev.kiln.models.cli;
 
 import dev.kiln.models.nn.Gpt;
+import dev.kiln.models.nn.ModelDevice;
 import dev.kiln.models.train.StepTimer;
 import dev.kiln.optim.AdamW;
 import dev.kiln.optim.Optimizer;
@@ -66,6 +67,9 @@ public final class BenchGptCommand implements Callable<Integer> {
     @Option(names = "--breakdown", description = "Also time forward (with the loss), backward and the optimizer step apart.")
     boolean breakdown;
 
+    @CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
+
     @Option(names = "--torch", description = "Also time PyTorch with tools/torch_gpt_step.py.")
     boolean torch;
 
@@ -90,7 +94,8 @@ public final class BenchGptCommand implements Callable<Integer> {
         Gpt.Config config = Gpt.Config.gpt2(layers, dModel, heads, context);
         out.printf(Locale.ROOT, "GPT %s, batch %d, AdamW: %d rounds of %d warmup + %d timed steps%n", config.describe(), batch,
                 rounds, warmup, steps);
-        out.printf(Locale.ROOT, "kiln: backend %s, %s threads, Java %s%n", Backends.forDevice(Device.CPU).name(),
+        Device d = device.resolve();
+        out.printf(Locale.ROOT, "kiln: backend %s on %s, %s threads, Java %s%n", Backends.forDevice(d).name(), d,
                 System.getProperty("kiln.threads", Integer.toString(Runtime.getRuntime().availableProcessors())),
                 Runtime.version());
         double kilnBest = Double.POSITIVE_INFINITY;
@@ -135,10 +140,10 @@ public final class BenchGptCommand implements Callable<Integer> {
 
     private Round kilnRound(Gpt.Config config) {
         Generator rng = new Generator(0);
-        Gpt model = new Gpt(config, rng);
+        Gpt model = device.place(new Gpt(config, rng));
         Optimizer opt = AdamW.builder(model.parameters()).lr(1e-3).weightDecay(0.01).build();
-        Tensor x = Tensor.randint(rng, 0, Gpt.VOCAB, batch, context);
-        Tensor y = Tensor.randint(rng, 0, Gpt.VOCAB, batch * context);
+        Tensor x = ModelDevice.input(model, Tensor.randint(rng, 0, Gpt.VOCAB, batch, context));
+        Tensor y = ModelDevice.input(model, Tensor.randint(rng, 0, Gpt.VOCAB, batch * context));
         double[] f = new double[steps];
         double[] b = new double[steps];
         double[] o = new double[steps];

@@ -5,6 +5,7 @@ import dev.kiln.layers.loss.CrossEntropyLoss;
 import dev.kiln.models.data.ByteCorpus;
 import dev.kiln.models.data.IdxImages;
 import dev.kiln.models.data.TensorDataset;
+import dev.kiln.models.nn.ModelDevice;
 import dev.kiln.models.train.ClassifierEvaluator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,11 +40,15 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--text", paramLabel = "PATH", description = "Language models: text files or folders to score.")
     List<Path> text;
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         Checkpoints.Loaded l = Checkpoints.load(checkpoint);
         String kind = l.kind();
+        device.place(l.model());
         out.printf(Locale.ROOT, "%s: %s model, step %s%n", l.file(), kind, l.checkpoint().metadata().getOrDefault("step", "?"));
         if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
             if (l.dataset() == null) {
@@ -77,7 +82,7 @@ public final class EvalCommand implements Callable<Integer> {
                 int from = (int) ((long) w * (corpus.size() - block - 1) / windows);
                 var x = corpus.tokens(from, block).reshape(1, block);
                 var y = corpus.tokens(from + 1, block);
-                sum += ce.forward(l.model().forward(x), y).item();
+                sum += ce.forward(l.model().forward(ModelDevice.input(l.model(), x)), ModelDevice.input(l.model(), y)).item();
             }
         }
         double loss = sum / windows;

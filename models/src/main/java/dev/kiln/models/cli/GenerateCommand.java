@@ -41,6 +41,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Range
     long seed;
 
+    @CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
+
     @Override
     public Integer call() throws Exception {
         Checkpoints.Loaded l = Checkpoints.load(checkpoint);
@@ -48,6 +51,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
             throw new IllegalArgumentException(l.file() + " holds an image classifier (" + kind + "), not a language model");
         }
+        device.place(l.model());
         int window = l.block();
         String text = l.model() instanceof Gpt gpt ? gpt.generate(prompt, length, temperature, topK, new Generator(seed))
                 : new TextSampler(l.model(), window).sample(prompt, length, temperature, topK, new Generator(seed));

@@ -99,6 +99,7 @@ public final class TrainActivationsCommand implements Callable<Integer> {
         o.warmup = t.warmup;
         o.clip = t.clip;
         o.batchSize = t.batchSize;
+        o.device = t.device;
         o.epochs = t.epochs;
         o.steps = t.steps;
         o.checkpointEvery = t.checkpointEvery;

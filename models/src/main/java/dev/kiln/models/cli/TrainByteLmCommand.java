@@ -6,6 +6,7 @@ import dev.kiln.models.Models;
 import dev.kiln.models.data.ByteCorpus;
 import dev.kiln.models.data.BatchSource;
 import dev.kiln.models.nn.ByteMlpLm;
+import dev.kiln.models.nn.ModelDevice;
 import dev.kiln.models.train.Evaluator;
 import dev.kiln.tensor.Generator;
 import picocli.CommandLine;
@@ -85,7 +86,7 @@ public final class TrainByteLmCommand implements Callable<Integer> {
                 int n = 8;
                 for (int i = 0; i < n; i++) {
                     var b = valData.batch(i);
-                    sum += ce.forward(m.forward(b.input()), b.target().reshape(-1)).item();
+                    sum += ce.forward(m.forward(ModelDevice.input(m, b.input())), ModelDevice.input(m, b.target()).reshape(-1)).item();
                 }
                 double loss = sum / n;
                 return java.util.Map.of("loss", loss, "bits_per_byte", loss / Math.log(2));

@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -65,6 +66,9 @@ public final class TrainOptions {
     @Option(names = "--resume", description = "Continue the run saved in --out from its checkpoint (same settings; "
             + "--epochs/--steps may grow).")
     public boolean resume;
+
+    @Mixin
+    public DeviceOption device = new DeviceOption();
 
     @Option(names = "--no-progress", description = "No progress bar (one summary line per epoch instead).")
     public boolean noProgress;

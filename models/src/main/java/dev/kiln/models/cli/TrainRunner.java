@@ -94,6 +94,7 @@ final class TrainRunner {
     }
 
     static Result run(PrintWriter out, PrintWriter err, TrainOptions o, Spec s) throws IOException {
+        o.device.place(s.model()); // before the optimizer takes the parameters
         Path dir = outDir(o, s.kind());
         Files.createDirectories(dir);
         AtomicFiles.removeStale(dir); // temporary files of runs killed while writing

@@ -159,7 +159,7 @@ public final class Gpt extends Module {
             List<KvCache> caches = transformer.newCaches();
             int window = config.context();
             int from = Math.max(0, n - window);
-            Tensor logits = transformer.forward(Tensor.of(Arrays.copyOfRange(seq, from, n), 1, n - from), caches);
+            Tensor logits = transformer.forward(ModelDevice.input(this, Tensor.of(Arrays.copyOfRange(seq, from, n), 1, n - from)), caches);
             for (int s = 0; s < length; s++) {
                 float[] last = logits.select(1, logits.size(1) - 1).reshape(VOCAB).toFloatArray();
                 int next = TextSampler.pick(last, temperature, topK, rng);
@@ -172,9 +172,9 @@ public final class Gpt extends Module {
                     // the cache is full: restart it from the last half window (amortised O(1) prefill per byte)
                     caches = transformer.newCaches();
                     int keep = Math.max(1, window / 2);
-                    logits = transformer.forward(Tensor.of(Arrays.copyOfRange(seq, n - keep, n), 1, keep), caches);
+                    logits = transformer.forward(ModelDevice.input(this, Tensor.of(Arrays.copyOfRange(seq, n - keep, n), 1, keep)), caches);
                 } else {
-                    logits = transformer.forward(Tensor.of(new int[] {next}, 1, 1), caches);
+                    logits = transformer.forward(ModelDevice.input(this, Tensor.of(new int[] {next}, 1, 1)), caches);
                 }
             }
         } finally {

@@ -51,7 +51,7 @@ public final class TextSampler {
                     next = '\n'; // no prompt: start as after a line break
                 } else {
                     int[] w = java.util.Arrays.copyOfRange(ctx, from, n);
-                    Tensor logits = model.forward(Tensor.of(w, 1, len));
+                    Tensor logits = model.forward(ModelDevice.input(model, Tensor.of(w, 1, len)));
                     float[] last = logits.select(0, logits.size(0) - 1).toFloatArray();
                     next = pick(last, temperature, topK, rng);
                 }

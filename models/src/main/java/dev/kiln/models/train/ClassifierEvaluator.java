@@ -3,6 +3,7 @@ package dev.kiln.models.train;
 import dev.kiln.layers.Module;
 import dev.kiln.models.data.Batch;
 import dev.kiln.models.data.TensorDataset;
+import dev.kiln.models.nn.ModelDevice;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Tensor;
 
@@ -33,8 +34,8 @@ public final class ClassifierEvaluator implements Evaluator {
         long correct = 0;
         for (int from = 0; from < n; from += batchSize) {
             Batch b = data.gather(all, from, Math.min(n, from + batchSize));
-            Tensor logits = model.forward(b.input());
-            lossSum += logits.crossEntropy(b.target(), Reduction.SUM, -100).item();
+            Tensor logits = model.forward(ModelDevice.input(model, b.input()));
+            lossSum += logits.crossEntropy(ModelDevice.input(model, b.target()), Reduction.SUM, -100).item();
             int[] pred = logits.argmax(1, false).toIntArray();
             int[] y = b.target().toIntArray();
             for (int i = 0; i < y.length; i++) {

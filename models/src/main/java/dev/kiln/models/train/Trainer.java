@@ -6,6 +6,7 @@ import dev.kiln.layers.loss.Loss;
 import dev.kiln.models.data.Batch;
 import dev.kiln.models.data.BatchSource;
 import dev.kiln.models.io.Checkpoint;
+import dev.kiln.models.nn.ModelDevice;
 import dev.kiln.optim.ClipGrad;
 import dev.kiln.optim.LrSchedule;
 import dev.kiln.optim.Optimizer;
@@ -109,8 +110,8 @@ public final class Trainer {
     /** One optimizer step on a batch; returns the batch's loss. */
     private double trainStep(Batch batch) {
         model.train();
-        Tensor out = model.forward(batch.input());
-        Tensor l = loss.forward(out, batch.target());
+        Tensor out = model.forward(ModelDevice.input(model, batch.input()));
+        Tensor l = loss.forward(out, ModelDevice.input(model, batch.target()));
         optimizer.zeroGrad();
         l.backward();
         if (clipGradNorm > 0) {

@@ -44,7 +44,9 @@ public final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "20", description = "Recorded training steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "Unrecorded steps first, for the JIT (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "50",
+            description = "Unrecorded steps first (default: ${DEFAULT-VALUE}). Until C2 compiles the Vector API kernels they run "
+                    + "many times slower and allocate an object per vector operation, which the tables would show.")
     int warmup;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "Batch size (default: 128 for mlp, 8 for gpt).")

@@ -45,7 +45,9 @@ public final class ProfileCommand implements Callable<Integer> {
     @Range(min = 1, max = Range.INT_MAX)
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "Unrecorded steps first, for the JIT (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "50",
+            description = "Unrecorded steps first (default: ${DEFAULT-VALUE}). Until C2 compiles the Vector API kernels they run "
+                    + "many times slower and allocate an object per vector operation, which the tables would show.")
     @Range(min = 0, max = Range.INT_MAX)
     int warmup;
 

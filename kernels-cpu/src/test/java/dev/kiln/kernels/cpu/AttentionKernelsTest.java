@@ -326,7 +326,8 @@ class AttentionKernelsTest {
      */
     private static long leastAllocatedBy(Runnable r, long enough) {
         long least = Long.MAX_VALUE;
-        for (int i = 0; i < 20 && least >= enough; i++) {
+        // up to 100 runs: on a loaded machine C2 may compile the large-T paths late, and until then every vector op boxes
+        for (int i = 0; i < 100 && least >= enough; i++) {
             least = Math.min(least, allocatedBy(r));
         }
         return least;

@@ -2,7 +2,9 @@ package dev.kiln.bench.lab;
 
 import dev.kiln.kernels.cpu.Simd;
 import dev.kiln.kernels.cpu.gemm.Blocking;
+import dev.kiln.kernels.cpu.gemm.CpuInfo;
 import dev.kiln.kernels.cpu.gemm.Sgemm;
+import dev.kiln.kernels.cpu.gemm.SgemmPlan;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
@@ -56,15 +58,30 @@ public final class GemmLab {
     }
 
     public static Version version(String name) {
+        return version(name, 1);
+    }
+
+    /** A version run on up to {@code threads} threads where it can use them (v5 on). */
+    public static Version version(String name, int threads) {
         return switch (name) {
             case "v1" -> GemmLab::v1;
             case "v2" -> GemmLab::v2;
             case "v3" -> GemmLab::v3;
             case "v4" -> GemmLab::v4;
-            case "v5" -> (c, a, b, m, n, k) -> Sgemm.sgemm(c, 0, n, a, 0, k, 1, b, 0, n, 1, m, n, k, Blocking.DEFAULT, 1);
-            case "v6" -> (c, a, b, m, n, k) -> Sgemm.sgemm(c, 0, n, a, 0, k, 1, b, 0, n, 1, m, n, k, Blocking.DEFAULT, 2);
-            default -> throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v6)");
+            case "v5" -> sgemm(V5, threads);
+            case "v6" -> sgemm(V5, 2);
+            case "v7" -> sgemm(SgemmPlan.derived(CpuInfo.current()), threads);
+            case "v8" -> sgemm(new SgemmPlan(4, 2, SgemmPlan.blockingFor(CpuInfo.current(), 4)), threads);
+            case "plan" -> sgemm(SgemmPlan.active(), threads);
+            default -> throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v8, plan)");
         };
+    }
+
+    /** v5's plan: 12 × 2 vectors with 16 lanes, else 6 × 2; mc 96, kc 512, nc 4096 on every machine. */
+    static final SgemmPlan V5 = new SgemmPlan(L >= 16 ? 12 : 6, 2, new Blocking(96, 512, 4096));
+
+    private static Version sgemm(SgemmPlan plan, int threads) {
+        return (c, a, b, m, n, k) -> Sgemm.sgemm(c, 0, n, a, 0, k, 1, b, 0, n, 1, m, n, k, plan, threads);
     }
 
     // ------------------------------------------------------------------ v1: the plain loop
@@ -280,7 +297,12 @@ public final class GemmLab {
      * by more than 2·k·2⁻²⁴·Σ|a||b| (the F32 dot-product bound).
      */
     public static void check(String name) {
-        Version v = version(name);
+        check(name, 1);
+    }
+
+    /** {@link #check(String)} of the version as run on {@code threads} threads. */
+    public static void check(String name, int threads) {
+        Version v = version(name, threads);
         int[][] shapes = {{1, 1, 1}, {7, 5, 3}, {67, 45, 83}, {13, 300, 97}, {100, 17, 130}};
         Generator g = new Generator(7);
         for (int[] s : shapes) {
@@ -310,7 +332,7 @@ public final class GemmLab {
 
     /** Checks every version against ReferenceBackend. */
     public static void main(String[] args) {
-        for (String v : new String[] {"v1", "v2", "v3", "v4", "v5", "v6"}) {
+        for (String v : new String[] {"v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"}) {
             check(v);
             System.out.println("GemmLab " + v + ": matches ReferenceBackend");
         }

@@ -36,8 +36,21 @@ import jdk.incubator.vector.VectorSpecies;
  *          transposes in packing: the kernels-cpu Sgemm, 1 thread (promoted)
  * v6       v5 on 2 threads, C cut by rows or columns into pieces handed out      201        45
  *          dynamically
+ * v7       the tile and blocking derived from the machine (SgemmPlan): 12 × 1    (see below)
+ *          vector where there are 16 registers, 12 × 2 with 32; kc, mc, nc
+ *          from L1d, L2 and L3 (the kernels-cpu Sgemm, promoted)
+ * v8       4 × 2 vectors with 16 registers (8 accumulators), a kiln tune candidate
  * </pre>
- * Figures: best of many calls, the versions interleaved in one JVM (so each had the same chances),
+ * <p>On AVX2 (the same Zen 4 run with {@code -XX:UseAVX=2}, OpenBLAS with
+ * {@code OPENBLAS_CORETYPE=Haswell}, 1 thread, load average near 13, best of 4 interleaved rounds
+ * with {@link GemmLabAB}) v5 used 6 × 2: 44 GFLOP/s at n = 256, 22 at 1024 (OpenBLAS 110 and 51-59).
+ * Its micro-kernel alone, in L1, ran 50 where 4 × 2 ran 107: C2 scheduled three broadcasts ahead of
+ * their FMAs, ran out of the 16 registers and kept one accumulator on the stack, a store and a
+ * reload in that FMA chain every step. v7 (12 × 1, 100 in L1) ran 79 at n = 256 and 37 at 1024;
+ * v8 89 and 55. With {@code -XX:MaxVectorSize=16} v7 ran 42.5 at n = 256, 0.53 of its 256-bit rate.
+ * Natively (AVX-512) v7 measured as v5: 106 at n = 256, OpenBLAS 106.
+ *
+ * <p>Figures in the table: best of many calls, the versions interleaved in one JVM (so each had the same chances),
  * on the 2-core Zen 4 development machine while other jobs kept its load average near 14. Calls at
  * n = 256 are short enough to run undisturbed in a time slice and are close to quiet-machine
  * figures (OpenBLAS: about 100 on one core); the n = 1024 ones are not, and v6 there had no free

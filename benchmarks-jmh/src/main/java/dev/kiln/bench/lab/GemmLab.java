@@ -36,10 +36,11 @@ import jdk.incubator.vector.VectorSpecies;
  *          transposes in packing: the kernels-cpu Sgemm, 1 thread (promoted)
  * v6       v5 on 2 threads, C cut by rows or columns into pieces handed out      201        45
  *          dynamically
- * v7       the tile and blocking derived from the machine (SgemmPlan): 12 × 1    (see below)
- *          vector where there are 16 registers, 12 × 2 with 32; kc, mc, nc
- *          from L1d, L2 and L3 (the kernels-cpu Sgemm, promoted)
- * v8       4 × 2 vectors with 16 registers (8 accumulators), a kiln tune candidate
+ * v7       the blocking derived from the caches (SgemmPlan): kc, mc, nc from    (see below)
+ *          L1d, L2 and L3; the tile 12 × 1 vector where there are 16 registers
+ *          (12 accumulators, one B vector), 12 × 2 with 32
+ * v8       with 16 registers 4 × 2 vectors (8 accumulators, 0.75 loads per FMA
+ *          against 1.08): the kernels-cpu Sgemm (promoted)
  * </pre>
  * <p>On AVX2 (the same Zen 4 run with {@code -XX:UseAVX=2}, OpenBLAS with
  * {@code OPENBLAS_CORETYPE=Haswell}, 1 thread, load average near 13, best of 4 interleaved rounds
@@ -47,7 +48,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Its micro-kernel alone, in L1, ran 50 where 4 × 2 ran 107: C2 scheduled three broadcasts ahead of
  * their FMAs, ran out of the 16 registers and kept one accumulator on the stack, a store and a
  * reload in that FMA chain every step. v7 (12 × 1, 100 in L1) ran 79 at n = 256 and 37 at 1024;
- * v8 89 and 55. With {@code -XX:MaxVectorSize=16} v7 ran 42.5 at n = 256, 0.53 of its 256-bit rate.
+ * v8 90 and 90 (best; medians 90 and 44), at 128 × 784 × 512 88 (v7 73, OpenBLAS 110), at
+ * 4096 × 768 × 3072 42 (v7 40, OpenBLAS 52). With {@code -XX:MaxVectorSize=16} v8 ran 49 at n = 256,
+ * 0.54 of its 256-bit rate.
  * Natively (AVX-512) v7 measured as v5: 106 at n = 256, OpenBLAS 106.
  *
  * <p>Figures in the table: best of many calls, the versions interleaved in one JVM (so each had the same chances),
@@ -83,8 +86,9 @@ public final class GemmLab {
             case "v4" -> GemmLab::v4;
             case "v5" -> sgemm(V5, threads);
             case "v6" -> sgemm(V5, 2);
-            case "v7" -> sgemm(SgemmPlan.derived(CpuInfo.current()), threads);
-            case "v8" -> sgemm(new SgemmPlan(4, 2, SgemmPlan.blockingFor(CpuInfo.current(), 4)), threads);
+            case "v7" -> sgemm(L >= 16 ? SgemmPlan.derived(CpuInfo.current())
+                    : new SgemmPlan(12, 1, SgemmPlan.blockingFor(CpuInfo.current(), 12)), threads);
+            case "v8" -> sgemm(SgemmPlan.derived(CpuInfo.current()), threads);
             case "plan" -> sgemm(SgemmPlan.active(), threads);
             default -> throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v8, plan)");
         };

@@ -12,13 +12,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Each step p loads the w columns of B as vectors, broadcasts the MR values of A one at a time and
  * issues MR·w/LANES fused multiply-adds into accumulators that live in registers for the whole loop.
  * Which tile runs is the {@link SgemmPlan}'s choice. 12 × 2 vectors is 24 accumulators + 2 B vectors
- * + broadcasts, within the 32 AVX-512 registers. With 16 registers (AVX2, SSE) 12 × 1 is the tile:
- * 6 × 2 (12 accumulators + 2 B vectors) looks as if it fits, but C2 schedules up to three broadcasts
- * ahead of their FMAs, runs out of registers and keeps one accumulator on the stack; its FMA chain
- * then goes through a store and a reload every step and the whole loop runs at half speed (seen in
- * the generated code: {@code vmovdqu ymm1,[rsp+0x10]; vfmadd231ps ymm1,..; vmovdqu [rsp+0x10],ymm1}).
- * 12 × 1 has the same 12 accumulators but only one B vector live, so three registers are left for the
- * broadcasts. The code is written out
+ * + broadcasts, within the 32 AVX-512 registers. With 16 registers (AVX2, SSE) the tile is 4 × 2
+ * ({@link #kernelUpTo4x2} with all 4 rows), or 12 × 1: 6 × 2 (12 accumulators + 2 B vectors) looks
+ * as if it fits, but C2 schedules up to three broadcasts ahead of their FMAs, runs out of registers
+ * and keeps one accumulator on the stack; its FMA chain then goes through a store and a reload every
+ * step and the whole loop runs at half speed (seen in the generated code:
+ * {@code vmovdqu ymm1,[rsp+0x10]; vfmadd231ps ymm1,..; vmovdqu [rsp+0x10],ymm1}). The code is written out
  * by hand (no helper taking vectors): a helper that C2 declines to inline boxes every vector it is
  * given, which cost 2 to 7× in the lab (benchmarks-jmh, GemmLab v3 against v4). The stores are written the same way.
  */

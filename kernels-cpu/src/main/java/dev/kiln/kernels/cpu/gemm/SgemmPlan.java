@@ -15,12 +15,15 @@ import java.util.function.Consumer;
  * <p>The built-in plan ({@link #derived}) follows from the machine ({@link CpuInfo}), not from
  * constants tuned on one CPU:
  * <ul>
- *   <li>tile: the largest that leaves C2 room. A tile needs {@code mr·vectors} accumulators, its
+ *   <li>tile: one that leaves C2 room. A tile needs {@code mr·vectors} accumulators, its
  *       {@code vectors} B vectors, and up to 3 registers for broadcasts, which C2 schedules ahead of
- *       their FMAs: 12 × 2 with 32 registers (AVX-512, AArch64), 12 × 1 with 16 (AVX2, SSE). 6 × 2,
+ *       their FMAs ({@link #registersNeeded}; a necessary bound, not a sufficient one: C2's register
+ *       allocation is not a count, and each tile in {@link #TILES} was checked in the GEMM lab).
+ *       12 × 2 with 32 registers (AVX-512, AArch64); 4 × 2 with 16 (AVX2, SSE), which beat 12 × 1
+ *       (0.75 loads per FMA against 1.08) by 5-20% on Zen 4 with {@code -XX:UseAVX=2}. 6 × 2,
  *       BLIS's Haswell tile, spills one accumulator in C2's code (see {@link SgemmKernel});</li>
  *   <li>kc: the A micro-panel ({@code mr × kc} floats), read once per B panel, fills 3/4 of L1d
- *       (12 × 512 × 4 B = 24 KiB of 32);</li>
+ *       (12 × 512 × 4 B = 24 KiB of 32), at most 1024;</li>
  *   <li>mc: the packed A block ({@code mc × kc}) fills half of L2;</li>
  *   <li>nc: the packed B block ({@code kc × nc}), streamed past each A micro-panel, a quarter of L3.</li>
  * </ul>
@@ -82,9 +85,8 @@ public record SgemmPlan(int mr, int vectors, Blocking blocking) {
 
     /** The plan derived from the machine (see the class comment). */
     public static SgemmPlan derived(CpuInfo cpu) {
-        int mr = 12;
-        int vectors = registersNeeded(12, 2) <= cpu.registers() ? 2 : 1;
-        return new SgemmPlan(mr, vectors, blockingFor(cpu, mr));
+        int mr = registersNeeded(12, 2) <= cpu.registers() ? 12 : 4;
+        return new SgemmPlan(mr, 2, blockingFor(cpu, mr));
     }
 
     /** Cache blocking for an mr-row tile from the cache sizes (see the class comment). */

@@ -24,8 +24,9 @@ class SgemmPlanTest {
 
     @Test
     void theBuiltInTileFitsTheRegisters() {
-        // 16 registers: 12 x 1 (16 needed), not 6 x 2, whose early broadcasts make C2 spill an accumulator
-        assertThat(SgemmPlan.derived(AVX2).tile()).isEqualTo("12x1");
+        // 16 registers: 4 x 2, not 6 x 2, whose early broadcasts make C2 spill an accumulator
+        assertThat(SgemmPlan.derived(AVX2).tile()).isEqualTo("4x2");
+        assertThat(new SgemmPlan(6, 2, SgemmPlan.derived(AVX2).blocking()).registersNeeded()).isGreaterThan(16);
         assertThat(SgemmPlan.derived(AVX2).registersNeeded()).isLessThanOrEqualTo(16);
         assertThat(SgemmPlan.derived(AVX512).tile()).isEqualTo("12x2");
         for (SgemmPlan p : SgemmPlan.candidates(AVX2)) {
@@ -41,6 +42,7 @@ class SgemmPlanTest {
         assertThat(SgemmPlan.blockingFor(AVX512, 12)).isEqualTo(new Blocking(21 * 12, 512, 4096));
         Blocking small = SgemmPlan.blockingFor(new CpuInfo("x", List.of(), 256, 16, 16 << 10, 256 << 10, 2 << 20), 12);
         assertThat(small.kc()).isEqualTo(256);
+        assertThat(SgemmPlan.blockingFor(AVX2, 4)).isEqualTo(new Blocking(64, 1024, 2048)); // kc capped at 1024
         assertThat(small.mc()).isEqualTo(12 * 10);
         assertThat(small.nc()).isEqualTo(512);
     }

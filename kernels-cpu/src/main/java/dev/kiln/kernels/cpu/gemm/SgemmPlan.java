@@ -135,9 +135,9 @@ public record SgemmPlan(int mr, int vectors, Blocking blocking) {
     }
 
     private static final class Active {
+        private static final Consumer<String> WARN = line -> System.err.println("Kiln: " + line);
         static final SgemmPlan PLAN = overridden(resolve(CpuInfo.current(), System.getProperty("kiln.gemm.plan"),
-                System.getenv("KILN_GEMM_PLAN"), System.getProperty("user.home"),
-                line -> System.err.println("Kiln: " + line)));
+                System.getenv("KILN_GEMM_PLAN"), System.getProperty("user.home"), WARN), WARN);
     }
 
     /** The default plan file for a CPU: ~/.kiln/plan-&lt;model&gt;-&lt;width&gt;.json. */
@@ -169,10 +169,18 @@ public record SgemmPlan(int mr, int vectors, Blocking blocking) {
         }
     }
 
-    /** -Dkiln.gemm.mc, -Dkiln.gemm.kc and -Dkiln.gemm.nc, for A/B runs, override the plan's blocking. */
-    private static SgemmPlan overridden(SgemmPlan p) {
+    /**
+     * -Dkiln.gemm.mc, -Dkiln.gemm.kc and -Dkiln.gemm.nc, for A/B runs, override the plan's blocking;
+     * values out of range are a one-line warning, not a failed class initialisation.
+     */
+    static SgemmPlan overridden(SgemmPlan p, Consumer<String> warn) {
         Blocking b = p.blocking();
-        return p.withBlocking(new Blocking(Integer.getInteger("kiln.gemm.mc", b.mc()),
-                Integer.getInteger("kiln.gemm.kc", b.kc()), Integer.getInteger("kiln.gemm.nc", b.nc())));
+        try {
+            return p.withBlocking(new Blocking(Integer.getInteger("kiln.gemm.mc", b.mc()),
+                    Integer.getInteger("kiln.gemm.kc", b.kc()), Integer.getInteger("kiln.gemm.nc", b.nc())));
+        } catch (IllegalArgumentException e) {
+            warn.accept("ignoring -Dkiln.gemm.mc/kc/nc: " + e.getMessage());
+            return p;
+        }
     }
 }

@@ -116,6 +116,26 @@ class SgemmPlanTest {
     }
 
     @Test
+    void aBadBlockingOverrideIsAWarningNotAFailure() {
+        SgemmPlan p = SgemmPlan.derived(AVX2);
+        String saved = System.getProperty("kiln.gemm.kc");
+        try {
+            System.setProperty("kiln.gemm.kc", "99999999");
+            List<String> warnings = new ArrayList<>();
+            assertThat(SgemmPlan.overridden(p, warnings::add)).isEqualTo(p);
+            assertThat(warnings).singleElement().asString().contains("kiln.gemm", "kc");
+            System.setProperty("kiln.gemm.kc", "128");
+            assertThat(SgemmPlan.overridden(p, warnings::add).blocking().kc()).isEqualTo(128);
+        } finally {
+            if (saved == null) {
+                System.clearProperty("kiln.gemm.kc");
+            } else {
+                System.setProperty("kiln.gemm.kc", saved);
+            }
+        }
+    }
+
+    @Test
     void cpuInfoReadsModelFlagsAndCachesAndFallsBackWhenAbsent() throws IOException {
         Path cpuinfo = dir.resolve("cpuinfo");
         Files.writeString(cpuinfo, "processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse4_2 avx avx2 fma\n");

@@ -11,6 +11,7 @@ import dev.kiln.models.cli.OutOfMemory;
 import dev.kiln.models.cli.Range;
 import dev.kiln.models.cli.ProfileCommand;
 import dev.kiln.models.cli.TrainCommand;
+import dev.kiln.models.cli.TuneCommand;
 import dev.kiln.tensor.Backend;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.Device;
@@ -28,7 +29,7 @@ import java.util.logging.Logger;
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "kiln 0.1.0",
         description = "Kiln: a tensor engine in pure Java. Train, evaluate and sample models, and time them.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, BenchCommand.class,
-                ProfileCommand.class, ExperimentCommand.class,
+                ProfileCommand.class, ExperimentCommand.class, TuneCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Start with: kiln demo"})
 public final class Cli implements Runnable {

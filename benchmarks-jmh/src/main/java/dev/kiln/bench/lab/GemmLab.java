@@ -2,7 +2,9 @@ package dev.kiln.bench.lab;
 
 import dev.kiln.kernels.cpu.Simd;
 import dev.kiln.kernels.cpu.gemm.Blocking;
+import dev.kiln.kernels.cpu.gemm.CpuInfo;
 import dev.kiln.kernels.cpu.gemm.Sgemm;
+import dev.kiln.kernels.cpu.gemm.SgemmPlan;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
@@ -34,8 +36,24 @@ import jdk.incubator.vector.VectorSpecies;
  *          transposes in packing: the kernels-cpu Sgemm, 1 thread (promoted)
  * v6       v5 on 2 threads, C cut by rows or columns into pieces handed out      201        45
  *          dynamically
+ * v7       the blocking derived from the caches (SgemmPlan): kc, mc, nc from    (see below)
+ *          L1d, L2 and L3; the tile 12 × 1 vector where there are 16 registers
+ *          (12 accumulators, one B vector), 12 × 2 with 32
+ * v8       with 16 registers 4 × 2 vectors (8 accumulators, 0.75 loads per FMA
+ *          against 1.08): the kernels-cpu Sgemm (promoted)
  * </pre>
- * Figures: best of many calls, the versions interleaved in one JVM (so each had the same chances),
+ * <p>On AVX2 (the same Zen 4 run with {@code -XX:UseAVX=2}, OpenBLAS with
+ * {@code OPENBLAS_CORETYPE=Haswell}, 1 thread, load average near 13, best of 4 interleaved rounds
+ * with {@link GemmLabAB}) v5 used 6 × 2: 44 GFLOP/s at n = 256, 22 at 1024 (OpenBLAS 110 and 51-59).
+ * Its micro-kernel alone, in L1, ran 50 where 4 × 2 ran 107: C2 scheduled three broadcasts ahead of
+ * their FMAs, ran out of the 16 registers and kept one accumulator on the stack, a store and a
+ * reload in that FMA chain every step. v7 (12 × 1, 100 in L1) ran 79 at n = 256 and 37 at 1024;
+ * v8 90 and 90 (best; medians 90 and 44), at 128 × 784 × 512 88 (v7 73, OpenBLAS 110), at
+ * 4096 × 768 × 3072 42 (v7 40, OpenBLAS 52). With {@code -XX:MaxVectorSize=16} v8 ran 49 at n = 256,
+ * 0.54 of its 256-bit rate.
+ * Natively (AVX-512) v7 measured as v5: 106 at n = 256, OpenBLAS 106.
+ *
+ * <p>Figures in the table: best of many calls, the versions interleaved in one JVM (so each had the same chances),
  * on the 2-core Zen 4 development machine while other jobs kept its load average near 14. Calls at
  * n = 256 are short enough to run undisturbed in a time slice and are close to quiet-machine
  * figures (OpenBLAS: about 100 on one core); the n = 1024 ones are not, and v6 there had no free
@@ -56,15 +74,31 @@ public final class GemmLab {
     }
 
     public static Version version(String name) {
+        return version(name, 1);
+    }
+
+    /** A version run on up to {@code threads} threads where it can use them (v5 on). */
+    public static Version version(String name, int threads) {
         return switch (name) {
             case "v1" -> GemmLab::v1;
             case "v2" -> GemmLab::v2;
             case "v3" -> GemmLab::v3;
             case "v4" -> GemmLab::v4;
-            case "v5" -> (c, a, b, m, n, k) -> Sgemm.sgemm(c, 0, n, a, 0, k, 1, b, 0, n, 1, m, n, k, Blocking.DEFAULT, 1);
-            case "v6" -> (c, a, b, m, n, k) -> Sgemm.sgemm(c, 0, n, a, 0, k, 1, b, 0, n, 1, m, n, k, Blocking.DEFAULT, 2);
-            default -> throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v6)");
+            case "v5" -> sgemm(V5, threads);
+            case "v6" -> sgemm(V5, 2);
+            case "v7" -> sgemm(L >= 16 ? SgemmPlan.derived(CpuInfo.current())
+                    : new SgemmPlan(12, 1, SgemmPlan.blockingFor(CpuInfo.current(), 12)), threads);
+            case "v8" -> sgemm(SgemmPlan.derived(CpuInfo.current()), threads);
+            case "plan" -> sgemm(SgemmPlan.active(), threads);
+            default -> throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v8, plan)");
         };
+    }
+
+    /** v5's plan: 12 × 2 vectors with 16 lanes, else 6 × 2; mc 96, kc 512, nc 4096 on every machine. */
+    static final SgemmPlan V5 = new SgemmPlan(L >= 16 ? 12 : 6, 2, new Blocking(96, 512, 4096));
+
+    private static Version sgemm(SgemmPlan plan, int threads) {
+        return (c, a, b, m, n, k) -> Sgemm.sgemm(c, 0, n, a, 0, k, 1, b, 0, n, 1, m, n, k, plan, threads);
     }
 
     // ------------------------------------------------------------------ v1: the plain loop
@@ -280,7 +314,12 @@ public final class GemmLab {
      * by more than 2·k·2⁻²⁴·Σ|a||b| (the F32 dot-product bound).
      */
     public static void check(String name) {
-        Version v = version(name);
+        check(name, 1);
+    }
+
+    /** {@link #check(String)} of the version as run on {@code threads} threads. */
+    public static void check(String name, int threads) {
+        Version v = version(name, threads);
         int[][] shapes = {{1, 1, 1}, {7, 5, 3}, {67, 45, 83}, {13, 300, 97}, {100, 17, 130}};
         Generator g = new Generator(7);
         for (int[] s : shapes) {
@@ -310,7 +349,7 @@ public final class GemmLab {
 
     /** Checks every version against ReferenceBackend. */
     public static void main(String[] args) {
-        for (String v : new String[] {"v1", "v2", "v3", "v4", "v5", "v6"}) {
+        for (String v : new String[] {"v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"}) {
             check(v);
             System.out.println("GemmLab " + v + ": matches ReferenceBackend");
         }

@@ -8,7 +8,7 @@ package dev.kiln.kernels.cpu.gemm;
  *   <li>{@code kc} (L1): one micro-panel of A, {@code MR × kc} floats (12 × 512 × 4 B = 24 KiB),
  *       stays in L1 while the micro-kernel sweeps every B panel of the block past it; a larger kc
  *       also means fewer passes over C (each block of k reads and writes C once);</li>
- *   <li>{@code mc} (L2): the packed block of A, {@code mc × kc} floats (96 × 512 × 4 B = 192 KiB);</li>
+ *   <li>{@code mc} (L2): the packed block of A, {@code mc × kc} floats (half of L2: 252 × 512 × 4 B = 504 KiB of 1 MiB);</li>
  *   <li>{@code nc} (L3): the packed block of B, {@code kc × nc} floats, streamed past each micro-panel
  *       of A from L2 or L3. Each vector of B feeds MR = 12 FMAs, so the tile needs about 5 bytes per
  *       cycle, which L3 supplies; a large nc means A is packed fewer times (once per nc columns).</li>
@@ -16,22 +16,17 @@ package dev.kiln.kernels.cpu.gemm;
  * Sizes are upper bounds: a dimension is cut into equal blocks no larger than these, so a remainder
  * does not get a block of its own (k = 784 with kc = 512 runs as two blocks of 392).
  *
- * <p>The defaults were chosen on a 2-core AVX-512 Zen 4 (32 KiB L1d, 1 MiB L2 per core, 32 MiB L3)
- * by A/B runs at n = 256, 1024, 2048 and 4096 × 768 × 3072: kc 512 over 256 gained 5-10%, nc 4096
- * over 512 another 2-5%, mc between 48 and 192 made no measurable difference. Each can be overridden
- * with {@code -Dkiln.gemm.mc}, {@code -Dkiln.gemm.kc}, {@code -Dkiln.gemm.nc}.
+ * <p>The sizes in use come from the machine's cache sizes ({@link SgemmPlan#blockingFor}) or from a
+ * tuned plan file; {@code -Dkiln.gemm.mc}, {@code -Dkiln.gemm.kc} and {@code -Dkiln.gemm.nc}
+ * override either. On a 2-core AVX-512 Zen 4 (32 KiB L1d, 1 MiB L2, 32 MiB L3) that derivation gives
+ * kc 512, nc 4096, the sizes earlier A/B runs had found best there (kc 512 over 256 gained 5-10%,
+ * nc 4096 over 512 another 2-5%, mc between 48 and 192 made no measurable difference).
  *
  * @param mc rows of A per block (rounded up to the micro-tile height)
  * @param kc steps of the inner dimension per block
  * @param nc columns of B per block (rounded up to the micro-tile width)
  */
 public record Blocking(int mc, int kc, int nc) {
-    /** The tuned defaults (see above). */
-    public static final Blocking DEFAULT = new Blocking(
-            Integer.getInteger("kiln.gemm.mc", 96),
-            Integer.getInteger("kiln.gemm.kc", 512),
-            Integer.getInteger("kiln.gemm.nc", 4096));
-
     public Blocking {
         if (mc < 1 || kc < 1 || nc < 1) {
             throw new IllegalArgumentException("Blocking: mc, kc and nc must be >= 1, got mc=" + mc + ", kc=" + kc

@@ -65,7 +65,7 @@ public final class Matmul {
                         m, n, k, threads);
             } else {
                 Sgemm.sgemm(floats(out), cOff, n, floats(a), aOff, ars, acs, floats(b), bOff, brs, bcs,
-                        m, n, k, Blocking.DEFAULT, threads);
+                        m, n, k, SgemmPlan.active(), threads);
             }
         }
     }

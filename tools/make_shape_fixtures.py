@@ -31,6 +31,17 @@ def advanced_index(x, a):
     return x[0][tuple(slice(None) if p is None else next(rest) for p in a["pattern"])]
 
 
+def index_put(x, a):
+    """x[...] = values (or += with accumulate): the index inputs as in advanced_index, values last."""
+    rest = iter(x[1:-1])
+    key = tuple(slice(None) if p is None else next(rest) for p in a["pattern"])
+    if a["accumulate"]:
+        return torch.index_put(x[0], key, x[-1], accumulate=True)
+    out = x[0].clone()
+    out[key] = x[-1]
+    return out
+
+
 SHAPE_OPS = {
     "flip": lambda x, a: torch.flip(x[0], a["dims"]),
     "roll": lambda x, a: torch.roll(x[0], a["shifts"], a.get("dims")),
@@ -69,6 +80,7 @@ SHAPE_OPS = {
     "bucketize": lambda x, a: torch.bucketize(x[0], x[1], right=a["right"]),
     "histc": lambda x, a: torch.histc(x[0], a["bins"], a["min"], a["max"]),
     "index": advanced_index,
+    "index_put": index_put,
     "einsum": lambda x, a: torch.einsum(a["equation"], *x),
     "where_scalars": lambda x, a: torch.where(x[0], a["a"], a["b"]),
     "eye": lambda x, a: torch.eye(a["n"], a["m"]),
@@ -170,6 +182,19 @@ def cases():
     f.case("bool_mask", "index", [In("a", randn(3, 4)), In("m", bools(3))], pattern=["t"])
     f.case("bool_mask_2d", "index", [In("a", randn(3, 4, 2)), In("m", bools(3, 4))], pattern=["t"])
     f.case("of_view", "index", [In("a", randn(4, 3), view=T), In("i", torch.tensor([0, 0, 2]))], pattern=[None, "t"])
+    f.case("repeats_accumulate", "index_put", [In("a", randn(4, 3)), In("i", torch.tensor([1, 3, 1])),
+                                               In("v", randn(3, 3))], pattern=["t"], accumulate=True)
+    f.case("two_dims_accumulate", "index_put", [In("a", randn(3, 4)), In("i", torch.tensor([[0], [2]])),
+                                                In("j", torch.tensor([1, 1, 3])), In("v", randn(3))],
+           pattern=["t", "t"], accumulate=True)
+    f.case("adjacent_broadcast_values", "index_put", [In("a", randn(2, 4, 3)), In("i", torch.tensor([0, 3])),
+                                                      In("j", torch.tensor([2, 1])), In("v", randn(2, 1))],
+           pattern=[None, "t", "t"], accumulate=False)
+    f.case("not_adjacent", "index_put", [In("a", randn(3, 2, 4)), In("i", torch.tensor([2, 0])),
+                                         In("j", torch.tensor([3, 1])), In("v", randn(2, 2))],
+           pattern=["t", None, "t"], accumulate=False)
+    f.case("bool_mask", "index_put", [In("a", randn(3, 4)), In("m", torch.tensor([True, False, True])),
+                                      In("v", randn(4))], pattern=["t"], accumulate=False)
     # einsum
     f.case("matmul", "einsum", [In("a", randn(2, 3)), In("b", randn(3, 4))], equation="ij,jk->ik")
     f.case("batched", "einsum", [In("a", randn(2, 3, 4)), In("b", randn(2, 4, 5))], equation="bij,bjk->bik")

@@ -283,6 +283,10 @@ class GradcheckTest {
                 t[0].takeAlongDim(Tensor.of(new int[] {1, 0, 2}, 3, 1), 1).sum()), in(() -> x(3, 3))));
         c.add(new Case("index with a mask and a tensor", t -> t[0].index(null, cond.select(0, 0)).pow(2).sum().add(
                 t[0].index(ints(2, 0, 2), ints(-1)).pow(3).sum()), in(() -> x(3, 3))));
+        c.add(new Case("indexPut accumulate with repeats", t -> t[0].indexPut(new Tensor[] {null, ints(2, 0, 2)}, t[1], true),
+                in(() -> x(2, 3), () -> x(2, 3))));
+        c.add(new Case("indexPut with a broadcast value", t -> t[0].indexPut(new Tensor[] {ints(1, -1)}, t[1]),
+                in(() -> x(3, 2), () -> x(2))));
         c.add(new Case("einsum batched bilinear", t -> Tensor.einsum("bn,anm,bm->ba", t[0], t[1], t[2]),
                 in(() -> x(2, 3), () -> x(4, 3, 2), () -> x(2, 2))));
         c.add(new Case("meshgrid and cartesianProd", t -> Tensor.meshgrid(List.of(t[0], t[1]), "xy").get(0).sum().add(

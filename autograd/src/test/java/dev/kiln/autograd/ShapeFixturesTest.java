@@ -72,6 +72,16 @@ class ShapeFixturesTest {
         return x.get(0).index(idx);
     }
 
+    private static Tensor indexPut(List<Tensor> x, JsonObject a) {
+        JsonArray pattern = a.getAsJsonArray("pattern");
+        Tensor[] idx = new Tensor[pattern.size()];
+        int next = 1;
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = pattern.get(i).isJsonNull() ? null : x.get(next++);
+        }
+        return x.getFirst().indexPut(idx, x.getLast(), bool(a, "accumulate"));
+    }
+
     private static Tensor roll(Tensor x, JsonObject a) {
         JsonElement shifts = a.get("shifts");
         if (shifts.isJsonArray()) {
@@ -129,6 +139,7 @@ class ShapeFixturesTest {
             entry("bucketize", (x, a) -> Tensor.bucketize(x.get(0), x.get(1), false, bool(a, "right"))),
             entry("histc", (x, a) -> x.get(0).histc(integer(a, "bins"), dbl(a, "min"), dbl(a, "max"))),
             entry("index", ShapeFixturesTest::index),
+            entry("index_put", ShapeFixturesTest::indexPut),
             entry("einsum", (x, a) -> Tensor.einsum(a.get("equation").getAsString(), x)),
             entry("where_scalars", (x, a) -> Tensor.where(x.get(0), dbl(a, "a"), dbl(a, "b"))),
             entry("eye", (x, a) -> Tensor.eye(integer(a, "n"), integer(a, "m"))),

@@ -412,6 +412,32 @@ final class MaskOps {
     }
 
     /**
+     * Where advanced indices point: x permuted (perm) so the indexed dims lead and reshaped to
+     * merged = [product of indexed sizes, rest...]; flat holds one row of that matrix per element
+     * of the broadcast index shape; the result of x[indices] is that shape followed by rest, with
+     * the broadcast dims moved to {@code moveTo} when the indexed dims are adjacent (else -1).
+     */
+    private record Plan(int[] perm, int[] merged, int[] flat, int[] broadcast, int[] rest, int moveTo) {
+        int[] resultShape() {
+            int[] out = new int[broadcast.length + rest.length];
+            System.arraycopy(broadcast, 0, out, 0, broadcast.length);
+            System.arraycopy(rest, 0, out, broadcast.length, rest.length);
+            return out;
+        }
+
+        /** The dims of the [broadcast, rest] result that moveTo puts back in x's order. */
+        int[][] moves() {
+            int[] src = new int[broadcast.length];
+            int[] dst = new int[broadcast.length];
+            for (int i = 0; i < broadcast.length; i++) {
+                src[i] = i;
+                dst[i] = moveTo + i;
+            }
+            return new int[][] {src, dst};
+        }
+    }
+
+    /**
      * PyTorch's advanced indexing x[i0, i1, ...]: null is a full slice; I32 index tensors broadcast
      * together and may be negative; a BOOL mask stands for the indices of its true elements over
      * as many dims as it has. The indexed dims are gathered as one flat indexSelect over x with
@@ -419,7 +445,128 @@ final class MaskOps {
      * dim was when the indexed dims are adjacent, else to the front (PyTorch's rule).
      */
     static Tensor index(Tensor x, Tensor[] indices) {
-        String op = "index";
+        Plan p = plan("index", x, indices);
+        if (p == null) {
+            return x;
+        }
+        Tensor gathered = x.permute(p.perm).reshape(p.merged).indexSelect(0, ShapeOps.indexOn(p.flat, x));
+        Tensor out = gathered.reshape(p.resultShape());
+        if (p.moveTo < 0) {
+            return out;
+        }
+        int[][] mv = p.moves();
+        return out.movedim(mv[0], mv[1]);
+    }
+
+    /**
+     * A copy of x with values (broadcast to the shape of x[indices]) written at the indexed
+     * positions: added when accumulate (index_put with accumulate=True, repeats add up), else the
+     * last write of a repeated position wins (PyTorch leaves that order open).
+     */
+    static Tensor indexPut(Tensor x, Tensor[] indices, Tensor values, boolean accumulate) {
+        String op = "indexPut";
+        Dispatch.sameDType(op, x, values);
+        Dispatch.requireNumeric(op, x);
+        Dispatch.device(op, x, values);
+        Plan p = plan(op, x, indices);
+        if (p == null) {
+            checkBroadcast(op, values, x.shape());
+            Tensor v = values.expand(x.shape());
+            return accumulate ? x.add(v) : ViewOps.clone(v);
+        }
+        int[] target = p.resultShape();
+        if (p.moveTo < 0) {
+            checkBroadcast(op, values, target);
+            values = values.expand(target);
+        } else {
+            // x[indices] has the broadcast dims at moveTo: broadcast values there, then move them to the front
+            int[][] mv = p.moves();
+            int[] order = new int[target.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            int[] moved = movedOrder(order, mv[0], mv[1]);
+            int[] indexed = new int[target.length];
+            for (int i = 0; i < indexed.length; i++) {
+                indexed[i] = target[moved[i]];
+            }
+            checkBroadcast(op, values, indexed);
+            values = values.expand(indexed).movedim(mv[1], mv[0]);
+        }
+        int rows = p.flat.length;
+        int[] rowShape = p.merged.clone();
+        rowShape[0] = rows;
+        Tensor rowsOfValues = values.reshape(rowShape);
+        Tensor xm = x.permute(p.perm).reshape(p.merged);
+        Tensor updated;
+        if (accumulate) {
+            updated = xm.indexAdd(0, ShapeOps.indexOn(p.flat, x), rowsOfValues);
+        } else {
+            int[] last = new int[p.merged[0]];
+            Arrays.fill(last, -1);
+            for (int i = 0; i < rows; i++) {
+                last[p.flat[i]] = i;
+            }
+            List<Integer> targets = new ArrayList<>();
+            List<Integer> sources = new ArrayList<>();
+            boolean[] hit = new boolean[p.merged[0]];
+            for (int r = 0; r < last.length; r++) {
+                if (last[r] >= 0) {
+                    targets.add(r);
+                    sources.add(last[r]);
+                    hit[r] = true;
+                }
+            }
+            int[] t = targets.stream().mapToInt(Integer::intValue).toArray();
+            int[] src = sources.stream().mapToInt(Integer::intValue).toArray();
+            Tensor placed = Tensor.full(0, x.dtype(), x.device(), p.merged)
+                    .indexAdd(0, ShapeOps.indexOn(t, x), rowsOfValues.indexSelect(0, ShapeOps.indexOn(src, x)));
+            int[] maskShape = new int[p.merged.length];
+            Arrays.fill(maskShape, 1);
+            maskShape[0] = p.merged[0];
+            updated = ElementwiseOps.where(Tensor.of(hit).reshape(maskShape).to(x.device()), placed, xm);
+        }
+        int[] permuted = new int[p.perm.length];
+        for (int i = 0; i < permuted.length; i++) {
+            permuted[i] = x.size(p.perm[i]);
+        }
+        int[] inverse = new int[p.perm.length];
+        for (int i = 0; i < inverse.length; i++) {
+            inverse[p.perm[i]] = i;
+        }
+        return updated.reshape(permuted).permute(inverse);
+    }
+
+    private static void checkBroadcast(String op, Tensor values, int[] shape) {
+        if (!Shapes.broadcastsTo(values.shape(), shape)) {
+            throw new IllegalArgumentException(op + ": values " + Shapes.str(values.shape()) + " do not broadcast to "
+                    + "the indexed shape " + Shapes.str(shape));
+        }
+    }
+
+    /** The order of dims after movedim(src, dst) on a tensor whose dims are order. */
+    private static int[] movedOrder(int[] order, int[] src, int[] dst) {
+        int n = order.length;
+        int[] out = new int[n];
+        Arrays.fill(out, -1);
+        boolean[] used = new boolean[n];
+        for (int i = 0; i < src.length; i++) {
+            out[dst[i]] = order[src[i]];
+            used[src[i]] = true;
+        }
+        for (int d = 0, next = 0; d < n; d++) {
+            if (out[d] < 0) {
+                while (used[next]) {
+                    next++;
+                }
+                out[d] = order[next++];
+            }
+        }
+        return out;
+    }
+
+    /** The placement of x[indices], or null when no index is a tensor. */
+    private static Plan plan(String op, Tensor x, Tensor[] indices) {
         if (indices.length > x.dim()) {
             throw new IllegalArgumentException(op + ": too many indices (" + indices.length + ") for a tensor of shape "
                     + Shapes.str(x.shape()));
@@ -470,7 +617,7 @@ final class MaskOps {
             }
         }
         if (advDims.isEmpty()) {
-            return x;
+            return null;
         }
         int rank = x.dim();
         int a = advDims.size();
@@ -512,24 +659,10 @@ final class MaskOps {
         int[] merged = new int[1 + restShape.length];
         merged[0] = (int) stride;
         System.arraycopy(restShape, 0, merged, 1, restShape.length);
-        Tensor gathered = x.permute(perm).reshape(merged).indexSelect(0, ShapeOps.indexOn(flatIndex, x));
-        int[] outShape = new int[bshape.length + restShape.length];
-        System.arraycopy(bshape, 0, outShape, 0, bshape.length);
-        System.arraycopy(restShape, 0, outShape, bshape.length, restShape.length);
-        Tensor out = gathered.reshape(outShape);
         boolean adjacent = advDims.get(a - 1) - advDims.get(0) == a - 1;
         int first = advDims.get(0);
-        if (!adjacent || first == 0 || bshape.length == 0 && restShape.length == 0) {
-            return out;
-        }
-        // move the broadcast dims to where the first indexed dim was
-        int[] src = new int[bshape.length];
-        int[] dst = new int[bshape.length];
-        for (int i = 0; i < bshape.length; i++) {
-            src[i] = i;
-            dst[i] = first + i;
-        }
-        return out.movedim(src, dst);
+        int moveTo = adjacent && first != 0 && bshape.length > 0 ? first : -1;
+        return new Plan(perm, merged, flatIndex, bshape, restShape, moveTo);
     }
 
     /** The first dim of x that indices[k] covers (BOOL masks cover as many dims as they have). */

@@ -1009,6 +1009,19 @@ public final class Tensor {
         return MaskOps.index(this, indices);
     }
 
+    /** x[indices] = values as a new tensor (PyTorch's index_put with accumulate=False). */
+    public Tensor indexPut(Tensor[] indices, Tensor values) {
+        return MaskOps.indexPut(this, indices, values, false);
+    }
+
+    /**
+     * A copy with values (broadcast to the shape of this.index(indices)) written at the indexed
+     * positions; accumulate adds them instead, so repeated positions add up (PyTorch's index_put).
+     */
+    public Tensor indexPut(Tensor[] indices, Tensor values, boolean accumulate) {
+        return MaskOps.indexPut(this, indices, values, accumulate);
+    }
+
     /** Insertion indices of values into the last dim of the sorted sequence (left side), I32. */
     public static Tensor searchsorted(Tensor sortedSequence, Tensor values) {
         return SearchOps.searchsorted(sortedSequence, values, false, false, null, null);

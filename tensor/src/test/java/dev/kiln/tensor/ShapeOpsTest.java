@@ -142,6 +142,14 @@ class ShapeOpsTest {
         assertThat(x.index(Tensor.of(new int[] {1}), null, Tensor.of(new int[] {0, 3})).shape()).containsExactly(2, 3);
         assertThat(x.index(null, Tensor.of(new int[] {-1})).toFloatArray()).containsExactly(8, 9, 10, 11, 20, 21, 22, 23);
         assertThat(x.index().storage()).isSameAs(x.storage());
+        Tensor put = x.indexPut(new Tensor[] {null, Tensor.of(new int[] {0, 0})}, Tensor.ones(2, 4), true);
+        assertThat(put.sub(x).sum().item()).isEqualTo(16);
+        assertThat(x.indexPut(new Tensor[] {null, Tensor.of(new int[] {0, 0})}, Tensor.full(-1, 2, 4)).min().item())
+                .isEqualTo(-1);
+        assertRejects(() -> x.indexPut(new Tensor[] {Tensor.of(new int[] {0})}, Tensor.ones(2)), "indexPut", "[2]",
+                "[1, 3, 4]");
+        assertRejects(() -> x.indexPut(new Tensor[] {Tensor.of(new int[] {0})}, Tensor.ones(DType.F64, 1)), "indexPut",
+                "dtypes differ");
     }
 
     @Test

@@ -65,6 +65,8 @@ class ShapeOpsTest {
         assertRejects(() -> x.roll(new int[] {1}, new int[] {0, 1}), "roll", "same length");
         assertRejects(() -> x.flip(0, 0), "flip", "more than once");
         assertRejects(() -> x.repeatInterleave(Tensor.of(new int[] {1, 2}), 1), "repeatInterleave", "2 counts", "3");
+        // docs/OPS.md's spelling of torch.repeat_interleave(repeats)
+        assertThat(Tensor.arange(3).repeatInterleave(Tensor.of(new int[] {2, 0, 1})).toIntArray()).containsExactly(0, 0, 2);
         assertRejects(() -> Tensor.zeros(3).tril(), "tril", "at least 2 dims");
         assertRejects(() -> iota(2, 2, 2).diag(), "diag", "1-D or 2-D");
         assertRejects(() -> Tensor.zeros(3).trace(), "trace", "2-D");

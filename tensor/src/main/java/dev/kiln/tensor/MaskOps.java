@@ -449,6 +449,16 @@ final class MaskOps {
         if (p == null) {
             return x;
         }
+        if (p.merged.length == x.dim()) {
+            // one indexed dim: select along it in place of the permuted copy, then unfold the index shape there
+            int d = p.perm[0];
+            int[] shape = new int[x.dim() - 1 + p.broadcast.length];
+            int[] xs = x.shape();
+            System.arraycopy(xs, 0, shape, 0, d);
+            System.arraycopy(p.broadcast, 0, shape, d, p.broadcast.length);
+            System.arraycopy(xs, d + 1, shape, d + p.broadcast.length, xs.length - d - 1);
+            return x.indexSelect(d, ShapeOps.indexOn(p.flat, x)).reshape(shape);
+        }
         Tensor gathered = x.permute(p.perm).reshape(p.merged).indexSelect(0, ShapeOps.indexOn(p.flat, x));
         Tensor out = gathered.reshape(p.resultShape());
         if (p.moveTo < 0) {

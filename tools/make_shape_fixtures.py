@@ -208,6 +208,19 @@ def cases():
     f.case("ellipsis", "einsum", [In("a", randn(2, 3, 4)), In("b", randn(4, 5))], equation="...ij,jk->...ik")
     f.case("bilinear", "einsum", [In("a", randn(2, 3)), In("w", randn(4, 3, 5)), In("b", randn(2, 5))],
            equation="bn,anm,bm->ba")
+    # 0-d and empty tensors
+    f.case("scalar", "flip", [In("a", randn())], dims=[0])
+    f.case("scalar", "repeat", [In("a", randn())], repeats=[2, 3])
+    f.case("empty_rows", "tril", [In("a", randn(0, 3))], diagonal=0)
+    f.case("empty_dim", "split", [In("a", randn(2, 0))], split_size_or_sections=2, dim=0)
+    f.case("scalar_index", "take", [In("a", randn(2, 3)), In("index", torch.tensor(4))])
+    f.case("empty_index", "index", [In("a", randn(3, 2)), In("i", torch.zeros(0, dtype=torch.long))], pattern=["t"])
+    f.case("all_false", "masked_select", [In("a", randn(2, 3)), In("mask", torch.zeros(2, 3, dtype=torch.bool))])
+    f.case("none", "nonzero", [In("a", torch.zeros(2, 2))])
+    f.case("empty_contraction", "einsum", [In("a", randn(2, 0)), In("b", randn(0, 3))], equation="ij,jk->ik")
+    f.case("scalar_input", "meshgrid", [In("a", randn()), In("b", randn(3))], indexing="ij")
+    f.case("empty_dims", "pad", [In("a", randn(0, 2))], pad=[1, 1], mode="constant", value=3.0)
+    f.case("size_zero_windows", "unfold", [In("a", randn(2, 3))], dimension=1, size=0, step=2)
     # where and creation
     f.case("two_scalars", "where_scalars", [In("c", bools(2, 3))], a=1.5, b=-2.0)
     f.case("wide", "eye", [], n=2, m=4)

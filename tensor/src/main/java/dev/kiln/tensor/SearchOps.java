@@ -67,7 +67,8 @@ final class SearchOps {
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
                 double e = seq[base + (order == null ? mid : order[base + mid])];
-                boolean goRight = upper ? !(e > v[i]) : e < v[i];
+                // as PyTorch: a NaN element counts as larger than every value, a NaN value as larger than every element
+                boolean goRight = upper ? !(e > v[i]) : !(e >= v[i]);
                 if (goRight) {
                     lo = mid + 1;
                 } else {
@@ -89,8 +90,8 @@ final class SearchOps {
 
     /**
      * A histogram of bins equal-width bins over [min, max] (the data's own range when min == max,
-     * widened by 1 on each side if that is one value); elements outside are ignored, max falls in
-     * the last bin. Same dtype as the input.
+     * widened by 1 on each side if that is one value); elements outside and NaN are ignored, max
+     * falls in the last bin. Same dtype as the input.
      */
     static Tensor histc(Tensor x, int bins, double min, double max) {
         Dispatch.requireFloat("histc", x);

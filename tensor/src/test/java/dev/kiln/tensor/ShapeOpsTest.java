@@ -170,6 +170,10 @@ class ShapeOpsTest {
         assertRejects(() -> seq.histc(4, 3, 1), "histc", "below min");
         assertRejects(() -> Tensor.of(new int[] {1}).histc(), "histc", "floating");
         assertThat(Tensor.of(new float[] {2, 2}).histc(2).toFloatArray()).containsExactly(0, 2);
+        // NaN sorts last, as PyTorch: a NaN value goes after every element, a NaN element after every value
+        Tensor withNan = Tensor.of(new float[] {1, 2, Float.NaN});
+        assertThat(Tensor.searchsorted(withNan, Tensor.of(new float[] {Float.NaN, 3, 1.5f})).toIntArray())
+                .containsExactly(3, 3, 1);
         Tensor nz = Tensor.scalar(3).nonzero();
         assertThat(nz.shape()).containsExactly(1, 0);
         assertThat(nz.dtype()).isEqualTo(DType.I32);

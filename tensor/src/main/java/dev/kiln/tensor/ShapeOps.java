@@ -439,6 +439,9 @@ final class ShapeOps {
 
     /** Every combination of the 1-D inputs' elements as rows (meshgrid, flatten, stack). */
     static Tensor cartesianProd(List<Tensor> tensors) {
+        if (tensors.isEmpty()) {
+            throw new IllegalArgumentException("cartesianProd: expected at least one tensor");
+        }
         for (int i = 0; i < tensors.size(); i++) {
             if (tensors.get(i).dim() != 1) {
                 throw new IllegalArgumentException("cartesianProd: tensor " + i + " must be 1-D, got "

@@ -70,6 +70,10 @@ class ShapeOpsTest {
         assertRejects(() -> Tensor.zeros(3).tril(), "tril", "at least 2 dims");
         assertRejects(() -> iota(2, 2, 2).diag(), "diag", "1-D or 2-D");
         assertRejects(() -> Tensor.zeros(3).trace(), "trace", "2-D");
+        assertRejects(Tensor::cartesianProd, "cartesianProd", "at least one");
+        assertRejects(() -> Tensor.cartesianProd(x), "cartesianProd", "1-D", "[2, 3]");
+        assertRejects(() -> Tensor.meshgrid(List.of(x), "ji"), "meshgrid", "\"ij\" or \"xy\"");
+        assertRejects(() -> Tensor.meshgrid(x), "meshgrid", "0-d or 1-D", "[2, 3]");
     }
 
     @Test

@@ -35,7 +35,7 @@ class CudaShapeOpsTest extends GpuTesting {
                     .add(flat(in[0].chunk(2, 1))), x);
             check("tril of a view " + t, EXACT, in -> in[0].permute(2, 1, 0).tril(-1), x);
             check("diagonal and unfold " + t, EXACT, in -> in[0].diagonal(1, 0, 1).contiguous().reshape(-1)
-                    .add(in[0].unfold(1, 2, 2).contiguous().reshape(-1).narrow(0, 0, 9)), x);
+                    .add(in[0].unfold(1, 2, 2).contiguous().reshape(-1).narrow(0, 0, 12)), x);
             for (String mode : new String[] {"constant", "reflect", "replicate", "circular"}) {
                 check("pad " + mode + " " + t, EXACT, in -> in[0].pad(new int[] {2, 1, 1, -2}, mode), x);
             }

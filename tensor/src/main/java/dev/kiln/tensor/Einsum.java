@@ -52,6 +52,10 @@ final class Einsum {
             if (i > 0) {
                 Dispatch.sameDType(OP, operands.getFirst(), t);
             }
+            if (operands.size() > 1) {
+                // contractions are matmuls, which take floats
+                Dispatch.requireFloat(OP, t);
+            }
             List<Integer> labels = parse(equation, specs[i], t.dim(), ellipsisDims, "operand " + i);
             if (labels.size() != t.dim()) {
                 throw new IllegalArgumentException(OP + ": operand " + i + " " + Shapes.str(t.shape()) + " has "

@@ -16,7 +16,11 @@ final class SearchOps {
      */
     static Tensor searchsorted(Tensor sortedSequence, Tensor values, boolean outInt32, boolean right, String side,
                                Tensor sorter) {
-        String op = "searchsorted";
+        return search("searchsorted", sortedSequence, values, right, side, sorter);
+    }
+
+    private static Tensor search(String op, Tensor sortedSequence, Tensor values, boolean right, String side,
+                                 Tensor sorter) {
         Dispatch.requireNumeric(op, sortedSequence);
         Dispatch.requireNumeric(op, values);
         Dispatch.device(op, sortedSequence, values);
@@ -85,7 +89,7 @@ final class SearchOps {
         if (boundaries.dim() != 1) {
             throw new IllegalArgumentException("bucketize: boundaries must be 1-D, got " + Shapes.str(boundaries.shape()));
         }
-        return searchsorted(boundaries, input, outInt32, right, null, null);
+        return search("bucketize", boundaries, input, right, null, null);
     }
 
     /**

@@ -113,6 +113,7 @@ final class ShapeOps {
         }
         int[] out = shape.clone();
         out[d] = Shapes.multiplyExact("repeatInterleave", shape, shape[d], repeats);
+        Shapes.checkShape("repeatInterleave", out);
         return src.unsqueeze(d + 1).expand(expanded).reshape(out);
     }
 
@@ -448,6 +449,10 @@ final class ShapeOps {
                         + Shapes.str(tensors.get(i).shape()));
             }
         }
+        for (Tensor t : tensors) {
+            Dispatch.sameDType("cartesianProd", tensors.getFirst(), t);
+        }
+        Dispatch.device("cartesianProd", tensors.toArray(new Tensor[0]));
         if (tensors.size() == 1) {
             return tensors.getFirst();
         }

@@ -245,6 +245,7 @@ public final class Tensor {
         if (n < 0 || m < 0) {
             throw new IllegalArgumentException("eye: n and m must be >= 0, got " + n + " and " + m);
         }
+        Shapes.checkShape("eye", new int[] {n, m});
         Tensor out = zeros(dtype, n, m);
         if (Math.min(n, m) > 0) {
             out.diagonal().fill_(1);

@@ -21,8 +21,7 @@ final class MaskOps {
             throw new IllegalArgumentException("maskedFill: the value must be a 0-d tensor, got " + Shapes.str(value.shape()));
         }
         Dispatch.device("maskedFill", x, mask, value);
-        Tensor v = value.to(x.dtype());
-        return ElementwiseOps.where(mask, x.dtype() == value.dtype() ? value : v, x);
+        return ElementwiseOps.where(mask, value.to(x.dtype()), x);
     }
 
     static Tensor maskedFill(Tensor x, Tensor mask, double value) {

@@ -76,6 +76,19 @@ final class Derivatives {
                 z.select(se.dim(), se.index()).copy_(g);
                 yield new Tensor[] {z};
             }
+            case Op.Diagonal dg -> {
+                Tensor z = zeros(g, n.inputShape(0));
+                z.diagonal(dg.offset(), dg.dim1(), dg.dim2()).copy_(g);
+                yield new Tensor[] {z};
+            }
+            case Op.Unfold u -> new Tensor[] {unfoldBackward(u, n.inputShape(0), g)};
+            case Op.ConstantPad p -> {
+                Tensor t = g;
+                for (int d = 0; d < p.before().length; d++) {
+                    t = t.narrow(d, p.before()[d], n.inputShape(0)[d]);
+                }
+                yield new Tensor[] {t};
+            }
             case Op.Copy c -> new Tensor[] {g};
             case Op.Cat c -> {
                 Tensor[] out = new Tensor[n.inputCount()];
@@ -102,6 +115,9 @@ final class Derivatives {
             case Op.Gather ga -> new Tensor[] {zeros(g, n.inputShape(0)).scatterAdd(ga.dim(), n.input(1), g), null};
             case Op.ScatterAdd sa -> new Tensor[] {
                 g, null, n.needsGrad(2) ? padTo(g.gather(sa.dim(), n.input(1)), n.inputShape(2)) : null};
+            case Op.ScatterReduce sr -> new Tensor[] {
+                n.needsGrad(0) ? g.mul(sr.selfWeight()) : null, null,
+                n.needsGrad(2) ? padTo(g.gather(sr.dim(), n.input(1)).mul(sr.srcWeight()), n.inputShape(2)) : null};
             case Op.Convert c -> new Tensor[] {g.to(c.from())};
             case Op.Transfer t -> new Tensor[] {g.to(t.from())};
             case Op.LayerNorm ln -> {
@@ -212,6 +228,25 @@ final class Derivatives {
     private static boolean isTransposed(Tensor t) {
         int[] st = t.strides();
         return t.size(0) > 1 && t.size(1) > 1 && st[0] == 1 && st[1] == t.size(0);
+    }
+
+    /**
+     * Tensor.unfold's windows may overlap (step < size): each window element's gradient is added
+     * back at its source position, window w element k at w·step + k, by one indexAdd.
+     */
+    private static Tensor unfoldBackward(Op.Unfold u, int[] inputShape, Tensor g) {
+        if (inputShape.length == 0) {
+            return g.sum();
+        }
+        int windows = g.size(u.dim());
+        int[] index = new int[windows * u.size()];
+        for (int w = 0; w < windows; w++) {
+            for (int k = 0; k < u.size(); k++) {
+                index[w * u.size() + k] = w * u.step() + k;
+            }
+        }
+        Tensor merged = g.movedim(-1, u.dim() + 1).flatten(u.dim(), u.dim() + 1);
+        return zeros(g, inputShape).indexAdd(u.dim(), Tensor.of(index).to(g.device()), merged);
     }
 
     /** g of a reduction, reshaped so the reduced dims are present with size 1. */

@@ -217,6 +217,47 @@ class GradcheckTest {
                 in(() -> x(2, 3), () -> x(3, 2))));
         c.add(new Case("scatterAdd dim 1", t -> t[0].scatterAdd(1, Tensor.of(new int[] {2, 2, 0}, 1, 3), t[1].t()),
                 in(() -> x(2, 3), () -> x(3, 1))));
+        // issue 15: shape and indexing ops (views, compositions and their own rules)
+        c.add(new Case("diagonal of dims 2 and 0, below", t -> t[0].diagonal(-1, 2, 0), in(() -> x(3, 2, 4))));
+        c.add(new Case("unfold overlapping windows", t -> t[0].unfold(1, 3, 2), in(() -> x(2, 7))));
+        c.add(new Case("unfold of a view", t -> t[0].t().unfold(0, 2, 3), in(() -> x(3, 5))));
+        c.add(new Case("pad constant with a crop", t -> t[0].pad(new int[] {2, -1, 1, 1}, "constant", 0.5),
+                in(() -> x(2, 3))));
+        c.add(new Case("pad reflect", t -> t[0].pad(new int[] {2, 1}, "reflect"), in(() -> x(2, 4))));
+        c.add(new Case("pad replicate", t -> t[0].pad(new int[] {1, 2, 2, 0}, "replicate"), in(() -> x(1, 2, 3))));
+        c.add(new Case("pad circular", t -> t[0].pad(new int[] {3, 1}, "circular"), in(() -> x(2, 3))));
+        c.add(new Case("flip", t -> t[0].flip(0, 2), in(() -> x(2, 3, 2))));
+        c.add(new Case("roll", t -> t[0].roll(new int[] {1, -1}, new int[] {0, 1}), in(() -> x(3, 4))));
+        c.add(new Case("repeat and tile", t -> t[0].repeat(2, 1, 3).add(t[0].tile(2, 1, 3)), in(() -> x(2, 2))));
+        c.add(new Case("repeatInterleave by counts", t -> t[0].repeatInterleave(ints(2, 0, 3), 0), in(() -> x(3, 2))));
+        c.add(new Case("split, chunk and unbind", t -> Tensor.cat(0, t[0].split(new int[] {1, 2}, 0).get(1).reshape(-1),
+                t[0].chunk(2, 1).get(1).reshape(-1), t[0].unbind(1).getFirst()), in(() -> x(3, 4))));
+        c.add(new Case("tril and triu", t -> t[0].tril(1).mul(t[0].triu(-1)), in(() -> x(3, 4))));
+        c.add(new Case("diag of a vector and trace", t -> t[0].diag(1).mul(t[1].trace()), in(() -> x(3), () -> x(4, 4))));
+        c.add(new Case("maskedFill with a 0-d value", t -> t[0].maskedFill(cond, t[1]), in(() -> x(2, 3), () -> x())));
+        c.add(new Case("maskedSelect", t -> t[0].maskedSelect(cond.select(0, 0)), in(() -> x(2, 3))));
+        c.add(new Case("maskedScatter", t -> t[0].maskedScatter(cond, t[1]), in(() -> x(2, 3), () -> x(4, 2))));
+        c.add(new Case("scatter", t -> t[0].scatter(1, Tensor.of(new int[] {2, 0, 1, 1}, 2, 2), t[1]),
+                in(() -> x(2, 3), () -> x(2, 2))));
+        for (String reduce : List.of("sum", "prod", "mean", "amax", "amin")) {
+            for (boolean self : new boolean[] {true, false}) {
+                c.add(new Case("scatterReduce " + reduce + (self ? "" : " without self"),
+                        t -> t[0].scatterReduce(0, Tensor.of(new int[] {0, 2, 0, 0, 2, 2}, 2, 3), t[1], reduce, self),
+                        in(() -> x(3, 3), () -> x(2, 3))));
+            }
+        }
+        c.add(new Case("take and takeAlongDim", t -> t[0].take(ints(-1, 4, 4)).sum().add(
+                t[0].takeAlongDim(Tensor.of(new int[] {1, 0, 2}, 3, 1), 1).sum()), in(() -> x(3, 3))));
+        c.add(new Case("index with a mask and a tensor", t -> t[0].index(null, cond.select(0, 0)).pow(2).sum().add(
+                t[0].index(ints(2, 0, 2), ints(-1)).pow(3).sum()), in(() -> x(3, 3))));
+        c.add(new Case("indexPut accumulate with repeats", t -> t[0].indexPut(new Tensor[] {null, ints(2, 0, 2)}, t[1], true),
+                in(() -> x(2, 3), () -> x(2, 3))));
+        c.add(new Case("indexPut with a broadcast value", t -> t[0].indexPut(new Tensor[] {ints(1, -1)}, t[1]),
+                in(() -> x(3, 2), () -> x(2))));
+        c.add(new Case("einsum batched bilinear", t -> Tensor.einsum("bn,anm,bm->ba", t[0], t[1], t[2]),
+                in(() -> x(2, 3), () -> x(4, 3, 2), () -> x(2, 2))));
+        c.add(new Case("meshgrid and cartesianProd", t -> Tensor.meshgrid(List.of(t[0], t[1]), "xy").get(0).sum().add(
+                Tensor.cartesianProd(t[0], t[1]).pow(2).sum()), in(() -> x(2), () -> x(3))));
         c.add(new Case("embedding", t -> Tensor.embedding(Tensor.of(new int[] {3, 0, 3, 1}, 2, 2), t[0]), in(() -> x(4, 3))));
         c.add(new Case("to F32 and back", t -> t[0].to(DType.F32).mul(Tensor.of(new float[] {2, -1})).to(DType.F64),
                 in(() -> x(3, 2)), 1e-3, 1e-3));

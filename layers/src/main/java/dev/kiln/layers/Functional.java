@@ -74,6 +74,23 @@ public final class Functional {
         return x.narrow(d, 0, n / 2).mul(x.narrow(d, n / 2, n / 2).sigmoid());
     }
 
+    // ------------------------------------------------------------------ padding and one-hot
+
+    /** PyTorch's {@code F.pad} with zeros: pad holds (before, after) pairs from the last dim backwards. */
+    public static Tensor pad(Tensor input, int[] pad) {
+        return input.pad(pad);
+    }
+
+    /** {@code F.pad(input, pad, mode, value)}; mode "constant", "reflect", "replicate" or "circular". */
+    public static Tensor pad(Tensor input, int[] pad, String mode, double value) {
+        return input.pad(pad, mode, value);
+    }
+
+    /** {@code F.one_hot}: I32 rows of numClasses (−1: max + 1) for a non-negative I32 tensor. */
+    public static Tensor oneHot(Tensor tensor, int numClasses) {
+        return tensor.oneHot(numClasses);
+    }
+
     // ------------------------------------------------------------------ embedding and dropout
 
     /** Rows of weight [num, dim] at I32 indices of any shape; the result is [..., dim]. */

@@ -21,6 +21,15 @@ class CoreLayersTest {
     // ------------------------------------------------------------------ Linear
 
     @Test
+    void functionalPadAndOneHotSpellPyTorchsCalls() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3}, 1, 3);
+        assertThat(Functional.pad(x, new int[] {1, 0}).toFloatArray()).containsExactly(0, 1, 2, 3);
+        assertThat(Functional.pad(x, new int[] {2, 1}, "reflect", 0).toFloatArray()).containsExactly(3, 2, 1, 2, 3, 2);
+        assertThat(Functional.oneHot(Tensor.of(new int[] {2, 0}), 3).toIntArray()).containsExactly(0, 0, 1, 1, 0, 0);
+        GradCheck.assertGradients(in -> Functional.pad(in[0], new int[] {1, 2}, "circular", 0), leaf(2, 3));
+    }
+
+    @Test
     void linearHasPyTorchKeysShapesAndInit() {
         Linear lin = new Linear(50, 7, rng);
         assertThat(lin.stateDict().keySet()).containsExactly("weight", "bias");

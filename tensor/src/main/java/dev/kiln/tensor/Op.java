@@ -87,6 +87,18 @@ public sealed interface Op {
     record Select(int dim, int index) implements Op {
     }
 
+    /** diagonal(offset, dim1, dim2): a view of one diagonal, moved to the last dim. */
+    record Diagonal(int offset, int dim1, int dim2) implements Op {
+    }
+
+    /** Tensor.unfold(dim, size, step): a view of sliding windows (a new last dim of size). */
+    record Unfold(int dim, int size, int step) implements Op {
+    }
+
+    /** Constant padding; before/after hold the (non-negative) padding of every dim. */
+    record ConstantPad(int[] before, int[] after) implements Op {
+    }
+
     /** contiguous and clone: same values, new layout. */
     record Copy() implements Op {
     }
@@ -109,6 +121,14 @@ public sealed interface Op {
 
     /** scatter_add(self, dim, index, src); inputs are self, index, src. */
     record ScatterAdd(int dim) implements Op {
+    }
+
+    /**
+     * scatter_reduce(self, dim, index, src, reduce, includeSelf); inputs are self, index, src.
+     * selfWeight (self's shape) and srcWeight (index's shape) are d(out)/d(input) per element,
+     * worked out by the forward loop.
+     */
+    record ScatterReduce(int dim, Tensor selfWeight, Tensor srcWeight) implements Op {
     }
 
     /** to(dtype): the gradient goes back in the source dtype. */

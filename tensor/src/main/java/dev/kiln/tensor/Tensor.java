@@ -236,6 +236,107 @@ public final class Tensor {
         return of(v, n, n);
     }
 
+    /** The n×m matrix with ones on the main diagonal, F32. */
+    public static Tensor eye(int n, int m) {
+        return eye(n, m, DType.F32);
+    }
+
+    public static Tensor eye(int n, int m, DType dtype) {
+        if (n < 0 || m < 0) {
+            throw new IllegalArgumentException("eye: n and m must be >= 0, got " + n + " and " + m);
+        }
+        Shapes.checkShape("eye", new int[] {n, m});
+        Tensor out = zeros(dtype, n, m);
+        if (Math.min(n, m) > 0) {
+            out.diagonal().fill_(1);
+        }
+        return out;
+    }
+
+    /** A new F32 tensor; Kiln's storage is always initialised, so it holds zeros (PyTorch leaves it undefined). */
+    public static Tensor empty(int... shape) {
+        return full(0, DType.F32, shape);
+    }
+
+    public static Tensor empty(DType dtype, int... shape) {
+        return full(0, dtype, shape);
+    }
+
+    /** start, start+step, ... below end as I32: integer arguments give an integer tensor, as PyTorch. */
+    public static Tensor arange(int start, int end, int step) {
+        if (step == 0) {
+            throw new IllegalArgumentException("arange: step must be non-zero");
+        }
+        if (end != start && (end > start) != (step > 0)) {
+            throw new IllegalArgumentException("arange: end " + end + " cannot be reached from start " + start
+                    + " with step " + step + " (the bounds are inconsistent with the step's sign)");
+        }
+        long span = (long) end - start;
+        long count = span == 0 ? 0 : (Math.abs(span) + Math.abs((long) step) - 1) / Math.abs((long) step);
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("arange: " + count + " elements is too many");
+        }
+        int[] v = new int[(int) count];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (int) (start + (long) i * step);
+        }
+        return of(v);
+    }
+
+    /** base^linspace(start, end, steps) with base 10, F32. */
+    public static Tensor logspace(double start, double end, int steps) {
+        return logspace(start, end, steps, 10);
+    }
+
+    /** {@code steps} values base^e for e evenly spaced from start to end inclusive, F32. */
+    public static Tensor logspace(double start, double end, int steps, double base) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("logspace: steps must be >= 0, got " + steps);
+        }
+        if (!Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(base)) {
+            throw new IllegalArgumentException("logspace: start, end and base must be finite, got start " + start
+                    + ", end " + end + ", base " + base);
+        }
+        float[] v = new float[steps];
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        for (int i = 0; i < steps; i++) {
+            v[i] = (float) Math.pow(base, i == steps - 1 && steps > 1 ? end : start + i * step);
+        }
+        return of(v);
+    }
+
+    /** Uniform in [0, 1) with input's shape, dtype (floating) and device. */
+    public static Tensor randLike(Tensor input, Generator rng) {
+        Dispatch.requireFloat("randLike", input);
+        return rand(rng, input.shape).to(input.dtype()).to(input.device());
+    }
+
+    /** Standard normal with input's shape, dtype (floating) and device. */
+    public static Tensor randnLike(Tensor input, Generator rng) {
+        Dispatch.requireFloat("randnLike", input);
+        return randn(rng, input.shape).to(input.dtype()).to(input.device());
+    }
+
+    /** Uniform integers in [0, high) with input's shape, dtype and device. */
+    public static Tensor randintLike(Tensor input, int high, Generator rng) {
+        return randintLike(input, 0, high, rng);
+    }
+
+    /** Uniform integers in [low, high) with input's shape, dtype and device. */
+    public static Tensor randintLike(Tensor input, int low, int high, Generator rng) {
+        Dispatch.requireNumeric("randintLike", input);
+        return randint(rng, low, high, input.shape).to(input.dtype()).to(input.device());
+    }
+
+    /**
+     * A tensor from a Java value: a boxed or primitive scalar (0-d), or nested arrays of float,
+     * double, int, long or boolean (F32, F64, I32, I32 with a range check, BOOL). Nested arrays must
+     * be rectangular.
+     */
+    public static Tensor tensor(Object data) {
+        return NestedArrays.toTensor(data);
+    }
+
     /** Uniform in [0, 1), F32. */
     public static Tensor rand(Generator rng, int... shape) {
         float[] v = new float[Shapes.checkShape("rand", shape)];
@@ -623,6 +724,355 @@ public final class Tensor {
         return ViewOps.contiguous(this);
     }
 
+    // ------------------------------------------------------------------ shape and indexing (PyTorch names)
+
+    /** Swaps two dims (PyTorch's alias of transpose). */
+    public Tensor swapaxes(int axis0, int axis1) {
+        return ViewOps.transpose(this, axis0, axis1);
+    }
+
+    /** Swaps two dims (PyTorch's alias of transpose). */
+    public Tensor swapdims(int dim0, int dim1) {
+        return ViewOps.transpose(this, dim0, dim1);
+    }
+
+    /** Moves each source dim to its destination, keeping the order of the others. */
+    public Tensor movedim(int[] source, int[] destination) {
+        return ViewOps.movedim(this, source, destination);
+    }
+
+    /** Alias of {@link #movedim(int, int)}. */
+    public Tensor moveaxis(int source, int destination) {
+        return movedim(source, destination);
+    }
+
+    /** Drops those of the listed dims that have size 1. */
+    public Tensor squeeze(int[] dims) {
+        return ViewOps.squeezeDims(this, dims);
+    }
+
+    /** Splits dim into the given sizes (one may be -1): a view where the layout allows, else a copy. */
+    public Tensor unflatten(int dim, int... sizes) {
+        return ViewOps.unflatten(this, dim, sizes);
+    }
+
+    /** A view of the main diagonal of the first two dims. */
+    public Tensor diagonal() {
+        return ViewOps.diagonal(this, 0, 0, 1);
+    }
+
+    public Tensor diagonal(int offset) {
+        return ViewOps.diagonal(this, offset, 0, 1);
+    }
+
+    /** A view of the diagonal of dim1 and dim2 (offset > 0 above the main one), as a new last dim. */
+    public Tensor diagonal(int offset, int dim1, int dim2) {
+        return ViewOps.diagonal(this, offset, dim1, dim2);
+    }
+
+    /**
+     * Sliding windows along dimension as a view: that dim becomes the window count, a new last dim
+     * of {@code size} holds each window. Not the im2col unfold of nn.functional.
+     */
+    public Tensor unfold(int dimension, int size, int step) {
+        return ViewOps.unfold(this, dimension, size, step);
+    }
+
+    /** Reverses the order of elements along the listed dims (a copy, as PyTorch). */
+    public Tensor flip(int... dims) {
+        return ShapeOps.flip(this, dims);
+    }
+
+    /** Rolls the flattened tensor by shifts, keeping the shape. */
+    public Tensor roll(int shifts) {
+        return ShapeOps.roll(this, new int[] {shifts}, new int[0]);
+    }
+
+    /** Rolls dim by shifts: element i moves to (i + shifts) mod size. */
+    public Tensor roll(int shifts, int dim) {
+        return ShapeOps.roll(this, new int[] {shifts}, new int[] {dim});
+    }
+
+    public Tensor roll(int[] shifts, int[] dims) {
+        return ShapeOps.roll(this, shifts, dims);
+    }
+
+    /** Repeats the whole tensor along each dim (PyTorch's Tensor.repeat; extra leading counts add dims). */
+    public Tensor repeat(int... repeats) {
+        return ShapeOps.repeat(this, repeats);
+    }
+
+    /** As repeat, but fewer counts than dims repeat the trailing dims. */
+    public Tensor tile(int... dims) {
+        return ShapeOps.tile(this, dims);
+    }
+
+    /** Each element of the flattened tensor repeated {@code repeats} times. */
+    public Tensor repeatInterleave(int repeats) {
+        return ShapeOps.repeatInterleave(this, repeats, null);
+    }
+
+    public Tensor repeatInterleave(int repeats, int dim) {
+        return ShapeOps.repeatInterleave(this, repeats, dim);
+    }
+
+    /** Element i of the flattened tensor repeated repeats[i] times (I32 counts). */
+    public Tensor repeatInterleave(Tensor repeats) {
+        return ShapeOps.repeatInterleave(this, repeats, null);
+    }
+
+    public Tensor repeatInterleave(Tensor repeats, int dim) {
+        return ShapeOps.repeatInterleave(this, repeats, dim);
+    }
+
+    /** Views of splitSize along dim 0 (the last may be smaller). */
+    public List<Tensor> split(int splitSize) {
+        return ShapeOps.split(this, splitSize, 0);
+    }
+
+    public List<Tensor> split(int splitSize, int dim) {
+        return ShapeOps.split(this, splitSize, dim);
+    }
+
+    /** Views of the given sizes along dim 0. */
+    public List<Tensor> split(int[] sections) {
+        return ShapeOps.split(this, sections, 0);
+    }
+
+    public List<Tensor> split(int[] sections, int dim) {
+        return ShapeOps.split(this, sections, dim);
+    }
+
+    /** At most {@code chunks} views along dim 0, of ceil(size / chunks) each. */
+    public List<Tensor> chunk(int chunks) {
+        return ShapeOps.chunk(this, chunks, 0);
+    }
+
+    public List<Tensor> chunk(int chunks, int dim) {
+        return ShapeOps.chunk(this, chunks, dim);
+    }
+
+    /** The slices of dim 0 as views. */
+    public List<Tensor> unbind() {
+        return ShapeOps.unbind(this, 0);
+    }
+
+    public List<Tensor> unbind(int dim) {
+        return ShapeOps.unbind(this, dim);
+    }
+
+    /** The lower triangle of the last two dims, zeros above. */
+    public Tensor tril() {
+        return ShapeOps.triangle("tril", this, 0, true);
+    }
+
+    /** Keeps elements with column − row ≤ diagonal. */
+    public Tensor tril(int diagonal) {
+        return ShapeOps.triangle("tril", this, diagonal, true);
+    }
+
+    public Tensor triu() {
+        return ShapeOps.triangle("triu", this, 0, false);
+    }
+
+    /** Keeps elements with column − row ≥ diagonal. */
+    public Tensor triu(int diagonal) {
+        return ShapeOps.triangle("triu", this, diagonal, false);
+    }
+
+    /** 1-D: a square matrix with this on the main diagonal; 2-D: a copy of the main diagonal. */
+    public Tensor diag() {
+        return ShapeOps.diag(this, 0);
+    }
+
+    public Tensor diag(int diagonal) {
+        return ShapeOps.diag(this, diagonal);
+    }
+
+    /** The sum of a matrix's main diagonal. */
+    public Tensor trace() {
+        return ShapeOps.trace(this);
+    }
+
+    /** Constant padding with zeros; pad holds (before, after) pairs from the last dim backwards (F.pad). */
+    public Tensor pad(int[] pad) {
+        return ShapeOps.pad(this, pad, PadMode.CONSTANT, 0);
+    }
+
+    /** F.pad with PyTorch's mode string: "constant", "reflect", "replicate" or "circular". */
+    public Tensor pad(int[] pad, String mode) {
+        return ShapeOps.pad(this, pad, PadMode.of(mode), 0);
+    }
+
+    public Tensor pad(int[] pad, String mode, double value) {
+        return ShapeOps.pad(this, pad, PadMode.of(mode), value);
+    }
+
+    public Tensor pad(int[] pad, PadMode mode, double value) {
+        return ShapeOps.pad(this, pad, mode, value);
+    }
+
+    /** Coordinate grids with "ij" indexing (PyTorch's default). */
+    public static List<Tensor> meshgrid(Tensor... tensors) {
+        return ShapeOps.meshgrid(List.of(tensors), "ij");
+    }
+
+    /** Coordinate grids; indexing "ij" (matrix) or "xy" (Cartesian: the first two dims swapped). */
+    public static List<Tensor> meshgrid(List<Tensor> tensors, String indexing) {
+        return ShapeOps.meshgrid(tensors, indexing);
+    }
+
+    /** Every combination of the 1-D inputs' elements, one per row. */
+    public static Tensor cartesianProd(Tensor... tensors) {
+        return ShapeOps.cartesianProd(List.of(tensors));
+    }
+
+    /** value where the BOOL mask (broadcast to this shape) is true, else this tensor's element. */
+    public Tensor maskedFill(Tensor mask, double value) {
+        return MaskOps.maskedFill(this, mask, value);
+    }
+
+    /** As {@link #maskedFill(Tensor, double)} with a 0-d tensor value, which gets the gradient of the filled elements. */
+    public Tensor maskedFill(Tensor mask, Tensor value) {
+        return MaskOps.maskedFill(this, mask, value);
+    }
+
+    /** The elements where mask (broadcast with this) is true, in row-major order, 1-D. */
+    public Tensor maskedSelect(Tensor mask) {
+        return MaskOps.maskedSelect(this, mask);
+    }
+
+    /** This tensor with the masked positions taken, in row-major order, from source's first elements. */
+    public Tensor maskedScatter(Tensor mask, Tensor source) {
+        return MaskOps.maskedScatter(this, mask, source);
+    }
+
+    /** A copy with src's elements written where index points along dim (out[index[i][j]][j] = src[i][j] for dim 0). */
+    public Tensor scatter(int dim, Tensor index, Tensor src) {
+        return MaskOps.scatter(this, dim, index, src);
+    }
+
+    /** A copy with value written where index points along dim. */
+    public Tensor scatter(int dim, Tensor index, double value) {
+        return MaskOps.scatter(this, dim, index, value);
+    }
+
+    /** scatterReduce with includeSelf = true. */
+    public Tensor scatterReduce(int dim, Tensor index, Tensor src, String reduce) {
+        return MaskOps.scatterReduce(this, dim, index, src, ScatterReduction.of(reduce), true);
+    }
+
+    /** Reduces src into this at index along dim: reduce "sum", "prod", "mean", "amax" or "amin" (PyTorch's scatter_reduce). */
+    public Tensor scatterReduce(int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
+        return MaskOps.scatterReduce(this, dim, index, src, ScatterReduction.of(reduce), includeSelf);
+    }
+
+    public Tensor scatterReduce(int dim, Tensor index, Tensor src, ScatterReduction reduce, boolean includeSelf) {
+        return MaskOps.scatterReduce(this, dim, index, src, reduce, includeSelf);
+    }
+
+    /** Elements of the flattened tensor at the I32 indices (negative count from the end), shaped as index. */
+    public Tensor take(Tensor index) {
+        return MaskOps.take(this, index);
+    }
+
+    /** gather from the flattened tensor (PyTorch's take_along_dim without dim). */
+    public Tensor takeAlongDim(Tensor indices) {
+        return MaskOps.takeAlongDim(this, indices, null);
+    }
+
+    /** gather along dim after broadcasting this and indices in the other dims. */
+    public Tensor takeAlongDim(Tensor indices, int dim) {
+        return MaskOps.takeAlongDim(this, indices, dim);
+    }
+
+    /** The indices of the non-zero elements, I32 [count, dim]. */
+    public Tensor nonzero() {
+        return MaskOps.nonzero(this);
+    }
+
+    /** I32 one-hot rows of this non-negative I32 tensor, max + 1 classes. */
+    public Tensor oneHot() {
+        return MaskOps.oneHot(this, -1);
+    }
+
+    /** I32 one-hot rows with numClasses classes (−1: max + 1), as F.one_hot. */
+    public Tensor oneHot(int numClasses) {
+        return MaskOps.oneHot(this, numClasses);
+    }
+
+    /**
+     * PyTorch's x[i0, i1, ...] with index tensors: null is a full slice ({@code :}), I32 tensors
+     * broadcast together and may be negative, a BOOL mask selects its true positions. The gradient
+     * accumulates where indices repeat (index_put with accumulate).
+     */
+    public Tensor index(Tensor... indices) {
+        return MaskOps.index(this, indices);
+    }
+
+    /** x[indices] = values as a new tensor (PyTorch's index_put with accumulate=False). */
+    public Tensor indexPut(Tensor[] indices, Tensor values) {
+        return MaskOps.indexPut(this, indices, values, false);
+    }
+
+    /**
+     * A copy with values (broadcast to the shape of this.index(indices)) written at the indexed
+     * positions; accumulate adds them instead, so repeated positions add up (PyTorch's index_put).
+     */
+    public Tensor indexPut(Tensor[] indices, Tensor values, boolean accumulate) {
+        return MaskOps.indexPut(this, indices, values, accumulate);
+    }
+
+    /** Insertion indices of values into the last dim of the sorted sequence (left side), I32. */
+    public static Tensor searchsorted(Tensor sortedSequence, Tensor values) {
+        return SearchOps.searchsorted(sortedSequence, values, false, false, null, null);
+    }
+
+    public static Tensor searchsorted(Tensor sortedSequence, double value) {
+        return searchsorted(sortedSequence, Tensor.full(value, sortedSequence.dtype(), sortedSequence.device()));
+    }
+
+    /** PyTorch's searchsorted with its keyword arguments in order; side is null, "left" or "right", sorter may be null. */
+    public static Tensor searchsorted(Tensor sortedSequence, Tensor values, boolean outInt32, boolean right,
+                                      String side, Tensor sorter) {
+        return SearchOps.searchsorted(sortedSequence, values, outInt32, right, side, sorter);
+    }
+
+    /** The bucket index of each element among the sorted 1-D boundaries, I32. */
+    public static Tensor bucketize(Tensor input, Tensor boundaries) {
+        return SearchOps.bucketize(input, boundaries, false, false);
+    }
+
+    public static Tensor bucketize(Tensor input, Tensor boundaries, boolean outInt32, boolean right) {
+        return SearchOps.bucketize(input, boundaries, outInt32, right);
+    }
+
+    /** A 100-bin histogram over the data's range. */
+    public Tensor histc() {
+        return SearchOps.histc(this, 100, 0, 0);
+    }
+
+    public Tensor histc(int bins) {
+        return SearchOps.histc(this, bins, 0, 0);
+    }
+
+    /** A histogram of bins equal bins over [min, max] (min == max: the data's range); outside elements are ignored. */
+    public Tensor histc(int bins, double min, double max) {
+        return SearchOps.histc(this, bins, min, max);
+    }
+
+    /**
+     * Einstein summation, e.g. {@code einsum("bij,bjk->bik", a, b)}: a composition of diagonal, sum,
+     * permute, reshape and matmul (see {@link Einsum}), so it runs wherever those do.
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.einsum(equation, List.of(operands));
+    }
+
+    public static Tensor einsum(String equation, List<Tensor> operands) {
+        return Einsum.einsum(equation, operands);
+    }
+
     // ------------------------------------------------------------------ copies
 
     public Tensor clone() {
@@ -713,6 +1163,11 @@ public final class Tensor {
 
     public static Tensor where(Tensor cond, double a, Tensor b) {
         return ElementwiseOps.where(cond, ElementwiseOps.scalarLike("where", b, a), b);
+    }
+
+    /** cond ? a : b with two scalars: F32 of cond's shape (PyTorch's default dtype). */
+    public static Tensor where(Tensor cond, double a, double b) {
+        return ElementwiseOps.where(cond, Tensor.full(a, DType.F32, cond.device()), Tensor.full(b, DType.F32, cond.device()));
     }
 
     // ------------------------------------------------------------------ in place

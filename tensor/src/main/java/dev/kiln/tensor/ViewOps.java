@@ -317,6 +317,162 @@ final class ViewOps {
         return Dispatch.record(new Op.Select(d, i), x.asView(shape, strides, offset), x);
     }
 
+    /** Drops the listed dims that have size 1 (others are kept, as PyTorch's squeeze(dims)). */
+    static Tensor squeezeDims(Tensor x, int[] dims) {
+        int[] ds = Shapes.normalizeDims("squeeze", dims, x.dim());
+        if (dims.length == 0) {
+            return x;
+        }
+        int[] shape = x.shape();
+        boolean[] drop = new boolean[shape.length];
+        for (int d : ds) {
+            drop[d] = shape[d] == 1;
+        }
+        int n = 0;
+        int[] newShape = new int[shape.length];
+        int[] newStrides = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            if (!drop[i]) {
+                newShape[n] = shape[i];
+                newStrides[n++] = x.strides()[i];
+            }
+        }
+        if (n == shape.length) {
+            return x;
+        }
+        return Dispatch.record(new Op.Reshape(shape), x.asView(Arrays.copyOf(newShape, n), Arrays.copyOf(newStrides, n),
+                x.offset()), x);
+    }
+
+    /** PyTorch's movedim(source, destination) with lists: each source dim lands at its destination. */
+    static Tensor movedim(Tensor x, int[] source, int[] destination) {
+        if (source.length != destination.length) {
+            throw new IllegalArgumentException("movedim: source " + Arrays.toString(source) + " and destination "
+                    + Arrays.toString(destination) + " must have the same number of dims");
+        }
+        int rank = x.dim();
+        int[] perm = new int[Math.max(rank, 1)];
+        Arrays.fill(perm, -1);
+        boolean[] used = new boolean[perm.length];
+        for (int i = 0; i < source.length; i++) {
+            int s = Shapes.normalizeDim("movedim", source[i], rank);
+            int d = Shapes.normalizeDim("movedim", destination[i], rank);
+            if (used[s]) {
+                throw new IllegalArgumentException("movedim: source dim " + s + " repeats in " + Arrays.toString(source));
+            }
+            if (perm[d] >= 0) {
+                throw new IllegalArgumentException("movedim: destination dim " + d + " repeats in "
+                        + Arrays.toString(destination));
+            }
+            used[s] = true;
+            perm[d] = s;
+        }
+        if (rank == 0) {
+            return x;
+        }
+        int next = 0;
+        for (int d = 0; d < rank; d++) {
+            if (perm[d] < 0) {
+                while (used[next]) {
+                    next++;
+                }
+                perm[d] = next++;
+            }
+        }
+        return permute(x, perm);
+    }
+
+    /** Splits one dim into sizes (one may be -1), as PyTorch's unflatten. */
+    static Tensor unflatten(Tensor x, int dim, int[] sizes) {
+        if (x.dim() == 0) {
+            throw new IllegalArgumentException("unflatten: a 0-d tensor has no dim to unflatten");
+        }
+        int d = Shapes.normalizeDim("unflatten", dim, x.dim());
+        if (sizes.length == 0) {
+            throw new IllegalArgumentException("unflatten: sizes must not be empty");
+        }
+        int[] inner = inferShape("unflatten", new int[] {x.size(d)}, sizes);
+        int[] shape = new int[x.dim() - 1 + inner.length];
+        int[] old = x.shape();
+        System.arraycopy(old, 0, shape, 0, d);
+        System.arraycopy(inner, 0, shape, d, inner.length);
+        System.arraycopy(old, d + 1, shape, d + inner.length, old.length - d - 1);
+        return reshape(x, shape);
+    }
+
+    /**
+     * The diagonal of dims dim1 and dim2 as a view, moved to the last dim; offset > 0 is above the
+     * main diagonal (PyTorch's diagonal).
+     */
+    static Tensor diagonal(Tensor x, int offset, int dim1, int dim2) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("diagonal: expected a tensor with at least 2 dims, got "
+                    + Shapes.str(x.shape()));
+        }
+        int d1 = Shapes.normalizeDim("diagonal", dim1, x.dim());
+        int d2 = Shapes.normalizeDim("diagonal", dim2, x.dim());
+        if (d1 == d2) {
+            throw new IllegalArgumentException("diagonal: dim1 and dim2 must differ, both are " + d1 + " in "
+                    + Shapes.str(x.shape()));
+        }
+        long n1 = x.size(d1);
+        long n2 = x.size(d2);
+        long len = Math.max(0, offset >= 0 ? Math.min(n1, n2 - offset) : Math.min(n1 + offset, n2));
+        int[] st = x.strides();
+        int start = x.offset();
+        if (len > 0) {
+            start = offset >= 0 ? offset("diagonal", x, offset, st[d2]) : offset("diagonal", x, -offset, st[d1]);
+        }
+        int rank = x.dim();
+        int[] shape = new int[rank - 1];
+        int[] strides = new int[rank - 1];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i != d1 && i != d2) {
+                shape[j] = x.size(i);
+                strides[j++] = st[i];
+            }
+        }
+        shape[rank - 2] = (int) len;
+        strides[rank - 2] = stride("diagonal", shape, (int) len, (long) st[d1] + st[d2]);
+        return Dispatch.record(new Op.Diagonal(offset, d1, d2), x.asView(shape, strides, start), x);
+    }
+
+    /**
+     * Sliding windows of {@code size} every {@code step} along dimension, as a view: that dim becomes
+     * the window count and a new last dim of {@code size} holds each window (PyTorch's Tensor.unfold,
+     * not the im2col unfold of nn.functional).
+     */
+    static Tensor unfold(Tensor x, int dimension, int size, int step) {
+        int d = Shapes.normalizeDim("unfold", dimension, x.dim());
+        int n = x.dim() == 0 ? 1 : x.size(d);
+        if (size < 0 || size > n) {
+            throw new IllegalArgumentException("unfold: size " + size + " must be in [0, " + n + "], the size of dim "
+                    + d + " of " + Shapes.str(x.shape()));
+        }
+        if (step <= 0) {
+            throw new IllegalArgumentException("unfold: step must be positive, got " + step);
+        }
+        int windows = (n - size) / step + 1;
+        int rank = x.dim();
+        int[] shape = new int[rank + 1];
+        int[] strides = new int[rank + 1];
+        int inner = rank == 0 ? 1 : x.strides()[d];
+        for (int i = 0; i < rank; i++) {
+            shape[i] = x.size(i);
+            strides[i] = x.strides()[i];
+        }
+        shape[Math.min(d, rank)] = windows;
+        strides[Math.min(d, rank)] = stride("unfold", shape, windows, (long) inner * step);
+        if (rank == 0) {
+            shape = new int[] {size};
+            strides = new int[] {1};
+        } else {
+            shape[rank] = size;
+            strides[rank] = inner;
+        }
+        return Dispatch.record(new Op.Unfold(d, size, step), x.asView(shape, strides, x.offset()), x);
+    }
+
     /** A contiguous copy with the same values (recorded as Copy). */
     static Tensor clone(Tensor x) {
         return Dispatch.record(new Op.Copy(), copy(x), x);

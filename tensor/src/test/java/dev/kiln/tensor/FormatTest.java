@@ -30,7 +30,7 @@ class FormatTest {
 
     @Test
     void summarisesBeyondAThousandElements() {
-        assertThat(Tensor.arange(0, 2000, 1)).hasToString(
+        assertThat(Tensor.arange(0, 2000, 1.0)).hasToString(
                 "tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n        1.9990e+03])");
         assertThat(Tensor.arange(1200).reshape(40, 30)).hasToString("""
                 tensor([[   0,    1,    2,  ...,   27,   28,   29],
@@ -44,7 +44,7 @@ class FormatTest {
 
     @Test
     void summarisedThreeDimensional() {
-        Tensor t = Tensor.arange(0, 2002, 1).div(4).reshape(7, 2, 143);
+        Tensor t = Tensor.arange(0, 2002, 1.0).div(4).reshape(7, 2, 143);
         assertThat(t).hasToString(String.join("\n",
                 "tensor([[[0.0000e+00, 2.5000e-01, 5.0000e-01,  ..., 3.5000e+01,",
                 "          3.5250e+01, 3.5500e+01],",
@@ -81,12 +81,12 @@ class FormatTest {
 
     @Test
     void longRowsWrapAtEightyColumns() {
-        assertThat(Tensor.arange(0, 30, 1).div(8)).hasToString("""
+        assertThat(Tensor.arange(0, 30, 1.0).div(8)).hasToString("""
                 tensor([0.0000, 0.1250, 0.2500, 0.3750, 0.5000, 0.6250, 0.7500, 0.8750, 1.0000,
                         1.1250, 1.2500, 1.3750, 1.5000, 1.6250, 1.7500, 1.8750, 2.0000, 2.1250,
                         2.2500, 2.3750, 2.5000, 2.6250, 2.7500, 2.8750, 3.0000, 3.1250, 3.2500,
                         3.3750, 3.5000, 3.6250])""");
-        assertThat(Tensor.arange(0, 9, 1).div(8).to(DType.F64)).hasToString(
+        assertThat(Tensor.arange(0, 9, 1.0).div(8).to(DType.F64)).hasToString(
                 "tensor([0.0000, 0.1250, 0.2500, 0.3750, 0.5000, 0.6250, 0.7500, 0.8750, 1.0000],\n"
                         + "       dtype=F64)");
     }

@@ -19,7 +19,7 @@ class ViewTest {
         for (int s : shape) {
             n *= s;
         }
-        return Tensor.arange(0, n, 1).reshape(shape);
+        return Tensor.arange(0, n, 1.0).reshape(shape);
     }
 
     private static Nd iotaNd(int... shape) {
@@ -299,7 +299,7 @@ class ViewTest {
     /** Shapes past the int range are refused by name, never wrapped (which once read outside a view). */
     @Test
     void sizesThatOverflowAnIntAreRefused() {
-        Tensor empty = Tensor.arange(0, 100, 1).narrow(0, 0, 0);
+        Tensor empty = Tensor.arange(0, 100, 1.0).narrow(0, 0, 0);
         assertRejects(() -> empty.reshape(65536, 65536, 65536, 65536), "reshape", "too large", "2^31-1");
         assertRejects(() -> empty.view(65536, 65536, 65536, 65536), "view", "too large");
         assertRejects(() -> empty.reshape(-1, 65536, 65536), "reshape", "too large");
@@ -327,7 +327,7 @@ class ViewTest {
 
     @Test
     void viewsOfEmptyTensorsStayEmpty() {
-        Tensor empty = Tensor.arange(0, 100, 1).narrow(0, 0, 0).reshape(0, 4, 5);
+        Tensor empty = Tensor.arange(0, 100, 1.0).narrow(0, 0, 0).reshape(0, 4, 5);
         assertThat(empty.select(1, 3).shape()).containsExactly(0, 5);
         assertThat(empty.narrow(2, 1, 3).shape()).containsExactly(0, 4, 3);
         assertThat(empty.slice(1, 0, 4, 3).shape()).containsExactly(0, 2, 5);

@@ -20,8 +20,9 @@ class CudaIndexTest extends GpuTesting {
                         in -> in[0].transpose(0, 2).indexSelect(d, in[1].slice(0, 0, 9, 2)), x,
                         randint(0, x.size(2 - d), 9));
             }
+            // a 0-d input takes a one-element index (as PyTorch); the result is 0-d
             check("indexSelect of a 0-d", EXACT, in -> in[0].indexSelect(0, in[1]), Tensor.scalar(4).to(t),
-                    Tensor.of(new int[] {0})); // a 0-d input takes exactly one index (IndexOps.indexSelect)
+                    Tensor.of(new int[] {0}));
         }
         Tensor weight = randn(DType.F32, 50, 16);
         check("embedding", EXACT, in -> Tensor.embedding(in[1], in[0]), weight, randint(0, 50, 4, 7));

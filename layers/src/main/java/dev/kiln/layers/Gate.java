@@ -5,16 +5,29 @@ import dev.kiln.tensor.UnaryOp;
 
 /**
  * The gate of a gated linear unit g(x) = gate(L·x) ⊙ (R·x): identity gives the pure bilinear
- * layer, sigmoid GLU, SiLU SwiGLU, GELU GeGLU (Shazeer, "GLU Variants Improve Transformer").
+ * layer, sigmoid GLU, ReLU ReGLU, SiLU SwiGLU, GELU GeGLU (Shazeer, "GLU Variants Improve
+ * Transformer"). Each gate is declared once here, with its activation and the variant's name; the
+ * transformer's gated feed-forward kinds ({@code FeedForwardKind}) are derived from this list.
  */
 public enum Gate {
-    IDENTITY(null), SIGMOID(UnaryOp.SIGMOID), SILU(UnaryOp.SILU), GELU(UnaryOp.GELU), GELU_TANH(UnaryOp.GELU_TANH),
-    RELU(UnaryOp.RELU);
+    IDENTITY(null, "bilinear"),
+    SIGMOID(UnaryOp.SIGMOID, "glu"),
+    SILU(UnaryOp.SILU, "swiglu"),
+    GELU(UnaryOp.GELU, "geglu"),
+    GELU_TANH(UnaryOp.GELU_TANH, "geglu-tanh"),
+    RELU(UnaryOp.RELU, "reglu");
 
     private final UnaryOp activation;
+    private final String unitName;
 
-    Gate(UnaryOp activation) {
+    Gate(UnaryOp activation, String unitName) {
         this.activation = activation;
+        this.unitName = unitName;
+    }
+
+    /** The gated unit's name in the literature and on the command line ("swiglu"). */
+    public String unitName() {
+        return unitName;
     }
 
     /** The activation the gate applies, null for the identity. */

@@ -13,35 +13,42 @@ import java.util.Arrays;
  */
 public record Activation(Kind kind, double[] params) {
 
-    /** The kinds and the parameters each takes, in order. */
+    /**
+     * The kinds, each declared once with everything the other lists derive from it: its method name,
+     * CUDA code, PyTorch name, command-line name and its parameters' defaults (their count is the
+     * arity; the layer modules' no-argument constructors and the commands' registry use them).
+     */
     public enum Kind {
-        /** x if x > 0 else slope·x. Parameters: slope. */
-        LEAKY_RELU("leakyRelu", 1, 0, "leaky_relu", "leakyrelu"),
-        /** Smooth ReLU: 0 below −β, (x + β)²/(4β) on [−β, β], x above β. Parameters: beta. */
-        SMELU("smelu", 1, 1, null, "smelu"),
-        /** ReLU forward; the training backward passes the gradient where x > −α. Parameters: alpha. */
-        HELU("helu", 1, 2, null, "helu"),
-        /** 1/(1 + |x/a|^d). Parameters: a, d. */
-        ELEPHANT("elephant", 2, 3, null, "elephant"),
-        /** x if x ≥ T else 0. Parameters: threshold. */
-        FATRELU("fatrelu", 1, 4, null, "fatrelu"),
-        /** Leaky ReLU (slope a) smoothed by a Gaussian of width σ. Parameters: a, sigma. */
-        SAU("sau", 2, 5, null, "sau"),
-        /** λ·x·σ(α·(atan(β1·x) + asin(clamp(β2·x, −1, 1)))), VeLU without its variance factor. Parameters: lambda, alpha, beta1, beta2. */
-        VELU("velu", 4, 6, null, "velu");
+        /** x if x > 0 else slope·x. Parameters: slope (PyTorch's 0.01). */
+        LEAKY_RELU("leakyRelu", 0, "leaky_relu", "leakyrelu", 0.01),
+        /** Smooth ReLU: 0 below −β, (x + β)²/(4β) on [−β, β], x above β. Parameters: beta (1, unverified). */
+        SMELU("smelu", 1, null, "smelu", 1.0),
+        /** ReLU forward; the training backward passes the gradient where x > −α. Parameters: alpha (0.05, unverified). */
+        HELU("helu", 2, null, "helu", 0.05),
+        /** 1/(1 + |x/a|^d). Parameters: a, d (1 and 4; one source uses 2 and 8). */
+        ELEPHANT("elephant", 3, null, "elephant", 1.0, 4.0),
+        /** x if x ≥ T else 0. Parameters: threshold (0.1 is ours: no source gives one). */
+        FATRELU("fatrelu", 4, null, "fatrelu", 0.1),
+        /** Leaky ReLU (slope a) smoothed by a Gaussian of width σ. Parameters: a, sigma (0.01 and 1, unverified). */
+        SAU("sau", 5, null, "sau", 0.01, 1.0),
+        /**
+         * λ·x·σ(α·(atan(β1·x) + asin(clamp(β2·x, −1, 1)))), VeLU without its variance factor.
+         * Parameters: lambda, alpha, beta1, beta2 (1, 1, 1, 0.5, unverified).
+         */
+        VELU("velu", 6, null, "velu", 1.0, 1.0, 1.0, 0.5);
 
         private final String opName;
-        private final int arity;
         private final int cudaCode;
         private final String torchName;
         private final String activationName;
+        private final double[] defaults;
 
-        Kind(String opName, int arity, int cudaCode, String torchName, String activationName) {
+        Kind(String opName, int cudaCode, String torchName, String activationName, double... defaults) {
             this.opName = opName;
-            this.arity = arity;
             this.cudaCode = cudaCode;
             this.torchName = torchName;
             this.activationName = activationName;
+            this.defaults = defaults;
         }
 
         /** The kind's code in the CUDA kernels (kiln.cuh's {@code KILN_ACTIVATION_<name>}). */
@@ -64,8 +71,19 @@ public record Activation(Kind kind, double[] params) {
             return opName;
         }
 
+        /** How many parameters the kind takes. */
         public int arity() {
-            return arity;
+            return defaults.length;
+        }
+
+        /** Default parameter i. */
+        public double defaultParam(int i) {
+            return defaults[i];
+        }
+
+        /** The default parameters, in order (a copy). */
+        public double[] defaults() {
+            return defaults.clone();
         }
     }
 
@@ -86,6 +104,14 @@ public record Activation(Kind kind, double[] params) {
                 throw new IllegalArgumentException(kind.opName() + ": parameters must be finite, got " + Arrays.toString(params));
             }
         }
+    }
+
+    /** The kind with its default parameters ({@link Kind#defaults()}). */
+    public static Activation defaults(Kind kind) {
+        if (kind == null) {
+            throw new IllegalArgumentException("Activation.defaults: kind is null");
+        }
+        return new Activation(kind, kind.defaults());
     }
 
     /** The parameters (a copy). */

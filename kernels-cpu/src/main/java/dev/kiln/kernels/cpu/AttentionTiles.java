@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * The register-tiled pieces of the fused attention forward ({@link AttentionKernels#sdpaForward}), in
+ * The register-tiled pieces of the fused attention forward ({@link SdpaForward}), in
  * the style of the GEMM's micro-kernels ({@code gemm.SgemmKernel}): a score tile S = Q·Kᵀ and the
  * update O = corr·O + P·V each hold an {@link #MR} × 2-vector block of results in registers for their
  * whole inner loop (12 × 2 = 24 accumulators where a vector is 512 bits, 6 × 2 with 16 registers), so

@@ -13,7 +13,7 @@ public final class Elephant extends Module {
     private final Activation f;
 
     public Elephant() {
-        this(1.0, 4.0);
+        this(Activation.Kind.ELEPHANT.defaultParam(0), Activation.Kind.ELEPHANT.defaultParam(1));
     }
 
     public Elephant(double a, double d) {

@@ -9,6 +9,11 @@ import dev.kiln.tensor.Tensor;
 public final class FATReLU extends Module {
     private final Activation f;
 
+    /** Threshold {@link Activation.Kind#FATRELU}'s default, 0.1 (ours: no source gives one). */
+    public FATReLU() {
+        this(Activation.Kind.FATRELU.defaultParam(0));
+    }
+
     public FATReLU(double threshold) {
         if (!(threshold >= 0)) {
             throw new IllegalArgumentException("FATReLU: threshold must be >= 0, got " + threshold);

@@ -15,7 +15,7 @@ public final class HeLU extends Module {
     private final double alpha;
 
     public HeLU() {
-        this(0.05);
+        this(Activation.Kind.HELU.defaultParam(0));
     }
 
     public HeLU(double alpha) {

@@ -2,6 +2,7 @@ package dev.kiln.layers.activation;
 
 import dev.kiln.layers.Inputs;
 import dev.kiln.layers.Module;
+import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.Tensor;
 
 /** x if x > 0 else a·x, as {@code torch.nn.LeakyReLU} (a = 0.01 by default). */
@@ -9,7 +10,7 @@ public final class LeakyReLU extends Module {
     private final double negativeSlope;
 
     public LeakyReLU() {
-        this(0.01);
+        this(Activation.Kind.LEAKY_RELU.defaultParam(0));
     }
 
     public LeakyReLU(double negativeSlope) {

@@ -14,7 +14,7 @@ public final class SAU extends Module {
     private final Activation f;
 
     public SAU() {
-        this(0.01, 1.0);
+        this(Activation.Kind.SAU.defaultParam(0), Activation.Kind.SAU.defaultParam(1));
     }
 
     public SAU(double a, double sigma) {

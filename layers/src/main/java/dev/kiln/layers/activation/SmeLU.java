@@ -13,7 +13,7 @@ public final class SmeLU extends Module {
     private final Activation f;
 
     public SmeLU() {
-        this(1.0);
+        this(Activation.Kind.SMELU.defaultParam(0));
     }
 
     public SmeLU(double beta) {

@@ -22,7 +22,8 @@ public final class VeLU extends Module {
     private final double mu;
 
     public VeLU() {
-        this(1.0, 1.0, 1.0, 0.5, 0.1, 1.0);
+        this(Activation.Kind.VELU.defaultParam(0), Activation.Kind.VELU.defaultParam(1),
+                Activation.Kind.VELU.defaultParam(2), Activation.Kind.VELU.defaultParam(3), 0.1, 1.0);
     }
 
     public VeLU(double lambda, double alpha, double beta1, double beta2, double gamma, double mu) {

@@ -8,6 +8,7 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.SpecialFunctions;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -43,6 +44,26 @@ class ActivationTest {
 
     private static Tensor scalar(double x) {
         return Tensor.scalar(x, DType.F64);
+    }
+
+    @Test
+    void activationModulesBuildEveryDeclaredActivationWithItsDefaults() {
+        for (UnaryOp op : UnaryOp.values()) {
+            if (op.activationName() == null) {
+                assertThatThrownBy(() -> ActivationModules.of(op)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("ActivationModules.of: " + op + " is not an activation");
+            } else {
+                assertThat(ActivationModules.of(op)).as("%s", op).isNotNull();
+            }
+        }
+        assertThat(ActivationModules.of(UnaryOp.GELU_TANH)).isInstanceOfSatisfying(GELU.class,
+                g -> assertThat(g.approximate()).isEqualTo("tanh"));
+        assertThat(ActivationModules.of(Activation.Kind.FATRELU)).isInstanceOfSatisfying(FATReLU.class,
+                f -> assertThat(f.threshold()).isEqualTo(0.1));
+        assertThat(ActivationModules.of(Activation.Kind.HELU)).isInstanceOfSatisfying(HeLU.class,
+                h -> assertThat(h.alpha()).isEqualTo(0.05));
+        assertThat(ActivationModules.of(Activation.Kind.ELEPHANT)).isInstanceOfSatisfying(Elephant.class,
+                e -> assertThat(new double[] {e.a(), e.d()}).containsExactly(1.0, 4.0));
     }
 
     // ------------------------------------------------------------------ gradients by finite differences

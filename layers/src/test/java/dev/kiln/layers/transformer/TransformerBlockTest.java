@@ -2,6 +2,7 @@ package dev.kiln.layers.transformer;
 
 import dev.kiln.layers.ModuleGradients;
 import dev.kiln.autograd.NoGrad;
+import dev.kiln.layers.Gate;
 import dev.kiln.layers.Module;
 import dev.kiln.layers.Parameter;
 import dev.kiln.layers.attention.KvCache;
@@ -9,6 +10,8 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -91,6 +94,24 @@ class TransformerBlockTest {
     }
 
     @Test
+    void feedForwardKindsAreMlpAndOneGatedUnitPerGate() {
+        assertThat(Arrays.stream(FeedForwardKind.values()).map(FeedForwardKind::id))
+                .containsExactly("mlp", "bilinear", "glu", "swiglu", "geglu", "geglu-tanh", "reglu");
+        assertThat(FeedForwardKind.SWIGLU.gate()).isEqualTo(Gate.SILU);
+        assertThat(FeedForwardKind.GEGLU.gate()).isEqualTo(Gate.GELU);
+        assertThat(FeedForwardKind.BILINEAR.gate()).isEqualTo(Gate.IDENTITY);
+        assertThat(FeedForwardKind.MLP.isGated()).isFalse();
+        for (FeedForwardKind k : FeedForwardKind.values()) {
+            assertThat(FeedForwardKind.parse(k.id().toUpperCase(java.util.Locale.ROOT))).isSameAs(k);
+        }
+        assertThat(FeedForwardKind.parse("gelu")).isSameAs(FeedForwardKind.MLP);
+        assertThat(FeedForwardKind.gated(Gate.RELU).id()).isEqualTo("reglu");
+        assertThatThrownBy(() -> FeedForwardKind.parse("swishglu")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("FeedForwardKind: unknown feed-forward 'swishglu'; choose one of mlp, bilinear, glu, swiglu, "
+                        + "geglu, geglu-tanh, reglu");
+    }
+
+    @Test
     void feedForwardKindsComputeTheirFormulas() {
         Tensor x = Tensor.randn(rng, 3, 6).to(DType.F64);
         for (FeedForwardKind kind : FeedForwardKind.values()) {
@@ -99,12 +120,19 @@ class TransformerBlockTest {
             try (NoGrad ignored = NoGrad.enter()) {
                 Tensor w1 = param(f.fc1(), "weight");
                 Tensor h = x.matmul(w1.t()).add(param(f.fc1(), "bias"));
-                Tensor act = switch (kind) {
-                    case MLP -> h.gelu();
-                    case SWIGLU -> h.narrow(1, 0, 10).silu().mul(h.narrow(1, 10, 10));
-                    case GEGLU -> h.narrow(1, 0, 10).gelu().mul(h.narrow(1, 10, 10));
-                    case BILINEAR -> h.narrow(1, 0, 10).mul(h.narrow(1, 10, 10));
-                };
+                Tensor act = h.gelu();
+                if (kind.isGated()) {
+                    Tensor g = h.narrow(1, 0, 10);
+                    Tensor gated = switch (kind.gate()) {
+                        case IDENTITY -> g;
+                        case SIGMOID -> g.sigmoid();
+                        case SILU -> g.silu();
+                        case GELU -> g.gelu();
+                        case GELU_TANH -> g.gelu("tanh");
+                        case RELU -> g.relu();
+                    };
+                    act = gated.mul(h.narrow(1, 10, 10));
+                }
                 Tensor expected = act.matmul(param(f.fc2(), "weight").t()).add(param(f.fc2(), "bias"));
                 assertThat(w1.shape()).containsExactly(kind.isGated() ? 20 : 10, 6);
                 assertThat(f.forward(x).allClose(expected, 1e-12, 1e-12)).as("%s", kind).isTrue();

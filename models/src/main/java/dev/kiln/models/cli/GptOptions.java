@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import dev.kiln.layers.transformer.FeedForwardKind;
 import dev.kiln.models.nn.Gpt;
 import picocli.CommandLine.Option;
 
@@ -43,8 +44,17 @@ public final class GptOptions {
     @Option(names = "--attention", defaultValue = "softmax", description = "softmax, relu or linear (SLAB) (default: ${DEFAULT-VALUE}).")
     public String attention = "softmax";
 
-    @Option(names = "--ffn", defaultValue = "mlp", description = "Feed-forward: mlp (GELU), swiglu, geglu or bilinear (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ffn", defaultValue = "mlp", completionCandidates = FeedForwardIds.class,
+            description = "Feed-forward: mlp (GELU) or a gated linear unit, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     public String ffn = "mlp";
+
+    /** The feed-forward kinds, derived from the layers' gates. */
+    static final class FeedForwardIds implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(FeedForwardKind.values()).map(FeedForwardKind::id).iterator();
+        }
+    }
 
     @Option(names = "--positions", defaultValue = "learned", description = "learned, rotary or none (default: ${DEFAULT-VALUE}).")
     public String positions = "learned";

@@ -4,9 +4,6 @@ import dev.kiln.models.Cli;
 import dev.kiln.models.train.StepEvent;
 import dev.kiln.models.train.TrainCallback;
 import dev.kiln.models.train.Trainer;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
-
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
@@ -18,7 +15,12 @@ import java.util.function.IntConsumer;
  */
 public final class Interrupts {
     private static final AtomicReference<Watch> TRAINING = new AtomicReference<>();
-    static final SignalHandler HANDLER = s -> onInterrupt();
+    /**
+     * A {@code sun.misc.SignalHandler} that calls {@link #onInterrupt}. sun.misc (module
+     * jdk.unsupported) is the JDK's only way to handle SIGINT; it is reached by name so that the
+     * compiler and javadoc do not warn about an internal API in every build.
+     */
+    static final Object HANDLER = signalHandler();
     static volatile boolean installed;
     // replaced by tests, which must not end their JVM
     static volatile IntConsumer exit = code -> Runtime.getRuntime().halt(code);
@@ -46,10 +48,30 @@ public final class Interrupts {
 
     private static void claim() {
         try {
-            Signal.handle(new Signal("INT"), HANDLER); // made here: the constructor throws where there is no SIGINT
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            // no SIGINT on this platform, or the JVM runs with -Xrs: Ctrl-C keeps ending it at once
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Object sigint = signal.getConstructor(String.class).newInstance("INT"); // throws where there is no SIGINT
+            signal.getMethod("handle", signal, Class.forName("sun.misc.SignalHandler")).invoke(null, sigint, HANDLER);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // no SIGINT on this platform, no jdk.unsupported, or the JVM runs with -Xrs: Ctrl-C keeps ending it at once
             installed = false;
+        }
+    }
+
+    private static Object signalHandler() {
+        try {
+            Class<?> type = Class.forName("sun.misc.SignalHandler");
+            return java.lang.reflect.Proxy.newProxyInstance(Interrupts.class.getClassLoader(), new Class<?>[] {type},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "handle" -> {
+                            onInterrupt();
+                            yield null;
+                        }
+                        case "equals" -> proxy == args[0];
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        default -> "kiln's Ctrl-C handler";
+                    });
+        } catch (ClassNotFoundException | RuntimeException e) {
+            return null; // claim() then fails and leaves Ctrl-C as it is
         }
     }
 

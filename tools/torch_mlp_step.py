@@ -20,6 +20,8 @@ import os
 import statistics
 import sys
 
+from torch_blas import blas_library
+
 TUNED_ENV = {
     "OMP_WAIT_POLICY": "PASSIVE",
     # glibc caps the mmap threshold at HEAP_MAX_SIZE/2 = 32 MiB on 64-bit
@@ -48,6 +50,11 @@ def main():
     import torch.nn.functional as F
 
     torch.set_num_threads(args.threads)
+    blas, blas_path = blas_library()
+    if blas == "reference":
+        # timing it would take minutes and mean nothing; the caller prints why and what to install
+        print(json.dumps({"blas": blas, "blas_path": blas_path, "torch": torch.__version__}))
+        return
     torch.manual_seed(0)
     sizes = [784] + args.hidden + [10]
     layers = []
@@ -84,7 +91,7 @@ def main():
     print(json.dumps({
         "median_ms": round(q(0.5), 4), "mean_ms": round(statistics.fmean(ms), 4),
         "p10_ms": round(q(0.1), 4), "p90_ms": round(q(0.9), 4), "steps": args.steps,
-        "threads": torch.get_num_threads(), "torch": torch.__version__,
+        "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas,
         "tuned": not args.untuned,
     }))
 

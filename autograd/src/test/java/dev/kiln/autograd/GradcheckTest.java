@@ -206,7 +206,7 @@ class GradcheckTest {
         c.add(new Case("stack", t -> Tensor.stack(1, t[0], t[1]), in(() -> x(2, 3), () -> x(2, 3))));
         c.add(new Case("indexSelect with repeats", t -> t[0].indexSelect(0, ints(2, 0, 2, 1)), in(() -> x(3, 2))));
         c.add(new Case("indexSelect dim 1 of a view", t -> t[0].t().indexSelect(1, ints(1, 1)), in(() -> x(3, 4))));
-        c.add(new Case("indexSelect of a 0-d", t -> t[0].indexSelect(0, ints(0, 0)), in(() -> x())));
+        c.add(new Case("indexSelect of a 0-d", t -> t[0].indexSelect(0, ints(0)), in(() -> x())));
         c.add(new Case("indexAdd", t -> t[0].indexAdd(0, ints(1, 0, 1), t[1]), in(() -> x(2, 3), () -> x(3, 3))));
         c.add(new Case("indexAdd dim 1 of views", t -> t[0].t().indexAdd(1, ints(2, 2), t[1].t()),
                 in(() -> x(3, 2), () -> x(2, 2))));

@@ -4,13 +4,21 @@ import dev.kiln.models.cli.BenchCommand;
 import dev.kiln.models.cli.DemoCommand;
 import dev.kiln.models.cli.EvalCommand;
 import dev.kiln.models.cli.ExperimentCommand;
+import dev.kiln.models.cli.FlagChecks;
 import dev.kiln.models.cli.GenerateCommand;
+import dev.kiln.models.cli.Interrupts;
+import dev.kiln.models.cli.OutOfMemory;
+import dev.kiln.models.cli.Range;
 import dev.kiln.models.cli.TrainCommand;
+import dev.kiln.tensor.Backend;
+import dev.kiln.tensor.Backends;
+import dev.kiln.tensor.Device;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
+import java.util.List;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,10 +39,14 @@ public final class Cli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--threads", scope = ScopeType.INHERIT, paramLabel = "N",
-            description = "Threads for the CPU kernels (default: all cores).")
+            description = "Threads for the CPU kernels (default: all cores; at most 4 x the cores).")
+    @Range(min = 1)
     void threads(int n) {
-        if (n < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
+        // more threads than cores only adds switching; a typo such as 100000 would start that many
+        int max = 4 * Runtime.getRuntime().availableProcessors();
+        if (n < 1 || n > max) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be between 1 and " + max
+                    + " (4 x the " + Runtime.getRuntime().availableProcessors() + " cores here), got " + n);
         }
         System.setProperty("kiln.threads", Integer.toString(n));
     }
@@ -42,7 +54,13 @@ public final class Cli implements Runnable {
     @Option(names = "--backend", scope = ScopeType.INHERIT, paramLabel = "NAME",
             description = "CPU backend: cpu (Vector API kernels, the default) or reference (plain loops).")
     void backend(String name) {
-        System.setProperty("kiln.backend.cpu", name);
+        List<String> cpu = Backends.available().stream().filter(b -> b.deviceType() == Device.Type.CPU)
+                .map(Backend::name).toList();
+        if (cpu.stream().noneMatch(b -> b.equalsIgnoreCase(name.trim()))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--backend: unknown CPU backend '" + name
+                    + "'; choose " + String.join(" or ", cpu));
+        }
+        System.setProperty("kiln.backend.cpu", name.trim());
     }
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Log progress details.")
@@ -60,7 +78,13 @@ public final class Cli implements Runnable {
         return java.nio.file.Path.of(System.getProperty("kiln.home", ""));
     }
 
+    /** The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+    public static final int INTERRUPTED = 130;
+    /** The exit code of a run that ran out of memory (after one line naming the flags and -Xmx to change). */
+    public static final int OUT_OF_MEMORY = 3;
+
     public static void main(String[] args) {
+        Interrupts.install();
         System.exit(run(args));
     }
 
@@ -73,16 +97,46 @@ public final class Cli implements Runnable {
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         configureLogging();
         CommandLine cl = new CommandLine(new Cli()).setOut(out).setErr(err);
+        cl.setParameterExceptionHandler(Cli::usageError);
+        cl.setExecutionStrategy(parsed -> {
+            Integer help = CommandLine.executeHelpRequest(parsed);
+            if (help != null) {
+                return help;
+            }
+            FlagChecks.check(parsed); // every flag in range before any work starts
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            String name = line.getCommandSpec().qualifiedName();
+            if (ex instanceof Interrupts.Stopped) {
+                line.getErr().println(name + ": " + ex.getMessage());
+                return INTERRUPTED;
+            }
             // expected failures (bad input, missing data) are one clear line; bugs keep their stack trace
             if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
                     || ex instanceof java.io.UncheckedIOException || ex instanceof IllegalStateException) {
-                line.getErr().println("kiln " + line.getCommandName() + ": " + ex.getMessage());
+                line.getErr().println(name + ": " + ex.getMessage());
                 return 2;
             }
             throw ex;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println(OutOfMemory.message(e, cl));
+            return OUT_OF_MEMORY;
+        }
+    }
+
+    /** A mistyped flag or value: the error, a suggestion when picocli has one, and where to read more (not the whole usage). */
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        java.io.PrintWriter err = cmd.getErr();
+        String name = cmd.getCommandSpec().qualifiedName();
+        err.println(name + ": " + ex.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("Try '" + name + " --help' for the options.");
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** One-line log records on stderr, warnings and up unless --verbose. */

@@ -2,7 +2,6 @@ package dev.kiln.models;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.kiln.layers.Module;
 import dev.kiln.layers.kan.KAN;
 import dev.kiln.models.nn.BilinearMlp;
@@ -14,6 +13,7 @@ import dev.kiln.tensor.Generator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Builds a model from the configuration a checkpoint carries (its "config" metadata, JSON with a
@@ -22,22 +22,60 @@ import java.util.function.BiFunction;
  */
 public final class Models {
     private static final Map<String, BiFunction<JsonObject, Generator, Module>> BUILDERS = new LinkedHashMap<>();
+    // a lower bound on each built-in model's parameter count, from its configuration alone
+    private static final Map<String, ToDoubleFunction<JsonObject>> MIN_PARAMETERS = new LinkedHashMap<>();
+    // bounds on a checkpoint's sizes: generous, they only keep hostile numbers out of the arithmetic
+    private static final String M = "model";
+    private static final int SIZE = 1 << 20;
+    private static final int DEPTH = 4_096;
 
     static {
         register("mlp", (c, rng) -> MlpClassifier.build(mlpConfig(c), rng));
         register("bytelm", (c, rng) -> new ByteMlpLm(byteLmConfig(c), rng));
         register("gpt", (c, rng) -> new Gpt(gptConfig(c), rng));
-        register("bilinear", (c, rng) -> BilinearMlp.build(new BilinearMlp.Config(c.get("in_features").getAsInt(),
-                c.get("embed").getAsInt(), c.get("hidden").getAsInt(), c.get("classes").getAsInt()), rng));
-        register("kan", (c, rng) -> {
-            JsonArray w = c.getAsJsonArray("widths");
-            int[] widths = new int[w.size()];
-            for (int i = 0; i < widths.length; i++) {
-                widths[i] = w.get(i).getAsInt();
-            }
-            return KAN.builder(widths).gridSize(c.get("grid_size").getAsInt()).splineOrder(c.get("spline_order").getAsInt())
-                    .build(rng);
+        register("bilinear", (c, rng) -> BilinearMlp.build(bilinearConfig(c), rng));
+        register("kan", (c, rng) -> KAN.builder(ConfigJson.integers(c, "widths", M, 1, SIZE, DEPTH))
+                .gridSize(ConfigJson.integer(c, "grid_size", M, 1, 1_000))
+                .splineOrder(ConfigJson.integer(c, "spline_order", M, 1, 10)).build(rng));
+        MIN_PARAMETERS.put("mlp", c -> {
+            MlpClassifier.Config m = mlpConfig(c);
+            return chain(m.inFeatures(), m.hidden(), m.classes(), 1);
         });
+        MIN_PARAMETERS.put("bilinear", c -> {
+            BilinearMlp.Config b = bilinearConfig(c);
+            int d = b.embed() > 0 ? b.embed() : b.inFeatures();
+            return (double) b.inFeatures() * b.embed() + 2.0 * d * b.hidden() + (double) b.hidden() * b.classes();
+        });
+        MIN_PARAMETERS.put("kan", c -> {
+            int[] w = ConfigJson.integers(c, "widths", M, 1, SIZE, DEPTH);
+            if (w.length < 2) {
+                throw new IllegalArgumentException("model.widths must hold at least 2 sizes, got " + w.length);
+            }
+            int basis = ConfigJson.integer(c, "grid_size", M, 1, 1_000) + ConfigJson.integer(c, "spline_order", M, 1, 10);
+            return chain(w[0], java.util.Arrays.copyOfRange(w, 1, w.length - 1), w[w.length - 1], basis);
+        });
+        MIN_PARAMETERS.put("bytelm", c -> {
+            ByteMlpLm.Config b = byteLmConfig(c);
+            return 256.0 * b.embed() + (double) b.context() * b.embed() * b.hidden() + 256.0 * b.hidden();
+        });
+        MIN_PARAMETERS.put("gpt", c -> {
+            // the token embedding, and per block at least the query and output projections and two FFN matrices
+            int layers = ConfigJson.integer(c, "layers", M, 1, DEPTH);
+            double d = ConfigJson.integer(c, "d_model", M, 1, SIZE);
+            double hidden = ConfigJson.integer(c, "hidden", M, 1, SIZE);
+            return 256 * d + layers * (2 * d * d + 2 * d * hidden);
+        });
+    }
+
+    /** Weights of the matrices between consecutive sizes, times {@code per} values per weight. */
+    private static double chain(int in, int[] hidden, int out, int per) {
+        double sum = 0;
+        int prev = in;
+        for (int h : hidden) {
+            sum += (double) prev * h * per;
+            prev = h;
+        }
+        return sum + (double) prev * out * per;
     }
 
     private Models() {
@@ -51,19 +89,32 @@ public final class Models {
     }
 
     public static synchronized Module build(JsonObject config, Generator rng) {
-        if (!config.has("model")) {
-            throw new IllegalArgumentException("Models.build: the configuration has no 'model' field: " + config);
-        }
-        String kind = config.get("model").getAsString();
+        return builder(config).apply(config, rng);
+    }
+
+    private static BiFunction<JsonObject, Generator, Module> builder(JsonObject config) {
+        String kind = ConfigJson.string(config, "model", M);
         var b = BUILDERS.get(kind);
         if (b == null) {
             throw new IllegalArgumentException("Models.build: unknown model '" + kind + "'; known: " + BUILDERS.keySet());
         }
-        return b.apply(config, rng);
+        return b;
     }
 
+    /**
+     * A lower bound on the number of parameters of the model a configuration describes, computed
+     * without building it (0 for kinds registered without one). A checkpoint whose tensors hold
+     * fewer values than this does not describe itself honestly, and nothing that large is built.
+     */
+    public static synchronized double minParameterCount(JsonObject config) {
+        builder(config);
+        var f = MIN_PARAMETERS.get(ConfigJson.string(config, "model", M));
+        return f == null ? 0 : f.applyAsDouble(config);
+    }
+
+    /** Parses a configuration: a JSON object, or an error that says what is wrong with the text. */
     public static JsonObject parse(String json) {
-        return JsonParser.parseString(json).getAsJsonObject();
+        return ConfigJson.parseObject(json, "the configuration");
     }
 
     // ------------------------------------------------------------------ configurations
@@ -84,13 +135,14 @@ public final class Models {
     }
 
     public static MlpClassifier.Config mlpConfig(JsonObject o) {
-        JsonArray h = o.getAsJsonArray("hidden");
-        int[] hidden = new int[h.size()];
-        for (int i = 0; i < hidden.length; i++) {
-            hidden[i] = h.get(i).getAsInt();
-        }
-        return new MlpClassifier.Config(o.get("in_features").getAsInt(), hidden, o.get("classes").getAsInt(),
-                o.get("activation").getAsString(), o.get("norm").getAsString());
+        return new MlpClassifier.Config(ConfigJson.integer(o, "in_features", M, 1, SIZE),
+                ConfigJson.integers(o, "hidden", M, 1, SIZE, DEPTH), ConfigJson.integer(o, "classes", M, 1, SIZE),
+                ConfigJson.string(o, "activation", M), ConfigJson.string(o, "norm", M));
+    }
+
+    public static BilinearMlp.Config bilinearConfig(JsonObject o) {
+        return new BilinearMlp.Config(ConfigJson.integer(o, "in_features", M, 1, SIZE), ConfigJson.integer(o, "embed", M, 0, SIZE),
+                ConfigJson.integer(o, "hidden", M, 1, SIZE), ConfigJson.integer(o, "classes", M, 1, SIZE));
     }
 
     public static JsonObject toJson(BilinearMlp.Config c) {
@@ -127,7 +179,8 @@ public final class Models {
     }
 
     public static ByteMlpLm.Config byteLmConfig(JsonObject o) {
-        return new ByteMlpLm.Config(o.get("context").getAsInt(), o.get("embed").getAsInt(), o.get("hidden").getAsInt());
+        return new ByteMlpLm.Config(ConfigJson.integer(o, "context", M, 1, SIZE), ConfigJson.integer(o, "embed", M, 1, SIZE),
+                ConfigJson.integer(o, "hidden", M, 1, SIZE));
     }
 
     public static JsonObject toJson(Gpt.Config c) {
@@ -152,10 +205,11 @@ public final class Models {
     }
 
     public static Gpt.Config gptConfig(JsonObject o) {
-        return new Gpt.Config(o.get("layers").getAsInt(), o.get("d_model").getAsInt(), o.get("heads").getAsInt(),
-                o.get("kv_heads").getAsInt(), o.get("context").getAsInt(), o.get("hidden").getAsInt(),
-                o.get("norm").getAsString(), o.get("placement").getAsString(),
-                o.has("mix_alpha") ? o.get("mix_alpha").getAsDouble() : 0.25, o.get("attention").getAsString(),
-                o.get("feed_forward").getAsString(), o.get("positions").getAsString(), o.get("bias").getAsBoolean());
+        return new Gpt.Config(ConfigJson.integer(o, "layers", M, 1, DEPTH), ConfigJson.integer(o, "d_model", M, 1, SIZE),
+                ConfigJson.integer(o, "heads", M, 1, SIZE), ConfigJson.integer(o, "kv_heads", M, 1, SIZE),
+                ConfigJson.integer(o, "context", M, 1, SIZE), ConfigJson.integer(o, "hidden", M, 1, SIZE),
+                ConfigJson.string(o, "norm", M), ConfigJson.string(o, "placement", M),
+                o.has("mix_alpha") ? ConfigJson.number(o, "mix_alpha", M, 0, 1) : 0.25, ConfigJson.string(o, "attention", M),
+                ConfigJson.string(o, "feed_forward", M), ConfigJson.string(o, "positions", M), ConfigJson.bool(o, "bias", M));
     }
 }

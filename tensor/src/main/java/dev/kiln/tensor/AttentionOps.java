@@ -27,10 +27,17 @@ public final class AttentionOps {
         }
         double s = resolveScale(scale, q.size(3));
         Backend b = Dispatch.backend(op, q, k, v);
-        Tensor out = Dispatch.empty(b, q.dtype(), new int[] {q.size(0), q.size(1), q.size(2), v.size(3)}, q.device());
+        Tensor out = Dispatch.empty(b, q.dtype(), outShape(op, q, v), q.device());
         Tensor lse = Dispatch.empty(b, q.dtype(), new int[] {q.size(0), q.size(1), q.size(2)}, q.device());
         b.scaledDotProductAttention(out, lse, unitLastDim(q), unitLastDim(k), unitLastDim(v), isCausal, s);
         return Dispatch.record(new Op.ScaledDotProductAttention(isCausal, s, lse), out, q, k, v);
+    }
+
+    /** [B, H, Tq, Dv], checked: it is the only shape here that no input has. */
+    private static int[] outShape(String op, Tensor q, Tensor v) {
+        int[] shape = {q.size(0), q.size(1), q.size(2), v.size(3)};
+        Shapes.checkShape(op, shape);
+        return shape;
     }
 
     /** 1/√D when scale is NaN (PyTorch's scale=None); 1 for D = 0, where every score is 0 anyway. */
@@ -75,7 +82,7 @@ public final class AttentionOps {
                     + "away from 0), got " + eps);
         }
         Backend b = Dispatch.backend(op, q, k, v);
-        Tensor out = Dispatch.empty(b, q.dtype(), new int[] {q.size(0), q.size(1), q.size(2), v.size(3)}, q.device());
+        Tensor out = Dispatch.empty(b, q.dtype(), outShape(op, q, v), q.device());
         b.linearAttention(out, unitLastDim(q), unitLastDim(k), unitLastDim(v), isCausal, eps);
         return Dispatch.record(new Op.LinearAttention(isCausal, eps), out, q, k, v);
     }

@@ -77,26 +77,42 @@ public final class Backends {
         void close();
     }
 
+    /**
+     * The default backend per device type, chosen at first use and then kept. Nothing here runs in
+     * a static initializer: a bad {@code kiln.backend.*} property is an IllegalArgumentException
+     * at each use until it is fixed, never an ExceptionInInitializerError that breaks the class
+     * for the rest of the JVM's life.
+     */
     private static final class Defaults {
-        private static final Backend CPU = choose(Device.Type.CPU);
-        private static final Backend CUDA = choose(Device.Type.CUDA);
+        private static volatile Backend cpu;
+        private static volatile Backend cuda;
 
         static Backend forType(Device.Type type) {
-            Backend b = type == Device.Type.CPU ? CPU : CUDA;
+            Backend b = type == Device.Type.CPU ? cpu : cuda;
+            if (b != null) {
+                return b;
+            }
+            b = choose(type);
             if (b == null) {
                 throw new IllegalArgumentException("no backend for " + type + " devices is available: add "
                         + "dev.kiln:kiln-kernels-cuda to the class path and run where a CUDA driver and device exist");
+            }
+            if (type == Device.Type.CPU) {
+                cpu = b;
+            } else {
+                cuda = b;
             }
             return b;
         }
 
         private static Backend choose(Device.Type type) {
-            String wanted = System.getProperty("kiln.backend." + type.name().toLowerCase(Locale.ROOT));
+            String property = "kiln.backend." + type.name().toLowerCase(Locale.ROOT);
+            String wanted = System.getProperty(property);
             if (wanted != null && !wanted.isBlank()) {
-                Backend b = named(wanted.trim());
-                if (b.deviceType() != type) {
-                    throw new IllegalArgumentException("kiln.backend." + type.name().toLowerCase(Locale.ROOT)
-                            + ": backend '" + wanted + "' serves " + b.deviceType() + " devices");
+                Backend b = ALL.stream().filter(x -> x.name().equalsIgnoreCase(wanted.trim())).findFirst().orElse(null);
+                if (b == null || b.deviceType() != type) {
+                    throw new IllegalArgumentException(property + ": no " + type + " backend called '" + wanted
+                            + "'; available: " + ALL.stream().filter(x -> x.deviceType() == type).map(Backend::name).toList());
                 }
                 return b;
             }

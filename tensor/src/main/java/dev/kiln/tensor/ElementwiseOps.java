@@ -74,6 +74,21 @@ public final class ElementwiseOps {
 
     static Tensor clamp(Tensor x, double min, double max) {
         Dispatch.requireNumeric("clamp", x);
+        if (Double.isNaN(min) || Double.isNaN(max)) {
+            // PyTorch 1.13 ignores a NaN bound and later versions return NaNs; either hides a bug upstream
+            throw new IllegalArgumentException("clamp: min and max must not be NaN, got min " + min + ", max " + max);
+        }
+        if (x.dtype() == DType.I32) {
+            for (double bound : new double[] {min, max}) {
+                boolean fits = Double.isInfinite(bound)
+                        || (bound == Math.rint(bound) && bound >= Integer.MIN_VALUE && bound <= Integer.MAX_VALUE);
+                if (!fits) {
+                    // an I32 result cannot hold it: clamping to 0.5 would give 0, below the bound
+                    throw new IllegalArgumentException("clamp: the bound " + bound + " cannot be held exactly by the I32 "
+                            + "tensor " + Shapes.str(x.shape()) + "; convert the tensor with to(dtype) first");
+                }
+            }
+        }
         if (min > max) {
             throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
         }

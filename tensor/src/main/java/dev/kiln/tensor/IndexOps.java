@@ -32,10 +32,11 @@ final class IndexOps {
                             + " but tensor 0 has " + Shapes.str(first.shape()) + ": sizes must match except in dim " + d);
                 }
             }
-            total += t.size(d);
+            total = Shapes.addExact("cat", first.shape(), total, t.size(d));
         }
         int[] shape = first.shape();
         shape[d] = total;
+        Shapes.checkShape("cat", shape);
         Tensor out = Dispatch.empty(b, first.dtype(), shape, first.device());
         int at = 0;
         for (Tensor t : arr) {
@@ -43,7 +44,7 @@ final class IndexOps {
             if (len > 0) {
                 int[] s = out.shape();
                 s[d] = len;
-                b.copy(out.asView(s, out.strides(), at * out.strides()[d]), t);
+                b.copy(out.asView(s, out.strides(), Shapes.multiplyExact("cat", shape, at, out.strides()[d])), t);
             }
             at += len;
         }
@@ -79,6 +80,11 @@ final class IndexOps {
             throw new IllegalArgumentException("indexSelect: index must be 0-d or 1-D, got " + Shapes.str(index.shape()));
         }
         int d = Shapes.normalizeDim("indexSelect", dim, x.dim());
+        if (x.dim() == 0 && index.numel() != 1) {
+            // the result of a 0-d input is 0-d, which holds one element (PyTorch refuses this too)
+            throw new IllegalArgumentException("indexSelect: the index into a 0-d tensor must have exactly one "
+                    + "element, got shape " + Shapes.str(index.shape()));
+        }
         Backend b = Dispatch.backend("indexSelect", x, index);
         int size = x.dim() == 0 ? 1 : x.size(d);
         Dispatch.checkIndexRange("indexSelect", "index", index, 0, size, null);
@@ -86,10 +92,11 @@ final class IndexOps {
         Tensor src = x.dim() == 0 ? x.reshape(1) : x;
         int[] shape = src.shape();
         shape[d] = idx.numel();
+        Shapes.checkShape("indexSelect", shape);
         Tensor out = Dispatch.empty(b, x.dtype(), shape, x.device());
         b.indexSelect(out, src, d, idx);
         if (x.dim() == 0) {
-            out = out.rawView(index.shape());
+            out = out.rawView(new int[0]);
         }
         return Dispatch.record(new Op.IndexSelect(d), out, x, index);
     }
@@ -171,6 +178,7 @@ final class IndexOps {
         Dispatch.checkIndexRange("embedding", "index", indices, 0, weight.size(0), null);
         int[] shape = java.util.Arrays.copyOf(indices.shape(), indices.dim() + 1);
         shape[indices.dim()] = weight.size(1);
+        Shapes.checkShape("embedding", shape);
         return weight.indexSelect(0, indices.reshape(-1)).reshape(shape);
     }
 }

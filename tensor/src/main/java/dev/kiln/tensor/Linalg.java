@@ -61,7 +61,10 @@ public final class Linalg {
      * triangle is read, as PyTorch's default {@code UPLO='L'}.
      */
     public static Eigh eigh(Tensor a) {
-        String op = "eigh";
+        return eigh("eigh", a);
+    }
+
+    private static Eigh eigh(String op, Tensor a) {
         double[][] rows = hostRows(op, a);
         if (a.size(0) != a.size(1)) {
             throw new IllegalArgumentException(op + ": expected a square matrix, got shape " + Shapes.str(a.shape()));
@@ -73,7 +76,7 @@ public final class Linalg {
 
     /** Eigenvalues only, ascending ({@code torch.linalg.eigvalsh}). */
     public static Tensor eigvalsh(Tensor a) {
-        return eigh(a).eigenvalues();
+        return eigh("eigvalsh", a).eigenvalues();
     }
 
     /** The reduced QR decomposition ({@code torch.linalg.qr(a, mode='reduced')}) by Householder reflections. */

@@ -86,7 +86,8 @@ public final class LossOps {
         }
         Dispatch.checkIndexRange("crossEntropy", "label", target, 0, classes, ignoreIndex);
         // move the class dim last and flatten the rest: [M, C] rows against [M] labels
-        Tensor rows = logits.dim() == 1 ? logits.unsqueeze(0) : logits.movedim(1, -1).reshape(-1, classes);
+        // one row per label, counted from the labels: with 0 classes a -1 could not be inferred
+        Tensor rows = logits.dim() == 1 ? logits.unsqueeze(0) : logits.movedim(1, -1).reshape(target.numel(), classes);
         Tensor labels = target.reshape(-1);
         Backend b = Dispatch.backend("crossEntropy", rows, labels);
         Tensor rc = rows.isContiguous() ? rows : ViewOps.copy(rows);

@@ -36,6 +36,10 @@ final class MatmulOps {
         }
         int m = a2.size(-2);
         int n = b2.size(-1);
+        // the operands are expanded to the batch shape as views, so those shapes must be valid too
+        Shapes.checkShape("matmul", concat(batch, m, ka));
+        Shapes.checkShape("matmul", concat(batch, ka, n));
+        Shapes.checkShape("matmul", concat(batch, m, n));
         Tensor ae = a2.expand(concat(batch, m, ka));
         Tensor be = b2.expand(concat(batch, ka, n));
         Tensor out = Dispatch.empty(backend, a.dtype(), concat(batch, m, n), a.device());

@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import java.math.BigInteger;
 import java.util.Arrays;
 
 /** Shape arithmetic shared by the op checks and by backends: sizes, strides, broadcasting, dims. */
@@ -7,16 +8,96 @@ public final class Shapes {
     private Shapes() {
     }
 
+    /** The most elements, and the largest size, stride or offset, that a storage's int indexing reaches. */
+    public static final int MAX_INDEX = Integer.MAX_VALUE;
+
     /** Product of the sizes; fails when it does not fit a Java array index. */
     public static int numel(int[] shape) {
+        return numel("numel", shape);
+    }
+
+    /** Product of the sizes; fails naming {@code op} when it does not fit a storage's int indexing. */
+    public static int numel(String op, int[] shape) {
         long n = 1;
         for (int s : shape) {
+            if (s < 0) {
+                throw negativeSize(op, s, shape);
+            }
             n *= s;
-            if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("shape " + str(shape) + " has more than 2^31-1 elements");
+            if (n > MAX_INDEX) {
+                throw tooLarge(op, shape);
             }
         }
         return (int) n;
+    }
+
+    /**
+     * Checks a shape that a new tensor or view will have and returns its element count: no size is
+     * negative, and the sizes, with each 0 counted as 1, multiply to at most 2^31-1. The second rule
+     * holds for empty shapes too, because a contiguous layout's strides are those partial products
+     * and a storage indexes with ints: under it every stride and offset of a view fits an int.
+     */
+    public static int checkShape(String op, int[] shape) {
+        long span = 1;
+        boolean empty = false;
+        for (int s : shape) {
+            if (s < 0) {
+                throw negativeSize(op, s, shape);
+            }
+            empty |= s == 0;
+            span *= Math.max(s, 1);
+            if (span > MAX_INDEX) {
+                throw tooLarge(op, shape);
+            }
+        }
+        return empty ? 0 : (int) span;
+    }
+
+    private static IllegalArgumentException negativeSize(String op, int size, int[] shape) {
+        return new IllegalArgumentException(op + ": negative size " + size + " in shape " + str(shape));
+    }
+
+    private static IllegalArgumentException tooLarge(String op, int[] shape) {
+        BigInteger span = BigInteger.ONE;
+        boolean empty = false;
+        for (int s : shape) {
+            span = span.multiply(BigInteger.valueOf(Math.max(s, 1)));
+            empty |= s == 0;
+        }
+        return new IllegalArgumentException(op + ": shape " + str(shape) + " is too large: its "
+                + (empty ? "sizes (a 0 counted as 1, as in its strides) multiply to " : "element count is ") + span
+                + ", more than the " + MAX_INDEX + " (2^31-1) that a storage's int indexing reaches");
+    }
+
+    /** a·b for sizes, strides or offsets of {@code shape}; fails naming op and shape when it leaves the int range. */
+    public static int multiplyExact(String op, int[] shape, long a, long b) {
+        try {
+            return toIntExact(op, shape, Math.multiplyExact(a, b));
+        } catch (ArithmeticException e) {
+            throw outOfRange(op, shape, "beyond 2^63");
+        }
+    }
+
+    /** a + b for sizes, strides or offsets of {@code shape}; fails naming op and shape when it leaves the int range. */
+    public static int addExact(String op, int[] shape, long a, long b) {
+        try {
+            return toIntExact(op, shape, Math.addExact(a, b));
+        } catch (ArithmeticException e) {
+            throw outOfRange(op, shape, "beyond 2^63");
+        }
+    }
+
+    /** value as an int size, stride or offset of {@code shape}; fails naming op and shape when it does not fit. */
+    public static int toIntExact(String op, int[] shape, long value) {
+        if (value != (int) value) {
+            throw outOfRange(op, shape, Long.toString(value));
+        }
+        return (int) value;
+    }
+
+    private static IllegalArgumentException outOfRange(String op, int[] shape, String value) {
+        return new IllegalArgumentException(op + ": a size, stride or offset computed for shape " + str(shape) + " is "
+                + value + ", outside the int range that a storage's indexing reaches (at most " + MAX_INDEX + ")");
     }
 
     /** Row-major strides of a contiguous tensor of this shape. */
@@ -25,14 +106,16 @@ public final class Shapes {
         int s = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             strides[i] = s;
-            s *= Math.max(shape[i], 1);
+            if (i > 0) {
+                s = multiplyExact("contiguousStrides", shape, s, Math.max(shape[i], 1));
+            }
         }
         return strides;
     }
 
     /** Whether a layout visits memory in row-major order with no gaps (size-1 dims are ignored). */
     public static boolean isContiguous(int[] shape, int[] strides) {
-        int expected = 1;
+        long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] == 0) {
                 return true;
@@ -41,7 +124,8 @@ public final class Shapes {
                 if (strides[i] != expected) {
                     return false;
                 }
-                expected *= shape[i];
+                // past the int range no stride can match; capping keeps the product from wrapping
+                expected = Math.min(expected * shape[i], 1L << 32);
             }
         }
         return true;
@@ -60,6 +144,7 @@ public final class Shapes {
             }
             out[i] = da == 1 ? db : da;
         }
+        checkShape(op, out);
         return out;
     }
 

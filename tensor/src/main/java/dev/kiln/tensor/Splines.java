@@ -29,6 +29,7 @@ public final class Splines {
         int rows = in == 0 ? 0 : x.numel() / in;
         int[] outShape = Arrays.copyOf(x.shape(), x.dim() + 1);
         outShape[x.dim()] = n;
+        Shapes.checkShape(op, outShape);
         int[] flatShape = {rows, in, n};
         Tensor xc = x.contiguous().detach();
         Tensor out = Dispatch.empty(b, x.dtype(), flatShape, x.device());

@@ -16,16 +16,17 @@ public final class Strided {
         }
         int rank = shape.length;
         int[] idx = new int[rank];
-        int off = t.offset();
+        // long: stepping past the last index of a dim can leave the int range before the carry rewinds it
+        long off = t.offset();
         for (int i = 0; i < n; i++) {
-            out[i] = off;
+            out[i] = (int) off;
             for (int d = rank - 1; d >= 0; d--) {
                 idx[d]++;
                 off += strides[d];
                 if (idx[d] < shape[d]) {
                     break;
                 }
-                off -= strides[d] * shape[d];
+                off -= (long) strides[d] * shape[d];
                 idx[d] = 0;
             }
         }
@@ -45,18 +46,19 @@ public final class Strided {
     /** The storage offset of t's element at a multi-index. */
     public static int offsetOf(Tensor t, int[] index) {
         int[] strides = t.strides();
-        int off = t.offset();
+        long off = t.offset();
         for (int d = 0; d < index.length; d++) {
-            off += index[d] * strides[d];
+            off += (long) index[d] * strides[d];
         }
-        return off;
+        // the shape is copied only on the failing path, which Shapes turns into a message
+        return off == (int) off ? (int) off : Shapes.toIntExact("offsetOf", t.shape(), off);
     }
 
     /** Product of the sizes before dim. */
     public static int outer(int[] shape, int dim) {
         int n = 1;
         for (int i = 0; i < dim; i++) {
-            n *= shape[i];
+            n = Shapes.multiplyExact("outer", shape, n, shape[i]);
         }
         return n;
     }
@@ -65,7 +67,7 @@ public final class Strided {
     public static int inner(int[] shape, int dim) {
         int n = 1;
         for (int i = dim + 1; i < shape.length; i++) {
-            n *= shape[i];
+            n = Shapes.multiplyExact("inner", shape, n, shape[i]);
         }
         return n;
     }

@@ -65,13 +65,14 @@ public final class Tensor {
             throw new IllegalArgumentException("fromStorage: shape " + Shapes.str(shape) + " and strides "
                     + Shapes.str(strides) + " differ in rank");
         }
+        if (offset < 0) {
+            throw new IllegalArgumentException("fromStorage: negative offset " + offset + " for shape " + Shapes.str(shape));
+        }
+        Shapes.checkShape("fromStorage", shape);
         long lo = offset;
         long hi = offset;
         boolean empty = false;
         for (int i = 0; i < shape.length; i++) {
-            if (shape[i] < 0) {
-                throw new IllegalArgumentException("fromStorage: negative size in " + Shapes.str(shape));
-            }
             empty |= shape[i] == 0;
             long span = (long) (shape[i] - 1) * strides[i];
             if (span > 0) {
@@ -80,7 +81,6 @@ public final class Tensor {
                 lo += span;
             }
         }
-        Shapes.numel(shape);
         if (!empty && (lo < 0 || hi >= storage.size())) {
             throw new IllegalArgumentException("fromStorage: shape " + Shapes.str(shape) + ", strides "
                     + Shapes.str(strides) + " and offset " + offset + " reach outside a storage of "
@@ -124,7 +124,8 @@ public final class Tensor {
     }
 
     public static Tensor full(double value, DType dtype, Device device, int... shape) {
-        checkedShape("full", shape);
+        Shapes.checkShape("full", shape);
+        checkFillValue("full", value, dtype);
         Backend b = Backends.forDevice(device);
         Tensor out = Dispatch.empty(b, dtype, shape, device);
         if (value != 0) {
@@ -145,18 +146,34 @@ public final class Tensor {
         return full(value, t.dtype(), t.device(), t.shape);
     }
 
-    /** 0, 1, ..., end−1 as I32 (PyTorch gives int64 for integer arguments). */
+    /**
+     * A value that {@code full} or {@code fill_} writes into an I32 tensor must be a number within the
+     * int range, as PyTorch requires (a fraction is truncated toward zero, as in PyTorch); BOOL and the
+     * float dtypes take any value.
+     */
+    static void checkFillValue(String op, double value, DType dtype) {
+        if (dtype == DType.I32 && !(value > Integer.MIN_VALUE - 1.0 && value < Integer.MAX_VALUE + 1.0)) {
+            throw new IllegalArgumentException(op + ": the value " + value + " cannot be converted to I32 without "
+                    + "overflow");
+        }
+    }
+
+    /** 0, 1, ..., end−1 as I32 (PyTorch gives int64 for integer arguments); end must be >= 0. */
     public static Tensor arange(int end) {
         return arange(0, end);
     }
 
-    /** start, ..., end−1 as I32. */
+    /** start, ..., end−1 as I32; end must be >= start (PyTorch refuses a range that runs backwards). */
     public static Tensor arange(int start, int end) {
         long count = (long) end - start;
+        if (count < 0) {
+            throw new IllegalArgumentException("arange: end " + end + " is below start " + start
+                    + " with the step of 1 (the bounds are inconsistent with the step's sign)");
+        }
         if (count > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("arange: " + count + " elements is too many");
         }
-        int n = (int) Math.max(0, count);
+        int n = (int) count;
         int[] v = new int[n];
         for (int i = 0; i < n; i++) {
             v[i] = start + i;
@@ -164,17 +181,24 @@ public final class Tensor {
         return of(v);
     }
 
-    /** start, start+step, ... below end as F32 (the count is ceil((end−start)/step), as PyTorch). */
+    /**
+     * start, start+step, ... below end as F32 (the count is ceil((end−start)/step), as PyTorch). The
+     * bounds must be finite F32 values and the step finite, non-zero and pointing from start to end.
+     */
     public static Tensor arange(double start, double end, double step) {
-        if (step == 0 || Double.isNaN(step) || Double.isNaN(start) || Double.isNaN(end)) {
-            throw new IllegalArgumentException("arange: step must be non-zero and bounds finite, got start " + start
-                    + ", end " + end + ", step " + step);
+        if (!Float.isFinite((float) start) || !Float.isFinite((float) end) || !Double.isFinite(step) || step == 0) {
+            throw new IllegalArgumentException("arange: step must be finite and non-zero and the bounds finite F32 "
+                    + "values, got start " + start + ", end " + end + ", step " + step);
+        }
+        if (end != start && (end > start) != (step > 0)) {
+            throw new IllegalArgumentException("arange: end " + end + " cannot be reached from start " + start
+                    + " with step " + step + " (the bounds are inconsistent with the step's sign)");
         }
         double count = Math.ceil((end - start) / step);
         if (count > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("arange: " + count + " elements is too many");
         }
-        int n = (int) Math.max(0, count);
+        int n = (int) count;
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) (start + i * step);
@@ -182,10 +206,15 @@ public final class Tensor {
         return of(v);
     }
 
-    /** {@code steps} evenly spaced F32 values from start to end inclusive. */
+    /** {@code steps} evenly spaced F32 values from start to end inclusive; the ends must be finite F32 values. */
     public static Tensor linspace(double start, double end, int steps) {
         if (steps < 0) {
             throw new IllegalArgumentException("linspace: steps must be >= 0, got " + steps);
+        }
+        if (!Float.isFinite((float) start) || !Float.isFinite((float) end)) {
+            // PyTorch answers NaNs here; no evenly spaced values run between infinite ends
+            throw new IllegalArgumentException("linspace: start and end must be finite F32 values, got start " + start
+                    + ", end " + end);
         }
         float[] v = new float[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -209,7 +238,7 @@ public final class Tensor {
 
     /** Uniform in [0, 1), F32. */
     public static Tensor rand(Generator rng, int... shape) {
-        float[] v = new float[Shapes.numel(checkedShape("rand", shape))];
+        float[] v = new float[Shapes.checkShape("rand", shape)];
         for (int i = 0; i < v.length; i++) {
             v[i] = rng.nextFloat();
         }
@@ -218,7 +247,7 @@ public final class Tensor {
 
     /** Standard normal, F32. */
     public static Tensor randn(Generator rng, int... shape) {
-        float[] v = new float[Shapes.numel(checkedShape("randn", shape))];
+        float[] v = new float[Shapes.checkShape("randn", shape)];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) rng.nextGaussian();
         }
@@ -230,7 +259,7 @@ public final class Tensor {
         if (high <= low) {
             throw new IllegalArgumentException("randint: high " + high + " must be greater than low " + low);
         }
-        int[] v = new int[Shapes.numel(checkedShape("randint", shape))];
+        int[] v = new int[Shapes.checkShape("randint", shape)];
         long range = (long) high - low;
         for (int i = 0; i < v.length; i++) {
             v[i] = (int) (low + (range <= Integer.MAX_VALUE ? rng.nextInt((int) range) : wideBelow(rng, range)));
@@ -268,20 +297,6 @@ public final class Tensor {
 
     private static Tensor wrap(CpuStorage storage, int[] shape) {
         return new Tensor(storage, shape.clone(), Shapes.contiguousStrides(shape), 0);
-    }
-
-    private static int[] checkedShape(String op, int[] shape) {
-        long n = 1;
-        for (int s : shape) {
-            if (s < 0) {
-                throw new IllegalArgumentException(op + ": negative size in shape " + Shapes.str(shape));
-            }
-            n *= s;
-            if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(op + ": shape " + Shapes.str(shape) + " has more than 2^31-1 elements");
-            }
-        }
-        return shape;
     }
 
     // ------------------------------------------------------------------ metadata
@@ -500,11 +515,12 @@ public final class Tensor {
 
     /** Flattens dims startDim..endDim into one. */
     public Tensor flatten(int startDim, int endDim) {
+        // a 0-d tensor takes dims 0 and -1 only, as PyTorch
+        int s = Shapes.normalizeDim("flatten", startDim, dim());
+        int e = Shapes.normalizeDim("flatten", endDim, dim());
         if (dim() == 0) {
             return reshape(1);
         }
-        int s = Shapes.normalizeDim("flatten", startDim, dim());
-        int e = Shapes.normalizeDim("flatten", endDim, dim());
         if (s > e) {
             throw new IllegalArgumentException("flatten: startDim " + startDim + " comes after endDim " + endDim);
         }
@@ -515,7 +531,7 @@ public final class Tensor {
         }
         int prod = 1;
         for (int i = s; i <= e; i++) {
-            prod *= shape[i];
+            prod = Shapes.multiplyExact("flatten", shape, prod, shape[i]);
         }
         out[k++] = prod;
         for (int i = e + 1; i < dim(); i++) {
@@ -727,6 +743,7 @@ public final class Tensor {
 
     public Tensor fill_(double value) {
         checkInPlace("fill_", null);
+        checkFillValue("fill_", value, dtype());
         Backends.forDevice(device()).fill(this, value);
         storage.bumpVersion();
         return this;
@@ -1032,6 +1049,7 @@ public final class Tensor {
 
     /** Whether |this − other| ≤ atol + rtol·|other| everywhere (shapes must broadcast; NaN never matches). */
     public boolean allClose(Tensor other, double rtol, double atol) {
+        Shapes.broadcast("allClose", shape, other.shape);
         Tensor a = detach().to(DType.F64);
         Tensor b = other.detach().to(DType.F64);
         Tensor bad = a.sub(b).abs().gt(b.abs().mul(rtol).add(atol)).any();

@@ -11,7 +11,6 @@ final class ViewOps {
     static int[] inferShape(String op, int[] from, int[] requested) {
         int[] shape = requested.clone();
         int infer = -1;
-        long known = 1;
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] == -1) {
                 if (infer >= 0) {
@@ -21,17 +20,21 @@ final class ViewOps {
                 infer = i;
             } else if (shape[i] < 0) {
                 throw new IllegalArgumentException(op + ": invalid size " + shape[i] + " in " + Shapes.str(requested));
-            } else {
-                known *= shape[i];
             }
         }
-        int numel = Shapes.numel(from);
+        // the known sizes must make a valid shape on their own (the -1 counted as 1), so their product is exact
+        int[] knownSizes = shape.clone();
+        if (infer >= 0) {
+            knownSizes[infer] = 1;
+        }
+        int known = Shapes.checkShape(op, knownSizes);
+        int numel = Shapes.numel(op, from);
         if (infer >= 0) {
             if (known == 0 || numel % known != 0) {
                 throw new IllegalArgumentException(op + ": cannot reshape " + Shapes.str(from) + " (" + numel
                         + " elements) into " + Shapes.str(requested));
             }
-            shape[infer] = (int) (numel / known);
+            shape[infer] = numel / known;
         } else if (known != numel) {
             throw new IllegalArgumentException(op + ": cannot reshape " + Shapes.str(from) + " (" + numel
                     + " elements) into " + Shapes.str(requested) + " (" + known + " elements)");
@@ -53,7 +56,7 @@ final class ViewOps {
             tensorNumel *= oldShape[td];
             if (td == 0 || (oldShape[td - 1] != 1 && oldStrides[td - 1] != tensorNumel * chunkBase)) {
                 while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1)) {
-                    newStrides[viewD] = (int) (viewNumel * chunkBase);
+                    newStrides[viewD] = stride("view", newShape, newShape[viewD], viewNumel * chunkBase);
                     viewNumel *= newShape[viewD];
                     viewD--;
                 }
@@ -171,7 +174,7 @@ final class ViewOps {
         for (int i = 0, j = 0; i <= rank; i++) {
             if (i == d) {
                 shape[i] = 1;
-                strides[i] = d < rank ? x.strides()[d] * x.size(d) : 1;
+                strides[i] = d < rank ? stride("unsqueeze", shape, 1, (long) x.strides()[d] * x.size(d)) : 1;
             } else {
                 shape[i] = x.size(j);
                 strides[i] = x.strides()[j];
@@ -192,6 +195,10 @@ final class ViewOps {
         int[] strides = new int[sizes.length];
         for (int i = 0; i < sizes.length; i++) {
             int want = sizes[i];
+            if (want < -1) {
+                throw new IllegalArgumentException("expand: invalid size " + want + " at dim " + i + " of "
+                        + Shapes.str(sizes));
+            }
             if (i < lead) {
                 if (want < 0) {
                     throw new IllegalArgumentException("expand: size -1 is not allowed for the new leading dim " + i
@@ -213,6 +220,7 @@ final class ViewOps {
                         + Shapes.str(sizes) + ": dim " + (i - lead) + " has size " + have + ", not 1");
             }
         }
+        Shapes.checkShape("expand", shape);
         if (Arrays.equals(shape, x.shape())) {
             return x;
         }
@@ -235,7 +243,7 @@ final class ViewOps {
         }
         int[] shape = x.shape();
         shape[d] = length;
-        int offset = x.offset() + (length == 0 ? 0 : s * x.strides()[d]);
+        int offset = length == 0 ? x.offset() : offset("narrow", x, s, x.strides()[d]);
         return Dispatch.record(new Op.Narrow(d, s, length), x.asView(shape, x.strides(), offset), x);
     }
 
@@ -258,9 +266,25 @@ final class ViewOps {
         int[] shape = x.shape();
         int[] strides = x.strides();
         shape[d] = length;
-        int offset = x.offset() + (length == 0 ? 0 : s * strides[d]);
-        strides[d] *= step;
+        int offset = length == 0 ? x.offset() : offset("slice", x, s, strides[d]);
+        strides[d] = stride("slice", shape, length, (long) strides[d] * step);
         return Dispatch.record(new Op.Slice(d, s, length, step), x.asView(shape, strides, offset), x);
+    }
+
+    /** x's offset moved by index steps of stride along one dim. */
+    private static int offset(String op, Tensor x, int index, int stride) {
+        return Shapes.addExact(op, x.shape(), x.offset(), (long) index * stride);
+    }
+
+    /**
+     * A computed stride as an int. The stride of a dim of size 0 or 1 never moves an index, so one
+     * that does not fit is replaced by 1 rather than refused; any other must fit (it reaches an element).
+     */
+    private static int stride(String op, int[] shape, int size, long value) {
+        if (size <= 1 && value != (int) value) {
+            return 1;
+        }
+        return Shapes.toIntExact(op, shape, value);
     }
 
     private static int clampIndex(int i, int size) {
@@ -289,7 +313,7 @@ final class ViewOps {
                 j++;
             }
         }
-        int offset = x.offset() + i * x.strides()[d];
+        int offset = offset("select", x, i, x.strides()[d]);
         return Dispatch.record(new Op.Select(d, i), x.asView(shape, strides, offset), x);
     }
 

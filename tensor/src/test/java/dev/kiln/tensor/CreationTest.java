@@ -55,6 +55,13 @@ class CreationTest {
         assertThat(Tensor.full(2.5, 3).toFloatArray()).containsExactly(2.5f, 2.5f, 2.5f);
         assertThat(Tensor.full(1, DType.BOOL, 2).toBooleanArray()).containsExactly(true, true);
         assertThat(Tensor.full(Double.NaN, DType.F64, 1).item()).isNaN();
+        assertThat(Tensor.full(Double.NEGATIVE_INFINITY, DType.F32, 1).item()).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(Tensor.full(Double.NaN, DType.BOOL, 1).toBooleanArray()).containsExactly(true);
+        // as PyTorch: an I32 fill truncates a fraction toward zero and takes the whole int range
+        assertThat(Tensor.full(-2.9, DType.I32, 2).toIntArray()).containsExactly(-2, -2);
+        assertThat(Tensor.full(Integer.MIN_VALUE, DType.I32, 1).toIntArray()).containsExactly(Integer.MIN_VALUE);
+        // empty shapes whose other sizes are large are fine while their strides fit an int
+        assertThat(Tensor.zeros(0, 65536, 32767).shape()).containsExactly(0, 65536, 32767);
         Tensor s = Tensor.scalar(4);
         assertThat(s.shape()).isEmpty();
         assertThat(s.numel()).isEqualTo(1);
@@ -75,7 +82,11 @@ class CreationTest {
         assertThat(a.toIntArray()).containsExactly(0, 1, 2, 3, 4);
         assertThat(Tensor.arange(-2, 2).toIntArray()).containsExactly(-2, -1, 0, 1);
         assertThat(Tensor.arange(3, 3).shape()).containsExactly(0);
-        assertThat(Tensor.arange(4, 1).shape()).containsExactly(0);
+        // a range that runs against its step is refused, as PyTorch does
+        assertRejects(() -> Tensor.arange(4, 1), "arange", "end 1", "start 4", "inconsistent");
+        assertRejects(() -> Tensor.arange(-1), "arange", "end -1", "inconsistent");
+        assertThat(Tensor.arange(0).shape()).containsExactly(0);
+        assertThat(Tensor.arange(2.5, 2.5, -1).shape()).containsExactly(0);
         Tensor f = Tensor.arange(0, 1, 0.25);
         assertThat(f.dtype()).isEqualTo(DType.F32);
         assertThat(f.toFloatArray()).containsExactly(0f, 0.25f, 0.5f, 0.75f);
@@ -143,6 +154,25 @@ class CreationTest {
         assertRejects(() -> Tensor.arange(0, 1, 0), "arange", "step");
         assertRejects(() -> Tensor.arange(0, Double.NaN, 1), "arange", "NaN");
         assertRejects(() -> Tensor.arange(0, 1e12, 1), "arange", "too many");
+        assertRejects(() -> Tensor.arange(0, Double.POSITIVE_INFINITY, -1), "arange", "finite", "Infinity");
+        assertRejects(() -> Tensor.arange(0, Double.POSITIVE_INFINITY, 1), "arange", "finite");
+        assertRejects(() -> Tensor.arange(Double.NEGATIVE_INFINITY, 0, 1), "arange", "finite");
+        assertRejects(() -> Tensor.arange(0, 5, Double.POSITIVE_INFINITY), "arange", "step", "Infinity");
+        assertRejects(() -> Tensor.arange(0, 5, Double.NaN), "arange", "step", "NaN");
+        assertRejects(() -> Tensor.arange(0, 1e39, 1e37), "arange", "F32");
+        assertRejects(() -> Tensor.arange(0, 5, -1), "arange", "inconsistent");
+        assertRejects(() -> Tensor.arange(5, 0, 0.5), "arange", "inconsistent");
+        assertRejects(() -> Tensor.linspace(0, Double.POSITIVE_INFINITY, 5), "linspace", "finite", "Infinity");
+        assertRejects(() -> Tensor.linspace(Double.NaN, 1, 3), "linspace", "finite", "NaN");
+        assertRejects(() -> Tensor.linspace(-1e39, 0, 1), "linspace", "F32");
+        assertRejects(() -> Tensor.full(Double.NaN, DType.I32, 2), "full", "NaN", "I32");
+        assertRejects(() -> Tensor.full(Double.NEGATIVE_INFINITY, DType.I32, 2), "full", "Infinity", "I32");
+        assertRejects(() -> Tensor.scalar(3e9, DType.I32), "full", "3.0E9", "I32");
+        assertRejects(() -> Tensor.zeros(DType.I32, 2).fill_(Double.NaN), "fill_", "NaN", "I32");
+        assertRejects(() -> Tensor.zeros(0).reshape(65536, 65536, 65536, 65536), "reshape", "too large",
+                "18446744073709551616", "2^31-1");
+        assertRejects(() -> Tensor.zeros(0, 65536, 65536), "full", "too large", "4294967296", "0 counted as 1");
+        assertRejects(() -> Tensor.rand(new Generator(1), 65536, 32768), "rand", "too large", "2147483648");
         assertRejects(() -> Tensor.linspace(0, 1, -1), "linspace", "-1");
         assertRejects(() -> Tensor.eye(-2), "eye", "-2");
         assertRejects(() -> Tensor.eye(100000), "eye", "100000");

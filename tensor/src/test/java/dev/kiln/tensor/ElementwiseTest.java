@@ -251,6 +251,14 @@ class ElementwiseTest {
         assertThat(Tensor.of(new int[] {-3, 0, 5}).clamp(-1, 2).toIntArray()).containsExactly(-1, 0, 2);
         assertThat(Tensor.of(new float[] {3}).clamp(1, 1).item()).isEqualTo(1);
         assertRejects(() -> Tensor.zeros(2).clamp(1, 0), "clamp", "min 1.0", "max 0.0");
+        assertRejects(() -> Tensor.zeros(2).clamp(Double.NaN, 1), "clamp", "NaN");
+        assertRejects(() -> Tensor.zeros(2).clampMax(Double.NaN), "clamp", "NaN");
+        // an I32 result holds whole bounds only; infinite ones mean no bound
+        assertRejects(() -> Tensor.of(new int[] {0, 2}).clamp(0.5, 1.5), "clamp", "0.5", "I32");
+        assertRejects(() -> Tensor.of(new int[] {0, 2}).clampMin(3e9), "clamp", "3.0E9", "I32");
+        assertThat(Tensor.of(new int[] {-3, 0, 5}).clampMin(-1).toIntArray()).containsExactly(-1, 0, 5);
+        assertThat(Tensor.of(new float[] {-3, 5}).clamp(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY)
+                .toFloatArray()).containsExactly(-3, 5);
     }
 
     @Test
@@ -296,5 +304,6 @@ class ElementwiseTest {
         assertThat(a.allClose(Tensor.of(new double[] {1, 2, 3.1}), 1e-6, 0)).isFalse();
         assertThat(a.allClose(Tensor.of(new float[] {1, 2, 3}), 0, 0)).isTrue();
         assertThat(a.allClose(Tensor.of(new double[] {1, 2, Double.NaN}), 1, 1)).isFalse();
+        assertRejects(() -> a.allClose(Tensor.zeros(4), 1, 1), "allClose", "[3]", "[4]");
     }
 }

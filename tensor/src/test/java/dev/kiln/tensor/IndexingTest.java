@@ -106,7 +106,14 @@ class IndexingTest {
         assertThat(m.indexSelect(1, Tensor.of(new int[] {2, 0, 2})).toIntArray()).containsExactly(2, 0, 2, 5, 3, 5);
         assertThat(m.indexSelect(0, Tensor.of(new int[0])).shape()).containsExactly(0, 3);
         assertThat(m.indexSelect(0, Tensor.scalar(1, DType.I32)).shape()).containsExactly(1, 3);
-        assertThat(Tensor.scalar(5).indexSelect(0, Tensor.of(new int[] {0, 0})).toFloatArray()).containsExactly(5, 5);
+        // a 0-d input gives a 0-d result from an index of exactly one element, as PyTorch
+        Tensor s = Tensor.scalar(5);
+        assertThat(s.indexSelect(0, Tensor.of(new int[] {0})).shape()).isEmpty();
+        assertThat(s.indexSelect(-1, Tensor.scalar(0, DType.I32)).item()).isEqualTo(5);
+        assertRejects(() -> s.indexSelect(0, Tensor.of(new int[] {0, 0, 0})), "indexSelect", "0-d", "exactly one", "[3]");
+        assertRejects(() -> s.indexSelect(0, Tensor.of(new int[0])), "indexSelect", "0-d", "[0]");
+        assertRejects(() -> s.indexSelect(0, Tensor.of(new int[] {1})), "indexSelect", "index 1", "[0, 1)");
+        assertRejects(() -> s.indexSelect(1, Tensor.of(new int[] {0})), "indexSelect", "dim 1");
     }
 
     @Test

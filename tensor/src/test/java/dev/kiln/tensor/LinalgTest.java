@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import static dev.kiln.tensor.testing.TensorAssert.assertRejects;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -263,6 +264,7 @@ class LinalgTest {
         Tensor q = Linalg.qr(randomF64(new Generator(9), 5, 2)).q();
         Tensor p = q.matmul(q.t());
         checkEigh(p, 1e-12);
+        assertRejects(() -> Linalg.eigvalsh(Tensor.zeros(2, 3)), "eigvalsh", "square", "[2, 3]");
         assertThat(Linalg.eigvalsh(p).toDoubleArray()).containsExactly(new double[] {0, 0, 0, 1, 1}, within(1e-12));
         // a positive semi-definite Gram matrix of rank 3
         Tensor g = lowRank(new Generator(4), 10, 10, 3);

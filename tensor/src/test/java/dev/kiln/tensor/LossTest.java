@@ -134,6 +134,11 @@ class LossTest {
                 org.assertj.core.api.Assertions.within(1e-12));
         // every row ignored: 0/0 as PyTorch
         assertThat(logits.crossEntropy(Tensor.full(-100, DType.I32, 5)).item()).isNaN();
+        // no classes: only ignored labels fit, and the rows are counted from the labels, as PyTorch
+        assertThat(Tensor.zeros(0, 0).crossEntropy(Tensor.zeros(DType.I32, 0)).item()).isNaN();
+        assertThat(Tensor.zeros(2, 0).crossEntropy(Tensor.full(0, DType.I32, 2), Reduction.SUM, 0).item()).isZero();
+        assertThat(Tensor.zeros(2, 0, 3).crossEntropy(Tensor.full(0, DType.I32, 2, 3), Reduction.NONE, 0).shape())
+                .containsExactly(2, 3);
     }
 
     @Test

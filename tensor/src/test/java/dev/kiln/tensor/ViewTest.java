@@ -285,6 +285,57 @@ class ViewTest {
         assertThat(iota(2, 3).t().flatten().toFloatArray()).containsExactly(0, 3, 1, 4, 2, 5);
         assertRejects(() -> x.flatten(2, 1), "flatten", "startDim 2", "endDim 1");
         assertRejects(() -> x.flatten(0, 3), "flatten", "dim 3");
+        // a 0-d tensor takes dims 0 and -1 only, as PyTorch
+        assertThat(Tensor.scalar(3).flatten(-1, 0).toFloatArray()).containsExactly(3);
+        assertRejects(() -> Tensor.scalar(1).flatten(5, 9), "flatten", "dim 5", "rank 0");
+        assertRejects(() -> Tensor.scalar(1).flatten(0, 1), "flatten", "dim 1", "rank 0");
+        assertRejects(() -> Tensor.scalar(1).flatten(-2, 0), "flatten", "dim -2", "rank 0");
+        // the flattened size is an exact product
+        Tensor wide = Tensor.zeros(0, 32768, 65535);
+        assertThat(wide.flatten(1, 2).shape()).containsExactly(0, 32768 * 65535);
+        assertThat(wide.flatten().shape()).containsExactly(0);
+    }
+
+    /** Shapes past the int range are refused by name, never wrapped (which once read outside a view). */
+    @Test
+    void sizesThatOverflowAnIntAreRefused() {
+        Tensor empty = Tensor.arange(0, 100, 1).narrow(0, 0, 0);
+        assertRejects(() -> empty.reshape(65536, 65536, 65536, 65536), "reshape", "too large", "2^31-1");
+        assertRejects(() -> empty.view(65536, 65536, 65536, 65536), "view", "too large");
+        assertRejects(() -> empty.reshape(-1, 65536, 65536), "reshape", "too large");
+        assertRejects(() -> Tensor.zeros(0, 3).view(1 << 30, 1 << 30, 16, 1), "view", "too large");
+        assertRejects(() -> Tensor.zeros(0, 3).reshape(0, -1), "reshape", "[0, -1]");
+        assertThat(Tensor.zeros(0, 3).reshape(-1, 3).shape()).containsExactly(0, 3);
+        assertThat(empty.reshape(0, 65536, 32767).shape()).containsExactly(0, 65536, 32767);
+        assertRejects(() -> iota(3).expand(1 << 30, 3), "expand", "too large", "3221225472");
+        assertRejects(() -> Tensor.zeros(0, 1).expand(1 << 30, 2, 0, 1), "expand", "too large");
+        assertRejects(() -> iota(1).expand(-2), "expand", "invalid size -2");
+        assertRejects(() -> iota(2, 1).expand(-1, -3), "expand", "invalid size -3");
+        assertRejects(() -> Tensor.zeros(65536, 1).add(Tensor.zeros(1, 65536)), "add", "too large",
+                "4294967296");
+        assertRejects(() -> Tensor.zeros(1, 46341).matmul(Tensor.zeros(46341, 1)).expand(46341, 46341),
+                "expand", "too large");
+        assertRejects(() -> Tensor.zeros(1 << 16, 1, 1).matmul(Tensor.zeros(1, 1 << 16)), "matmul",
+                "too large");
+        assertRejects(() -> Tensor.zeros(1, 1 << 16).indexSelect(0, Tensor.zeros(DType.I32, 1 << 16)), "indexSelect",
+                "too large");
+        assertRejects(() -> Tensor.fromStorage(CpuStorage.allocate(DType.F32, 4), new int[] {0, 65536, 65536},
+                new int[] {1, 1, 1}, 0), "fromStorage", "too large");
+        assertRejects(() -> Tensor.fromStorage(CpuStorage.allocate(DType.F32, 4), new int[] {0}, new int[] {1}, -1),
+                "fromStorage", "negative offset");
+    }
+
+    @Test
+    void viewsOfEmptyTensorsStayEmpty() {
+        Tensor empty = Tensor.arange(0, 100, 1).narrow(0, 0, 0).reshape(0, 4, 5);
+        assertThat(empty.select(1, 3).shape()).containsExactly(0, 5);
+        assertThat(empty.narrow(2, 1, 3).shape()).containsExactly(0, 4, 3);
+        assertThat(empty.slice(1, 0, 4, 3).shape()).containsExactly(0, 2, 5);
+        assertThat(empty.permute(2, 0, 1).reshape(5, 0).shape()).containsExactly(5, 0);
+        assertThat(empty.unsqueeze(1).expand(0, 7, 4, 5).numel()).isZero();
+        assertThat(empty.flatten(0, 1).toFloatArray()).isEmpty();
+        assertRejects(() -> empty.select(0, 0), "select", "index 0", "size 0");
+        assertRejects(() -> empty.reshape(1), "reshape", "0 elements", "[1]");
     }
 
     @Test

@@ -30,16 +30,26 @@ public final class Parallel {
         void run(int start, int end);
     }
 
+    /**
+     * -Dkiln.threads, or the core count. This runs in the static initializer, so a bad value is a
+     * warning and the core count, never an exception that would leave this class unusable.
+     */
     private static int initialThreads() {
+        int cores = Runtime.getRuntime().availableProcessors();
         String p = System.getProperty("kiln.threads");
         if (p != null && !p.isBlank()) {
-            int n = Integer.parseInt(p.trim());
-            if (n < 1) {
-                throw new IllegalArgumentException("kiln.threads must be >= 1, got " + n);
+            try {
+                int n = Integer.parseInt(p.trim());
+                if (n >= 1 && n <= 64 * cores) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // warned below
             }
-            return n;
+            System.getLogger(Parallel.class.getName()).log(System.Logger.Level.WARNING, "kiln.threads must be an integer "
+                    + "between 1 and " + 64 * cores + ", got '" + p + "'; using " + cores + " (the cores here)");
         }
-        return Runtime.getRuntime().availableProcessors();
+        return cores;
     }
 
     /** How many threads kernels may use. */

@@ -48,18 +48,23 @@ public final class BenchCommand implements Runnable {
         CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = Range.BATCH)
         int batch;
 
         @Option(names = "--hidden", split = ",", defaultValue = "512,512", description = "Hidden widths (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = Range.WIDTH)
         int[] hidden;
 
         @Option(names = "--warmup", defaultValue = "200", description = "Untimed steps first, each round (default: ${DEFAULT-VALUE}).")
+        @Range(min = 0, max = Range.INT_MAX)
         int warmup;
 
         @Option(names = "--steps", defaultValue = "300", description = "Timed steps per round (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = Range.INT_MAX)
         int steps;
 
         @Option(names = "--rounds", defaultValue = "3", description = "Rounds; the best round's median counts (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = 10_000)
         int rounds;
 
         @Option(names = "--torch", description = "Also time PyTorch with tools/torch_mlp_step.py.")
@@ -69,6 +74,7 @@ public final class BenchCommand implements Runnable {
         String python;
 
         @Option(names = "--torch-threads", defaultValue = "2", description = "PyTorch threads (default: ${DEFAULT-VALUE}).")
+        @Range(min = 1, max = 1_024)
         int torchThreads;
 
         @Override
@@ -156,6 +162,12 @@ public final class BenchCommand implements Runnable {
         }
         Map<String, String> m = new java.util.LinkedHashMap<>();
         dev.kiln.models.Models.parse(last).entrySet().forEach(e -> m.put(e.getKey(), e.getValue().getAsString()));
+        if ("reference".equals(m.get("blas"))) {
+            throw new IllegalStateException(who + ": PyTorch runs its matrix products on the reference BLAS ("
+                    + m.get("blas_path") + "), about 20x slower than an optimised one, so a ratio would be meaningless."
+                    + " Install OpenBLAS (apt-get install libopenblas0-pthread) and check it is selected with"
+                    + " update-alternatives --display libblas.so.3-x86_64-linux-gnu");
+        }
         return m;
     }
 }

@@ -32,27 +32,35 @@ public final class BenchGptCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--layers", defaultValue = "4", description = "Blocks (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.LAYERS)
     int layers;
 
     @Option(names = "--d-model", defaultValue = "256", description = "Width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int dModel;
 
     @Option(names = "--heads", defaultValue = "4", description = "Heads (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int heads;
 
     @Option(names = "--context", defaultValue = "128", description = "Context (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.CONTEXT)
     int context;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.BATCH)
     int batch;
 
     @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first, each round (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = Range.INT_MAX)
     int warmup;
 
     @Option(names = "--steps", defaultValue = "30", description = "Timed steps per round (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int steps;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds; the best round's median counts (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 10_000)
     int rounds;
 
     @Option(names = "--breakdown", description = "Also time forward (with the loss), backward and the optimizer step apart.")
@@ -65,6 +73,7 @@ public final class BenchGptCommand implements Callable<Integer> {
     String python;
 
     @Option(names = "--torch-threads", defaultValue = "2", description = "PyTorch threads (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 1_024)
     int torchThreads;
 
     @Override

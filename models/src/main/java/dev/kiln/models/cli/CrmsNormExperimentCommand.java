@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import dev.kiln.models.io.AtomicFiles;
 import dev.kiln.models.data.ByteCorpus;
 import dev.kiln.models.experiments.CrmsNormExperiment;
 import dev.kiln.models.nn.Gpt;
@@ -34,30 +35,39 @@ public final class CrmsNormExperimentCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--layers", defaultValue = "4", description = "Blocks (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.LAYERS)
     int layers;
 
     @Option(names = "--d-model", defaultValue = "256", description = "Width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int dModel;
 
     @Option(names = "--heads", defaultValue = "4", description = "Heads (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int heads;
 
     @Option(names = "--context", defaultValue = "128", description = "Context (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.CONTEXT)
     int context;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.BATCH)
     int batch;
 
     @Option(names = "--train-steps", defaultValue = "100", description = "Training steps of the Pre-LN model (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int trainSteps;
 
     @Option(names = "--reps", defaultValue = "30", description = "Timed repetitions per round (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 10_000)
     int reps;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Timing rounds; the best round's median counts (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 10_000)
     int rounds;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Override
@@ -89,8 +99,8 @@ public final class CrmsNormExperimentCommand implements Callable<Integer> {
             md.append(fmt("| %s | %d | %.3f ms | %.3f ms |%n", n.norm(), n.features(), n.forwardMs(), n.forwardBackwardMs()));
             csv.append(fmt("%s,%d,%.4f,%.4f%n", n.norm(), n.features(), n.forwardMs(), n.forwardBackwardMs()));
         }
-        Files.writeString(out.resolve("results.md"), md);
-        Files.writeString(out.resolve("norms.csv"), csv);
+        AtomicFiles.writeString(out.resolve("results.md"), md);
+        AtomicFiles.writeString(out.resolve("norms.csv"), csv);
         System.setProperty("java.awt.headless", "true");
         CategoryChart chart = new CategoryChartBuilder().width(800).height(450).title("norm time on [" + r.rows() + ", d]")
                 .xAxisTitle("norm").yAxisTitle("ms").build();
@@ -98,7 +108,7 @@ public final class CrmsNormExperimentCommand implements Callable<Integer> {
         List<String> names = r.norms().stream().map(CrmsNormExperiment.NormTiming::norm).toList();
         chart.addSeries("forward", names, r.norms().stream().map(n -> (Number) n.forwardMs()).toList());
         chart.addSeries("forward + backward", names, r.norms().stream().map(n -> (Number) n.forwardBackwardMs()).toList());
-        BitmapEncoder.saveBitmap(chart, out.resolve("norms.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+        AtomicFiles.writeStream(out.resolve("norms.png"), os -> BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG));
         o.print(md);
         o.println("plot       " + out.resolve("norms.png"));
         o.flush();

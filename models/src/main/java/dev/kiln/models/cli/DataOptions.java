@@ -17,6 +17,7 @@ public final class DataOptions {
     public Path data;
 
     @Option(names = "--limit", paramLabel = "N", description = "Use only the first N training and N test images (quick runs).")
+    @Range(min = 1, max = Range.INT_MAX)
     public Integer limit;
 
     IdxImages.Kind kind() {
@@ -33,7 +34,6 @@ public final class DataOptions {
 
     TensorDataset load(IdxImages.Split split) throws IOException {
         Path dir = IdxImages.locate(kind(), data);
-        TensorDataset d = IdxImages.load(dir, split);
-        return limit != null ? d.head(limit) : d;
+        return IdxImages.load(dir, split, limit != null ? limit : Integer.MAX_VALUE, IdxImages.CLASSES);
     }
 }

@@ -29,9 +29,11 @@ public final class DemoCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--seconds", defaultValue = "120", description = "Training time budget (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minExclusive = true, max = 1e7)
     double seconds;
 
     @Option(names = "--steps", description = "Train for exactly this many steps instead of a time budget.")
+    @Range(min = 1, max = Range.STEPS)
     Long steps;
 
     @Option(names = "--corpus", paramLabel = "PATH", description = "Text files or folders (default: Kiln's */src/main/java).")
@@ -41,30 +43,38 @@ public final class DemoCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Option(names = "--length", defaultValue = "300", description = "Bytes to generate at the end (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 10_000_000)
     int length;
 
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
     @Option(names = "--layers", defaultValue = "4", description = "Model: transformer blocks (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.LAYERS)
     int layers;
 
     @Option(names = "--d-model", defaultValue = "128", description = "Model: width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int dModel;
 
     @Option(names = "--heads", defaultValue = "4", description = "Model: attention heads (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int heads;
 
     @Option(names = "--context", defaultValue = "64", description = "Model: bytes of context, the training window (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.CONTEXT)
     int context;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Windows per batch (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.BATCH)
     int batchSize;
 
     @Option(names = "--lr", defaultValue = "2e-3", description = "AdamW learning rate after 50 warmup steps (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minExclusive = true, max = Range.LR)
     double lr;
 
     @Override

@@ -43,15 +43,15 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         Checkpoints.Loaded l = Checkpoints.load(checkpoint);
-        String kind = l.modelConfig().get("model").getAsString();
+        String kind = l.kind();
         out.printf(Locale.ROOT, "%s: %s model, step %s%n", l.file(), kind, l.checkpoint().metadata().getOrDefault("step", "?"));
         if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
-            if (!l.dataConfig().has("dataset")) {
+            if (l.dataset() == null) {
                 throw new IllegalArgumentException(l.file() + " names no data set in its configuration (a kan-fit regressor? "
                         + "its test RMSE is in rmse.csv beside it)");
             }
             if (!spec.commandLine().getParseResult().hasMatchedOption("--dataset")) {
-                data.dataset = l.dataConfig().get("dataset").getAsString();
+                data.dataset = l.dataset();
             }
             IdxImages.Split s = switch (split.toLowerCase(Locale.ROOT)) {
                 case "test" -> IdxImages.Split.TEST;
@@ -68,7 +68,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("a " + kind + " checkpoint is scored on text: pass --text FILE_OR_FOLDER");
         }
         ByteCorpus corpus = ByteCorpus.read(text, ByteCorpus.extensions("java", "md", "txt", "py", "c", "h"));
-        int block = l.dataConfig().has("block") ? l.dataConfig().get("block").getAsInt() : 64;
+        int block = l.block();
         int windows = Math.max(1, Math.min(256, corpus.size() / (block + 1)));
         CrossEntropyLoss ce = new CrossEntropyLoss();
         double sum = 0;

@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import dev.kiln.models.io.AtomicFiles;
 import dev.kiln.models.data.ByteCorpus;
 import dev.kiln.models.experiments.GaLoreExperiment;
 import dev.kiln.models.experiments.GaLoreExperiment.Arm;
@@ -32,48 +33,63 @@ public final class GaLoreExperimentCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--layers", defaultValue = "4", description = "Blocks (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.LAYERS)
     int layers;
 
     @Option(names = "--d-model", defaultValue = "128", description = "Width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int dModel;
 
     @Option(names = "--heads", defaultValue = "4", description = "Heads (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int heads;
 
     @Option(names = "--context", defaultValue = "64", description = "Context (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.CONTEXT)
     int context;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.BATCH)
     int batch;
 
     @Option(names = "--steps", defaultValue = "600", description = "Steps per optimizer (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int steps;
 
     @Option(names = "--eval-every", defaultValue = "100", description = "Validation every N steps (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int evalEvery;
 
     @Option(names = "--adamw-lr", defaultValue = "1e-3", description = "AdamW's learning rate (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minExclusive = true, max = Range.LR)
     double adamwLr;
 
     @Option(names = "--galore-lr", defaultValue = "1e-2", description = "GaLore's learning rate, all groups, as the official scripts (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minExclusive = true, max = Range.LR)
     double galoreLr;
 
     @Option(names = "--rank", paramLabel = "R", description = "GaLore rank (default: d-model/4).")
+    @Range(min = 1, max = Range.WIDTH)
     Integer rank;
 
     @Option(names = "--update-proj-gap", defaultValue = "200", description = "Projector recomputed every T steps (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int gap;
 
     @Option(names = "--scale", defaultValue = "0.25", description = "GaLore's alpha (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minExclusive = true, max = 1_000)
     double scale;
 
     @Option(names = "--warmup", defaultValue = "60", description = "Warmup steps, then cosine to 0.1x (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = Range.INT_MAX)
     int warmup;
 
     @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clipping; 0: off (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1e9)
     double clip;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Override
@@ -92,7 +108,7 @@ public final class GaLoreExperimentCommand implements Callable<Integer> {
         for (int t = 0; t < steps; t++) {
             c.append(fmt("%d,%.6f,%.6f%n", t + 1, arms.get(0).curves().trainLoss()[t], arms.get(1).curves().trainLoss()[t]));
         }
-        Files.writeString(out.resolve("curves.csv"), c);
+        AtomicFiles.writeString(out.resolve("curves.csv"), c);
         Arm a = arms.get(0);
         Arm g = arms.get(1);
         double gap = (g.curves().finalValLoss() - a.curves().finalValLoss()) / a.curves().finalValLoss();
@@ -114,7 +130,7 @@ public final class GaLoreExperimentCommand implements Callable<Integer> {
                         + "%,d bytes here; GaLore 2·r·max(m, n) moments plus an r·min(m, n) projector).%n", 100 * gap,
                 100 * (1 - (double) g.stateBytes() / a.stateBytes()), 100 * (1 - (double) g.matrixStateBytes() / g.matrixAdamBytes()),
                 g.matrixAdamBytes()));
-        Files.writeString(out.resolve("results.md"), md);
+        AtomicFiles.writeString(out.resolve("results.md"), md);
         double[] x = new double[steps];
         for (int t = 0; t < steps; t++) {
             x[t] = t + 1;

@@ -26,25 +26,29 @@ public final class GenerateCommand implements Callable<Integer> {
     String prompt;
 
     @Option(names = "--length", defaultValue = "400", description = "Bytes to sample (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 10_000_000)
     int length;
 
     @Option(names = "--temperature", defaultValue = "0.8", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minExclusive = true, max = 1_000)
     double temperature;
 
     @Option(names = "--top-k", defaultValue = "40", description = "Sample among the k likeliest bytes; 0: all (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 256)
     int topK;
 
     @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Override
     public Integer call() throws Exception {
         Checkpoints.Loaded l = Checkpoints.load(checkpoint);
-        String kind = l.modelConfig().get("model").getAsString();
+        String kind = l.kind();
         if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
             throw new IllegalArgumentException(l.file() + " holds an image classifier (" + kind + "), not a language model");
         }
-        int window = l.dataConfig().has("block") ? l.dataConfig().get("block").getAsInt() : 64;
+        int window = l.block();
         String text = l.model() instanceof Gpt gpt ? gpt.generate(prompt, length, temperature, topK, new Generator(seed))
                 : new TextSampler(l.model(), window).sample(prompt, length, temperature, topK, new Generator(seed));
         spec.commandLine().getOut().println(text);

@@ -6,21 +6,27 @@ import picocli.CommandLine.Option;
 /** The byte-level GPT's architecture flags, shared by train gpt, bench gpt and the experiments. */
 public final class GptOptions {
     @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.LAYERS)
     public int layers = 4;
 
     @Option(names = "--d-model", defaultValue = "256", description = "Width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     public int dModel = 256;
 
     @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     public int heads = 4;
 
     @Option(names = "--kv-heads", paramLabel = "N", description = "Key/value heads for grouped-query attention (default: --heads).")
+    @Range(min = 1, max = Range.WIDTH)
     public Integer kvHeads;
 
     @Option(names = "--context", defaultValue = "128", description = "Context length in bytes (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.CONTEXT)
     public int context = 128;
 
     @Option(names = "--hidden", paramLabel = "N", description = "Feed-forward width (default: 4 x --d-model).")
+    @Range(min = 1, max = Range.WIDTH)
     public Integer hidden;
 
     @Option(names = "--norm", defaultValue = "layernorm", description = "layernorm, rmsnorm or crmsnorm (default: ${DEFAULT-VALUE}).")
@@ -31,6 +37,7 @@ public final class GptOptions {
     public String placement = "pre";
 
     @Option(names = "--mix-alpha", defaultValue = "0.25", description = "Mix-LN's alpha (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1)
     public double mixAlpha = 0.25;
 
     @Option(names = "--attention", defaultValue = "softmax", description = "softmax, relu or linear (SLAB) (default: ${DEFAULT-VALUE}).")

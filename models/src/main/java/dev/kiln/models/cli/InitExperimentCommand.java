@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import dev.kiln.models.io.AtomicFiles;
 import dev.kiln.models.data.IdxImages;
 import dev.kiln.models.data.TensorDataset;
 import dev.kiln.models.experiments.InitExperiment;
@@ -33,27 +34,35 @@ public final class InitExperimentCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--depth", defaultValue = "30", description = "Hidden Linear+ReLU layers (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.LAYERS)
     int depth;
 
     @Option(names = "--width", defaultValue = "256", description = "Hidden width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int width;
 
     @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.BATCH)
     int batch;
 
     @Option(names = "--steps", defaultValue = "1500", description = "SGD steps per initialisation (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int steps;
 
     @Option(names = "--lr", defaultValue = "0.01", description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minExclusive = true, max = Range.LR)
     double lr;
 
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1, maxExclusive = true)
     double momentum;
 
     @Option(names = "--probe", defaultValue = "1000", description = "Training images the mean squares are measured on (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int probe;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Override
@@ -76,12 +85,12 @@ public final class InitExperimentCommand implements Callable<Integer> {
         for (int i = 0; i < depth; i++) {
             csv.append(fmt("%d,%.6e,%.6e%n", i + 1, arms.get(0).meanSquare()[i], arms.get(1).meanSquare()[i]));
         }
-        Files.writeString(out.resolve("meansquare.csv"), csv);
+        AtomicFiles.writeString(out.resolve("meansquare.csv"), csv);
         StringBuilder loss = new StringBuilder("step,he_train_loss,xavier_train_loss\n");
         for (int t = 0; t < steps; t++) {
             loss.append(fmt("%d,%.6f,%.6f%n", t + 1, arms.get(0).trainLoss()[t], arms.get(1).trainLoss()[t]));
         }
-        Files.writeString(out.resolve("loss.csv"), loss);
+        AtomicFiles.writeString(out.resolve("loss.csv"), loss);
 
         StringBuilder md = new StringBuilder("# He against Xavier initialisation\n\n");
         md.append(fmt("%s, a plain MLP of %d hidden layers (Linear %d + ReLU; biases 0) and a Linear head; pre-activation "
@@ -98,7 +107,7 @@ public final class InitExperimentCommand implements Callable<Integer> {
         }
         md.append(fmt("%nExpected from the variance argument: He keeps the ratio near 1; Xavier halves it at every ReLU, "
                 + "2^-%d = %.2e across %d layers. A loss of ln 10 = 2.3026 is chance.%n", depth - 1, Math.pow(2, -(depth - 1)), depth));
-        Files.writeString(out.resolve("results.md"), md);
+        AtomicFiles.writeString(out.resolve("results.md"), md);
 
         double[] layers = new double[depth];
         for (int i = 0; i < depth; i++) {

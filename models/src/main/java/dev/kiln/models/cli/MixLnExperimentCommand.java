@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import dev.kiln.models.io.AtomicFiles;
 import dev.kiln.models.data.ByteCorpus;
 import dev.kiln.models.experiments.NormPlacementExperiment;
 import dev.kiln.models.experiments.NormPlacementExperiment.Arm;
@@ -32,42 +33,54 @@ public final class MixLnExperimentCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--layers", defaultValue = "8", description = "Blocks (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.LAYERS)
     int layers;
 
     @Option(names = "--d-model", defaultValue = "64", description = "Width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int dModel;
 
     @Option(names = "--heads", defaultValue = "4", description = "Heads (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int heads;
 
     @Option(names = "--context", defaultValue = "64", description = "Context (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.CONTEXT)
     int context;
 
     @Option(names = "--norm", defaultValue = "layernorm", description = "Norm type (default: ${DEFAULT-VALUE}).")
     String norm;
 
     @Option(names = "--alpha", defaultValue = "0.25", description = "Mix-LN's alpha: floor(alpha*L) Post-LN blocks (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1)
     double alpha;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.BATCH)
     int batch;
 
     @Option(names = "--steps", defaultValue = "600", description = "Steps per arm (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int steps;
 
     @Option(names = "--eval-every", defaultValue = "100", description = "Validation every N steps (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int evalEvery;
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "AdamW peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minExclusive = true, max = Range.LR)
     double lr;
 
     @Option(names = "--warmup", defaultValue = "60", description = "Warmup steps, then cosine to 0.1x (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = Range.INT_MAX)
     int warmup;
 
     @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clipping after the norms are recorded; 0: off (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1e9)
     double clip;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Override
@@ -110,7 +123,7 @@ public final class MixLnExperimentCommand implements Callable<Integer> {
             }
             g.append('\n');
         }
-        Files.writeString(out.resolve("gradnorms.csv"), g);
+        AtomicFiles.writeString(out.resolve("gradnorms.csv"), g);
         StringBuilder c = new StringBuilder("step");
         arms.forEach(a -> c.append(',').append(a.placement()).append("_train_loss"));
         c.append('\n');
@@ -121,7 +134,7 @@ public final class MixLnExperimentCommand implements Callable<Integer> {
             }
             c.append('\n');
         }
-        Files.writeString(out.resolve("curves.csv"), c);
+        AtomicFiles.writeString(out.resolve("curves.csv"), c);
         StringBuilder v = new StringBuilder("step");
         arms.forEach(a -> v.append(',').append(a.placement()).append("_val_loss"));
         v.append('\n');
@@ -133,7 +146,7 @@ public final class MixLnExperimentCommand implements Callable<Integer> {
             }
             v.append('\n');
         }
-        Files.writeString(out.resolve("val.csv"), v);
+        AtomicFiles.writeString(out.resolve("val.csv"), v);
 
         StringBuilder md = new StringBuilder();
         md.append("# Mix-LN against Pre-LN and Post-LN\n\n");
@@ -164,7 +177,7 @@ public final class MixLnExperimentCommand implements Callable<Integer> {
         }
         md.append("\nCV is the standard deviation of the per-layer norms over their mean (0: perfectly even); \"late\" uses the "
                 + "last quarter of the steps only.\n");
-        Files.writeString(out.resolve("results.md"), md);
+        AtomicFiles.writeString(out.resolve("results.md"), md);
 
         double[] layerAxis = new double[layersN];
         for (int i = 0; i < layersN; i++) {

@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import dev.kiln.models.io.AtomicFiles;
 import dev.kiln.models.viz.LinePlot;
 import dev.kiln.optim.experiments.SpikeExperiment;
 import picocli.CommandLine;
@@ -29,9 +30,11 @@ public final class SpamExperimentCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--steps", defaultValue = "1000", description = "Steps (default: ${DEFAULT-VALUE}; spikes at 301 and 601 when they fit).")
+    @Range(min = 1, max = Range.INT_MAX)
     int steps;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Override
@@ -52,7 +55,7 @@ public final class SpamExperimentCommand implements Callable<Integer> {
         try (PrintStream ps = new PrintStream(csv, true, StandardCharsets.UTF_8)) {
             SpikeExperiment.writeCsv(r, ps);
         }
-        Files.write(out.resolve("spikes.csv"), csv.toByteArray());
+        AtomicFiles.write(out.resolve("spikes.csv"), csv.toByteArray());
 
         StringBuilder md = new StringBuilder("# SPAM against AdamW under gradient spikes\n\n");
         md.append(fmt("Linear regression %d -> %d, %d samples, minibatch %d, lr %s for both, %d steps, seed %d; at steps %s "
@@ -86,7 +89,7 @@ public final class SpamExperimentCommand implements Callable<Integer> {
                     r.adamwLoss()[w], r.adamwCleanLoss()[w], r.spamLoss()[w], r.spamCleanLoss()[w]));
         }
         md.append('\n');
-        Files.writeString(out.resolve("results.md"), md);
+        AtomicFiles.writeString(out.resolve("results.md"), md);
 
         int from = Math.max(0, Math.min(c.steps() - 1, Arrays.stream(c.spikeSteps()).min().orElse(0) - 50));
         double[] x = new double[c.steps() - from];

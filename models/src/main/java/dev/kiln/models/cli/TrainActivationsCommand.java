@@ -33,6 +33,7 @@ public final class TrainActivationsCommand implements Callable<Integer> {
     DataOptions data = new DataOptions();
 
     @Option(names = "--hidden", split = ",", defaultValue = "512,512", description = "Hidden widths (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int[] hidden;
 
     @Option(names = "--norm", defaultValue = "none", description = "Norm after each hidden Linear (default: ${DEFAULT-VALUE}).")

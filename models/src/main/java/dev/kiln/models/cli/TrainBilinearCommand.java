@@ -26,18 +26,23 @@ public final class TrainBilinearCommand implements Callable<Integer> {
     DataOptions data = new DataOptions();
 
     @Option(names = "--embed", defaultValue = "256", description = "Embedding width; 0: none (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int embed;
 
     @Option(names = "--hidden", defaultValue = "256", description = "Bilinear layer width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int hidden;
 
     @Option(names = "--noise", defaultValue = "0.4", description = "Std of Gaussian noise added to training inputs (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 100)
     double noise;
 
     @Option(names = "--validation", defaultValue = "0", paramLabel = "FRACTION", description = "Evaluate on a held-out fraction of train instead of test.")
+    @Range(min = 0, max = 1, maxExclusive = true)
     double validation;
 
     @Option(names = "--eigenvectors", defaultValue = "3", description = "Eigenvectors drawn per class and sign (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 1_000)
     int perClass;
 
     @Mixin

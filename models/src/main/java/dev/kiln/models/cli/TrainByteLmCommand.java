@@ -32,15 +32,19 @@ public final class TrainByteLmCommand implements Callable<Integer> {
     String[] ext;
 
     @Option(names = "--context", defaultValue = "16", description = "Bytes of context (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.CONTEXT)
     int context;
 
     @Option(names = "--embed", defaultValue = "24", description = "Embedding width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int embed;
 
     @Option(names = "--hidden", defaultValue = "512", description = "Hidden width (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int hidden;
 
     @Option(names = "--block", defaultValue = "64", description = "Bytes per training window (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.CONTEXT)
     int block;
 
     @Mixin

@@ -23,15 +23,19 @@ public final class TrainKanCommand implements Callable<Integer> {
     DataOptions data = new DataOptions();
 
     @Option(names = "--widths", split = ",", defaultValue = "784,64,10", description = "Layer widths (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int[] widths;
 
     @Option(names = "--grid-size", defaultValue = "5", description = "Grid intervals G (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 1_000)
     int gridSize;
 
     @Option(names = "--spline-order", defaultValue = "3", description = "B-spline order k (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 10)
     int splineOrder;
 
     @Option(names = "--validation", defaultValue = "0", paramLabel = "FRACTION", description = "Evaluate on a held-out fraction of train instead of test.")
+    @Range(min = 0, max = 1, maxExclusive = true)
     double validation;
 
     @Mixin

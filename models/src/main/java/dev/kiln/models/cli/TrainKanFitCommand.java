@@ -42,15 +42,19 @@ public final class TrainKanFitCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--grids", split = ",", defaultValue = "3,10,20,50", description = "Grid sizes in order (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 1_000)
     int[] grids;
 
     @Option(names = "--steps", defaultValue = "200", description = "L-BFGS steps per grid (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.INT_MAX)
     int steps;
 
     @Option(names = "--points", defaultValue = "1000", description = "Training and test points each (default: ${DEFAULT-VALUE}).")
+    @Range(min = 2, max = 10_000_000)
     int points;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Range
     long seed;
 
     @Option(names = "--out", defaultValue = "runs/kan-fit", description = "Output folder (default: ${DEFAULT-VALUE}).")
@@ -68,13 +72,16 @@ public final class TrainKanFitCommand implements Callable<Integer> {
     Init init;
 
     @Option(names = "--base-mu", defaultValue = "1", description = "With --init pykan: mu (default: ${DEFAULT-VALUE}).")
+    @Range(min = -1e6, max = 1e6)
     double baseMu;
 
     @Option(names = "--base-sigma", defaultValue = "0.1", description = "With --init pykan: sigma (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1e6)
     double baseSigma;
 
     @Option(names = "--grid-eps", defaultValue = "0.02", description = "Grid updates' blend of uniform and percentile knots: "
             + "0.02 (the paper's and the spec's, nearly percentiles) .. 1 (uniform over the samples' range) (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1)
     double gridEps;
 
     /** f(x, y) = exp(sin(πx) + y²) per row of xy [N, 2], as [N, 1] F64. */
@@ -198,6 +205,6 @@ public final class TrainKanFitCommand implements Callable<Integer> {
             c.addSeries("MLP, same parameters", new double[] {grids[0], grids[grids.length - 1]}, new double[] {mlp, mlp})
                     .setMarker(SeriesMarkers.NONE);
         }
-        BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        AtomicFiles.writeStream(png, os -> BitmapEncoder.saveBitmap(c, os, BitmapEncoder.BitmapFormat.PNG));
     }
 }

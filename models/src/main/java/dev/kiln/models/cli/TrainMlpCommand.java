@@ -26,6 +26,7 @@ public final class TrainMlpCommand implements Callable<Integer> {
 
     @Option(names = "--hidden", split = ",", defaultValue = "512,512", paramLabel = "SIZES",
             description = "Hidden layer widths, comma-separated (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = Range.WIDTH)
     int[] hidden;
 
     @Option(names = "--activation", defaultValue = "relu", description = "Activation: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
@@ -37,6 +38,7 @@ public final class TrainMlpCommand implements Callable<Integer> {
 
     @Option(names = "--validation", defaultValue = "0", paramLabel = "FRACTION",
             description = "Hold out this fraction of the training set and evaluate on it instead of the test set (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1, maxExclusive = true)
     double validation;
 
     @Mixin

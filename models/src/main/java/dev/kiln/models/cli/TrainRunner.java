@@ -5,6 +5,7 @@ import dev.kiln.layers.Module;
 import dev.kiln.layers.loss.Loss;
 import dev.kiln.models.Models;
 import dev.kiln.models.data.BatchSource;
+import dev.kiln.models.io.AtomicFiles;
 import dev.kiln.models.io.Checkpoint;
 import dev.kiln.models.train.CheckpointCallback;
 import dev.kiln.models.train.EvalEvent;
@@ -95,6 +96,7 @@ final class TrainRunner {
     static Result run(PrintWriter out, PrintWriter err, TrainOptions o, Spec s) throws IOException {
         Path dir = outDir(o, s.kind());
         Files.createDirectories(dir);
+        AtomicFiles.removeStale(dir); // temporary files of runs killed while writing
         long spe = s.data().stepsPerEpoch();
         long total = o.steps != null ? o.steps : (long) (o.epochs != null ? o.epochs : s.defaultEpochs()) * spe;
         if (total < 0) {
@@ -128,6 +130,8 @@ final class TrainRunner {
         long every = o.checkpointEvery != null ? o.checkpointEvery : spe;
         tb.callback(new CheckpointCallback(ckpt, every, () -> Map.of("config", config.toString())));
         tb.callback(new LossPlot(dir, s.kind() + ": " + dir));
+        Interrupts.Watch ctrlC = Interrupts.watch(); // last, so it is still listening while the others finish
+        tb.callback(ctrlC);
         Trainer trainer = tb.build();
         if (o.resume) {
             if (!Files.exists(ckpt)) {
@@ -142,7 +146,13 @@ final class TrainRunner {
         err.printf(Locale.ROOT, "%s: %,d parameters, %d steps (%d per epoch), %s, lr %s, batch %s, seed %d%n", s.kind(),
                 s.model().parameterCount(), total, spe, o.optimizer, lr, config.getAsJsonObject("data").get("batch_size"),
                 o.seed);
-        trainer.fit();
+        try (ctrlC) {
+            trainer.fit();
+        }
+        if (ctrlC.stopped()) {
+            throw new Interrupts.Stopped(String.format(Locale.ROOT, "interrupted at step %d of %d; checkpoint saved to %s "
+                    + "(add --resume to continue)", trainer.step(), total, ckpt));
+        }
         EvalEvent last = evals.isEmpty() ? null : evals.get(evals.size() - 1);
         return new Result(trainer, dir, ckpt, dir.resolve(LossPlot.FILE), last);
     }
@@ -216,7 +226,7 @@ final class TrainRunner {
         JsonObject saved = Models.parse(c.meta("config"));
         TreeSet<String> diffs = new TreeSet<>();
         for (String section : List.of("model", "data", "train")) {
-            JsonObject a = saved.has(section) ? saved.getAsJsonObject(section) : new JsonObject();
+            JsonObject a = saved.get(section) instanceof JsonObject o ? o : new JsonObject();
             JsonObject b = now.getAsJsonObject(section);
             TreeSet<String> keys = new TreeSet<>(a.keySet());
             keys.addAll(b.keySet());

@@ -41,8 +41,8 @@ public final class DataLoader implements BatchSource {
 
     @Override
     public long stepsPerEpoch() {
-        int n = data.size();
-        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+        long n = data.size();
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize; // long: n + batchSize may pass 2^31
     }
 
     @Override
@@ -54,8 +54,8 @@ public final class DataLoader implements BatchSource {
         long epoch = step / spe;
         int i = (int) (step % spe);
         int[] order = order(epoch);
-        int from = i * batchSize;
-        int to = Math.min(from + batchSize, data.size());
+        int from = (int) ((long) i * batchSize);
+        int to = (int) Math.min((long) from + batchSize, data.size());
         return data.gather(order, from, to);
     }
 

@@ -30,6 +30,9 @@ public final class IdxImages {
                     + "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) from the MNIST database and pass their "
                     + "folder with --data");
 
+    /** How many classes MNIST and Fashion-MNIST have. */
+    public static final int CLASSES = 10;
+
     public enum Split {
         TRAIN("train"), TEST("t10k");
 
@@ -64,10 +67,18 @@ public final class IdxImages {
 
     /** Reads one split from a folder. */
     public static TensorDataset load(Path dir, Split split) throws IOException {
+        return load(dir, split, Integer.MAX_VALUE, 256);
+    }
+
+    /**
+     * Reads the first {@code limit} images of a split (reading no further into the files), and
+     * refuses a label outside {@code [0, classes)}: a corrupt label would otherwise widen the model.
+     */
+    public static TensorDataset load(Path dir, Split split, int limit, int classes) throws IOException {
         Path images = require(dir, split, "images", 3);
         Path labels = require(dir, split, "labels", 1);
-        Idx.Array im = Idx.read(images);
-        Idx.Array lb = Idx.read(labels);
+        Idx.Array im = Idx.read(images, limit);
+        Idx.Array lb = Idx.read(labels, limit);
         if (im.shape().length != 3 || lb.shape().length != 1) {
             throw new IOException("idx: expected images [n, h, w] and labels [n], got " + java.util.Arrays.toString(im.shape())
                     + " in " + images + " and " + java.util.Arrays.toString(lb.shape()) + " in " + labels);
@@ -85,6 +96,10 @@ public final class IdxImages {
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
             y[i] = lb.data()[i] & 0xff;
+            if (y[i] >= classes) {
+                throw new IOException("idx: " + labels + ": label " + y[i] + " at index " + i + " is outside the " + classes
+                        + " classes (0 to " + (classes - 1) + "); the file is corrupt");
+            }
         }
         return new TensorDataset(Tensor.fromStorage(CpuStorage.wrap(x), new int[] {n, pixels}, new int[] {pixels, 1}, 0),
                 Tensor.of(y));

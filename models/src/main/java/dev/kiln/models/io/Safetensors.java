@@ -282,7 +282,7 @@ public final class Safetensors {
             if (e instanceof InvalidFileException ie) {
                 throw ie;
             }
-            throw invalid(path, "the header is not valid JSON: " + e.getMessage());
+            throw invalid(path, "the header is not valid JSON: " + dev.kiln.models.JsonErrors.describe(e));
         }
         return new Header(Collections.unmodifiableList(entries), Collections.unmodifiableMap(metadata), dataStart);
     }

@@ -1,5 +1,6 @@
 package dev.kiln.models.train;
 
+import dev.kiln.models.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -83,9 +84,10 @@ public final class LossPlot implements TrainCallback {
         }
         Path out = dir.resolve(FILE);
         if (charts.size() == 1) {
-            BitmapEncoder.saveBitmap(chart, out.toString(), BitmapEncoder.BitmapFormat.PNG);
+            AtomicFiles.writeStream(out, os -> BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG));
         } else {
-            BitmapEncoder.saveBitmap(charts, charts.size(), 1, out.toString(), BitmapEncoder.BitmapFormat.PNG);
+            AtomicFiles.writeStream(out, os -> BitmapEncoder.saveBitmap(charts, charts.size(), 1, os,
+                    BitmapEncoder.BitmapFormat.PNG));
         }
         return out;
     }

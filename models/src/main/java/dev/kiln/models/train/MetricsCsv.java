@@ -1,23 +1,30 @@
 package dev.kiln.models.train;
 
 import java.io.BufferedWriter;
+import dev.kiln.models.io.AtomicFiles;
+
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Writes metrics as CSV next to the run's other outputs: {@code train.csv} (one row per step:
  * step, epoch, loss, lr, items_per_s, elapsed_s) and {@code eval.csv} (one row per evaluation:
  * step, epoch, then the evaluator's metrics). Rows are flushed as they come. On a resumed run,
  * rows past the resumed step (written after the last checkpoint of the interrupted run) are
- * dropped first, so the files describe one consistent trajectory.
+ * dropped first, so the files describe one consistent trajectory. Each file is first replaced
+ * atomically and then appended to without following symlinks, so a link planted in the output
+ * folder never redirects the writes.
  */
 public final class MetricsCsv implements TrainCallback {
     public static final String TRAIN = "train.csv";
@@ -72,8 +79,21 @@ public final class MetricsCsv implements TrainCallback {
                 }
             }
         }
-        Files.write(p, keep, StandardCharsets.UTF_8);
-        return Files.newBufferedWriter(p, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        return rewrite(p, keep);
+    }
+
+    /**
+     * Replaces the file with these lines (atomically, so a symlink planted at its name is replaced,
+     * not followed) and opens it for appending without following links.
+     */
+    private static BufferedWriter rewrite(Path p, List<String> lines) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String l : lines) {
+            sb.append(l).append(System.lineSeparator());
+        }
+        AtomicFiles.write(p, sb.toString().getBytes(StandardCharsets.UTF_8));
+        return new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(p, StandardOpenOption.APPEND,
+                LinkOption.NOFOLLOW_LINKS), StandardCharsets.UTF_8));
     }
 
     @Override
@@ -86,10 +106,9 @@ public final class MetricsCsv implements TrainCallback {
     public void onEval(Trainer trainer, EvalEvent e) {
         try {
             if (eval == null) {
-                evalColumns = List.copyOf(e.metrics().keySet());
-                eval = Files.newBufferedWriter(dir.resolve(EVAL), StandardCharsets.UTF_8);
-                eval.write("step,epoch," + String.join(",", evalColumns));
-                eval.newLine();
+                // sorted: the same columns in the same order whatever map the evaluator returns
+                evalColumns = List.copyOf(new TreeSet<>(e.metrics().keySet()));
+                eval = rewrite(dir.resolve(EVAL), List.of("step,epoch," + String.join(",", evalColumns)));
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);

@@ -133,7 +133,7 @@ public final class Trainer {
         } finally {
             model.train(wasTraining);
         }
-        EvalEvent ev = new EvalEvent(step, epoch, "val", Map.copyOf(metrics));
+        EvalEvent ev = new EvalEvent(step, epoch, "val", java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics)));
         for (TrainCallback c : callbacks) {
             c.onEval(this, ev);
         }

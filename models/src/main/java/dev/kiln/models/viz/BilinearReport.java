@@ -106,7 +106,7 @@ public final class BilinearReport {
         }
         chart.getStyler().setXAxisLogarithmic(true);
         chart.addSeries("accuracy", kx, ky).setMarker(SeriesMarkers.CIRCLE);
-        BitmapEncoder.saveBitmap(chart, dir.resolve("topk.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+        AtomicFiles.writeStream(dir.resolve("topk.png"), os -> BitmapEncoder.saveBitmap(chart, os, BitmapEncoder.BitmapFormat.PNG));
         // 3. spectra and 4. eigenvectors as images
         List<BilinearDecomposition.Eigen> all = dec.decomposeAll();
         StringBuilder spectra = new StringBuilder("class,rank,eigenvalue\n");

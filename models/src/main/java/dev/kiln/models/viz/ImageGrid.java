@@ -1,5 +1,6 @@
 package dev.kiln.models.viz;
 
+import dev.kiln.models.io.AtomicFiles;
 import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
@@ -71,10 +72,11 @@ public final class ImageGrid {
             }
         }
         g.dispose();
-        Files.createDirectories(png.toAbsolutePath().getParent());
-        if (!ImageIO.write(img, "png", png.toFile())) {
-            throw new IOException("ImageGrid.write: no PNG writer available");
-        }
+        AtomicFiles.writeStream(png, os -> {
+            if (!ImageIO.write(img, "png", os)) {
+                throw new IOException("ImageGrid.write: no PNG writer available");
+            }
+        });
     }
 
     /** t in [-1, 1] to blue–white–red; NaN is grey. */

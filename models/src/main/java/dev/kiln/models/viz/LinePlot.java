@@ -1,5 +1,6 @@
 package dev.kiln.models.viz;
 
+import dev.kiln.models.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -51,9 +52,9 @@ public final class LinePlot {
     public Path save(Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
         if (panels.size() == 1) {
-            BitmapEncoder.saveBitmap(panels.get(0), file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            AtomicFiles.writeStream(file, os -> BitmapEncoder.saveBitmap(panels.get(0), os, BitmapEncoder.BitmapFormat.PNG));
         } else {
-            BitmapEncoder.saveBitmap(panels, 1, panels.size(), file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            AtomicFiles.writeStream(file, os -> BitmapEncoder.saveBitmap(panels, 1, panels.size(), os, BitmapEncoder.BitmapFormat.PNG));
         }
         return file;
     }

@@ -139,4 +139,13 @@ class DataLoaderTest {
         assertThat(parts[0].size() + parts[1].size()).isEqualTo(c.size());
         assertThat(parts[1].size()).isEqualTo(9);
     }
+
+    @Test
+    void aBatchSizeNearIntMaxIsOneBatchOfEverything() {
+        TensorDataset d = new TensorDataset(Tensor.zeros(5, 2), Tensor.of(new int[] {0, 1, 2, 3, 4}));
+        DataLoader loader = new DataLoader(d, Integer.MAX_VALUE, 1);
+        assertThat(loader.stepsPerEpoch()).isEqualTo(1); // (n + batch - 1) / batch overflowed int to 0
+        assertThat(loader.batch(0).target().shape()).containsExactly(5);
+        assertThat(loader.batch(1).target().shape()).containsExactly(5);
+    }
 }

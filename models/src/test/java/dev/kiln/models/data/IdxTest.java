@@ -73,4 +73,71 @@ class IdxTest {
         assertThatThrownBy(() -> IdxImages.locate(IdxImages.FASHION_MNIST, empty))
                 .hasMessageContaining("apt-get install dataset-fashion-mnist").hasMessageContaining("--data");
     }
+
+    /** Bytes the current thread allocated while running {@code body} (HotSpot counts them per thread). */
+    private static long allocatedBy(IoBody body) throws IOException {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().threadId();
+        long before = mx.getThreadAllocatedBytes(id);
+        body.run();
+        return mx.getThreadAllocatedBytes(id) - before;
+    }
+
+    interface IoBody {
+        void run() throws IOException;
+    }
+
+    /** A gzipped IDX file: this header, then {@code zeros} zero bytes (which compress to almost nothing). */
+    private static void writeGzipped(Path p, int[] shape, long zeros) throws IOException {
+        try (var out = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(Files.newOutputStream(p), 1 << 16))) {
+            out.writeInt(0x0800 | shape.length);
+            for (int s : shape) {
+                out.writeInt(s);
+            }
+            byte[] block = new byte[1 << 16];
+            for (long left = zeros; left > 0; left -= block.length) {
+                out.write(block, 0, (int) Math.min(block.length, left));
+            }
+        }
+    }
+
+    @Test
+    void aGzipTrailerThatLiesAllocatesNothingBig() throws IOException {
+        Path p = dir.resolve("liar.gz");
+        writeGzipped(p, new int[] {2_000_000_000}, 10);
+        long honest = allocatedBy(() -> assertThatThrownBy(() -> Idx.read(p))
+                .hasMessageContaining("ends after 10 of its 2000000000 data bytes"));
+        assertThat(honest).isLessThan(8L << 20);
+        // the trailer's ISIZE claims the 2 GB the header promises (the old reader believed it and allocated them)
+        byte[] bytes = Files.readAllBytes(p);
+        java.nio.ByteBuffer.wrap(bytes, bytes.length - 4, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt((int) (8 + 2_000_000_000L));
+        Files.write(p, bytes);
+        assertThat(bytes.length).isLessThan(64);
+        long allocated = allocatedBy(() -> assertThatThrownBy(() -> Idx.read(p))
+                .hasMessageContaining("after 10 data bytes"));
+        assertThat(allocated).isLessThan(8L << 20);
+    }
+
+    @Test
+    void aGzipBombIsReadOnlyAsFarAsTheHeaderAndTheLimitAllow() throws IOException {
+        Path bomb = dir.resolve("bomb.gz");
+        writeGzipped(bomb, new int[] {100_000, 28, 28}, 100_000L * 784);
+        assertThat(Files.size(bomb)).isLessThan(200_000);
+        long allocated = allocatedBy(() -> {
+            Idx.Array a = Idx.read(bomb, 100);
+            assertThat(a.shape()).containsExactly(100, 28, 28);
+            assertThat(a.data()).hasSize(78_400);
+        });
+        assertThat(allocated).isLessThan(8L << 20);
+        // more data than the header's sizes: refused after one byte past them, not read to the end
+        Path more = dir.resolve("more.gz");
+        writeGzipped(more, new int[] {10, 28, 28}, 50_000_000);
+        long allocatedMore = allocatedBy(() -> assertThatThrownBy(() -> Idx.read(more))
+                .hasMessageContaining("holds more data than its sizes [10, 28, 28]"));
+        assertThat(allocatedMore).isLessThan(8L << 20);
+        // a limit larger than the file reads it all
+        SyntheticData.writeImageSet(dir, 30, 12, 4, true);
+        assertThat(IdxImages.load(dir, IdxImages.Split.TRAIN, 7, 10).size()).isEqualTo(7);
+        assertThat(IdxImages.load(dir, IdxImages.Split.TEST, 1000, 10).size()).isEqualTo(12);
+    }
 }

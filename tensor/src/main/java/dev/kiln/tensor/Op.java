@@ -165,6 +165,18 @@ public sealed interface Op {
     record LinearAttention(boolean isCausal, double eps) implements Op {
     }
 
+    /** conv2d over 4-D input; inputs are x, weight, then bias if present. */
+    record Conv2d(ConvShape shape, boolean hasBias) implements Op {
+        @Override
+        public String gradName() {
+            return "ConvolutionBackward";
+        }
+    }
+
+    /** avg_pool2d and adaptive_avg_pool2d over the resolved windows; the input is x. */
+    record AvgPool2d(PoolWindows windows) implements Op {
+    }
+
     private static String capital(String s) {
         return Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }

@@ -1,0 +1,222 @@
+package dev.kiln.tensor;
+
+import java.util.Arrays;
+
+/**
+ * PyTorch's {@code conv1d} and {@code conv2d}: checks, the output size, and the kernels of the
+ * backend. conv1d is conv2d over a height of 1 (the same kernels, a view on each side).
+ *
+ * <p>Output size per spatial dim, as PyTorch: out = ⌊(in + padTotal − dilation·(k − 1) − 1) / stride⌋ + 1.
+ * The backward kernels are public because autograd's rules (another module) call them.
+ */
+public final class ConvOps {
+    private ConvOps() {
+    }
+
+    /** conv1d with explicit padding: input [N, C, L] (or unbatched [C, L]), weight [O, C/groups, k]. */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int dilation,
+                                int groups) {
+        return conv1d(input, weight, bias, stride, new int[] {padding}, null, dilation, groups);
+    }
+
+    /** conv1d with padding "same" or "valid" (PyTorch's string forms). */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, String padding, int dilation,
+                                int groups) {
+        return conv1d(input, weight, bias, stride, null, padding, dilation, groups);
+    }
+
+    private static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, int[] pad, String padMode,
+                                 int dilation, int groups) {
+        String op = "conv1d";
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException(op + ": expected a 2-D (unbatched) or 3-D (batched) input [N, C, L], got "
+                    + Shapes.str(input.shape()));
+        }
+        if (weight.dim() != 3) {
+            throw new IllegalArgumentException(op + ": weight must be 3-D [out, in/groups, k], got "
+                    + Shapes.str(weight.shape()));
+        }
+        boolean batched = input.dim() == 3;
+        Tensor x = (batched ? input : input.unsqueeze(0)).unsqueeze(2);
+        int[] padding = pad == null ? null : new int[] {0, pad[0]};
+        Tensor y = conv(op, x, weight.unsqueeze(2), bias, new int[] {1, stride}, padding, padMode,
+                new int[] {1, dilation}, groups, input, weight);
+        y = y.squeeze(2);
+        return batched ? y : y.squeeze(0);
+    }
+
+    /**
+     * PyTorch's {@code F.conv2d}: input [N, C, H, W] (or unbatched [C, H, W]), weight
+     * [O, C/groups, kH, kW], bias [O] or null. stride, padding and dilation take one value for both
+     * dims or two (height, width).
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return conv2d(input, weight, bias, stride, padding, null, dilation, groups);
+    }
+
+    /**
+     * conv2d with padding "valid" (none) or "same" (the output keeps the input's size; stride 1
+     * only, as PyTorch; an odd total padding puts the extra row/column at the bottom/right, as PyTorch).
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
+        return conv2d(input, weight, bias, stride, null, padding, dilation, groups);
+    }
+
+    private static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] pad, String padMode,
+                                 int[] dilation, int groups) {
+        String op = "conv2d";
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != 3 && input.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected a 3-D (unbatched) or 4-D (batched) input [N, C, H, W], got "
+                    + Shapes.str(input.shape()));
+        }
+        if (weight.dim() != 4) {
+            throw new IllegalArgumentException(op + ": weight must be 4-D [out, in/groups, kH, kW], got "
+                    + Shapes.str(weight.shape()));
+        }
+        boolean batched = input.dim() == 4;
+        Tensor y = conv(op, batched ? input : input.unsqueeze(0), weight, bias, pair(op, "stride", stride),
+                pad == null ? null : pair(op, "padding", pad), padMode, pair(op, "dilation", dilation), groups, input,
+                weight);
+        return batched ? y : y.squeeze(0);
+    }
+
+    /** The shared path: x 4-D; original input and weight only for the messages. */
+    private static Tensor conv(String op, Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                               String padMode, int[] dilation, int groups, Tensor userInput, Tensor userWeight) {
+        ConvShape s = shape(op, x, weight, bias, stride, padding, padMode, dilation, groups, userInput, userWeight);
+        Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
+        Backend b = Dispatch.backend(op, inputs);
+        Tensor out = Dispatch.empty(b, x.dtype(), new int[] {s.n(), s.cOut(), s.outH(), s.outW()}, x.device());
+        if (out.numel() > 0) {
+            b.conv2d(out, x.contiguous().detach(), weight.contiguous().detach(),
+                    bias == null ? null : bias.contiguous().detach(), s);
+        }
+        return Dispatch.record(new Op.Conv2d(s, bias != null), out, inputs);
+    }
+
+    /** Checks everything once and resolves the geometry. */
+    private static ConvShape shape(String op, Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                   String padMode, int[] dilation, int groups, Tensor userInput, Tensor userWeight) {
+        Dispatch.sameDType(op, x, weight);
+        String shapes = "input " + Shapes.str(userInput.shape()) + ", weight " + Shapes.str(userWeight.shape());
+        if (groups < 1) {
+            throw new IllegalArgumentException(op + ": groups must be >= 1, got " + groups);
+        }
+        int n = x.size(0);
+        int cIn = x.size(1);
+        int cOut = weight.size(0);
+        if (cOut % groups != 0) {
+            throw new IllegalArgumentException(op + ": out channels " + cOut + " (weight dim 0) must be divisible by groups "
+                    + groups + " (" + shapes + ")");
+        }
+        if (cOut == 0) {
+            throw new IllegalArgumentException(op + ": weight has 0 out channels (" + shapes + ")");
+        }
+        if ((long) weight.size(1) * groups != cIn) {
+            throw new IllegalArgumentException(op + ": expected the input to have weight.size(1) x groups = "
+                    + weight.size(1) + " x " + groups + " = " + (long) weight.size(1) * groups + " channels, got " + cIn
+                    + " (" + shapes + ")");
+        }
+        for (int i = 0; i < 2; i++) {
+            if (stride[i] < 1) {
+                throw new IllegalArgumentException(op + ": stride must be >= 1, got " + Arrays.toString(stride));
+            }
+            if (dilation[i] < 1) {
+                throw new IllegalArgumentException(op + ": dilation must be >= 1, got " + Arrays.toString(dilation));
+            }
+            if (weight.size(2 + i) < 1) {
+                throw new IllegalArgumentException(op + ": the kernel must have a non-zero size (" + shapes + ")");
+            }
+        }
+        if (bias != null) {
+            Dispatch.sameDType(op, x, bias);
+            Dispatch.device(op, x, bias);
+            if (bias.dim() != 1 || bias.size(0) != cOut) {
+                throw new IllegalArgumentException(op + ": bias must be [" + cOut + "] (one per out channel), got "
+                        + Shapes.str(bias.shape()) + " (" + shapes + ")");
+            }
+        }
+        int[] k = {weight.size(2), weight.size(3)};
+        int[] in = {x.size(2), x.size(3)};
+        int[] before = new int[2];
+        int[] total = new int[2];
+        if (padMode != null) {
+            switch (padMode) {
+                case "valid" -> {
+                }
+                case "same" -> {
+                    if (stride[0] != 1 || stride[1] != 1) {
+                        throw new IllegalArgumentException(op + ": padding \"same\" is not supported for strided "
+                                + "convolutions (stride " + Arrays.toString(stride) + "), as PyTorch");
+                    }
+                    for (int i = 0; i < 2; i++) {
+                        total[i] = Math.toIntExact((long) dilation[i] * (k[i] - 1));
+                        before[i] = total[i] / 2;
+                    }
+                }
+                default -> throw new IllegalArgumentException(op + ": padding must be \"same\", \"valid\" or numbers, got \""
+                        + padMode + "\"");
+            }
+        } else {
+            for (int i = 0; i < 2; i++) {
+                if (padding[i] < 0) {
+                    throw new IllegalArgumentException(op + ": padding must be >= 0, got " + Arrays.toString(padding));
+                }
+                before[i] = padding[i];
+                total[i] = Math.toIntExact(2L * padding[i]);
+            }
+        }
+        int[] out = new int[2];
+        for (int i = 0; i < 2; i++) {
+            long padded = (long) in[i] + total[i];
+            long span = (long) dilation[i] * (k[i] - 1) + 1;
+            if (span > padded) {
+                throw new IllegalArgumentException(op + ": the kernel (dilated size " + span + ") is bigger than the padded "
+                        + "input (size " + padded + ") in spatial dim " + i + " (" + shapes + ", padding "
+                        + (padMode != null ? "\"" + padMode + "\"" : Arrays.toString(padding)) + ", dilation "
+                        + Arrays.toString(dilation) + ")");
+            }
+            out[i] = Math.toIntExact((padded - span) / stride[i] + 1);
+        }
+        Shapes.numel(new int[] {n, cOut, out[0], out[1]});
+        return new ConvShape(n, cIn, in[0], in[1], cOut, k[0], k[1], stride[0], stride[1], before[0], before[1],
+                dilation[0], dilation[1], groups, out[0], out[1]);
+    }
+
+    /** One value for both spatial dims, or two. */
+    static int[] pair(String op, String what, int[] v) {
+        if (v == null || (v.length != 1 && v.length != 2)) {
+            throw new IllegalArgumentException(op + ": " + what + " must have 1 or 2 values, got "
+                    + (v == null ? "null" : Arrays.toString(v)));
+        }
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+    }
+
+    /** The gradient of conv2d with respect to its 4-D input. */
+    public static Tensor conv2dBackwardInput(Tensor dy, Tensor weight, ConvShape s) {
+        String name = "conv2dBackwardInput";
+        Dispatch.notRecorded(name, dy, weight);
+        Backend b = Dispatch.backend(name, dy, weight);
+        Tensor dx = Dispatch.empty(b, dy.dtype(), new int[] {s.n(), s.cIn(), s.h(), s.w()}, dy.device());
+        if (dx.numel() > 0) {
+            b.conv2dBackwardInput(dx, dy.contiguous(), weight.contiguous(), s);
+        }
+        return dx;
+    }
+
+    /** The gradient of conv2d with respect to its weight. */
+    public static Tensor conv2dBackwardWeight(Tensor dy, Tensor x, ConvShape s) {
+        String name = "conv2dBackwardWeight";
+        Dispatch.notRecorded(name, dy, x);
+        Backend b = Dispatch.backend(name, dy, x);
+        Tensor dw = Dispatch.empty(b, dy.dtype(), new int[] {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()}, dy.device());
+        if (s.n() > 0) {
+            b.conv2dBackwardWeight(dw, dy.contiguous(), x.contiguous(), s);
+        }
+        return dw;
+    }
+}

@@ -1,0 +1,254 @@
+package dev.kiln.tensor;
+
+import java.util.Arrays;
+
+/**
+ * PyTorch's 2-d pooling (max, average, adaptive average and adaptive max) over [N, C, H, W] or
+ * unbatched [C, H, W], and the 1-d forms as views of the 2-d ones (height 1). Each op resolves its
+ * windows into a {@link PoolWindows} here; the backend only walks them.
+ *
+ * <p>Output size, as PyTorch: out = ⌊(in + 2·pad − dilation·(k − 1) − 1 + (ceilMode ? stride − 1 : 0)) / stride⌋ + 1,
+ * less one when ceilMode would start the last window at or past the end of input + left padding.
+ * The max ops' gradient goes to the recorded index of each window (a gather's gradient), as PyTorch.
+ */
+public final class PoolOps {
+    private PoolOps() {
+    }
+
+    /** Values and the flat index ih·W + iw of each maximum in its input plane (I32; PyTorch's are int64). */
+    public record MaxPoolResult(Tensor values, Tensor indices) {
+    }
+
+    /** {@code F.max_pool2d}; stride null or empty means the kernel size. */
+    public static Tensor maxPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
+                                   boolean ceilMode) {
+        return maxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode).values();
+    }
+
+    /** {@code F.max_pool2d(..., return_indices=True)}. */
+    public static MaxPoolResult maxPool2dWithIndices(Tensor input, int[] kernelSize, int[] stride, int[] padding,
+                                                     int[] dilation, boolean ceilMode) {
+        String op = "maxPool2d";
+        Tensor x = batched(op, input);
+        int[] k = ConvOps.pair(op, "kernelSize", kernelSize);
+        int[] s = stride == null || stride.length == 0 ? k : ConvOps.pair(op, "stride", stride);
+        int[] p = ConvOps.pair(op, "padding", padding);
+        int[] d = ConvOps.pair(op, "dilation", dilation);
+        checkWindow(op, x, k, s, p, d);
+        int[][] h = windows(op, x, 0, k[0], s[0], p[0], d[0], ceilMode, true, false);
+        int[][] w = windows(op, x, 1, k[1], s[1], p[1], d[1], ceilMode, true, false);
+        MaxPoolResult r = maxOver(op, x, new PoolWindows(x.size(0), x.size(1), x.size(2), x.size(3), h[0].length,
+                w[0].length, h[0], h[1], w[0], w[1], d[0], d[1], h[2], w[2], 0));
+        return input.dim() == 4 ? r : new MaxPoolResult(r.values().squeeze(0), r.indices().squeeze(0));
+    }
+
+    /** {@code F.max_pool1d} over [N, C, L] or [C, L]: max_pool2d over a height of 1. */
+    public static Tensor maxPool1d(Tensor input, int kernelSize, int stride, int padding, int dilation,
+                                   boolean ceilMode) {
+        String op = "maxPool1d";
+        Tensor x = as2d(op, input);
+        Tensor y = maxPool2d(x, new int[] {1, kernelSize}, new int[] {1, stride <= 0 ? kernelSize : stride},
+                new int[] {0, padding}, new int[] {1, dilation}, ceilMode);
+        return y.squeeze(-2);
+    }
+
+    /** {@code F.avg_pool2d}; stride null or empty means the kernel size; divisorOverride null means none. */
+    public static Tensor avgPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad, Integer divisorOverride) {
+        String op = "avgPool2d";
+        Tensor x = batched(op, input);
+        int[] k = ConvOps.pair(op, "kernelSize", kernelSize);
+        int[] s = stride == null || stride.length == 0 ? k : ConvOps.pair(op, "stride", stride);
+        int[] p = ConvOps.pair(op, "padding", padding);
+        checkWindow(op, x, k, s, p, new int[] {1, 1});
+        if (divisorOverride != null && divisorOverride == 0) {
+            throw new IllegalArgumentException(op + ": divisorOverride must not be 0");
+        }
+        int[][] h = windows(op, x, 0, k[0], s[0], p[0], 1, ceilMode, false, countIncludePad);
+        int[][] w = windows(op, x, 1, k[1], s[1], p[1], 1, ceilMode, false, countIncludePad);
+        Tensor y = avgOver(op, x, new PoolWindows(x.size(0), x.size(1), x.size(2), x.size(3), h[0].length, w[0].length,
+                h[0], h[1], w[0], w[1], 1, 1, h[2], w[2], divisorOverride == null ? 0 : divisorOverride));
+        return input.dim() == 4 ? y : y.squeeze(0);
+    }
+
+    /** {@code F.avg_pool1d} over [N, C, L] or [C, L]: avg_pool2d over a height of 1. */
+    public static Tensor avgPool1d(Tensor input, int kernelSize, int stride, int padding, boolean ceilMode,
+                                   boolean countIncludePad) {
+        Tensor x = as2d("avgPool1d", input);
+        Tensor y = avgPool2d(x, new int[] {1, kernelSize}, new int[] {1, stride <= 0 ? kernelSize : stride},
+                new int[] {0, padding}, ceilMode, countIncludePad, null);
+        return y.squeeze(-2);
+    }
+
+    /**
+     * {@code F.adaptive_avg_pool2d}: output cell o of a dim of size in averages input
+     * [⌊o·in/out⌋, ⌈(o+1)·in/out⌉), as PyTorch.
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
+        String op = "adaptiveAvgPool2d";
+        Tensor x = batched(op, input);
+        PoolWindows pw = adaptive(op, x, ConvOps.pair(op, "outputSize", outputSize));
+        Tensor y = avgOver(op, x, pw);
+        return input.dim() == 4 ? y : y.squeeze(0);
+    }
+
+    /** {@code F.adaptive_max_pool2d} over the windows of {@link #adaptiveAvgPool2d}, with indices. */
+    public static MaxPoolResult adaptiveMaxPool2dWithIndices(Tensor input, int[] outputSize) {
+        String op = "adaptiveMaxPool2d";
+        Tensor x = batched(op, input);
+        MaxPoolResult r = maxOver(op, x, adaptive(op, x, ConvOps.pair(op, "outputSize", outputSize)));
+        return input.dim() == 4 ? r : new MaxPoolResult(r.values().squeeze(0), r.indices().squeeze(0));
+    }
+
+    /** {@code F.adaptive_max_pool2d}. */
+    public static Tensor adaptiveMaxPool2d(Tensor input, int[] outputSize) {
+        return adaptiveMaxPool2dWithIndices(input, outputSize).values();
+    }
+
+    /** The gradient of avg_pool2d / adaptive_avg_pool2d with respect to its 4-D input. */
+    public static Tensor avgPool2dBackward(Tensor dy, PoolWindows pw) {
+        String name = "avgPool2dBackward";
+        Dispatch.notRecorded(name, dy);
+        Backend b = Dispatch.backend(name, dy);
+        Tensor dx = Dispatch.empty(b, dy.dtype(), new int[] {pw.n(), pw.c(), pw.h(), pw.w()}, dy.device());
+        if (dy.numel() > 0) {
+            b.avgPool2dBackward(dx, dy.contiguous(), pw);
+        }
+        return dx;
+    }
+
+    private static MaxPoolResult maxOver(String op, Tensor x, PoolWindows pw) {
+        Backend b = Dispatch.backend(op, x);
+        int[] shape = {pw.n(), pw.c(), pw.outH(), pw.outW()};
+        Tensor out = Dispatch.empty(b, x.dtype(), shape, x.device());
+        Tensor idx = Dispatch.empty(b, DType.I32, shape, x.device());
+        if (out.numel() > 0) {
+            b.maxPool2d(out, idx, x.contiguous().detach(), pw);
+        }
+        if (Dispatch.wouldRecord(x) && out.numel() > 0) {
+            // the values again as a gather of x at the indices, so that the gradient goes to the
+            // recorded maximum of each window (its backward is a scatter-add), as PyTorch's
+            int planes = pw.n() * pw.c();
+            out = x.reshape(planes, pw.h() * pw.w()).gather(1, idx.reshape(planes, pw.outH() * pw.outW()))
+                    .reshape(shape);
+        }
+        return new MaxPoolResult(out, idx);
+    }
+
+    private static Tensor avgOver(String op, Tensor x, PoolWindows pw) {
+        Backend b = Dispatch.backend(op, x);
+        Tensor out = Dispatch.empty(b, x.dtype(), new int[] {pw.n(), pw.c(), pw.outH(), pw.outW()}, x.device());
+        if (out.numel() > 0) {
+            b.avgPool2d(out, x.contiguous().detach(), pw);
+        }
+        return Dispatch.record(new Op.AvgPool2d(pw), out, x);
+    }
+
+    private static PoolWindows adaptive(String op, Tensor x, int[] size) {
+        int[][][] hw = new int[2][][];
+        for (int a = 0; a < 2; a++) {
+            int in = x.size(2 + a);
+            int out = size[a];
+            if (out < 1) {
+                throw new IllegalArgumentException(op + ": outputSize must be >= 1, got " + Arrays.toString(size));
+            }
+            if (in < 1) {
+                throw new IllegalArgumentException(op + ": input " + Shapes.str(x.shape())
+                        + " has an empty spatial dim; adaptive pooling needs at least one element per window");
+            }
+            int[] start = new int[out];
+            int[] end = new int[out];
+            int[] count = new int[out];
+            for (int o = 0; o < out; o++) {
+                start[o] = (int) ((long) o * in / out);
+                end[o] = (int) (((long) (o + 1) * in + out - 1) / out);
+                count[o] = end[o] - start[o];
+            }
+            hw[a] = new int[][] {start, end, count};
+        }
+        return new PoolWindows(x.size(0), x.size(1), x.size(2), x.size(3), size[0], size[1], hw[0][0], hw[0][1],
+                hw[1][0], hw[1][1], 1, 1, hw[0][2], hw[1][2], 0);
+    }
+
+    private static void checkWindow(String op, Tensor x, int[] k, int[] s, int[] p, int[] d) {
+        for (int i = 0; i < 2; i++) {
+            if (k[i] < 1) {
+                throw new IllegalArgumentException(op + ": kernelSize must be >= 1, got " + Arrays.toString(k));
+            }
+            if (s[i] < 1) {
+                throw new IllegalArgumentException(op + ": stride must be >= 1, got " + Arrays.toString(s));
+            }
+            if (d[i] < 1) {
+                throw new IllegalArgumentException(op + ": dilation must be >= 1, got " + Arrays.toString(d));
+            }
+            // PyTorch: padding at most half the kernel, so that no window lies wholly in the padding
+            if (p[i] < 0 || p[i] > k[i] / 2) {
+                throw new IllegalArgumentException(op + ": padding must be between 0 and half the kernel size, got padding "
+                        + Arrays.toString(p) + " for kernelSize " + Arrays.toString(k));
+            }
+        }
+    }
+
+    /**
+     * One spatial dim's windows: {start, end, count}, start/end clipped to the input (start moved
+     * onto the dilation lattice); count is the average's divisor factor.
+     */
+    private static int[][] windows(String op, Tensor x, int axis, int k, int stride, int pad, int dilation,
+                                   boolean ceilMode, boolean max, boolean countIncludePad) {
+        int in = x.size(2 + axis);
+        long span = (long) dilation * (k - 1) + 1;
+        long num = in + 2L * pad - span + (ceilMode ? stride - 1 : 0);
+        long out = num < 0 ? 0 : num / stride + 1;
+        // PyTorch: in ceil mode the last window must start inside the input or its left padding
+        if (ceilMode && out > 0 && (out - 1) * stride >= in + pad) {
+            out--;
+        }
+        if (out < 1) {
+            throw new IllegalArgumentException(op + ": input " + Shapes.str(x.shape()) + " is too small for a kernel of "
+                    + "dilated size " + span + " with padding " + pad + " in spatial dim " + axis
+                    + " (the output would be empty)");
+        }
+        int n = Math.toIntExact(out);
+        int[] start = new int[n];
+        int[] end = new int[n];
+        int[] count = new int[n];
+        for (int o = 0; o < n; o++) {
+            long s = (long) o * stride - pad;
+            long e;
+            if (max) {
+                e = Math.min(s + span, in);
+                while (s < 0) {
+                    s += dilation;
+                }
+            } else {
+                // PyTorch's avg_pool2d: the padded size counts up to in + pad, then clips to the input
+                e = Math.min(s + k, (long) in + pad);
+                long withPad = e - s;
+                s = Math.max(s, 0);
+                e = Math.min(e, in);
+                count[o] = (int) (countIncludePad ? withPad : e - s);
+            }
+            start[o] = (int) s;
+            end[o] = (int) e;
+        }
+        return new int[][] {start, end, count};
+    }
+
+    private static Tensor batched(String op, Tensor input) {
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != 3 && input.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected a 3-D (unbatched) or 4-D (batched) input [N, C, H, W], got "
+                    + Shapes.str(input.shape()));
+        }
+        return input.dim() == 4 ? input : input.unsqueeze(0);
+    }
+
+    private static Tensor as2d(String op, Tensor input) {
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException(op + ": expected a 2-D (unbatched) or 3-D (batched) input [N, C, L], got "
+                    + Shapes.str(input.shape()));
+        }
+        return input.unsqueeze(-2);
+    }
+}

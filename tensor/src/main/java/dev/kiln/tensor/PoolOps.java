@@ -30,15 +30,7 @@ public final class PoolOps {
                                                      int[] dilation, boolean ceilMode) {
         String op = "maxPool2d";
         Tensor x = batched(op, input);
-        int[] k = ConvOps.pair(op, "kernelSize", kernelSize);
-        int[] s = stride == null || stride.length == 0 ? k : ConvOps.pair(op, "stride", stride);
-        int[] p = ConvOps.pair(op, "padding", padding);
-        int[] d = ConvOps.pair(op, "dilation", dilation);
-        checkWindow(op, x, k, s, p, d);
-        int[][] h = windows(op, x, 0, k[0], s[0], p[0], d[0], ceilMode, true, false);
-        int[][] w = windows(op, x, 1, k[1], s[1], p[1], d[1], ceilMode, true, false);
-        MaxPoolResult r = maxOver(op, x, new PoolWindows(x.size(0), x.size(1), x.size(2), x.size(3), h[0].length,
-                w[0].length, h[0], h[1], w[0], w[1], d[0], d[1], h[2], w[2], 0));
+        MaxPoolResult r = maxOver(op, x, maxPool2dWindows(op, x.shape(), kernelSize, stride, padding, dilation, ceilMode));
         return input.dim() == 4 ? r : new MaxPoolResult(r.values().squeeze(0), r.indices().squeeze(0));
     }
 
@@ -57,17 +49,8 @@ public final class PoolOps {
                                    boolean countIncludePad, Integer divisorOverride) {
         String op = "avgPool2d";
         Tensor x = batched(op, input);
-        int[] k = ConvOps.pair(op, "kernelSize", kernelSize);
-        int[] s = stride == null || stride.length == 0 ? k : ConvOps.pair(op, "stride", stride);
-        int[] p = ConvOps.pair(op, "padding", padding);
-        checkWindow(op, x, k, s, p, new int[] {1, 1});
-        if (divisorOverride != null && divisorOverride == 0) {
-            throw new IllegalArgumentException(op + ": divisorOverride must not be 0");
-        }
-        int[][] h = windows(op, x, 0, k[0], s[0], p[0], 1, ceilMode, false, countIncludePad);
-        int[][] w = windows(op, x, 1, k[1], s[1], p[1], 1, ceilMode, false, countIncludePad);
-        Tensor y = avgOver(op, x, new PoolWindows(x.size(0), x.size(1), x.size(2), x.size(3), h[0].length, w[0].length,
-                h[0], h[1], w[0], w[1], 1, 1, h[2], w[2], divisorOverride == null ? 0 : divisorOverride));
+        Tensor y = avgOver(op, x, avgPool2dWindows(op, x.shape(), kernelSize, stride, padding, ceilMode, countIncludePad,
+                divisorOverride));
         return input.dim() == 4 ? y : y.squeeze(0);
     }
 
@@ -87,7 +70,7 @@ public final class PoolOps {
     public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
         String op = "adaptiveAvgPool2d";
         Tensor x = batched(op, input);
-        PoolWindows pw = adaptive(op, x, ConvOps.pair(op, "outputSize", outputSize));
+        PoolWindows pw = adaptivePool2dWindows(op, x.shape(), outputSize);
         Tensor y = avgOver(op, x, pw);
         return input.dim() == 4 ? y : y.squeeze(0);
     }
@@ -96,7 +79,7 @@ public final class PoolOps {
     public static MaxPoolResult adaptiveMaxPool2dWithIndices(Tensor input, int[] outputSize) {
         String op = "adaptiveMaxPool2d";
         Tensor x = batched(op, input);
-        MaxPoolResult r = maxOver(op, x, adaptive(op, x, ConvOps.pair(op, "outputSize", outputSize)));
+        MaxPoolResult r = maxOver(op, x, adaptivePool2dWindows(op, x.shape(), outputSize));
         return input.dim() == 4 ? r : new MaxPoolResult(r.values().squeeze(0), r.indices().squeeze(0));
     }
 
@@ -115,6 +98,36 @@ public final class PoolOps {
             b.avgPool2dBackward(dx, dy.contiguous(), pw);
         }
         return dx;
+    }
+
+    /** The windows of max_pool2d over an input of shape [N, C, H, W]; op names the caller in messages. */
+    public static PoolWindows maxPool2dWindows(String op, int[] shape, int[] kernelSize, int[] stride, int[] padding,
+                                               int[] dilation, boolean ceilMode) {
+        int[] k = ConvOps.pair(op, "kernelSize", kernelSize);
+        int[] s = stride == null || stride.length == 0 ? k : ConvOps.pair(op, "stride", stride);
+        int[] p = ConvOps.pair(op, "padding", padding);
+        int[] d = ConvOps.pair(op, "dilation", dilation);
+        checkWindow(op, k, s, p, d);
+        int[][] h = windows(op, shape, 0, k[0], s[0], p[0], d[0], ceilMode, true, false);
+        int[][] w = windows(op, shape, 1, k[1], s[1], p[1], d[1], ceilMode, true, false);
+        return new PoolWindows(shape[0], shape[1], shape[2], shape[3], h[0].length, w[0].length, h[0], h[1], w[0], w[1],
+                d[0], d[1], h[2], w[2], 0);
+    }
+
+    /** The windows of avg_pool2d over an input of shape [N, C, H, W]. */
+    public static PoolWindows avgPool2dWindows(String op, int[] shape, int[] kernelSize, int[] stride, int[] padding,
+                                               boolean ceilMode, boolean countIncludePad, Integer divisorOverride) {
+        int[] k = ConvOps.pair(op, "kernelSize", kernelSize);
+        int[] s = stride == null || stride.length == 0 ? k : ConvOps.pair(op, "stride", stride);
+        int[] p = ConvOps.pair(op, "padding", padding);
+        checkWindow(op, k, s, p, new int[] {1, 1});
+        if (divisorOverride != null && divisorOverride == 0) {
+            throw new IllegalArgumentException(op + ": divisorOverride must not be 0");
+        }
+        int[][] h = windows(op, shape, 0, k[0], s[0], p[0], 1, ceilMode, false, countIncludePad);
+        int[][] w = windows(op, shape, 1, k[1], s[1], p[1], 1, ceilMode, false, countIncludePad);
+        return new PoolWindows(shape[0], shape[1], shape[2], shape[3], h[0].length, w[0].length, h[0], h[1], w[0], w[1],
+                1, 1, h[2], w[2], divisorOverride == null ? 0 : divisorOverride);
     }
 
     private static MaxPoolResult maxOver(String op, Tensor x, PoolWindows pw) {
@@ -144,16 +157,18 @@ public final class PoolOps {
         return Dispatch.record(new Op.AvgPool2d(pw), out, x);
     }
 
-    private static PoolWindows adaptive(String op, Tensor x, int[] size) {
+    /** The windows of adaptive pooling over an input of shape [N, C, H, W]. */
+    public static PoolWindows adaptivePool2dWindows(String op, int[] shape, int[] outputSize) {
+        int[] size = ConvOps.pair(op, "outputSize", outputSize);
         int[][][] hw = new int[2][][];
         for (int a = 0; a < 2; a++) {
-            int in = x.size(2 + a);
+            int in = shape[2 + a];
             int out = size[a];
             if (out < 1) {
                 throw new IllegalArgumentException(op + ": outputSize must be >= 1, got " + Arrays.toString(size));
             }
             if (in < 1) {
-                throw new IllegalArgumentException(op + ": input " + Shapes.str(x.shape())
+                throw new IllegalArgumentException(op + ": input " + Shapes.str(shape)
                         + " has an empty spatial dim; adaptive pooling needs at least one element per window");
             }
             int[] start = new int[out];
@@ -166,11 +181,11 @@ public final class PoolOps {
             }
             hw[a] = new int[][] {start, end, count};
         }
-        return new PoolWindows(x.size(0), x.size(1), x.size(2), x.size(3), size[0], size[1], hw[0][0], hw[0][1],
+        return new PoolWindows(shape[0], shape[1], shape[2], shape[3], size[0], size[1], hw[0][0], hw[0][1],
                 hw[1][0], hw[1][1], 1, 1, hw[0][2], hw[1][2], 0);
     }
 
-    private static void checkWindow(String op, Tensor x, int[] k, int[] s, int[] p, int[] d) {
+    private static void checkWindow(String op, int[] k, int[] s, int[] p, int[] d) {
         for (int i = 0; i < 2; i++) {
             if (k[i] < 1) {
                 throw new IllegalArgumentException(op + ": kernelSize must be >= 1, got " + Arrays.toString(k));
@@ -193,9 +208,9 @@ public final class PoolOps {
      * One spatial dim's windows: {start, end, count}, start/end clipped to the input (start moved
      * onto the dilation lattice); count is the average's divisor factor.
      */
-    private static int[][] windows(String op, Tensor x, int axis, int k, int stride, int pad, int dilation,
+    private static int[][] windows(String op, int[] shape, int axis, int k, int stride, int pad, int dilation,
                                    boolean ceilMode, boolean max, boolean countIncludePad) {
-        int in = x.size(2 + axis);
+        int in = shape[2 + axis];
         long span = (long) dilation * (k - 1) + 1;
         long num = in + 2L * pad - span + (ceilMode ? stride - 1 : 0);
         long out = num < 0 ? 0 : num / stride + 1;
@@ -204,7 +219,7 @@ public final class PoolOps {
             out--;
         }
         if (out < 1) {
-            throw new IllegalArgumentException(op + ": input " + Shapes.str(x.shape()) + " is too small for a kernel of "
+            throw new IllegalArgumentException(op + ": input " + Shapes.str(shape) + " is too small for a kernel of "
                     + "dilated size " + span + " with padding " + pad + " in spatial dim " + axis
                     + " (the output would be empty)");
         }
@@ -219,6 +234,12 @@ public final class PoolOps {
                 e = Math.min(s + span, in);
                 while (s < 0) {
                     s += dilation;
+                }
+                if (s >= e) {
+                    // possible only with dilation > 1 on a tiny input; PyTorch would report −∞ at an index outside the input
+                    throw new IllegalArgumentException(op + ": window " + o + " of spatial dim " + axis + " of input "
+                            + Shapes.str(shape) + " holds no input element (kernel " + k + ", dilation " + dilation
+                            + ", padding " + pad + ")");
                 }
             } else {
                 // PyTorch's avg_pool2d: the padded size counts up to in + pad, then clips to the input

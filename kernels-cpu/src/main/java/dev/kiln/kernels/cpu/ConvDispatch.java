@@ -11,7 +11,8 @@ import static dev.kiln.kernels.cpu.HostArrays.f;
 import static dev.kiln.kernels.cpu.HostArrays.f32;
 
 /**
- * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM. Samples are
+ * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or forward
+ * for small patches ({@link #DIRECT_MAX_PATCH}) the direct kernel of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
  * large GEMM per group rather than many small ones. The block size depends only on the shape, and
  * the weight gradient adds the blocks' partial sums in block order, so results do not depend on
@@ -30,11 +31,34 @@ final class ConvDispatch {
         return (int) Math.max(1, Math.min(s.n(), BLOCK_ELEMENTS / perSample));
     }
 
+    /** Patches up to this size (input channels per group × kH × kW) take the direct kernel forward. */
+    static final int DIRECT_MAX_PATCH = 32;
+
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
-            return;
+        } else if (s.patch() <= DIRECT_MAX_PATCH) {
+            direct(out, x, weight, bias, s);
+        } else {
+            im2col(out, x, weight, bias, s);
         }
+    }
+
+    /** The direct kernel, output rows (sample, out channel) split over threads. */
+    static void direct(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
+        float[] y = f(out);
+        float[] xa = f(x);
+        float[] wa = f(weight);
+        float[] ba = bias == null ? null : f(bias);
+        int rows = s.n() * s.cOut();
+        long work = Math.max(1L, (long) s.outH() * s.outW() * s.patch());
+        int grain = (int) Math.max(1, Math.min(rows, (1L << 16) / work));
+        Parallel.forRange(rows, grain, (r0, r1) -> ConvKernels.directForward(y, out.offset(), xa, x.offset(), wa,
+                weight.offset(), ba, bias == null ? 0 : bias.offset(), s, r0, r1));
+    }
+
+    /** im2col + SGEMM. */
+    static void im2col(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         float[] y = f(out);
         float[] xa = f(x);
         float[] wa = f(weight);

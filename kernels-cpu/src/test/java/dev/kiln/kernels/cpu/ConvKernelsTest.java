@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Convolution (forward, input gradient, weight gradient) and pooling on the CPU against the
  * reference loops, on inputs at an offset and outputs in poisoned buffers: every stride, padding,
  * dilation and group layout of the geometry list, 1×1 kernels, kernels as large as the padded
- * input, and (outside the width passes) batches that span several blocks of {@link ConvDispatch}.
+ * input, and (outside the width passes) batches that span several blocks of {@link ConvDispatch};
+ * forward through both the direct kernel and im2col + SGEMM on every geometry.
  * Bounds: rtol 1e-5 + atol 1e-5·√(terms summed).
  */
 class ConvKernelsTest {
@@ -93,12 +94,21 @@ class ConvKernelsTest {
             Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
             double atol = 1e-5 * Math.sqrt(s.patch());
             for (Tensor bias : new Tensor[] {null, b}) {
-                Tensor out = poisoned(yShape);
                 Tensor ref = poisoned(yShape);
-                CPU.conv2d(out, x, w, bias, s);
                 REF.conv2d(ref, x, w, bias, s);
-                assertWrittenExactly(what + " out", out);
-                assertClose(what + (bias == null ? "" : " bias") + " out", out, ref, 1e-5, atol);
+                // the backend's choice, then each forward path on every geometry
+                Tensor out = poisoned(yShape);
+                CPU.conv2d(out, x, w, bias, s);
+                Tensor direct = poisoned(yShape);
+                ConvDispatch.direct(direct, x, w, bias, s);
+                Tensor gemm = poisoned(yShape);
+                ConvDispatch.im2col(gemm, x, w, bias, s);
+                String b1 = bias == null ? "" : " bias";
+                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}}) {
+                    String path = r[0] == out ? "" : r[0] == direct ? " direct" : " im2col";
+                    assertWrittenExactly(what + path + b1 + " out", r[0]);
+                    assertClose(what + path + b1 + " out", r[0], ref, 1e-5, atol);
+                }
             }
             Tensor dx = poisoned(xShape);
             Tensor rdx = poisoned(xShape);

@@ -120,6 +120,28 @@ for name, n, c, l, o, k, stride, padding, dilation, groups in [
     case("conv1d_" + name, lambda x, wt, b, args=args: F.conv1d(x, wt, b, args["stride"], args["padding"],
                                                                   args["dilation"], args["groups"]), inputs, args)
 
+# ---------------------------------------------------------------- conv_transpose2d / 1d
+
+for name, n, c, h, wd, o, kh, kw, stride, padding, output_padding, groups, dilation, bias in [
+        ("basic", 2, 3, 4, 5, 2, 3, 3, 1, 0, 0, 1, 1, True),
+        ("stride2", 2, 2, 4, 3, 3, 3, 3, 2, 1, 1, 1, 1, True),
+        ("stride_hw_outpad", 1, 2, 3, 4, 2, 2, 3, (2, 3), (0, 1), (1, 2), 1, 1, False),
+        ("groups", 2, 4, 3, 3, 6, 3, 3, 2, 1, 0, 2, 1, True),
+        ("dilated", 1, 2, 4, 4, 2, 3, 2, 1, 1, 1, 1, 2, True),
+        ("unbatched", None, 3, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1, True)]:
+    shape = (c, h, wd) if n is None else (n, c, h, wd)
+    inputs = [("x", f32(randn(*shape))), ("weight", f32(randn(c, o // groups, kh, kw, scale=0.5)))]
+    if bias:
+        inputs.append(("bias", f32(randn(o))))
+    args = {"stride": stride, "padding": padding, "output_padding": output_padding, "groups": groups,
+            "dilation": dilation}
+    case("conv_transpose2d_" + name,
+         lambda x, wt, b=None, a=args: F.conv_transpose2d(x, wt, b, a["stride"], a["padding"], a["output_padding"],
+                                                          a["groups"], a["dilation"]), inputs, args)
+case("conv_transpose1d", lambda x, wt, b: F.conv_transpose1d(x, wt, b, 2, 1, 1, 1, 1),
+     [("x", f32(randn(2, 3, 5))), ("weight", f32(randn(3, 2, 3, scale=0.5))), ("bias", f32(randn(2)))],
+     {"stride": 2, "padding": 1, "output_padding": 1, "groups": 1, "dilation": 1})
+
 # ---------------------------------------------------------------- pooling
 
 for name, shape, k, stride, padding, dilation, ceil in [

@@ -114,6 +114,16 @@ final class Derivatives {
                 yield c.hasBias() ? new Tensor[] {dx, dw, n.needsGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null}
                         : new Tensor[] {dx, dw};
             }
+            case Op.ConvTranspose2d c -> {
+                // y = Convᵀ(x; w) is bilinear: ⟨g, Convᵀ(x; w)⟩ = ⟨Conv(g; w), x⟩, so dx is the conv of g and
+                // dw the conv's weight gradient with x in the role of its output gradient
+                Tensor x = n.input(0);
+                Tensor w = n.input(1);
+                Tensor dx = n.needsGrad(0) ? ConvOps.conv2dAt(g, w, c.shape()) : null;
+                Tensor dw = n.needsGrad(1) ? ConvOps.conv2dBackwardWeight(x, g, c.shape()) : null;
+                yield c.hasBias() ? new Tensor[] {dx, dw, n.needsGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null}
+                        : new Tensor[] {dx, dw};
+            }
             case Op.AvgPool2d a -> new Tensor[] {PoolOps.avgPool2dBackward(g, a.windows())};
             case Op.LayerNorm ln -> {
                 int bi = ln.hasWeight() ? 2 : 1;

@@ -54,6 +54,24 @@ class ConvGradcheckTest {
     }
 
     @Test
+    void convTransposeGradients() {
+        GradCheck.assertGradients(in -> ConvOps.convTranspose2d(in[0], in[1], in[2], v(2), v(1), v(1), 1, v(1)),
+                leaf(2, 3, 3, 4), leaf(3, 2, 3, 3), leaf(2));
+        GradCheck.assertGradients(in -> ConvOps.convTranspose2d(in[0], in[1], null, v(1, 2), v(0, 1), v(0, 1), 2, v(2, 1)),
+                leaf(1, 4, 3, 3), leaf(4, 1, 2, 3));
+        GradCheck.assertGradients(in -> ConvOps.convTranspose1d(in[0], in[1], in[2], 2, 0, 1, 1, 1), leaf(2, 2, 4),
+                leaf(2, 3, 3), leaf(3));
+        assertThatThrownBy(() -> ConvOps.convTranspose2d(Tensor.zeros(1, 3, 4, 4), Tensor.zeros(2, 2, 3, 3), null, v(1),
+                v(0), v(0), 1, v(1))).hasMessageStartingWith("convTranspose2d: expected the input to have weight.size(0) = 2 "
+                + "channels, got 3");
+        assertThatThrownBy(() -> ConvOps.convTranspose2d(Tensor.zeros(1, 2, 4, 4), Tensor.zeros(2, 2, 3, 3), null, v(2),
+                v(0), v(2), 1, v(1))).hasMessageStartingWith("convTranspose2d: outputPadding [2, 2] must be >= 0 and "
+                + "smaller than stride [2, 2] or dilation [1, 1]");
+        assertThatThrownBy(() -> ConvOps.convTranspose2d(Tensor.zeros(1, 2, 1, 1), Tensor.zeros(2, 2, 1, 1), null, v(1),
+                v(1), v(0), 1, v(1))).hasMessageStartingWith("convTranspose2d: the output size -1 in spatial dim 0 is not positive");
+    }
+
+    @Test
     void poolingGradients() {
         GradCheck.assertGradients(in -> PoolOps.avgPool2d(in[0], v(3), v(2), v(1), true, false, null), leaf(2, 2, 7, 6));
         GradCheck.assertGradients(in -> PoolOps.avgPool2d(in[0], v(2, 3), null, v(1), false, true, 4), leaf(1, 2, 5, 7));

@@ -334,6 +334,18 @@ public final class Functional {
         return ConvOps.conv1d(x, weight, bias, stride, padding, dilation, groups);
     }
 
+    /** PyTorch's {@code F.conv_transpose2d}, in its argument order (groups before dilation). */
+    public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        return ConvOps.convTranspose2d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    /** PyTorch's {@code F.conv_transpose1d}, computed as convTranspose2d over a height of 1. */
+    public static Tensor convTranspose1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding,
+                                         int outputPadding, int groups, int dilation) {
+        return ConvOps.convTranspose1d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
     /** {@code F.max_pool2d}; stride null means the kernel size. */
     public static Tensor maxPool2d(Tensor x, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
                                    boolean ceilMode) {

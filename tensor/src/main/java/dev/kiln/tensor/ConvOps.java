@@ -196,6 +196,22 @@ public final class ConvOps {
         return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
     }
 
+    /**
+     * conv2d of a 4-D x with a resolved geometry and no bias, not recorded: convTranspose2d's input
+     * gradient (its output size is the geometry's, which outputPadding may make smaller than the
+     * usual formula's).
+     */
+    public static Tensor conv2dAt(Tensor x, Tensor weight, ConvShape s) {
+        String name = "conv2dAt";
+        Dispatch.notRecorded(name, x, weight);
+        Backend b = Dispatch.backend(name, x, weight);
+        Tensor out = Dispatch.empty(b, x.dtype(), new int[] {s.n(), s.cOut(), s.outH(), s.outW()}, x.device());
+        if (out.numel() > 0) {
+            b.conv2d(out, x.contiguous(), weight.contiguous(), null, s);
+        }
+        return out;
+    }
+
     /** The gradient of conv2d with respect to its 4-D input. */
     public static Tensor conv2dBackwardInput(Tensor dy, Tensor weight, ConvShape s) {
         String name = "conv2dBackwardInput";
@@ -218,5 +234,122 @@ public final class ConvOps {
             b.conv2dBackwardWeight(dw, dy.contiguous(), x.contiguous(), s);
         }
         return dw;
+    }
+
+    /**
+     * PyTorch's {@code F.conv_transpose2d(input, weight, bias, stride, padding, outputPadding, groups,
+     * dilation)}: input [N, C, H, W] (or unbatched [C, H, W]), weight [C, O/groups, kH, kW], bias [O]
+     * or null. It is the input gradient of the conv2d that maps the output back to the input:
+     * out = (in − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1 per spatial dim,
+     * with outputPadding smaller than stride or dilation (as PyTorch).
+     */
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        String op = "convTranspose2d";
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != 3 && input.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected a 3-D (unbatched) or 4-D (batched) input [N, C, H, W], got "
+                    + Shapes.str(input.shape()));
+        }
+        if (weight.dim() != 4) {
+            throw new IllegalArgumentException(op + ": weight must be 4-D [in, out/groups, kH, kW], got "
+                    + Shapes.str(weight.shape()));
+        }
+        boolean batched = input.dim() == 4;
+        Tensor x = batched ? input : input.unsqueeze(0);
+        ConvShape s = transposedShape(op, x, weight, bias, pair(op, "stride", stride), pair(op, "padding", padding),
+                pair(op, "outputPadding", outputPadding), groups, pair(op, "dilation", dilation), input);
+        Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
+        Backend b = Dispatch.backend(op, inputs);
+        Tensor out = Dispatch.empty(b, x.dtype(), new int[] {s.n(), s.cIn(), s.h(), s.w()}, x.device());
+        if (out.numel() > 0) {
+            b.conv2dBackwardInput(out, x.contiguous().detach(), weight.contiguous().detach(), s);
+            if (bias != null) {
+                // the bias in place on the fresh output, before autograd sees it
+                out.add_(bias.detach().reshape(1, s.cIn(), 1, 1));
+            }
+        }
+        Tensor y = Dispatch.record(new Op.ConvTranspose2d(s, bias != null), out, inputs);
+        return batched ? y : y.squeeze(0);
+    }
+
+    /** conv_transpose1d: convTranspose2d over a height of 1. */
+    public static Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias, int stride, int padding,
+                                         int outputPadding, int groups, int dilation) {
+        String op = "convTranspose1d";
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException(op + ": expected a 2-D (unbatched) or 3-D (batched) input [N, C, L], got "
+                    + Shapes.str(input.shape()));
+        }
+        if (weight.dim() != 3) {
+            throw new IllegalArgumentException(op + ": weight must be 3-D [in, out/groups, k], got "
+                    + Shapes.str(weight.shape()));
+        }
+        Tensor y = convTranspose2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, new int[] {1, stride},
+                new int[] {0, padding}, new int[] {0, outputPadding}, groups, new int[] {1, dilation});
+        return y.squeeze(-2);
+    }
+
+    /**
+     * The geometry of the conv2d whose input gradient convTranspose2d is: that conv maps the
+     * transposed output [N, O, outH, outW] to the transposed input [N, C, H, W] with weight
+     * [C, O/groups, kH, kW] (its out channels are C).
+     */
+    private static ConvShape transposedShape(String op, Tensor x, Tensor weight, Tensor bias, int[] stride,
+                                             int[] padding, int[] outputPadding, int groups, int[] dilation,
+                                             Tensor userInput) {
+        Dispatch.sameDType(op, x, weight);
+        String shapes = "input " + Shapes.str(userInput.shape()) + ", weight " + Shapes.str(weight.shape());
+        if (groups < 1) {
+            throw new IllegalArgumentException(op + ": groups must be >= 1, got " + groups);
+        }
+        int cIn = x.size(1);
+        if (weight.size(0) != cIn) {
+            throw new IllegalArgumentException(op + ": expected the input to have weight.size(0) = " + weight.size(0)
+                    + " channels, got " + cIn + " (" + shapes + ")");
+        }
+        if (cIn % groups != 0) {
+            throw new IllegalArgumentException(op + ": in channels " + cIn + " must be divisible by groups " + groups
+                    + " (" + shapes + ")");
+        }
+        int cOut = Math.toIntExact((long) weight.size(1) * groups);
+        if (cOut == 0 || cIn == 0) {
+            throw new IllegalArgumentException(op + ": no channels (" + shapes + ")");
+        }
+        if (bias != null) {
+            Dispatch.sameDType(op, x, bias);
+            Dispatch.device(op, x, bias);
+            if (bias.dim() != 1 || bias.size(0) != cOut) {
+                throw new IllegalArgumentException(op + ": bias must be [" + cOut + "] (one per out channel), got "
+                        + Shapes.str(bias.shape()) + " (" + shapes + ")");
+            }
+        }
+        int[] out = new int[2];
+        for (int i = 0; i < 2; i++) {
+            int k = weight.size(2 + i);
+            if (stride[i] < 1 || dilation[i] < 1 || padding[i] < 0 || k < 1) {
+                throw new IllegalArgumentException(op + ": stride and dilation must be >= 1, padding >= 0 and the kernel "
+                        + "non-empty, got stride " + Arrays.toString(stride) + ", padding " + Arrays.toString(padding)
+                        + ", dilation " + Arrays.toString(dilation) + " (" + shapes + ")");
+            }
+            if (outputPadding[i] < 0 || outputPadding[i] >= Math.max(stride[i], dilation[i])) {
+                throw new IllegalArgumentException(op + ": outputPadding " + Arrays.toString(outputPadding)
+                        + " must be >= 0 and smaller than stride " + Arrays.toString(stride) + " or dilation "
+                        + Arrays.toString(dilation));
+            }
+            long size = (long) (x.size(2 + i) - 1) * stride[i] - 2L * padding[i] + (long) dilation[i] * (k - 1)
+                    + outputPadding[i] + 1;
+            if (size < 1 || size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": the output size " + size + " in spatial dim " + i
+                        + " is not positive (" + shapes + ", stride " + Arrays.toString(stride) + ", padding "
+                        + Arrays.toString(padding) + ")");
+            }
+            out[i] = (int) size;
+        }
+        Shapes.numel(new int[] {x.size(0), cOut, out[0], out[1]});
+        // the conv's in channels are our out channels; its out channels (the weight's dim 0) are our in channels
+        return new ConvShape(x.size(0), cOut, out[0], out[1], cIn, weight.size(2), weight.size(3), stride[0], stride[1],
+                padding[0], padding[1], dilation[0], dilation[1], groups, x.size(2), x.size(3));
     }
 }

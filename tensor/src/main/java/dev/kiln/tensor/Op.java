@@ -173,6 +173,17 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * conv_transpose2d over 4-D input; inputs are x, weight, then bias if present. shape is the
+     * geometry of the conv2d whose input gradient it is (that conv's input is this op's output).
+     */
+    record ConvTranspose2d(ConvShape shape, boolean hasBias) implements Op {
+        @Override
+        public String gradName() {
+            return "ConvolutionBackward";
+        }
+    }
+
     /** avg_pool2d and adaptive_avg_pool2d over the resolved windows; the input is x. */
     record AvgPool2d(PoolWindows windows) implements Op {
     }

@@ -9,8 +9,8 @@ import dev.kiln.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * What Conv1d and Conv2d share, as PyTorch's {@code _ConvNd}: the weight [out, in/groups, *kernel]
- * and bias [out] under PyTorch's key names, checked sizes, and PyTorch's initialisation
+ * What the convolution modules share, as PyTorch's {@code _ConvNd}: the weight [out, in/groups,
+ * *kernel] (transposed: [in, out/groups, *kernel]) and bias [out] under PyTorch's key names, checked sizes, and PyTorch's initialisation
  * (kaiming_uniform with a = √5, i.e. U(±1/√fan_in), then bias U(±1/√fan_in)) from the generator.
  */
 abstract class ConvNd extends Module {
@@ -22,6 +22,11 @@ abstract class ConvNd extends Module {
     final Parameter bias;
 
     ConvNd(String name, int inChannels, int outChannels, int[] kernelSize, int groups, boolean bias, Generator rng) {
+        this(name, inChannels, outChannels, kernelSize, groups, bias, false, rng);
+    }
+
+    ConvNd(String name, int inChannels, int outChannels, int[] kernelSize, int groups, boolean bias, boolean transposed,
+           Generator rng) {
         if (inChannels < 1 || outChannels < 1) {
             throw new IllegalArgumentException(name + ": inChannels and outChannels must be >= 1, got " + inChannels
                     + " and " + outChannels);
@@ -40,8 +45,8 @@ abstract class ConvNd extends Module {
         this.kernelSize = kernelSize.clone();
         this.groups = groups;
         int[] shape = new int[2 + kernelSize.length];
-        shape[0] = outChannels;
-        shape[1] = inChannels / groups;
+        shape[0] = transposed ? inChannels : outChannels;
+        shape[1] = transposed ? outChannels / groups : inChannels / groups;
         System.arraycopy(kernelSize, 0, shape, 2, kernelSize.length);
         this.weight = registerParameter("weight", new Parameter(Tensor.zeros(shape)));
         this.bias = bias ? registerParameter("bias", new Parameter(Tensor.zeros(outChannels))) : null;

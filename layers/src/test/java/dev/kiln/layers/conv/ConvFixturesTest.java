@@ -85,6 +85,13 @@ class ConvFixturesTest {
     private static Tensor compute(Fixtures.Case c, Map<String, Tensor> in, DType dtype, Tensor[] indices) {
         String n = c.name();
         Tensor x = in.get("x");
+        if (n.startsWith("conv_transpose2d_")) {
+            return Functional.convTranspose2d(x, in.get("weight"), in.get("bias"), ints(c, "stride"), ints(c, "padding"),
+                    ints(c, "output_padding"), Integer.parseInt(c.arg("groups")), ints(c, "dilation"));
+        }
+        if (n.equals("conv_transpose1d")) {
+            return Functional.convTranspose1d(x, in.get("weight"), in.get("bias"), 2, 1, 1, 1, 1);
+        }
         if (n.startsWith("conv2d_") || n.startsWith("conv1d_")) {
             String pad = c.arg("padding");
             int groups = Integer.parseInt(c.arg("groups"));

@@ -41,6 +41,19 @@ class ConvModulesTest {
     }
 
     @Test
+    void convTranspose2dInvertsTheShapeOfAStridedConv() {
+        ConvTranspose2d up = new ConvTranspose2d(4, 6, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, 2,
+                true, new int[] {1}, rng);
+        assertThat(up.weight().shape()).containsExactly(4, 3, 3, 3);
+        // fan_in = weight.size(1)·k·k = 27, as PyTorch
+        assertThat(up.weight().tensor().abs().max().item()).isLessThanOrEqualTo(1 / Math.sqrt(27));
+        Tensor x = Tensor.randn(rng, 2, 4, 5, 5);
+        assertThat(up.forward(x).shape()).containsExactly(2, 6, 10, 10);
+        Conv2d down = new Conv2d(6, 4, new int[] {3}, new int[] {2}, new int[] {1}, new int[] {1}, 2, true, rng);
+        assertThat(down.forward(up.forward(x)).shape()).containsExactly(2, 4, 5, 5);
+    }
+
+    @Test
     void conv1dAndSamePadding() {
         Conv1d conv = new Conv1d(3, 4, 4, 1, "same", 2, 1, false, rng);
         assertThat(conv.stateDict().keySet()).containsExactly("weight");

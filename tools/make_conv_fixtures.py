@@ -191,6 +191,38 @@ case("max_pool1d", lambda x: F.max_pool1d(x, 3, 2, 1, 1, True), [("x", f32(randn
 case("avg_pool1d", lambda x: F.avg_pool1d(x, 3, 2, 1, True, False), [("x", f32(randn(2, 3, 10)))],
      {"kernel": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False})
 
+# ---------------------------------------------------------------- unfold / fold
+
+for name, shape, k, d, p, st in [("k2", (2, 3, 4, 5), 2, 1, 0, 1), ("k3_pad_stride", (1, 2, 7, 6), 3, 1, 1, 2),
+                                 ("dilated_rect", (2, 2, 6, 7), (2, 3), (2, 1), (1, 0), (1, 2))]:
+    args = {"kernel": k, "dilation": d, "padding": p, "stride": st}
+    case("unfold_" + name, lambda x, a=args: F.unfold(x, a["kernel"], a["dilation"], a["padding"], a["stride"]),
+         [("x", f32(randn(*shape)))], args)
+    blocks = F.unfold(torch.zeros(shape, dtype=torch.float64), k, d, p, st).shape
+    args2 = dict(args, output_size=shape[2:])
+    case("fold_" + name, lambda x, a=args2: F.fold(x, a["output_size"], a["kernel"], a["dilation"], a["padding"],
+                                                   a["stride"]), [("x", f32(randn(*blocks)))], args2)
+
+# ---------------------------------------------------------------- interpolate
+
+for name, shape, size, scale, mode, align in [
+        ("nearest_up", (1, 2, 3, 4), (7, 9), None, "nearest", None),
+        ("nearest_down", (2, 1, 9, 7), (4, 3), None, "nearest", None),
+        ("nearest_scale", (1, 2, 3, 5), None, (2.0, 1.5), "nearest", None),
+        ("nearest_exact", (1, 2, 5, 7), (8, 3), None, "nearest-exact", None),
+        ("bilinear", (2, 2, 3, 4), (5, 7), None, "bilinear", False),
+        ("bilinear_align", (1, 2, 4, 3), (7, 8), None, "bilinear", True),
+        ("bilinear_down", (1, 1, 9, 8), (4, 3), None, "bilinear", False),
+        ("bilinear_scale", (1, 2, 3, 4), None, (2.5, 1.5), "bilinear", False),
+        ("linear", (2, 3, 5), (9,), None, "linear", False),
+        ("linear_align", (2, 3, 5), (3,), None, "linear", True),
+        ("trilinear", (1, 2, 3, 2, 4), (4, 5, 3), None, "trilinear", False),
+        ("nearest_1d", (2, 2, 5), (8,), None, "nearest", None)]:
+    args = {"mode": mode, "size": size if size else "None", "scale": ",".join(str(v) for v in scale) if scale else "None",
+            "align_corners": align}
+    case("interpolate_" + name, lambda x, sz=size, sc=scale, m=mode, a=align: F.interpolate(
+        x, size=sz, scale_factor=sc, mode=m, align_corners=a), [("x", f32(randn(*shape)))], args)
+
 # ---------------------------------------------------------------- normalisation (functional)
 
 for name, shape, affine in [("2d", (4, 3, 5, 5), True), ("1d", (6, 4), True), ("1d_seq", (3, 4, 5), False),

@@ -4,6 +4,7 @@ import dev.kiln.autograd.NoGrad;
 import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.InterpolateOps;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Shapes;
@@ -388,6 +389,24 @@ public final class Functional {
     /** {@code F.adaptive_max_pool2d}. */
     public static Tensor adaptiveMaxPool2d(Tensor x, int[] outputSize) {
         return PoolOps.adaptiveMaxPool2d(x, outputSize);
+    }
+
+    /** PyTorch's {@code F.unfold} (im2col): [N, C, H, W] to [N, C·kH·kW, L]. */
+    public static Tensor unfold(Tensor x, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        return ConvOps.unfold(x, kernelSize, dilation, padding, stride);
+    }
+
+    /** PyTorch's {@code F.fold} (col2im), the adjoint of unfold: [N, C·kH·kW, L] to [N, C, outputSize]. */
+    public static Tensor fold(Tensor x, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        return ConvOps.fold(x, outputSize, kernelSize, dilation, padding, stride);
+    }
+
+    /**
+     * PyTorch's {@code F.interpolate}: exactly one of size and scaleFactor; mode nearest,
+     * nearest-exact, linear, bilinear or trilinear; alignCorners null for the nearest modes.
+     */
+    public static Tensor interpolate(Tensor x, int[] size, double[] scaleFactor, String mode, Boolean alignCorners) {
+        return InterpolateOps.interpolate(x, size, scaleFactor, mode, alignCorners);
     }
 
     // ------------------------------------------------------------------ normalisation over channels (dim 1)

@@ -352,4 +352,83 @@ public final class ConvOps {
         return new ConvShape(x.size(0), cOut, out[0], out[1], cIn, weight.size(2), weight.size(3), stride[0], stride[1],
                 padding[0], padding[1], dilation[0], dilation[1], groups, x.size(2), x.size(3));
     }
+
+    /**
+     * PyTorch's {@code F.unfold} (im2col): x [N, C, H, W] to [N, C·kH·kW, L], row (c, i, j) holding
+     * for each of the L = outH·outW output positions the input that tap reads (zero in the padding).
+     * Computed exactly as a depthwise conv2d with one-hot kernels, so its gradient is {@link #fold}.
+     */
+    public static Tensor unfold(Tensor input, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        String op = "unfold";
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != 4) {
+            throw new IllegalArgumentException(op + ": expected a 4-D input [N, C, H, W], got " + Shapes.str(input.shape()));
+        }
+        int[] k = pair(op, "kernelSize", kernelSize);
+        int c = input.size(1);
+        Tensor y = conv2d(input, oneHotKernels(op, input, c, k), null, stride, padding, dilation, Math.max(c, 1));
+        return y.reshape(input.size(0), c * k[0] * k[1], y.size(2) * y.size(3));
+    }
+
+    /**
+     * PyTorch's {@code F.fold} (col2im), the adjoint of {@link #unfold}: cols [N, C·kH·kW, L] summed
+     * into [N, C, outputSize] at the positions each column was read from. L must be the number of
+     * windows that unfold takes from outputSize.
+     */
+    public static Tensor fold(Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding,
+                              int[] stride) {
+        String op = "fold";
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != 3) {
+            throw new IllegalArgumentException(op + ": expected a 3-D input [N, C·kH·kW, L], got "
+                    + Shapes.str(input.shape()));
+        }
+        int[] size = pair(op, "outputSize", outputSize);
+        int[] k = pair(op, "kernelSize", kernelSize);
+        int[] d = pair(op, "dilation", dilation);
+        int[] p = pair(op, "padding", padding);
+        int[] s = pair(op, "stride", stride);
+        long kk = (long) k[0] * k[1];
+        if (k[0] < 1 || k[1] < 1 || input.size(1) % kk != 0) {
+            throw new IllegalArgumentException(op + ": input dim 1 (" + input.size(1) + ") must be a multiple of the kernel "
+                    + "size " + Arrays.toString(k) + " (" + kk + ")");
+        }
+        int[] blocks = new int[2];
+        for (int i = 0; i < 2; i++) {
+            if (s[i] < 1 || d[i] < 1 || p[i] < 0) {
+                throw new IllegalArgumentException(op + ": stride and dilation must be >= 1 and padding >= 0, got stride "
+                        + Arrays.toString(s) + ", dilation " + Arrays.toString(d) + ", padding " + Arrays.toString(p));
+            }
+            long span = (long) d[i] * (k[i] - 1) + 1;
+            long b = ((long) size[i] + 2L * p[i] - span) / s[i] + 1;
+            blocks[i] = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (long) size[i] + 2L * p[i] >= span ? b : 0));
+        }
+        if ((long) blocks[0] * blocks[1] != input.size(2) || blocks[0] == 0) {
+            throw new IllegalArgumentException(op + ": expected L = " + blocks[0] + " x " + blocks[1] + " = "
+                    + (long) blocks[0] * blocks[1] + " blocks for outputSize " + Arrays.toString(size) + ", got input "
+                    + Shapes.str(input.shape()));
+        }
+        int c = (int) (input.size(1) / kk);
+        Tensor cols = input.reshape(input.size(0), input.size(1), blocks[0], blocks[1]);
+        int[] outPad = new int[2];
+        for (int i = 0; i < 2; i++) {
+            // what the transposed conv's size formula leaves short of outputSize (rows no window reaches)
+            long formula = (long) (blocks[i] - 1) * s[i] - 2L * p[i] + (long) d[i] * (k[i] - 1) + 1;
+            outPad[i] = (int) (size[i] - formula);
+        }
+        return convTranspose2d(cols, oneHotKernels(op, input, c, k), null, s, p, outPad, Math.max(c, 1), d);
+    }
+
+    /** weight [C·kH·kW, 1, kH, kW] with a single 1 at tap (i, j) of row (c, i, j). */
+    private static Tensor oneHotKernels(String op, Tensor like, int c, int[] k) {
+        if (k[0] < 1 || k[1] < 1) {
+            throw new IllegalArgumentException(op + ": kernelSize must be >= 1, got " + Arrays.toString(k));
+        }
+        int kk = k[0] * k[1];
+        double[] w = new double[c * kk * kk];
+        for (int r = 0; r < c * kk; r++) {
+            w[r * kk + r % kk] = 1;
+        }
+        return Tensor.of(w, c * kk, 1, k[0], k[1]).to(like.dtype()).to(like.device());
+    }
 }

@@ -85,6 +85,20 @@ class ConvFixturesTest {
     private static Tensor compute(Fixtures.Case c, Map<String, Tensor> in, DType dtype, Tensor[] indices) {
         String n = c.name();
         Tensor x = in.get("x");
+        if (n.startsWith("unfold_")) {
+            return Functional.unfold(x, ints(c, "kernel"), ints(c, "dilation"), ints(c, "padding"), ints(c, "stride"));
+        }
+        if (n.startsWith("fold_")) {
+            return Functional.fold(x, ints(c, "output_size"), ints(c, "kernel"), ints(c, "dilation"), ints(c, "padding"),
+                    ints(c, "stride"));
+        }
+        if (n.startsWith("interpolate_")) {
+            String scale = c.arg("scale");
+            String align = c.arg("align_corners");
+            return Functional.interpolate(x, c.arg("size").equals("None") ? null : ints(c, "size"),
+                    scale.equals("None") ? null : Arrays.stream(scale.split(",")).mapToDouble(Double::parseDouble).toArray(),
+                    c.arg("mode"), align.equals("None") ? null : bool(c, "align_corners"));
+        }
         if (n.startsWith("conv_transpose2d_")) {
             return Functional.convTranspose2d(x, in.get("weight"), in.get("bias"), ints(c, "stride"), ints(c, "padding"),
                     ints(c, "output_padding"), Integer.parseInt(c.arg("groups")), ints(c, "dilation"));

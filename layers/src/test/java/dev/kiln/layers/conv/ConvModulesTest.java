@@ -152,6 +152,28 @@ class ConvModulesTest {
     }
 
     @Test
+    void upsampleUnfoldAndFold() {
+        Tensor x = Tensor.randn(rng, 1, 2, 3, 4);
+        assertThat(new Upsample(2).forward(x).shape()).containsExactly(1, 2, 6, 8);
+        assertThat(new Upsample(new int[] {5, 5}, null, "bilinear", true).forward(x).shape()).containsExactly(1, 2, 5, 5);
+        assertThatThrownBy(() -> Functional.interpolate(x, new int[] {4}, null, "nearest", false))
+                .hasMessageStartingWith("interpolate: alignCorners can only be set with the linear modes");
+        assertThatThrownBy(() -> Functional.interpolate(x, new int[] {4}, null, "linear", null))
+                .hasMessageStartingWith("interpolate: mode linear takes a 3-D input, got [1, 2, 3, 4]");
+        assertThatThrownBy(() -> Functional.interpolate(x, null, null, "nearest", null))
+                .hasMessageStartingWith("interpolate: give exactly one of size and scaleFactor");
+        // fold(unfold(x)) multiplies each element by the number of windows that read it
+        Tensor cols = Functional.unfold(x, new int[] {2}, new int[] {1}, new int[] {0}, new int[] {1});
+        assertThat(cols.shape()).containsExactly(1, 8, 6);
+        Tensor back = Functional.fold(cols, new int[] {3, 4}, new int[] {2}, new int[] {1}, new int[] {0}, new int[] {1});
+        Tensor counts = Functional.fold(Functional.unfold(Tensor.onesLike(x), new int[] {2}, new int[] {1}, new int[] {0},
+                new int[] {1}), new int[] {3, 4}, new int[] {2}, new int[] {1}, new int[] {0}, new int[] {1});
+        assertThat(back.allClose(x.mul(counts), 1e-6, 1e-6)).isTrue();
+        assertThatThrownBy(() -> Functional.fold(cols, new int[] {4, 4}, new int[] {2}, new int[] {1}, new int[] {0},
+                new int[] {1})).hasMessageStartingWith("fold: expected L = 3 x 3 = 9 blocks for outputSize [4, 4], got input [1, 8, 6]");
+    }
+
+    @Test
     void poolingModules() {
         Tensor x = Tensor.randn(rng, 1, 2, 6, 6);
         assertThat(new MaxPool2d(2).forward(x).shape()).containsExactly(1, 2, 3, 3);

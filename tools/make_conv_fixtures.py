@@ -223,6 +223,19 @@ for name, shape, size, scale, mode, align in [
     case("interpolate_" + name, lambda x, sz=size, sc=scale, m=mode, a=align: F.interpolate(
         x, size=sz, scale_factor=sc, mode=m, align_corners=a), [("x", f32(randn(*shape)))], args)
 
+# ---------------------------------------------------------------- max_unpool2d, local_response_norm
+
+for name, shape, k, st, p in [("k2", (2, 2, 6, 6), 2, 2, 0), ("k3s2p1", (1, 3, 7, 7), 3, 2, 1)]:
+    v, idx = F.max_pool2d(f32(randn(*shape)), k, st, p, return_indices=True)
+    args = {"kernel": k, "stride": st, "padding": p}
+    case("max_unpool2d_" + name, lambda x, i, a=args: F.max_unpool2d(x, i, a["kernel"], a["stride"], a["padding"]),
+         [("x", v), ("unpool_indices", idx)], args)
+
+for name, shape, size in [("size2", (2, 5, 3, 3), 2), ("size3_3d", (2, 6, 4), 3), ("size5", (1, 4, 2, 2, 2), 5),
+                          ("size1", (2, 3, 2, 2), 1)]:
+    case("local_response_norm_" + name, lambda x, sz=size: F.local_response_norm(x, sz, 0.1, 0.75, 2.0),
+         [("x", f32(randn(*shape, scale=2.0)))], {"size": size, "alpha": 0.1, "beta": 0.75, "k": 2.0})
+
 # ---------------------------------------------------------------- normalisation (functional)
 
 for name, shape, affine in [("2d", (4, 3, 5, 5), True), ("1d", (6, 4), True), ("1d_seq", (3, 4, 5), False),

@@ -124,6 +124,11 @@ final class Derivatives {
                 yield c.hasBias() ? new Tensor[] {dx, dw, n.needsGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null}
                         : new Tensor[] {dx, dw};
             }
+            case Op.MaxUnpool2d u -> {
+                // PyTorch: each input value gets the output gradient at its index
+                Tensor gp = g.reshape(u.index().size(0), -1);
+                yield new Tensor[] {gp.gather(1, u.index()).reshape(n.inputShape(0))};
+            }
             case Op.AvgPool2d a -> new Tensor[] {PoolOps.avgPool2dBackward(g, a.windows())};
             case Op.LayerNorm ln -> {
                 int bi = ln.hasWeight() ? 2 : 1;

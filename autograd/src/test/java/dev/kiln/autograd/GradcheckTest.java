@@ -255,6 +255,8 @@ class GradcheckTest {
                 new int[] {1}, 1, new int[] {1}), in(() -> x(1, 2, 3, 3), () -> x(2, 3, 3, 3), () -> x(3))));
         c.add(new Case("avgPool2d ceil mode", t -> PoolOps.avgPool2d(t[0], new int[] {3}, new int[] {2}, new int[] {1},
                 true, false, null), in(() -> x(1, 2, 6, 7))));
+        c.add(new Case("maxUnpool2d", t -> PoolOps.maxUnpool2d(t[0], Tensor.of(new int[] {0, 3, 5, 8},
+                1, 1, 2, 2), new int[] {2}, null, new int[] {0}, new int[] {3, 3}), in(() -> x(1, 1, 2, 2))));
         c.add(new Case("a small MLP", t -> t[0].matmul(t[1]).add(t[2]).tanh().crossEntropy(ints(0, 4, 2, 1)),
                 in(() -> x(4, 3), () -> x(3, 5), () -> x(5))));
         return c;

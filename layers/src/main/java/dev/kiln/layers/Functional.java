@@ -381,6 +381,12 @@ public final class Functional {
         return PoolOps.avgPool1d(x, kernelSize, stride, padding, ceilMode, countIncludePad);
     }
 
+    /** {@code F.max_unpool2d}; stride null means the kernel size, outputSize null the default size. */
+    public static Tensor maxUnpool2d(Tensor x, Tensor indices, int[] kernelSize, int[] stride, int[] padding,
+                                     int[] outputSize) {
+        return PoolOps.maxUnpool2d(x, indices, kernelSize, stride, padding, outputSize);
+    }
+
     /** {@code F.adaptive_avg_pool2d}. */
     public static Tensor adaptiveAvgPool2d(Tensor x, int[] outputSize) {
         return PoolOps.adaptiveAvgPool2d(x, outputSize);
@@ -502,6 +508,39 @@ public final class Functional {
                     + Shapes.str(x.shape()));
         }
         return groupNorm(x, Math.max(c, 1), weight, bias, eps);
+    }
+
+    /**
+     * PyTorch's {@code F.local_response_norm} over the channels (dim 1) of x [N, C, *]:
+     * y = x / (k + α/size · Σ x²)^β, the sum over channels c − ⌊size/2⌋ … c + ⌊(size−1)/2⌋ that exist
+     * (the rest count as 0, while the divisor stays size, as PyTorch).
+     */
+    public static Tensor localResponseNorm(Tensor x, int size, double alpha, double beta, double k) {
+        String op = "localResponseNorm";
+        Inputs.requireFloat(op, x);
+        if (x.dim() < 3) {
+            throw new IllegalArgumentException(op + ": expected an input [N, C, *] with at least 3 dims, got "
+                    + Shapes.str(x.shape()));
+        }
+        if (size < 1) {
+            throw new IllegalArgumentException(op + ": size must be >= 1, got " + size);
+        }
+        if (x.numel() == 0) {
+            return x;
+        }
+        int c = x.size(1);
+        Tensor sq = x.square();
+        int[] padShape = x.shape();
+        padShape[1] = size / 2;
+        Tensor before = Tensor.zeros(x.dtype(), padShape).to(x.device());
+        padShape[1] = (size - 1) / 2;
+        Tensor after = Tensor.zeros(x.dtype(), padShape).to(x.device());
+        Tensor padded = Tensor.cat(1, before, sq, after);
+        Tensor sum = padded.narrow(1, 0, c);
+        for (int j = 1; j < size; j++) {
+            sum = sum.add(padded.narrow(1, j, c));
+        }
+        return x.div(sum.mul(alpha / size).add(k).pow(beta));
     }
 
     private static int channels(String op, Tensor x) {

@@ -184,6 +184,10 @@ public sealed interface Op {
         }
     }
 
+    /** max_unpool2d; the input is x, index [N·C, L] the flat position of each value in its output plane. */
+    record MaxUnpool2d(Tensor index) implements Op {
+    }
+
     /** avg_pool2d and adaptive_avg_pool2d over the resolved windows; the input is x. */
     record AvgPool2d(PoolWindows windows) implements Op {
     }

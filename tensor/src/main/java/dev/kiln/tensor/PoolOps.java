@@ -88,6 +88,63 @@ public final class PoolOps {
         return adaptiveMaxPool2dWithIndices(input, outputSize).values();
     }
 
+    /**
+     * PyTorch's {@code F.max_unpool2d}: zeros of [N, C, outputSize] (default (in − 1)·stride −
+     * 2·padding + kernel per dim) with each input value written at its index (as maxPool2dWithIndices
+     * gives them, flat within the plane). Where two values share an index (overlapping windows) the
+     * first is kept (PyTorch keeps one of them, which one unspecified); the gradient of every input
+     * value is the output gradient at its index, as PyTorch's.
+     */
+    public static Tensor maxUnpool2d(Tensor input, Tensor indices, int[] kernelSize, int[] stride, int[] padding,
+                                     int[] outputSize) {
+        String op = "maxUnpool2d";
+        Tensor x = batched(op, input);
+        Dispatch.requireIndex(op, "indices", indices);
+        if (!Arrays.equals(input.shape(), indices.shape())) {
+            throw new IllegalArgumentException(op + ": indices " + Shapes.str(indices.shape())
+                    + " must have the input's shape " + Shapes.str(input.shape()));
+        }
+        int[] k = ConvOps.pair(op, "kernelSize", kernelSize);
+        int[] s = stride == null || stride.length == 0 ? k : ConvOps.pair(op, "stride", stride);
+        int[] p = ConvOps.pair(op, "padding", padding);
+        int[] out = new int[2];
+        for (int i = 0; i < 2; i++) {
+            long def = (long) (x.size(2 + i) - 1) * s[i] - 2L * p[i] + k[i];
+            out[i] = outputSize == null ? (int) def : ConvOps.pair(op, "outputSize", outputSize)[i];
+            if (out[i] < 1 || def < 1) {
+                throw new IllegalArgumentException(op + ": the output size " + (outputSize == null ? def : out[i])
+                        + " in spatial dim " + i + " is not positive (input " + Shapes.str(input.shape()) + ")");
+            }
+        }
+        int planes = x.size(0) * x.size(1);
+        int plane = Math.multiplyExact(out[0], out[1]);
+        Tensor idx = indices.reshape(planes, -1).contiguous();
+        Dispatch.checkIndexRange(op, "index", idx, 0, plane, null);
+        // write each index once (its first value), as an assignment: a scatter-add of the values
+        // whose index has not appeared before in their plane
+        Tensor hostIdx = idx.to(Device.CPU).contiguous();
+        int[] iv = ((CpuStorage) hostIdx.storage()).ints();
+        int per = planes == 0 ? 0 : idx.numel() / planes;
+        boolean[] first = new boolean[idx.numel()];
+        int[] seen = new int[plane];
+        for (int pl = 0; pl < planes; pl++) {
+            for (int j = 0; j < per; j++) {
+                int at = iv[hostIdx.offset() + pl * per + j];
+                if (seen[at] != pl + 1) {
+                    seen[at] = pl + 1;
+                    first[pl * per + j] = true;
+                }
+            }
+        }
+        Tensor keep = Tensor.of(first, planes, per).to(x.device());
+        Tensor values = Tensor.where(keep, x.detach().reshape(planes, per), 0);
+        Tensor zeros = Tensor.zeros(x.dtype(), planes, plane).to(x.device());
+        // nothing here requires grad (the values are detached): the op records itself below
+        Tensor y = zeros.scatterAdd(1, idx, values).reshape(x.size(0), x.size(1), out[0], out[1]);
+        y = Dispatch.record(new Op.MaxUnpool2d(idx), y, x);
+        return input.dim() == 4 ? y : y.squeeze(0);
+    }
+
     /** The gradient of avg_pool2d / adaptive_avg_pool2d with respect to its 4-D input. */
     public static Tensor avgPool2dBackward(Tensor dy, PoolWindows pw) {
         String name = "avgPool2dBackward";

@@ -120,6 +120,22 @@ for name, n, c, l, o, k, stride, padding, dilation, groups in [
     case("conv1d_" + name, lambda x, wt, b, args=args: F.conv1d(x, wt, b, args["stride"], args["padding"],
                                                                   args["dilation"], args["groups"]), inputs, args)
 
+# ---------------------------------------------------------------- conv3d
+
+for name, shape, o, k, stride, padding, dilation, groups, bias in [
+        ("basic", (2, 2, 4, 5, 4), 3, (2, 3, 2), 1, 1, 1, 1, True),
+        ("strided_dilated_groups", (1, 4, 6, 5, 5), 2, 2, (2, 1, 2), (1, 0, 1), (2, 1, 1), 2, True),
+        ("same", (1, 2, 3, 4, 4), 2, 3, 1, "same", 1, 1, False),
+        ("depth_in_padding", (1, 1, 2, 3, 3), 2, (1, 2, 2), 3, (2, 0, 0), 1, 1, True)]:
+    c = shape[1]
+    kk = k if isinstance(k, tuple) else (k, k, k)
+    inputs = [("x", f32(randn(*shape))), ("weight", f32(randn(o, c // groups, *kk, scale=0.5)))]
+    if bias:
+        inputs.append(("bias", f32(randn(o))))
+    args = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    case("conv3d_" + name, lambda x, wt, b=None, a=args: F.conv3d(x, wt, b, a["stride"], a["padding"], a["dilation"],
+                                                                  a["groups"]), inputs, args)
+
 # ---------------------------------------------------------------- conv_transpose2d / 1d
 
 for name, n, c, h, wd, o, kh, kw, stride, padding, output_padding, groups, dilation, bias in [

@@ -54,6 +54,16 @@ class ConvGradcheckTest {
     }
 
     @Test
+    void conv3dGradients() {
+        GradCheck.assertGradients(in -> ConvOps.conv3d(in[0], in[1], in[2], v(2, 1, 1), v(1, 0, 1), v(1), 1),
+                leaf(1, 2, 4, 3, 3), leaf(2, 2, 2, 2, 2), leaf(2));
+        assertThatThrownBy(() -> ConvOps.conv3d(Tensor.zeros(1, 2, 2, 4, 4), Tensor.zeros(2, 2, 3, 3, 3), null, v(1),
+                v(0), v(1), 1)).hasMessageStartingWith("conv3d: the kernel (dilated size 3) is bigger than the padded input (size 2)");
+        assertThatThrownBy(() -> ConvOps.conv3d(Tensor.zeros(1, 2, 2, 4, 4), Tensor.zeros(2, 2, 1, 1, 1), null, v(1, 1),
+                v(0), v(1), 1)).hasMessageStartingWith("conv3d: stride must have 1 or 3 values");
+    }
+
+    @Test
     void convTransposeGradients() {
         GradCheck.assertGradients(in -> ConvOps.convTranspose2d(in[0], in[1], in[2], v(2), v(1), v(1), 1, v(1)),
                 leaf(2, 3, 3, 4), leaf(3, 2, 3, 3), leaf(2));

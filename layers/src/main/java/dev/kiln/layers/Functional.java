@@ -335,6 +335,18 @@ public final class Functional {
         return ConvOps.conv1d(x, weight, bias, stride, padding, dilation, groups);
     }
 
+    /** PyTorch's {@code F.conv3d} (a composition of conv2d over depth slices: correct, not fast). */
+    public static Tensor conv3d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return ConvOps.conv3d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** {@code F.conv3d} with padding "same" or "valid". */
+    public static Tensor conv3d(Tensor x, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
+        return ConvOps.conv3d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
     /** PyTorch's {@code F.conv_transpose2d}, in its argument order (groups before dilation). */
     public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
                                          int[] outputPadding, int groups, int[] dilation) {

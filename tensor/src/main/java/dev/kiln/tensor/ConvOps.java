@@ -237,6 +237,96 @@ public final class ConvOps {
     }
 
     /**
+     * PyTorch's {@code F.conv3d}: input [N, C, D, H, W] (or unbatched [C, D, H, W]), weight
+     * [O, C/groups, kD, kH, kW]; stride, padding and dilation take one value or three. Computed as a
+     * composition: output depth slice od is the sum over kernel depths kd of conv2d(input depth
+     * od·sD − pD + kd·dD, weight depth kd), so it runs (and differentiates) through conv2d's kernels,
+     * with outD·kD conv2d calls: correct, not fast.
+     */
+    public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return conv3d(input, weight, bias, stride, padding, null, dilation, groups);
+    }
+
+    /** conv3d with padding "same" (stride 1) or "valid". */
+    public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
+        return conv3d(input, weight, bias, stride, null, padding, dilation, groups);
+    }
+
+    private static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] pad, String padMode,
+                                 int[] dilation, int groups) {
+        String op = "conv3d";
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != 4 && input.dim() != 5) {
+            throw new IllegalArgumentException(op + ": expected a 4-D (unbatched) or 5-D (batched) input [N, C, D, H, W], "
+                    + "got " + Shapes.str(input.shape()));
+        }
+        if (weight.dim() != 5) {
+            throw new IllegalArgumentException(op + ": weight must be 5-D [out, in/groups, kD, kH, kW], got "
+                    + Shapes.str(weight.shape()));
+        }
+        boolean batched = input.dim() == 5;
+        Tensor x = batched ? input : input.unsqueeze(0);
+        int[] s = triple(op, "stride", stride);
+        int[] d = triple(op, "dilation", dilation);
+        int[] p = pad == null ? null : triple(op, "padding", pad);
+        int depth = x.size(2);
+        int k = weight.size(2);
+        // the depth dim's geometry, checked as conv2d checks the others (a [depth, 1] plane through
+        // the same resolver gives the same messages)
+        ConvShape dShape = shape(op, Tensor.zeros(x.dtype(), 1, 1, depth, 1), Tensor.zeros(x.dtype(), 1, 1, k, 1), null,
+                new int[] {s[0], 1}, p == null ? null : new int[] {p[0], 0}, padMode, new int[] {d[0], 1}, 1, input,
+                weight);
+        int[] s2 = {s[1], s[2]};
+        int[] d2 = {d[1], d[2]};
+        int[] p2 = p == null ? null : new int[] {p[1], p[2]};
+        java.util.List<Tensor> slices = new java.util.ArrayList<>();
+        Tensor zeroSlice = null;
+        for (int od = 0; od < dShape.outH(); od++) {
+            Tensor acc = null;
+            for (int kd = 0; kd < k; kd++) {
+                int id = od * s[0] - dShape.padH() + kd * d[0];
+                if (id < 0 || id >= depth) {
+                    continue;
+                }
+                Tensor term = padMode != null
+                        ? conv2d(x.select(2, id), weight.select(2, kd), null, s2, padMode, d2, groups)
+                        : conv2d(x.select(2, id), weight.select(2, kd), null, s2, p2, d2, groups);
+                acc = acc == null ? term : acc.add(term);
+            }
+            if (acc == null) {
+                // a depth slice whose taps all fall in the padding: only the bias
+                if (zeroSlice == null) {
+                    Tensor probe = padMode != null
+                            ? conv2d(x.select(2, 0).detach(), weight.select(2, 0).detach(), null, s2, padMode, d2, groups)
+                            : conv2d(x.select(2, 0).detach(), weight.select(2, 0).detach(), null, s2, p2, d2, groups);
+                    zeroSlice = Tensor.zerosLike(probe);
+                }
+                acc = zeroSlice;
+            }
+            slices.add(acc);
+        }
+        Tensor y = Tensor.stack(slices, 2);
+        if (bias != null) {
+            if (bias.dim() != 1 || bias.size(0) != weight.size(0)) {
+                throw new IllegalArgumentException(op + ": bias must be [" + weight.size(0) + "] (one per out channel), got "
+                        + Shapes.str(bias.shape()));
+            }
+            y = y.add(bias.reshape(1, weight.size(0), 1, 1, 1));
+        }
+        return batched ? y : y.squeeze(0);
+    }
+
+    private static int[] triple(String op, String what, int[] v) {
+        if (v == null || (v.length != 1 && v.length != 3)) {
+            throw new IllegalArgumentException(op + ": " + what + " must have 1 or 3 values, got "
+                    + (v == null ? "null" : Arrays.toString(v)));
+        }
+        return v.length == 1 ? new int[] {v[0], v[0], v[0]} : v.clone();
+    }
+
+    /**
      * PyTorch's {@code F.conv_transpose2d(input, weight, bias, stride, padding, outputPadding, groups,
      * dilation)}: input [N, C, H, W] (or unbatched [C, H, W]), weight [C, O/groups, kH, kW], bias [O]
      * or null. It is the input gradient of the conv2d that maps the output back to the input:

@@ -110,6 +110,15 @@ class ConvFixturesTest {
             return Functional.localResponseNorm(x, Integer.parseInt(c.arg("size")), c.doubleArg("alpha"),
                     c.doubleArg("beta"), c.doubleArg("k"));
         }
+        if (n.startsWith("conv3d_")) {
+            String pad = c.arg("padding");
+            int groups = Integer.parseInt(c.arg("groups"));
+            return Character.isDigit(pad.charAt(0))
+                    ? Functional.conv3d(x, in.get("weight"), in.get("bias"), ints(c, "stride"), ints(c, "padding"),
+                    ints(c, "dilation"), groups)
+                    : Functional.conv3d(x, in.get("weight"), in.get("bias"), ints(c, "stride"), pad, ints(c, "dilation"),
+                    groups);
+        }
         if (n.startsWith("conv_transpose2d_")) {
             return Functional.convTranspose2d(x, in.get("weight"), in.get("bias"), ints(c, "stride"), ints(c, "padding"),
                     ints(c, "output_padding"), Integer.parseInt(c.arg("groups")), ints(c, "dilation"));

@@ -376,7 +376,7 @@ public final class Functional {
         return PoolOps.maxPool2dWithIndices(x, kernelSize, stride, padding, dilation, ceilMode);
     }
 
-    /** {@code F.max_pool1d}; stride <= 0 means the kernel size. */
+    /** {@code F.max_pool1d}; a stride of 0 or less means the kernel size. */
     public static Tensor maxPool1d(Tensor x, int kernelSize, int stride, int padding, int dilation, boolean ceilMode) {
         return PoolOps.maxPool1d(x, kernelSize, stride, padding, dilation, ceilMode);
     }
@@ -387,7 +387,7 @@ public final class Functional {
         return PoolOps.avgPool2d(x, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride);
     }
 
-    /** {@code F.avg_pool1d}; stride <= 0 means the kernel size. */
+    /** {@code F.avg_pool1d}; a stride of 0 or less means the kernel size. */
     public static Tensor avgPool1d(Tensor x, int kernelSize, int stride, int padding, boolean ceilMode,
                                    boolean countIncludePad) {
         return PoolOps.avgPool1d(x, kernelSize, stride, padding, ceilMode, countIncludePad);

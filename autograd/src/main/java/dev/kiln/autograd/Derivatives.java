@@ -2,11 +2,13 @@ package dev.kiln.autograd;
 
 import dev.kiln.tensor.ActivationOps;
 import dev.kiln.tensor.AttentionOps;
+import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.BinaryOp;
 import dev.kiln.tensor.ElementwiseOps;
 import dev.kiln.tensor.LossOps;
 import dev.kiln.tensor.NormOps;
 import dev.kiln.tensor.Op;
+import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;
@@ -120,6 +122,30 @@ final class Derivatives {
                 n.needsGrad(2) ? padTo(g.gather(sr.dim(), n.input(1)).mul(sr.srcWeight()), n.inputShape(2)) : null};
             case Op.Convert c -> new Tensor[] {g.to(c.from())};
             case Op.Transfer t -> new Tensor[] {g.to(t.from())};
+            case Op.Conv2d c -> {
+                Tensor x = n.input(0);
+                Tensor w = n.input(1);
+                Tensor dx = n.needsGrad(0) ? ConvOps.conv2dBackwardInput(g, w, c.shape()) : null;
+                Tensor dw = n.needsGrad(1) ? ConvOps.conv2dBackwardWeight(g, x, c.shape()) : null;
+                yield c.hasBias() ? new Tensor[] {dx, dw, n.needsGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null}
+                        : new Tensor[] {dx, dw};
+            }
+            case Op.ConvTranspose2d c -> {
+                // y = Convᵀ(x; w) is bilinear: ⟨g, Convᵀ(x; w)⟩ = ⟨Conv(g; w), x⟩, so dx is the conv of g and
+                // dw the conv's weight gradient with x in the role of its output gradient
+                Tensor x = n.input(0);
+                Tensor w = n.input(1);
+                Tensor dx = n.needsGrad(0) ? ConvOps.conv2dAt(g, w, c.shape()) : null;
+                Tensor dw = n.needsGrad(1) ? ConvOps.conv2dBackwardWeight(x, g, c.shape()) : null;
+                yield c.hasBias() ? new Tensor[] {dx, dw, n.needsGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null}
+                        : new Tensor[] {dx, dw};
+            }
+            case Op.MaxUnpool2d u -> {
+                // PyTorch: each input value gets the output gradient at its index
+                Tensor gp = g.reshape(u.index().size(0), -1);
+                yield new Tensor[] {gp.gather(1, u.index()).reshape(n.inputShape(0))};
+            }
+            case Op.AvgPool2d a -> new Tensor[] {PoolOps.avgPool2dBackward(g, a.windows())};
             case Op.LayerNorm ln -> {
                 int bi = ln.hasWeight() ? 2 : 1;
                 Tensor weight = ln.hasWeight() ? n.input(1) : null;

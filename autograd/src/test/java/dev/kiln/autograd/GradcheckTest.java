@@ -2,10 +2,12 @@ package dev.kiln.autograd;
 
 import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.GradNode;
 import dev.kiln.tensor.Op;
+import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;
@@ -287,6 +289,15 @@ class GradcheckTest {
                 in(() -> x(1, 4, 3, 2), () -> x(1, 2, 5, 2), () -> x(1, 2, 5, 3))));
         c.add(new Case("linearAttention causal", t -> Tensor.linearAttention(t[0], t[1], t[2], true, 1e-6),
                 in(() -> u(0.1, 1, 1, 2, 4, 3), () -> u(0.1, 1, 1, 2, 4, 3), () -> x(1, 2, 4, 2))));
+        // convolution and pooling (ConvGradcheckTest has the full spread of geometries)
+        c.add(new Case("conv2d strided, padded, dilated, grouped", t -> ConvOps.conv2d(t[0], t[1], t[2], new int[] {2, 1},
+                new int[] {1}, new int[] {1, 2}, 2), in(() -> x(2, 4, 5, 6), () -> x(4, 2, 3, 2), () -> x(4))));
+        c.add(new Case("convTranspose2d", t -> ConvOps.convTranspose2d(t[0], t[1], t[2], new int[] {2}, new int[] {1},
+                new int[] {1}, 1, new int[] {1}), in(() -> x(1, 2, 3, 3), () -> x(2, 3, 3, 3), () -> x(3))));
+        c.add(new Case("avgPool2d ceil mode", t -> PoolOps.avgPool2d(t[0], new int[] {3}, new int[] {2}, new int[] {1},
+                true, false, null), in(() -> x(1, 2, 6, 7))));
+        c.add(new Case("maxUnpool2d", t -> PoolOps.maxUnpool2d(t[0], Tensor.of(new int[] {0, 3, 5, 8},
+                1, 1, 2, 2), new int[] {2}, null, new int[] {0}, new int[] {3, 3}), in(() -> x(1, 1, 2, 2))));
         c.add(new Case("a small MLP", t -> t[0].matmul(t[1]).add(t[2]).tanh().crossEntropy(ints(0, 4, 2, 1)),
                 in(() -> x(4, 3), () -> x(3, 5), () -> x(5))));
         return c;

@@ -1,7 +1,11 @@
 package dev.kiln.layers;
 
+import dev.kiln.autograd.NoGrad;
 import dev.kiln.tensor.Activation;
+import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.InterpolateOps;
+import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
@@ -315,5 +319,296 @@ public final class Functional {
 
     public static Tensor mseLoss(Tensor input, Tensor target) {
         return input.mseLoss(target, Reduction.MEAN);
+    }
+
+    // ------------------------------------------------------------------ convolution and pooling
+    // (the ops live in kiln-tensor's ConvOps and PoolOps; docs/formulas/convolution.md defines them)
+
+    /** PyTorch's {@code F.conv2d}: stride, padding and dilation take one value or (height, width). */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return ConvOps.conv2d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** {@code F.conv2d} with padding "same" or "valid". */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
+        return ConvOps.conv2d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** {@code F.conv2d} with stride 1, no padding, dilation 1 and one group. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
+        return ConvOps.conv2d(x, weight, bias, new int[] {1}, new int[] {0}, new int[] {1}, 1);
+    }
+
+    /** PyTorch's {@code F.conv1d}, computed as conv2d over a height of 1. */
+    public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        return ConvOps.conv1d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** {@code F.conv1d} with padding "same" or "valid". */
+    public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, String padding, int dilation,
+                                int groups) {
+        return ConvOps.conv1d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** PyTorch's {@code F.conv3d} (a composition of conv2d over depth slices: correct, not fast). */
+    public static Tensor conv3d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return ConvOps.conv3d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** {@code F.conv3d} with padding "same" or "valid". */
+    public static Tensor conv3d(Tensor x, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
+        return ConvOps.conv3d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** PyTorch's {@code F.conv_transpose2d}, in its argument order (groups before dilation). */
+    public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        return ConvOps.convTranspose2d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    /** PyTorch's {@code F.conv_transpose1d}, computed as convTranspose2d over a height of 1. */
+    public static Tensor convTranspose1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding,
+                                         int outputPadding, int groups, int dilation) {
+        return ConvOps.convTranspose1d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    /** {@code F.max_pool2d}; stride null means the kernel size. */
+    public static Tensor maxPool2d(Tensor x, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
+                                   boolean ceilMode) {
+        return PoolOps.maxPool2d(x, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** {@code F.max_pool2d} with stride = kernel, no padding. */
+    public static Tensor maxPool2d(Tensor x, int kernelSize) {
+        return PoolOps.maxPool2d(x, new int[] {kernelSize}, null, new int[] {0}, new int[] {1}, false);
+    }
+
+    /** {@code F.max_pool2d(..., return_indices=True)}. */
+    public static PoolOps.MaxPoolResult maxPool2dWithIndices(Tensor x, int[] kernelSize, int[] stride, int[] padding,
+                                                             int[] dilation, boolean ceilMode) {
+        return PoolOps.maxPool2dWithIndices(x, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** {@code F.max_pool1d}; a stride of 0 or less means the kernel size. */
+    public static Tensor maxPool1d(Tensor x, int kernelSize, int stride, int padding, int dilation, boolean ceilMode) {
+        return PoolOps.maxPool1d(x, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** {@code F.avg_pool2d}; stride null means the kernel size, divisorOverride null none. */
+    public static Tensor avgPool2d(Tensor x, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad, Integer divisorOverride) {
+        return PoolOps.avgPool2d(x, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride);
+    }
+
+    /** {@code F.avg_pool1d}; a stride of 0 or less means the kernel size. */
+    public static Tensor avgPool1d(Tensor x, int kernelSize, int stride, int padding, boolean ceilMode,
+                                   boolean countIncludePad) {
+        return PoolOps.avgPool1d(x, kernelSize, stride, padding, ceilMode, countIncludePad);
+    }
+
+    /** {@code F.max_unpool2d}; stride null means the kernel size, outputSize null the default size. */
+    public static Tensor maxUnpool2d(Tensor x, Tensor indices, int[] kernelSize, int[] stride, int[] padding,
+                                     int[] outputSize) {
+        return PoolOps.maxUnpool2d(x, indices, kernelSize, stride, padding, outputSize);
+    }
+
+    /** {@code F.adaptive_avg_pool2d}. */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int[] outputSize) {
+        return PoolOps.adaptiveAvgPool2d(x, outputSize);
+    }
+
+    /** {@code F.adaptive_max_pool2d}. */
+    public static Tensor adaptiveMaxPool2d(Tensor x, int[] outputSize) {
+        return PoolOps.adaptiveMaxPool2d(x, outputSize);
+    }
+
+    /** PyTorch's {@code F.unfold} (im2col): [N, C, H, W] to [N, C·kH·kW, L]. */
+    public static Tensor unfold(Tensor x, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        return ConvOps.unfold(x, kernelSize, dilation, padding, stride);
+    }
+
+    /** PyTorch's {@code F.fold} (col2im), the adjoint of unfold: [N, C·kH·kW, L] to [N, C, outputSize]. */
+    public static Tensor fold(Tensor x, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        return ConvOps.fold(x, outputSize, kernelSize, dilation, padding, stride);
+    }
+
+    /**
+     * PyTorch's {@code F.interpolate}: exactly one of size and scaleFactor; mode nearest,
+     * nearest-exact, linear, bilinear or trilinear; alignCorners null for the nearest modes.
+     */
+    public static Tensor interpolate(Tensor x, int[] size, double[] scaleFactor, String mode, Boolean alignCorners) {
+        return InterpolateOps.interpolate(x, size, scaleFactor, mode, alignCorners);
+    }
+
+    // ------------------------------------------------------------------ normalisation over channels (dim 1)
+
+    /**
+     * PyTorch's {@code F.batch_norm} over x [N, C, *]: per channel c, (x − μ_c)/√(σ²_c + ε)·weight_c +
+     * bias_c. In training μ and σ² (biased) are the batch's over every dim but 1, and the running
+     * statistics, when given, are updated in place as r ← (1 − momentum)·r + momentum·s with the
+     * unbiased batch variance for runningVar (as PyTorch). Otherwise the running statistics are used.
+     * Any of runningMean, runningVar (both or neither), weight, bias may be null; the math is tensor
+     * ops, so the gradient is the exact derivative of the batch statistics, as PyTorch's.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, double momentum, double eps) {
+        String op = "batchNorm";
+        int c = channels(op, x);
+        checkChannelParam(op, x, "runningMean", runningMean, c);
+        checkChannelParam(op, x, "runningVar", runningVar, c);
+        checkChannelParam(op, x, "weight", weight, c);
+        checkChannelParam(op, x, "bias", bias, c);
+        if ((runningMean == null) != (runningVar == null)) {
+            throw new IllegalArgumentException(op + ": give both runningMean and runningVar, or neither");
+        }
+        if (!(eps >= 0)) {
+            throw new IllegalArgumentException(op + ": eps must be >= 0, got " + eps);
+        }
+        if (!(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException(op + ": momentum must be in [0, 1], got " + momentum);
+        }
+        int[] view = channelView(x);
+        Tensor mean;
+        Tensor var;
+        if (training || runningMean == null) {
+            long perChannel = x.numel() / Math.max(c, 1);
+            if (training && perChannel <= 1) {
+                // as PyTorch: the batch variance of one value is undefined
+                throw new IllegalArgumentException(op + ": expected more than 1 value per channel when training, got input "
+                        + Shapes.str(x.shape()));
+            }
+            int[] dims = reduceDims(x);
+            mean = x.mean(dims, true);
+            var = x.sub(mean).square().mean(dims, true);
+            if (training && runningMean != null) {
+                try (NoGrad ignored = NoGrad.enter()) {
+                    Tensor m = mean.detach().reshape(c).to(runningMean.dtype());
+                    Tensor unbiased = var.detach().reshape(c).mul(perChannel / (double) (perChannel - 1))
+                            .to(runningVar.dtype());
+                    runningMean.mul_(1 - momentum).add_(m, momentum);
+                    runningVar.mul_(1 - momentum).add_(unbiased, momentum);
+                }
+            }
+        } else {
+            mean = runningMean.reshape(view);
+            var = runningVar.reshape(view);
+        }
+        Tensor y = x.sub(mean).mul(var.add(eps).rsqrt());
+        return affine(y, weight, bias, view);
+    }
+
+    /**
+     * PyTorch's {@code F.group_norm}: x [N, C, *] with C a multiple of numGroups; each sample's
+     * groups of C/numGroups channels normalised together (biased variance), then per-channel weight
+     * and bias (either may be null). Runs on the fused layer_norm kernel over [N, G, rest].
+     */
+    public static Tensor groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps) {
+        String op = "groupNorm";
+        int c = channels(op, x);
+        if (numGroups < 1 || c % numGroups != 0) {
+            throw new IllegalArgumentException(op + ": the " + c + " channels of input " + Shapes.str(x.shape())
+                    + " must be divisible by numGroups " + numGroups + " (>= 1)");
+        }
+        checkChannelParam(op, x, "weight", weight, c);
+        checkChannelParam(op, x, "bias", bias, c);
+        int n = x.size(0);
+        int rest = n == 0 ? 0 : x.numel() / (n * numGroups);
+        if (rest == 0) {
+            return affine(x, weight, bias, channelView(x));
+        }
+        Tensor y = x.reshape(n, numGroups, rest).layerNorm(new int[] {rest}, null, null, eps).reshape(x.shape());
+        return affine(y, weight, bias, channelView(x));
+    }
+
+    /**
+     * PyTorch's {@code F.instance_norm} with input statistics (its default): each sample's channels
+     * normalised on their own over the spatial dims, then per-channel weight and bias (may be null).
+     * Running statistics (PyTorch's track_running_stats) are not supported.
+     */
+    public static Tensor instanceNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        String op = "instanceNorm";
+        int c = channels(op, x);
+        if (x.dim() < 3) {
+            throw new IllegalArgumentException(op + ": expected an input [N, C, *] with at least one spatial dim, got "
+                    + Shapes.str(x.shape()));
+        }
+        return groupNorm(x, Math.max(c, 1), weight, bias, eps);
+    }
+
+    /**
+     * PyTorch's {@code F.local_response_norm} over the channels (dim 1) of x [N, C, *]:
+     * y = x / (k + α/size · Σ x²)^β, the sum over channels c − ⌊size/2⌋ … c + ⌊(size−1)/2⌋ that exist
+     * (the rest count as 0, while the divisor stays size, as PyTorch).
+     */
+    public static Tensor localResponseNorm(Tensor x, int size, double alpha, double beta, double k) {
+        String op = "localResponseNorm";
+        Inputs.requireFloat(op, x);
+        if (x.dim() < 3) {
+            throw new IllegalArgumentException(op + ": expected an input [N, C, *] with at least 3 dims, got "
+                    + Shapes.str(x.shape()));
+        }
+        if (size < 1) {
+            throw new IllegalArgumentException(op + ": size must be >= 1, got " + size);
+        }
+        if (x.numel() == 0) {
+            return x;
+        }
+        int c = x.size(1);
+        Tensor sq = x.square();
+        int[] padShape = x.shape();
+        padShape[1] = size / 2;
+        Tensor before = Tensor.zeros(x.dtype(), padShape).to(x.device());
+        padShape[1] = (size - 1) / 2;
+        Tensor after = Tensor.zeros(x.dtype(), padShape).to(x.device());
+        Tensor padded = Tensor.cat(1, before, sq, after);
+        Tensor sum = padded.narrow(1, 0, c);
+        for (int j = 1; j < size; j++) {
+            sum = sum.add(padded.narrow(1, j, c));
+        }
+        return x.div(sum.mul(alpha / size).add(k).pow(beta));
+    }
+
+    private static int channels(String op, Tensor x) {
+        Inputs.requireFloat(op, x);
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException(op + ": expected an input [N, C, *] with at least 2 dims, got "
+                    + Shapes.str(x.shape()));
+        }
+        return x.size(1);
+    }
+
+    private static void checkChannelParam(String op, Tensor x, String what, Tensor p, int c) {
+        if (p != null && (p.dim() != 1 || p.size(0) != c || p.dtype() != x.dtype())) {
+            throw new IllegalArgumentException(op + ": " + what + " must be " + x.dtype() + " [" + c + "] for input "
+                    + Shapes.str(x.shape()) + ", got " + p.dtype() + " " + Shapes.str(p.shape()));
+        }
+    }
+
+    /** [1, C, 1, ...]: a per-channel tensor broadcast over x. */
+    private static int[] channelView(Tensor x) {
+        int[] v = new int[x.dim()];
+        Arrays.fill(v, 1);
+        v[1] = x.size(1);
+        return v;
+    }
+
+    private static int[] reduceDims(Tensor x) {
+        int[] dims = new int[x.dim() - 1];
+        dims[0] = 0;
+        for (int d = 2; d < x.dim(); d++) {
+            dims[d - 1] = d;
+        }
+        return dims;
+    }
+
+    private static Tensor affine(Tensor y, Tensor weight, Tensor bias, int[] view) {
+        if (weight != null) {
+            y = y.mul(weight.reshape(view));
+        }
+        return bias == null ? y : y.add(bias.reshape(view));
     }
 }

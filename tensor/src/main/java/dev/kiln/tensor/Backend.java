@@ -231,4 +231,25 @@ public interface Backend {
     /** The gradients of {@link #linearAttention} with respect to q, k and v. */
     void linearAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
                                  boolean isCausal, double eps);
+
+    // ---- convolution and pooling over [N, C, H, W]: every tensor contiguous, outputs fresh;
+    //      geometry resolved and checked by ConvOps / PoolOps ----
+
+    /** out = conv2d(x, weight) + bias (bias [cOut] or null), as {@link ConvShape} describes. */
+    void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape shape);
+
+    /** dx = the gradient of conv2d with respect to x: the adjoint of the convolution applied to dy. */
+    void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape shape);
+
+    /** dweight[o, c, i, j] = Σ over batch and output positions of dy · the input each tap read. */
+    void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape shape);
+
+    /** Max over each window of {@link PoolWindows}; indices (I32) get the flat position ih·W + iw within the input plane. */
+    void maxPool2d(Tensor out, Tensor indices, Tensor x, PoolWindows windows);
+
+    /** Sum over each window divided by {@link PoolWindows#divisorAt}. */
+    void avgPool2d(Tensor out, Tensor x, PoolWindows windows);
+
+    /** dx = the adjoint of {@link #avgPool2d} applied to dy. */
+    void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows);
 }

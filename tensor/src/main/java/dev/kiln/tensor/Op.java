@@ -185,6 +185,33 @@ public sealed interface Op {
     record LinearAttention(boolean isCausal, double eps) implements Op {
     }
 
+    /** conv2d over 4-D input; inputs are x, weight, then bias if present. */
+    record Conv2d(ConvShape shape, boolean hasBias) implements Op {
+        @Override
+        public String gradName() {
+            return "ConvolutionBackward";
+        }
+    }
+
+    /**
+     * conv_transpose2d over 4-D input; inputs are x, weight, then bias if present. shape is the
+     * geometry of the conv2d whose input gradient it is (that conv's input is this op's output).
+     */
+    record ConvTranspose2d(ConvShape shape, boolean hasBias) implements Op {
+        @Override
+        public String gradName() {
+            return "ConvolutionBackward";
+        }
+    }
+
+    /** max_unpool2d; the input is x, index [N·C, L] the flat position of each value in its output plane. */
+    record MaxUnpool2d(Tensor index) implements Op {
+    }
+
+    /** avg_pool2d and adaptive_avg_pool2d over the resolved windows; the input is x. */
+    record AvgPool2d(PoolWindows windows) implements Op {
+    }
+
     private static String capital(String s) {
         return Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }

@@ -770,4 +770,34 @@ public final class ReferenceBackend implements Backend {
                                         boolean isCausal, double eps) {
         ReferenceAttention.linearBackward(dq, dk, dv, dout, q, k, v, isCausal, eps);
     }
+
+    @Override
+    public void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape shape) {
+        ReferenceConv.conv2d(out, x, weight, bias, shape);
+    }
+
+    @Override
+    public void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape shape) {
+        ReferenceConv.conv2dBackwardInput(dx, dy, weight, shape);
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape shape) {
+        ReferenceConv.conv2dBackwardWeight(dweight, dy, x, shape);
+    }
+
+    @Override
+    public void maxPool2d(Tensor out, Tensor indices, Tensor x, PoolWindows windows) {
+        ReferenceConv.maxPool2d(out, indices, x, windows);
+    }
+
+    @Override
+    public void avgPool2d(Tensor out, Tensor x, PoolWindows windows) {
+        ReferenceConv.avgPool2d(out, x, windows);
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
+        ReferenceConv.avgPool2dBackward(dx, dy, windows);
+    }
 }

@@ -4,9 +4,11 @@ import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
 import dev.kiln.tensor.Backend;
 import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
+import dev.kiln.tensor.PoolWindows;
 import dev.kiln.tensor.ReduceOp;
 import dev.kiln.tensor.ReferenceBackend;
 import dev.kiln.tensor.Storage;
@@ -319,5 +321,37 @@ public final class CpuBackend implements Backend {
     public void linearAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
                                         boolean isCausal, double eps) {
         AttentionDispatch.linearAttentionBackward(dq, dk, dv, dout, q, k, v, isCausal, eps);
+    }
+
+    // ---- convolution (ConvDispatch) and pooling (PoolDispatch)
+
+    @Override
+    public void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape shape) {
+        ConvDispatch.conv2d(out, x, weight, bias, shape);
+    }
+
+    @Override
+    public void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape shape) {
+        ConvDispatch.conv2dBackwardInput(dx, dy, weight, shape);
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape shape) {
+        ConvDispatch.conv2dBackwardWeight(dweight, dy, x, shape);
+    }
+
+    @Override
+    public void maxPool2d(Tensor out, Tensor indices, Tensor x, PoolWindows windows) {
+        PoolDispatch.maxPool2d(out, indices, x, windows);
+    }
+
+    @Override
+    public void avgPool2d(Tensor out, Tensor x, PoolWindows windows) {
+        PoolDispatch.avgPool2d(out, x, windows);
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
+        PoolDispatch.avgPool2dBackward(dx, dy, windows);
     }
 }

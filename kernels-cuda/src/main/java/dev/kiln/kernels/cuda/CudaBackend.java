@@ -4,8 +4,10 @@ import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
 import dev.kiln.tensor.Backend;
 import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
+import dev.kiln.tensor.PoolWindows;
 import dev.kiln.tensor.ReduceOp;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
@@ -14,7 +16,8 @@ import dev.kiln.tensor.UnaryOp;
 /**
  * The CUDA backend: every op of the {@link Backend} contract as a kernel from
  * {@code src/main/cuda} (or a cuBLAS call for matmul), on device memory, with no copy through
- * the host except in {@link #copyFromHost}/{@link #copyToHost}. Offered by {@code Backends} only
+ * the host except in {@link #copyFromHost}/{@link #copyToHost} and the convolution and pooling ops,
+ * which have no CUDA kernel yet and run on the host through {@link HostFallback}. Offered by {@code Backends} only
  * where {@link Cuda#isAvailable()}.
  *
  * <p>Options (system properties, or the setters): {@code kiln.cuda.tf32} lets FP32 matmuls use
@@ -306,5 +309,41 @@ public final class CudaBackend implements Backend {
     public void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
                          AdamConfig c) {
         OptimizerDispatch.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, c);
+    }
+
+    // ---- convolution and pooling: no CUDA kernels yet; HostFallback runs the CPU backend on host copies
+
+    @Override
+    public void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape shape) {
+        HostFallback.run(new Tensor[] {out}, new Tensor[] {x, weight, bias},
+                (cpu, o, in) -> cpu.conv2d(o[0], in[0], in[1], in[2], shape));
+    }
+
+    @Override
+    public void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape shape) {
+        HostFallback.run(new Tensor[] {dx}, new Tensor[] {dy, weight},
+                (cpu, o, in) -> cpu.conv2dBackwardInput(o[0], in[0], in[1], shape));
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape shape) {
+        HostFallback.run(new Tensor[] {dweight}, new Tensor[] {dy, x},
+                (cpu, o, in) -> cpu.conv2dBackwardWeight(o[0], in[0], in[1], shape));
+    }
+
+    @Override
+    public void maxPool2d(Tensor out, Tensor indices, Tensor x, PoolWindows windows) {
+        HostFallback.run(new Tensor[] {out, indices}, new Tensor[] {x},
+                (cpu, o, in) -> cpu.maxPool2d(o[0], o[1], in[0], windows));
+    }
+
+    @Override
+    public void avgPool2d(Tensor out, Tensor x, PoolWindows windows) {
+        HostFallback.run(new Tensor[] {out}, new Tensor[] {x}, (cpu, o, in) -> cpu.avgPool2d(o[0], in[0], windows));
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
+        HostFallback.run(new Tensor[] {dx}, new Tensor[] {dy}, (cpu, o, in) -> cpu.avgPool2dBackward(o[0], in[0], windows));
     }
 }

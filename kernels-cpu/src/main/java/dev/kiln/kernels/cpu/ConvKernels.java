@@ -1,0 +1,157 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * F32 convolution kernels. im2col and col2im: one sample's channels of one group unrolled into (or
+ * folded back from) a patch matrix whose row (c, i, j) holds, for every output position, the input
+ * that kernel tap reads (zero in the padding); rows are {@code ld} apart, so several samples can
+ * sit side by side in one matrix and share one GEMM. And a direct forward kernel for small patches
+ * (few input channels per group, e.g. an image's first layer or a depthwise convolution), where a
+ * GEMM with an inner dimension of a few dozen wastes its blocking.
+ */
+final class ConvKernels {
+    private ConvKernels() {
+    }
+
+    /** col[r·ld + colOff + oh·outW + ow] = x[c0 + c, ih, iw] for row r = (c, i, j) of the patch. */
+    static void im2col(float[] col, int colOff, int ld, float[] x, int xOff, ConvShape s, int c0) {
+        int plane = s.h() * s.w();
+        int row = 0;
+        for (int c = 0; c < s.cInPerGroup(); c++) {
+            int base = xOff + (c0 + c) * plane;
+            for (int i = 0; i < s.kH(); i++) {
+                for (int j = 0; j < s.kW(); j++, row++) {
+                    int dst = row * ld + colOff;
+                    int colShift = j * s.dilationW() - s.padW();
+                    // the output columns whose input column lies inside x: iw = ow·stride + colShift in [0, w)
+                    int owLo = firstInside(colShift, s.strideW());
+                    int owHi = Math.min(s.outW(), lastInside(colShift, s.strideW(), s.w()) + 1);
+                    for (int oh = 0; oh < s.outH(); oh++, dst += s.outW()) {
+                        int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
+                        if (ih < 0 || ih >= s.h() || owLo >= owHi) {
+                            Arrays.fill(col, dst, dst + s.outW(), 0f);
+                            continue;
+                        }
+                        Arrays.fill(col, dst, dst + owLo, 0f);
+                        int src = base + ih * s.w() + owLo * s.strideW() + colShift;
+                        if (s.strideW() == 1) {
+                            System.arraycopy(x, src, col, dst + owLo, owHi - owLo);
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++, src += s.strideW()) {
+                                col[dst + ow] = x[src];
+                            }
+                        }
+                        Arrays.fill(col, dst + owHi, dst + s.outW(), 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The adjoint of {@link #im2col}: dx[c0 + c, ih, iw] += col[r·ld + colOff + oh·outW + ow] over the taps that read it. */
+    static void col2im(float[] dx, int dxOff, float[] col, int colOff, int ld, ConvShape s, int c0) {
+        int plane = s.h() * s.w();
+        int row = 0;
+        for (int c = 0; c < s.cInPerGroup(); c++) {
+            int base = dxOff + (c0 + c) * plane;
+            for (int i = 0; i < s.kH(); i++) {
+                for (int j = 0; j < s.kW(); j++, row++) {
+                    int src = row * ld + colOff;
+                    int colShift = j * s.dilationW() - s.padW();
+                    int owLo = firstInside(colShift, s.strideW());
+                    int owHi = Math.min(s.outW(), lastInside(colShift, s.strideW(), s.w()) + 1);
+                    for (int oh = 0; oh < s.outH(); oh++, src += s.outW()) {
+                        int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
+                        if (ih < 0 || ih >= s.h()) {
+                            continue;
+                        }
+                        int d = base + ih * s.w() + owLo * s.strideW() + colShift;
+                        for (int ow = owLo; ow < owHi; ow++, d += s.strideW()) {
+                            dx[d] += col[src + ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first ow >= 0 with ow·stride + shift >= 0. */
+    private static int firstInside(int shift, int stride) {
+        return shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+    }
+
+    /** The last ow with ow·stride + shift < w (−1 when none). */
+    private static int lastInside(int shift, int stride, int w) {
+        int limit = w - 1 - shift;
+        return limit < 0 ? -1 : limit / stride;
+    }
+
+    private static final VectorSpecies<Float> S = Simd.F32;
+    private static final int L = S.length();
+
+    /**
+     * Direct forward for output rows r in [r0, r1), r = sample·cOut + o: each output row starts at
+     * the bias and adds, tap by tap in (c, i, j) order, weight × the input row that tap reads,
+     * vectorised along the output row when strideW is 1. Every element sums its taps in the same
+     * order with fused multiply-adds, whatever the vector width.
+     */
+    static void directForward(float[] y, int yOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
+                              ConvShape s, int r0, int r1) {
+        int plane = s.h() * s.w();
+        int outW = s.outW();
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        for (int r = r0; r < r1; r++) {
+            int n = r / s.cOut();
+            int o = r % s.cOut();
+            int c0 = (o / opg) * cpg;
+            float b = bias == null ? 0f : bias[bOff + o];
+            int rowBase = yOff + r * s.outH() * outW;
+            Arrays.fill(y, rowBase, rowBase + s.outH() * outW, b);
+            for (int c = 0; c < cpg; c++) {
+                int xBase = xOff + (n * s.cIn() + c0 + c) * plane;
+                for (int i = 0; i < s.kH(); i++) {
+                    for (int j = 0; j < s.kW(); j++) {
+                        float wv = w[wOff + ((o * cpg + c) * s.kH() + i) * s.kW() + j];
+                        int colShift = j * s.dilationW() - s.padW();
+                        int owLo = firstInside(colShift, s.strideW());
+                        int owHi = Math.min(outW, lastInside(colShift, s.strideW(), s.w()) + 1);
+                        if (owLo >= owHi) {
+                            continue;
+                        }
+                        for (int oh = 0; oh < s.outH(); oh++) {
+                            int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
+                            if (ih < 0 || ih >= s.h()) {
+                                continue;
+                            }
+                            int dst = rowBase + oh * outW;
+                            int src = xBase + ih * s.w() + colShift;
+                            axpyRow(y, dst, x, src, s.strideW(), wv, owLo, owHi);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** y[dst + ow] = fma(wv, x[src + ow·stride], y[dst + ow]) for ow in [lo, hi). */
+    private static void axpyRow(float[] y, int dst, float[] x, int src, int stride, float wv, int lo, int hi) {
+        int ow = lo;
+        if (stride == 1 && Simd.ENABLED) {
+            FloatVector wvec = FloatVector.broadcast(S, wv);
+            for (int up = lo + (hi - lo) / L * L; ow < up; ow += L) {
+                FloatVector xv = FloatVector.fromArray(S, x, src + ow);
+                FloatVector yv = FloatVector.fromArray(S, y, dst + ow);
+                xv.fma(wvec, yv).intoArray(y, dst + ow);
+            }
+        }
+        for (; ow < hi; ow++) {
+            y[dst + ow] = Math.fma(x[src + ow * stride], wv, y[dst + ow]);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.PoolOps;
+import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.kiln.kernels.cpu.KernelCheck.CPU;
+import static dev.kiln.kernels.cpu.KernelCheck.Layout;
+import static dev.kiln.kernels.cpu.KernelCheck.REF;
+import static dev.kiln.kernels.cpu.KernelCheck.assertClose;
+import static dev.kiln.kernels.cpu.KernelCheck.assertWrittenExactly;
+import static dev.kiln.kernels.cpu.KernelCheck.input;
+import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Convolution (forward, input gradient, weight gradient) and pooling on the CPU against the
+ * reference loops, on inputs at an offset and outputs in poisoned buffers: every stride, padding,
+ * dilation and group layout of the geometry list, 1×1 kernels, kernels as large as the padded
+ * input, and (outside the width passes) batches that span several blocks of {@link ConvDispatch};
+ * forward through both the direct kernel and im2col + SGEMM on every geometry.
+ * Bounds: rtol 1e-5 + atol 1e-5·√(terms summed).
+ */
+class ConvKernelsTest {
+
+    /** {n, c, h, w, o, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW, groups}. */
+    private static final int[][] GEOMETRIES = {
+        {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1},
+        {2, 3, 7, 6, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1},
+        {2, 3, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {3, 2, 8, 7, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+        {1, 2, 9, 8, 2, 3, 2, 2, 3, 1, 0, 1, 1, 1},
+        {2, 2, 9, 9, 3, 3, 3, 1, 1, 2, 2, 2, 2, 1},
+        {2, 4, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2},
+        {2, 3, 6, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3},
+        {1, 3, 5, 5, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3},
+        {3, 5, 4, 4, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1},
+        {2, 5, 4, 6, 3, 1, 1, 2, 2, 0, 0, 1, 1, 1},
+        {1, 2, 11, 13, 2, 5, 5, 3, 3, 2, 2, 1, 1, 1},
+        {2, 2, 3, 3, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1},
+        {2, 2, 2, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {2, 17, 5, 5, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 3, 10, 8, 2, 2, 3, 1, 1, 1, 2, 3, 2, 1},
+        {4, 8, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 4},
+        {2, 2, 1, 17, 3, 1, 5, 1, 2, 0, 2, 1, 1, 1},
+    };
+
+    /** Large enough that ConvDispatch splits the batch into several blocks and SGEMM goes multi-threaded. */
+    private static final int[][] LARGE = {
+        {40, 3, 64, 64, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {3, 32, 20, 20, 48, 3, 3, 1, 1, 1, 1, 1, 1, 2},
+    };
+
+    static ConvShape shape(int[] g) {
+        int outH = (g[2] + 2 * g[9] - g[11] * (g[5] - 1) - 1) / g[7] + 1;
+        int outW = (g[3] + 2 * g[10] - g[12] * (g[6] - 1) - 1) / g[8] + 1;
+        return new ConvShape(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13],
+                outH, outW);
+    }
+
+    private static List<int[]> geometries() {
+        List<int[]> all = new ArrayList<>(List.of(GEOMETRIES));
+        if (!KernelCheck.WIDTH_PASS) {
+            all.addAll(List.of(LARGE));
+        }
+        return all;
+    }
+
+    @Test
+    void largeCasesSpanSeveralBlocks() {
+        ConvShape s = shape(LARGE[0]);
+        assertThat(ConvDispatch.samplesPerBlock(s)).isLessThan(s.n());
+    }
+
+    @Test
+    void convolutionForwardAndBothGradientsMatchReference() {
+        var rng = new Generator(16);
+        for (int[] g : geometries()) {
+            checkAgainstReference(shape(g), rng);
+        }
+    }
+
+    @Test
+    void geometriesOfTransposedConvolutionsMatchReference() {
+        // convTranspose2d's output padding can leave a row or column the conv's output size formula
+        // would count: the kernels take outH/outW as given
+        var rng = new Generator(19);
+        checkAgainstReference(new ConvShape(2, 2, 8, 8, 3, 3, 2, 1, 1, 1, 1, 2, 2, 1, 4, 6), rng);
+        checkAgainstReference(new ConvShape(1, 4, 9, 10, 6, 3, 3, 2, 3, 1, 0, 1, 1, 2, 4, 3), rng);
+    }
+
+    private static void checkAgainstReference(ConvShape s, Generator rng) {
+        {
+            String what = "conv2d " + s;
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
+            Tensor b = input(KernelCheck.randn(rng, s.cOut(), 1, 0), new int[] {s.cOut()}, Layout.OFFSET);
+            Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+            double atol = 1e-5 * Math.sqrt(s.patch());
+            for (Tensor bias : new Tensor[] {null, b}) {
+                Tensor ref = poisoned(yShape);
+                REF.conv2d(ref, x, w, bias, s);
+                // the backend's choice, then each forward path on every geometry
+                Tensor out = poisoned(yShape);
+                CPU.conv2d(out, x, w, bias, s);
+                Tensor direct = poisoned(yShape);
+                ConvDispatch.direct(direct, x, w, bias, s);
+                Tensor gemm = poisoned(yShape);
+                ConvDispatch.im2col(gemm, x, w, bias, s);
+                String b1 = bias == null ? "" : " bias";
+                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}}) {
+                    String path = r[0] == out ? "" : r[0] == direct ? " direct" : " im2col";
+                    assertWrittenExactly(what + path + b1 + " out", r[0]);
+                    assertClose(what + path + b1 + " out", r[0], ref, 1e-5, atol);
+                }
+            }
+            Tensor dx = poisoned(xShape);
+            Tensor rdx = poisoned(xShape);
+            CPU.conv2dBackwardInput(dx, dy, w, s);
+            REF.conv2dBackwardInput(rdx, dy, w, s);
+            assertWrittenExactly(what + " dx", dx);
+            assertClose(what + " dx", dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
+            Tensor dw = poisoned(wShape);
+            Tensor rdw = poisoned(wShape);
+            CPU.conv2dBackwardWeight(dw, dy, x, s);
+            REF.conv2dBackwardWeight(rdw, dy, x, s);
+            assertWrittenExactly(what + " dweight", dw);
+            assertClose(what + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
+        }
+    }
+
+    @Test
+    void convolutionIsTheSameOnOneThread() {
+        ConvShape s = shape(LARGE[1]);
+        var rng = new Generator(17);
+        int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+        int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+        int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+        Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.CONTIGUOUS);
+        Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.CONTIGUOUS);
+        Tensor many = poisoned(wShape);
+        CPU.conv2dBackwardWeight(many, dy, x, s);
+        int threads = CpuBackend.threads();
+        Tensor one = poisoned(wShape);
+        try {
+            CpuBackend.setThreads(1);
+            CPU.conv2dBackwardWeight(one, dy, x, s);
+        } finally {
+            CpuBackend.setThreads(threads);
+        }
+        assertClose("conv2dBackwardWeight on 1 and " + threads + " threads", one, many, 0, 0);
+    }
+
+    @Test
+    void poolingMatchesReference() {
+        var rng = new Generator(18);
+        int[][] inputs = {{1, 1, 1, 1}, {2, 3, 6, 6}, {2, 2, 7, 8}, {1, 2, 5, 5}, {3, 4, 9, 11}};
+        if (!KernelCheck.WIDTH_PASS) {
+            inputs = java.util.Arrays.copyOf(inputs, inputs.length + 1);
+            inputs[inputs.length - 1] = new int[] {8, 16, 32, 32};
+        }
+        for (int[] shape : inputs) {
+            List<PoolWindows> windows = new ArrayList<>();
+            int k = Math.min(3, Math.min(shape[2], shape[3]));
+            windows.add(PoolOps.maxPool2dWindows("test", shape, new int[] {k}, null, new int[] {k / 2}, new int[] {1},
+                    true));
+            windows.add(PoolOps.maxPool2dWindows("test", shape, new int[] {1, k}, new int[] {1, 2}, new int[] {0, 0},
+                    new int[] {1}, false));
+            windows.add(PoolOps.avgPool2dWindows("test", shape, new int[] {k}, new int[] {2}, new int[] {k / 2}, true,
+                    false, null));
+            windows.add(PoolOps.avgPool2dWindows("test", shape, new int[] {k}, new int[] {1}, new int[] {k / 2}, false,
+                    true, 7));
+            windows.add(PoolOps.adaptivePool2dWindows("test", shape, new int[] {3, 2}));
+            if (shape[2] >= 5 && shape[3] >= 5) {
+                windows.add(PoolOps.maxPool2dWindows("test", shape, new int[] {3}, new int[] {1}, new int[] {1},
+                        new int[] {2}, false));
+            }
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(shape), 1, 0), shape, Layout.OFFSET);
+            for (PoolWindows p : windows) {
+                String what = "pool " + java.util.Arrays.toString(shape) + " -> " + p.outH() + "x" + p.outW();
+                int[] yShape = {p.n(), p.c(), p.outH(), p.outW()};
+                Tensor out = poisoned(yShape);
+                Tensor idx = poisoned(DType.I32, yShape);
+                Tensor rOut = poisoned(yShape);
+                Tensor rIdx = poisoned(DType.I32, yShape);
+                CPU.maxPool2d(out, idx, x, p);
+                REF.maxPool2d(rOut, rIdx, x, p);
+                assertWrittenExactly(what + " max", out);
+                assertClose(what + " max", out, rOut, 0, 0);
+                assertClose(what + " max indices", idx, rIdx, 0, 0);
+                if (p.divisorAt(0, 0) == 0) {
+                    continue; // max-pool windows carry no divisor
+                }
+                CPU.avgPool2d(out, x, p);
+                REF.avgPool2d(rOut, x, p);
+                assertClose(what + " avg", out, rOut, 1e-6, 1e-6);
+                Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+                Tensor dx = poisoned(shape);
+                Tensor rdx = poisoned(shape);
+                CPU.avgPool2dBackward(dx, dy, p);
+                REF.avgPool2dBackward(rdx, dy, p);
+                assertWrittenExactly(what + " avg dx", dx);
+                assertClose(what + " avg dx", dx, rdx, 1e-6, 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void maxPoolingFollowsPyTorchOnNaNAndInfinity() {
+        int[] shape = {1, 1, 2, 4};
+        Tensor x = input(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, 1, Double.NaN,
+            Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 2}, shape, Layout.OFFSET);
+        PoolWindows p = PoolOps.maxPool2dWindows("test", shape, new int[] {2}, null, new int[] {0}, new int[] {1}, false);
+        Tensor out = poisoned(1, 1, 1, 2);
+        Tensor idx = poisoned(DType.I32, 1, 1, 1, 2);
+        CPU.maxPool2d(out, idx, x, p);
+        assertThat(out.toDoubleArray()[0]).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(out.toDoubleArray()[1]).isNaN();
+        // an all −∞ window reports its first element; a NaN wins, the last NaN's index
+        assertThat(idx.toDoubleArray()).containsExactly(0, 6);
+    }
+}

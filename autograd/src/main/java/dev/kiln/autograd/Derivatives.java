@@ -2,11 +2,11 @@ package dev.kiln.autograd;
 
 import dev.kiln.tensor.ActivationOps;
 import dev.kiln.tensor.AttentionOps;
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.ElementwiseOps;
 import dev.kiln.tensor.LossOps;
 import dev.kiln.tensor.NormOps;
-import dev.kiln.tensor.Op;
+import dev.kiln.tensor.spi.Op;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;

@@ -11,7 +11,7 @@ import dev.kiln.models.cli.OutOfMemory;
 import dev.kiln.models.cli.Range;
 import dev.kiln.models.cli.ProfileCommand;
 import dev.kiln.models.cli.TrainCommand;
-import dev.kiln.tensor.Backend;
+import dev.kiln.tensor.spi.Backend;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.Device;
 import picocli.CommandLine;

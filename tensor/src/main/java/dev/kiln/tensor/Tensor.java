@@ -1,5 +1,11 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Autograd;
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.BinaryOp;
+import dev.kiln.tensor.spi.CpuStorage;
+import dev.kiln.tensor.spi.Op;
+import dev.kiln.tensor.spi.ReduceOp;
 import java.util.Arrays;
 import java.util.List;
 

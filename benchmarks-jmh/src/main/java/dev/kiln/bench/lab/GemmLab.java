@@ -4,7 +4,7 @@ import dev.kiln.kernels.cpu.Simd;
 import dev.kiln.kernels.cpu.gemm.Blocking;
 import dev.kiln.kernels.cpu.gemm.Sgemm;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

@@ -21,7 +21,7 @@ class CudaIndexTest extends GpuTesting {
                         randint(0, x.size(2 - d), 9));
             }
             check("indexSelect of a 0-d", EXACT, in -> in[0].indexSelect(0, in[1]), Tensor.scalar(4).to(t),
-                    Tensor.of(new int[] {0, 0}));
+                    Tensor.of(new int[] {0})); // a 0-d input takes a one-element index
         }
         Tensor weight = randn(DType.F32, 50, 16);
         check("embedding", EXACT, in -> Tensor.embedding(in[1], in[0]), weight, randint(0, 50, 4, 7));

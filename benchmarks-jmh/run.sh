@@ -23,7 +23,8 @@ if [[ -z "$JAVA" ]]; then
 fi
 [[ -n "$JAVA" ]] || { echo "run.sh: no JDK 25 found; set JAVA=/path/to/java" >&2; exit 1; }
 
-./mvnw -q -B -ntp -Pbench -pl benchmarks-jmh -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
+# Maven runs on the same JDK: the jar tool that writes Kiln's modular jars must read Java 25 classes
+JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" ./mvnw -q -B -ntp -Pbench -pl benchmarks-jmh -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 JAR=benchmarks-jmh/target/benchmarks.jar
 RES=benchmarks-jmh/target/jmh
 rm -rf "$RES" && mkdir -p "$RES"

@@ -1,8 +1,8 @@
 package dev.kiln.autograd;
 
-import dev.kiln.tensor.Autograd;
+import dev.kiln.tensor.spi.Autograd;
 import dev.kiln.tensor.GradNode;
-import dev.kiln.tensor.Op;
+import dev.kiln.tensor.spi.Op;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;

@@ -2,7 +2,7 @@ package dev.kiln.autograd;
 
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.GradNode;
-import dev.kiln.tensor.Op;
+import dev.kiln.tensor.spi.Op;
 import dev.kiln.tensor.Tensor;
 
 /**

@@ -1,12 +1,12 @@
 package dev.kiln.autograd;
 
 import dev.kiln.tensor.Activation;
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.GradNode;
-import dev.kiln.tensor.Op;
+import dev.kiln.tensor.spi.Op;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Splines;

@@ -1,10 +1,10 @@
 package dev.kiln.bench;
 
 import dev.kiln.kernels.cpu.CpuBackend;
-import dev.kiln.tensor.Backend;
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -3,7 +3,7 @@ package dev.kiln.bench;
 import dev.kiln.kernels.cpu.CpuBackend;
 import dev.kiln.kernels.cpu.Parallel;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import org.ejml.concurrency.EjmlConcurrency;
 import org.ejml.data.FMatrixRMaj;

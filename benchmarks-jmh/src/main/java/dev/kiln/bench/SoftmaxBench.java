@@ -1,9 +1,9 @@
 package dev.kiln.bench;
 
 import dev.kiln.kernels.cpu.CpuBackend;
-import dev.kiln.tensor.Backend;
+import dev.kiln.tensor.spi.Backend;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

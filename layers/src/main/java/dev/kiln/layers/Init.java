@@ -1,7 +1,6 @@
 package dev.kiln.layers;
 
 import dev.kiln.autograd.NoGrad;
-import dev.kiln.tensor.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Shapes;
@@ -206,22 +205,20 @@ public final class Init {
      */
     static Tensor hostTensor(DType dtype, int[] shape, DoubleSupplier next) {
         int n = Shapes.numel(shape);
-        CpuStorage storage;
         if (dtype == DType.F32) {
             float[] v = new float[n];
             for (int i = 0; i < n; i++) {
                 v[i] = (float) next.getAsDouble();
             }
-            storage = CpuStorage.wrap(v);
+            return Tensor.wrap(v, shape);
         } else if (dtype == DType.F64) {
             double[] v = new double[n];
             for (int i = 0; i < n; i++) {
                 v[i] = next.getAsDouble();
             }
-            storage = CpuStorage.wrap(v);
+            return Tensor.wrap(v, shape);
         } else {
             throw new IllegalArgumentException("Init: expected F32 or F64, got " + dtype);
         }
-        return Tensor.fromStorage(storage, shape, Shapes.contiguousStrides(shape), 0);
     }
 }

@@ -12,7 +12,7 @@ import dev.kiln.models.cli.Range;
 import dev.kiln.models.cli.ProfileCommand;
 import dev.kiln.models.cli.TrainCommand;
 import dev.kiln.models.cli.TuneCommand;
-import dev.kiln.tensor.Backend;
+import dev.kiln.tensor.spi.Backend;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.Device;
 import picocli.CommandLine;

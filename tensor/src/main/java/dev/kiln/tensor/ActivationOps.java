@@ -1,5 +1,8 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.Op;
+
 /**
  * Activations with parameters: scalar ones ({@link Activation}), PReLU and PAU. Checks, dispatch, recording.
  *

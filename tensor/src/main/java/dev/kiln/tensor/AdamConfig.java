@@ -1,5 +1,7 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
+
 /**
  * The scalars of one fused Adam step (see {@link Backend#adamStep}). {@code step} is t after the
  * increment (1 on the first step).

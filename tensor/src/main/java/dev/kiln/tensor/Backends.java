@@ -1,5 +1,7 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

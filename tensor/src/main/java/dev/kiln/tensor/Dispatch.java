@@ -1,5 +1,10 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Autograd;
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.CpuStorage;
+import dev.kiln.tensor.spi.Op;
+
 /** The checks and plumbing every op shares: device agreement, dtype rules, allocation, recording. */
 final class Dispatch {
     private Dispatch() {

@@ -1,5 +1,9 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.BinaryOp;
+import dev.kiln.tensor.spi.Op;
+
 /**
  * Unary, binary, clamp and where: checks, broadcasting, dispatch and recording.
  *

@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
 import java.util.Arrays;
 
 /**

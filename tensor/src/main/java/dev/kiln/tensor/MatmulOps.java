@@ -1,5 +1,7 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.Op;
 import java.util.Arrays;
 
 /** matmul with PyTorch's rules: 1-D operands promoted and squeezed back, batch dims broadcast. */

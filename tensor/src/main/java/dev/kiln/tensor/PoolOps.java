@@ -1,5 +1,8 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.CpuStorage;
+import dev.kiln.tensor.spi.Op;
 import java.util.Arrays;
 
 /**

@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;

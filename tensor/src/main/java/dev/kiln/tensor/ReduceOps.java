@@ -1,5 +1,9 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.Op;
+import dev.kiln.tensor.spi.ReduceOp;
+
 /** sum, mean, max, min, argmax, argmin and var over any set of dims. */
 final class ReduceOps {
     private ReduceOps() {

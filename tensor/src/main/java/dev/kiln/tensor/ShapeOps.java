@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Op;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.CpuStorage;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**

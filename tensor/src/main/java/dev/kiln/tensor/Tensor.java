@@ -1,5 +1,11 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Autograd;
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.BinaryOp;
+import dev.kiln.tensor.spi.CpuStorage;
+import dev.kiln.tensor.spi.Op;
+import dev.kiln.tensor.spi.ReduceOp;
 import java.util.Arrays;
 import java.util.List;
 
@@ -49,6 +55,45 @@ public final class Tensor {
             b[i] = (byte) (data[i] ? 1 : 0);
         }
         return fromHost(CpuStorage.wrap(b), data.length, shape, "of");
+    }
+
+    /**
+     * A CPU tensor over {@code data} itself, without copying: writes to the array show in the
+     * tensor and in-place ops on the tensor write to the array. With no shape given it is 1-D;
+     * otherwise the shape's product must equal {@code data.length} (no {@code -1} inference, so
+     * a wrong shape fails here rather than reinterpreting the caller's buffer).
+     */
+    public static Tensor wrap(float[] data, int... shape) {
+        return wrapped(CpuStorage.wrap(nonNull(data)), data.length, shape);
+    }
+
+    /** As {@link #wrap(float[], int...)}, an F64 tensor sharing {@code data}. */
+    public static Tensor wrap(double[] data, int... shape) {
+        return wrapped(CpuStorage.wrap(nonNull(data)), data.length, shape);
+    }
+
+    /** As {@link #wrap(float[], int...)}, an I32 tensor sharing {@code data}. */
+    public static Tensor wrap(int[] data, int... shape) {
+        return wrapped(CpuStorage.wrap(nonNull(data)), data.length, shape);
+    }
+
+    // No wrap(boolean[]): BOOL storage is a byte per element, so a boolean[] cannot be shared.
+
+    private static <T> T nonNull(T data) {
+        if (data == null) {
+            throw new IllegalArgumentException("wrap: data is null");
+        }
+        return data;
+    }
+
+    private static Tensor wrapped(CpuStorage storage, int length, int[] shape) {
+        int[] s = shape.length == 0 ? new int[] {length} : shape.clone();
+        int n = Shapes.numel("wrap", s);
+        if (n != length) {
+            throw new IllegalArgumentException("wrap: shape " + Shapes.str(s) + " holds " + n
+                    + " elements but the array has " + length);
+        }
+        return new Tensor(storage, s, Shapes.contiguousStrides(s), 0);
     }
 
     private static Tensor fromHost(CpuStorage storage, int length, int[] shape, String op) {

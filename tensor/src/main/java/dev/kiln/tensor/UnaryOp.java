@@ -1,5 +1,7 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
+
 /**
  * Elementwise functions of one tensor. Each has one derivative rule in autograd; the activations
  * from GELU on are differentiated by the fused {@link Backend#unaryBackward} kernel, which uses

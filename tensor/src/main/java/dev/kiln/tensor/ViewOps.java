@@ -1,5 +1,7 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.Op;
 import java.util.Arrays;
 
 /** Views that share storage (reshape, permute, expand, narrow, select, ...) and contiguous/clone. */

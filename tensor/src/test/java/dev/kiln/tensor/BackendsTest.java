@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.ReferenceBackend;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.InvocationTargetException;

@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.CpuStorage;
 import org.junit.jupiter.api.Test;
 
 import static dev.kiln.tensor.testing.TensorAssert.assertRejects;
@@ -30,6 +31,42 @@ class CreationTest {
         assertThat(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, -1, 2).shape()).containsExactly(3, 2);
         assertThat(Tensor.of(new float[0]).shape()).containsExactly(0);
         assertThat(Tensor.of(new float[0], 2, 0, 3).shape()).containsExactly(2, 0, 3);
+    }
+
+    @Test
+    void wrapSharesTheArrayBothWays() {
+        float[] data = {1, 2, 3, 4, 5, 6};
+        Tensor t = Tensor.wrap(data, 2, 3);
+        assertThat(t.shape()).containsExactly(2, 3);
+        assertThat(t.strides()).containsExactly(3, 1);
+        data[0] = 99;
+        assertThat(t.toFloatArray()).containsExactly(99, 2, 3, 4, 5, 6);
+        t.mul_(2);
+        assertThat(data).containsExactly(198, 4, 6, 8, 10, 12);
+    }
+
+    @Test
+    void wrapEachDTypeAndOneDimensionalWithoutShape() {
+        double[] d = {0.5, 1e300};
+        Tensor td = Tensor.wrap(d);
+        assertThat(td.dtype()).isEqualTo(DType.F64);
+        assertThat(td.shape()).containsExactly(2);
+        d[1] = -1;
+        assertThat(td.toDoubleArray()).containsExactly(0.5, -1);
+        int[] i = {7, 8, 9, 10};
+        Tensor ti = Tensor.wrap(i, 2, 1, 2);
+        assertThat(ti.dtype()).isEqualTo(DType.I32);
+        i[3] = 0;
+        assertThat(ti.toIntArray()).containsExactly(7, 8, 9, 0);
+        assertThat(Tensor.wrap(new float[0], 0, 5).shape()).containsExactly(0, 5);
+    }
+
+    @Test
+    void wrapRejectsAShapeThatDoesNotMatchTheArray() {
+        assertRejects(() -> Tensor.wrap(new float[6], 4, 2), "wrap", "[4, 2]", "8", "6");
+        assertRejects(() -> Tensor.wrap(new double[6], -1, 2), "wrap", "negative size -1");
+        assertRejects(() -> Tensor.wrap(new int[3], 2), "wrap", "[2]", "3");
+        assertRejects(() -> Tensor.wrap((float[]) null, 1), "wrap", "null");
     }
 
     @Test

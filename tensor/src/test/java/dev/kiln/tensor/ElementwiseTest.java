@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.testing.Nd;
 import dev.kiln.tensor.testing.PublicOps;
 import dev.kiln.tensor.testing.TestTensors;

@@ -1,5 +1,7 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.BinaryOp;
+import dev.kiln.tensor.spi.CpuStorage;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

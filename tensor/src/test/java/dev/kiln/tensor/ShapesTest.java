@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.Strided;
 import org.junit.jupiter.api.Test;
 
 import static dev.kiln.tensor.testing.TensorAssert.assertRejects;

@@ -1,5 +1,6 @@
 package dev.kiln.tensor;
 
+import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.testing.Nd;
 import org.junit.jupiter.api.Test;
 

@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import dev.kiln.kernels.cuda.CudaBackend;
 import dev.kiln.kernels.cuda.CudaGemm;
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 

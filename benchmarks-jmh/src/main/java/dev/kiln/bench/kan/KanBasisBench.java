@@ -4,7 +4,7 @@ import dev.kiln.autograd.NoGrad;
 import dev.kiln.layers.kan.BSplineBasis;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;

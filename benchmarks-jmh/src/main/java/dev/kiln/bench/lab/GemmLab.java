@@ -6,7 +6,7 @@ import dev.kiln.kernels.cpu.gemm.CpuInfo;
 import dev.kiln.kernels.cpu.gemm.Sgemm;
 import dev.kiln.kernels.cpu.gemm.SgemmPlan;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

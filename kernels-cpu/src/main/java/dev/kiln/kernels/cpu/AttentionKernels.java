@@ -1,6 +1,6 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.tensor.CpuStorage;
+import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.Tensor;
 
 /**

@@ -1,7 +1,7 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.tensor.BinaryOp;
-import dev.kiln.tensor.CpuStorage;
+import dev.kiln.tensor.spi.BinaryOp;
+import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;

@@ -1,6 +1,6 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.UnaryOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The KAN B-spline basis ({@link dev.kiln.tensor.Backend#bsplineBasis}) in F32, forward (values and
+ * The KAN B-spline basis ({@link dev.kiln.tensor.spi.Backend#bsplineBasis}) in F32, forward (values and
  * dB/dx in one pass) and backward side by side.
  *
  * <p>The reference builds all K − 1 order-0 indicators of an element and runs Cox–de Boor over

@@ -1,9 +1,9 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.DType;
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.Shapes;
-import dev.kiln.tensor.Strided;
+import dev.kiln.tensor.spi.Strided;
 import dev.kiln.tensor.Tensor;
 import java.util.Arrays;
 

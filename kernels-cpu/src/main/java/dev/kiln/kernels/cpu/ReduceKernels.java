@@ -1,6 +1,6 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;

@@ -1,7 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.DType;
-import dev.kiln.tensor.Strided;
+import dev.kiln.tensor.spi.Strided;
 import dev.kiln.tensor.Tensor;
 
 import static dev.kiln.kernels.cpu.HostArrays.*;

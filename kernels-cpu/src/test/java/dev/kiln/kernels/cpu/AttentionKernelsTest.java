@@ -1,10 +1,10 @@
 package dev.kiln.kernels.cpu;
 
 import com.sun.management.ThreadMXBean;
-import dev.kiln.tensor.Backend;
+import dev.kiln.tensor.spi.Backend;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,7 @@ package dev.kiln.kernels.cpu;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Shapes;
@@ -159,7 +159,7 @@ class ElementwiseKernelsTest {
         for (BinaryOp op : new BinaryOp[] {BinaryOp.MAXIMUM, BinaryOp.MINIMUM}) {
             Tensor out = poisoned(n);
             CPU.binary(op, out, input(a, new int[] {n}, Layout.CONTIGUOUS), input(b, new int[] {n}, Layout.CONTIGUOUS));
-            float[] y = ((dev.kiln.tensor.CpuStorage) out.storage()).floats();
+            float[] y = ((dev.kiln.tensor.spi.CpuStorage) out.storage()).floats();
             for (int i = 0; i < n; i++) {
                 float e = op == BinaryOp.MAXIMUM ? Math.max((float) a[i], (float) b[i]) : Math.min((float) a[i], (float) b[i]);
                 assertThat(Float.floatToIntBits(y[KernelCheck.PAD + i])).as(op + " at " + i).isEqualTo(Float.floatToIntBits(e));
@@ -266,7 +266,7 @@ class ElementwiseKernelsTest {
     /** A view of a poisoned buffer in the given layout (the positions outside it must stay poisoned). */
     private static Tensor poisonedView(int[] shape, Layout layout) {
         Tensor t = input(new double[numel(shape)], shape, layout);
-        KernelCheck.poisonAll((dev.kiln.tensor.CpuStorage) t.storage());
+        KernelCheck.poisonAll((dev.kiln.tensor.spi.CpuStorage) t.storage());
         return t;
     }
 

@@ -1,11 +1,11 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.tensor.Backend;
+import dev.kiln.tensor.spi.Backend;
 import dev.kiln.tensor.Backends;
-import dev.kiln.tensor.CpuStorage;
+import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;

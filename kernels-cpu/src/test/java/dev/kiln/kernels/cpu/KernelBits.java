@@ -1,9 +1,9 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.Activation;
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.DType;
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 

@@ -1,11 +1,11 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.tensor.CpuStorage;
+import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Shapes;
-import dev.kiln.tensor.Strided;
+import dev.kiln.tensor.spi.Strided;
 import dev.kiln.tensor.Tensor;
 
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

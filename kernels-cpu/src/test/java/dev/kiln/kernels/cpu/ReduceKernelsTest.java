@@ -2,7 +2,7 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;

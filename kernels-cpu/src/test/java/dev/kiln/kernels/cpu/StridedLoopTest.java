@@ -1,7 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.Shapes;
-import dev.kiln.tensor.Strided;
+import dev.kiln.tensor.spi.Strided;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +18,7 @@ class StridedLoopTest {
         for (int d = 0; d < shape.length; d++) {
             span += Math.max(shape[d] - 1, 0) * Math.abs(strides[d]);
         }
-        return Tensor.fromStorage(dev.kiln.tensor.CpuStorage.allocate(dev.kiln.tensor.DType.F32, span), shape, strides,
+        return Tensor.fromStorage(dev.kiln.tensor.spi.CpuStorage.allocate(dev.kiln.tensor.DType.F32, span), shape, strides,
                 offset);
     }
 

@@ -1,7 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.AdamConfig;
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 import org.junit.jupiter.api.Test;

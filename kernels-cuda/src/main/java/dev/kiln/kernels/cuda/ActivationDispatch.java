@@ -2,7 +2,7 @@ package dev.kiln.kernels.cuda;
 
 import java.util.Arrays;
 import dev.kiln.tensor.Activation;
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 

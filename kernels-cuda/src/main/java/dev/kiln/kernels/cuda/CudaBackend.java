@@ -2,13 +2,13 @@ package dev.kiln.kernels.cuda;
 
 import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
-import dev.kiln.tensor.Backend;
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;

@@ -1,6 +1,6 @@
 package dev.kiln.kernels.cuda;
 
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;

@@ -1,6 +1,6 @@
 package dev.kiln.kernels.cuda;
 
-import dev.kiln.tensor.Backend;
+import dev.kiln.tensor.spi.Backend;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.Tensor;

@@ -1,6 +1,6 @@
 package dev.kiln.kernels.cuda;
 
-import dev.kiln.tensor.CpuStorage;
+import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.Storage;

@@ -5,8 +5,8 @@ import java.util.Map;
 
 import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
-import dev.kiln.tensor.BinaryOp;
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.BinaryOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.UnaryOp;
 
 /**

@@ -1,7 +1,7 @@
 package dev.kiln.kernels.cuda;
 
 import dev.kiln.tensor.DType;
-import dev.kiln.tensor.ReduceOp;
+import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.Tensor;
 
 import static dev.kiln.kernels.cuda.DeviceTensors.*;

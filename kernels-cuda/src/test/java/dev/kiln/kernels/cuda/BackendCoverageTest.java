@@ -1,6 +1,6 @@
 package dev.kiln.kernels.cuda;
 
-import dev.kiln.tensor.Backend;
+import dev.kiln.tensor.spi.Backend;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

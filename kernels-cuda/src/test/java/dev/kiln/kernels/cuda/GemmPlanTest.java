@@ -8,7 +8,7 @@ import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 
-import dev.kiln.tensor.CpuStorage;
+import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.Tensor;
 
 /**

@@ -8,7 +8,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import dev.kiln.tensor.Strided;
+import dev.kiln.tensor.spi.Strided;
 import dev.kiln.tensor.Tensor;
 
 /**

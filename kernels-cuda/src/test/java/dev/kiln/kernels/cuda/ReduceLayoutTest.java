@@ -6,7 +6,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import dev.kiln.tensor.Strided;
+import dev.kiln.tensor.spi.Strided;
 import dev.kiln.tensor.Tensor;
 
 /** The reduction layout visits, for each output in order, exactly the input elements that reduce into it. */

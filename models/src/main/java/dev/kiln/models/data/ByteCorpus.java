@@ -1,6 +1,5 @@
 package dev.kiln.models.data;
 
-import dev.kiln.tensor.CpuStorage;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
 
@@ -148,10 +147,7 @@ public final class ByteCorpus {
                         y[b * blockSize + t] = bytes[off + t + 1] & 0xff;
                     }
                 }
-                int[] shape = {batchSize, blockSize};
-                int[] strides = {blockSize, 1};
-                return new Batch(Tensor.fromStorage(CpuStorage.wrap(x), shape, strides, 0),
-                        Tensor.fromStorage(CpuStorage.wrap(y), shape, strides, 0));
+                return new Batch(Tensor.wrap(x, batchSize, blockSize), Tensor.wrap(y, batchSize, blockSize));
             }
 
             @Override

@@ -1,6 +1,5 @@
 package dev.kiln.models.data;
 
-import dev.kiln.tensor.CpuStorage;
 import dev.kiln.tensor.Tensor;
 
 import java.io.IOException;
@@ -101,7 +100,7 @@ public final class IdxImages {
                         + " classes (0 to " + (classes - 1) + "); the file is corrupt");
             }
         }
-        return new TensorDataset(Tensor.fromStorage(CpuStorage.wrap(x), new int[] {n, pixels}, new int[] {pixels, 1}, 0),
+        return new TensorDataset(Tensor.wrap(x, n, pixels),
                 Tensor.of(y));
     }
 

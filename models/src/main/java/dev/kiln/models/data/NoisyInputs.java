@@ -1,8 +1,6 @@
 package dev.kiln.models.data;
 
-import dev.kiln.tensor.CpuStorage;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
 
 /**
@@ -36,7 +34,7 @@ public final class NoisyInputs implements BatchSource {
             x[i] += (float) (sigma * rng.nextGaussian());
         }
         int[] shape = b.input().shape();
-        return new Batch(Tensor.fromStorage(CpuStorage.wrap(x), shape, Shapes.contiguousStrides(shape), 0), b.target());
+        return new Batch(Tensor.wrap(x, shape), b.target());
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.kiln.models.data;
 
-import dev.kiln.tensor.CpuStorage;
+import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Shapes;
@@ -69,14 +69,14 @@ public final class TensorDataset {
             for (int i = from; i < to; i++) {
                 System.arraycopy(src, off + idx[i] * row, out, (i - from) * row, row);
             }
-            return Tensor.fromStorage(CpuStorage.wrap(out), shape, Shapes.contiguousStrides(shape), 0);
+            return Tensor.wrap(out, shape);
         }
         int[] src = ((CpuStorage) t.storage()).ints();
         int[] out = new int[(to - from) * row];
         for (int i = from; i < to; i++) {
             System.arraycopy(src, off + idx[i] * row, out, (i - from) * row, row);
         }
-        return Tensor.fromStorage(CpuStorage.wrap(out), shape, Shapes.contiguousStrides(shape), 0);
+        return Tensor.wrap(out, shape);
     }
 
     /** The first {@code n} samples (for quick runs). */

@@ -4,7 +4,6 @@ import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
-import dev.kiln.tensor.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
@@ -436,8 +435,8 @@ public final class Safetensors {
         int numel = (int) ((e.end() - e.begin()) / e.dtype().byteSize());
         long pos = dataStart + e.begin();
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(8, e.end() - e.begin()))).order(ByteOrder.LITTLE_ENDIAN);
-        CpuStorage storage;
-        switch (e.dtype()) {
+        // wrap(a) then view: a shape of [] given to wrap would mean 1-D, and 0-d tensors are legal here
+        return switch (e.dtype()) {
             case F32 -> {
                 float[] a = new float[numel];
                 for (int i = 0; i < numel; ) {
@@ -446,7 +445,7 @@ public final class Safetensors {
                     buf.asFloatBuffer().get(a, i, n);
                     i += n;
                 }
-                storage = CpuStorage.wrap(a);
+                yield Tensor.wrap(a).view(e.shape());
             }
             case F64 -> {
                 double[] a = new double[numel];
@@ -456,7 +455,7 @@ public final class Safetensors {
                     buf.asDoubleBuffer().get(a, i, n);
                     i += n;
                 }
-                storage = CpuStorage.wrap(a);
+                yield Tensor.wrap(a).view(e.shape());
             }
             case I32 -> {
                 int[] a = new int[numel];
@@ -466,26 +465,26 @@ public final class Safetensors {
                     buf.asIntBuffer().get(a, i, n);
                     i += n;
                 }
-                storage = CpuStorage.wrap(a);
+                yield Tensor.wrap(a).view(e.shape());
             }
             case BOOL -> {
                 byte[] a = new byte[numel];
+                boolean[] flags = new boolean[numel];
                 for (int i = 0; i < numel; ) {
                     int n = Math.min(numel - i, buf.capacity());
                     pos = fill(path, ch, buf, pos, n);
                     buf.get(a, i, n);
                     i += n;
                 }
-                for (byte b : a) {
-                    if (b != 0 && b != 1) {
-                        throw invalid(path, "BOOL tensor '" + e.name() + "' holds the byte " + b + "; booleans are 0 or 1");
+                for (int k = 0; k < numel; k++) {
+                    if (a[k] != 0 && a[k] != 1) {
+                        throw invalid(path, "BOOL tensor '" + e.name() + "' holds the byte " + a[k] + "; booleans are 0 or 1");
                     }
+                    flags[k] = a[k] == 1;
                 }
-                storage = CpuStorage.wrap(a);
+                yield Tensor.of(flags).view(e.shape());
             }
-            default -> throw new AssertionError(e.dtype());
-        }
-        return Tensor.fromStorage(storage, e.shape(), Shapes.contiguousStrides(e.shape()), 0);
+        };
     }
 
     private static long fill(Path path, FileChannel ch, ByteBuffer buf, long pos, int bytes) throws IOException {

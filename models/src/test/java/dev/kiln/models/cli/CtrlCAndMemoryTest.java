@@ -40,7 +40,7 @@ class CtrlCAndMemoryTest {
     /** Starts {@code kiln ARGS} in a new JVM with this test's class path; stdout and stderr go to files. */
     static Process kiln(Path logs, String heap, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Xmx" + heap, "-XX:TieredStopAtLevel=1", "-cp",
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx" + heap, "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), Cli.class.getName()));
         cmd.addAll(List.of(args));
         Files.createDirectories(logs);

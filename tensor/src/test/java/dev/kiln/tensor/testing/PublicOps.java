@@ -1,6 +1,6 @@
 package dev.kiln.tensor.testing;
 
-import dev.kiln.tensor.BinaryOp;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 

@@ -1,7 +1,7 @@
 package dev.kiln.kernels.cpu.gemm;
 
 import dev.kiln.kernels.cpu.Parallel;
-import dev.kiln.tensor.CpuStorage;
+import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
 

@@ -3,7 +3,7 @@ package dev.kiln.kernels.cpu.gemm;
 import dev.kiln.kernels.cpu.CpuBackend;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.ReferenceBackend;
+import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,6 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
+
+import dev.kiln.tensor.Tensor;
 
 /**
  * The reference attention loops of {@link ReferenceBackend}: one query row at a time, in double,

@@ -1,4 +1,8 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
+
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Device;
+import dev.kiln.tensor.Storage;
 
 /**
  * Host storage: a Java array of the dtype's element type (float[], double[], int[] or byte[]

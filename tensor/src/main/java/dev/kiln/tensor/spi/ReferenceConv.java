@@ -1,4 +1,9 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
+
+import dev.kiln.tensor.ConvShape;
+import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.spi.CpuStorage;
 
 /**
  * ReferenceBackend's convolution and pooling: the definitions as plain loops in double precision,

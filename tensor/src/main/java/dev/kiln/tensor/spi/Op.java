@@ -1,4 +1,12 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
+
+import dev.kiln.tensor.Activation;
+import dev.kiln.tensor.ConvShape;
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Device;
+import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
 
 /**
  * Every differentiable op, one record each, holding what its derivative rule needs beyond the

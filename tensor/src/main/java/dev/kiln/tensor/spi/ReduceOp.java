@@ -1,4 +1,4 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
 
 /** Reductions a backend implements over any set of dims; MAX and MIN also drive argmax/argmin. */
 public enum ReduceOp {

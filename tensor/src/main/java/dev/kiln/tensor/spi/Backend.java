@@ -1,4 +1,15 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
+
+import dev.kiln.tensor.Activation;
+import dev.kiln.tensor.AdamConfig;
+import dev.kiln.tensor.Backends;
+import dev.kiln.tensor.ConvShape;
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Device;
+import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.Storage;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
 
 /**
  * The kernel contract every backend implements: one method per op, called only after

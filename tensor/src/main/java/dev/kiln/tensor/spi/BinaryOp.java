@@ -1,4 +1,4 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
 
 /** Elementwise functions of two broadcast tensors. Comparisons return BOOL and have no gradient. */
 public enum BinaryOp {

@@ -1,4 +1,6 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
+
+import dev.kiln.tensor.Tensor;
 
 /**
  * The reference loops of the KAN B-spline basis ({@link Backend#bsplineBasis}): the Cox–de Boor

@@ -1,4 +1,16 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
+
+import dev.kiln.tensor.Activation;
+import dev.kiln.tensor.AdamConfig;
+import dev.kiln.tensor.ConvShape;
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Device;
+import dev.kiln.tensor.PoolWindows;
+
+import dev.kiln.tensor.Shapes;
+import dev.kiln.tensor.Storage;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
 
 /**
  * Plain loops that are obviously right: the oracle every faster backend is held against.

@@ -1,5 +1,6 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
 
+import dev.kiln.tensor.Tensor;
 import java.util.ServiceLoader;
 
 /**

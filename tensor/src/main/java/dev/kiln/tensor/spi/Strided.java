@@ -1,4 +1,7 @@
-package dev.kiln.tensor;
+package dev.kiln.tensor.spi;
+
+import dev.kiln.tensor.Shapes;
+import dev.kiln.tensor.Tensor;
 
 /** Index arithmetic over strided layouts, for reference loops and the generic paths of other backends. */
 public final class Strided {

@@ -1,0 +1,458 @@
+package dev.kiln.tensor;
+
+import dev.kiln.tensor.spi.Autograd;
+import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.BinaryOp;
+import dev.kiln.tensor.spi.Op;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Tensor's copies, in-place ops, elementwise math and comparisons. Part of the chain that makes
+ * up {@link Tensor}.
+ */
+public abstract sealed class TensorMath extends TensorViews permits Tensor {
+
+    TensorMath(Storage storage, int[] shape, int[] strides, int offset) {
+        super(storage, shape, strides, offset);
+    }
+
+    // ------------------------------------------------------------------ copies
+
+    public Tensor clone() {
+        return ViewOps.clone(self());
+    }
+
+    /** Converts to another dtype (float to int truncates toward zero); the same dtype returns this. */
+    public Tensor to(DType dtype) {
+        if (dtype == dtype()) {
+            return self();
+        }
+        Tensor out = ViewOps.copyAs(self(), dtype);
+        if (dtype.isFloatingPoint() && dtype().isFloatingPoint()) {
+            return Dispatch.record(new Op.Convert(dtype()), out, self());
+        }
+        return out;
+    }
+
+    /** Moves to another device; the same device returns this. */
+    public Tensor to(Device target) {
+        if (target.equals(device())) {
+            return self();
+        }
+        Tensor src = contiguous();
+        Tensor out;
+        if (target.isCpu()) {
+            Backend from = Backends.forDevice(device());
+            out = Dispatch.empty(Backends.forDevice(Device.CPU), dtype(), shape, Device.CPU);
+            from.copyToHost(out, src);
+        } else {
+            Backend to = Backends.forDevice(target);
+            Tensor host = src.to(Device.CPU).contiguous();
+            out = Dispatch.empty(to, dtype(), shape, target);
+            to.copyFromHost(out, host);
+        }
+        return Dispatch.record(new Op.Transfer(device()), out, self());
+    }
+
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        return IndexOps.cat(tensors, dim);
+    }
+
+    public static Tensor cat(int dim, Tensor... tensors) {
+        return IndexOps.cat(List.of(tensors), dim);
+    }
+
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        return IndexOps.stack(tensors, dim);
+    }
+
+    public static Tensor stack(int dim, Tensor... tensors) {
+        return IndexOps.stack(List.of(tensors), dim);
+    }
+
+    /** The entries of dim at the I32 indices (PyTorch's {@code index_select}). */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return IndexOps.indexSelect(self(), dim, index);
+    }
+
+    /** A copy of this tensor with src's slices added at the indices of dim (PyTorch's {@code index_add}). */
+    public Tensor indexAdd(int dim, Tensor index, Tensor src) {
+        return IndexOps.indexAdd(self(), dim, index, src);
+    }
+
+    /** out[i][j] = this[index[i][j]][j] for dim 0, and likewise for other dims. */
+    public Tensor gather(int dim, Tensor index) {
+        return IndexOps.gather(self(), dim, index);
+    }
+
+    /** A copy of this tensor with src added at the positions index names along dim. */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return IndexOps.scatterAdd(self(), dim, index, src);
+    }
+
+    /** Rows of {@code weight} [num, dim] at the I32 {@code indices} (PyTorch's {@code F.embedding}). */
+    public static Tensor embedding(Tensor indices, Tensor weight) {
+        return IndexOps.embedding(indices, weight);
+    }
+
+    /** Elementwise cond ? a : b with broadcasting. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return ElementwiseOps.where(cond, a, b);
+    }
+
+    public static Tensor where(Tensor cond, Tensor a, double b) {
+        return ElementwiseOps.where(cond, a, ElementwiseOps.scalarLike("where", a, b));
+    }
+
+    public static Tensor where(Tensor cond, double a, Tensor b) {
+        return ElementwiseOps.where(cond, ElementwiseOps.scalarLike("where", b, a), b);
+    }
+
+    /** cond ? a : b with two scalars: F32 of cond's shape (PyTorch's default dtype). */
+    public static Tensor where(Tensor cond, double a, double b) {
+        return ElementwiseOps.where(cond, Tensor.full(a, DType.F32, cond.device()), Tensor.full(b, DType.F32, cond.device()));
+    }
+
+    // ------------------------------------------------------------------ in place
+
+    /** Copies src (broadcast to this shape, converted to this dtype) into this tensor or view. */
+    public Tensor copy_(Tensor src) {
+        return copyFrom("copy_", src);
+    }
+
+    private Tensor copyFrom(String op, Tensor src) {
+        checkInPlace(op, src);
+        Dispatch.device(op, self(), src);
+        for (int d = 0; d < shape.length; d++) {
+            if (strides[d] == 0 && shape[d] > 1) {
+                // several elements share one location: which value would win depends on the kernel
+                throw new IllegalArgumentException(op + ": the destination " + Shapes.str(shape)
+                        + " is a broadcast view (stride 0 in dim " + d + "); write into a contiguous tensor instead");
+            }
+        }
+        if (!Shapes.broadcastsTo(src.shape, shape)) {
+            throw new IllegalArgumentException(op + ": source " + Shapes.str(src.shape) + " does not broadcast to "
+                    + Shapes.str(shape));
+        }
+        Backends.forDevice(device()).copy(self(), src.broadcastView(shape));
+        storage.bumpVersion();
+        return self();
+    }
+
+    public Tensor fill_(double value) {
+        checkInPlace("fill_", null);
+        checkFillValue("fill_", value, dtype());
+        Backends.forDevice(device()).fill(self(), value);
+        storage.bumpVersion();
+        return self();
+    }
+
+    public Tensor zero_() {
+        return fill_(0);
+    }
+
+    /** this += other (broadcast), in place. */
+    public Tensor add_(Tensor other) {
+        return assignFrom("add_", add(other));
+    }
+
+    /** this += alpha · other, in place. */
+    public Tensor add_(Tensor other, double alpha) {
+        return assignFrom("add_", add(other, alpha));
+    }
+
+    public Tensor sub_(Tensor other) {
+        return assignFrom("sub_", sub(other));
+    }
+
+    public Tensor mul_(Tensor other) {
+        return assignFrom("mul_", mul(other));
+    }
+
+    public Tensor mul_(double s) {
+        return assignFrom("mul_", mul(s));
+    }
+
+    public Tensor div_(Tensor other) {
+        return assignFrom("div_", div(other));
+    }
+
+    public Tensor clamp_(double min, double max) {
+        return assignFrom("clamp_", clamp(min, max));
+    }
+
+    private Tensor assignFrom(String op, Tensor result) {
+        if (!Arrays.equals(result.shape, shape)) {
+            throw new IllegalArgumentException(op + ": the result has shape " + Shapes.str(result.shape)
+                    + ", which cannot be written into " + Shapes.str(shape));
+        }
+        return copyFrom(op, result);
+    }
+
+    private void checkInPlace(String op, Tensor src) {
+        if (!Autograd.get().isGradEnabled()) {
+            return;
+        }
+        if (requiresGrad) {
+            throw new IllegalStateException(op + ": a tensor that requires grad cannot be modified in place "
+                    + "while grad is enabled; use a NoGrad scope or an out-of-place op");
+        }
+        if (src != null && src.requiresGrad) {
+            // in-place writes are not recorded, so the source's gradient would be lost without a word
+            throw new IllegalStateException(op + ": the source requires grad, but in-place writes are not recorded "
+                    + "and its gradient would be lost; use an out-of-place op, a NoGrad scope or detach()");
+        }
+    }
+
+    // ------------------------------------------------------------------ elementwise math
+
+    public Tensor add(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.ADD, self(), other);
+    }
+
+    public Tensor add(double s) {
+        return add(ElementwiseOps.scalarLike("add", self(), s));
+    }
+
+    /** this + alpha · other. */
+    public Tensor add(Tensor other, double alpha) {
+        return alpha == 1 ? add(other) : add(other.mul(alpha));
+    }
+
+    public Tensor sub(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.SUB, self(), other);
+    }
+
+    public Tensor sub(double s) {
+        return sub(ElementwiseOps.scalarLike("sub", self(), s));
+    }
+
+    public Tensor mul(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.MUL, self(), other);
+    }
+
+    public Tensor mul(double s) {
+        return mul(ElementwiseOps.scalarLike("mul", self(), s));
+    }
+
+    public Tensor div(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.DIV, self(), other);
+    }
+
+    public Tensor div(double s) {
+        return div(ElementwiseOps.scalarLike("div", self(), s));
+    }
+
+    public Tensor pow(Tensor exponent) {
+        return ElementwiseOps.binary(BinaryOp.POW, self(), exponent);
+    }
+
+    public Tensor pow(double exponent) {
+        return pow(ElementwiseOps.scalarLike("pow", self(), exponent));
+    }
+
+    /** Elementwise max of two tensors (NaN propagates). */
+    public Tensor maximum(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.MAXIMUM, self(), other);
+    }
+
+    public Tensor minimum(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.MINIMUM, self(), other);
+    }
+
+    public Tensor neg() {
+        return ElementwiseOps.unary(UnaryOp.NEG, self());
+    }
+
+    public Tensor exp() {
+        return ElementwiseOps.unary(UnaryOp.EXP, self());
+    }
+
+    public Tensor log() {
+        return ElementwiseOps.unary(UnaryOp.LOG, self());
+    }
+
+    public Tensor sqrt() {
+        return ElementwiseOps.unary(UnaryOp.SQRT, self());
+    }
+
+    public Tensor rsqrt() {
+        return ElementwiseOps.unary(UnaryOp.RSQRT, self());
+    }
+
+    public Tensor abs() {
+        return ElementwiseOps.unary(UnaryOp.ABS, self());
+    }
+
+    public Tensor sign() {
+        return ElementwiseOps.unary(UnaryOp.SIGN, self());
+    }
+
+    public Tensor tanh() {
+        return ElementwiseOps.unary(UnaryOp.TANH, self());
+    }
+
+    public Tensor sigmoid() {
+        return ElementwiseOps.unary(UnaryOp.SIGMOID, self());
+    }
+
+    public Tensor relu() {
+        return ElementwiseOps.unary(UnaryOp.RELU, self());
+    }
+
+    /** GELU, exact form x·Φ(x) (PyTorch's {@code gelu(approximate='none')}). */
+    public Tensor gelu() {
+        return ElementwiseOps.unary(UnaryOp.GELU, self());
+    }
+
+    /** GELU with PyTorch's {@code approximate} argument: "none" (erf form) or "tanh". */
+    public Tensor gelu(String approximate) {
+        if (approximate == null) {
+            throw new IllegalArgumentException("gelu: approximate must be \"none\" or \"tanh\", got null");
+        }
+        return switch (approximate) {
+            case "none" -> gelu();
+            case "tanh" -> ElementwiseOps.unary(UnaryOp.GELU_TANH, self());
+            default -> throw new IllegalArgumentException("gelu: approximate must be \"none\" or \"tanh\", got \""
+                    + approximate + "\"");
+        };
+    }
+
+    /** x·σ(x). */
+    public Tensor silu() {
+        return ElementwiseOps.unary(UnaryOp.SILU, self());
+    }
+
+    /** x·tanh(softplus(x)). */
+    public Tensor mish() {
+        return ElementwiseOps.unary(UnaryOp.MISH, self());
+    }
+
+    /** log(1 + eˣ), computed stably. */
+    public Tensor softplus() {
+        return ElementwiseOps.unary(UnaryOp.SOFTPLUS, self());
+    }
+
+    /** max(0, x)². */
+    public Tensor reluSquared() {
+        return ElementwiseOps.unary(UnaryOp.RELU_SQUARED, self());
+    }
+
+    /** x if x > 0 else negativeSlope·x. */
+    public Tensor leakyRelu(double negativeSlope) {
+        return ActivationOps.activation(self(), Activation.leakyRelu(negativeSlope));
+    }
+
+    /** An activation with scalar parameters (SmeLU, HeLU, Elephant, FATReLU, SAU, VeLU, ...), see {@link Activation}. */
+    public Tensor activation(Activation f) {
+        return ActivationOps.activation(self(), f);
+    }
+
+    /** PyTorch's prelu: weight has one element (shared) or one per channel at dim 1. */
+    public Tensor prelu(Tensor weight) {
+        return ActivationOps.prelu(self(), weight);
+    }
+
+    /**
+     * Safe Padé activation P(x)/Q(x) with P = Σ_j numerator[j]·x^j and Q = 1 + Σ_k |denominator[k−1]|·|x|^k
+     * (Molina et al., "Padé Activation Units").
+     */
+    public Tensor pau(Tensor numerator, Tensor denominator) {
+        return ActivationOps.pau(self(), numerator, denominator);
+    }
+
+    /** this · this. */
+    public Tensor square() {
+        return mul(self());
+    }
+
+    /** Limits every element to [min, max]; the gradient passes where min ≤ x ≤ max. */
+    public Tensor clamp(double min, double max) {
+        return ElementwiseOps.clamp(self(), min, max);
+    }
+
+    public Tensor clampMin(double min) {
+        return ElementwiseOps.clamp(self(), min, Double.POSITIVE_INFINITY);
+    }
+
+    public Tensor clampMax(double max) {
+        return ElementwiseOps.clamp(self(), Double.NEGATIVE_INFINITY, max);
+    }
+
+    // ------------------------------------------------------------------ comparisons (BOOL results)
+
+    public Tensor eq(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.EQ, self(), other);
+    }
+
+    public Tensor eq(double s) {
+        return eq(ElementwiseOps.scalarLike("eq", self(), s));
+    }
+
+    public Tensor ne(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.NE, self(), other);
+    }
+
+    public Tensor ne(double s) {
+        return ne(ElementwiseOps.scalarLike("ne", self(), s));
+    }
+
+    public Tensor lt(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.LT, self(), other);
+    }
+
+    public Tensor lt(double s) {
+        return lt(ElementwiseOps.scalarLike("lt", self(), s));
+    }
+
+    public Tensor le(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.LE, self(), other);
+    }
+
+    public Tensor le(double s) {
+        return le(ElementwiseOps.scalarLike("le", self(), s));
+    }
+
+    public Tensor gt(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.GT, self(), other);
+    }
+
+    public Tensor gt(double s) {
+        return gt(ElementwiseOps.scalarLike("gt", self(), s));
+    }
+
+    public Tensor ge(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.GE, self(), other);
+    }
+
+    public Tensor ge(double s) {
+        return ge(ElementwiseOps.scalarLike("ge", self(), s));
+    }
+
+    /** BOOL mask of NaN elements. */
+    public Tensor isnan() {
+        return dtype().isFloatingPoint() ? ne(this.detach()) : Tensor.full(0, DType.BOOL, device(), shape);
+    }
+
+    /** A 0-d BOOL: whether any element is non-zero. */
+    public Tensor any() {
+        return (dtype() == DType.BOOL ? self() : ne(0)).sum().gt(0);
+    }
+
+    /** A 0-d BOOL: whether every element is non-zero. */
+    public Tensor all() {
+        Tensor mask = dtype() == DType.BOOL ? self() : ne(0);
+        return mask.sum().eq(numel());
+    }
+
+    /** Whether |this − other| ≤ atol + rtol·|other| everywhere (shapes must broadcast; NaN never matches). */
+    public boolean allClose(Tensor other, double rtol, double atol) {
+        Shapes.broadcast("allClose", shape, other.shape);
+        Tensor a = detach().to(DType.F64);
+        Tensor b = other.detach().to(DType.F64);
+        Tensor bad = a.sub(b).abs().gt(b.abs().mul(rtol).add(atol)).any();
+        return bad.item() == 0 && a.isnan().any().item() == 0 && b.isnan().any().item() == 0;
+    }
+
+}

@@ -92,6 +92,26 @@ class CudaConvTest extends GpuTesting {
     }
 
     @Test
+    void weightGradientWithCublasColumnLayout() {
+        // the layout cuBLAS reads transposed, here through the hand-written GEMM's copy
+        ConvDispatch.cublasColumnLayout = true;
+        long saved = ConvDispatch.scratchElements;
+        try {
+            for (DType t : new DType[] {DType.F32, DType.F64}) {
+                for (int[] g : GEOMETRIES) {
+                    checkConvKernels("cuBLAS layout", t, shape(g));
+                }
+                ConvDispatch.scratchElements = 50;
+                checkConvKernels("cuBLAS layout chunked", t, shape(GEOMETRIES[8]));
+                ConvDispatch.scratchElements = saved;
+            }
+        } finally {
+            ConvDispatch.cublasColumnLayout = false;
+            ConvDispatch.scratchElements = saved;
+        }
+    }
+
+    @Test
     void convolutionOps() {
         for (DType t : new DType[] {DType.F32, DType.F64}) {
             Tol tol = floats(t, F32_CONV, F64_SUMS);

@@ -26,18 +26,20 @@ struct ConvGeom {
 // r = (c·kH + i)·kW + j, l = oh·outW + ow. A thread per column element, l fastest.
 template <typename T>
 __device__ __forceinline__ void im2col_impl(const ConvGeom& G, T* col, const T* x) {
-    i64 t = global_index();
+    // ConvDispatch keeps a launch's column count below 2^31: 32-bit index arithmetic (64-bit
+    // division is many times slower on the GPU), 64-bit addresses
+    i64 t64 = global_index();
     int L = G.outH * G.outW;
-    i64 total = (i64) G.n * G.cIn * G.kH * G.kW * L;
-    if (t >= total) return;
-    int l = (int) (t % L);
-    i64 rest = t / L;
-    int j = (int) (rest % G.kW);
+    if (t64 >= (i64) G.n * G.cIn * G.kH * G.kW * L) return;
+    int t = (int) t64;
+    int l = t % L;
+    int rest = t / L;
+    int j = rest % G.kW;
     rest /= G.kW;
-    int i = (int) (rest % G.kH);
+    int i = rest % G.kH;
     rest /= G.kH;
-    int ci = (int) (rest % G.cIn);
-    int n = (int) (rest / G.cIn);
+    int ci = rest % G.cIn;
+    int n = rest / G.cIn;
     int oh = l / G.outW;
     int ow = l - oh * G.outW;
     int ih = oh * G.strideH - G.padH + i * G.dilH;
@@ -56,15 +58,15 @@ __device__ __forceinline__ void im2col_impl(const ConvGeom& G, T* col, const T* 
 // outH·sH (columns alike). A thread per input element.
 template <typename T>
 __device__ __forceinline__ void col2im_impl(const ConvGeom& G, T* dx, const T* col) {
-    i64 t = global_index();
-    i64 total = (i64) G.n * G.cIn * G.h * G.w;
-    if (t >= total) return;
-    int iw = (int) (t % G.w);
-    i64 rest = t / G.w;
-    int ih = (int) (rest % G.h);
+    i64 t64 = global_index();
+    if (t64 >= (i64) G.n * G.cIn * G.h * G.w) return;
+    int t = (int) t64;  // dx's chunk is part of a tensor: fewer than 2^31 elements
+    int iw = t % G.w;
+    int rest = t / G.w;
+    int ih = rest % G.h;
     rest /= G.h;
-    int ci = (int) (rest % G.cIn);
-    int n = (int) (rest / G.cIn);
+    int ci = rest % G.cIn;
+    int n = rest / G.cIn;
     int g = ci / G.cPerGroup;
     int c = ci - g * G.cPerGroup;
     const T* base = col + (i64) n * G.colN + (i64) g * G.colG;

@@ -41,12 +41,13 @@ __device__ __forceinline__ PoolTable pool_table(const int* t, int h, int w, int 
 template <typename T>
 __device__ __forceinline__ void max_pool2d_impl(int planes, int h, int w, int outH, int outW, int dilH, int dilW,
                                                 const int* table, T* out, int* indices, const T* x) {
-    i64 t = global_index();
-    if (t >= (i64) planes * outH * outW) return;
+    i64 t64 = global_index();
+    if (t64 >= (i64) planes * outH * outW) return;
+    int t = (int) t64;  // an element of the output tensor: below 2^31
     PoolTable p = pool_table(table, h, w, outH, outW);
-    int ow = (int) (t % outW);
-    int oh = (int) ((t / outW) % outH);
-    i64 plane = t / ((i64) outW * outH);
+    int ow = t % outW;
+    int oh = (t / outW) % outH;
+    i64 plane = t / (outW * outH);
     const T* xp = x + plane * h * w;
     int best = p.hStart[oh] * w + p.wStart[ow];
     T max = -INFINITY;
@@ -72,12 +73,13 @@ __device__ __forceinline__ T pool_divisor(const PoolTable& p, int divisor, int o
 template <typename T>
 __device__ __forceinline__ void avg_pool2d_impl(int planes, int h, int w, int outH, int outW, int dilH, int dilW,
                                                 int divisor, const int* table, T* out, const T* x) {
-    i64 t = global_index();
-    if (t >= (i64) planes * outH * outW) return;
+    i64 t64 = global_index();
+    if (t64 >= (i64) planes * outH * outW) return;
+    int t = (int) t64;  // an element of the output tensor: below 2^31
     PoolTable p = pool_table(table, h, w, outH, outW);
-    int ow = (int) (t % outW);
-    int oh = (int) ((t / outW) % outH);
-    i64 plane = t / ((i64) outW * outH);
+    int ow = t % outW;
+    int oh = (t / outW) % outH;
+    i64 plane = t / (outW * outH);
     const T* xp = x + plane * h * w;
     T sum = 0;
     for (int ih = p.hStart[oh]; ih < p.hEnd[oh]; ih += dilH) {
@@ -92,12 +94,13 @@ __device__ __forceinline__ void avg_pool2d_impl(int planes, int h, int w, int ou
 template <typename T>
 __device__ __forceinline__ void avg_pool2d_backward_impl(int planes, int h, int w, int outH, int outW, int dilH,
                                                          int dilW, int divisor, const int* table, T* dx, const T* dy) {
-    i64 t = global_index();
-    if (t >= (i64) planes * h * w) return;
+    i64 t64 = global_index();
+    if (t64 >= (i64) planes * h * w) return;
+    int t = (int) t64;  // an element of dx: below 2^31
     PoolTable p = pool_table(table, h, w, outH, outW);
-    int iw = (int) (t % w);
-    int ih = (int) ((t / w) % h);
-    i64 plane = t / ((i64) w * h);
+    int iw = t % w;
+    int ih = (t / w) % h;
+    i64 plane = t / (w * h);
     const T* dyp = dy + plane * outH * outW;
     T sum = 0;
     for (int oh = p.hLo[ih]; oh < p.hHi[ih]; oh++) {

@@ -176,6 +176,9 @@ final class ConvDispatch {
     private static void im2col(CudaDevice d, ConvShape s, int m, Tensor x, CudaStorage col, int colN, int colG, int colR,
                                int colL) {
         long total = (long) m * s.cIn() * s.kH() * s.kW() * s.outH() * s.outW();
+        if (total > Integer.MAX_VALUE) {  // the kernel indexes columns in 32 bits; chunk() prevents this
+            throw new IllegalStateException("cuda: " + total + " im2col elements in one launch for " + s);
+        }
         d.launch1d(Kernels.IM2COL, sfx(x), total, new Args().convGeom(ConvGeom.pack(s, m, colN, colG, colR, colL))
                 .ptr(col.address()).ptr(ptr(x)));
     }

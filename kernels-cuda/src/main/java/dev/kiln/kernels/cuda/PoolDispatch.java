@@ -1,5 +1,10 @@
 package dev.kiln.kernels.cuda;
 
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import dev.kiln.tensor.PoolWindows;
 import dev.kiln.tensor.Tensor;
 
@@ -7,10 +12,28 @@ import static dev.kiln.kernels.cuda.DeviceTensors.*;
 
 /**
  * CudaBackend's 2-d pooling: the kernels of pool.cu, with the windows of a {@link PoolWindows}
- * uploaded as one int table per call (its layout is described in pool.cu).
+ * as one int table on the device (its layout is described in pool.cu). The last few tables are
+ * kept per device by content: a network pools with the same windows every step, and a copy
+ * from the (pageable) host waits until the device has finished everything queued before it.
  */
 final class PoolDispatch {
     private PoolDispatch() {
+    }
+
+    static final int CACHED_TABLES = 32;
+    private static final Map<CudaDevice, Map<TableKey, CachingAllocator.Block>> TABLES = new HashMap<>();
+
+    /** A table compared by content. */
+    private record TableKey(int[] table) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TableKey k && Arrays.equals(table, k.table);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(table);
+        }
     }
 
     static void maxPool2d(Tensor out, Tensor indices, Tensor x, PoolWindows p) {
@@ -20,13 +43,8 @@ final class PoolDispatch {
             return;
         }
         CudaDevice d = dev(out);
-        CachingAllocator.Block table = upload(d, p);
-        try {
-            d.launch1d(Kernels.MAX_POOL2D, sfx(x), total, geometry(p, planes).ptr(table.address()).ptr(ptr(out))
-                    .ptr(ptr(indices)).ptr(ptr(x)));
-        } finally {
-            d.release(table);
-        }
+        d.launch1d(Kernels.MAX_POOL2D, sfx(x), total, geometry(p, planes).ptr(deviceTable(d, p)).ptr(ptr(out))
+                .ptr(ptr(indices)).ptr(ptr(x)));
     }
 
     static void avgPool2d(Tensor out, Tensor x, PoolWindows p) {
@@ -36,13 +54,8 @@ final class PoolDispatch {
             return;
         }
         CudaDevice d = dev(out);
-        CachingAllocator.Block table = upload(d, p);
-        try {
-            d.launch1d(Kernels.AVG_POOL2D, sfx(x), total, geometry(p, planes).i(p.divisor()).ptr(table.address())
-                    .ptr(ptr(out)).ptr(ptr(x)));
-        } finally {
-            d.release(table);
-        }
+        d.launch1d(Kernels.AVG_POOL2D, sfx(x), total, geometry(p, planes).i(p.divisor()).ptr(deviceTable(d, p))
+                .ptr(ptr(out)).ptr(ptr(x)));
     }
 
     static void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows p) {
@@ -52,26 +65,42 @@ final class PoolDispatch {
             return;
         }
         CudaDevice d = dev(dx);
-        CachingAllocator.Block table = upload(d, p);
-        try {
-            d.launch1d(Kernels.AVG_POOL2D_BACKWARD, sfx(dy), total, geometry(p, planes).i(p.divisor())
-                    .ptr(table.address()).ptr(ptr(dx)).ptr(ptr(dy)));
-        } finally {
-            d.release(table);
-        }
+        d.launch1d(Kernels.AVG_POOL2D_BACKWARD, sfx(dy), total, geometry(p, planes).i(p.divisor())
+                .ptr(deviceTable(d, p)).ptr(ptr(dx)).ptr(ptr(dy)));
     }
 
     private static Args geometry(PoolWindows p, int planes) {
         return new Args().i(planes).i(p.h()).i(p.w()).i(p.outH()).i(p.outW()).i(p.dilationH()).i(p.dilationW());
     }
 
-    /** The window table of pool.cu on the device; release it once the kernel that reads it is queued. */
-    private static CachingAllocator.Block upload(CudaDevice d, PoolWindows p) {
-        int[] table = table(p);
-        long bytes = (long) table.length * Integer.BYTES;
-        CachingAllocator.Block b = d.scratch(bytes);
-        d.copyHostToDevice(b.address(), table, 0, bytes);
-        return b;
+    /**
+     * The device address of p's window table, uploaded unless one of the last {@link #CACHED_TABLES}
+     * had the same content. An evicted table goes back to the allocator at once: whatever reuses
+     * that memory is queued after the kernels that read the table.
+     */
+    private static long deviceTable(CudaDevice d, PoolWindows p) {
+        TableKey key = new TableKey(table(p));
+        synchronized (TABLES) {
+            Map<TableKey, CachingAllocator.Block> cache = TABLES.computeIfAbsent(d, k -> new LinkedHashMap<>(16, 0.75f,
+                    true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<TableKey, CachingAllocator.Block> eldest) {
+                    if (size() > CACHED_TABLES) {
+                        d.release(eldest.getValue());
+                        return true;
+                    }
+                    return false;
+                }
+            });
+            CachingAllocator.Block b = cache.get(key);
+            if (b == null) {
+                long bytes = (long) key.table().length * Integer.BYTES;
+                b = d.scratch(bytes);
+                d.copyHostToDevice(b.address(), key.table(), 0, bytes);
+                cache.put(key, b);
+            }
+            return b.address();
+        }
     }
 
     /**

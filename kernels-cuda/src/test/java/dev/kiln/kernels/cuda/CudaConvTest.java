@@ -186,6 +186,19 @@ class CudaConvTest extends GpuTesting {
     }
 
     @Test
+    void poolingWithMoreWindowTablesThanTheDeviceKeeps() {
+        // tables are cached per device by content; cycling through more than it keeps evicts and re-uploads
+        Tensor x = randn(DType.F32, 1, 2, 9, 9);
+        for (int round = 0; round < 2; round++) {
+            for (int size = 1; size <= PoolDispatch.CACHED_TABLES + 3; size++) {
+                int[] out = {size % 9 + 1, size / 9 + 1};
+                check("adaptiveAvgPool2d " + out[0] + "x" + out[1] + " round " + round, F32_SUMS,
+                        ts -> PoolOps.adaptiveAvgPool2d(ts[0], out), x);
+            }
+        }
+    }
+
+    @Test
     void poolingOps() {
         for (DType t : new DType[] {DType.F32, DType.F64}) {
             Tol tol = floats(t, F32_SUMS, F64_SUMS);

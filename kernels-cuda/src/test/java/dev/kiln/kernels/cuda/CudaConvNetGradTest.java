@@ -63,6 +63,9 @@ class CudaConvNetGradTest extends GpuTesting {
                     new int[] {0}, new int[] {1}, 1), x, randn(t, 5, 4, 1, 1));
             checkGrads("conv1d same " + t, tol, ts -> ConvOps.conv1d(ts[0], ts[1], ts[2], 1, "same", 1, 1),
                     randn(t, 3, 2, 9), randn(t, 4, 2, 4), randn(t, 4));
+            checkGrads("conv3d " + t, tol, ts -> ConvOps.conv3d(ts[0], ts[1], ts[2], new int[] {1, 2, 1},
+                    new int[] {1, 0, 1}, new int[] {1}, 1), randn(t, 2, 2, 3, 5, 4), randn(t, 3, 2, 2, 3, 2),
+                    randn(t, 3));
             checkGrads("convTranspose2d " + t, tol, ts -> ConvOps.convTranspose2d(ts[0], ts[1], ts[2], new int[] {2},
                     new int[] {1}, new int[] {1}, 2, new int[] {1}), x, randn(t, 4, 3, 3, 3), randn(t, 6));
             checkGrads("maxPool2d ceil " + t, tol, ts -> PoolOps.maxPool2d(ts[0], new int[] {3}, new int[] {2},

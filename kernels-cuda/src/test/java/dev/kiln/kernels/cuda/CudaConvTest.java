@@ -33,6 +33,7 @@ class CudaConvTest extends GpuTesting {
         {2, 2, 2, 3, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1},     // kernel larger than the input
         {1, 1, 11, 13, 2, 4, 4, 1, 3, 3, 0, 1, 1, 1},   // one channel, odd sizes
         {2, 9, 5, 4, 6, 3, 2, 1, 2, 2, 1, 2, 1, 3},     // 3 groups of 3
+        {2, 0, 3, 3, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1},     // no input channels: the output is the bias
     };
 
     private static ConvShape shape(int[] g) {

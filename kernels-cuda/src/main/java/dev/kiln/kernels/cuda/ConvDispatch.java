@@ -31,13 +31,6 @@ final class ConvDispatch {
      */
     static volatile long scratchElements = 1L << 26;
 
-    /**
-     * Tests only: lay the weight gradient's columns out as for cuBLAS ([g, patch, n, L], read
-     * transposed) even when the hand-written GEMM runs (GemmDispatch then copies them row-major),
-     * so that this layout is checked where no cuBLAS is.
-     */
-    static volatile boolean cublasColumnLayout;
-
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         CudaDevice d = dev(out);
         int l = s.outH() * s.outW();
@@ -117,7 +110,7 @@ final class ConvDispatch {
         int nb = chunk("conv2dBackwardWeight", s, (long) s.cIn() * s.kH() * s.kW() * l + (long) s.cOut() * l);
         // cuBLAS reads a transposed operand as it is: columns as [g, patch, n, L] (coalesced
         // writes); the hand-written GEMM wants row-major operands: [g, n, L, patch]
-        boolean rowMajorCols = GemmDispatch.handwritten(d) && !cublasColumnLayout;
+        boolean rowMajorCols = GemmDispatch.handwritten(d);
         CudaStorage col = scratch(d, t, (long) nb * g * patch * l);
         CudaStorage dyT = scratch(d, t, (long) nb * s.cOut() * l);
         CudaStorage partial = nb < s.n() ? scratch(d, t, dw.numel()) : null;

@@ -16,7 +16,7 @@ import java.nio.file.Path;
  * For tests only, selected with {@code -Dkiln.cuda.emulator=/path/libkiln_emu.so}: a {@link Driver}
  * over the CPU emulator built from the same kernel sources by src/test/emulator/build.sh.
  * "Device" memory is host memory, launches run every thread of every block on the calling
- * thread (see kiln_emu.h), there is no cuBLAS (matmul takes the hand-written kernels). It lets
+ * thread (see kiln_emu.h), cuBLAS is {@link EmulatorBlas} (a loop with its semantics). It lets
  * the whole GPU test suite run, slowly, where there is no GPU; it says nothing about speed.
  */
 final class EmulatorDriver implements Driver {
@@ -144,6 +144,6 @@ final class EmulatorDriver implements Driver {
 
     @Override
     public Blas openBlas() {
-        throw new IllegalStateException("the emulator has no cuBLAS");
+        return new EmulatorBlas();
     }
 }

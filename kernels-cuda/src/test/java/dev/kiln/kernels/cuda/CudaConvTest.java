@@ -6,6 +6,7 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.PoolWindows;
 import dev.kiln.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * method on varied geometries (strides, padding incl. "same"'s extra bottom/right row, dilation,
  * groups, depthwise, 1×1, kernels wider than the input, odd sizes; ceil mode, countIncludePad,
  * divisorOverride, adaptive and dilated windows, NaN and −∞), forward and gradients, then the ops
- * that run on them (conv1d/2d, convTranspose2d, unfold/fold, the pools). Skipped without a GPU.
+ * that run on them (conv1d/2d, convTranspose2d, unfold/fold, the pools). Convolutions run with
+ * both GEMM paths. Skipped without a GPU.
  */
 class CudaConvTest extends GpuTesting {
     /**
@@ -63,14 +65,32 @@ class CudaConvTest extends GpuTesting {
             on(dev, x)}, (be, a) -> be.conv2dBackwardWeight(a[0], a[1], a[2], s));
     }
 
+    @AfterEach
+    void restoreDefaults() {
+        CudaBackend.setHandwrittenGemm(false);
+    }
+
+    /**
+     * Both GEMM paths, which read differently laid out columns: cuBLAS (on the emulator, its
+     * stand-in EmulatorBlas) and the hand-written kernels of gemm.cu.
+     */
+    private static final boolean[] HANDWRITTEN = {false, true};
+
+    private static String gemm(boolean handwritten) {
+        return handwritten ? "hand-written GEMM" : "cuBLAS";
+    }
+
     @Test
     void convolutionKernelsOnVariedGeometries() {
-        for (DType t : new DType[] {DType.F32, DType.F64}) {
-            for (int[] g : GEOMETRIES) {
-                checkConvKernels("", t, shape(g));
+        for (boolean hw : HANDWRITTEN) {
+            CudaBackend.setHandwrittenGemm(hw);
+            for (DType t : new DType[] {DType.F32, DType.F64}) {
+                for (int[] g : GEOMETRIES) {
+                    checkConvKernels(gemm(hw), t, shape(g));
+                }
+                // "same" with an even kernel: one more padding row/column at the bottom/right than at the top/left
+                checkConvKernels(gemm(hw) + " same", t, new ConvShape(1, 2, 5, 6, 3, 4, 4, 1, 1, 1, 1, 1, 1, 1, 5, 6));
             }
-            // "same" with an even kernel: one more padding row/column at the bottom/right than at the top/left
-            checkConvKernels("same", t, new ConvShape(1, 2, 5, 6, 3, 4, 4, 1, 1, 1, 1, 1, 1, 1, 5, 6));
         }
     }
 
@@ -79,35 +99,20 @@ class CudaConvTest extends GpuTesting {
         // a scratch budget smaller than one sample's columns: a chunk per sample, and the weight
         // gradient summed over chunks
         long saved = ConvDispatch.scratchElements;
-        ConvDispatch.scratchElements = 50;
         try {
-            for (DType t : new DType[] {DType.F32, DType.F64}) {
-                checkConvKernels("chunked", t, shape(GEOMETRIES[0]));
-                checkConvKernels("chunked", t, shape(new int[] {5, 3, 6, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}));
-            }
-            ConvDispatch.scratchElements = 2000;  // two or three samples per chunk, the last one short
-            checkConvKernels("chunked by 2", DType.F32, shape(new int[] {5, 3, 6, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}));
-        } finally {
-            ConvDispatch.scratchElements = saved;
-        }
-    }
-
-    @Test
-    void weightGradientWithCublasColumnLayout() {
-        // the layout cuBLAS reads transposed, here through the hand-written GEMM's copy
-        ConvDispatch.cublasColumnLayout = true;
-        long saved = ConvDispatch.scratchElements;
-        try {
-            for (DType t : new DType[] {DType.F32, DType.F64}) {
-                for (int[] g : GEOMETRIES) {
-                    checkConvKernels("cuBLAS layout", t, shape(g));
-                }
+            for (boolean hw : HANDWRITTEN) {
+                CudaBackend.setHandwrittenGemm(hw);
                 ConvDispatch.scratchElements = 50;
-                checkConvKernels("cuBLAS layout chunked", t, shape(GEOMETRIES[8]));
-                ConvDispatch.scratchElements = saved;
+                for (DType t : new DType[] {DType.F32, DType.F64}) {
+                    checkConvKernels(gemm(hw) + " chunked", t, shape(GEOMETRIES[0]));
+                    checkConvKernels(gemm(hw) + " chunked", t, shape(GEOMETRIES[8]));
+                    checkConvKernels(gemm(hw) + " chunked", t, shape(new int[] {5, 3, 6, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}));
+                }
+                ConvDispatch.scratchElements = 2000;  // two or three samples per chunk, the last one short
+                checkConvKernels(gemm(hw) + " chunked by 2", DType.F32,
+                        shape(new int[] {5, 3, 6, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1}));
             }
         } finally {
-            ConvDispatch.cublasColumnLayout = false;
             ConvDispatch.scratchElements = saved;
         }
     }

@@ -24,6 +24,12 @@ class CudaConvTest extends GpuTesting {
      */
     private static final Tol F32_CONV = new Tol(2e-5, 2e-5);
 
+    /**
+     * Both GEMM paths, which read differently laid out columns: cuBLAS (on the emulator, its
+     * stand-in EmulatorBlas) and the hand-written kernels of gemm.cu.
+     */
+    private static final boolean[] HANDWRITTEN = {false, true};
+
     /** {n, cIn, h, w, cOut, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW, groups}. */
     private static final int[][] GEOMETRIES = {
         {2, 4, 7, 6, 6, 3, 3, 2, 1, 1, 1, 1, 2, 2},     // strided, dilated, grouped
@@ -69,12 +75,6 @@ class CudaConvTest extends GpuTesting {
     void restoreDefaults() {
         CudaBackend.setHandwrittenGemm(false);
     }
-
-    /**
-     * Both GEMM paths, which read differently laid out columns: cuBLAS (on the emulator, its
-     * stand-in EmulatorBlas) and the hand-written kernels of gemm.cu.
-     */
-    private static final boolean[] HANDWRITTEN = {false, true};
 
     private static String gemm(boolean handwritten) {
         return handwritten ? "hand-written GEMM" : "cuBLAS";

@@ -16,8 +16,8 @@ import dev.kiln.tensor.UnaryOp;
 /**
  * The CUDA backend: every op of the {@link Backend} contract as a kernel from
  * {@code src/main/cuda} (or a cuBLAS call for matmul), on device memory, with no copy through
- * the host except in {@link #copyFromHost}/{@link #copyToHost} (an op without a kernel of its own
- * would run on the host through {@link HostFallback}; none does today). Offered by {@code Backends} only
+ * the host except in {@link #copyFromHost}/{@link #copyToHost} and the ops without a kernel of
+ * their own (the 3-d pools), which run on the host through {@link HostFallback}. Offered by {@code Backends} only
  * where {@link Cuda#isAvailable()}.
  *
  * <p>Options (system properties, or the setters): {@code kiln.cuda.tf32} lets FP32 matmuls use

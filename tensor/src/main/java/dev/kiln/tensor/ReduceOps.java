@@ -135,9 +135,8 @@ final class ReduceOps {
         int[] d = Shapes.normalizeDims("logsumexp", dims, x.dim());
         for (int dim : d) {
             if (x.size(dim) == 0) {
-                // an empty sum: log 0 = −∞, as PyTorch
-                return Tensor.full(Double.NEGATIVE_INFINITY, xf.dtype(), x.device(),
-                        Shapes.reducedShape(x.shape(), d, keepDim));
+                // an empty sum: log 0 = −∞, as PyTorch (through sum, so the graph holds x)
+                return sum(xf, d, keepDim).add(Double.NEGATIVE_INFINITY);
             }
         }
         Tensor m = extremum(ReduceOp.MAX, xf.detach(), d, true);

@@ -88,7 +88,11 @@ final class SortOps {
     static Tensor median(Tensor x) {
         Dispatch.requireNumeric("median", x);
         if (x.numel() == 0) {
-            return Tensor.full(Double.NaN, x.dtype(), x.device());
+            if (!x.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("median: an empty " + x.dtype() + " tensor "
+                        + Shapes.str(x.shape()) + " has no median (a floating-point one gives NaN)");
+            }
+            return x.sum().add(Double.NaN); // through sum, so the graph holds x
         }
         return median(x.reshape(-1), 0, false).values();
     }

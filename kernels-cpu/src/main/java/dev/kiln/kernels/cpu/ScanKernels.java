@@ -95,6 +95,9 @@ public final class ScanKernels {
      */
     public static void scanColumns(ScanOp op, float[] y, int yo, int[] idx, int io, float[] x, int xo, int n,
                                    int inner, int c0, int c1) {
+        if (n == 0) {
+            return;
+        }
         int c = c0;
         if (vectors() && (op == ScanOp.CUMSUM || op == ScanOp.CUMPROD)) {
             boolean sum = op == ScanOp.CUMSUM;
@@ -199,6 +202,9 @@ public final class ScanKernels {
      */
     public static void topkRows(float[] v, int vo, int[] idx, int io, float[] x, int xo, int r0, int r1, int n, int k,
                                 boolean largest, long[] scratch) {
+        if (k == 0) {
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             int base = xo + r * n;
             int size = 0;

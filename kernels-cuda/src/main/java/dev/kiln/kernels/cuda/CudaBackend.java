@@ -348,29 +348,25 @@ public final class CudaBackend implements Backend {
         HostFallback.run(new Tensor[] {dx}, new Tensor[] {dy}, (cpu, o, in) -> cpu.avgPool2dBackward(o[0], in[0], windows));
     }
 
-    // ---- products, scans and sorting: no CUDA kernels yet; HostFallback runs the CPU backend on host copies
+    // ---- products, scans and sorting (ScanDispatch, scan.cu)
 
     @Override
     public void prod(Tensor out, Tensor x, int dim) {
-        HostFallback.run(new Tensor[] {out}, new Tensor[] {x}, (cpu, o, in) -> cpu.prod(o[0], in[0], dim));
+        ScanDispatch.prod(out, x, dim);
     }
 
     @Override
     public void scan(ScanOp op, Tensor out, Tensor indices, Tensor x, int dim) {
-        Tensor[] outs = indices == null ? new Tensor[] {out} : new Tensor[] {out, indices};
-        HostFallback.run(outs, new Tensor[] {x},
-                (cpu, o, in) -> cpu.scan(op, o[0], o.length > 1 ? o[1] : null, in[0], dim));
+        ScanDispatch.scan(op, out, indices, x, dim);
     }
 
     @Override
     public void sort(Tensor values, Tensor indices, Tensor x, boolean descending) {
-        HostFallback.run(new Tensor[] {values, indices}, new Tensor[] {x},
-                (cpu, o, in) -> cpu.sort(o[0], o[1], in[0], descending));
+        ScanDispatch.topk(values, indices, x, x.dim() == 0 ? 1 : x.size(-1), descending);
     }
 
     @Override
     public void topk(Tensor values, Tensor indices, Tensor x, int k, boolean largest) {
-        HostFallback.run(new Tensor[] {values, indices}, new Tensor[] {x},
-                (cpu, o, in) -> cpu.topk(o[0], o[1], in[0], k, largest));
+        ScanDispatch.topk(values, indices, x, k, largest);
     }
 }

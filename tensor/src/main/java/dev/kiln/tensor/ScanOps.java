@@ -71,7 +71,7 @@ public final class ScanOps {
     /**
      * The gradient of cumprod along dim: dx_i = Σ_{j≥i} g_j · Π_{k≤j, k≠i} x_k. Without zeros in x
      * that is revcumsum(g ⊙ y) / x; with zeros, a host loop runs the recurrence
-     * r_i = g_i + x_{i+1}·r_{i+1}, dx_i = (Π_{k<i} x_k)·r_i, which never divides (PyTorch's result).
+     * r_i = g_i + x_{i+1}·r_{i+1}, dx_i = (Π_{k &lt; i} x_k)·r_i, which never divides (PyTorch's result).
      */
     public static Tensor cumprodBackward(Tensor x, Tensor y, Tensor g, int dim) {
         if (x.numel() == 0) {

@@ -116,6 +116,11 @@ public abstract sealed class TensorReductions extends TensorMath permits Tensor 
         return ReduceOps.var(self(), new int[0], unbiased ? 1 : 0, false);
     }
 
+    /** PyTorch's {@code var(dim, unbiased, keepdim)} with one dim. */
+    public Tensor var(int dim, boolean unbiased, boolean keepDim) {
+        return ReduceOps.var(self(), new int[] {dim}, unbiased ? 1 : 0, keepDim);
+    }
+
     /** PyTorch's {@code var(dim, unbiased, keepdim)}. */
     public Tensor var(int[] dims, boolean unbiased, boolean keepDim) {
         return ReduceOps.var(self(), dims, unbiased ? 1 : 0, keepDim);
@@ -132,6 +137,11 @@ public abstract sealed class TensorReductions extends TensorMath permits Tensor 
 
     public Tensor std(int dim, boolean keepDim) {
         return ReduceOps.std(self(), new int[] {dim}, 1, keepDim);
+    }
+
+    /** PyTorch's {@code std(dim, unbiased, keepdim)} with one dim. */
+    public Tensor std(int dim, boolean unbiased, boolean keepDim) {
+        return ReduceOps.std(self(), new int[] {dim}, unbiased ? 1 : 0, keepDim);
     }
 
     /** PyTorch's {@code std(dim, unbiased, keepdim)}. */

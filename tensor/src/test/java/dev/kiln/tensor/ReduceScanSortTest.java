@@ -52,6 +52,8 @@ class ReduceScanSortTest {
         StdMean sm = x.stdMean(new int[] {0}, 2, true);
         assertThat(sm.std().shape()).containsExactly(1);
         assertThat(sm.std().item()).isCloseTo(Math.sqrt(2.5), org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(Tensor.of(new double[] {1, 2, 3, 5}, 2, 2).std(1, false, true).toDoubleArray()).containsExactly(0.5, 1);
+        assertThat(Tensor.of(new double[] {1, 2, 3, 5}, 2, 2).var(0, true, false).toDoubleArray()).containsExactly(2, 4.5);
         // a correction past the count divides by 0, as PyTorch
         assertThat(of(1, 2).std(new int[] {0}, 2, false).item()).isEqualTo(INF);
     }

@@ -107,6 +107,9 @@ REDUCE_OPS = {
     "unique": lambda x, a: torch.unique(x[0], sorted=True),
     "unique_inverse": lambda x, a: torch.unique(x[0], sorted=True, return_inverse=True)[1],
     "unique_counts": lambda x, a: torch.unique(x[0], sorted=True, return_counts=True)[1],
+    "unique_dim": lambda x, a: torch.unique(x[0], sorted=True, dim=a["dim"]),
+    "unique_dim_inverse": lambda x, a: torch.unique(x[0], sorted=True, return_inverse=True, dim=a["dim"])[1],
+    "unique_dim_counts": lambda x, a: torch.unique(x[0], sorted=True, return_counts=True, dim=a["dim"])[1],
 }
 
 
@@ -276,6 +279,13 @@ def cases():
         f.case("ints", op, [In("a", ints(-3, 4, 3, 5))])
         f.case("floats", op, [In("a", t([1.5, -2.0, 1.5], [0.0, -0.0, 7.0]), grad=False)])
         f.case("empty", op, [In("a", torch.zeros(0, 2, dtype=torch.int64))])
+    rows = torch.tensor([[1, 2, 0], [0, 5, 1], [1, 2, 0], [0, 4, 9], [0, 5, 1]])
+    for op in ["unique_dim", "unique_dim_inverse", "unique_dim_counts"]:
+        f.case("rows", op, [In("a", rows)], dim=0)
+        f.case("columns", op, [In("a", rows.t().contiguous())], dim=1)
+        f.case("floats_3d", op, [In("a", t([1.5, 0.0], [1.5, 0.0], [-2.0, 3.0]).reshape(3, 1, 2).repeat(1, 2, 1),
+                                       grad=False)], dim=0)
+        f.case("empty", op, [In("a", torch.zeros(0, 3, dtype=torch.int64))], dim=0)
     return f
 
 

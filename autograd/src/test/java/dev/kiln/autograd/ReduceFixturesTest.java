@@ -43,7 +43,7 @@ class ReduceFixturesTest {
         List<Map<String, Object>> cases = TorchFixturesTest.cases("reduce");
         cases.forEach(c -> ops.add((String) c.get("op")));
         assertThat(OPS.keySet()).containsAll(ops);
-        assertThat(ops).hasSizeGreaterThanOrEqualTo(38);
+        assertThat(ops).hasSizeGreaterThanOrEqualTo(41);
         assertThat(cases).hasSizeGreaterThanOrEqualTo(250);
     }
 
@@ -125,5 +125,8 @@ class ReduceFixturesTest {
             entry("mode_indices", (x, a) -> x.get(0).mode(integer(a, "dim"), bool(a, "keepdim")).indices()),
             entry("unique", (x, a) -> x.get(0).unique(true)),
             entry("unique_inverse", (x, a) -> x.get(0).unique(true, true, false).inverseIndices()),
-            entry("unique_counts", (x, a) -> x.get(0).unique(true, false, true).counts()));
+            entry("unique_counts", (x, a) -> x.get(0).unique(true, false, true).counts()),
+            entry("unique_dim", (x, a) -> x.get(0).unique(true, false, false, integer(a, "dim")).output()),
+            entry("unique_dim_inverse", (x, a) -> x.get(0).unique(true, true, false, integer(a, "dim")).inverseIndices()),
+            entry("unique_dim_counts", (x, a) -> x.get(0).unique(true, false, true, integer(a, "dim")).counts()));
 }

@@ -173,6 +173,69 @@ final class SortOps {
         return new UniqueResult(values, inv, cnt);
     }
 
+    /**
+     * unique over slices along dim: the distinct slices in lexicographic order (element by element,
+     * NaN largest; a slice holding NaN equals no other), the index of each input slice among them
+     * and each one's count. A host loop over the slices; no gradient, as PyTorch.
+     */
+    static UniqueResult unique(Tensor x, boolean returnInverse, boolean returnCounts, int dim) {
+        String name = "unique";
+        Dispatch.requireNumeric(name, x);
+        if (x.dim() == 0) {
+            throw new IllegalArgumentException(name + ": a 0-d tensor has no dim " + dim + "; call unique() instead");
+        }
+        int d = Shapes.normalizeDim(name, dim, x.dim());
+        int n = x.size(d);
+        Tensor moved = x.detach().movedim(d, 0).contiguous();
+        int len = n == 0 ? 0 : moved.numel() / n;
+        double[] v = moved.toDoubleArray();
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> compareSlices(v, a, b, len));
+        int[] keep = new int[n];
+        int[] counts = new int[n];
+        int[] inverse = new int[n];
+        int m = 0;
+        for (int s = 0; s < n; ) {
+            int e = s + 1;
+            while (e < n && compareSlices(v, order[s], order[e], len) == 0 && !hasNaN(v, order[s], len)) {
+                e++;
+            }
+            keep[m] = order[s];
+            counts[m] = e - s;
+            for (int i = s; i < e; i++) {
+                inverse[order[i]] = m;
+            }
+            m++;
+            s = e;
+        }
+        Tensor out = x.detach().indexSelect(d, Tensor.of(java.util.Arrays.copyOf(keep, m), m).to(x.device()));
+        Tensor inv = returnInverse ? Tensor.of(inverse, n).to(x.device()) : null;
+        Tensor cnt = returnCounts ? Tensor.of(java.util.Arrays.copyOf(counts, m), m).to(x.device()) : null;
+        return new UniqueResult(out, inv, cnt);
+    }
+
+    private static int compareSlices(double[] v, int a, int b, int len) {
+        for (int k = 0; k < len; k++) {
+            int c = ReferenceScans.compare(v[a * len + k], v[b * len + k]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    }
+
+    private static boolean hasNaN(double[] v, int a, int len) {
+        for (int k = 0; k < len; k++) {
+            if (Double.isNaN(v[a * len + k])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ------------------------------------------------------------------ shared
 
     /** The first k of each row of the stable sort, with the dim moved last (values, I32 indices). */

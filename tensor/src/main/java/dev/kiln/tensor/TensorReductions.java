@@ -475,4 +475,13 @@ public abstract sealed class TensorReductions extends TensorMath permits Tensor 
     public UniqueResult unique(boolean sorted, boolean returnInverse, boolean returnCounts) {
         return SortOps.unique(self(), returnInverse, returnCounts);
     }
+
+    /**
+     * PyTorch's {@code unique(sorted, return_inverse, return_counts, dim)}: distinct slices along dim
+     * in lexicographic order (dim null: the elements of the flattened tensor).
+     */
+    public UniqueResult unique(boolean sorted, boolean returnInverse, boolean returnCounts, Integer dim) {
+        return dim == null ? SortOps.unique(self(), returnInverse, returnCounts)
+                : SortOps.unique(self(), returnInverse, returnCounts, dim);
+    }
 }

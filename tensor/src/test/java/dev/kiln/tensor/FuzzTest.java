@@ -495,6 +495,8 @@ class FuzzTest {
         c.add(new Case("median", a -> a.tensor().median(a.dim(), a.bool())));
         c.add(new Case("mode", a -> a.tensor().mode(a.dim(), a.bool())));
         c.add(new Case("unique", List.of("unique", "sort"), a -> a.tensor().unique(a.bool(), a.bool(), a.bool())));
+        c.add(new Case("unique(dim)", List.of("unique", "sort"),
+                a -> a.tensor().unique(a.bool(), a.bool(), a.bool(), a.dim())));
     }
 
     /** The view ops, each checked against an independent reading of its input. */

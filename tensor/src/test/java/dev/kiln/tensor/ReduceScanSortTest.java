@@ -170,5 +170,11 @@ class ReduceScanSortTest {
         assertThat(u.counts().toIntArray()).containsExactly(1, 1, 2);
         assertThat(Tensor.of(new int[] {1}).unique(true, false, false).counts()).isNull();
         assertThat(Tensor.zeros(0).unique().shape()).containsExactly(0);
+        UniqueResult rows = Tensor.of(new int[] {1, 2, 0, 5, 1, 2}, 3, 2).unique(true, true, true, 0);
+        assertThat(rows.output().toIntArray()).containsExactly(0, 5, 1, 2);
+        assertThat(rows.inverseIndices().toIntArray()).containsExactly(1, 0, 1);
+        assertThat(rows.counts().toIntArray()).containsExactly(1, 2);
+        assertRejects(() -> Tensor.scalar(1).unique(true, false, false, 0), "unique", "0-d");
+        assertRejects(() -> Tensor.zeros(2).unique(true, false, false, 1), "unique", "dim 1");
     }
 }

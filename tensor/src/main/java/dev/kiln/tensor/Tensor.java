@@ -1,7 +1,5 @@
 package dev.kiln.tensor;
 
-import dev.kiln.tensor.spi.ReduceOp;
-
 /**
  * An n-dimensional array: a shape, strides and an offset over a {@link Storage}, with PyTorch's
  * names in camelCase. Views share storage; every op checks its arguments once, here, then hands
@@ -13,118 +11,12 @@ import dev.kiln.tensor.spi.ReduceOp;
  * <p>The ops are spread over a chain of superclasses, one file per family: {@link TensorBase}
  * (layout, metadata, autograd state), {@link TensorCreation} (static factories),
  * {@link TensorViews} (views, shape and indexing), {@link TensorMath} (copies, in place,
- * elementwise, comparisons); this class holds reductions, linear algebra, losses, attention
- * and printing.
+ * elementwise, comparisons), {@link TensorReductions} (reductions, scans, sorting); this class
+ * holds linear algebra, losses, attention and printing.
  */
-public final class Tensor extends TensorMath {
+public final class Tensor extends TensorReductions {
     Tensor(Storage storage, int[] shape, int[] strides, int offset) {
         super(storage, shape, strides, offset);
-    }
-
-    // ------------------------------------------------------------------ reductions
-
-    public Tensor sum() {
-        return ReduceOps.sum(this, new int[0], false);
-    }
-
-    public Tensor sum(int dim) {
-        return sum(new int[] {dim}, false);
-    }
-
-    public Tensor sum(int dim, boolean keepDim) {
-        return sum(new int[] {dim}, keepDim);
-    }
-
-    public Tensor sum(int[] dims, boolean keepDim) {
-        if (dims.length == 0) {
-            throw new IllegalArgumentException("sum: dims is empty; call sum() to reduce over all dims");
-        }
-        return ReduceOps.sum(this, dims, keepDim);
-    }
-
-    public Tensor mean() {
-        return ReduceOps.mean(this, new int[0], false);
-    }
-
-    public Tensor mean(int dim) {
-        return mean(new int[] {dim}, false);
-    }
-
-    public Tensor mean(int dim, boolean keepDim) {
-        return mean(new int[] {dim}, keepDim);
-    }
-
-    public Tensor mean(int[] dims, boolean keepDim) {
-        if (dims.length == 0) {
-            throw new IllegalArgumentException("mean: dims is empty; call mean() to reduce over all dims");
-        }
-        return ReduceOps.mean(this, dims, keepDim);
-    }
-
-    /** The largest element (NaN if any is NaN). */
-    public Tensor max() {
-        return ReduceOps.extremum(ReduceOp.MAX, this, new int[0], false);
-    }
-
-    /** Largest values along dim (the values of PyTorch's {@code max(dim)}; see {@link #argmax(int, boolean)}). */
-    public Tensor max(int dim, boolean keepDim) {
-        return ReduceOps.extremum(ReduceOp.MAX, this, new int[] {dim}, keepDim);
-    }
-
-    /** Largest values over several dims (PyTorch's {@code amax}). */
-    public Tensor amax(int[] dims, boolean keepDim) {
-        return ReduceOps.extremum(ReduceOp.MAX, this, dims, keepDim);
-    }
-
-    public Tensor min() {
-        return ReduceOps.extremum(ReduceOp.MIN, this, new int[0], false);
-    }
-
-    public Tensor min(int dim, boolean keepDim) {
-        return ReduceOps.extremum(ReduceOp.MIN, this, new int[] {dim}, keepDim);
-    }
-
-    public Tensor amin(int[] dims, boolean keepDim) {
-        return ReduceOps.extremum(ReduceOp.MIN, this, dims, keepDim);
-    }
-
-    /** Index of the first largest element of the flattened tensor, I32 0-d. */
-    public Tensor argmax() {
-        return ReduceOps.argReduce(ReduceOp.MAX, this, null, false);
-    }
-
-    public Tensor argmax(int dim, boolean keepDim) {
-        return ReduceOps.argReduce(ReduceOp.MAX, this, dim, keepDim);
-    }
-
-    public Tensor argmin() {
-        return ReduceOps.argReduce(ReduceOp.MIN, this, null, false);
-    }
-
-    public Tensor argmin(int dim, boolean keepDim) {
-        return ReduceOps.argReduce(ReduceOp.MIN, this, dim, keepDim);
-    }
-
-    /** Unbiased variance of all elements (correction 1, as PyTorch). */
-    public Tensor var() {
-        return ReduceOps.var(this, new int[0], 1, false);
-    }
-
-    public Tensor var(int dim, boolean keepDim) {
-        return ReduceOps.var(this, new int[] {dim}, 1, keepDim);
-    }
-
-    /** Variance over dims with the given correction (0 for the biased estimate). */
-    public Tensor var(int[] dims, int correction, boolean keepDim) {
-        return ReduceOps.var(this, dims, correction, keepDim);
-    }
-
-    public Tensor std() {
-        return var().sqrt();
-    }
-
-    public Tensor std(int dim, boolean keepDim) {
-        return var(dim, keepDim).sqrt();
     }
 
     // ------------------------------------------------------------------ linear algebra, softmax, losses

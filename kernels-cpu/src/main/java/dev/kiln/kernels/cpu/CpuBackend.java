@@ -10,6 +10,7 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
 import dev.kiln.tensor.spi.ReduceOp;
+import dev.kiln.tensor.spi.ScanOp;
 import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
@@ -161,6 +162,28 @@ public final class CpuBackend implements Backend {
     @Override
     public void argReduce(ReduceOp op, Tensor out, Tensor x, int dim) {
         ReduceDispatch.argReduce(op, out, x, dim);
+    }
+
+    // ---- products, scans and sorting (ScanDispatch)
+
+    @Override
+    public void prod(Tensor out, Tensor x, int dim) {
+        ScanDispatch.prod(out, x, dim);
+    }
+
+    @Override
+    public void scan(ScanOp op, Tensor out, Tensor indices, Tensor x, int dim) {
+        ScanDispatch.scan(op, out, indices, x, dim);
+    }
+
+    @Override
+    public void sort(Tensor values, Tensor indices, Tensor x, boolean descending) {
+        ScanDispatch.sort(values, indices, x, descending);
+    }
+
+    @Override
+    public void topk(Tensor values, Tensor indices, Tensor x, int k, boolean largest) {
+        ScanDispatch.topk(values, indices, x, k, largest);
     }
 
     // ---- softmax and cross-entropy (SoftmaxDispatch)

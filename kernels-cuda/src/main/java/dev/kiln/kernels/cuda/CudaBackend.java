@@ -9,6 +9,7 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
 import dev.kiln.tensor.spi.ReduceOp;
+import dev.kiln.tensor.spi.ScanOp;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
@@ -345,5 +346,27 @@ public final class CudaBackend implements Backend {
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
         HostFallback.run(new Tensor[] {dx}, new Tensor[] {dy}, (cpu, o, in) -> cpu.avgPool2dBackward(o[0], in[0], windows));
+    }
+
+    // ---- products, scans and sorting (ScanDispatch, scan.cu)
+
+    @Override
+    public void prod(Tensor out, Tensor x, int dim) {
+        ScanDispatch.prod(out, x, dim);
+    }
+
+    @Override
+    public void scan(ScanOp op, Tensor out, Tensor indices, Tensor x, int dim) {
+        ScanDispatch.scan(op, out, indices, x, dim);
+    }
+
+    @Override
+    public void sort(Tensor values, Tensor indices, Tensor x, boolean descending) {
+        ScanDispatch.topk(values, indices, x, x.dim() == 0 ? 1 : x.size(-1), descending);
+    }
+
+    @Override
+    public void topk(Tensor values, Tensor indices, Tensor x, int k, boolean largest) {
+        ScanDispatch.topk(values, indices, x, k, largest);
     }
 }

@@ -57,6 +57,30 @@ public sealed interface Op {
         }
     }
 
+    /** prod over dim, or over every element when dim is −1 (then keepDim keeps every dim as 1). */
+    record Prod(int dim, boolean keepDim) implements Op {
+    }
+
+    /** linalg.vector_norm of order p over sorted dims. */
+    record VectorNorm(double p, int[] dims, boolean keepDim) implements Op {
+        @Override
+        public String gradName() {
+            return "LinalgVectorNormBackward";
+        }
+    }
+
+    /** cumsum along dim. */
+    record Cumsum(int dim) implements Op {
+    }
+
+    /** cumprod along dim. */
+    record Cumprod(int dim) implements Op {
+    }
+
+    /** logcumsumexp along dim. */
+    record Logcumsumexp(int dim) implements Op {
+    }
+
     /** Matrix product of inputs with rank ≥ 2 and equal (broadcast) batch dims. */
     record Matmul() implements Op {
     }

@@ -209,6 +209,28 @@ public final class ReferenceBackend implements Backend {
         }
     }
 
+    // ---- products, scans and sorting: ReferenceScans
+
+    @Override
+    public void prod(Tensor out, Tensor x, int dim) {
+        ReferenceScans.prod(out, x, dim);
+    }
+
+    @Override
+    public void scan(ScanOp op, Tensor out, Tensor indices, Tensor x, int dim) {
+        ReferenceScans.scan(op, out, indices, x, dim);
+    }
+
+    @Override
+    public void sort(Tensor values, Tensor indices, Tensor x, boolean descending) {
+        ReferenceScans.sort(values, indices, x, descending);
+    }
+
+    @Override
+    public void topk(Tensor values, Tensor indices, Tensor x, int k, boolean largest) {
+        ReferenceScans.topk(values, indices, x, k, largest);
+    }
+
     @Override
     public void matmul(Tensor out, Tensor a, Tensor b) {
         int[] os = out.shape();

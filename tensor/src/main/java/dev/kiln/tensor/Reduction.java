@@ -19,7 +19,7 @@ public enum Reduction {
                 }
             }
         }
-        throw new IllegalArgumentException("reduction must be one of \"none\", \"mean\", \"sum\" (or \"batchmean\" "
+        throw new IllegalArgumentException("reduction: expected one of \"none\", \"mean\", \"sum\" (or \"batchmean\" "
                 + "for klDiv), got " + (reduction == null ? "null" : "\"" + reduction + "\""));
     }
 

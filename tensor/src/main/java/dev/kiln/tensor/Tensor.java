@@ -272,6 +272,41 @@ public final class Tensor extends TensorMath {
     }
 
     /**
+     * PyTorch 2's {@code F.scaled_dot_product_attention(q, k, v, attn_mask)}: attnMask (null for none)
+     * is BOOL (true = attend) or a float mask added to the scores, broadcast to [B, H, Tq, Tk]. See
+     * {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, double, Generator)}.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, 0, false, Double.NaN, null);
+    }
+
+    /** As PyTorch's positional {@code (q, k, v, attn_mask, dropout_p, is_causal)}; dropoutP > 0 needs the overload with a Generator. */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, Double.NaN, null);
+    }
+
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal, Generator rng) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, Double.NaN, rng);
+    }
+
+    /**
+     * PyTorch 2's {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)}
+     * with shapes and heads as {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, boolean, double)}.
+     * attnMask (null for none) is BOOL (true = attend) or a float mask of the query's dtype added to the
+     * scores, broadcast to [B, H, Tq, Tk]; it excludes isCausal, as in PyTorch. dropoutP drops attention
+     * weights with a mask drawn from rng (required when dropoutP > 0; PyTorch drops whenever
+     * dropout_p > 0, so pass 0 outside training) and scales the rest by 1/(1 − dropoutP). With no mask
+     * and dropoutP = 0 this is the fused kernel; otherwise a composition that builds the Tq×Tk
+     * weights. A row whose every key is masked gives zeros and no gradient (PyTorch ≥ 2.5; 2.0 gave NaN).
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal, double scale, Generator rng) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, scale, rng);
+    }
+
+    /**
      * Normalised linear attention on already feature-mapped (non-negative) q and k:
      * out_i = q_i·Σ_j k_jᵀ·v_j / (q_i·Σ_j k_j + eps), over all j, or j ≤ i + Tk − Tq when causal
      * (computed with prefix sums, linear in T). query and key [B, H, Tq|Tk, D], value [B, H, Tk, Dv].

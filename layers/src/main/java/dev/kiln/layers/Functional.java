@@ -557,6 +557,34 @@ public final class Functional {
                 Reduction.of(reduction));
     }
 
+    // ------------------------------------------------------------------ attention
+
+    /** {@code F.scaled_dot_product_attention(q, k, v)}: no mask, not causal, scale 1/√D, the fused kernel. */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value) {
+        return Tensor.scaledDotProductAttention(query, key, value, false);
+    }
+
+    /** With attnMask (null for none): BOOL (true = attend) or a float mask added to the scores. */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask) {
+        return Tensor.scaledDotProductAttention(query, key, value, attnMask);
+    }
+
+    /** PyTorch's positional {@code (q, k, v, attn_mask, dropout_p, is_causal)}; dropoutP > 0 needs a Generator. */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal) {
+        return Tensor.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal);
+    }
+
+    /**
+     * {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)} with the
+     * dropout mask drawn from rng: see
+     * {@link Tensor#scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, double, Generator)}.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal, double scale, Generator rng) {
+        return Tensor.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, scale, rng);
+    }
+
     // ------------------------------------------------------------------ convolution and pooling
     // (the ops live in kiln-tensor's ConvOps and PoolOps; docs/formulas/convolution.md defines them)
 

@@ -31,12 +31,13 @@ from make_fixtures import In, randn, bools  # noqa: E402
 def sdpa(x, a):
     q, k, v = x[0], x[1], x[2]
     mask = x[3] if len(x) > 3 else None
-    group = q.shape[1] // k.shape[1]
-    k = k.repeat_interleave(group, 1)
-    v = v.repeat_interleave(group, 1)
+    if q.dim() == 4:
+        group = q.shape[1] // k.shape[1]
+        k = k.repeat_interleave(group, 1)
+        v = v.repeat_interleave(group, 1)
     scale = a.get("scale") or 1 / math.sqrt(q.shape[-1])
     w = q @ k.transpose(-2, -1) * scale
-    tq, tk = q.shape[2], k.shape[2]
+    tq, tk = q.shape[-2], k.shape[-2]
     if a.get("is_causal"):
         w = w.masked_fill(~torch.ones(tq, tk, dtype=torch.bool).tril(tk - tq), float("-inf"))
     if mask is not None:
@@ -71,6 +72,11 @@ def cases():
     f.case("no_mask", "sdpa", qkv(2, 2, 2, 3, 3, 2, 2))
     f.case("float_mask_of_view", "sdpa", qkv(1, 2, 2, 3, 4, 2, 2)
            + [In("mask", randn(4, 3), view=[["transpose", 0, 1]])])
+    # PyTorch's other ranks: (N, L, E) and (L, E)
+    f.case("rank3_bool", "sdpa", [In("q", randn(2, 3, 4)), In("k", randn(2, 5, 4)), In("v", randn(2, 5, 3)),
+                                  In("mask", bools(3, 5) | torch.eye(3, 5).bool())])
+    f.case("rank2_float", "sdpa", [In("q", randn(3, 2)), In("k", randn(4, 2)), In("v", randn(4, 2)),
+                                   In("mask", randn(3, 4))])
     return f
 
 

@@ -98,5 +98,10 @@ class SdpaMaskTest {
                 "[1, 2, 3, 5]");
         assertRejects(() -> Tensor.scaledDotProductAttention(q, k, k, Tensor.ones(2, 1, 2, 3, 5).gt(0)), op,
                 "[2, 1, 2, 3, 5]");
+        Tensor q3 = Tensor.zeros(DType.F64, 2, 3, 4);
+        assertRejects(() -> Tensor.scaledDotProductAttention(q3, Tensor.zeros(DType.F64, 3, 5, 4),
+                Tensor.zeros(DType.F64, 3, 5, 4), null), op, "leading dims", "[2, 3, 4]", "[3, 5, 4]");
+        assertRejects(() -> Tensor.scaledDotProductAttention(q3, Tensor.zeros(DType.F64, 2, 5, 4),
+                Tensor.zeros(DType.F64, 2, 5, 4), Tensor.ones(4, 5).gt(0)), op, "[4, 5]", "[2, 3, 5]");
     }
 }

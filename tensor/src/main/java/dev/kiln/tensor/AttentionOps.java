@@ -47,6 +47,9 @@ public final class AttentionOps {
     static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
                                             boolean isCausal, double scale, Generator rng) {
         String op = "scaledDotProductAttention";
+        if (q.dim() != 4 && q.dim() >= 2 && k.dim() == q.dim() && v.dim() == q.dim()) {
+            return withOneHead(op, q, k, v, attnMask, dropoutP, isCausal, scale, rng);
+        }
         checkQkv(op, q, k, v, true);
         if (Double.isInfinite(scale)) {
             throw new IllegalArgumentException(op + ": scale must be finite (or NaN for 1/sqrt(D)), got " + scale);
@@ -93,6 +96,41 @@ public final class AttentionOps {
             p = Tensor.where(keep, p.mul(keepScale), 0);
         }
         return p.matmul(vh);
+    }
+
+    /**
+     * PyTorch's other ranks, q (..., L, E), k (..., S, E), v (..., S, Ev) with equal leading dims:
+     * the leading dims become the batch of one head, the mask is broadcast to the scores (..., L, S)
+     * and viewed the same way.
+     */
+    private static Tensor withOneHead(String op, Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
+                                      boolean isCausal, double scale, Generator rng) {
+        int r = q.dim();
+        int[] lead = Arrays.copyOf(q.shape(), r - 2);
+        if (!Arrays.equals(lead, Arrays.copyOf(k.shape(), r - 2)) || !Arrays.equals(lead, Arrays.copyOf(v.shape(), r - 2))) {
+            throw new IllegalArgumentException(op + ": q, k and v must have the same leading dims, got q "
+                    + Shapes.str(q.shape()) + ", k " + Shapes.str(k.shape()) + ", v " + Shapes.str(v.shape()));
+        }
+        int batch = Shapes.numel(lead);
+        Tensor q4 = q.reshape(batch, 1, q.size(-2), q.size(-1));
+        Tensor k4 = k.reshape(batch, 1, k.size(-2), k.size(-1));
+        Tensor v4 = v.reshape(batch, 1, v.size(-2), v.size(-1));
+        Tensor m4 = null;
+        if (attnMask != null) {
+            int[] scores = Arrays.copyOf(lead, r);
+            scores[r - 2] = q.size(-2);
+            scores[r - 1] = k.size(-2);
+            if (attnMask.dim() > r || !Arrays.equals(Shapes.broadcast(op, attnMask.shape(), scores), scores)) {
+                throw new IllegalArgumentException(op + ": attnMask " + Shapes.str(attnMask.shape())
+                        + " does not broadcast to the attention scores " + Shapes.str(scores));
+            }
+            m4 = attnMask.expand(scores).reshape(batch, 1, q.size(-2), k.size(-2));
+        }
+        Tensor out = scaledDotProductAttention(q4, k4, v4, m4, dropoutP, isCausal, scale, rng);
+        int[] outShape = Arrays.copyOf(lead, r);
+        outShape[r - 2] = q.size(-2);
+        outShape[r - 1] = v.size(-1);
+        return out.reshape(outShape);
     }
 
     /** A BOOL mask, or a float one of q's dtype, on q's device, that broadcasts to the scores [B, H, Tq, Tk]. */

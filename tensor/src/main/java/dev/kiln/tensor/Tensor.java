@@ -300,6 +300,8 @@ public final class Tensor extends TensorMath {
      * dropout_p > 0, so pass 0 outside training) and scales the rest by 1/(1 − dropoutP). With no mask
      * and dropoutP = 0 this is the fused kernel; otherwise a composition that builds the Tq×Tk
      * weights. A row whose every key is masked gives zeros and no gradient (PyTorch ≥ 2.5; 2.0 gave NaN).
+     * Other ranks than 4 are PyTorch's (..., L, E) with one head: q, k and v share their leading dims,
+     * and the mask broadcasts to (..., L, S).
      */
     public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
                                                    double dropoutP, boolean isCausal, double scale, Generator rng) {

@@ -5,6 +5,7 @@ import dev.kiln.tensor.AttentionOps;
 import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.ElementwiseOps;
+import dev.kiln.tensor.LossFunctions;
 import dev.kiln.tensor.LossOps;
 import dev.kiln.tensor.NormOps;
 import dev.kiln.tensor.spi.Op;
@@ -172,6 +173,11 @@ final class Derivatives {
             }
             // the forward kernel saved dB/dx; the knots are not an input
             case Op.BSplineBasis s -> new Tensor[] {Splines.bsplineBasisBackward(g, s.derivative())};
+            case Op.BinaryCrossEntropy b -> {
+                Tensor[] r = LossFunctions.binaryCrossEntropyBackward(g, n.input(0), n.input(1),
+                        b.hasWeight() ? n.input(2) : null, n.needsGrad(0), n.needsGrad(1), b.hasWeight() && n.needsGrad(2));
+                yield b.hasWeight() ? r : new Tensor[] {r[0], r[1]};
+            }
             case Op.ScaledDotProductAttention a -> AttentionOps.scaledDotProductAttentionBackward(
                     g, n.input(0), n.input(1), n.input(2), n.output(), a.lse(), a.isCausal(), a.scale());
             case Op.LinearAttention a -> AttentionOps.linearAttentionBackward(

@@ -48,6 +48,70 @@ public final class Tensor extends TensorReductions {
         return logits.crossEntropy(labels);
     }
 
+    /**
+     * PyTorch's {@code F.cross_entropy(input, target, weight, ignore_index=, reduction=)}: class
+     * weights (null for none; the mean divides by the summed weights of the targets not ignored).
+     */
+    public Tensor crossEntropy(Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+        return LossOps.crossEntropy(this, target, weight, ignoreIndex, reduction, 0);
+    }
+
+    /**
+     * Cross-entropy with class weights (null for none), an ignore index, a reduction and label
+     * smoothing in [0, 1]: the target mixed with the uniform distribution, (1 − ε)·target + ε/C.
+     * Targets are I32 class indices or class probabilities of this shape.
+     */
+    public Tensor crossEntropy(Tensor target, Tensor weight, int ignoreIndex, Reduction reduction,
+                               double labelSmoothing) {
+        return LossOps.crossEntropy(this, target, weight, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    /** As {@link #crossEntropy(Tensor, Tensor, int, Reduction, double)} with PyTorch's reduction string. */
+    public Tensor crossEntropy(Tensor target, Tensor weight, int ignoreIndex, String reduction, double labelSmoothing) {
+        return LossOps.crossEntropy(this, target, weight, ignoreIndex, Reduction.of(reduction), labelSmoothing);
+    }
+
+    /** Mean negative log-likelihood of these log-probabilities at I32 class indices (ignoreIndex −100). */
+    public Tensor nllLoss(Tensor target) {
+        return LossOps.nllLoss(this, target, null, -100, Reduction.MEAN);
+    }
+
+    /** PyTorch's {@code F.nll_loss} with class weights (null for none); see {@link #nllLoss(Tensor, Tensor, int, Reduction)}. */
+    public Tensor nllLoss(Tensor target, Tensor weight) {
+        return LossOps.nllLoss(this, target, weight, -100, Reduction.MEAN);
+    }
+
+    public Tensor nllLoss(Tensor target, Tensor weight, int ignoreIndex) {
+        return LossOps.nllLoss(this, target, weight, ignoreIndex, Reduction.MEAN);
+    }
+
+    /**
+     * PyTorch's {@code F.nll_loss}: this holds log-probabilities [C], [N, C] or [N, C, d1, ...];
+     * the loss of target y is −weight[y]·this[y], zero where y is ignoreIndex; the mean divides by the
+     * summed weights of the targets not ignored (NaN when all are).
+     */
+    public Tensor nllLoss(Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+        return LossOps.nllLoss(this, target, weight, ignoreIndex, reduction);
+    }
+
+    public Tensor nllLoss(Tensor target, Tensor weight, int ignoreIndex, String reduction) {
+        return LossOps.nllLoss(this, target, weight, ignoreIndex, Reduction.of(reduction));
+    }
+
+    /** Cosine similarity with {@code other} along dim 1, eps 1e-8 (PyTorch's {@code torch.cosine_similarity}). */
+    public Tensor cosineSimilarity(Tensor other) {
+        return LossFunctions.cosineSimilarity(this, other, 1, 1e-8);
+    }
+
+    public Tensor cosineSimilarity(Tensor other, int dim) {
+        return LossFunctions.cosineSimilarity(this, other, dim, 1e-8);
+    }
+
+    /** Σ this·other / (max(‖this‖, eps)·max(‖other‖, eps)) along dim, the two broadcast against each other. */
+    public Tensor cosineSimilarity(Tensor other, int dim, double eps) {
+        return LossFunctions.cosineSimilarity(this, other, dim, eps);
+    }
+
     public Tensor mseLoss(Tensor target) {
         return LossOps.mseLoss(this, target, Reduction.MEAN);
     }
@@ -97,6 +161,43 @@ public final class Tensor extends TensorReductions {
     public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, boolean isCausal,
                                                    double scale) {
         return AttentionOps.scaledDotProductAttention(query, key, value, isCausal, scale);
+    }
+
+    /**
+     * PyTorch 2's {@code F.scaled_dot_product_attention(q, k, v, attn_mask)}: attnMask (null for none)
+     * is BOOL (true = attend) or a float mask added to the scores, broadcast to [B, H, Tq, Tk]. See
+     * {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, double, Generator)}.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, 0, false, Double.NaN, null);
+    }
+
+    /** As PyTorch's positional {@code (q, k, v, attn_mask, dropout_p, is_causal)}; dropoutP > 0 needs the overload with a Generator. */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, Double.NaN, null);
+    }
+
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal, Generator rng) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, Double.NaN, rng);
+    }
+
+    /**
+     * PyTorch 2's {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)}
+     * with shapes and heads as {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, boolean, double)}.
+     * attnMask (null for none) is BOOL (true = attend) or a float mask of the query's dtype added to the
+     * scores, broadcast to [B, H, Tq, Tk]; it excludes isCausal, as in PyTorch. dropoutP drops attention
+     * weights with a mask drawn from rng (required when dropoutP > 0; PyTorch drops whenever
+     * dropout_p > 0, so pass 0 outside training) and scales the rest by 1/(1 − dropoutP). With no mask
+     * and dropoutP = 0 this is the fused kernel; otherwise a composition that builds the Tq×Tk
+     * weights. A row whose every key is masked gives zeros and no gradient (PyTorch ≥ 2.5; 2.0 gave NaN).
+     * Other ranks than 4 are PyTorch's (..., L, E) with one head: q, k and v share their leading dims,
+     * and the mask broadcasts to (..., L, S).
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal, double scale, Generator rng) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, scale, rng);
     }
 
     /**

@@ -248,6 +248,58 @@ class FuzzTest {
             return x.crossEntropy(a.tensor(x.dtype(), x.shape()), a.reduction(), -100);
         }));
         c.add(new Case("mseLoss", a -> a.tensor().mseLoss(a.tensor(), a.reduction())));
+        // the losses and masked attention of issue 15
+        c.add(new Case("nllLoss", a -> a.floats().nllLoss(a.index(4), a.bool() ? a.tensor() : null, a.anInt(-101, 3),
+                a.reduction())));
+        c.add(new Case("crossEntropy(weighted)", a -> {
+            Tensor x = a.floats();
+            Tensor w = a.bool() ? a.tensor(x.dtype(), new int[] {a.anInt(0, 4)}) : a.bool() ? a.tensor() : null;
+            return x.crossEntropy(a.bool() ? a.index(4) : a.tensor(x.dtype(), x.shape()), w, a.anInt(-101, 3),
+                    a.reduction(), a.real());
+        }));
+        c.add(new Case("binaryCrossEntropy", a -> {
+            Tensor x = a.floats();
+            return LossFunctions.binaryCrossEntropy(a.bool() ? x.sigmoid() : x, a.tensor(x.dtype(), x.shape()),
+                    a.bool() ? a.tensor() : null, a.reduction());
+        }));
+        c.add(new Case("binaryCrossEntropyWithLogits", a -> {
+            Tensor x = a.floats();
+            return LossFunctions.binaryCrossEntropyWithLogits(x, a.bool() ? a.tensor(x.dtype(), x.shape()) : a.tensor(),
+                    a.bool() ? a.tensor() : null, a.reduction(), a.bool() ? a.tensor() : null);
+        }));
+        c.add(new Case("smoothL1Loss", a -> {
+            Tensor x = a.floats();
+            return LossFunctions.smoothL1Loss(x, a.tensor(x.dtype(), x.shape()), a.reduction(), a.real());
+        }));
+        c.add(new Case("huberLoss", a -> LossFunctions.huberLoss(a.tensor(), a.tensor(), a.reduction(), a.real())));
+        c.add(new Case("klDiv", a -> {
+            Tensor x = a.floats();
+            return LossFunctions.klDiv(x, a.bool() ? a.tensor(x.dtype(), x.shape()) : a.tensor(),
+                    Reduction.values()[a.anInt(0, 3)], a.bool());
+        }));
+        c.add(new Case("cosineSimilarity", a -> a.tensor().cosineSimilarity(a.tensor(), a.dim(), a.real())));
+        c.add(new Case("cosineEmbeddingLoss", a -> {
+            Tensor x = a.floats();
+            return LossFunctions.cosineEmbeddingLoss(x, a.tensor(x.dtype(), x.shape()), a.tensor(), a.real(),
+                    a.reduction());
+        }));
+        c.add(new Case("marginRankingLoss", a -> {
+            Tensor x = a.floats();
+            return LossFunctions.marginRankingLoss(x, a.tensor(x.dtype(), x.shape()), a.tensor(DType.I32, x.shape(),
+                    -1, 1), a.real(), a.reduction());
+        }));
+        c.add(new Case("tripletMarginLoss", a -> {
+            Tensor x = a.floats();
+            return LossFunctions.tripletMarginLoss(x, a.tensor(x.dtype(), x.shape()), a.bool() ? a.tensor()
+                    : a.tensor(x.dtype(), x.shape()), a.real(), a.real(), a.real(), a.bool(), a.reduction());
+        }));
+        c.add(new Case("scaledDotProductAttention(mask)", a -> {
+            Tensor q = a.floats();
+            Tensor k = a.bool() ? a.tensor(q.dtype(), q.shape()) : a.tensor();
+            Tensor mask = a.bool() ? null : a.bool() ? a.tensor(DType.BOOL, a.shape(4)) : a.tensor();
+            return Tensor.scaledDotProductAttention(q, k, a.bool() ? k : a.tensor(), mask, a.bool() ? 0 : a.real(),
+                    a.bool(), a.bool() ? Double.NaN : a.real(), a.bool() ? new Generator(3) : null);
+        }));
         addViewCases(c);
         c.add(new Case("size", a -> a.tensor().size(a.dim())));
         c.add(new Case("cat", a -> Tensor.cat(a.dim(), a.tensor(), a.tensor())));

@@ -213,6 +213,13 @@ public sealed interface Op {
     record ScaledDotProductAttention(boolean isCausal, double scale, Tensor lse) implements Op {
     }
 
+    /**
+     * binary_cross_entropy per element (unreduced); inputs are input, target, then weight if
+     * present. Its own rule keeps PyTorch's finite gradient at inputs of exactly 0 or 1.
+     */
+    record BinaryCrossEntropy(boolean hasWeight) implements Op {
+    }
+
     /** Normalised linear attention (prefix sums when causal); inputs are q, k, v. */
     record LinearAttention(boolean isCausal, double eps) implements Op {
     }

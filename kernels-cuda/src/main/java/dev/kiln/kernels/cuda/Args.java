@@ -57,6 +57,13 @@ final class Args {
         return add(Param.ATTN_SHAPE, packed.clone());
     }
 
+    Args convGeom(int[] packed) {
+        if (packed.length != ConvGeom.INTS) {
+            throw new IllegalArgumentException("Args.convGeom: expected " + ConvGeom.INTS + " ints, got " + packed.length);
+        }
+        return add(Param.CONV_GEOM, packed.clone());
+    }
+
     private Args add(Param kind, Object value) {
         kinds.add(kind);
         values.add(value);

@@ -17,8 +17,8 @@ import dev.kiln.tensor.UnaryOp;
 /**
  * The CUDA backend: every op of the {@link Backend} contract as a kernel from
  * {@code src/main/cuda} (or a cuBLAS call for matmul), on device memory, with no copy through
- * the host except in {@link #copyFromHost}/{@link #copyToHost} and the convolution and pooling ops,
- * which have no CUDA kernel yet and run on the host through {@link HostFallback}. Offered by {@code Backends} only
+ * the host except in {@link #copyFromHost}/{@link #copyToHost} (an op without a kernel of its own
+ * would run on the host through {@link HostFallback}; none does today). Offered by {@code Backends} only
  * where {@link Cuda#isAvailable()}.
  *
  * <p>Options (system properties, or the setters): {@code kiln.cuda.tf32} lets FP32 matmuls use
@@ -312,40 +312,36 @@ public final class CudaBackend implements Backend {
         OptimizerDispatch.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, c);
     }
 
-    // ---- convolution and pooling: no CUDA kernels yet; HostFallback runs the CPU backend on host copies
+    // ---- convolution (ConvDispatch, conv.cu + GEMM) and pooling (PoolDispatch, pool.cu)
 
     @Override
     public void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape shape) {
-        HostFallback.run(new Tensor[] {out}, new Tensor[] {x, weight, bias},
-                (cpu, o, in) -> cpu.conv2d(o[0], in[0], in[1], in[2], shape));
+        ConvDispatch.conv2d(out, x, weight, bias, shape);
     }
 
     @Override
     public void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape shape) {
-        HostFallback.run(new Tensor[] {dx}, new Tensor[] {dy, weight},
-                (cpu, o, in) -> cpu.conv2dBackwardInput(o[0], in[0], in[1], shape));
+        ConvDispatch.conv2dBackwardInput(dx, dy, weight, shape);
     }
 
     @Override
     public void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape shape) {
-        HostFallback.run(new Tensor[] {dweight}, new Tensor[] {dy, x},
-                (cpu, o, in) -> cpu.conv2dBackwardWeight(o[0], in[0], in[1], shape));
+        ConvDispatch.conv2dBackwardWeight(dweight, dy, x, shape);
     }
 
     @Override
     public void maxPool2d(Tensor out, Tensor indices, Tensor x, PoolWindows windows) {
-        HostFallback.run(new Tensor[] {out, indices}, new Tensor[] {x},
-                (cpu, o, in) -> cpu.maxPool2d(o[0], o[1], in[0], windows));
+        PoolDispatch.maxPool2d(out, indices, x, windows);
     }
 
     @Override
     public void avgPool2d(Tensor out, Tensor x, PoolWindows windows) {
-        HostFallback.run(new Tensor[] {out}, new Tensor[] {x}, (cpu, o, in) -> cpu.avgPool2d(o[0], in[0], windows));
+        PoolDispatch.avgPool2d(out, x, windows);
     }
 
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
-        HostFallback.run(new Tensor[] {dx}, new Tensor[] {dy}, (cpu, o, in) -> cpu.avgPool2dBackward(o[0], in[0], windows));
+        PoolDispatch.avgPool2dBackward(dx, dy, windows);
     }
 
     // ---- products, scans and sorting (ScanDispatch, scan.cu)

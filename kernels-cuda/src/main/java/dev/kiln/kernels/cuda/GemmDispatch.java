@@ -26,8 +26,8 @@ final class GemmDispatch {
             MemoryDispatch.fill(out, 0);
             return;
         }
-        Blas blas = CudaBackend.handwrittenGemm() ? null : d.blas();
-        boolean handwritten = blas == null;
+        boolean handwritten = handwritten(d);
+        Blas blas = handwritten ? null : d.blas();
         Tensor ac = needsCopy(a, handwritten) ? contiguousCopy(a) : a;
         Tensor bc = needsCopy(b, handwritten) ? contiguousCopy(b) : b;
         int es = out.dtype().byteSize();
@@ -59,6 +59,11 @@ final class GemmDispatch {
         if (bc != b) {
             ((CudaStorage) bc.storage()).close();
         }
+    }
+
+    /** Whether matmuls on d run the hand-written kernels (asked for, or no cuBLAS), which read only row-major operands. */
+    static boolean handwritten(CudaDevice d) {
+        return CudaBackend.handwrittenGemm() || d.blas() == null;
     }
 
     /** cuBLAS reads row- or column-major operands; the hand-written kernels only row-major ones. */

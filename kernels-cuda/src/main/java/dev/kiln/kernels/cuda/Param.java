@@ -21,7 +21,9 @@ enum Param {
     /** struct ReduceLayout by value. */
     REDUCE_LAYOUT(".align 4 .b8[" + ReduceLayout.INTS * 4 + "]"),
     /** struct AttnShape by value (attention.cu). */
-    ATTN_SHAPE(".align 4 .b8[" + AttentionShape.INTS * 4 + "]");
+    ATTN_SHAPE(".align 4 .b8[" + AttentionShape.INTS * 4 + "]"),
+    /** struct ConvGeom by value (conv.cu). */
+    CONV_GEOM(".align 4 .b8[" + ConvGeom.INTS * 4 + "]");
 
     private final String ptx;
 

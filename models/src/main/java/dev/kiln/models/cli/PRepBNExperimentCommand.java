@@ -37,7 +37,7 @@ public final class PRepBNExperimentCommand implements Callable<Integer> {
     @Range(min = 1, max = Range.LAYERS)
     int layers;
 
-    @Option(names = "--d-model", defaultValue = "128", description = "Width (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--d-model", defaultValue = "64", description = "Width (default: ${DEFAULT-VALUE}).")
     @Range(min = 1, max = Range.WIDTH)
     int dModel;
 
@@ -45,7 +45,7 @@ public final class PRepBNExperimentCommand implements Callable<Integer> {
     @Range(min = 1, max = Range.WIDTH)
     int heads;
 
-    @Option(names = "--context", defaultValue = "128", description = "Context (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--context", defaultValue = "64", description = "Context (default: ${DEFAULT-VALUE}).")
     @Range(min = 1, max = Range.CONTEXT)
     int context;
 
@@ -53,7 +53,7 @@ public final class PRepBNExperimentCommand implements Callable<Integer> {
     @Range(min = 2, max = Range.BATCH)
     int batch;
 
-    @Option(names = "--steps", defaultValue = "1500", description = "Training steps per model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "1200", description = "Training steps per model (default: ${DEFAULT-VALUE}).")
     @Range(min = 1, max = Range.INT_MAX)
     int steps;
 

@@ -179,28 +179,35 @@ public final class PReluConvExperimentCommand implements Callable<Integer> {
     }
 
     /**
-     * The paper's two observations, checked on the numbers: the first conv layer's slope well above
-     * 0 (both arms), and in the channel-wise arm the conv slopes falling with depth (the last
-     * stage's mean below the first's, and Spearman's rank correlation of slope against depth).
+     * The paper's two observations, checked on the numbers. (1) The first conv layer's slope ends
+     * well above 0 and above the deeper conv layers' (0.68 against at most 0.56 in its Table 1):
+     * here, above its initial 0.25 and above the mean of the deeper conv layers, in both arms.
+     * (2) In the channel-wise arm the conv slopes fall with depth: the last stage's mean below the
+     * first's and a negative Spearman rank correlation of slope against depth; "weakly" when no
+     * layer's mean moved 0.1 from its initial 0.25.
      */
     static String verdict(PReluConvExperiment.Settings s, List<Arm> arms) {
         int convs = s.widths().length * s.convsPerStage();
+        double[] shared = Arrays.copyOf(arms.get(0).mean(), convs);
         double[] wise = Arrays.copyOf(arms.get(1).mean(), convs);
-        double first = arms.get(0).mean()[0];
-        double firstWise = wise[0];
+        double sharedDeeper = convs > 1 ? mean(Arrays.copyOfRange(shared, 1, convs)) : Double.NaN;
+        double wiseDeeper = convs > 1 ? mean(Arrays.copyOfRange(wise, 1, convs)) : Double.NaN;
         int k = s.convsPerStage();
         double early = mean(Arrays.copyOfRange(wise, 0, k));
         double late = mean(Arrays.copyOfRange(wise, convs - k, convs));
         double rho = spearman(wise);
-        boolean firstHolds = first > 0.1 && firstWise > 0.1;
+        double moved = Arrays.stream(wise).map(a -> Math.abs(a - 0.25)).max().orElse(0);
+        boolean firstHolds = shared[0] > 0.25 && wise[0] > 0.25 && shared[0] > sharedDeeper && wise[0] > wiseDeeper;
         boolean depthHolds = late < early && rho < 0;
         return fmt("Paper (He et al. 2015, Table 1): the first conv layer's slopes are well above 0 (0.681 shared, 0.596 "
-                        + "channel-wise), and in the channel-wise model deeper conv layers in general have smaller slopes.%n%n"
-                        + "- First conv layer: %.3f shared, %.3f channel-wise: %s.%n"
+                        + "channel-wise) and above the deeper layers', and in the channel-wise model deeper conv layers in "
+                        + "general have smaller slopes. All slopes here start at 0.25.%n%n"
+                        + "- First conv layer: %.3f shared (the deeper conv layers' mean %.3f), %.3f channel-wise (%.3f): %s.%n"
                         + "- Channel-wise conv slopes against depth: first stage mean %.3f, last stage mean %.3f, Spearman rank "
-                        + "correlation with depth %.2f: %s.%n",
-                first, firstWise, firstHolds ? "reproduced (well above 0)" : "not reproduced",
-                early, late, rho, depthHolds ? "reproduced (smaller with depth)" : "not reproduced");
+                        + "correlation with depth %.2f, largest move of a layer's mean from 0.25: %.3f: %s.%n",
+                shared[0], sharedDeeper, wise[0], wiseDeeper, firstHolds ? "reproduced" : "not reproduced",
+                early, late, rho, moved, !depthHolds ? "not reproduced"
+                        : moved < 0.1 ? "weakly reproduced (the direction holds; the slopes barely moved)" : "reproduced");
     }
 
     private static double mean(double[] v) {

@@ -42,7 +42,9 @@ final class JitDirectives {
             "dev/kiln/kernels/cpu/ActivationKernels.one",
             "dev/kiln/kernels/cpu/ActivationKernels.phi",
             "dev/kiln/kernels/cpu/ActivationKernels.softplus",
-            "dev/kiln/kernels/cpu/ActivationKernels.mishT");
+            "dev/kiln/kernels/cpu/ActivationKernels.mishT",
+            "dev/kiln/kernels/cpu/ScanKernels.load",
+            "dev/kiln/kernels/cpu/ScanKernels.store");
 
     // On a daemon thread: the platform MBean server takes about 0.2 s to start, which no user should
     // wait for, and C2 reaches the kernels' loops only after they have run for a while

@@ -14,6 +14,9 @@ import java.util.Locale;
  * d; CRMSNorm (Jiang et al. 2023) works on a residual stream that stores only d − 1 features of a
  * zero-mean vector, so a model with CRMS_NORM has a stream of width d − 1 everywhere (embeddings,
  * residual adds, the inputs of the projections) while its heads and feed-forward keep width d.
+ * PREPBN (SLAB, Guo et al. 2024) trains as LayerNorm handing over to BatchNorm + α·x; IDENTITY (no
+ * norm) is what a Pre-norm PREPBN model becomes once {@link NormConversion#foldPRepBN} has folded its
+ * norms into the linear maps that read them.
  */
 public enum NormType {
     /** LayerNorm with gain and bias, ε 1e-5 by default. */

@@ -160,6 +160,10 @@ class NormConversionTest {
                 }
             }
         }
+        assertThat(NormType.parse("PRepBN")).isEqualTo(NormType.PREPBN);
+        assertThat(NormType.parse("none")).isEqualTo(NormType.IDENTITY);
+        assertThat(NormType.IDENTITY.create(8, Double.NaN)).isInstanceOf(dev.kiln.layers.Identity.class);
+        assertThat(NormType.PREPBN.create(8, Double.NaN)).isInstanceOf(dev.kiln.layers.norm.PRepBN.class);
         assertThatThrownBy(() -> NormConversion.foldPRepBN(TransformerLM.builder(5, 8, 2, 2, 4).build(rng)))
                 .hasMessageContaining("foldPRepBN").hasMessageContaining("norm layernorm");
         assertThatThrownBy(() -> NormConversion.foldPRepBN(TransformerLM.builder(5, 8, 2, 2, 4).norm(NormType.PREPBN)

@@ -14,9 +14,18 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
  * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or forward
  * for small patches ({@link #DIRECT_MAX_PATCH}) the direct kernel of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
- * large GEMM per group rather than many small ones. The block size depends only on the shape, and
- * the weight gradient adds the blocks' partial sums in block order, so results do not depend on
- * the thread count. Other dtypes run the reference loops.
+ * large GEMM per group rather than many small ones; a block of one sample multiplies straight into
+ * the output, and a 1×1 convolution with stride 1 and no padding reads its input as the patch matrix
+ * (no im2col at all). The input gradient of a stride-1 convolution is itself a convolution (of dy
+ * with the flipped, transposed weight), so it takes the forward paths, whose GEMM sums over
+ * out channels × taps; other strides fold a W_gᵀ · dy patch matrix back with col2im. The weight
+ * gradient is dy · colᵀ per block, summing over the block's samples and positions.
+ *
+ * <p>The block size depends only on the shape, the weight gradient adds the blocks' partial sums in
+ * block order, and the threads split work whose pieces write disjoint outputs (samples × channels
+ * for im2col and col2im, rows or columns for SGEMM), so results do not depend on the thread count.
+ * Patch matrices live in per-thread buffers that grow on demand and are kept, as SGEMM's packing
+ * buffers: a warm call allocates no large arrays. Other dtypes run the reference loops.
  */
 final class ConvDispatch {
     private ConvDispatch() {
@@ -33,6 +42,29 @@ final class ConvDispatch {
 
     /** Patches up to this size (input channels per group × kH × kW) take the direct kernel forward. */
     static final int DIRECT_MAX_PATCH = 32;
+
+    /** Copy elements per task before im2col / col2im are split over threads. */
+    private static final int GRAIN = 1 << 14;
+
+    /** Per-thread scratch matrices, grown on demand and kept. */
+    private static final class Scratch {
+        float[] col = new float[0];
+        float[] tmp = new float[0];
+        float[] dy = new float[0];
+        float[] part = new float[0];
+
+        static float[] atLeast(float[] a, long size) {
+            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** A 1×1 kernel, stride 1, no padding, output the input's size: the input is its own patch matrix. */
+    static boolean pointwise(ConvShape s) {
+        return s.kH() == 1 && s.kW() == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 0 && s.padW() == 0
+                && s.outH() == s.h() && s.outW() == s.w();
+    }
 
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
@@ -57,48 +89,145 @@ final class ConvDispatch {
                 weight.offset(), ba, bias == null ? 0 : bias.offset(), s, r0, r1));
     }
 
-    /** im2col + SGEMM. */
+    /** im2col + SGEMM (no im2col for {@link #pointwise} shapes). */
     static void im2col(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         float[] y = f(out);
         float[] xa = f(x);
         float[] wa = f(weight);
-        float[] ba = bias == null ? null : f(bias);
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
-        int per = samplesPerBlock(s);
-        float[] col = new float[Math.max(1, k * per * spatial)];
-        float[] tmp = new float[Math.max(1, opg * per * spatial)];
+        int sampleSize = s.cIn() * s.h() * s.w();
+        boolean pointwise = pointwise(s);
+        int per = pointwise ? 1 : samplesPerBlock(s);
+        Scratch sc = SCRATCH.get();
+        if (!pointwise) {
+            sc.col = Scratch.atLeast(sc.col, (long) k * per * spatial);
+        }
+        if (per > 1) {
+            sc.tmp = Scratch.atLeast(sc.tmp, (long) opg * per * spatial);
+        }
+        float[] col = sc.col;
+        float[] tmp = sc.tmp;
         for (int b0 = 0; b0 < s.n(); b0 += per) {
             int nb = Math.min(per, s.n() - b0);
             int ld = nb * spatial;
-            int first = b0;
             for (int g = 0; g < s.groups(); g++) {
                 int c0 = g * s.cInPerGroup();
-                unroll(col, ld, xa, x.offset(), s, first, nb, c0);
-                Sgemm.sgemm(tmp, 0, ld, wa, weight.offset() + g * opg * k, k, 1, col, 0, ld, 1, opg, ld, k);
+                int wOff = weight.offset() + g * opg * k;
+                int yOff = out.offset() + (b0 * s.cOut() + g * opg) * spatial;
+                if (pointwise) {
+                    // B = the sample's channels of group g, [cIn/groups, spatial] as they lie in x
+                    Sgemm.sgemm(y, yOff, spatial, wa, wOff, k, 1, xa, x.offset() + b0 * sampleSize + c0 * spatial,
+                            spatial, 1, opg, spatial, k);
+                    continue;
+                }
+                unroll(col, ld, xa, x.offset(), s, b0, nb, c0);
+                if (nb == 1) {
+                    Sgemm.sgemm(y, yOff, spatial, wa, wOff, k, 1, col, 0, ld, 1, opg, ld, k);
+                    continue;
+                }
+                Sgemm.sgemm(tmp, 0, ld, wa, wOff, k, 1, col, 0, ld, 1, opg, ld, k);
                 for (int bi = 0; bi < nb; bi++) {
                     for (int o = 0; o < opg; o++) {
-                        int oc = g * opg + o;
-                        int dst = out.offset() + ((first + bi) * s.cOut() + oc) * spatial;
-                        System.arraycopy(tmp, o * ld + bi * spatial, y, dst, spatial);
-                        if (ba != null) {
-                            float bv = ba[bias.offset() + oc];
-                            for (int p = 0; p < spatial; p++) {
-                                y[dst + p] += bv;
-                            }
-                        }
+                        System.arraycopy(tmp, o * ld + bi * spatial, y, yOff + (bi * s.cOut() + o) * spatial, spatial);
                     }
                 }
             }
         }
+        if (bias != null) {
+            addBias(y, out.offset(), f(bias), bias.offset(), s.n() * s.cOut(), s.cOut(), spatial);
+        }
+    }
+
+    /** y[r·spatial + p] += bias[r mod cOut] for rows r in [0, rows), rows split over threads. */
+    private static void addBias(float[] y, int yOff, float[] b, int bOff, int rows, int cOut, int spatial) {
+        Parallel.forRange(rows, HostArrays.rowGrain(spatial, GRAIN), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                float bv = b[bOff + r % cOut];
+                int base = yOff + r * spatial;
+                for (int p = 0; p < spatial; p++) {
+                    y[base + p] += bv;
+                }
+            }
+        });
     }
 
     static void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s) {
         if (!f32(dx, dy, weight)) {
             REF.conv2dBackwardInput(dx, dy, weight, s);
-            return;
+        } else if (pointwise(s)) {
+            pointwiseBackwardInput(dx, dy, weight, s);
+        } else if (transposable(s)) {
+            ConvShape t = transposed(s);
+            conv2d(dx, dy, flippedTransposedWeight(weight, s), null, t);
+        } else {
+            col2imBackwardInput(dx, dy, weight, s);
         }
+    }
+
+    /**
+     * Whether the input gradient is a plain convolution of dy: stride 1 and padding at most the
+     * dilated kernel's reach, so that the transposed convolution's padding is not negative.
+     */
+    static boolean transposable(ConvShape s) {
+        return s.strideH() == 1 && s.strideW() == 1 && s.padH() <= s.dilationH() * (s.kH() - 1)
+                && s.padW() <= s.dilationW() * (s.kW() - 1);
+    }
+
+    /**
+     * The geometry of dx = conv2d(dy, W'): dx[c, ih] = Σ W[o, c, i]·dy[o, ih + pad − i·dilation]
+     * = Σ W'[c, o, i']·dy[o, ih − pad' + i'·dilation] with i' = k − 1 − i and
+     * pad' = dilation·(k − 1) − pad (per spatial dim); rows of dy outside it read zero, as the
+     * forward's padding.
+     */
+    static ConvShape transposed(ConvShape s) {
+        return new ConvShape(s.n(), s.cOut(), s.outH(), s.outW(), s.cIn(), s.kH(), s.kW(), 1, 1,
+                s.dilationH() * (s.kH() - 1) - s.padH(), s.dilationW() * (s.kW() - 1) - s.padW(), s.dilationH(),
+                s.dilationW(), s.groups(), s.h(), s.w());
+    }
+
+    /** W'[g·cpg + c, o, i, j] = W[g·opg + o, c, kH − 1 − i, kW − 1 − j]: [cIn, cOut/groups, kH, kW]. */
+    static Tensor flippedTransposedWeight(Tensor weight, ConvShape s) {
+        float[] w = f(weight);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        float[] t = new float[s.cIn() * opg * kk];
+        for (int g = 0; g < s.groups(); g++) {
+            for (int o = 0; o < opg; o++) {
+                for (int c = 0; c < cpg; c++) {
+                    int src = weight.offset() + ((g * opg + o) * cpg + c) * kk;
+                    int dst = ((g * cpg + c) * opg + o) * kk;
+                    for (int tap = 0; tap < kk; tap++) {
+                        t[dst + kk - 1 - tap] = w[src + tap];
+                    }
+                }
+            }
+        }
+        return Tensor.of(t, s.cIn(), opg, s.kH(), s.kW());
+    }
+
+    /** dx_g = W_gᵀ · dy_g per sample, straight from dy into dx. */
+    private static void pointwiseBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s) {
+        float[] g0 = f(dx);
+        float[] dya = f(dy);
+        float[] wa = f(weight);
+        int spatial = s.h() * s.w();
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        for (int n = 0; n < s.n(); n++) {
+            for (int g = 0; g < s.groups(); g++) {
+                // A(i, p) = weight[g·opg + p, i]
+                Sgemm.sgemm(g0, dx.offset() + (n * s.cIn() + g * cpg) * spatial, spatial,
+                        wa, weight.offset() + g * opg * cpg, 1, cpg,
+                        dya, dy.offset() + (n * s.cOut() + g * opg) * spatial, spatial, 1, cpg, spatial, opg);
+            }
+        }
+    }
+
+    /** col = W_gᵀ · dy_g per block of samples, folded back into dx by col2im. */
+    private static void col2imBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s) {
         float[] g0 = f(dx);
         Arrays.fill(g0, dx.offset(), dx.offset() + dx.numel(), 0f);
         float[] dya = f(dy);
@@ -106,22 +235,38 @@ final class ConvDispatch {
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
+        int cpg = s.cInPerGroup();
         int per = samplesPerBlock(s);
-        float[] col = new float[Math.max(1, k * per * spatial)];
-        float[] dyBlock = new float[Math.max(1, opg * per * spatial)];
+        Scratch sc = SCRATCH.get();
+        sc.col = Scratch.atLeast(sc.col, (long) k * per * spatial);
+        if (per > 1) {
+            sc.dy = Scratch.atLeast(sc.dy, (long) opg * per * spatial);
+        }
+        float[] col = sc.col;
+        float[] dyBlock = sc.dy;
         int sampleSize = s.cIn() * s.h() * s.w();
+        int grain = HostArrays.rowGrain(s.kH() * s.kW() * spatial, GRAIN);
         for (int b0 = 0; b0 < s.n(); b0 += per) {
             int nb = Math.min(per, s.n() - b0);
             int ld = nb * spatial;
             int first = b0;
             for (int g = 0; g < s.groups(); g++) {
-                int c0 = g * s.cInPerGroup();
-                gatherDy(dyBlock, ld, dya, dy.offset(), s, first, nb, g);
+                int c0 = g * cpg;
                 // col = W_gᵀ · dy_g: A(i, p) = weight[g·opg + p, i]
-                Sgemm.sgemm(col, 0, ld, wa, weight.offset() + g * opg * k, 1, k, dyBlock, 0, ld, 1, k, ld, opg);
-                Parallel.forRange(nb, 1, (lo, hi) -> {
-                    for (int bi = lo; bi < hi; bi++) {
-                        ConvKernels.col2im(g0, dx.offset() + (first + bi) * sampleSize, col, bi * spatial, ld, s, c0);
+                if (nb == 1) {
+                    Sgemm.sgemm(col, 0, ld, wa, weight.offset() + g * opg * k, 1, k,
+                            dya, dy.offset() + (first * s.cOut() + g * opg) * spatial, spatial, 1, k, ld, opg);
+                } else {
+                    gatherDy(dyBlock, ld, dya, dy.offset(), s, first, nb, g);
+                    Sgemm.sgemm(col, 0, ld, wa, weight.offset() + g * opg * k, 1, k, dyBlock, 0, ld, 1, k, ld, opg);
+                }
+                // (sample, channel) pieces write disjoint planes of dx
+                Parallel.forRange(nb * cpg, grain, (lo, hi) -> {
+                    for (int u = lo; u < hi; u++) {
+                        int bi = u / cpg;
+                        int c = u % cpg;
+                        ConvKernels.col2im(g0, dx.offset() + (first + bi) * sampleSize, col, bi * spatial, ld, s, c0,
+                                c, c + 1);
                     }
                 });
             }
@@ -140,35 +285,67 @@ final class ConvDispatch {
         int k = s.patch();
         int opg = s.cOutPerGroup();
         int per = samplesPerBlock(s);
-        float[] col = new float[Math.max(1, k * per * spatial)];
-        float[] dyBlock = new float[Math.max(1, opg * per * spatial)];
-        float[] part = new float[Math.max(1, opg * k)];
+        boolean pointwise = pointwise(s);
+        int sampleSize = s.cIn() * s.h() * s.w();
+        Scratch sc = SCRATCH.get();
+        if (!(pointwise && per == 1)) {
+            sc.col = Scratch.atLeast(sc.col, (long) k * per * spatial);
+        }
+        if (per > 1) {
+            sc.dy = Scratch.atLeast(sc.dy, (long) opg * per * spatial);
+        }
+        if (per < s.n()) {
+            sc.part = Scratch.atLeast(sc.part, (long) opg * k);
+        }
+        float[] col = sc.col;
+        float[] dyBlock = sc.dy;
+        float[] part = sc.part;
         for (int b0 = 0; b0 < s.n(); b0 += per) {
             int nb = Math.min(per, s.n() - b0);
             int ld = nb * spatial;
             for (int g = 0; g < s.groups(); g++) {
                 int c0 = g * s.cInPerGroup();
-                unroll(col, ld, xa, x.offset(), s, b0, nb, c0);
-                gatherDy(dyBlock, ld, dya, dy.offset(), s, b0, nb, g);
-                int dst = dweight.offset() + g * opg * k;
-                // dW_g = dy_g · colᵀ: B(p, j) = col[j·ld + p]; the first block writes, later ones add
-                if (b0 == 0) {
-                    Sgemm.sgemm(dw, dst, k, dyBlock, 0, ld, 1, col, 0, 1, ld, opg, k, ld);
+                // dW_g = dy_g · colᵀ with A = dy_g [opg, ld] and B(p, j) = col[j·ld + p]
+                float[] a = dyBlock;
+                int aOff = 0;
+                if (nb == 1) {
+                    a = dya;
+                    aOff = dy.offset() + (b0 * s.cOut() + g * opg) * spatial;
                 } else {
-                    Sgemm.sgemm(part, 0, k, dyBlock, 0, ld, 1, col, 0, 1, ld, opg, k, ld);
+                    gatherDy(dyBlock, ld, dya, dy.offset(), s, b0, nb, g);
+                }
+                float[] b = col;
+                int bOff = 0;
+                int bcs = ld;
+                if (pointwise && nb == 1) {
+                    b = xa;
+                    bOff = x.offset() + b0 * sampleSize + c0 * spatial;
+                    bcs = spatial;
+                } else {
+                    unroll(col, ld, xa, x.offset(), s, b0, nb, c0);
+                }
+                int dst = dweight.offset() + g * opg * k;
+                // the first block writes, later ones add
+                if (b0 == 0) {
+                    Sgemm.sgemm(dw, dst, k, a, aOff, ld, 1, b, bOff, 1, bcs, opg, k, ld);
+                } else {
+                    Sgemm.sgemm(part, 0, k, a, aOff, ld, 1, b, bOff, 1, bcs, opg, k, ld);
                     ElementwiseKernels.add(dw, dst, dw, dst, 1, part, 0, 1, opg * k);
                 }
             }
         }
     }
 
-    /** The patch matrices of samples first..first+nb−1 side by side, samples unrolled in parallel. */
+    /** The patch matrices of samples first..first+nb−1 side by side, (sample, channel) pieces in parallel. */
     private static void unroll(float[] col, int ld, float[] xa, int xOff, ConvShape s, int first, int nb, int c0) {
         int spatial = s.outH() * s.outW();
         int sampleSize = s.cIn() * s.h() * s.w();
-        Parallel.forRange(nb, 1, (lo, hi) -> {
-            for (int bi = lo; bi < hi; bi++) {
-                ConvKernels.im2col(col, bi * spatial, ld, xa, xOff + (first + bi) * sampleSize, s, c0);
+        int cpg = s.cInPerGroup();
+        Parallel.forRange(nb * cpg, HostArrays.rowGrain(s.kH() * s.kW() * spatial, GRAIN), (lo, hi) -> {
+            for (int u = lo; u < hi; u++) {
+                int bi = u / cpg;
+                int c = u % cpg;
+                ConvKernels.im2col(col, bi * spatial, ld, xa, xOff + (first + bi) * sampleSize, s, c0, c, c + 1);
             }
         });
     }

@@ -18,11 +18,14 @@ final class ConvKernels {
     private ConvKernels() {
     }
 
-    /** col[r·ld + colOff + oh·outW + ow] = x[c0 + c, ih, iw] for row r = (c, i, j) of the patch. */
-    static void im2col(float[] col, int colOff, int ld, float[] x, int xOff, ConvShape s, int c0) {
+    /**
+     * col[r·ld + colOff + oh·outW + ow] = x[c0 + c, ih, iw] for the rows r = (c, i, j) of the patch
+     * with c in [cLo, cHi) (the group's channels, so threads can take disjoint row ranges).
+     */
+    static void im2col(float[] col, int colOff, int ld, float[] x, int xOff, ConvShape s, int c0, int cLo, int cHi) {
         int plane = s.h() * s.w();
-        int row = 0;
-        for (int c = 0; c < s.cInPerGroup(); c++) {
+        int row = cLo * s.kH() * s.kW();
+        for (int c = cLo; c < cHi; c++) {
             int base = xOff + (c0 + c) * plane;
             for (int i = 0; i < s.kH(); i++) {
                 for (int j = 0; j < s.kW(); j++, row++) {
@@ -53,11 +56,15 @@ final class ConvKernels {
         }
     }
 
-    /** The adjoint of {@link #im2col}: dx[c0 + c, ih, iw] += col[r·ld + colOff + oh·outW + ow] over the taps that read it. */
-    static void col2im(float[] dx, int dxOff, float[] col, int colOff, int ld, ConvShape s, int c0) {
+    /**
+     * The adjoint of {@link #im2col}: dx[c0 + c, ih, iw] += col[r·ld + colOff + oh·outW + ow] over the
+     * taps that read it, for c in [cLo, cHi) (each channel's plane is written by its own rows only).
+     * Taps are added in (i, j, oh) order whatever the vector width.
+     */
+    static void col2im(float[] dx, int dxOff, float[] col, int colOff, int ld, ConvShape s, int c0, int cLo, int cHi) {
         int plane = s.h() * s.w();
-        int row = 0;
-        for (int c = 0; c < s.cInPerGroup(); c++) {
+        int row = cLo * s.kH() * s.kW();
+        for (int c = cLo; c < cHi; c++) {
             int base = dxOff + (c0 + c) * plane;
             for (int i = 0; i < s.kH(); i++) {
                 for (int j = 0; j < s.kW(); j++, row++) {
@@ -71,12 +78,29 @@ final class ConvKernels {
                             continue;
                         }
                         int d = base + ih * s.w() + owLo * s.strideW() + colShift;
-                        for (int ow = owLo; ow < owHi; ow++, d += s.strideW()) {
-                            dx[d] += col[src + ow];
+                        if (s.strideW() == 1) {
+                            addRow(dx, d, col, src + owLo, owHi - owLo);
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++, d += s.strideW()) {
+                                dx[d] += col[src + ow];
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** dst[d + t] += src[sOff + t] for t in [0, len): a contiguous row of col2im (each element one add). */
+    private static void addRow(float[] dst, int d, float[] src, int sOff, int len) {
+        int t = 0;
+        if (Simd.ENABLED) {
+            for (int up = len / L * L; t < up; t += L) {
+                FloatVector.fromArray(S, dst, d + t).add(FloatVector.fromArray(S, src, sOff + t)).intoArray(dst, d + t);
+            }
+        }
+        for (; t < len; t++) {
+            dst[d + t] += src[sOff + t];
         }
     }
 

@@ -50,6 +50,12 @@ class ConvKernelsTest {
         {1, 3, 10, 8, 2, 2, 3, 1, 1, 1, 2, 3, 2, 1},
         {4, 8, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 4},
         {2, 2, 1, 17, 3, 1, 5, 1, 2, 0, 2, 1, 1, 1},
+        // input gradient by col2im with contiguous rows (strideW 1, strideH 2), wider than a vector
+        {2, 3, 9, 37, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1},
+        // a 1×1 kernel with padding: no transposed convolution (its padding would be negative)
+        {2, 3, 4, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+        // 1×1, stride 1, no padding, grouped: the input is the patch matrix
+        {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2},
     };
 
     /** Large enough that ConvDispatch splits the batch into several blocks and SGEMM goes multi-threaded. */
@@ -71,6 +77,57 @@ class ConvKernelsTest {
             all.addAll(List.of(LARGE));
         }
         return all;
+    }
+
+    @Test
+    void pathsAreChosenByShape() {
+        // ResNet's 3×3 layers: the input gradient as a convolution; the stride-2 ones by col2im
+        ConvShape s1 = shape(new int[] {32, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+        ConvShape s2 = shape(new int[] {32, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1});
+        assertThat(ConvDispatch.transposable(s1)).isTrue();
+        assertThat(ConvDispatch.transposable(s2)).isFalse();
+        assertThat(ConvDispatch.transposed(s1)).isEqualTo(s1);
+        assertThat(ConvDispatch.pointwise(shape(GEOMETRIES[9]))).isTrue();
+        assertThat(ConvDispatch.pointwise(shape(GEOMETRIES[10]))).as("stride 2").isFalse();
+    }
+
+    @Test
+    void warmCallsAllocateNoPatchMatrix() {
+        // one block of 4 samples: the patch matrix is 288 × 4096 floats (4.7 MB), the weights 37 kB
+        ConvShape s = shape(new int[] {4, 32, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+        var rng = new Generator(20);
+        int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+        int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+        int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+        Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.CONTIGUOUS);
+        Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 1, 0), wShape, Layout.CONTIGUOUS);
+        Tensor y = poisoned(yShape);
+        Tensor dx = poisoned(xShape);
+        Tensor dw = poisoned(wShape);
+        int threads = CpuBackend.threads();
+        try {
+            CpuBackend.setThreads(1); // everything runs, and allocates, on this thread
+            long bound = 1 << 20;
+            long least = Long.MAX_VALUE;
+            for (int i = 0; i < 30 && least >= bound; i++) {
+                least = Math.min(least, allocatedBy(() -> {
+                    CPU.conv2d(y, x, w, null, s);
+                    CPU.conv2dBackwardInput(dx, y, w, s);
+                    CPU.conv2dBackwardWeight(dw, y, x, s);
+                }));
+            }
+            assertThat(least).as("bytes allocated by a warm forward and backward").isLessThan(bound);
+        } finally {
+            CpuBackend.setThreads(threads);
+        }
+    }
+
+    private static long allocatedBy(Runnable r) {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().threadId();
+        long before = mx.getThreadAllocatedBytes(id);
+        r.run();
+        return mx.getThreadAllocatedBytes(id) - before;
     }
 
     @Test

@@ -3,8 +3,10 @@ package dev.kiln.kernels.cpu;
 import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Pool3dOps;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -270,6 +272,82 @@ class ConvKernelsTest {
                 assertClose(what + " avg dx", dx, rdx, 1e-6, 1e-6);
             }
         }
+    }
+
+    @Test
+    void pooling3dMatchesReference() {
+        var rng = new Generator(21);
+        int[][] inputs = {{1, 1, 1, 1, 1}, {2, 3, 4, 6, 5}, {1, 2, 5, 5, 7}};
+        if (!KernelCheck.WIDTH_PASS) {
+            inputs = java.util.Arrays.copyOf(inputs, inputs.length + 1);
+            inputs[inputs.length - 1] = new int[] {4, 16, 8, 16, 16};
+        }
+        for (int[] shape : inputs) {
+            int k = Math.min(3, Math.min(shape[2], Math.min(shape[3], shape[4])));
+            List<PoolWindows3d> windows = new ArrayList<>();
+            windows.add(Pool3dOps.maxPool3dWindows("test", shape, new int[] {k}, null, new int[] {k / 2}, new int[] {1},
+                    true));
+            windows.add(Pool3dOps.maxPool3dWindows("test", shape, new int[] {1, k, 1}, new int[] {1, 2, 1},
+                    new int[] {0}, new int[] {1}, false));
+            if (shape[2] >= 5 && shape[3] >= 5 && shape[4] >= 5) {
+                windows.add(Pool3dOps.maxPool3dWindows("test", shape, new int[] {3}, new int[] {1}, new int[] {1},
+                        new int[] {2, 1, 2}, false));
+            }
+            List<PoolWindows3d> averages = new ArrayList<>();
+            averages.add(Pool3dOps.avgPool3dWindows("test", shape, new int[] {k}, new int[] {2}, new int[] {k / 2}, true,
+                    false, null));
+            averages.add(Pool3dOps.avgPool3dWindows("test", shape, new int[] {k, 1, k}, new int[] {1}, new int[] {k / 2, 0,
+                k / 2}, false, true, 7));
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(shape), 1, 0), shape, Layout.OFFSET);
+            for (PoolWindows3d p : windows) {
+                String what = "maxPool3d " + java.util.Arrays.toString(shape) + " -> " + p.outD() + "x" + p.outH() + "x"
+                        + p.outW();
+                int[] yShape = {p.n(), p.c(), p.outD(), p.outH(), p.outW()};
+                Tensor out = poisoned(yShape);
+                Tensor idx = poisoned(DType.I32, yShape);
+                Tensor rOut = poisoned(yShape);
+                Tensor rIdx = poisoned(DType.I32, yShape);
+                CPU.maxPool3d(out, idx, x, p);
+                REF.maxPool3d(rOut, rIdx, x, p);
+                assertWrittenExactly(what, out);
+                assertClose(what, out, rOut, 0, 0);
+                assertClose(what + " indices", idx, rIdx, 0, 0);
+            }
+            for (PoolWindows3d p : averages) {
+                String what = "avgPool3d " + java.util.Arrays.toString(shape) + " -> " + p.outD() + "x" + p.outH() + "x"
+                        + p.outW();
+                int[] yShape = {p.n(), p.c(), p.outD(), p.outH(), p.outW()};
+                Tensor out = poisoned(yShape);
+                Tensor rOut = poisoned(yShape);
+                CPU.avgPool3d(out, x, p);
+                REF.avgPool3d(rOut, x, p);
+                assertWrittenExactly(what, out);
+                assertClose(what, out, rOut, 1e-6, 1e-6);
+                Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+                Tensor dx = poisoned(shape);
+                Tensor rdx = poisoned(shape);
+                CPU.avgPool3dBackward(dx, dy, p);
+                REF.avgPool3dBackward(rdx, dy, p);
+                assertWrittenExactly(what + " dx", dx);
+                assertClose(what + " dx", dx, rdx, 1e-6, 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void maxPooling3dFollowsPyTorchOnNaNAndInfinity() {
+        int[] shape = {1, 1, 2, 1, 4};
+        Tensor x = input(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, 1, Double.NaN,
+            Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 2}, shape, Layout.OFFSET);
+        PoolWindows3d p = Pool3dOps.maxPool3dWindows("test", shape, new int[] {2, 1, 2}, null, new int[] {0},
+                new int[] {1}, false);
+        Tensor out = poisoned(1, 1, 1, 1, 2);
+        Tensor idx = poisoned(DType.I32, 1, 1, 1, 1, 2);
+        CPU.maxPool3d(out, idx, x, p);
+        assertThat(out.toDoubleArray()[0]).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(out.toDoubleArray()[1]).isNaN();
+        // an all −∞ window reports its first element; a NaN wins, the last NaN's index (depth 1, column 2)
+        assertThat(idx.toDoubleArray()).containsExactly(0, 6);
     }
 
     @Test

@@ -52,6 +52,8 @@ final class ConvDispatch {
         float[] tmp = new float[0];
         float[] dy = new float[0];
         float[] part = new float[0];
+        /** The input gradient's flipped, transposed weight. */
+        float[] wt = new float[0];
 
         static float[] atLeast(float[] a, long size) {
             return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
@@ -78,22 +80,27 @@ final class ConvDispatch {
 
     /** The direct kernel, output rows (sample, out channel) split over threads. */
     static void direct(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
-        float[] y = f(out);
-        float[] xa = f(x);
-        float[] wa = f(weight);
-        float[] ba = bias == null ? null : f(bias);
+        direct(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(), bias == null ? null : f(bias),
+                bias == null ? 0 : bias.offset(), s);
+    }
+
+    private static void direct(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                               ConvShape s) {
         int rows = s.n() * s.cOut();
         long work = Math.max(1L, (long) s.outH() * s.outW() * s.patch());
         int grain = (int) Math.max(1, Math.min(rows, (1L << 16) / work));
-        Parallel.forRange(rows, grain, (r0, r1) -> ConvKernels.directForward(y, out.offset(), xa, x.offset(), wa,
-                weight.offset(), ba, bias == null ? 0 : bias.offset(), s, r0, r1));
+        Parallel.forRange(rows, grain, (r0, r1) -> ConvKernels.directForward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s,
+                r0, r1));
     }
 
     /** im2col + SGEMM (no im2col for {@link #pointwise} shapes). */
     static void im2col(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
-        float[] y = f(out);
-        float[] xa = f(x);
-        float[] wa = f(weight);
+        im2col(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(), bias == null ? null : f(bias),
+                bias == null ? 0 : bias.offset(), s);
+    }
+
+    private static void im2col(float[] y, int yOffset, float[] xa, int xOffset, float[] wa, int wOffset, float[] ba,
+                               int bOff, ConvShape s) {
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
@@ -114,15 +121,15 @@ final class ConvDispatch {
             int ld = nb * spatial;
             for (int g = 0; g < s.groups(); g++) {
                 int c0 = g * s.cInPerGroup();
-                int wOff = weight.offset() + g * opg * k;
-                int yOff = out.offset() + (b0 * s.cOut() + g * opg) * spatial;
+                int wOff = wOffset + g * opg * k;
+                int yOff = yOffset + (b0 * s.cOut() + g * opg) * spatial;
                 if (pointwise) {
                     // B = the sample's channels of group g, [cIn/groups, spatial] as they lie in x
-                    Sgemm.sgemm(y, yOff, spatial, wa, wOff, k, 1, xa, x.offset() + b0 * sampleSize + c0 * spatial,
+                    Sgemm.sgemm(y, yOff, spatial, wa, wOff, k, 1, xa, xOffset + b0 * sampleSize + c0 * spatial,
                             spatial, 1, opg, spatial, k);
                     continue;
                 }
-                unroll(col, ld, xa, x.offset(), s, b0, nb, c0);
+                unroll(col, ld, xa, xOffset, s, b0, nb, c0);
                 if (nb == 1) {
                     Sgemm.sgemm(y, yOff, spatial, wa, wOff, k, 1, col, 0, ld, 1, opg, ld, k);
                     continue;
@@ -135,8 +142,8 @@ final class ConvDispatch {
                 }
             }
         }
-        if (bias != null) {
-            addBias(y, out.offset(), f(bias), bias.offset(), s.n() * s.cOut(), s.cOut(), spatial);
+        if (ba != null) {
+            addBias(y, yOffset, ba, bOff, s.n() * s.cOut(), s.cOut(), spatial);
         }
     }
 
@@ -160,7 +167,14 @@ final class ConvDispatch {
             pointwiseBackwardInput(dx, dy, weight, s);
         } else if (transposable(s)) {
             ConvShape t = transposed(s);
-            conv2d(dx, dy, flippedTransposedWeight(weight, s), null, t);
+            Scratch sc = SCRATCH.get();
+            sc.wt = Scratch.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
+            flipTransposed(sc.wt, f(weight), weight.offset(), s);
+            if (t.patch() <= DIRECT_MAX_PATCH) {
+                direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
+            } else {
+                im2col(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
+            }
         } else {
             col2imBackwardInput(dx, dy, weight, s);
         }
@@ -187,17 +201,15 @@ final class ConvDispatch {
                 s.dilationW(), s.groups(), s.h(), s.w());
     }
 
-    /** W'[g·cpg + c, o, i, j] = W[g·opg + o, c, kH − 1 − i, kW − 1 − j]: [cIn, cOut/groups, kH, kW]. */
-    static Tensor flippedTransposedWeight(Tensor weight, ConvShape s) {
-        float[] w = f(weight);
+    /** t = W' with W'[g·cpg + c, o, i, j] = W[g·opg + o, c, kH − 1 − i, kW − 1 − j]: [cIn, cOut/groups, kH, kW]. */
+    static void flipTransposed(float[] t, float[] w, int wOff, ConvShape s) {
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        float[] t = new float[s.cIn() * opg * kk];
         for (int g = 0; g < s.groups(); g++) {
             for (int o = 0; o < opg; o++) {
                 for (int c = 0; c < cpg; c++) {
-                    int src = weight.offset() + ((g * opg + o) * cpg + c) * kk;
+                    int src = wOff + ((g * opg + o) * cpg + c) * kk;
                     int dst = ((g * cpg + c) * opg + o) * kk;
                     for (int tap = 0; tap < kk; tap++) {
                         t[dst + kk - 1 - tap] = w[src + tap];
@@ -205,7 +217,6 @@ final class ConvDispatch {
                 }
             }
         }
-        return Tensor.of(t, s.cIn(), opg, s.kH(), s.kW());
     }
 
     /** dx_g = W_gᵀ · dy_g per sample, straight from dy into dx. */

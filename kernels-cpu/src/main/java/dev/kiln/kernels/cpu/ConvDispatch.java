@@ -15,8 +15,8 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
  * for small patches ({@link #DIRECT_MAX_PATCH}) the direct kernel of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
  * large GEMM per group rather than many small ones; a block of one sample multiplies straight into
- * the output, and a 1×1 convolution with stride 1 and no padding reads its input as the patch matrix
- * (no im2col at all). The input gradient of a stride-1 convolution is itself a convolution (of dy
+ * the output, and a 1×1 convolution with stride 1 and no padding on images of at least
+ * {@link #POINTWISE_MIN_SPATIAL} positions reads its input as the patch matrix (no im2col at all). The input gradient of a stride-1 convolution is itself a convolution (of dy
  * with the flipped, transposed weight), so it takes the forward paths, whose GEMM sums over
  * out channels × taps; other strides fold a W_gᵀ · dy patch matrix back with col2im. The weight
  * gradient is dy · colᵀ per block, summing over the block's samples and positions.
@@ -62,10 +62,17 @@ final class ConvDispatch {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** A 1×1 kernel, stride 1, no padding, output the input's size: the input is its own patch matrix. */
+    /** Output positions per sample from which a 1×1 convolution multiplies sample by sample, reading x in place. */
+    static final int POINTWISE_MIN_SPATIAL = 256;
+
+    /**
+     * A 1×1 kernel, stride 1, no padding, output the input's size, and enough positions per sample
+     * for a GEMM of its own: the input is its own patch matrix. (Smaller images are copied side by
+     * side as any other patch matrix, so that the GEMM is wide.)
+     */
     static boolean pointwise(ConvShape s) {
         return s.kH() == 1 && s.kW() == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 0 && s.padW() == 0
-                && s.outH() == s.h() && s.outW() == s.w();
+                && s.outH() == s.h() && s.outW() == s.w() && (long) s.outH() * s.outW() >= POINTWISE_MIN_SPATIAL;
     }
 
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {

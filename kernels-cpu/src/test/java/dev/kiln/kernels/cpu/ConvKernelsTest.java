@@ -56,8 +56,9 @@ class ConvKernelsTest {
         {2, 3, 9, 37, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1},
         // a 1×1 kernel with padding: no transposed convolution (its padding would be negative)
         {2, 3, 4, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-        // 1×1, stride 1, no padding, grouped: the input is the patch matrix
+        // 1×1, stride 1, no padding, grouped: small images copied side by side, larger ones read in place
         {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2},
+        {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2},
     };
 
     /** Large enough that ConvDispatch splits the batch into several blocks and SGEMM goes multi-threaded. */
@@ -89,8 +90,11 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.transposable(s1)).isTrue();
         assertThat(ConvDispatch.transposable(s2)).isFalse();
         assertThat(ConvDispatch.transposed(s1)).isEqualTo(s1);
-        assertThat(ConvDispatch.pointwise(shape(GEOMETRIES[9]))).isTrue();
-        assertThat(ConvDispatch.pointwise(shape(GEOMETRIES[10]))).as("stride 2").isFalse();
+        assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2}))).isTrue();
+        assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2})))
+                .as("35 positions").isFalse();
+        assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 32, 32, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1})))
+                .as("stride 2").isFalse();
     }
 
     @Test

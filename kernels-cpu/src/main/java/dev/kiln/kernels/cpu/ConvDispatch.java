@@ -1,6 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.kernels.cpu.gemm.Sgemm;
+import dev.kiln.kernels.cpu.gemm.SgemmPlan;
 import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.Tensor;
 
@@ -14,7 +15,8 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
  * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or forward
  * for small patches ({@link #DIRECT_MAX_PATCH}) the direct kernel of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
- * large GEMM per group rather than many small ones; a block of one sample multiplies straight into
+ * large GEMM per group rather than many small ones; a sample whose patch matrix is larger than a
+ * core's cache is cut into bands of output rows instead ({@link #rowsPerBand}), one thread per band; a block of one sample multiplies straight into
  * the output, and a 1×1 convolution with stride 1 and no padding on images of at least
  * {@link #POINTWISE_MIN_SPATIAL} positions reads its input as the patch matrix (no im2col at all). The input gradient of a stride-1 convolution is itself a convolution (of dy
  * with the flipped, transposed weight), so it takes the forward paths, whose GEMM sums over
@@ -43,6 +45,26 @@ final class ConvDispatch {
     /** Patches up to this size (input channels per group × kH × kW) take the direct kernel forward. */
     static final int DIRECT_MAX_PATCH = 32;
 
+    /**
+     * Patch-matrix floats per band (1 MiB): a sample whose patch matrix is larger is cut into bands
+     * of output rows, each unrolled and multiplied on one thread while its patch matrix is in that
+     * core's cache (a patch matrix of many MiB would be read back from memory by the GEMM).
+     */
+    static final int BAND_ELEMENTS = 1 << 18;
+
+    /** Output positions per band at least, so that a band's GEMM is wide enough to run at speed. */
+    static final int BAND_MIN_COLUMNS = 256;
+
+    /** Output rows per band, or 0 when one sample's patch matrix fits in {@link #BAND_ELEMENTS}. */
+    static int rowsPerBand(ConvShape s) {
+        long perRow = Math.max(1L, (long) s.patch() * s.outW());
+        if (perRow * s.outH() <= BAND_ELEMENTS) {
+            return 0;
+        }
+        long rows = Math.max(BAND_ELEMENTS / perRow, (BAND_MIN_COLUMNS + s.outW() - 1) / s.outW());
+        return (int) Math.max(1, Math.min(s.outH(), rows));
+    }
+
     /** Copy elements per task before im2col / col2im are split over threads. */
     private static final int GRAIN = 1 << 14;
 
@@ -52,6 +74,8 @@ final class ConvDispatch {
         float[] tmp = new float[0];
         float[] dy = new float[0];
         float[] part = new float[0];
+        /** One band's patch matrix (each thread that runs bands has its own). */
+        float[] band = new float[0];
         /** The input gradient's flipped, transposed weight. */
         float[] wt = new float[0];
 
@@ -113,6 +137,11 @@ final class ConvDispatch {
         int opg = s.cOutPerGroup();
         int sampleSize = s.cIn() * s.h() * s.w();
         boolean pointwise = pointwise(s);
+        int rows = pointwise ? 0 : rowsPerBand(s);
+        if (rows > 0) {
+            banded(y, yOffset, xa, xOffset, wa, wOffset, ba, bOff, s, rows);
+            return;
+        }
         int per = pointwise ? 1 : samplesPerBlock(s);
         Scratch sc = SCRATCH.get();
         if (!pointwise) {
@@ -152,6 +181,49 @@ final class ConvDispatch {
         if (ba != null) {
             addBias(y, yOffset, ba, bOff, s.n() * s.cOut(), s.cOut(), spatial);
         }
+    }
+
+    /**
+     * im2col + SGEMM band by band (rows output rows of one sample, every group), bands split over
+     * threads: each band is unrolled into its thread's buffer and multiplied on that thread straight
+     * into y, bias added while the band is in cache. Band boundaries depend on the shape only and a
+     * band's GEMM runs on one thread, so results do not depend on the thread count.
+     */
+    private static void banded(float[] y, int yOffset, float[] xa, int xOffset, float[] wa, int wOffset, float[] ba,
+                               int bOff, ConvShape s, int rows) {
+        int spatial = s.outH() * s.outW();
+        int k = s.patch();
+        int opg = s.cOutPerGroup();
+        int cpg = s.cInPerGroup();
+        int sampleSize = s.cIn() * s.h() * s.w();
+        int perSample = (s.outH() + rows - 1) / rows;
+        SgemmPlan plan = SgemmPlan.active();
+        Parallel.forRange(s.n() * perSample, 1, (lo, hi) -> {
+            Scratch sc = SCRATCH.get();
+            sc.band = Scratch.atLeast(sc.band, (long) k * rows * s.outW());
+            float[] col = sc.band;
+            for (int u = lo; u < hi; u++) {
+                int n = u / perSample;
+                int oh0 = (u % perSample) * rows;
+                int oh1 = Math.min(s.outH(), oh0 + rows);
+                int cols = (oh1 - oh0) * s.outW();
+                for (int g = 0; g < s.groups(); g++) {
+                    ConvKernels.im2col(col, 0, cols, xa, xOffset + n * sampleSize, s, g * cpg, 0, cpg, oh0, oh1);
+                    int yOff = yOffset + (n * s.cOut() + g * opg) * spatial + oh0 * s.outW();
+                    Sgemm.sgemm(y, yOff, spatial, wa, wOffset + g * opg * k, k, 1, col, 0, cols, 1, opg, cols, k, plan,
+                            1);
+                    if (ba != null) {
+                        for (int o = 0; o < opg; o++) {
+                            float bv = ba[bOff + g * opg + o];
+                            int base = yOff + o * spatial;
+                            for (int p = 0; p < cols; p++) {
+                                y[base + p] += bv;
+                            }
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /** y[r·spatial + p] += bias[r mod cOut] for rows r in [0, rows), rows split over threads. */

@@ -23,6 +23,15 @@ final class ConvKernels {
      * with c in [cLo, cHi) (the group's channels, so threads can take disjoint row ranges).
      */
     static void im2col(float[] col, int colOff, int ld, float[] x, int xOff, ConvShape s, int c0, int cLo, int cHi) {
+        im2col(col, colOff, ld, x, xOff, s, c0, cLo, cHi, 0, s.outH());
+    }
+
+    /**
+     * As above for the output rows oh in [ohLo, ohHi) only, written from column
+     * colOff + (oh − ohLo)·outW on: the patch matrix of one band of output rows.
+     */
+    static void im2col(float[] col, int colOff, int ld, float[] x, int xOff, ConvShape s, int c0, int cLo, int cHi,
+                       int ohLo, int ohHi) {
         int plane = s.h() * s.w();
         int row = cLo * s.kH() * s.kW();
         for (int c = cLo; c < cHi; c++) {
@@ -34,7 +43,7 @@ final class ConvKernels {
                     // the output columns whose input column lies inside x: iw = ow·stride + colShift in [0, w)
                     int owLo = firstInside(colShift, s.strideW());
                     int owHi = Math.min(s.outW(), lastInside(colShift, s.strideW(), s.w()) + 1);
-                    for (int oh = 0; oh < s.outH(); oh++, dst += s.outW()) {
+                    for (int oh = ohLo; oh < ohHi; oh++, dst += s.outW()) {
                         int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
                         if (ih < 0 || ih >= s.h() || owLo >= owHi) {
                             Arrays.fill(col, dst, dst + s.outW(), 0f);

@@ -59,6 +59,9 @@ class ConvKernelsTest {
         // 1×1, stride 1, no padding, grouped: small images copied side by side, larger ones read in place
         {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2},
         {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2},
+        // patch matrices above a band: bands of 20, 20 and 8 output rows; grouped, stride 2 (13, 13, 9)
+        {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 64, 70, 70, 4, 3, 3, 2, 1, 1, 1, 1, 1, 2},
     };
 
     /** Large enough that ConvDispatch splits the batch into several blocks and SGEMM goes multi-threaded. */
@@ -90,6 +93,11 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.transposable(s1)).isTrue();
         assertThat(ConvDispatch.transposable(s2)).isFalse();
         assertThat(ConvDispatch.transposed(s1)).isEqualTo(s1);
+        // 576 × 56 floats an output row: 8 rows fill a band of 2^18, 5 reach 256 columns
+        assertThat(ConvDispatch.rowsPerBand(s1)).isEqualTo(8);
+        assertThat(ConvDispatch.rowsPerBand(shape(new int[] {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isEqualTo(20);
+        assertThat(ConvDispatch.rowsPerBand(shape(new int[] {32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .as("7x7x512: samples side by side").isZero();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2}))).isTrue();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2})))
                 .as("35 positions").isFalse();

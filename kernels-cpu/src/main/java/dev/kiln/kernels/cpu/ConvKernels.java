@@ -34,6 +34,9 @@ final class ConvKernels {
                        int ohLo, int ohHi) {
         int plane = s.h() * s.w();
         int row = cLo * s.kH() * s.kW();
+        // stride 1 and output rows as wide as the input's: a tap reads x at one fixed offset from
+        // its output position, so the rows it reads inside x are one contiguous copy
+        boolean shifted = s.strideH() == 1 && s.strideW() == 1 && s.outW() == s.w();
         for (int c = cLo; c < cHi; c++) {
             int base = xOff + (c0 + c) * plane;
             for (int i = 0; i < s.kH(); i++) {
@@ -43,6 +46,10 @@ final class ConvKernels {
                     // the output columns whose input column lies inside x: iw = ow·stride + colShift in [0, w)
                     int owLo = firstInside(colShift, s.strideW());
                     int owHi = Math.min(s.outW(), lastInside(colShift, s.strideW(), s.w()) + 1);
+                    if (shifted) {
+                        shiftedTap(col, dst, x, base, s, i * s.dilationH() - s.padH(), colShift, owLo, owHi, ohLo, ohHi);
+                        continue;
+                    }
                     for (int oh = ohLo; oh < ohHi; oh++, dst += s.outW()) {
                         int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
                         if (ih < 0 || ih >= s.h() || owLo >= owHi) {
@@ -63,6 +70,37 @@ final class ConvKernels {
                 }
             }
         }
+    }
+
+    /**
+     * One patch row of a stride-1 convolution whose output rows are the input's width: output
+     * (oh, ow) reads x[oh + rowShift, ow + colShift], so the rows inside x are one copy of
+     * x[(ohA + rowShift)·w + owLo + colShift ...] (a flat shift), after which the columns that
+     * fell outside a row (ow < owLo or ow ≥ owHi, wrapped in from the neighbouring row) and the
+     * rows outside x are zeroed. Writes exactly what the row-by-row loop writes.
+     */
+    private static void shiftedTap(float[] col, int dst, float[] x, int base, ConvShape s, int rowShift, int colShift,
+                                   int owLo, int owHi, int ohLo, int ohHi) {
+        int w = s.w();
+        // output rows whose input row lies inside x: ih = oh + rowShift in [0, h)
+        int ohA = Math.max(ohLo, -rowShift);
+        int ohB = Math.min(ohHi, s.h() - rowShift);
+        if (ohA >= ohB || owLo >= owHi) {
+            Arrays.fill(col, dst, dst + (ohHi - ohLo) * w, 0f);
+            return;
+        }
+        Arrays.fill(col, dst, dst + (ohA - ohLo) * w + owLo, 0f);
+        int from = dst + (ohA - ohLo) * w + owLo;
+        int len = (ohB - ohA - 1) * w + (owHi - owLo);
+        System.arraycopy(x, base + (ohA + rowShift) * w + owLo + colShift, col, from, len);
+        if (owLo > 0 || owHi < w) {
+            for (int oh = ohA; oh < ohB - 1; oh++) {
+                // the end of row oh and the start of row oh + 1 read the neighbouring input row
+                int at = dst + (oh - ohLo) * w;
+                Arrays.fill(col, at + owHi, at + w + owLo, 0f);
+            }
+        }
+        Arrays.fill(col, dst + (ohB - 1 - ohLo) * w + owHi, dst + (ohHi - ohLo) * w, 0f);
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static dev.kiln.kernels.cpu.KernelCheck.CPU;
@@ -103,6 +104,51 @@ class ConvKernelsTest {
                 .as("35 positions").isFalse();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 32, 32, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1})))
                 .as("stride 2").isFalse();
+    }
+
+    @Test
+    void im2colWritesEveryEntryOfEveryBand() {
+        // the stride-1 same-width rows take one flat copy per tap: compare with the definition, every
+        // entry, on a NaN-filled buffer, for whole images and bands, paddings and dilations that put
+        // taps wholly outside x
+        int[][] geometries = {{1, 2, 5, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {1, 2, 6, 4, 1, 3, 3, 1, 1, 2, 1, 2, 1, 1},
+            {1, 1, 3, 7, 1, 5, 5, 1, 1, 2, 2, 1, 1, 1}, {1, 3, 4, 6, 1, 1, 3, 1, 1, 0, 1, 1, 1, 1},
+            {1, 2, 7, 5, 1, 3, 3, 1, 1, 3, 1, 3, 1, 1}, {1, 2, 6, 6, 1, 3, 3, 2, 1, 1, 1, 1, 1, 1}};
+        var rng = new Generator(22);
+        for (int[] g : geometries) {
+            ConvShape s = shape(g);
+            float[] x = new float[s.cIn() * s.h() * s.w()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rng.nextGaussian();
+            }
+            int k = s.patch();
+            for (int[] band : new int[][] {{0, s.outH()}, {1, Math.min(3, s.outH())}, {s.outH() - 1, s.outH()}}) {
+                int cols = (band[1] - band[0]) * s.outW();
+                float[] col = new float[k * cols + 3];
+                Arrays.fill(col, Float.NaN);
+                ConvKernels.im2col(col, 1, cols, x, 0, s, 0, 0, s.cIn(), band[0], band[1]);
+                int r = 0;
+                for (int c = 0; c < s.cIn(); c++) {
+                    for (int i = 0; i < s.kH(); i++) {
+                        for (int j = 0; j < s.kW(); j++, r++) {
+                            for (int oh = band[0]; oh < band[1]; oh++) {
+                                for (int ow = 0; ow < s.outW(); ow++) {
+                                    int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
+                                    int iw = ow * s.strideW() - s.padW() + j * s.dilationW();
+                                    float want = ih < 0 || ih >= s.h() || iw < 0 || iw >= s.w() ? 0f
+                                            : x[(c * s.h() + ih) * s.w() + iw];
+                                    assertThat(col[1 + r * cols + (oh - band[0]) * s.outW() + ow])
+                                            .as("%s band %s tap (%d, %d, %d) at (%d, %d)", s, Arrays.toString(band), c,
+                                                    i, j, oh, ow).isEqualTo(want);
+                                }
+                            }
+                        }
+                    }
+                }
+                assertThat(col[0]).isNaN();
+                assertThat(col[1 + k * cols]).as("nothing written past the band").isNaN();
+            }
+        }
     }
 
     @Test

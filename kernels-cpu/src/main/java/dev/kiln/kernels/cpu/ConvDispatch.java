@@ -21,7 +21,8 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
  * {@link #POINTWISE_MIN_SPATIAL} positions reads its input as the patch matrix (no im2col at all). The input gradient of a stride-1 convolution is itself a convolution (of dy
  * with the flipped, transposed weight), so it takes the forward paths, whose GEMM sums over
  * out channels × taps; other strides fold a W_gᵀ · dy patch matrix back with col2im. The weight
- * gradient is dy · colᵀ per block, summing over the block's samples and positions.
+ * gradient is dy · colᵀ per block, summing over the block's samples and positions, or over bands
+ * into a few partial gradients ({@link #weightLanes}).
  *
  * <p>The block size depends only on the shape, the weight gradient adds the blocks' partial sums in
  * block order, and the threads split work whose pieces write disjoint outputs (samples × channels
@@ -76,6 +77,10 @@ final class ConvDispatch {
         float[] part = new float[0];
         /** One band's patch matrix (each thread that runs bands has its own). */
         float[] band = new float[0];
+        /** One band's weight gradient, before it is added to its lane's. */
+        float[] bandPart = new float[0];
+        /** The lanes' partial weight gradients. */
+        float[] lanes = new float[0];
         /** The input gradient's flipped, transposed weight. */
         float[] wt = new float[0];
 
@@ -319,9 +324,14 @@ final class ConvDispatch {
     /** col = W_gᵀ · dy_g per block of samples, folded back into dx by col2im. */
     private static void col2imBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s) {
         float[] g0 = f(dx);
-        Arrays.fill(g0, dx.offset(), dx.offset() + dx.numel(), 0f);
         float[] dya = f(dy);
         float[] wa = f(weight);
+        int rows = rowsPerBand(s);
+        if (rows > 0) {
+            bandedCol2im(g0, dx.offset(), dya, dy.offset(), wa, weight.offset(), s, rows);
+            return;
+        }
+        Arrays.fill(g0, dx.offset(), dx.offset() + dx.numel(), 0f);
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
@@ -363,6 +373,41 @@ final class ConvDispatch {
         }
     }
 
+    /**
+     * col2im band by band: samples split over threads (a sample's bands overlap in dx, so one
+     * thread takes them all, in order); each band's W_gᵀ · dy_band is multiplied on that thread into
+     * its buffer and folded into dx while it is in cache.
+     */
+    private static void bandedCol2im(float[] g0, int dxOff, float[] dya, int dyOff, float[] wa, int wOff, ConvShape s,
+                                     int rows) {
+        int spatial = s.outH() * s.outW();
+        int k = s.patch();
+        int opg = s.cOutPerGroup();
+        int cpg = s.cInPerGroup();
+        int sampleSize = s.cIn() * s.h() * s.w();
+        SgemmPlan plan = SgemmPlan.active();
+        Parallel.forRange(s.n(), 1, (lo, hi) -> {
+            Scratch mine = SCRATCH.get();
+            mine.band = Scratch.atLeast(mine.band, (long) k * rows * s.outW());
+            float[] col = mine.band;
+            for (int n = lo; n < hi; n++) {
+                int dxSample = dxOff + n * sampleSize;
+                Arrays.fill(g0, dxSample, dxSample + sampleSize, 0f);
+                for (int oh0 = 0; oh0 < s.outH(); oh0 += rows) {
+                    int oh1 = Math.min(s.outH(), oh0 + rows);
+                    int cols = (oh1 - oh0) * s.outW();
+                    for (int g = 0; g < s.groups(); g++) {
+                        // col = W_gᵀ · dy_band: A(i, p) = weight[g·opg + p, i], B(p, j) = dy[g·opg + p, band column j]
+                        Sgemm.sgemm(col, 0, cols, wa, wOff + g * opg * k, 1, k,
+                                dya, dyOff + (n * s.cOut() + g * opg) * spatial + oh0 * s.outW(), spatial, 1,
+                                k, cols, opg, plan, 1);
+                        ConvKernels.col2im(g0, dxSample, col, 0, cols, s, g * cpg, 0, cpg, oh0, oh1);
+                    }
+                }
+            }
+        });
+    }
+
     static void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape s) {
         if (!f32(dweight, dy, x)) {
             REF.conv2dBackwardWeight(dweight, dy, x, s);
@@ -371,6 +416,12 @@ final class ConvDispatch {
         float[] dw = f(dweight);
         float[] dya = f(dy);
         float[] xa = f(x);
+        int rows = pointwise(s) ? 0 : rowsPerBand(s);
+        int lanes = rows == 0 ? 0 : weightLanes(s, rows);
+        if (lanes > 0) {
+            bandedWeight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s, rows, lanes);
+            return;
+        }
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
@@ -423,6 +474,80 @@ final class ConvDispatch {
                     ElementwiseKernels.add(dw, dst, dw, dst, 1, part, 0, 1, opg * k);
                 }
             }
+        }
+    }
+
+    /** Partial weight gradients of the banded weight gradient at most (one per lane). */
+    static final int MAX_LANES = 8;
+
+    /** Floats of all lanes' partial weight gradients at most (8 MiB); beyond, the sample-block path. */
+    static final int LANE_ELEMENTS = 1 << 21;
+
+    /**
+     * Lanes of the banded weight gradient: {@link #MAX_LANES}, fewer when there are fewer bands, 0
+     * (use the sample-block path) when their partial gradients would not fit in {@link #LANE_ELEMENTS}.
+     */
+    static int weightLanes(ConvShape s, int rows) {
+        long bands = (long) s.n() * ((s.outH() + rows - 1) / rows);
+        int lanes = (int) Math.min(MAX_LANES, bands);
+        long weight = (long) s.cOut() * s.patch();
+        return lanes * weight <= LANE_ELEMENTS ? lanes : 0;
+    }
+
+    /**
+     * The weight gradient band by band: the bands (those of {@link #banded}) are dealt in fixed
+     * contiguous runs to {@code lanes} partial gradients, each lane on one thread unrolling a band
+     * into its buffer and adding dy_band · col_bandᵀ (a one-thread GEMM over the band's positions)
+     * to its partial in band order; then the partials are added in lane order. Lanes and runs depend
+     * on the shape only, so the sums do not depend on the thread count.
+     */
+    private static void bandedWeight(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
+                                     int rows, int lanes) {
+        int spatial = s.outH() * s.outW();
+        int k = s.patch();
+        int opg = s.cOutPerGroup();
+        int cpg = s.cInPerGroup();
+        int weight = s.cOut() * k;
+        int sampleSize = s.cIn() * s.h() * s.w();
+        int perSample = (s.outH() + rows - 1) / rows;
+        int bands = s.n() * perSample;
+        Scratch sc = SCRATCH.get();
+        sc.lanes = Scratch.atLeast(sc.lanes, (long) lanes * weight);
+        float[] partials = sc.lanes;
+        SgemmPlan plan = SgemmPlan.active();
+        Parallel.forRange(lanes, 1, (lo, hi) -> {
+            Scratch mine = SCRATCH.get();
+            mine.band = Scratch.atLeast(mine.band, (long) k * rows * s.outW());
+            mine.bandPart = Scratch.atLeast(mine.bandPart, (long) opg * k);
+            float[] col = mine.band;
+            float[] part = mine.bandPart;
+            for (int lane = lo; lane < hi; lane++) {
+                int acc = lane * weight;
+                int first = (int) ((long) bands * lane / lanes);
+                int last = (int) ((long) bands * (lane + 1) / lanes);
+                for (int u = first; u < last; u++) {
+                    int n = u / perSample;
+                    int oh0 = (u % perSample) * rows;
+                    int oh1 = Math.min(s.outH(), oh0 + rows);
+                    int cols = (oh1 - oh0) * s.outW();
+                    for (int g = 0; g < s.groups(); g++) {
+                        ConvKernels.im2col(col, 0, cols, xa, xOff + n * sampleSize, s, g * cpg, 0, cpg, oh0, oh1);
+                        // A = dy_g's rows over the band's positions, B(p, j) = col[j·cols + p]
+                        int aOff = dyOff + (n * s.cOut() + g * opg) * spatial + oh0 * s.outW();
+                        int dst = acc + g * opg * k;
+                        if (u == first) {
+                            Sgemm.sgemm(partials, dst, k, dya, aOff, spatial, 1, col, 0, 1, cols, opg, k, cols, plan, 1);
+                        } else {
+                            Sgemm.sgemm(part, 0, k, dya, aOff, spatial, 1, col, 0, 1, cols, opg, k, cols, plan, 1);
+                            ElementwiseKernels.add(partials, dst, partials, dst, 1, part, 0, 1, opg * k);
+                        }
+                    }
+                }
+            }
+        });
+        System.arraycopy(partials, 0, dw, dwOff, weight);
+        for (int lane = 1; lane < lanes; lane++) {
+            ElementwiseKernels.add(dw, dwOff, dw, dwOff, 1, partials, lane * weight, 1, weight);
         }
     }
 

@@ -109,6 +109,12 @@ final class ConvKernels {
      * Taps are added in (i, j, oh) order whatever the vector width.
      */
     static void col2im(float[] dx, int dxOff, float[] col, int colOff, int ld, ConvShape s, int c0, int cLo, int cHi) {
+        col2im(dx, dxOff, col, colOff, ld, s, c0, cLo, cHi, 0, s.outH());
+    }
+
+    /** As above for the output rows oh in [ohLo, ohHi) only, read from column colOff + (oh − ohLo)·outW on. */
+    static void col2im(float[] dx, int dxOff, float[] col, int colOff, int ld, ConvShape s, int c0, int cLo, int cHi,
+                       int ohLo, int ohHi) {
         int plane = s.h() * s.w();
         int row = cLo * s.kH() * s.kW();
         for (int c = cLo; c < cHi; c++) {
@@ -119,7 +125,7 @@ final class ConvKernels {
                     int colShift = j * s.dilationW() - s.padW();
                     int owLo = firstInside(colShift, s.strideW());
                     int owHi = Math.min(s.outW(), lastInside(colShift, s.strideW(), s.w()) + 1);
-                    for (int oh = 0; oh < s.outH(); oh++, src += s.outW()) {
+                    for (int oh = ohLo; oh < ohHi; oh++, src += s.outW()) {
                         int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
                         if (ih < 0 || ih >= s.h()) {
                             continue;

@@ -99,6 +99,10 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.rowsPerBand(shape(new int[] {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isEqualTo(20);
         assertThat(ConvDispatch.rowsPerBand(shape(new int[] {32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .as("7x7x512: samples side by side").isZero();
+        // the weight gradient: 8 lanes of 64 × 576 partials; 256 × 2304 would need 19 MB of them
+        assertThat(ConvDispatch.weightLanes(s1, 8)).isEqualTo(8);
+        ConvShape s3 = shape(new int[] {32, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+        assertThat(ConvDispatch.weightLanes(s3, ConvDispatch.rowsPerBand(s3))).isZero();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2}))).isTrue();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2})))
                 .as("35 positions").isFalse();

@@ -73,7 +73,7 @@ MINUTES=$(( ($(date +%s) - START + 59) / 60 ))
 CPU="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
 OUT="${KILN_BENCH_OUT:-benchmarks-jmh/target/conv.md}"
 "$JAVA" -cp "$JAR" dev.kiln.bench.report.Report \
-    out="$OUT" cpu="$CPU" openblas="not used (convolution only)" \
+    out="$OUT" by="benchmarks-jmh/conv.sh" cpu="$CPU" openblas="not used (convolution only)" \
     load="$LOAD_BEFORE / $LOAD_AFTER" \
     settings="Kiln: ${ITER[*]}; PyTorch: ${TORCH_ITER[*]}; $ROUNDS alternating rounds, the fastest kept; $THREADS threads each; ${MINUTES} min in all" \
     note="${KILN_BENCH_NOTE:-not stated (set KILN_BENCH_NOTE)}" \

@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * (the convolution benchmark divides by PyTorch's figures). Where the inputs hold the same benchmark
  * and params more than once (rounds of one comparison), the tables take the fastest; the raw table
  * lists them all.
- * Usage: {@code Report out=docs/BENCHMARKS.md [note=...] [cpu=...] [openblas=...] [load=...]
+ * Usage: {@code Report out=docs/BENCHMARKS.md [by=script] [note=...] [cpu=...] [openblas=...] [load=...]
  * [settings=...] [notes=FILE] result.json...}
  */
 public final class Report {
@@ -114,7 +114,8 @@ public final class Report {
     static String render(List<Result> results, Map<String, String> opts) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Kiln benchmarks\n\n");
-        md.append("Written by `benchmarks-jmh/run.sh` (JMH JSON → `dev.kiln.bench.report.Report`); do not edit by hand.\n\n");
+        md.append("Written by `").append(opts.getOrDefault("by", "benchmarks-jmh/run.sh"))
+                .append("` (JMH JSON → `dev.kiln.bench.report.Report`); do not edit by hand.\n\n");
         md.append("| | |\n|---|---|\n");
         row(md, "Date", opts.getOrDefault("date", java.time.ZonedDateTime.now().withNano(0).toString()));
         row(md, "Machine", opts.getOrDefault("cpu", "?"));

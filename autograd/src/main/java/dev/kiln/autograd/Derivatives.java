@@ -9,6 +9,7 @@ import dev.kiln.tensor.LossFunctions;
 import dev.kiln.tensor.LossOps;
 import dev.kiln.tensor.NormOps;
 import dev.kiln.tensor.spi.Op;
+import dev.kiln.tensor.Pool3dOps;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.ScanOps;
 import dev.kiln.tensor.Shapes;
@@ -153,6 +154,7 @@ final class Derivatives {
                 yield new Tensor[] {gp.gather(1, u.index()).reshape(n.inputShape(0))};
             }
             case Op.AvgPool2d a -> new Tensor[] {PoolOps.avgPool2dBackward(g, a.windows())};
+            case Op.AvgPool3d a -> new Tensor[] {Pool3dOps.avgPool3dBackward(g, a.windows())};
             case Op.LayerNorm ln -> {
                 int bi = ln.hasWeight() ? 2 : 1;
                 Tensor weight = ln.hasWeight() ? n.input(1) : null;

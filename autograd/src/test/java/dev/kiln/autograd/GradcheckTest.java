@@ -7,6 +7,7 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.GradNode;
 import dev.kiln.tensor.spi.Op;
+import dev.kiln.tensor.Pool3dOps;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Splines;
@@ -299,6 +300,8 @@ class GradcheckTest {
                 new int[] {1}, 1, new int[] {1}), in(() -> x(1, 2, 3, 3), () -> x(2, 3, 3, 3), () -> x(3))));
         c.add(new Case("avgPool2d ceil mode", t -> PoolOps.avgPool2d(t[0], new int[] {3}, new int[] {2}, new int[] {1},
                 true, false, null), in(() -> x(1, 2, 6, 7))));
+        c.add(new Case("avgPool3d ceil mode", t -> Pool3dOps.avgPool3d(t[0], new int[] {3}, new int[] {2}, new int[] {1},
+                true, false, null), in(() -> x(1, 2, 4, 5, 3))));
         c.add(new Case("maxUnpool2d", t -> PoolOps.maxUnpool2d(t[0], Tensor.of(new int[] {0, 3, 5, 8},
                 1, 1, 2, 2), new int[] {2}, null, new int[] {0}, new int[] {3, 3}), in(() -> x(1, 1, 2, 2))));
         c.add(new Case("a small MLP", t -> t[0].matmul(t[1]).add(t[2]).tanh().crossEntropy(ints(0, 4, 2, 1)),

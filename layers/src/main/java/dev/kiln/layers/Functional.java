@@ -6,6 +6,7 @@ import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.InterpolateOps;
 import dev.kiln.tensor.LossFunctions;
+import dev.kiln.tensor.Pool3dOps;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Shapes;
@@ -666,6 +667,34 @@ public final class Functional {
     public static Tensor avgPool2d(Tensor x, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode,
                                    boolean countIncludePad, Integer divisorOverride) {
         return PoolOps.avgPool2d(x, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride);
+    }
+
+    /** {@code F.max_pool3d} over [N, C, D, H, W] or [C, D, H, W]; stride null means the kernel size. */
+    public static Tensor maxPool3d(Tensor x, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
+                                   boolean ceilMode) {
+        return Pool3dOps.maxPool3d(x, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** {@code F.max_pool3d} with stride = kernel, no padding. */
+    public static Tensor maxPool3d(Tensor x, int kernelSize) {
+        return Pool3dOps.maxPool3d(x, new int[] {kernelSize}, null, new int[] {0}, new int[] {1}, false);
+    }
+
+    /** {@code F.max_pool3d(..., return_indices=True)}: indices flat within each input volume. */
+    public static PoolOps.MaxPoolResult maxPool3dWithIndices(Tensor x, int[] kernelSize, int[] stride, int[] padding,
+                                                             int[] dilation, boolean ceilMode) {
+        return Pool3dOps.maxPool3dWithIndices(x, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** {@code F.avg_pool3d}; stride null means the kernel size, divisorOverride null none. */
+    public static Tensor avgPool3d(Tensor x, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad, Integer divisorOverride) {
+        return Pool3dOps.avgPool3d(x, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride);
+    }
+
+    /** {@code F.avg_pool3d} with stride = kernel, no padding, padding counted. */
+    public static Tensor avgPool3d(Tensor x, int kernelSize) {
+        return Pool3dOps.avgPool3d(x, new int[] {kernelSize}, null, new int[] {0}, false, true, null);
     }
 
     /** {@code F.avg_pool1d}; a stride of 0 or less means the kernel size. */

@@ -9,6 +9,7 @@ import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.spi.ScanOp;
 import dev.kiln.tensor.spi.ReferenceBackend;
@@ -376,5 +377,20 @@ public final class CpuBackend implements Backend {
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
         PoolDispatch.avgPool2dBackward(dx, dy, windows);
+    }
+
+    @Override
+    public void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows) {
+        PoolDispatch.maxPool3d(out, indices, x, windows);
+    }
+
+    @Override
+    public void avgPool3d(Tensor out, Tensor x, PoolWindows3d windows) {
+        PoolDispatch.avgPool3d(out, x, windows);
+    }
+
+    @Override
+    public void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d windows) {
+        PoolDispatch.avgPool3dBackward(dx, dy, windows);
     }
 }

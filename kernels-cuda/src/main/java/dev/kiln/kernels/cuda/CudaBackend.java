@@ -8,6 +8,7 @@ import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.spi.ScanOp;
 import dev.kiln.tensor.Storage;
@@ -364,5 +365,21 @@ public final class CudaBackend implements Backend {
     @Override
     public void topk(Tensor values, Tensor indices, Tensor x, int k, boolean largest) {
         ScanDispatch.topk(values, indices, x, k, largest);
+    }
+
+    @Override
+    public void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows) {
+        HostFallback.run(new Tensor[] {out, indices}, new Tensor[] {x},
+                (cpu, o, in) -> cpu.maxPool3d(o[0], o[1], in[0], windows));
+    }
+
+    @Override
+    public void avgPool3d(Tensor out, Tensor x, PoolWindows3d windows) {
+        HostFallback.run(new Tensor[] {out}, new Tensor[] {x}, (cpu, o, in) -> cpu.avgPool3d(o[0], in[0], windows));
+    }
+
+    @Override
+    public void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d windows) {
+        HostFallback.run(new Tensor[] {dx}, new Tensor[] {dy}, (cpu, o, in) -> cpu.avgPool3dBackward(o[0], in[0], windows));
     }
 }

@@ -7,6 +7,7 @@ import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
@@ -290,4 +291,16 @@ public interface Backend {
 
     /** dx = the adjoint of {@link #avgPool2d} applied to dy. */
     void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows);
+
+    /**
+     * Max over each window of {@link PoolWindows3d} over [N, C, D, H, W]; indices (I32) get the flat
+     * position id·H·W + ih·W + iw within the input volume.
+     */
+    void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows);
+
+    /** Sum over each 3-d window divided by {@link PoolWindows3d#divisorAt}. */
+    void avgPool3d(Tensor out, Tensor x, PoolWindows3d windows);
+
+    /** dx = the adjoint of {@link #avgPool3d} applied to dy. */
+    void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d windows);
 }

@@ -5,6 +5,7 @@ import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 
@@ -249,6 +250,10 @@ public sealed interface Op {
 
     /** avg_pool2d and adaptive_avg_pool2d over the resolved windows; the input is x. */
     record AvgPool2d(PoolWindows windows) implements Op {
+    }
+
+    /** avg_pool3d over the resolved windows; the input is x. */
+    record AvgPool3d(PoolWindows3d windows) implements Op {
     }
 
     private static String capital(String s) {

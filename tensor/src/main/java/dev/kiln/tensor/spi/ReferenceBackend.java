@@ -6,6 +6,7 @@ import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Storage;
@@ -833,5 +834,20 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
         ReferenceConv.avgPool2dBackward(dx, dy, windows);
+    }
+
+    @Override
+    public void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows) {
+        ReferenceConv.maxPool3d(out, indices, x, windows);
+    }
+
+    @Override
+    public void avgPool3d(Tensor out, Tensor x, PoolWindows3d windows) {
+        ReferenceConv.avgPool3d(out, x, windows);
+    }
+
+    @Override
+    public void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d windows) {
+        ReferenceConv.avgPool3dBackward(dx, dy, windows);
     }
 }

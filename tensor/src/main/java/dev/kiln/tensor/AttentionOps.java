@@ -69,10 +69,12 @@ public final class AttentionOps {
         if (attnMask != null) {
             checkMask(op, attnMask, q, scores);
         }
-        if (attnMask == null && dropoutP == 0 || Shapes.numel(scores) == 0) {
+        if (attnMask == null && dropoutP == 0 || Arrays.stream(scores).anyMatch(n -> n == 0)) {
             // no mask and no dropout, or no scores at all (a mask or dropout changes nothing): the fused kernel
             return scaledDotProductAttention(q, k, v, isCausal, scale);
         }
+        // the composition holds the scores: refuse what no storage can index, naming this op
+        Shapes.checkShape(op, scores);
         double s = resolveScale(scale, q.size(3));
         int group = k.size(1) == 0 ? 1 : q.size(1) / k.size(1);
         Tensor kh = group == 1 ? k : k.repeatInterleave(group, 1);
@@ -111,7 +113,7 @@ public final class AttentionOps {
             throw new IllegalArgumentException(op + ": q, k and v must have the same leading dims, got q "
                     + Shapes.str(q.shape()) + ", k " + Shapes.str(k.shape()) + ", v " + Shapes.str(v.shape()));
         }
-        int batch = Shapes.numel(lead);
+        int batch = Shapes.checkShape(op, lead);
         Tensor q4 = q.reshape(batch, 1, q.size(-2), q.size(-1));
         Tensor k4 = k.reshape(batch, 1, k.size(-2), k.size(-1));
         Tensor v4 = v.reshape(batch, 1, v.size(-2), v.size(-1));
@@ -120,6 +122,7 @@ public final class AttentionOps {
             int[] scores = Arrays.copyOf(lead, r);
             scores[r - 2] = q.size(-2);
             scores[r - 1] = k.size(-2);
+            Shapes.checkShape(op, scores);
             if (attnMask.dim() > r || !Arrays.equals(Shapes.broadcast(op, attnMask.shape(), scores), scores)) {
                 throw new IllegalArgumentException(op + ": attnMask " + Shapes.str(attnMask.shape())
                         + " does not broadcast to the attention scores " + Shapes.str(scores));

@@ -63,8 +63,13 @@ jmh 'dev\.kiln\.bench\.GemmBenchmark\.reference$' -p shape="$REF_SHAPES" -p thre
     "${GEMM_ITER[@]}" -rf json -rff "$RES/gemm-reference.json"
 echo "run.sh: every other benchmark"
 # (the GPU benchmarks of dev.kiln.bench.cuda run on the GPU machine; see benchmarks-jmh/README.md)
-jmh 'dev\.kiln\.bench\.' -e 'dev\.kiln\.bench\.lab\.' -e 'dev\.kiln\.bench\.cuda\.' -e 'GemmBenchmark' \
-    "${OTHER_ITER[@]}" -rf json -rff "$RES/other.json"
+jmh 'dev\.kiln\.bench\.' -e 'dev\.kiln\.bench\.lab\.' -e 'dev\.kiln\.bench\.cuda\.' -e 'dev\.kiln\.bench\.conv\.' \
+    -e 'GemmBenchmark' "${OTHER_ITER[@]}" -rf json -rff "$RES/other.json"
+# convolution against PyTorch in alternating rounds: one round here (benchmarks-jmh/conv.sh alone runs three)
+echo "run.sh: conv2d, Kiln and PyTorch"
+CONV_QUICK=()
+[[ -z "${KILN_BENCH_QUICK:-}" ]] || CONV_QUICK=(KILN_CONV_LAYERS=c512h7-o512k3s1)
+env JAVA="$JAVA" KILN_CONV_JSON_DIR="$RES" KILN_CONV_ROUNDS="${KILN_CONV_ROUNDS:-1}" "${CONV_QUICK[@]}" benchmarks-jmh/conv.sh
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 MINUTES=$(( ($(date +%s) - START + 59) / 60 ))

@@ -6,7 +6,7 @@ Run it with Debian's python3-torch (PyTorch 1.13), which lives under /usr/bin/py
 
     /usr/bin/python3 tools/make_conv_fixtures.py
 
-It rewrites layers/src/test/resources/fixtures/conv.json; the output is deterministic (one seeded
+It rewrites layers/src/test/resources/fixtures/conv.json and pool3d.json (the 3-d pooling); the output is deterministic (one seeded
 generator), so commit it. CI never runs this script.
 
 Every case computes in float64 on inputs that are exactly representable in float32. For a floating
@@ -318,3 +318,46 @@ bn_steps("bn1d_module_seq_noaffine", nn.BatchNorm1d(3, affine=False), [(2, 3, 5)
 
 fixture_json.write(OUT, "tools/make_conv_fixtures.py", torch.__version__, cases)
 print("wrote", len(cases), "cases to", os.path.normpath(OUT))
+
+# ---------------------------------------------------------------- 3-d pooling: fixtures/pool3d.json, from a
+# generator of its own, so that adding cases here leaves conv.json's values as they are
+
+OUT_3D = os.path.join(os.path.dirname(OUT), "pool3d.json")
+cases = []
+gen.manual_seed(20261216)
+
+for name, shape, k, stride, padding, dilation, ceil in [
+        ("k2", (2, 3, 4, 4, 4), 2, None, 0, 1, False),
+        ("k3s2p1", (1, 2, 5, 6, 7), 3, 2, 1, 1, False),
+        ("ceil", (1, 2, 5, 5, 6), (2, 3, 2), 2, (1, 1, 0), 1, True),
+        # ceil mode would start a last window in the padding: PyTorch drops it
+        ("k2s2p1_ceil_dropped", (1, 1, 5, 5, 5), 2, 2, 1, 1, True),
+        ("dilated", (1, 1, 7, 7, 7), 3, 1, 1, 2, False),
+        ("rect", (2, 1, 6, 5, 8), (1, 2, 3), (1, 2, 1), (0, 1, 1), (1, 1, 2), False),
+        ("unbatched", (2, 4, 4, 5), 2, 1, 0, 1, False)]:
+    args = {"kernel": k, "stride": stride if stride is not None else k, "padding": padding, "dilation": dilation,
+            "ceil_mode": ceil}
+    case("max_pool3d_" + name, lambda x, a=args: (lambda r: (r[0], {"indices": r[1]}))(
+        F.max_pool3d(x, a["kernel"], a["stride"], a["padding"], a["dilation"], a["ceil_mode"], return_indices=True)),
+         [("x", f32(randn(*shape)))], args)
+
+for name, shape, k, stride, padding, ceil, include, divisor in [
+        ("k2", (2, 3, 4, 4, 4), 2, None, 0, False, True, None),
+        ("k3s2p1", (1, 2, 5, 6, 7), 3, 2, 1, False, True, None),
+        ("k3s2p1_exclude", (1, 2, 5, 6, 7), 3, 2, 1, False, False, None),
+        ("ceil", (1, 2, 5, 5, 6), (2, 3, 2), 2, (1, 1, 0), True, True, None),
+        ("ceil_exclude", (1, 2, 5, 5, 6), (2, 3, 2), 2, (1, 1, 0), True, False, None),
+        ("k2s2p1_ceil_dropped", (1, 1, 5, 5, 5), 2, 2, 1, True, True, None),
+        ("k2s2p1_ceil_dropped_exclude", (1, 1, 5, 5, 5), 2, 2, 1, True, False, None),
+        ("divisor", (1, 2, 4, 5, 6), 3, 2, 1, False, True, 7),
+        ("rect", (2, 1, 6, 5, 8), (1, 2, 3), (1, 2, 1), (0, 1, 1), False, False, None),
+        ("unbatched", (2, 4, 4, 5), 2, 1, 0, False, True, None)]:
+    args = {"kernel": k, "stride": stride if stride is not None else k, "padding": padding, "ceil_mode": ceil,
+            "count_include_pad": include, "divisor_override": divisor}
+    case("avg_pool3d_" + name, lambda x, a=args: F.avg_pool3d(x, a["kernel"], a["stride"], a["padding"],
+                                                              a["ceil_mode"], a["count_include_pad"],
+                                                              a["divisor_override"]),
+         [("x", f32(randn(*shape)))], args)
+
+fixture_json.write(OUT_3D, "tools/make_conv_fixtures.py", torch.__version__, cases)
+print("wrote", len(cases), "cases to", os.path.normpath(OUT_3D))

@@ -6,6 +6,8 @@
 module kiln.kernels.cpu {
     requires kiln.tensor;
     requires jdk.incubator.vector;
+    // the platform MBean server, through which JitDirectives adds its compiler directive
+    requires java.management;
 
     provides dev.kiln.tensor.spi.Backend with dev.kiln.kernels.cpu.CpuBackend;
 

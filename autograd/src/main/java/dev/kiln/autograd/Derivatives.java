@@ -5,10 +5,13 @@ import dev.kiln.tensor.AttentionOps;
 import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.ElementwiseOps;
+import dev.kiln.tensor.LossFunctions;
 import dev.kiln.tensor.LossOps;
 import dev.kiln.tensor.NormOps;
 import dev.kiln.tensor.spi.Op;
+import dev.kiln.tensor.Pool3dOps;
 import dev.kiln.tensor.PoolOps;
+import dev.kiln.tensor.ScanOps;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;
@@ -47,6 +50,11 @@ final class Derivatives {
                 Tensor count = e.dims().length == 0 ? mask.sum() : mask.sum(e.dims(), true);
                 yield new Tensor[] {Tensor.where(mask, gk.div(count.to(g.dtype())), 0)};
             }
+            case Op.Prod p -> new Tensor[] {prodBackward(p, n.input(0), g)};
+            case Op.VectorNorm v -> new Tensor[] {vectorNormBackward(v, n.input(0), n.output(), g, n.inputShape(0))};
+            case Op.Cumsum c -> new Tensor[] {ScanOps.reverseCumsum(g, c.dim())};
+            case Op.Cumprod c -> new Tensor[] {ScanOps.cumprodBackward(n.input(0), n.output(), g, c.dim())};
+            case Op.Logcumsumexp c -> new Tensor[] {ScanOps.logcumsumexpBackward(n.input(0), n.output(), g, c.dim())};
             case Op.Matmul m -> {
                 Tensor a = n.input(0);
                 Tensor b = n.input(1);
@@ -146,6 +154,7 @@ final class Derivatives {
                 yield new Tensor[] {gp.gather(1, u.index()).reshape(n.inputShape(0))};
             }
             case Op.AvgPool2d a -> new Tensor[] {PoolOps.avgPool2dBackward(g, a.windows())};
+            case Op.AvgPool3d a -> new Tensor[] {Pool3dOps.avgPool3dBackward(g, a.windows())};
             case Op.LayerNorm ln -> {
                 int bi = ln.hasWeight() ? 2 : 1;
                 Tensor weight = ln.hasWeight() ? n.input(1) : null;
@@ -166,6 +175,11 @@ final class Derivatives {
             }
             // the forward kernel saved dB/dx; the knots are not an input
             case Op.BSplineBasis s -> new Tensor[] {Splines.bsplineBasisBackward(g, s.derivative())};
+            case Op.BinaryCrossEntropy b -> {
+                Tensor[] r = LossFunctions.binaryCrossEntropyBackward(g, n.input(0), n.input(1),
+                        b.hasWeight() ? n.input(2) : null, n.needsGrad(0), n.needsGrad(1), b.hasWeight() && n.needsGrad(2));
+                yield b.hasWeight() ? r : new Tensor[] {r[0], r[1]};
+            }
             case Op.ScaledDotProductAttention a -> AttentionOps.scaledDotProductAttentionBackward(
                     g, n.input(0), n.input(1), n.input(2), n.output(), a.lse(), a.isCausal(), a.scale());
             case Op.LinearAttention a -> AttentionOps.linearAttentionBackward(
@@ -276,6 +290,54 @@ final class Derivatives {
     }
 
     /** g of a reduction, reshaped so the reduced dims are present with size 1. */
+    /**
+     * prod: dx_i = g·Π_{k≠i} x_k along the dim, the product of the exclusive running products from
+     * both ends; no division, so zeros get PyTorch's exact gradient.
+     */
+    private static Tensor prodBackward(Op.Prod p, Tensor x, Tensor g) {
+        if (x.numel() == 0) {
+            return Tensor.zeros(x.dtype(), x.shape()).to(x.device());
+        }
+        if (p.dim() >= 0 && x.dim() == 0) {
+            return g;
+        }
+        Tensor xs = p.dim() < 0 ? x.reshape(-1) : x;
+        int d = p.dim() < 0 ? 0 : p.dim();
+        Tensor gk = p.dim() < 0 ? g.reshape(1) : p.keepDim() ? g : g.unsqueeze(d);
+        Tensor left = exclusiveCumprod(xs, d);
+        Tensor right = exclusiveCumprod(xs.flip(d), d).flip(d);
+        return gk.mul(left).mul(right).reshape(x.shape());
+    }
+
+    /** [1, x_0, x_0·x_1, ...] along d. */
+    private static Tensor exclusiveCumprod(Tensor x, int d) {
+        int len = x.size(d);
+        Tensor one = Tensor.onesLike(x.narrow(d, 0, 1));
+        return len == 1 ? one : Tensor.cat(java.util.List.of(one, x.cumprod(d).narrow(d, 0, len - 1)), d);
+    }
+
+    /** linalg.vector_norm's backward as PyTorch's norm_backward: 0 where the norm is 0, ±∞ ties share. */
+    private static Tensor vectorNormBackward(Op.VectorNorm v, Tensor x, Tensor norm, Tensor g, int[] inputShape) {
+        double p = v.p();
+        if (p == 0) {
+            return Tensor.zeros(x.dtype(), x.shape()).to(x.device());
+        }
+        Tensor gk = keepDims(g, inputShape, v.dims(), v.keepDim());
+        Tensor nk = keepDims(norm, inputShape, v.dims(), v.keepDim());
+        if (p == 1) {
+            return x.sign().mul(gk);
+        }
+        if (Double.isInfinite(p)) {
+            Tensor ax = x.abs();
+            Tensor mask = ax.eq(nk).to(x.dtype()).add(ax.isnan().to(x.dtype()));
+            Tensor count = v.dims().length == 0 ? mask.sum() : mask.sum(v.dims(), true);
+            return x.sign().mul(gk.div(count)).mul(mask);
+        }
+        Tensor scale = Tensor.where(nk.eq(0), 0, gk.div(p == 2 ? nk : nk.pow(p - 1)));
+        Tensor scaled = p < 2 ? x.sign().mul(x.abs().pow(p - 1)) : p == 2 ? x : x.mul(x.abs().pow(p - 2));
+        return scaled.mul(scale);
+    }
+
     private static Tensor keepDims(Tensor g, int[] inputShape, int[] dims, boolean keepDim) {
         int[] all = dims.length == 0 ? range(inputShape.length) : dims;
         return keepDim ? g : g.reshape(Shapes.reducedShape(inputShape, all, true));

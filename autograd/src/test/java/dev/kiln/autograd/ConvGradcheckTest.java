@@ -3,6 +3,7 @@ package dev.kiln.autograd;
 import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Pool3dOps;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -92,6 +93,48 @@ class ConvGradcheckTest {
         GradCheck.assertGradients(in -> PoolOps.adaptiveMaxPool2d(in[0], v(2, 3)), leaf(1, 3, 5, 7));
         GradCheck.assertGradients(in -> PoolOps.maxPool1d(in[0], 3, 2, 1, 1, false), leaf(2, 3, 8));
         GradCheck.assertGradients(in -> PoolOps.avgPool1d(in[0], 3, 2, 1, true, true), leaf(2, 3, 8));
+    }
+
+    @Test
+    void pool3dGradients() {
+        GradCheck.assertGradients(in -> Pool3dOps.avgPool3d(in[0], v(3), v(2), v(1), true, false, null),
+                leaf(1, 2, 5, 6, 5));
+        GradCheck.assertGradients(in -> Pool3dOps.avgPool3d(in[0], v(2, 1, 3), null, v(1, 0, 1), false, true, 4),
+                leaf(2, 1, 4, 3, 7));
+        // random inputs have no ties, so the max is differentiable where it is evaluated
+        GradCheck.assertGradients(in -> Pool3dOps.maxPool3d(in[0], v(3), v(2), v(1), v(1), true), leaf(1, 2, 5, 6, 5));
+        GradCheck.assertGradients(in -> Pool3dOps.maxPool3d(in[0], v(2), v(1), v(1), v(2, 1, 2), false),
+                leaf(1, 1, 5, 4, 5));
+        GradCheck.assertGradients(in -> Pool3dOps.avgPool3d(in[0], v(2), v(1), v(0), false, true, null), leaf(2, 3, 4, 3));
+    }
+
+    @Test
+    void maxPool3dGradientGoesToTheRecordedIndexOnTies() {
+        Tensor x = Tensor.of(new double[] {1, 1, 1, 1, 1, 1, 1, 1}, 1, 1, 2, 2, 2).requiresGrad(true);
+        var r = Pool3dOps.maxPool3dWithIndices(x, v(2), null, v(0), v(1), false);
+        assertThat(r.indices().toDoubleArray()).containsExactly(0);
+        r.values().sum().backward();
+        assertThat(x.grad().toDoubleArray()).containsExactly(1, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    @Test
+    void pool3dRefusesBadArguments() {
+        Tensor x = Tensor.zeros(1, 2, 5, 5, 5);
+        assertThatThrownBy(() -> Pool3dOps.maxPool3d(x, v(2), null, v(0, 2, 0), v(1), false))
+                .hasMessageStartingWith("maxPool3d: padding must be between 0 and half the kernel size, got padding [0, 2, 0]");
+        assertThatThrownBy(() -> Pool3dOps.maxPool3d(x, v(2, 2), null, v(0), v(1), false))
+                .hasMessageStartingWith("maxPool3d: kernelSize must have 1 or 3 values, got [2, 2]");
+        assertThatThrownBy(() -> Pool3dOps.maxPool3d(x, v(2), v(0), v(0), v(1), false))
+                .hasMessageStartingWith("maxPool3d: stride must be >= 1");
+        assertThatThrownBy(() -> Pool3dOps.maxPool3d(x, v(3), null, v(0), v(1, 1, 3), false))
+                .hasMessageStartingWith("maxPool3d: input [1, 2, 5, 5, 5] is too small for a kernel of dilated size 7")
+                .hasMessageContaining("spatial dim 2");
+        assertThatThrownBy(() -> Pool3dOps.avgPool3d(x, v(2), null, v(0), false, true, 0))
+                .hasMessageStartingWith("avgPool3d: divisorOverride must not be 0");
+        assertThatThrownBy(() -> Pool3dOps.avgPool3d(Tensor.zeros(2, 5, 5), v(2), null, v(0), false, true, null))
+                .hasMessageStartingWith("avgPool3d: expected a 4-D (unbatched) or 5-D (batched) input [N, C, D, H, W], got [2, 5, 5]");
+        assertThatThrownBy(() -> Pool3dOps.avgPool3d(Tensor.zeros(DType.I32, 1, 1, 2, 2, 2), v(2), null, v(0), false,
+                true, null)).hasMessageStartingWith("avgPool3d: expected a floating-point tensor");
     }
 
     @Test

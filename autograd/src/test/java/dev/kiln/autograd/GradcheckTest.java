@@ -7,6 +7,7 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.GradNode;
 import dev.kiln.tensor.spi.Op;
+import dev.kiln.tensor.Pool3dOps;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Splines;
@@ -168,7 +169,7 @@ class GradcheckTest {
         c.add(new Case("logSoftmax 0-d", t -> t[0].logSoftmax(0), in(() -> x())));
 
         Tensor labels = ints(2, 0, 3, 3, 1);
-        for (Reduction r : Reduction.values()) {
+        for (Reduction r : new Reduction[] {Reduction.NONE, Reduction.MEAN, Reduction.SUM}) { // BATCHMEAN is klDiv's
             c.add(new Case("crossEntropy " + r, t -> t[0].crossEntropy(labels, r, -100), in(() -> x(5, 4))));
             c.add(new Case("crossEntropy ignore " + r, t -> t[0].crossEntropy(ints(2, -100, 3, 3, -100), r, -100),
                     in(() -> x(5, 4))));
@@ -177,6 +178,9 @@ class GradcheckTest {
             c.add(new Case("crossEntropy probabilities " + r,
                     t -> t[0].crossEntropy(t[1].softmax(1), r, -100), in(() -> x(3, 4), () -> x(3, 4))));
         }
+        // the other losses of issue 15 are compositions, checked in LossGradcheckTest; this one is an op
+        c.add(new Case("binaryCrossEntropy weighted", t -> dev.kiln.tensor.LossFunctions.binaryCrossEntropy(t[0], t[1],
+                t[2], Reduction.SUM), in(() -> u(0.05, 0.95, 3, 2), () -> u(0, 1, 3, 2), () -> u(0.5, 2, 2))));
         c.add(new Case("crossEntropy 1-D", t -> t[0].crossEntropy(Tensor.scalar(1, DType.I32)), in(() -> x(4))));
         c.add(new Case("crossEntropy of a transposed view", t -> t[0].t().crossEntropy(ints(0, 2, 1)), in(() -> x(4, 3))));
         c.add(new Case("mseLoss", t -> t[0].mseLoss(t[1]), in(() -> x(3, 4), () -> x(3, 4))));
@@ -296,10 +300,13 @@ class GradcheckTest {
                 new int[] {1}, 1, new int[] {1}), in(() -> x(1, 2, 3, 3), () -> x(2, 3, 3, 3), () -> x(3))));
         c.add(new Case("avgPool2d ceil mode", t -> PoolOps.avgPool2d(t[0], new int[] {3}, new int[] {2}, new int[] {1},
                 true, false, null), in(() -> x(1, 2, 6, 7))));
+        c.add(new Case("avgPool3d ceil mode", t -> Pool3dOps.avgPool3d(t[0], new int[] {3}, new int[] {2}, new int[] {1},
+                true, false, null), in(() -> x(1, 2, 4, 5, 3))));
         c.add(new Case("maxUnpool2d", t -> PoolOps.maxUnpool2d(t[0], Tensor.of(new int[] {0, 3, 5, 8},
                 1, 1, 2, 2), new int[] {2}, null, new int[] {0}, new int[] {3, 3}), in(() -> x(1, 1, 2, 2))));
         c.add(new Case("a small MLP", t -> t[0].matmul(t[1]).add(t[2]).tanh().crossEntropy(ints(0, 4, 2, 1)),
                 in(() -> x(4, 3), () -> x(3, 5), () -> x(5))));
+        c.addAll(ReduceGradchecks.cases());
         return c;
     }
 

@@ -5,6 +5,8 @@ import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.InterpolateOps;
+import dev.kiln.tensor.LossFunctions;
+import dev.kiln.tensor.Pool3dOps;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Shapes;
@@ -283,33 +285,62 @@ public final class Functional {
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction, int ignoreIndex,
                                       double labelSmoothing) {
-        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-            throw new IllegalArgumentException("crossEntropy: labelSmoothing must be in [0, 1], got " + labelSmoothing);
-        }
-        if (labelSmoothing == 0) {
-            return logits.crossEntropy(target, reduction, ignoreIndex);
-        }
-        int classDim = logits.dim() == 1 ? 0 : 1;
-        if (target.dtype().isFloatingPoint() && Arrays.equals(target.shape(), logits.shape())) {
-            int classes = logits.size(classDim);
-            return logits.crossEntropy(target.mul(1 - labelSmoothing).add(labelSmoothing / classes), reduction,
-                    ignoreIndex);
-        }
-        Tensor nll = logits.crossEntropy(target, reduction, ignoreIndex); // checks shapes and labels
-        int classes = logits.size(classDim);
-        Tensor keep = target.ne(ignoreIndex);
-        Tensor smooth = Tensor.where(keep, logits.logSoftmax(classDim).sum(classDim).neg(), 0);
-        Tensor reduced = switch (reduction) {
-            case NONE -> smooth;
-            case SUM -> smooth.sum();
-            case MEAN -> smooth.sum().div(keep.sum().to(logits.dtype()));
-        };
-        return nll.mul(1 - labelSmoothing).add(reduced.mul(labelSmoothing / classes));
+        return logits.crossEntropy(target, null, ignoreIndex, reduction, labelSmoothing);
     }
 
     /** Mean cross-entropy against I32 labels, PyTorch's defaults (ignoreIndex −100, no smoothing). */
     public static Tensor crossEntropy(Tensor logits, Tensor target) {
-        return crossEntropy(logits, target, Reduction.MEAN, -100, 0);
+        return logits.crossEntropy(target, null, -100, Reduction.MEAN, 0);
+    }
+
+    /** {@code F.cross_entropy(input, target, weight)}: class weights, null for none. */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight) {
+        return input.crossEntropy(target, weight, -100, Reduction.MEAN, 0);
+    }
+
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, int ignoreIndex) {
+        return input.crossEntropy(target, weight, ignoreIndex, Reduction.MEAN, 0);
+    }
+
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, int ignoreIndex,
+                                      Reduction reduction) {
+        return input.crossEntropy(target, weight, ignoreIndex, reduction, 0);
+    }
+
+    /**
+     * PyTorch's {@code F.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)}
+     * in its order: see {@link Tensor#crossEntropy(Tensor, Tensor, int, Reduction, double)}.
+     */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, int ignoreIndex,
+                                      Reduction reduction, double labelSmoothing) {
+        return input.crossEntropy(target, weight, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, int ignoreIndex, String reduction,
+                                      double labelSmoothing) {
+        return input.crossEntropy(target, weight, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    /** {@code F.nll_loss}: mean negative log-likelihood of log-probabilities at I32 class indices. */
+    public static Tensor nllLoss(Tensor input, Tensor target) {
+        return input.nllLoss(target);
+    }
+
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight) {
+        return input.nllLoss(target, weight);
+    }
+
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, int ignoreIndex) {
+        return input.nllLoss(target, weight, ignoreIndex);
+    }
+
+    /** {@code F.nll_loss(input, target, weight, ignore_index, reduction)}: see {@link Tensor#nllLoss(Tensor, Tensor, int, Reduction)}. */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+        return input.nllLoss(target, weight, ignoreIndex, reduction);
+    }
+
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, int ignoreIndex, String reduction) {
+        return input.nllLoss(target, weight, ignoreIndex, reduction);
     }
 
     /** (input − target)², reduced; shapes must match. */
@@ -317,8 +348,242 @@ public final class Functional {
         return input.mseLoss(target, reduction);
     }
 
+    public static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
+        return input.mseLoss(target, Reduction.of(reduction));
+    }
+
     public static Tensor mseLoss(Tensor input, Tensor target) {
         return input.mseLoss(target, Reduction.MEAN);
+    }
+
+    /** {@code F.binary_cross_entropy}: mean binary cross-entropy of probabilities in [0, 1]. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
+        return LossFunctions.binaryCrossEntropy(input, target, null, Reduction.MEAN);
+    }
+
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight) {
+        return LossFunctions.binaryCrossEntropy(input, target, weight, Reduction.MEAN);
+    }
+
+    /** See {@link LossFunctions#binaryCrossEntropy(Tensor, Tensor, Tensor, Reduction)}; weight may be null. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
+        return LossFunctions.binaryCrossEntropy(input, target, weight, reduction);
+    }
+
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
+        return LossFunctions.binaryCrossEntropy(input, target, weight, Reduction.of(reduction));
+    }
+
+    /** {@code F.binary_cross_entropy_with_logits}: mean binary cross-entropy of logits. */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target) {
+        return LossFunctions.binaryCrossEntropyWithLogits(input, target, null, Reduction.MEAN, null);
+    }
+
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight) {
+        return LossFunctions.binaryCrossEntropyWithLogits(input, target, weight, Reduction.MEAN, null);
+    }
+
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight,
+                                                      Reduction reduction) {
+        return LossFunctions.binaryCrossEntropyWithLogits(input, target, weight, reduction, null);
+    }
+
+    /**
+     * {@code F.binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)}; weight
+     * and posWeight may be null. See {@link LossFunctions#binaryCrossEntropyWithLogits}.
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight,
+                                                      Reduction reduction, Tensor posWeight) {
+        return LossFunctions.binaryCrossEntropyWithLogits(input, target, weight, reduction, posWeight);
+    }
+
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, String reduction,
+                                                      Tensor posWeight) {
+        return LossFunctions.binaryCrossEntropyWithLogits(input, target, weight, Reduction.of(reduction), posWeight);
+    }
+
+    /** {@code F.l1_loss}: mean |input − target|. */
+    public static Tensor l1Loss(Tensor input, Tensor target) {
+        return LossFunctions.l1Loss(input, target, Reduction.MEAN);
+    }
+
+    public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
+        return LossFunctions.l1Loss(input, target, reduction);
+    }
+
+    public static Tensor l1Loss(Tensor input, Tensor target, String reduction) {
+        return LossFunctions.l1Loss(input, target, Reduction.of(reduction));
+    }
+
+    /** {@code F.smooth_l1_loss} with β = 1, mean. */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target) {
+        return LossFunctions.smoothL1Loss(input, target, Reduction.MEAN, 1.0);
+    }
+
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, Reduction reduction) {
+        return LossFunctions.smoothL1Loss(input, target, reduction, 1.0);
+    }
+
+    /** See {@link LossFunctions#smoothL1Loss(Tensor, Tensor, Reduction, double)}. */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, Reduction reduction, double beta) {
+        return LossFunctions.smoothL1Loss(input, target, reduction, beta);
+    }
+
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        return LossFunctions.smoothL1Loss(input, target, Reduction.of(reduction), beta);
+    }
+
+    /** {@code F.huber_loss} with δ = 1, mean. */
+    public static Tensor huberLoss(Tensor input, Tensor target) {
+        return LossFunctions.huberLoss(input, target, Reduction.MEAN, 1.0);
+    }
+
+    public static Tensor huberLoss(Tensor input, Tensor target, Reduction reduction) {
+        return LossFunctions.huberLoss(input, target, reduction, 1.0);
+    }
+
+    /** See {@link LossFunctions#huberLoss(Tensor, Tensor, Reduction, double)}. */
+    public static Tensor huberLoss(Tensor input, Tensor target, Reduction reduction, double delta) {
+        return LossFunctions.huberLoss(input, target, reduction, delta);
+    }
+
+    public static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        return LossFunctions.huberLoss(input, target, Reduction.of(reduction), delta);
+    }
+
+    /** {@code F.kl_div}: input log-probabilities, target probabilities, mean over elements (PyTorch's default). */
+    public static Tensor klDiv(Tensor input, Tensor target) {
+        return LossFunctions.klDiv(input, target, Reduction.MEAN, false);
+    }
+
+    public static Tensor klDiv(Tensor input, Tensor target, Reduction reduction) {
+        return LossFunctions.klDiv(input, target, reduction, false);
+    }
+
+    /** See {@link LossFunctions#klDiv(Tensor, Tensor, Reduction, boolean)}; BATCHMEAN is the true KL divergence. */
+    public static Tensor klDiv(Tensor input, Tensor target, Reduction reduction, boolean logTarget) {
+        return LossFunctions.klDiv(input, target, reduction, logTarget);
+    }
+
+    public static Tensor klDiv(Tensor input, Tensor target, String reduction, boolean logTarget) {
+        return LossFunctions.klDiv(input, target, Reduction.of(reduction), logTarget);
+    }
+
+    /** {@code F.cosine_similarity} along dim 1, eps 1e-8. */
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2) {
+        return LossFunctions.cosineSimilarity(x1, x2, 1, 1e-8);
+    }
+
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim) {
+        return LossFunctions.cosineSimilarity(x1, x2, dim, 1e-8);
+    }
+
+    /** See {@link LossFunctions#cosineSimilarity(Tensor, Tensor, int, double)}. */
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim, double eps) {
+        return LossFunctions.cosineSimilarity(x1, x2, dim, eps);
+    }
+
+    /** {@code F.cosine_embedding_loss} with margin 0, mean; target holds 1 or −1. */
+    public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target) {
+        return LossFunctions.cosineEmbeddingLoss(input1, input2, target, 0, Reduction.MEAN);
+    }
+
+    public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, double margin) {
+        return LossFunctions.cosineEmbeddingLoss(input1, input2, target, margin, Reduction.MEAN);
+    }
+
+    /** See {@link LossFunctions#cosineEmbeddingLoss(Tensor, Tensor, Tensor, double, Reduction)}. */
+    public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, double margin,
+                                             Reduction reduction) {
+        return LossFunctions.cosineEmbeddingLoss(input1, input2, target, margin, reduction);
+    }
+
+    public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, double margin,
+                                             String reduction) {
+        return LossFunctions.cosineEmbeddingLoss(input1, input2, target, margin, Reduction.of(reduction));
+    }
+
+    /** {@code F.margin_ranking_loss} with margin 0, mean; target holds 1 or −1. */
+    public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target) {
+        return LossFunctions.marginRankingLoss(input1, input2, target, 0, Reduction.MEAN);
+    }
+
+    public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target, double margin) {
+        return LossFunctions.marginRankingLoss(input1, input2, target, margin, Reduction.MEAN);
+    }
+
+    /** See {@link LossFunctions#marginRankingLoss(Tensor, Tensor, Tensor, double, Reduction)}. */
+    public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target, double margin,
+                                           Reduction reduction) {
+        return LossFunctions.marginRankingLoss(input1, input2, target, margin, reduction);
+    }
+
+    public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target, double margin,
+                                           String reduction) {
+        return LossFunctions.marginRankingLoss(input1, input2, target, margin, Reduction.of(reduction));
+    }
+
+    /** {@code F.triplet_margin_loss} with margin 1, p 2, eps 1e-6, no swap, mean. */
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative) {
+        return LossFunctions.tripletMarginLoss(anchor, positive, negative, 1.0, 2, 1e-6, false, Reduction.MEAN);
+    }
+
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin) {
+        return LossFunctions.tripletMarginLoss(anchor, positive, negative, margin, 2, 1e-6, false, Reduction.MEAN);
+    }
+
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin, double p) {
+        return LossFunctions.tripletMarginLoss(anchor, positive, negative, margin, p, 1e-6, false, Reduction.MEAN);
+    }
+
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin, double p,
+                                           double eps) {
+        return LossFunctions.tripletMarginLoss(anchor, positive, negative, margin, p, eps, false, Reduction.MEAN);
+    }
+
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin, double p,
+                                           double eps, boolean swap) {
+        return LossFunctions.tripletMarginLoss(anchor, positive, negative, margin, p, eps, swap, Reduction.MEAN);
+    }
+
+    /** See {@link LossFunctions#tripletMarginLoss(Tensor, Tensor, Tensor, double, double, double, boolean, Reduction)}. */
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin, double p,
+                                           double eps, boolean swap, Reduction reduction) {
+        return LossFunctions.tripletMarginLoss(anchor, positive, negative, margin, p, eps, swap, reduction);
+    }
+
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin, double p,
+                                           double eps, boolean swap, String reduction) {
+        return LossFunctions.tripletMarginLoss(anchor, positive, negative, margin, p, eps, swap,
+                Reduction.of(reduction));
+    }
+
+    // ------------------------------------------------------------------ attention
+
+    /** {@code F.scaled_dot_product_attention(q, k, v)}: no mask, not causal, scale 1/√D, the fused kernel. */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value) {
+        return Tensor.scaledDotProductAttention(query, key, value, false);
+    }
+
+    /** With attnMask (null for none): BOOL (true = attend) or a float mask added to the scores. */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask) {
+        return Tensor.scaledDotProductAttention(query, key, value, attnMask);
+    }
+
+    /** PyTorch's positional {@code (q, k, v, attn_mask, dropout_p, is_causal)}; dropoutP > 0 needs a Generator. */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal) {
+        return Tensor.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal);
+    }
+
+    /**
+     * {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)} with the
+     * dropout mask drawn from rng: see
+     * {@link Tensor#scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, double, Generator)}.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal, double scale, Generator rng) {
+        return Tensor.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, scale, rng);
     }
 
     // ------------------------------------------------------------------ convolution and pooling
@@ -402,6 +667,34 @@ public final class Functional {
     public static Tensor avgPool2d(Tensor x, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode,
                                    boolean countIncludePad, Integer divisorOverride) {
         return PoolOps.avgPool2d(x, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride);
+    }
+
+    /** {@code F.max_pool3d} over [N, C, D, H, W] or [C, D, H, W]; stride null means the kernel size. */
+    public static Tensor maxPool3d(Tensor x, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
+                                   boolean ceilMode) {
+        return Pool3dOps.maxPool3d(x, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** {@code F.max_pool3d} with stride = kernel, no padding. */
+    public static Tensor maxPool3d(Tensor x, int kernelSize) {
+        return Pool3dOps.maxPool3d(x, new int[] {kernelSize}, null, new int[] {0}, new int[] {1}, false);
+    }
+
+    /** {@code F.max_pool3d(..., return_indices=True)}: indices flat within each input volume. */
+    public static PoolOps.MaxPoolResult maxPool3dWithIndices(Tensor x, int[] kernelSize, int[] stride, int[] padding,
+                                                             int[] dilation, boolean ceilMode) {
+        return Pool3dOps.maxPool3dWithIndices(x, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** {@code F.avg_pool3d}; stride null means the kernel size, divisorOverride null none. */
+    public static Tensor avgPool3d(Tensor x, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad, Integer divisorOverride) {
+        return Pool3dOps.avgPool3d(x, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride);
+    }
+
+    /** {@code F.avg_pool3d} with stride = kernel, no padding, padding counted. */
+    public static Tensor avgPool3d(Tensor x, int kernelSize) {
+        return Pool3dOps.avgPool3d(x, new int[] {kernelSize}, null, new int[] {0}, false, true, null);
     }
 
     /** {@code F.avg_pool1d}; a stride of 0 or less means the kernel size. */

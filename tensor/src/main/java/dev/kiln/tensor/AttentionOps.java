@@ -35,6 +35,125 @@ public final class AttentionOps {
         return Dispatch.record(new Op.ScaledDotProductAttention(isCausal, s, lse), out, q, k, v);
     }
 
+    /**
+     * PyTorch 2's {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)}.
+     * Without a mask and without dropout this is the fused kernel above. With either, it is a
+     * composition of tensor ops that builds the [B, H, Tq, Tk] weights (the fused kernels take no
+     * bias tile yet): S = q·kᵀ·scale, masked (a BOOL mask keeps the scores where it is true, a float
+     * mask is added), softmax over the keys, dropout on the weights, times v. Rows whose every key is
+     * masked give zeros and no gradient, as the fused kernel's rows that see no key (PyTorch ≥ 2.5's
+     * math path; 2.0 to 2.4 gave NaN).
+     */
+    static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
+                                            boolean isCausal, double scale, Generator rng) {
+        String op = "scaledDotProductAttention";
+        if (q.dim() != 4 && q.dim() >= 2 && k.dim() == q.dim() && v.dim() == q.dim()) {
+            return withOneHead(op, q, k, v, attnMask, dropoutP, isCausal, scale, rng);
+        }
+        checkQkv(op, q, k, v, true);
+        if (Double.isInfinite(scale)) {
+            throw new IllegalArgumentException(op + ": scale must be finite (or NaN for 1/sqrt(D)), got " + scale);
+        }
+        if (!(dropoutP >= 0 && dropoutP <= 1)) {
+            throw new IllegalArgumentException(op + ": dropoutP must be in [0, 1], got " + dropoutP);
+        }
+        if (dropoutP > 0 && rng == null) {
+            throw new IllegalArgumentException(op + ": dropoutP " + dropoutP + " needs a Generator for the dropout "
+                    + "mask (masks are seeded, as Dropout's); pass one, or dropoutP = 0 outside training");
+        }
+        if (attnMask != null && isCausal) {
+            throw new IllegalArgumentException(op + ": attnMask and isCausal cannot both be given (as PyTorch); fold "
+                    + "the causal mask into attnMask");
+        }
+        int[] scores = {q.size(0), q.size(1), q.size(2), k.size(2)};
+        if (attnMask != null) {
+            checkMask(op, attnMask, q, scores);
+        }
+        if (attnMask == null && dropoutP == 0 || Arrays.stream(scores).anyMatch(n -> n == 0)) {
+            // no mask and no dropout, or no scores at all (a mask or dropout changes nothing): the fused kernel
+            return scaledDotProductAttention(q, k, v, isCausal, scale);
+        }
+        // the composition holds the scores: refuse what no storage can index, naming this op
+        Shapes.checkShape(op, scores);
+        double s = resolveScale(scale, q.size(3));
+        int group = k.size(1) == 0 ? 1 : q.size(1) / k.size(1);
+        Tensor kh = group == 1 ? k : k.repeatInterleave(group, 1);
+        Tensor vh = group == 1 ? v : v.repeatInterleave(group, 1);
+        Tensor w = q.matmul(kh.transpose(-2, -1)).mul(s);
+        if (isCausal) {
+            int tq = q.size(2);
+            int tk = k.size(2);
+            // end-aligned, as the fused kernel: query i sees keys j <= i + Tk - Tq
+            Tensor sees = Tensor.ones(tq, tk).tril(tk - tq).gt(0).to(q.device());
+            w = Tensor.where(sees, w, Double.NEGATIVE_INFINITY);
+        } else if (attnMask != null) {
+            w = attnMask.dtype() == DType.BOOL ? Tensor.where(attnMask, w, Double.NEGATIVE_INFINITY) : w.add(attnMask);
+        }
+        // a row with no visible key: softmax of zeros instead of NaN, then zeroed (no NaN reaches the gradient)
+        Tensor blind = w.detach().max(-1, true).eq(Double.NEGATIVE_INFINITY);
+        Tensor p = Tensor.where(blind, 0, Tensor.where(blind, 0, w).softmax(-1));
+        if (dropoutP > 0) {
+            double keepScale = dropoutP == 1 ? 0 : 1 / (1 - dropoutP);
+            Tensor keep = Tensor.rand(rng, p.shape()).ge(dropoutP).to(p.device());
+            p = Tensor.where(keep, p.mul(keepScale), 0);
+        }
+        return p.matmul(vh);
+    }
+
+    /**
+     * PyTorch's other ranks, q (..., L, E), k (..., S, E), v (..., S, Ev) with equal leading dims:
+     * the leading dims become the batch of one head, the mask is broadcast to the scores (..., L, S)
+     * and viewed the same way.
+     */
+    private static Tensor withOneHead(String op, Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
+                                      boolean isCausal, double scale, Generator rng) {
+        int r = q.dim();
+        int[] lead = Arrays.copyOf(q.shape(), r - 2);
+        if (!Arrays.equals(lead, Arrays.copyOf(k.shape(), r - 2)) || !Arrays.equals(lead, Arrays.copyOf(v.shape(), r - 2))) {
+            throw new IllegalArgumentException(op + ": q, k and v must have the same leading dims, got q "
+                    + Shapes.str(q.shape()) + ", k " + Shapes.str(k.shape()) + ", v " + Shapes.str(v.shape()));
+        }
+        int batch = Shapes.checkShape(op, lead);
+        Tensor q4 = q.reshape(batch, 1, q.size(-2), q.size(-1));
+        Tensor k4 = k.reshape(batch, 1, k.size(-2), k.size(-1));
+        Tensor v4 = v.reshape(batch, 1, v.size(-2), v.size(-1));
+        Tensor m4 = null;
+        if (attnMask != null) {
+            int[] scores = Arrays.copyOf(lead, r);
+            scores[r - 2] = q.size(-2);
+            scores[r - 1] = k.size(-2);
+            Shapes.checkShape(op, scores);
+            if (attnMask.dim() > r || !Arrays.equals(Shapes.broadcast(op, attnMask.shape(), scores), scores)) {
+                throw new IllegalArgumentException(op + ": attnMask " + Shapes.str(attnMask.shape())
+                        + " does not broadcast to the attention scores " + Shapes.str(scores));
+            }
+            m4 = attnMask.expand(scores).reshape(batch, 1, q.size(-2), k.size(-2));
+        }
+        Tensor out = scaledDotProductAttention(q4, k4, v4, m4, dropoutP, isCausal, scale, rng);
+        int[] outShape = Arrays.copyOf(lead, r);
+        outShape[r - 2] = q.size(-2);
+        outShape[r - 1] = v.size(-1);
+        return out.reshape(outShape);
+    }
+
+    /** A BOOL mask, or a float one of q's dtype, on q's device, that broadcasts to the scores [B, H, Tq, Tk]. */
+    private static void checkMask(String op, Tensor mask, Tensor q, int[] scores) {
+        Dispatch.device(op, q, mask);
+        if (mask.dtype() != DType.BOOL && mask.dtype() != q.dtype()) {
+            throw new IllegalArgumentException(op + ": attnMask must be BOOL (true = attend) or a float mask of the "
+                    + "query's dtype " + q.dtype() + " (added to the scores), got " + mask.dtype());
+        }
+        boolean fits = mask.dim() <= 4;
+        for (int i = 1; fits && i <= mask.dim(); i++) {
+            int m = mask.size(mask.dim() - i);
+            fits = m == 1 || m == scores[4 - i];
+        }
+        if (!fits) {
+            throw new IllegalArgumentException(op + ": attnMask " + Shapes.str(mask.shape())
+                    + " does not broadcast to the attention scores [B, H, Tq, Tk] = " + Shapes.str(scores));
+        }
+    }
+
     /** [B, H, Tq, Dv], checked: it is the only shape here that no input has. */
     private static int[] outShape(String op, Tensor q, Tensor v) {
         int[] shape = {q.size(0), q.size(1), q.size(2), v.size(3)};

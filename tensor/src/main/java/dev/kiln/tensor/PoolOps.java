@@ -245,8 +245,9 @@ public final class PoolOps {
                 hw[1][0], hw[1][1], 1, 1, hw[0][2], hw[1][2], 0);
     }
 
-    private static void checkWindow(String op, int[] k, int[] s, int[] p, int[] d) {
-        for (int i = 0; i < 2; i++) {
+    /** Kernel, stride and dilation at least 1, padding at most half the kernel, per spatial dim (2 or 3 of them). */
+    static void checkWindow(String op, int[] k, int[] s, int[] p, int[] d) {
+        for (int i = 0; i < k.length; i++) {
             if (k[i] < 1) {
                 throw new IllegalArgumentException(op + ": kernelSize must be >= 1, got " + Arrays.toString(k));
             }
@@ -266,9 +267,10 @@ public final class PoolOps {
 
     /**
      * One spatial dim's windows: {start, end, count}, start/end clipped to the input (start moved
-     * onto the dilation lattice); count is the average's divisor factor.
+     * onto the dilation lattice); count is the average's divisor factor. shape is [N, C, spatial...]
+     * (4-D or 5-D); axis counts the spatial dims.
      */
-    private static int[][] windows(String op, int[] shape, int axis, int k, int stride, int pad, int dilation,
+    static int[][] windows(String op, int[] shape, int axis, int k, int stride, int pad, int dilation,
                                    boolean ceilMode, boolean max, boolean countIncludePad) {
         int in = shape[2 + axis];
         long span = (long) dilation * (k - 1) + 1;

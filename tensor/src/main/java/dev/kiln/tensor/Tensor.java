@@ -1,7 +1,5 @@
 package dev.kiln.tensor;
 
-import dev.kiln.tensor.spi.ReduceOp;
-
 /**
  * An n-dimensional array: a shape, strides and an offset over a {@link Storage}, with PyTorch's
  * names in camelCase. Views share storage; every op checks its arguments once, here, then hands
@@ -13,118 +11,12 @@ import dev.kiln.tensor.spi.ReduceOp;
  * <p>The ops are spread over a chain of superclasses, one file per family: {@link TensorBase}
  * (layout, metadata, autograd state), {@link TensorCreation} (static factories),
  * {@link TensorViews} (views, shape and indexing), {@link TensorMath} (copies, in place,
- * elementwise, comparisons); this class holds reductions, linear algebra, losses, attention
- * and printing.
+ * elementwise, comparisons), {@link TensorReductions} (reductions, scans, sorting); this class
+ * holds linear algebra, losses, attention and printing.
  */
-public final class Tensor extends TensorMath {
+public final class Tensor extends TensorReductions {
     Tensor(Storage storage, int[] shape, int[] strides, int offset) {
         super(storage, shape, strides, offset);
-    }
-
-    // ------------------------------------------------------------------ reductions
-
-    public Tensor sum() {
-        return ReduceOps.sum(this, new int[0], false);
-    }
-
-    public Tensor sum(int dim) {
-        return sum(new int[] {dim}, false);
-    }
-
-    public Tensor sum(int dim, boolean keepDim) {
-        return sum(new int[] {dim}, keepDim);
-    }
-
-    public Tensor sum(int[] dims, boolean keepDim) {
-        if (dims.length == 0) {
-            throw new IllegalArgumentException("sum: dims is empty; call sum() to reduce over all dims");
-        }
-        return ReduceOps.sum(this, dims, keepDim);
-    }
-
-    public Tensor mean() {
-        return ReduceOps.mean(this, new int[0], false);
-    }
-
-    public Tensor mean(int dim) {
-        return mean(new int[] {dim}, false);
-    }
-
-    public Tensor mean(int dim, boolean keepDim) {
-        return mean(new int[] {dim}, keepDim);
-    }
-
-    public Tensor mean(int[] dims, boolean keepDim) {
-        if (dims.length == 0) {
-            throw new IllegalArgumentException("mean: dims is empty; call mean() to reduce over all dims");
-        }
-        return ReduceOps.mean(this, dims, keepDim);
-    }
-
-    /** The largest element (NaN if any is NaN). */
-    public Tensor max() {
-        return ReduceOps.extremum(ReduceOp.MAX, this, new int[0], false);
-    }
-
-    /** Largest values along dim (the values of PyTorch's {@code max(dim)}; see {@link #argmax(int, boolean)}). */
-    public Tensor max(int dim, boolean keepDim) {
-        return ReduceOps.extremum(ReduceOp.MAX, this, new int[] {dim}, keepDim);
-    }
-
-    /** Largest values over several dims (PyTorch's {@code amax}). */
-    public Tensor amax(int[] dims, boolean keepDim) {
-        return ReduceOps.extremum(ReduceOp.MAX, this, dims, keepDim);
-    }
-
-    public Tensor min() {
-        return ReduceOps.extremum(ReduceOp.MIN, this, new int[0], false);
-    }
-
-    public Tensor min(int dim, boolean keepDim) {
-        return ReduceOps.extremum(ReduceOp.MIN, this, new int[] {dim}, keepDim);
-    }
-
-    public Tensor amin(int[] dims, boolean keepDim) {
-        return ReduceOps.extremum(ReduceOp.MIN, this, dims, keepDim);
-    }
-
-    /** Index of the first largest element of the flattened tensor, I32 0-d. */
-    public Tensor argmax() {
-        return ReduceOps.argReduce(ReduceOp.MAX, this, null, false);
-    }
-
-    public Tensor argmax(int dim, boolean keepDim) {
-        return ReduceOps.argReduce(ReduceOp.MAX, this, dim, keepDim);
-    }
-
-    public Tensor argmin() {
-        return ReduceOps.argReduce(ReduceOp.MIN, this, null, false);
-    }
-
-    public Tensor argmin(int dim, boolean keepDim) {
-        return ReduceOps.argReduce(ReduceOp.MIN, this, dim, keepDim);
-    }
-
-    /** Unbiased variance of all elements (correction 1, as PyTorch). */
-    public Tensor var() {
-        return ReduceOps.var(this, new int[0], 1, false);
-    }
-
-    public Tensor var(int dim, boolean keepDim) {
-        return ReduceOps.var(this, new int[] {dim}, 1, keepDim);
-    }
-
-    /** Variance over dims with the given correction (0 for the biased estimate). */
-    public Tensor var(int[] dims, int correction, boolean keepDim) {
-        return ReduceOps.var(this, dims, correction, keepDim);
-    }
-
-    public Tensor std() {
-        return var().sqrt();
-    }
-
-    public Tensor std(int dim, boolean keepDim) {
-        return var(dim, keepDim).sqrt();
     }
 
     // ------------------------------------------------------------------ linear algebra, softmax, losses
@@ -154,6 +46,70 @@ public final class Tensor extends TensorMath {
 
     public static Tensor crossEntropy(Tensor logits, Tensor labels) {
         return logits.crossEntropy(labels);
+    }
+
+    /**
+     * PyTorch's {@code F.cross_entropy(input, target, weight, ignore_index=, reduction=)}: class
+     * weights (null for none; the mean divides by the summed weights of the targets not ignored).
+     */
+    public Tensor crossEntropy(Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+        return LossOps.crossEntropy(this, target, weight, ignoreIndex, reduction, 0);
+    }
+
+    /**
+     * Cross-entropy with class weights (null for none), an ignore index, a reduction and label
+     * smoothing in [0, 1]: the target mixed with the uniform distribution, (1 − ε)·target + ε/C.
+     * Targets are I32 class indices or class probabilities of this shape.
+     */
+    public Tensor crossEntropy(Tensor target, Tensor weight, int ignoreIndex, Reduction reduction,
+                               double labelSmoothing) {
+        return LossOps.crossEntropy(this, target, weight, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    /** As {@link #crossEntropy(Tensor, Tensor, int, Reduction, double)} with PyTorch's reduction string. */
+    public Tensor crossEntropy(Tensor target, Tensor weight, int ignoreIndex, String reduction, double labelSmoothing) {
+        return LossOps.crossEntropy(this, target, weight, ignoreIndex, Reduction.of(reduction), labelSmoothing);
+    }
+
+    /** Mean negative log-likelihood of these log-probabilities at I32 class indices (ignoreIndex −100). */
+    public Tensor nllLoss(Tensor target) {
+        return LossOps.nllLoss(this, target, null, -100, Reduction.MEAN);
+    }
+
+    /** PyTorch's {@code F.nll_loss} with class weights (null for none); see {@link #nllLoss(Tensor, Tensor, int, Reduction)}. */
+    public Tensor nllLoss(Tensor target, Tensor weight) {
+        return LossOps.nllLoss(this, target, weight, -100, Reduction.MEAN);
+    }
+
+    public Tensor nllLoss(Tensor target, Tensor weight, int ignoreIndex) {
+        return LossOps.nllLoss(this, target, weight, ignoreIndex, Reduction.MEAN);
+    }
+
+    /**
+     * PyTorch's {@code F.nll_loss}: this holds log-probabilities [C], [N, C] or [N, C, d1, ...];
+     * the loss of target y is −weight[y]·this[y], zero where y is ignoreIndex; the mean divides by the
+     * summed weights of the targets not ignored (NaN when all are).
+     */
+    public Tensor nllLoss(Tensor target, Tensor weight, int ignoreIndex, Reduction reduction) {
+        return LossOps.nllLoss(this, target, weight, ignoreIndex, reduction);
+    }
+
+    public Tensor nllLoss(Tensor target, Tensor weight, int ignoreIndex, String reduction) {
+        return LossOps.nllLoss(this, target, weight, ignoreIndex, Reduction.of(reduction));
+    }
+
+    /** Cosine similarity with {@code other} along dim 1, eps 1e-8 (PyTorch's {@code torch.cosine_similarity}). */
+    public Tensor cosineSimilarity(Tensor other) {
+        return LossFunctions.cosineSimilarity(this, other, 1, 1e-8);
+    }
+
+    public Tensor cosineSimilarity(Tensor other, int dim) {
+        return LossFunctions.cosineSimilarity(this, other, dim, 1e-8);
+    }
+
+    /** Σ this·other / (max(‖this‖, eps)·max(‖other‖, eps)) along dim, the two broadcast against each other. */
+    public Tensor cosineSimilarity(Tensor other, int dim, double eps) {
+        return LossFunctions.cosineSimilarity(this, other, dim, eps);
     }
 
     public Tensor mseLoss(Tensor target) {
@@ -205,6 +161,43 @@ public final class Tensor extends TensorMath {
     public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, boolean isCausal,
                                                    double scale) {
         return AttentionOps.scaledDotProductAttention(query, key, value, isCausal, scale);
+    }
+
+    /**
+     * PyTorch 2's {@code F.scaled_dot_product_attention(q, k, v, attn_mask)}: attnMask (null for none)
+     * is BOOL (true = attend) or a float mask added to the scores, broadcast to [B, H, Tq, Tk]. See
+     * {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, double, Generator)}.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, 0, false, Double.NaN, null);
+    }
+
+    /** As PyTorch's positional {@code (q, k, v, attn_mask, dropout_p, is_causal)}; dropoutP > 0 needs the overload with a Generator. */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, Double.NaN, null);
+    }
+
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal, Generator rng) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, Double.NaN, rng);
+    }
+
+    /**
+     * PyTorch 2's {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)}
+     * with shapes and heads as {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, boolean, double)}.
+     * attnMask (null for none) is BOOL (true = attend) or a float mask of the query's dtype added to the
+     * scores, broadcast to [B, H, Tq, Tk]; it excludes isCausal, as in PyTorch. dropoutP drops attention
+     * weights with a mask drawn from rng (required when dropoutP > 0; PyTorch drops whenever
+     * dropout_p > 0, so pass 0 outside training) and scales the rest by 1/(1 − dropoutP). With no mask
+     * and dropoutP = 0 this is the fused kernel; otherwise a composition that builds the Tq×Tk
+     * weights. A row whose every key is masked gives zeros and no gradient (PyTorch ≥ 2.5; 2.0 gave NaN).
+     * Other ranks than 4 are PyTorch's (..., L, E) with one head: q, k and v share their leading dims,
+     * and the mask broadcasts to (..., L, S).
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask,
+                                                   double dropoutP, boolean isCausal, double scale, Generator rng) {
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, scale, rng);
     }
 
     /**

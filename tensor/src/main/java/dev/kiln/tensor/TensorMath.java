@@ -11,7 +11,7 @@ import java.util.List;
  * Tensor's copies, in-place ops, elementwise math and comparisons. Part of the chain that makes
  * up {@link Tensor}.
  */
-public abstract sealed class TensorMath extends TensorViews permits Tensor {
+public abstract sealed class TensorMath extends TensorViews permits TensorReductions {
 
     TensorMath(Storage storage, int[] shape, int[] strides, int offset) {
         super(storage, shape, strides, offset);

@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  *       nothing of size T×T; backward recomputes P from the saved log-sum-exp).</li>
  *   <li>{@code unfused*}: softmax(q·kᵀ·scale + mask)·v with matmul, mul, where and softmax: the
  *       composition a user would write, materialising S and P ([B, H, T, T] each).</li>
+ *   <li>{@code maskedForward}: the PyTorch-2 signature with a BOOL attnMask (the causal mask, or all
+ *       true), which is that composition inside Kiln plus one row maximum to zero the fully masked
+ *       rows: it should cost about what {@code unfusedForward} costs.</li>
  * </ul>
  * Backward is timed alone: each state builds its graph once and {@code backward(dout, true)}
  * re-runs it (gradients accumulate into the leaves, the same small extra cost on both sides).
@@ -52,6 +55,7 @@ public class ScaledDotProductAttentionBench {
     Tensor v;
     Tensor dout;
     Tensor mask;
+    Tensor attnMask;
     double scale;
 
     @Setup(Level.Trial)
@@ -69,6 +73,7 @@ public class ScaledDotProductAttentionBench {
             }
         }
         mask = Tensor.of(m, t, t);
+        attnMask = causal ? mask : Tensor.ones(t, t).gt(0);
     }
 
     Tensor fused() {
@@ -94,6 +99,13 @@ public class ScaledDotProductAttentionBench {
     public Tensor unfusedForward() {
         try (NoGrad ignored = NoGrad.enter()) {
             return unfused();
+        }
+    }
+
+    @Benchmark
+    public Tensor maskedForward() {
+        try (NoGrad ignored = NoGrad.enter()) {
+            return Tensor.scaledDotProductAttention(q, k, v, attnMask, 0.0, false, scale, null);
         }
     }
 

@@ -23,7 +23,11 @@ import java.util.TreeMap;
  *       {@code CopyBandwidth}'s GB/s in the same run;</li>
  *   <li>neither: the time alone.</li>
  * </ul>
- * Usage: {@code Report out=docs/BENCHMARKS.md [note=...] [cpu=...] [openblas=...] [load=...]
+ * A class may name another method as the ratio's baseline with {@code static String baselineMethod()}
+ * (the convolution benchmark divides by PyTorch's figures). Where the inputs hold the same benchmark
+ * and params more than once (rounds of one comparison), the tables take the fastest; the raw table
+ * lists them all.
+ * Usage: {@code Report out=docs/BENCHMARKS.md [by=script] [note=...] [cpu=...] [openblas=...] [load=...]
  * [settings=...] [notes=FILE] result.json...}
  */
 public final class Report {
@@ -110,7 +114,8 @@ public final class Report {
     static String render(List<Result> results, Map<String, String> opts) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Kiln benchmarks\n\n");
-        md.append("Written by `benchmarks-jmh/run.sh` (JMH JSON → `dev.kiln.bench.report.Report`); do not edit by hand.\n\n");
+        md.append("Written by `").append(opts.getOrDefault("by", "benchmarks-jmh/run.sh"))
+                .append("` (JMH JSON → `dev.kiln.bench.report.Report`); do not edit by hand.\n\n");
         md.append("| | |\n|---|---|\n");
         row(md, "Date", opts.getOrDefault("date", java.time.ZonedDateTime.now().withNano(0).toString()));
         row(md, "Machine", opts.getOrDefault("cpu", "?"));
@@ -124,7 +129,7 @@ public final class Report {
         md.append('\n');
 
         Map<String, List<Result>> byClass = new TreeMap<>();
-        for (Result r : results) {
+        for (Result r : fastest(results)) {
             byClass.computeIfAbsent(r.cls(), c -> new ArrayList<>()).add(r);
         }
         double copyGbs = copyBandwidth(byClass.get(COPY));
@@ -149,10 +154,12 @@ public final class Report {
         return md.toString();
     }
 
-    /** GFLOP/s per method, pivoted so each row is one set of params; ratios to the openblas column. */
+    /** GFLOP/s per method, pivoted so each row is one set of params; ratios to the baseline column (openblas unless the class names another). */
     private static void computeTable(StringBuilder md, Class<?> cls, Method flops, List<Result> rs) {
+        String baseName = baseline(cls);
+        String baseLabel = baseName.equals("openblas") ? "OpenBLAS" : baseName;
         List<String> methods = new ArrayList<>();
-        for (String preferred : new String[] {"kiln", "openblas", "ejml", "reference"}) {
+        for (String preferred : new String[] {"kiln", baseName, "ejml", "reference"}) {
             if (rs.stream().anyMatch(r -> r.method().equals(preferred))) {
                 methods.add(preferred);
             }
@@ -167,15 +174,15 @@ public final class Report {
             gflops.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(r.method(), g);
         }
         sortRows(gflops, paramsOf);
-        boolean hasBase = methods.contains("openblas");
+        boolean hasBase = methods.contains(baseName);
         Method target = staticMethod(cls, "targetVsBaseline");
-        md.append("## ").append(cls.getSimpleName()).append(" (GFLOP/s").append(hasBase ? "; × = ratio to OpenBLAS, same params, same run" : "").append(")\n\n");
+        md.append("## ").append(cls.getSimpleName()).append(" (GFLOP/s").append(hasBase ? "; × = ratio to " + baseLabel + ", same params, same run" : "").append(")\n\n");
         md.append("| params |");
         for (String m : methods) {
             md.append(' ').append(m).append(" |");
         }
         if (target != null && hasBase) {
-            md.append(" goal (kiln ≥ × OpenBLAS) |");
+            md.append(" goal (kiln ≥ × ").append(baseLabel).append(") |");
         }
         md.append("\n|---|");
         md.append("---:|".repeat(methods.size()));
@@ -184,13 +191,13 @@ public final class Report {
         }
         md.append('\n');
         for (Map.Entry<String, Map<String, Double>> e : gflops.entrySet()) {
-            Double base = e.getValue().get("openblas");
+            Double base = e.getValue().get(baseName);
             md.append("| ").append(e.getKey()).append(" |");
             for (String m : methods) {
                 Double g = e.getValue().get(m);
                 if (g == null) {
                     md.append(" – |");
-                } else if (base != null && !m.equals("openblas")) {
+                } else if (base != null && !m.equals(baseName)) {
                     md.append(String.format(Locale.ROOT, " %.1f (%.2f×) |", g, g / base));
                 } else {
                     md.append(String.format(Locale.ROOT, " %.1f |", g));
@@ -256,6 +263,29 @@ public final class Report {
             md.append('\n');
         }
         md.append('\n');
+    }
+
+    /** One result per benchmark method and params, the fastest, in order of first appearance. */
+    static List<Result> fastest(List<Result> results) {
+        Map<String, Result> best = new LinkedHashMap<>();
+        for (Result r : results) {
+            best.merge(r.cls() + "." + r.method() + " " + r.paramText(), r,
+                    (a, b) -> b.secondsPerOp() < a.secondsPerOp() ? b : a);
+        }
+        return new ArrayList<>(best.values());
+    }
+
+    /** The method a class's ratios divide by: its {@code baselineMethod()}, else openblas. */
+    private static String baseline(Class<?> cls) {
+        try {
+            Method m = cls.getMethod("baselineMethod");
+            if (Modifier.isStatic(m.getModifiers()) && m.getReturnType() == String.class) {
+                return (String) m.invoke(null);
+            }
+        } catch (ReflectiveOperationException e) {
+            // none declared
+        }
+        return "openblas";
     }
 
     /** GB/s of CopyBandwidth's best result (the largest buffer when there are several), or NaN. */

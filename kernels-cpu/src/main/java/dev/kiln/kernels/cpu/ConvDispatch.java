@@ -1,6 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.kernels.cpu.gemm.Sgemm;
+import dev.kiln.kernels.cpu.gemm.SgemmPlan;
 import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.Tensor;
 
@@ -14,9 +15,20 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
  * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or forward
  * for small patches ({@link #DIRECT_MAX_PATCH}) the direct kernel of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
- * large GEMM per group rather than many small ones. The block size depends only on the shape, and
- * the weight gradient adds the blocks' partial sums in block order, so results do not depend on
- * the thread count. Other dtypes run the reference loops.
+ * large GEMM per group rather than many small ones; a sample whose patch matrix is larger than a
+ * core's cache is cut into bands of output rows instead ({@link #rowsPerBand}), one thread per band; a block of one sample multiplies straight into
+ * the output, and a 1×1 convolution with stride 1 and no padding on images of at least
+ * {@link #POINTWISE_MIN_SPATIAL} positions reads its input as the patch matrix (no im2col at all). The input gradient of a stride-1 convolution is itself a convolution (of dy
+ * with the flipped, transposed weight), so it takes the forward paths, whose GEMM sums over
+ * out channels × taps; other strides fold a W_gᵀ · dy patch matrix back with col2im. The weight
+ * gradient is dy · colᵀ per block, summing over the block's samples and positions, or over bands
+ * into a few partial gradients ({@link #weightLanes}).
+ *
+ * <p>The block size depends only on the shape, the weight gradient adds the blocks' partial sums in
+ * block order, and the threads split work whose pieces write disjoint outputs (samples × channels
+ * for im2col and col2im, rows or columns for SGEMM), so results do not depend on the thread count.
+ * Patch matrices live in per-thread buffers that grow on demand and are kept, as SGEMM's packing
+ * buffers: a warm call allocates no large arrays. Other dtypes run the reference loops.
  */
 final class ConvDispatch {
     private ConvDispatch() {
@@ -34,6 +46,64 @@ final class ConvDispatch {
     /** Patches up to this size (input channels per group × kH × kW) take the direct kernel forward. */
     static final int DIRECT_MAX_PATCH = 32;
 
+    /**
+     * Patch-matrix floats per band (1 MiB): a sample whose patch matrix is larger is cut into bands
+     * of output rows, each unrolled and multiplied on one thread while its patch matrix is in that
+     * core's cache (a patch matrix of many MiB would be read back from memory by the GEMM).
+     */
+    static final int BAND_ELEMENTS = 1 << 18;
+
+    /** Output positions per band at least, so that a band's GEMM is wide enough to run at speed. */
+    static final int BAND_MIN_COLUMNS = 256;
+
+    /** Output rows per band, or 0 when one sample's patch matrix fits in {@link #BAND_ELEMENTS}. */
+    static int rowsPerBand(ConvShape s) {
+        long perRow = Math.max(1L, (long) s.patch() * s.outW());
+        if (perRow * s.outH() <= BAND_ELEMENTS) {
+            return 0;
+        }
+        long rows = Math.max(BAND_ELEMENTS / perRow, (BAND_MIN_COLUMNS + s.outW() - 1) / s.outW());
+        return (int) Math.max(1, Math.min(s.outH(), rows));
+    }
+
+    /** Copy elements per task before im2col / col2im are split over threads. */
+    private static final int GRAIN = 1 << 14;
+
+    /** Per-thread scratch matrices, grown on demand and kept. */
+    private static final class Scratch {
+        float[] col = new float[0];
+        float[] tmp = new float[0];
+        float[] dy = new float[0];
+        float[] part = new float[0];
+        /** One band's patch matrix (each thread that runs bands has its own). */
+        float[] band = new float[0];
+        /** One band's weight gradient, before it is added to its lane's. */
+        float[] bandPart = new float[0];
+        /** The lanes' partial weight gradients. */
+        float[] lanes = new float[0];
+        /** The input gradient's flipped, transposed weight. */
+        float[] wt = new float[0];
+
+        static float[] atLeast(float[] a, long size) {
+            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Output positions per sample from which a 1×1 convolution multiplies sample by sample, reading x in place. */
+    static final int POINTWISE_MIN_SPATIAL = 256;
+
+    /**
+     * A 1×1 kernel, stride 1, no padding, output the input's size, and enough positions per sample
+     * for a GEMM of its own: the input is its own patch matrix. (Smaller images are copied side by
+     * side as any other patch matrix, so that the GEMM is wide.)
+     */
+    static boolean pointwise(ConvShape s) {
+        return s.kH() == 1 && s.kW() == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 0 && s.padW() == 0
+                && s.outH() == s.h() && s.outW() == s.w() && (long) s.outH() * s.outW() >= POINTWISE_MIN_SPATIAL;
+    }
+
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
@@ -46,86 +116,296 @@ final class ConvDispatch {
 
     /** The direct kernel, output rows (sample, out channel) split over threads. */
     static void direct(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
-        float[] y = f(out);
-        float[] xa = f(x);
-        float[] wa = f(weight);
-        float[] ba = bias == null ? null : f(bias);
+        direct(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(), bias == null ? null : f(bias),
+                bias == null ? 0 : bias.offset(), s);
+    }
+
+    private static void direct(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                               ConvShape s) {
         int rows = s.n() * s.cOut();
         long work = Math.max(1L, (long) s.outH() * s.outW() * s.patch());
         int grain = (int) Math.max(1, Math.min(rows, (1L << 16) / work));
-        Parallel.forRange(rows, grain, (r0, r1) -> ConvKernels.directForward(y, out.offset(), xa, x.offset(), wa,
-                weight.offset(), ba, bias == null ? 0 : bias.offset(), s, r0, r1));
+        Parallel.forRange(rows, grain, (r0, r1) -> ConvKernels.directForward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s,
+                r0, r1));
     }
 
-    /** im2col + SGEMM. */
+    /** im2col + SGEMM (no im2col for {@link #pointwise} shapes). */
     static void im2col(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
-        float[] y = f(out);
-        float[] xa = f(x);
-        float[] wa = f(weight);
-        float[] ba = bias == null ? null : f(bias);
+        im2col(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(), bias == null ? null : f(bias),
+                bias == null ? 0 : bias.offset(), s);
+    }
+
+    private static void im2col(float[] y, int yOffset, float[] xa, int xOffset, float[] wa, int wOffset, float[] ba,
+                               int bOff, ConvShape s) {
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
-        int per = samplesPerBlock(s);
-        float[] col = new float[Math.max(1, k * per * spatial)];
-        float[] tmp = new float[Math.max(1, opg * per * spatial)];
+        int sampleSize = s.cIn() * s.h() * s.w();
+        boolean pointwise = pointwise(s);
+        int rows = pointwise ? 0 : rowsPerBand(s);
+        if (rows > 0) {
+            banded(y, yOffset, xa, xOffset, wa, wOffset, ba, bOff, s, rows);
+            return;
+        }
+        int per = pointwise ? 1 : samplesPerBlock(s);
+        Scratch sc = SCRATCH.get();
+        if (!pointwise) {
+            sc.col = Scratch.atLeast(sc.col, (long) k * per * spatial);
+        }
+        if (per > 1) {
+            sc.tmp = Scratch.atLeast(sc.tmp, (long) opg * per * spatial);
+        }
+        float[] col = sc.col;
+        float[] tmp = sc.tmp;
         for (int b0 = 0; b0 < s.n(); b0 += per) {
             int nb = Math.min(per, s.n() - b0);
             int ld = nb * spatial;
-            int first = b0;
             for (int g = 0; g < s.groups(); g++) {
                 int c0 = g * s.cInPerGroup();
-                unroll(col, ld, xa, x.offset(), s, first, nb, c0);
-                Sgemm.sgemm(tmp, 0, ld, wa, weight.offset() + g * opg * k, k, 1, col, 0, ld, 1, opg, ld, k);
+                int wOff = wOffset + g * opg * k;
+                int yOff = yOffset + (b0 * s.cOut() + g * opg) * spatial;
+                if (pointwise) {
+                    // B = the sample's channels of group g, [cIn/groups, spatial] as they lie in x
+                    Sgemm.sgemm(y, yOff, spatial, wa, wOff, k, 1, xa, xOffset + b0 * sampleSize + c0 * spatial,
+                            spatial, 1, opg, spatial, k);
+                    continue;
+                }
+                unroll(col, ld, xa, xOffset, s, b0, nb, c0);
+                if (nb == 1) {
+                    Sgemm.sgemm(y, yOff, spatial, wa, wOff, k, 1, col, 0, ld, 1, opg, ld, k);
+                    continue;
+                }
+                Sgemm.sgemm(tmp, 0, ld, wa, wOff, k, 1, col, 0, ld, 1, opg, ld, k);
                 for (int bi = 0; bi < nb; bi++) {
                     for (int o = 0; o < opg; o++) {
-                        int oc = g * opg + o;
-                        int dst = out.offset() + ((first + bi) * s.cOut() + oc) * spatial;
-                        System.arraycopy(tmp, o * ld + bi * spatial, y, dst, spatial);
-                        if (ba != null) {
-                            float bv = ba[bias.offset() + oc];
-                            for (int p = 0; p < spatial; p++) {
-                                y[dst + p] += bv;
+                        System.arraycopy(tmp, o * ld + bi * spatial, y, yOff + (bi * s.cOut() + o) * spatial, spatial);
+                    }
+                }
+            }
+        }
+        if (ba != null) {
+            addBias(y, yOffset, ba, bOff, s.n() * s.cOut(), s.cOut(), spatial);
+        }
+    }
+
+    /**
+     * im2col + SGEMM band by band (rows output rows of one sample, every group), bands split over
+     * threads: each band is unrolled into its thread's buffer and multiplied on that thread straight
+     * into y, bias added while the band is in cache. Band boundaries depend on the shape only and a
+     * band's GEMM runs on one thread, so results do not depend on the thread count.
+     */
+    private static void banded(float[] y, int yOffset, float[] xa, int xOffset, float[] wa, int wOffset, float[] ba,
+                               int bOff, ConvShape s, int rows) {
+        int spatial = s.outH() * s.outW();
+        int k = s.patch();
+        int opg = s.cOutPerGroup();
+        int cpg = s.cInPerGroup();
+        int sampleSize = s.cIn() * s.h() * s.w();
+        int perSample = (s.outH() + rows - 1) / rows;
+        SgemmPlan plan = SgemmPlan.active();
+        Parallel.forRange(s.n() * perSample, 1, (lo, hi) -> {
+            Scratch sc = SCRATCH.get();
+            sc.band = Scratch.atLeast(sc.band, (long) k * rows * s.outW());
+            float[] col = sc.band;
+            for (int u = lo; u < hi; u++) {
+                int n = u / perSample;
+                int oh0 = (u % perSample) * rows;
+                int oh1 = Math.min(s.outH(), oh0 + rows);
+                int cols = (oh1 - oh0) * s.outW();
+                for (int g = 0; g < s.groups(); g++) {
+                    ConvKernels.im2col(col, 0, cols, xa, xOffset + n * sampleSize, s, g * cpg, 0, cpg, oh0, oh1);
+                    int yOff = yOffset + (n * s.cOut() + g * opg) * spatial + oh0 * s.outW();
+                    Sgemm.sgemm(y, yOff, spatial, wa, wOffset + g * opg * k, k, 1, col, 0, cols, 1, opg, cols, k, plan,
+                            1);
+                    if (ba != null) {
+                        for (int o = 0; o < opg; o++) {
+                            float bv = ba[bOff + g * opg + o];
+                            int base = yOff + o * spatial;
+                            for (int p = 0; p < cols; p++) {
+                                y[base + p] += bv;
                             }
                         }
+                    }
+                }
+            }
+        });
+    }
+
+    /** y[r·spatial + p] += bias[r mod cOut] for rows r in [0, rows), rows split over threads. */
+    private static void addBias(float[] y, int yOff, float[] b, int bOff, int rows, int cOut, int spatial) {
+        Parallel.forRange(rows, HostArrays.rowGrain(spatial, GRAIN), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                float bv = b[bOff + r % cOut];
+                int base = yOff + r * spatial;
+                for (int p = 0; p < spatial; p++) {
+                    y[base + p] += bv;
+                }
+            }
+        });
+    }
+
+    static void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s) {
+        if (!f32(dx, dy, weight)) {
+            REF.conv2dBackwardInput(dx, dy, weight, s);
+        } else if (pointwise(s)) {
+            pointwiseBackwardInput(dx, dy, weight, s);
+        } else if (transposable(s)) {
+            ConvShape t = transposed(s);
+            Scratch sc = SCRATCH.get();
+            sc.wt = Scratch.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
+            flipTransposed(sc.wt, f(weight), weight.offset(), s);
+            if (t.patch() <= DIRECT_MAX_PATCH) {
+                direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
+            } else {
+                im2col(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
+            }
+        } else {
+            col2imBackwardInput(dx, dy, weight, s);
+        }
+    }
+
+    /**
+     * Whether the input gradient is a plain convolution of dy: stride 1 and padding at most the
+     * dilated kernel's reach, so that the transposed convolution's padding is not negative.
+     */
+    static boolean transposable(ConvShape s) {
+        return s.strideH() == 1 && s.strideW() == 1 && s.padH() <= s.dilationH() * (s.kH() - 1)
+                && s.padW() <= s.dilationW() * (s.kW() - 1);
+    }
+
+    /**
+     * The geometry of dx = conv2d(dy, W'): dx[c, ih] = Σ W[o, c, i]·dy[o, ih + pad − i·dilation]
+     * = Σ W'[c, o, i']·dy[o, ih − pad' + i'·dilation] with i' = k − 1 − i and
+     * pad' = dilation·(k − 1) − pad (per spatial dim); rows of dy outside it read zero, as the
+     * forward's padding.
+     */
+    static ConvShape transposed(ConvShape s) {
+        return new ConvShape(s.n(), s.cOut(), s.outH(), s.outW(), s.cIn(), s.kH(), s.kW(), 1, 1,
+                s.dilationH() * (s.kH() - 1) - s.padH(), s.dilationW() * (s.kW() - 1) - s.padW(), s.dilationH(),
+                s.dilationW(), s.groups(), s.h(), s.w());
+    }
+
+    /** t = W' with W'[g·cpg + c, o, i, j] = W[g·opg + o, c, kH − 1 − i, kW − 1 − j]: [cIn, cOut/groups, kH, kW]. */
+    static void flipTransposed(float[] t, float[] w, int wOff, ConvShape s) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        for (int g = 0; g < s.groups(); g++) {
+            for (int o = 0; o < opg; o++) {
+                for (int c = 0; c < cpg; c++) {
+                    int src = wOff + ((g * opg + o) * cpg + c) * kk;
+                    int dst = ((g * cpg + c) * opg + o) * kk;
+                    for (int tap = 0; tap < kk; tap++) {
+                        t[dst + kk - 1 - tap] = w[src + tap];
                     }
                 }
             }
         }
     }
 
-    static void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s) {
-        if (!f32(dx, dy, weight)) {
-            REF.conv2dBackwardInput(dx, dy, weight, s);
-            return;
-        }
+    /** dx_g = W_gᵀ · dy_g per sample, straight from dy into dx. */
+    private static void pointwiseBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s) {
         float[] g0 = f(dx);
-        Arrays.fill(g0, dx.offset(), dx.offset() + dx.numel(), 0f);
         float[] dya = f(dy);
         float[] wa = f(weight);
+        int spatial = s.h() * s.w();
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        for (int n = 0; n < s.n(); n++) {
+            for (int g = 0; g < s.groups(); g++) {
+                // A(i, p) = weight[g·opg + p, i]
+                Sgemm.sgemm(g0, dx.offset() + (n * s.cIn() + g * cpg) * spatial, spatial,
+                        wa, weight.offset() + g * opg * cpg, 1, cpg,
+                        dya, dy.offset() + (n * s.cOut() + g * opg) * spatial, spatial, 1, cpg, spatial, opg);
+            }
+        }
+    }
+
+    /** col = W_gᵀ · dy_g per block of samples, folded back into dx by col2im. */
+    private static void col2imBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s) {
+        float[] g0 = f(dx);
+        float[] dya = f(dy);
+        float[] wa = f(weight);
+        int rows = rowsPerBand(s);
+        if (rows > 0) {
+            bandedCol2im(g0, dx.offset(), dya, dy.offset(), wa, weight.offset(), s, rows);
+            return;
+        }
+        Arrays.fill(g0, dx.offset(), dx.offset() + dx.numel(), 0f);
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
+        int cpg = s.cInPerGroup();
         int per = samplesPerBlock(s);
-        float[] col = new float[Math.max(1, k * per * spatial)];
-        float[] dyBlock = new float[Math.max(1, opg * per * spatial)];
+        Scratch sc = SCRATCH.get();
+        sc.col = Scratch.atLeast(sc.col, (long) k * per * spatial);
+        if (per > 1) {
+            sc.dy = Scratch.atLeast(sc.dy, (long) opg * per * spatial);
+        }
+        float[] col = sc.col;
+        float[] dyBlock = sc.dy;
         int sampleSize = s.cIn() * s.h() * s.w();
+        int grain = HostArrays.rowGrain(s.kH() * s.kW() * spatial, GRAIN);
         for (int b0 = 0; b0 < s.n(); b0 += per) {
             int nb = Math.min(per, s.n() - b0);
             int ld = nb * spatial;
             int first = b0;
             for (int g = 0; g < s.groups(); g++) {
-                int c0 = g * s.cInPerGroup();
-                gatherDy(dyBlock, ld, dya, dy.offset(), s, first, nb, g);
+                int c0 = g * cpg;
                 // col = W_gᵀ · dy_g: A(i, p) = weight[g·opg + p, i]
-                Sgemm.sgemm(col, 0, ld, wa, weight.offset() + g * opg * k, 1, k, dyBlock, 0, ld, 1, k, ld, opg);
-                Parallel.forRange(nb, 1, (lo, hi) -> {
-                    for (int bi = lo; bi < hi; bi++) {
-                        ConvKernels.col2im(g0, dx.offset() + (first + bi) * sampleSize, col, bi * spatial, ld, s, c0);
+                if (nb == 1) {
+                    Sgemm.sgemm(col, 0, ld, wa, weight.offset() + g * opg * k, 1, k,
+                            dya, dy.offset() + (first * s.cOut() + g * opg) * spatial, spatial, 1, k, ld, opg);
+                } else {
+                    gatherDy(dyBlock, ld, dya, dy.offset(), s, first, nb, g);
+                    Sgemm.sgemm(col, 0, ld, wa, weight.offset() + g * opg * k, 1, k, dyBlock, 0, ld, 1, k, ld, opg);
+                }
+                // (sample, channel) pieces write disjoint planes of dx
+                Parallel.forRange(nb * cpg, grain, (lo, hi) -> {
+                    for (int u = lo; u < hi; u++) {
+                        int bi = u / cpg;
+                        int c = u % cpg;
+                        ConvKernels.col2im(g0, dx.offset() + (first + bi) * sampleSize, col, bi * spatial, ld, s, c0,
+                                c, c + 1);
                     }
                 });
             }
         }
+    }
+
+    /**
+     * col2im band by band: samples split over threads (a sample's bands overlap in dx, so one
+     * thread takes them all, in order); each band's W_gᵀ · dy_band is multiplied on that thread into
+     * its buffer and folded into dx while it is in cache.
+     */
+    private static void bandedCol2im(float[] g0, int dxOff, float[] dya, int dyOff, float[] wa, int wOff, ConvShape s,
+                                     int rows) {
+        int spatial = s.outH() * s.outW();
+        int k = s.patch();
+        int opg = s.cOutPerGroup();
+        int cpg = s.cInPerGroup();
+        int sampleSize = s.cIn() * s.h() * s.w();
+        SgemmPlan plan = SgemmPlan.active();
+        Parallel.forRange(s.n(), 1, (lo, hi) -> {
+            Scratch mine = SCRATCH.get();
+            mine.band = Scratch.atLeast(mine.band, (long) k * rows * s.outW());
+            float[] col = mine.band;
+            for (int n = lo; n < hi; n++) {
+                int dxSample = dxOff + n * sampleSize;
+                Arrays.fill(g0, dxSample, dxSample + sampleSize, 0f);
+                for (int oh0 = 0; oh0 < s.outH(); oh0 += rows) {
+                    int oh1 = Math.min(s.outH(), oh0 + rows);
+                    int cols = (oh1 - oh0) * s.outW();
+                    for (int g = 0; g < s.groups(); g++) {
+                        // col = W_gᵀ · dy_band: A(i, p) = weight[g·opg + p, i], B(p, j) = dy[g·opg + p, band column j]
+                        Sgemm.sgemm(col, 0, cols, wa, wOff + g * opg * k, 1, k,
+                                dya, dyOff + (n * s.cOut() + g * opg) * spatial + oh0 * s.outW(), spatial, 1,
+                                k, cols, opg, plan, 1);
+                        ConvKernels.col2im(g0, dxSample, col, 0, cols, s, g * cpg, 0, cpg, oh0, oh1);
+                    }
+                }
+            }
+        });
     }
 
     static void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape s) {
@@ -136,39 +416,151 @@ final class ConvDispatch {
         float[] dw = f(dweight);
         float[] dya = f(dy);
         float[] xa = f(x);
+        int rows = pointwise(s) ? 0 : rowsPerBand(s);
+        int lanes = rows == 0 ? 0 : weightLanes(s, rows);
+        if (lanes > 0) {
+            bandedWeight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s, rows, lanes);
+            return;
+        }
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
         int per = samplesPerBlock(s);
-        float[] col = new float[Math.max(1, k * per * spatial)];
-        float[] dyBlock = new float[Math.max(1, opg * per * spatial)];
-        float[] part = new float[Math.max(1, opg * k)];
+        boolean pointwise = pointwise(s);
+        int sampleSize = s.cIn() * s.h() * s.w();
+        Scratch sc = SCRATCH.get();
+        if (!(pointwise && per == 1)) {
+            sc.col = Scratch.atLeast(sc.col, (long) k * per * spatial);
+        }
+        if (per > 1) {
+            sc.dy = Scratch.atLeast(sc.dy, (long) opg * per * spatial);
+        }
+        if (per < s.n()) {
+            sc.part = Scratch.atLeast(sc.part, (long) opg * k);
+        }
+        float[] col = sc.col;
+        float[] dyBlock = sc.dy;
+        float[] part = sc.part;
         for (int b0 = 0; b0 < s.n(); b0 += per) {
             int nb = Math.min(per, s.n() - b0);
             int ld = nb * spatial;
             for (int g = 0; g < s.groups(); g++) {
                 int c0 = g * s.cInPerGroup();
-                unroll(col, ld, xa, x.offset(), s, b0, nb, c0);
-                gatherDy(dyBlock, ld, dya, dy.offset(), s, b0, nb, g);
-                int dst = dweight.offset() + g * opg * k;
-                // dW_g = dy_g · colᵀ: B(p, j) = col[j·ld + p]; the first block writes, later ones add
-                if (b0 == 0) {
-                    Sgemm.sgemm(dw, dst, k, dyBlock, 0, ld, 1, col, 0, 1, ld, opg, k, ld);
+                // dW_g = dy_g · colᵀ with A = dy_g [opg, ld] and B(p, j) = col[j·ld + p]
+                float[] a = dyBlock;
+                int aOff = 0;
+                if (nb == 1) {
+                    a = dya;
+                    aOff = dy.offset() + (b0 * s.cOut() + g * opg) * spatial;
                 } else {
-                    Sgemm.sgemm(part, 0, k, dyBlock, 0, ld, 1, col, 0, 1, ld, opg, k, ld);
+                    gatherDy(dyBlock, ld, dya, dy.offset(), s, b0, nb, g);
+                }
+                float[] b = col;
+                int bOff = 0;
+                int bcs = ld;
+                if (pointwise && nb == 1) {
+                    b = xa;
+                    bOff = x.offset() + b0 * sampleSize + c0 * spatial;
+                    bcs = spatial;
+                } else {
+                    unroll(col, ld, xa, x.offset(), s, b0, nb, c0);
+                }
+                int dst = dweight.offset() + g * opg * k;
+                // the first block writes, later ones add
+                if (b0 == 0) {
+                    Sgemm.sgemm(dw, dst, k, a, aOff, ld, 1, b, bOff, 1, bcs, opg, k, ld);
+                } else {
+                    Sgemm.sgemm(part, 0, k, a, aOff, ld, 1, b, bOff, 1, bcs, opg, k, ld);
                     ElementwiseKernels.add(dw, dst, dw, dst, 1, part, 0, 1, opg * k);
                 }
             }
         }
     }
 
-    /** The patch matrices of samples first..first+nb−1 side by side, samples unrolled in parallel. */
+    /** Partial weight gradients of the banded weight gradient at most (one per lane). */
+    static final int MAX_LANES = 8;
+
+    /** Floats of all lanes' partial weight gradients at most (8 MiB); beyond, the sample-block path. */
+    static final int LANE_ELEMENTS = 1 << 21;
+
+    /**
+     * Lanes of the banded weight gradient: {@link #MAX_LANES}, fewer when there are fewer bands, 0
+     * (use the sample-block path) when their partial gradients would not fit in {@link #LANE_ELEMENTS}.
+     */
+    static int weightLanes(ConvShape s, int rows) {
+        long bands = (long) s.n() * ((s.outH() + rows - 1) / rows);
+        int lanes = (int) Math.min(MAX_LANES, bands);
+        long weight = (long) s.cOut() * s.patch();
+        return lanes * weight <= LANE_ELEMENTS ? lanes : 0;
+    }
+
+    /**
+     * The weight gradient band by band: the bands (those of {@link #banded}) are dealt in fixed
+     * contiguous runs to {@code lanes} partial gradients, each lane on one thread unrolling a band
+     * into its buffer and adding dy_band · col_bandᵀ (a one-thread GEMM over the band's positions)
+     * to its partial in band order; then the partials are added in lane order. Lanes and runs depend
+     * on the shape only, so the sums do not depend on the thread count.
+     */
+    private static void bandedWeight(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
+                                     int rows, int lanes) {
+        int spatial = s.outH() * s.outW();
+        int k = s.patch();
+        int opg = s.cOutPerGroup();
+        int cpg = s.cInPerGroup();
+        int weight = s.cOut() * k;
+        int sampleSize = s.cIn() * s.h() * s.w();
+        int perSample = (s.outH() + rows - 1) / rows;
+        int bands = s.n() * perSample;
+        Scratch sc = SCRATCH.get();
+        sc.lanes = Scratch.atLeast(sc.lanes, (long) lanes * weight);
+        float[] partials = sc.lanes;
+        SgemmPlan plan = SgemmPlan.active();
+        Parallel.forRange(lanes, 1, (lo, hi) -> {
+            Scratch mine = SCRATCH.get();
+            mine.band = Scratch.atLeast(mine.band, (long) k * rows * s.outW());
+            mine.bandPart = Scratch.atLeast(mine.bandPart, (long) opg * k);
+            float[] col = mine.band;
+            float[] part = mine.bandPart;
+            for (int lane = lo; lane < hi; lane++) {
+                int acc = lane * weight;
+                int first = (int) ((long) bands * lane / lanes);
+                int last = (int) ((long) bands * (lane + 1) / lanes);
+                for (int u = first; u < last; u++) {
+                    int n = u / perSample;
+                    int oh0 = (u % perSample) * rows;
+                    int oh1 = Math.min(s.outH(), oh0 + rows);
+                    int cols = (oh1 - oh0) * s.outW();
+                    for (int g = 0; g < s.groups(); g++) {
+                        ConvKernels.im2col(col, 0, cols, xa, xOff + n * sampleSize, s, g * cpg, 0, cpg, oh0, oh1);
+                        // A = dy_g's rows over the band's positions, B(p, j) = col[j·cols + p]
+                        int aOff = dyOff + (n * s.cOut() + g * opg) * spatial + oh0 * s.outW();
+                        int dst = acc + g * opg * k;
+                        if (u == first) {
+                            Sgemm.sgemm(partials, dst, k, dya, aOff, spatial, 1, col, 0, 1, cols, opg, k, cols, plan, 1);
+                        } else {
+                            Sgemm.sgemm(part, 0, k, dya, aOff, spatial, 1, col, 0, 1, cols, opg, k, cols, plan, 1);
+                            ElementwiseKernels.add(partials, dst, partials, dst, 1, part, 0, 1, opg * k);
+                        }
+                    }
+                }
+            }
+        });
+        System.arraycopy(partials, 0, dw, dwOff, weight);
+        for (int lane = 1; lane < lanes; lane++) {
+            ElementwiseKernels.add(dw, dwOff, dw, dwOff, 1, partials, lane * weight, 1, weight);
+        }
+    }
+
+    /** The patch matrices of samples first..first+nb−1 side by side, (sample, channel) pieces in parallel. */
     private static void unroll(float[] col, int ld, float[] xa, int xOff, ConvShape s, int first, int nb, int c0) {
         int spatial = s.outH() * s.outW();
         int sampleSize = s.cIn() * s.h() * s.w();
-        Parallel.forRange(nb, 1, (lo, hi) -> {
-            for (int bi = lo; bi < hi; bi++) {
-                ConvKernels.im2col(col, bi * spatial, ld, xa, xOff + (first + bi) * sampleSize, s, c0);
+        int cpg = s.cInPerGroup();
+        Parallel.forRange(nb * cpg, HostArrays.rowGrain(s.kH() * s.kW() * spatial, GRAIN), (lo, hi) -> {
+            for (int u = lo; u < hi; u++) {
+                int bi = u / cpg;
+                int c = u % cpg;
+                ConvKernels.im2col(col, bi * spatial, ld, xa, xOff + (first + bi) * sampleSize, s, c0, c, c + 1);
             }
         });
     }

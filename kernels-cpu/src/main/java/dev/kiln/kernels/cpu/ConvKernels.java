@@ -18,11 +18,26 @@ final class ConvKernels {
     private ConvKernels() {
     }
 
-    /** col[r·ld + colOff + oh·outW + ow] = x[c0 + c, ih, iw] for row r = (c, i, j) of the patch. */
-    static void im2col(float[] col, int colOff, int ld, float[] x, int xOff, ConvShape s, int c0) {
+    /**
+     * col[r·ld + colOff + oh·outW + ow] = x[c0 + c, ih, iw] for the rows r = (c, i, j) of the patch
+     * with c in [cLo, cHi) (the group's channels, so threads can take disjoint row ranges).
+     */
+    static void im2col(float[] col, int colOff, int ld, float[] x, int xOff, ConvShape s, int c0, int cLo, int cHi) {
+        im2col(col, colOff, ld, x, xOff, s, c0, cLo, cHi, 0, s.outH());
+    }
+
+    /**
+     * As above for the output rows oh in [ohLo, ohHi) only, written from column
+     * colOff + (oh − ohLo)·outW on: the patch matrix of one band of output rows.
+     */
+    static void im2col(float[] col, int colOff, int ld, float[] x, int xOff, ConvShape s, int c0, int cLo, int cHi,
+                       int ohLo, int ohHi) {
         int plane = s.h() * s.w();
-        int row = 0;
-        for (int c = 0; c < s.cInPerGroup(); c++) {
+        int row = cLo * s.kH() * s.kW();
+        // stride 1 and output rows as wide as the input's: a tap reads x at one fixed offset from
+        // its output position, so the rows it reads inside x are one contiguous copy
+        boolean shifted = s.strideH() == 1 && s.strideW() == 1 && s.outW() == s.w();
+        for (int c = cLo; c < cHi; c++) {
             int base = xOff + (c0 + c) * plane;
             for (int i = 0; i < s.kH(); i++) {
                 for (int j = 0; j < s.kW(); j++, row++) {
@@ -31,7 +46,11 @@ final class ConvKernels {
                     // the output columns whose input column lies inside x: iw = ow·stride + colShift in [0, w)
                     int owLo = firstInside(colShift, s.strideW());
                     int owHi = Math.min(s.outW(), lastInside(colShift, s.strideW(), s.w()) + 1);
-                    for (int oh = 0; oh < s.outH(); oh++, dst += s.outW()) {
+                    if (shifted) {
+                        shiftedTap(col, dst, x, base, s, i * s.dilationH() - s.padH(), colShift, owLo, owHi, ohLo, ohHi);
+                        continue;
+                    }
+                    for (int oh = ohLo; oh < ohHi; oh++, dst += s.outW()) {
                         int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
                         if (ih < 0 || ih >= s.h() || owLo >= owHi) {
                             Arrays.fill(col, dst, dst + s.outW(), 0f);
@@ -53,11 +72,52 @@ final class ConvKernels {
         }
     }
 
-    /** The adjoint of {@link #im2col}: dx[c0 + c, ih, iw] += col[r·ld + colOff + oh·outW + ow] over the taps that read it. */
-    static void col2im(float[] dx, int dxOff, float[] col, int colOff, int ld, ConvShape s, int c0) {
+    /**
+     * One patch row of a stride-1 convolution whose output rows are the input's width: output
+     * (oh, ow) reads x[oh + rowShift, ow + colShift], so the rows inside x are one copy of
+     * x[(ohA + rowShift)·w + owLo + colShift ...] (a flat shift), after which the columns that
+     * fell outside a row (ow < owLo or ow ≥ owHi, wrapped in from the neighbouring row) and the
+     * rows outside x are zeroed. Writes exactly what the row-by-row loop writes.
+     */
+    private static void shiftedTap(float[] col, int dst, float[] x, int base, ConvShape s, int rowShift, int colShift,
+                                   int owLo, int owHi, int ohLo, int ohHi) {
+        int w = s.w();
+        // output rows whose input row lies inside x: ih = oh + rowShift in [0, h)
+        int ohA = Math.max(ohLo, -rowShift);
+        int ohB = Math.min(ohHi, s.h() - rowShift);
+        if (ohA >= ohB || owLo >= owHi) {
+            Arrays.fill(col, dst, dst + (ohHi - ohLo) * w, 0f);
+            return;
+        }
+        Arrays.fill(col, dst, dst + (ohA - ohLo) * w + owLo, 0f);
+        int from = dst + (ohA - ohLo) * w + owLo;
+        int len = (ohB - ohA - 1) * w + (owHi - owLo);
+        System.arraycopy(x, base + (ohA + rowShift) * w + owLo + colShift, col, from, len);
+        if (owLo > 0 || owHi < w) {
+            for (int oh = ohA; oh < ohB - 1; oh++) {
+                // the end of row oh and the start of row oh + 1 read the neighbouring input row
+                int at = dst + (oh - ohLo) * w;
+                Arrays.fill(col, at + owHi, at + w + owLo, 0f);
+            }
+        }
+        Arrays.fill(col, dst + (ohB - 1 - ohLo) * w + owHi, dst + (ohHi - ohLo) * w, 0f);
+    }
+
+    /**
+     * The adjoint of {@link #im2col}: dx[c0 + c, ih, iw] += col[r·ld + colOff + oh·outW + ow] over the
+     * taps that read it, for c in [cLo, cHi) (each channel's plane is written by its own rows only).
+     * Taps are added in (i, j, oh) order whatever the vector width.
+     */
+    static void col2im(float[] dx, int dxOff, float[] col, int colOff, int ld, ConvShape s, int c0, int cLo, int cHi) {
+        col2im(dx, dxOff, col, colOff, ld, s, c0, cLo, cHi, 0, s.outH());
+    }
+
+    /** As above for the output rows oh in [ohLo, ohHi) only, read from column colOff + (oh − ohLo)·outW on. */
+    static void col2im(float[] dx, int dxOff, float[] col, int colOff, int ld, ConvShape s, int c0, int cLo, int cHi,
+                       int ohLo, int ohHi) {
         int plane = s.h() * s.w();
-        int row = 0;
-        for (int c = 0; c < s.cInPerGroup(); c++) {
+        int row = cLo * s.kH() * s.kW();
+        for (int c = cLo; c < cHi; c++) {
             int base = dxOff + (c0 + c) * plane;
             for (int i = 0; i < s.kH(); i++) {
                 for (int j = 0; j < s.kW(); j++, row++) {
@@ -65,18 +125,35 @@ final class ConvKernels {
                     int colShift = j * s.dilationW() - s.padW();
                     int owLo = firstInside(colShift, s.strideW());
                     int owHi = Math.min(s.outW(), lastInside(colShift, s.strideW(), s.w()) + 1);
-                    for (int oh = 0; oh < s.outH(); oh++, src += s.outW()) {
+                    for (int oh = ohLo; oh < ohHi; oh++, src += s.outW()) {
                         int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
                         if (ih < 0 || ih >= s.h()) {
                             continue;
                         }
                         int d = base + ih * s.w() + owLo * s.strideW() + colShift;
-                        for (int ow = owLo; ow < owHi; ow++, d += s.strideW()) {
-                            dx[d] += col[src + ow];
+                        if (s.strideW() == 1) {
+                            addRow(dx, d, col, src + owLo, owHi - owLo);
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++, d += s.strideW()) {
+                                dx[d] += col[src + ow];
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** dst[d + t] += src[sOff + t] for t in [0, len): a contiguous row of col2im (each element one add). */
+    private static void addRow(float[] dst, int d, float[] src, int sOff, int len) {
+        int t = 0;
+        if (Simd.ENABLED) {
+            for (int up = len / L * L; t < up; t += L) {
+                FloatVector.fromArray(S, dst, d + t).add(FloatVector.fromArray(S, src, sOff + t)).intoArray(dst, d + t);
+            }
+        }
+        for (; t < len; t++) {
+            dst[d + t] += src[sOff + t];
         }
     }
 

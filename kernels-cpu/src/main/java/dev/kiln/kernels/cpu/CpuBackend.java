@@ -9,7 +9,9 @@ import dev.kiln.tensor.spi.CpuStorage;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.spi.ReduceOp;
+import dev.kiln.tensor.spi.ScanOp;
 import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
@@ -161,6 +163,28 @@ public final class CpuBackend implements Backend {
     @Override
     public void argReduce(ReduceOp op, Tensor out, Tensor x, int dim) {
         ReduceDispatch.argReduce(op, out, x, dim);
+    }
+
+    // ---- products, scans and sorting (ScanDispatch)
+
+    @Override
+    public void prod(Tensor out, Tensor x, int dim) {
+        ScanDispatch.prod(out, x, dim);
+    }
+
+    @Override
+    public void scan(ScanOp op, Tensor out, Tensor indices, Tensor x, int dim) {
+        ScanDispatch.scan(op, out, indices, x, dim);
+    }
+
+    @Override
+    public void sort(Tensor values, Tensor indices, Tensor x, boolean descending) {
+        ScanDispatch.sort(values, indices, x, descending);
+    }
+
+    @Override
+    public void topk(Tensor values, Tensor indices, Tensor x, int k, boolean largest) {
+        ScanDispatch.topk(values, indices, x, k, largest);
     }
 
     // ---- softmax and cross-entropy (SoftmaxDispatch)
@@ -353,5 +377,20 @@ public final class CpuBackend implements Backend {
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
         PoolDispatch.avgPool2dBackward(dx, dy, windows);
+    }
+
+    @Override
+    public void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows) {
+        PoolDispatch.maxPool3d(out, indices, x, windows);
+    }
+
+    @Override
+    public void avgPool3d(Tensor out, Tensor x, PoolWindows3d windows) {
+        PoolDispatch.avgPool3d(out, x, windows);
+    }
+
+    @Override
+    public void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d windows) {
+        PoolDispatch.avgPool3dBackward(dx, dy, windows);
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.Tensor;
 
 import java.util.Arrays;
@@ -11,7 +12,8 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
 import static dev.kiln.kernels.cpu.HostArrays.ints;
 
 /**
- * CpuBackend's F32 pooling: the windows of {@link PoolWindows} walked per (sample, channel) plane,
+ * CpuBackend's F32 pooling: the windows of {@link PoolWindows} walked per (sample, channel) plane
+ * (of {@link PoolWindows3d} per volume),
  * planes split over threads (each plane's result is computed the same way whatever the split).
  * Windows are short and strided, so these are scalar loops; other dtypes run the reference loops.
  */
@@ -107,6 +109,112 @@ final class PoolDispatch {
                         for (int ih = p.hStart()[oh]; ih < p.hEnd()[oh]; ih++) {
                             for (int iw = p.wStart()[ow]; iw < p.wEnd()[ow]; iw++) {
                                 g[base + ih * p.w() + iw] += share;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- 3-d: the same loops with a depth dim, (sample, channel) volumes split over threads ----
+
+    static void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d p) {
+        if (!f32(out, x)) {
+            REF.maxPool3d(out, indices, x, p);
+            return;
+        }
+        float[] y = f(out);
+        int[] idx = ints(indices);
+        float[] xa = f(x);
+        int hw = p.h() * p.w();
+        Parallel.forRange(p.n() * p.c(), HostArrays.rowGrain(p.volume(), GRAIN), (lo, hi) -> {
+            for (int vol = lo; vol < hi; vol++) {
+                int base = x.offset() + vol * p.volume();
+                int o = vol * p.outVolume();
+                for (int od = 0; od < p.outD(); od++) {
+                    for (int oh = 0; oh < p.outH(); oh++) {
+                        for (int ow = 0; ow < p.outW(); ow++, o++) {
+                            // as maxPool2d: a NaN wins, an all −∞ window reports its first element
+                            int best = p.dStart()[od] * hw + p.hStart()[oh] * p.w() + p.wStart()[ow];
+                            float max = Float.NEGATIVE_INFINITY;
+                            for (int id = p.dStart()[od]; id < p.dEnd()[od]; id += p.dilationD()) {
+                                for (int ih = p.hStart()[oh]; ih < p.hEnd()[oh]; ih += p.dilationH()) {
+                                    int row = id * hw + ih * p.w();
+                                    for (int iw = p.wStart()[ow]; iw < p.wEnd()[ow]; iw += p.dilationW()) {
+                                        float v = xa[base + row + iw];
+                                        if (v > max || Float.isNaN(v)) {
+                                            max = v;
+                                            best = row + iw;
+                                        }
+                                    }
+                                }
+                            }
+                            y[out.offset() + o] = max;
+                            idx[indices.offset() + o] = best;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    static void avgPool3d(Tensor out, Tensor x, PoolWindows3d p) {
+        if (!f32(out, x)) {
+            REF.avgPool3d(out, x, p);
+            return;
+        }
+        float[] y = f(out);
+        float[] xa = f(x);
+        int hw = p.h() * p.w();
+        Parallel.forRange(p.n() * p.c(), HostArrays.rowGrain(p.volume(), GRAIN), (lo, hi) -> {
+            for (int vol = lo; vol < hi; vol++) {
+                int base = x.offset() + vol * p.volume();
+                int o = out.offset() + vol * p.outVolume();
+                for (int od = 0; od < p.outD(); od++) {
+                    for (int oh = 0; oh < p.outH(); oh++) {
+                        for (int ow = 0; ow < p.outW(); ow++, o++) {
+                            float sum = 0;
+                            for (int id = p.dStart()[od]; id < p.dEnd()[od]; id++) {
+                                for (int ih = p.hStart()[oh]; ih < p.hEnd()[oh]; ih++) {
+                                    int row = base + id * hw + ih * p.w();
+                                    for (int iw = p.wStart()[ow]; iw < p.wEnd()[ow]; iw++) {
+                                        sum += xa[row + iw];
+                                    }
+                                }
+                            }
+                            y[o] = (float) (sum / p.divisorAt(od, oh, ow));
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    static void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d p) {
+        if (!f32(dx, dy)) {
+            REF.avgPool3dBackward(dx, dy, p);
+            return;
+        }
+        float[] g = f(dx);
+        float[] dya = f(dy);
+        int hw = p.h() * p.w();
+        Parallel.forRange(p.n() * p.c(), HostArrays.rowGrain(p.volume(), GRAIN), (lo, hi) -> {
+            for (int vol = lo; vol < hi; vol++) {
+                int base = dx.offset() + vol * p.volume();
+                Arrays.fill(g, base, base + p.volume(), 0f);
+                int o = dy.offset() + vol * p.outVolume();
+                for (int od = 0; od < p.outD(); od++) {
+                    for (int oh = 0; oh < p.outH(); oh++) {
+                        for (int ow = 0; ow < p.outW(); ow++, o++) {
+                            float share = (float) (dya[o] / p.divisorAt(od, oh, ow));
+                            for (int id = p.dStart()[od]; id < p.dEnd()[od]; id++) {
+                                for (int ih = p.hStart()[oh]; ih < p.hEnd()[oh]; ih++) {
+                                    int row = base + id * hw + ih * p.w();
+                                    for (int iw = p.wStart()[ow]; iw < p.wEnd()[ow]; iw++) {
+                                        g[row + iw] += share;
+                                    }
+                                }
                             }
                         }
                     }

@@ -22,6 +22,11 @@ public final class Simd {
     private static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(F32, 2, 1, true);
     private static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(F32, 1, 1, true);
 
+    static {
+        // before any kernel is compiled: kernels read Simd first (see JitDirectives for why)
+        JitDirectives.begin();
+    }
+
     private Simd() {
     }
 

@@ -304,14 +304,8 @@ class AttentionKernelsTest {
             // dq, dk, dv are 3 · 256 KiB, plus a 256 KiB dQ partial per key-block split beyond the first (one
             // head: Parallel.MAX_CHUNKS splits, whatever the thread count): linear in T, where T×T is 16 MiB
             long bound = (3L + Parallel.MAX_CHUNKS) * t * 32 * 4 + (1 << 16);
-            if (Simd.ENABLED) {
-                // With vectors, what the backward allocates depends on the JIT: in some JVMs C2 never compiles
-                // its per-head task loop (entered once per call), whose vector ops then box, about 34 MB per
-                // call whatever the warm-up. The bound is about the algorithm (no T×T buffer), and the
-                // algorithm allocates the same at every width, so it is held where nothing can box: the
-                // forced-scalar run of this class (kernels-cpu/pom.xml, simd-scalar).
-                return;
-            }
+            // at every width: JitDirectives keeps C2 from compiling the backward's tile loop with its vector
+            // helpers out of line, which boxed them (33 MB a call in about half of the JVMs started)
             long backward = leastAllocatedBy(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(q.shape()),
                     Tensor.zeros(k.shape()), Tensor.zeros(v.shape()), out, q, k, v, out, lse, true, 0.2), bound);
             assertThat(backward).as("bytes allocated by a T=2048 backward").isLessThan(bound);

@@ -3,12 +3,15 @@ package dev.kiln.kernels.cpu;
 import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Pool3dOps;
 import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static dev.kiln.kernels.cpu.KernelCheck.CPU;
@@ -50,6 +53,16 @@ class ConvKernelsTest {
         {1, 3, 10, 8, 2, 2, 3, 1, 1, 1, 2, 3, 2, 1},
         {4, 8, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 4},
         {2, 2, 1, 17, 3, 1, 5, 1, 2, 0, 2, 1, 1, 1},
+        // input gradient by col2im with contiguous rows (strideW 1, strideH 2), wider than a vector
+        {2, 3, 9, 37, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1},
+        // a 1×1 kernel with padding: no transposed convolution (its padding would be negative)
+        {2, 3, 4, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+        // 1×1, stride 1, no padding, grouped: small images copied side by side, larger ones read in place
+        {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2},
+        {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2},
+        // patch matrices above a band: bands of 20, 20 and 8 output rows; grouped, stride 2 (13, 13, 9)
+        {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 64, 70, 70, 4, 3, 3, 2, 1, 1, 1, 1, 1, 2},
     };
 
     /** Large enough that ConvDispatch splits the batch into several blocks and SGEMM goes multi-threaded. */
@@ -71,6 +84,115 @@ class ConvKernelsTest {
             all.addAll(List.of(LARGE));
         }
         return all;
+    }
+
+    @Test
+    void pathsAreChosenByShape() {
+        // ResNet's 3×3 layers: the input gradient as a convolution; the stride-2 ones by col2im
+        ConvShape s1 = shape(new int[] {32, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+        ConvShape s2 = shape(new int[] {32, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1});
+        assertThat(ConvDispatch.transposable(s1)).isTrue();
+        assertThat(ConvDispatch.transposable(s2)).isFalse();
+        assertThat(ConvDispatch.transposed(s1)).isEqualTo(s1);
+        // 576 × 56 floats an output row: 8 rows fill a band of 2^18, 5 reach 256 columns
+        assertThat(ConvDispatch.rowsPerBand(s1)).isEqualTo(8);
+        assertThat(ConvDispatch.rowsPerBand(shape(new int[] {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isEqualTo(20);
+        assertThat(ConvDispatch.rowsPerBand(shape(new int[] {32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .as("7x7x512: samples side by side").isZero();
+        // the weight gradient: 8 lanes of 64 × 576 partials; 256 × 2304 would need 19 MB of them
+        assertThat(ConvDispatch.weightLanes(s1, 8)).isEqualTo(8);
+        ConvShape s3 = shape(new int[] {32, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+        assertThat(ConvDispatch.weightLanes(s3, ConvDispatch.rowsPerBand(s3))).isZero();
+        assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2}))).isTrue();
+        assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2})))
+                .as("35 positions").isFalse();
+        assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 32, 32, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1})))
+                .as("stride 2").isFalse();
+    }
+
+    @Test
+    void im2colWritesEveryEntryOfEveryBand() {
+        // the stride-1 same-width rows take one flat copy per tap: compare with the definition, every
+        // entry, on a NaN-filled buffer, for whole images and bands, paddings and dilations that put
+        // taps wholly outside x
+        int[][] geometries = {{1, 2, 5, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {1, 2, 6, 4, 1, 3, 3, 1, 1, 2, 1, 2, 1, 1},
+            {1, 1, 3, 7, 1, 5, 5, 1, 1, 2, 2, 1, 1, 1}, {1, 3, 4, 6, 1, 1, 3, 1, 1, 0, 1, 1, 1, 1},
+            {1, 2, 7, 5, 1, 3, 3, 1, 1, 3, 1, 3, 1, 1}, {1, 2, 6, 6, 1, 3, 3, 2, 1, 1, 1, 1, 1, 1}};
+        var rng = new Generator(22);
+        for (int[] g : geometries) {
+            ConvShape s = shape(g);
+            float[] x = new float[s.cIn() * s.h() * s.w()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rng.nextGaussian();
+            }
+            int k = s.patch();
+            for (int[] band : new int[][] {{0, s.outH()}, {1, Math.min(3, s.outH())}, {s.outH() - 1, s.outH()}}) {
+                int cols = (band[1] - band[0]) * s.outW();
+                float[] col = new float[k * cols + 3];
+                Arrays.fill(col, Float.NaN);
+                ConvKernels.im2col(col, 1, cols, x, 0, s, 0, 0, s.cIn(), band[0], band[1]);
+                int r = 0;
+                for (int c = 0; c < s.cIn(); c++) {
+                    for (int i = 0; i < s.kH(); i++) {
+                        for (int j = 0; j < s.kW(); j++, r++) {
+                            for (int oh = band[0]; oh < band[1]; oh++) {
+                                for (int ow = 0; ow < s.outW(); ow++) {
+                                    int ih = oh * s.strideH() - s.padH() + i * s.dilationH();
+                                    int iw = ow * s.strideW() - s.padW() + j * s.dilationW();
+                                    float want = ih < 0 || ih >= s.h() || iw < 0 || iw >= s.w() ? 0f
+                                            : x[(c * s.h() + ih) * s.w() + iw];
+                                    assertThat(col[1 + r * cols + (oh - band[0]) * s.outW() + ow])
+                                            .as("%s band %s tap (%d, %d, %d) at (%d, %d)", s, Arrays.toString(band), c,
+                                                    i, j, oh, ow).isEqualTo(want);
+                                }
+                            }
+                        }
+                    }
+                }
+                assertThat(col[0]).isNaN();
+                assertThat(col[1 + k * cols]).as("nothing written past the band").isNaN();
+            }
+        }
+    }
+
+    @Test
+    void warmCallsAllocateNoPatchMatrix() {
+        // one block of 4 samples: the patch matrix is 576 × 1024 floats (2.4 MB), the weights (and the
+        // input gradient's flipped copy) 147 kB
+        ConvShape s = shape(new int[] {4, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+        var rng = new Generator(20);
+        int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+        int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+        int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+        Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.CONTIGUOUS);
+        Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 1, 0), wShape, Layout.CONTIGUOUS);
+        Tensor y = poisoned(yShape);
+        Tensor dx = poisoned(xShape);
+        Tensor dw = poisoned(wShape);
+        int threads = CpuBackend.threads();
+        try {
+            CpuBackend.setThreads(1); // everything runs, and allocates, on this thread
+            long bound = 100_000;
+            long least = Long.MAX_VALUE;
+            for (int i = 0; i < 30 && least >= bound; i++) {
+                least = Math.min(least, allocatedBy(() -> {
+                    CPU.conv2d(y, x, w, null, s);
+                    CPU.conv2dBackwardInput(dx, y, w, s);
+                    CPU.conv2dBackwardWeight(dw, y, x, s);
+                }));
+            }
+            assertThat(least).as("bytes allocated by a warm forward and backward").isLessThan(bound);
+        } finally {
+            CpuBackend.setThreads(threads);
+        }
+    }
+
+    private static long allocatedBy(Runnable r) {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().threadId();
+        long before = mx.getThreadAllocatedBytes(id);
+        r.run();
+        return mx.getThreadAllocatedBytes(id) - before;
     }
 
     @Test
@@ -213,6 +335,82 @@ class ConvKernelsTest {
                 assertClose(what + " avg dx", dx, rdx, 1e-6, 1e-6);
             }
         }
+    }
+
+    @Test
+    void pooling3dMatchesReference() {
+        var rng = new Generator(21);
+        int[][] inputs = {{1, 1, 1, 1, 1}, {2, 3, 4, 6, 5}, {1, 2, 5, 5, 7}};
+        if (!KernelCheck.WIDTH_PASS) {
+            inputs = java.util.Arrays.copyOf(inputs, inputs.length + 1);
+            inputs[inputs.length - 1] = new int[] {4, 16, 8, 16, 16};
+        }
+        for (int[] shape : inputs) {
+            int k = Math.min(3, Math.min(shape[2], Math.min(shape[3], shape[4])));
+            List<PoolWindows3d> windows = new ArrayList<>();
+            windows.add(Pool3dOps.maxPool3dWindows("test", shape, new int[] {k}, null, new int[] {k / 2}, new int[] {1},
+                    true));
+            windows.add(Pool3dOps.maxPool3dWindows("test", shape, new int[] {1, k, 1}, new int[] {1, 2, 1},
+                    new int[] {0}, new int[] {1}, false));
+            if (shape[2] >= 5 && shape[3] >= 5 && shape[4] >= 5) {
+                windows.add(Pool3dOps.maxPool3dWindows("test", shape, new int[] {3}, new int[] {1}, new int[] {1},
+                        new int[] {2, 1, 2}, false));
+            }
+            List<PoolWindows3d> averages = new ArrayList<>();
+            averages.add(Pool3dOps.avgPool3dWindows("test", shape, new int[] {k}, new int[] {2}, new int[] {k / 2}, true,
+                    false, null));
+            averages.add(Pool3dOps.avgPool3dWindows("test", shape, new int[] {k, 1, k}, new int[] {1}, new int[] {k / 2, 0,
+                k / 2}, false, true, 7));
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(shape), 1, 0), shape, Layout.OFFSET);
+            for (PoolWindows3d p : windows) {
+                String what = "maxPool3d " + java.util.Arrays.toString(shape) + " -> " + p.outD() + "x" + p.outH() + "x"
+                        + p.outW();
+                int[] yShape = {p.n(), p.c(), p.outD(), p.outH(), p.outW()};
+                Tensor out = poisoned(yShape);
+                Tensor idx = poisoned(DType.I32, yShape);
+                Tensor rOut = poisoned(yShape);
+                Tensor rIdx = poisoned(DType.I32, yShape);
+                CPU.maxPool3d(out, idx, x, p);
+                REF.maxPool3d(rOut, rIdx, x, p);
+                assertWrittenExactly(what, out);
+                assertClose(what, out, rOut, 0, 0);
+                assertClose(what + " indices", idx, rIdx, 0, 0);
+            }
+            for (PoolWindows3d p : averages) {
+                String what = "avgPool3d " + java.util.Arrays.toString(shape) + " -> " + p.outD() + "x" + p.outH() + "x"
+                        + p.outW();
+                int[] yShape = {p.n(), p.c(), p.outD(), p.outH(), p.outW()};
+                Tensor out = poisoned(yShape);
+                Tensor rOut = poisoned(yShape);
+                CPU.avgPool3d(out, x, p);
+                REF.avgPool3d(rOut, x, p);
+                assertWrittenExactly(what, out);
+                assertClose(what, out, rOut, 1e-6, 1e-6);
+                Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+                Tensor dx = poisoned(shape);
+                Tensor rdx = poisoned(shape);
+                CPU.avgPool3dBackward(dx, dy, p);
+                REF.avgPool3dBackward(rdx, dy, p);
+                assertWrittenExactly(what + " dx", dx);
+                assertClose(what + " dx", dx, rdx, 1e-6, 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void maxPooling3dFollowsPyTorchOnNaNAndInfinity() {
+        int[] shape = {1, 1, 2, 1, 4};
+        Tensor x = input(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, 1, Double.NaN,
+            Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 2}, shape, Layout.OFFSET);
+        PoolWindows3d p = Pool3dOps.maxPool3dWindows("test", shape, new int[] {2, 1, 2}, null, new int[] {0},
+                new int[] {1}, false);
+        Tensor out = poisoned(1, 1, 1, 1, 2);
+        Tensor idx = poisoned(DType.I32, 1, 1, 1, 1, 2);
+        CPU.maxPool3d(out, idx, x, p);
+        assertThat(out.toDoubleArray()[0]).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(out.toDoubleArray()[1]).isNaN();
+        // an all −∞ window reports its first element; a NaN wins, the last NaN's index (depth 1, column 2)
+        assertThat(idx.toDoubleArray()).containsExactly(0, 6);
     }
 
     @Test

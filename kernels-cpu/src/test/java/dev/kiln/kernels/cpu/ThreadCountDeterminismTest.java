@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every kernel that adds partial results (whole and column reductions, the norms' and PReLU's
- * parameter gradients, attention's dQ, the matrix products) gives the same bits on 1, 2, 3 and 5
+ * parameter gradients, attention's dQ, the matrix products, convolution's weight gradient over
+ * blocks of samples and its im2col / col2im pieces) gives the same bits on 1, 2, 3 and 5
  * threads, at sizes where the work is split: the splits are fixed pieces added in a fixed order.
  * So do the elementwise kernels (Adam's step, the unary ops), whose ranges end at thread-dependent
  * places: their scalar tails compute as their vector loops.
@@ -148,6 +149,32 @@ class ThreadCountDeterminismTest {
                 Tensor y = poisoned(an);
                 CPU.unary(op, y, ex);
                 return new Tensor[] {y};
+            });
+        }
+
+        // convolution: one sample per block (the weight gradient adds three blocks), stride 2 (input
+        // gradient by col2im), 1×1 (no patch matrix); each with both gradients
+        int[][] convs = {{3, 64, 96, 96, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {3, 64, 96, 96, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+            {4, 32, 20, 20, 24, 1, 1, 1, 1, 0, 0, 1, 1, 2}};
+        for (int[] g : convs) {
+            dev.kiln.tensor.ConvShape cs = new dev.kiln.tensor.ConvShape(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
+                    g[8], g[9], g[10], g[11], g[12], g[13], (g[2] + 2 * g[9] - g[5]) / g[7] + 1,
+                    (g[3] + 2 * g[10] - g[6]) / g[8] + 1);
+            int[] xs = {cs.n(), cs.cIn(), cs.h(), cs.w()};
+            int[] ws = {cs.cOut(), cs.cInPerGroup(), cs.kH(), cs.kW()};
+            int[] ys = {cs.n(), cs.cOut(), cs.outH(), cs.outW()};
+            Tensor cx = KernelBits.values(rng, KernelCheck.numel(xs), 1).view(xs);
+            Tensor cw = KernelBits.values(rng, KernelCheck.numel(ws), 0.1).view(ws);
+            Tensor cb = KernelBits.values(rng, cs.cOut(), 1);
+            Tensor cdy = KernelBits.values(rng, KernelCheck.numel(ys), 1).view(ys);
+            record(out, "conv2d and backward " + cs, () -> {
+                Tensor y = poisoned(ys);
+                CPU.conv2d(y, cx, cw, cb, cs);
+                Tensor dx = poisoned(xs);
+                CPU.conv2dBackwardInput(dx, cdy, cw, cs);
+                Tensor dw = poisoned(ws);
+                CPU.conv2dBackwardWeight(dw, cdy, cx, cs);
+                return new Tensor[] {y, dx, dw};
             });
         }
 

@@ -8,7 +8,9 @@ import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.spi.ReduceOp;
+import dev.kiln.tensor.spi.ScanOp;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
@@ -341,5 +343,43 @@ public final class CudaBackend implements Backend {
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
         PoolDispatch.avgPool2dBackward(dx, dy, windows);
+    }
+
+    // ---- products, scans and sorting (ScanDispatch, scan.cu)
+
+    @Override
+    public void prod(Tensor out, Tensor x, int dim) {
+        ScanDispatch.prod(out, x, dim);
+    }
+
+    @Override
+    public void scan(ScanOp op, Tensor out, Tensor indices, Tensor x, int dim) {
+        ScanDispatch.scan(op, out, indices, x, dim);
+    }
+
+    @Override
+    public void sort(Tensor values, Tensor indices, Tensor x, boolean descending) {
+        ScanDispatch.topk(values, indices, x, x.dim() == 0 ? 1 : x.size(-1), descending);
+    }
+
+    @Override
+    public void topk(Tensor values, Tensor indices, Tensor x, int k, boolean largest) {
+        ScanDispatch.topk(values, indices, x, k, largest);
+    }
+
+    @Override
+    public void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows) {
+        HostFallback.run(new Tensor[] {out, indices}, new Tensor[] {x},
+                (cpu, o, in) -> cpu.maxPool3d(o[0], o[1], in[0], windows));
+    }
+
+    @Override
+    public void avgPool3d(Tensor out, Tensor x, PoolWindows3d windows) {
+        HostFallback.run(new Tensor[] {out}, new Tensor[] {x}, (cpu, o, in) -> cpu.avgPool3d(o[0], in[0], windows));
+    }
+
+    @Override
+    public void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d windows) {
+        HostFallback.run(new Tensor[] {dx}, new Tensor[] {dy}, (cpu, o, in) -> cpu.avgPool3dBackward(o[0], in[0], windows));
     }
 }

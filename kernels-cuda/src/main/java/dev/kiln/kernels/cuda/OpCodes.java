@@ -7,6 +7,7 @@ import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
 import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.spi.ReduceOp;
+import dev.kiln.tensor.spi.ScanOp;
 import dev.kiln.tensor.UnaryOp;
 
 /**
@@ -59,6 +60,16 @@ final class OpCodes {
         };
     }
 
+    static int scan(ScanOp op) {
+        return switch (op) {
+            case CUMSUM -> 0;
+            case CUMPROD -> 1;
+            case CUMMAX -> 2;
+            case CUMMIN -> 3;
+            case LOGCUMSUMEXP -> 4;
+        };
+    }
+
     /** Declared with the kind ({@link Activation.Kind#cudaCode()}). */
     static int activation(Activation.Kind kind) {
         return kind.cudaCode();
@@ -84,6 +95,9 @@ final class OpCodes {
         }
         for (ReduceOp op : ReduceOp.values()) {
             m.put("REDUCE_" + op.name(), reduce(op));
+        }
+        for (ScanOp op : ScanOp.values()) {
+            m.put("SCAN_" + op.name(), scan(op));
         }
         for (Activation.Kind kind : Activation.Kind.values()) {
             m.put("ACTIVATION_" + kind.name(), activation(kind));

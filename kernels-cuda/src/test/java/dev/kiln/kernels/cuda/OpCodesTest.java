@@ -18,7 +18,7 @@ class OpCodesTest {
     void javaAndCudaAgreeOnEveryCode() throws IOException {
         String header = Files.readString(ModuleFiles.path("src/main/cuda/kiln.cuh"));
         Map<String, Integer> defined = new HashMap<>();
-        Matcher m = Pattern.compile("#define KILN_((?:UNARY|BINARY|COMPARE|REDUCE|ACTIVATION|ADAM)_\\w+) (\\d+)").matcher(header);
+        Matcher m = Pattern.compile("#define KILN_((?:UNARY|BINARY|COMPARE|REDUCE|SCAN|ACTIVATION|ADAM)_\\w+) (\\d+)").matcher(header);
         while (m.find()) {
             defined.put(m.group(1), Integer.parseInt(m.group(2)));
         }

@@ -7,10 +7,12 @@ import dev.kiln.tensor.Tensor;
 /**
  * Cross-entropy of logits [N, C] (or [C], or [N, C, d...]) against I32 class indices or class
  * probabilities, as {@code torch.nn.CrossEntropyLoss}: a reduction (mean by default, over the
- * targets that are not ignored), an ignore index (−100) and label smoothing (0).
+ * targets that are not ignored), an ignore index (−100), label smoothing (0) and class weights
+ * (none; with weights the mean divides by the summed weights of the targets not ignored).
  * <pre>{@code new CrossEntropyLoss.Builder().labelSmoothing(0.1).ignoreIndex(0).build()}</pre>
  */
 public final class CrossEntropyLoss implements Loss {
+    private final Tensor weight;
     private final Reduction reduction;
     private final int ignoreIndex;
     private final double labelSmoothing;
@@ -21,12 +23,16 @@ public final class CrossEntropyLoss implements Loss {
     }
 
     public CrossEntropyLoss(Reduction reduction, int ignoreIndex, double labelSmoothing) {
-        if (reduction == null) {
-            throw new IllegalArgumentException("CrossEntropyLoss: reduction is null");
-        }
+        this(null, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    /** PyTorch's order: {@code nn.CrossEntropyLoss(weight, ignore_index=, reduction=, label_smoothing=)}; weight may be null. */
+    public CrossEntropyLoss(Tensor weight, int ignoreIndex, Reduction reduction, double labelSmoothing) {
+        Losses.requireReduction("CrossEntropyLoss", reduction);
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("CrossEntropyLoss: labelSmoothing must be in [0, 1], got " + labelSmoothing);
         }
+        this.weight = weight;
         this.reduction = reduction;
         this.ignoreIndex = ignoreIndex;
         this.labelSmoothing = labelSmoothing;
@@ -38,7 +44,12 @@ public final class CrossEntropyLoss implements Loss {
 
     @Override
     public Tensor forward(Tensor logits, Tensor target) {
-        return Functional.crossEntropy(logits, target, reduction, ignoreIndex, labelSmoothing);
+        return Functional.crossEntropy(logits, target, weight, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    /** The class weights, or null. */
+    public Tensor weight() {
+        return weight;
     }
 
     public Reduction reduction() {
@@ -61,9 +72,16 @@ public final class CrossEntropyLoss implements Loss {
 
     /** Keyword arguments by PyTorch's names. */
     public static final class Builder {
+        private Tensor weight;
         private Reduction reduction = Reduction.MEAN;
         private int ignoreIndex = -100;
         private double labelSmoothing;
+
+        /** One weight per class, or null for none. */
+        public Builder weight(Tensor w) {
+            this.weight = w;
+            return this;
+        }
 
         public Builder reduction(Reduction r) {
             this.reduction = r;
@@ -81,7 +99,7 @@ public final class CrossEntropyLoss implements Loss {
         }
 
         public CrossEntropyLoss build() {
-            return new CrossEntropyLoss(reduction, ignoreIndex, labelSmoothing);
+            return new CrossEntropyLoss(weight, ignoreIndex, reduction, labelSmoothing);
         }
     }
 }

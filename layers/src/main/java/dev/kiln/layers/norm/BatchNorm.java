@@ -83,6 +83,10 @@ public abstract class BatchNorm extends Module {
         return numFeatures;
     }
 
+    public double eps() {
+        return eps;
+    }
+
     /** The gain, or null when not affine. */
     public Parameter weight() {
         return weight;

@@ -1,6 +1,8 @@
 package dev.kiln.layers.transformer;
 
 import dev.kiln.autograd.NoGrad;
+import dev.kiln.layers.norm.PRepBN;
+import dev.kiln.layers.norm.RepBN;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
@@ -25,6 +27,7 @@ import java.util.Map;
  * W[:, d−1]·(−Σx̃). CRMSNorm(x̃) is the first d − 1 coordinates of RMSNorm(x).</li>
  * </ol>
  * Both compute in float64 and return new models in the source's dtype; the source is unchanged.
+ * {@link #foldPRepBN} is the third exact conversion: SLAB's inference fold of PRepBN norms.
  * Biases appear where folding β needs them (the converted configuration has biases everywhere;
  * those the source lacked start from zero or from W·β).
  */
@@ -69,6 +72,56 @@ public final class NormConversion {
         compressReader(out, "lm_head", d);
         out.remove("ln_f.weight");
         return load(c.converted(NormType.CRMS_NORM, c.eps()), out, preLn);
+    }
+
+    /**
+     * SLAB's inference re-parameterisation (Guo et al. 2024, §3.2): a Pre-norm model whose norms are
+     * {@link PRepBN} becomes one without norms ({@link NormType#IDENTITY}) whose outputs equal the
+     * source's eval-mode outputs. In eval mode every PRepBN is RepBN alone, the per-feature affine map
+     * x ↦ k⊙x + c of {@link RepBN#evalAffine} (running statistics, BatchNorm's gain and bias, α);
+     * it is folded into the linear maps that read it (W ← W·diag(k), b ← b + W·c): q, k, v and fc1 in
+     * each block, lm_head after ln_f. Computes in float64; returns a new model in the source's dtype;
+     * the source is unchanged.
+     */
+    public static TransformerLM foldPRepBN(TransformerLM model) {
+        TransformerLM.Config c = model.config();
+        if (c.norm() != NormType.PREPBN || c.placements().stream().anyMatch(p -> p != Placement.PRE)) {
+            throw new IllegalArgumentException("NormConversion.foldPRepBN: the source must be a Pre-norm PRepBN model "
+                    + "(norm prepbn, every block PRE: a norm's output is then read only by linear maps), got norm "
+                    + c.norm().id() + " and placements " + c.placements());
+        }
+        Map<String, Tensor> s = new LinkedHashMap<>();
+        try (NoGrad ignored = NoGrad.enter()) {
+            model.stateDict().forEach((k, v) -> s.put(k, v.detach().to(v.dtype().isFloatingPoint() ? DType.F64 : v.dtype())
+                    .contiguous()));
+        }
+        int d = c.dModel();
+        for (int i = 0; i < c.nLayers(); i++) {
+            String p = "h." + i + ".";
+            TransformerBlock block = model.blocks().get(i);
+            for (String r : block.inputProjections()) {
+                PRepBN norm = (PRepBN) (r.startsWith("attn.") ? block.ln1() : block.ln2());
+                foldAffine(s, norm.repBN().evalAffine(), p + r, d);
+            }
+            for (String o : block.outputProjections()) {
+                Tensor w = s.get(p + o + ".weight");
+                s.putIfAbsent(p + o + ".bias", Tensor.zeros(DType.F64, w.size(0)));
+            }
+        }
+        foldAffine(s, ((PRepBN) model.lnF()).repBN().evalAffine(), "lm_head", d);
+        s.keySet().removeIf(k -> k.startsWith("ln_f.") || k.matches("h\\.\\d+\\.ln_[12]\\..*"));
+        return load(c.converted(NormType.IDENTITY, 0), s, model);
+    }
+
+    /** A reader of x ↦ k⊙x + c: W ← W·diag(k), b ← b + W·c (a missing bias starts at 0). */
+    private static void foldAffine(Map<String, Tensor> s, Tensor[] kc, String linear, int d) {
+        Tensor w = s.get(linear + ".weight");
+        Tensor b = s.get(linear + ".bias");
+        if (b == null) {
+            b = Tensor.zeros(DType.F64, w.size(0));
+        }
+        s.put(linear + ".bias", b.add(w.matmul(kc[1].reshape(d, 1)).reshape(w.size(0))));
+        s.put(linear + ".weight", w.mul(kc[0].reshape(1, d)));
     }
 
     private static TransformerLM.Config check(String op, TransformerLM m) {

@@ -21,20 +21,31 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Convolution, pooling and the channel norms against PyTorch 1.13 (tools/make_conv_fixtures.py):
+ * Convolution, pooling (2-d, and 3-d from pool3d.json) and the channel norms against PyTorch 1.13
+ * (tools/make_conv_fixtures.py):
  * forward values, max-pool indices and the gradients of sum(out ⊙ w) for every floating input, in
  * F64 (to 1e-10) and F32 (to float rounding); the BatchNorm modules' running statistics after
  * several training steps and their output in eval mode.
  */
 class ConvFixturesTest {
-    private static final Map<String, Fixtures.Case> CASES = Fixtures.load("conv.json");
+    private static final Map<String, Fixtures.Case> CASES = load("conv.json", "pool3d.json");
     /** Tensors of a case that are expected results or fixed inputs, not differentiated inputs. */
     private static final Set<String> NOT_INPUTS = Set.of("out", "w", "indices", "running_mean", "running_var");
+
+    private static Map<String, Fixtures.Case> load(String... files) {
+        Map<String, Fixtures.Case> all = new LinkedHashMap<>();
+        for (String f : files) {
+            all.putAll(Fixtures.load(f));
+        }
+        return all;
+    }
 
     @Test
     void fixturesAreLoaded() {
         assertThat(CASES).hasSizeGreaterThan(55);
         assertThat(CASES.keySet().stream().filter(n -> n.startsWith("conv2d_"))).hasSizeGreaterThan(15);
+        assertThat(CASES.keySet().stream().filter(n -> n.startsWith("max_pool3d_"))).hasSizeGreaterThan(5);
+        assertThat(CASES.keySet().stream().filter(n -> n.startsWith("avg_pool3d_"))).hasSizeGreaterThan(8);
     }
 
     @TestFactory
@@ -152,6 +163,17 @@ class ConvFixturesTest {
         if (n.startsWith("avg_pool2d_")) {
             String d = c.arg("divisor_override");
             return Functional.avgPool2d(x, ints(c, "kernel"), ints(c, "stride"), ints(c, "padding"),
+                    bool(c, "ceil_mode"), bool(c, "count_include_pad"), d.equals("None") ? null : Integer.valueOf(d));
+        }
+        if (n.startsWith("max_pool3d_")) {
+            PoolOps.MaxPoolResult r = Functional.maxPool3dWithIndices(x, ints(c, "kernel"), ints(c, "stride"),
+                    ints(c, "padding"), ints(c, "dilation"), bool(c, "ceil_mode"));
+            indices[0] = r.indices();
+            return r.values();
+        }
+        if (n.startsWith("avg_pool3d_")) {
+            String d = c.arg("divisor_override");
+            return Functional.avgPool3d(x, ints(c, "kernel"), ints(c, "stride"), ints(c, "padding"),
                     bool(c, "ceil_mode"), bool(c, "count_include_pad"), d.equals("None") ? null : Integer.valueOf(d));
         }
         if (n.startsWith("adaptive_avg_pool2d_")) {

@@ -186,4 +186,21 @@ class ConvModulesTest {
         assertThat(new AdaptiveAvgPool2d(1).forward(x).reshape(2).allClose(x.mean(new int[] {2, 3}, false).reshape(2),
                 1e-6, 1e-6)).isTrue();
     }
+
+    @Test
+    void pool3dModules() {
+        Tensor x = Tensor.randn(rng, 1, 2, 4, 6, 6);
+        Tensor max = new MaxPool3d(2).forward(x);
+        assertThat(max.shape()).containsExactly(1, 2, 2, 3, 3);
+        // a window of the whole volume is the max / mean of each channel
+        assertThat(new MaxPool3d(new int[] {4, 6, 6}, null, new int[] {0}, new int[] {1}, false).forward(x).reshape(2)
+                .allClose(x.amax(new int[] {2, 3, 4}, false), 0, 0)).isTrue();
+        assertThat(new AvgPool3d(new int[] {4, 6, 6}, null, new int[] {0}, false, true, null).forward(x).reshape(2)
+                .allClose(x.mean(new int[] {2, 3, 4}, false), 1e-6, 1e-6)).isTrue();
+        // ceil mode: ⌈(6 + 2 − 3)/2⌉ + 1 = 4 (floor mode gives 3); depth ⌈(4 + 2 − 3)/2⌉ + 1 = 3
+        assertThat(new AvgPool3d(new int[] {3}, new int[] {2}, new int[] {1}, true, false, null).forward(x).shape())
+                .containsExactly(1, 2, 3, 4, 4);
+        assertThat(new AvgPool3d(2).forward(x.squeeze(0)).shape()).containsExactly(2, 2, 3, 3);
+        assertThat(new MaxPool3d(2).toString()).contains("MaxPool3d").contains("kernelSize=[2]");
+    }
 }

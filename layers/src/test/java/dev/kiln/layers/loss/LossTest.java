@@ -87,4 +87,44 @@ class LossTest {
                 .forward(Tensor.zeros(4, 3), Tensor.of(new int[] {0, 1, 2})))
                 .hasMessageStartingWith("crossEntropy: logits [4, 3] need labels of shape [4], got [3]");
     }
+
+    @Test
+    void theNewLossModulesCallTheirFunctionsWithTorchsDefaults() {
+        Tensor logp = Tensor.randn(rng, 4, 3).to(DType.F64).logSoftmax(1);
+        Tensor labels = Tensor.of(new int[] {0, 2, -100, 1});
+        Tensor w = Tensor.of(new double[] {1, 2, 0.5});
+        assertThat(new NLLLoss().forward(logp, labels).item()).isEqualTo(logp.nllLoss(labels).item());
+        assertThat(new NLLLoss(w, -100, Reduction.SUM).forward(logp, labels).item())
+                .isEqualTo(logp.nllLoss(labels, w, -100, Reduction.SUM).item());
+        assertThat(CrossEntropyLoss.builder().weight(w).labelSmoothing(0.1).build().forward(logp, labels).item())
+                .isEqualTo(Functional.crossEntropy(logp, labels, w, -100, Reduction.MEAN, 0.1).item());
+
+        Tensor p = Tensor.rand(rng, 2, 3).to(DType.F64);
+        Tensor t = Tensor.rand(rng, 2, 3).to(DType.F64);
+        assertThat(new BCELoss().forward(p, t).item()).isEqualTo(Functional.binaryCrossEntropy(p, t).item());
+        Tensor pos = Tensor.of(new double[] {2, 1, 0.5});
+        assertThat(new BCEWithLogitsLoss(null, Reduction.SUM, pos).forward(p, t).item())
+                .isEqualTo(Functional.binaryCrossEntropyWithLogits(p, t, null, "sum", pos).item());
+        assertThat(new L1Loss().forward(p, t).item()).isEqualTo(Functional.l1Loss(p, t).item());
+        assertThat(new SmoothL1Loss().forward(p, t).item()).isEqualTo(Functional.smoothL1Loss(p, t, "mean", 1.0).item());
+        assertThat(new HuberLoss(Reduction.SUM, 0.5).forward(p, t).item())
+                .isEqualTo(Functional.huberLoss(p, t, Reduction.SUM, 0.5).item());
+        Tensor q = t.softmax(1);
+        assertThat(new KLDivLoss(Reduction.BATCHMEAN, false).forward(logp.narrow(0, 0, 2), q).item())
+                .isEqualTo(Functional.klDiv(logp.narrow(0, 0, 2), q, "batchmean", false).item());
+        assertThat(new KLDivLoss().toString()).isEqualTo("KLDivLoss(reduction=MEAN, logTarget=false)");
+        assertThat(new HuberLoss().delta()).isEqualTo(1.0);
+        assertThat(new SmoothL1Loss().beta()).isEqualTo(1.0);
+    }
+
+    @Test
+    void lossModulesRefuseBadSettings() {
+        assertThatThrownBy(() -> new L1Loss(Reduction.BATCHMEAN)).hasMessageStartingWith("L1Loss: reduction BATCHMEAN");
+        assertThatThrownBy(() -> new HuberLoss(Reduction.MEAN, 0)).hasMessage("HuberLoss: delta must be > 0 and finite, got 0.0");
+        assertThatThrownBy(() -> new SmoothL1Loss(Reduction.MEAN, -1))
+                .hasMessage("SmoothL1Loss: beta must be >= 0 and finite, got -1.0");
+        assertThatThrownBy(() -> new BCELoss(null, null)).hasMessage("BCELoss: reduction is null");
+        assertThatThrownBy(() -> new NLLLoss().forward(Tensor.zeros(2, 3), Tensor.of(new int[] {0, 5})))
+                .hasMessageStartingWith("nllLoss: label 5 at position 1 is out of range [0, 3)");
+    }
 }

@@ -105,4 +105,68 @@ class NormConversionTest {
                 .norm(NormType.RMS_NORM).build(rng))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("rmsnorm");
     }
+
+    /**
+     * A PRepBN model trained a few steps (so the running statistics, α and BatchNorm's gain and bias are
+     * no longer their initial values) folds into a model without norms whose outputs equal its eval outputs.
+     */
+    @Test
+    void foldedPRepBNModelGivesTheEvalOutputsWithoutNorms() {
+        List<TransformerLM.Builder> configs = List.of(
+                TransformerLM.builder(11, 8, 2, 2, 6).norm(NormType.PREPBN),
+                TransformerLM.builder(11, 8, 4, 2, 6).norm(NormType.PREPBN).kvHeads(2).bias(false)
+                        .positions(TransformerLM.Positions.ROTARY).feedForward(FeedForwardKind.SWIGLU),
+                TransformerLM.builder(11, 6, 2, 2, 6).norm(NormType.PREPBN).attention(AttentionKind.LINEAR));
+        for (TransformerLM.Builder b : configs) {
+            for (DType dtype : new DType[] {DType.F64, DType.F32}) {
+                TransformerLM m = b.build(new Generator(3));
+                m.to(dtype);
+                assertThat(dev.kiln.layers.norm.PRepBN.schedule(m, 1, 3)).isEqualTo(2 * 2 + 1);
+                var opt = new java.util.ArrayList<>(m.parameters());
+                for (int step = 0; step < 6; step++) {
+                    Tensor tokens = Tensor.randint(rng, 0, 11, 4, 6);
+                    Tensor loss = m.forward(tokens).reshape(-1, 11).crossEntropy(tokens.reshape(-1));
+                    m.zeroGrad();
+                    loss.backward();
+                    try (NoGrad ignored = NoGrad.enter()) {
+                        for (var p : opt) {
+                            if (p.grad() != null) {
+                                p.tensor().sub_(p.grad().mul(0.2));
+                            }
+                        }
+                    }
+                }
+                m.eval();
+                TransformerLM folded = NormConversion.foldPRepBN(m);
+                assertThat(folded.config().norm()).isEqualTo(NormType.IDENTITY);
+                assertThat(folded.wte().weight().dtype()).isEqualTo(dtype);
+                assertThat(folded.stateDict().keySet()).noneMatch(k -> k.contains("ln_"));
+                Tensor x = Tensor.randint(rng, 0, 11, 3, 6);
+                try (NoGrad ignored = NoGrad.enter()) {
+                    Tensor expected = m.forward(x);
+                    assertThat(maxRelative(folded.forward(x), expected)).as("%s %s", dtype, m.config())
+                            .isLessThan(dtype == DType.F64 ? 1e-10 : 1e-5);
+                    // the fold did something: the same linear maps without the norms' affine maps differ
+                    TransformerLM bare = new TransformerLM(folded.config(), new Generator(0));
+                    bare.to(dtype);
+                    var state = new java.util.LinkedHashMap<>(bare.stateDict());
+                    m.stateDict().forEach((k, v) -> {
+                        if (state.containsKey(k)) {
+                            state.put(k, v);
+                        }
+                    });
+                    bare.loadStateDict(state);
+                    assertThat(maxRelative(bare.forward(x), expected)).isGreaterThan(1e-3);
+                }
+            }
+        }
+        assertThat(NormType.parse("PRepBN")).isEqualTo(NormType.PREPBN);
+        assertThat(NormType.parse("none")).isEqualTo(NormType.IDENTITY);
+        assertThat(NormType.IDENTITY.create(8, Double.NaN)).isInstanceOf(dev.kiln.layers.Identity.class);
+        assertThat(NormType.PREPBN.create(8, Double.NaN)).isInstanceOf(dev.kiln.layers.norm.PRepBN.class);
+        assertThatThrownBy(() -> NormConversion.foldPRepBN(TransformerLM.builder(5, 8, 2, 2, 4).build(rng)))
+                .hasMessageContaining("foldPRepBN").hasMessageContaining("norm layernorm");
+        assertThatThrownBy(() -> NormConversion.foldPRepBN(TransformerLM.builder(5, 8, 2, 2, 4).norm(NormType.PREPBN)
+                .placement(Placement.POST).build(rng))).hasMessageContaining("POST");
+    }
 }

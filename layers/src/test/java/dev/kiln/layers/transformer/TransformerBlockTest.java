@@ -48,6 +48,10 @@ class TransformerBlockTest {
                 Tensor s = x.sum(-1, true);
                 yield x.div(x.square().sum(-1, true).add(s.square()).div(d).add(eps).sqrt());
             }
+            // in eval mode (the test puts PRepBN blocks there): RepBN with the initial running statistics 0 and 1
+            case PREPBN -> x.div(Math.sqrt(1 + eps)).mul(param(n, "norm2.bn.weight")).add(param(n, "norm2.bn.bias"))
+                    .add(x.mul(param(n, "norm2.alpha")));
+            case IDENTITY -> x;
         };
     }
 
@@ -63,6 +67,9 @@ class TransformerBlockTest {
                 TransformerBlock b = f64(TransformerBlock.builder(8, 2).placement(placement).norm(type).causal(true)
                         .build(rng));
                 int s = type.streamDim(8);
+                if (type == NormType.PREPBN) {
+                    b.eval(); // in training each forward is a step of its LayerNorm-to-RepBN schedule (PRepBNTest)
+                }
                 Tensor x = Tensor.randn(rng, 2, 5, s).to(DType.F64);
                 try (NoGrad ignored = NoGrad.enter()) {
                     Module n1 = b.getSubmodule("ln_1");
@@ -212,7 +219,7 @@ class TransformerBlockTest {
         assertThatThrownBy(() -> TransformerBlock.builder(8, 2).kvHeads(3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("kvHeads 3");
         assertThatThrownBy(() -> NormType.parse("batchnorm")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("layernorm, rmsnorm or crmsnorm");
+                .hasMessageContaining("layernorm, rmsnorm, crmsnorm, prepbn or identity");
         assertThatThrownBy(() -> Placement.parse("mix")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("pre, post or peri");
         assertThatThrownBy(() -> new FeedForward(FeedForwardKind.MLP, 4, 0, 4, true, rng))

@@ -12,7 +12,8 @@ import java.util.List;
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Run an experiment and write its table (results.md, CSV) and plot (PNG) under runs/.",
         subcommands = {MixLnExperimentCommand.class, GaLoreExperimentCommand.class, SpamExperimentCommand.class,
-            CrmsNormExperimentCommand.class, InitExperimentCommand.class})
+            CrmsNormExperimentCommand.class, InitExperimentCommand.class, PReluConvExperimentCommand.class,
+            PRepBNExperimentCommand.class})
 public final class ExperimentCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

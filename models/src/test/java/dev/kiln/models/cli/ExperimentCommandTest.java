@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import static dev.kiln.models.cli.CliTest.kiln;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** Tiny versions of every {@code kiln experiment}: they run, write their table, CSV and plot, and the numbers make sense. */
 class ExperimentCommandTest {
@@ -49,8 +50,9 @@ class ExperimentCommandTest {
     @Test
     void experimentListsItsSubcommands() {
         CliTest.Run r = kiln("experiment");
-        assertThat(r.out()).contains("mix-ln").contains("galore").contains("spam").contains("crmsnorm").contains("init");
-        for (String e : new String[] {"mix-ln", "galore", "spam", "crmsnorm", "init"}) {
+        assertThat(r.out()).contains("mix-ln").contains("galore").contains("spam").contains("crmsnorm").contains("init")
+                .contains("prelu-conv").contains("prepbn");
+        for (String e : new String[] {"mix-ln", "galore", "spam", "crmsnorm", "init", "prelu-conv", "prepbn"}) {
             assertThat(kiln("experiment", e, "--help").out()).as(e).startsWith("Usage: kiln experiment " + e);
         }
     }
@@ -121,5 +123,53 @@ class ExperimentCommandTest {
         assertFiles(out, "results.md", "norms.csv", "norms.png");
         List<Double> f64 = numbers(r.out(), "\\| [0-9.e+-]+ \\| ([0-9.e+-]+) \\| [0-9.]+ ms \\|");
         assertThat(f64).as(r.out()).hasSize(3).allSatisfy(d -> assertThat(d).isLessThan(1e-9));
+    }
+
+    @Test
+    void preluConvReportsTheLearnedSlopesPerLayer() {
+        for (boolean generated : new boolean[] {false, true}) {
+            Path out = tmp.resolve(generated ? "prelu-conv-gratings" : "prelu-conv");
+            List<String> args = new java.util.ArrayList<>(List.of("experiment", "prelu-conv", "--widths", "4,8",
+                    "--convs-per-stage", "1", "--fc", "16", "--steps", "8", "--batch-size", "16", "--probe-every", "4",
+                    "--out", out.toString()));
+            args.addAll(generated ? List.of("--synthetic", "64") : List.of("--data", images.toString()));
+            CliTest.Run r = kiln(args.toArray(String[]::new));
+            assertThat(r.code()).as(r.err()).isZero();
+            assertFiles(out, "results.md", "slopes.csv", "loss.csv", "slopes.png");
+            // conv1, conv2, fc1: the shared slope and the channel-wise mean, moved from 0.25 by training
+            List<Double> shared = numbers(r.out(), "\\| (?:conv\\d|fc1) \\| \\d+ \\| (-?[0-9.]+) \\|");
+            assertThat(shared).as(r.out()).hasSize(3).anySatisfy(a -> assertThat(a).isNotEqualTo(0.25));
+            assertThat(r.out()).contains("First conv layer:").contains("Spearman");
+        }
+        CliTest.Run bad = kiln("experiment", "prelu-conv", "--widths", "4,4,4,4,4", "--synthetic", "64");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--widths takes 1 to 4 stages");
+    }
+
+    @Test
+    void prepbnFoldsExactlyAndTimesTheThreeModels() {
+        Path out = tmp.resolve("prepbn");
+        CliTest.Run r = kiln("experiment", "prepbn", "--corpus", corpus.toString(), "--layers", "1", "--d-model", "16", "--heads",
+                "2", "--context", "16", "--batch-size", "4", "--steps", "8", "--eval-every", "4", "--reps", "2", "--rounds", "1",
+                "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertFiles(out, "results.md", "loss.csv", "speed.csv", "prepbn.png");
+        List<Double> diff = numbers(r.out(), "folded against unfolded \\(eval\\): ([0-9.]+e[+-][0-9]+)");
+        assertThat(diff).as(r.out()).hasSize(1).allSatisfy(d -> assertThat(d).isLessThan(1e-5));
+        assertThat(r.out()).contains("| LayerNorm |").contains("| PRepBN folded |");
+        // gamma: 1 at the first step, falling linearly to 0 over 3/4 of the 8 steps
+        List<Double> gamma = numbers(readString(out.resolve("loss.csv")), ",([0-9.]+)\\n");
+        assertThat(gamma).hasSize(8);
+        for (int t = 0; t < 8; t++) {
+            assertThat(gamma.get(t)).as("step %d", t + 1).isCloseTo(Math.max(0, (6.0 - t) / 6), within(1e-6));
+        }
+    }
+
+    private static String readString(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

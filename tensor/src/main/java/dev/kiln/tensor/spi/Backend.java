@@ -7,6 +7,7 @@ import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.Storage;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
@@ -86,6 +87,33 @@ public interface Backend {
 
     /** I32 index of the first max (op MAX) or min (op MIN) along dim; out has x's shape with dim set to 1. */
     void argReduce(ReduceOp op, Tensor out, Tensor x, int dim);
+
+    // ---- products, scans and sorting (issue 15): x contiguous; "along dim" views x as
+    //      [outer, n, inner] with n = x.size(dim) ----
+
+    /** out [outer, inner] (contiguous, outer·inner elements) = the product over n along dim (1 for n = 0); BOOL and I32 multiply into I32. */
+    void prod(Tensor out, Tensor x, int dim);
+
+    /**
+     * out (x's shape, contiguous) = the inclusive scan of x along dim. CUMMAX and CUMMIN write the
+     * position of the running extreme into indices (I32, x's shape): the latest of equal values, and
+     * once a NaN is met the NaN and the latest NaN's position, as PyTorch; indices is null for the others.
+     * LOGCUMSUMEXP is log Σ exp, stable for large values and −∞ inputs.
+     */
+    void scan(ScanOp op, Tensor out, Tensor indices, Tensor x, int dim);
+
+    /**
+     * Stable sort of each row of x [rows, n] (the sorted dim last, contiguous): values (x's dtype) and
+     * indices (I32, the source positions), both [rows, n]. NaN sorts as the largest value; equal
+     * values (−0.0 and 0.0 are equal) keep their order, descending too.
+     */
+    void sort(Tensor values, Tensor indices, Tensor x, boolean descending);
+
+    /**
+     * The k largest (or smallest) of each row of x [rows, n] (contiguous) into values and indices
+     * [rows, k], in the order {@link #sort} would give them (NaN largest, ties by position).
+     */
+    void topk(Tensor values, Tensor indices, Tensor x, int k, boolean largest);
 
     // ---- linear algebra ----
 
@@ -263,4 +291,16 @@ public interface Backend {
 
     /** dx = the adjoint of {@link #avgPool2d} applied to dy. */
     void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows);
+
+    /**
+     * Max over each window of {@link PoolWindows3d} over [N, C, D, H, W]; indices (I32) get the flat
+     * position id·H·W + ih·W + iw within the input volume.
+     */
+    void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows);
+
+    /** Sum over each 3-d window divided by {@link PoolWindows3d#divisorAt}. */
+    void avgPool3d(Tensor out, Tensor x, PoolWindows3d windows);
+
+    /** dx = the adjoint of {@link #avgPool3d} applied to dy. */
+    void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d windows);
 }

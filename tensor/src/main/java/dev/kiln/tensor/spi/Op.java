@@ -5,6 +5,7 @@ import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
 
@@ -55,6 +56,30 @@ public sealed interface Op {
         public String gradName() {
             return kind == ReduceOp.MAX ? "MaxBackward" : "MinBackward";
         }
+    }
+
+    /** prod over dim, or over every element when dim is −1 (then keepDim keeps every dim as 1). */
+    record Prod(int dim, boolean keepDim) implements Op {
+    }
+
+    /** linalg.vector_norm of order p over sorted dims. */
+    record VectorNorm(double p, int[] dims, boolean keepDim) implements Op {
+        @Override
+        public String gradName() {
+            return "LinalgVectorNormBackward";
+        }
+    }
+
+    /** cumsum along dim. */
+    record Cumsum(int dim) implements Op {
+    }
+
+    /** cumprod along dim. */
+    record Cumprod(int dim) implements Op {
+    }
+
+    /** logcumsumexp along dim. */
+    record Logcumsumexp(int dim) implements Op {
     }
 
     /** Matrix product of inputs with rank ≥ 2 and equal (broadcast) batch dims. */
@@ -189,6 +214,13 @@ public sealed interface Op {
     record ScaledDotProductAttention(boolean isCausal, double scale, Tensor lse) implements Op {
     }
 
+    /**
+     * binary_cross_entropy per element (unreduced); inputs are input, target, then weight if
+     * present. Its own rule keeps PyTorch's finite gradient at inputs of exactly 0 or 1.
+     */
+    record BinaryCrossEntropy(boolean hasWeight) implements Op {
+    }
+
     /** Normalised linear attention (prefix sums when causal); inputs are q, k, v. */
     record LinearAttention(boolean isCausal, double eps) implements Op {
     }
@@ -218,6 +250,10 @@ public sealed interface Op {
 
     /** avg_pool2d and adaptive_avg_pool2d over the resolved windows; the input is x. */
     record AvgPool2d(PoolWindows windows) implements Op {
+    }
+
+    /** avg_pool3d over the resolved windows; the input is x. */
+    record AvgPool3d(PoolWindows3d windows) implements Op {
     }
 
     private static String capital(String s) {

@@ -6,6 +6,7 @@ import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Storage;
@@ -207,6 +208,28 @@ public final class ReferenceBackend implements Backend {
                 o.set(out.offset() + a * inner + c, best);
             }
         }
+    }
+
+    // ---- products, scans and sorting: ReferenceScans
+
+    @Override
+    public void prod(Tensor out, Tensor x, int dim) {
+        ReferenceScans.prod(out, x, dim);
+    }
+
+    @Override
+    public void scan(ScanOp op, Tensor out, Tensor indices, Tensor x, int dim) {
+        ReferenceScans.scan(op, out, indices, x, dim);
+    }
+
+    @Override
+    public void sort(Tensor values, Tensor indices, Tensor x, boolean descending) {
+        ReferenceScans.sort(values, indices, x, descending);
+    }
+
+    @Override
+    public void topk(Tensor values, Tensor indices, Tensor x, int k, boolean largest) {
+        ReferenceScans.topk(values, indices, x, k, largest);
     }
 
     @Override
@@ -811,5 +834,20 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows) {
         ReferenceConv.avgPool2dBackward(dx, dy, windows);
+    }
+
+    @Override
+    public void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows) {
+        ReferenceConv.maxPool3d(out, indices, x, windows);
+    }
+
+    @Override
+    public void avgPool3d(Tensor out, Tensor x, PoolWindows3d windows) {
+        ReferenceConv.avgPool3d(out, x, windows);
+    }
+
+    @Override
+    public void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d windows) {
+        ReferenceConv.avgPool3dBackward(dx, dy, windows);
     }
 }

@@ -2,6 +2,7 @@ package dev.kiln.tensor.spi;
 
 import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.spi.CpuStorage;
 
@@ -138,6 +139,91 @@ final class ReferenceConv {
                     for (int ih = p.hStart()[oh]; ih < p.hEnd()[oh]; ih += p.dilationH()) {
                         for (int iw = p.wStart()[ow]; iw < p.wEnd()[ow]; iw += p.dilationW()) {
                             acc[base + ih * p.w() + iw] += g;
+                        }
+                    }
+                }
+            }
+        }
+        write(dx, acc);
+    }
+
+    /**
+     * Max over each 3-d window; indices get the flat position id·h·w + ih·w + iw in the input volume,
+     * with the 2-d op's rules for NaN and −∞ (windows walked in (id, ih, iw) order).
+     */
+    static void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d p) {
+        CpuStorage xs = s(x);
+        int hw = p.h() * p.w();
+        int o = 0;
+        for (int vol = 0; vol < p.n() * p.c(); vol++) {
+            int base = x.offset() + vol * p.volume();
+            for (int od = 0; od < p.outD(); od++) {
+                for (int oh = 0; oh < p.outH(); oh++) {
+                    for (int ow = 0; ow < p.outW(); ow++, o++) {
+                        int best = p.dStart()[od] * hw + p.hStart()[oh] * p.w() + p.wStart()[ow];
+                        double max = Double.NEGATIVE_INFINITY;
+                        for (int id = p.dStart()[od]; id < p.dEnd()[od]; id += p.dilationD()) {
+                            for (int ih = p.hStart()[oh]; ih < p.hEnd()[oh]; ih += p.dilationH()) {
+                                for (int iw = p.wStart()[ow]; iw < p.wEnd()[ow]; iw += p.dilationW()) {
+                                    int at = id * hw + ih * p.w() + iw;
+                                    double v = xs.get(base + at);
+                                    if (v > max || Double.isNaN(v)) {
+                                        max = v;
+                                        best = at;
+                                    }
+                                }
+                            }
+                        }
+                        s(out).set(out.offset() + o, max);
+                        s(indices).set(indices.offset() + o, best);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Mean over each 3-d window, divided by {@link PoolWindows3d#divisorAt}. */
+    static void avgPool3d(Tensor out, Tensor x, PoolWindows3d p) {
+        CpuStorage xs = s(x);
+        int hw = p.h() * p.w();
+        int o = 0;
+        for (int vol = 0; vol < p.n() * p.c(); vol++) {
+            int base = x.offset() + vol * p.volume();
+            for (int od = 0; od < p.outD(); od++) {
+                for (int oh = 0; oh < p.outH(); oh++) {
+                    for (int ow = 0; ow < p.outW(); ow++, o++) {
+                        double sum = 0;
+                        for (int id = p.dStart()[od]; id < p.dEnd()[od]; id++) {
+                            for (int ih = p.hStart()[oh]; ih < p.hEnd()[oh]; ih++) {
+                                for (int iw = p.wStart()[ow]; iw < p.wEnd()[ow]; iw++) {
+                                    sum += xs.get(base + id * hw + ih * p.w() + iw);
+                                }
+                            }
+                        }
+                        s(out).set(out.offset() + o, sum / p.divisorAt(od, oh, ow));
+                    }
+                }
+            }
+        }
+    }
+
+    /** dx = the adjoint of avgPool3d: each dy spread evenly (by the same divisor) over its window. */
+    static void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d p) {
+        double[] acc = new double[dx.numel()];
+        int hw = p.h() * p.w();
+        int o = 0;
+        for (int vol = 0; vol < p.n() * p.c(); vol++) {
+            int base = vol * p.volume();
+            for (int od = 0; od < p.outD(); od++) {
+                for (int oh = 0; oh < p.outH(); oh++) {
+                    for (int ow = 0; ow < p.outW(); ow++, o++) {
+                        double g = s(dy).get(dy.offset() + o) / p.divisorAt(od, oh, ow);
+                        for (int id = p.dStart()[od]; id < p.dEnd()[od]; id++) {
+                            for (int ih = p.hStart()[oh]; ih < p.hEnd()[oh]; ih++) {
+                                for (int iw = p.wStart()[ow]; iw < p.wEnd()[ow]; iw++) {
+                                    acc[base + id * hw + ih * p.w() + iw] += g;
+                                }
+                            }
                         }
                     }
                 }

@@ -1,0 +1,107 @@
+package dev.kiln.autograd;
+
+import dev.kiln.tensor.DType;
+import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.testing.TestTensors;
+import org.junit.jupiter.api.Test;
+
+import static dev.kiln.tensor.testing.TensorAssert.assertRejects;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * scaledDotProductAttention with masks and dropout beyond PyTorch's fixtures
+ * ({@link SdpaMaskFixturesTest}): the dropout mask is the generator's, reproducible and
+ * differentiable; dropoutP = 0 and no mask is the fused kernel; gradients against finite
+ * differences; each bad argument.
+ */
+class SdpaMaskTest {
+    private static final Generator RNG = new Generator(1517);
+
+    private static Tensor x(int... shape) {
+        return TestTensors.random(RNG, DType.F64, shape).requiresGrad(true);
+    }
+
+    @Test
+    void dropoutScalesTheKeptWeightsWithTheGeneratorsMask() {
+        Tensor q = x(2, 2, 3, 4);
+        Tensor k = x(2, 2, 5, 4);
+        Tensor v = x(2, 2, 5, 3);
+        double p = 0.4;
+        Tensor got = Tensor.scaledDotProductAttention(q, k, v, null, p, false, Double.NaN, new Generator(7));
+        // the same draws, by hand: softmax(q·kᵀ/2)·keep/(1 − p)·v
+        Tensor keep = Tensor.rand(new Generator(7), 2, 2, 3, 5).ge(p);
+        Tensor weights = q.matmul(k.transpose(-2, -1)).mul(0.5).softmax(-1);
+        Tensor expected = Tensor.where(keep, weights.div(1 - p), 0).matmul(v);
+        assertThat(got.allClose(expected, 1e-12, 1e-12)).isTrue();
+        Tensor again = Tensor.scaledDotProductAttention(q, k, v, null, p, false, Double.NaN, new Generator(7));
+        assertThat(again.toDoubleArray()).containsExactly(got.toDoubleArray());
+        assertThat(Tensor.scaledDotProductAttention(q, k, v, null, 1.0, false, Double.NaN, new Generator(7))
+                .abs().max().item()).isZero();
+    }
+
+    @Test
+    void noMaskAndNoDropoutIsTheFusedKernel() {
+        Tensor q = x(1, 2, 4, 3);
+        Tensor k = x(1, 1, 4, 3);
+        Tensor v = x(1, 1, 4, 2);
+        Tensor fused = Tensor.scaledDotProductAttention(q, k, v, true);
+        Tensor viaNew = Tensor.scaledDotProductAttention(q, k, v, null, 0.0, true);
+        assertThat(viaNew.toDoubleArray()).containsExactly(fused.toDoubleArray());
+        // an all-true mask is no mask (the composition against the kernel)
+        Tensor all = Tensor.ones(4, 4).gt(0);
+        assertThat(Tensor.scaledDotProductAttention(q, k, v, all).allClose(
+                Tensor.scaledDotProductAttention(q, k, v, false), 1e-12, 1e-12)).isTrue();
+    }
+
+    @Test
+    void aFullyMaskedRowGivesZerosAndNoNaNGradient() {
+        Tensor q = x(1, 1, 2, 3);
+        Tensor k = x(1, 1, 3, 3);
+        Tensor v = x(1, 1, 3, 2);
+        Tensor mask = Tensor.of(new boolean[] {true, false, true, false, false, false}, 2, 3);
+        Tensor out = Tensor.scaledDotProductAttention(q, k, v, mask);
+        assertThat(out.select(2, 1).toDoubleArray()).containsOnly(0.0);
+        out.sum().backward();
+        assertThat(q.grad().isnan().any().item()).isZero();
+        assertThat(q.grad().select(2, 1).toDoubleArray()).containsOnly(0.0);
+        assertThat(k.grad().isnan().any().item()).isZero();
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        Tensor mask = Tensor.of(new boolean[] {true, false, true, true, true, false, false, true}, 2, 4);
+        GradCheck.assertGradients(t -> Tensor.scaledDotProductAttention(t[0], t[1], t[2], mask),
+                x(2, 2, 2, 3), x(2, 1, 4, 3), x(2, 1, 4, 2));
+        GradCheck.assertGradients(t -> Tensor.scaledDotProductAttention(t[0], t[1], t[2], t[3], 0.0, false, 0.7, null),
+                x(1, 2, 3, 2), x(1, 2, 4, 2), x(1, 2, 4, 3), x(1, 2, 1, 4));
+        // dropout with a fixed seed is a fixed function of q, k, v
+        GradCheck.assertGradients(t -> Tensor.scaledDotProductAttention(t[0], t[1], t[2], null, 0.3, true,
+                Double.NaN, new Generator(11)), x(1, 2, 4, 3), x(1, 2, 4, 3), x(1, 2, 4, 2));
+    }
+
+    @Test
+    void badArgumentsNameTheOpAndWhatIsWrong() {
+        Tensor q = Tensor.zeros(DType.F64, 1, 2, 3, 4);
+        Tensor k = Tensor.zeros(DType.F64, 1, 2, 5, 4);
+        Tensor boolMask = Tensor.ones(3, 5).gt(0);
+        String op = "scaledDotProductAttention";
+        assertRejects(() -> Tensor.scaledDotProductAttention(q, k, k, boolMask, 0.0, true), op, "attnMask",
+                "isCausal");
+        assertRejects(() -> Tensor.scaledDotProductAttention(q, k, k, null, 0.1, false), op, "dropoutP 0.1",
+                "Generator");
+        assertRejects(() -> Tensor.scaledDotProductAttention(q, k, k, null, 1.5, false, new Generator(1)), op,
+                "dropoutP", "1.5");
+        assertRejects(() -> Tensor.scaledDotProductAttention(q, k, k, Tensor.ones(3, 5)), op, "attnMask", "BOOL",
+                "F32");
+        assertRejects(() -> Tensor.scaledDotProductAttention(q, k, k, Tensor.ones(5, 3).gt(0)), op, "[5, 3]",
+                "[1, 2, 3, 5]");
+        assertRejects(() -> Tensor.scaledDotProductAttention(q, k, k, Tensor.ones(2, 1, 2, 3, 5).gt(0)), op,
+                "[2, 1, 2, 3, 5]");
+        Tensor q3 = Tensor.zeros(DType.F64, 2, 3, 4);
+        assertRejects(() -> Tensor.scaledDotProductAttention(q3, Tensor.zeros(DType.F64, 3, 5, 4),
+                Tensor.zeros(DType.F64, 3, 5, 4), null), op, "leading dims", "[2, 3, 4]", "[3, 5, 4]");
+        assertRejects(() -> Tensor.scaledDotProductAttention(q3, Tensor.zeros(DType.F64, 2, 5, 4),
+                Tensor.zeros(DType.F64, 2, 5, 4), Tensor.ones(4, 5).gt(0)), op, "[4, 5]", "[2, 3, 5]");
+    }
+}

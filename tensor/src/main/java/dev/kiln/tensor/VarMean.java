@@ -1,0 +1,5 @@
+package dev.kiln.tensor;
+
+/** {@code varMean}'s result, the variance first as PyTorch's {@code var_mean}. */
+public record VarMean(Tensor var, Tensor mean) {
+}

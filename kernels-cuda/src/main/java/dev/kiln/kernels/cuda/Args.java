@@ -64,6 +64,13 @@ final class Args {
         return add(Param.CONV_GEOM, packed.clone());
     }
 
+    Args poolDims(int[] packed) {
+        if (packed.length != PoolDispatch.DIMS) {
+            throw new IllegalArgumentException("Args.poolDims: expected " + PoolDispatch.DIMS + " ints, got " + packed.length);
+        }
+        return add(Param.POOL_DIMS, packed.clone());
+    }
+
     private Args add(Param kind, Object value) {
         kinds.add(kind);
         values.add(value);

@@ -18,8 +18,8 @@ import dev.kiln.tensor.UnaryOp;
 /**
  * The CUDA backend: every op of the {@link Backend} contract as a kernel from
  * {@code src/main/cuda} (or a cuBLAS call for matmul), on device memory, with no copy through
- * the host except in {@link #copyFromHost}/{@link #copyToHost} and the ops without a kernel of
- * their own (the 3-d pools), which run on the host through {@link HostFallback}. Offered by {@code Backends} only
+ * the host except in {@link #copyFromHost}/{@link #copyToHost} (an op without a kernel of its own
+ * would run on the host through {@link HostFallback}; none does today). Offered by {@code Backends} only
  * where {@link Cuda#isAvailable()}.
  *
  * <p>Options (system properties, or the setters): {@code kiln.cuda.tf32} lets FP32 matmuls use
@@ -369,17 +369,16 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows) {
-        HostFallback.run(new Tensor[] {out, indices}, new Tensor[] {x},
-                (cpu, o, in) -> cpu.maxPool3d(o[0], o[1], in[0], windows));
+        PoolDispatch.maxPool3d(out, indices, x, windows);
     }
 
     @Override
     public void avgPool3d(Tensor out, Tensor x, PoolWindows3d windows) {
-        HostFallback.run(new Tensor[] {out}, new Tensor[] {x}, (cpu, o, in) -> cpu.avgPool3d(o[0], in[0], windows));
+        PoolDispatch.avgPool3d(out, x, windows);
     }
 
     @Override
     public void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d windows) {
-        HostFallback.run(new Tensor[] {dx}, new Tensor[] {dy}, (cpu, o, in) -> cpu.avgPool3dBackward(o[0], in[0], windows));
+        PoolDispatch.avgPool3dBackward(dx, dy, windows);
     }
 }

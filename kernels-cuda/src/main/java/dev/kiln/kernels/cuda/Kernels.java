@@ -6,6 +6,7 @@ import static dev.kiln.kernels.cuda.Param.DOUBLE;
 import static dev.kiln.kernels.cuda.Param.INT;
 import static dev.kiln.kernels.cuda.Param.LAYOUT;
 import static dev.kiln.kernels.cuda.Param.LONG;
+import static dev.kiln.kernels.cuda.Param.POOL_DIMS;
 import static dev.kiln.kernels.cuda.Param.PTR;
 import static dev.kiln.kernels.cuda.Param.REDUCE_LAYOUT;
 
@@ -104,13 +105,10 @@ final class Kernels {
     static final KernelSpec IM2COL = spec("conv", "im2col", FLOATS, CONV_GEOM, PTR, PTR);
     static final KernelSpec COL2IM = spec("conv", "col2im", FLOATS, CONV_GEOM, PTR, PTR);
 
-    // pool.cu: planes, h, w, outH, outW, dilationH, dilationW, [divisor,] window table, out, ...
-    static final KernelSpec MAX_POOL2D = spec("pool", "max_pool2d", FLOATS, INT, INT, INT, INT, INT, INT, INT, PTR, PTR,
-            PTR, PTR);
-    static final KernelSpec AVG_POOL2D = spec("pool", "avg_pool2d", FLOATS, INT, INT, INT, INT, INT, INT, INT, INT, PTR,
-            PTR, PTR);
-    static final KernelSpec AVG_POOL2D_BACKWARD = spec("pool", "avg_pool2d_backward", FLOATS, INT, INT, INT, INT, INT,
-            INT, INT, INT, PTR, PTR, PTR);
+    // pool.cu: PoolDims, [divisor,] window table, out, ...
+    static final KernelSpec MAX_POOL = spec("pool", "max_pool", FLOATS, POOL_DIMS, PTR, PTR, PTR, PTR);
+    static final KernelSpec AVG_POOL = spec("pool", "avg_pool", FLOATS, POOL_DIMS, INT, PTR, PTR, PTR);
+    static final KernelSpec AVG_POOL_BACKWARD = spec("pool", "avg_pool_backward", FLOATS, POOL_DIMS, INT, PTR, PTR, PTR);
 
     // index.cu
     static final KernelSpec GATHER = spec("index", "gather", ALL_TYPES, LAYOUT, INT, PTR, PTR, PTR);
@@ -130,8 +128,8 @@ final class Kernels {
             WHERE, UNARY_BACKWARD, ACTIVATION, ACTIVATION_BACKWARD, PRELU, PRELU_BACKWARD, PRELU_WEIGHT_PARTIAL, PAU,
             PAU_BACKWARD, ATTENTION_FORWARD, ATTENTION_ROWDOT, ATTENTION_DQ, ATTENTION_DKDV, BSPLINE_BASIS, BSPLINE_BASIS_BACKWARD, REDUCE_ROWS, REDUCE_COLS, REDUCE_FINISH, ARGREDUCE_ROWS, ARGREDUCE_COLS, PROD, SCAN, TOPK, SOFTMAX_ROWS, SOFTMAX_COLS,
             SOFTMAX_BACKWARD_ROWS, SOFTMAX_BACKWARD_COLS, CROSS_ENTROPY, CROSS_ENTROPY_BACKWARD, LAYER_NORM, RMS_NORM,
-            NORM_BACKWARD, NORM_PARAMS_PARTIAL, COLUMN_SUM, IM2COL, COL2IM, MAX_POOL2D, AVG_POOL2D,
-            AVG_POOL2D_BACKWARD, GATHER, SCATTER_ADD, ADAM, GEMM_TILED, SGEMM_128,
+            NORM_BACKWARD, NORM_PARAMS_PARTIAL, COLUMN_SUM, IM2COL, COL2IM, MAX_POOL, AVG_POOL,
+            AVG_POOL_BACKWARD, GATHER, SCATTER_ADD, ADAM, GEMM_TILED, SGEMM_128,
             SGEMM_128_VEC4);
 
     /** Every kernel family, for KernelSignatureTest. */

@@ -23,7 +23,9 @@ enum Param {
     /** struct AttnShape by value (attention.cu). */
     ATTN_SHAPE(".align 4 .b8[" + AttentionShape.INTS * 4 + "]"),
     /** struct ConvGeom by value (conv.cu). */
-    CONV_GEOM(".align 4 .b8[" + ConvGeom.INTS * 4 + "]");
+    CONV_GEOM(".align 4 .b8[" + ConvGeom.INTS * 4 + "]"),
+    /** struct PoolDims by value (pool.cu). */
+    POOL_DIMS(".align 4 .b8[" + PoolDispatch.DIMS * 4 + "]");
 
     private final String ptx;
 

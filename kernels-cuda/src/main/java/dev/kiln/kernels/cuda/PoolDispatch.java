@@ -6,12 +6,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.kiln.tensor.PoolWindows;
+import dev.kiln.tensor.PoolWindows3d;
 import dev.kiln.tensor.Tensor;
 
 import static dev.kiln.kernels.cuda.DeviceTensors.*;
 
 /**
- * CudaBackend's 2-d pooling: the kernels of pool.cu, with the windows of a {@link PoolWindows}
+ * CudaBackend's 2-d and 3-d pooling: the kernels of pool.cu, which pool over volumes (a 2-d
+ * pooling is one of depth 1), with the windows of a {@link PoolWindows} or {@link PoolWindows3d}
  * as one int table on the device (its layout is described in pool.cu). The last few tables are
  * kept per device by content: a network pools with the same windows every step, and a copy
  * from the (pageable) host waits until the device has finished everything queued before it.
@@ -20,6 +22,8 @@ final class PoolDispatch {
     private PoolDispatch() {
     }
 
+    /** Ints in pool.cu's PoolDims: planes, d, h, w, outD, outH, outW, dilationD, dilationH, dilationW. */
+    static final int DIMS = 10;
     static final int CACHED_TABLES = 32;
     private static final Map<CudaDevice, Map<TableKey, CachingAllocator.Block>> TABLES = new HashMap<>();
 
@@ -36,50 +40,112 @@ final class PoolDispatch {
         }
     }
 
-    static void maxPool2d(Tensor out, Tensor indices, Tensor x, PoolWindows p) {
-        int planes = p.n() * p.c();
-        long total = (long) planes * p.outH() * p.outW();
-        if (total == 0) {
-            return;
+    /** A pooling as pool.cu takes it: PoolDims, the divisor (0: the windows' counts) and the window table. */
+    private record Geometry(int[] dims, int divisor, int[] table) {
+        static Geometry of(PoolWindows p) {
+            int[] one = {1};
+            return of(p.n() * p.c(), new int[] {1, p.h(), p.w()}, new int[] {1, p.dilationH(), p.dilationW()},
+                    new int[][][] {{{0}, one, one}, {p.hStart(), p.hEnd(), p.hCount()}, {p.wStart(), p.wEnd(), p.wCount()}},
+                    p.divisor());
         }
-        CudaDevice d = dev(out);
-        d.launch1d(Kernels.MAX_POOL2D, sfx(x), total, geometry(p, planes).ptr(deviceTable(d, p)).ptr(ptr(out))
-                .ptr(ptr(indices)).ptr(ptr(x)));
+
+        static Geometry of(PoolWindows3d p) {
+            return of(p.n() * p.c(), new int[] {p.d(), p.h(), p.w()},
+                    new int[] {p.dilationD(), p.dilationH(), p.dilationW()},
+                    new int[][][] {{p.dStart(), p.dEnd(), p.dCount()}, {p.hStart(), p.hEnd(), p.hCount()},
+                        {p.wStart(), p.wEnd(), p.wCount()}}, p.divisor());
+        }
+
+        /** axes[a] = {start, end, count} of axis a (d, h, w); their length is the axis' output size. */
+        private static Geometry of(int planes, int[] in, int[] dilation, int[][][] axes, int divisor) {
+            int[] dims = {planes, in[0], in[1], in[2], axes[0][0].length, axes[1][0].length, axes[2][0].length,
+                dilation[0], dilation[1], dilation[2]};
+            int size = 0;
+            for (int a = 0; a < 3; a++) {
+                size += 3 * axes[a][0].length + 2 * in[a];
+            }
+            int[] table = new int[size];
+            int at = 0;
+            for (int[][] axis : axes) {
+                for (int[] column : axis) {
+                    System.arraycopy(column, 0, table, at, axis[0].length);
+                    at += axis[0].length;
+                }
+            }
+            for (int a = 0; a < 3; a++) {
+                ranges(axes[a][0], axes[a][1], dilation[a], in[a], table, at);
+                at += 2 * in[a];
+            }
+            return new Geometry(dims, divisor, table);
+        }
+
+        long outputs() {
+            return (long) dims[0] * dims[4] * dims[5] * dims[6];
+        }
+
+        long inputs() {
+            return (long) dims[0] * dims[1] * dims[2] * dims[3];
+        }
+    }
+
+    static void maxPool2d(Tensor out, Tensor indices, Tensor x, PoolWindows p) {
+        maxPool(out, indices, x, Geometry.of(p));
     }
 
     static void avgPool2d(Tensor out, Tensor x, PoolWindows p) {
-        int planes = p.n() * p.c();
-        long total = (long) planes * p.outH() * p.outW();
-        if (total == 0) {
-            return;
-        }
-        CudaDevice d = dev(out);
-        d.launch1d(Kernels.AVG_POOL2D, sfx(x), total, geometry(p, planes).i(p.divisor()).ptr(deviceTable(d, p))
-                .ptr(ptr(out)).ptr(ptr(x)));
+        avgPool(out, x, Geometry.of(p));
     }
 
     static void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows p) {
-        int planes = p.n() * p.c();
-        long total = (long) planes * p.h() * p.w();
-        if (total == 0) {
+        avgPoolBackward(dx, dy, Geometry.of(p));
+    }
+
+    static void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d p) {
+        maxPool(out, indices, x, Geometry.of(p));
+    }
+
+    static void avgPool3d(Tensor out, Tensor x, PoolWindows3d p) {
+        avgPool(out, x, Geometry.of(p));
+    }
+
+    static void avgPool3dBackward(Tensor dx, Tensor dy, PoolWindows3d p) {
+        avgPoolBackward(dx, dy, Geometry.of(p));
+    }
+
+    private static void maxPool(Tensor out, Tensor indices, Tensor x, Geometry g) {
+        if (g.outputs() == 0) {
+            return;
+        }
+        CudaDevice d = dev(out);
+        d.launch1d(Kernels.MAX_POOL, sfx(x), g.outputs(), new Args().poolDims(g.dims()).ptr(deviceTable(d, g.table()))
+                .ptr(ptr(out)).ptr(ptr(indices)).ptr(ptr(x)));
+    }
+
+    private static void avgPool(Tensor out, Tensor x, Geometry g) {
+        if (g.outputs() == 0) {
+            return;
+        }
+        CudaDevice d = dev(out);
+        d.launch1d(Kernels.AVG_POOL, sfx(x), g.outputs(), new Args().poolDims(g.dims()).i(g.divisor())
+                .ptr(deviceTable(d, g.table())).ptr(ptr(out)).ptr(ptr(x)));
+    }
+
+    private static void avgPoolBackward(Tensor dx, Tensor dy, Geometry g) {
+        if (g.inputs() == 0) {
             return;
         }
         CudaDevice d = dev(dx);
-        d.launch1d(Kernels.AVG_POOL2D_BACKWARD, sfx(dy), total, geometry(p, planes).i(p.divisor())
-                .ptr(deviceTable(d, p)).ptr(ptr(dx)).ptr(ptr(dy)));
-    }
-
-    private static Args geometry(PoolWindows p, int planes) {
-        return new Args().i(planes).i(p.h()).i(p.w()).i(p.outH()).i(p.outW()).i(p.dilationH()).i(p.dilationW());
+        d.launch1d(Kernels.AVG_POOL_BACKWARD, sfx(dy), g.inputs(), new Args().poolDims(g.dims()).i(g.divisor())
+                .ptr(deviceTable(d, g.table())).ptr(ptr(dx)).ptr(ptr(dy)));
     }
 
     /**
-     * The device address of p's window table, uploaded unless one of the last {@link #CACHED_TABLES}
+     * The device address of this window table, uploaded unless one of the last {@link #CACHED_TABLES}
      * had the same content. An evicted table goes back to the allocator at once: whatever reuses
      * that memory is queued after the kernels that read the table.
      */
-    private static long deviceTable(CudaDevice d, PoolWindows p) {
-        TableKey key = new TableKey(table(p));
+    private static long deviceTable(CudaDevice d, int[] table) {
+        TableKey key = new TableKey(table);
         synchronized (TABLES) {
             Map<TableKey, CachingAllocator.Block> cache = TABLES.computeIfAbsent(d, k -> new LinkedHashMap<>(16, 0.75f,
                     true) {
@@ -94,34 +160,13 @@ final class PoolDispatch {
             });
             CachingAllocator.Block b = cache.get(key);
             if (b == null) {
-                long bytes = (long) key.table().length * Integer.BYTES;
+                long bytes = (long) table.length * Integer.BYTES;
                 b = d.scratch(bytes);
-                d.copyHostToDevice(b.address(), key.table(), 0, bytes);
+                d.copyHostToDevice(b.address(), table, 0, bytes);
                 cache.put(key, b);
             }
             return b.address();
         }
-    }
-
-    /**
-     * hStart, hEnd, hCount, wStart, wEnd, wCount, then for each input row the range [lo, hi) of
-     * output rows whose windows may hold it (columns alike): the backward visits only those.
-     */
-    static int[] table(PoolWindows p) {
-        int oh = p.outH();
-        int ow = p.outW();
-        int[] t = new int[3 * oh + 3 * ow + 2 * p.h() + 2 * p.w()];
-        System.arraycopy(p.hStart(), 0, t, 0, oh);
-        System.arraycopy(p.hEnd(), 0, t, oh, oh);
-        System.arraycopy(p.hCount(), 0, t, 2 * oh, oh);
-        int at = 3 * oh;
-        System.arraycopy(p.wStart(), 0, t, at, ow);
-        System.arraycopy(p.wEnd(), 0, t, at + ow, ow);
-        System.arraycopy(p.wCount(), 0, t, at + 2 * ow, ow);
-        at += 3 * ow;
-        ranges(p.hStart(), p.hEnd(), p.dilationH(), p.h(), t, at);
-        ranges(p.wStart(), p.wEnd(), p.dilationW(), p.w(), t, at + 2 * p.h());
-        return t;
     }
 
     /** lo at t[at + i], hi at t[at + in + i]: the first and one past the last window that holds input i (0, 0 if none). */

@@ -37,7 +37,7 @@ __device__ __forceinline__ T velu_argument(T x, T alpha, T b1, T b2) {
 
 template <typename T>
 __device__ __forceinline__ T activation_apply(int kind, T p0, T p1, T p2, T p3, T x) {
-    if (x != x) return x;
+    if (x != x) return kind == KILN_ACTIVATION_SOFTSHRINK ? (T) 0 : x;  // as Activation.java
     switch (kind) {
         case KILN_ACTIVATION_LEAKY_RELU: return x > 0 ? x : p0 * x;
         case KILN_ACTIVATION_SMELU: return x <= -p0 ? (T) 0 : (x >= p0 ? x : (x + p0) * (x + p0) / ((T) 4 * p0));
@@ -50,13 +50,22 @@ __device__ __forceinline__ T activation_apply(int kind, T p0, T p1, T p2, T p3, 
             return ((T) 1 + p0) / (T) 2 * x + ((T) 1 - p0) / (T) 2 * smoothAbs;
         }
         case KILN_ACTIVATION_VELU: return p0 * x * sigmoid_of(velu_argument(x, p1, p2, p3));
+        case KILN_ACTIVATION_ELU: return x > 0 ? x : p0 * expm1(x);
+        case KILN_ACTIVATION_CELU: return x > 0 ? x : p0 * expm1(x / p0);
+        case KILN_ACTIVATION_HARDTANH: return x < p0 ? p0 : (x > p1 ? p1 : x);
+        case KILN_ACTIVATION_SOFTSHRINK: return x > p0 ? x - p0 : (x < -p0 ? x + p0 : (T) 0);
+        case KILN_ACTIVATION_HARDSHRINK: return x > p0 || x < -p0 ? x : (T) 0;
         default: return (T) NAN;
     }
 }
 
 template <typename T>
 __device__ __forceinline__ T activation_derivative(int kind, T p0, T p1, T p2, T p3, T x) {
-    if (x != x) return x;
+    // as Activation.java: PyTorch's backwards of the clamping kinds give 0 at NaN
+    if (x != x) {
+        return kind == KILN_ACTIVATION_HARDTANH || kind == KILN_ACTIVATION_SOFTSHRINK || kind == KILN_ACTIVATION_HARDSHRINK
+               ? (T) 0 : x;
+    }
     switch (kind) {
         case KILN_ACTIVATION_LEAKY_RELU: return x > 0 ? (T) 1 : p0;
         case KILN_ACTIVATION_SMELU: return x <= -p0 ? (T) 0 : (x >= p0 ? (T) 1 : (x + p0) / ((T) 2 * p0));
@@ -78,6 +87,12 @@ __device__ __forceinline__ T activation_derivative(int kind, T p0, T p1, T p2, T
             T dArg = p1 * (p2 / ((T) 1 + p2 * p2 * x * x) + dAsin);
             return p0 * (s + x * s * ((T) 1 - s) * dArg);
         }
+        // PyTorch's elu_backward takes the exponential branch at 0, as Activation.java
+        case KILN_ACTIVATION_ELU: return x > 0 ? (T) 1 : p0 * exp(x);
+        case KILN_ACTIVATION_CELU: return x > 0 ? (T) 1 : exp(x / p0);
+        case KILN_ACTIVATION_HARDTANH: return x > p0 && x < p1 ? (T) 1 : (T) 0;
+        case KILN_ACTIVATION_SOFTSHRINK:
+        case KILN_ACTIVATION_HARDSHRINK: return x > p0 || x < -p0 ? (T) 1 : (T) 0;
         default: return (T) NAN;
     }
 }

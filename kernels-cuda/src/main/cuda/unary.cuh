@@ -112,7 +112,7 @@ __device__ __forceinline__ T unary_float(int op, T x) {
         case KILN_UNARY_SELU:
             return x > 0 ? (T) KILN_SELU_SCALE * x : (T) KILN_SELU_SCALE * (T) KILN_SELU_ALPHA * expm1(x);
         case KILN_UNARY_RELU6: return x != x ? x : clamp06(x);
-        case KILN_UNARY_HARDSWISH: return x != x ? x : x * clamp06(x + (T) 3) / (T) 6;
+        case KILN_UNARY_HARDSWISH: return x != x ? x : x * (clamp06(x + (T) 3) / (T) 6);  // cannot overflow
         case KILN_UNARY_HARDSIGMOID: return x != x ? x : clamp06(x + (T) 3) / (T) 6;
         case KILN_UNARY_LOGSIGMOID: return -softplus_of(-x);
         case KILN_UNARY_SOFTSIGN: return x / ((T) 1 + fabs(x));

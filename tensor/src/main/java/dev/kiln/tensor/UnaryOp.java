@@ -203,7 +203,7 @@ public enum UnaryOp {
             case EXPM1 -> Math.expm1(x);
             case SELU -> x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x);
             case RELU6 -> Double.isNaN(x) ? x : Math.min(Math.max(x, 0.0), 6.0);
-            case HARDSWISH -> Double.isNaN(x) ? x : x * Math.min(Math.max(x + 3, 0.0), 6.0) / 6;
+            case HARDSWISH -> Double.isNaN(x) ? x : x * (Math.min(Math.max(x + 3, 0.0), 6.0) / 6);
             case HARDSIGMOID -> Double.isNaN(x) ? x : Math.min(Math.max(x + 3, 0.0), 6.0) / 6;
             case LOGSIGMOID -> -softplus(-x);
             case SOFTSIGN -> x / (1 + Math.abs(x));

@@ -164,14 +164,15 @@ __device__ __forceinline__ T unary_derivative(int op, T x) {
             T t = tan(x);
             return (T) 1 + t * t;
         }
-        case KILN_UNARY_ASIN: return (T) 1 / sqrt((T) 1 - x * x);
-        case KILN_UNARY_ACOS: return (T) -1 / sqrt((T) 1 - x * x);
+        // 1 − x² and x² − 1 factored: (1 − x) and (x − 1) are exact near the singular points
+        case KILN_UNARY_ASIN: return (T) 1 / sqrt(((T) 1 - x) * ((T) 1 + x));
+        case KILN_UNARY_ACOS: return (T) -1 / sqrt(((T) 1 - x) * ((T) 1 + x));
         case KILN_UNARY_ATAN: return (T) 1 / ((T) 1 + x * x);
         case KILN_UNARY_SINH: return cosh(x);
         case KILN_UNARY_COSH: return sinh(x);
         case KILN_UNARY_ASINH: return (T) 1 / sqrt(x * x + (T) 1);
-        case KILN_UNARY_ACOSH: return (T) 1 / sqrt(x * x - (T) 1);
-        case KILN_UNARY_ATANH: return (T) 1 / ((T) 1 - x * x);
+        case KILN_UNARY_ACOSH: return (T) 1 / sqrt((x - (T) 1) * (x + (T) 1));
+        case KILN_UNARY_ATANH: return (T) 1 / (((T) 1 - x) * ((T) 1 + x));
         case KILN_UNARY_FLOOR:
         case KILN_UNARY_CEIL:
         case KILN_UNARY_ROUND:

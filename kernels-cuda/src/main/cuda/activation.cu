@@ -35,9 +35,13 @@ __device__ __forceinline__ T velu_argument(T x, T alpha, T b1, T b2) {
     return alpha * (atan(b1 * x) + asin(u));
 }
 
+// The parameters come in double: the thresholds of hardtanh and the shrinks are compared in double,
+// as Activation.java does (x = −0.3f is below −0.3 but not below −0.3f); the formulas use them as T.
 template <typename T>
-__device__ __forceinline__ T activation_apply(int kind, T p0, T p1, T p2, T p3, T x) {
-    if (x != x) return x;
+__device__ __forceinline__ T activation_apply(int kind, double d0, double d1, double d2, double d3, T x) {
+    T p0 = (T) d0, p1 = (T) d1, p2 = (T) d2, p3 = (T) d3;
+    double xd = (double) x;
+    if (x != x) return kind == KILN_ACTIVATION_SOFTSHRINK ? (T) 0 : x;  // as Activation.java
     switch (kind) {
         case KILN_ACTIVATION_LEAKY_RELU: return x > 0 ? x : p0 * x;
         case KILN_ACTIVATION_SMELU: return x <= -p0 ? (T) 0 : (x >= p0 ? x : (x + p0) * (x + p0) / ((T) 4 * p0));
@@ -50,13 +54,24 @@ __device__ __forceinline__ T activation_apply(int kind, T p0, T p1, T p2, T p3, 
             return ((T) 1 + p0) / (T) 2 * x + ((T) 1 - p0) / (T) 2 * smoothAbs;
         }
         case KILN_ACTIVATION_VELU: return p0 * x * sigmoid_of(velu_argument(x, p1, p2, p3));
+        case KILN_ACTIVATION_ELU: return x > 0 ? x : p0 * expm1(x);
+        case KILN_ACTIVATION_CELU: return x > 0 ? x : p0 * expm1(x / p0);
+        case KILN_ACTIVATION_HARDTANH: return xd < d0 ? p0 : (xd > d1 ? p1 : x);
+        case KILN_ACTIVATION_SOFTSHRINK: return xd > d0 ? (T) (xd - d0) : (xd < -d0 ? (T) (xd + d0) : (T) 0);
+        case KILN_ACTIVATION_HARDSHRINK: return xd > d0 || xd < -d0 ? x : (T) 0;
         default: return (T) NAN;
     }
 }
 
 template <typename T>
-__device__ __forceinline__ T activation_derivative(int kind, T p0, T p1, T p2, T p3, T x) {
-    if (x != x) return x;
+__device__ __forceinline__ T activation_derivative(int kind, double d0, double d1, double d2, double d3, T x) {
+    T p0 = (T) d0, p1 = (T) d1, p2 = (T) d2, p3 = (T) d3;
+    double xd = (double) x;
+    // as Activation.java: PyTorch's backwards of the clamping kinds give 0 at NaN
+    if (x != x) {
+        return kind == KILN_ACTIVATION_HARDTANH || kind == KILN_ACTIVATION_SOFTSHRINK || kind == KILN_ACTIVATION_HARDSHRINK
+               ? (T) 0 : x;
+    }
     switch (kind) {
         case KILN_ACTIVATION_LEAKY_RELU: return x > 0 ? (T) 1 : p0;
         case KILN_ACTIVATION_SMELU: return x <= -p0 ? (T) 0 : (x >= p0 ? (T) 1 : (x + p0) / ((T) 2 * p0));
@@ -78,6 +93,12 @@ __device__ __forceinline__ T activation_derivative(int kind, T p0, T p1, T p2, T
             T dArg = p1 * (p2 / ((T) 1 + p2 * p2 * x * x) + dAsin);
             return p0 * (s + x * s * ((T) 1 - s) * dArg);
         }
+        // PyTorch's elu_backward takes the exponential branch at 0, as Activation.java
+        case KILN_ACTIVATION_ELU: return x > 0 ? (T) 1 : p0 * exp(x);
+        case KILN_ACTIVATION_CELU: return x > 0 ? (T) 1 : exp(x / p0);
+        case KILN_ACTIVATION_HARDTANH: return xd > d0 && xd < d1 ? (T) 1 : (T) 0;
+        case KILN_ACTIVATION_SOFTSHRINK:
+        case KILN_ACTIVATION_HARDSHRINK: return xd > d0 || xd < -d0 ? (T) 1 : (T) 0;
         default: return (T) NAN;
     }
 }
@@ -90,7 +111,7 @@ __device__ __forceinline__ void activation_impl(const Layout& L, int kind, doubl
     if (i >= L.numel) return;
     int off[2];
     layout_offsets<2>(L, (int) i, off);
-    out[off[0]] = activation_apply<T>(kind, (T) p0, (T) p1, (T) p2, (T) p3, x[off[1]]);
+    out[off[0]] = activation_apply<T>(kind, p0, p1, p2, p3, x[off[1]]);
 }
 
 // operands: 0 dx, 1 x, 2 dy
@@ -101,7 +122,7 @@ __device__ __forceinline__ void activation_backward_impl(const Layout& L, int ki
     if (i >= L.numel) return;
     int off[3];
     layout_offsets<3>(L, (int) i, off);
-    dx[off[0]] = dy[off[2]] * activation_derivative<T>(kind, (T) p0, (T) p1, (T) p2, (T) p3, x[off[1]]);
+    dx[off[0]] = dy[off[2]] * activation_derivative<T>(kind, p0, p1, p2, p3, x[off[1]]);
 }
 
 #define KILN_ACTIVATION(suffix, T) \

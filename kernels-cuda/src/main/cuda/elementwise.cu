@@ -98,9 +98,49 @@ __device__ __forceinline__ T java_pow(T a, T b) {
     return pow(a, b);
 }
 
+// BinaryOp.logAddExp: log(e^a + e^b) (base 2 when two), equal infinities give themselves
+template <typename T>
+__device__ __forceinline__ T log_add_exp(T a, T b, bool two) {
+    if (a != a || b != b) return (T) NAN;
+    if (isinf(a) && a == b) return a;
+    T m = a > b ? a : b;
+    T d = -fabs(a - b);
+    return two ? m + log1p(exp2(d)) / (T) 0.69314718055994530942 : m + log1p(exp(d));
+}
+
+// BinaryOp.remainder: the sign of the divisor
+template <typename T>
+__device__ __forceinline__ T py_remainder(T a, T b) {
+    T m = fmod(a, b);
+    if (m != 0 && (b < 0) != (m < 0)) m += b;
+    return m;
+}
+
+// BinaryOp.divFloor (PyTorch's div_floor): through fmod, so a quotient just below an integer is not rounded up
+template <typename T>
+__device__ __forceinline__ T div_floor(T a, T b) {
+    if (b == 0) return a / b;
+    T mod = fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != 0 && (b < 0) != (mod < 0)) div -= (T) 1;
+    if (div == 0) return copysign((T) 0, a / b);
+    T fl = floor(div);
+    if (div - fl > (T) 0.5) fl += (T) 1;
+    return fl;
+}
+
 template <typename T>
 __device__ __forceinline__ T binary_float(int op, T a, T b) {
     switch (op) {
+        case KILN_BINARY_ATAN2: return atan2(a, b);
+        case KILN_BINARY_COPYSIGN: return copysign(a, b);
+        case KILN_BINARY_LOGADDEXP: return log_add_exp<T>(a, b, false);
+        case KILN_BINARY_LOGADDEXP2: return log_add_exp<T>(a, b, true);
+        case KILN_BINARY_HYPOT: return hypot(a, b);
+        case KILN_BINARY_FMOD: return fmod(a, b);
+        case KILN_BINARY_REMAINDER: return py_remainder<T>(a, b);
+        case KILN_BINARY_DIV_TRUNC: return trunc(a / b);
+        case KILN_BINARY_DIV_FLOOR: return div_floor<T>(a, b);
         case KILN_BINARY_ADD: return a + b;
         case KILN_BINARY_SUB: return a - b;
         case KILN_BINARY_MUL: return a * b;
@@ -122,7 +162,26 @@ __device__ __forceinline__ int binary_int(int op, int a, int b) {
         case KILN_BINARY_MUL: return (int) (ua * ub);
         case KILN_BINARY_MAXIMUM: return a > b ? a : b;
         case KILN_BINARY_MINIMUM: return a < b ? a : b;
-        default: return 0;  // div and pow need floats; tensor refuses them before any kernel
+        // divisors are nonzero (tensor refuses a 0); b = −1 is negation, which C leaves undefined for INT_MIN
+        case KILN_BINARY_FMOD: return b == -1 ? 0 : a % b;
+        case KILN_BINARY_REMAINDER: {
+            if (b == -1) return 0;
+            int r = a % b;
+            return r != 0 && (r < 0) != (b < 0) ? r + b : r;
+        }
+        case KILN_BINARY_DIV_TRUNC: return b == -1 ? (int) (0u - ua) : a / b;
+        case KILN_BINARY_DIV_FLOOR: {
+            if (b == -1) return (int) (0u - ua);
+            int q = a / b;
+            return a % b != 0 && (a < 0) != (b < 0) ? q - 1 : q;
+        }
+        case KILN_BINARY_BITWISE_AND: return a & b;
+        case KILN_BINARY_BITWISE_OR: return a | b;
+        case KILN_BINARY_BITWISE_XOR: return a ^ b;
+        // the count mod 32, as Java's (and PyTorch 1.13's CPU) shifts
+        case KILN_BINARY_BITWISE_LEFT_SHIFT: return (int) (ua << (b & 31));
+        case KILN_BINARY_BITWISE_RIGHT_SHIFT: return a >> (b & 31);
+        default: return 0;  // div, pow and the float-only ops need floats; tensor refuses them before any kernel
     }
 }
 

@@ -15,6 +15,7 @@ import dev.kiln.tensor.ScanOps;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Splines;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.RoundingMode;
 import dev.kiln.tensor.UnaryOp;
 
 /**
@@ -207,6 +208,13 @@ final class Derivatives {
             // fused: one pass computes dy ⊙ f'(x), exact where a composition would cancel (GELU's tail)
             case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED ->
                     ElementwiseOps.unaryBackward(kind, n.input(0), g);
+            // issue 15: PyTorch's rules; piecewise-constant rounding passes nothing, frac everything
+            case FLOOR, CEIL, ROUND, TRUNC -> Tensor.zerosLike(g);
+            case FRAC -> g;
+            // fused dy ⊙ f'(x) by UnaryOp.derivative, PyTorch's choices at the kinks
+            case SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, ERF, ERFC, ERFINV, LOG2, LOG10,
+                 LOG1P, EXP2, EXPM1, SELU, RELU6, HARDSWISH, HARDSIGMOID, LOGSIGMOID, SOFTSIGN, TANHSHRINK ->
+                    ElementwiseOps.unaryBackward(kind, n.input(0), g);
         };
     }
 
@@ -246,8 +254,39 @@ final class Derivatives {
                     ga ? Tensor.where(aLoses, 0, Tensor.where(tie, half, g)) : null,
                     gb ? Tensor.where(bLoses, 0, Tensor.where(tie, half, g)) : null};
             }
-            case EQ, NE, LT, LE, GT, GE -> throw new IllegalStateException(
-                    "backward: comparisons have no gradient and are never recorded");
+            case EQ, NE, LT, LE, GT, GE, BITWISE_AND, BITWISE_OR, BITWISE_XOR, BITWISE_LEFT_SHIFT, BITWISE_RIGHT_SHIFT ->
+                    throw new IllegalStateException("backward: comparisons and bitwise ops have no gradient and are "
+                            + "never recorded");
+            // issue 15, PyTorch's derivatives.yaml
+            case ATAN2 -> {
+                Tensor a = n.input(0);
+                Tensor b = n.input(1);
+                Tensor r2 = a.square().add(b.square());
+                // PyTorch's order of operations, so that overflow at ~1e38 gives what it gives
+                yield new Tensor[] {ga ? g.mul(b).div(r2) : null, gb ? g.neg().mul(a).div(r2) : null};
+            }
+            case COPYSIGN -> {
+                // result/x is ±1 where x ≠ 0; the sign operand gets no gradient
+                Tensor a = n.input(0);
+                yield new Tensor[] {ga ? g.mul(Tensor.where(a.eq(0), 0, n.output().div(a))) : null,
+                    gb ? Tensor.zerosLike(g) : null};
+            }
+            case LOGADDEXP, LOGADDEXP2 -> {
+                // 1/(1 + e^{b−a}) = σ(a − b) (base 2: σ((a − b)·ln 2)), the form that cannot overflow
+                double k = kind == BinaryOp.LOGADDEXP ? 1 : Math.log(2);
+                Tensor d = n.input(0).sub(n.input(1)).mul(k);
+                yield new Tensor[] {ga ? g.mul(d.sigmoid()) : null, gb ? g.mul(d.neg().sigmoid()) : null};
+            }
+            case HYPOT -> {
+                Tensor r = n.output();
+                yield new Tensor[] {ga ? g.mul(n.input(0)).div(r) : null, gb ? g.mul(n.input(1)).div(r) : null};
+            }
+            case FMOD, REMAINDER -> {
+                // a − q·b with q = trunc(a/b) (fmod) or floor(a/b) (remainder), q piecewise constant
+                RoundingMode mode = kind == BinaryOp.FMOD ? RoundingMode.TRUNC : RoundingMode.FLOOR;
+                yield new Tensor[] {ga ? g : null, gb ? g.neg().mul(n.input(0).div(n.input(1), mode)) : null};
+            }
+            case DIV_TRUNC, DIV_FLOOR -> new Tensor[] {ga ? Tensor.zerosLike(g) : null, gb ? Tensor.zerosLike(g) : null};
         };
     }
 

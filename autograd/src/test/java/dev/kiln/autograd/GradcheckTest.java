@@ -91,30 +91,36 @@ class GradcheckTest {
         List<Case> c = new ArrayList<>();
         int[][] shapes = {{}, {5}, {3, 4}, {2, 1, 3}};
         for (UnaryOp op : UnaryOp.values()) {
-            Supplier<Tensor> domain = switch (op) {
-                case LOG, SQRT, RSQRT -> () -> u(0.3, 3, 3, 4);
-                case ABS, SIGN, RELU, RELU_SQUARED -> () -> nz(3, 4);
-                default -> () -> x(3, 4);
+            Function<int[], Tensor> dom = switch (op) {
+                case LOG, SQRT, RSQRT, LOG2, LOG10 -> sh -> u(0.3, 3, sh);
+                case ASIN, ACOS, ATANH, ERFINV -> sh -> u(-0.9, 0.9, sh);
+                case ACOSH -> sh -> u(1.2, 3, sh);
+                case LOG1P -> sh -> u(-0.5, 3, sh);
+                // away from the jumps: the rounding ops are constant there (gradient 0), frac has slope 1
+                case FLOOR, CEIL, ROUND, TRUNC, FRAC -> sh -> u(0.1, 0.4, sh);
+                case ABS, SIGN, RELU, RELU_SQUARED, RELU6 -> sh -> nz(sh);
+                default -> sh -> x(sh);
             };
+            Supplier<Tensor> domain = () -> dom.apply(new int[] {3, 4});
             c.add(new Case(op.opName(), t -> PublicOps.call(op, t[0]), in(domain)));
             c.add(new Case(op.opName() + " of a transposed view", t -> PublicOps.call(op, t[0].t()), in(domain)));
             c.add(new Case(op.opName() + " of a stepped slice", t -> PublicOps.call(op, t[0].slice(1, 1, 4, 2)), in(domain)));
             c.add(new Case(op.opName() + " 0-d", t -> PublicOps.call(op, t[0]), in(() -> op == UnaryOp.LOG || op == UnaryOp.SQRT
-                    || op == UnaryOp.RSQRT ? u(0.5, 2) : nz())));
+                    || op == UnaryOp.RSQRT ? u(0.5, 2) : op.ordinal() >= UnaryOp.SIN.ordinal() ? dom.apply(new int[0]) : nz())));
         }
         int[][][] pairs = {{{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{2, 1, 3}, {4, 1}}, {{}, {2, 3}}, {{2, 3}, {1}}};
         for (BinaryOp op : BinaryOp.values()) {
-            if (op.isComparison()) {
+            if (op.isComparison() || op.isBitwise()) {
                 continue;
             }
             for (int[][] p : pairs) {
                 Supplier<Tensor> a = op == BinaryOp.POW ? () -> u(0.5, 2, p[0]) : () -> x(p[0]);
-                Supplier<Tensor> b = op == BinaryOp.DIV ? () -> nz(p[1]) : () -> x(p[1]);
+                Supplier<Tensor> b = op == BinaryOp.DIV || op.divides() ? () -> nz(p[1]) : () -> x(p[1]);
                 c.add(new Case(op.opName() + " " + Arrays.toString(p[0]) + " by " + Arrays.toString(p[1]),
                         t -> PublicOps.call(op, t[0], t[1]), in(a, b)));
             }
             Supplier<Tensor> a = op == BinaryOp.POW ? () -> u(0.5, 2, 4, 3) : () -> x(4, 3);
-            Supplier<Tensor> b = op == BinaryOp.DIV ? () -> nz(3, 1) : () -> x(3, 1);
+            Supplier<Tensor> b = op == BinaryOp.DIV || op.divides() ? () -> nz(3, 1) : () -> x(3, 1);
             c.add(new Case(op.opName() + " of a transposed and an expanded view",
                     t -> PublicOps.call(op, t[0].t(), t[1].expand(3, 4)), in(a, b)));
             c.add(new Case(op.opName() + " with a constant", t -> PublicOps.call(op, t[0], op == BinaryOp.DIV
@@ -280,6 +286,19 @@ class GradcheckTest {
                 in(() -> Tensor.of(new double[] {-1, 0.1, 0.5, 2, -0.2, 0.9}).requiresGrad(true))));
         c.add(new Case("sau of a view", t -> t[0].t().activation(Activation.sau(0.1, 0.7)), in(() -> x(3, 4))));
         c.add(new Case("velu", t -> t[0].activation(Activation.velu(1.0, 1.0, 1.0, 0.3)), in(() -> u(-2, 2, 3, 4))));
+        // issue 15's parameterised activations and compositions
+        c.add(new Case("elu", t -> t[0].elu(0.7), in(() -> nz(3, 4))));
+        c.add(new Case("celu", t -> t[0].celu(1.3), in(() -> nz(3, 4))));
+        c.add(new Case("hardtanh of a view", t -> t[0].t().hardtanh(-0.8, 0.6), in(() -> x(3, 4))));
+        c.add(new Case("softshrink", t -> t[0].softshrink(0.3), in(() -> x(3, 4))));
+        c.add(new Case("hardshrink", t -> t[0].hardshrink(0.3), in(() -> x(3, 4))));
+        c.add(new Case("softplus with beta and threshold", t -> t[0].softplus(2, 1.5), in(() -> x(3, 4))));
+        c.add(new Case("glu over dim 0", t -> t[0].glu(0), in(() -> x(4, 3))));
+        c.add(new Case("lerp, low weight", t -> t[0].lerp(t[1], 0.3), in(() -> x(3, 4), () -> x(4))));
+        c.add(new Case("lerp, high weight", t -> t[0].lerp(t[1], 0.8), in(() -> x(3, 4), () -> x(3, 4))));
+        c.add(new Case("lerp, tensor weight", t -> t[0].lerp(t[1], t[2]),
+                in(() -> x(3, 4), () -> x(3, 4), () -> u(-0.5, 1.5, 4))));
+        c.add(new Case("nanToNum", t -> t[0].nanToNum(), in(() -> x(3, 4))));
         c.add(new Case("prelu shared", t -> t[0].prelu(t[1]), in(() -> nz(3, 4), () -> x(1))));
         c.add(new Case("prelu per channel", t -> t[0].prelu(t[1]), in(() -> nz(2, 3, 2), () -> x(3))));
         c.add(new Case("pau", t -> t[0].pau(t[1], t[2]), in(() -> nz(2, 5), () -> x(4), () -> nz(3))));
@@ -339,7 +358,7 @@ class GradcheckTest {
             }
         }
         for (BinaryOp op : BinaryOp.values()) {
-            if (!op.isComparison() && !seen.contains(op)) {
+            if (!op.isComparison() && !op.isBitwise() && !seen.contains(op)) {
                 missing.add(op);
             }
         }

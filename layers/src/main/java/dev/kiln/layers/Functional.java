@@ -67,18 +67,9 @@ public final class Functional {
 
     /** PyTorch's {@code F.glu}: the first half of dim times the sigmoid of the second half. */
     public static Tensor glu(Tensor x, int dim) {
-        Inputs.requireFloat("glu", x);
-        if (x.dim() == 0) {
-            throw new IllegalArgumentException("glu: expected at least 1 dim, got a 0-d tensor");
-        }
-        int d = Shapes.normalizeDim("glu", dim, x.dim());
-        int n = x.size(d);
-        if (n % 2 != 0) {
-            throw new IllegalArgumentException("glu: dim " + d + " of " + Shapes.str(x.shape()) + " has odd size " + n
-                    + "; it must split into two halves");
-        }
-        return x.narrow(d, 0, n / 2).mul(x.narrow(d, n / 2, n / 2).sigmoid());
+        return x.glu(dim);
     }
+
 
     // ------------------------------------------------------------------ padding and one-hot
 

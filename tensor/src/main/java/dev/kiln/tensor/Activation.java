@@ -35,7 +35,17 @@ public record Activation(Kind kind, double[] params) {
          * λ·x·σ(α·(atan(β1·x) + asin(clamp(β2·x, −1, 1)))), VeLU without its variance factor.
          * Parameters: lambda, alpha, beta1, beta2 (1, 1, 1, 0.5, unverified).
          */
-        VELU("velu", 6, null, "velu", 1.0, 1.0, 1.0, 0.5);
+        VELU("velu", 6, null, "velu", 1.0, 1.0, 1.0, 0.5),
+        /** x if x > 0 else α·(eˣ − 1). Parameters: alpha (PyTorch's 1). */
+        ELU("elu", 7, "elu", "elu", 1.0),
+        /** max(0, x) + min(0, α·(e^{x/α} − 1)). Parameters: alpha (PyTorch's 1; not 0). */
+        CELU("celu", 8, "celu", "celu", 1.0),
+        /** min(max(x, minVal), maxVal); gradient 1 strictly inside. Parameters: minVal, maxVal (PyTorch's −1, 1). */
+        HARDTANH("hardtanh", 9, "hardtanh", "hardtanh", -1.0, 1.0),
+        /** x − λ above λ, x + λ below −λ, else 0. Parameters: lambd (PyTorch's 0.5; ≥ 0). */
+        SOFTSHRINK("softshrink", 10, "softshrink", "softshrink", 0.5),
+        /** x where |x| > λ, else 0. Parameters: lambd (PyTorch's 0.5). */
+        HARDSHRINK("hardshrink", 11, "hardshrink", "hardshrink", 0.5);
 
         private final String opName;
         private final int cudaCode;
@@ -160,6 +170,40 @@ public record Activation(Kind kind, double[] params) {
         return new Activation(Kind.VELU, new double[] {lambda, alpha, beta1, beta2});
     }
 
+    /** PyTorch's {@code elu(alpha)}. */
+    public static Activation elu(double alpha) {
+        return new Activation(Kind.ELU, new double[] {alpha});
+    }
+
+    /** PyTorch's {@code celu(alpha)}; alpha must not be 0 (it divides). */
+    public static Activation celu(double alpha) {
+        if (alpha == 0) {
+            throw new IllegalArgumentException("celu: alpha must not be 0, got " + alpha);
+        }
+        return new Activation(Kind.CELU, new double[] {alpha});
+    }
+
+    /** PyTorch's {@code hardtanh(minVal, maxVal)}; minVal must not exceed maxVal. */
+    public static Activation hardtanh(double minVal, double maxVal) {
+        if (minVal > maxVal) {
+            throw new IllegalArgumentException("hardtanh: minVal " + minVal + " is greater than maxVal " + maxVal);
+        }
+        return new Activation(Kind.HARDTANH, new double[] {minVal, maxVal});
+    }
+
+    /** PyTorch's {@code softshrink(lambd)}; lambd must be >= 0. */
+    public static Activation softshrink(double lambd) {
+        if (!(lambd >= 0)) {
+            throw new IllegalArgumentException("softshrink: lambd must be >= 0, got " + lambd);
+        }
+        return new Activation(Kind.SOFTSHRINK, new double[] {lambd});
+    }
+
+    /** PyTorch's {@code hardshrink(lambd)}. */
+    public static Activation hardshrink(double lambd) {
+        return new Activation(Kind.HARDSHRINK, new double[] {lambd});
+    }
+
     private static void positive(String op, String name, double v) {
         if (!(v > 0) || !Double.isFinite(v)) {
             throw new IllegalArgumentException(op + ": " + name + " must be positive and finite, got " + v);
@@ -169,7 +213,7 @@ public record Activation(Kind kind, double[] params) {
     /** f(x) in double. */
     public double apply(double x) {
         if (Double.isNaN(x)) {
-            return x;
+            return kind == Kind.SOFTSHRINK ? 0.0 : x; // PyTorch's softshrink falls through to its 0 branch
         }
         return switch (kind) {
             case LEAKY_RELU -> x > 0 ? x : params[0] * x;
@@ -188,6 +232,11 @@ public record Activation(Kind kind, double[] params) {
                 yield (1 + a) / 2 * x + (1 - a) / 2 * smoothAbs;
             }
             case VELU -> params[0] * x * UnaryOp.sigmoid(veluArgument(x));
+            case ELU -> x > 0 ? x : params[0] * Math.expm1(x);
+            case CELU -> x > 0 ? x : params[0] * Math.expm1(x / params[0]);
+            case HARDTANH -> Math.min(Math.max(x, params[0]), params[1]);
+            case SOFTSHRINK -> x > params[0] ? x - params[0] : x < -params[0] ? x + params[0] : 0.0;
+            case HARDSHRINK -> x > params[0] || x < -params[0] ? x : 0.0;
         };
     }
 
@@ -197,7 +246,8 @@ public record Activation(Kind kind, double[] params) {
      */
     public double derivative(double x) {
         if (Double.isNaN(x)) {
-            return x;
+            // PyTorch's (vectorised) backwards of the clamping kinds give 0 at NaN
+            return kind == Kind.HARDTANH || kind == Kind.SOFTSHRINK || kind == Kind.HARDSHRINK ? 0.0 : x;
         }
         return switch (kind) {
             case LEAKY_RELU -> x > 0 ? 1.0 : params[0];
@@ -233,6 +283,11 @@ public record Activation(Kind kind, double[] params) {
                 double dArg = alpha * (b1 / (1 + b1 * b1 * x * x) + dAsin);
                 yield lambda * (s + x * s * (1 - s) * dArg);
             }
+            // PyTorch's elu_backward takes the exponential branch at 0 (celu's is 1 there, elu's alpha)
+            case ELU -> x > 0 ? 1.0 : params[0] * Math.exp(x);
+            case CELU -> x > 0 ? 1.0 : Math.exp(x / params[0]);
+            case HARDTANH -> x > params[0] && x < params[1] ? 1.0 : 0.0;
+            case SOFTSHRINK, HARDSHRINK -> x > params[0] || x < -params[0] ? 1.0 : 0.0;
         };
     }
 

@@ -25,6 +25,32 @@ public final class ActivationOps {
         return Dispatch.record(new Op.Activate(f), out, x);
     }
 
+    /** Tensor.softplus(beta, threshold): softplus(βx)/β, x where βx &gt; threshold (PyTorch's shortcut). */
+    static Tensor softplus(Tensor x, double beta, double threshold) {
+        if (!Double.isFinite(beta) || beta == 0 || Double.isNaN(threshold)) {
+            throw new IllegalArgumentException("softplus: beta must be finite and nonzero and threshold not NaN, got beta "
+                    + beta + ", threshold " + threshold);
+        }
+        Dispatch.requireFloat("softplus", x);
+        Tensor sp = beta == 1 ? x.softplus() : x.mul(beta).softplus().div(beta);
+        return Tensor.where(x.detach().mul(beta).gt(threshold), x, sp);
+    }
+
+    /** Tensor.glu: the first half of dim times the sigmoid of the second half (narrow, sigmoid, mul). */
+    static Tensor glu(Tensor x, int dim) {
+        Dispatch.requireFloat("glu", x);
+        if (x.dim() == 0) {
+            throw new IllegalArgumentException("glu: expected at least 1 dim, got a 0-d tensor");
+        }
+        int d = Shapes.normalizeDim("glu", dim, x.dim());
+        int n = x.size(d);
+        if (n % 2 != 0) {
+            throw new IllegalArgumentException("glu: dim " + d + " of " + Shapes.str(x.shape()) + " has odd size " + n
+                    + "; it must split into two halves");
+        }
+        return x.narrow(d, 0, n / 2).mul(x.narrow(d, n / 2, n / 2).sigmoid());
+    }
+
     /** dx = dy ⊙ f'(x) for an activation with scalar parameters. */
     public static Tensor activationBackward(Activation f, Tensor x, Tensor dy) {
         String name = f.kind().opName() + "Backward";

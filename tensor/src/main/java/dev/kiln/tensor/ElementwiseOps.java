@@ -16,6 +16,12 @@ public final class ElementwiseOps {
 
     static Tensor unary(UnaryOp op, Tensor x) {
         String name = op.opName();
+        if (op.promotesIntegers() && !x.dtype().isFloatingPoint()) {
+            x = x.to(DType.F32); // PyTorch: integer and BOOL inputs compute in the default float dtype
+        }
+        if (op.isRounding() && x.dtype() == DType.I32) {
+            return x.clone(); // integers are already rounded; PyTorch returns them as they are
+        }
         Dispatch.requireNumeric(name, x);
         if (op.needsFloat()) {
             Dispatch.requireFloat(name, x);
@@ -41,6 +47,15 @@ public final class ElementwiseOps {
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor bt) {
         String name = op.opName();
+        if (op.isBitwise()) {
+            return bitwise(op, a, bt);
+        }
+        if (op.promotesIntegers()) {
+            // PyTorch: integer operands compute in the other operand's float dtype, or in F32
+            DType f = a.dtype().isFloatingPoint() ? a.dtype() : bt.dtype().isFloatingPoint() ? bt.dtype() : DType.F32;
+            a = a.dtype().isFloatingPoint() ? a : a.to(f);
+            bt = bt.dtype().isFloatingPoint() ? bt : bt.to(f);
+        }
         Dispatch.requireNumeric(name, a);
         Dispatch.requireNumeric(name, bt);
         Dispatch.sameDType(name, a, bt);
@@ -49,6 +64,11 @@ public final class ElementwiseOps {
         }
         Backend b = Dispatch.backend(name, a, bt);
         int[] shape = Shapes.broadcast(name, a.shape(), bt.shape());
+        if (op.divides() && a.dtype() == DType.I32 && bt.numel() > 0 && bt.eq(0).any().item() != 0) {
+            // PyTorch raises ZeroDivisionError; an integer has no inf or NaN to give instead
+            throw new IllegalArgumentException(name + ": integer division by zero: the I32 divisor "
+                    + Shapes.str(bt.shape()) + " holds a 0");
+        }
         DType dtype = op.isComparison() ? DType.BOOL : a.dtype();
         Tensor out = Dispatch.empty(b, dtype, shape, a.device());
         b.binary(op, out, a.broadcastView(shape), bt.broadcastView(shape));
@@ -56,6 +76,33 @@ public final class ElementwiseOps {
             return out;
         }
         return Dispatch.record(new Op.Binary(op), out, a, bt);
+    }
+
+    /**
+     * The bitwise ops on I32 (and/or/xor also on BOOL, as logical ops). A BOOL operand beside an
+     * I32 one counts as 0/1 (PyTorch's promotion); no gradient.
+     */
+    private static Tensor bitwise(BinaryOp op, Tensor a, Tensor bt) {
+        String name = op.opName();
+        boolean shift = op == BinaryOp.BITWISE_LEFT_SHIFT || op == BinaryOp.BITWISE_RIGHT_SHIFT;
+        for (Tensor t : new Tensor[] {a, bt}) {
+            if (t.dtype() != DType.I32 && (shift || t.dtype() != DType.BOOL)) {
+                throw new IllegalArgumentException(name + ": expected " + (shift ? "I32" : "I32 or BOOL")
+                        + " tensors, got " + a.dtype() + " " + Shapes.str(a.shape()) + " and " + bt.dtype() + " "
+                        + Shapes.str(bt.shape()));
+            }
+        }
+        Backend b = Dispatch.backend(name, a, bt);
+        int[] shape = Shapes.broadcast(name, a.shape(), bt.shape());
+        if (a.dtype() == DType.BOOL && bt.dtype() == DType.BOOL) {
+            // computed on 0/1 integers: every backend has I32 kernels
+            return bitwise(op, a.to(DType.I32), bt.to(DType.I32)).ne(0);
+        }
+        Tensor ai = a.to(DType.I32);
+        Tensor bi = bt.to(DType.I32);
+        Tensor out = Dispatch.empty(b, DType.I32, shape, a.device());
+        b.binary(op, out, ai.broadcastView(shape), bi.broadcastView(shape));
+        return out;
     }
 
     /**

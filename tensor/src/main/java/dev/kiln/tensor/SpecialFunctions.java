@@ -71,6 +71,38 @@ public final class SpecialFunctions {
         return x < 0 ? 2.0 - r : r;
     }
 
+    /**
+     * The inverse of erf: erfinv(erf(x)) = x, ±∞ at ±1, NaN outside [−1, 1]. A closed-form first
+     * guess (Winitzki's, within 2e-3) refined by Newton steps, on erfc near ±1 so that the tail keeps
+     * its digits (1 − |y| is exact there).
+     */
+    public static double erfinv(double y) {
+        if (!(Math.abs(y) <= 1)) {
+            return Double.NaN;
+        }
+        if (Math.abs(y) == 1) {
+            return Math.copySign(Double.POSITIVE_INFINITY, y);
+        }
+        if (y == 0) {
+            return y;
+        }
+        double a = Math.abs(y);
+        double ln = Math.log1p(-a * a);
+        double t = 2 / (Math.PI * 0.147) + ln / 2;
+        double x = Math.sqrt(Math.sqrt(t * t - ln / 0.147) - t);
+        double tail = 1 - a;
+        for (int i = 0; i < 6; i++) {
+            // f'(x) = 2/√π·e^{−x²} for erf (−that for erfc); the residual is the same either way
+            double r = a < 0.5 ? erf(x) - a : tail - erfc(x);
+            double step = r / (2 * INV_SQRT_PI * Math.exp(-x * x));
+            x -= step;
+            if (Math.abs(step) <= 1e-17 * x) {
+                break;
+            }
+        }
+        return Math.copySign(x, y);
+    }
+
     /** Φ(x) = P(Z ≤ x) for a standard normal Z, computed as erfc(−x/√2)/2 so the left tail keeps its digits. */
     public static double normalCdf(double x) {
         return 0.5 * erfc(-x * INV_SQRT_2);

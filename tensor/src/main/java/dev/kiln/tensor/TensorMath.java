@@ -380,6 +380,431 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return ElementwiseOps.clamp(self(), Double.NEGATIVE_INFINITY, max);
     }
 
+    // ------------------------------------------------------------------ issue 15: elementwise math
+    // Integer and BOOL inputs compute in F32, PyTorch's default dtype (sin of an int tensor is float).
+
+    /** Elementwise sine. */
+    public Tensor sin() {
+        return ElementwiseOps.unary(UnaryOp.SIN, self());
+    }
+
+    /** Elementwise cosine. */
+    public Tensor cos() {
+        return ElementwiseOps.unary(UnaryOp.COS, self());
+    }
+
+    /** Elementwise tangent. */
+    public Tensor tan() {
+        return ElementwiseOps.unary(UnaryOp.TAN, self());
+    }
+
+    /** Elementwise arcsine (NaN outside [−1, 1]). */
+    public Tensor asin() {
+        return ElementwiseOps.unary(UnaryOp.ASIN, self());
+    }
+
+    /** Elementwise arccosine (NaN outside [−1, 1]). */
+    public Tensor acos() {
+        return ElementwiseOps.unary(UnaryOp.ACOS, self());
+    }
+
+    /** Elementwise arctangent. */
+    public Tensor atan() {
+        return ElementwiseOps.unary(UnaryOp.ATAN, self());
+    }
+
+    /** Elementwise hyperbolic sine. */
+    public Tensor sinh() {
+        return ElementwiseOps.unary(UnaryOp.SINH, self());
+    }
+
+    /** Elementwise hyperbolic cosine. */
+    public Tensor cosh() {
+        return ElementwiseOps.unary(UnaryOp.COSH, self());
+    }
+
+    /** Elementwise inverse hyperbolic sine. */
+    public Tensor asinh() {
+        return ElementwiseOps.unary(UnaryOp.ASINH, self());
+    }
+
+    /** Elementwise inverse hyperbolic cosine (NaN below 1). */
+    public Tensor acosh() {
+        return ElementwiseOps.unary(UnaryOp.ACOSH, self());
+    }
+
+    /** Elementwise inverse hyperbolic tangent (±∞ at ±1, NaN outside). */
+    public Tensor atanh() {
+        return ElementwiseOps.unary(UnaryOp.ATANH, self());
+    }
+
+    /** Elementwise rounds down; I32 stays as it is; gradient 0. */
+    public Tensor floor() {
+        return ElementwiseOps.unary(UnaryOp.FLOOR, self());
+    }
+
+    /** Elementwise rounds up; I32 stays as it is; gradient 0. */
+    public Tensor ceil() {
+        return ElementwiseOps.unary(UnaryOp.CEIL, self());
+    }
+
+    /** Elementwise rounds half to even (2.5 → 2), as PyTorch; I32 stays as it is; gradient 0. */
+    public Tensor round() {
+        return ElementwiseOps.unary(UnaryOp.ROUND, self());
+    }
+
+    /** Elementwise rounds toward zero; I32 stays as it is; gradient 0. */
+    public Tensor trunc() {
+        return ElementwiseOps.unary(UnaryOp.TRUNC, self());
+    }
+
+    /** Elementwise x − trunc(x), the sign of x kept; floating-point only, as PyTorch. */
+    public Tensor frac() {
+        return ElementwiseOps.unary(UnaryOp.FRAC, self());
+    }
+
+    /** Elementwise the error function. */
+    public Tensor erf() {
+        return ElementwiseOps.unary(UnaryOp.ERF, self());
+    }
+
+    /** Elementwise 1 − erf(x), accurate in the tail. */
+    public Tensor erfc() {
+        return ElementwiseOps.unary(UnaryOp.ERFC, self());
+    }
+
+    /** Elementwise the inverse of erf: ±∞ at ±1, NaN outside [−1, 1]. */
+    public Tensor erfinv() {
+        return ElementwiseOps.unary(UnaryOp.ERFINV, self());
+    }
+
+    /** Elementwise base-2 logarithm. */
+    public Tensor log2() {
+        return ElementwiseOps.unary(UnaryOp.LOG2, self());
+    }
+
+    /** Elementwise base-10 logarithm. */
+    public Tensor log10() {
+        return ElementwiseOps.unary(UnaryOp.LOG10, self());
+    }
+
+    /** Elementwise log(1 + x), accurate near 0. */
+    public Tensor log1p() {
+        return ElementwiseOps.unary(UnaryOp.LOG1P, self());
+    }
+
+    /** Elementwise 2ˣ. */
+    public Tensor exp2() {
+        return ElementwiseOps.unary(UnaryOp.EXP2, self());
+    }
+
+    /** Elementwise eˣ − 1, accurate near 0. */
+    public Tensor expm1() {
+        return ElementwiseOps.unary(UnaryOp.EXPM1, self());
+    }
+
+    /** PyTorch's {@code round(decimals)}: rounds half to even at 10^−decimals (decimals may be negative). */
+    public Tensor round(int decimals) {
+        return ElementwiseCompositions.round(self(), decimals);
+    }
+
+    /** PyTorch's {@code sgn}: the sign for real tensors (Kiln has no complex dtype), as {@link #sign()}. */
+    public Tensor sgn() {
+        return sign();
+    }
+
+    /** atan2(this, other): the angle of the point (other, this), in (−π, π]. */
+    public Tensor atan2(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.ATAN2, self(), other);
+    }
+
+    /** |this| with the sign of other (the sign bit, so −0 counts as negative). */
+    public Tensor copysign(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.COPYSIGN, self(), other);
+    }
+
+    public Tensor copysign(double other) {
+        return copysign(Tensor.full(other, dtype().isFloatingPoint() ? dtype() : DType.F32, device()));
+    }
+
+    /** log(eˣ + eʸ), without overflow. */
+    public Tensor logaddexp(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.LOGADDEXP, self(), other);
+    }
+
+    /** log₂(2ˣ + 2ʸ), without overflow. */
+    public Tensor logaddexp2(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.LOGADDEXP2, self(), other);
+    }
+
+    /** √(x² + y²) without overflow or underflow. */
+    public Tensor hypot(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.HYPOT, self(), other);
+    }
+
+    /** C's fmod: the remainder of this/other with the sign of this. An I32 divisor holding 0 is refused. */
+    public Tensor fmod(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.FMOD, self(), other);
+    }
+
+    public Tensor fmod(double other) {
+        return fmod(ElementwiseOps.scalarLike("fmod", self(), other));
+    }
+
+    /** Python's %: the remainder of this/other with the sign of other. An I32 divisor holding 0 is refused. */
+    public Tensor remainder(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.REMAINDER, self(), other);
+    }
+
+    public Tensor remainder(double other) {
+        return remainder(ElementwiseOps.scalarLike("remainder", self(), other));
+    }
+
+    /**
+     * PyTorch's {@code div(other, rounding_mode=...)}: null is true division; TRUNC and FLOOR round
+     * the quotient (and keep I32 as I32, refusing a 0 divisor). Gradient 0 when rounded.
+     */
+    public Tensor div(Tensor other, RoundingMode roundingMode) {
+        return ElementwiseCompositions.div(self(), other, roundingMode);
+    }
+
+    /** div with PyTorch's rounding_mode string: "trunc", "floor", or null for true division. */
+    public Tensor div(Tensor other, String roundingMode) {
+        return div(other, RoundingMode.of(roundingMode));
+    }
+
+    public Tensor div(double other, RoundingMode roundingMode) {
+        return div(ElementwiseOps.scalarLike("div", self(), other), roundingMode);
+    }
+
+    public Tensor div(double other, String roundingMode) {
+        return div(other, RoundingMode.of(roundingMode));
+    }
+
+    /** this + weight·(end − this) (PyTorch's two-sided form, exact at both ends). */
+    public Tensor lerp(Tensor end, double weight) {
+        return ElementwiseCompositions.lerp(self(), end, weight);
+    }
+
+    /** lerp with a weight tensor, broadcast with this and end. */
+    public Tensor lerp(Tensor end, Tensor weight) {
+        return ElementwiseCompositions.lerp(self(), end, weight);
+    }
+
+    /** NaN to 0, ±∞ to the dtype's largest and lowest finite values (PyTorch's defaults). */
+    public Tensor nanToNum() {
+        return ElementwiseCompositions.nanToNum(self(), 0, null, null);
+    }
+
+    public Tensor nanToNum(double nan) {
+        return ElementwiseCompositions.nanToNum(self(), nan, null, null);
+    }
+
+    /** NaN, +∞ and −∞ replaced by nan, posinf and neginf; a null bound is the dtype's extreme, as PyTorch's None. */
+    public Tensor nanToNum(double nan, Double posinf, Double neginf) {
+        return ElementwiseCompositions.nanToNum(self(), nan, posinf, neginf);
+    }
+
+    /** BOOL mask of ±∞. */
+    public Tensor isinf() {
+        return ElementwiseCompositions.isinf(self());
+    }
+
+    /** BOOL mask of the finite elements (neither ±∞ nor NaN). */
+    public Tensor isfinite() {
+        return ElementwiseCompositions.isfinite(self());
+    }
+
+    /** isclose with PyTorch's defaults: rtol 1e-5, atol 1e-8, NaN never close. */
+    public Tensor isclose(Tensor other) {
+        return isclose(other, 1e-5, 1e-8, false);
+    }
+
+    public Tensor isclose(Tensor other, double rtol, double atol) {
+        return isclose(other, rtol, atol, false);
+    }
+
+    /** BOOL: this == other, or |this − other| ≤ atol + rtol·|other|; with equalNan, NaN is close to NaN. */
+    public Tensor isclose(Tensor other, double rtol, double atol, boolean equalNan) {
+        return ElementwiseCompositions.isclose(self(), other, rtol, atol, equalNan);
+    }
+
+    /** BOOL: both nonzero (any dtypes; NaN counts as nonzero). */
+    public Tensor logicalAnd(Tensor other) {
+        return ElementwiseCompositions.logicalAnd(self(), other);
+    }
+
+    public Tensor logicalOr(Tensor other) {
+        return ElementwiseCompositions.logicalOr(self(), other);
+    }
+
+    public Tensor logicalXor(Tensor other) {
+        return ElementwiseCompositions.logicalXor(self(), other);
+    }
+
+    /** BOOL: this == 0. */
+    public Tensor logicalNot() {
+        return ElementwiseCompositions.logicalNot(self());
+    }
+
+    /** Bitwise and of I32 tensors (logical and of BOOL ones). */
+    public Tensor bitwiseAnd(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_AND, self(), other);
+    }
+
+    public Tensor bitwiseAnd(int other) {
+        return bitwiseAnd(Tensor.full(other, DType.I32, device()));
+    }
+
+    public Tensor bitwiseOr(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_OR, self(), other);
+    }
+
+    public Tensor bitwiseOr(int other) {
+        return bitwiseOr(Tensor.full(other, DType.I32, device()));
+    }
+
+    public Tensor bitwiseXor(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_XOR, self(), other);
+    }
+
+    public Tensor bitwiseXor(int other) {
+        return bitwiseXor(Tensor.full(other, DType.I32, device()));
+    }
+
+    /** ~x on I32 (−x − 1), logical not on BOOL. */
+    public Tensor bitwiseNot() {
+        return ElementwiseCompositions.bitwiseNot(self());
+    }
+
+    /** this &lt;&lt; other on I32; the count is taken mod 32, as PyTorch 1.13's CPU kernels. */
+    public Tensor bitwiseLeftShift(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_LEFT_SHIFT, self(), other);
+    }
+
+    public Tensor bitwiseLeftShift(int other) {
+        return bitwiseLeftShift(Tensor.full(other, DType.I32, device()));
+    }
+
+    /** Arithmetic shift right on I32 (the sign is kept); the count is taken mod 32. */
+    public Tensor bitwiseRightShift(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_RIGHT_SHIFT, self(), other);
+    }
+
+    public Tensor bitwiseRightShift(int other) {
+        return bitwiseRightShift(Tensor.full(other, DType.I32, device()));
+    }
+
+    // ------------------------------------------------------------------ issue 15: activations
+
+    /** scale·(x if x > 0 else α·(eˣ − 1)) with PyTorch's α = 1.6733 and scale = 1.0507. */
+    public Tensor selu() {
+        return ElementwiseOps.unary(UnaryOp.SELU, self());
+    }
+
+    /** min(max(x, 0), 6). */
+    public Tensor relu6() {
+        return ElementwiseOps.unary(UnaryOp.RELU6, self());
+    }
+
+    /** x·relu6(x + 3)/6. */
+    public Tensor hardswish() {
+        return ElementwiseOps.unary(UnaryOp.HARDSWISH, self());
+    }
+
+    /** relu6(x + 3)/6. */
+    public Tensor hardsigmoid() {
+        return ElementwiseOps.unary(UnaryOp.HARDSIGMOID, self());
+    }
+
+    /** log σ(x), without overflow. */
+    public Tensor logsigmoid() {
+        return ElementwiseOps.unary(UnaryOp.LOGSIGMOID, self());
+    }
+
+    /** x/(1 + |x|). */
+    public Tensor softsign() {
+        return ElementwiseOps.unary(UnaryOp.SOFTSIGN, self());
+    }
+
+    /** x − tanh(x). */
+    public Tensor tanhshrink() {
+        return ElementwiseOps.unary(UnaryOp.TANHSHRINK, self());
+    }
+
+    /** elu with PyTorch's alpha = 1. */
+    public Tensor elu() {
+        return elu(Activation.Kind.ELU.defaultParam(0));
+    }
+
+    /** x if x > 0 else alpha·(eˣ − 1). */
+    public Tensor elu(double alpha) {
+        return ActivationOps.activation(self(), Activation.elu(alpha));
+    }
+
+    /** celu with PyTorch's alpha = 1. */
+    public Tensor celu() {
+        return celu(Activation.Kind.CELU.defaultParam(0));
+    }
+
+    /** max(0, x) + min(0, alpha·(e^{x/alpha} − 1)). */
+    public Tensor celu(double alpha) {
+        return ActivationOps.activation(self(), Activation.celu(alpha));
+    }
+
+    /** hardtanh with PyTorch's bounds −1 and 1. */
+    public Tensor hardtanh() {
+        return hardtanh(-1, 1);
+    }
+
+    /** min(max(x, minVal), maxVal); the gradient is 1 strictly between the bounds. */
+    public Tensor hardtanh(double minVal, double maxVal) {
+        return ActivationOps.activation(self(), Activation.hardtanh(minVal, maxVal));
+    }
+
+    /** softshrink with PyTorch's lambd = 0.5. */
+    public Tensor softshrink() {
+        return softshrink(Activation.Kind.SOFTSHRINK.defaultParam(0));
+    }
+
+    /** x − lambd above lambd, x + lambd below −lambd, 0 between. */
+    public Tensor softshrink(double lambd) {
+        return ActivationOps.activation(self(), Activation.softshrink(lambd));
+    }
+
+    /** hardshrink with PyTorch's lambd = 0.5. */
+    public Tensor hardshrink() {
+        return hardshrink(Activation.Kind.HARDSHRINK.defaultParam(0));
+    }
+
+    /** x where |x| > lambd, else 0. */
+    public Tensor hardshrink(double lambd) {
+        return ActivationOps.activation(self(), Activation.hardshrink(lambd));
+    }
+
+    /** softplus(beta) with PyTorch's threshold 20. */
+    public Tensor softplus(double beta) {
+        return softplus(beta, 20);
+    }
+
+    /**
+     * PyTorch's {@code softplus(beta, threshold)}: log(1 + e^{βx})/β, and x itself where βx &gt;
+     * threshold. Composition: {@link #softplus()} of βx, scaled, and a where.
+     */
+    public Tensor softplus(double beta, double threshold) {
+        return ActivationOps.softplus(self(), beta, threshold);
+    }
+
+    /** glu over the last dim. */
+    public Tensor glu() {
+        return glu(-1);
+    }
+
+    /** PyTorch's glu: the first half of dim times the sigmoid of the second half. Composition. */
+    public Tensor glu(int dim) {
+        return ActivationOps.glu(self(), dim);
+    }
+
     // ------------------------------------------------------------------ comparisons (BOOL results)
 
     public Tensor eq(Tensor other) {

@@ -42,6 +42,29 @@ class BadInputTest {
     }
 
     @Test
+    void issue15ElementwiseAndActivationArguments() {
+        assertRejects(() -> Tensor.zeros(2, 3).atan2(Tensor.zeros(4)), "atan2", "[2, 3]", "[4]");
+        assertRejects(() -> Tensor.zeros(2).fmod(Tensor.zeros(DType.F64, 2)), "fmod", "F32", "F64");
+        assertRejects(() -> Tensor.arange(3).remainder(Tensor.of(new int[] {1, 0, 2})), "remainder", "division by zero");
+        assertRejects(() -> Tensor.zeros(2).div(Tensor.ones(2), "round"), "div", "\"round\"");
+        assertRejects(() -> Tensor.zeros(2).bitwiseXor(Tensor.zeros(2)), "bitwiseXor", "F32");
+        assertRejects(() -> Tensor.arange(2).bitwiseRightShift(Tensor.zeros(DType.BOOL, 2)), "bitwiseRightShift", "BOOL");
+        assertRejects(() -> Tensor.zeros(2).isclose(Tensor.zeros(2), 1e-5, -1), "isclose", "atol -1.0");
+        assertRejects(() -> Tensor.zeros(2).isclose(Tensor.zeros(DType.F64, 2)), "isclose", "F32", "F64");
+        assertRejects(() -> Tensor.zeros(2).lerp(Tensor.zeros(3), 0.5), "lerp", "[2]", "[3]");
+        assertRejects(() -> Tensor.zeros(2).lerp(Tensor.zeros(2), Tensor.zeros(DType.F64, 2)), "lerp", "F64");
+        assertRejects(() -> Tensor.arange(2).frac(), "frac", "I32");
+        assertRejects(() -> Tensor.zeros(2).hardtanh(1, -1), "hardtanh", "minVal 1.0", "maxVal -1.0");
+        assertRejects(() -> Tensor.zeros(2).softshrink(-0.5), "softshrink", "lambd", "-0.5");
+        assertRejects(() -> Tensor.zeros(2).celu(0), "celu", "alpha", "0");
+        assertRejects(() -> Tensor.zeros(2).elu(Double.NaN), "elu", "NaN");
+        assertRejects(() -> Tensor.zeros(2).softplus(0), "softplus", "beta 0.0");
+        assertRejects(() -> Tensor.zeros(2, 3).glu(1), "glu", "[2, 3]", "odd size 3");
+        assertRejects(() -> Tensor.zeros(2).glu(2), "glu", "2");
+        assertRejects(() -> Tensor.arange(4).elu(), "elu", "I32");
+    }
+
+    @Test
     void nonBroadcastablePairInWhere() {
         Tensor cond = Tensor.zeros(DType.BOOL, 2, 3);
         assertRejects(() -> Tensor.where(cond, Tensor.zeros(3), Tensor.zeros(4)), "where", "[3]", "[4]");

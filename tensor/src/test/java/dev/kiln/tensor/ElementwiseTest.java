@@ -46,7 +46,53 @@ class ElementwiseTest {
             case MISH -> x -> x * Math.tanh(Math.log(1 + Math.exp(x)));
             case SOFTPLUS -> x -> Math.log(1 + Math.exp(x));
             case RELU_SQUARED -> x -> x > 0 ? x * x : 0;
+            case SIN -> Math::sin;
+            case COS -> Math::cos;
+            case TAN -> x -> Math.sin(x) / Math.cos(x);
+            case ASIN -> Math::asin;
+            case ACOS -> Math::acos;
+            case ATAN -> Math::atan;
+            case SINH -> x -> (Math.exp(x) - Math.exp(-x)) / 2;
+            case COSH -> x -> (Math.exp(x) + Math.exp(-x)) / 2;
+            case ASINH -> x -> Math.log(x + Math.sqrt(x * x + 1));
+            case ACOSH -> x -> Math.log(x + Math.sqrt(x * x - 1));
+            case ATANH -> x -> 0.5 * Math.log((1 + x) / (1 - x));
+            case FLOOR -> Math::floor;
+            case CEIL -> Math::ceil;
+            case ROUND -> Math::rint;
+            case TRUNC -> x -> (long) x;
+            case FRAC -> x -> x - (long) x;
+            case ERF -> ElementwiseTest::erf;
+            case ERFC -> x -> 1 - erf(x);
+            case ERFINV -> ElementwiseTest::erfinvByBisection;
+            case LOG2 -> x -> Math.log(x) / Math.log(2);
+            case LOG10 -> x -> Math.log(x) / Math.log(10);
+            case LOG1P -> x -> Math.log(1 + x);
+            case EXP2 -> x -> Math.exp(x * Math.log(2));
+            case EXPM1 -> x -> Math.exp(x) - 1;
+            case SELU -> x -> 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * (Math.exp(x) - 1));
+            case RELU6 -> x -> x < 0 ? 0 : x > 6 ? 6 : x;
+            case HARDSWISH -> x -> x <= -3 ? 0 : x >= 3 ? x : x * (x + 3) / 6;
+            case HARDSIGMOID -> x -> x <= -3 ? 0 : x >= 3 ? 1 : (x + 3) / 6;
+            case LOGSIGMOID -> x -> -Math.log(1 + Math.exp(-x));
+            case SOFTSIGN -> x -> x / (1 + Math.abs(x));
+            case TANHSHRINK -> x -> x - Math.tanh(x);
         };
+    }
+
+    /** The y in (−1, 1) with erf(x) = y, by bisection on the series erf. */
+    static double erfinvByBisection(double y) {
+        double lo = -6;
+        double hi = 6;
+        for (int i = 0; i < 80; i++) {
+            double mid = (lo + hi) / 2;
+            if (erf(mid) < y) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return (lo + hi) / 2;
     }
 
     /**
@@ -78,13 +124,32 @@ class ElementwiseTest {
             case LE -> (a, b) -> a <= b ? 1 : 0;
             case GT -> (a, b) -> a > b ? 1 : 0;
             case GE -> (a, b) -> a >= b ? 1 : 0;
+            case ATAN2 -> Math::atan2;
+            case COPYSIGN -> (a, b) -> b < 0 ? -Math.abs(a) : Math.abs(a);
+            case LOGADDEXP -> (a, b) -> Math.log(Math.exp(a) + Math.exp(b));
+            case LOGADDEXP2 -> (a, b) -> Math.log(Math.pow(2, a) + Math.pow(2, b)) / Math.log(2);
+            case HYPOT -> (a, b) -> Math.sqrt(a * a + b * b);
+            case FMOD -> (a, b) -> a - b * (long) (a / b);
+            case REMAINDER -> (a, b) -> a - b * Math.floor(a / b);
+            case DIV_TRUNC -> (a, b) -> (long) (a / b);
+            case DIV_FLOOR -> (a, b) -> Math.floor(a / b);
+            case BITWISE_AND -> (a, b) -> (int) a & (int) b;
+            case BITWISE_OR -> (a, b) -> (int) a | (int) b;
+            case BITWISE_XOR -> (a, b) -> (int) a ^ (int) b;
+            case BITWISE_LEFT_SHIFT -> (a, b) -> (int) a << (int) b;
+            case BITWISE_RIGHT_SHIFT -> (a, b) -> (int) a >> (int) b;
         };
     }
 
     /** Inputs inside the op's domain: positive for log/sqrt/rsqrt, otherwise both signs. */
     private static Tensor input(Generator rng, UnaryOp op, DType dtype, int[] shape) {
         return switch (op) {
-            case LOG, SQRT, RSQRT -> TestTensors.uniform(rng, 0.05, 4, dtype, shape);
+            case LOG, SQRT, RSQRT, LOG2, LOG10 -> TestTensors.uniform(rng, 0.05, 4, dtype, shape);
+            case ASIN, ACOS, ATANH, ERFINV -> TestTensors.uniform(rng, -0.95, 0.95, dtype, shape);
+            case ACOSH -> TestTensors.uniform(rng, 1.05, 4, dtype, shape);
+            case LOG1P -> TestTensors.uniform(rng, -0.9, 3, dtype, shape);
+            case ERFC -> TestTensors.uniform(rng, -2, 2, dtype, shape);
+            case RELU6, HARDSWISH, HARDSIGMOID -> TestTensors.uniform(rng, -5, 8, dtype, shape);
             default -> TestTensors.uniform(rng, -3, 3, dtype, shape);
         };
     }
@@ -117,14 +182,37 @@ class ElementwiseTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = UnaryOp.class, names = {"NEG", "ABS", "SIGN", "RELU"}, mode = EnumSource.Mode.EXCLUDE)
-    void floatOnlyUnaryOpsRejectIntegers(UnaryOp op) {
-        assertRejects(() -> PublicOps.call(op, Tensor.arange(3)), op.opName(), "I32", "[3]");
+    @EnumSource(value = UnaryOp.class, names = {"NEG", "ABS", "SIGN", "RELU", "FLOOR", "CEIL", "ROUND", "TRUNC"},
+            mode = EnumSource.Mode.EXCLUDE)
+    void floatOnlyUnaryOpsRejectOrPromoteIntegers(UnaryOp op) {
+        Tensor i = Tensor.of(new int[] {1, 2, 3});
+        if (!op.promotesIntegers()) {
+            assertRejects(() -> PublicOps.call(op, Tensor.arange(3)), op.opName(), "I32", "[3]");
+            return;
+        }
+        // PyTorch: integer (and BOOL) inputs compute in F32, its default dtype
+        Tensor y = PublicOps.call(op, i);
+        assertThat(y.dtype()).isEqualTo(DType.F32);
+        assertThat(y.toDoubleArray()).containsExactly(PublicOps.call(op, i.to(DType.F32)).toDoubleArray());
+        assertThat(PublicOps.call(op, i.gt(1)).dtype()).isEqualTo(DType.F32);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = UnaryOp.class, names = {"FLOOR", "CEIL", "ROUND", "TRUNC"})
+    void roundingKeepsIntegersAsTheyAre(UnaryOp op) {
+        Tensor i = Tensor.of(new int[] {-3, 0, 7}).t();
+        Tensor y = PublicOps.call(op, i);
+        assertThat(y.dtype()).isEqualTo(DType.I32);
+        assertThat(y.toIntArray()).containsExactly(-3, 0, 7);
+        assertRejects(() -> PublicOps.call(op, i.gt(0)), op.opName(), "BOOL");
     }
 
     @ParameterizedTest
     @EnumSource(BinaryOp.class)
     void binaryWithBroadcastingOnEveryLayout(BinaryOp op) {
+        if (op.isBitwise()) {
+            return; // integer-only: bitwiseOpsOnIntegers
+        }
         Generator rng = new Generator(100 + op.ordinal());
         for (DType dtype : FLOATS) {
             for (int[][] pair : PAIRS) {
@@ -154,7 +242,7 @@ class ElementwiseTest {
         if (op == BinaryOp.POW && first) {
             return t.abs().add(0.1);
         }
-        if (op == BinaryOp.DIV && !first) {
+        if ((op == BinaryOp.DIV || op.divides()) && !first) {
             return t.abs().add(0.5).mul(t.sign().add(0.5).sign());
         }
         return t;
@@ -175,6 +263,98 @@ class ElementwiseTest {
         assertThat(a.gt(b).toBooleanArray()).containsExactly(true, false, false, false, false);
         assertThat(a.neg().toIntArray()).containsExactly(-Integer.MAX_VALUE, Integer.MIN_VALUE, -46341, -123456789, 7);
         assertThat(a.abs().toIntArray()).containsExactly(Integer.MAX_VALUE, Integer.MIN_VALUE, 46341, 123456789, 7);
+    }
+
+    @Test
+    void bitwiseOpsOnIntegersAndBools() {
+        Tensor a = Tensor.of(new int[] {12, -8, Integer.MIN_VALUE, 1, -1});
+        Tensor b = Tensor.of(new int[] {10, 1, 1, 32, 33});
+        assertThat(a.bitwiseAnd(b).toIntArray()).containsExactly(8, 0, 0, 0, 33);
+        assertThat(a.bitwiseOr(b).toIntArray()).containsExactly(14, -7, Integer.MIN_VALUE + 1, 33, -1);
+        assertThat(a.bitwiseXor(b).toIntArray()).containsExactly(6, -7, Integer.MIN_VALUE + 1, 33, -34);
+        // counts mod 32 (PyTorch 1.13's CPU kernels): 1 << 32 is 1; right shifts keep the sign
+        assertThat(a.bitwiseLeftShift(b).toIntArray()).containsExactly(12 << 10, -16, 0, 1, -2);
+        assertThat(a.bitwiseRightShift(b).toIntArray()).containsExactly(0, -4, Integer.MIN_VALUE >> 1, 1, -1);
+        assertThat(a.bitwiseNot().toIntArray()).containsExactly(-13, 7, Integer.MAX_VALUE, -2, 0);
+        assertThat(a.bitwiseAnd(6).toIntArray()).containsExactly(4, 0, 0, 0, 6);
+        Tensor p = Tensor.of(new boolean[] {true, true, false, false});
+        Tensor q = Tensor.of(new boolean[] {true, false, true, false});
+        assertThat(p.bitwiseAnd(q).toBooleanArray()).containsExactly(true, false, false, false);
+        assertThat(p.bitwiseOr(q).toBooleanArray()).containsExactly(true, true, true, false);
+        assertThat(p.bitwiseXor(q).toBooleanArray()).containsExactly(false, true, true, false);
+        assertThat(p.bitwiseNot().toBooleanArray()).containsExactly(false, false, true, true);
+        assertRejects(() -> Tensor.of(new float[] {1}).bitwiseAnd(Tensor.of(new float[] {1})), "bitwiseAnd", "F32");
+        assertRejects(() -> p.bitwiseLeftShift(q), "bitwiseLeftShift", "BOOL");
+        assertRejects(() -> Tensor.of(new double[] {1}).bitwiseNot(), "bitwiseNot", "F64");
+    }
+
+    @Test
+    void integerDivisionFamiliesFollowPythonAndC() {
+        Tensor a = Tensor.of(new int[] {7, -7, 7, -7, Integer.MIN_VALUE});
+        Tensor b = Tensor.of(new int[] {2, 2, -2, -2, -1});
+        assertThat(a.div(b, "trunc").toIntArray()).containsExactly(3, -3, -3, 3, Integer.MIN_VALUE);
+        assertThat(a.div(b, RoundingMode.FLOOR).toIntArray()).containsExactly(3, -4, -4, 3, Integer.MIN_VALUE);
+        assertThat(a.fmod(b).toIntArray()).containsExactly(1, -1, 1, -1, 0);
+        assertThat(a.remainder(b).toIntArray()).containsExactly(1, 1, -1, -1, 0);
+        assertThat(a.div(b, "floor").dtype()).isEqualTo(DType.I32);
+        assertRejects(() -> a.fmod(Tensor.of(new int[] {1, 0, 1, 1, 1})), "fmod", "division by zero");
+        assertRejects(() -> a.div(0, "floor"), "div", "division by zero");
+        assertRejects(() -> a.div(b, "round"), "div", "roundingMode", "round");
+        // floats: inf and NaN where PyTorch gives them
+        Tensor x = Tensor.of(new double[] {5, -5, 0, 5.5});
+        Tensor z = Tensor.of(new double[] {0, 0, 0, -2});
+        assertThat(x.div(z, "floor").toDoubleArray()).containsExactly(Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY, Double.NaN, -3);
+        assertThat(x.remainder(z).toDoubleArray()).containsExactly(Double.NaN, Double.NaN, Double.NaN, -0.5);
+        assertThat(x.div(z, (String) null).toDoubleArray()).containsExactly(x.div(z).toDoubleArray());
+    }
+
+    @Test
+    void logicalOpsTakeAnyDTypeAndNanIsTrue() {
+        Tensor f = Tensor.of(new double[] {0, 1.5, Double.NaN, -0.0});
+        Tensor i = Tensor.of(new int[] {3, 0, 1, 0});
+        assertThat(f.logicalAnd(i).toBooleanArray()).containsExactly(false, false, true, false);
+        assertThat(f.logicalOr(i).toBooleanArray()).containsExactly(true, true, true, false);
+        assertThat(f.logicalXor(i).toBooleanArray()).containsExactly(true, true, false, false);
+        assertThat(f.logicalNot().toBooleanArray()).containsExactly(true, false, false, true);
+        assertThat(i.gt(0).logicalNot().toBooleanArray()).containsExactly(false, true, false, true);
+    }
+
+    @Test
+    void specialValueMasksAndNanToNum() {
+        Tensor x = Tensor.of(new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 3e38f});
+        assertThat(x.isinf().toBooleanArray()).containsExactly(false, true, true, false, false);
+        assertThat(x.isfinite().toBooleanArray()).containsExactly(false, false, false, true, true);
+        assertThat(Tensor.arange(2).isfinite().toBooleanArray()).containsExactly(true, true);
+        assertThat(x.nanToNum().toDoubleArray()).containsExactly(0, Float.MAX_VALUE, -Float.MAX_VALUE, -0.0, 3e38f);
+        assertThat(x.nanToNum(1, 2.0, null).toDoubleArray()).containsExactly(1, 2, -Float.MAX_VALUE, -0.0, 3e38f);
+        assertThat(x.to(DType.F64).nanToNum().toDoubleArray()[1]).isEqualTo(Double.MAX_VALUE);
+        Tensor a = Tensor.of(new double[] {1, 1, Double.NaN, Double.POSITIVE_INFINITY, 1e-9, 100});
+        Tensor b = Tensor.of(new double[] {1 + 1e-6, 1.1, Double.NaN, Double.POSITIVE_INFINITY, 0, 100.002});
+        assertThat(a.isclose(b).toBooleanArray()).containsExactly(true, false, false, true, true, false);
+        assertThat(a.isclose(b, 1e-4, 0, true).toBooleanArray()).containsExactly(true, false, true, true, false, true);
+        assertRejects(() -> a.isclose(b, -1, 0), "isclose", "rtol", "-1");
+    }
+
+    @Test
+    void roundToDecimalsHalfToEven() {
+        Tensor x = Tensor.of(new double[] {0.5, 1.5, 2.5, -0.5, 1.25, 1234.5});
+        assertThat(x.round().toDoubleArray()).containsExactly(0, 2, 2, -0.0, 1, 1234);
+        assertThat(x.round(1).toDoubleArray()).containsExactly(0.5, 1.5, 2.5, -0.5, 1.2, 1234.5);
+        assertThat(x.round(-1).toDoubleArray()).containsExactly(0, 0, 0, -0.0, 0, 1230);
+        assertRejects(() -> Tensor.arange(3).round(1), "round", "I32", "decimals 1");
+    }
+
+    @Test
+    void lerpIsExactAtBothEnds() {
+        Tensor s = Tensor.of(new double[] {1, -2, 1e10});
+        Tensor e = Tensor.of(new double[] {3, 5, 1});
+        assertThat(s.lerp(e, 0).toDoubleArray()).containsExactly(1, -2, 1e10);
+        assertThat(s.lerp(e, 1).toDoubleArray()).containsExactly(3, 5, 1);
+        assertThat(s.lerp(e, 0.25).toDoubleArray()).containsExactly(1.5, -0.25, 1e10 + 0.25 * (1 - 1e10));
+        Tensor w = Tensor.of(new double[] {0, 1, 0.75});
+        assertThat(s.lerp(e, w).toDoubleArray()).containsExactly(1, 5, 1 - (1 - 1e10) * 0.25);
+        assertRejects(() -> Tensor.arange(3).lerp(Tensor.arange(3), 0.5), "lerp", "I32");
     }
 
     @Test

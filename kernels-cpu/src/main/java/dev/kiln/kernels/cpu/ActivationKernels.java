@@ -34,7 +34,8 @@ public final class ActivationKernels {
     /** Whether {@link #forward} has a vector kernel for op. */
     public static boolean hasForward(UnaryOp op) {
         return switch (op) {
-            case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED -> true;
+            case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED, RELU6, HARDSIGMOID, HARDSWISH, SOFTSIGN,
+                 TANHSHRINK, LOGSIGMOID -> true;
             default -> false;
         };
     }
@@ -48,6 +49,7 @@ public final class ActivationKernels {
             case MISH -> mish(y, yo, x, xo, n);
             case SOFTPLUS -> softplus(y, yo, x, xo, n);
             case RELU_SQUARED -> reluSquared(y, yo, x, xo, n);
+            case RELU6, HARDSIGMOID, HARDSWISH, SOFTSIGN, TANHSHRINK, LOGSIGMOID -> hard(op, y, yo, x, xo, n);
             default -> throw new IllegalArgumentException("ActivationKernels.forward: no kernel for " + op);
         }
     }
@@ -55,7 +57,8 @@ public final class ActivationKernels {
     /** Whether {@link #backward} has a vector kernel for op. */
     public static boolean hasBackward(UnaryOp op) {
         return switch (op) {
-            case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED, RELU, SIGMOID, TANH -> true;
+            case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED, RELU, SIGMOID, TANH, RELU6, HARDSIGMOID,
+                 HARDSWISH, SOFTSIGN, TANHSHRINK, LOGSIGMOID -> true;
             default -> false;
         };
     }
@@ -72,6 +75,8 @@ public final class ActivationKernels {
             case RELU -> reluBackward(dx, dxo, x, xo, dy, dyo, n);
             case SIGMOID -> sigmoidBackward(dx, dxo, x, xo, dy, dyo, n);
             case TANH -> tanhBackward(dx, dxo, x, xo, dy, dyo, n);
+            case RELU6, HARDSIGMOID, HARDSWISH, SOFTSIGN, TANHSHRINK, LOGSIGMOID ->
+                    hardBackward(op, dx, dxo, x, xo, dy, dyo, n);
             default -> throw new IllegalArgumentException("ActivationKernels.backward: no kernel for " + op);
         }
     }
@@ -99,6 +104,12 @@ public final class ActivationKernels {
                 float r = Math.max(v, 0f);
                 yield r * r;
             }
+            case RELU6 -> Math.min(Math.max(v, 0f), 6f);
+            case HARDSIGMOID -> Math.min(Math.max(v + 3f, 0f), 6f) / 6f;
+            case HARDSWISH -> v * (Math.min(Math.max(v + 3f, 0f), 6f) / 6f);
+            case SOFTSIGN -> v / (Math.abs(v) + 1f);
+            case TANHSHRINK -> v - SimdMath.tanh(v);
+            case LOGSIGMOID -> -softplus(-v);
             default -> (float) op.apply(v);
         };
     }
@@ -124,6 +135,18 @@ public final class ActivationKernels {
                 float t = SimdMath.tanh(v);
                 yield g * (-(t * t) + 1f);
             }
+            case RELU6 -> v > 0f && v < 6f ? g : 0f;
+            case HARDSIGMOID -> v > -3f && v < 3f ? g * (1f / 6f) : 0f;
+            case HARDSWISH -> v < -3f ? 0f : v >= 3f ? g : g * (v / 3f + 0.5f);
+            case SOFTSIGN -> {
+                float d = Math.abs(v) + 1f;
+                yield Float.isInfinite(v) ? Float.NaN : g / (d * d);
+            }
+            case TANHSHRINK -> {
+                float t = SimdMath.tanh(v);
+                yield g * (t * t);
+            }
+            case LOGSIGMOID -> g * SimdMath.sigmoid(-v);
             default -> (float) (g * op.derivative(v));
         };
     }
@@ -464,6 +487,67 @@ public final class ActivationKernels {
         }
         for (; i < n; i++) {
             dx[dxo + i] = backwardScalar(UnaryOp.TANH, dy[dyo + i], x[xo + i]);
+        }
+    }
+
+    // ------------------------------------------------------------------ issue 15: ReLU6, hard sigmoid and swish, softsign, tanhshrink, logsigmoid
+
+    /**
+     * y = op(x) for the clamp-built and sigmoid-built activations, in float (hardswish as
+     * x·(relu6(x + 3)/6), which cannot overflow where PyTorch's x·relu6(x + 3)/6 does). Clamps are
+     * max-then-min, which keep NaN; {@link #forwardScalar} is the tail's twin.
+     */
+    static void hard(UnaryOp op, float[] y, int yo, float[] x, int xo, int n) {
+        int i = 0;
+        for (int up = bound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = switch (op) {
+                case RELU6 -> v.max(0f).min(6f);
+                case HARDSIGMOID -> v.add(3f).max(0f).min(6f).div(6f);
+                case HARDSWISH -> v.mul(v.add(3f).max(0f).min(6f).div(6f));
+                case SOFTSIGN -> v.div(v.abs().add(1f));
+                case TANHSHRINK -> v.sub(SimdMath.tanh(v));
+                case LOGSIGMOID -> softplus(v.neg()).neg();
+                default -> throw new IllegalArgumentException("ActivationKernels.hard: no kernel for " + op);
+            };
+            r.intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] = forwardScalar(op, x[xo + i]);
+        }
+    }
+
+    /**
+     * dx = dy ⊙ op'(x) for the ops of {@link #hard}, with PyTorch's values at the kinks: selects
+     * (an infinite dy still gives 0 outside the linear pieces), hardswish −½ at −3 and 1 at 3.
+     */
+    static void hardBackward(UnaryOp op, float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (int up = bound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector g = FloatVector.fromArray(S, dy, dyo + i);
+            FloatVector r = switch (op) {
+                case RELU6 -> zero.blend(g, v.compare(VectorOperators.GT, 0f).and(v.compare(VectorOperators.LT, 6f)));
+                case HARDSIGMOID -> zero.blend(g.mul(1f / 6f),
+                        v.compare(VectorOperators.GT, -3f).and(v.compare(VectorOperators.LT, 3f)));
+                case HARDSWISH -> g.mul(v.div(3f).add(0.5f)).blend(g, v.compare(VectorOperators.GE, 3f))
+                        .blend(zero, v.compare(VectorOperators.LT, -3f));
+                case SOFTSIGN -> {
+                    FloatVector d = v.abs().add(1f);
+                    yield g.div(d.mul(d)).blend(Float.NaN, v.abs().compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
+                }
+                case TANHSHRINK -> {
+                    FloatVector t = SimdMath.tanh(v);
+                    yield g.mul(t.mul(t));
+                }
+                case LOGSIGMOID -> g.mul(SimdMath.sigmoid(v.neg()));
+                default -> throw new IllegalArgumentException("ActivationKernels.hardBackward: no kernel for " + op);
+            };
+            r.intoArray(dx, dxo + i);
+        }
+        for (; i < n; i++) {
+            dx[dxo + i] = backwardScalar(op, dy[dyo + i], x[xo + i]);
         }
     }
 

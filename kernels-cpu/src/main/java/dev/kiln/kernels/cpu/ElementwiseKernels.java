@@ -35,7 +35,7 @@ public final class ElementwiseKernels {
     /** Whether {@link #unary} has a kernel for op (new ops fall back to the reference loop). */
     public static boolean hasUnary(UnaryOp op) {
         return switch (op) {
-            case NEG, EXP, LOG, SQRT, RSQRT, ABS, SIGN, TANH, SIGMOID, RELU -> true;
+            case NEG, EXP, LOG, SQRT, RSQRT, ABS, SIGN, TANH, SIGMOID, RELU, SIN, COS -> true;
             default -> ActivationKernels.hasForward(op);
         };
     }
@@ -53,6 +53,8 @@ public final class ElementwiseKernels {
             case TANH -> tanh(y, yo, x, xo, n);
             case SIGMOID -> sigmoid(y, yo, x, xo, n);
             case RELU -> relu(y, yo, x, xo, n);
+            case SIN -> sin(y, yo, x, xo, n);
+            case COS -> cos(y, yo, x, xo, n);
             default -> ActivationKernels.forward(op, y, yo, x, xo, n);
         }
     }
@@ -77,6 +79,8 @@ public final class ElementwiseKernels {
             case LOG -> SimdMath.log(v);
             case TANH -> SimdMath.tanh(v);
             case SIGMOID -> SimdMath.sigmoid(v);
+            case SIN -> SimdMath.sin(v);
+            case COS -> SimdMath.cos(v);
             default -> ActivationKernels.forwardScalar(op, v);
         };
     }
@@ -187,6 +191,28 @@ public final class ElementwiseKernels {
         }
         for (; i < n; i++) {
             y[yo + i] = SimdMath.sigmoid(x[xo + i]);
+        }
+    }
+
+    /** sin by {@link SimdMath#sin(FloatVector)} (Kiln's own, not the Vector API's SIN, whose bits depend on the JIT). */
+    public static void sin(float[] y, int yo, float[] x, int xo, int n) {
+        int i = 0;
+        for (int up = bound(n); i < up; i += L) {
+            SimdMath.sin(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] = SimdMath.sin(x[xo + i]);
+        }
+    }
+
+    /** cos by {@link SimdMath#cos(FloatVector)}. */
+    public static void cos(float[] y, int yo, float[] x, int xo, int n) {
+        int i = 0;
+        for (int up = bound(n); i < up; i += L) {
+            SimdMath.cos(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] = SimdMath.cos(x[xo + i]);
         }
     }
 

@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Kiln's own exp, log, log1p, tanh and sigmoid on float vectors, each with a scalar twin that does
+ * Kiln's own exp, log, log1p, tanh, sigmoid, sin and cos on float vectors, each with a scalar twin that does
  * the same float operations in the same order, so a kernel's vector loop and its scalar tail give
  * the same bits for the same input.
  *
@@ -54,6 +54,22 @@ public final class SimdMath {
     private static final float T3 = -0.052671812f;
     private static final float T4 = 0.01643758f;
     private static final int SIGN = 0x80000000;
+
+    // sin, cos: x = k·π/2 + r, k = round(x·2/π), r in [−π/4, π/4] by Cody–Waite with π/2 in three float
+    // parts (the first step is exact, FMA rounds each once); then r + r³·PS(r²) and 1 − r²/2 + r⁴·PC(r²),
+    // least-squares fits on [0, π/4] (relative error 8e-8), picked and signed by k mod 4. Past TRIG_MAX
+    // a lane takes StrictMath's double result rounded once (rare, exact, the same in every JIT mode).
+    private static final float TWO_OVER_PI = 0.63661975f;
+    private static final float PIO2_1 = 1.5707964f;
+    private static final float PIO2_2 = -4.371139e-08f;
+    private static final float PIO2_3 = -1.7151245e-15f;
+    private static final float TRIG_MAX = 65536f;
+    private static final float S1 = -0.16666655f;
+    private static final float S2 = 0.008332166f;
+    private static final float S3 = -1.9515913e-04f;
+    private static final float C1 = 0.041666646f;
+    private static final float C2 = -0.0013887341f;
+    private static final float C3 = 2.4435813e-05f;
 
     private SimdMath() {
     }
@@ -105,6 +121,72 @@ public final class SimdMath {
 
     private static FloatVector bc(FloatVector like, float c) {
         return FloatVector.broadcast(like.species(), c);
+    }
+
+    // ------------------------------------------------------------------ sin, cos
+
+    /** sin x per lane (NaN at ±∞). */
+    public static FloatVector sin(FloatVector x) {
+        return sinCos(x, 0);
+    }
+
+    /** cos x per lane (NaN at ±∞). */
+    public static FloatVector cos(FloatVector x) {
+        return sinCos(x, 1);
+    }
+
+    /** sin x, the scalar twin of {@link #sin(FloatVector)}. */
+    public static float sin(float x) {
+        return Math.abs(x) > TRIG_MAX ? (float) StrictMath.sin(x) : sinCos(x, 0);
+    }
+
+    /** cos x, the scalar twin of {@link #cos(FloatVector)}. */
+    public static float cos(float x) {
+        return Math.abs(x) > TRIG_MAX ? (float) StrictMath.cos(x) : sinCos(x, 1);
+    }
+
+    /** sin x (quarter = 0) or cos x = sin(x + π/2) (quarter = 1). */
+    private static FloatVector sinCos(FloatVector x, int quarter) {
+        FloatVector t = x.fma(TWO_OVER_PI, ROUND);
+        FloatVector k = t.sub(ROUND);
+        FloatVector r = k.fma(bc(x, -PIO2_1), x);
+        r = k.fma(bc(x, -PIO2_2), r);
+        r = k.fma(bc(x, -PIO2_3), r);
+        FloatVector z = r.mul(r);
+        FloatVector s = r.mul(z).fma(z.fma(S3, S2).fma(z, bc(x, S1)), r);
+        FloatVector c = z.mul(z).fma(z.fma(C3, C2).fma(z, bc(x, C1)), z.fma(-0.5f, 1f));
+        IntVector q = t.reinterpretAsInts().sub(ROUND_BITS - quarter);
+        FloatVector y = s.blend(c, q.and(1).compare(VectorOperators.NE, 0).cast(x.species()));
+        y = y.reinterpretAsInts().lanewise(VectorOperators.XOR, q.and(2).lanewise(VectorOperators.LSHL, 30))
+                .reinterpretAsFloats();
+        if (quarter == 0) {
+            y = y.blend(x, x.compare(VectorOperators.EQ, 0f)); // sin(−0) = −0: r + (+0) would lose the sign
+        }
+        VectorMask<Float> big = x.abs().compare(VectorOperators.GT, TRIG_MAX);
+        if (big.anyTrue()) {
+            for (int i = 0; i < x.length(); i++) {
+                if (big.laneIsSet(i)) {
+                    double v = x.lane(i);
+                    y = y.withLane(i, (float) (quarter == 0 ? StrictMath.sin(v) : StrictMath.cos(v)));
+                }
+            }
+        }
+        return y;
+    }
+
+    private static float sinCos(float x, int quarter) {
+        float t = Math.fma(x, TWO_OVER_PI, ROUND);
+        float k = t - ROUND;
+        float r = Math.fma(k, -PIO2_1, x);
+        r = Math.fma(k, -PIO2_2, r);
+        r = Math.fma(k, -PIO2_3, r);
+        float z = r * r;
+        float s = Math.fma(r * z, Math.fma(Math.fma(z, S3, S2), z, S1), r);
+        float c = Math.fma(z * z, Math.fma(Math.fma(z, C3, C2), z, C1), Math.fma(z, -0.5f, 1f));
+        int q = Float.floatToRawIntBits(t) - ROUND_BITS + quarter;
+        float y = (q & 1) != 0 ? c : s;
+        y = Float.intBitsToFloat(Float.floatToRawIntBits(y) ^ ((q & 2) << 30));
+        return quarter == 0 && x == 0 ? x : y;
     }
 
     // ------------------------------------------------------------------ log, log1p

@@ -110,7 +110,8 @@ class ActivationKernelsTest {
 
     static final List<Activation> ACTIVATIONS = List.of(Activation.leakyRelu(0.01), Activation.leakyRelu(-0.5),
             Activation.smelu(0.7), Activation.helu(0.3), Activation.elephant(1.5, 3), Activation.fatrelu(0.2),
-            Activation.sau(0.1, 0.8), Activation.velu(1.2, 0.9, 1.1, 0.4));
+            Activation.sau(0.1, 0.8), Activation.velu(1.2, 0.9, 1.1, 0.4), Activation.elu(0.7), Activation.celu(1.3),
+            Activation.hardtanh(-0.8, 0.6), Activation.softshrink(0.3), Activation.hardshrink(0.3));
 
     @Test
     void parameterisedActivationsMatchReference() {

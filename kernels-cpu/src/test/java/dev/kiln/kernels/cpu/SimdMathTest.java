@@ -28,6 +28,8 @@ class SimdMathTest {
     private static final Fn LOG1P = fn(SimdMath::log1p, SimdMath::log1p);
     private static final Fn TANH = fn(SimdMath::tanh, SimdMath::tanh);
     private static final Fn SIGMOID = fn(SimdMath::sigmoid, SimdMath::sigmoid);
+    private static final Fn SIN = fn(SimdMath::sin, SimdMath::sin);
+    private static final Fn COS = fn(SimdMath::cos, SimdMath::cos);
 
     private static Fn fn(UnaryOperator<FloatVector> v, java.util.function.Function<Float, Float> s) {
         return new Fn() {
@@ -151,6 +153,23 @@ class SimdMathTest {
         assertThat(SimdMath.log1p(-1f)).isEqualTo(Float.NEGATIVE_INFINITY);
         assertThat(SimdMath.log1p(-2f)).isNaN();
         assertThat(SimdMath.log1p(1e-30f)).isEqualTo(1e-30f);
+    }
+
+    @Test
+    void sinAndCosAreWithinTwoUlpEverywhere() {
+        float[] xs = sweep(-70000f, 70000f, 200_000, 65536f, Math.nextUp(65536f), -65536f, 0.7853982f, 1.5707964f,
+                3.1415927f, 355f, 103993f, 1e10f);
+        // near the multiples of π/2, where the reduced argument is small and cancellation would show
+        float[] near = new float[40_000];
+        for (int i = 0; i < near.length; i++) {
+            near[i] = (float) ((i - near.length / 2) * Math.PI / 2);
+        }
+        check("sin", SIN, StrictMath::sin, concat(concat(xs, near), SPECIALS), 2);
+        check("cos", COS, StrictMath::cos, concat(concat(xs, near), SPECIALS), 2);
+        assertThat(Float.floatToRawIntBits(SimdMath.sin(-0f))).isEqualTo(Float.floatToRawIntBits(-0f));
+        assertThat(SimdMath.cos(-0f)).isEqualTo(1f);
+        assertThat(SimdMath.sin(Float.POSITIVE_INFINITY)).isNaN();
+        assertThat(SimdMath.cos(Float.NEGATIVE_INFINITY)).isNaN();
     }
 
     @Test

@@ -35,6 +35,20 @@ final class OpCodes {
             case POW -> 4;
             case MAXIMUM -> 5;
             case MINIMUM -> 6;
+            case ATAN2 -> 7;
+            case COPYSIGN -> 8;
+            case LOGADDEXP -> 9;
+            case LOGADDEXP2 -> 10;
+            case HYPOT -> 11;
+            case FMOD -> 12;
+            case REMAINDER -> 13;
+            case DIV_TRUNC -> 14;
+            case DIV_FLOOR -> 15;
+            case BITWISE_AND -> 16;
+            case BITWISE_OR -> 17;
+            case BITWISE_XOR -> 18;
+            case BITWISE_LEFT_SHIFT -> 19;
+            case BITWISE_RIGHT_SHIFT -> 20;
             case EQ, NE, LT, LE, GT, GE -> throw new IllegalArgumentException("OpCodes.binary: " + op + " is a comparison");
         };
     }
@@ -47,8 +61,9 @@ final class OpCodes {
             case LE -> 3;
             case GT -> 4;
             case GE -> 5;
-            case ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM ->
-                    throw new IllegalArgumentException("OpCodes.compare: " + op + " is not a comparison");
+            case ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, ATAN2, COPYSIGN, LOGADDEXP, LOGADDEXP2, HYPOT, FMOD,
+                 REMAINDER, DIV_TRUNC, DIV_FLOOR, BITWISE_AND, BITWISE_OR, BITWISE_XOR, BITWISE_LEFT_SHIFT,
+                 BITWISE_RIGHT_SHIFT -> throw new IllegalArgumentException("OpCodes.compare: " + op + " is not a comparison");
         };
     }
 

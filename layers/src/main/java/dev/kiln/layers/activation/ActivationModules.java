@@ -30,6 +30,13 @@ public final class ActivationModules {
             case MISH -> new Mish();
             case SOFTPLUS -> new Softplus();
             case RELU_SQUARED -> new ReLUSquared();
+            case SELU -> new SELU();
+            case RELU6 -> new ReLU6();
+            case HARDSWISH -> new Hardswish();
+            case HARDSIGMOID -> new Hardsigmoid();
+            case LOGSIGMOID -> new LogSigmoid();
+            case SOFTSIGN -> new Softsign();
+            case TANHSHRINK -> new Tanhshrink();
             default -> throw new IllegalStateException("ActivationModules.of: " + op + " is declared the activation '"
                     + op.activationName() + "' but has no module");
         };
@@ -48,6 +55,11 @@ public final class ActivationModules {
             case FATRELU -> new FATReLU();
             case SAU -> new SAU();
             case VELU -> new VeLU();
+            case ELU -> new ELU();
+            case CELU -> new CELU();
+            case HARDTANH -> new Hardtanh();
+            case SOFTSHRINK -> new Softshrink();
+            case HARDSHRINK -> new Hardshrink();
         };
     }
 }

@@ -47,6 +47,33 @@ class ActivationTest {
     }
 
     @Test
+    void issue15ModulesComputeTheirOpsWithPyTorchsDefaults() {
+        Tensor x = Tensor.of(new double[] {-4, -3, -1, -0.25, 0, 0.25, 1, 3, 7}).reshape(3, 3);
+        List<Module> modules = List.of(new ELU(), new ELU(0.5), new CELU(2), new SELU(), new ReLU6(), new Hardtanh(),
+                new Hardtanh(-2, 0.5), new Hardswish(), new Hardsigmoid(), new LogSigmoid(), new Softsign(),
+                new Tanhshrink(), new Softshrink(), new Hardshrink(0.2), new Softplus(2, 3), new GLU(), new GLU(0));
+        List<Function<Tensor, Tensor>> ops = List.of(Tensor::elu, t -> t.elu(0.5), t -> t.celu(2), Tensor::selu,
+                Tensor::relu6, t -> t.hardtanh(-1, 1), t -> t.hardtanh(-2, 0.5), Tensor::hardswish, Tensor::hardsigmoid,
+                Tensor::logsigmoid, Tensor::softsign, Tensor::tanhshrink, t -> t.softshrink(0.5), t -> t.hardshrink(0.2),
+                t -> t.softplus(2, 3), t -> t.glu(-1), t -> t.glu(0));
+        Tensor x4 = Tensor.cat(List.of(x, x.neg()), 1);
+        for (int i = 0; i < modules.size(); i++) {
+            Tensor in = modules.get(i) instanceof GLU ? x4.narrow(0, 0, 2) : x;
+            assertThat(modules.get(i).forward(in).toDoubleArray()).as("%s", modules.get(i))
+                    .containsExactly(ops.get(i).apply(in).toDoubleArray());
+        }
+        // the defaults are PyTorch's: elu(−0.25) = e^−0.25 − 1, hardtanh clamps to [−1, 1], softshrink at 0.5
+        assertThat(at(new ELU().forward(scalar(-0.25)))).isCloseTo(Math.expm1(-0.25), within(1e-15));
+        assertThat(new Hardtanh().forward(x).toDoubleArray()).containsExactly(-1, -1, -1, -0.25, 0, 0.25, 1, 1, 1);
+        assertThat(new Softshrink().forward(x).toDoubleArray()).containsExactly(-3.5, -2.5, -0.5, 0, 0, 0, 0.5, 2.5, 6.5);
+        assertThat(new Hardtanh(-2, 0.5).toString()).contains("minVal=-2.0", "maxVal=0.5");
+        assertThatThrownBy(() -> new Hardtanh(1, 0)).hasMessageStartingWith("hardtanh:");
+        assertThatThrownBy(() -> new CELU(0)).hasMessageStartingWith("celu:");
+        assertThatThrownBy(() -> new Softplus(0, 20)).hasMessageStartingWith("Softplus:");
+        assertThat(Functional.glu(x4, 1).toDoubleArray()).containsExactly(x4.glu(1).toDoubleArray());
+    }
+
+    @Test
     void activationModulesBuildEveryDeclaredActivationWithItsDefaults() {
         for (UnaryOp op : UnaryOp.values()) {
             if (op.activationName() == null) {

@@ -110,14 +110,11 @@ public final class ReferenceBackend implements Backend {
 
     /** I32 arithmetic in int, so it wraps around exactly as Java's (and PyTorch's) does. */
     private static int intBinary(BinaryOp op, int a, int b) {
-        return switch (op) {
-            case ADD -> a + b;
-            case SUB -> a - b;
-            case MUL -> a * b;
-            case MAXIMUM -> Math.max(a, b);
-            case MINIMUM -> Math.min(a, b);
-            default -> throw new IllegalStateException("reference: " + op.opName() + " is not defined on I32");
-        };
+        Integer r = op.applyInt(a, b);
+        if (r == null) {
+            throw new IllegalStateException("reference: " + op.opName() + " is not defined on I32");
+        }
+        return r;
     }
 
     private static int intUnary(UnaryOp op, int x) {

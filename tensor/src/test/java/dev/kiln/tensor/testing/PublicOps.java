@@ -31,6 +31,37 @@ public final class PublicOps {
             case MISH -> x.mish();
             case SOFTPLUS -> x.softplus();
             case RELU_SQUARED -> x.reluSquared();
+            case SIN -> x.sin();
+            case COS -> x.cos();
+            case TAN -> x.tan();
+            case ASIN -> x.asin();
+            case ACOS -> x.acos();
+            case ATAN -> x.atan();
+            case SINH -> x.sinh();
+            case COSH -> x.cosh();
+            case ASINH -> x.asinh();
+            case ACOSH -> x.acosh();
+            case ATANH -> x.atanh();
+            case FLOOR -> x.floor();
+            case CEIL -> x.ceil();
+            case ROUND -> x.round();
+            case TRUNC -> x.trunc();
+            case FRAC -> x.frac();
+            case ERF -> x.erf();
+            case ERFC -> x.erfc();
+            case ERFINV -> x.erfinv();
+            case LOG2 -> x.log2();
+            case LOG10 -> x.log10();
+            case LOG1P -> x.log1p();
+            case EXP2 -> x.exp2();
+            case EXPM1 -> x.expm1();
+            case SELU -> x.selu();
+            case RELU6 -> x.relu6();
+            case HARDSWISH -> x.hardswish();
+            case HARDSIGMOID -> x.hardsigmoid();
+            case LOGSIGMOID -> x.logsigmoid();
+            case SOFTSIGN -> x.softsign();
+            case TANHSHRINK -> x.tanhshrink();
         };
     }
 
@@ -49,6 +80,20 @@ public final class PublicOps {
             case LE -> a.le(b);
             case GT -> a.gt(b);
             case GE -> a.ge(b);
+            case ATAN2 -> a.atan2(b);
+            case COPYSIGN -> a.copysign(b);
+            case LOGADDEXP -> a.logaddexp(b);
+            case LOGADDEXP2 -> a.logaddexp2(b);
+            case HYPOT -> a.hypot(b);
+            case FMOD -> a.fmod(b);
+            case REMAINDER -> a.remainder(b);
+            case DIV_TRUNC -> a.div(b, "trunc");
+            case DIV_FLOOR -> a.div(b, "floor");
+            case BITWISE_AND -> a.bitwiseAnd(b);
+            case BITWISE_OR -> a.bitwiseOr(b);
+            case BITWISE_XOR -> a.bitwiseXor(b);
+            case BITWISE_LEFT_SHIFT -> a.bitwiseLeftShift(b);
+            case BITWISE_RIGHT_SHIFT -> a.bitwiseRightShift(b);
         };
     }
 }

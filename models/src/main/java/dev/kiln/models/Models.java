@@ -6,6 +6,7 @@ import dev.kiln.layers.Module;
 import dev.kiln.layers.kan.KAN;
 import dev.kiln.models.nn.BilinearMlp;
 import dev.kiln.models.nn.ByteMlpLm;
+import dev.kiln.models.nn.ConvNet;
 import dev.kiln.models.nn.Gpt;
 import dev.kiln.models.nn.MlpClassifier;
 import dev.kiln.tensor.Generator;
@@ -37,6 +38,19 @@ public final class Models {
         register("kan", (c, rng) -> KAN.builder(ConfigJson.integers(c, "widths", M, 1, SIZE, DEPTH))
                 .gridSize(ConfigJson.integer(c, "grid_size", M, 1, 1_000))
                 .splineOrder(ConfigJson.integer(c, "spline_order", M, 1, 10)).build(rng));
+        register("cnn", (c, rng) -> new ConvNet(cnnConfig(c), rng));
+        MIN_PARAMETERS.put("cnn", c -> {
+            // the 3×3 convolutions of each stage's first block and the head
+            ConvNet.Config m = cnnConfig(c);
+            int[] w = m.widths();
+            double sum = (double) w[w.length - 1] * m.classes();
+            int in = m.channels();
+            for (int x : w) {
+                sum += 9.0 * in * x;
+                in = x;
+            }
+            return sum;
+        });
         MIN_PARAMETERS.put("mlp", c -> {
             MlpClassifier.Config m = mlpConfig(c);
             return chain(m.inFeatures(), m.hidden(), m.classes(), 1);
@@ -138,6 +152,28 @@ public final class Models {
         return new MlpClassifier.Config(ConfigJson.integer(o, "in_features", M, 1, SIZE),
                 ConfigJson.integers(o, "hidden", M, 1, SIZE, DEPTH), ConfigJson.integer(o, "classes", M, 1, SIZE),
                 ConfigJson.string(o, "activation", M), ConfigJson.string(o, "norm", M));
+    }
+
+    public static JsonObject toJson(ConvNet.Config c) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", "cnn");
+        o.addProperty("arch", c.arch());
+        JsonArray w = new JsonArray();
+        for (int x : c.widths()) {
+            w.add(x);
+        }
+        o.add("widths", w);
+        o.addProperty("blocks", c.blocks());
+        o.addProperty("channels", c.channels());
+        o.addProperty("size", c.size());
+        o.addProperty("classes", c.classes());
+        return o;
+    }
+
+    public static ConvNet.Config cnnConfig(JsonObject o) {
+        return new ConvNet.Config(ConfigJson.string(o, "arch", M), ConfigJson.integers(o, "widths", M, 1, SIZE, DEPTH),
+                ConfigJson.integer(o, "blocks", M, 1, DEPTH), ConfigJson.integer(o, "channels", M, 1, SIZE),
+                ConfigJson.integer(o, "size", M, 1, SIZE), ConfigJson.integer(o, "classes", M, 1, SIZE));
     }
 
     public static BilinearMlp.Config bilinearConfig(JsonObject o) {

@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 /** {@code kiln bench}: times training steps against PyTorch. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time training steps, Kiln against PyTorch on the same machine.",
-        subcommands = {BenchCommand.Mlp.class, BenchGptCommand.class})
+        subcommands = {BenchCommand.Mlp.class, BenchGptCommand.class, BenchCnnCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

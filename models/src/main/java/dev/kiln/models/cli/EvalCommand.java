@@ -50,7 +50,7 @@ public final class EvalCommand implements Callable<Integer> {
         String kind = l.kind();
         device.place(l.model());
         out.printf(Locale.ROOT, "%s: %s model, step %s%n", l.file(), kind, l.checkpoint().metadata().getOrDefault("step", "?"));
-        if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
+        if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan") || kind.equals("cnn")) {
             if (l.dataset() == null) {
                 throw new IllegalArgumentException(l.file() + " names no data set in its configuration (a kan-fit regressor? "
                         + "its test RMSE is in rmse.csv beside it)");

@@ -48,7 +48,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Checkpoints.Loaded l = Checkpoints.load(checkpoint);
         String kind = l.kind();
-        if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan")) {
+        if (kind.equals("mlp") || kind.equals("bilinear") || kind.equals("kan") || kind.equals("cnn")) {
             throw new IllegalArgumentException(l.file() + " holds an image classifier (" + kind + "), not a language model");
         }
         device.place(l.model());

@@ -7,6 +7,7 @@ import dev.kiln.models.data.BatchSource;
 import dev.kiln.models.data.DataLoader;
 import dev.kiln.models.data.IdxImages;
 import dev.kiln.models.data.NoisyInputs;
+import dev.kiln.models.data.RandomShift;
 import dev.kiln.models.data.TensorDataset;
 import dev.kiln.models.train.ClassifierEvaluator;
 
@@ -42,15 +43,34 @@ final class ImageClassifier {
     static TrainRunner.Result train(PrintWriter out, PrintWriter err, TrainOptions o, DataOptions data, Data d, String kind,
             String description, Module model, JsonObject modelConfig, double defaultLr, int defaultEpochs, int defaultBatch,
             double noise, double validation) throws IOException {
+        return train(out, err, o, data, d, kind, description, model, modelConfig, defaultLr, defaultEpochs, defaultBatch, noise,
+                validation, 0, false);
+    }
+
+    /**
+     * As above, and with {@code shift} > 0 or {@code flip} each training image moves by up to
+     * {@code shift} pixels and is mirrored with probability ½ ({@link RandomShift}; square one-channel images).
+     */
+    static TrainRunner.Result train(PrintWriter out, PrintWriter err, TrainOptions o, DataOptions data, Data d, String kind,
+            String description, Module model, JsonObject modelConfig, double defaultLr, int defaultEpochs, int defaultBatch,
+            double noise, double validation, int shift, boolean flip) throws IOException {
         int batch = o.batchSize != null ? o.batchSize : defaultBatch;
         DataLoader loader = new DataLoader(d.train(), batch, true, false, o.seed);
         BatchSource source = noise > 0 ? new NoisyInputs(loader, noise, o.seed) : loader;
+        if (shift > 0 || flip) {
+            int side = (int) Math.round(Math.sqrt(d.inFeatures()));
+            source = new RandomShift(source, 1, side, side, shift, flip, o.seed);
+        }
         JsonObject dataConfig = new JsonObject();
         dataConfig.addProperty("dataset", data.canonicalName());
         dataConfig.addProperty("batch_size", batch);
         dataConfig.addProperty("validation", validation);
         if (noise > 0) {
             dataConfig.addProperty("input_noise", noise);
+        }
+        if (shift > 0 || flip) {
+            dataConfig.addProperty("shift", shift);
+            dataConfig.addProperty("flip", flip);
         }
         if (data.limit != null) {
             dataConfig.addProperty("limit", data.limit);

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code kiln train MODEL [options]}: one subcommand per model. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a model; writes a checkpoint, CSV metrics and a loss plot to --out.",
-        subcommands = {TrainMlpCommand.class, TrainActivationsCommand.class, TrainBilinearCommand.class, TrainKanCommand.class, TrainKanFitCommand.class,
+        subcommands = {TrainMlpCommand.class, TrainActivationsCommand.class, TrainBilinearCommand.class, TrainKanCommand.class, TrainKanFitCommand.class, TrainCnnCommand.class,
             TrainByteLmCommand.class, TrainGptCommand.class})
 public final class TrainCommand implements Runnable {
     @CommandLine.Spec

@@ -42,8 +42,8 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        String[][] commands = {{}, {"demo"}, {"train"}, {"train", "mlp"}, {"train", "activations"}, {"train", "bilinear"}, {"train", "kan"}, {"train", "kan-fit"}, {"train", "bytelm"}, {"train", "gpt"}, {"eval"}, {"generate"},
-            {"bench"}, {"bench", "mlp"}, {"bench", "gpt"}};
+        String[][] commands = {{}, {"demo"}, {"train"}, {"train", "mlp"}, {"train", "activations"}, {"train", "bilinear"}, {"train", "kan"}, {"train", "kan-fit"}, {"train", "cnn"}, {"train", "bytelm"}, {"train", "gpt"}, {"eval"}, {"generate"},
+            {"bench"}, {"bench", "mlp"}, {"bench", "gpt"}, {"bench", "cnn"}};
         for (String[] c : commands) {
             String[] args = Arrays.copyOf(c, c.length + 1);
             args[c.length] = "--help";

@@ -9,6 +9,8 @@
 #   KILN_CONV_ROUNDS=1 KILN_CONV_LAYERS=c512h7-o512k3s1 benchmarks-jmh/conv.sh   # one layer, one round
 #   KILN_CONV_THREADS=1 benchmarks-jmh/conv.sh               # both sides on one thread
 #   KILN_BENCH_OUT=/tmp/conv.md benchmarks-jmh/conv.sh       # the report elsewhere (default below)
+#   KILN_CONV_JVM_ARGS=-XX:UseAVX=2 ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 benchmarks-jmh/conv.sh
+#                                                            # the AVX2 case on an AVX-512 machine (both sides)
 #
 # Without /usr/bin/python3 and torch (or with KILN_CONV_NO_TORCH=1) only Kiln runs. run.sh calls this
 # script with KILN_CONV_JSON_DIR set, and then only the JSON is written (its own report has it).
@@ -58,7 +60,8 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "conv.sh: round $round/$ROUNDS, $layer: Kiln"
     "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$JAR" \
         'dev\.kiln\.bench\.conv\.Conv2dBench\.kiln$' -p layer="$layer" -p threads="$THREADS" \
-        "${ITER[@]}" -rf json -rff "$RES/conv-kiln-r$round-$layer.json"
+        "${ITER[@]}" ${KILN_CONV_JVM_ARGS:+-jvmArgsAppend "$KILN_CONV_JVM_ARGS"} \
+        -rf json -rff "$RES/conv-kiln-r$round-$layer.json"
     if (( TORCH )); then
       echo "conv.sh: round $round/$ROUNDS, $layer: PyTorch"
       "$PYTHON" tools/torch_conv_bench.py --layer "$layer" --threads "$THREADS" "${TORCH_ITER[@]}" \

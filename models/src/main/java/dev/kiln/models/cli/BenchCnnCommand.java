@@ -2,7 +2,6 @@ package dev.kiln.models.cli;
 
 import dev.kiln.models.nn.ConvNet;
 import dev.kiln.models.nn.ModelDevice;
-import dev.kiln.models.train.StepTimer;
 import dev.kiln.optim.Optimizer;
 import dev.kiln.optim.Sgd;
 import dev.kiln.tensor.Backends;
@@ -18,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code kiln bench cnn}: the training step of {@code kiln train cnn}'s model, Kiln against PyTorch in one run. */
@@ -97,75 +95,27 @@ public final class BenchCnnCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "kiln: backend %s on %s, %s threads, Java %s%n", Backends.forDevice(d).name(), d,
                 System.getProperty("kiln.threads", Integer.toString(Runtime.getRuntime().availableProcessors())),
                 Runtime.version());
-        double kilnBest = Double.POSITIVE_INFINITY;
-        double torchBest = Double.POSITIVE_INFINITY;
-        for (int r = 0; r < rounds; r++) {
-            Round k = kilnRound(config);
-            kilnBest = Math.min(kilnBest, k.step().medianMs());
-            out.printf(Locale.ROOT, "round %d  kiln  median %.3f ms  mean %.3f ms  p10 %.3f  p90 %.3f  (%,d parameters)%n", r + 1,
-                    k.step().medianMs(), k.step().meanMs(), k.step().p10Ms(), k.step().p90Ms(), k.parameters());
-            if (breakdown) {
-                out.printf(Locale.ROOT, "        forward+loss %.3f ms  backward %.3f ms  optimizer %.3f ms (medians)%n",
-                        k.forward().medianMs(), k.backward().medianMs(), k.optimizer().medianMs());
-            }
-            if (torch) {
-                List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--arch", a, "--blocks",
-                        Integer.toString(blocks), "--batch-size", Integer.toString(batch), "--warmup", Integer.toString(warmup),
-                        "--steps", Integer.toString(steps), "--threads", Integer.toString(torchThreads), "--widths"));
-                for (int w : widths) {
-                    cmd.add(Integer.toString(w));
-                }
-                Map<String, String> t = BenchCommand.runTorch(cmd, "bench cnn --torch");
-                double med = Double.parseDouble(t.get("median_ms"));
-                torchBest = Math.min(torchBest, med);
-                out.printf(Locale.ROOT, "round %d  torch median %.3f ms  mean %s ms  p10 %s  p90 %s  (torch %s, %s threads, "
-                        + "oneDNN %s, %s parameters)%n", r + 1, med, t.get("mean_ms"), t.get("p10_ms"), t.get("p90_ms"),
-                        t.get("torch"), t.get("threads"), t.get("mkldnn"), t.get("parameters"));
-            }
-        }
-        out.printf(Locale.ROOT, "kiln  step %.3f ms (best median of %d rounds)%n", kilnBest, rounds);
+        List<String> cmd = null;
         if (torch) {
-            out.printf(Locale.ROOT, "torch step %.3f ms (best median of %d rounds)%n", torchBest, rounds);
-            out.printf(Locale.ROOT, "kiln/torch = %.2fx (%s)%n", kilnBest / torchBest,
-                    kilnBest < torchBest ? String.format(Locale.ROOT, "Kiln %.0f%% faster", 100 * (torchBest / kilnBest - 1))
-                            : String.format(Locale.ROOT, "Kiln %.0f%% slower", 100 * (kilnBest / torchBest - 1)));
+            cmd = new ArrayList<>(List.of(python, script.toString(), "--arch", a, "--blocks",
+                    Integer.toString(blocks), "--batch-size", Integer.toString(batch), "--warmup", Integer.toString(warmup),
+                    "--steps", Integer.toString(steps), "--threads", Integer.toString(torchThreads), "--widths"));
+            for (int w : widths) {
+                cmd.add(Integer.toString(w));
+            }
         }
-        out.flush();
+        StepBench.compare(out, rounds, breakdown, () -> kilnRound(config), 
+                cmd, "bench cnn --torch", t -> "oneDNN " + t.get("mkldnn") + ", ");
         return 0;
     }
 
-    private record Round(StepTimer.Stats step, StepTimer.Stats forward, StepTimer.Stats backward,
-                         StepTimer.Stats optimizer, long parameters) {
-    }
-
-    private Round kilnRound(ConvNet.Config config) {
+    private StepBench.Round kilnRound(ConvNet.Config config) {
         Generator rng = new Generator(0);
         ConvNet model = device.place(new ConvNet(config, rng));
         model.train();
         Optimizer opt = Sgd.builder(model.parameters()).lr(0.05).momentum(0.9).weightDecay(5e-4).build();
         Tensor x = ModelDevice.input(model, Tensor.rand(rng, batch, 1, 28, 28));
         Tensor y = ModelDevice.input(model, Tensor.randint(rng, 0, 10, batch));
-        double[] f = new double[steps];
-        double[] b = new double[steps];
-        double[] o = new double[steps];
-        int[] i = {-warmup};
-        Runnable step = () -> {
-            long t0 = System.nanoTime();
-            Tensor loss = model.forward(x).crossEntropy(y);
-            long t1 = System.nanoTime();
-            opt.zeroGrad();
-            loss.backward();
-            long t2 = System.nanoTime();
-            opt.step();
-            long t3 = System.nanoTime();
-            if (i[0] >= 0) {
-                f[i[0]] = (t1 - t0) * 1e-6;
-                b[i[0]] = (t2 - t1) * 1e-6;
-                o[i[0]] = (t3 - t2) * 1e-6;
-            }
-            i[0]++;
-        };
-        StepTimer.Stats s = StepTimer.time(step, warmup, steps);
-        return new Round(s, StepTimer.stats(f), StepTimer.stats(b), StepTimer.stats(o), model.parameterCount());
+        return StepBench.time(() -> model.forward(x).crossEntropy(y), opt, model.parameterCount(), warmup, steps);
     }
 }

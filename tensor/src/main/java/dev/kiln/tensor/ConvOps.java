@@ -30,15 +30,7 @@ public final class ConvOps {
     private static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, int[] pad, String padMode,
                                  int dilation, int groups) {
         String op = "conv1d";
-        Dispatch.requireFloat(op, input);
-        if (input.dim() != 2 && input.dim() != 3) {
-            throw new IllegalArgumentException(op + ": expected a 2-D (unbatched) or 3-D (batched) input [N, C, L], got "
-                    + Shapes.str(input.shape()));
-        }
-        if (weight.dim() != 3) {
-            throw new IllegalArgumentException(op + ": weight must be 3-D [out, in/groups, k], got "
-                    + Shapes.str(weight.shape()));
-        }
+        checkRanks(op, input, weight, 1, "[N, C, L]", "[out, in/groups, k]");
         boolean batched = input.dim() == 3;
         Tensor x = (batched ? input : input.unsqueeze(0)).unsqueeze(2);
         int[] padding = pad == null ? null : new int[] {0, pad[0]};
@@ -70,20 +62,29 @@ public final class ConvOps {
     private static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] pad, String padMode,
                                  int[] dilation, int groups) {
         String op = "conv2d";
-        Dispatch.requireFloat(op, input);
-        if (input.dim() != 3 && input.dim() != 4) {
-            throw new IllegalArgumentException(op + ": expected a 3-D (unbatched) or 4-D (batched) input [N, C, H, W], got "
-                    + Shapes.str(input.shape()));
-        }
-        if (weight.dim() != 4) {
-            throw new IllegalArgumentException(op + ": weight must be 4-D [out, in/groups, kH, kW], got "
-                    + Shapes.str(weight.shape()));
-        }
+        checkRanks(op, input, weight, 2, "[N, C, H, W]", "[out, in/groups, kH, kW]");
         boolean batched = input.dim() == 4;
         Tensor y = conv(op, batched ? input : input.unsqueeze(0), weight, bias, pair(op, "stride", stride),
                 pad == null ? null : pair(op, "padding", pad), padMode, pair(op, "dilation", dilation), groups, input,
                 weight);
         return batched ? y : y.squeeze(0);
+    }
+
+    /**
+     * The checks every convolution starts with: a float input of {@code spatial} dims, unbatched or
+     * batched, and a weight of {@code spatial + 2} dims; the layouts name the dims in the messages.
+     */
+    private static void checkRanks(String op, Tensor input, Tensor weight, int spatial, String inputLayout,
+                                   String weightLayout) {
+        Dispatch.requireFloat(op, input);
+        if (input.dim() != spatial + 1 && input.dim() != spatial + 2) {
+            throw new IllegalArgumentException(op + ": expected a " + (spatial + 1) + "-D (unbatched) or " + (spatial + 2)
+                    + "-D (batched) input " + inputLayout + ", got " + Shapes.str(input.shape()));
+        }
+        if (weight.dim() != spatial + 2) {
+            throw new IllegalArgumentException(op + ": weight must be " + (spatial + 2) + "-D " + weightLayout + ", got "
+                    + Shapes.str(weight.shape()));
+        }
     }
 
     /** The shared path: x 4-D; original input and weight only for the messages. */
@@ -259,15 +260,7 @@ public final class ConvOps {
     private static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] pad, String padMode,
                                  int[] dilation, int groups) {
         String op = "conv3d";
-        Dispatch.requireFloat(op, input);
-        if (input.dim() != 4 && input.dim() != 5) {
-            throw new IllegalArgumentException(op + ": expected a 4-D (unbatched) or 5-D (batched) input [N, C, D, H, W], "
-                    + "got " + Shapes.str(input.shape()));
-        }
-        if (weight.dim() != 5) {
-            throw new IllegalArgumentException(op + ": weight must be 5-D [out, in/groups, kD, kH, kW], got "
-                    + Shapes.str(weight.shape()));
-        }
+        checkRanks(op, input, weight, 3, "[N, C, D, H, W]", "[out, in/groups, kD, kH, kW]");
         boolean batched = input.dim() == 5;
         Tensor x = batched ? input : input.unsqueeze(0);
         int[] s = triple(op, "stride", stride);
@@ -338,15 +331,7 @@ public final class ConvOps {
     public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
                                          int[] outputPadding, int groups, int[] dilation) {
         String op = "convTranspose2d";
-        Dispatch.requireFloat(op, input);
-        if (input.dim() != 3 && input.dim() != 4) {
-            throw new IllegalArgumentException(op + ": expected a 3-D (unbatched) or 4-D (batched) input [N, C, H, W], got "
-                    + Shapes.str(input.shape()));
-        }
-        if (weight.dim() != 4) {
-            throw new IllegalArgumentException(op + ": weight must be 4-D [in, out/groups, kH, kW], got "
-                    + Shapes.str(weight.shape()));
-        }
+        checkRanks(op, input, weight, 2, "[N, C, H, W]", "[in, out/groups, kH, kW]");
         boolean batched = input.dim() == 4;
         Tensor x = batched ? input : input.unsqueeze(0);
         ConvShape s = transposedShape(op, x, weight, bias, pair(op, "stride", stride), pair(op, "padding", padding),
@@ -369,15 +354,7 @@ public final class ConvOps {
     public static Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias, int stride, int padding,
                                          int outputPadding, int groups, int dilation) {
         String op = "convTranspose1d";
-        Dispatch.requireFloat(op, input);
-        if (input.dim() != 2 && input.dim() != 3) {
-            throw new IllegalArgumentException(op + ": expected a 2-D (unbatched) or 3-D (batched) input [N, C, L], got "
-                    + Shapes.str(input.shape()));
-        }
-        if (weight.dim() != 3) {
-            throw new IllegalArgumentException(op + ": weight must be 3-D [in, out/groups, k], got "
-                    + Shapes.str(weight.shape()));
-        }
+        checkRanks(op, input, weight, 1, "[N, C, L]", "[in, out/groups, k]");
         Tensor y = convTranspose2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, new int[] {1, stride},
                 new int[] {0, padding}, new int[] {0, outputPadding}, groups, new int[] {1, dilation});
         return y.squeeze(-2);

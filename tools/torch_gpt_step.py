@@ -22,9 +22,9 @@ import argparse
 import json
 import math
 import os
-import statistics
 import sys
 
+from step_timing import time_steps
 from torch_blas import blas_library
 
 TUNED_ENV = {
@@ -131,8 +131,6 @@ def main():
         env = dict(os.environ, **TUNED_ENV)
         env["OMP_NUM_THREADS"] = str(args.threads)
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
-
-    import time
     import torch
     import torch.nn.functional as F
 
@@ -155,24 +153,8 @@ def main():
         opt.step()
         return loss
 
-    for _ in range(args.warmup):
-        step()
-    ms = []
-    for _ in range(args.steps):
-        t0 = time.perf_counter()
-        step()
-        ms.append((time.perf_counter() - t0) * 1e3)
-    ms.sort()
-
-    def q(p):  # numpy's default (linear) quantile
-        pos = p * (len(ms) - 1)
-        lo = int(pos)
-        hi = min(len(ms) - 1, lo + 1)
-        return ms[lo] + (pos - lo) * (ms[hi] - ms[lo])
-
     print(json.dumps({
-        "median_ms": round(q(0.5), 4), "mean_ms": round(statistics.fmean(ms), 4),
-        "p10_ms": round(q(0.1), 4), "p90_ms": round(q(0.9), 4), "steps": args.steps,
+        **time_steps(step, args.warmup, args.steps),
         "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas,
         "parameters": sum(p.numel() for p in model.parameters()),
         "tuned": not args.untuned,

@@ -1,6 +1,5 @@
 package dev.kiln.kernels.cpu;
 
-import com.sun.management.ThreadMXBean;
 import dev.kiln.tensor.spi.Backend;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.Generator;
@@ -8,7 +7,6 @@ import dev.kiln.tensor.spi.ReferenceBackend;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
-import java.lang.management.ManagementFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -289,7 +287,7 @@ class AttentionKernelsTest {
             long tt = (long) t * t * 4; // a T×T F32 matrix: 16 MiB
 
             warmUp(() -> Tensor.scaledDotProductAttention(small, small, small, false));
-            long forward = leastAllocatedBy(() -> Tensor.scaledDotProductAttention(q, k, v, false), tt / 16);
+            long forward = Allocations.leastAllocatedBy(() -> Tensor.scaledDotProductAttention(q, k, v, false), tt / 16);
             // out itself is T·32 floats (256 KiB)
             assertThat(forward).as("bytes allocated by a T=2048 forward").isLessThan(tt / 16);
 
@@ -306,7 +304,7 @@ class AttentionKernelsTest {
             long bound = (3L + Parallel.MAX_CHUNKS) * t * 32 * 4 + (1 << 16);
             // at every width: JitDirectives keeps C2 from compiling the backward's tile loop with its vector
             // helpers out of line, which boxed them (33 MB a call in about half of the JVMs started)
-            long backward = leastAllocatedBy(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(q.shape()),
+            long backward = Allocations.leastAllocatedBy(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(q.shape()),
                     Tensor.zeros(k.shape()), Tensor.zeros(v.shape()), out, q, k, v, out, lse, true, 0.2), bound);
             assertThat(backward).as("bytes allocated by a T=2048 backward").isLessThan(bound);
         } finally {
@@ -314,34 +312,10 @@ class AttentionKernelsTest {
         }
     }
 
-    private static long allocatedBy(Runnable r) {
-        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long id = Thread.currentThread().threadId();
-        long before = mx.getThreadAllocatedBytes(id);
-        r.run();
-        return mx.getThreadAllocatedBytes(id) - before;
-    }
-
-    /**
-     * The least allocation over up to 20 runs, stopping once under {@code enough}: the first runs of
-     * a new shape may still meet code that C2 (compiling in the background) has not finished.
-     */
-    private static long leastAllocatedBy(Runnable r, long enough) {
-        long least = Long.MAX_VALUE;
-        // Steady state, not warm-up: until C2 has compiled a kernel's task loop its vector ops box, and a
-        // loop entered once per call (the backward's per-head task) is compiled late, seconds in on a busy
-        // machine. So keep trying for up to 30 s (at least 20 runs) before calling the bound broken.
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        for (int i = 0; least >= enough && (i < 20 || System.nanoTime() < deadline); i++) {
-            least = Math.min(least, allocatedBy(r));
-        }
-        return least;
-    }
-
     /** Until C2 compiles the kernels, every vector op boxes: run until a call allocates little (≤ 200 runs). */
     private static void warmUp(Runnable r) {
         for (int i = 0; i < 200; i++) {
-            if (allocatedBy(r) < 1 << 20 && i > 3) {
+            if (Allocations.allocatedBy(r) < 1 << 20 && i > 3) {
                 return;
             }
         }

@@ -173,26 +173,15 @@ class ConvKernelsTest {
         try {
             CpuBackend.setThreads(1); // everything runs, and allocates, on this thread
             long bound = 100_000;
-            long least = Long.MAX_VALUE;
-            for (int i = 0; i < 30 && least >= bound; i++) {
-                least = Math.min(least, allocatedBy(() -> {
-                    CPU.conv2d(y, x, w, null, s);
-                    CPU.conv2dBackwardInput(dx, y, w, s);
-                    CPU.conv2dBackwardWeight(dw, y, x, s);
-                }));
-            }
+            long least = Allocations.leastAllocatedBy(() -> {
+                CPU.conv2d(y, x, w, null, s);
+                CPU.conv2dBackwardInput(dx, y, w, s);
+                CPU.conv2dBackwardWeight(dw, y, x, s);
+            }, bound);
             assertThat(least).as("bytes allocated by a warm forward and backward").isLessThan(bound);
         } finally {
             CpuBackend.setThreads(threads);
         }
-    }
-
-    private static long allocatedBy(Runnable r) {
-        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long id = Thread.currentThread().threadId();
-        long before = mx.getThreadAllocatedBytes(id);
-        r.run();
-        return mx.getThreadAllocatedBytes(id) - before;
     }
 
     @Test

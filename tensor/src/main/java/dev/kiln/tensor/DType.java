@@ -31,4 +31,18 @@ public enum DType {
     public boolean isNumeric() {
         return this != BOOL;
     }
+
+    /**
+     * PyTorch's {@code torch.promote_types}: the dtype an op on a and b computes in. The higher
+     * category wins (bool &lt; integer &lt; floating), within one the wider dtype; see {@code
+     * Tensor.resultType} for operands that are 0-d tensors or scalars.
+     */
+    public static DType promoteTypes(DType a, DType b) {
+        return TypePromotion.promoteTypes(a, b);
+    }
+
+    /** PyTorch's {@code torch.can_cast}: false exactly where the cast lowers the category (F32 to I32, I32 to BOOL). */
+    public static boolean canCast(DType from, DType to) {
+        return TypePromotion.canCast(from, to);
+    }
 }

@@ -45,108 +45,176 @@ public final class ElementwiseOps {
         return dx;
     }
 
+    /**
+     * A binary op under PyTorch's type promotion: both operands are converted to their result type
+     * ({@link TypePromotion}), or to F32 where the op needs a float and that type is not one (true
+     * division of integers). BOOL arithmetic computes on 0/1 integers. The conversions are recorded,
+     * so a promoted operand's gradient comes back in its own dtype.
+     */
     static Tensor binary(BinaryOp op, Tensor a, Tensor bt) {
         String name = op.opName();
-        if (op.isBitwise()) {
-            return bitwise(op, a, bt);
-        }
-        if (op.promotesIntegers()) {
-            // PyTorch: integer operands compute in the other operand's float dtype, or in F32
-            DType f = a.dtype().isFloatingPoint() ? a.dtype() : bt.dtype().isFloatingPoint() ? bt.dtype() : DType.F32;
-            a = a.dtype().isFloatingPoint() ? a : a.to(f);
-            bt = bt.dtype().isFloatingPoint() ? bt : bt.to(f);
-        }
-        Dispatch.requireNumeric(name, a);
-        Dispatch.requireNumeric(name, bt);
-        Dispatch.sameDType(name, a, bt);
-        if (op.needsFloat()) {
-            Dispatch.requireFloat(name, a);
-        }
         Backend b = Dispatch.backend(name, a, bt);
         int[] shape = Shapes.broadcast(name, a.shape(), bt.shape());
-        if (op.divides() && a.dtype() == DType.I32 && bt.numel() > 0 && bt.eq(0).any().item() != 0) {
+        DType r = TypePromotion.resultType(a, bt);
+        if (op.isBitwise()) {
+            return bitwise(op, a, bt, r, shape, b);
+        }
+        if (op == BinaryOp.SUB && (a.dtype() == DType.BOOL || bt.dtype() == DType.BOOL)) {
+            throw new IllegalArgumentException("sub: subtraction with a BOOL tensor is not supported (got " + a.dtype()
+                    + " " + Shapes.str(a.shape()) + " and " + bt.dtype() + " " + Shapes.str(bt.shape())
+                    + "); use logicalXor or logicalNot, as PyTorch advises");
+        }
+        DType compute = r;
+        if (op.needsFloat() && op != BinaryOp.POW && !TypePromotion.isFloating(r)) {
+            compute = TypePromotion.DEFAULT_FLOAT;
+        }
+        if (r == DType.BOOL && compute == DType.BOOL) {
+            return boolBinary(op, a, bt, shape, b);
+        }
+        if (op == BinaryOp.POW && !TypePromotion.isFloating(compute)) {
+            return intPow(a.to(compute), bt.to(compute));
+        }
+        Tensor ac = a.to(compute);
+        Tensor bc = bt.to(compute);
+        if (op.divides() && !TypePromotion.isFloating(compute) && bc.numel() > 0 && bc.eq(0L).any().item() != 0) {
             // PyTorch raises ZeroDivisionError; an integer has no inf or NaN to give instead
-            throw new IllegalArgumentException(name + ": integer division by zero: the I32 divisor "
+            throw new IllegalArgumentException(name + ": integer division by zero: the " + compute + " divisor "
                     + Shapes.str(bt.shape()) + " holds a 0");
         }
-        DType dtype = op.isComparison() ? DType.BOOL : a.dtype();
+        DType dtype = op.isComparison() ? DType.BOOL : compute;
         Tensor out = Dispatch.empty(b, dtype, shape, a.device());
-        b.binary(op, out, a.broadcastView(shape), bt.broadcastView(shape));
+        b.binary(op, out, ac.broadcastView(shape), bc.broadcastView(shape));
         if (op.isComparison()) {
             return out;
         }
-        return Dispatch.record(new Op.Binary(op), out, a, bt);
+        return Dispatch.record(new Op.Binary(op), out, ac, bc);
     }
 
     /**
-     * The bitwise ops on I32 (and/or/xor also on BOOL, as logical ops). A BOOL operand beside an
-     * I32 one counts as 0/1 (PyTorch's promotion); no gradient.
+     * Both operands BOOL: comparisons, and the ops PyTorch defines on bool (add is or, mul is and,
+     * maximum and minimum), on 0/1 integers; the others are refused as PyTorch refuses them.
      */
-    private static Tensor bitwise(BinaryOp op, Tensor a, Tensor bt) {
-        String name = op.opName();
-        boolean shift = op == BinaryOp.BITWISE_LEFT_SHIFT || op == BinaryOp.BITWISE_RIGHT_SHIFT;
-        for (Tensor t : new Tensor[] {a, bt}) {
-            if (t.dtype() != DType.I32 && (shift || t.dtype() != DType.BOOL)) {
-                throw new IllegalArgumentException(name + ": expected " + (shift ? "I32" : "I32 or BOOL")
-                        + " tensors, got " + a.dtype() + " " + Shapes.str(a.shape()) + " and " + bt.dtype() + " "
-                        + Shapes.str(bt.shape()));
-            }
-        }
-        Backend b = Dispatch.backend(name, a, bt);
-        int[] shape = Shapes.broadcast(name, a.shape(), bt.shape());
-        if (a.dtype() == DType.BOOL && bt.dtype() == DType.BOOL) {
-            // computed on 0/1 integers: every backend has I32 kernels
-            return bitwise(op, a.to(DType.I32), bt.to(DType.I32)).ne(0);
+    private static Tensor boolBinary(BinaryOp op, Tensor a, Tensor bt, int[] shape, Backend b) {
+        boolean defined = op.isComparison() || switch (op) {
+            case ADD, MUL, MAXIMUM, MINIMUM -> true;
+            default -> false;
+        };
+        if (!defined) {
+            throw new IllegalArgumentException(op.opName() + ": not defined on BOOL tensors (got " + Shapes.str(a.shape())
+                    + " and " + Shapes.str(bt.shape()) + "), as in PyTorch; convert them with to(dtype) first");
         }
         Tensor ai = a.to(DType.I32);
         Tensor bi = bt.to(DType.I32);
-        Tensor out = Dispatch.empty(b, DType.I32, shape, a.device());
+        Tensor out = Dispatch.empty(b, op.isComparison() ? DType.BOOL : DType.I32, shape, a.device());
         b.binary(op, out, ai.broadcastView(shape), bi.broadcastView(shape));
+        return op.isComparison() ? out : out.ne(0L);
+    }
+
+    /**
+     * Integer base to an integer power: integer result, as PyTorch (a negative exponent gives 0 but
+     * for bases 1 and −1). Computed in F64, which is exact while |result| &lt; 2⁵³; a result beyond
+     * the integer dtype's range saturates, where PyTorch's wraps around.
+     */
+    private static Tensor intPow(Tensor base, Tensor exponent) {
+        DType r = base.dtype();
+        return base.to(DType.F64).pow(exponent.to(DType.F64)).to(r);
+    }
+
+    /**
+     * The bitwise ops on integer and BOOL operands, in their promoted dtype (and/or/xor of two BOOLs
+     * stay BOOL, as logical ops); shifts take integers only. No gradient.
+     */
+    private static Tensor bitwise(BinaryOp op, Tensor a, Tensor bt, DType r, int[] shape, Backend b) {
+        String name = op.opName();
+        boolean shift = op == BinaryOp.BITWISE_LEFT_SHIFT || op == BinaryOp.BITWISE_RIGHT_SHIFT;
+        for (Tensor t : new Tensor[] {a, bt}) {
+            TypePromotion.Category c = TypePromotion.category(t.dtype());
+            if (c == TypePromotion.Category.FLOATING || (shift && c == TypePromotion.Category.BOOL)) {
+                throw new IllegalArgumentException(name + ": expected " + (shift ? "integer" : "integer or BOOL")
+                        + " tensors, got " + a.dtype() + " " + Shapes.str(a.shape()) + " and " + bt.dtype() + " "
+                        + Shapes.str(bt.shape()) + " (PyTorch has no bitwise ops on floating-point dtypes)");
+            }
+        }
+        if (r == DType.BOOL) {
+            // computed on 0/1 integers: every backend has I32 kernels
+            return bitwise(op, a.to(DType.I32), bt.to(DType.I32), DType.I32, shape, b).ne(0L);
+        }
+        Tensor out = Dispatch.empty(b, r, shape, a.device());
+        b.binary(op, out, a.to(r).broadcastView(shape), bt.to(r).broadcastView(shape));
         return out;
     }
 
     /**
-     * A 0-d tensor holding {@code value}, in x's dtype and on x's device, for scalar operands. A
-     * value the dtype cannot hold exactly is refused: rounding 0.5 into an I32 would change the
-     * result silently, and dtypes are never promoted implicitly.
+     * A Java scalar operand of x as a 0-d tensor in the dtype PyTorch computes {@code x op scalar}
+     * in (its category only raises x's: I32 tensor and 0.5 give F32, F32 tensor and 2 stay F32).
+     * A value that dtype cannot hold exactly is refused rather than rounded or wrapped.
      */
-    static Tensor scalarLike(String op, Tensor x, double value) {
-        boolean fits = switch (x.dtype()) {
-            case I32 -> value == Math.rint(value) && value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE;
-            case BOOL -> value == 0 || value == 1;
-            case F32, F64 -> true;
-        };
-        if (!fits) {
-            throw new IllegalArgumentException(op + ": the scalar " + value + " cannot be held exactly by the "
-                    + x.dtype() + " tensor " + Shapes.str(x.shape()) + "; convert the tensor with to(dtype) first");
-        }
-        return Tensor.full(value, x.dtype(), x.device());
+    static Tensor scalarOperand(String op, Tensor x, double value, TypePromotion.Category kind) {
+        DType r = TypePromotion.resultType(x, kind);
+        return exactScalar(op, x, value, r);
     }
 
-    static Tensor clamp(Tensor x, double min, double max) {
-        Dispatch.requireNumeric("clamp", x);
+    private static Tensor exactScalar(String op, Tensor x, double value, DType r) {
+        boolean fits = switch (TypePromotion.category(r)) {
+            case FLOATING -> true;
+            case BOOL -> value == 0 || value == 1;
+            case INTEGER -> value == Math.rint(value) && value >= -Math.pow(2, 8 * r.byteSize() - 1)
+                    && value <= integerMax(r);
+        };
+        if (!fits) {
+            throw new IllegalArgumentException(op + ": the scalar " + value + " cannot be held exactly by "
+                    + r + ", the result type with the " + x.dtype() + " tensor " + Shapes.str(x.shape())
+                    + "; convert the tensor with to(dtype) first");
+        }
+        return Tensor.full(value, r, x.device());
+    }
+
+    /** The signed range's top, or 255 for a byte (I8 and U8 together): no case per integer dtype. */
+    private static double integerMax(DType r) {
+        return r.byteSize() == 1 ? 255 : Math.pow(2, 8 * r.byteSize() - 1) - 1;
+    }
+
+    /** x op scalar, the scalar promoted as PyTorch's wrapped numbers. */
+    static Tensor binary(BinaryOp op, Tensor x, double value, TypePromotion.Category kind) {
+        return binary(op, x, scalarOperand(op.opName(), x, value, kind));
+    }
+
+    /**
+     * A 0-d tensor holding {@code value} in x's own dtype and on x's device (the zeros that masks and
+     * pads compare or fill with). A value that dtype cannot hold exactly is refused.
+     */
+    static Tensor scalarLike(String op, Tensor x, double value) {
+        return exactScalar(op, x, value, x.dtype());
+    }
+
+    /**
+     * clamp to [min, max] (an absent bound infinite); {@code kind} is the bounds' scalar kind, which
+     * promotes x as PyTorch (an I32 tensor with a float bound gives F32). min &gt; max sets every
+     * element to max, as PyTorch's min(max(x, min), max); NaN stays NaN. The gradient passes where
+     * min ≤ x ≤ max, so nowhere when min &gt; max.
+     */
+    static Tensor clamp(Tensor x, double min, double max, TypePromotion.Category kind) {
         if (Double.isNaN(min) || Double.isNaN(max)) {
             // PyTorch 1.13 ignores a NaN bound and later versions return NaNs; either hides a bug upstream
             throw new IllegalArgumentException("clamp: min and max must not be NaN, got min " + min + ", max " + max);
         }
-        if (x.dtype() == DType.I32) {
+        if (x.dtype() == DType.BOOL && kind == TypePromotion.Category.BOOL) {
+            throw new IllegalArgumentException("clamp: not defined on BOOL tensors with BOOL bounds, as in PyTorch; "
+                    + "convert the tensor with to(dtype) first");
+        }
+        DType r = TypePromotion.resultType(x, kind);
+        if (!TypePromotion.isFloating(r)) {
             for (double bound : new double[] {min, max}) {
-                boolean fits = Double.isInfinite(bound)
-                        || (bound == Math.rint(bound) && bound >= Integer.MIN_VALUE && bound <= Integer.MAX_VALUE);
-                if (!fits) {
-                    // an I32 result cannot hold it: clamping to 0.5 would give 0, below the bound
-                    throw new IllegalArgumentException("clamp: the bound " + bound + " cannot be held exactly by the I32 "
-                            + "tensor " + Shapes.str(x.shape()) + "; convert the tensor with to(dtype) first");
+                if (!Double.isInfinite(bound)) {
+                    exactScalar("clamp", x, bound, r); // an integer result cannot hold a bound beyond its range
                 }
             }
         }
-        if (min > max) {
-            throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
-        }
-        Backend b = Dispatch.backend("clamp", x);
-        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
-        b.clamp(out, x, min, max);
-        return Dispatch.record(new Op.Clamp(min, max), out, x);
+        Tensor xc = x.to(r);
+        Backend b = Dispatch.backend("clamp", xc);
+        Tensor out = Dispatch.empty(b, r, x.shape(), x.device());
+        b.clamp(out, xc, min, max);
+        return Dispatch.record(new Op.Clamp(min, max), out, xc);
     }
 
     static Tensor where(Tensor cond, Tensor a, Tensor bt) {
@@ -154,7 +222,6 @@ public final class ElementwiseOps {
             throw new IllegalArgumentException("where: condition must be BOOL, got " + cond.dtype() + " "
                     + Shapes.str(cond.shape()) + "; make it with a comparison such as x.gt(0)");
         }
-        Dispatch.sameDType("where", a, bt);
         Backend b = Dispatch.backend("where", cond, a, bt);
         int[] shape;
         try {
@@ -164,8 +231,12 @@ public final class ElementwiseOps {
             throw new IllegalArgumentException("where: condition " + Shapes.str(cond.shape()) + ", input "
                     + Shapes.str(a.shape()) + " and other " + Shapes.str(bt.shape()) + " cannot be broadcast together", e);
         }
-        Tensor out = Dispatch.empty(b, a.dtype(), shape, a.device());
-        b.where(out, cond.broadcastView(shape), a.broadcastView(shape), bt.broadcastView(shape));
-        return Dispatch.record(new Op.Where(), out, cond, a, bt);
+        // x and y promoted as PyTorch's where; the conversions are recorded, so gradients come back in each dtype
+        DType r = TypePromotion.resultType(a, bt);
+        Tensor ac = a.to(r);
+        Tensor bc = bt.to(r);
+        Tensor out = Dispatch.empty(b, r, shape, a.device());
+        b.where(out, cond.broadcastView(shape), ac.broadcastView(shape), bc.broadcastView(shape));
+        return Dispatch.record(new Op.Where(), out, cond, ac, bc);
     }
 }

@@ -7,6 +7,9 @@ import dev.kiln.tensor.spi.Op;
 import java.util.Arrays;
 import java.util.List;
 
+import static dev.kiln.tensor.TypePromotion.Category.FLOATING;
+import static dev.kiln.tensor.TypePromotion.Category.INTEGER;
+
 /**
  * Tensor's copies, in-place ops, elementwise math and comparisons. Part of the chain that makes
  * up {@link Tensor}.
@@ -101,17 +104,63 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return ElementwiseOps.where(cond, a, b);
     }
 
+    /** where with a float scalar for b: promoted as PyTorch (an I32 a gives F32). */
     public static Tensor where(Tensor cond, Tensor a, double b) {
-        return ElementwiseOps.where(cond, a, ElementwiseOps.scalarLike("where", a, b));
+        return ElementwiseOps.where(cond, a, ElementwiseOps.scalarOperand("where", a, b, FLOATING));
+    }
+
+    /** where with an integer scalar for b: a keeps its dtype (a BOOL a becomes an integer). */
+    public static Tensor where(Tensor cond, Tensor a, long b) {
+        return ElementwiseOps.where(cond, a, ElementwiseOps.scalarOperand("where", a, b, INTEGER));
     }
 
     public static Tensor where(Tensor cond, double a, Tensor b) {
-        return ElementwiseOps.where(cond, ElementwiseOps.scalarLike("where", b, a), b);
+        return ElementwiseOps.where(cond, ElementwiseOps.scalarOperand("where", b, a, FLOATING), b);
+    }
+
+    public static Tensor where(Tensor cond, long a, Tensor b) {
+        return ElementwiseOps.where(cond, ElementwiseOps.scalarOperand("where", b, a, INTEGER), b);
     }
 
     /** cond ? a : b with two scalars: F32 of cond's shape (PyTorch's default dtype). */
     public static Tensor where(Tensor cond, double a, double b) {
         return ElementwiseOps.where(cond, Tensor.full(a, DType.F32, cond.device()), Tensor.full(b, DType.F32, cond.device()));
+    }
+
+    // ------------------------------------------------------------------ type promotion
+
+    /**
+     * PyTorch's {@code torch.result_type}: the dtype a binary op on a and b computes in and returns
+     * (comparisons aside). The higher category wins (BOOL &lt; integer &lt; floating), within one the
+     * wider dtype; a 0-d tensor beside a tensor with dims counts only when its category is higher.
+     */
+    public static DType resultType(Tensor a, Tensor b) {
+        checkOperands(a, b);
+        return TypePromotion.resultType(a, b);
+    }
+
+    /** resultType with a float scalar: it only raises the category (I32 gives F32, F64 stays F64). */
+    public static DType resultType(Tensor a, double b) {
+        checkOperands(a, a);
+        return TypePromotion.resultType(a, FLOATING);
+    }
+
+    /** resultType with an integer scalar (PyTorch's int): a BOOL tensor becomes integer, others keep their dtype. */
+    public static DType resultType(Tensor a, long b) {
+        checkOperands(a, a);
+        return TypePromotion.resultType(a, INTEGER);
+    }
+
+    /** resultType with a boolean scalar: a tensor keeps its dtype. */
+    public static DType resultType(Tensor a, boolean b) {
+        checkOperands(a, a);
+        return TypePromotion.resultType(a, TypePromotion.Category.BOOL);
+    }
+
+    private static void checkOperands(Tensor a, Tensor b) {
+        if (a == null || b == null) {
+            throw new IllegalArgumentException("resultType: the tensors must not be null");
+        }
     }
 
     // ------------------------------------------------------------------ in place
@@ -152,37 +201,60 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return fill_(0);
     }
 
+    // In-place ops compute in the promoted type and write back into this dtype, which must be able to
+    // hold it (PyTorch's "result type Float can't be cast to the desired output type Int").
+
     /** this += other (broadcast), in place. */
     public Tensor add_(Tensor other) {
-        return assignFrom("add_", add(other));
+        return assignFrom("add_", resultType(self(), other), () -> add(other));
     }
 
     /** this += alpha · other, in place. */
     public Tensor add_(Tensor other, double alpha) {
-        return assignFrom("add_", add(other, alpha));
+        return assignFrom("add_", resultType(self(), other), () -> add(other, alpha));
+    }
+
+    public Tensor add_(double s) {
+        return assignFrom("add_", resultType(self(), s), () -> add(s));
+    }
+
+    public Tensor add_(long s) {
+        return assignFrom("add_", resultType(self(), s), () -> add(s));
     }
 
     public Tensor sub_(Tensor other) {
-        return assignFrom("sub_", sub(other));
+        return assignFrom("sub_", resultType(self(), other), () -> sub(other));
     }
 
     public Tensor mul_(Tensor other) {
-        return assignFrom("mul_", mul(other));
+        return assignFrom("mul_", resultType(self(), other), () -> mul(other));
     }
 
     public Tensor mul_(double s) {
-        return assignFrom("mul_", mul(s));
+        return assignFrom("mul_", resultType(self(), s), () -> mul(s));
     }
 
+    public Tensor mul_(long s) {
+        return assignFrom("mul_", resultType(self(), s), () -> mul(s));
+    }
+
+    /** this /= other: true division, so an integer tensor is refused (its result type is F32). */
     public Tensor div_(Tensor other) {
-        return assignFrom("div_", div(other));
+        DType r = resultType(self(), other);
+        return assignFrom("div_", r.isFloatingPoint() ? r : TypePromotion.DEFAULT_FLOAT, () -> div(other));
     }
 
     public Tensor clamp_(double min, double max) {
-        return assignFrom("clamp_", clamp(min, max));
+        return assignFrom("clamp_", resultType(self(), min), () -> clamp(min, max));
     }
 
-    private Tensor assignFrom(String op, Tensor result) {
+    public Tensor clamp_(long min, long max) {
+        return assignFrom("clamp_", resultType(self(), min), () -> clamp(min, max));
+    }
+
+    private Tensor assignFrom(String op, DType resultType, java.util.function.Supplier<Tensor> compute) {
+        TypePromotion.checkInPlace(op, resultType, self());
+        Tensor result = compute.get();
         if (!Arrays.equals(result.shape, shape)) {
             throw new IllegalArgumentException(op + ": the result has shape " + Shapes.str(result.shape)
                     + ", which cannot be written into " + Shapes.str(shape));
@@ -212,7 +284,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor add(double s) {
-        return add(ElementwiseOps.scalarLike("add", self(), s));
+        return ElementwiseOps.binary(BinaryOp.ADD, self(), s, FLOATING);
+    }
+
+    public Tensor add(long s) {
+        return ElementwiseOps.binary(BinaryOp.ADD, self(), s, INTEGER);
     }
 
     /** this + alpha · other. */
@@ -225,7 +301,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor sub(double s) {
-        return sub(ElementwiseOps.scalarLike("sub", self(), s));
+        return ElementwiseOps.binary(BinaryOp.SUB, self(), s, FLOATING);
+    }
+
+    public Tensor sub(long s) {
+        return ElementwiseOps.binary(BinaryOp.SUB, self(), s, INTEGER);
     }
 
     public Tensor mul(Tensor other) {
@@ -233,7 +313,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor mul(double s) {
-        return mul(ElementwiseOps.scalarLike("mul", self(), s));
+        return ElementwiseOps.binary(BinaryOp.MUL, self(), s, FLOATING);
+    }
+
+    public Tensor mul(long s) {
+        return ElementwiseOps.binary(BinaryOp.MUL, self(), s, INTEGER);
     }
 
     public Tensor div(Tensor other) {
@@ -241,7 +325,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor div(double s) {
-        return div(ElementwiseOps.scalarLike("div", self(), s));
+        return ElementwiseOps.binary(BinaryOp.DIV, self(), s, FLOATING);
+    }
+
+    public Tensor div(long s) {
+        return ElementwiseOps.binary(BinaryOp.DIV, self(), s, INTEGER);
     }
 
     public Tensor pow(Tensor exponent) {
@@ -249,7 +337,16 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor pow(double exponent) {
-        return pow(ElementwiseOps.scalarLike("pow", self(), exponent));
+        return ElementwiseOps.binary(BinaryOp.POW, self(), exponent, FLOATING);
+    }
+
+    /** An integer tensor to an integer power stays integer; a negative power of one is refused, as PyTorch. */
+    public Tensor pow(long exponent) {
+        if (exponent < 0 && TypePromotion.category(dtype()) != TypePromotion.Category.FLOATING) {
+            throw new IllegalArgumentException("pow: integers to negative integer powers are not allowed, got the "
+                    + dtype() + " tensor " + Shapes.str(shape) + " to the power " + exponent);
+        }
+        return ElementwiseOps.binary(BinaryOp.POW, self(), exponent, INTEGER);
     }
 
     /** Elementwise max of two tensors (NaN propagates). */
@@ -367,17 +464,33 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return mul(self());
     }
 
-    /** Limits every element to [min, max]; the gradient passes where min ≤ x ≤ max. */
+    /**
+     * Limits every element to [min, max]; min &gt; max sets every element to max, as PyTorch. The
+     * gradient passes where min ≤ x ≤ max. Float bounds promote an integer tensor to F32, as PyTorch.
+     */
     public Tensor clamp(double min, double max) {
-        return ElementwiseOps.clamp(self(), min, max);
+        return ElementwiseOps.clamp(self(), min, max, FLOATING);
+    }
+
+    /** clamp with integer bounds: an integer tensor stays integer. */
+    public Tensor clamp(long min, long max) {
+        return ElementwiseOps.clamp(self(), min, max, INTEGER);
     }
 
     public Tensor clampMin(double min) {
-        return ElementwiseOps.clamp(self(), min, Double.POSITIVE_INFINITY);
+        return ElementwiseOps.clamp(self(), min, Double.POSITIVE_INFINITY, FLOATING);
+    }
+
+    public Tensor clampMin(long min) {
+        return ElementwiseOps.clamp(self(), min, Double.POSITIVE_INFINITY, INTEGER);
     }
 
     public Tensor clampMax(double max) {
-        return ElementwiseOps.clamp(self(), Double.NEGATIVE_INFINITY, max);
+        return ElementwiseOps.clamp(self(), Double.NEGATIVE_INFINITY, max, FLOATING);
+    }
+
+    public Tensor clampMax(long max) {
+        return ElementwiseOps.clamp(self(), Double.NEGATIVE_INFINITY, max, INTEGER);
     }
 
     // ------------------------------------------------------------------ issue 15: elementwise math
@@ -548,7 +661,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor fmod(double other) {
-        return fmod(ElementwiseOps.scalarLike("fmod", self(), other));
+        return ElementwiseOps.binary(BinaryOp.FMOD, self(), other, FLOATING);
+    }
+
+    public Tensor fmod(long other) {
+        return ElementwiseOps.binary(BinaryOp.FMOD, self(), other, INTEGER);
     }
 
     /** Python's %: the remainder of this/other with the sign of other. An I32 divisor holding 0 is refused. */
@@ -557,7 +674,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor remainder(double other) {
-        return remainder(ElementwiseOps.scalarLike("remainder", self(), other));
+        return ElementwiseOps.binary(BinaryOp.REMAINDER, self(), other, FLOATING);
+    }
+
+    public Tensor remainder(long other) {
+        return ElementwiseOps.binary(BinaryOp.REMAINDER, self(), other, INTEGER);
     }
 
     /**
@@ -574,10 +695,19 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor div(double other, RoundingMode roundingMode) {
-        return div(ElementwiseOps.scalarLike("div", self(), other), roundingMode);
+        return div(ElementwiseOps.scalarOperand("div", self(), other, FLOATING), roundingMode);
     }
 
     public Tensor div(double other, String roundingMode) {
+        return div(other, RoundingMode.of(roundingMode));
+    }
+
+    /** An integer divisor with a rounding mode keeps an integer tensor integer. */
+    public Tensor div(long other, RoundingMode roundingMode) {
+        return div(ElementwiseOps.scalarOperand("div", self(), other, INTEGER), roundingMode);
+    }
+
+    public Tensor div(long other, String roundingMode) {
         return div(other, RoundingMode.of(roundingMode));
     }
 
@@ -652,24 +782,24 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return ElementwiseOps.binary(BinaryOp.BITWISE_AND, self(), other);
     }
 
-    public Tensor bitwiseAnd(int other) {
-        return bitwiseAnd(Tensor.full(other, DType.I32, device()));
+    public Tensor bitwiseAnd(long other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_AND, self(), other, INTEGER);
     }
 
     public Tensor bitwiseOr(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.BITWISE_OR, self(), other);
     }
 
-    public Tensor bitwiseOr(int other) {
-        return bitwiseOr(Tensor.full(other, DType.I32, device()));
+    public Tensor bitwiseOr(long other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_OR, self(), other, INTEGER);
     }
 
     public Tensor bitwiseXor(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.BITWISE_XOR, self(), other);
     }
 
-    public Tensor bitwiseXor(int other) {
-        return bitwiseXor(Tensor.full(other, DType.I32, device()));
+    public Tensor bitwiseXor(long other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_XOR, self(), other, INTEGER);
     }
 
     /** ~x on I32 (−x − 1), logical not on BOOL. */
@@ -682,8 +812,8 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return ElementwiseOps.binary(BinaryOp.BITWISE_LEFT_SHIFT, self(), other);
     }
 
-    public Tensor bitwiseLeftShift(int other) {
-        return bitwiseLeftShift(Tensor.full(other, DType.I32, device()));
+    public Tensor bitwiseLeftShift(long other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_LEFT_SHIFT, self(), other, INTEGER);
     }
 
     /** Arithmetic shift right on I32 (the sign is kept); the count is taken mod 32. */
@@ -691,8 +821,8 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return ElementwiseOps.binary(BinaryOp.BITWISE_RIGHT_SHIFT, self(), other);
     }
 
-    public Tensor bitwiseRightShift(int other) {
-        return bitwiseRightShift(Tensor.full(other, DType.I32, device()));
+    public Tensor bitwiseRightShift(long other) {
+        return ElementwiseOps.binary(BinaryOp.BITWISE_RIGHT_SHIFT, self(), other, INTEGER);
     }
 
     // ------------------------------------------------------------------ issue 15: activations
@@ -812,7 +942,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor eq(double s) {
-        return eq(ElementwiseOps.scalarLike("eq", self(), s));
+        return ElementwiseOps.binary(BinaryOp.EQ, self(), s, FLOATING);
+    }
+
+    public Tensor eq(long s) {
+        return ElementwiseOps.binary(BinaryOp.EQ, self(), s, INTEGER);
     }
 
     public Tensor ne(Tensor other) {
@@ -820,7 +954,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor ne(double s) {
-        return ne(ElementwiseOps.scalarLike("ne", self(), s));
+        return ElementwiseOps.binary(BinaryOp.NE, self(), s, FLOATING);
+    }
+
+    public Tensor ne(long s) {
+        return ElementwiseOps.binary(BinaryOp.NE, self(), s, INTEGER);
     }
 
     public Tensor lt(Tensor other) {
@@ -828,7 +966,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor lt(double s) {
-        return lt(ElementwiseOps.scalarLike("lt", self(), s));
+        return ElementwiseOps.binary(BinaryOp.LT, self(), s, FLOATING);
+    }
+
+    public Tensor lt(long s) {
+        return ElementwiseOps.binary(BinaryOp.LT, self(), s, INTEGER);
     }
 
     public Tensor le(Tensor other) {
@@ -836,7 +978,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor le(double s) {
-        return le(ElementwiseOps.scalarLike("le", self(), s));
+        return ElementwiseOps.binary(BinaryOp.LE, self(), s, FLOATING);
+    }
+
+    public Tensor le(long s) {
+        return ElementwiseOps.binary(BinaryOp.LE, self(), s, INTEGER);
     }
 
     public Tensor gt(Tensor other) {
@@ -844,7 +990,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor gt(double s) {
-        return gt(ElementwiseOps.scalarLike("gt", self(), s));
+        return ElementwiseOps.binary(BinaryOp.GT, self(), s, FLOATING);
+    }
+
+    public Tensor gt(long s) {
+        return ElementwiseOps.binary(BinaryOp.GT, self(), s, INTEGER);
     }
 
     public Tensor ge(Tensor other) {
@@ -852,7 +1002,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
     }
 
     public Tensor ge(double s) {
-        return ge(ElementwiseOps.scalarLike("ge", self(), s));
+        return ElementwiseOps.binary(BinaryOp.GE, self(), s, FLOATING);
+    }
+
+    public Tensor ge(long s) {
+        return ElementwiseOps.binary(BinaryOp.GE, self(), s, INTEGER);
     }
 
     /** BOOL mask of NaN elements. */

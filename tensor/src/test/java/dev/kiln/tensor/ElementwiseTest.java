@@ -358,9 +358,18 @@ class ElementwiseTest {
     }
 
     @Test
-    void integerDivisionAndPowNeedFloats() {
-        assertRejects(() -> Tensor.arange(3).div(Tensor.arange(3)), "div", "I32", "[3]");
-        assertRejects(() -> Tensor.arange(3).pow(2), "pow", "I32");
+    void integerDivisionIsTrueDivisionAndIntegerPowStaysInteger() {
+        // PyTorch: int / int is F32; a rounding mode keeps the int; int ** int is an int
+        Tensor q = Tensor.of(new int[] {1, -7, 6}).div(Tensor.of(new int[] {2, 2, 3}));
+        assertThat(q.dtype()).isEqualTo(DType.F32);
+        assertThat(q.toFloatArray()).containsExactly(0.5f, -3.5f, 2f);
+        assertThat(Tensor.of(new int[] {-7}).div(2L, "floor").toIntArray()).containsExactly(-4);
+        Tensor p = Tensor.of(new int[] {3, -2, 5}).pow(2);
+        assertThat(p.dtype()).isEqualTo(DType.I32);
+        assertThat(p.toIntArray()).containsExactly(9, 4, 25);
+        // a negative power of a tensor exponent: 0 but for bases 1 and -1, as PyTorch
+        Tensor n = Tensor.of(new int[] {3, -1, 1, -2}).pow(Tensor.of(new int[] {-1, -3, -2, -1}));
+        assertThat(n.toIntArray()).containsExactly(0, -1, 1, 0);
     }
 
     @Test
@@ -386,14 +395,16 @@ class ElementwiseTest {
     }
 
     @Test
-    void integerTensorsRefuseScalarsTheyCannotHold() {
+    void floatScalarsPromoteIntegerTensorsAndIntegerScalarsMustFit() {
         Tensor i = Tensor.of(new int[] {0, 1, 2});
-        // silently truncating 0.5 to 0 would make these wrong without a word
-        assertRejects(() -> i.add(0.5), "add", "0.5", "I32");
-        assertRejects(() -> i.mul(2.5), "mul", "2.5", "I32");
-        assertRejects(() -> i.eq(0.5), "eq", "0.5", "I32");
-        assertRejects(() -> i.lt(Double.NaN), "lt", "NaN", "I32");
-        assertRejects(() -> i.sub(1e10), "sub", "1.0E10", "I32");
+        // PyTorch: an int tensor with a float scalar computes in F32
+        assertThat(i.add(0.5).dtype()).isEqualTo(DType.F32);
+        assertThat(i.add(0.5).toFloatArray()).containsExactly(0.5f, 1.5f, 2.5f);
+        assertThat(i.mul(2.5).toFloatArray()).containsExactly(0f, 2.5f, 5f);
+        assertThat(i.eq(0.5).toBooleanArray()).containsExactly(false, false, false);
+        assertThat(i.lt(Double.NaN).toBooleanArray()).containsExactly(false, false, false);
+        // an integer scalar an I32 result cannot hold is refused, not wrapped around
+        assertRejects(() -> i.sub(10_000_000_000L), "sub", "1.0E10", "I32");
     }
 
     @Test
@@ -431,12 +442,18 @@ class ElementwiseTest {
         }
         assertThat(Tensor.of(new int[] {-3, 0, 5}).clamp(-1, 2).toIntArray()).containsExactly(-1, 0, 2);
         assertThat(Tensor.of(new float[] {3}).clamp(1, 1).item()).isEqualTo(1);
-        assertRejects(() -> Tensor.zeros(2).clamp(1, 0), "clamp", "min 1.0", "max 0.0");
+        // min > max: every element becomes max, as PyTorch
+        assertThat(Tensor.of(new float[] {-1, 0.5f, 3, Float.NaN}).clamp(1, 0).toFloatArray())
+                .containsExactly(0, 0, 0, Float.NaN);
         assertRejects(() -> Tensor.zeros(2).clamp(Double.NaN, 1), "clamp", "NaN");
         assertRejects(() -> Tensor.zeros(2).clampMax(Double.NaN), "clamp", "NaN");
         // an I32 result holds whole bounds only; infinite ones mean no bound
-        assertRejects(() -> Tensor.of(new int[] {0, 2}).clamp(0.5, 1.5), "clamp", "0.5", "I32");
-        assertRejects(() -> Tensor.of(new int[] {0, 2}).clampMin(3e9), "clamp", "3.0E9", "I32");
+        // float bounds promote an I32 tensor to F32 (PyTorch); integer bounds keep it I32
+        Tensor promoted = Tensor.of(new int[] {0, 2}).clamp(0.5, 1.5);
+        assertThat(promoted.dtype()).isEqualTo(DType.F32);
+        assertThat(promoted.toFloatArray()).containsExactly(0.5f, 1.5f);
+        assertThat(Tensor.of(new int[] {0, 2}).clampMin(3e9).toFloatArray()).containsExactly(3e9f, 3e9f);
+        assertRejects(() -> Tensor.of(new int[] {0, 2}).clampMin(3_000_000_000L), "clamp", "3.0E9", "I32");
         assertThat(Tensor.of(new int[] {-3, 0, 5}).clampMin(-1).toIntArray()).containsExactly(-1, 0, 5);
         assertThat(Tensor.of(new float[] {-3, 5}).clamp(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY)
                 .toFloatArray()).containsExactly(-3, 5);

@@ -49,7 +49,9 @@ OPS = {
 # ops PyTorch also takes a Python scalar for, as Kiln's scalar overloads
 SCALAR_OPS = ["add", "sub", "mul", "div", "div_trunc", "div_floor", "pow", "remainder", "fmod", "eq", "ne", "lt",
               "le", "gt", "ge", "bitwise_and", "bitwise_or", "bitwise_xor", "where"]
-SCALARS = [("float", 2.5), ("int", 2), ("int", -3), ("bool", True)]
+SCALARS = [("float", 2.5), ("int", 2), ("int", -3)]
+# a bool scalar takes part in result_type only: Kiln's ops have no boolean-scalar overloads
+TYPE_SCALARS = SCALARS + [("bool", True)]
 
 
 def make(values, dtype, shape):
@@ -178,7 +180,7 @@ def result_type_cases():
     for da in DTYPES:
         for shape in ([2], []):
             a = make(A, da, shape)
-            for kind, value in SCALARS:
+            for kind, value in TYPE_SCALARS:
                 cases.append({"name": f"result_type {NAMES[da]}{shape} {kind}", "op": "result_type",
                               "inputs": [tensor(a)], "scalar": {"kind": kind, "value": value},
                               "result": {"dtype": NAMES[torch.result_type(a, value)]}})

@@ -180,4 +180,65 @@ final class ElementwiseCompositions {
         }
         return ElementwiseOps.binary(mode == RoundingMode.TRUNC ? BinaryOp.DIV_TRUNC : BinaryOp.DIV_FLOOR, a, b);
     }
+
+    /**
+     * PyTorch's clamp with tensor bounds (either may be null, not both): all three promoted to their
+     * result type and broadcast; min &gt; max gives max; NaN in any of them gives NaN. Composition of
+     * comparisons and where, so that each gradient goes where PyTorch 1.13's clamp backward sends it:
+     * to x where min ≤ x ≤ max, to min where x &lt; min &lt; max, to max where x &gt; max or max &lt; min
+     * (nowhere for x below min == max, nor at a NaN).
+     */
+    static Tensor clamp(Tensor x, Tensor min, Tensor max) {
+        if (min == null && max == null) {
+            throw new IllegalArgumentException("clamp: at least one of min and max must not be null");
+        }
+        Dispatch.backend("clamp", present(x, min, max));
+        int[] shape = x.shape();
+        for (Tensor bound : new Tensor[] {min, max}) {
+            if (bound != null) {
+                shape = Shapes.broadcast("clamp", shape, bound.shape());
+            }
+        }
+        DType r = TypePromotion.resultType(new Tensor[] {x, min, max});
+        if (r == DType.BOOL) {
+            throw new IllegalArgumentException("clamp: not defined on BOOL tensors with BOOL bounds, as in PyTorch; "
+                    + "convert them with to(dtype) first");
+        }
+        Tensor xr = x.to(r);
+        Tensor lo = min == null ? null : min.to(r);
+        Tensor hi = max == null ? null : max.to(r);
+        Tensor xd = xr.detach();
+        Tensor lod = lo == null ? null : lo.detach();
+        Tensor hid = hi == null ? null : hi.detach();
+        // the value everywhere, NaN propagating (maximum and minimum propagate it); no gradient of its own
+        Tensor value = xd;
+        if (lod != null) {
+            value = value.maximum(lod);
+        }
+        if (hid != null) {
+            value = value.minimum(hid);
+        }
+        value = value.expand(shape);
+        Tensor out = value;
+        if (hi != null) {
+            Tensor toMax = xd.gt(hid);
+            if (lod != null) {
+                toMax = logicalOr(toMax, hid.lt(lod));
+            }
+            out = Tensor.where(toMax, hi, out);
+        }
+        if (lo != null) {
+            Tensor toMin = xd.lt(lod);
+            if (hid != null) {
+                toMin = logicalAnd(toMin, lod.lt(hid));
+            }
+            out = Tensor.where(toMin, lo, out);
+        }
+        Tensor inside = lod == null ? xd.le(hid) : hid == null ? xd.ge(lod) : logicalAnd(xd.ge(lod), xd.le(hid));
+        return Tensor.where(inside, xr, out);
+    }
+
+    private static Tensor[] present(Tensor... ts) {
+        return java.util.Arrays.stream(ts).filter(java.util.Objects::nonNull).toArray(Tensor[]::new);
+    }
 }

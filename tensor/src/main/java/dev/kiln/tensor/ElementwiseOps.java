@@ -112,12 +112,14 @@ public final class ElementwiseOps {
 
     /**
      * Integer base to an integer power: integer result, as PyTorch (a negative exponent gives 0 but
-     * for bases 1 and −1). Computed in F64, which is exact while |result| &lt; 2⁵³; a result beyond
-     * the integer dtype's range saturates, where PyTorch's wraps around.
+     * for bases 1 and −1; the F64 power's fraction truncates to exactly that, and 0 to a negative
+     * power, infinite in F64, is 0 too). Computed in F64, exact while |result| &lt; 2⁵³; a result
+     * beyond the integer dtype's range saturates, where PyTorch's wraps around.
      */
     private static Tensor intPow(Tensor base, Tensor exponent) {
         DType r = base.dtype();
-        return base.to(DType.F64).pow(exponent.to(DType.F64)).to(r);
+        Tensor p = base.to(DType.F64).pow(exponent.to(DType.F64));
+        return Tensor.where(p.isinf(), 0L, p).to(r);
     }
 
     /**

@@ -477,6 +477,23 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return ElementwiseOps.clamp(self(), min, max, INTEGER);
     }
 
+    /**
+     * clamp with tensor bounds, broadcast with this (either may be null, not both): promoted as
+     * PyTorch; min &gt; max gives max. The gradients go where PyTorch's do: to this where min ≤ x ≤
+     * max, to min where x &lt; min &lt; max, to max where x &gt; max or max &lt; min.
+     */
+    public Tensor clamp(Tensor min, Tensor max) {
+        return ElementwiseCompositions.clamp(self(), min, max);
+    }
+
+    public Tensor clampMin(Tensor min) {
+        return ElementwiseCompositions.clamp(self(), min, null);
+    }
+
+    public Tensor clampMax(Tensor max) {
+        return ElementwiseCompositions.clamp(self(), null, max);
+    }
+
     public Tensor clampMin(double min) {
         return ElementwiseOps.clamp(self(), min, Double.POSITIVE_INFINITY, FLOATING);
     }

@@ -206,53 +206,58 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
 
     /** this += other (broadcast), in place. */
     public Tensor add_(Tensor other) {
-        return assignFrom("add_", resultType(self(), other), () -> add(other));
+        return assignFrom("add_", resultType(self(), other), other, () -> add(other));
     }
 
     /** this += alpha · other, in place. */
     public Tensor add_(Tensor other, double alpha) {
-        return assignFrom("add_", resultType(self(), other), () -> add(other, alpha));
+        return assignFrom("add_", resultType(self(), other), other, () -> add(other, alpha));
     }
 
     public Tensor add_(double s) {
-        return assignFrom("add_", resultType(self(), s), () -> add(s));
+        return assignFrom("add_", resultType(self(), s), null, () -> add(s));
     }
 
     public Tensor add_(long s) {
-        return assignFrom("add_", resultType(self(), s), () -> add(s));
+        return assignFrom("add_", resultType(self(), s), null, () -> add(s));
     }
 
     public Tensor sub_(Tensor other) {
-        return assignFrom("sub_", resultType(self(), other), () -> sub(other));
+        return assignFrom("sub_", resultType(self(), other), other, () -> sub(other));
     }
 
     public Tensor mul_(Tensor other) {
-        return assignFrom("mul_", resultType(self(), other), () -> mul(other));
+        return assignFrom("mul_", resultType(self(), other), other, () -> mul(other));
     }
 
     public Tensor mul_(double s) {
-        return assignFrom("mul_", resultType(self(), s), () -> mul(s));
+        return assignFrom("mul_", resultType(self(), s), null, () -> mul(s));
     }
 
     public Tensor mul_(long s) {
-        return assignFrom("mul_", resultType(self(), s), () -> mul(s));
+        return assignFrom("mul_", resultType(self(), s), null, () -> mul(s));
     }
 
     /** this /= other: true division, so an integer tensor is refused (its result type is F32). */
     public Tensor div_(Tensor other) {
         DType r = resultType(self(), other);
-        return assignFrom("div_", r.isFloatingPoint() ? r : TypePromotion.DEFAULT_FLOAT, () -> div(other));
+        return assignFrom("div_", r.isFloatingPoint() ? r : TypePromotion.DEFAULT_FLOAT, other, () -> div(other));
     }
 
     public Tensor clamp_(double min, double max) {
-        return assignFrom("clamp_", resultType(self(), min), () -> clamp(min, max));
+        return assignFrom("clamp_", resultType(self(), min), null, () -> clamp(min, max));
     }
 
     public Tensor clamp_(long min, long max) {
-        return assignFrom("clamp_", resultType(self(), min), () -> clamp(min, max));
+        return assignFrom("clamp_", resultType(self(), min), null, () -> clamp(min, max));
     }
 
-    private Tensor assignFrom(String op, DType resultType, java.util.function.Supplier<Tensor> compute) {
+    /** Checks, computes out of place, writes back: other (null for a scalar) must broadcast to this shape. */
+    private Tensor assignFrom(String op, DType resultType, Tensor other, java.util.function.Supplier<Tensor> compute) {
+        if (other != null && !Shapes.broadcastsTo(other.shape, shape)) {
+            throw new IllegalArgumentException(op + ": other " + Shapes.str(other.shape) + " does not broadcast to "
+                    + "this tensor's shape " + Shapes.str(shape));
+        }
         TypePromotion.checkInPlace(op, resultType, self());
         Tensor result = compute.get();
         if (!Arrays.equals(result.shape, shape)) {

@@ -215,6 +215,14 @@ class FuzzTest {
         c.add(new Case("add(scalar)", a -> a.tensor().add(a.real())));
         c.add(new Case("mul(scalar)", a -> a.tensor().mul(a.real())));
         c.add(new Case("pow(scalar)", a -> a.tensor().pow(a.real())));
+        // type promotion: integer scalars, tensor bounds and in-place writes across random dtypes
+        c.add(new Case("add(long)", a -> a.tensor().add((long) a.anInt(-5, 5))));
+        c.add(new Case("pow(long)", a -> a.tensor().pow((long) a.anInt(-3, 4))));
+        c.add(new Case("div(long, floor)", List.of("div"), a -> a.tensor().div((long) a.anInt(-3, 4), "floor")));
+        c.add(new Case("clamp(tensors)", List.of("clamp"), a -> a.tensor().clamp(a.bool() ? a.tensor() : null,
+                a.bool() ? a.tensor() : null)));
+        c.add(new Case("add_(mixed)", List.of("add_"), a -> a.tensor().clone().add_(a.tensor())));
+        c.add(new Case("resultType", a -> Tensor.resultType(a.tensor(), a.tensor())));
         c.add(new Case("clamp", a -> {
             Tensor x = a.tensor();
             double lo = a.real();

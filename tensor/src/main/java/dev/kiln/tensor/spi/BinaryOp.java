@@ -39,17 +39,16 @@ public enum BinaryOp {
         return ordinal() >= BITWISE_AND.ordinal();
     }
 
-    /** Ops whose result is not an integer for integer input (PyTorch's true division). */
+    /**
+     * Ops that kernels compute in a floating dtype only: integer and BOOL operands are promoted to
+     * F32 first (PyTorch's true division). POW of integers is the exception, an integer result that
+     * ElementwiseOps computes through F64, so no kernel sees an integer POW.
+     */
     public boolean needsFloat() {
         return switch (this) {
             case DIV, POW, ATAN2, COPYSIGN, LOGADDEXP, LOGADDEXP2, HYPOT -> true;
             default -> false;
         };
-    }
-
-    /** Whether I32 operands are computed in F32 rather than refused (PyTorch's promotion; DIV and POW predate it). */
-    public boolean promotesIntegers() {
-        return needsFloat() && this != DIV && this != POW;
     }
 
     /** Ops that divide: an integer zero divisor is an error, as PyTorch's ZeroDivisionError. */

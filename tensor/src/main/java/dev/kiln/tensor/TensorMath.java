@@ -296,9 +296,20 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return ElementwiseOps.binary(BinaryOp.ADD, self(), s, INTEGER);
     }
 
-    /** this + alpha · other. */
+    /** this + alpha · other; integer and BOOL operands take a whole alpha only and stay integer, as PyTorch. */
     public Tensor add(Tensor other, double alpha) {
-        return alpha == 1 ? add(other) : add(other.mul(alpha));
+        if (alpha == 1) {
+            return add(other);
+        }
+        if (other != null && !TypePromotion.isFloating(resultType(self(), other))) {
+            if (alpha != Math.rint(alpha) || Math.abs(alpha) > Long.MAX_VALUE) {
+                throw new IllegalArgumentException("add: alpha must be a whole number for the integer or BOOL tensors "
+                        + dtype() + " " + Shapes.str(shape) + " and " + other.dtype() + " " + Shapes.str(other.shape)
+                        + ", got " + alpha);
+            }
+            return add(other.mul((long) alpha));
+        }
+        return add(other.mul(alpha));
     }
 
     public Tensor sub(Tensor other) {

@@ -111,6 +111,16 @@ class TypePromotionTest {
     }
 
     @Test
+    void addWithAlphaKeepsIntegersIntegerAndRefusesAFractionalAlphaForThem() {
+        Tensor i = Tensor.of(new int[] {1, 2});
+        assertThat(i.add(Tensor.of(new int[] {3, 4}), 2).toIntArray()).containsExactly(7, 10);
+        assertThat(i.add(Tensor.of(new int[] {3, 4}), 2).dtype()).isEqualTo(I32);
+        assertThat(i.add(Tensor.of(new float[] {1, 1}), 0.5).toFloatArray()).containsExactly(1.5f, 2.5f);
+        // PyTorch: "For integral input tensors, argument alpha must not be a floating point number"
+        assertRejects(() -> i.add(Tensor.of(new int[] {3, 4}), 0.5), "add", "alpha", "0.5", "I32");
+    }
+
+    @Test
     void inPlaceOpsWriteThePromotedResultBackWhenItCasts() {
         Tensor f = Tensor.of(new float[] {1, 2});
         f.add_(Tensor.of(new double[] {0.25, 0.5}));

@@ -114,7 +114,7 @@ public final class ElementwiseOps {
      * Integer base to an integer power: integer result, as PyTorch (a negative exponent gives 0 but
      * for bases 1 and −1; the F64 power's fraction truncates to exactly that, and 0 to a negative
      * power, infinite in F64, is 0 too). Computed in F64, exact while |result| &lt; 2⁵³; a result
-     * beyond the integer dtype's range saturates, where PyTorch's wraps around.
+     * beyond the integer dtype's range is not PyTorch's, which wraps around.
      */
     private static Tensor intPow(Tensor base, Tensor exponent) {
         DType r = base.dtype();
@@ -152,6 +152,9 @@ public final class ElementwiseOps {
      * A value that dtype cannot hold exactly is refused rather than rounded or wrapped.
      */
     static Tensor scalarOperand(String op, Tensor x, double value, TypePromotion.Category kind) {
+        if (x == null) {
+            throw new IllegalArgumentException(op + ": the tensor beside the scalar " + value + " must not be null");
+        }
         DType r = TypePromotion.resultType(x, kind);
         return exactScalar(op, x, value, r);
     }

@@ -14,6 +14,10 @@ final class IndexDispatch {
     }
 
     static void indexSelect(Tensor out, Tensor x, int dim, Tensor index) {
+        if (out.numel() == 0) {
+            // nothing to copy; a zero-size x's offset may lie past its empty storage, which arraycopy refuses
+            return;
+        }
         if (!x.isContiguous() || out.dtype() != x.dtype() || index.dtype() != DType.I32) {
             REF.indexSelect(out, x, dim, index);
             return;

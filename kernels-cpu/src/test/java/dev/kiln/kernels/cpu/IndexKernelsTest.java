@@ -18,6 +18,7 @@ import static dev.kiln.kernels.cpu.KernelCheck.input;
 import static dev.kiln.kernels.cpu.KernelCheck.numel;
 import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 import static dev.kiln.kernels.cpu.KernelCheck.str;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * index_select, index_add, gather and scatter_add (and so embedding forward and backward) against
@@ -73,6 +74,17 @@ class IndexKernelsTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void indexSelectOfAZeroSizeViewPastItsEmptyStorageWritesNothing() {
+        // offset 1 over a storage of 0 elements: a copy of 0 elements from there still throws in arraycopy
+        for (DType dtype : new DType[] {DType.F32, DType.I32}) {
+            Tensor x = Tensor.zeros(dtype, 0, 3).narrow(1, 1, 1).t();
+            Tensor out = Tensor.zeros(dtype, 1, 0);
+            CPU.indexSelect(out, x, 0, Tensor.of(new int[] {0}));
+            assertThat(out.numel()).isZero();
         }
     }
 

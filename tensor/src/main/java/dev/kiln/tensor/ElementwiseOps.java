@@ -113,8 +113,11 @@ public final class ElementwiseOps {
     static Tensor scalarLike(String op, Tensor x, double value) {
         boolean fits = switch (x.dtype()) {
             case I32 -> value == Math.rint(value) && value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE;
+            case I64 -> value == Math.rint(value) && value >= Long.MIN_VALUE && value < 0x1p63;
+            case I8 -> value == Math.rint(value) && value >= Byte.MIN_VALUE && value <= Byte.MAX_VALUE;
+            case U8 -> value == Math.rint(value) && value >= 0 && value <= 255;
             case BOOL -> value == 0 || value == 1;
-            case F32, F64 -> true;
+            case F32, F64, F16, BF16 -> true;
         };
         if (!fits) {
             throw new IllegalArgumentException(op + ": the scalar " + value + " cannot be held exactly by the "

@@ -155,7 +155,7 @@ final class TensorFormatter {
         }
 
         static Style of(DType dtype, List<Double> shown) {
-            if (dtype == DType.BOOL || dtype == DType.I32) {
+            if (dtype == DType.BOOL || dtype.isIntegral()) {
                 Mode mode = dtype == DType.BOOL ? Mode.BOOL : Mode.INT;
                 int width = 1;
                 for (double v : shown) {

@@ -148,7 +148,11 @@ final class Kernels {
             case F32 -> "f32";
             case F64 -> "f64";
             case I32 -> "i32";
-            case BOOL -> "u8";
+            case BOOL, U8 -> "u8";
+            case I64 -> "i64";
+            case I8 -> "i8";
+            case F16 -> "f16";
+            case BF16 -> "bf16";
         };
     }
 

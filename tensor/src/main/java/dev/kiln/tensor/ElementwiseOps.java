@@ -19,7 +19,7 @@ public final class ElementwiseOps {
         if (op.promotesIntegers() && !x.dtype().isFloatingPoint()) {
             x = x.to(DType.F32); // PyTorch: integer and BOOL inputs compute in the default float dtype
         }
-        if (op.isRounding() && x.dtype() == DType.I32) {
+        if (op.isRounding() && x.dtype().isIntegral()) {
             return x.clone(); // integers are already rounded; PyTorch returns them as they are
         }
         Dispatch.requireNumeric(name, x);
@@ -64,9 +64,9 @@ public final class ElementwiseOps {
         }
         Backend b = Dispatch.backend(name, a, bt);
         int[] shape = Shapes.broadcast(name, a.shape(), bt.shape());
-        if (op.divides() && a.dtype() == DType.I32 && bt.numel() > 0 && bt.eq(0).any().item() != 0) {
+        if (op.divides() && a.dtype().isIntegral() && bt.numel() > 0 && bt.eq(0).any().item() != 0) {
             // PyTorch raises ZeroDivisionError; an integer has no inf or NaN to give instead
-            throw new IllegalArgumentException(name + ": integer division by zero: the I32 divisor "
+            throw new IllegalArgumentException(name + ": integer division by zero: the " + a.dtype() + " divisor "
                     + Shapes.str(bt.shape()) + " holds a 0");
         }
         DType dtype = op.isComparison() ? DType.BOOL : a.dtype();

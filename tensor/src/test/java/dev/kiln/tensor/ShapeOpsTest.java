@@ -228,13 +228,14 @@ class ShapeOpsTest {
         assertThat(t.dtype()).isEqualTo(DType.F32);
         assertThat(t.toFloatArray()).containsExactly(1, 2, 3, 4, 5, 6);
         assertThat(Tensor.tensor(new double[][][] {{{1}, {2}}}).shape()).containsExactly(1, 2, 1);
-        assertThat(Tensor.tensor(new long[] {3, -4}).toIntArray()).containsExactly(3, -4);
+        assertThat(Tensor.tensor(new long[] {3, -4}).dtype()).isEqualTo(DType.I64);
+        assertThat(Tensor.tensor(new long[][] {{1L << 40, -4}}).toLongArray()).containsExactly(1L << 40, -4);
+        assertThat(Tensor.tensor(new byte[] {-3, 7}).dtype()).isEqualTo(DType.I8);
         assertThat(Tensor.tensor(new boolean[][] {{true}, {false}}).dtype()).isEqualTo(DType.BOOL);
         assertThat(Tensor.tensor(2.5).dim()).isZero();
         assertThat(Tensor.tensor(7).dtype()).isEqualTo(DType.I32);
         assertThat(Tensor.tensor(new int[0][]).shape()).containsExactly(0, 0);
         assertRejects(() -> Tensor.tensor(new int[][] {{1, 2}, {3}}), "tensor", "ragged", "dim 1");
-        assertRejects(() -> Tensor.tensor(new long[] {1L << 40}), "tensor", "I32");
         assertRejects(() -> Tensor.tensor("1"), "tensor", "String");
         assertRejects(() -> Tensor.tensor(new String[] {"1"}), "tensor", "String");
     }

@@ -40,6 +40,12 @@ public final class ReferenceBackend implements Backend {
         return 0;
     }
 
+    /** Every dtype: the loops read and write through {@link CpuStorage#get}/{@link CpuStorage#set} (and their long twins). */
+    @Override
+    public boolean hasKernelsFor(DType dtype) {
+        return true;
+    }
+
     private static CpuStorage s(Tensor t) {
         return (CpuStorage) t.storage();
     }

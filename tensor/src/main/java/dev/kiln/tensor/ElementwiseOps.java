@@ -79,15 +79,15 @@ public final class ElementwiseOps {
     }
 
     /**
-     * The bitwise ops on I32 (and/or/xor also on BOOL, as logical ops). A BOOL operand beside an
-     * I32 one counts as 0/1 (PyTorch's promotion); no gradient.
+     * The bitwise ops on the integer types (and/or/xor also on BOOL, as logical ops). A BOOL operand
+     * beside an integer one counts as 0/1 (PyTorch's promotion); no gradient.
      */
     private static Tensor bitwise(BinaryOp op, Tensor a, Tensor bt) {
         String name = op.opName();
         boolean shift = op == BinaryOp.BITWISE_LEFT_SHIFT || op == BinaryOp.BITWISE_RIGHT_SHIFT;
         for (Tensor t : new Tensor[] {a, bt}) {
-            if (t.dtype() != DType.I32 && (shift || t.dtype() != DType.BOOL)) {
-                throw new IllegalArgumentException(name + ": expected " + (shift ? "I32" : "I32 or BOOL")
+            if (!t.dtype().isIntegral() && (shift || t.dtype() != DType.BOOL)) {
+                throw new IllegalArgumentException(name + ": expected " + (shift ? "integer" : "integer or BOOL")
                         + " tensors, got " + a.dtype() + " " + Shapes.str(a.shape()) + " and " + bt.dtype() + " "
                         + Shapes.str(bt.shape()));
             }
@@ -98,9 +98,11 @@ public final class ElementwiseOps {
             // computed on 0/1 integers: every backend has I32 kernels
             return bitwise(op, a.to(DType.I32), bt.to(DType.I32)).ne(0);
         }
-        Tensor ai = a.to(DType.I32);
-        Tensor bi = bt.to(DType.I32);
-        Tensor out = Dispatch.empty(b, DType.I32, shape, a.device());
+        DType dtype = a.dtype() == DType.BOOL ? bt.dtype() : a.dtype();
+        Tensor ai = a.to(dtype);
+        Tensor bi = bt.to(dtype);
+        Dispatch.sameDType(name, ai, bi);
+        Tensor out = Dispatch.empty(b, dtype, shape, a.device());
         b.binary(op, out, ai.broadcastView(shape), bi.broadcastView(shape));
         return out;
     }

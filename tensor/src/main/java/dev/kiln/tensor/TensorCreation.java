@@ -252,6 +252,38 @@ public abstract sealed class TensorCreation extends TensorBase permits TensorVie
         return of(v);
     }
 
+    /**
+     * As {@link #arange(double, double, double)}, in {@code dtype} (PyTorch's {@code arange(start, end,
+     * step, dtype=...)}): the values start + i·step are computed in double and converted, so an
+     * integer dtype truncates them toward zero.
+     */
+    public static Tensor arange(double start, double end, double step, DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("arange: dtype is null");
+        }
+        if (!Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step) || step == 0) {
+            throw new IllegalArgumentException("arange: step must be finite and non-zero and the bounds finite, got "
+                    + "start " + start + ", end " + end + ", step " + step);
+        }
+        if (end != start && (end > start) != (step > 0)) {
+            throw new IllegalArgumentException("arange: end " + end + " cannot be reached from start " + start
+                    + " with step " + step + " (the bounds are inconsistent with the step's sign)");
+        }
+        double count = Math.ceil((end - start) / step);
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("arange: " + count + " elements is too many");
+        }
+        double[] v = new double[(int) count];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = start + i * step;
+        }
+        if (v.length > 0) {
+            checkFillValue("arange", v[0], dtype);
+            checkFillValue("arange", v[v.length - 1], dtype);
+        }
+        return of(v).to(dtype);
+    }
+
     /** {@code steps} evenly spaced F32 values from start to end inclusive; the ends must be finite F32 values. */
     public static Tensor linspace(double start, double end, int steps) {
         if (steps < 0) {

@@ -126,7 +126,7 @@ def ops():
         for name, f in {"bitwise_and": torch.bitwise_and, "bitwise_or": torch.bitwise_or,
                         "bitwise_xor": torch.bitwise_xor}.items():
             out.append(case("op", f"{name} {KILN[dt]}", x, f(x, y), op=name, other=values(y)))
-        for name, f in unary.items():
+        for name, f in dict(unary, bitwise_not=torch.bitwise_not).items():
             r = f(x)
             if name == "sum":
                 r = r.to(dt)  # PyTorch sums integers in int64; Kiln keeps the dtype, so compare wrapped

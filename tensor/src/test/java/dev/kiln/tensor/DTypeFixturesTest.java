@@ -82,7 +82,8 @@ class DTypeFixturesTest {
 
     private static final Map<String, Function<Tensor, Tensor>> UNARY = Map.of(
             "neg", Tensor::neg, "abs", Tensor::abs, "sum", Tensor::sum, "exp", Tensor::exp, "tanh", Tensor::tanh,
-            "sqrt", t -> t.abs().sqrt(), "softmax", t -> t.softmax(0), "cumsum", t -> t.cumsum(0));
+            "sqrt", t -> t.abs().sqrt(), "softmax", t -> t.softmax(0), "cumsum", t -> t.cumsum(0),
+            "bitwise_not", Tensor::bitwiseNot);
 
     private static Stream<Map<String, Object>> cases(String kind) {
         return CASES.stream().filter(c -> kind.equals(c.get("kind")));

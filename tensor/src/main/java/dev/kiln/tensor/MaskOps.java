@@ -227,7 +227,7 @@ final class MaskOps {
         for (int i = 0; i < m; i++) {
             members[p.target[i]][fill[p.target[i]]++] = i;
         }
-        boolean integral = self.dtype() == DType.I32;
+        boolean integral = self.dtype().isIntegral();
         double[] out = new double[n];
         double[] selfWeight = new double[n];
         double[] srcWeight = new double[m];
@@ -438,7 +438,7 @@ final class MaskOps {
     }
 
     /**
-     * PyTorch's advanced indexing x[i0, i1, ...]: null is a full slice; I32 index tensors broadcast
+     * PyTorch's advanced indexing x[i0, i1, ...]: null is a full slice; I32 or I64 index tensors broadcast
      * together and may be negative; a BOOL mask stands for the indices of its true elements over
      * as many dims as it has. The indexed dims are gathered as one flat indexSelect over x with
      * those dims moved to the front; the broadcast index shape then goes where the first indexed
@@ -593,10 +593,10 @@ final class MaskOps {
                 for (int k = 0; k < t.dim(); k++) {
                     expanded.add(nz.select(1, k));
                 }
-            } else if (t.dtype() == DType.I32) {
-                expanded.add(t);
+            } else if (t.dtype() == DType.I32 || t.dtype() == DType.I64) {
+                expanded.add(Dispatch.requireIndex(op, "index", t));
             } else {
-                throw new IllegalArgumentException(op + ": index tensors must be I32 or BOOL, got " + t.dtype() + " "
+                throw new IllegalArgumentException(op + ": index tensors must be I32, I64 or BOOL, got " + t.dtype() + " "
                         + Shapes.str(t.shape()));
             }
         }

@@ -450,7 +450,7 @@ public abstract sealed class TensorViews extends TensorCreation permits TensorMa
     }
 
     /**
-     * PyTorch's x[i0, i1, ...] with index tensors: null is a full slice ({@code :}), I32 tensors
+     * PyTorch's x[i0, i1, ...] with index tensors: null is a full slice ({@code :}), I32 or I64 tensors
      * broadcast together and may be negative, a BOOL mask selects its true positions. The gradient
      * accumulates where indices repeat (index_put with accumulate).
      */

@@ -84,6 +84,20 @@ class DTypeCreationTest {
     }
 
     @Test
+    void indexArgumentsTakeI64() {
+        Tensor x = Tensor.of(new float[] {10, 20, 30, 40}, 2, 2);
+        Tensor i = Tensor.of(new long[] {1, 0});
+        assertThat(x.indexSelect(0, i).toFloatArray()).containsExactly(30, 40, 10, 20);
+        assertThat(x.gather(1, Tensor.of(new long[] {1, 0, 0, 0}, 2, 2)).toFloatArray()).containsExactly(20, 10, 30, 30);
+        assertThat(x.index(i, Tensor.of(new long[] {-1, 0})).toFloatArray()).containsExactly(40, 10);
+        assertThat(i.oneHot(2).dtype()).isEqualTo(DType.I32);
+        assertThat(x.crossEntropy(i).item()).isEqualTo(x.crossEntropy(i.to(DType.I32)).item());
+        assertRejects(() -> x.indexSelect(0, Tensor.of(new long[] {1L << 40})), "indexSelect", "1099511627776",
+                "out of range");
+        assertRejects(() -> x.indexSelect(0, Tensor.of(new float[] {1})), "indexSelect", "I32 or I64", "F32");
+    }
+
+    @Test
     void reducedFloatsRoundToNearestEven() {
         // 1 + 2^-11 is halfway between two F16 neighbours: ties go to the even one, 1.0
         assertThat(Tensor.scalar(1 + 0x1p-11, DType.F16).item()).isEqualTo(1.0);

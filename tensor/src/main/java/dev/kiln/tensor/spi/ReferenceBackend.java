@@ -129,7 +129,7 @@ public final class ReferenceBackend implements Backend {
         int[] bo = Strided.offsets(b);
         int base = out.offset();
         DType at = a.dtype();
-        if (exactLong(at) && exactLong(b.dtype()) && (op.isComparison() ? true : at.isIntegral() && at == out.dtype())) {
+        if (exactLong(at) && exactLong(b.dtype()) && (op.isComparison() || at.isIntegral() && at == out.dtype())) {
             for (int i = 0; i < ao.length; i++) {
                 long x = as.getLong(ao[i]);
                 long y = bs.getLong(bo[i]);

@@ -130,5 +130,10 @@ class BitcastViewTest {
         assertThat(q.eq(Tensor.of(new long[] {big - 1, Long.MAX_VALUE})).toBooleanArray()).containsExactly(false, true);
         assertThat(q.indexSelect(0, Tensor.of(new long[] {1, 0})).toLongArray()).containsExactly(Long.MAX_VALUE, big);
         assertThat(q.max().toLongArray()).containsExactly(Long.MAX_VALUE);
+        Tensor z = Tensor.zeros(DType.I64, 2);
+        assertThat(z.indexAdd(0, Tensor.of(new int[] {1, 1}), Tensor.of(new long[] {big, 1})).toLongArray())
+                .containsExactly(0, big + 1);
+        assertThat(z.scatterAdd(0, Tensor.of(new int[] {0}), Tensor.of(new long[] {big})).toLongArray())
+                .containsExactly(big, 0);
     }
 }

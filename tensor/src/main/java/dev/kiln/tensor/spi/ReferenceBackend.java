@@ -501,8 +501,7 @@ public final class ReferenceBackend implements Backend {
         for (int i = 0; i < so.length; i++) {
             int[] idx = Strided.unravel(i, srcShape);
             idx[dim] = (int) is.get(io[idx[dim]]);
-            int t = Strided.offsetOf(out, idx);
-            o.set(t, o.get(t) + ss.get(so[i]));
+            addInto(o, Strided.offsetOf(out, idx), ss, so[i]);
         }
     }
 
@@ -535,8 +534,16 @@ public final class ReferenceBackend implements Backend {
             if (idx.length > 0) {
                 idx[dim] = (int) is.get(io[i]);
             }
-            int t = Strided.offsetOf(out, idx);
-            o.set(t, o.get(t) + ss.get(srcOff));
+            addInto(o, Strided.offsetOf(out, idx), ss, srcOff);
+        }
+    }
+
+    /** out[t] += src[i]: in long for the integer types (exact, wrapping as they do), in double otherwise. */
+    private static void addInto(CpuStorage out, int t, CpuStorage src, int i) {
+        if (out.dtype().isIntegral()) {
+            out.setLong(t, out.getLong(t) + src.getLong(i));
+        } else {
+            out.set(t, out.get(t) + src.get(i));
         }
     }
 

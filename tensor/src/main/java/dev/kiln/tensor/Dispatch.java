@@ -36,7 +36,7 @@ final class Dispatch {
 
     static void requireFloat(String op, Tensor t) {
         if (!t.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(op + ": expected a floating-point tensor (F32 or F64), got "
+            throw new IllegalArgumentException(op + ": expected a floating-point tensor (F32, F64, F16 or BF16), got "
                     + t.dtype() + " " + Shapes.str(t.shape()));
         }
     }

@@ -20,6 +20,7 @@ import sys
 import numpy as np
 
 OUT = "models/src/test/resources/fixtures/python.safetensors"
+OUT_DTYPES = "models/src/test/resources/fixtures/python_dtypes.safetensors"
 
 
 def tensors():
@@ -39,7 +40,31 @@ def tensors():
     }
 
 
-DTYPES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64", np.dtype(np.int32): "I32", np.dtype(np.bool_): "BOOL"}
+def bf16(values):
+    """BF16 bits of float32 values that BF16 holds exactly (the top 16 bits of each float)."""
+    bits = np.array(values, dtype=np.float32).view(np.uint32)
+    assert np.all(bits & 0xFFFF == 0), "values must be exact in BF16"
+    return ("BF16", (bits >> 16).astype(np.uint16))
+
+
+def tensors_dtypes():
+    """The other five dtypes Kiln reads (written to OUT_DTYPES)."""
+    return {
+        # F16 [2, 2]: values exact in half precision, a subnormal and the largest finite one
+        "half": np.array([[1.5, -2.0], [2.0 ** -24, 65504.0]], dtype=np.float16),
+        # BF16 [3]
+        "brain": bf16([1.0, -0.5, 2.0 ** 100]),
+        # I64 [3]: beyond 2^53, the extremes
+        "long": np.array([2 ** 53 + 1, -(2 ** 63), 2 ** 63 - 1], dtype=np.int64),
+        # I8 [2, 2]
+        "int8": np.array([[-128, 127], [0, -1]], dtype=np.int8),
+        # U8 [4]
+        "uint8": np.array([0, 1, 200, 255], dtype=np.uint8),
+    }
+
+
+DTYPES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64", np.dtype(np.int32): "I32", np.dtype(np.bool_): "BOOL",
+          np.dtype(np.float16): "F16", np.dtype(np.int64): "I64", np.dtype(np.int8): "I8", np.dtype(np.uint8): "U8"}
 
 
 def write(path, ts, metadata):
@@ -47,8 +72,9 @@ def write(path, ts, metadata):
     blobs = []
     offset = 0
     for name, a in ts.items():
+        kind, a = a if isinstance(a, tuple) else (DTYPES[a.dtype], a)
         b = np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": DTYPES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        header[name] = {"dtype": kind, "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
         offset += len(b)
     h = json.dumps(header, separators=(",", ":")).encode("utf-8")
@@ -62,7 +88,8 @@ def write(path, ts, metadata):
 
 def read(path):
     """The tensors (numpy arrays) and metadata of a safetensors file, checking the layout."""
-    np_types = {"F32": "<f4", "F64": "<f8", "I32": "<i4", "BOOL": "|b1"}
+    np_types = {"F32": "<f4", "F64": "<f8", "I32": "<i4", "BOOL": "|b1", "F16": "<f2", "BF16": "<u2", "I64": "<i8",
+                "I8": "|i1", "U8": "|u1"}
     with open(path, "rb") as f:
         data = f.read()
     (n,) = struct.unpack("<Q", data[:8])
@@ -92,3 +119,5 @@ if __name__ == "__main__":
     else:
         write(OUT, tensors(), {"format": "pt", "written_by": "tools/make_safetensors_fixture.py"})
         print("wrote", OUT)
+        write(OUT_DTYPES, tensors_dtypes(), {"format": "pt", "written_by": "tools/make_safetensors_fixture.py"})
+        print("wrote", OUT_DTYPES)

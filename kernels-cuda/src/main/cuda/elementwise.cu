@@ -22,6 +22,11 @@ KILN_FILL(f32, float)
 KILN_FILL(f64, double)
 KILN_FILL(i32, int)
 KILN_FILL(u8, u8)
+KILN_FILL(f16, f16)
+KILN_FILL(bf16, bf16)
+KILN_FILL(i64, i64)
+KILN_FILL(i8, i8)
+KILN_FILL(uint8, uint8)
 
 // out (operand 0) = src (operand 1) converted
 template <typename D, typename S>
@@ -36,11 +41,18 @@ __device__ __forceinline__ void copy_impl(const Layout& L, D* out, const S* src)
 #define KILN_COPY(ss, S, ds, D) \
     extern "C" __global__ void copy_##ss##_##ds(Layout L, D* out, const S* src) { copy_impl<D, S>(L, out, src); }
 #define KILN_COPY_FROM(ss, S) \
-    KILN_COPY(ss, S, f32, float) KILN_COPY(ss, S, f64, double) KILN_COPY(ss, S, i32, int) KILN_COPY(ss, S, u8, u8)
+    KILN_COPY(ss, S, f32, float) KILN_COPY(ss, S, f64, double) KILN_COPY(ss, S, i32, int) KILN_COPY(ss, S, u8, u8) \
+    KILN_COPY(ss, S, f16, f16) KILN_COPY(ss, S, bf16, bf16) KILN_COPY(ss, S, i64, i64) KILN_COPY(ss, S, i8, i8) \
+    KILN_COPY(ss, S, uint8, uint8)
 KILN_COPY_FROM(f32, float)
 KILN_COPY_FROM(f64, double)
 KILN_COPY_FROM(i32, int)
 KILN_COPY_FROM(u8, u8)
+KILN_COPY_FROM(f16, f16)
+KILN_COPY_FROM(bf16, bf16)
+KILN_COPY_FROM(i64, i64)
+KILN_COPY_FROM(i8, i8)
+KILN_COPY_FROM(uint8, uint8)
 
 // ---------------------------------------------------------------- unary
 

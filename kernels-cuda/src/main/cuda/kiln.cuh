@@ -135,8 +135,14 @@ struct ReduceLayout {
 #define KILN_ADAM_ADAMW 1
 #define KILN_ADAM_ADAMW_HF 2
 
-typedef unsigned char u8;
+typedef unsigned char u8;  // BOOL
 typedef long long i64;
+typedef signed char i8;
+// The storage types without arithmetic kernels: distinct types, so that conversions can tell
+// them apart from BOOL's u8 and from each other. Only fill and copy take them.
+struct uint8 { unsigned char v; };      // U8: 0..255
+struct f16 { unsigned short bits; };    // IEEE half
+struct bf16 { unsigned short bits; };   // the top 16 bits of a float
 
 // The linear index of this thread in a 1-D grid, in 64 bits so that n close to 2^31 is safe.
 __device__ __forceinline__ i64 global_index() {
@@ -233,8 +239,156 @@ template <> __device__ __forceinline__ double from_double<double>(double v) { re
 template <> __device__ __forceinline__ int from_double<int>(double v) { return __double2int_rz(v); }
 template <> __device__ __forceinline__ u8 from_double<u8>(double v) { return v != 0 ? 1 : 0; }
 
+// ---- the 16-bit floats, bit for bit as Java's Float.float16ToFloat/floatToFloat16 and as
+// HalfFloats (BF16: round to nearest even, every NaN 0x7FC0); plain C, so the emulator runs it too
+
+__device__ __forceinline__ float kiln_float_of_bits(unsigned b) {
+    union { unsigned u; float f; } x;
+    x.u = b;
+    return x.f;
+}
+
+__device__ __forceinline__ unsigned kiln_bits_of_float(float f) {
+    union { unsigned u; float f; } x;
+    x.f = f;
+    return x.u;
+}
+
+__device__ __forceinline__ float half_to_float(unsigned short h) {
+    unsigned sign = (h & 0x8000u) << 16;
+    int exp = (h >> 10) & 0x1F;
+    unsigned signif = h & 0x3FFu;
+    if (exp == 0) {
+        float v = 0x1p-24f * (float) signif;  // zero and subnormals
+        return sign ? -v : v;
+    }
+    if (exp == 31) {
+        return kiln_float_of_bits(sign | 0x7F800000u | (signif << 13));
+    }
+    return kiln_float_of_bits(sign | ((unsigned) (exp - 15 + 127) << 23) | (signif << 13));
+}
+
+__device__ __forceinline__ unsigned short float_to_half(float f) {
+    unsigned bits = kiln_bits_of_float(f);
+    unsigned short sign = (unsigned short) ((bits & 0x80000000u) >> 16);
+    if (f != f) {
+        return (unsigned short) (sign | 0x7C00 | (bits & 0x007FE000u) >> 13 | (bits & 0x00001FF0u) >> 4
+                                 | (bits & 0x0000000Fu));
+    }
+    float a = f < 0 ? -f : f;
+    if (a >= 65520.0f) return (unsigned short) (sign | 0x7C00);
+    if (a <= 0x1p-25f) return sign;
+    int exp = (int) ((bits >> 23) & 0xFF) - 127;
+    int expdelta = 0;
+    unsigned msb = 0;
+    if (exp < -14) {
+        expdelta = -14 - exp;
+        exp = -15;
+        msb = 0x00800000u;
+    }
+    unsigned signif = (bits & 0x007FFFFFu) | msb;
+    unsigned short out = (unsigned short) (signif >> (13 + expdelta));
+    unsigned lsb = signif & (1u << (13 + expdelta));
+    unsigned round = signif & (1u << (12 + expdelta));
+    unsigned sticky = signif & ((1u << (12 + expdelta)) - 1);
+    if (round != 0 && (lsb | sticky) != 0) out++;
+    return (unsigned short) (sign | (((exp + 15) << 10) + out));
+}
+
+__device__ __forceinline__ float bf16_to_float(unsigned short b) {
+    return kiln_float_of_bits((unsigned) b << 16);
+}
+
+__device__ __forceinline__ unsigned short float_to_bf16(float f) {
+    if (f != f) return 0x7FC0;
+    unsigned bits = kiln_bits_of_float(f);
+    return (unsigned short) ((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+}
+
+// Java's (long) d: truncation toward zero, NaN 0, saturating
+__device__ __forceinline__ i64 java_d2l(double v) {
+    if (v != v) return 0;
+    if (v >= 9.2233720368547758e18) return 0x7FFFFFFFFFFFFFFFLL;
+    if (v <= -9.2233720368547758e18) return (i64) 0x8000000000000000ULL;
+    return (i64) v;
+}
+
+template <> __device__ __forceinline__ i64 from_double<i64>(double v) { return java_d2l(v); }
+template <> __device__ __forceinline__ i8 from_double<i8>(double v) { return (i8) __double2int_rz(v); }
+template <> __device__ __forceinline__ uint8 from_double<uint8>(double v) {
+    uint8 r;
+    r.v = (unsigned char) __double2int_rz(v);
+    return r;
+}
+template <> __device__ __forceinline__ f16 from_double<f16>(double v) {
+    f16 r;
+    r.bits = float_to_half((float) v);
+    return r;
+}
+template <> __device__ __forceinline__ bf16 from_double<bf16>(double v) {
+    bf16 r;
+    r.bits = float_to_bf16((float) v);
+    return r;
+}
+
+// A source as double (every float type; integers exactly up to 2^53) and as long (the integer
+// types exactly): integer sources convert through the long, as CpuStorage.setLong does, so that
+// I64 values stay exact and a float target rounds once.
+__device__ __forceinline__ double as_double(float s) { return s; }
+__device__ __forceinline__ double as_double(double s) { return s; }
+__device__ __forceinline__ double as_double(int s) { return s; }
+__device__ __forceinline__ double as_double(i64 s) { return (double) s; }
+__device__ __forceinline__ double as_double(i8 s) { return s; }
+__device__ __forceinline__ double as_double(u8 s) { return s; }
+__device__ __forceinline__ double as_double(uint8 s) { return s.v; }
+__device__ __forceinline__ double as_double(f16 s) { return half_to_float(s.bits); }
+__device__ __forceinline__ double as_double(bf16 s) { return bf16_to_float(s.bits); }
+__device__ __forceinline__ i64 as_long(int s) { return s; }
+__device__ __forceinline__ i64 as_long(i64 s) { return s; }
+__device__ __forceinline__ i64 as_long(i8 s) { return s; }
+__device__ __forceinline__ i64 as_long(u8 s) { return s; }
+__device__ __forceinline__ i64 as_long(uint8 s) { return s.v; }
+
+template <typename S> struct kiln_integral { static const bool value = false; };
+template <> struct kiln_integral<int> { static const bool value = true; };
+template <> struct kiln_integral<i64> { static const bool value = true; };
+template <> struct kiln_integral<i8> { static const bool value = true; };
+template <> struct kiln_integral<u8> { static const bool value = true; };
+template <> struct kiln_integral<uint8> { static const bool value = true; };
+
+// long to each type: the integer types keep the low bits (two's complement), floats round once
+template <typename D> __device__ __forceinline__ D from_long(i64 v);
+template <> __device__ __forceinline__ float from_long<float>(i64 v) { return (float) v; }
+template <> __device__ __forceinline__ double from_long<double>(i64 v) { return (double) v; }
+template <> __device__ __forceinline__ int from_long<int>(i64 v) { return (int) (unsigned) (unsigned long long) v; }
+template <> __device__ __forceinline__ i64 from_long<i64>(i64 v) { return v; }
+template <> __device__ __forceinline__ i8 from_long<i8>(i64 v) { return (i8) (unsigned char) v; }
+template <> __device__ __forceinline__ u8 from_long<u8>(i64 v) { return v != 0 ? 1 : 0; }
+template <> __device__ __forceinline__ uint8 from_long<uint8>(i64 v) {
+    uint8 r;
+    r.v = (unsigned char) v;
+    return r;
+}
+template <> __device__ __forceinline__ f16 from_long<f16>(i64 v) {
+    f16 r;
+    r.bits = float_to_half((float) v);
+    return r;
+}
+template <> __device__ __forceinline__ bf16 from_long<bf16>(i64 v) {
+    bf16 r;
+    r.bits = float_to_bf16((float) v);
+    return r;
+}
+
+template <typename S> __device__ __forceinline__ i64 as_long_if_integral(S s) { return 0; }
+template <> __device__ __forceinline__ i64 as_long_if_integral<int>(int s) { return as_long(s); }
+template <> __device__ __forceinline__ i64 as_long_if_integral<i64>(i64 s) { return as_long(s); }
+template <> __device__ __forceinline__ i64 as_long_if_integral<i8>(i8 s) { return as_long(s); }
+template <> __device__ __forceinline__ i64 as_long_if_integral<u8>(u8 s) { return as_long(s); }
+template <> __device__ __forceinline__ i64 as_long_if_integral<uint8>(uint8 s) { return as_long(s); }
+
 template <typename D, typename S> __device__ __forceinline__ D convert(S s) {
-    return from_double<D>((double) s);
+    return kiln_integral<S>::value ? from_long<D>(as_long_if_integral<S>(s)) : from_double<D>(as_double(s));
 }
 template <> __device__ __forceinline__ float convert<float, float>(float s) { return s; }
 template <> __device__ __forceinline__ int convert<int, float>(float s) { return __float2int_rz(s); }

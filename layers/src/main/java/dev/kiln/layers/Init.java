@@ -187,7 +187,7 @@ public final class Init {
     /** Writes values drawn in row-major order into t (any layout, dtype and device), outside the graph. */
     private static Tensor fill(Tensor t, DoubleSupplier next) {
         if (!t.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("Init: expected an F32 or F64 tensor, got " + t.dtype() + " "
+            throw new IllegalArgumentException("Init: expected a floating-point tensor, got " + t.dtype() + " "
                     + Shapes.str(t.shape()));
         }
         if (t.numel() == 0) {
@@ -217,8 +217,11 @@ public final class Init {
                 v[i] = next.getAsDouble();
             }
             return Tensor.wrap(v, shape);
+        } else if (dtype.isReducedFloat()) {
+            // F16/BF16: drawn as F32 (the same draws as an F32 tensor), then rounded
+            return hostTensor(DType.F32, shape, next).to(dtype);
         } else {
-            throw new IllegalArgumentException("Init: expected F32 or F64, got " + dtype);
+            throw new IllegalArgumentException("Init: expected a floating-point dtype, got " + dtype);
         }
     }
 }

@@ -68,13 +68,13 @@ public final class Inputs {
         }
     }
 
-    /** Fails unless x is F32 or F64. */
+    /** Fails unless x has a floating-point dtype. */
     public static void requireFloat(String layer, Tensor x) {
         if (x == null) {
             throw new IllegalArgumentException(layer + ": input is null");
         }
         if (!x.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(layer + ": expected a floating-point input (F32 or F64), got "
+            throw new IllegalArgumentException(layer + ": expected a floating-point input (F32, F64, F16 or BF16), got "
                     + x.dtype() + " " + Shapes.str(x.shape()));
         }
     }

@@ -248,13 +248,13 @@ public abstract class Module {
     // ------------------------------------------------------------------ dtype and device
 
     /**
-     * Converts every parameter and floating buffer to a dtype (F32 or F64), in place: the
+     * Converts every parameter and floating buffer to a floating-point dtype, in place: the
      * {@link Parameter} objects stay the same, their data is replaced (and a converted parameter's
      * gradient is cleared). Do it before building an optimizer, as in PyTorch. Returns this.
      */
     public Module to(DType dtype) {
         if (!dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("Module.to: parameters must be F32 or F64, got " + dtype);
+            throw new IllegalArgumentException("Module.to: parameters must be a floating-point dtype (F32, F64, F16 or BF16), got " + dtype);
         }
         for (Module m : modules()) {
             for (Parameter p : m.parameters.values()) {

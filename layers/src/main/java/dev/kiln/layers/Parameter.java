@@ -29,7 +29,7 @@ public final class Parameter {
             throw new IllegalArgumentException("Parameter: the initial tensor is null");
         }
         if (!initial.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("Parameter: expected an F32 or F64 tensor, got " + initial.dtype() + " "
+            throw new IllegalArgumentException("Parameter: expected a floating-point tensor, got " + initial.dtype() + " "
                     + Arrays.toString(initial.shape()));
         }
         Tensor t = initial.detach();

@@ -136,7 +136,7 @@ class InitTest {
         assertThat(big.sum().item()).isEqualTo(8);
         assertThatThrownBy(() -> Init.normal_(Tensor.zeros(2), 1, null)).hasMessageContaining("a Generator is required");
         assertThatThrownBy(() -> Init.uniform_(Tensor.zeros(DType.I32, 2), 0, 1, new Generator(1)))
-                .hasMessageContaining("expected an F32 or F64 tensor, got I32");
+                .hasMessageContaining("expected a floating-point tensor, got I32");
     }
 
     /**

@@ -106,7 +106,7 @@ class ModuleTest {
         };
         assertThat(m.parameters()).hasSize(1);
         assertThatThrownBy(() -> new Parameter(Tensor.zeros(DType.I32, 2)))
-                .hasMessage("Parameter: expected an F32 or F64 tensor, got I32 [2]");
+                .hasMessage("Parameter: expected a floating-point tensor, got I32 [2]");
     }
 
     @Test
@@ -210,7 +210,7 @@ class ModuleTest {
         assertThat(y.dtype()).isEqualTo(DType.F64);
         y.sum().backward();
         assertThat(block.proj.weight().grad().dtype()).isEqualTo(DType.F64);
-        assertThatThrownBy(() -> block.to(DType.I32)).hasMessageContaining("parameters must be F32 or F64");
+        assertThatThrownBy(() -> block.to(DType.I32)).hasMessageContaining("parameters must be a floating-point dtype");
     }
 
     @Test

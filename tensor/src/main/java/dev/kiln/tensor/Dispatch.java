@@ -22,8 +22,9 @@ final class Dispatch {
         return d;
     }
 
+    /** The backend of the tensors' device; for a dtype it has no kernels for, through {@link DTypeBridge}. */
     static Backend backend(String op, Tensor... ts) {
-        return Backends.forOp(op, device(op, ts));
+        return DTypeBridge.wrap(Backends.forOp(op, device(op, ts)), ts);
     }
 
     static void sameDType(String op, Tensor a, Tensor b) {
@@ -35,7 +36,7 @@ final class Dispatch {
 
     static void requireFloat(String op, Tensor t) {
         if (!t.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(op + ": expected a floating-point tensor (F32 or F64), got "
+            throw new IllegalArgumentException(op + ": expected a floating-point tensor (F32, F64, F16 or BF16), got "
                     + t.dtype() + " " + Shapes.str(t.shape()));
         }
     }
@@ -47,11 +48,29 @@ final class Dispatch {
         }
     }
 
-    static void requireIndex(String op, String what, Tensor t) {
-        if (t.dtype() != DType.I32) {
-            throw new IllegalArgumentException(op + ": " + what + " must be I32, got " + t.dtype() + " "
+    /**
+     * An index argument: I32 or I64 (PyTorch's long), returned as I32, the type every backend's
+     * index kernels take. An I64 value outside the int range cannot index any dim and is refused
+     * here, before narrowing could wrap it into range.
+     */
+    static Tensor requireIndex(String op, String what, Tensor t) {
+        if (t.dtype() == DType.I32) {
+            return t;
+        }
+        if (t.dtype() != DType.I64) {
+            throw new IllegalArgumentException(op + ": " + what + " must be I32 or I64, got " + t.dtype() + " "
                     + Shapes.str(t.shape()));
         }
+        if (t.numel() > 0) {
+            long[] v = t.toLongArray();
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] != (int) v[i]) {
+                    throw new IllegalArgumentException(op + ": " + what + " " + v[i] + " at position " + i
+                            + " is out of range");
+                }
+            }
+        }
+        return t.to(DType.I32);
     }
 
     /** A new contiguous tensor from the backend (contents are zero). */

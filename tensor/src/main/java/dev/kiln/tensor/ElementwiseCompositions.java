@@ -163,12 +163,12 @@ final class ElementwiseCompositions {
         return x.dtype() == DType.BOOL ? x.to(DType.I32).eq(0) : x.detach().eq(0);
     }
 
-    /** ~x: −x − 1 on I32 (two's complement), logical not on BOOL. */
+    /** ~x: −x − 1 on the integer types (two's complement, wrapping as they do), logical not on BOOL. */
     static Tensor bitwiseNot(Tensor x) {
         return switch (x.dtype()) {
             case BOOL -> logicalNot(x);
-            case I32 -> x.neg().sub(1);
-            default -> throw new IllegalArgumentException("bitwiseNot: expected an I32 or BOOL tensor, got "
+            case I32, I64, I8, U8 -> x.neg().sub(1);
+            default -> throw new IllegalArgumentException("bitwiseNot: expected an integer or BOOL tensor, got "
                     + x.dtype() + " " + Shapes.str(x.shape()));
         };
     }

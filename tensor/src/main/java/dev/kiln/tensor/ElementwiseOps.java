@@ -19,7 +19,7 @@ public final class ElementwiseOps {
         if (op.promotesIntegers() && !x.dtype().isFloatingPoint()) {
             x = x.to(DType.F32); // PyTorch: integer and BOOL inputs compute in the default float dtype
         }
-        if (op.isRounding() && x.dtype() == DType.I32) {
+        if (op.isRounding() && x.dtype().isIntegral()) {
             return x.clone(); // integers are already rounded; PyTorch returns them as they are
         }
         Dispatch.requireNumeric(name, x);
@@ -163,20 +163,27 @@ public final class ElementwiseOps {
         boolean fits = switch (TypePromotion.category(r)) {
             case FLOATING -> true;
             case BOOL -> value == 0 || value == 1;
-            case INTEGER -> value == Math.rint(value) && value >= -Math.pow(2, 8 * r.byteSize() - 1)
-                    && value <= integerMax(r);
+            case INTEGER -> value == Math.rint(value) && value >= integerMin(r) && value <= integerMax(r);
         };
         if (!fits) {
             throw new IllegalArgumentException(op + ": the scalar " + value + " cannot be held exactly by "
                     + r + ", the result type with the " + x.dtype() + " tensor " + Shapes.str(x.shape())
                     + "; convert the tensor with to(dtype) first");
         }
-        return Tensor.full(value, r, x.device());
+        // U8's negative scalars wrap modulo 256, as two's complement does in PyTorch's kernels
+        return Tensor.full(r == DType.U8 && value < 0 ? value + 256 : value, r, x.device());
     }
 
-    /** The signed range's top, or 255 for a byte (I8 and U8 together): no case per integer dtype. */
+    /**
+     * The scalars an integer dtype accepts, as c10's overflow check: the signed range, and for U8
+     * also −255..−1, which wrap (PyTorch lets {@code u8 + (-1)} through as 255).
+     */
+    private static double integerMin(DType r) {
+        return r == DType.U8 ? -255 : -Math.pow(2, 8 * r.byteSize() - 1);
+    }
+
     private static double integerMax(DType r) {
-        return r.byteSize() == 1 ? 255 : Math.pow(2, 8 * r.byteSize() - 1) - 1;
+        return r == DType.U8 ? 255 : Math.pow(2, 8 * r.byteSize() - 1) - 1;
     }
 
     /** x op scalar, the scalar promoted as PyTorch's wrapped numbers. */

@@ -77,7 +77,7 @@ final class IndexOps {
     }
 
     static Tensor indexSelect(Tensor x, int dim, Tensor index) {
-        Dispatch.requireIndex("indexSelect", "index", index);
+        index = Dispatch.requireIndex("indexSelect", "index", index);
         if (index.dim() > 1) {
             throw new IllegalArgumentException("indexSelect: index must be 0-d or 1-D, got " + Shapes.str(index.shape()));
         }
@@ -104,7 +104,7 @@ final class IndexOps {
     }
 
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor src) {
-        Dispatch.requireIndex("indexAdd", "index", index);
+        index = Dispatch.requireIndex("indexAdd", "index", index);
         Dispatch.sameDType("indexAdd", self, src);
         Dispatch.requireNumeric("indexAdd", self);
         if (index.dim() > 1) {
@@ -129,7 +129,7 @@ final class IndexOps {
     }
 
     static Tensor gather(Tensor x, int dim, Tensor index) {
-        Dispatch.requireIndex("gather", "index", index);
+        index = Dispatch.requireIndex("gather", "index", index);
         int d = Shapes.normalizeDim("gather", dim, x.dim());
         if (index.dim() != x.dim()) {
             throw new IllegalArgumentException("gather: index " + Shapes.str(index.shape()) + " and input "
@@ -149,7 +149,7 @@ final class IndexOps {
     }
 
     static Tensor scatterAdd(Tensor self, int dim, Tensor index, Tensor src) {
-        Dispatch.requireIndex("scatterAdd", "index", index);
+        index = Dispatch.requireIndex("scatterAdd", "index", index);
         Dispatch.sameDType("scatterAdd", self, src);
         Dispatch.requireNumeric("scatterAdd", self);
         int d = Shapes.normalizeDim("scatterAdd", dim, self.dim());
@@ -172,7 +172,7 @@ final class IndexOps {
     }
 
     static Tensor embedding(Tensor indices, Tensor weight) {
-        Dispatch.requireIndex("embedding", "indices", indices);
+        indices = Dispatch.requireIndex("embedding", "indices", indices);
         if (weight.dim() != 2) {
             throw new IllegalArgumentException("embedding: weight must be 2-D [num, dim], got " + Shapes.str(weight.shape()));
         }

@@ -97,6 +97,9 @@ public final class LossOps {
             }
             return probabilityTargets(logits, target, weight, classDim, reduction, labelSmoothing);
         }
+        if (target.dtype() == DType.I64) {
+            target = Dispatch.requireIndex(op, "labels", target);
+        }
         int[] expected = checkLabels(op, logits, target, classDim, ignoreIndex);
         // move the class dim last and flatten the rest: [M, C] rows against [M] labels
         // one row per label, counted from the labels: with 0 classes a -1 could not be inferred
@@ -170,6 +173,9 @@ public final class LossOps {
         int classDim = input.dim() == 1 ? 0 : 1;
         int classes = input.size(classDim);
         checkClassWeight(op, input, weight, classes);
+        if (target.dtype() == DType.I64) {
+            target = Dispatch.requireIndex(op, "labels", target);
+        }
         int[] expected = checkLabels(op, input, target, classDim, ignoreIndex);
         int m = target.numel();
         Tensor rows = input.dim() == 1 ? input.unsqueeze(0) : input.movedim(1, -1).reshape(m, classes);
@@ -204,7 +210,7 @@ public final class LossOps {
             String nan = target.dtype().isFloatingPoint() && target.isnan().any().item() != 0 ? " and contains NaN" : "";
             String probs = op.equals("crossEntropy") ? " (or class probabilities of the logits' shape "
                     + Shapes.str(logits.shape()) + ")" : "";
-            throw new IllegalArgumentException(op + ": labels must be I32 class indices of shape "
+            throw new IllegalArgumentException(op + ": labels must be I32 or I64 class indices of shape "
                     + Shapes.str(expected) + probs + ", got " + target.dtype() + " " + Shapes.str(target.shape()) + nan);
         }
         if (!Arrays.equals(target.shape(), expected)) {
@@ -257,7 +263,7 @@ public final class LossOps {
         Dispatch.notRecorded(name, logits, dloss);
         Dispatch.requireFloat(name, logits);
         Dispatch.sameDType(name, logits, dloss);
-        Dispatch.requireIndex(name, "labels", labels);
+        labels = Dispatch.requireIndex(name, "labels", labels);
         if (logits.dim() != 2 || labels.dim() != 1 || dloss.dim() != 1 || labels.size(0) != logits.size(0)
                 || dloss.size(0) != logits.size(0)) {
             throw new IllegalArgumentException(name + ": expected logits [N, C], labels [N] and dloss [N], got "

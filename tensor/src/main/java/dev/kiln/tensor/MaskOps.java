@@ -95,7 +95,7 @@ final class MaskOps {
 
     /** Checks scatter's arguments as PyTorch: same rank, index no larger than src, nor than self off dim. */
     private static int checkScatter(String op, Tensor self, int dim, Tensor index, Tensor src) {
-        Dispatch.requireIndex(op, "index", index);
+        index = Dispatch.requireIndex(op, "index", index);
         int d = Shapes.normalizeDim(op, dim, self.dim());
         if (index.dim() != self.dim() || (src != null && src.dim() != self.dim())) {
             throw new IllegalArgumentException(op + ": self " + Shapes.str(self.shape()) + ", index "
@@ -227,7 +227,7 @@ final class MaskOps {
         for (int i = 0; i < m; i++) {
             members[p.target[i]][fill[p.target[i]]++] = i;
         }
-        boolean integral = self.dtype() == DType.I32;
+        boolean integral = self.dtype().isIntegral();
         double[] out = new double[n];
         double[] selfWeight = new double[n];
         double[] srcWeight = new double[m];
@@ -327,7 +327,7 @@ final class MaskOps {
 
     /** Elements of the flattened x at the (possibly negative) I32 indices, shaped as index. */
     static Tensor take(Tensor x, Tensor index) {
-        Dispatch.requireIndex("take", "index", index);
+        index = Dispatch.requireIndex("take", "index", index);
         Dispatch.device("take", x, index);
         int n = x.numel();
         int[] idx = index.toIntArray();
@@ -343,7 +343,7 @@ final class MaskOps {
 
     /** gather after broadcasting x and indices in every dim but dim; null dim takes from the flattened x. */
     static Tensor takeAlongDim(Tensor x, Tensor indices, Integer dim) {
-        Dispatch.requireIndex("takeAlongDim", "indices", indices);
+        indices = Dispatch.requireIndex("takeAlongDim", "indices", indices);
         if (dim == null) {
             return x.reshape(-1).gather(0, indices.reshape(-1));
         }
@@ -386,7 +386,7 @@ final class MaskOps {
 
     /** I32 one-hot rows of the non-negative I32 x; numClasses −1 means max(x) + 1 (a comparison with arange). */
     static Tensor oneHot(Tensor x, int numClasses) {
-        Dispatch.requireIndex("oneHot", "the input", x);
+        x = Dispatch.requireIndex("oneHot", "the input", x);
         int max = -1;
         for (int v : x.toIntArray()) {
             if (v < 0) {
@@ -438,7 +438,7 @@ final class MaskOps {
     }
 
     /**
-     * PyTorch's advanced indexing x[i0, i1, ...]: null is a full slice; I32 index tensors broadcast
+     * PyTorch's advanced indexing x[i0, i1, ...]: null is a full slice; I32 or I64 index tensors broadcast
      * together and may be negative; a BOOL mask stands for the indices of its true elements over
      * as many dims as it has. The indexed dims are gathered as one flat indexSelect over x with
      * those dims moved to the front; the broadcast index shape then goes where the first indexed
@@ -593,10 +593,10 @@ final class MaskOps {
                 for (int k = 0; k < t.dim(); k++) {
                     expanded.add(nz.select(1, k));
                 }
-            } else if (t.dtype() == DType.I32) {
-                expanded.add(t);
+            } else if (t.dtype() == DType.I32 || t.dtype() == DType.I64) {
+                expanded.add(Dispatch.requireIndex(op, "index", t));
             } else {
-                throw new IllegalArgumentException(op + ": index tensors must be I32 or BOOL, got " + t.dtype() + " "
+                throw new IllegalArgumentException(op + ": index tensors must be I32, I64 or BOOL, got " + t.dtype() + " "
                         + Shapes.str(t.shape()));
             }
         }

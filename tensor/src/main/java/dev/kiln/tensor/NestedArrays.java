@@ -24,7 +24,10 @@ final class NestedArrays {
                 return Tensor.of(new int[] {i}).reshape();
             }
             case Long l -> {
-                return Tensor.of(new int[] {toInt(l)}).reshape();
+                return Tensor.of(new long[] {l}).reshape();
+            }
+            case Byte b -> {
+                return Tensor.of(new byte[] {b}).reshape();
             }
             case Boolean b -> {
                 return Tensor.of(new boolean[] {b}).reshape();
@@ -62,42 +65,40 @@ final class NestedArrays {
             flat = new float[count];
         } else if (leaf == double.class) {
             flat = new double[count];
-        } else if (leaf == int.class || leaf == long.class) {
+        } else if (leaf == int.class) {
             flat = new int[count];
+        } else if (leaf == long.class) {
+            flat = new long[count];
+        } else if (leaf == byte.class) {
+            flat = new byte[count];
         } else if (leaf == boolean.class) {
             flat = new boolean[count];
         } else {
-            throw new IllegalArgumentException("tensor: nested arrays must hold float, double, int, long or boolean, got "
+            throw new IllegalArgumentException("tensor: nested arrays must hold float, double, int, long, byte or boolean, got "
                     + leaf.getSimpleName());
         }
-        copy(data, dims, 0, flat, new int[] {0}, leaf == long.class);
+        copy(data, dims, 0, flat, new int[] {0});
         Tensor t = switch (flat) {
             case float[] f -> Tensor.of(f);
             case double[] d -> Tensor.of(d);
             case int[] i -> Tensor.of(i);
+            case long[] l -> Tensor.of(l);
+            case byte[] b -> Tensor.of(b);
             case boolean[] b -> Tensor.of(b);
             default -> throw new IllegalStateException("tensor: unreachable");
         };
         return t.reshape(dims);
     }
 
-    private static void copy(Object src, int[] dims, int depth, Object flat, int[] at, boolean longs) {
+    private static void copy(Object src, int[] dims, int depth, Object flat, int[] at) {
         int n = Array.getLength(src);
         if (n != dims[depth]) {
             throw new IllegalArgumentException("tensor: the nested arrays are ragged: dim " + depth + " has length "
                     + n + " here but " + dims[depth] + " in the first element");
         }
         if (depth == dims.length - 1) {
-            if (longs) {
-                long[] l = (long[]) src;
-                int[] out = (int[]) flat;
-                for (long v : l) {
-                    out[at[0]++] = toInt(v);
-                }
-            } else {
-                System.arraycopy(src, 0, flat, at[0], n);
-                at[0] += n;
-            }
+            System.arraycopy(src, 0, flat, at[0], n);
+            at[0] += n;
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -105,14 +106,7 @@ final class NestedArrays {
             if (child == null) {
                 throw new IllegalArgumentException("tensor: a null row at dim " + depth + ", index " + i);
             }
-            copy(child, dims, depth + 1, flat, at, longs);
+            copy(child, dims, depth + 1, flat, at);
         }
-    }
-
-    private static int toInt(long v) {
-        if (v != (int) v) {
-            throw new IllegalArgumentException("tensor: the long " + v + " does not fit Kiln's I32");
-        }
-        return v == (int) v ? (int) v : 0;
     }
 }

@@ -102,7 +102,7 @@ public final class PoolOps {
                                      int[] outputSize) {
         String op = "maxUnpool2d";
         Tensor x = batched(op, input);
-        Dispatch.requireIndex(op, "indices", indices);
+        indices = Dispatch.requireIndex(op, "indices", indices);
         if (!Arrays.equals(input.shape(), indices.shape())) {
             throw new IllegalArgumentException(op + ": indices " + Shapes.str(indices.shape())
                     + " must have the input's shape " + Shapes.str(input.shape()));

@@ -45,8 +45,9 @@ final class ProfiledBackend implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         int[] depth = DEPTH.get();
-        // name(), priority(), Object's methods and nested kernel calls pass straight through
-        if (args == null || method.getDeclaringClass() == Object.class || depth[0] > 0) {
+        // name(), priority(), hasKernelsFor(), Object's methods and nested kernel calls pass straight through
+        if (args == null || method.getDeclaringClass() == Object.class || depth[0] > 0
+                || method.getName().equals("hasKernelsFor")) {
             return call(method, args);
         }
         OpEvent event = new OpEvent();

@@ -15,7 +15,8 @@ final class ReduceOps {
     static Tensor sum(Tensor x, int[] dims, boolean keepDim) {
         int[] d = Shapes.normalizeDims("sum", dims, x.dim());
         Backend b = Dispatch.backend("sum", x);
-        DType dtype = x.dtype() == DType.BOOL ? DType.I32 : x.dtype();
+        // PyTorch sums every integer type in int64; Kiln in I32 (its index and count type), I64 in I64
+        DType dtype = x.dtype() == DType.BOOL || x.dtype() == DType.I8 || x.dtype() == DType.U8 ? DType.I32 : x.dtype();
         Tensor out = Dispatch.empty(b, dtype, Shapes.reducedShape(x.shape(), d, true), x.device());
         b.reduce(ReduceOp.SUM, out, x, d);
         if (!keepDim) {
@@ -92,13 +93,13 @@ final class ReduceOps {
 
     // ------------------------------------------------------------------ issue 15's reductions
 
-    /** prod over one dim, or over all elements when dim is null; BOOL and I32 give I32 (PyTorch: int64). */
+    /** prod over one dim, or over all elements when dim is null; BOOL, I8, U8 and I32 give I32, I64 gives I64 (PyTorch: int64). */
     static Tensor prod(Tensor x, Integer dim, boolean keepDim) {
         if (x.dtype() != DType.BOOL) {
             Dispatch.requireNumeric("prod", x);
         }
         Backend b = Dispatch.backend("prod", x);
-        DType dtype = x.dtype().isFloatingPoint() ? x.dtype() : DType.I32;
+        DType dtype = x.dtype().isFloatingPoint() || x.dtype() == DType.I64 ? x.dtype() : DType.I32;
         Tensor xc = x.detach().to(dtype).contiguous();
         int[] outShape;
         int d;

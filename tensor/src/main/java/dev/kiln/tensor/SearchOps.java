@@ -48,7 +48,7 @@ final class SearchOps {
         double[] seq = sortedSequence.toDoubleArray();
         int[] order = null;
         if (sorter != null) {
-            Dispatch.requireIndex(op, "sorter", sorter);
+            sorter = Dispatch.requireIndex(op, "sorter", sorter);
             if (!Arrays.equals(sorter.shape(), ss)) {
                 throw new IllegalArgumentException(op + ": sorter " + Shapes.str(sorter.shape())
                         + " must have the sequence's shape " + Shapes.str(ss));

@@ -120,7 +120,7 @@ final class ShapeOps {
 
     /** Element i of dim repeated {@code repeats[i]} times (or each by one 1-element count): an indexSelect. */
     static Tensor repeatInterleave(Tensor x, Tensor repeats, Integer dim) {
-        Dispatch.requireIndex("repeatInterleave", "repeats", repeats);
+        repeats = Dispatch.requireIndex("repeatInterleave", "repeats", repeats);
         if (repeats.dim() > 1) {
             throw new IllegalArgumentException("repeatInterleave: repeats must be 0-d or 1-D, got "
                     + Shapes.str(repeats.shape()));
@@ -141,7 +141,7 @@ final class ShapeOps {
 
     /** PyTorch's repeat_interleave(repeats): i repeated repeats[i] times, I32. */
     static Tensor repeatInterleave(Tensor repeats) {
-        Dispatch.requireIndex("repeatInterleave", "repeats", repeats);
+        repeats = Dispatch.requireIndex("repeatInterleave", "repeats", repeats);
         if (repeats.dim() != 1) {
             throw new IllegalArgumentException("repeatInterleave: repeats must be 1-D, got " + Shapes.str(repeats.shape()));
         }

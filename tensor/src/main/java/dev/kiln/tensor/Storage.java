@@ -16,7 +16,8 @@ public abstract class Storage {
     private final DType dtype;
     private final int size;
     private final long serial = SERIALS.getAndIncrement();
-    private long version;
+    // one cell shared by the storages of a bitcast group, as PyTorch's view(dtype) shares the base's counter
+    private long[] version = new long[1];
 
     protected Storage(DType dtype, int size) {
         if (size < 0) {
@@ -53,11 +54,31 @@ public abstract class Storage {
 
     /** How many in-place writes this buffer has seen. */
     public final long version() {
-        return version;
+        return version[0];
     }
 
     /** Called by every in-place op after it wrote into this buffer. */
     public final void bumpVersion() {
-        version++;
+        version[0]++;
+        written();
+    }
+
+    /** Hook for {@link #bumpVersion()}: a storage that keeps copies of its bits elsewhere learns of the write. */
+    protected void written() {
+    }
+
+    /** Makes this storage count its versions with {@code other}'s counter (the members of one bitcast group). */
+    protected final void shareVersion(Storage other) {
+        this.version = other.version;
+    }
+
+    /**
+     * A storage of {@code dtype} over the same bytes (PyTorch's {@code view(dtype)}): a write
+     * through either is seen by the other. {@code size} elements of the new dtype, at most this
+     * storage's byte length.
+     */
+    protected Storage bitcast(DType dtype, int size) {
+        throw new UnsupportedOperationException("view(" + dtype + "): storage on " + device()
+                + " cannot be reinterpreted");
     }
 }

@@ -34,7 +34,7 @@ public final class Tensor extends TensorReductions {
         return LossOps.softmax(this, dim, true);
     }
 
-    /** Mean cross-entropy of these logits against I32 labels (or class probabilities). */
+    /** Mean cross-entropy of these logits against I32 or I64 labels (or class probabilities). */
     public Tensor crossEntropy(Tensor labels) {
         return LossOps.crossEntropy(this, labels, Reduction.MEAN, -100);
     }

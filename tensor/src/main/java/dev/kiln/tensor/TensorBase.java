@@ -103,6 +103,24 @@ public abstract sealed class TensorBase permits TensorCreation {
         return ((CpuStorage) hostCopy(DType.I32).storage).ints();
     }
 
+    /** The elements as longs: exact for every integer type (floats truncate toward zero). */
+    public long[] toLongArray() {
+        return ((CpuStorage) hostCopy(DType.I64).storage).longs();
+    }
+
+    /**
+     * The raw bytes of an I8, U8 or BOOL tensor in row-major order (U8 reads back as {@code b & 0xFF});
+     * for the bytes of another dtype, {@code view(DType.U8)} first.
+     */
+    public byte[] toByteArray() {
+        DType d = dtype();
+        if (d != DType.I8 && d != DType.U8 && d != DType.BOOL) {
+            throw new IllegalArgumentException("toByteArray: expected an I8, U8 or BOOL tensor, got " + d + " "
+                    + Shapes.str(shape) + "; convert it with to(dtype) or read its bytes with view(DType.U8)");
+        }
+        return (byte[]) ((CpuStorage) hostCopy(d).storage).array();
+    }
+
     public boolean[] toBooleanArray() {
         byte[] b = ((CpuStorage) hostCopy(DType.BOOL).storage).bools();
         boolean[] out = new boolean[b.length];

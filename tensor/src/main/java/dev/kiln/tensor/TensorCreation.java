@@ -28,6 +28,16 @@ public abstract sealed class TensorCreation extends TensorBase permits TensorVie
         return fromHost(CpuStorage.wrap(data.clone()), data.length, shape, "of");
     }
 
+    /** An I64 tensor over a copy of {@code data}. */
+    public static Tensor of(long[] data, int... shape) {
+        return fromHost(CpuStorage.wrap(data.clone()), data.length, shape, "of");
+    }
+
+    /** An I8 tensor over a copy of {@code data} (Java's byte is signed; {@code to(DType.U8)} reads it unsigned). */
+    public static Tensor of(byte[] data, int... shape) {
+        return fromHost(CpuStorage.wrap(DType.I8, data.clone()), data.length, shape, "of");
+    }
+
     public static Tensor of(boolean[] data, int... shape) {
         byte[] b = new byte[data.length];
         for (int i = 0; i < data.length; i++) {
@@ -53,6 +63,11 @@ public abstract sealed class TensorCreation extends TensorBase permits TensorVie
 
     /** As {@link #wrap(float[], int...)}, an I32 tensor sharing {@code data}. */
     public static Tensor wrap(int[] data, int... shape) {
+        return wrapped(CpuStorage.wrap(nonNull(data)), data.length, shape);
+    }
+
+    /** As {@link #wrap(float[], int...)}, an I64 tensor sharing {@code data}. */
+    public static Tensor wrap(long[] data, int... shape) {
         return wrapped(CpuStorage.wrap(nonNull(data)), data.length, shape);
     }
 
@@ -171,14 +186,21 @@ public abstract sealed class TensorCreation extends TensorBase permits TensorVie
     }
 
     /**
-     * A value that {@code full} or {@code fill_} writes into an I32 tensor must be a number within the
-     * int range, as PyTorch requires (a fraction is truncated toward zero, as in PyTorch); BOOL and the
-     * float dtypes take any value.
+     * A value that {@code full} or {@code fill_} writes into an integer tensor must be a number within
+     * the dtype's range, as PyTorch requires (a fraction is truncated toward zero, as in PyTorch); BOOL
+     * and the float dtypes take any value.
      */
     static void checkFillValue(String op, double value, DType dtype) {
-        if (dtype == DType.I32 && !(value > Integer.MIN_VALUE - 1.0 && value < Integer.MAX_VALUE + 1.0)) {
-            throw new IllegalArgumentException(op + ": the value " + value + " cannot be converted to I32 without "
-                    + "overflow");
+        boolean fits = switch (dtype) {
+            case I32 -> value > Integer.MIN_VALUE - 1.0 && value < Integer.MAX_VALUE + 1.0;
+            case I64 -> value >= -0x1p63 && value < 0x1p63;
+            case I8 -> value > Byte.MIN_VALUE - 1.0 && value < Byte.MAX_VALUE + 1.0;
+            case U8 -> value > -1.0 && value < 256.0;
+            case F32, F64, F16, BF16, BOOL -> true;
+        };
+        if (!fits) {
+            throw new IllegalArgumentException(op + ": the value " + value + " cannot be converted to " + dtype
+                    + " without overflow");
         }
     }
 
@@ -228,6 +250,38 @@ public abstract sealed class TensorCreation extends TensorBase permits TensorVie
             v[i] = (float) (start + i * step);
         }
         return of(v);
+    }
+
+    /**
+     * As {@link #arange(double, double, double)}, in {@code dtype} (PyTorch's {@code arange(start, end,
+     * step, dtype=...)}): the values start + i·step are computed in double and converted, so an
+     * integer dtype truncates them toward zero.
+     */
+    public static Tensor arange(double start, double end, double step, DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("arange: dtype is null");
+        }
+        if (!Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step) || step == 0) {
+            throw new IllegalArgumentException("arange: step must be finite and non-zero and the bounds finite, got "
+                    + "start " + start + ", end " + end + ", step " + step);
+        }
+        if (end != start && (end > start) != (step > 0)) {
+            throw new IllegalArgumentException("arange: end " + end + " cannot be reached from start " + start
+                    + " with step " + step + " (the bounds are inconsistent with the step's sign)");
+        }
+        double count = Math.ceil((end - start) / step);
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("arange: " + count + " elements is too many");
+        }
+        double[] v = new double[(int) count];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = start + i * step;
+        }
+        if (v.length > 0) {
+            checkFillValue("arange", v[0], dtype);
+            checkFillValue("arange", v[v.length - 1], dtype);
+        }
+        return of(v).to(dtype);
     }
 
     /** {@code steps} evenly spaced F32 values from start to end inclusive; the ends must be finite F32 values. */
@@ -354,8 +408,8 @@ public abstract sealed class TensorCreation extends TensorBase permits TensorVie
 
     /**
      * A tensor from a Java value: a boxed or primitive scalar (0-d), or nested arrays of float,
-     * double, int, long or boolean (F32, F64, I32, I32 with a range check, BOOL). Nested arrays must
-     * be rectangular.
+     * double, int, long, byte or boolean (F32, F64, I32, I64, I8, BOOL). Nested arrays must be
+     * rectangular.
      */
     public static Tensor tensor(Object data) {
         return NestedArrays.toTensor(data);

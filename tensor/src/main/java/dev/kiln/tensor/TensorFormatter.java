@@ -20,7 +20,20 @@ final class TensorFormatter {
 
     static String format(Tensor t) {
         Tensor h = t.detach().to(Device.CPU);
-        double[] values = h.toDoubleArray();
+        double[] values;
+        String[] exact = null;
+        if (t.dtype().isIntegral()) {
+            // I64 beyond 2^53 has no exact double: the values become positions into their exact texts
+            long[] longs = h.toLongArray();
+            exact = new String[longs.length];
+            values = new double[longs.length];
+            for (int i = 0; i < longs.length; i++) {
+                exact[i] = Long.toString(longs[i]);
+                values[i] = i;
+            }
+        } else {
+            values = h.toDoubleArray();
+        }
         int[] shape = h.shape();
         List<String> suffixes = new ArrayList<>();
         if (!t.device().isCpu()) {
@@ -37,7 +50,7 @@ final class TensorFormatter {
             int[] strides = Shapes.contiguousStrides(shape);
             List<Double> shown = new ArrayList<>();
             collectShown(shown, values, shape, strides, 0, 0, summarize);
-            Style style = Style.of(t.dtype(), shown);
+            Style style = Style.of(t.dtype(), shown, exact);
             StringBuilder sb = new StringBuilder();
             if (shape.length == 0) {
                 sb.append(style.format(values[0]));
@@ -148,20 +161,28 @@ final class TensorFormatter {
 
         final Mode mode;
         final int width;
+        // INT mode: the exact text of each element, indexed by the position that stands for it
+        private final String[] exact;
 
-        private Style(Mode mode, int width) {
+        private Style(Mode mode, int width, String[] exact) {
             this.mode = mode;
             this.width = width;
+            this.exact = exact;
         }
 
-        static Style of(DType dtype, List<Double> shown) {
-            if (dtype == DType.BOOL || dtype == DType.I32) {
+        private Style(Mode mode, int width) {
+            this(mode, width, null);
+        }
+
+        static Style of(DType dtype, List<Double> shown, String[] exact) {
+            if (dtype == DType.BOOL || dtype.isIntegral()) {
                 Mode mode = dtype == DType.BOOL ? Mode.BOOL : Mode.INT;
+                Style style = new Style(mode, 1, exact);
                 int width = 1;
                 for (double v : shown) {
-                    width = Math.max(width, raw(mode, v).length());
+                    width = Math.max(width, style.raw(v).length());
                 }
-                return new Style(mode, width);
+                return new Style(mode, width, exact);
             }
             // float widths come from the non-zero finite values only
             boolean integral = true;
@@ -188,23 +209,23 @@ final class TensorFormatter {
             }
             int width = 1;
             for (double v : nonZero) {
-                width = Math.max(width, raw(mode, v).length());
+                width = Math.max(width, new Style(mode, 1).raw(v).length());
             }
             return new Style(mode, width);
         }
 
         /** The value right-aligned in the column. */
         String format(double v) {
-            String s = raw(mode, v);
+            String s = raw(v);
             return " ".repeat(Math.max(0, width - s.length())) + s;
         }
 
-        private static String raw(Mode mode, double v) {
+        private String raw(double v) {
             if (mode == Mode.BOOL) {
                 return v != 0 ? "True" : "False";
             }
             if (mode == Mode.INT) {
-                return Long.toString((long) v);
+                return exact[(int) v];
             }
             if (Double.isNaN(v)) {
                 return "nan";

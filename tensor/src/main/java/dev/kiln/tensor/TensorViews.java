@@ -47,6 +47,17 @@ public abstract sealed class TensorViews extends TensorCreation permits TensorMa
         return ViewOps.view(self(), shape);
     }
 
+    /**
+     * The same bytes read as {@code dtype} (PyTorch's {@code view(dtype)}, a bitcast): a write
+     * through either tensor is seen by the other. A dtype of the same element size keeps the shape
+     * (F32 1.0 reads as I32 1065353216); another size scales the last dim, which must have stride 1
+     * (F32 [2, 3] as U8 is [2, 12], little-endian); towards a wider dtype the last dim's size, the
+     * other strides and the storage offset must divide by the ratio. Not differentiable.
+     */
+    public Tensor view(DType dtype) {
+        return ViewOps.viewAs(self(), dtype);
+    }
+
     public Tensor flatten() {
         return reshape(-1);
     }
@@ -439,7 +450,7 @@ public abstract sealed class TensorViews extends TensorCreation permits TensorMa
     }
 
     /**
-     * PyTorch's x[i0, i1, ...] with index tensors: null is a full slice ({@code :}), I32 tensors
+     * PyTorch's x[i0, i1, ...] with index tensors: null is a full slice ({@code :}), I32 or I64 tensors
      * broadcast together and may be negative, a BOOL mask selects its true positions. The gradient
      * accumulates where indices repeat (index_put with accumulate).
      */

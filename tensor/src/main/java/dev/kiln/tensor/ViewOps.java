@@ -86,6 +86,77 @@ final class ViewOps {
         return Dispatch.record(new Op.Reshape(x.shape()), x.asView(shape, strides, x.offset()), x);
     }
 
+    /**
+     * PyTorch's {@code view(dtype)}: the same bytes read as another dtype. Equal element sizes keep
+     * the shape; otherwise the last dim is scaled by the size ratio, which needs a last dim of
+     * stride 1, and, towards a wider type, a last dim, other strides and offset divisible by the
+     * ratio. Not differentiable (the result does not require grad), as PyTorch's.
+     */
+    static Tensor viewAs(Tensor x, DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("view: dtype is null");
+        }
+        if (dtype == x.dtype()) {
+            return view(x, x.shape());
+        }
+        int from = x.dtype().byteSize();
+        int to = dtype.byteSize();
+        int[] shape = x.shape();
+        int[] strides = x.strides();
+        long offset = x.offset();
+        String what = "view(" + dtype + "): " + x.dtype() + " " + Shapes.str(shape);
+        int newSize;
+        if (from != to) {
+            int last = shape.length - 1;
+            if (last < 0) {
+                throw new IllegalArgumentException(what + " is 0-d; a 0-d tensor cannot be viewed as a dtype of "
+                        + "another element size (" + from + " and " + to + " bytes)");
+            }
+            if (strides[last] != 1) {
+                throw new IllegalArgumentException(what + " has stride " + strides[last] + " in its last dim; "
+                        + "viewing as a dtype of another element size needs stride 1 there");
+            }
+            shape = shape.clone();
+            strides = strides.clone();
+            if (from > to) {
+                int r = from / to;
+                for (int d = 0; d < last; d++) {
+                    strides[d] = Math.multiplyExact(strides[d], r);
+                }
+                shape[last] = Math.multiplyExact(shape[last], r);
+                strides[last] = 1;
+                offset *= r;
+                newSize = Math.multiplyExact(x.storage().size(), r);
+            } else {
+                int r = to / from;
+                if (shape[last] % r != 0) {
+                    throw new IllegalArgumentException(what + ": the last dim's size " + shape[last]
+                            + " must be divisible by " + r + " (" + to + "-byte " + dtype + " over " + from
+                            + "-byte " + x.dtype() + ")");
+                }
+                for (int d = 0; d < last; d++) {
+                    if (strides[d] % r != 0) {
+                        throw new IllegalArgumentException(what + " with strides " + Shapes.str(x.strides())
+                                + ": every stride but the last must be divisible by " + r);
+                    }
+                    strides[d] /= r;
+                }
+                if (offset % r != 0) {
+                    throw new IllegalArgumentException(what + " at storage offset " + offset
+                            + ": the offset must be divisible by " + r);
+                }
+                shape[last] /= r;
+                strides[last] = 1;
+                offset /= r;
+                newSize = x.storage().size() / r;
+            }
+        } else {
+            newSize = x.storage().size();
+        }
+        Storage s = x.storage().bitcast(dtype, newSize);
+        return new Tensor(s, shape, strides, (int) offset);
+    }
+
     static Tensor reshape(Tensor x, int[] requested) {
         int[] shape = inferShape("reshape", x.shape(), requested);
         if (Arrays.equals(shape, x.shape())) {

@@ -110,6 +110,11 @@ final class FuzzChecks {
             case F64 -> v;
             case I32 -> (int) v;
             case BOOL -> v != 0 ? 1 : 0;
+            case I64 -> (long) v;
+            case I8 -> (byte) v;
+            case U8 -> (byte) v & 0xFF;
+            case F16 -> Float.float16ToFloat(Float.floatToFloat16((float) v));
+            case BF16 -> Tensor.scalar(v, DType.BF16).item();
         };
     }
 

@@ -67,7 +67,7 @@ class TypePromotionTest {
         assertThat(Tensor.resultType(d, 0.5)).isEqualTo(F64);
         assertThat(Tensor.resultType(i, 2L)).isEqualTo(I32);
         assertThat(Tensor.resultType(b, true)).isEqualTo(BOOL);
-        assertThat(Tensor.resultType(b, 1L)).isEqualTo(I32); // PyTorch's int64, Kiln's widest integer dtype
+        assertThat(Tensor.resultType(b, 1L)).isEqualTo(DType.I64); // PyTorch's int64
         assertThat(Tensor.resultType(b, 1.5)).isEqualTo(F32);
         assertThat(Tensor.resultType(i, false)).isEqualTo(I32);
     }

@@ -40,13 +40,7 @@ final class HostArrays {
 
     /** The backing array of a host tensor, whatever its dtype. */
     static Object array(Tensor t) {
-        CpuStorage s = (CpuStorage) t.storage();
-        return switch (t.dtype()) {
-            case F32 -> s.floats();
-            case F64 -> s.doubles();
-            case I32 -> s.ints();
-            case BOOL -> s.bools();
-        };
+        return ((CpuStorage) t.storage()).array();
     }
 
     /** Rows per task so that a task has at least {@code grain} elements. */

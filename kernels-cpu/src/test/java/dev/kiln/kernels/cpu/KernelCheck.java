@@ -192,6 +192,9 @@ final class KernelCheck {
             case I32 -> Arrays.fill(s.ints(), POISON_I32);
             case BOOL -> Arrays.fill(s.bools(), POISON_BOOL);
             case F64 -> Arrays.fill(s.doubles(), Double.longBitsToDouble(0x7FF8A5A5A5A5A5A5L));
+            case I64 -> Arrays.fill(s.longs(), 0x7FF8A5A5A5A5A5A5L);
+            case I8, U8 -> Arrays.fill(s.bytes(), POISON_BOOL);
+            case F16, BF16 -> Arrays.fill(s.halves(), (short) 0x7EA5);
         }
     }
 
@@ -201,6 +204,9 @@ final class KernelCheck {
             case I32 -> s.ints()[i] == POISON_I32;
             case BOOL -> s.bools()[i] == POISON_BOOL;
             case F64 -> Double.doubleToRawLongBits(s.doubles()[i]) == 0x7FF8A5A5A5A5A5A5L;
+            case I64 -> s.longs()[i] == 0x7FF8A5A5A5A5A5A5L;
+            case I8, U8 -> s.bytes()[i] == POISON_BOOL;
+            case F16, BF16 -> s.halves()[i] == (short) 0x7EA5;
         };
     }
 

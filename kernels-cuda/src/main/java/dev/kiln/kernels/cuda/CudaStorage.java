@@ -17,6 +17,8 @@ public final class CudaStorage extends Storage implements AutoCloseable {
     private final CudaDevice device;
     private final CachingAllocator.Block block;
     private final Cleaner.Cleanable cleanable;
+    // the owner of the memory when this storage is a bitcast of it (view(dtype)); it stays reachable
+    private final CudaStorage owner;
     private volatile boolean closed;
 
     CudaStorage(CudaDevice device, DType dtype, int size, CachingAllocator.Block block) {
@@ -24,6 +26,26 @@ public final class CudaStorage extends Storage implements AutoCloseable {
         this.device = device;
         this.block = block;
         this.cleanable = CLEANER.register(this, new Release(device.allocator(), block));
+        this.owner = null;
+    }
+
+    /** The same device memory under another dtype: device memory is untyped, so the view shares the pointer. */
+    private CudaStorage(CudaStorage of, DType dtype, int size) {
+        super(dtype, size);
+        this.device = of.device;
+        this.block = of.block;
+        this.cleanable = null;
+        this.owner = of.owner != null ? of.owner : of;
+        shareVersion(of);
+    }
+
+    @Override
+    protected Storage bitcast(DType dtype, int size) {
+        if ((long) size * dtype.byteSize() > byteSize()) {
+            throw new IllegalArgumentException("view(" + dtype + "): " + size + " elements need "
+                    + (long) size * dtype.byteSize() + " bytes, the buffer has " + byteSize());
+        }
+        return new CudaStorage(this, dtype, size);
     }
 
     /** The cleaning action; holds no reference to the storage, or it would never become unreachable. */
@@ -45,7 +67,7 @@ public final class CudaStorage extends Storage implements AutoCloseable {
 
     /** The device address of element 0. */
     public long address() {
-        if (closed) {
+        if (closed || (owner != null && owner.closed)) {
             throw new IllegalStateException("cuda: this tensor's device memory was released with close()");
         }
         return block.address();
@@ -56,14 +78,19 @@ public final class CudaStorage extends Storage implements AutoCloseable {
         return (long) size() * dtype().byteSize();
     }
 
-    /** Returns the memory to the allocator now; later use of any tensor over it fails. */
+    /**
+     * Returns the memory to the allocator now; later use of any tensor over it fails. Closing a
+     * bitcast view only closes the view: the memory belongs to the storage it views.
+     */
     @Override
     public void close() {
         closed = true;
-        cleanable.clean();
+        if (cleanable != null) {
+            cleanable.clean();
+        }
     }
 
     public boolean isClosed() {
-        return closed;
+        return closed || (owner != null && owner.closed);
     }
 }

@@ -97,6 +97,8 @@ final class EmulatorDriver implements Driver {
             case double[] a -> MemorySegment.ofArray(a);
             case int[] a -> MemorySegment.ofArray(a);
             case byte[] a -> MemorySegment.ofArray(a);
+            case long[] a -> MemorySegment.ofArray(a);
+            case short[] a -> MemorySegment.ofArray(a);
             default -> throw new IllegalArgumentException("emulator: not a host array: " + array);
         };
     }

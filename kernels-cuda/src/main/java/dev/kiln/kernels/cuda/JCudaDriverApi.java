@@ -133,6 +133,8 @@ final class JCudaDriverApi implements Driver {
             case double[] a -> Pointer.to(a);
             case int[] a -> Pointer.to(a);
             case byte[] a -> Pointer.to(a);
+            case long[] a -> Pointer.to(a);
+            case short[] a -> Pointer.to(a);
             default -> throw new IllegalArgumentException("cuda: not a host array: " + array);
         };
         return byteOffset == 0 ? p : p.withByteOffset(byteOffset);

@@ -25,13 +25,15 @@ final class Kernels {
     }
 
     static final List<String> ALL_TYPES = List.of("f32", "f64", "i32", "u8");
+    /** Every dtype's suffix: fill and copy (with conversion) take them all; other kernels only ALL_TYPES. */
+    static final List<String> STORAGE_TYPES = List.of("f32", "f64", "i32", "u8", "f16", "bf16", "i64", "i8", "uint8");
     static final List<String> NUMERIC = List.of("f32", "f64", "i32");
     static final List<String> FLOATS = List.of("f32", "f64");
     static final List<String> NONE = List.of("");
 
     // elementwise.cu
-    static final KernelSpec FILL = spec("elementwise", "fill", ALL_TYPES, LAYOUT, PTR, DOUBLE);
-    static final KernelSpec COPY = spec("elementwise", "copy", pairs(ALL_TYPES), LAYOUT, PTR, PTR);
+    static final KernelSpec FILL = spec("elementwise", "fill", STORAGE_TYPES, LAYOUT, PTR, DOUBLE);
+    static final KernelSpec COPY = spec("elementwise", "copy", pairs(STORAGE_TYPES), LAYOUT, PTR, PTR);
     static final KernelSpec UNARY = spec("elementwise", "unary", NUMERIC, LAYOUT, INT, PTR, PTR);
     static final KernelSpec UNARY_VEC4 = spec("elementwise", "unary_f32_vec4", NONE, INT, INT, PTR, PTR);
     static final KernelSpec BINARY = spec("elementwise", "binary", NUMERIC, LAYOUT, INT, PTR, PTR, PTR);
@@ -149,6 +151,11 @@ final class Kernels {
             case F64 -> "f64";
             case I32 -> "i32";
             case BOOL -> "u8";
+            case U8 -> "uint8";
+            case I64 -> "i64";
+            case I8 -> "i8";
+            case F16 -> "f16";
+            case BF16 -> "bf16";
         };
     }
 

@@ -67,11 +67,6 @@ final class MemoryDispatch {
         if (!(t.storage() instanceof CpuStorage s)) {
             throw new IllegalArgumentException("cuda: expected a host tensor, got one on " + t.device());
         }
-        return switch (t.dtype()) {
-            case F32 -> s.floats();
-            case F64 -> s.doubles();
-            case I32 -> s.ints();
-            case BOOL -> s.bools();
-        };
+        return s.array();
     }
 }

@@ -105,7 +105,7 @@ abstract class GpuTesting {
         assertThat(actual.shape()).as(what + ": shape").containsExactly(expected.shape());
         assertThat(actual.dtype()).as(what + ": dtype").isEqualTo(expected.dtype());
         if (!expected.dtype().isFloatingPoint()) {
-            assertThat(actual.toIntArray()).as(what).containsExactly(expected.toIntArray());
+            assertThat(actual.toLongArray()).as(what).containsExactly(expected.toLongArray());
             return;
         }
         double[] e = expected.toDoubleArray();

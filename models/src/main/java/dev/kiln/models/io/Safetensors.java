@@ -190,7 +190,15 @@ public final class Safetensors {
                 }
                 writeFully(ch, ByteBuffer.wrap(b));
             }
+            // the 16-bit floats and the other integer types: their bytes, through a bitcast to U8
+            case F16, BF16, I64, I8, U8 -> writeFully(ch, ByteBuffer.wrap(bytesOf(t)));
         }
+    }
+
+    /** The little-endian bytes of any tensor, row-major. */
+    private static byte[] bytesOf(Tensor t) {
+        Tensor flat = t.detach().contiguous().reshape(-1);
+        return flat.dtype() == DType.U8 ? flat.toByteArray() : flat.view(DType.U8).toByteArray();
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
@@ -322,7 +330,7 @@ public final class Safetensors {
                     String d = r.nextString();
                     dtype = dtypeOf(d);
                     if (dtype == null) {
-                        throw invalid(path, what + " has dtype " + d + "; Kiln reads F32, F64, I32 and BOOL");
+                        throw invalid(path, what + " has dtype " + d + "; Kiln reads F32, F64, F16, BF16, I64, I32, I8, U8 and BOOL");
                     }
                 }
                 case "shape" -> {
@@ -484,6 +492,17 @@ public final class Safetensors {
                 }
                 yield Tensor.of(flags).view(e.shape());
             }
+            case F16, BF16, I64, I8, U8 -> {
+                byte[] a = new byte[Math.toIntExact(e.end() - e.begin())];
+                for (int i = 0; i < a.length; ) {
+                    int n = Math.min(a.length - i, buf.capacity());
+                    pos = fill(path, ch, buf, pos, n);
+                    buf.get(a, i, n);
+                    i += n;
+                }
+                Tensor bytes = Tensor.of(a).view(DType.U8);
+                yield (e.dtype() == DType.U8 ? bytes : bytes.view(e.dtype())).view(e.shape());
+            }
         };
     }
 
@@ -512,6 +531,11 @@ public final class Safetensors {
             case F64 -> "F64";
             case I32 -> "I32";
             case BOOL -> "BOOL";
+            case F16 -> "F16";
+            case BF16 -> "BF16";
+            case I64 -> "I64";
+            case I8 -> "I8";
+            case U8 -> "U8";
         };
     }
 
@@ -521,6 +545,11 @@ public final class Safetensors {
             case "F64" -> DType.F64;
             case "I32" -> DType.I32;
             case "BOOL" -> DType.BOOL;
+            case "F16" -> DType.F16;
+            case "BF16" -> DType.BF16;
+            case "I64" -> DType.I64;
+            case "I8" -> DType.I8;
+            case "U8" -> DType.U8;
             default -> null;
         };
     }

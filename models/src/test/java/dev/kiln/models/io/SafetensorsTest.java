@@ -32,6 +32,13 @@ class SafetensorsTest {
         m.put("mask", Tensor.of(new boolean[] {true, false, true}));
         m.put("s", Tensor.scalar(0.125));
         m.put("empty", Tensor.zeros(0, 4));
+        m.put("half", Tensor.of(new float[] {1.5f, -0.333f, 65504f, 6e-8f}, 2, 2).to(DType.F16));
+        m.put("brain", Tensor.of(new float[] {1e30f, -0.1f}).to(DType.BF16));
+        m.put("long", Tensor.of(new long[] {(1L << 53) + 1, Long.MIN_VALUE, Long.MAX_VALUE}));
+        m.put("int8", Tensor.of(new byte[] {-128, 127, 0}));
+        m.put("uint8", Tensor.of(new long[] {0, 200, 255}).to(DType.U8));
+        m.put("long0d", Tensor.scalar(-3, DType.I64));
+        m.put("halfEmpty", Tensor.zeros(DType.F16, 0, 3));
         return m;
     }
 
@@ -49,6 +56,9 @@ class SafetensorsTest {
             assertThat(got.dtype()).as(e.getKey()).isEqualTo(e.getValue().dtype());
             assertThat(got.shape()).as(e.getKey()).isEqualTo(e.getValue().shape());
             assertThat(got.toDoubleArray()).as(e.getKey()).containsExactly(e.getValue().toDoubleArray());
+            if (got.dtype().isIntegral()) {
+                assertThat(got.toLongArray()).as(e.getKey()).containsExactly(e.getValue().toLongArray());
+            }
         }
         assertThat(c.metadata()).containsEntry("step", "12").containsEntry("note", "héllo \"quoted\"");
     }
@@ -104,6 +114,25 @@ class SafetensorsTest {
         assertThat(s.shape()).isEmpty();
         assertThat((float) s.item()).isEqualTo((float) Math.PI);
         assertThat(c.tensors().get("empty").shape()).containsExactly(0, 4);
+    }
+
+    @Test
+    void readsTheOtherDtypesFromAnIndependentPythonWriter() throws IOException {
+        Path p = dir.resolve("py_dtypes.safetensors");
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/python_dtypes.safetensors")) {
+            Files.copy(in, p);
+        }
+        Map<String, Tensor> t = Safetensors.read(p).tensors();
+        assertThat(t.get("half").dtype()).isEqualTo(DType.F16);
+        assertThat(t.get("half").shape()).containsExactly(2, 2);
+        assertThat(t.get("half").toDoubleArray()).containsExactly(1.5, -2.0, 0x1p-24, 65504.0);
+        assertThat(t.get("brain").dtype()).isEqualTo(DType.BF16);
+        assertThat(t.get("brain").toDoubleArray()).containsExactly(1.0, -0.5, 0x1p100);
+        assertThat(t.get("long").toLongArray()).containsExactly((1L << 53) + 1, Long.MIN_VALUE, Long.MAX_VALUE);
+        assertThat(t.get("int8").dtype()).isEqualTo(DType.I8);
+        assertThat(t.get("int8").toLongArray()).containsExactly(-128, 127, 0, -1);
+        assertThat(t.get("uint8").dtype()).isEqualTo(DType.U8);
+        assertThat(t.get("uint8").toLongArray()).containsExactly(0, 1, 200, 255);
     }
 
     // ------------------------------------------------------------------ corrupt files
@@ -175,7 +204,7 @@ class SafetensorsTest {
             {"{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, "span 8 bytes"},
             {"{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4, "negative"},
             {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8, "end before they begin"},
-            {"{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4, "F16"},
+            {"{\"a\":{\"dtype\":\"I16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4, "I16"},
             {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4, "lacks 'data_offsets'"},
             {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":1}}", 4, "unknown field"},
             {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4, "not an integer"},

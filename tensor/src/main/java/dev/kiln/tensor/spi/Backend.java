@@ -42,6 +42,16 @@ public interface Backend {
         return true;
     }
 
+    /**
+     * Whether this backend's kernels take tensors of {@code dtype}. Every backend's memory methods
+     * (allocate, copy with conversion, fill, host transfers) take every dtype; an op on a dtype
+     * without kernels reaches the backend through one bridge in {@code tensor}: F16 and BF16
+     * computed in F32 and rounded back, the other integer types run by {@link ReferenceBackend}.
+     */
+    default boolean hasKernelsFor(DType dtype) {
+        return dtype == DType.F32 || dtype == DType.F64 || dtype == DType.I32 || dtype == DType.BOOL;
+    }
+
     // ---- memory and movement ----
 
     /** A buffer of {@code numel} elements on {@code device}, zero-filled. */

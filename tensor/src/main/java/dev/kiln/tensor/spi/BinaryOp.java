@@ -111,6 +111,27 @@ public enum BinaryOp {
         };
     }
 
+    /** As {@link #applyInt}, in long (I64): null where the op has no integer form. */
+    public Long applyLong(long a, long b) {
+        return switch (this) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case MAXIMUM -> Math.max(a, b);
+            case MINIMUM -> Math.min(a, b);
+            case FMOD -> a % b;
+            case REMAINDER -> Math.floorMod(a, b);
+            case DIV_TRUNC -> a / b;
+            case DIV_FLOOR -> Math.floorDiv(a, b);
+            case BITWISE_AND -> a & b;
+            case BITWISE_OR -> a | b;
+            case BITWISE_XOR -> a ^ b;
+            case BITWISE_LEFT_SHIFT -> a << b;
+            case BITWISE_RIGHT_SHIFT -> a >> b;
+            default -> null;
+        };
+    }
+
     private static double trunc(double x) {
         return x < 0 ? Math.ceil(x) : Math.floor(x);
     }

@@ -40,6 +40,12 @@ public final class ReferenceBackend implements Backend {
         return 0;
     }
 
+    /** Every dtype: the loops read and write through {@link CpuStorage#get}/{@link CpuStorage#set} (and their long twins). */
+    @Override
+    public boolean hasKernelsFor(DType dtype) {
+        return true;
+    }
+
     private static CpuStorage s(Tensor t) {
         return (CpuStorage) t.storage();
     }
@@ -57,17 +63,34 @@ public final class ReferenceBackend implements Backend {
         CpuStorage x = s(src);
         if (o == x) {
             // overlapping views of one buffer: read everything before writing
-            double[] tmp = new double[so.length];
+            CpuStorage tmp = CpuStorage.allocate(x.dtype(), so.length);
             for (int i = 0; i < so.length; i++) {
-                tmp[i] = x.get(so[i]);
+                move(tmp, i, x, so[i]);
             }
             for (int i = 0; i < oo.length; i++) {
-                o.set(oo[i], tmp[i]);
+                move(o, oo[i], tmp, i);
             }
             return;
         }
         for (int i = 0; i < oo.length; i++) {
-            o.set(oo[i], x.get(so[i]));
+            move(o, oo[i], x, so[i]);
+        }
+    }
+
+    /** Whether values of this dtype are exact as a long: the integer types and BOOL. */
+    private static boolean exactLong(DType d) {
+        return d.isIntegral() || d == DType.BOOL;
+    }
+
+    /**
+     * out[oi] = x[xi] converted as PyTorch converts: through long where the source is an integer
+     * type (so I64 beyond 2^53 stays exact and a float target rounds once), through double otherwise.
+     */
+    static void move(CpuStorage out, int oi, CpuStorage x, int xi) {
+        if (exactLong(x.dtype())) {
+            out.setLong(oi, x.getLong(xi));
+        } else {
+            out.set(oi, x.get(xi));
         }
     }
 
@@ -85,10 +108,15 @@ public final class ReferenceBackend implements Backend {
         CpuStorage xs = s(x);
         int[] xo = Strided.offsets(x);
         int base = out.offset();
-        boolean intMath = x.dtype() == DType.I32;
+        if (x.dtype().isIntegral() && out.dtype() == x.dtype()) {
+            // in long, then narrowed: the integer types wrap around as PyTorch's (abs of I8 −128 is −128)
+            for (int i = 0; i < xo.length; i++) {
+                o.setLong(base + i, intUnary(op, xs.getLong(xo[i])));
+            }
+            return;
+        }
         for (int i = 0; i < xo.length; i++) {
-            double v = xs.get(xo[i]);
-            o.set(base + i, intMath ? intUnary(op, (int) v) : op.apply(v));
+            o.set(base + i, op.apply(xs.get(xo[i])));
         }
     }
 
@@ -100,30 +128,43 @@ public final class ReferenceBackend implements Backend {
         int[] ao = Strided.offsets(a);
         int[] bo = Strided.offsets(b);
         int base = out.offset();
-        boolean intMath = a.dtype() == DType.I32 && !op.isComparison();
+        DType at = a.dtype();
+        if (exactLong(at) && exactLong(b.dtype()) && (op.isComparison() || at.isIntegral() && at == out.dtype())) {
+            for (int i = 0; i < ao.length; i++) {
+                long x = as.getLong(ao[i]);
+                long y = bs.getLong(bo[i]);
+                if (op.isComparison()) {
+                    o.set(base + i, op.apply(Long.compare(x, y), 0));
+                } else {
+                    o.setLong(base + i, intBinary(op, at, x, y));
+                }
+            }
+            return;
+        }
         for (int i = 0; i < ao.length; i++) {
-            double x = as.get(ao[i]);
-            double y = bs.get(bo[i]);
-            o.set(base + i, intMath ? intBinary(op, (int) x, (int) y) : op.apply(x, y));
+            o.set(base + i, op.apply(as.get(ao[i]), bs.get(bo[i])));
         }
     }
 
-    /** I32 arithmetic in int, so it wraps around exactly as Java's (and PyTorch's) does. */
-    private static int intBinary(BinaryOp op, int a, int b) {
-        Integer r = op.applyInt(a, b);
+    /**
+     * Integer arithmetic: I64 in long, the narrower types in int, then narrowed to the dtype, so
+     * every type wraps around as PyTorch's does (and shifts mask their count as Java's int or long).
+     */
+    private static long intBinary(BinaryOp op, DType dtype, long a, long b) {
+        Number r = dtype == DType.I64 ? op.applyLong(a, b) : op.applyInt((int) a, (int) b);
         if (r == null) {
-            throw new IllegalStateException("reference: " + op.opName() + " is not defined on I32");
+            throw new IllegalStateException("reference: " + op.opName() + " is not defined on " + dtype);
         }
-        return r;
+        return r.longValue();
     }
 
-    private static int intUnary(UnaryOp op, int x) {
+    private static long intUnary(UnaryOp op, long x) {
         return switch (op) {
             case NEG -> -x;
             case ABS -> Math.abs(x);
-            case SIGN -> Integer.signum(x);
+            case SIGN -> Long.signum(x);
             case RELU -> Math.max(x, 0);
-            default -> throw new IllegalStateException("reference: " + op.opName() + " is not defined on I32");
+            default -> throw new IllegalStateException("reference: " + op.opName() + " is not defined on integers");
         };
     }
 
@@ -144,7 +185,11 @@ public final class ReferenceBackend implements Backend {
         int[] ao = Strided.offsets(a);
         int[] bo = Strided.offsets(b);
         for (int i = 0; i < co.length; i++) {
-            o.set(out.offset() + i, s(cond).get(co[i]) != 0 ? s(a).get(ao[i]) : s(b).get(bo[i]));
+            if (s(cond).get(co[i]) != 0) {
+                move(o, out.offset() + i, s(a), ao[i]);
+            } else {
+                move(o, out.offset() + i, s(b), bo[i]);
+            }
         }
     }
 
@@ -153,6 +198,10 @@ public final class ReferenceBackend implements Backend {
         int[] shape = x.shape();
         int[] outShape = out.shape();
         int[] outStrides = Shapes.contiguousStrides(outShape);
+        if (x.dtype().isIntegral() && out.dtype().isIntegral()) {
+            reduceLong(op, out, x);
+            return;
+        }
         double[] acc = new double[out.numel()];
         double init = switch (op) {
             case SUM -> 0;
@@ -178,6 +227,38 @@ public final class ReferenceBackend implements Backend {
         CpuStorage o = s(out);
         for (int j = 0; j < acc.length; j++) {
             o.set(out.offset() + j, acc[j]);
+        }
+    }
+
+    /** Integer sums, maxima and minima in long: exact, and a sum wraps around in the output's type as PyTorch's. */
+    private static void reduceLong(ReduceOp op, Tensor out, Tensor x) {
+        int[] shape = x.shape();
+        int[] outShape = out.shape();
+        int[] outStrides = Shapes.contiguousStrides(outShape);
+        long[] acc = new long[out.numel()];
+        java.util.Arrays.fill(acc, switch (op) {
+            case SUM -> 0L;
+            case MAX -> Long.MIN_VALUE;
+            case MIN -> Long.MAX_VALUE;
+        });
+        int[] xo = Strided.offsets(x);
+        CpuStorage xs = s(x);
+        for (int i = 0; i < xo.length; i++) {
+            int[] idx = Strided.unravel(i, shape);
+            int j = 0;
+            for (int d = 0; d < idx.length; d++) {
+                j += (outShape[d] == 1 ? 0 : idx[d]) * outStrides[d];
+            }
+            long v = xs.getLong(xo[i]);
+            acc[j] = switch (op) {
+                case SUM -> acc[j] + v;
+                case MAX -> Math.max(acc[j], v);
+                case MIN -> Math.min(acc[j], v);
+            };
+        }
+        CpuStorage o = s(out);
+        for (int j = 0; j < acc.length; j++) {
+            o.setLong(out.offset() + j, acc[j]);
         }
     }
 
@@ -404,8 +485,8 @@ public final class ReferenceBackend implements Backend {
         int[] io = Strided.offsets(index);
         for (int i = 0; i < out.numel(); i++) {
             int[] idx = Strided.unravel(i, outShape);
-            idx[dim] = (int) is.get(io[idx[dim]]);
-            o.set(out.offset() + i, xs.get(Strided.offsetOf(x, idx)));
+            idx[dim] = (int) is.getLong(io[idx[dim]]);
+            move(o, out.offset() + i, xs, Strided.offsetOf(x, idx));
         }
     }
 
@@ -420,8 +501,7 @@ public final class ReferenceBackend implements Backend {
         for (int i = 0; i < so.length; i++) {
             int[] idx = Strided.unravel(i, srcShape);
             idx[dim] = (int) is.get(io[idx[dim]]);
-            int t = Strided.offsetOf(out, idx);
-            o.set(t, o.get(t) + ss.get(so[i]));
+            addInto(o, Strided.offsetOf(out, idx), ss, so[i]);
         }
     }
 
@@ -435,9 +515,9 @@ public final class ReferenceBackend implements Backend {
         for (int i = 0; i < io.length; i++) {
             int[] idx = Strided.unravel(i, shape);
             if (idx.length > 0) {
-                idx[dim] = (int) is.get(io[i]);
+                idx[dim] = (int) is.getLong(io[i]);
             }
-            o.set(out.offset() + i, xs.get(Strided.offsetOf(x, idx)));
+            move(o, out.offset() + i, xs, Strided.offsetOf(x, idx));
         }
     }
 
@@ -454,8 +534,16 @@ public final class ReferenceBackend implements Backend {
             if (idx.length > 0) {
                 idx[dim] = (int) is.get(io[i]);
             }
-            int t = Strided.offsetOf(out, idx);
-            o.set(t, o.get(t) + ss.get(srcOff));
+            addInto(o, Strided.offsetOf(out, idx), ss, srcOff);
+        }
+    }
+
+    /** out[t] += src[i]: in long for the integer types (exact, wrapping as they do), in double otherwise. */
+    private static void addInto(CpuStorage out, int t, CpuStorage src, int i) {
+        if (out.dtype().isIntegral()) {
+            out.setLong(t, out.getLong(t) + src.getLong(i));
+        } else {
+            out.set(t, out.get(t) + src.get(i));
         }
     }
 

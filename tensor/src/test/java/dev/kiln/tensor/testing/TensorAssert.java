@@ -19,12 +19,14 @@ public final class TensorAssert {
     /** Tolerance for F64 results. */
     public static final double F64_TOL = 1e-12;
 
-    /** The default tolerance of a dtype: exact for I32/BOOL. */
+    /** The default tolerance of a dtype: a unit in the last place of F16 and BF16, exact for the integer types and BOOL. */
     public static double tolerance(DType dtype) {
         return switch (dtype) {
             case F32 -> F32_TOL;
             case F64 -> F64_TOL;
-            default -> 0;
+            case F16 -> 0x1p-10;
+            case BF16 -> 0x1p-7;
+            case I32, I64, I8, U8, BOOL -> 0;
         };
     }
 

@@ -29,6 +29,35 @@ final class AttentionRows {
         }
     }
 
+    /**
+     * Masks one row of n scores in place: for key c (its mask entry at mo + c·sj), a float mask adds
+     * f·mask (f turns the mask into the scores' units), a BOOL mask sets −∞ where it is 0.
+     */
+    static void maskRow(float[] s, int so, AttentionKernels.Mask mask, int mo, int n, float f) {
+        int sj = mask.sj();
+        float[] add = mask.add();
+        if (add == null) {
+            byte[] keep = mask.keep();
+            for (int c = 0; c < n; c++) {
+                if (keep[mo + c * sj] == 0) {
+                    s[so + c] = Float.NEGATIVE_INFINITY;
+                }
+            }
+            return;
+        }
+        int c = 0;
+        if (SIMD && sj == 1) {
+            int bound = SP.loopBound(n);
+            FloatVector fv = FloatVector.broadcast(SP, f);
+            for (; c < bound; c += L) {
+                FloatVector.fromArray(SP, add, mo + c).fma(fv, FloatVector.fromArray(SP, s, so + c)).intoArray(s, so + c);
+            }
+        }
+        for (; c < n; c++) {
+            s[so + c] = Math.fma(add[mo + c * sj], f, s[so + c]);
+        }
+    }
+
     /** s[i] = exp(s[i] − shift) in place over n entries; returns their sum. */
     static float expShifted(float[] s, int from, int n, float shift) {
         int i = 0;

@@ -76,15 +76,15 @@ class AttentionKernelsTest {
     private static Tensor[] sdpa(Backend b, Tensor q, Tensor k, Tensor v, Tensor dout, boolean causal, double scale) {
         Tensor out = Tensor.zeros(q.size(0), q.size(1), q.size(2), v.size(3));
         Tensor lse = Tensor.zeros(q.size(0), q.size(1), q.size(2));
-        b.scaledDotProductAttention(out, lse, q, k, v, causal, scale);
+        b.scaledDotProductAttention(out, lse, q, k, v, null, causal, scale);
         Tensor dq = Tensor.zeros(q.shape());
         Tensor dk = Tensor.zeros(k.shape());
         Tensor dv = Tensor.zeros(v.shape());
         // the backward pass of both backends starts from the reference forward's out and lse
         Tensor refOut = Tensor.zeros(out.shape());
         Tensor refLse = Tensor.zeros(lse.shape());
-        REF.scaledDotProductAttention(refOut, refLse, q, k, v, causal, scale);
-        b.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, refOut, refLse, causal, scale);
+        REF.scaledDotProductAttention(refOut, refLse, q, k, v, null, causal, scale);
+        b.scaledDotProductAttentionBackward(dq, dk, dv, null, dout, q, k, v, null, refOut, refLse, causal, scale);
         return new Tensor[] {out, lse, dq, dk, dv};
     }
 
@@ -293,19 +293,19 @@ class AttentionKernelsTest {
 
             Tensor lse = Tensor.zeros(1, 1, t);
             Tensor out = Tensor.zeros(1, 1, t, 32);
-            CPU.scaledDotProductAttention(out, lse, q, k, v, true, 0.2);
+            CPU.scaledDotProductAttention(out, lse, q, k, v, null, true, 0.2);
             Tensor sLse = Tensor.zeros(1, 1, 256);
             Tensor sOut = Tensor.zeros(1, 1, 256, 32);
-            CPU.scaledDotProductAttention(sOut, sLse, small, small, small, true, 0.2);
+            CPU.scaledDotProductAttention(sOut, sLse, small, small, small, null, true, 0.2);
             warmUp(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(small.shape()), Tensor.zeros(small.shape()),
-                    Tensor.zeros(small.shape()), sOut, small, small, small, sOut, sLse, true, 0.2));
+                    Tensor.zeros(small.shape()), null, sOut, small, small, small, null, sOut, sLse, true, 0.2));
             // dq, dk, dv are 3 · 256 KiB, plus a 256 KiB dQ partial per key-block split beyond the first (one
             // head: Parallel.MAX_CHUNKS splits, whatever the thread count): linear in T, where T×T is 16 MiB
             long bound = (3L + Parallel.MAX_CHUNKS) * t * 32 * 4 + (1 << 16);
             // at every width: JitDirectives keeps C2 from compiling the backward's tile loop with its vector
             // helpers out of line, which boxed them (33 MB a call in about half of the JVMs started)
             long backward = Allocations.leastAllocatedBy(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(q.shape()),
-                    Tensor.zeros(k.shape()), Tensor.zeros(v.shape()), out, q, k, v, out, lse, true, 0.2), bound);
+                    Tensor.zeros(k.shape()), Tensor.zeros(v.shape()), null, out, q, k, v, null, out, lse, true, 0.2), bound);
             assertThat(backward).as("bytes allocated by a T=2048 backward").isLessThan(bound);
         } finally {
             Parallel.setThreads(saved);

@@ -115,11 +115,11 @@ class ThreadCountDeterminismTest {
             record(out, "attention and backward" + (causal ? " causal" : ""), () -> {
                 Tensor o = Tensor.zeros(1, 2, 300, 16);
                 Tensor lse = Tensor.zeros(1, 2, 300);
-                CPU.scaledDotProductAttention(o, lse, q, k, v, causal, 0.25);
+                CPU.scaledDotProductAttention(o, lse, q, k, v, null, causal, 0.25);
                 Tensor dq = Tensor.zeros(q.shape());
                 Tensor dk = Tensor.zeros(k.shape());
                 Tensor dv = Tensor.zeros(v.shape());
-                CPU.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, o, lse, causal, 0.25);
+                CPU.scaledDotProductAttentionBackward(dq, dk, dv, null, dout, q, k, v, null, o, lse, causal, 0.25);
                 return new Tensor[] {o, lse, dq, dk, dv};
             });
         }

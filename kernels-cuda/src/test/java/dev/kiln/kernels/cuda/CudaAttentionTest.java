@@ -39,14 +39,14 @@ class CudaAttentionTest extends GpuTesting {
                     AttentionReference ref = new AttentionReference(q, k, v, g, causal, scale, false, 0);
                     Tensor out = Tensor.full(0, t, GPU, s[0], s[1], s[3], s[6]);
                     Tensor lse = Tensor.full(0, t, GPU, s[0], s[1], s[3]);
-                    CUDA.scaledDotProductAttention(out, lse, q.to(GPU), k.to(GPU), v.to(GPU), causal, scale);
+                    CUDA.scaledDotProductAttention(out, lse, q.to(GPU), k.to(GPU), v.to(GPU), null, causal, scale);
                     assertClose(what + " out", tol, ref.out, out.to(CPU));
                     assertClose(what + " lse", tol, ref.stat, lse.to(CPU));
                     Tensor dq = Tensor.full(0, t, GPU, q.shape());
                     Tensor dk = Tensor.full(0, t, GPU, k.shape());
                     Tensor dv = Tensor.full(0, t, GPU, v.shape());
-                    CUDA.scaledDotProductAttentionBackward(dq, dk, dv, g.to(GPU), q.to(GPU), k.to(GPU), v.to(GPU), out,
-                            lse, causal, scale);
+                    CUDA.scaledDotProductAttentionBackward(dq, dk, dv, null, g.to(GPU), q.to(GPU), k.to(GPU), v.to(GPU),
+                            null, out, lse, causal, scale);
                     assertClose(what + " dq", tol, ref.dq, dq.to(CPU));
                     assertClose(what + " dk", tol, ref.dk, dk.to(CPU));
                     assertClose(what + " dv", tol, ref.dv, dv.to(CPU));

@@ -29,22 +29,22 @@ final class AttentionRows {
         }
     }
 
-    /**
-     * Masks one row of n scores in place: for key c (its mask entry at mo + c·sj), a float mask adds
-     * f·mask (f turns the mask into the scores' units), a BOOL mask sets −∞ where it is 0.
-     */
-    static void maskRow(float[] s, int so, AttentionKernels.Mask mask, int mo, int n, float f) {
-        int sj = mask.sj();
-        float[] add = mask.add();
-        if (add == null) {
-            byte[] keep = mask.keep();
-            for (int c = 0; c < n; c++) {
-                if (keep[mo + c * sj] == 0) {
-                    s[so + c] = Float.NEGATIVE_INFINITY;
-                }
+    // Masking a row of scores: the kernels pick hideRow or addRow at each call, not through one
+    // method with both, so each call site's profile keeps only the kind it meets and the kernel C2
+    // compiles stays small enough to inline its vector helpers (a shared method made the masked
+    // backward box a vector per row).
+
+    /** s[so + c] = −∞ where keep[mo + c·sj] is 0, c < n. */
+    static void hideRow(float[] s, int so, byte[] keep, int mo, int sj, int n) {
+        for (int c = 0; c < n; c++) {
+            if (keep[mo + c * sj] == 0) {
+                s[so + c] = Float.NEGATIVE_INFINITY;
             }
-            return;
         }
+    }
+
+    /** s[so + c] += f·add[mo + c·sj], c < n; vectors where the mask's keys have unit stride. */
+    static void addRow(float[] s, int so, float[] add, int mo, int sj, int n, float f) {
         int c = 0;
         if (SIMD && sj == 1) {
             int bound = SP.loopBound(n);

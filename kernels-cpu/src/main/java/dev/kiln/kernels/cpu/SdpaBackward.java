@@ -15,7 +15,8 @@ import static dev.kiln.kernels.cpu.AttentionRows.dot;
 import static dev.kiln.kernels.cpu.AttentionRows.expShifted;
 import static dev.kiln.kernels.cpu.AttentionRows.grain;
 import static dev.kiln.kernels.cpu.AttentionRows.maskAbove;
-import static dev.kiln.kernels.cpu.AttentionRows.maskRow;
+import static dev.kiln.kernels.cpu.AttentionRows.addRow;
+import static dev.kiln.kernels.cpu.AttentionRows.hideRow;
 
 /**
  * The backward of scaled dot-product attention, in blocks of {@link AttentionBackwardTiles#BR}
@@ -150,8 +151,10 @@ final class SdpaBackward {
                         Arrays.fill(sc.p, r * BC, r * BC + cols, 0f);
                         continue;
                     }
-                    if (mask != null) {
-                        maskRow(sc.p, r * BC, mask, mBase + r * mask.si(), cols, 1f);
+                    if (mask != null && mask.keep() != null) {
+                        hideRow(sc.p, r * BC, mask.keep(), mBase + r * mask.si(), mask.sj(), cols);
+                    } else if (mask != null) {
+                        addRow(sc.p, r * BC, mask.add(), mBase + r * mask.si(), mask.sj(), cols, 1f);
                     }
                     expShifted(sc.p, r * BC, cols, rowLse);
                 }

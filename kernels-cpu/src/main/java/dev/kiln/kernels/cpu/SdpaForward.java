@@ -7,7 +7,8 @@ import java.util.Arrays;
 import static dev.kiln.kernels.cpu.AttentionRows.ceilDiv;
 import static dev.kiln.kernels.cpu.AttentionRows.grain;
 import static dev.kiln.kernels.cpu.AttentionRows.maskAbove;
-import static dev.kiln.kernels.cpu.AttentionRows.maskRow;
+import static dev.kiln.kernels.cpu.AttentionRows.addRow;
+import static dev.kiln.kernels.cpu.AttentionRows.hideRow;
 
 /**
  * The forward of scaled dot-product attention (FlashAttention 2's algorithm on a CPU): queries go in
@@ -146,7 +147,12 @@ final class SdpaForward {
             if (mask != null) {
                 // in log₂ units as the scores: the additive mask times log₂e
                 for (int r = 0; r < rows; r++) {
-                    maskRow(sc.s, r * fc, mask, mBase + (i0 + r) * mask.si() + j0 * mask.sj(), cols, LOG2E);
+                    int mo = mBase + (i0 + r) * mask.si() + j0 * mask.sj();
+                    if (mask.keep() != null) {
+                        hideRow(sc.s, r * fc, mask.keep(), mo, mask.sj(), cols);
+                    } else {
+                        addRow(sc.s, r * fc, mask.add(), mo, mask.sj(), cols, LOG2E);
+                    }
                 }
             }
             if (causal && j0 + cols - 1 > i0 + off) {

@@ -75,6 +75,12 @@ class SdpaMaskTest {
                 x(2, 2, 2, 3), x(2, 1, 4, 3), x(2, 1, 4, 2));
         GradCheck.assertGradients(t -> Tensor.scaledDotProductAttention(t[0], t[1], t[2], t[3], 0.0, false, 0.7, null),
                 x(1, 2, 3, 2), x(1, 2, 4, 2), x(1, 2, 4, 3), x(1, 2, 1, 4));
+        // a float key-padding mask with −∞ entries (one batch row's keys all −∞: its rows see nothing),
+        // grouped heads; the mask's gradient is dS summed over heads and queries
+        Tensor pad = Tensor.of(new double[] {0.3, Double.NEGATIVE_INFINITY, -0.5, 1.1, Double.NEGATIVE_INFINITY,
+            Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY}, 2, 1, 1, 4).requiresGrad(true);
+        GradCheck.assertGradients(t -> Tensor.scaledDotProductAttention(t[0], t[1], t[2], t[3]),
+                x(2, 4, 3, 3), x(2, 2, 4, 3), x(2, 2, 4, 2), pad);
         // dropout with a fixed seed is a fixed function of q, k, v
         GradCheck.assertGradients(t -> Tensor.scaledDotProductAttention(t[0], t[1], t[2], null, 0.3, true,
                 Double.NaN, new Generator(11)), x(1, 2, 4, 3), x(1, 2, 4, 3), x(1, 2, 4, 2));

@@ -41,6 +41,24 @@ class SdpaMaskTest {
     }
 
     @Test
+    void dropoutWithAMaskIsTheCompositionOfBoth() {
+        Tensor q = x(1, 2, 3, 4);
+        Tensor k = x(1, 1, 5, 4);
+        Tensor v = x(1, 1, 5, 3);
+        Tensor mask = Tensor.of(new boolean[] {true, false, true, true, false, false, false, false, false, false,
+            true, true, false, true, true}, 3, 5);
+        double p = 0.3;
+        Tensor got = Tensor.scaledDotProductAttention(q, k, v, mask, p, false, 0.6, new Generator(9));
+        Tensor keep = Tensor.rand(new Generator(9), 1, 2, 3, 5).ge(p);
+        Tensor s = q.matmul(k.transpose(-2, -1)).mul(0.6);
+        Tensor weights = Tensor.where(mask, s, Double.NEGATIVE_INFINITY).softmax(-1);
+        weights = Tensor.where(mask.any(-1, true), weights, 0); // row 1 sees no key: zeros, not NaN
+        Tensor expected = Tensor.where(keep, weights.div(1 - p), 0).matmul(v);
+        assertThat(got.allClose(expected, 1e-12, 1e-12)).isTrue();
+        assertThat(got.select(2, 1).toDoubleArray()).containsOnly(0.0);
+    }
+
+    @Test
     void noMaskAndNoDropoutIsTheFusedKernel() {
         Tensor q = x(1, 2, 4, 3);
         Tensor k = x(1, 1, 4, 3);

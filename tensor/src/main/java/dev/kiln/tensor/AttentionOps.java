@@ -29,8 +29,8 @@ public final class AttentionOps {
     }
 
     /**
-     * The fused kernel on checked arguments; mask (null for none) is checked to broadcast to the
-     * scores and is handed to the backend as a [B, H, Tq, Tk] view with stride 0 on its broadcast
+     * The fused kernel on checked arguments; mask (null for none), already checked to broadcast to
+     * the scores, is handed to the backend as a [B, H, Tq, Tk] view with stride 0 on its broadcast
      * dims: read in place, never expanded in memory.
      */
     private static Tensor fused(String op, Tensor q, Tensor k, Tensor v, Tensor mask, boolean isCausal, double scale) {

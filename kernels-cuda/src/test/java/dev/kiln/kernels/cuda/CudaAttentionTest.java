@@ -97,6 +97,41 @@ class CudaAttentionTest extends GpuTesting {
         }
     }
 
+    /**
+     * Through the Tensor API with autograd: a float key-padding mask [B, 1, 1, Tk] (−∞ on a few keys)
+     * that requires grad, grouped heads; out and the gradients of q, k, v and the mask (dS summed over
+     * heads and queries) against the same calls on the reference backend.
+     */
+    @Test
+    void maskedAttentionThroughTheApiWithTheMasksGradient() {
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            Tol tol = floats(t, new Tol(1e-4, 1e-5), new Tol(1e-10, 1e-12));
+            Tensor q = randn(t, 2, 4, 9, 8);
+            Tensor k = randn(t, 2, 2, 11, 8);
+            Tensor v = randn(t, 2, 2, 11, 4);
+            Tensor w = randn(t, 2, 4, 9, 4);
+            Tensor pad = Tensor.where(Tensor.rand(rng, 2, 1, 1, 11).lt(0.25), Double.NEGATIVE_INFINITY,
+                    randn(t, 2, 1, 1, 11));
+            Tensor[][] results = new Tensor[2][];
+            for (int run = 0; run < 2; run++) {
+                dev.kiln.tensor.Device d = run == 0 ? CPU : GPU;
+                Tensor[] leaves = {on(d, q).requiresGrad(true), on(d, k).requiresGrad(true),
+                    on(d, v).requiresGrad(true), on(d, pad).requiresGrad(true)};
+                Tensor out;
+                try (dev.kiln.tensor.Backends.Scope s = run == 0 ? dev.kiln.tensor.Backends.use(REF) : null) {
+                    out = Tensor.scaledDotProductAttention(leaves[0], leaves[1], leaves[2], leaves[3]);
+                    out.mul(on(d, w)).sum().backward();
+                }
+                results[run] = new Tensor[] {out.detach().to(CPU), leaves[0].grad().to(CPU), leaves[1].grad().to(CPU),
+                    leaves[2].grad().to(CPU), leaves[3].grad().to(CPU)};
+            }
+            String[] names = {"out", "dq", "dk", "dv", "dmask"};
+            for (int i = 0; i < names.length; i++) {
+                assertClose("masked sdpa via the API " + t + " " + names[i], tol, results[0][i], results[1][i]);
+            }
+        }
+    }
+
     /** A random BOOL [tq, tk] keep-mask whose row 1 (or 0 when tq = 1) hides every key. */
     private Tensor keepWithBlindRow(int tq, int tk) {
         boolean[] keep = new boolean[tq * tk];

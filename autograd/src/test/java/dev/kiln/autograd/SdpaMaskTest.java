@@ -1,5 +1,6 @@
 package dev.kiln.autograd;
 
+import dev.kiln.tensor.AttentionOps;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
@@ -122,6 +123,14 @@ class SdpaMaskTest {
                 "[1, 2, 3, 5]");
         assertRejects(() -> Tensor.scaledDotProductAttention(q, k, k, Tensor.ones(2, 1, 2, 3, 5).gt(0)), op,
                 "[2, 1, 2, 3, 5]");
+        // the backward dispatcher, called by the derivative rule, checks the mask again and its gradient's kind
+        String back = "scaledDotProductAttentionBackward";
+        Tensor out = Tensor.zeros(DType.F64, 1, 2, 3, 4);
+        Tensor lse = Tensor.zeros(DType.F64, 1, 2, 3);
+        assertRejects(() -> AttentionOps.scaledDotProductAttentionBackward(out, q, k, k, boolMask, out, lse, false, 0.5,
+                true), back, "only a float attnMask has a gradient", "BOOL");
+        assertRejects(() -> AttentionOps.scaledDotProductAttentionBackward(out, q, k, k, Tensor.zeros(DType.F64, 5, 3),
+                out, lse, false, 0.5, false), back, "[5, 3]", "[1, 2, 3, 5]");
         Tensor q3 = Tensor.zeros(DType.F64, 2, 3, 4);
         assertRejects(() -> Tensor.scaledDotProductAttention(q3, Tensor.zeros(DType.F64, 3, 5, 4),
                 Tensor.zeros(DType.F64, 3, 5, 4), null), op, "leading dims", "[2, 3, 4]", "[3, 5, 4]");

@@ -77,7 +77,34 @@ def cases():
                                   In("mask", bools(3, 5) | torch.eye(3, 5).bool())])
     f.case("rank2_float", "sdpa", [In("q", randn(3, 2)), In("k", randn(4, 2)), In("v", randn(4, 2)),
                                    In("mask", randn(3, 4))])
+    # the masks inside the fused kernels: -inf in a float mask (one row all -inf), grouped heads with a
+    # key-padding mask, a per-query BOOL column (key stride 0), and Tq, Tk across the kernels' tiles
+    neg_inf = randn(4, 6)
+    neg_inf[0, 2] = float("-inf")
+    neg_inf[3, 0] = float("-inf")
+    neg_inf[2] = float("-inf")
+    f.case("float_neg_inf_blind_row", "sdpa", qkv(1, 2, 2, 4, 6, 3, 3) + [In("mask", neg_inf)])
+    padding = randn(2, 1, 1, 7)
+    padding[0, 0, 0, 6] = float("-inf")
+    padding[1, 0, 0, 0] = float("-inf")
+    f.case("float_gqa_key_padding", "sdpa", qkv(2, 4, 2, 5, 7, 4, 3) + [In("mask", padding)])
+    column = bools(2, 1, 4, 1)
+    column[0, 0, 0, 0] = True
+    column[1, 0, 3, 0] = False
+    f.case("bool_query_column", "sdpa", qkv(2, 2, 2, 4, 5, 3, 3) + [In("mask", column)])
+    f.case("tiles_bool", "sdpa", qkv(1, 2, 1, 50, 70, 8, 8) + [In("mask", bools(50, 70) | torch.eye(50, 70).bool())])
+    tail = randn(1, 1, 1, 70)
+    tail[..., 65:] = float("-inf")
+    f.case("tiles_float_padding", "sdpa", qkv(1, 2, 2, 50, 70, 8, 4) + [In("mask", tail)], scale=0.3)
     return f
+
+
+_f32_text = mf.f32_text
+
+
+def f32_text(v):
+    """make_fixtures.f32_text, with the -inf of float masks written as JSON's -Infinity."""
+    return ("Infinity" if v > 0 else "-Infinity") if math.isinf(v) else _f32_text(v)
 
 
 class SdpaFamily(mf.Family):
@@ -93,6 +120,7 @@ class SdpaFamily(mf.Family):
 def main():
     torch.set_default_dtype(torch.float64)
     mf.OPS["sdpa"] = sdpa
+    mf.f32_text = f32_text
     mf.Family = SdpaFamily
     f = cases()
     path, size, n = f.write()

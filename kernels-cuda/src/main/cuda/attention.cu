@@ -6,7 +6,11 @@
 //   a_ij = q_i·k_j), which shares every loop but the weights.
 // q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv] with unit stride in the last dim and any
 // other strides; query head h reads key head h / (H / Hkv). Causal masks are end-aligned: query i
-// sees keys j <= i + Tk - Tq. D and Dv are at most 32 * KILN_ATT_PER = 256.
+// sees keys j <= i + Tk - Tq. D and Dv are at most 32 * KILN_ATT_PER = 256. Softmax attention takes
+// an optional mask, read in place through its (b, h, i, j) strides (0 on broadcast dims): a BOOL
+// mask hides key j from query i where it is 0, a float mask is added to the scaled score; a row
+// that sees no key gets zeros, lse = -inf and zero gradients. The backward recomputes the scores
+// with the same mask and, given dmask, writes dS (the float mask's gradient) per (b, h, i, j).
 //
 // Layout of the work: blockIdx.x picks the (batch, head), blockIdx.y a group of rows. A block of
 // KILN_ATT_ROWS warps, one query (or key) row per warp, walks tiles
@@ -22,14 +26,30 @@
 #define KILN_ATT_SOFTMAX 0
 #define KILN_ATT_LINEAR 1
 
-// Shapes and strides of one attention call (AttentionShape.java packs it; 20 ints).
+#define KILN_ATT_MASK_NONE 0
+#define KILN_ATT_MASK_BOOL 1
+#define KILN_ATT_MASK_ADD 2
+
+// Shapes and strides of one attention call (AttentionShape.java packs it; 25 ints).
 struct AttnShape {
     int B, H, Hkv, Tq, Tk, D, Dv, causal;
     int qs[3];  // strides of q over b, h, t
     int ks[3];
     int vs[3];
     int gs[3];  // strides of dout (backward)
+    int mkind;  // KILN_ATT_MASK_*
+    int ms[4];  // strides of the mask over b, h, i, j
 };
+
+// The scaled score s of (query i, key j) in head (b, h) with the mask applied: -inf where a BOOL
+// mask is 0, s + mask for a float one
+template <typename T>
+__device__ __forceinline__ T att_masked(const AttnShape& S, const void* mask, int b, int h, int i, int j, T s) {
+    if (S.mkind == KILN_ATT_MASK_NONE) return s;
+    i64 o = (i64) b * S.ms[0] + (i64) h * S.ms[1] + (i64) i * S.ms[2] + (i64) j * S.ms[3];
+    if (S.mkind == KILN_ATT_MASK_BOOL) return ((const unsigned char*) mask)[o] ? s : (T) -INFINITY;
+    return s + ((const T*) mask)[o];
+}
 
 __device__ __forceinline__ int att_last_key(const AttnShape& S, int i) {
     return S.causal ? min(S.Tk - 1, i + S.Tk - S.Tq) : S.Tk - 1;
@@ -61,7 +81,7 @@ __device__ __forceinline__ void att_stage(T* dst, int pitch, const T* src, int s
 
 template <typename T>
 __device__ void attention_forward_impl(const AttnShape& S, int mode, double scaleOrEps, T* out, T* rowstat,
-                                       const T* q, const T* k, const T* v) {
+                                       const T* q, const T* k, const T* v, const void* mask) {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     T* Ks = reinterpret_cast<T*>(smem_raw);                  // [TILE][D + 1]
     T* Vs = Ks + KILN_ATT_TILE * (S.D + 1);                  // [TILE][Dv + 1]
@@ -105,11 +125,12 @@ __device__ void attention_forward_impl(const AttnShape& S, int mode, double scal
         }
         T p;
         if (mode == KILN_ATT_SOFTMAX) {
-            T s = sees ? dot * scale : (T) -INFINITY;
+            T s = sees ? att_masked(S, mask, b, h, i, j, dot * scale) : (T) -INFINITY;
             T mNew = warp_max_of(s);
             mNew = mNew > m ? mNew : m;
-            T corr = exp(m - mNew);  // 0 while m is -inf
-            p = sees ? exp(s - mNew) : (T) 0;
+            // while every key so far is hidden, mNew is -inf: nothing to rescale, and P = 0 (not exp(-inf + inf))
+            T corr = mNew == (T) -INFINITY ? (T) 1 : exp(m - mNew);  // 0 while m is -inf
+            p = s == (T) -INFINITY ? (T) 0 : exp(s - mNew);
             l = l * corr + warp_sum(p);
 #pragma unroll
             for (int t = 0; t < KILN_ATT_PER; t++) acc[t] *= corr;
@@ -168,22 +189,27 @@ __device__ void attention_rowdot_impl(const AttnShape& S, T* di, const T* dout, 
     if (lane == 0) di[r] = s;
 }
 
-// The weight p_ij and the score gradient dS_ij of one visible (query, key) pair.
+// The weight p_ij and the score gradient dS_ij of one visible (query, key) pair; s is the masked,
+// scaled score for softmax (-inf where the mask hides the key: p = 0), the dot product for linear.
+// dsm is dS before the scale: the gradient of an additive mask.
 template <typename T>
-__device__ __forceinline__ void att_pair(int mode, T scale, T dot, T dp, T stat, T di, T& p, T& ds) {
+__device__ __forceinline__ void att_pair(int mode, T scale, T s, T dp, T stat, T di, T& p, T& ds, T& dsm) {
     if (mode == KILN_ATT_SOFTMAX) {
-        p = exp(dot * scale - stat);   // stat = lse
-        ds = p * (dp - di) * scale;
+        p = s == (T) -INFINITY ? (T) 0 : exp(s - stat);   // stat = lse
+        dsm = p * (dp - di);
+        ds = dsm * scale;
     } else {
-        p = dot / stat;                // stat = eps + Σ a
+        p = s / stat;                // stat = eps + Σ a
         ds = (dp - di) / stat;
+        dsm = 0;
     }
 }
 
 // dq: a warp per query row, tiles of keys; dq_i = Σ_j dS_ij k_j
 template <typename T>
 __device__ void attention_dq_impl(const AttnShape& S, int mode, double scaleD, T* dq, const T* q, const T* k,
-                                  const T* v, const T* dout, const T* rowstat, const T* di) {
+                                  const T* v, const T* dout, const T* rowstat, const T* di, const void* mask,
+                                  T* dmask) {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     T* Ks = reinterpret_cast<T*>(smem_raw);                  // [TILE][D + 1]
     T* Vs = Ks + KILN_ATT_TILE * (S.D + 1);                  // [TILE][Dv + 1]
@@ -229,7 +255,10 @@ __device__ void attention_dq_impl(const AttnShape& S, int mode, double scaleD, T
             T dp = 0;
             for (int e = 0; e < S.Dv; e++) dp += gr[e] * vr[e];
             T p;
-            att_pair(mode, scale, dot, dp, stat, d, p, ds);
+            T dsm;
+            T s = mode == KILN_ATT_SOFTMAX ? att_masked(S, mask, b, h, i, j, dot * scale) : dot;
+            att_pair(mode, scale, s, dp, stat, d, p, ds, dsm);
+            if (dmask != nullptr) dmask[r * S.Tk + j] = dsm;  // one writer per (b, h, i, j)
         }
         const int n = min(KILN_ATT_TILE, last - j0 + 1);
         for (int jj = 0; jj < n; jj++) {
@@ -255,7 +284,7 @@ __device__ void attention_dq_impl(const AttnShape& S, int mode, double scaleD, T
 // dv_j = Σ_i p_ij dout_i, dk_j = Σ_i dS_ij q_i
 template <typename T>
 __device__ void attention_dkdv_impl(const AttnShape& S, int mode, double scaleD, T* dk, T* dv, const T* q, const T* k,
-                                    const T* v, const T* dout, const T* rowstat, const T* di) {
+                                    const T* v, const T* dout, const T* rowstat, const T* di, const void* mask) {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     T* Qs = reinterpret_cast<T*>(smem_raw);                  // [TILE][D + 1]
     T* Gs = Qs + KILN_ATT_TILE * (S.D + 1);                  // [TILE][Dv + 1]
@@ -313,7 +342,9 @@ __device__ void attention_dkdv_impl(const AttnShape& S, int mode, double scaleD,
                 const T* vr = Vr + warp * S.Dv;
                 T dp = 0;
                 for (int e = 0; e < S.Dv; e++) dp += gr[e] * vr[e];
-                att_pair(mode, scale, dot, dp, stats[lane], dis[lane], p, ds);
+                T dsm;
+                T s = mode == KILN_ATT_SOFTMAX ? att_masked(S, mask, b, h, i, j, dot * scale) : dot;
+                att_pair(mode, scale, s, dp, stats[lane], dis[lane], p, ds, dsm);
             }
             const int n = min(KILN_ATT_TILE, S.Tq - i0);
             for (int ii = 0; ii < n; ii++) {
@@ -342,20 +373,22 @@ __device__ void attention_dkdv_impl(const AttnShape& S, int mode, double scaleD,
 
 #define KILN_ATTENTION(suffix, T) \
     extern "C" __global__ void __launch_bounds__(256) attention_forward_##suffix(AttnShape S, int mode, double scaleOrEps, \
-            T* out, T* rowstat, const T* q, const T* k, const T* v) { \
-        attention_forward_impl<T>(S, mode, scaleOrEps, out, rowstat, q, k, v); \
+            T* out, T* rowstat, const T* q, const T* k, const T* v, const void* mask) { \
+        attention_forward_impl<T>(S, mode, scaleOrEps, out, rowstat, q, k, v, mask); \
     } \
     extern "C" __global__ void __launch_bounds__(256) attention_rowdot_##suffix(AttnShape S, T* di, const T* dout, \
             const T* out) { \
         attention_rowdot_impl<T>(S, di, dout, out); \
     } \
     extern "C" __global__ void __launch_bounds__(256) attention_dq_##suffix(AttnShape S, int mode, double scale, T* dq, \
-            const T* q, const T* k, const T* v, const T* dout, const T* rowstat, const T* di) { \
-        attention_dq_impl<T>(S, mode, scale, dq, q, k, v, dout, rowstat, di); \
+            const T* q, const T* k, const T* v, const T* dout, const T* rowstat, const T* di, const void* mask, \
+            T* dmask) { \
+        attention_dq_impl<T>(S, mode, scale, dq, q, k, v, dout, rowstat, di, mask, dmask); \
     } \
     extern "C" __global__ void __launch_bounds__(256) attention_dkdv_##suffix(AttnShape S, int mode, double scale, \
-            T* dk, T* dv, const T* q, const T* k, const T* v, const T* dout, const T* rowstat, const T* di) { \
-        attention_dkdv_impl<T>(S, mode, scale, dk, dv, q, k, v, dout, rowstat, di); \
+            T* dk, T* dv, const T* q, const T* k, const T* v, const T* dout, const T* rowstat, const T* di, \
+            const void* mask) { \
+        attention_dkdv_impl<T>(S, mode, scale, dk, dv, q, k, v, dout, rowstat, di, mask); \
     }
 KILN_ATTENTION(f32, float)
 KILN_ATTENTION(f64, double)

@@ -182,7 +182,8 @@ final class Derivatives {
                 yield b.hasWeight() ? r : new Tensor[] {r[0], r[1]};
             }
             case Op.ScaledDotProductAttention a -> AttentionOps.scaledDotProductAttentionBackward(
-                    g, n.input(0), n.input(1), n.input(2), n.output(), a.lse(), a.isCausal(), a.scale());
+                    g, n.input(0), n.input(1), n.input(2), a.hasMask() ? n.input(3) : null, n.output(), a.lse(),
+                    a.isCausal(), a.scale(), a.hasMask() && n.needsGrad(3));
             case Op.LinearAttention a -> AttentionOps.linearAttentionBackward(
                     g, n.input(0), n.input(1), n.input(2), a.isCausal(), a.eps());
         };

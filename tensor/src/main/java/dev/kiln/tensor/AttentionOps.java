@@ -24,25 +24,48 @@ public final class AttentionOps {
     static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, boolean isCausal, double scale) {
         String op = "scaledDotProductAttention";
         checkQkv(op, q, k, v, true);
+        checkScale(op, scale);
+        return fused(op, q, k, v, null, isCausal, scale);
+    }
+
+    /**
+     * The fused kernel on checked arguments; mask (null for none), already checked to broadcast to
+     * the scores, is handed to the backend as a [B, H, Tq, Tk] view with stride 0 on its broadcast
+     * dims: read in place, never expanded in memory.
+     */
+    private static Tensor fused(String op, Tensor q, Tensor k, Tensor v, Tensor mask, boolean isCausal, double scale) {
+        double s = resolveScale(scale, q.size(3));
+        Backend b = mask == null ? Dispatch.backend(op, q, k, v) : Dispatch.backend(op, q, k, v, mask);
+        Tensor out = Dispatch.empty(b, q.dtype(), outShape(op, q, v), q.device());
+        Tensor lse = Dispatch.empty(b, q.dtype(), new int[] {q.size(0), q.size(1), q.size(2)}, q.device());
+        b.scaledDotProductAttention(out, lse, unitLastDim(q), unitLastDim(k), unitLastDim(v), scoresView(mask, q, k),
+                isCausal, s);
+        Op rec = new Op.ScaledDotProductAttention(isCausal, s, lse, mask != null);
+        return mask == null ? Dispatch.record(rec, out, q, k, v) : Dispatch.record(rec, out, q, k, v, mask);
+    }
+
+    /** The mask as a detached [B, H, Tq, Tk] view of its own storage (broadcast dims get stride 0); null stays null. */
+    private static Tensor scoresView(Tensor mask, Tensor q, Tensor k) {
+        return mask == null ? null : mask.detach().expand(q.size(0), q.size(1), q.size(2), k.size(2));
+    }
+
+    private static void checkScale(String op, double scale) {
         if (Double.isInfinite(scale)) {
             throw new IllegalArgumentException(op + ": scale must be finite (or NaN for 1/sqrt(D)), got " + scale);
         }
-        double s = resolveScale(scale, q.size(3));
-        Backend b = Dispatch.backend(op, q, k, v);
-        Tensor out = Dispatch.empty(b, q.dtype(), outShape(op, q, v), q.device());
-        Tensor lse = Dispatch.empty(b, q.dtype(), new int[] {q.size(0), q.size(1), q.size(2)}, q.device());
-        b.scaledDotProductAttention(out, lse, unitLastDim(q), unitLastDim(k), unitLastDim(v), isCausal, s);
-        return Dispatch.record(new Op.ScaledDotProductAttention(isCausal, s, lse), out, q, k, v);
     }
 
     /**
      * PyTorch 2's {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)}.
-     * Without a mask and without dropout this is the fused kernel above. With either, it is a
-     * composition of tensor ops that builds the [B, H, Tq, Tk] weights (the fused kernels take no
-     * bias tile yet): S = q·kᵀ·scale, masked (a BOOL mask keeps the scores where it is true, a float
-     * mask is added), softmax over the keys, dropout on the weights, times v. Rows whose every key is
-     * masked give zeros and no gradient, as the fused kernel's rows that see no key (PyTorch ≥ 2.5's
-     * math path; 2.0 to 2.4 gave NaN).
+     * Without dropout this is the fused kernel, the mask included: each score tile is masked as it is
+     * computed (a BOOL mask hides the keys where it is false, a float mask is added), read from the
+     * mask in place through its broadcast strides, so nothing of size Tq×Tk is allocated; the backward
+     * recomputes the weights with the same mask. Only a float mask that requires grad costs a
+     * [B, H, Tq, Tk] buffer in the backward (its gradient dS, summed to the mask's shape after).
+     * With dropout it is a composition of tensor ops that builds the [B, H, Tq, Tk] weights:
+     * S = q·kᵀ·scale, masked, softmax over the keys, dropout on the weights, times v. Rows whose every
+     * key is masked give zeros and no gradient on both paths (PyTorch ≥ 2.5's math path; 2.0 to 2.4
+     * gave NaN).
      */
     static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
                                             boolean isCausal, double scale, Generator rng) {
@@ -51,9 +74,7 @@ public final class AttentionOps {
             return withOneHead(op, q, k, v, attnMask, dropoutP, isCausal, scale, rng);
         }
         checkQkv(op, q, k, v, true);
-        if (Double.isInfinite(scale)) {
-            throw new IllegalArgumentException(op + ": scale must be finite (or NaN for 1/sqrt(D)), got " + scale);
-        }
+        checkScale(op, scale);
         if (!(dropoutP >= 0 && dropoutP <= 1)) {
             throw new IllegalArgumentException(op + ": dropoutP must be in [0, 1], got " + dropoutP);
         }
@@ -69,9 +90,12 @@ public final class AttentionOps {
         if (attnMask != null) {
             checkMask(op, attnMask, q, scores);
         }
-        if (attnMask == null && dropoutP == 0 || Arrays.stream(scores).anyMatch(n -> n == 0)) {
-            // no mask and no dropout, or no scores at all (a mask or dropout changes nothing): the fused kernel
-            return scaledDotProductAttention(q, k, v, isCausal, scale);
+        if (Arrays.stream(scores).anyMatch(n -> n == 0)) {
+            // no scores at all: a mask or dropout changes nothing
+            return fused(op, q, k, v, null, isCausal, scale);
+        }
+        if (dropoutP == 0) {
+            return fused(op, q, k, v, attnMask, isCausal, scale);
         }
         // the composition holds the scores: refuse what no storage can index, naming this op
         Shapes.checkShape(op, scores);
@@ -127,7 +151,8 @@ public final class AttentionOps {
                 throw new IllegalArgumentException(op + ": attnMask " + Shapes.str(attnMask.shape())
                         + " does not broadcast to the attention scores " + Shapes.str(scores));
             }
-            m4 = attnMask.expand(scores).reshape(batch, 1, q.size(-2), k.size(-2));
+            // a mask of the last two dims broadcasts as it is; others are viewed as [batch, 1, L, S]
+            m4 = attnMask.dim() <= 2 ? attnMask : attnMask.expand(scores).reshape(batch, 1, q.size(-2), k.size(-2));
         }
         Tensor out = scaledDotProductAttention(q4, k4, v4, m4, dropoutP, isCausal, scale, rng);
         int[] outShape = Arrays.copyOf(lead, r);
@@ -170,11 +195,22 @@ public final class AttentionOps {
     }
 
     /**
-     * Gradients of scaledDotProductAttention: {dq, dk, dv}. out and lse are the forward's output and
-     * saved log-sum-exp; P is recomputed from them tile by tile, never stored.
+     * Gradients of scaledDotProductAttention without a mask: {dq, dk, dv}. out and lse are the
+     * forward's output and saved log-sum-exp; P is recomputed from them tile by tile, never stored.
      */
     public static Tensor[] scaledDotProductAttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
                                                              Tensor lse, boolean isCausal, double scale) {
+        return scaledDotProductAttentionBackward(dout, q, k, v, null, out, lse, isCausal, scale, false);
+    }
+
+    /**
+     * Gradients of scaledDotProductAttention with attnMask (null for none): {dq, dk, dv}, and with a
+     * mask a fourth, the mask's gradient at the scores' shape [B, H, Tq, Tk] when maskGrad (a float
+     * mask; autograd sums it to the mask's shape), else null. P is recomputed tile by tile with the same mask.
+     */
+    public static Tensor[] scaledDotProductAttentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor attnMask,
+                                                             Tensor out, Tensor lse, boolean isCausal, double scale,
+                                                             boolean maskGrad) {
         String name = "scaledDotProductAttentionBackward";
         Dispatch.notRecorded(name, dout, q, k, v, out);
         checkQkv(name, q, k, v, true);
@@ -185,14 +221,27 @@ public final class AttentionOps {
         Dispatch.sameDType(name, q, dout);
         Dispatch.sameDType(name, q, out);
         Dispatch.sameDType(name, q, lse);
+        int[] scores = {q.size(0), q.size(1), q.size(2), k.size(2)};
+        if (attnMask != null) {
+            checkMask(name, attnMask, q, scores);
+        }
+        if (maskGrad && (attnMask == null || attnMask.dtype() == DType.BOOL)) {
+            throw new IllegalArgumentException(name + ": only a float attnMask has a gradient, got "
+                    + (attnMask == null ? "none" : "a BOOL mask"));
+        }
         Backend b = Dispatch.backend(name, dout, q, k, v, out, lse);
         Tensor dq = Dispatch.empty(b, q.dtype(), q.shape(), q.device());
         Tensor dk = Dispatch.empty(b, q.dtype(), k.shape(), q.device());
         Tensor dv = Dispatch.empty(b, q.dtype(), v.shape(), q.device());
-        b.scaledDotProductAttentionBackward(dq, dk, dv, unitLastDim(dout), unitLastDim(q),
-                unitLastDim(k), unitLastDim(v), out.detach().contiguous(),
+        Tensor dmask = null;
+        if (maskGrad) {
+            Shapes.checkShape(name, scores); // the one buffer of the scores' size: the mask's gradient itself
+            dmask = Dispatch.empty(b, q.dtype(), scores, q.device());
+        }
+        b.scaledDotProductAttentionBackward(dq, dk, dv, dmask, unitLastDim(dout), unitLastDim(q),
+                unitLastDim(k), unitLastDim(v), scoresView(attnMask, q, k), out.detach().contiguous(),
                 lse.detach().contiguous(), isCausal, scale);
-        return new Tensor[] {dq, dk, dv};
+        return attnMask != null ? new Tensor[] {dq, dk, dv, dmask} : new Tensor[] {dq, dk, dv};
     }
 
     static Tensor linearAttention(Tensor q, Tensor k, Tensor v, boolean isCausal, double eps) {

@@ -189,9 +189,11 @@ public final class Tensor extends TensorReductions {
      * attnMask (null for none) is BOOL (true = attend) or a float mask of the query's dtype added to the
      * scores, broadcast to [B, H, Tq, Tk]; it excludes isCausal, as in PyTorch. dropoutP drops attention
      * weights with a mask drawn from rng (required when dropoutP > 0; PyTorch drops whenever
-     * dropout_p > 0, so pass 0 outside training) and scales the rest by 1/(1 − dropoutP). With no mask
-     * and dropoutP = 0 this is the fused kernel; otherwise a composition that builds the Tq×Tk
-     * weights. A row whose every key is masked gives zeros and no gradient (PyTorch ≥ 2.5; 2.0 gave NaN).
+     * dropout_p > 0, so pass 0 outside training) and scales the rest by 1/(1 − dropoutP). With
+     * dropoutP = 0 this is the fused kernel, mask included (the mask is read in place, broadcast
+     * dims and all; nothing of size Tq×Tk is allocated, except the gradient of a float mask that
+     * requires grad); with dropout, a composition that builds the Tq×Tk weights. A row whose every
+     * key is masked gives zeros and no gradient (PyTorch ≥ 2.5; 2.0 gave NaN).
      * Other ranks than 4 are PyTorch's (..., L, E) with one head: q, k and v share their leading dims,
      * and the mask broadcasts to (..., L, S).
      */

@@ -26,9 +26,11 @@ import java.util.concurrent.TimeUnit;
  *       nothing of size T×T; backward recomputes P from the saved log-sum-exp).</li>
  *   <li>{@code unfused*}: softmax(q·kᵀ·scale + mask)·v with matmul, mul, where and softmax: the
  *       composition a user would write, materialising S and P ([B, H, T, T] each).</li>
- *   <li>{@code maskedForward}: the PyTorch-2 signature with a BOOL attnMask (the causal mask, or all
- *       true), which is that composition inside Kiln plus one row maximum to zero the fully masked
- *       rows: it should cost about what {@code unfusedForward} costs.</li>
+ *   <li>{@code masked*}: the PyTorch-2 signature with a BOOL [T, T] attnMask (the causal mask, or all
+ *       true): the fused kernel reading the mask in place as each score tile is made; against
+ *       {@code fused*} it costs the mask's reads, and without causal it skips no tiles.</li>
+ *   <li>{@code paddedForward}: a float key-padding mask [B, 1, 1, T] (the last eighth of the keys
+ *       −∞, never causal), read through stride-0 dims: the layout of a padded batch.</li>
  * </ul>
  * Backward is timed alone: each state builds its graph once and {@code backward(dout, true)}
  * re-runs it (gradients accumulate into the leaves, the same small extra cost on both sides).
@@ -56,6 +58,7 @@ public class ScaledDotProductAttentionBench {
     Tensor dout;
     Tensor mask;
     Tensor attnMask;
+    Tensor padding;
     double scale;
 
     @Setup(Level.Trial)
@@ -74,6 +77,15 @@ public class ScaledDotProductAttentionBench {
         }
         mask = Tensor.of(m, t, t);
         attnMask = causal ? mask : Tensor.ones(t, t).gt(0);
+        float[] pad = new float[B * t];
+        for (int j = t - t / 8; j < t; j++) {
+            pad[j] = Float.NEGATIVE_INFINITY;
+        }
+        padding = Tensor.of(pad, B, 1, 1, t);
+    }
+
+    Tensor masked() {
+        return Tensor.scaledDotProductAttention(q, k, v, attnMask, 0.0, false, scale, null);
     }
 
     Tensor fused() {
@@ -105,7 +117,14 @@ public class ScaledDotProductAttentionBench {
     @Benchmark
     public Tensor maskedForward() {
         try (NoGrad ignored = NoGrad.enter()) {
-            return Tensor.scaledDotProductAttention(q, k, v, attnMask, 0.0, false, scale, null);
+            return masked();
+        }
+    }
+
+    @Benchmark
+    public Tensor paddedForward() {
+        try (NoGrad ignored = NoGrad.enter()) {
+            return Tensor.scaledDotProductAttention(q, k, v, padding, 0.0, false, scale, null);
         }
     }
 
@@ -129,6 +148,23 @@ public class ScaledDotProductAttentionBench {
         public void build(ScaledDotProductAttentionBench b) {
             out = b.unfused();
         }
+    }
+
+    /** The masked fused op's graph, built once per trial. */
+    @State(Scope.Benchmark)
+    public static class MaskedGraph {
+        Tensor out;
+
+        @Setup(Level.Trial)
+        public void build(ScaledDotProductAttentionBench b) {
+            out = b.masked();
+        }
+    }
+
+    @Benchmark
+    public Tensor maskedBackward(MaskedGraph g) {
+        g.out.backward(dout, true);
+        return q.grad();
     }
 
     @Benchmark

@@ -12,22 +12,24 @@ final class AttentionDispatch {
     private AttentionDispatch() {
     }
 
-    static void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean isCausal,
-                                          double scale) {
+    static void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, Tensor mask,
+                                          boolean isCausal, double scale) {
         if (q.dtype() != DType.F32) {
-            REF.scaledDotProductAttention(out, lse, q, k, v, isCausal, scale);
+            REF.scaledDotProductAttention(out, lse, q, k, v, mask, isCausal, scale);
             return;
         }
-        AttentionKernels.scaledDotProductAttention(out, lse, q, k, v, isCausal, scale);
+        AttentionKernels.scaledDotProductAttention(out, lse, q, k, v, mask, isCausal, scale);
     }
 
-    static void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
-                                                  Tensor v, Tensor out, Tensor lse, boolean isCausal, double scale) {
+    static void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dmask, Tensor dout, Tensor q,
+                                                  Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse,
+                                                  boolean isCausal, double scale) {
         if (q.dtype() != DType.F32) {
-            REF.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, out, lse, isCausal, scale);
+            REF.scaledDotProductAttentionBackward(dq, dk, dv, dmask, dout, q, k, v, mask, out, lse, isCausal, scale);
             return;
         }
-        AttentionKernels.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, out, lse, isCausal, scale);
+        AttentionKernels.scaledDotProductAttentionBackward(dq, dk, dv, dmask, dout, q, k, v, mask, out, lse, isCausal,
+                scale);
     }
 
     static void linearAttention(Tensor out, Tensor q, Tensor k, Tensor v, boolean isCausal, double eps) {

@@ -29,6 +29,35 @@ final class AttentionRows {
         }
     }
 
+    // Masking a row of scores: the kernels pick hideRow or addRow at each call, not through one
+    // method with both, so each call site's profile keeps only the kind it meets and the kernel C2
+    // compiles stays small enough to inline its vector helpers (a shared method made the masked
+    // backward box a vector per row).
+
+    /** s[so + c] = −∞ where keep[mo + c·sj] is 0, c < n. */
+    static void hideRow(float[] s, int so, byte[] keep, int mo, int sj, int n) {
+        for (int c = 0; c < n; c++) {
+            if (keep[mo + c * sj] == 0) {
+                s[so + c] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    /** s[so + c] += f·add[mo + c·sj], c < n; vectors where the mask's keys have unit stride. */
+    static void addRow(float[] s, int so, float[] add, int mo, int sj, int n, float f) {
+        int c = 0;
+        if (SIMD && sj == 1) {
+            int bound = SP.loopBound(n);
+            FloatVector fv = FloatVector.broadcast(SP, f);
+            for (; c < bound; c += L) {
+                FloatVector.fromArray(SP, add, mo + c).fma(fv, FloatVector.fromArray(SP, s, so + c)).intoArray(s, so + c);
+            }
+        }
+        for (; c < n; c++) {
+            s[so + c] = Math.fma(add[mo + c * sj], f, s[so + c]);
+        }
+    }
+
     /** s[i] = exp(s[i] − shift) in place over n entries; returns their sum. */
     static float expShifted(float[] s, int from, int n, float shift) {
         int i = 0;

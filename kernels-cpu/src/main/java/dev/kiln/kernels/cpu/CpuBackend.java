@@ -325,15 +325,17 @@ public final class CpuBackend implements Backend {
     // ---- attention (AttentionDispatch)
 
     @Override
-    public void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean isCausal,
-                                          double scale) {
-        AttentionDispatch.scaledDotProductAttention(out, lse, q, k, v, isCausal, scale);
+    public void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, Tensor mask,
+                                          boolean isCausal, double scale) {
+        AttentionDispatch.scaledDotProductAttention(out, lse, q, k, v, mask, isCausal, scale);
     }
 
     @Override
-    public void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
-                                                  Tensor v, Tensor out, Tensor lse, boolean isCausal, double scale) {
-        AttentionDispatch.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, out, lse, isCausal, scale);
+    public void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dmask, Tensor dout,
+                                                  Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse,
+                                                  boolean isCausal, double scale) {
+        AttentionDispatch.scaledDotProductAttentionBackward(dq, dk, dv, dmask, dout, q, k, v, mask, out, lse, isCausal,
+                scale);
     }
 
     @Override

@@ -46,6 +46,16 @@ final class JitDirectives {
             "dev/kiln/kernels/cpu/ScanKernels.load",
             "dev/kiln/kernels/cpu/ScanKernels.store");
 
+    /**
+     * Helpers kept out of line: their vectors stay inside them, and inlined they make a kernel large
+     * enough that C2 leaves some of its other vector helpers out of line. With the masking of
+     * attention's score rows inlined into the backward's tile loop, that loop boxed a vector per row
+     * (3 MB a call at T = 2048, measured at 512 bits); a call per row costs little next to the row's exp.
+     */
+    static final List<String> OUT_OF_LINE = List.of(
+            "dev/kiln/kernels/cpu/AttentionRows.addRow",
+            "dev/kiln/kernels/cpu/AttentionRows.hideRow");
+
     // On a daemon thread: the platform MBean server takes about 0.2 s to start, which no user should
     // wait for, and C2 reaches the kernels' loops only after they have run for a while
     private static final FutureTask<Boolean> INSTALL = new FutureTask<>(JitDirectives::install);
@@ -99,11 +109,17 @@ final class JitDirectives {
         }
     }
 
-    /** The directive: in C2 compilations of this package's methods, force-inline {@link #INLINED}. */
+    /**
+     * The directive: in C2 compilations of this package's methods, force-inline {@link #INLINED} and
+     * never inline {@link #OUT_OF_LINE}.
+     */
     static String directive() {
         StringBuilder inline = new StringBuilder();
         for (String p : INLINED) {
             inline.append(inline.isEmpty() ? "" : ", ").append("\"+").append(p).append('"');
+        }
+        for (String p : OUT_OF_LINE) {
+            inline.append(", \"-").append(p).append('"');
         }
         return "[{match: [\"dev/kiln/kernels/cpu/*.*\"], c2: {inline: [" + inline + "]}}]";
     }

@@ -15,11 +15,15 @@ import static dev.kiln.kernels.cpu.AttentionRows.dot;
 import static dev.kiln.kernels.cpu.AttentionRows.expShifted;
 import static dev.kiln.kernels.cpu.AttentionRows.grain;
 import static dev.kiln.kernels.cpu.AttentionRows.maskAbove;
+import static dev.kiln.kernels.cpu.AttentionRows.addRow;
+import static dev.kiln.kernels.cpu.AttentionRows.hideRow;
 
 /**
  * The backward of scaled dot-product attention, in blocks of {@link AttentionBackwardTiles#BR}
  * queries and tiles of {@link AttentionBackwardTiles#BC} keys: P = exp(S − lse) is recomputed tile by
- * tile from the forward's lse. Each task owns a key/value head and a set of key tiles, accumulates dK
+ * tile from the forward's lse, with the forward's attention mask applied to each tile (rows whose lse
+ * is −∞ saw no key and get P = 0); for a float mask that needs a gradient, dS is written out per tile.
+ * Each task owns a key/value head and a set of key tiles, accumulates dK
  * and dV for them in scratch, and adds dS·K into dQ (into a private copy per split, the split count
  * fixed by the problem's size so the sum has the same bits on any number of threads).
  */
@@ -32,9 +36,9 @@ final class SdpaBackward {
      * a (batch, key/value head) and every {@code splits}-th key tile of it, so dK and dV rows have one
      * writer; dQ gets one private copy per split when there are fewer than {@link Parallel#MAX_CHUNKS} heads.
      */
-    static void run(float[] dq, float[] dk, float[] dv, Operand dout, Operand q, Operand k, Operand v, float[] out,
-                    int outOff, float[] lse, int lseOff, int nb, int nh, int hkv, int tq, int tk, int d, int ndv,
-                    boolean causal, float scale) {
+    static void run(float[] dq, float[] dk, float[] dv, float[] dmask, int dmaskOff, Operand dout, Operand q,
+                    Operand k, Operand v, AttentionKernels.Mask mask, float[] out, int outOff, float[] lse, int lseOff,
+                    int nb, int nh, int hkv, int tq, int tk, int d, int ndv, boolean causal, float scale) {
         if (nb == 0 || nh == 0 || tq == 0 || tk == 0) {
             return;
         }
@@ -69,8 +73,8 @@ final class SdpaBackward {
                 int b = bk / hkv;
                 int hk = bk % hkv;
                 for (int kb = split; kb < kBlocks; kb += splits) {
-                    backwardTile(sc, dqParts[split], dk, dv, dout, q, k, v, lse, lseOff, rowDot, b, hk, group, nh, hkv,
-                            kb * BC, tq, tk, d, ndv, causal, scale);
+                    backwardTile(sc, dqParts[split], dk, dv, dmask, dmaskOff, dout, q, k, v, mask, lse, lseOff, rowDot,
+                            b, hk, group, nh, hkv, kb * BC, tq, tk, d, ndv, causal, scale);
                 }
             }
         });
@@ -112,9 +116,10 @@ final class SdpaBackward {
     }
 
     /** One key tile [j0, j0 + BC) of key head hk against every query block of the heads that read it. */
-    private static void backwardTile(BackwardScratch sc, float[] dq, float[] dk, float[] dv, Operand dout, Operand q,
-                                     Operand k, Operand v, float[] lse, int lseOff, float[] rowDot, int b, int hk,
-                                     int group, int nh, int hkv, int j0, int tq, int tk, int d, int ndv,
+    private static void backwardTile(BackwardScratch sc, float[] dq, float[] dk, float[] dv, float[] dmask,
+                                     int dmaskOff, Operand dout, Operand q, Operand k, Operand v,
+                                     AttentionKernels.Mask mask, float[] lse, int lseOff, float[] rowDot, int b,
+                                     int hk, int group, int nh, int hkv, int j0, int tq, int tk, int d, int ndv,
                                      boolean causal, float scale) {
         int cols = Math.min(BC, tk - j0);
         int off = tk - tq;
@@ -138,8 +143,20 @@ final class SdpaBackward {
                     System.arraycopy(dout.a(), dout.row(b, h, i0 + r), sc.dos, r * ndv, ndv);
                 }
                 matmulBT(sc.p, sc.qs, d, sc.kt, 0, BC, rows, cols, d);
+                int mBase = mask == null ? 0 : mask.row(b, h, i0) + j0 * mask.sj();
                 for (int r = 0; r < rows; r++) {
-                    expShifted(sc.p, r * BC, cols, lse[lseOff + bh * tq + i0 + r]);
+                    float rowLse = lse[lseOff + bh * tq + i0 + r];
+                    if (rowLse == Float.NEGATIVE_INFINITY) {
+                        // a row that sees no key (every key masked): P = 0, so zero gradients, not exp(−∞ + ∞)
+                        Arrays.fill(sc.p, r * BC, r * BC + cols, 0f);
+                        continue;
+                    }
+                    if (mask != null && mask.keep() != null) {
+                        hideRow(sc.p, r * BC, mask.keep(), mBase + r * mask.si(), mask.sj(), cols);
+                    } else if (mask != null) {
+                        addRow(sc.p, r * BC, mask.add(), mBase + r * mask.si(), mask.sj(), cols, 1f);
+                    }
+                    expShifted(sc.p, r * BC, cols, rowLse);
                 }
                 if (causal && j0 + cols - 1 > i0 + off) {
                     maskAbove(sc.p, BC, rows, cols, j0 - i0 - off, 0f);
@@ -151,6 +168,13 @@ final class SdpaBackward {
                     int o = r * BC;
                     for (int c = 0; c < cols; c++) {
                         sc.ds[o + c] = sc.p[o + c] * (sc.ds[o + c] - rd);
+                    }
+                }
+                if (dmask != null) {
+                    // dS is the additive mask's gradient; each (b, h, i, j) has one writer
+                    int dst = dmaskOff + (bh * tq + i0) * tk + j0;
+                    for (int r = 0; r < rows; r++) {
+                        System.arraycopy(sc.ds, r * BC, dmask, dst + r * tk, cols);
                     }
                 }
                 accumulateCols(sc.dkAcc, d, sc.ds, BC, sc.qs, 0, d, rows, cols, d);

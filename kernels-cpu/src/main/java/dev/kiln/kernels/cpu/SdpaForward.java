@@ -7,6 +7,8 @@ import java.util.Arrays;
 import static dev.kiln.kernels.cpu.AttentionRows.ceilDiv;
 import static dev.kiln.kernels.cpu.AttentionRows.grain;
 import static dev.kiln.kernels.cpu.AttentionRows.maskAbove;
+import static dev.kiln.kernels.cpu.AttentionRows.addRow;
+import static dev.kiln.kernels.cpu.AttentionRows.hideRow;
 
 /**
  * The forward of scaled dot-product attention (FlashAttention 2's algorithm on a CPU): queries go in
@@ -15,7 +17,9 @@ import static dev.kiln.kernels.cpu.AttentionRows.maskAbove;
  * register-tiled micro-kernels of {@link AttentionTiles}, the running row max m and row sum l are
  * updated (online softmax: the old accumulator is rescaled by 2^(m_old − m_new)), and P·V is added to
  * an FR×Dv accumulator. At the end out = acc / l and lse = m·ln 2 + ln l is saved for the backward.
- * Nothing of size Tq×Tk is ever allocated.
+ * An attention mask is applied to each score tile before its softmax, read in place through its
+ * strides; a row that every key's mask hides keeps m = −∞ and gets zeros and lse = −∞. Nothing of
+ * size Tq×Tk is ever allocated.
  */
 final class SdpaForward {
     private SdpaForward() {
@@ -29,8 +33,9 @@ final class SdpaForward {
      * {@link AttentionTiles#FR} rows), the blocks of each head visited from both ends at once so that
      * with a causal mask every chunk of tasks gets a fair share of long and short rows.
      */
-    static void run(float[] out, int outOff, float[] lse, int lseOff, Operand q, Operand k, Operand v, int nb,
-                    int nh, int hkv, int tq, int tk, int d, int dv, boolean causal, float scale) {
+    static void run(float[] out, int outOff, float[] lse, int lseOff, Operand q, Operand k, Operand v,
+                    AttentionKernels.Mask mask, int nb, int nh, int hkv, int tq, int tk, int d, int dv, boolean causal,
+                    float scale) {
         if (nb == 0 || nh == 0 || tq == 0) {
             return;
         }
@@ -65,8 +70,8 @@ final class SdpaForward {
                 int h = bh % nh;
                 int bk = b * hkv + h / group;
                 forwardBlock(sc, out, outOff + (bh * tq) * dv, lse, lseOff + bh * tq, q, q.row(b, h, 0),
-                        kp, bk * headSize, v.a(), v.row(b, h / group, 0), v.st(),
-                        blk * fr, tq, tk, d, dv, causal, qScale);
+                        kp, bk * headSize, v.a(), v.row(b, h / group, 0), v.st(), mask,
+                        mask == null ? 0 : mask.row(b, h, 0), blk * fr, tq, tk, d, dv, causal, qScale);
             }
         });
     }
@@ -94,7 +99,8 @@ final class SdpaForward {
      */
     private static void forwardBlock(ForwardScratch sc, float[] out, int outBase, float[] lse, int lseBase,
                                      Operand q, int qBase, float[] kp, int kpBase, float[] v, int vBase, int vst,
-                                     int i0, int tq, int tk, int d, int dv, boolean causal, float qScale) {
+                                     AttentionKernels.Mask mask, int mBase, int i0, int tq, int tk, int d, int dv,
+                                     boolean causal, float qScale) {
         final int mr = AttentionTiles.MR;
         final int nr = AttentionTiles.NR;
         final int fc = AttentionTiles.FC;
@@ -135,6 +141,17 @@ final class SdpaForward {
                         AttentionTiles.scores12x2(sc.s, sOff, fc, qp, qOff, kp, kOff, d);
                     } else {
                         AttentionTiles.scores6x2(sc.s, sOff, fc, qp, qOff, kp, kOff, d);
+                    }
+                }
+            }
+            if (mask != null) {
+                // in log₂ units as the scores: the additive mask times log₂e
+                for (int r = 0; r < rows; r++) {
+                    int mo = mBase + (i0 + r) * mask.si() + j0 * mask.sj();
+                    if (mask.keep() != null) {
+                        hideRow(sc.s, r * fc, mask.keep(), mo, mask.sj(), cols);
+                    } else {
+                        addRow(sc.s, r * fc, mask.add(), mo, mask.sj(), cols, LOG2E);
                     }
                 }
             }
@@ -182,6 +199,7 @@ final class SdpaForward {
     }
 
     private static final double LN2 = 0.6931471805599453;
+    private static final float LOG2E = AttentionTiles.log2e();
 
     /** 0, n−1, 1, n−2, ...: pairs a long causal row block with a short one in each contiguous range. */
     private static int zigzag(int t, int n) {

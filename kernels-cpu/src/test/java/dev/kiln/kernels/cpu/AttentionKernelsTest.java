@@ -14,8 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The fused attention kernels against the reference loops: random shapes, causal and not, T not a
  * multiple of the tiles (forward: FR = 48 queries and FC = 128 keys with 512-bit vectors, 24 or 16
  * and 128 at narrower widths; backward: BR = 32, BC = 64), feature sizes that are not a multiple of
- * the vector length, grouped heads, strided views; the forward's exp2 to 2 ulp; and no T×T
- * allocation at T = 2048.
+ * the vector length, grouped heads, strided views; attention masks (BOOL and float, broadcast or
+ * full, unit and non-unit key stride, fully masked rows, the float mask's gradient); the forward's
+ * exp2 to 2 ulp; and no T×T allocation at T = 2048, with a mask or without.
  */
 class AttentionKernelsTest {
     private static final Backend CPU = new CpuBackend();
@@ -76,16 +77,121 @@ class AttentionKernelsTest {
     private static Tensor[] sdpa(Backend b, Tensor q, Tensor k, Tensor v, Tensor dout, boolean causal, double scale) {
         Tensor out = Tensor.zeros(q.size(0), q.size(1), q.size(2), v.size(3));
         Tensor lse = Tensor.zeros(q.size(0), q.size(1), q.size(2));
-        b.scaledDotProductAttention(out, lse, q, k, v, causal, scale);
+        b.scaledDotProductAttention(out, lse, q, k, v, null, causal, scale);
         Tensor dq = Tensor.zeros(q.shape());
         Tensor dk = Tensor.zeros(k.shape());
         Tensor dv = Tensor.zeros(v.shape());
         // the backward pass of both backends starts from the reference forward's out and lse
         Tensor refOut = Tensor.zeros(out.shape());
         Tensor refLse = Tensor.zeros(lse.shape());
-        REF.scaledDotProductAttention(refOut, refLse, q, k, v, causal, scale);
-        b.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, refOut, refLse, causal, scale);
+        REF.scaledDotProductAttention(refOut, refLse, q, k, v, null, causal, scale);
+        b.scaledDotProductAttentionBackward(dq, dk, dv, null, dout, q, k, v, null, refOut, refLse, causal, scale);
         return new Tensor[] {out, lse, dq, dk, dv};
+    }
+
+    /**
+     * Masks of five layouts, each as the op hands it over (a [B, H, Tq, Tk] view of the user's mask):
+     * BOOL [Tq, Tk] with a fully masked row; float [B, 1, 1, Tk] with a −∞ (key padding); float
+     * [B, H, Tq, Tk], large values; float [Tq, Tk] transposed (keys not at unit stride: the scalar
+     * path); BOOL [B, 1, Tq, 1] (key stride 0: a query sees all keys or none). Causal on top of each
+     * at the kernel level. out, lse, dq, dk, dv and the float mask's dS against the reference loops.
+     */
+    @Test
+    void maskedSdpaForwardAndBackwardMatchReference() {
+        for (int[] c : SHAPES) {
+            int nb = c[0], nh = c[1], tq = c[3], tk = c[4];
+            int[] scores = {nb, nh, tq, tk};
+            for (int kind = 0; kind < 5; kind++) {
+                Tensor mask = switch (kind) {
+                    case 0 -> keepWithBlindRow(tq, tk);
+                    case 1 -> Tensor.where(Tensor.rand(rng, nb, 1, 1, tk).lt(0.2), Double.NEGATIVE_INFINITY,
+                            randn(nb, 1, 1, tk));
+                    case 2 -> randn(nb, nh, tq, tk).mul(4);
+                    case 3 -> randn(tk, tq).transpose(0, 1);
+                    default -> Tensor.rand(rng, nb, 1, tq, 1).gt(0.3);
+                };
+                Tensor view = mask.expand(scores);
+                for (boolean causal : new boolean[] {false, true}) {
+                    String what = java.util.Arrays.toString(c) + " mask " + kind + (causal ? " causal" : "");
+                    Tensor q = randn(c[0], c[1], c[3], c[5]);
+                    Tensor k = randn(c[0], c[2], c[4], c[5]);
+                    Tensor v = randn(c[0], c[2], c[4], c[6]);
+                    Tensor dout = randn(c[0], c[1], c[3], c[6]);
+                    double scale = 1 / Math.sqrt(c[5]);
+                    Tensor[] fast = maskedSdpa(CPU, q, k, v, view, dout, causal, scale);
+                    Tensor[] ref = maskedSdpa(REF, q, k, v, view, dout, causal, scale);
+                    String[] names = {"out", "lse", "dq", "dk", "dv", "dmask"};
+                    for (int i = 0; i < fast.length; i++) {
+                        if (fast[i] != null) {
+                            assertThat(fast[i].isnan().any().item()).as(what + " " + names[i] + " has NaN").isZero();
+                            assertClose(fast[i], ref[i], 1e-4, 2e-5, what + " " + names[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** A random BOOL [tq, tk] keep-mask whose row 1 (row 0 when tq = 1) hides every key. */
+    private Tensor keepWithBlindRow(int tq, int tk) {
+        boolean[] keep = new boolean[tq * tk];
+        double[] u = Tensor.rand(rng, tq * tk).toDoubleArray();
+        int blind = Math.min(1, tq - 1);
+        for (int i = 0; i < keep.length; i++) {
+            keep[i] = i / tk != blind && u[i] > 0.3;
+        }
+        return Tensor.of(keep, tq, tk);
+    }
+
+    /** out, lse, dq, dk, dv and (float masks) dmask, the backward from the reference forward's out and lse. */
+    private static Tensor[] maskedSdpa(Backend b, Tensor q, Tensor k, Tensor v, Tensor mask, Tensor dout,
+                                       boolean causal, double scale) {
+        Tensor out = Tensor.zeros(q.size(0), q.size(1), q.size(2), v.size(3));
+        Tensor lse = Tensor.zeros(q.size(0), q.size(1), q.size(2));
+        b.scaledDotProductAttention(out, lse, q, k, v, mask, causal, scale);
+        Tensor refOut = Tensor.zeros(out.shape());
+        Tensor refLse = Tensor.zeros(lse.shape());
+        REF.scaledDotProductAttention(refOut, refLse, q, k, v, mask, causal, scale);
+        Tensor dq = Tensor.zeros(q.shape());
+        Tensor dk = Tensor.zeros(k.shape());
+        Tensor dv = Tensor.zeros(v.shape());
+        Tensor dmask = mask.dtype() == dev.kiln.tensor.DType.BOOL ? null : Tensor.zeros(mask.shape());
+        b.scaledDotProductAttentionBackward(dq, dk, dv, dmask, dout, q, k, v, mask, refOut, refLse, causal, scale);
+        return new Tensor[] {out, lse, dq, dk, dv, dmask};
+    }
+
+    @Test
+    void maskedSdpaThroughTheTensorApiWithAutograd() {
+        // a key-padding float mask that requires grad: its gradient is dS summed over batch rows, heads and queries
+        Tensor q = randn(2, 4, 37, 16).requiresGrad(true);
+        Tensor k = randn(2, 2, 53, 16).requiresGrad(true);
+        Tensor v = randn(2, 2, 53, 8).requiresGrad(true);
+        Tensor pad = Tensor.where(Tensor.rand(rng, 2, 1, 1, 53).lt(0.25), Double.NEGATIVE_INFINITY,
+                randn(2, 1, 1, 53)).requiresGrad(true);
+        Tensor keep = keepWithBlindRow(37, 53);
+        Tensor w = randn(2, 4, 37, 8);
+        Tensor[] leaves = {q, k, v, pad};
+        Tensor[][] grads = new Tensor[2][];
+        Tensor[] outs = new Tensor[2];
+        for (int run = 0; run < 2; run++) {
+            try (Backends.Scope ignored = Backends.use(run == 0 ? CPU : REF)) {
+                Tensor out = Tensor.scaledDotProductAttention(q, k, v, pad).add(Tensor.scaledDotProductAttention(q, k, v,
+                        keep, 0.0, false));
+                out.mul(w).sum().backward();
+                outs[run] = out.detach();
+            }
+            grads[run] = new Tensor[leaves.length];
+            for (int i = 0; i < leaves.length; i++) {
+                grads[run][i] = leaves[i].grad();
+                leaves[i].zeroGrad();
+            }
+        }
+        assertClose(outs[0], outs[1], 1e-4, 2e-5, "out");
+        String[] names = {"dq", "dk", "dv", "dmask"};
+        for (int i = 0; i < leaves.length; i++) {
+            assertThat(grads[0][i].shape()).as(names[i]).containsExactly(leaves[i].shape());
+            assertClose(grads[0][i], grads[1][i], 1e-4, 2e-5, names[i]);
+        }
     }
 
     @Test
@@ -291,22 +397,54 @@ class AttentionKernelsTest {
             // out itself is T·32 floats (256 KiB)
             assertThat(forward).as("bytes allocated by a T=2048 forward").isLessThan(tt / 16);
 
+            // with masks: a BOOL [T, T] (itself T×T bytes, made beforehand) and a float key-padding
+            // [1, 1, 1, T] are read in place, through the API's broadcast views, never expanded
+            Tensor keep = Tensor.rand(rng, t, t).gt(0.1);
+            Tensor pad = randn(1, 1, 1, t);
+            Tensor smallKeep = Tensor.rand(rng, 256, 256).gt(0.1);
+            warmUp(() -> Tensor.scaledDotProductAttention(small, small, small, smallKeep));
+            warmUp(() -> Tensor.scaledDotProductAttention(small, small, small, pad.narrow(3, 0, 256)));
+            long masked = Allocations.leastAllocatedBy(() -> Tensor.scaledDotProductAttention(q, k, v, keep), tt / 16);
+            assertThat(masked).as("bytes allocated by a T=2048 forward with a BOOL [T, T] mask").isLessThan(tt / 16);
+            long padded = Allocations.leastAllocatedBy(() -> Tensor.scaledDotProductAttention(q, k, v, pad), tt / 16);
+            assertThat(padded).as("bytes allocated by a T=2048 forward with a float [1, 1, 1, T] mask")
+                    .isLessThan(tt / 16);
+
             Tensor lse = Tensor.zeros(1, 1, t);
             Tensor out = Tensor.zeros(1, 1, t, 32);
-            CPU.scaledDotProductAttention(out, lse, q, k, v, true, 0.2);
+            CPU.scaledDotProductAttention(out, lse, q, k, v, null, true, 0.2);
             Tensor sLse = Tensor.zeros(1, 1, 256);
             Tensor sOut = Tensor.zeros(1, 1, 256, 32);
-            CPU.scaledDotProductAttention(sOut, sLse, small, small, small, true, 0.2);
+            CPU.scaledDotProductAttention(sOut, sLse, small, small, small, null, true, 0.2);
             warmUp(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(small.shape()), Tensor.zeros(small.shape()),
-                    Tensor.zeros(small.shape()), sOut, small, small, small, sOut, sLse, true, 0.2));
+                    Tensor.zeros(small.shape()), null, sOut, small, small, small, null, sOut, sLse, true, 0.2));
             // dq, dk, dv are 3 · 256 KiB, plus a 256 KiB dQ partial per key-block split beyond the first (one
             // head: Parallel.MAX_CHUNKS splits, whatever the thread count): linear in T, where T×T is 16 MiB
             long bound = (3L + Parallel.MAX_CHUNKS) * t * 32 * 4 + (1 << 16);
             // at every width: JitDirectives keeps C2 from compiling the backward's tile loop with its vector
             // helpers out of line, which boxed them (33 MB a call in about half of the JVMs started)
             long backward = Allocations.leastAllocatedBy(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(q.shape()),
-                    Tensor.zeros(k.shape()), Tensor.zeros(v.shape()), out, q, k, v, out, lse, true, 0.2), bound);
+                    Tensor.zeros(k.shape()), Tensor.zeros(v.shape()), null, out, q, k, v, null, out, lse, true, 0.2), bound);
             assertThat(backward).as("bytes allocated by a T=2048 backward").isLessThan(bound);
+            // the same causal backward with a BOOL [T, T] mask on top: the mask adds nothing of size T×T
+            Tensor keepView = keep.expand(1, 1, t, t);
+            Tensor smallView = smallKeep.expand(1, 1, 256, 256);
+            CPU.scaledDotProductAttention(sOut, sLse, small, small, small, smallView, true, 0.2);
+            warmUp(() -> CPU.scaledDotProductAttentionBackward(Tensor.zeros(small.shape()), Tensor.zeros(small.shape()),
+                    Tensor.zeros(small.shape()), null, sOut, small, small, small, smallView, sOut, sLse, true, 0.2));
+            CPU.scaledDotProductAttention(out, lse, q, k, v, keepView, true, 0.2);
+            long maskedBackward = Allocations.leastAllocatedBy(() -> CPU.scaledDotProductAttentionBackward(
+                    Tensor.zeros(q.shape()), Tensor.zeros(k.shape()), Tensor.zeros(v.shape()), null, out, q, k, v,
+                    keepView, out, lse, true, 0.2), bound);
+            assertThat(maskedBackward).as("bytes allocated by a T=2048 backward with a BOOL mask").isLessThan(bound);
+            // and with the float key-padding mask (its dS not asked for): JitDirectives.OUT_OF_LINE keeps the
+            // second kind of masking from growing the tile loop past the size where C2 boxes its vectors
+            Tensor padView = pad.expand(1, 1, t, t);
+            CPU.scaledDotProductAttention(out, lse, q, k, v, padView, true, 0.2);
+            long paddedBackward = Allocations.leastAllocatedBy(() -> CPU.scaledDotProductAttentionBackward(
+                    Tensor.zeros(q.shape()), Tensor.zeros(k.shape()), Tensor.zeros(v.shape()), null, out, q, k, v,
+                    padView, out, lse, true, 0.2), bound);
+            assertThat(paddedBackward).as("bytes allocated by a T=2048 backward with a float mask").isLessThan(bound);
         } finally {
             Parallel.setThreads(saved);
         }

@@ -133,14 +133,14 @@ public final class KernelBits {
             Tensor lse = Tensor.zeros(2, 4, 19);
             String c = causal ? " causal" : "";
             record(out, "attention" + c, () -> {
-                CPU.scaledDotProductAttention(o, lse, q, k, v, causal, 0.35);
+                CPU.scaledDotProductAttention(o, lse, q, k, v, null, causal, 0.35);
                 return new Tensor[] {o, lse};
             });
             record(out, "attentionBackward" + c, () -> {
                 Tensor dq = Tensor.zeros(q.shape());
                 Tensor dk = Tensor.zeros(k.shape());
                 Tensor dv = Tensor.zeros(v.shape());
-                CPU.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, o, lse, causal, 0.35);
+                CPU.scaledDotProductAttentionBackward(dq, dk, dv, null, dout, q, k, v, null, o, lse, causal, 0.35);
                 return new Tensor[] {dq, dk, dv};
             });
         }

@@ -115,14 +115,31 @@ class ThreadCountDeterminismTest {
             record(out, "attention and backward" + (causal ? " causal" : ""), () -> {
                 Tensor o = Tensor.zeros(1, 2, 300, 16);
                 Tensor lse = Tensor.zeros(1, 2, 300);
-                CPU.scaledDotProductAttention(o, lse, q, k, v, causal, 0.25);
+                CPU.scaledDotProductAttention(o, lse, q, k, v, null, causal, 0.25);
                 Tensor dq = Tensor.zeros(q.shape());
                 Tensor dk = Tensor.zeros(k.shape());
                 Tensor dv = Tensor.zeros(v.shape());
-                CPU.scaledDotProductAttentionBackward(dq, dk, dv, dout, q, k, v, o, lse, causal, 0.25);
+                CPU.scaledDotProductAttentionBackward(dq, dk, dv, null, dout, q, k, v, null, o, lse, causal, 0.25);
                 return new Tensor[] {o, lse, dq, dk, dv};
             });
         }
+        // with a float [300, 300] mask and its gradient dS, written tile by tile
+        Tensor mq = KernelBits.values(rng, 2 * 300 * 16, 1).view(1, 2, 300, 16);
+        Tensor mk = KernelBits.values(rng, 300 * 16, 1).view(1, 1, 300, 16);
+        Tensor mvv = KernelBits.values(rng, 300 * 16, 1).view(1, 1, 300, 16);
+        Tensor mdout = KernelBits.values(rng, 2 * 300 * 16, 1).view(1, 2, 300, 16);
+        Tensor bias = KernelBits.values(rng, 300 * 300, 1).view(300, 300).expand(1, 2, 300, 300);
+        record(out, "attention and backward with a float mask", () -> {
+            Tensor o = Tensor.zeros(1, 2, 300, 16);
+            Tensor lse = Tensor.zeros(1, 2, 300);
+            CPU.scaledDotProductAttention(o, lse, mq, mk, mvv, bias, false, 0.25);
+            Tensor dq = Tensor.zeros(mq.shape());
+            Tensor dk = Tensor.zeros(mk.shape());
+            Tensor dv = Tensor.zeros(mvv.shape());
+            Tensor dmask = Tensor.zeros(1, 2, 300, 300);
+            CPU.scaledDotProductAttentionBackward(dq, dk, dv, dmask, mdout, mq, mk, mvv, bias, o, lse, false, 0.25);
+            return new Tensor[] {o, lse, dq, dk, dv, dmask};
+        });
 
         // elementwise work split at thread-dependent points: each element's bits must not depend on
         // whether it fell in a vector or in a range's scalar tail

@@ -4,11 +4,16 @@ import dev.kiln.tensor.Tensor;
 
 /**
  * The {@code AttnShape} struct of attention.cu: batch, heads, key heads, sequence lengths, head
- * dims, the causal flag and the (batch, head, time) strides of q, k, v and dout (their last dim
- * has unit stride, as the Backend contract promises).
+ * dims, the causal flag, the (batch, head, time) strides of q, k, v and dout (their last dim
+ * has unit stride, as the Backend contract promises), and the kind of mask with its (batch, head,
+ * query, key) strides.
  */
 final class AttentionShape {
-    static final int INTS = 20;
+    static final int INTS = 25;
+    /** The mask kinds, as KILN_ATT_MASK_NONE, _BOOL and _ADD. */
+    static final int MASK_NONE = 0;
+    static final int MASK_BOOL = 1;
+    static final int MASK_ADD = 2;
     /** Kernels keep 8 values of a row per lane: head dims up to 32·8. */
     static final int MAX_HEAD_DIM = 256;
     /** Rows per block and keys per tile, as KILN_ATT_ROWS and KILN_ATT_TILE. */
@@ -24,7 +29,8 @@ final class AttentionShape {
     final int dv;
     private final int[] packed;
 
-    AttentionShape(String op, Tensor q, Tensor k, Tensor v, Tensor dout, boolean causal) {
+    /** mask: null, or a [B, H, Tq, Tk] view, BOOL or of q's dtype, with any strides. */
+    AttentionShape(String op, Tensor q, Tensor k, Tensor v, Tensor dout, Tensor mask, boolean causal) {
         b = q.size(0);
         h = q.size(1);
         tq = q.size(2);
@@ -50,6 +56,10 @@ final class AttentionShape {
                 int[] s = ts[i].strides();
                 System.arraycopy(s, 0, packed, 8 + 3 * i, 3);
             }
+        }
+        if (mask != null) {
+            packed[20] = mask.dtype() == dev.kiln.tensor.DType.BOOL ? MASK_BOOL : MASK_ADD;
+            System.arraycopy(mask.strides(), 0, packed, 21, 4);
         }
     }
 

@@ -59,12 +59,12 @@ final class Kernels {
 
     // attention.cu
     static final KernelSpec ATTENTION_FORWARD = spec("attention", "attention_forward", FLOATS, ATTN_SHAPE, INT, DOUBLE,
-            PTR, PTR, PTR, PTR, PTR);
+            PTR, PTR, PTR, PTR, PTR, PTR);
     static final KernelSpec ATTENTION_ROWDOT = spec("attention", "attention_rowdot", FLOATS, ATTN_SHAPE, PTR, PTR, PTR);
     static final KernelSpec ATTENTION_DQ = spec("attention", "attention_dq", FLOATS, ATTN_SHAPE, INT, DOUBLE, PTR, PTR,
-            PTR, PTR, PTR, PTR, PTR);
-    static final KernelSpec ATTENTION_DKDV = spec("attention", "attention_dkdv", FLOATS, ATTN_SHAPE, INT, DOUBLE, PTR,
             PTR, PTR, PTR, PTR, PTR, PTR, PTR);
+    static final KernelSpec ATTENTION_DKDV = spec("attention", "attention_dkdv", FLOATS, ATTN_SHAPE, INT, DOUBLE, PTR,
+            PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR);
 
     // kan.cu
     static final KernelSpec BSPLINE_BASIS = spec("kan", "bspline_basis", FLOATS, INT, INT, INT, INT, PTR, PTR, PTR, PTR);

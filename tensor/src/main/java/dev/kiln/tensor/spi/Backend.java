@@ -254,22 +254,28 @@ public interface Backend {
     //      (query head h reads key/value head h / (H / Hkv)). q, k, v and dout have unit stride in
     //      their last dim; their other strides and offsets are arbitrary (e.g. [B, T, H, D] data
     //      viewed as [B, H, T, D]). Outputs are fresh, contiguous and zero-filled. Causal masks are
-    //      aligned to the end: query i sees keys j <= i + Tk - Tq; a row that sees no key gets zeros. ----
+    //      aligned to the end: query i sees keys j <= i + Tk - Tq; a row that sees no key gets zeros.
+    //      mask is null or a [B, H, Tq, Tk] view with any strides (0 where a smaller mask was
+    //      broadcast, so it is read in place, never expanded): BOOL (false hides the key) or q's
+    //      dtype (added to the scaled scores; −∞ hides the key). ----
 
     /**
      * out = softmax(q·kᵀ·scale + mask)·v per head, and lse [B, H, Tq] = the log-sum-exp of each
-     * row of scaled scores (−∞ for a row that sees no key), saved for the backward pass.
+     * row of masked, scaled scores (−∞ for a row that sees no key), saved for the backward pass.
      */
-    void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean isCausal,
-                                   double scale);
+    void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, Tensor mask,
+                                   boolean isCausal, double scale);
 
     /**
      * With P = exp(q·kᵀ·scale + mask − lse): dv = Pᵀ·dout; dS = P ⊙ (dout·vᵀ − rowsum(dout ⊙ out));
      * dq = dS·k·scale; dk = dSᵀ·q·scale. dk and dv sum over the query heads that share a key head.
-     * out and lse are the forward's results, contiguous.
+     * out and lse are the forward's results, contiguous; mask is the forward's. dmask is null, or
+     * (for a float mask that needs a gradient) a contiguous zero-filled [B, H, Tq, Tk] that receives
+     * dS, the gradient of the additive mask before any sum over broadcast dims.
      */
-    void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
-                                           Tensor v, Tensor out, Tensor lse, boolean isCausal, double scale);
+    void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dmask, Tensor dout, Tensor q,
+                                           Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse,
+                                           boolean isCausal, double scale);
 
     /**
      * Normalised linear attention with equal heads (H = Hkv): out_i = q_i·S_i / (q_i·z_i + eps), where

@@ -208,10 +208,12 @@ public sealed interface Op {
     }
 
     /**
-     * scaled_dot_product_attention; inputs are q, k, v. scale is resolved (never NaN); lse [B, H, Tq]
-     * is the forward kernel's per-row log-sum-exp, from which backward recomputes P tile by tile.
+     * scaled_dot_product_attention; inputs are q, k, v, then attnMask if present (BOOL or float,
+     * broadcastable to [B, H, Tq, Tk]; only a float one has a gradient). scale is resolved (never
+     * NaN); lse [B, H, Tq] is the forward kernel's per-row log-sum-exp, from which backward recomputes
+     * P tile by tile with the same mask.
      */
-    record ScaledDotProductAttention(boolean isCausal, double scale, Tensor lse) implements Op {
+    record ScaledDotProductAttention(boolean isCausal, double scale, Tensor lse, boolean hasMask) implements Op {
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.kiln.tensor.spi;
 
+import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
 
 /**
@@ -32,10 +33,35 @@ final class ReferenceAttention {
         return causal ? Math.min(tk - 1, i + tk - tq) : tk - 1;
     }
 
-    static void sdpa(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean causal, double scale) {
+    /**
+     * Row i's masked, scaled scores into s[0..last] (−∞ where the mask hides a key); returns their max.
+     * A BOOL mask hides the keys where it is false, a float mask is added.
+     */
+    private static double scores(double[] s, View qv, View kv, View mv, boolean boolMask, int b, int h, int hk, int i,
+                                 int last, int d, double scale) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j <= last; j++) {
+            double dot = 0;
+            for (int c = 0; c < d; c++) {
+                dot += qv.get(b, h, i, c) * kv.get(b, hk, j, c);
+            }
+            s[j] = dot * scale;
+            if (mv != null) {
+                double m = mv.get(b, h, i, j);
+                s[j] = boolMask ? (m != 0 ? s[j] : Double.NEGATIVE_INFINITY) : s[j] + m;
+            }
+            max = Math.max(max, s[j]);
+        }
+        return max;
+    }
+
+    static void sdpa(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal,
+                     double scale) {
         int nb = q.size(0), nh = q.size(1), tq = q.size(2), d = q.size(3);
         int hkv = k.size(1), tk = k.size(2), dv = v.size(3);
         View qv = new View(q), kv = new View(k), vv = new View(v), ov = new View(out);
+        View mv = mask == null ? null : new View(mask);
+        boolean boolMask = mask != null && mask.dtype() == DType.BOOL;
         CpuStorage ls = (CpuStorage) lse.storage();
         double[] s = new double[tk];
         for (int b = 0; b < nb; b++) {
@@ -43,38 +69,34 @@ final class ReferenceAttention {
                 int hk = h / (nh / hkv);
                 for (int i = 0; i < tq; i++) {
                     int last = lastKey(causal, i, tq, tk);
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= last; j++) {
-                        double dot = 0;
-                        for (int c = 0; c < d; c++) {
-                            dot += qv.get(b, h, i, c) * kv.get(b, hk, j, c);
-                        }
-                        s[j] = dot * scale;
-                        max = Math.max(max, s[j]);
-                    }
+                    double max = scores(s, qv, kv, mv, boolMask, b, h, hk, i, last, d, scale);
+                    boolean blind = max == Double.NEGATIVE_INFINITY; // every key hidden: zeros, lse −∞
                     double sum = 0;
-                    for (int j = 0; j <= last; j++) {
+                    for (int j = 0; j <= last && !blind; j++) {
                         sum += Math.exp(s[j] - max);
                     }
                     for (int e = 0; e < dv; e++) {
                         double o = 0;
-                        for (int j = 0; j <= last; j++) {
+                        for (int j = 0; j <= last && !blind; j++) {
                             o += Math.exp(s[j] - max) / sum * vv.get(b, hk, j, e);
                         }
                         ov.set(b, h, i, e, o);
                     }
-                    double rowLse = last < 0 ? Double.NEGATIVE_INFINITY : max + Math.log(sum);
+                    double rowLse = blind ? Double.NEGATIVE_INFINITY : max + Math.log(sum);
                     ls.set(lse.offset() + (b * nh + h) * tq + i, rowLse);
                 }
             }
         }
     }
 
-    static void sdpaBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
-                             boolean causal, double scale) {
+    static void sdpaBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dmask, Tensor dout, Tensor q, Tensor k, Tensor v,
+                             Tensor mask, boolean causal, double scale) {
         int nb = q.size(0), nh = q.size(1), tq = q.size(2), d = q.size(3);
         int hkv = k.size(1), tk = k.size(2), ndv = v.size(3);
         View qv = new View(q), kv = new View(k), vv = new View(v), gv = new View(dout);
+        View mv = mask == null ? null : new View(mask);
+        View gm = dmask == null ? null : new View(dmask);
+        boolean boolMask = mask != null && mask.dtype() == DType.BOOL;
         double[][][][] gq = new double[nb][nh][tq][d];
         double[][][][] gk = new double[nb][hkv][tk][d];
         double[][][][] gvv = new double[nb][hkv][tk][ndv];
@@ -85,14 +107,9 @@ final class ReferenceAttention {
                 int hk = h / (nh / hkv);
                 for (int i = 0; i < tq; i++) {
                     int last = lastKey(causal, i, tq, tk);
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= last; j++) {
-                        double dot = 0;
-                        for (int c = 0; c < d; c++) {
-                            dot += qv.get(b, h, i, c) * kv.get(b, hk, j, c);
-                        }
-                        p[j] = dot * scale;
-                        max = Math.max(max, p[j]);
+                    double max = scores(p, qv, kv, mv, boolMask, b, h, hk, i, last, d, scale);
+                    if (max == Double.NEGATIVE_INFINITY) {
+                        continue; // a row that sees no key: zero output, zero gradients
                     }
                     double sum = 0;
                     for (int j = 0; j <= last; j++) {
@@ -110,7 +127,11 @@ final class ReferenceAttention {
                         rowDot += g * p[j];
                     }
                     for (int j = 0; j <= last; j++) {
-                        double ds = p[j] * (dp[j] - rowDot) * scale;
+                        double dsMask = p[j] * (dp[j] - rowDot); // dL/d(score + mask)
+                        if (gm != null) {
+                            gm.set(b, h, i, j, dsMask);
+                        }
+                        double ds = dsMask * scale;
                         for (int c = 0; c < d; c++) {
                             gq[b][h][i][c] += ds * kv.get(b, hk, j, c);
                             gk[b][hk][j][c] += ds * qv.get(b, h, i, c);

@@ -869,15 +869,16 @@ public final class ReferenceBackend implements Backend {
     // ---- attention: the loops live in ReferenceAttention; backward recomputes softmax from scratch ----
 
     @Override
-    public void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, boolean isCausal,
-                                          double scale) {
-        ReferenceAttention.sdpa(out, lse, q, k, v, isCausal, scale);
+    public void scaledDotProductAttention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, Tensor mask,
+                                          boolean isCausal, double scale) {
+        ReferenceAttention.sdpa(out, lse, q, k, v, mask, isCausal, scale);
     }
 
     @Override
-    public void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
-                                                  Tensor v, Tensor out, Tensor lse, boolean isCausal, double scale) {
-        ReferenceAttention.sdpaBackward(dq, dk, dv, dout, q, k, v, isCausal, scale);
+    public void scaledDotProductAttentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dmask, Tensor dout,
+                                                  Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse,
+                                                  boolean isCausal, double scale) {
+        ReferenceAttention.sdpaBackward(dq, dk, dv, dmask, dout, q, k, v, mask, isCausal, scale);
     }
 
     @Override

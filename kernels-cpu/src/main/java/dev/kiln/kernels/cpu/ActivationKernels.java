@@ -59,7 +59,7 @@ public final class ActivationKernels {
         return switch (op) {
             case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED, RELU, SIGMOID, TANH, RELU6, HARDSIGMOID,
                  HARDSWISH, SOFTSIGN, TANHSHRINK, LOGSIGMOID -> true;
-            default -> false;
+            default -> MathKernels.hasBackward(op);
         };
     }
 
@@ -77,7 +77,7 @@ public final class ActivationKernels {
             case TANH -> tanhBackward(dx, dxo, x, xo, dy, dyo, n);
             case RELU6, HARDSIGMOID, HARDSWISH, SOFTSIGN, TANHSHRINK, LOGSIGMOID ->
                     hardBackward(op, dx, dxo, x, xo, dy, dyo, n);
-            default -> throw new IllegalArgumentException("ActivationKernels.backward: no kernel for " + op);
+            default -> MathKernels.backward(op, dx, dxo, x, xo, dy, dyo, n);
         }
     }
 
@@ -147,7 +147,7 @@ public final class ActivationKernels {
                 yield g * (t * t);
             }
             case LOGSIGMOID -> g * SimdMath.sigmoid(-v);
-            default -> (float) (g * op.derivative(v));
+            default -> MathKernels.hasBackward(op) ? MathKernels.backwardScalar(op, g, v) : (float) (g * op.derivative(v));
         };
     }
 

@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * F32 kernels of the elementwise functions of issue 15 (tan, the inverse and hyperbolic functions,
- * the roundings, log2/log10/log1p/exp2/expm1, SELU; atan2, copysign, logaddexp, hypot, fmod,
- * remainder), forward and backward side by side, on {@link SimdFunctions} and {@link SimdMath}.
- * erf, erfc, erfinv and logaddexp2 have no kernel yet: they run the reference loops.
+ * the roundings, erf, erfc, log2/log10/log1p/exp2/expm1, SELU; atan2, copysign, logaddexp, hypot,
+ * fmod, remainder), forward and backward side by side, on {@link SimdFunctions} and {@link SimdMath}.
+ * erfinv, logaddexp2 and div's rounding modes have no kernel: they run the reference loops.
  *
  * <p>Layout as {@link ElementwiseKernels}: {@code n} outputs from {@code yo}; a vector loop, then a
  * scalar tail through the functions' scalar twins, which gives the vector loop's bits and alone runs
@@ -25,6 +25,7 @@ public final class MathKernels {
     private static final float SELU_SCALE_ALPHA = (float) (1.0507009873554804934193349852946 * 1.6732632423543772848170429916717);
     private static final float LN2 = 0.6931472f;
     private static final float LN10 = 2.3025851f;
+    private static final float TWO_OVER_SQRT_PI = 1.1283792f;
 
     private MathKernels() {
     }
@@ -38,8 +39,8 @@ public final class MathKernels {
     /** Whether {@link #forward} has a kernel for op. */
     public static boolean hasForward(UnaryOp op) {
         return switch (op) {
-            case TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, FLOOR, CEIL, ROUND, TRUNC, FRAC, LOG2, LOG10,
-                 LOG1P, EXP2, EXPM1, SELU -> true;
+            case TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, FLOOR, CEIL, ROUND, TRUNC, FRAC, ERF, ERFC,
+                 LOG2, LOG10, LOG1P, EXP2, EXPM1, SELU -> true;
             default -> false;
         };
     }
@@ -64,6 +65,8 @@ public final class MathKernels {
                 case ROUND -> SimdFunctions.rint(v);
                 case TRUNC -> SimdFunctions.trunc(v);
                 case FRAC -> v.sub(SimdFunctions.trunc(v));
+                case ERF -> SimdFunctions.erf(v);
+                case ERFC -> SimdFunctions.erfc(v);
                 case LOG2 -> SimdMath.log2(v);
                 case LOG10 -> SimdMath.log10(v);
                 case LOG1P -> SimdMath.log1p(v);
@@ -97,6 +100,8 @@ public final class MathKernels {
             case ROUND -> SimdFunctions.rint(v);
             case TRUNC -> SimdFunctions.trunc(v);
             case FRAC -> v - SimdFunctions.trunc(v);
+            case ERF -> SimdFunctions.erf(v);
+            case ERFC -> SimdFunctions.erfc(v);
             case LOG2 -> SimdMath.log2(v);
             case LOG10 -> SimdMath.log10(v);
             case LOG1P -> SimdMath.log1p(v);
@@ -139,6 +144,8 @@ public final class MathKernels {
                 case ATANH -> g.div(v.neg().fma(v, one));
                 case FLOOR, CEIL, ROUND, TRUNC -> g.mul(0f);
                 case FRAC -> g;
+                case ERF -> g.mul(gaussian(v));
+                case ERFC -> g.neg().mul(gaussian(v));
                 case LOG2 -> g.div(v.mul(LN2));
                 case LOG10 -> g.div(v.mul(LN10));
                 case LOG1P -> g.div(v.add(1f));
@@ -172,6 +179,8 @@ public final class MathKernels {
             case ATANH -> g / Math.fma(-v, v, 1f);
             case FLOOR, CEIL, ROUND, TRUNC -> g * 0f;
             case FRAC -> g;
+            case ERF -> g * gaussian(v);
+            case ERFC -> -g * gaussian(v);
             case LOG2 -> g / (v * LN2);
             case LOG10 -> g / (v * LN10);
             case LOG1P -> g / (v + 1f);
@@ -180,6 +189,21 @@ public final class MathKernels {
             case SELU -> g * (v > 0f ? SELU_SCALE : SimdMath.exp(v) * SELU_SCALE_ALPHA);
             default -> throw new IllegalArgumentException("MathKernels.backwardScalar: no kernel for " + op);
         };
+    }
+
+    /** (2/√π)·e^−x², with x² = hi + lo exactly (FMA) and e^−x² = e^−hi·(1 − lo): erf's derivative. */
+    private static FloatVector gaussian(FloatVector x) {
+        FloatVector hi = x.mul(x);
+        FloatVector lo = x.fma(x, hi.neg()).blend(0f, hi.eq(Float.POSITIVE_INFINITY)); // ∞ − ∞ would be NaN
+        FloatVector e = SimdMath.exp(hi.neg());
+        return lo.neg().fma(e, e).mul(TWO_OVER_SQRT_PI);
+    }
+
+    private static float gaussian(float x) {
+        float hi = x * x;
+        float lo = hi == Float.POSITIVE_INFINITY ? 0f : Math.fma(x, x, -hi);
+        float e = SimdMath.exp(-hi);
+        return Math.fma(-lo, e, e) * TWO_OVER_SQRT_PI;
     }
 
     // ------------------------------------------------------------------ binary

@@ -14,8 +14,9 @@ import static dev.kiln.kernels.cpu.SimdMath.SIGN;
  * and its rules: only add, multiply, FMA, divide, sqrt, min/max, compares, blends and integer bit
  * operations (fixed to the bit by IEEE 754 in every JIT tier), and a scalar twin per function that
  * does the same operations in the same order. Hyperbolic functions and their inverses, tan and
- * the inverse trigonometric functions, atan2, hypot, logaddexp, and the roundings (exact). Each
- * is within 2 ulp of the exact result (logaddexp within 3, and of max(a, b) where its sum cancels),
+ * the inverse trigonometric functions, erf and erfc, atan2, hypot, logaddexp, and the roundings. Each
+ * is within 2 ulp of the exact result (logaddexp within 3, and of max(a, b) where its sum cancels;
+ * erfc within 3.5 beyond |x| = 1.25, where e^−x² and F/x each round),
  * the roundings exact; SimdFunctionsTest sweeps each against StrictMath.
  *
  * <p>The polynomials are least-squares fits for relative error, refitted after rounding to float
@@ -75,6 +76,42 @@ public final class SimdFunctions {
     private static final float Q4 = 0.0018896653f;
     private static final float Q5 = -6.5969495e-04f;
     private static final float Q6 = 1.7703809e-04f;
+
+    // erf: x·(2/√π + x²·P(x²)) below |x| = 0.84375 (error 5e-9); ERX + D(|x| − 1) up to 1.25 (error 2e-8 of
+    // erfc there); beyond, erfc(x) = e^−x²·F(1/x − c)/x with F fitted around c on [1.25, 2.5] and [2.5, 10.1]
+    // (error 4e-9), erf = 1 − erfc. From fdlibm's ranges, refitted for float.
+    private static final float C0_HI = 1.1283792f;
+    private static final float C0_LO = -5.8635383e-08f;
+    private static final float P0 = -0.37612638f;
+    private static final float P1 = 0.11283782f;
+    private static final float P2 = -0.02686551f;
+    private static final float P3 = 0.00522156f;
+    private static final float P4 = -8.4962655e-04f;
+    private static final float P5 = 1.1389557e-04f;
+    private static final float P6 = -1.01336464e-05f;
+    private static final float ERF_SMALL = 0.84375f;
+    private static final float ERF_MID = 1.25f;
+    private static final float ERX = 0.8450629f;
+    private static final float D0 = -0.0023621174f;
+    private static final float D1 = 0.41510746f;
+    private static final float D2 = -0.4151074f;
+    private static final float D3 = 0.13837373f;
+    private static final float D4 = 0.069146574f;
+    private static final float D5 = -0.069201775f;
+    private static final float D6 = 0.0058074296f;
+    private static final float D7 = 0.010644778f;
+    private static final float ERFC_SPLIT = 2.5f;
+    // F's constant term in two parts (hi + lo), the others c1..c7 from the lowest power
+    private static final float FA_C = 0.6f;
+    private static final float FA_HI = 0.49381247f;
+    private static final float FA_LO = -1.4628819e-08f;
+    private static final float[] FA = {-0.17138076f, -0.0070017218f, 0.08021701f, -0.08443474f, 0.05090727f,
+        -3.0585987e-04f, -0.03966198f};
+    private static final float FB_C = 0.24950495f;
+    private static final float FB_HI = 0.5480569f;
+    private static final float FB_LO = 2.2165159e-08f;
+    private static final float[] FB = {-0.119280666f, -0.16811441f, 0.21957785f, -0.026930306f, -0.27539614f,
+        0.37789845f, -0.017928554f};
 
     /** Beyond 2²⁸ the ±1 and 1/(2x) terms of asinh and acosh are below the last bit: log(2|x|). */
     private static final float HUGE = 268435456f;
@@ -534,6 +571,129 @@ public final class SimdFunctions {
     private static float outerCorrection(float s, float z) {
         float r = s == 0f ? 0f : Math.fma(-s, s, z) / (s + s);
         return Math.fma(s * z, asinPoly(z), r);
+    }
+
+    // ------------------------------------------------------------------ erf, erfc
+
+    /** x·(2/√π + z·P(z)) − as (2/√π)_hi·x + x·((2/√π)_lo + z·P(z)), z = x²: the inner sum first, one rounding at the end. */
+    private static FloatVector erfSmallTail(FloatVector x, FloatVector z) {
+        FloatVector p = z.fma(P6, P5).fma(z, bc(x, P4)).fma(z, bc(x, P3)).fma(z, bc(x, P2)).fma(z, bc(x, P1))
+                .fma(z, bc(x, P0));
+        return x.mul(z).fma(p, x.mul(C0_LO));
+    }
+
+    private static float erfSmallTail(float x, float z) {
+        float p = Math.fma(z, P6, P5);
+        p = Math.fma(p, z, P4);
+        p = Math.fma(p, z, P3);
+        p = Math.fma(p, z, P2);
+        p = Math.fma(p, z, P1);
+        p = Math.fma(p, z, P0);
+        return Math.fma(x * z, p, x * C0_LO);
+    }
+
+    /** erf(1 + s) − ERX for s in [−0.15625, 0.25]. */
+    private static FloatVector erfMid(FloatVector s) {
+        return s.fma(D7, D6).fma(s, bc(s, D5)).fma(s, bc(s, D4)).fma(s, bc(s, D3)).fma(s, bc(s, D2))
+                .fma(s, bc(s, D1)).fma(s, bc(s, D0));
+    }
+
+    private static float erfMid(float s) {
+        float p = Math.fma(s, D7, D6);
+        p = Math.fma(p, s, D5);
+        p = Math.fma(p, s, D4);
+        p = Math.fma(p, s, D3);
+        p = Math.fma(p, s, D2);
+        p = Math.fma(p, s, D1);
+        return Math.fma(p, s, D0);
+    }
+
+    /**
+     * erfc(a) for a ≥ 1.25 (a up to 11; 0 beyond 10.06): e^−a²·F/a with a² = hi + lo exactly (FMA),
+     * e^−a² = e^−hi·(1 − lo), F the polynomial of a's interval (coefficients picked per lane).
+     */
+    private static FloatVector erfcLarge(FloatVector a) {
+        a = a.min(11f);
+        VectorMask<Float> far = a.compare(VectorOperators.GE, ERFC_SPLIT);
+        FloatVector u = bc(a, 1f).div(a);
+        FloatVector v = u.sub(bc(a, FA_C).blend(FB_C, far));
+        FloatVector p = bc(a, FA[6]).blend(FB[6], far);
+        for (int i = 5; i >= 0; i--) {
+            p = p.fma(v, bc(a, FA[i]).blend(FB[i], far));
+        }
+        p = p.fma(v, bc(a, FA_LO).blend(FB_LO, far)).add(bc(a, FA_HI).blend(FB_HI, far));
+        FloatVector hi = a.mul(a);
+        FloatVector lo = a.fma(a, hi.neg());
+        FloatVector g = p.div(a);
+        return SimdMath.exp(hi.neg()).mul(lo.neg().fma(g, g));
+    }
+
+    private static float erfcLarge(float a) {
+        a = Math.min(a, 11f);
+        boolean far = a >= ERFC_SPLIT;
+        float[] c = far ? FB : FA;
+        float v = 1f / a - (far ? FB_C : FA_C);
+        float p = c[6];
+        for (int i = 5; i >= 0; i--) {
+            p = Math.fma(p, v, c[i]);
+        }
+        p = Math.fma(p, v, far ? FB_LO : FA_LO) + (far ? FB_HI : FA_HI);
+        float hi = a * a;
+        float lo = Math.fma(a, a, -hi);
+        float g = p / a;
+        return SimdMath.exp(-hi) * Math.fma(-lo, g, g);
+    }
+
+    /** erf x per lane (±1 at ±∞, −0 kept). */
+    public static FloatVector erf(FloatVector x) {
+        FloatVector a = x.abs();
+        FloatVector small = a.fma(bc(x, C0_HI), erfSmallTail(a, a.mul(a)));
+        FloatVector mid = erfMid(a.sub(1f)).add(ERX);
+        FloatVector large = bc(x, 1f).sub(erfcLarge(a));
+        FloatVector y = large.blend(mid, a.compare(VectorOperators.LT, ERF_MID)).blend(small, a.compare(VectorOperators.LT, ERF_SMALL));
+        return copySign(y, x);
+    }
+
+    public static float erf(float x) {
+        float a = Math.abs(x);
+        float y;
+        if (a < ERF_SMALL) {
+            y = Math.fma(a, C0_HI, erfSmallTail(a, a * a));
+        } else if (a < ERF_MID) {
+            y = erfMid(a - 1f) + ERX;
+        } else {
+            y = 1f - erfcLarge(a);
+        }
+        return copySign(y, x);
+    }
+
+    /**
+     * erfc x per lane: (1 − (2/√π)_hi·x) − the small tail below |x| = 0.84375 (either sign, no
+     * cancellation past what the result can hold), (1 ∓ ERX) ∓ D(|x| − 1) up to 1.25, the tail
+     * function for x ≥ 1.25 and 2 minus it for x ≤ −1.25.
+     */
+    public static FloatVector erfc(FloatVector x) {
+        FloatVector a = x.abs();
+        VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
+        FloatVector small = x.neg().fma(bc(x, C0_HI), bc(x, 1f)).sub(erfSmallTail(x, x.mul(x)));
+        FloatVector d = erfMid(a.sub(1f));
+        FloatVector mid = bc(x, 1f - ERX).sub(d).blend(bc(x, 1f + ERX).add(d), neg);
+        FloatVector t = erfcLarge(a);
+        FloatVector large = t.blend(bc(x, 2f).sub(t), neg);
+        return large.blend(mid, a.compare(VectorOperators.LT, ERF_MID)).blend(small, a.compare(VectorOperators.LT, ERF_SMALL));
+    }
+
+    public static float erfc(float x) {
+        float a = Math.abs(x);
+        if (a < ERF_SMALL) {
+            return Math.fma(-x, C0_HI, 1f) - erfSmallTail(x, x * x);
+        }
+        if (a < ERF_MID) {
+            float d = erfMid(a - 1f);
+            return x < 0f ? (1f + ERX) + d : (1f - ERX) - d;
+        }
+        float t = erfcLarge(a);
+        return x < 0f ? 2f - t : t;
     }
 
     // ------------------------------------------------------------------ hypot, logaddexp

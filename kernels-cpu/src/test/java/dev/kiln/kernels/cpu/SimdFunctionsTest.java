@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link SimdFunctions} and SimdMath's exp2, expm1, log2 and log10 against StrictMath (or a double
  * formula where StrictMath has none) over dense sweeps with their edges, NaN, ±∞, ±0 and
  * subnormals, at this JVM's vector width: within 2 ulp (logaddexp 3: exp, log1p and the sum each
- * round), the roundings exact (signed zeros included), and the vector loop and the scalar twin give the same bits.
+ * round; erfc 3.5), the roundings exact (signed zeros included), and the vector loop and the scalar twin give the same bits.
  */
 class SimdFunctionsTest {
     private static final double LN2 = Math.log(2);
@@ -100,6 +100,19 @@ class SimdFunctionsTest {
         assertThat(SimdFunctions.acos(-1f)).isEqualTo((float) Math.PI);
         assertThat(SimdFunctions.acos(1f)).isEqualTo(0f);
         assertThat(Float.floatToRawIntBits(SimdFunctions.atan(-0f))).isEqualTo(Float.floatToRawIntBits(-0f));
+    }
+
+    @Test
+    void erfAndErfc() {
+        float[] xs = range(-12f, 12f, 0.84375f, Math.nextDown(0.84375f), 1.25f, Math.nextDown(1.25f), 2.5f,
+                Math.nextDown(2.5f), 3.92f, 9.19f, 10.05f, 10.06f, -0.84375f, -1.25f, 1e-30f, 0.5f);
+        check("erf", fn(SimdFunctions::erf, SimdFunctions::erf), dev.kiln.tensor.SpecialFunctions::erf, xs, 2);
+        // erfc's tail is e^−x² times F/x: exp's error and four roundings (3.1 ulp seen), hence 3.5
+        check("erfc", fn(SimdFunctions::erfc, SimdFunctions::erfc), dev.kiln.tensor.SpecialFunctions::erfc, xs, 3.5);
+        assertThat(SimdFunctions.erf(Float.NEGATIVE_INFINITY)).isEqualTo(-1f);
+        assertThat(SimdFunctions.erfc(Float.NEGATIVE_INFINITY)).isEqualTo(2f);
+        assertThat(SimdFunctions.erfc(Float.POSITIVE_INFINITY)).isEqualTo(0f);
+        assertThat(Float.floatToRawIntBits(SimdFunctions.erf(-0f))).isEqualTo(Float.floatToRawIntBits(-0f));
     }
 
     @Test

@@ -34,6 +34,8 @@ final class ScanDispatch {
 
     /** Elements one block sorts in shared memory (scan.cu's KILN_SORT_TILE). */
     static final int SORT_TILE = 2048;
+    /** CUDA's limit on a grid's y dimension. */
+    private static final long MAX_GRID_Y = 65535;
 
     /**
      * The first k of each row's stable sort (descending when largest); sort is k = n. A row of up to
@@ -49,7 +51,12 @@ final class ScanDispatch {
         int rows = x.numel() / n;
         int desc = largest ? 1 : 0;
         CudaDevice d = dev(values);
-        int tiles = (int) ceilDiv(n, SORT_TILE);
+        long tiles = ceilDiv(n, SORT_TILE);
+        if (tiles > MAX_GRID_Y) {
+            // a row's tiles are the grid's y dimension
+            throw new IllegalArgumentException("sort/topk on CUDA: rows of up to " + MAX_GRID_Y * SORT_TILE
+                    + " elements, got " + n);
+        }
         int smem = SORT_TILE * (x.dtype().byteSize() + 4);
         if (tiles == 1) {
             d.launch(Kernels.SORT_TILE, sfx(x), rows, 1, 1, sortBlock(n), smem,
@@ -61,7 +68,7 @@ final class ScanDispatch {
         CachingAllocator.Block[] v = {d.scratch(vb), d.scratch(vb)};
         CachingAllocator.Block[] ix = {d.scratch(total * 4), d.scratch(total * 4)};
         try {
-            d.launch(Kernels.SORT_TILE, sfx(x), rows, tiles, 1, 1024, smem, new Args().i(n).i(n).i(desc)
+            d.launch(Kernels.SORT_TILE, sfx(x), rows, (int) tiles, 1, 1024, smem, new Args().i(n).i(n).i(desc)
                     .ptr(v[0].address()).ptr(ix[0].address()).ptr(ptr(x)));
             int from = 0;
             for (long width = SORT_TILE; width < n; width *= 2) {

@@ -2,12 +2,19 @@
 // prod and the scans work along one dim of a contiguous tensor viewed as [outer, n, inner]: a
 // thread per (outer, inner) line, which runs the line sequentially in double as the reference
 // loops do (so they agree exactly, logcumsumexp up to the last bit of exp/log1p), with loads
-// coalesced across inner. sort and top-k work on rows [rows, n]: a block per row ranks each
-// element by counting the elements that come before it in the stable order (NaN largest, -0.0
-// equal to 0.0, equal values by position), and writes it at its rank when that is below k. That
-// is O(n^2) work per row, all of it parallel and without scratch memory: meant for rows of up to
-// a few thousand elements.
+// coalesced across inner. sort and top-k work on rows [rows, n] in the stable order (NaN largest,
+// -0.0 equal to 0.0, equal values by position; descending reverses the values, not the positions).
+// With the position as a tie-break every key is distinct, so any sorting network is stable: a
+// block bitonic-sorts a tile of up to KILN_SORT_TILE elements in shared memory (padded to a power
+// of two with entries that sort after everything); a row of one tile is written straight to the
+// first k outputs, longer rows are sorted tile by tile into scratch and merged pairwise, one pass
+// per doubling of the run width, each element finding its place by binary search in the other run
+// (the last pass writes the first k). O(n log² n) work per row.
 #include "kiln.cuh"
+
+// Elements a block sorts in shared memory: 2048 x (8 + 4) bytes = 24 KiB for f64, under the 48 KiB
+// a block may use without opting in. Must be a power of two.
+#define KILN_SORT_TILE 2048
 
 // ---------------------------------------------------------------- prod
 
@@ -70,8 +77,9 @@ __device__ __forceinline__ void scan_impl(int outer, int n, int inner, int op, T
 // ---------------------------------------------------------------- sort and top-k
 
 // Whether (a, i) comes before (b, j): ascending (descending when desc) with NaN largest, -0.0
-// equal to 0.0, and equal values in position order.
+// equal to 0.0, and equal values in position order. A negative position is padding, after everything.
 __device__ __forceinline__ bool comes_before(double a, int i, double b, int j, int desc) {
+    if (i < 0 || j < 0) return j < 0 && i >= 0;
     bool an = a != a;
     bool bn = b != b;
     int c = (an || bn) ? (an == bn ? 0 : (an ? 1 : -1)) : (a < b ? -1 : (a > b ? 1 : 0));
@@ -79,20 +87,85 @@ __device__ __forceinline__ bool comes_before(double a, int i, double b, int j, i
     return c < 0 || (c == 0 && i < j);
 }
 
+// One tile of a row, bitonic-sorted in shared memory by one block: grid (rows, tiles). Position p
+// of the sorted tile t goes to values/indices[row * k + t * TILE + p] when that is below k (so a
+// one-tile row writes its top k, and a long row sorted with k = n writes whole sorted runs).
 template <typename T>
-__device__ __forceinline__ void topk_impl(int n, int k, int desc, T* values, int* indices, const T* x) {
+__device__ __forceinline__ void sort_tile_impl(int n, int k, int desc, T* values, int* indices, const T* x) {
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    T* sv = reinterpret_cast<T*>(smem_raw);
+    int* si = reinterpret_cast<int*>(smem_raw + KILN_SORT_TILE * sizeof(T));
     i64 row = blockIdx.x;
-    const T* xr = x + row * n;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        double v = (double) xr[i];
-        int rank = 0;
-        for (int j = 0; j < n && rank < k; j++) {
-            rank += comes_before((double) xr[j], j, v, i, desc) ? 1 : 0;
+    int start = blockIdx.y * KILN_SORT_TILE;
+    int len = min(n - start, KILN_SORT_TILE);
+    int p2 = 1;
+    while (p2 < len) p2 <<= 1;
+    const T* xr = x + row * n + start;
+    for (int i = threadIdx.x; i < p2; i += blockDim.x) {
+        sv[i] = i < len ? xr[i] : (T) 0;
+        si[i] = i < len ? start + i : -1;
+    }
+    __syncthreads();
+    for (int size = 2; size <= p2; size <<= 1) {
+        for (int stride = size >> 1; stride > 0; stride >>= 1) {
+            for (int t = threadIdx.x; t < p2 / 2; t += blockDim.x) {
+                int lo = 2 * t - (t & (stride - 1));
+                int hi = lo + stride;
+                bool up = (lo & size) == 0;
+                bool hiFirst = comes_before((double) sv[hi], si[hi], (double) sv[lo], si[lo], desc);
+                bool loFirst = comes_before((double) sv[lo], si[lo], (double) sv[hi], si[hi], desc);
+                if (up ? hiFirst : loFirst) {
+                    T v = sv[lo];
+                    sv[lo] = sv[hi];
+                    sv[hi] = v;
+                    int j = si[lo];
+                    si[lo] = si[hi];
+                    si[hi] = j;
+                }
+            }
+            __syncthreads();
         }
-        if (rank < k) {
-            values[row * k + rank] = xr[i];
-            indices[row * k + rank] = i;
+    }
+    for (int p = threadIdx.x; p < len && start + p < k; p += blockDim.x) {
+        values[row * k + start + p] = sv[p];
+        indices[row * k + start + p] = si[p];
+    }
+}
+
+// One merge pass over [rows, n] runs of width sorted runs: a thread per element counts the
+// elements of the other run of its pair that come before it (binary search), which with its place
+// in its own run is its place in the merged run of 2 * width; written to row * k + place if below k.
+template <typename T>
+__device__ __forceinline__ void sort_merge_impl(int rows, int n, int width, int k, int desc, T* values, int* indices,
+                                                const T* inValues, const int* inIndices) {
+    i64 e = global_index();
+    if (e >= (i64) rows * n) return;
+    i64 row = e / n;
+    int p = (int) (e - row * n);
+    i64 pair = 2 * (i64) width;
+    int s = (int) ((p / pair) * pair);
+    int mid = (int) min((i64) s + width, (i64) n);
+    int end = (int) min((i64) s + pair, (i64) n);
+    const T* rv = inValues + row * n;
+    const int* ri = inIndices + row * n;
+    double v = (double) rv[p];
+    int at = ri[p];
+    bool left = p < mid;
+    int a = left ? mid : s;
+    int b = left ? end : mid;
+    int first = a;
+    while (a < b) {
+        int m = a + ((b - a) >> 1);
+        if (comes_before((double) rv[m], ri[m], v, at, desc)) {
+            a = m + 1;
+        } else {
+            b = m;
         }
+    }
+    int place = s + (p - (left ? s : mid)) + (a - first);
+    if (place < k) {
+        values[row * k + place] = rv[p];
+        indices[row * k + place] = at;
     }
 }
 
@@ -103,8 +176,12 @@ __device__ __forceinline__ void topk_impl(int n, int k, int desc, T* values, int
     extern "C" __global__ void scan_##suffix(int outer, int n, int inner, int op, T* out, int* idx, const T* x) { \
         scan_impl<T>(outer, n, inner, op, out, idx, x); \
     } \
-    extern "C" __global__ void topk_##suffix(int n, int k, int desc, T* values, int* indices, const T* x) { \
-        topk_impl<T>(n, k, desc, values, indices, x); \
+    extern "C" __global__ void sort_tile_##suffix(int n, int k, int desc, T* values, int* indices, const T* x) { \
+        sort_tile_impl<T>(n, k, desc, values, indices, x); \
+    } \
+    extern "C" __global__ void sort_merge_##suffix(int rows, int n, int width, int k, int desc, T* values, \
+                                                   int* indices, const T* inValues, const int* inIndices) { \
+        sort_merge_impl<T>(rows, n, width, k, desc, values, indices, inValues, inIndices); \
     }
 KILN_SCAN(f32, float)
 KILN_SCAN(f64, double)

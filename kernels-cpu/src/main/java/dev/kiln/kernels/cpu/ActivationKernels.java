@@ -59,7 +59,7 @@ public final class ActivationKernels {
         return switch (op) {
             case GELU, GELU_TANH, SILU, MISH, SOFTPLUS, RELU_SQUARED, RELU, SIGMOID, TANH, RELU6, HARDSIGMOID,
                  HARDSWISH, SOFTSIGN, TANHSHRINK, LOGSIGMOID -> true;
-            default -> false;
+            default -> MathKernels.hasBackward(op);
         };
     }
 
@@ -77,7 +77,7 @@ public final class ActivationKernels {
             case TANH -> tanhBackward(dx, dxo, x, xo, dy, dyo, n);
             case RELU6, HARDSIGMOID, HARDSWISH, SOFTSIGN, TANHSHRINK, LOGSIGMOID ->
                     hardBackward(op, dx, dxo, x, xo, dy, dyo, n);
-            default -> throw new IllegalArgumentException("ActivationKernels.backward: no kernel for " + op);
+            default -> MathKernels.backward(op, dx, dxo, x, xo, dy, dyo, n);
         }
     }
 
@@ -147,7 +147,7 @@ public final class ActivationKernels {
                 yield g * (t * t);
             }
             case LOGSIGMOID -> g * SimdMath.sigmoid(-v);
-            default -> (float) (g * op.derivative(v));
+            default -> MathKernels.hasBackward(op) ? MathKernels.backwardScalar(op, g, v) : (float) (g * op.derivative(v));
         };
     }
 
@@ -553,14 +553,29 @@ public final class ActivationKernels {
 
     // ------------------------------------------------------------------ parameterised activations
 
-    /** y = f(x) where x steps by xs: LeakyReLU in vectors, every other kind by its scalar definition. */
+    /**
+     * y = f(x) where x steps by xs: LeakyReLU, ELU and CELU in vectors when x is contiguous (ELU and
+     * CELU through {@link SimdMath#expm1}, within 3 ulp), every other kind by its scalar definition
+     * in double (hardtanh and the shrinks compare x with their double parameters, as the reference).
+     */
     public static void activation(Activation f, float[] y, int yo, float[] x, int xo, int xs, int n) {
         int i = 0;
-        if (f.kind() == Activation.Kind.LEAKY_RELU && xs == 1) {
-            float slope = (float) f.param(0);
+        Activation.Kind kind = f.kind();
+        if (xs == 1 && hasVectorActivation(kind)) {
+            float p0 = (float) f.param(0);
             for (int up = bound(n); i < up; i += L) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + i);
-                v.blend(v.mul(slope), v.compare(VectorOperators.GT, 0f).not()).intoArray(y, yo + i);
+                VectorMask<Float> pos = v.compare(VectorOperators.GT, 0f);
+                FloatVector r = switch (kind) {
+                    case LEAKY_RELU -> v.blend(v.mul(p0), pos.not());
+                    case ELU -> SimdMath.expm1(v).mul(p0).blend(v, pos);
+                    case CELU -> SimdMath.expm1(v.div(p0)).mul(p0).blend(v, pos);
+                    default -> throw new IllegalArgumentException("ActivationKernels.activation: no kernel for " + kind);
+                };
+                r.intoArray(y, yo + i);
+            }
+            for (; i < n; i++) {
+                y[yo + i] = activationScalar(f, x[xo + i], p0);
             }
         }
         for (; i < n; i++) {
@@ -568,12 +583,60 @@ public final class ActivationKernels {
         }
     }
 
-    /** dx = dy·f'(x), x and dy stepping by xs and gs (scalar, by the activation's definition). */
+    /** The kinds {@link #activation} runs in vectors. */
+    private static boolean hasVectorActivation(Activation.Kind kind) {
+        return kind == Activation.Kind.LEAKY_RELU || hasVectorBackward(kind);
+    }
+
+    /**
+     * The kinds {@link #activationBackward} runs in vectors: not LeakyReLU, whose reference
+     * multiplies dy by the double slope (exact to the bit only in double).
+     */
+    private static boolean hasVectorBackward(Activation.Kind kind) {
+        return kind == Activation.Kind.ELU || kind == Activation.Kind.CELU;
+    }
+
+    /** f(v) as {@link #activation}'s vector loop computes it (p0: the parameter as a float). */
+    private static float activationScalar(Activation f, float v, float p0) {
+        return switch (f.kind()) {
+            case LEAKY_RELU -> v > 0 ? v : p0 * v;
+            case ELU -> v > 0f ? v : SimdMath.expm1(v) * p0;
+            case CELU -> v > 0f ? v : SimdMath.expm1(v / p0) * p0;
+            default -> (float) f.apply(v);
+        };
+    }
+
+    /**
+     * dx = dy·f'(x), x and dy stepping by xs and gs: ELU and CELU in vectors (through {@link
+     * SimdMath#exp}) when both are contiguous, the rest by the scalar definition in double.
+     */
     public static void activationBackward(Activation f, float[] dx, int dxo, float[] x, int xo, int xs, float[] dy,
                                           int dyo, int gs, int n) {
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        Activation.Kind kind = f.kind();
+        if (xs == 1 && gs == 1 && hasVectorBackward(kind)) {
+            float p0 = (float) f.param(0);
+            for (int up = bound(n); i < up; i += L) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                FloatVector g = FloatVector.fromArray(S, dy, dyo + i);
+                FloatVector slope = kind == Activation.Kind.ELU ? SimdMath.exp(v).mul(p0) : SimdMath.exp(v.div(p0));
+                g.mul(slope).blend(g, v.compare(VectorOperators.GT, 0f)).intoArray(dx, dxo + i);
+            }
+            for (; i < n; i++) {
+                dx[dxo + i] = activationBackwardScalar(kind, dy[dyo + i], x[xo + i], p0);
+            }
+        }
+        for (; i < n; i++) {
             dx[dxo + i] = (float) (dy[dyo + i * gs] * f.derivative(x[xo + i * xs]));
         }
+    }
+
+    /** dy·f'(v) as {@link #activationBackward}'s vector loop computes it, for ELU and CELU. */
+    private static float activationBackwardScalar(Activation.Kind kind, float g, float v, float p0) {
+        if (v > 0f) {
+            return g;
+        }
+        return g * (kind == Activation.Kind.ELU ? SimdMath.exp(v) * p0 : SimdMath.exp(v / p0));
     }
 
     /**

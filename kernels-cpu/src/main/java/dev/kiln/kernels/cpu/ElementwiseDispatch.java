@@ -26,7 +26,7 @@ final class ElementwiseDispatch {
         StridedLoop lp = StridedLoop.of(out, x);
         int xs = lp.innerStride[1];
         int grain = switch (op) {
-            case NEG, ABS, SIGN, RELU, SQRT, RSQRT, RELU_SQUARED -> GRAIN;
+            case NEG, ABS, SIGN, RELU, SQRT, RSQRT, RELU_SQUARED, FLOOR, CEIL, ROUND, TRUNC, FRAC -> GRAIN;
             default -> GRAIN_HEAVY; // a transcendental or more per element
         };
         lp.run(grain, (o, len) -> {
@@ -55,6 +55,10 @@ final class ElementwiseDispatch {
             float[] y = f(out);
             lp.run(op == BinaryOp.POW ? GRAIN_HEAVY : GRAIN,
                     (o, len) -> ElementwiseKernels.binary(op, y, o[0], aa, o[1], as, ba, o[2], bs, len));
+        } else if (MathKernels.hasBinary(op) && f32(out)) {
+            float[] y = f(out);
+            lp.run(op == BinaryOp.COPYSIGN ? GRAIN : GRAIN_HEAVY,
+                    (o, len) -> MathKernels.binary(op, y, o[0], aa, o[1], as, ba, o[2], bs, len));
         } else {
             REF.binary(op, out, a, b);
         }

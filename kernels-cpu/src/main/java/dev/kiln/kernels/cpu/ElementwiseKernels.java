@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Elementwise F32 kernels over flat arrays: unary ops, binary ops with the broadcasting fast paths
  * (both operands running, or one of them a repeated scalar), clamp, where, comparisons, copy and
- * fill, and a fused residual add. The activations (GELU, SiLU, ...) are in {@link ActivationKernels}.
+ * fill, and a fused residual add. The activations (GELU, SiLU, ...) are in {@link ActivationKernels}, the
+ * functions of issue 15 (tan, atan2, the roundings, ...) in {@link MathKernels}.
  *
  * <p>Each kernel writes {@code n} outputs from {@code yo} on and reads its inputs from their
  * offsets; a stride, where a kernel takes one, steps an input between elements (0 repeats one
@@ -36,7 +37,7 @@ public final class ElementwiseKernels {
     public static boolean hasUnary(UnaryOp op) {
         return switch (op) {
             case NEG, EXP, LOG, SQRT, RSQRT, ABS, SIGN, TANH, SIGMOID, RELU, SIN, COS -> true;
-            default -> ActivationKernels.hasForward(op);
+            default -> ActivationKernels.hasForward(op) || MathKernels.hasForward(op);
         };
     }
 
@@ -55,7 +56,13 @@ public final class ElementwiseKernels {
             case RELU -> relu(y, yo, x, xo, n);
             case SIN -> sin(y, yo, x, xo, n);
             case COS -> cos(y, yo, x, xo, n);
-            default -> ActivationKernels.forward(op, y, yo, x, xo, n);
+            default -> {
+                if (MathKernels.hasForward(op)) {
+                    MathKernels.forward(op, y, yo, x, xo, n);
+                } else {
+                    ActivationKernels.forward(op, y, yo, x, xo, n);
+                }
+            }
         }
     }
 
@@ -81,7 +88,7 @@ public final class ElementwiseKernels {
             case SIGMOID -> SimdMath.sigmoid(v);
             case SIN -> SimdMath.sin(v);
             case COS -> SimdMath.cos(v);
-            default -> ActivationKernels.forwardScalar(op, v);
+            default -> MathKernels.hasForward(op) ? MathKernels.forwardScalar(op, v) : ActivationKernels.forwardScalar(op, v);
         };
     }
 

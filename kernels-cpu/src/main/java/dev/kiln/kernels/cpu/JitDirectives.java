@@ -39,6 +39,8 @@ final class JitDirectives {
     static final List<String> INLINED = List.of(
             "dev/kiln/kernels/cpu/Simd.*",
             "dev/kiln/kernels/cpu/SimdMath.*",
+            "dev/kiln/kernels/cpu/SimdFunctions.*",
+            "dev/kiln/kernels/cpu/MathKernels.gaussian",
             "dev/kiln/kernels/cpu/ActivationKernels.one",
             "dev/kiln/kernels/cpu/ActivationKernels.phi",
             "dev/kiln/kernels/cpu/ActivationKernels.softplus",

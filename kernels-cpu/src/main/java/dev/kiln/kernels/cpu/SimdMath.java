@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Kiln's own exp, log, log1p, tanh, sigmoid, sin and cos on float vectors, each with a scalar twin that does
+ * Kiln's own exp, exp2, expm1, log, log2, log10, log1p, tanh, sigmoid, sin and cos on float vectors, each with a scalar twin that does
  * the same float operations in the same order, so a kernel's vector loop and its scalar tail give
  * the same bits for the same input.
  *
@@ -25,8 +25,8 @@ public final class SimdMath {
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
     /** 1.5·2²³: x + ROUND rounds x (|x| < 2²²) to an integer, kept in the low mantissa bits. */
-    private static final float ROUND = 12582912f;
-    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    static final float ROUND = 12582912f;
+    static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     /* e^x underflows to 0 below −103.98 and overflows above 88.73: clamping there keeps n in [−150, 128]. */
     private static final float EXP_LO = -104f;
     private static final float EXP_HI = 89f;
@@ -53,17 +53,17 @@ public final class SimdMath {
     private static final float T2 = 0.13320725f;
     private static final float T3 = -0.052671812f;
     private static final float T4 = 0.01643758f;
-    private static final int SIGN = 0x80000000;
+    static final int SIGN = 0x80000000;
 
     // sin, cos: x = k·π/2 + r, k = round(x·2/π), r in [−π/4, π/4] by Cody–Waite with π/2 in three float
     // parts (the first step is exact, FMA rounds each once); then r + r³·PS(r²) and 1 − r²/2 + r⁴·PC(r²),
     // least-squares fits on [0, π/4] (relative error 8e-8), picked and signed by k mod 4. Past TRIG_MAX
     // a lane takes StrictMath's double result rounded once (rare, exact, the same in every JIT mode).
-    private static final float TWO_OVER_PI = 0.63661975f;
-    private static final float PIO2_1 = 1.5707964f;
-    private static final float PIO2_2 = -4.371139e-08f;
-    private static final float PIO2_3 = -1.7151245e-15f;
-    private static final float TRIG_MAX = 65536f;
+    static final float TWO_OVER_PI = 0.63661975f;
+    static final float PIO2_1 = 1.5707964f;
+    static final float PIO2_2 = -4.371139e-08f;
+    static final float PIO2_3 = -1.7151245e-15f;
+    static final float TRIG_MAX = 65536f;
     private static final float S1 = -0.16666655f;
     private static final float S2 = 0.008332166f;
     private static final float S3 = -1.9515913e-04f;
@@ -109,6 +109,116 @@ public final class SimdMath {
         int n1 = ni >> 1;
         int n2 = ni - n1;
         return p * pow2(n1) * pow2(n2);
+    }
+
+    // ------------------------------------------------------------------ exp2, expm1, e^x/2
+
+    private static final float LN2_F = 0.6931472f;
+    private static final float LN2_F_LO = -1.9046542e-09f;
+
+    /** 2^x per lane: 2^n · e^{(x − n)·ln2} with n = round(x) and x − n exact; exact at integers. */
+    public static FloatVector exp2(FloatVector x) {
+        x = x.max(-151f).min(129f);
+        FloatVector t = x.add(ROUND);
+        FloatVector f = x.sub(t.sub(ROUND));
+        FloatVector r = f.fma(bc(x, LN2_F), f.mul(LN2_F_LO));
+        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        return expPoly(r).mul(pow2(n1)).mul(pow2(ni.sub(n1)));
+    }
+
+    /** 2^x, the scalar twin of {@link #exp2(FloatVector)}. */
+    public static float exp2(float x) {
+        x = Math.min(Math.max(x, -151f), 129f);
+        float t = x + ROUND;
+        float f = x - (t - ROUND);
+        float r = Math.fma(f, LN2_F, f * LN2_F_LO);
+        int ni = Float.floatToRawIntBits(t) - ROUND_BITS;
+        int n1 = ni >> 1;
+        return expPoly(r) * pow2(n1) * pow2(ni - n1);
+    }
+
+    /**
+     * e^x − 1 per lane, exact in its small-x digits: with n and r as in exp, e^r − 1 = r·Q(r) from
+     * exp's polynomial, then 2·(h·(e^r − 1) + (h − ½)) with h = 2^(n−1), one rounding in the FMA
+     * (h − ½ is exact where it matters). n = 0 keeps r·Q(r) itself (subnormals stay), and ±0 is kept.
+     */
+    public static FloatVector expm1(FloatVector x) {
+        x = x.max(-30f).min(EXP_HI); // e^−30 − 1 rounds to −1
+        FloatVector t = x.fma(LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(bc(x, -LN2_HI), x);
+        r = n.fma(bc(x, -LN2_LO), r);
+        FloatVector em1 = r.mul(expm1Poly(r));
+        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS);
+        FloatVector h = pow2(ni.sub(1));
+        FloatVector y = h.fma(em1, h.sub(0.5f)).mul(2f);
+        return y.blend(em1, ni.compare(VectorOperators.EQ, 0).cast(x.species())).blend(x, x.eq(0f)); // keeps −0
+    }
+
+    /** e^x − 1, the scalar twin of {@link #expm1(FloatVector)}. */
+    public static float expm1(float x) {
+        x = Math.min(Math.max(x, -30f), EXP_HI);
+        float t = Math.fma(x, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float em1 = r * expm1Poly(r);
+        int ni = Float.floatToRawIntBits(t) - ROUND_BITS;
+        if (x == 0f) {
+            return x;
+        }
+        if (ni == 0) {
+            return em1;
+        }
+        float h = pow2(ni - 1);
+        return Math.fma(h, em1, h - 0.5f) * 2f;
+    }
+
+    /** e^x/2 per lane, finite up to x = 89.4 (where e^x alone overflows): cosh and sinh of large x. */
+    static FloatVector expHalf(FloatVector x) {
+        x = x.max(EXP_LO).min(90f);
+        FloatVector t = x.fma(LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(bc(x, -LN2_HI), x);
+        r = n.fma(bc(x, -LN2_LO), r);
+        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS + 1);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        return expPoly(r).mul(pow2(n1)).mul(pow2(ni.sub(n1)));
+    }
+
+    /** e^x/2, the scalar twin of {@link #expHalf(FloatVector)}. */
+    static float expHalf(float x) {
+        x = Math.min(Math.max(x, EXP_LO), 90f);
+        float t = Math.fma(x, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        int ni = Float.floatToRawIntBits(t) - (ROUND_BITS + 1);
+        int n1 = ni >> 1;
+        return expPoly(r) * pow2(n1) * pow2(ni - n1);
+    }
+
+    /** (e^r − 1)/r for r in [−ln2/2, ln2/2] (exp's polynomial without its last step). */
+    private static FloatVector expm1Poly(FloatVector r) {
+        return r.fma(E6, E5).fma(r, bc(r, E4)).fma(r, bc(r, E3)).fma(r, bc(r, E2)).fma(r, bc(r, 1f));
+    }
+
+    private static float expm1Poly(float r) {
+        float p = Math.fma(r, E6, E5);
+        p = Math.fma(p, r, E4);
+        p = Math.fma(p, r, E3);
+        p = Math.fma(p, r, E2);
+        return Math.fma(p, r, 1f);
+    }
+
+    /** e^r for r in [−ln2/2, ln2/2], the same operations as exp's. */
+    private static FloatVector expPoly(FloatVector r) {
+        return expm1Poly(r).fma(r, bc(r, 1f));
+    }
+
+    private static float expPoly(float r) {
+        return Math.fma(expm1Poly(r), r, 1f);
     }
 
     private static FloatVector pow2(IntVector n) {
@@ -217,6 +327,92 @@ public final class SimdMath {
         }
         float f = Float.intBitsToFloat((bits & MANTISSA) + SQRT_HALF_BITS) - 1f;
         float y = Math.fma(k, LN2_HI, log1pReduced(f) + k * LN2_LO);
+        if (x == 0f) {
+            return Float.NEGATIVE_INFINITY;
+        }
+        if (x == Float.POSITIVE_INFINITY) {
+            return Float.POSITIVE_INFINITY;
+        }
+        return x < 0f || x != x ? Float.NaN : y;
+    }
+
+    // ------------------------------------------------------------------ log2, log10
+
+    private static final float LOG2E_HI = 1.442695f;
+    private static final float LOG2E_LO = 1.925963e-08f;
+    private static final float LOG10E_HI = 0.4342945f;
+    private static final float LOG10E_LO = -1.0103050e-08f;
+    private static final float LOG10_2_HI = 0.30103f;
+    private static final float LOG10_2_LO = -1.4320989e-08f;
+
+    /** log₂ x per lane: k + log(1 + f)·log₂e (log's reduction); exact at powers of two, specials as log. */
+    public static FloatVector log2(FloatVector x) {
+        VectorMask<Float> tiny = x.lt(MIN_NORMAL);
+        IntVector bits = x.blend(x.mul(TWO_23), tiny).reinterpretAsInts()
+                .add(Float.floatToRawIntBits(1f) - SQRT_HALF_BITS);
+        FloatVector k = logExponent(bits, tiny);
+        FloatVector l = log1pReduced(logFraction(bits));
+        return logSpecials(x, l.fma(bc(x, LOG2E_HI), l.fma(bc(x, LOG2E_LO), k)));
+    }
+
+    /** log₂ x, the scalar twin of {@link #log2(FloatVector)}. */
+    public static float log2(float x) {
+        boolean tiny = x < MIN_NORMAL;
+        int bits = Float.floatToRawIntBits(tiny ? x * TWO_23 : x) + (Float.floatToRawIntBits(1f) - SQRT_HALF_BITS);
+        float k = logExponent(bits, tiny);
+        float l = log1pReduced(logFraction(bits));
+        return logSpecials(x, Math.fma(l, LOG2E_HI, Math.fma(l, LOG2E_LO, k)));
+    }
+
+    /** log₁₀ x per lane: k·log₁₀2 + log(1 + f)·log₁₀e, constants in two parts; specials as log. */
+    public static FloatVector log10(FloatVector x) {
+        VectorMask<Float> tiny = x.lt(MIN_NORMAL);
+        IntVector bits = x.blend(x.mul(TWO_23), tiny).reinterpretAsInts()
+                .add(Float.floatToRawIntBits(1f) - SQRT_HALF_BITS);
+        FloatVector k = logExponent(bits, tiny);
+        FloatVector l = log1pReduced(logFraction(bits));
+        FloatVector lo = l.fma(bc(x, LOG10E_LO), k.mul(LOG10_2_LO));
+        return logSpecials(x, k.fma(bc(x, LOG10_2_HI), l.fma(bc(x, LOG10E_HI), lo)));
+    }
+
+    /** log₁₀ x, the scalar twin of {@link #log10(FloatVector)}. */
+    public static float log10(float x) {
+        boolean tiny = x < MIN_NORMAL;
+        int bits = Float.floatToRawIntBits(tiny ? x * TWO_23 : x) + (Float.floatToRawIntBits(1f) - SQRT_HALF_BITS);
+        float k = logExponent(bits, tiny);
+        float l = log1pReduced(logFraction(bits));
+        float lo = Math.fma(l, LOG10E_LO, k * LOG10_2_LO);
+        return logSpecials(x, Math.fma(k, LOG10_2_HI, Math.fma(l, LOG10E_HI, lo)));
+    }
+
+    /** k of x = 2^k·(1 + f) from log's shifted bits (23 less for a subnormal scaled by 2²³). */
+    private static FloatVector logExponent(IntVector bits, VectorMask<Float> tiny) {
+        FloatVector k = (FloatVector) bits.lanewise(VectorOperators.ASHR, 23).sub(127).convert(VectorOperators.I2F, 0);
+        return k.blend(k.sub(23f), tiny);
+    }
+
+    private static float logExponent(int bits, boolean tiny) {
+        float k = (float) ((bits >> 23) - 127);
+        return tiny ? k - 23f : k;
+    }
+
+    /** f of x = 2^k·(1 + f), 1 + f in [√½, √2). */
+    private static FloatVector logFraction(IntVector bits) {
+        return bits.and(MANTISSA).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+    }
+
+    private static float logFraction(int bits) {
+        return Float.intBitsToFloat((bits & MANTISSA) + SQRT_HALF_BITS) - 1f;
+    }
+
+    /** y, or log's value at x = ±0 (−∞), +∞ (+∞), below 0 and NaN (NaN). */
+    private static FloatVector logSpecials(FloatVector x, FloatVector y) {
+        return y.blend(Float.NEGATIVE_INFINITY, x.eq(0f))
+                .blend(Float.POSITIVE_INFINITY, x.eq(Float.POSITIVE_INFINITY))
+                .blend(Float.NaN, x.lt(0f).or(x.test(VectorOperators.IS_NAN)));
+    }
+
+    private static float logSpecials(float x, float y) {
         if (x == 0f) {
             return Float.NEGATIVE_INFINITY;
         }

@@ -63,7 +63,7 @@ public final class KernelBits {
             record(out, "binary " + op, t -> CPU.binary(op, t, x, dy), n);
         }
         for (Activation f : new Activation[] {Activation.helu(1.0), Activation.sau(0.1, 0.5),
-                Activation.velu(1.0, 1.0, 1.0, 0.5)}) {
+                Activation.velu(1.0, 1.0, 1.0, 0.5), Activation.elu(1.0), Activation.celu(0.7)}) {
             record(out, "activation " + f.kind(), t -> CPU.activation(f, t, x), n);
             record(out, "activationBackward " + f.kind(), t -> CPU.activationBackward(f, t, x, dy), n);
         }

@@ -31,7 +31,7 @@ class SimdMathTest {
     private static final Fn SIN = fn(SimdMath::sin, SimdMath::sin);
     private static final Fn COS = fn(SimdMath::cos, SimdMath::cos);
 
-    private static Fn fn(UnaryOperator<FloatVector> v, java.util.function.Function<Float, Float> s) {
+    static Fn fn(UnaryOperator<FloatVector> v, java.util.function.Function<Float, Float> s) {
         return new Fn() {
             public FloatVector vector(FloatVector x) {
                 return v.apply(x);
@@ -44,7 +44,7 @@ class SimdMathTest {
     }
 
     /** Every step-th float bit pattern between lo and hi (both signs as given), plus random ones and the edges. */
-    private static float[] sweep(float lo, float hi, int count, float... edges) {
+    static float[] sweep(float lo, float hi, int count, float... edges) {
         Random r = new Random(42);
         float[] out = new float[2 * count + edges.length];
         int n = 0;
@@ -63,12 +63,12 @@ class SimdMathTest {
         return out;
     }
 
-    private static final float[] SPECIALS = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+    static final float[] SPECIALS = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
             Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 1f, -1f,
             Math.nextUp(1f), Math.nextDown(1f), 1e-8f, -1e-8f, 0.5f, 2f};
 
     /** Error of y against the exact value in units of the float ulp at the exact value (subnormals: MIN_VALUE). */
-    private static double ulps(float y, double exact) {
+    static double ulps(float y, double exact) {
         if (Double.isNaN(exact)) {
             return Float.isNaN(y) ? 0 : Double.POSITIVE_INFINITY;
         }
@@ -84,7 +84,7 @@ class SimdMathTest {
     }
 
     /** Checks fn on xs: vector and scalar bits equal, error within maxUlps; returns the worst error. */
-    private static double check(String name, Fn fn, DoubleUnaryOperator exact, float[] xs, double maxUlps) {
+    static double check(String name, Fn fn, DoubleUnaryOperator exact, float[] xs, double maxUlps) {
         int l = Simd.F32.length();
         float[] padded = Arrays.copyOf(xs, (xs.length + l - 1) / l * l);
         float[] v = new float[padded.length];
@@ -186,7 +186,7 @@ class SimdMathTest {
         check("sigmoid", SIGMOID, x -> StrictMath.exp(-x) > Float.MAX_VALUE ? 0 : 1 / (1 + StrictMath.exp(-x)), concat(xs, SPECIALS), 3);
     }
 
-    private static float[] concat(float[] a, float[] b) {
+    static float[] concat(float[] a, float[] b) {
         float[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;

@@ -86,4 +86,34 @@ class CudaScanTest extends GpuTesting {
         check("mode", EXACT, in -> in[0].mode(0).indices(), f);
         check("topk of a long row", EXACT, in -> in[0].topk(5).indices(), randn(DType.F32, 2, 3000));
     }
+
+    /**
+     * Rows of one tile (1, 2, 33, 1000, 2048: the bitonic sort alone, padded to a power of two) and
+     * of several (2049, 5000, 9000: tiles merged in two to three passes, the last run short), with
+     * ties, NaN and ±∞, in both directions, for sort and for top-k's first 1, 7 and all.
+     */
+    @Test
+    void sortAndTopkOfRowsOfOneAndOfSeveralTiles() {
+        for (int n : new int[] {1, 2, 33, 1000, 2048, 2049, 5000, 9000}) {
+            for (DType t : n <= 2049 ? TYPES : new DType[] {DType.F32}) {
+                Tensor x = data(t, 2, n);
+                for (boolean descending : new boolean[] {false, true}) {
+                    String what = " n=" + n + " " + t + (descending ? " descending" : "");
+                    checkKernel("sort" + what, EXACT, dev -> new Tensor[] {
+                        on(dev, Tensor.zeros(t, 2, n)), on(dev, Tensor.zeros(DType.I32, 2, n)), on(dev, x)},
+                            (b, a) -> b.sort(a[0], a[1], a[2], descending));
+                    for (int k : new int[] {1, 7, n}) {
+                        if (k > n) {
+                            continue;
+                        }
+                        checkKernel("topk " + k + what, EXACT, dev -> new Tensor[] {
+                            on(dev, Tensor.zeros(t, 2, k)), on(dev, Tensor.zeros(DType.I32, 2, k)), on(dev, x)},
+                                (b, a) -> b.topk(a[0], a[1], a[2], k, descending));
+                    }
+                }
+            }
+        }
+        // distinct values too, where only the merge's comparisons (not the position tie-break) decide
+        check("sort of distinct values", EXACT, in -> in[0].sort(1, true).indices(), randn(DType.F32, 3, 4500));
+    }
 }

@@ -104,14 +104,40 @@ final class ConvDispatch {
                 && s.outH() == s.h() && s.outW() == s.w() && (long) s.outH() * s.outW() >= POINTWISE_MIN_SPATIAL;
     }
 
+    /** Input (and output) channels per group up to which a stride-1 convolution takes {@link DirectConv}. */
+    static final int GRID_MAX_CHANNELS = 64;
+
+    /**
+     * Whether {@link DirectConv} computes this shape: stride 1 (its taps read contiguous runs) and at
+     * most {@link #GRID_MAX_CHANNELS} channels per group in and out. There the patch matrix of
+     * im2col is 9× the input (3×3) and the GEMM's inner dimension (channels × taps) is short, so
+     * unrolling and packing cost as much as the multiply; the direct tiles read each padded input
+     * plane from cache for every tap instead. Wider layers (ResNet-18's 128 to 512 channels) keep
+     * im2col + SGEMM, whose packed blocking pays off there, and so do 1×1 kernels (a GEMM as they
+     * stand, with no unrolling to save).
+     */
+    static boolean grid(ConvShape s) {
+        return s.strideH() == 1 && s.strideW() == 1 && s.kH() * s.kW() > 1 && s.cInPerGroup() <= GRID_MAX_CHANNELS
+                && s.cOutPerGroup() <= GRID_MAX_CHANNELS;
+    }
+
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
-        } else if (s.patch() <= DIRECT_MAX_PATCH) {
+        } else if (grid(s)) {
+            grid(out, x, weight, bias, s);
+        } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
+            // strided, few channels (a depthwise layer): a GEMM of a few dozen inner terms wastes its blocking
             direct(out, x, weight, bias, s);
         } else {
             im2col(out, x, weight, bias, s);
         }
+    }
+
+    /** The stride-1 direct kernel of {@link DirectConv}. */
+    static void grid(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
+        DirectConv.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
+                bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
     }
 
     /** The direct kernel, output rows (sample, out channel) split over threads. */
@@ -245,6 +271,11 @@ final class ConvDispatch {
     }
 
     static void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s) {
+        conv2dBackwardInput(dx, dy, weight, s, true);
+    }
+
+    /** The input gradient, through {@link DirectConv} where {@link #grid} allows it unless {@code direct} is false (tests). */
+    static void conv2dBackwardInput(Tensor dx, Tensor dy, Tensor weight, ConvShape s, boolean direct) {
         if (!f32(dx, dy, weight)) {
             REF.conv2dBackwardInput(dx, dy, weight, s);
         } else if (pointwise(s)) {
@@ -254,7 +285,9 @@ final class ConvDispatch {
             Scratch sc = SCRATCH.get();
             sc.wt = Scratch.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
-            if (t.patch() <= DIRECT_MAX_PATCH) {
+            if (direct && grid(t)) {
+                DirectConv.forward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
+            } else if (t.patch() <= DIRECT_MAX_PATCH) {
                 direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else {
                 im2col(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
@@ -409,6 +442,11 @@ final class ConvDispatch {
     }
 
     static void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape s) {
+        conv2dBackwardWeight(dweight, dy, x, s, true);
+    }
+
+    /** The weight gradient, through {@link DirectConv} where {@link #grid} allows it unless {@code direct} is false (tests). */
+    static void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape s, boolean direct) {
         if (!f32(dweight, dy, x)) {
             REF.conv2dBackwardWeight(dweight, dy, x, s);
             return;
@@ -416,6 +454,10 @@ final class ConvDispatch {
         float[] dw = f(dweight);
         float[] dya = f(dy);
         float[] xa = f(x);
+        if (direct && grid(s)) {
+            DirectConv.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
+            return;
+        }
         int rows = pointwise(s) ? 0 : rowsPerBand(s);
         int lanes = rows == 0 ? 0 : weightLanes(s, rows);
         if (lanes > 0) {

@@ -118,8 +118,16 @@ final class ConvDispatch {
      */
     static boolean grid(ConvShape s) {
         return s.strideH() == 1 && s.strideW() == 1 && s.kH() * s.kW() > 1 && s.cInPerGroup() <= GRID_MAX_CHANNELS
-                && s.cOutPerGroup() <= GRID_MAX_CHANNELS;
+                && s.cOutPerGroup() <= GRID_MAX_CHANNELS
+                && (long) s.cInPerGroup() * DirectConv.Grid.of(s).plane() <= GRID_MAX_PLANES;
     }
+
+    /**
+     * Floats of a sample's padded input planes (one group) up to which {@link #grid} holds (512 KiB,
+     * half a Zen 4 core's L2): every output tile reads all of them, so they must stay in cache.
+     * ResNet-18's 64 channels of 56×56 (870 KiB) ran 0.86× of im2col + SGEMM forward (A/B, loaded machine).
+     */
+    static final int GRID_MAX_PLANES = 1 << 17;
 
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {

@@ -211,13 +211,10 @@ final class DirectConv {
                     int cb = tile / kk % cBlocks;
                     int ob = tile / kk / cBlocks % oBlocks;
                     int g = tile / kk / cBlocks / oBlocks;
-                    for (int si = 0; si < nb; si++) {
-                        int base = (int) (si * perSample);
-                        int xAt = base + (g * cBlocks + cb) * C * gr.plane();
-                        int dAt = (int) (base + xPart) + (g * oBlocks + ob) * OC * positions;
-                        DirectConvKernels.weightTile(part, tile * tileSize, buf, dAt, positions, buf, xAt, gr.plane(),
-                                gr.taps()[t], positions, first > 0 || si > 0);
-                    }
+                    int xAt = (g * cBlocks + cb) * C * gr.plane();
+                    int dAt = (int) xPart + (g * oBlocks + ob) * OC * positions;
+                    DirectConvKernels.weightTile(part, tile * tileSize, buf, dAt, positions, buf, xAt, gr.plane(),
+                            gr.taps()[t], positions, nb, (int) perSample, first > 0);
                 }
             });
         }

@@ -104,12 +104,13 @@ final class ConvDispatch {
                 && s.outH() == s.h() && s.outW() == s.w() && (long) s.outH() * s.outW() >= POINTWISE_MIN_SPATIAL;
     }
 
-    /** Input (and output) channels per group up to which a stride-1 convolution takes {@link DirectConv}. */
+    /** Input (and output) channels per group up to which a convolution takes {@link DirectConv}. */
     static final int GRID_MAX_CHANNELS = 64;
 
     /**
-     * Whether {@link DirectConv} computes this shape: stride 1 (its taps read contiguous runs) and at
-     * most {@link #GRID_MAX_CHANNELS} channels per group in and out. There the patch matrix of
+     * Whether {@link DirectConv} computes this shape (forward and weight gradient; the input gradient
+     * where it is a stride-1 convolution itself): a kernel larger than 1×1 with at most
+     * {@link #GRID_MAX_CHANNELS} channels per group in and out. There the patch matrix of
      * im2col is 9× the input (3×3) and the GEMM's inner dimension (channels × taps) is short, so
      * unrolling and packing cost as much as the multiply; the direct tiles read each padded input
      * plane from cache for every tap instead. Wider layers (ResNet-18's 128 to 512 channels) keep
@@ -117,7 +118,7 @@ final class ConvDispatch {
      * stand, with no unrolling to save).
      */
     static boolean grid(ConvShape s) {
-        return s.strideH() == 1 && s.strideW() == 1 && s.kH() * s.kW() > 1 && s.cInPerGroup() <= GRID_MAX_CHANNELS
+        return s.kH() * s.kW() > 1 && s.cInPerGroup() <= GRID_MAX_CHANNELS
                 && s.cOutPerGroup() <= GRID_MAX_CHANNELS
                 && (long) s.cInPerGroup() * DirectConv.Grid.of(s).plane() <= GRID_MAX_PLANES;
     }
@@ -129,20 +130,32 @@ final class ConvDispatch {
      */
     static final int GRID_MAX_PLANES = 1 << 17;
 
+    /**
+     * Whether the weight gradient takes {@link DirectConv}: where {@link #grid} holds and the vector
+     * partial sums of all its tiles (out × in channels per group × taps × a vector) fit in
+     * {@link #GRID_MAX_PLANES} floats, since each chunk of samples loads and stores every one of
+     * them. 64 × 64 channels (2.4 MB of partials at 16 lanes) ran no faster than im2col + SGEMM.
+     */
+    static boolean gridWeight(ConvShape s) {
+        return grid(s) && (long) s.cOutPerGroup() * s.cInPerGroup() * s.kH() * s.kW() * Simd.F32.length()
+                <= GRID_MAX_PLANES;
+    }
+
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
         } else if (grid(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
-            // strided, few channels (a depthwise layer): a GEMM of a few dozen inner terms wastes its blocking
+            // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
+            // of a few dozen inner terms wastes its blocking
             direct(out, x, weight, bias, s);
         } else {
             im2col(out, x, weight, bias, s);
         }
     }
 
-    /** The stride-1 direct kernel of {@link DirectConv}. */
+    /** The direct kernel of {@link DirectConv}. */
     static void grid(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         DirectConv.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                 bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
@@ -462,7 +475,7 @@ final class ConvDispatch {
         float[] dw = f(dweight);
         float[] dya = f(dy);
         float[] xa = f(x);
-        if (direct && grid(s)) {
+        if (direct && gridWeight(s)) {
             DirectConv.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
             return;
         }

@@ -10,22 +10,23 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.SPAN;
 import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
 
 /**
- * The direct convolution for stride 1 ({@link ConvDispatch} says when it runs): no patch matrix,
- * the output computed from padded copies of the input planes by the register tiles of
- * {@link DirectConvKernels}.
+ * The direct convolution ({@link ConvDispatch} says when it runs): no patch matrix, the output
+ * computed from padded copies of the input planes by the register tiles of {@link DirectConvKernels}.
  *
- * <p>The padded plane of a channel is a grid of {@code pitch} columns, the input at column
- * padW + iw and row padH + ih and zeros around, wide and tall enough for every tap of every output;
- * output (oh, ow) is computed at grid position q = oh·pitch + ow, and tap (i, j) reads q + i·dilationH·pitch
- * + j·dilationW. So every tap of a run of output positions reads one contiguous run of the plane,
- * with no edge cases: the pitch − outW positions at the end of each row are computed too (with
- * the 3×3 layers of a 28×28 image, 2 of 30) and dropped. Channel counts that are not a multiple of
+ * <p>With stride 1 the padded plane of a channel is a grid of {@code pitch} columns, the input at
+ * column padW + iw and row padH + ih and zeros around, as wide and tall as the taps of the outputs
+ * reach; output (oh, ow) is computed at grid position q = oh·pitch + ow, and tap (i, j) reads q +
+ * i·dilationH·pitch + j·dilationW. So every tap of a run of output positions reads one contiguous run
+ * of the plane, with no edge cases: the pitch − outW positions at the end of each row are computed
+ * too (with the 3×3 layers of a 28×28 image, 2 of 30) and dropped. A larger stride deals the padded
+ * input into stride² phase planes first ({@link Grid}), after which every tap is again one offset. Channel counts that are not a multiple of
  * the tile are padded with zero weights (forward) or zero planes (weight gradient).
  *
  * <p>Forward: samples (and, when there are fewer samples than threads, ranges of out-channel tiles)
  * split over threads, each padding its sample's planes into its own buffer; every output is one
  * tile's sum, so results do not depend on the thread count. The input gradient of a stride-1
- * convolution is this forward with the flipped, transposed weight ({@link ConvDispatch#transposed}).
+ * convolution is this forward with the flipped, transposed weight ({@link ConvDispatch#transposed});
+ * a strided one's is not computed here (col2im in ConvDispatch).
  * Weight gradient: samples taken in chunks small enough to stay in cache; each chunk's planes are
  * padded (in parallel), then the (out-channel tile, in-channel tile, tap) tiles are split over
  * threads, each tile adding the chunk's samples in order to its vector partial sums, which are
@@ -40,22 +41,34 @@ final class DirectConv {
     static final int CHUNK_FLOATS = 1 << 17;
 
     /**
-     * The padded grid of a shape: planes of {@code rows × pitch} plus a margin that the last tile's
-     * reads may reach; output positions [0, positions) of which those with q mod pitch < outW are
-     * real; {@code taps[i·kW + j]} the offset tap (i, j) reads at.
+     * The padded grid of a shape. With stride sH × sW the padded input (row R = padH + ih, column
+     * padW + iw) is dealt into sH·sW phase planes, phase (R mod sH, column mod sW) holding it at
+     * (R / sH, column / sW), so that tap (i, j) of output (oh, ow) reads phase
+     * (i·dilationH mod sH, j·dilationW mod sW) at (oh + i·dilationH / sH, ow + j·dilationW / sW): for
+     * every stride, a tap reads a contiguous run of one phase plane. A phase plane is {@code rows ×
+     * pitch} plus a margin that the last tile's reads may reach (input no tap reads is left out); a
+     * channel's phases lie {@code phasePlane} apart, its plane is all of them. Output positions
+     * [0, positions) of which those with q mod pitch < outW are real; {@code taps[i·kW + j]} the offset
+     * tap (i, j) reads at.
      */
-    record Grid(int pitch, int rows, int plane, int positions, int[] taps) {
+    record Grid(int pitch, int rows, int phasePlane, int plane, int positions, int[] taps) {
         static Grid of(ConvShape s) {
-            int pitch = Math.max(s.padW() + s.w(), s.outW() + s.dilationW() * (s.kW() - 1));
-            int rows = Math.max(s.padH() + s.h(), s.outH() + s.dilationH() * (s.kH() - 1));
+            int reachH = s.dilationH() * (s.kH() - 1);
+            int reachW = s.dilationW() * (s.kW() - 1);
+            int pitch = s.outW() + reachW / s.strideW();
+            int rows = s.outH() + reachH / s.strideH();
+            // a tile starting below positions reads at most SPAN − 1 past it, plus the largest tap
+            int phasePlane = rows * pitch + pitch + SPAN;
             int[] taps = new int[s.kH() * s.kW()];
             for (int i = 0; i < s.kH(); i++) {
+                int di = i * s.dilationH();
                 for (int j = 0; j < s.kW(); j++) {
-                    taps[i * s.kW() + j] = i * s.dilationH() * pitch + j * s.dilationW();
+                    int dj = j * s.dilationW();
+                    int phase = (di % s.strideH()) * s.strideW() + dj % s.strideW();
+                    taps[i * s.kW() + j] = phase * phasePlane + di / s.strideH() * pitch + dj / s.strideW();
                 }
             }
-            // a tile starting below positions reads at most SPAN − 1 past it, plus the largest tap
-            return new Grid(pitch, rows, rows * pitch + pitch + SPAN, s.outH() * pitch, taps);
+            return new Grid(pitch, rows, phasePlane, s.strideH() * s.strideW() * phasePlane, s.outH() * pitch, taps);
         }
 
         /** Positions rounded up to whole tiles of n. */
@@ -78,7 +91,7 @@ final class DirectConv {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** y = conv2d(x, w) + bias for a stride-1 shape; bias may be null. */
+    /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
         Grid gr = Grid.of(s);
@@ -155,17 +168,40 @@ final class DirectConv {
     /** Padded planes of {@code channels} consecutive input planes (h × w each) from xOff, planes gr.plane apart. */
     private static void pad(float[] xp, int dst, float[] xa, int xOff, int channels, ConvShape s, Grid gr) {
         int hw = s.h() * s.w();
+        int sH = s.strideH();
+        int sW = s.strideW();
+        int pitch = gr.pitch();
         for (int c = 0; c < channels; c++) {
             int plane = dst + c * gr.plane();
             Arrays.fill(xp, plane, plane + gr.plane(), 0f);
-            int row = plane + s.padH() * gr.pitch() + s.padW();
-            for (int ih = 0; ih < s.h(); ih++, row += gr.pitch()) {
-                System.arraycopy(xa, xOff + c * hw + ih * s.w(), xp, row, s.w());
+            for (int ih = 0; ih < s.h(); ih++) {
+                int r = ih + s.padH();
+                if (r / sH >= gr.rows()) {
+                    break; // rows below the last output's reach
+                }
+                int row = plane + (r % sH) * sW * gr.phasePlane() + r / sH * pitch;
+                int src = xOff + c * hw + ih * s.w();
+                if (sW == 1) {
+                    int n = Math.min(s.w(), pitch - s.padW());
+                    if (n > 0) {
+                        System.arraycopy(xa, src, xp, row + s.padW(), n);
+                    }
+                    continue;
+                }
+                // phase b holds the columns padW + iw ≡ b (mod sW), one after another (no division per element)
+                for (int b = 0; b < sW; b++) {
+                    int iw0 = Math.floorMod(b - s.padW(), sW);
+                    int d = row + b * gr.phasePlane() + (iw0 + s.padW()) / sW;
+                    int end = row + b * gr.phasePlane() + pitch;
+                    for (int iw = iw0; iw < s.w() && d < end; iw += sW, d++) {
+                        xp[d] = xa[src + iw];
+                    }
+                }
             }
         }
     }
 
-    /** dW = Σ over samples and positions of dy · x at each tap, for a stride-1 shape. */
+    /** dW = Σ over samples and positions of dy · x at each tap. */
     static void weight(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s) {
         Grid gr = Grid.of(s);
         int cpg = s.cInPerGroup();

@@ -64,6 +64,9 @@ class ConvKernelsTest {
         // 5 → 7 with a 5×5 kernel, padding 2 and dilation 2 across rows), more channels than it takes
         {2, 6, 19, 23, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {1, 5, 13, 11, 7, 5, 5, 1, 1, 2, 3, 2, 1, 1},
+        // strided: phase planes (stride 2; stride 3 × 2 with dilation 2 × 1)
+        {2, 6, 15, 17, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+        {1, 3, 16, 13, 5, 5, 3, 3, 2, 2, 1, 2, 1, 1},
         {1, 70, 6, 9, 66, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         // patch matrices above a band: bands of 20, 20 and 8 output rows; grouped, stride 2 (13, 13, 9)
         {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},
@@ -108,15 +111,20 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.weightLanes(s1, 8)).isEqualTo(8);
         ConvShape s3 = shape(new int[] {32, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1});
         assertThat(ConvDispatch.weightLanes(s3, ConvDispatch.rowsPerBand(s3))).isZero();
-        // kiln train cnn's 3×3 stride-1 layers (16 to 64 channels) take the grid kernel; wider ones,
-        // strided ones and 1×1 kernels im2col + SGEMM
+        // kiln train cnn's 3×3 layers (16 to 64 channels, stride 1 and 2) take the grid kernel; wider
+        // ones, larger images and 1×1 kernels im2col + SGEMM
         for (int c : new int[] {16, 32, 64}) {
             assertThat(ConvDispatch.grid(shape(new int[] {128, c, 28, 28, c, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
         }
         assertThat(ConvDispatch.grid(shape(new int[] {128, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
         assertThat(ConvDispatch.grid(shape(new int[] {32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isFalse();
-        assertThat(ConvDispatch.grid(s2)).isFalse();
+        assertThat(ConvDispatch.grid(shape(new int[] {128, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1}))).isTrue();
         assertThat(ConvDispatch.grid(s1)).as("64 planes of 58 x 58 floats: not in cache").isFalse();
+        // the weight gradient: all tiles' vector partials in cache
+        assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
+        assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(Simd.F32.length() * 64 * 64 * 9 <= ConvDispatch.GRID_MAX_PLANES);
+        assertThat(ConvDispatch.grid(s2)).as("64 x 4 phase planes of 29 x 29").isFalse();
         assertThat(ConvDispatch.grid(shape(new int[] {2, 16, 14, 14, 32, 1, 1, 1, 1, 0, 0, 1, 1, 1}))).isFalse();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2}))).isTrue();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2})))
@@ -233,7 +241,6 @@ class ConvKernelsTest {
             Tensor b = input(KernelCheck.randn(rng, s.cOut(), 1, 0), new int[] {s.cOut()}, Layout.OFFSET);
             Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
             double atol = 1e-5 * Math.sqrt(s.patch());
-            boolean stride1 = s.strideH() == 1 && s.strideW() == 1;
             for (Tensor bias : new Tensor[] {null, b}) {
                 Tensor ref = poisoned(yShape);
                 REF.conv2d(ref, x, w, bias, s);
@@ -245,11 +252,7 @@ class ConvKernelsTest {
                 Tensor gemm = poisoned(yShape);
                 ConvDispatch.im2col(gemm, x, w, bias, s);
                 Tensor grid = poisoned(yShape);
-                if (stride1) {
-                    ConvDispatch.grid(grid, x, w, bias, s);
-                } else {
-                    REF.conv2d(grid, x, w, bias, s); // the grid kernel takes stride 1 only
-                }
+                ConvDispatch.grid(grid, x, w, bias, s);
                 String b1 = bias == null ? "" : " bias";
                 for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}, {grid}}) {
                     String path = r[0] == out ? "" : r[0] == direct ? " direct" : r[0] == gemm ? " im2col" : " grid";
@@ -261,14 +264,12 @@ class ConvKernelsTest {
             REF.conv2dBackwardInput(rdx, dy, w, s);
             Tensor rdw = poisoned(wShape);
             REF.conv2dBackwardWeight(rdw, dy, x, s);
-            // the backend's choice, then without the grid kernel, then the grid kernel on every stride-1 shape
+            // the backend's choice, then without the grid kernel, then the grid kernel on every shape
+            // (for the input gradient where that is a convolution: transposable)
             for (int path = 0; path < 3; path++) {
                 String p = what + new String[] {"", " (no grid)", " (grid)"}[path];
                 Tensor dx = poisoned(xShape);
                 Tensor dw = poisoned(wShape);
-                if (path == 2 && !stride1) {
-                    continue;
-                }
                 if (path == 2) {
                     ConvShape t = ConvDispatch.transposed(s);
                     if (ConvDispatch.transposable(s)) {

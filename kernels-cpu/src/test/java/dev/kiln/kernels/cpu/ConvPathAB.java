@@ -26,13 +26,15 @@ final class ConvPathAB {
     private ConvPathAB() {
     }
 
-    /** {n, c, h, w, o, k, pad}: stride 1. */
+    /** {n, c, h, w, o, k, pad, stride}. */
     private static final int[][] SHAPES = {
-        {128, 1, 28, 28, 16, 3, 1},
-        {128, 16, 28, 28, 16, 3, 1},
-        {128, 32, 14, 14, 32, 3, 1},
-        {128, 64, 7, 7, 64, 3, 1},
-        {32, 64, 56, 56, 64, 3, 1},
+        {128, 1, 28, 28, 16, 3, 1, 1},
+        {128, 16, 28, 28, 16, 3, 1, 1},
+        {128, 16, 28, 28, 32, 3, 1, 2},
+        {128, 32, 14, 14, 32, 3, 1, 1},
+        {128, 32, 14, 14, 64, 3, 1, 2},
+        {128, 64, 7, 7, 64, 3, 1, 1},
+        {32, 64, 56, 56, 64, 3, 1, 1},
     };
 
     public static void main(String[] args) {
@@ -41,8 +43,8 @@ final class ConvPathAB {
         System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call, medians; x = old / new%n", Simd.describe(),
                 CpuBackend.threads(), rounds);
         for (int[] g : SHAPES) {
-            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], g[5], g[5], 1, 1, g[6], g[6], 1, 1, 1,
-                    g[2] + 2 * g[6] - g[5] + 1, g[3] + 2 * g[6] - g[5] + 1);
+            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], g[5], g[5], g[7], g[7], g[6], g[6], 1, 1, 1,
+                    (g[2] + 2 * g[6] - g[5]) / g[7] + 1, (g[3] + 2 * g[6] - g[5]) / g[7] + 1);
             int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
             int[] wShape = {s.cOut(), s.cIn(), s.kH(), s.kW()};
             int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};

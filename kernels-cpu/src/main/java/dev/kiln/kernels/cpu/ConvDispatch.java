@@ -104,6 +104,9 @@ final class ConvDispatch {
                 && s.outH() == s.h() && s.outW() == s.w() && (long) s.outH() * s.outW() >= POINTWISE_MIN_SPATIAL;
     }
 
+    /** False with {@code -Dkiln.conv.grid=false}: no shape takes {@link DirectConv} (A/B runs of a whole model). */
+    static final boolean GRID = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.grid", "true").trim());
+
     /** Input (and output) channels per group up to which a convolution takes {@link DirectConv}. */
     static final int GRID_MAX_CHANNELS = 64;
 
@@ -118,7 +121,7 @@ final class ConvDispatch {
      * stand, with no unrolling to save).
      */
     static boolean grid(ConvShape s) {
-        return s.kH() * s.kW() > 1 && s.cInPerGroup() <= GRID_MAX_CHANNELS
+        return GRID && s.kH() * s.kW() > 1 && s.cInPerGroup() <= GRID_MAX_CHANNELS
                 && s.cOutPerGroup() <= GRID_MAX_CHANNELS
                 && (long) s.cInPerGroup() * DirectConv.Grid.of(s).plane() <= GRID_MAX_PLANES;
     }

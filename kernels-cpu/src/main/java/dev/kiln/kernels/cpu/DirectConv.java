@@ -203,6 +203,10 @@ final class DirectConv {
 
     /** dW = Σ over samples and positions of dy · x at each tap. */
     static void weight(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s) {
+        if (s.n() == 0) {
+            Arrays.fill(dw, dwOff, dwOff + s.cOut() * s.cInPerGroup() * s.kH() * s.kW(), 0f);
+            return;
+        }
         Grid gr = Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();

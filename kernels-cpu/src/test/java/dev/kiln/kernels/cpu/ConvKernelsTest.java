@@ -123,7 +123,8 @@ class ConvKernelsTest {
         // the weight gradient: all tiles' vector partials in cache
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
-                .isEqualTo(Simd.F32.length() * 64 * 64 * 9 <= ConvDispatch.GRID_MAX_PLANES);
+                .isEqualTo(Simd.F32.length() * 64 * 64 * 9 <= ConvDispatch.GRID_MAX_PARTIALS);
+        assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
         assertThat(ConvDispatch.grid(s2)).as("64 x 4 phase planes of 29 x 29").isFalse();
         assertThat(ConvDispatch.grid(shape(new int[] {2, 16, 14, 14, 32, 1, 1, 1, 1, 0, 0, 1, 1, 1}))).isFalse();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2}))).isTrue();

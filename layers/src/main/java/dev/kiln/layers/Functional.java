@@ -758,6 +758,7 @@ public final class Functional {
         int[] view = channelView(x);
         Tensor mean;
         Tensor var;
+        Tensor centred;
         if (training || runningMean == null) {
             long perChannel = x.numel() / Math.max(c, 1);
             if (training && perChannel <= 1) {
@@ -767,7 +768,8 @@ public final class Functional {
             }
             int[] dims = reduceDims(x);
             mean = x.mean(dims, true);
-            var = x.sub(mean).square().mean(dims, true);
+            centred = x.sub(mean);
+            var = centred.square().mean(dims, true);
             if (training && runningMean != null) {
                 try (NoGrad ignored = NoGrad.enter()) {
                     Tensor m = mean.detach().reshape(c).to(runningMean.dtype());
@@ -780,9 +782,17 @@ public final class Functional {
         } else {
             mean = runningMean.reshape(view);
             var = runningVar.reshape(view);
+            centred = x.sub(mean);
         }
-        Tensor y = x.sub(mean).mul(var.add(eps).rsqrt());
-        return affine(y, weight, bias, view);
+        // (x − mean) · (rstd · weight) + bias: the gain folded into the per-channel scale, so the
+        // input-sized tensor is centred once and multiplied once (forward and backward walk one
+        // product, not two; in kiln train cnn these composed ops cost about as much as the convolutions)
+        Tensor scale = var.add(eps).rsqrt();
+        if (weight != null) {
+            scale = scale.mul(weight.reshape(view));
+        }
+        Tensor y = centred.mul(scale);
+        return bias == null ? y : y.add(bias.reshape(view));
     }
 
     /**

@@ -60,6 +60,14 @@ class ConvKernelsTest {
         // 1×1, stride 1, no padding, grouped: small images copied side by side, larger ones read in place
         {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2},
         {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2},
+        // the grid kernel: several tiles of positions per plane and channel counts off the tile (6 → 10,
+        // 5 → 7 with a 5×5 kernel, padding 2 and dilation 2 across rows), more channels than it takes
+        {2, 6, 19, 23, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 5, 13, 11, 7, 5, 5, 1, 1, 2, 3, 2, 1, 1},
+        // strided: phase planes (stride 2; stride 3 × 2 with dilation 2 × 1)
+        {2, 6, 15, 17, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+        {1, 3, 16, 13, 5, 5, 3, 3, 2, 2, 1, 2, 1, 1},
+        {1, 70, 6, 9, 66, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         // patch matrices above a band: bands of 20, 20 and 8 output rows; grouped, stride 2 (13, 13, 9)
         {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {1, 64, 70, 70, 4, 3, 3, 2, 1, 1, 1, 1, 1, 2},
@@ -103,6 +111,26 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.weightLanes(s1, 8)).isEqualTo(8);
         ConvShape s3 = shape(new int[] {32, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1});
         assertThat(ConvDispatch.weightLanes(s3, ConvDispatch.rowsPerBand(s3))).isZero();
+        // kiln train cnn's 3×3 layers (16 to 64 channels, stride 1 and 2) take the grid kernel; wider
+        // ones, larger images and 1×1 kernels im2col + SGEMM
+        for (int c : new int[] {16, 32, 64}) {
+            assertThat(ConvDispatch.grid(shape(new int[] {128, c, 28, 28, c, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
+        }
+        assertThat(ConvDispatch.grid(shape(new int[] {128, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
+        assertThat(ConvDispatch.grid(shape(new int[] {32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isFalse();
+        assertThat(ConvDispatch.grid(shape(new int[] {128, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1}))).isTrue();
+        assertThat(ConvDispatch.grid(s1)).as("64 planes of 58 x 58 floats: not in cache").isFalse();
+        // the weight gradient: all tiles' vector partials in cache
+        assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
+        assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(Simd.F32.length() * 64 * 64 * 9 <= ConvDispatch.GRID_MAX_PARTIALS);
+        assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
+        // depthwise: each group's one channel fills a whole tile, 1024 groups of them 9 MB at 16 lanes
+        assertThat(ConvDispatch.gridWeight(shape(new int[] {2, 1024, 14, 14, 1024, 3, 3, 1, 1, 1, 1, 1, 1, 1024})))
+                .isEqualTo(Simd.F32.length() * 1024L * DirectConvKernels.OC * DirectConvKernels.C * 9
+                        <= ConvDispatch.GRID_MAX_PARTIALS);
+        assertThat(ConvDispatch.grid(s2)).as("64 x 4 phase planes of 29 x 29").isFalse();
+        assertThat(ConvDispatch.grid(shape(new int[] {2, 16, 14, 14, 32, 1, 1, 1, 1, 0, 0, 1, 1, 1}))).isFalse();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2}))).isTrue();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2})))
                 .as("35 positions").isFalse();
@@ -228,25 +256,45 @@ class ConvKernelsTest {
                 ConvDispatch.direct(direct, x, w, bias, s);
                 Tensor gemm = poisoned(yShape);
                 ConvDispatch.im2col(gemm, x, w, bias, s);
+                Tensor grid = poisoned(yShape);
+                ConvDispatch.grid(grid, x, w, bias, s);
                 String b1 = bias == null ? "" : " bias";
-                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}}) {
-                    String path = r[0] == out ? "" : r[0] == direct ? " direct" : " im2col";
+                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}, {grid}}) {
+                    String path = r[0] == out ? "" : r[0] == direct ? " direct" : r[0] == gemm ? " im2col" : " grid";
                     assertWrittenExactly(what + path + b1 + " out", r[0]);
                     assertClose(what + path + b1 + " out", r[0], ref, 1e-5, atol);
                 }
             }
-            Tensor dx = poisoned(xShape);
             Tensor rdx = poisoned(xShape);
-            CPU.conv2dBackwardInput(dx, dy, w, s);
             REF.conv2dBackwardInput(rdx, dy, w, s);
-            assertWrittenExactly(what + " dx", dx);
-            assertClose(what + " dx", dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
-            Tensor dw = poisoned(wShape);
             Tensor rdw = poisoned(wShape);
-            CPU.conv2dBackwardWeight(dw, dy, x, s);
             REF.conv2dBackwardWeight(rdw, dy, x, s);
-            assertWrittenExactly(what + " dweight", dw);
-            assertClose(what + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
+            // the backend's choice, then without the grid kernel, then the grid kernel on every shape
+            // (for the input gradient where that is a convolution: transposable)
+            for (int path = 0; path < 3; path++) {
+                String p = what + new String[] {"", " (no grid)", " (grid)"}[path];
+                Tensor dx = poisoned(xShape);
+                Tensor dw = poisoned(wShape);
+                if (path == 2) {
+                    ConvShape t = ConvDispatch.transposed(s);
+                    if (ConvDispatch.transposable(s)) {
+                        float[] wt = new float[s.cIn() * s.cOutPerGroup() * s.kH() * s.kW()];
+                        ConvDispatch.flipTransposed(wt, HostArrays.f(w), w.offset(), s);
+                        DirectConv.forward(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(), wt, 0, null, 0, t);
+                    } else {
+                        REF.conv2dBackwardInput(dx, dy, w, s);
+                    }
+                    DirectConv.weight(HostArrays.f(dw), dw.offset(), HostArrays.f(dy), dy.offset(), HostArrays.f(x),
+                            x.offset(), s);
+                } else {
+                    ConvDispatch.conv2dBackwardInput(dx, dy, w, s, path == 0);
+                    ConvDispatch.conv2dBackwardWeight(dw, dy, x, s, path == 0);
+                }
+                assertWrittenExactly(p + " dx", dx);
+                assertClose(p + " dx", dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
+                assertWrittenExactly(p + " dweight", dw);
+                assertClose(p + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
+            }
         }
     }
 

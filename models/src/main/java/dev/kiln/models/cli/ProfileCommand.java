@@ -1,6 +1,7 @@
 package dev.kiln.models.cli;
 
 import dev.kiln.layers.Module;
+import dev.kiln.models.nn.ConvNet;
 import dev.kiln.models.nn.Gpt;
 import dev.kiln.models.nn.MlpClassifier;
 import dev.kiln.models.nn.ModelDevice;
@@ -8,6 +9,7 @@ import dev.kiln.models.train.OpProfile;
 import dev.kiln.optim.Adam;
 import dev.kiln.optim.AdamW;
 import dev.kiln.optim.Optimizer;
+import dev.kiln.optim.Sgd;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.Generator;
@@ -30,6 +32,7 @@ import java.util.concurrent.Callable;
             "duration, bytes allocated), recorded in-process; --jfr keeps the recording for JDK Mission Control.",
             "  mlp: the MLP 784-512-512-10 (ReLU, Adam, cross-entropy), as kiln bench mlp.",
             "  gpt: a small byte-level GPT (GPT-2 layout, AdamW), as kiln bench gpt.",
+            "  cnn: the small ResNet of kiln train cnn (widths 16,32,64, SGD with momentum), as kiln bench cnn.",
             "Time the ops do not cover is the Java around the kernels (autograd, views, the optimizer's loop).",
             "Allocation is the JVM heap of this thread (CPU tensors are heap arrays; CUDA memory is not counted).",
             "On CUDA kernels run asynchronously: an op's time is its launch, and waits land on copies to the host."},
@@ -38,7 +41,7 @@ public final class ProfileCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "mlp or gpt.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "mlp, gpt or cnn.")
     String model;
 
     @Option(names = "--steps", defaultValue = "20", description = "Recorded training steps (default: ${DEFAULT-VALUE}).")
@@ -51,7 +54,7 @@ public final class ProfileCommand implements Callable<Integer> {
     @Range(min = 0, max = Range.INT_MAX)
     int warmup;
 
-    @Option(names = "--batch-size", paramLabel = "N", description = "Batch size (default: 128 for mlp, 8 for gpt).")
+    @Option(names = "--batch-size", paramLabel = "N", description = "Batch size (default: 128 for mlp and cnn, 8 for gpt).")
     @Range(min = 1, max = Range.BATCH)
     Integer batch;
 
@@ -97,8 +100,8 @@ public final class ProfileCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         String kind = model.toLowerCase(Locale.ROOT);
-        if (!kind.equals("mlp") && !kind.equals("gpt")) {
-            throw new IllegalArgumentException("MODEL: choose mlp or gpt, got '" + model + "'");
+        if (!kind.equals("mlp") && !kind.equals("gpt") && !kind.equals("cnn")) {
+            throw new IllegalArgumentException("MODEL: choose mlp, gpt or cnn, got '" + model + "'");
         }
         if (steps < 1 || warmup < 0 || top < 1 || (batch != null && batch < 1)) {
             throw new IllegalArgumentException("need --steps >= 1, --warmup >= 0, --top >= 1 and --batch-size >= 1; got "
@@ -111,7 +114,11 @@ public final class ProfileCommand implements Callable<Integer> {
         };
         Device d = device.resolve();
         Generator rng = new Generator(seed);
-        Runnable step = kind.equals("mlp") ? mlpStep(rng, batch != null ? batch : 128) : gptStep(rng, batch != null ? batch : 8);
+        Runnable step = switch (kind) {
+            case "mlp" -> mlpStep(rng, batch != null ? batch : 128);
+            case "cnn" -> cnnStep(rng, batch != null ? batch : 128);
+            default -> gptStep(rng, batch != null ? batch : 8);
+        };
         out.printf(Locale.ROOT, "backend %s on %s, %s threads; %d warmup steps, then %d recorded%n", Backends.forDevice(d).name(),
                 d, System.getProperty("kiln.threads", Integer.toString(Runtime.getRuntime().availableProcessors())), warmup,
                 steps);
@@ -147,6 +154,17 @@ public final class ProfileCommand implements Callable<Integer> {
         Optimizer opt = AdamW.builder(m.parameters()).lr(1e-3).weightDecay(0.01).build();
         return step(m, opt, ModelDevice.input(m, Tensor.randint(rng, 0, Gpt.VOCAB, n, context)),
                 ModelDevice.input(m, Tensor.randint(rng, 0, Gpt.VOCAB, n * context)));
+    }
+
+    private Runnable cnnStep(Generator rng, int n) {
+        ConvNet.Config c = new ConvNet.Config("resnet", new int[] {16, 32, 64}, 1, 1, 28, 10);
+        spec.commandLine().getOut().printf(Locale.ROOT, "profile cnn: %s, 1x28x28, batch %d, SGD momentum, cross-entropy%n",
+                c.describe(), n);
+        ConvNet m = device.place(new ConvNet(c, rng));
+        m.train();
+        Optimizer opt = Sgd.builder(m.parameters()).lr(0.05).momentum(0.9).weightDecay(5e-4).build();
+        return step(m, opt, ModelDevice.input(m, Tensor.rand(rng, n, 1, 28, 28)),
+                ModelDevice.input(m, Tensor.randint(rng, 0, 10, n)));
     }
 
     /** Forward, loss, backward, optimizer step, and the loss read back (as a training loop does each step). */

@@ -144,6 +144,9 @@ class DeviceAndProfileTest {
                 "--warmup", "0", "--steps", "1");
         assertThat(g.code()).as(g.err()).isZero();
         assertThat(g.out()).contains("scaledDotProductAttention").contains("layerNorm").contains("adamStep");
+        Run c = kiln("profile", "cnn", "--batch-size", "2", "--warmup", "0", "--steps", "1", "--top", "100");
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(c.out()).contains("profile cnn: resnet 16-32-64").contains("conv2dBackwardWeight").contains("conv2dBackwardInput");
         for (String[] bad : new String[][] {{"profile", "resnet"}, {"profile", "mlp", "--steps", "0"},
             {"profile", "mlp", "--by", "kernel"}, {"profile", "mlp", "--hidden", "0"}}) {
             Run r = kiln(bad);

@@ -1,0 +1,289 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+
+import java.util.Arrays;
+
+import static dev.kiln.kernels.cpu.DirectConvKernels.C;
+import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
+import static dev.kiln.kernels.cpu.DirectConvKernels.SPAN;
+import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
+
+/**
+ * The direct convolution ({@link ConvDispatch} says when it runs): no patch matrix, the output
+ * computed from padded copies of the input planes by the register tiles of {@link DirectConvKernels}.
+ *
+ * <p>With stride 1 the padded plane of a channel is a grid of {@code pitch} columns, the input at
+ * column padW + iw and row padH + ih and zeros around, as wide and tall as the taps of the outputs
+ * reach; output (oh, ow) is computed at grid position q = oh·pitch + ow, and tap (i, j) reads q +
+ * i·dilationH·pitch + j·dilationW. So every tap of a run of output positions reads one contiguous run
+ * of the plane, with no edge cases: the pitch − outW positions at the end of each row are computed
+ * too (with the 3×3 layers of a 28×28 image, 2 of 30) and dropped. A larger stride deals the padded
+ * input into stride² phase planes first ({@link Grid}), after which every tap is again one offset. Channel counts that are not a multiple of
+ * the tile are padded with zero weights (forward) or zero planes (weight gradient).
+ *
+ * <p>Forward: samples (and, when there are fewer samples than threads, ranges of out-channel tiles)
+ * split over threads, each padding its sample's planes into its own buffer; every output is one
+ * tile's sum, so results do not depend on the thread count. The input gradient of a stride-1
+ * convolution is this forward with the flipped, transposed weight ({@link ConvDispatch#transposed});
+ * a strided one's is not computed here (col2im in ConvDispatch).
+ * Weight gradient: samples taken in chunks small enough to stay in cache; each chunk's planes are
+ * padded (in parallel), then the (out-channel tile, in-channel tile, tap) tiles are split over
+ * threads, each tile adding the chunk's samples in order to its vector partial sums, which are
+ * summed across lanes ({@link Simd#sum}) at the end: a fixed order whatever the thread count.
+ * Buffers are per thread, grown on demand and kept (a warm call allocates no large arrays).
+ */
+final class DirectConv {
+    private DirectConv() {
+    }
+
+    /** Floats of padded planes per weight-gradient chunk of samples (512 KiB, about half an L2). */
+    static final int CHUNK_FLOATS = 1 << 17;
+
+    /**
+     * The padded grid of a shape. With stride sH × sW the padded input (row R = padH + ih, column
+     * padW + iw) is dealt into sH·sW phase planes, phase (R mod sH, column mod sW) holding it at
+     * (R / sH, column / sW), so that tap (i, j) of output (oh, ow) reads phase
+     * (i·dilationH mod sH, j·dilationW mod sW) at (oh + i·dilationH / sH, ow + j·dilationW / sW): for
+     * every stride, a tap reads a contiguous run of one phase plane. A phase plane is {@code rows ×
+     * pitch} plus a margin that the last tile's reads may reach (input no tap reads is left out); a
+     * channel's phases lie {@code phasePlane} apart, its plane is all of them. Output positions
+     * [0, positions) of which those with q mod pitch < outW are real; {@code taps[i·kW + j]} the offset
+     * tap (i, j) reads at.
+     */
+    record Grid(int pitch, int rows, int phasePlane, int plane, int positions, int[] taps) {
+        static Grid of(ConvShape s) {
+            int reachH = s.dilationH() * (s.kH() - 1);
+            int reachW = s.dilationW() * (s.kW() - 1);
+            int pitch = s.outW() + reachW / s.strideW();
+            int rows = s.outH() + reachH / s.strideH();
+            // a tile starting below positions reads at most SPAN − 1 past it, plus the largest tap
+            int phasePlane = rows * pitch + pitch + SPAN;
+            int[] taps = new int[s.kH() * s.kW()];
+            for (int i = 0; i < s.kH(); i++) {
+                int di = i * s.dilationH();
+                for (int j = 0; j < s.kW(); j++) {
+                    int dj = j * s.dilationW();
+                    int phase = (di % s.strideH()) * s.strideW() + dj % s.strideW();
+                    taps[i * s.kW() + j] = phase * phasePlane + di / s.strideH() * pitch + dj / s.strideW();
+                }
+            }
+            return new Grid(pitch, rows, phasePlane, s.strideH() * s.strideW() * phasePlane, s.outH() * pitch, taps);
+        }
+
+        /** Positions rounded up to whole tiles of n. */
+        int positionsUpTo(int n) {
+            return (positions + n - 1) / n * n;
+        }
+    }
+
+    /** Per-thread buffers, grown on demand and kept. */
+    private static final class Scratch {
+        float[] weights = new float[0];
+        float[] planes = new float[0];
+        float[] out = new float[0];
+        float[] partials = new float[0];
+
+        static float[] atLeast(float[] a, long size) {
+            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** y = conv2d(x, w) + bias; bias may be null. */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s) {
+        Grid gr = Grid.of(s);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int blocks = (opg + OC - 1) / OC;
+        // packed weights: [group][block][c][tap][row of OC], rows past opg zero
+        int blockSize = cpg * kk * OC;
+        Scratch sc = SCRATCH.get();
+        sc.weights = Scratch.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
+        float[] wp = sc.weights;
+        for (int g = 0; g < s.groups(); g++) {
+            for (int b = 0; b < blocks; b++) {
+                int dst = (g * blocks + b) * blockSize;
+                for (int r = 0; r < OC; r++) {
+                    int o = b * OC + r;
+                    for (int ct = 0; ct < cpg * kk; ct++) {
+                        wp[dst + ct * OC + r] = o < opg ? wa[wOff + (g * opg + o) * cpg * kk + ct] : 0f;
+                    }
+                }
+            }
+        }
+        int padded = gr.positionsUpTo(SPAN);
+        int units = s.n() * s.groups();
+        // fewer (sample, group) pairs than threads: also split their out-channel tiles
+        int split = (int) Math.min(blocks, Math.max(1, (2L * Parallel.threads() + units - 1) / units));
+        long work = (long) padded * blocks * blockSize;
+        Parallel.forRange(units * split, (int) Math.max(1, Math.min(units, (1L << 18) / Math.max(1, work / split))),
+                (lo, hi) -> {
+                    Scratch mine = SCRATCH.get();
+                    mine.planes = Scratch.atLeast(mine.planes, (long) cpg * gr.plane());
+                    mine.out = Scratch.atLeast(mine.out, (long) OC * padded);
+                    float[] xp = mine.planes;
+                    float[] yp = mine.out;
+                    for (int u = lo; u < hi; u++) {
+                        int unit = u / split;
+                        int part = u % split;
+                        int n = unit / s.groups();
+                        int g = unit % s.groups();
+                        pad(xp, 0, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
+                        for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
+                            int wBlock = (g * blocks + b) * blockSize;
+                            for (int q = 0; q < padded; q += SPAN) {
+                                DirectConvKernels.forwardTile(yp, q, padded, xp, q, gr.plane(), cpg, gr.taps(), wp,
+                                        wBlock);
+                            }
+                            for (int r = 0; r < OC && b * OC + r < opg; r++) {
+                                int o = g * opg + b * OC + r;
+                                float bias = ba == null ? 0f : ba[bOff + o];
+                                store(y, yOff + (n * s.cOut() + o) * s.outH() * s.outW(), yp, r * padded, bias, s, gr);
+                            }
+                        }
+                    }
+                });
+    }
+
+    /** One output plane from the grid: y[oh·outW + ow] = yp[oh·pitch + ow] + bias. */
+    private static void store(float[] y, int yOff, float[] yp, int ypOff, float bias, ConvShape s, Grid gr) {
+        int outW = s.outW();
+        for (int oh = 0; oh < s.outH(); oh++) {
+            int d = yOff + oh * outW;
+            int src = ypOff + oh * gr.pitch();
+            if (bias == 0f) {
+                System.arraycopy(yp, src, y, d, outW);
+            } else {
+                for (int ow = 0; ow < outW; ow++) {
+                    y[d + ow] = yp[src + ow] + bias;
+                }
+            }
+        }
+    }
+
+    /** Padded planes of {@code channels} consecutive input planes (h × w each) from xOff, planes gr.plane apart. */
+    private static void pad(float[] xp, int dst, float[] xa, int xOff, int channels, ConvShape s, Grid gr) {
+        int hw = s.h() * s.w();
+        int sH = s.strideH();
+        int sW = s.strideW();
+        int pitch = gr.pitch();
+        for (int c = 0; c < channels; c++) {
+            int plane = dst + c * gr.plane();
+            Arrays.fill(xp, plane, plane + gr.plane(), 0f);
+            for (int ih = 0; ih < s.h(); ih++) {
+                int r = ih + s.padH();
+                if (r / sH >= gr.rows()) {
+                    break; // rows below the last output's reach
+                }
+                int row = plane + (r % sH) * sW * gr.phasePlane() + r / sH * pitch;
+                int src = xOff + c * hw + ih * s.w();
+                if (sW == 1) {
+                    int n = Math.min(s.w(), pitch - s.padW());
+                    if (n > 0) {
+                        System.arraycopy(xa, src, xp, row + s.padW(), n);
+                    }
+                    continue;
+                }
+                // phase b holds the columns padW + iw ≡ b (mod sW), one after another (no division per element)
+                for (int b = 0; b < sW; b++) {
+                    int iw0 = Math.floorMod(b - s.padW(), sW);
+                    int d = row + b * gr.phasePlane() + (iw0 + s.padW()) / sW;
+                    int end = row + b * gr.phasePlane() + pitch;
+                    for (int iw = iw0; iw < s.w() && d < end; iw += sW, d++) {
+                        xp[d] = xa[src + iw];
+                    }
+                }
+            }
+        }
+    }
+
+    /** dW = Σ over samples and positions of dy · x at each tap. */
+    static void weight(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s) {
+        if (s.n() == 0) {
+            Arrays.fill(dw, dwOff, dwOff + s.cOut() * s.cInPerGroup() * s.kH() * s.kW(), 0f);
+            return;
+        }
+        Grid gr = Grid.of(s);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int oBlocks = (opg + OC - 1) / OC;
+        int cBlocks = (cpg + C - 1) / C;
+        int positions = gr.positionsUpTo(STEP);
+        // a sample in a chunk: [group][cBlocks·C x planes], then [group][oBlocks·OC dy planes of positions]
+        long xPart = (long) s.groups() * cBlocks * C * gr.plane();
+        long perSample = xPart + (long) s.groups() * oBlocks * OC * positions;
+        int chunk = (int) Math.max(1, Math.min(s.n(), CHUNK_FLOATS / perSample));
+        int tiles = s.groups() * oBlocks * cBlocks * kk;
+        int tileSize = OC * C * STEP;
+        Scratch sc = SCRATCH.get();
+        sc.planes = Scratch.atLeast(sc.planes, chunk * perSample);
+        sc.partials = Scratch.atLeast(sc.partials, (long) tiles * tileSize);
+        float[] buf = sc.planes;
+        float[] part = sc.partials;
+        int sampleSize = s.cIn() * s.h() * s.w();
+        int dySample = s.cOut() * s.outH() * s.outW();
+        int tileWork = (int) Math.max(1, (long) positions * OC * C);
+        for (int b0 = 0; b0 < s.n(); b0 += chunk) {
+            int nb = Math.min(chunk, s.n() - b0);
+            int first = b0;
+            Parallel.forRange(nb * s.groups(), 1, (lo, hi) -> {
+                for (int u = lo; u < hi; u++) {
+                    int si = u / s.groups();
+                    int g = u % s.groups();
+                    int base = (int) (si * perSample);
+                    int n = first + si;
+                    int xDst = base + g * cBlocks * C * gr.plane();
+                    pad(buf, xDst, xa, xOff + n * sampleSize + g * cpg * s.h() * s.w(), cpg, s, gr);
+                    Arrays.fill(buf, xDst + cpg * gr.plane(), xDst + cBlocks * C * gr.plane(), 0f);
+                    int dDst = (int) (base + xPart) + g * oBlocks * OC * positions;
+                    padDy(buf, dDst, positions, dya, dyOff + n * dySample + g * opg * s.outH() * s.outW(), opg, s, gr);
+                    Arrays.fill(buf, dDst + opg * positions, dDst + oBlocks * OC * positions, 0f);
+                }
+            });
+            Parallel.forRange(tiles, (int) Math.max(1, Math.min(tiles, (1L << 16) / ((long) tileWork * nb))), (lo, hi) -> {
+                for (int tile = lo; tile < hi; tile++) {
+                    int t = tile % kk;
+                    int cb = tile / kk % cBlocks;
+                    int ob = tile / kk / cBlocks % oBlocks;
+                    int g = tile / kk / cBlocks / oBlocks;
+                    int xAt = (g * cBlocks + cb) * C * gr.plane();
+                    int dAt = (int) xPart + (g * oBlocks + ob) * OC * positions;
+                    DirectConvKernels.weightTile(part, tile * tileSize, buf, dAt, positions, buf, xAt, gr.plane(),
+                            gr.taps()[t], positions, nb, (int) perSample, first > 0);
+                }
+            });
+        }
+        // each weight: its tile's lanes summed in one fixed order
+        for (int tile = 0; tile < tiles; tile++) {
+            int t = tile % kk;
+            int cb = tile / kk % cBlocks;
+            int ob = tile / kk / cBlocks % oBlocks;
+            int g = tile / kk / cBlocks / oBlocks;
+            for (int r = 0; r < OC && ob * OC + r < opg; r++) {
+                for (int c = 0; c < C && cb * C + c < cpg; c++) {
+                    int at = tile * tileSize + (r * C + c) * STEP;
+                    float v = Simd.ENABLED ? Simd.sum(jdk.incubator.vector.FloatVector.fromArray(Simd.F32, part, at))
+                            : part[at];
+                    dw[dwOff + ((g * opg + ob * OC + r) * cpg + cb * C + c) * kk + t] = v;
+                }
+            }
+        }
+    }
+
+    /** dy planes on the grid: dyp[o·ld + oh·pitch + ow] = dy[o, oh, ow], zero at ow ≥ outW and past the last row. */
+    private static void padDy(float[] buf, int dst, int ld, float[] dya, int dyOff, int channels, ConvShape s, Grid gr) {
+        int spatial = s.outH() * s.outW();
+        for (int o = 0; o < channels; o++) {
+            int plane = dst + o * ld;
+            Arrays.fill(buf, plane, plane + ld, 0f);
+            for (int oh = 0; oh < s.outH(); oh++) {
+                System.arraycopy(dya, dyOff + o * spatial + oh * s.outW(), buf, plane + oh * gr.pitch(), s.outW());
+            }
+        }
+    }
+}

@@ -349,28 +349,29 @@ class Log:
         finally:
             self.busy = False
 
-    def slice(self, roots, first_step):
-        """The steps from first_step on that the refs in roots depend on, plus the constants and
-        earlier results they read (those earlier results become constants of the case)."""
+    def slice(self, roots, inputs):
+        """The steps of the test so far that the refs in roots depend on (the test's own torch calls
+        before the case included), in order; a tensor they read that no step made and that is not
+        an input of this case (an earlier case's input) becomes a constant."""
         need, picked = set(roots), []
-        for i in range(len(self.steps) - 1, -1, -1):
-            s = self.steps[i]
+        for s in reversed(self.steps):
             produced = set(flat_refs(s.get("out")))
-            if not (produced & need) and not (s.get("raises") and i == len(self.steps) - 1 and not roots):
+            if not (produced & need):
                 continue
-            if s["fn"] != "<const>" and i < first_step:
-                # made by the test before the case began: the case gets its value
-                for r in produced & need:
-                    picked.append({"fn": "<const>", "value": enc_tensor(self.keep[r]), "out": r})
-                    need.discard(r)
+            need -= produced
+            if s["fn"] in RANDOM:
+                # torch's random stream is not Kiln's: the case gets the values drawn
+                picked += [{"fn": "<const>", "value": enc_tensor(self.keep[r]), "out": r} for r in sorted(produced)]
                 continue
             picked.append(s)
             need |= set(arg_refs(s.get("args"))) | set(arg_refs(s.get("kwargs")))
-            need -= produced
-        return list(reversed(picked))
+        consts = [{"fn": "<const>", "value": enc_tensor(self.keep[r]), "out": r} for r in sorted(need - set(inputs))]
+        return consts + list(reversed(picked))
 
 
 LOG = None
+RANDOM = {"torch.randint", "torch.rand", "torch.randn", "torch.randperm", "torch.normal", "torch.bernoulli",
+          "torch.multinomial", "Tensor.uniform_", "Tensor.normal_", "Tensor.random_", "F.dropout"}
 
 
 def wrap(o):
@@ -500,7 +501,7 @@ def record_op(shps, torch_fxn, tinygrad_fxn=None, atol=1e-6, rtol=1e-3, grad_ato
     if r is None:
         r = LOG.value(out)["t"]
     case["result"] = r
-    case["steps"] = LOG.slice([r], first)
+    case["steps"] = LOG.slice([r], refs)
     case["output"] = enc_result(out)
     if not forward_only and ts:
         grads = torch.autograd.grad(torch_fxn(*ts).sum(), ts)
@@ -529,7 +530,7 @@ def record_exception(self, shps, torch_fxn, tinygrad_fxn=None, expected=None, fo
     if last is not None and last.get("raises"):
         roots = set(arg_refs(last.get("args"))) | set(arg_refs(last.get("kwargs")))
         LOG.steps.pop()
-        case["steps"] = LOG.slice(sorted(roots), first) + [last]
+        case["steps"] = LOG.slice(sorted(roots), refs) + [last]
         LOG.steps.append(last)
     else:
         case["steps"] = []

@@ -54,6 +54,15 @@ final class NnCalls {
         });
         regFromOther("torch._C._nn.one_hot|F.one_hot", "input num_classes=", c -> c.t("input").oneHot(c.i("num_classes", -1)));
 
+        regFromOther("F.scaled_dot_product_attention", "query key value attn_mask= dropout_p= is_causal= scale= "
+                + "enable_gqa=", c -> {
+            if (c.d("dropout_p", 0) != 0) {
+                throw new Unsupported(c.fn + " with dropout (torch's random stream)");
+            }
+            return Tensor.scaledDotProductAttention(c.t("query"), c.t("key"), c.t("value"), c.tOrNull("attn_mask"), 0,
+                    c.b("is_causal", false), c.d("scale", Double.NaN), null);
+        });
+
         // ---- losses
         regFromOther("F.cross_entropy", "input target weight= size_average= ignore_index= reduce= reduction= "
                 + "label_smoothing=", c -> Functional.crossEntropy(c.t("input"), c.t("target"), c.tOrNull("weight"),

@@ -23,6 +23,10 @@ final class ShapeCalls {
     record Slice(Object start, Object stop, Object step) {
     }
 
+    /** A Python list (not a tuple) as the whole index: {@code x[[1, 2]]}. */
+    record IndexList(List<Object> items) {
+    }
+
     private ShapeCalls() {
     }
 
@@ -269,6 +273,13 @@ final class ShapeCalls {
      * with null for the dims between them).
      */
     static Tensor getitem(Tensor x, Object index) {
+        if (index instanceof IndexList seq) {
+            // PyTorch: a list of numbers is one index tensor; a list holding tensors, slices,
+            // None, ... or lists is read as a tuple of indices (NumPy's old rule)
+            boolean tupleLike = seq.items().stream().anyMatch(o -> o == null || o instanceof Tensor
+                    || o instanceof Slice || o == ELLIPSIS || o instanceof List<?>);
+            index = tupleLike ? seq.items() : List.of(tensor(seq.items(), null));
+        }
         List<Object> items = index instanceof List<?> l ? new ArrayList<>(l) : new ArrayList<>(List.of(index == null
                 ? NONE : index));
         for (int k = 0; k < items.size(); k++) {

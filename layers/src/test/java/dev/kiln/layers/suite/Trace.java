@@ -32,6 +32,7 @@ final class Trace {
      * A traced argument: tensors by reference, ints as Long, floats as Double, and the Python forms
      * (slice, ..., dtype) as {@link ShapeCalls.Slice}, {@link ShapeCalls#ELLIPSIS}, {@link TorchDtype}.
      */
+    @SuppressWarnings("unchecked")
     static Object value(Object json, Map<Integer, Object> refs) {
         if (json == null || json instanceof Boolean || json instanceof String) {
             return json;
@@ -57,6 +58,9 @@ final class Trace {
         }
         if (m.containsKey("f")) {
             return number(m);
+        }
+        if (m.containsKey("seq")) {
+            return new ShapeCalls.IndexList((List<Object>) value(m.get("seq"), refs));
         }
         if (m.containsKey("slice")) {
             List<?> s = (List<?>) m.get("slice");

@@ -49,8 +49,11 @@ final class NnCalls {
             noDtype(c);
             return c.t("input").logSoftmax(dim(c));
         });
-        regFromOther("F.normalize", "input p= dim= eps=", c -> {
-            throw new Unsupported("F.normalize");
+        regFromOther("F.normalize", "input p= dim= eps=", c -> Functional.normalize(c.t("input"), c.d("p", 2),
+                c.i("dim", 1), c.d("eps", 1e-12)));
+        regFromOther("F.softmin", "input dim= _stacklevel= dtype=", c -> {
+            noDtype(c);
+            return Functional.softmin(c.t("input"), dim(c));
         });
         regFromOther("torch._C._nn.one_hot|F.one_hot", "input num_classes=", c -> c.t("input").oneHot(c.i("num_classes", -1)));
 

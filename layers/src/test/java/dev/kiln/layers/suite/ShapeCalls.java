@@ -108,11 +108,13 @@ final class ShapeCalls {
         regFromOther(bothNames("take_along_dim"), "input indices dim=", c -> c.has("dim")
                 ? c.t("input").takeAlongDim(c.t("indices"), c.i("dim")) : c.t("input").takeAlongDim(c.t("indices")));
         regFromOther(bothNames("scatter"), "input dim index src= value= reduce=", c -> {
-            if (c.has("reduce")) {
-                throw new Unsupported(c.fn + "(reduce=" + c.s("reduce", "") + ")");
-            }
             Tensor x = c.t("input");
             Object src = c.has("src") ? c.o("src") : c.o("value");
+            if (c.has("reduce")) {
+                String r = c.s("reduce", null);
+                return src instanceof Tensor s ? x.scatter(c.i("dim"), c.t("index"), s, r)
+                        : x.scatter(c.i("dim"), c.t("index"), Call.toDouble(c.fn, "value", src), r);
+            }
             return src instanceof Tensor s ? x.scatter(c.i("dim"), c.t("index"), s)
                     : x.scatter(c.i("dim"), c.t("index"), Call.toDouble(c.fn, "value", src));
         });

@@ -177,5 +177,15 @@ for red in ("mean", "sum", "none"):
          [("input", f32(randn(3, 4))), ("target", f32(randn(3, 4)))], {"reduction": red.upper()})
 
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
+# F.normalize and F.softmin (issue 15), last so that the cases above keep their random inputs
+case("normalize", lambda x: F.normalize(x), [("x", f32(randn(3, 5)))], {"p": 2.0, "dim": 1, "eps": 1e-12})
+case("normalize_p1_dim0", lambda x: F.normalize(x, 1.0, 0), [("x", f32(randn(4, 3, 2)))],
+     {"p": 1.0, "dim": 0, "eps": 1e-12})
+case("normalize_p3_last_eps", lambda x: F.normalize(x, 3.0, -1, 0.5),
+     [("x", torch.tensor([[0.0, 0.0, 0.0], [0.1, -0.2, 0.05], [1.5, -2.0, 0.5]], dtype=torch.float64))],
+     {"p": 3.0, "dim": -1, "eps": 0.5})
+case("softmin", lambda x: F.softmin(x, 1), [("x", f32(randn(3, 5, scale=2.0)))], {"dim": 1})
+case("softmin_dim0", lambda x: F.softmin(x, 0), [("x", f32(randn(4, 2)))], {"dim": 0})
+
 fixture_json.write(OUT, "tools/make_layer_fixtures.py", torch.__version__, cases)
 print("wrote", os.path.normpath(OUT), len(cases), "cases")

@@ -70,6 +70,8 @@ SHAPE_OPS = {
     "scatter_value": lambda x, a: torch.scatter(x[0], a["dim"], x[1], a["value"]),
     "scatter_reduce": lambda x, a: torch.scatter_reduce(x[0], a["dim"], x[1], x[2], a["reduce"],
                                                         include_self=a["include_self"]),
+    "scatter_reduce_arg": lambda x, a: torch.scatter(x[0], a["dim"], x[1], x[2], reduce=a["reduce"]),
+    "scatter_value_reduce_arg": lambda x, a: torch.scatter(x[0], a["dim"], x[1], a["value"], reduce=a["reduce"]),
     "take": lambda x, a: torch.take(x[0], x[1]),
     "take_along_dim": lambda x, a: torch.take_along_dim(x[0], x[1], a.get("dim")),
     "nonzero": lambda x, a: torch.nonzero(x[0]),
@@ -229,6 +231,18 @@ def cases():
     f.case("down", "arange_int", [], start=5, end=-6, step=-4)
     f.case("base10", "logspace", [], start=-2.0, end=1.0, steps=4, base=10.0)
     f.case("base2", "logspace", [], start=0.0, end=3.0, steps=7, base=2.0)
+    # reflect and replicate cropping one side of a dim and padding the other read the uncropped dim
+    f.case("reflect_crop", "pad", [In("a", randn(2, 3, 3))], pad=[-1, 2, 2, -1], mode="reflect")
+    f.case("replicate_crop", "pad", [In("a", randn(1, 2, 4))], pad=[2, -3], mode="replicate")
+    f.case("reflect_crop_only", "pad", [In("a", randn(1, 5, 5))], pad=[3, -5, 1, -5], mode="reflect")
+    f.case("replicate_crop_past", "pad", [In("a", randn(1, 1, 5, 5))], pad=[3, -5, 1, -5], mode="replicate")
+    # scatter's reduce argument (PyTorch cannot differentiate it); last, so the cases above keep their inputs
+    for red in ["add", "multiply"]:
+        f.case(red, "scatter_reduce_arg", [In("a", randn(3, 4), grad=False), In("index", torch.tensor([[0, 1, 0, 2], [0, 0, 0, 1]])),
+                                           In("src", randn(2, 4), grad=False)], dim=0, reduce=red)
+        f.case(red + "_value", "scatter_value_reduce_arg", [In("a", randn(2, 5), grad=False),
+                                                           In("index", torch.tensor([[4, 0, 4], [1, 1, 3]]))],
+               dim=1, value=1.5, reduce=red)
     return f
 
 

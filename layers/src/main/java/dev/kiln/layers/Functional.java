@@ -78,6 +78,41 @@ public final class Functional {
         return input.pad(pad);
     }
 
+    /** {@code F.normalize(input)}: p = 2 along dim 1, eps 1e-12. */
+    public static Tensor normalize(Tensor input) {
+        return normalize(input, 2, 1, 1e-12);
+    }
+
+    public static Tensor normalize(Tensor input, double p) {
+        return normalize(input, p, 1, 1e-12);
+    }
+
+    public static Tensor normalize(Tensor input, double p, int dim) {
+        return normalize(input, p, dim, 1e-12);
+    }
+
+    /**
+     * {@code F.normalize(input, p, dim, eps)}: input / max(‖input‖_p along dim, eps), each line along
+     * dim scaled to norm 1. A composition of {@code norm} (keeping dim), {@code clampMin} and a
+     * broadcast {@code div}, as PyTorch's; the gradient comes from their rules.
+     */
+    public static Tensor normalize(Tensor input, double p, int dim, double eps) {
+        int n = Math.max(input.dim(), 1);
+        if (dim < -n || dim >= n) {
+            throw new IllegalArgumentException("normalize: dim " + dim + " is out of range for "
+                    + java.util.Arrays.toString(input.shape()));
+        }
+        if (!(eps >= 0)) {
+            throw new IllegalArgumentException("normalize: eps must be >= 0, got " + eps);
+        }
+        return input.div(input.norm(p, new int[] {dim}, true).clampMin(eps));
+    }
+
+    /** {@code F.softmin(input, dim)}: softmax of −input along dim (a composition of neg and softmax). */
+    public static Tensor softmin(Tensor input, int dim) {
+        return input.neg().softmax(dim);
+    }
+
     /** {@code F.pad(input, pad, mode, value)}; mode "constant", "reflect", "replicate" or "circular". */
     public static Tensor pad(Tensor input, int[] pad, String mode, double value) {
         return input.pad(pad, mode, value);

@@ -82,6 +82,12 @@ class LayerFixturesTest {
         if (n.startsWith("prelu")) {
             return Functional.prelu(x, in.get("weight"));
         }
+        if (n.startsWith("normalize")) {
+            return Functional.normalize(x, c.doubleArg("p"), (int) c.doubleArg("dim"), c.doubleArg("eps"));
+        }
+        if (n.startsWith("softmin")) {
+            return Functional.softmin(x, (int) c.doubleArg("dim"));
+        }
         if (n.startsWith("glu")) {
             return Functional.glu(x, (int) c.doubleArg("dim"));
         }

@@ -192,6 +192,29 @@ final class MaskOps {
         return maskedFill(self, Tensor.of(hit).reshape(self.shape()).to(self.device()), value);
     }
 
+    /** scatter with PyTorch's (deprecated) reduce argument: a composition of scatterReduce. */
+    static Tensor scatter(Tensor self, int dim, Tensor index, Tensor src, String reduce) {
+        return scatterReduce(self, dim, index, src, scatterReduction(reduce), true);
+    }
+
+    /** The value form: value at every position of index (PyTorch takes index's shape for it). */
+    static Tensor scatter(Tensor self, int dim, Tensor index, double value, String reduce) {
+        ScatterReduction r = scatterReduction(reduce);
+        checkScatter("scatter", self, dim, index, null);
+        return scatterReduce(self, dim, index, Tensor.full(value, self.dtype(), self.device(), index.shape()), r, true);
+    }
+
+    private static ScatterReduction scatterReduction(String reduce) {
+        if ("add".equals(reduce)) {
+            return ScatterReduction.SUM;
+        }
+        if ("multiply".equals(reduce)) {
+            return ScatterReduction.PROD;
+        }
+        throw new IllegalArgumentException("scatter: reduce must be \"add\" or \"multiply\", got "
+                + (reduce == null ? "null" : "\"" + reduce + "\""));
+    }
+
     /**
      * Reduces src's values into self at the positions index names along dim; includeSelf says
      * whether self's own value takes part (positions nothing is scattered to keep self). A reference

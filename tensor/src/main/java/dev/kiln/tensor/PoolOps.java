@@ -113,7 +113,9 @@ public final class PoolOps {
         int[] out = new int[2];
         for (int i = 0; i < 2; i++) {
             long def = (long) (x.size(2 + i) - 1) * s[i] - 2L * p[i] + k[i];
-            out[i] = outputSize == null ? (int) def : ConvOps.pair(op, "outputSize", outputSize)[i];
+            // PyTorch also takes the full size (batch, channels, height, width) and reads its last two
+            int[] size = outputSize != null && outputSize.length == 4 ? Arrays.copyOfRange(outputSize, 2, 4) : outputSize;
+            out[i] = size == null ? (int) def : ConvOps.pair(op, "outputSize", size)[i];
             if (out[i] < 1 || def < 1) {
                 throw new IllegalArgumentException(op + ": the output size " + (outputSize == null ? def : out[i])
                         + " in spatial dim " + i + " is not positive (input " + Shapes.str(input.shape()) + ")");

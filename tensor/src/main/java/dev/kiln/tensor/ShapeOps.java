@@ -320,6 +320,8 @@ final class ShapeOps {
         int rank = x.dim();
         int[] before = new int[rank];
         int[] after = new int[rank];
+        int[] lo = new int[rank];
+        int[] hi = new int[rank];
         Tensor cropped = x;
         for (int i = 0; i < pad.length / 2; i++) {
             int d = rank - 1 - i;
@@ -336,6 +338,8 @@ final class ShapeOps {
             }
             before[d] = Math.max(0, b);
             after[d] = Math.max(0, a);
+            lo[d] = b;
+            hi[d] = a;
         }
         int[] shape = cropped.shape();
         for (int d = 0; d < rank; d++) {
@@ -345,22 +349,26 @@ final class ShapeOps {
         if (mode == PadMode.CONSTANT) {
             return constantPad(cropped, before, after, shape, value);
         }
-        Tensor out = cropped;
+        // circular pads the cropped dim; reflect and replicate read the uncropped one, as PyTorch's
+        // kernels do when a dim is cropped on one side and padded on the other
+        Tensor out = mode == PadMode.CIRCULAR ? cropped : x;
         for (int d = 0; d < rank; d++) {
-            if (before[d] == 0 && after[d] == 0) {
+            int first = mode == PadMode.CIRCULAR ? before[d] : lo[d];
+            int last = mode == PadMode.CIRCULAR ? after[d] : hi[d];
+            if (first == 0 && last == 0) {
                 continue;
             }
             int n = out.size(d);
-            if (n == 0 || (mode == PadMode.REFLECT && (before[d] >= n || after[d] >= n))
-                    || (mode == PadMode.CIRCULAR && (before[d] > n || after[d] > n))) {
-                throw new IllegalArgumentException("pad: " + mode.mode() + " padding of " + before[d] + " and "
-                        + after[d] + " does not fit dim " + d + " of size " + n + " in " + Shapes.str(out.shape())
+            if (n == 0 || (mode == PadMode.REFLECT && (first >= n || last >= n))
+                    || (mode == PadMode.CIRCULAR && (first > n || last > n))) {
+                throw new IllegalArgumentException("pad: " + mode.mode() + " padding of " + Math.max(first, 0) + " and "
+                        + Math.max(last, 0) + " does not fit dim " + d + " of size " + n + " in " + Shapes.str(out.shape())
                         + (mode == PadMode.REFLECT ? " (each must be below the size)"
                         : mode == PadMode.CIRCULAR ? " (each must be at most the size)" : " (the dim must not be empty)"));
             }
-            int[] index = new int[before[d] + n + after[d]];
+            int[] index = new int[shape[d]];
             for (int k = 0; k < index.length; k++) {
-                int i = k - before[d];
+                int i = k - first;
                 index[k] = switch (mode) {
                     case REFLECT -> i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
                     case REPLICATE -> Math.max(0, Math.min(n - 1, i));

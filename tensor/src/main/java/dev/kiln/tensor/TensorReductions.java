@@ -27,10 +27,8 @@ public abstract sealed class TensorReductions extends TensorMath permits Tensor 
         return sum(new int[] {dim}, keepDim);
     }
 
+    /** The sum over dims; empty dims reduce over every dim, as PyTorch's {@code sum(dim=[])}. */
     public Tensor sum(int[] dims, boolean keepDim) {
-        if (dims.length == 0) {
-            throw new IllegalArgumentException("sum: dims is empty; call sum() to reduce over all dims");
-        }
         return ReduceOps.sum(self(), dims, keepDim);
     }
 
@@ -46,10 +44,8 @@ public abstract sealed class TensorReductions extends TensorMath permits Tensor 
         return mean(new int[] {dim}, keepDim);
     }
 
+    /** The mean over dims; empty dims reduce over every dim, as PyTorch's {@code mean(dim=[])}. */
     public Tensor mean(int[] dims, boolean keepDim) {
-        if (dims.length == 0) {
-            throw new IllegalArgumentException("mean: dims is empty; call mean() to reduce over all dims");
-        }
         return ReduceOps.mean(self(), dims, keepDim);
     }
 

@@ -405,6 +405,19 @@ public abstract sealed class TensorViews extends TensorCreation permits TensorMa
         return MaskOps.scatter(self(), dim, index, value);
     }
 
+    /**
+     * PyTorch's {@code scatter(dim, index, src, reduce=...)}: reduce "add" or "multiply" accumulates
+     * src into a copy of this at index along dim (scatterReduce with "sum" or "prod", self included).
+     */
+    public Tensor scatter(int dim, Tensor index, Tensor src, String reduce) {
+        return MaskOps.scatter(self(), dim, index, src, reduce);
+    }
+
+    /** {@code scatter(dim, index, value, reduce=...)}: value added to or multiplied into each position index names. */
+    public Tensor scatter(int dim, Tensor index, double value, String reduce) {
+        return MaskOps.scatter(self(), dim, index, value, reduce);
+    }
+
     /** scatterReduce with includeSelf = true. */
     public Tensor scatterReduce(int dim, Tensor index, Tensor src, String reduce) {
         return MaskOps.scatterReduce(self(), dim, index, src, ScatterReduction.of(reduce), true);

@@ -169,6 +169,20 @@ class IndexingTest {
     }
 
     @Test
+    void scatterWithReduceAddsOrMultipliesIntoACopy() {
+        Tensor self = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor index = Tensor.of(new int[] {0, 0, 1, 0}, 2, 2);
+        Tensor src = Tensor.of(new float[] {10, 20, 30, 40}, 2, 2);
+        // row 0: positions 0, 0 get 10 and 20; row 1: positions 1 and 0 get 30 and 40
+        assertThat(self.scatter(1, index, src, "add").toFloatArray()).containsExactly(31, 2, 3, 44, 35, 6);
+        assertThat(self.scatter(1, index, src, "multiply").toFloatArray()).containsExactly(200, 2, 3, 160, 150, 6);
+        assertThat(self.scatter(1, index, 2.0, "multiply").toFloatArray()).containsExactly(4, 2, 3, 8, 10, 6);
+        assertThat(self.toFloatArray()).containsExactly(1, 2, 3, 4, 5, 6);
+        assertRejects(() -> self.scatter(1, index, src, "mean"), "scatter", "\"add\" or \"multiply\"", "\"mean\"");
+        assertRejects(() -> self.scatter(2, index, 1.0, "add"), "scatter", "dim 2");
+    }
+
+    @Test
     void scatterAddAccumulatesDuplicates() {
         Generator rng = new Generator(5);
         for (Tensor self : TestTensors.layouts(TestTensors.random(rng, DType.F64, 3, 4))) {

@@ -316,11 +316,20 @@ class ReductionTest {
     }
 
     @Test
+    void emptyDimsReduceOverEveryDimAsPyTorch() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        assertThat(x.sum(new int[0], false).shape()).isEmpty();
+        assertThat(x.sum(new int[0], false).item()).isEqualTo(21);
+        assertThat(x.sum(new int[0], true).shape()).containsExactly(1, 1);
+        assertThat(x.mean(new int[0], true).item()).isEqualTo(3.5);
+        assertThat(Tensor.scalar(2.5).sum(new int[0], false).item()).isEqualTo(2.5);
+    }
+
+    @Test
     void badDims() {
         Tensor x = Tensor.zeros(2, 3);
         assertRejects(() -> x.sum(2), "sum", "dim 2", "rank 2");
         assertRejects(() -> x.sum(new int[] {0, -2}, false), "sum", "dim 0", "more than once");
-        assertRejects(() -> x.sum(new int[0], false), "sum", "empty");
         assertRejects(() -> x.mean(-3), "mean", "dim -3");
         assertRejects(() -> x.max(5, false), "max", "dim 5");
         assertRejects(() -> x.argmax(2, false), "argmax", "dim 2");

@@ -87,6 +87,17 @@ class ShapeOpsTest {
     }
 
     @Test
+    void reflectAndReplicateCroppingOneSideReadTheUncroppedDim() {
+        Tensor x = Tensor.of(new float[] {0, 1, 2});
+        // PyTorch: reflect (−1, 2) pads [0 1 2] to [0 1 2 1 0], then drops the first
+        assertThat(x.pad(new int[] {-1, 2}, "reflect").toFloatArray()).containsExactly(1, 2, 1, 0);
+        assertThat(x.pad(new int[] {2, -3}, "replicate").toFloatArray()).containsExactly(0, 0);
+        assertThat(x.pad(new int[] {-2, 0}, "reflect").toFloatArray()).containsExactly(2);
+        // the bound of reflect is the uncropped size
+        assertRejects(() -> x.pad(new int[] {-1, 3}, "reflect"), "pad", "reflect", "size 3", "below the size");
+    }
+
+    @Test
     void padRefusesWhatPyTorchRefuses() {
         Tensor x = iota(2, 3);
         assertRejects(() -> x.pad(new int[] {1}), "pad", "even length");

@@ -100,6 +100,7 @@ record Expected(String dtype, int[] shape, double[] values, int sampleCount, dou
                 }
                 yield Expected.shaped(Tensor.of(a), shape);
             }
+            default -> throw new Unsupported("dtype " + dtype + " as Kiln's " + d);
         };
     }
 }

@@ -252,6 +252,7 @@ final class ShapeCalls {
                 }
                 yield Expected.shaped(Tensor.of(a), dims);
             }
+            default -> throw new Unsupported("torch.tensor with dtype " + d);
         };
     }
 

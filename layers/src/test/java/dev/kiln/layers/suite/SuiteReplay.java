@@ -270,6 +270,7 @@ final class SuiteReplay {
                 }
                 yield d;
             }
+            default -> c.to(DType.F64).toDoubleArray(); // I64 beyond 2^53 would round: the suite's values are small
         };
     }
 }

@@ -32,6 +32,12 @@ public final class PoolOps {
     public static MaxPoolResult maxPool2dWithIndices(Tensor input, int[] kernelSize, int[] stride, int[] padding,
                                                      int[] dilation, boolean ceilMode) {
         String op = "maxPool2d";
+        if (input.dtype().isIntegral()) {
+            // PyTorch 2 pools integer tensors too (1.13 refuses); a max selects, and F64 holds every I32
+            // exactly (I64 up to 2^53), so pooling the F64 copy and converting back is exact
+            MaxPoolResult r = maxPool2dWithIndices(input.to(DType.F64), kernelSize, stride, padding, dilation, ceilMode);
+            return new MaxPoolResult(r.values().to(input.dtype()), r.indices());
+        }
         Tensor x = batched(op, input);
         MaxPoolResult r = maxOver(op, x, maxPool2dWindows(op, x.shape(), kernelSize, stride, padding, dilation, ceilMode));
         return input.dim() == 4 ? r : new MaxPoolResult(r.values().squeeze(0), r.indices().squeeze(0));

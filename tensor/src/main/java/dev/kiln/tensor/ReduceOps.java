@@ -33,6 +33,10 @@ final class ReduceOps {
 
     static Tensor extremum(ReduceOp op, Tensor x, int[] dims, boolean keepDim) {
         String name = op.opName();
+        if (x.dtype() == DType.BOOL) {
+            // PyTorch's max/min of BOOL are all/any by another name; the backends reduce numeric dtypes
+            return extremum(op, x.to(DType.I32), dims, keepDim).ne(0L);
+        }
         Dispatch.requireNumeric(name, x);
         int[] d = Shapes.normalizeDims(name, dims, x.dim());
         for (int dim : d) {

@@ -6,7 +6,7 @@ import dev.kiln.tensor.Tensor;
 
 import java.util.List;
 
-import static dev.kiln.layers.suite.TorchCalls.regFromOther;
+import static dev.kiln.layers.suite.TorchCalls.reg;
 
 /** torch.nn.functional: activations, softmax, losses, convolution, pooling, pad, interpolate. */
 final class NnCalls {
@@ -14,7 +14,7 @@ final class NnCalls {
     }
 
     private static void act(String name, java.util.function.Function<Tensor, Tensor> f) {
-        regFromOther("F." + name + "|torch." + name + "|torch._C._nn." + name, "input", c -> f.apply(c.t("input")));
+        reg("F." + name + "|torch." + name + "|torch._C._nn." + name, "input", c -> f.apply(c.t("input")));
     }
 
     static void register() {
@@ -28,36 +28,36 @@ final class NnCalls {
         act("tanhshrink", Tensor::tanhshrink);
         act("log_sigmoid", Tensor::logsigmoid);
         act("logsigmoid", Tensor::logsigmoid);
-        regFromOther("F.relu", "input", c -> c.t("input").relu());
-        regFromOther("F.elu|torch._C._nn.elu", "input alpha=", c -> c.t("input").elu(c.d("alpha", 1)));
-        regFromOther("F.celu|torch.celu", "input alpha=", c -> c.t("input").celu(c.d("alpha", 1)));
-        regFromOther("F.hardtanh|torch._C._nn.hardtanh", "input min_val= max_val=", c -> c.t("input").hardtanh(
+        reg("F.relu", "input", c -> c.t("input").relu());
+        reg("F.elu|torch._C._nn.elu", "input alpha=", c -> c.t("input").elu(c.d("alpha", 1)));
+        reg("F.celu|torch.celu", "input alpha=", c -> c.t("input").celu(c.d("alpha", 1)));
+        reg("F.hardtanh|torch._C._nn.hardtanh", "input min_val= max_val=", c -> c.t("input").hardtanh(
                 c.d("min_val", -1), c.d("max_val", 1)));
-        regFromOther("F.leaky_relu|torch._C._nn.leaky_relu", "input negative_slope=", c -> c.t("input").leakyRelu(
+        reg("F.leaky_relu|torch._C._nn.leaky_relu", "input negative_slope=", c -> c.t("input").leakyRelu(
                 c.d("negative_slope", 0.01)));
-        regFromOther("F.gelu|torch._C._nn.gelu", "input approximate=", c -> c.t("input").gelu(c.s("approximate", "none")));
-        regFromOther("F.softplus|torch._C._nn.softplus", "input beta= threshold=", c -> c.t("input").softplus(
+        reg("F.gelu|torch._C._nn.gelu", "input approximate=", c -> c.t("input").gelu(c.s("approximate", "none")));
+        reg("F.softplus|torch._C._nn.softplus", "input beta= threshold=", c -> c.t("input").softplus(
                 c.d("beta", 1), c.d("threshold", 20)));
-        regFromOther("F.softshrink|torch._C._nn.softshrink", "input lambd=", c -> c.t("input").softshrink(c.d("lambd", 0.5)));
-        regFromOther("F.hardshrink|Tensor.hardshrink", "input lambd=", c -> c.t("input").hardshrink(c.d("lambd", 0.5)));
-        regFromOther("F.glu", "input dim=", c -> c.t("input").glu(c.i("dim", -1)));
-        regFromOther("F.softmax|Tensor.softmax|torch.softmax", "input dim= _stacklevel= dtype=", c -> {
+        reg("F.softshrink|torch._C._nn.softshrink", "input lambd=", c -> c.t("input").softshrink(c.d("lambd", 0.5)));
+        reg("F.hardshrink|Tensor.hardshrink", "input lambd=", c -> c.t("input").hardshrink(c.d("lambd", 0.5)));
+        reg("F.glu", "input dim=", c -> c.t("input").glu(c.i("dim", -1)));
+        reg("F.softmax|Tensor.softmax|torch.softmax", "input dim= _stacklevel= dtype=", c -> {
             noDtype(c);
             return c.t("input").softmax(dim(c));
         });
-        regFromOther("F.log_softmax|Tensor.log_softmax|torch.log_softmax", "input dim= _stacklevel= dtype=", c -> {
+        reg("F.log_softmax|Tensor.log_softmax|torch.log_softmax", "input dim= _stacklevel= dtype=", c -> {
             noDtype(c);
             return c.t("input").logSoftmax(dim(c));
         });
-        regFromOther("F.normalize", "input p= dim= eps=", c -> Functional.normalize(c.t("input"), c.d("p", 2),
+        reg("F.normalize", "input p= dim= eps=", c -> Functional.normalize(c.t("input"), c.d("p", 2),
                 c.i("dim", 1), c.d("eps", 1e-12)));
-        regFromOther("F.softmin", "input dim= _stacklevel= dtype=", c -> {
+        reg("F.softmin", "input dim= _stacklevel= dtype=", c -> {
             noDtype(c);
             return Functional.softmin(c.t("input"), dim(c));
         });
-        regFromOther("torch._C._nn.one_hot|F.one_hot", "input num_classes=", c -> c.t("input").oneHot(c.i("num_classes", -1)));
+        reg("torch._C._nn.one_hot|F.one_hot", "input num_classes=", c -> c.t("input").oneHot(c.i("num_classes", -1)));
 
-        regFromOther("F.scaled_dot_product_attention", "query key value attn_mask= dropout_p= is_causal= scale= "
+        reg("F.scaled_dot_product_attention", "query key value attn_mask= dropout_p= is_causal= scale= "
                 + "enable_gqa=", c -> {
             if (c.d("dropout_p", 0) != 0) {
                 throw new Unsupported(c.fn + " with dropout (torch's random stream)");
@@ -67,21 +67,21 @@ final class NnCalls {
         });
 
         // ---- losses
-        regFromOther("F.cross_entropy", "input target weight= size_average= ignore_index= reduce= reduction= "
+        reg("F.cross_entropy", "input target weight= size_average= ignore_index= reduce= reduction= "
                 + "label_smoothing=", c -> Functional.crossEntropy(c.t("input"), c.t("target"), c.tOrNull("weight"),
                 c.i("ignore_index", -100), c.s("reduction", "mean"), c.d("label_smoothing", 0)));
-        regFromOther("F.nll_loss", "input target weight= size_average= ignore_index= reduce= reduction=",
+        reg("F.nll_loss", "input target weight= size_average= ignore_index= reduce= reduction=",
                 c -> Functional.nllLoss(c.t("input"), c.t("target"), c.tOrNull("weight"), c.i("ignore_index", -100),
                         c.s("reduction", "mean")));
-        regFromOther("F.binary_cross_entropy", "input target weight= size_average= reduce= reduction=",
+        reg("F.binary_cross_entropy", "input target weight= size_average= reduce= reduction=",
                 c -> Functional.binaryCrossEntropy(c.t("input"), c.t("target"), c.tOrNull("weight"),
                         c.s("reduction", "mean")));
-        regFromOther("F.binary_cross_entropy_with_logits", "input target weight= size_average= reduce= reduction= "
+        reg("F.binary_cross_entropy_with_logits", "input target weight= size_average= reduce= reduction= "
                 + "pos_weight=", c -> Functional.binaryCrossEntropyWithLogits(c.t("input"), c.t("target"),
                 c.tOrNull("weight"), c.s("reduction", "mean"), c.tOrNull("pos_weight")));
 
         // ---- convolution and pooling
-        regFromOther("torch.conv1d|F.conv1d", "input weight bias= stride= padding= dilation= groups=", c -> {
+        reg("torch.conv1d|F.conv1d", "input weight bias= stride= padding= dilation= groups=", c -> {
             Tensor x = c.t("input");
             int stride = c.intsOr("stride", new int[] {1})[0];
             int dilation = c.intsOr("dilation", new int[] {1})[0];
@@ -92,7 +92,7 @@ final class NnCalls {
             return Functional.conv1d(x, c.t("weight"), c.tOrNull("bias"), stride, c.intsOr("padding", new int[] {0})[0],
                     dilation, groups);
         });
-        regFromOther("torch.conv2d|F.conv2d", "input weight bias= stride= padding= dilation= groups=", c -> {
+        reg("torch.conv2d|F.conv2d", "input weight bias= stride= padding= dilation= groups=", c -> {
             int[] stride = c.intsOr("stride", new int[] {1});
             int[] dilation = c.intsOr("dilation", new int[] {1});
             if (c.o("padding") instanceof String p) {
@@ -101,7 +101,7 @@ final class NnCalls {
             return Functional.conv2d(c.t("input"), c.t("weight"), c.tOrNull("bias"), stride,
                     c.intsOr("padding", new int[] {0}), dilation, c.i("groups", 1));
         });
-        regFromOther("torch.conv3d|F.conv3d", "input weight bias= stride= padding= dilation= groups=", c -> {
+        reg("torch.conv3d|F.conv3d", "input weight bias= stride= padding= dilation= groups=", c -> {
             int[] stride = c.intsOr("stride", new int[] {1});
             int[] dilation = c.intsOr("dilation", new int[] {1});
             if (c.o("padding") instanceof String p) {
@@ -110,15 +110,15 @@ final class NnCalls {
             return Functional.conv3d(c.t("input"), c.t("weight"), c.tOrNull("bias"), stride,
                     c.intsOr("padding", new int[] {0}), dilation, c.i("groups", 1));
         });
-        regFromOther("torch.conv_transpose1d|F.conv_transpose1d", "input weight bias= stride= padding= output_padding= "
+        reg("torch.conv_transpose1d|F.conv_transpose1d", "input weight bias= stride= padding= output_padding= "
                 + "groups= dilation=", c -> Functional.convTranspose1d(c.t("input"), c.t("weight"), c.tOrNull("bias"),
                 c.intsOr("stride", new int[] {1})[0], c.intsOr("padding", new int[] {0})[0],
                 c.intsOr("output_padding", new int[] {0})[0], c.i("groups", 1), c.intsOr("dilation", new int[] {1})[0]));
-        regFromOther("torch.conv_transpose2d|F.conv_transpose2d", "input weight bias= stride= padding= output_padding= "
+        reg("torch.conv_transpose2d|F.conv_transpose2d", "input weight bias= stride= padding= output_padding= "
                 + "groups= dilation=", c -> Functional.convTranspose2d(c.t("input"), c.t("weight"), c.tOrNull("bias"),
                 c.intsOr("stride", new int[] {1}), c.intsOr("padding", new int[] {0}),
                 c.intsOr("output_padding", new int[] {0}), c.i("groups", 1), c.intsOr("dilation", new int[] {1})));
-        regFromOther("F.max_pool2d|torch.max_pool2d", "input kernel_size stride= padding= dilation= ceil_mode= "
+        reg("F.max_pool2d|torch.max_pool2d", "input kernel_size stride= padding= dilation= ceil_mode= "
                 + "return_indices=", c -> {
             Tensor x = c.t("input");
             int[] k = c.ints("kernel_size");
@@ -132,27 +132,27 @@ final class NnCalls {
             }
             return Functional.maxPool2d(x, k, stride, pad, dil, ceil);
         });
-        regFromOther("F.max_pool2d_with_indices", "input kernel_size stride= padding= dilation= ceil_mode= "
+        reg("F.max_pool2d_with_indices", "input kernel_size stride= padding= dilation= ceil_mode= "
                 + "return_indices=", c -> {
             PoolOps.MaxPoolResult r = Functional.maxPool2dWithIndices(c.t("input"), c.ints("kernel_size"),
                     c.intsOr("stride", null), c.intsOr("padding", new int[] {0}), c.intsOr("dilation", new int[] {1}),
                     c.b("ceil_mode", false));
             return List.of(r.values(), r.indices());
         });
-        regFromOther("F.max_unpool2d", "input indices kernel_size stride= padding= output_size=",
+        reg("F.max_unpool2d", "input indices kernel_size stride= padding= output_size=",
                 c -> Functional.maxUnpool2d(c.t("input"), c.t("indices"), c.ints("kernel_size"), c.intsOr("stride", null),
                         c.intsOr("padding", new int[] {0}), c.intsOr("output_size", null)));
-        regFromOther("torch._C._nn.avg_pool2d|F.avg_pool2d", "input kernel_size stride= padding= ceil_mode= "
+        reg("torch._C._nn.avg_pool2d|F.avg_pool2d", "input kernel_size stride= padding= ceil_mode= "
                 + "count_include_pad= divisor_override=", c -> Functional.avgPool2d(c.t("input"), c.ints("kernel_size"),
                 c.intsOr("stride", null), c.intsOr("padding", new int[] {0}), c.b("ceil_mode", false),
                 c.b("count_include_pad", true), c.has("divisor_override") ? c.i("divisor_override") : null));
-        regFromOther("torch._C._nn.avg_pool3d|F.avg_pool3d", "input kernel_size stride= padding= ceil_mode= "
+        reg("torch._C._nn.avg_pool3d|F.avg_pool3d", "input kernel_size stride= padding= ceil_mode= "
                 + "count_include_pad= divisor_override=", c -> Functional.avgPool3d(c.t("input"), c.ints("kernel_size"),
                 c.intsOr("stride", null), c.intsOr("padding", new int[] {0}), c.b("ceil_mode", false),
                 c.b("count_include_pad", true), c.has("divisor_override") ? c.i("divisor_override") : null));
-        regFromOther("F.pad", "input pad mode= value=", c -> Functional.pad(c.t("input"), c.ints("pad"),
+        reg("F.pad", "input pad mode= value=", c -> Functional.pad(c.t("input"), c.ints("pad"),
                 c.s("mode", "constant"), c.d("value", 0)));
-        regFromOther("F.interpolate", "input size= scale_factor= mode= align_corners= recompute_scale_factor= "
+        reg("F.interpolate", "input size= scale_factor= mode= align_corners= recompute_scale_factor= "
                 + "antialias=", c -> {
             double[] scale = null;
             if (c.has("scale_factor")) {

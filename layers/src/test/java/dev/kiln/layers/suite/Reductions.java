@@ -3,8 +3,8 @@ package dev.kiln.layers.suite;
 import dev.kiln.tensor.StdMean;
 import dev.kiln.tensor.Tensor;
 
-import static dev.kiln.layers.suite.TorchCalls.bothNames;
-import static dev.kiln.layers.suite.TorchCalls.regFromOther;
+import static dev.kiln.layers.suite.TorchCalls.both;
+import static dev.kiln.layers.suite.TorchCalls.reg;
 import static dev.kiln.layers.suite.TorchCalls.results;
 
 /** Reductions, scans and sorting: PyTorch's dim as an int, a list or None (all dims). */
@@ -13,24 +13,24 @@ final class Reductions {
     }
 
     static void register() {
-        regFromOther(bothNames("sum"), "input dim= keepdim= dtype=", c -> {
+        reg(both("sum"), "input dim= keepdim= dtype=", c -> {
             noDtype(c);
             Tensor x = c.t("input");
             return !c.has("dim") ? x.sum() : x.sum(c.ints("dim"), c.b("keepdim", false));
         });
-        regFromOther(bothNames("mean"), "input dim= keepdim= dtype=", c -> {
+        reg(both("mean"), "input dim= keepdim= dtype=", c -> {
             noDtype(c);
             Tensor x = c.t("input");
             return !c.has("dim") ? x.mean() : x.mean(c.ints("dim"), c.b("keepdim", false));
         });
-        regFromOther(bothNames("prod"), "input dim= keepdim= dtype=", c -> {
+        reg(both("prod"), "input dim= keepdim= dtype=", c -> {
             noDtype(c);
             Tensor x = c.t("input");
             return !c.has("dim") ? x.prod() : x.prod(c.i("dim"), c.b("keepdim", false));
         });
         for (String m : new String[] {"max", "min"}) {
             boolean max = m.equals("max");
-            regFromOther(bothNames(m), "input dim= keepdim=", c -> {
+            reg(both(m), "input dim= keepdim=", c -> {
                 Tensor x = c.t("input");
                 if (c.o("dim") instanceof Tensor other) {
                     return max ? x.maximum(other) : x.minimum(other);
@@ -43,23 +43,23 @@ final class Reductions {
                 return max ? results(x.max(d, k), x.argmax(d, k)) : results(x.min(d, k), x.argmin(d, k));
             });
         }
-        regFromOther(bothNames("amax"), "input dim= keepdim=", c -> c.t("input").amax(c.intsOr("dim", new int[0]),
+        reg(both("amax"), "input dim= keepdim=", c -> c.t("input").amax(c.intsOr("dim", new int[0]),
                 c.b("keepdim", false)));
-        regFromOther(bothNames("amin"), "input dim= keepdim=", c -> c.t("input").amin(c.intsOr("dim", new int[0]),
+        reg(both("amin"), "input dim= keepdim=", c -> c.t("input").amin(c.intsOr("dim", new int[0]),
                 c.b("keepdim", false)));
-        regFromOther(bothNames("argmax"), "input dim= keepdim=", c -> !c.has("dim") ? c.t("input").argmax()
+        reg(both("argmax"), "input dim= keepdim=", c -> !c.has("dim") ? c.t("input").argmax()
                 : c.t("input").argmax(c.i("dim"), c.b("keepdim", false)));
-        regFromOther(bothNames("argmin"), "input dim= keepdim=", c -> !c.has("dim") ? c.t("input").argmin()
+        reg(both("argmin"), "input dim= keepdim=", c -> !c.has("dim") ? c.t("input").argmin()
                 : c.t("input").argmin(c.i("dim"), c.b("keepdim", false)));
-        regFromOther(bothNames("any"), "input dim= keepdim=", c -> !c.has("dim") ? c.t("input").any()
+        reg(both("any"), "input dim= keepdim=", c -> !c.has("dim") ? c.t("input").any()
                 : c.t("input").any(c.ints("dim"), c.b("keepdim", false)));
-        regFromOther(bothNames("all"), "input dim= keepdim=", c -> !c.has("dim") ? c.t("input").all()
+        reg(both("all"), "input dim= keepdim=", c -> !c.has("dim") ? c.t("input").all()
                 : c.t("input").all(c.ints("dim"), c.b("keepdim", false)));
-        regFromOther(bothNames("logsumexp"), "input dim keepdim=", c -> c.t("input").logsumexp(c.ints("dim"),
+        reg(both("logsumexp"), "input dim keepdim=", c -> c.t("input").logsumexp(c.ints("dim"),
                 c.b("keepdim", false)));
         for (String m : new String[] {"std", "var"}) {
             boolean std = m.equals("std");
-            regFromOther(bothNames(m), "input dim= unbiased= keepdim= correction=", c -> {
+            reg(both(m), "input dim= unbiased= keepdim= correction=", c -> {
                 Tensor x = c.t("input");
                 int[] dims = dims(c, x);
                 int correction = correction(c);
@@ -67,13 +67,13 @@ final class Reductions {
                 return std ? x.std(dims, correction, k) : x.var(dims, correction, k);
             });
         }
-        regFromOther("torch.std_mean", "input dim= unbiased= keepdim= correction=", c -> {
+        reg("torch.std_mean", "input dim= unbiased= keepdim= correction=", c -> {
             Tensor x = c.t("input");
             StdMean sm = x.stdMean(dims(c, x), correction(c), c.b("keepdim", false));
             return results(sm.std(), sm.mean());
         });
         for (String m : new String[] {"cumsum", "cumprod", "logcumsumexp"}) {
-            regFromOther(bothNames(m), "input dim dtype=", c -> {
+            reg(both(m), "input dim dtype=", c -> {
                 noDtype(c);
                 Tensor x = c.t("input");
                 int d = c.i("dim");
@@ -84,15 +84,15 @@ final class Reductions {
                 };
             });
         }
-        regFromOther(bothNames("cummax"), "input dim", c -> results(c.t("input").cummax(c.i("dim"))));
-        regFromOther(bothNames("cummin"), "input dim", c -> results(c.t("input").cummin(c.i("dim"))));
-        regFromOther(bothNames("sort"), "input dim= descending= stable=", c -> results(c.t("input").sort(c.i("dim", -1),
+        reg(both("cummax"), "input dim", c -> results(c.t("input").cummax(c.i("dim"))));
+        reg(both("cummin"), "input dim", c -> results(c.t("input").cummin(c.i("dim"))));
+        reg(both("sort"), "input dim= descending= stable=", c -> results(c.t("input").sort(c.i("dim", -1),
                 c.b("descending", false), c.b("stable", false))));
-        regFromOther(bothNames("argsort"), "input dim= descending= stable=", c -> c.t("input").argsort(c.i("dim", -1),
+        reg(both("argsort"), "input dim= descending= stable=", c -> c.t("input").argsort(c.i("dim", -1),
                 c.b("descending", false), c.b("stable", false)));
-        regFromOther(bothNames("topk"), "input k dim= largest= sorted=", c -> results(c.t("input").topk(c.i("k"),
+        reg(both("topk"), "input k dim= largest= sorted=", c -> results(c.t("input").topk(c.i("k"),
                 c.i("dim", -1), c.b("largest", true), c.b("sorted", true))));
-        regFromOther(bothNames("norm"), "input p= dim= keepdim=", c -> {
+        reg(both("norm"), "input p= dim= keepdim=", c -> {
             Tensor x = c.t("input");
             double p = c.d("p", 2);
             return !c.has("dim") ? x.norm(p) : x.norm(p, c.ints("dim"), c.b("keepdim", false));

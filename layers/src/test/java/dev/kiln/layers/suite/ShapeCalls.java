@@ -6,8 +6,8 @@ import dev.kiln.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.kiln.layers.suite.TorchCalls.bothNames;
-import static dev.kiln.layers.suite.TorchCalls.regFromOther;
+import static dev.kiln.layers.suite.TorchCalls.both;
+import static dev.kiln.layers.suite.TorchCalls.reg;
 
 /** Shape, indexing and creation calls. */
 final class ShapeCalls {
@@ -31,28 +31,28 @@ final class ShapeCalls {
     }
 
     static void register() {
-        regFromOther(bothNames("reshape"), "input *shape", c -> c.t("input").reshape(c.ints("shape")));
-        regFromOther("Tensor.view", "input *shape", c -> {
+        reg(both("reshape"), "input *shape", c -> c.t("input").reshape(c.ints("shape")));
+        reg("Tensor.view", "input *shape", c -> {
             if (c.o("shape") instanceof List<?> l && l.size() == 1 && l.get(0) instanceof TorchDtype d) {
                 throw new Unsupported("Tensor.view(" + d.name() + ")");
             }
             return c.t("input").view(c.ints("shape"));
         });
-        regFromOther("Tensor.expand", "input *size", c -> c.t("input").expand(c.ints("size")));
-        regFromOther(bothNames("permute"), "input *dims", c -> c.t("input").permute(c.ints("dims")));
-        regFromOther(bothNames("flatten"), "input start_dim= end_dim=", c -> c.t("input").flatten(c.i("start_dim", 0),
+        reg("Tensor.expand", "input *size", c -> c.t("input").expand(c.ints("size")));
+        reg(both("permute"), "input *dims", c -> c.t("input").permute(c.ints("dims")));
+        reg(both("flatten"), "input start_dim= end_dim=", c -> c.t("input").flatten(c.i("start_dim", 0),
                 c.i("end_dim", -1)));
-        regFromOther(bothNames("squeeze"), "input dim=", c -> {
+        reg(both("squeeze"), "input dim=", c -> {
             Tensor x = c.t("input");
             if (!c.has("dim")) {
                 return x.squeeze();
             }
             return c.o("dim") instanceof List<?> ? x.squeeze(c.ints("dim")) : x.squeeze(c.i("dim"));
         });
-        regFromOther(bothNames("unsqueeze"), "input dim", c -> c.t("input").unsqueeze(c.i("dim")));
-        regFromOther(bothNames("transpose") + "|" + bothNames("swapaxes") + "|" + bothNames("swapdims"),
+        reg(both("unsqueeze"), "input dim", c -> c.t("input").unsqueeze(c.i("dim")));
+        reg(both("transpose") + "|" + both("swapaxes") + "|" + both("swapdims"),
                 "input dim0 dim1", c -> c.t("input").transpose(c.i("dim0"), c.i("dim1")));
-        regFromOther("Tensor.T", "input", c -> {
+        reg("Tensor.T", "input", c -> {
             Tensor x = c.t("input");
             int[] rev = new int[x.dim()];
             for (int k = 0; k < rev.length; k++) {
@@ -60,10 +60,10 @@ final class ShapeCalls {
             }
             return x.permute(rev);
         });
-        regFromOther("Tensor.t|torch.t", "input", c -> c.t("input").t());
-        regFromOther("Tensor.flip", "input *dims", c -> c.t("input").flip(c.ints("dims")));
-        regFromOther("torch.flip", "input dims", c -> c.t("input").flip(c.ints("dims")));
-        regFromOther(bothNames("roll"), "input shifts dims=", c -> {
+        reg("Tensor.t|torch.t", "input", c -> c.t("input").t());
+        reg("Tensor.flip", "input *dims", c -> c.t("input").flip(c.ints("dims")));
+        reg("torch.flip", "input dims", c -> c.t("input").flip(c.ints("dims")));
+        reg(both("roll"), "input shifts dims=", c -> {
             Tensor x = c.t("input");
             if (!c.has("dims")) {
                 int[] shifts = c.ints("shifts");
@@ -77,37 +77,37 @@ final class ShapeCalls {
             }
             return x.roll(c.i("shifts"), c.i("dims"));
         });
-        regFromOther("Tensor.repeat", "input *repeats", c -> c.t("input").repeat(c.ints("repeats")));
-        regFromOther(bothNames("tile"), "input *dims", c -> c.t("input").tile(c.ints("dims")));
-        regFromOther(bothNames("repeat_interleave"), "input repeats dim=", c -> {
+        reg("Tensor.repeat", "input *repeats", c -> c.t("input").repeat(c.ints("repeats")));
+        reg(both("tile"), "input *dims", c -> c.t("input").tile(c.ints("dims")));
+        reg(both("repeat_interleave"), "input repeats dim=", c -> {
             Tensor x = c.t("input");
             if (c.o("repeats") instanceof Tensor r) {
                 return c.has("dim") ? x.repeatInterleave(r, c.i("dim")) : x.repeatInterleave(r);
             }
             return c.has("dim") ? x.repeatInterleave(c.i("repeats"), c.i("dim")) : x.repeatInterleave(c.i("repeats"));
         });
-        regFromOther(bothNames("chunk"), "input chunks dim=", c -> TorchCalls.list(c.t("input").chunk(c.i("chunks"),
+        reg(both("chunk"), "input chunks dim=", c -> TorchCalls.list(c.t("input").chunk(c.i("chunks"),
                 c.i("dim", 0))));
-        regFromOther(bothNames("split"), "input split_size_or_sections dim=", c -> {
+        reg(both("split"), "input split_size_or_sections dim=", c -> {
             Tensor x = c.t("input");
             int d = c.i("dim", 0);
             return TorchCalls.list(c.o("split_size_or_sections") instanceof List<?>
                     ? x.split(c.ints("split_size_or_sections"), d) : x.split(c.i("split_size_or_sections"), d));
         });
-        regFromOther(bothNames("unbind"), "input dim=", c -> TorchCalls.list(c.t("input").unbind(c.i("dim", 0))));
-        regFromOther(bothNames("unflatten"), "input dim sizes", c -> c.t("input").unflatten(c.i("dim"), c.ints("sizes")));
-        regFromOther("Tensor.unfold", "input dimension size step", c -> c.t("input").unfold(c.i("dimension"),
+        reg(both("unbind"), "input dim=", c -> TorchCalls.list(c.t("input").unbind(c.i("dim", 0))));
+        reg(both("unflatten"), "input dim sizes", c -> c.t("input").unflatten(c.i("dim"), c.ints("sizes")));
+        reg("Tensor.unfold", "input dimension size step", c -> c.t("input").unfold(c.i("dimension"),
                 c.i("size"), c.i("step")));
-        regFromOther(bothNames("diagonal"), "input offset= dim1= dim2=", c -> c.t("input").diagonal(c.i("offset", 0),
+        reg(both("diagonal"), "input offset= dim1= dim2=", c -> c.t("input").diagonal(c.i("offset", 0),
                 c.i("dim1", 0), c.i("dim2", 1)));
-        regFromOther(bothNames("diag"), "input diagonal=", c -> c.t("input").diag(c.i("diagonal", 0)));
-        regFromOther(bothNames("tril"), "input diagonal=", c -> c.t("input").tril(c.i("diagonal", 0)));
-        regFromOther(bothNames("triu"), "input diagonal=", c -> c.t("input").triu(c.i("diagonal", 0)));
-        regFromOther(bothNames("trace"), "input", c -> c.t("input").trace());
-        regFromOther(bothNames("gather"), "input dim index", c -> c.t("input").gather(c.i("dim"), c.t("index")));
-        regFromOther(bothNames("take_along_dim"), "input indices dim=", c -> c.has("dim")
+        reg(both("diag"), "input diagonal=", c -> c.t("input").diag(c.i("diagonal", 0)));
+        reg(both("tril"), "input diagonal=", c -> c.t("input").tril(c.i("diagonal", 0)));
+        reg(both("triu"), "input diagonal=", c -> c.t("input").triu(c.i("diagonal", 0)));
+        reg(both("trace"), "input", c -> c.t("input").trace());
+        reg(both("gather"), "input dim index", c -> c.t("input").gather(c.i("dim"), c.t("index")));
+        reg(both("take_along_dim"), "input indices dim=", c -> c.has("dim")
                 ? c.t("input").takeAlongDim(c.t("indices"), c.i("dim")) : c.t("input").takeAlongDim(c.t("indices")));
-        regFromOther(bothNames("scatter"), "input dim index src= value= reduce=", c -> {
+        reg(both("scatter"), "input dim index src= value= reduce=", c -> {
             Tensor x = c.t("input");
             Object src = c.has("src") ? c.o("src") : c.o("value");
             if (c.has("reduce")) {
@@ -118,16 +118,16 @@ final class ShapeCalls {
             return src instanceof Tensor s ? x.scatter(c.i("dim"), c.t("index"), s)
                     : x.scatter(c.i("dim"), c.t("index"), Call.toDouble(c.fn, "value", src));
         });
-        regFromOther(bothNames("scatter_add"), "input dim index src", c -> c.t("input").scatterAdd(c.i("dim"),
+        reg(both("scatter_add"), "input dim index src", c -> c.t("input").scatterAdd(c.i("dim"),
                 c.t("index"), c.t("src")));
-        regFromOther(bothNames("scatter_reduce"), "input dim index src reduce include_self=", c -> c.t("input")
+        reg(both("scatter_reduce"), "input dim index src reduce include_self=", c -> c.t("input")
                 .scatterReduce(c.i("dim"), c.t("index"), c.t("src"), c.s("reduce", null), c.b("include_self", true)));
-        regFromOther(bothNames("masked_select"), "input mask", c -> c.t("input").maskedSelect(c.t("mask")));
-        regFromOther(bothNames("nonzero"), "input", c -> c.t("input").nonzero());
-        regFromOther("torch.cat|torch.concat|torch.concatenate", "tensors dim=", c -> Tensor.cat(c.tensors("tensors"),
+        reg(both("masked_select"), "input mask", c -> c.t("input").maskedSelect(c.t("mask")));
+        reg(both("nonzero"), "input", c -> c.t("input").nonzero());
+        reg("torch.cat|torch.concat|torch.concatenate", "tensors dim=", c -> Tensor.cat(c.tensors("tensors"),
                 c.i("dim", 0)));
-        regFromOther("torch.stack", "tensors dim=", c -> Tensor.stack(c.tensors("tensors"), c.i("dim", 0)));
-        regFromOther("torch.einsum", "equation *operands", c -> {
+        reg("torch.stack", "tensors dim=", c -> Tensor.stack(c.tensors("tensors"), c.i("dim", 0)));
+        reg("torch.einsum", "equation *operands", c -> {
             List<Tensor> ops = new ArrayList<>();
             for (Object o : (List<?>) c.o("operands")) {
                 if (!(o instanceof Tensor t)) {
@@ -137,28 +137,28 @@ final class ShapeCalls {
             }
             return Tensor.einsum(c.s("equation", ""), ops);
         });
-        regFromOther("torch.meshgrid", "*tensors indexing=", c -> {
+        reg("torch.meshgrid", "*tensors indexing=", c -> {
             List<Tensor> ts = new ArrayList<>();
             for (Object o : (List<?>) c.o("tensors")) {
                 ts.add((Tensor) o);
             }
             return TorchCalls.list(Tensor.meshgrid(ts, c.s("indexing", "ij")));
         });
-        regFromOther("Tensor.__getitem__", "input index", c -> getitem(c.t("input"), c.o("index")));
+        reg("Tensor.__getitem__", "input index", c -> getitem(c.t("input"), c.o("index")));
 
         // ---- creation
-        regFromOther("torch.tensor", "data dtype= device=", c -> tensor(c.o("data"), c.dtype("dtype", null)));
-        regFromOther("torch.arange", "start end= step= dtype=", c -> arange(c));
-        regFromOther("torch.zeros", "*size dtype=", c -> Tensor.zeros(c.dtype("dtype", DType.F32), c.ints("size")));
-        regFromOther("torch.ones", "*size dtype=", c -> Tensor.ones(c.dtype("dtype", DType.F32), c.ints("size")));
-        regFromOther("torch.empty", "*size dtype=", c -> Tensor.empty(c.dtype("dtype", DType.F32), c.ints("size")));
-        regFromOther("torch.full", "size fill_value dtype=", c -> Tensor.full(c.d("fill_value", 0),
+        reg("torch.tensor", "data dtype= device=", c -> tensor(c.o("data"), c.dtype("dtype", null)));
+        reg("torch.arange", "start end= step= dtype=", c -> arange(c));
+        reg("torch.zeros", "*size dtype=", c -> Tensor.zeros(c.dtype("dtype", DType.F32), c.ints("size")));
+        reg("torch.ones", "*size dtype=", c -> Tensor.ones(c.dtype("dtype", DType.F32), c.ints("size")));
+        reg("torch.empty", "*size dtype=", c -> Tensor.empty(c.dtype("dtype", DType.F32), c.ints("size")));
+        reg("torch.full", "size fill_value dtype=", c -> Tensor.full(c.d("fill_value", 0),
                 c.dtype("dtype", defaultDtype(c.o("fill_value"))), c.ints("size")));
-        regFromOther("torch.zeros_like", "input dtype=", c -> like(c, 0));
-        regFromOther("torch.ones_like", "input dtype=", c -> like(c, 1));
-        regFromOther("torch.full_like", "input fill_value dtype=", c -> like(c, c.d("fill_value", 0)));
-        regFromOther("torch.eye", "n m= dtype=", c -> Tensor.eye(c.i("n"), c.i("m", c.i("n")), c.dtype("dtype", DType.F32)));
-        regFromOther("torch.linspace", "start end steps dtype=", c -> {
+        reg("torch.zeros_like", "input dtype=", c -> like(c, 0));
+        reg("torch.ones_like", "input dtype=", c -> like(c, 1));
+        reg("torch.full_like", "input fill_value dtype=", c -> like(c, c.d("fill_value", 0)));
+        reg("torch.eye", "n m= dtype=", c -> Tensor.eye(c.i("n"), c.i("m", c.i("n")), c.dtype("dtype", DType.F32)));
+        reg("torch.linspace", "start end steps dtype=", c -> {
             Tensor t = Tensor.linspace(c.d("start", 0), c.d("end", 0), c.i("steps"));
             DType d = c.dtype("dtype", DType.F32);
             return d == DType.F32 ? t : t.to(d);

@@ -78,7 +78,9 @@ final class SuiteReplay {
                 return new Outcome(name, Kind.UNSUPPORTED, where + e.getMessage());
             }
         }
-        return firstFail != null ? firstFail : new Outcome(name, Kind.PASS, cases.size() + " cases");
+        String skip = test.get("suite_skip") == null ? "" : " (the suite skips it: " + test.get("suite_skip") + ")";
+        return firstFail != null ? new Outcome(name, Kind.FAIL, firstFail.detail() + skip)
+                : new Outcome(name, Kind.PASS, cases.size() + " cases" + skip);
     }
 
     /** null when the case passes, else what differs; throws Unsupported for what Kiln lacks. */
@@ -125,6 +127,8 @@ final class SuiteReplay {
             Trace.bind(step.get("out"), result, refs, fn);
         }
         if (exception) {
+            // no step: torch's argument parser refused the call before any op ran (a misspelled
+            // keyword, TypeError), which Java's compiler refuses in a port; nothing to replay
             return steps.isEmpty() ? null : "torch raised outside a recorded call";
         }
         Object out = refs.get(((Number) c.get("result")).intValue());

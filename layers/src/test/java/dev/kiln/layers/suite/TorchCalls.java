@@ -1,6 +1,5 @@
 package dev.kiln.layers.suite;
 
-import dev.kiln.layers.Functional;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.ValuesIndices;
@@ -39,7 +38,8 @@ final class TorchCalls {
         return e.impl().apply(new Call(fn, args, kwargs, e.signature()));
     }
 
-    private static void reg(String names, String signature, Function<Call, Object> impl) {
+    /** Registers impl under each of names (separated by |) with PyTorch's parameter list (see {@link Call}). */
+    static void reg(String names, String signature, Function<Call, Object> impl) {
         for (String n : names.split("\\|")) {
             if (REGISTRY.put(n, new Entry(signature, impl)) != null) {
                 throw new IllegalStateException("registered twice: " + n);
@@ -48,7 +48,7 @@ final class TorchCalls {
     }
 
     /** Tensor.name and torch.name, the tensor first. */
-    private static String both(String name) {
+    static String both(String name) {
         return "Tensor." + name + "|torch." + name;
     }
 
@@ -111,11 +111,12 @@ final class TorchCalls {
         return Tensor.scalar(Call.toDouble("scalar", "value", num), d);
     }
 
-    private static List<Object> pair(Tensor a, Tensor b) {
+    /** Several results, as torch's tuple: values first. */
+    static List<Object> results(Tensor a, Tensor b) {
         return List.of(a, b);
     }
 
-    private static List<Object> pair(ValuesIndices vi) {
+    static List<Object> results(ValuesIndices vi) {
         return List.of(vi.values(), vi.indices());
     }
 
@@ -279,22 +280,6 @@ final class TorchCalls {
         Reductions.register();
         ShapeCalls.register();
         NnCalls.register();
-    }
-
-    static void regFromOther(String names, String signature, Function<Call, Object> impl) {
-        reg(names, signature, impl);
-    }
-
-    static String bothNames(String name) {
-        return both(name);
-    }
-
-    static List<Object> results(Tensor a, Tensor b) {
-        return pair(a, b);
-    }
-
-    static List<Object> results(ValuesIndices vi) {
-        return pair(vi);
     }
 
     static List<Object> list(List<Tensor> ts) {

@@ -55,6 +55,25 @@ class ConvGradcheckTest {
     }
 
     @Test
+    void convTranspose3dIsTheAdjointOfConv3dAndDifferentiates() {
+        // <conv3d(x, w), y> = <x, convTranspose3d(y, w)>, with outputPadding restoring x's depth
+        Tensor x = leaf(1, 2, 5, 4, 4).detach();
+        Tensor w = leaf(3, 2, 2, 3, 2).detach();
+        Tensor conv = ConvOps.conv3d(x, w, null, v(2, 1, 2), v(1, 0, 1), v(1), 1);
+        assertThat(conv.shape()).containsExactly(1, 3, 3, 2, 3);
+        Tensor y = leaf(1, 3, 3, 2, 3).detach();
+        Tensor back = ConvOps.convTranspose3d(y, w, null, v(2, 1, 2), v(1, 0, 1), v(1, 0, 0), 1, v(1));
+        assertThat(back.shape()).containsExactly(x.shape());
+        assertThat(back.mul(x).sum().item()).isCloseTo(conv.mul(y).sum().item(), org.assertj.core.data.Offset.offset(1e-10));
+        GradCheck.assertGradients(in -> ConvOps.convTranspose3d(in[0], in[1], in[2], v(2, 1, 1), v(1, 0, 1), v(1, 0, 0),
+                2, v(1, 1, 2)), leaf(1, 2, 3, 3, 3), leaf(2, 1, 2, 2, 2), leaf(2));
+        assertThatThrownBy(() -> ConvOps.convTranspose3d(Tensor.zeros(1, 2, 2, 4, 4), Tensor.zeros(3, 2, 1, 1, 1), null,
+                v(1), v(0), v(0), 1, v(1))).hasMessageStartingWith("convTranspose3d: expected weight.size(0) = input channels");
+        assertThatThrownBy(() -> ConvOps.convTranspose3d(Tensor.zeros(1, 2, 2, 4, 4), Tensor.zeros(2, 2, 1, 1, 1), null,
+                v(1), v(0), v(1), 1, v(1))).hasMessageStartingWith("convTranspose3d: depth stride 1");
+    }
+
+    @Test
     void conv3dGradients() {
         GradCheck.assertGradients(in -> ConvOps.conv3d(in[0], in[1], in[2], v(2, 1, 1), v(1, 0, 1), v(1), 1),
                 leaf(1, 2, 4, 3, 3), leaf(2, 2, 2, 2, 2), leaf(2));

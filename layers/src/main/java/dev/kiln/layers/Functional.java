@@ -661,6 +661,12 @@ public final class Functional {
         return ConvOps.convTranspose2d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
     }
 
+    /** PyTorch's {@code F.conv_transpose3d} (a composition of convTranspose2d over depth slices: correct, not fast). */
+    public static Tensor convTranspose3d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        return ConvOps.convTranspose3d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
     /** PyTorch's {@code F.conv_transpose1d}, computed as convTranspose2d over a height of 1. */
     public static Tensor convTranspose1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding,
                                          int outputPadding, int groups, int dilation) {

@@ -350,6 +350,78 @@ public final class ConvOps {
         return batched ? y : y.squeeze(0);
     }
 
+    /**
+     * PyTorch's {@code F.conv_transpose3d(input, weight, bias, stride, padding, outputPadding, groups,
+     * dilation)}: input [N, C, D, H, W] (or unbatched [C, D, H, W]), weight [C, O/groups, kD, kH, kW];
+     * stride, padding, outputPadding and dilation take one value or three. A composition, as conv3d:
+     * input depth id through kernel depth kd lands on output depth id·sD − pD + kd·dD, so each output
+     * depth slice is a sum of convTranspose2d calls (D·kD of them): correct, not fast.
+     */
+    public static Tensor convTranspose3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        String op = "convTranspose3d";
+        checkRanks(op, input, weight, 3, "[N, C, D, H, W]", "[in, out/groups, kD, kH, kW]");
+        boolean batched = input.dim() == 5;
+        Tensor x = batched ? input : input.unsqueeze(0);
+        int[] s = triple(op, "stride", stride);
+        int[] p = triple(op, "padding", padding);
+        int[] o = triple(op, "outputPadding", outputPadding);
+        int[] d = triple(op, "dilation", dilation);
+        String shapes = "input " + Shapes.str(input.shape()) + ", weight " + Shapes.str(weight.shape());
+        if (groups < 1 || x.size(1) % groups != 0 || weight.size(0) != x.size(1)) {
+            throw new IllegalArgumentException(op + ": expected weight.size(0) = input channels, divisible by groups "
+                    + groups + " (" + shapes + ")");
+        }
+        if (s[0] < 1 || d[0] < 1 || p[0] < 0 || o[0] < 0 || (o[0] >= s[0] && o[0] >= d[0])) {
+            throw new IllegalArgumentException(op + ": depth stride " + s[0] + " and dilation " + d[0] + " must be >= 1, "
+                    + "padding " + p[0] + " >= 0, outputPadding " + o[0] + " >= 0 and smaller than stride or dilation ("
+                    + shapes + ")");
+        }
+        int depth = x.size(2);
+        int k = weight.size(2);
+        long outD = (long) (depth - 1) * s[0] - 2L * p[0] + (long) d[0] * (k - 1) + o[0] + 1;
+        if (outD <= 0 || outD > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": the output depth " + outD + " is not positive (" + shapes
+                    + ", stride " + Arrays.toString(s) + ", padding " + Arrays.toString(p) + ")");
+        }
+        int[] s2 = {s[1], s[2]};
+        int[] p2 = {p[1], p[2]};
+        int[] o2 = {o[1], o[2]};
+        int[] d2 = {d[1], d[2]};
+        Tensor[] slices = new Tensor[(int) outD];
+        for (int id = 0; id < depth; id++) {
+            for (int kd = 0; kd < k; kd++) {
+                long od = (long) id * s[0] - p[0] + (long) kd * d[0];
+                if (od < 0 || od >= outD) {
+                    continue;
+                }
+                Tensor term = convTranspose2d(x.select(2, id), weight.select(2, kd), null, s2, p2, o2, groups, d2);
+                slices[(int) od] = slices[(int) od] == null ? term : slices[(int) od].add(term);
+            }
+        }
+        Tensor zero = null;
+        for (int od = 0; od < slices.length; od++) {
+            if (slices[od] == null) {
+                // an output depth no tap reaches (outputPadding, or stride beyond the kernel): zeros, then the bias
+                if (zero == null) {
+                    zero = Tensor.zerosLike(convTranspose2d(x.select(2, 0).detach(), weight.select(2, 0).detach(), null,
+                            s2, p2, o2, groups, d2));
+                }
+                slices[od] = zero;
+            }
+        }
+        Tensor y = Tensor.stack(Arrays.asList(slices), 2);
+        if (bias != null) {
+            int out = weight.size(1) * groups;
+            if (bias.dim() != 1 || bias.size(0) != out) {
+                throw new IllegalArgumentException(op + ": bias must be [" + out + "] (one per out channel), got "
+                        + Shapes.str(bias.shape()));
+            }
+            y = y.add(bias.reshape(1, out, 1, 1, 1));
+        }
+        return batched ? y : y.squeeze(0);
+    }
+
     /** conv_transpose1d: convTranspose2d over a height of 1. */
     public static Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias, int stride, int padding,
                                          int outputPadding, int groups, int dilation) {

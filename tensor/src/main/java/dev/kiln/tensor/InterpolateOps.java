@@ -21,6 +21,10 @@ public final class InterpolateOps {
      */
     public static Tensor interpolate(Tensor input, int[] size, double[] scaleFactor, String mode, Boolean alignCorners) {
         String op = "interpolate";
+        if (input.dtype().isIntegral() && ("nearest".equals(mode) || "nearest-exact".equals(mode))) {
+            // PyTorch's nearest modes take integer tensors (uint8 images); they select, so the F64 copy is exact
+            return interpolate(input.to(DType.F64), size, scaleFactor, mode, alignCorners).to(input.dtype());
+        }
         Dispatch.requireFloat(op, input);
         int spatial = input.dim() - 2;
         if (spatial < 1 || spatial > 3) {

@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** max/min of BOOL tensors and max pooling of integer tensors, which PyTorch allows. */
+/** max/min of BOOL tensors, and max pooling and nearest interpolation of integer tensors, which PyTorch allows. */
 class IntegerAndBoolExtremaTest {
 
     @Test
@@ -29,5 +29,16 @@ class IntegerAndBoolExtremaTest {
         Tensor l = Tensor.of(new long[] {3L, -1L << 40, 7L, 2L}, 1, 1, 2, 2);
         assertThat(PoolOps.maxPool2d(l, new int[] {2, 2}, null, new int[] {0, 0}, new int[] {1, 1}, false)
                 .toLongArray()).containsExactly(7L);
+    }
+
+    @Test
+    void nearestInterpolationOfIntegersKeepsTheDtype() {
+        Tensor x = Tensor.of(new long[] {0, 1, 2, 3}, 1, 1, 2, 2).to(DType.U8);
+        Tensor y = InterpolateOps.interpolate(x, new int[] {4, 4}, null, "nearest", null);
+        assertThat(y.dtype()).isEqualTo(DType.U8);
+        assertThat(y.toLongArray()).containsExactly(0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> InterpolateOps.interpolate(x, new int[] {4, 4}, null, "bilinear", false))
+                .hasMessageStartingWith("interpolate: expected a floating-point tensor");
     }
 }

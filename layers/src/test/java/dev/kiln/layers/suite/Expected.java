@@ -100,7 +100,15 @@ record Expected(String dtype, int[] shape, double[] values, int sampleCount, dou
                 }
                 yield Expected.shaped(Tensor.of(a), shape);
             }
-            default -> throw new Unsupported("dtype " + dtype + " as Kiln's " + d);
+            // the values are torch's, exact in a double: convert to the dtype without rounding
+            case F16, BF16 -> Expected.shaped(Tensor.of(values.clone()).to(d), shape);
+            case I64, I8, U8 -> {
+                long[] a = new long[n];
+                for (int k = 0; k < n; k++) {
+                    a[k] = (long) values[k];
+                }
+                yield Expected.shaped(Tensor.of(a).to(d), shape);
+            }
         };
     }
 }

@@ -118,6 +118,10 @@ final class NnCalls {
                 + "groups= dilation=", c -> Functional.convTranspose2d(c.t("input"), c.t("weight"), c.tOrNull("bias"),
                 c.intsOr("stride", new int[] {1}), c.intsOr("padding", new int[] {0}),
                 c.intsOr("output_padding", new int[] {0}), c.i("groups", 1), c.intsOr("dilation", new int[] {1})));
+        reg("torch.conv_transpose3d|F.conv_transpose3d", "input weight bias= stride= padding= output_padding= "
+                + "groups= dilation=", c -> Functional.convTranspose3d(c.t("input"), c.t("weight"), c.tOrNull("bias"),
+                c.intsOr("stride", new int[] {1}), c.intsOr("padding", new int[] {0}),
+                c.intsOr("output_padding", new int[] {0}), c.i("groups", 1), c.intsOr("dilation", new int[] {1})));
         reg("F.max_pool2d|torch.max_pool2d", "input kernel_size stride= padding= dilation= ceil_mode= "
                 + "return_indices=", c -> {
             Tensor x = c.t("input");

@@ -34,7 +34,7 @@ final class ShapeCalls {
         reg(both("reshape"), "input *shape", c -> c.t("input").reshape(c.ints("shape")));
         reg("Tensor.view", "input *shape", c -> {
             if (c.o("shape") instanceof List<?> l && l.size() == 1 && l.get(0) instanceof TorchDtype d) {
-                throw new Unsupported("Tensor.view(" + d.name() + ")");
+                return c.t("input").view(d.kiln());
             }
             return c.t("input").view(c.ints("shape"));
         });
@@ -252,7 +252,13 @@ final class ShapeCalls {
                 }
                 yield Expected.shaped(Tensor.of(a), dims);
             }
-            default -> throw new Unsupported("torch.tensor with dtype " + d);
+            default -> {
+                double[] a = new double[n];
+                for (int k = 0; k < n; k++) {
+                    a[k] = Call.toDouble("torch.tensor", "data", flat.get(k));
+                }
+                yield Expected.shaped(Tensor.of(a).to(d), dims); // torch's conversion rules, as Kiln's to(dtype)
+            }
         };
     }
 

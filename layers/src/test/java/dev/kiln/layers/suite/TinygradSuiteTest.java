@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TinygradSuiteTest {
     /** Test functions that passed when this was last measured; raise it when more pass. */
-    static final int PASSING = 374;
+    static final int PASSING = 404;
 
     @Test
     void atLeastTheMeasuredNumberOfTestFunctionsMatchPyTorch() throws IOException {

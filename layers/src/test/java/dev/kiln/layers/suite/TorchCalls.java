@@ -64,7 +64,9 @@ final class TorchCalls {
             if (o instanceof Tensor t) {
                 return tt.apply(x, t);
             }
-            return ts != null ? ts.apply(x, Call.toDouble(c.fn, "other", o)) : tt.apply(x, scalarLike(o, x));
+            // a float goes to Kiln's double overload; an int or bool as the 0-d tensor that promotes as torch's number
+            return ts != null && o instanceof Double ? ts.apply(x, Call.toDouble(c.fn, "other", o))
+                    : tt.apply(x, scalarLike(o, x));
         });
     }
 
@@ -91,24 +93,27 @@ final class TorchCalls {
     }
 
     /**
-     * A Python number as the 0-d tensor PyTorch makes of it next to {@code like}: an int takes the
-     * tensor's dtype (F32 next to BOOL), a float the tensor's float dtype or F32, a bool BOOL next to
-     * BOOL and the tensor's dtype otherwise.
+     * A Python number as a 0-d tensor that Kiln's type promotion treats as PyTorch treats the number
+     * (a 0-d operand only raises the category of a dimensioned one): an int as I64, a bool as BOOL, a
+     * float as F32, or F64 next to an F64 tensor so that its digits survive.
      */
     static Tensor scalarLike(Object num, Tensor like) {
-        DType ld = like.dtype();
-        boolean floating = ld == DType.F32 || ld == DType.F64;
         DType d;
         if (num instanceof Boolean) {
-            d = ld;
+            d = DType.BOOL;
         } else if (num instanceof Long) {
-            d = ld == DType.BOOL ? DType.I32 : ld;
+            d = DType.I64;
         } else if (num instanceof Double) {
-            d = floating ? ld : DType.F32;
+            d = like.dtype() == DType.F64 ? DType.F64 : DType.F32;
         } else {
             throw new Unsupported("a Python " + Call.describe(num) + " as an operand");
         }
         return Tensor.scalar(Call.toDouble("scalar", "value", num), d);
+    }
+
+    /** A clamp bound: absent, a tensor, or a Python number as the 0-d tensor that promotes as it. */
+    private static Tensor bound(Object b, Tensor x) {
+        return b == null ? null : b instanceof Tensor t ? t : scalarLike(b, x);
     }
 
     /** Several results, as torch's tuple: values first. */
@@ -169,9 +174,7 @@ final class TorchCalls {
         unary("Tensor.double", t -> t.to(DType.F64));
         unary("Tensor.int|Tensor.long", t -> t.to(DType.I32));
         unary("Tensor.bool", t -> t.to(DType.BOOL));
-        unary("Tensor.half", t -> {
-            throw new Unsupported("dtype float16");
-        });
+        unary("Tensor.half", t -> t.to(DType.F16));
         reg("Tensor.type", "input dtype", c -> c.t("input").to(c.dtype("dtype", null)));
         reg("Tensor.to", "input dtype", c -> c.t("input").to(c.dtype("dtype", null)));
         reg(both("round"), "input decimals=", c -> c.has("decimals") ? c.t("input").round(c.i("decimals"))
@@ -185,6 +188,9 @@ final class TorchCalls {
             if (c.o("other") instanceof Tensor t) {
                 return c.has("alpha") ? x.add(t, alpha) : x.add(t);
             }
+            if (c.o("other") instanceof Long n && (!c.has("alpha") || c.o("alpha") instanceof Long)) {
+                return x.add(scalarLike(n * (long) alpha, x)); // an int stays an int, as torch's number
+            }
             return x.add(Call.toDouble(c.fn, "other", c.o("other")) * alpha);
         });
         reg(both("sub"), "input other alpha=", c -> {
@@ -192,6 +198,9 @@ final class TorchCalls {
             double alpha = c.d("alpha", 1);
             if (c.o("other") instanceof Tensor t) {
                 return c.has("alpha") ? x.add(t, -alpha) : x.sub(t);
+            }
+            if (c.o("other") instanceof Long n && (!c.has("alpha") || c.o("alpha") instanceof Long)) {
+                return x.sub(scalarLike(n * (long) alpha, x));
             }
             return x.sub(Call.toDouble(c.fn, "other", c.o("other")) * alpha);
         });
@@ -202,13 +211,15 @@ final class TorchCalls {
             if (c.o("other") instanceof Tensor t) {
                 return mode == null ? x.div(t) : x.div(t, mode);
             }
+            if (mode != null && c.o("other") instanceof Long) {
+                return x.div(scalarLike(c.o("other"), x), mode); // floor/trunc of ints stay ints
+            }
             double s = Call.toDouble(c.fn, "other", c.o("other"));
             return mode == null ? x.div(s) : x.div(s, mode);
         });
         reg("Tensor.__floordiv__", "input other", c -> {
             Tensor x = c.t("input");
-            return c.o("other") instanceof Tensor t ? x.div(t, "floor")
-                    : x.div(Call.toDouble(c.fn, "other", c.o("other")), "floor");
+            return x.div(c.o("other") instanceof Tensor t ? t : scalarLike(c.o("other"), x), "floor");
         });
         reg(both("pow"), "input exponent", c -> {
             Object base = c.o("input");
@@ -218,6 +229,9 @@ final class TorchCalls {
                 return scalarLike(base, et).pow(et);
             }
             Tensor x = (Tensor) base;
+            if (e instanceof Long n && !x.dtype().isFloatingPoint()) {
+                return x.pow((long) n); // an int to an int power is an int; a negative one is refused, as torch
+            }
             return e instanceof Tensor t ? x.pow(t) : x.pow(Call.toDouble(c.fn, "exponent", e));
         });
         binary(both("remainder"), Tensor::remainder, Tensor::remainder);
@@ -254,24 +268,33 @@ final class TorchCalls {
                 : c.t("input").lerp(c.t("end"), c.d("weight", 0)));
         reg(both("clip") + "|" + both("clamp"), "input min= max=", c -> {
             Tensor x = c.t("input");
-            if (c.o("min") instanceof Tensor || c.o("max") instanceof Tensor) {
-                throw new Unsupported(c.fn + " with tensor bounds");
+            Object lo = c.o("min");
+            Object hi = c.o("max");
+            if (lo == null && hi == null || lo instanceof Tensor || hi instanceof Tensor) {
+                // Kiln's tensor-bound clamp; it refuses two absent bounds, as torch does
+                return x.clamp(bound(lo, x), bound(hi, x));
             }
-            if (c.has("min") && c.has("max")) {
+            if ((lo == null || lo instanceof Long) && (hi == null || hi instanceof Long)) {
+                long min = lo == null ? Long.MIN_VALUE : (Long) lo;
+                long max = hi == null ? Long.MAX_VALUE : (Long) hi;
+                return lo == null ? x.clampMax(max) : hi == null ? x.clampMin(min) : x.clamp(min, max);
+            }
+            if (lo != null && hi != null) {
                 return x.clamp(c.d("min", 0), c.d("max", 0));
             }
-            return c.has("min") ? x.clampMin(c.d("min", 0)) : x.clampMax(c.d("max", 0));
+            return lo != null ? x.clampMin(c.d("min", 0)) : x.clampMax(c.d("max", 0));
         });
         reg("torch.where|Tensor.where", "condition input other", c -> {
             Tensor cond = c.t("condition");
             Object a = c.o("input");
             Object b = c.o("other");
             if (a instanceof Tensor ta) {
-                return b instanceof Tensor tb ? Tensor.where(cond, ta, tb)
-                        : Tensor.where(cond, ta, Call.toDouble(c.fn, "other", b));
+                return Tensor.where(cond, ta, b instanceof Tensor tb ? tb : scalarLike(b, ta));
             }
-            double da = Call.toDouble(c.fn, "input", a);
-            return b instanceof Tensor tb ? Tensor.where(cond, da, tb) : Tensor.where(cond, da, Call.toDouble(c.fn, "other", b));
+            if (b instanceof Tensor tb) {
+                return Tensor.where(cond, scalarLike(a, tb), tb);
+            }
+            return Tensor.where(cond, Call.toDouble(c.fn, "input", a), Call.toDouble(c.fn, "other", b));
         });
         reg("Tensor.masked_fill|torch.masked_fill", "input mask value", c -> c.o("value") instanceof Tensor v
                 ? c.t("input").maskedFill(c.t("mask"), v) : c.t("input").maskedFill(c.t("mask"), c.d("value", 0)));

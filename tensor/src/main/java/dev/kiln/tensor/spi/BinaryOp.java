@@ -89,29 +89,23 @@ public enum BinaryOp {
         };
     }
 
-    /** The I32 definition, in int so that it wraps as PyTorch's; null for ops with none (float-only). */
+    /**
+     * The I32 definition: the long one's low 32 bits (which wrap as int arithmetic, MIN_VALUE / −1
+     * included), but for the shifts, whose count Java masks to 5 bits in int as PyTorch 1.13's CPU
+     * kernels do (1 &lt;&lt; 32 is 1); null for ops with none (float-only).
+     */
     public Integer applyInt(int a, int b) {
         return switch (this) {
-            case ADD -> a + b;
-            case SUB -> a - b;
-            case MUL -> a * b;
-            case MAXIMUM -> Math.max(a, b);
-            case MINIMUM -> Math.min(a, b);
-            case FMOD -> a % b;
-            case REMAINDER -> Math.floorMod(a, b);
-            case DIV_TRUNC -> a / b;
-            case DIV_FLOOR -> Math.floorDiv(a, b);
-            case BITWISE_AND -> a & b;
-            case BITWISE_OR -> a | b;
-            case BITWISE_XOR -> a ^ b;
-            // Java masks the count to 5 bits, as PyTorch 1.13's CPU kernels (1 << 32 is 1)
             case BITWISE_LEFT_SHIFT -> a << b;
             case BITWISE_RIGHT_SHIFT -> a >> b;
-            default -> null;
+            default -> {
+                Long r = applyLong(a, b);
+                yield r == null ? null : (int) (long) r;
+            }
         };
     }
 
-    /** As {@link #applyInt}, in long (I64): null where the op has no integer form. */
+    /** The integer definition in long (I64), wrapping as PyTorch's; null where the op has no integer form. */
     public Long applyLong(long a, long b) {
         return switch (this) {
             case ADD -> a + b;

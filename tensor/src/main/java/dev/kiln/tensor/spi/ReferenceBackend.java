@@ -195,9 +195,6 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, Tensor out, Tensor x, int[] dims) {
-        int[] shape = x.shape();
-        int[] outShape = out.shape();
-        int[] outStrides = Shapes.contiguousStrides(outShape);
         if (x.dtype().isIntegral() && out.dtype().isIntegral()) {
             reduceLong(op, out, x);
             return;
@@ -210,13 +207,10 @@ public final class ReferenceBackend implements Backend {
         };
         java.util.Arrays.fill(acc, init);
         int[] xo = Strided.offsets(x);
+        int[] target = reduceTargets(out, x);
         CpuStorage xs = s(x);
         for (int i = 0; i < xo.length; i++) {
-            int[] idx = Strided.unravel(i, shape);
-            int j = 0;
-            for (int d = 0; d < idx.length; d++) {
-                j += (outShape[d] == 1 ? 0 : idx[d]) * outStrides[d];
-            }
+            int j = target[i];
             double v = xs.get(xo[i]);
             acc[j] = switch (op) {
                 case SUM -> acc[j] + v;
@@ -232,9 +226,6 @@ public final class ReferenceBackend implements Backend {
 
     /** Integer sums, maxima and minima in long: exact, and a sum wraps around in the output's type as PyTorch's. */
     private static void reduceLong(ReduceOp op, Tensor out, Tensor x) {
-        int[] shape = x.shape();
-        int[] outShape = out.shape();
-        int[] outStrides = Shapes.contiguousStrides(outShape);
         long[] acc = new long[out.numel()];
         java.util.Arrays.fill(acc, switch (op) {
             case SUM -> 0L;
@@ -242,13 +233,10 @@ public final class ReferenceBackend implements Backend {
             case MIN -> Long.MAX_VALUE;
         });
         int[] xo = Strided.offsets(x);
+        int[] target = reduceTargets(out, x);
         CpuStorage xs = s(x);
         for (int i = 0; i < xo.length; i++) {
-            int[] idx = Strided.unravel(i, shape);
-            int j = 0;
-            for (int d = 0; d < idx.length; d++) {
-                j += (outShape[d] == 1 ? 0 : idx[d]) * outStrides[d];
-            }
+            int j = target[i];
             long v = xs.getLong(xo[i]);
             acc[j] = switch (op) {
                 case SUM -> acc[j] + v;
@@ -260,6 +248,23 @@ public final class ReferenceBackend implements Backend {
         for (int j = 0; j < acc.length; j++) {
             o.setLong(out.offset() + j, acc[j]);
         }
+    }
+
+    /** For each element of x in row-major order, its slot in the contiguous, keep-dim output. */
+    private static int[] reduceTargets(Tensor out, Tensor x) {
+        int[] shape = x.shape();
+        int[] outShape = out.shape();
+        int[] outStrides = Shapes.contiguousStrides(outShape);
+        int[] target = new int[x.numel()];
+        for (int i = 0; i < target.length; i++) {
+            int[] idx = Strided.unravel(i, shape);
+            int j = 0;
+            for (int d = 0; d < idx.length; d++) {
+                j += (outShape[d] == 1 ? 0 : idx[d]) * outStrides[d];
+            }
+            target[i] = j;
+        }
+        return target;
     }
 
     @Override

@@ -152,6 +152,21 @@ __device__ __forceinline__ void avg_pool_backward_impl(const PoolDims& D, int di
     dx[t] = sum;
 }
 
+// dx[p, indices[p, o]] += dy[p, o]: a thread per plane, adding its outputs in order, so that
+// overlapping windows sum in the same order as on the host and nothing needs atomics. dx is zero.
+template <typename T>
+__device__ __forceinline__ void max_pool_backward_impl(int planes, int inPlane, int outPlane, T* dx, const T* dy,
+                                                       const int* indices) {
+    i64 p = global_index();
+    if (p >= planes) return;
+    T* g = dx + p * inPlane;
+    const T* d = dy + p * outPlane;
+    const int* ix = indices + p * outPlane;
+    for (int o = 0; o < outPlane; o++) {
+        g[ix[o]] += d[o];
+    }
+}
+
 #define KILN_POOL(suffix, T) \
     extern "C" __global__ void max_pool_##suffix(PoolDims D, const int* table, T* out, int* indices, const T* x) { \
         max_pool_impl<T>(D, table, out, indices, x); \
@@ -162,6 +177,10 @@ __device__ __forceinline__ void avg_pool_backward_impl(const PoolDims& D, int di
     extern "C" __global__ void avg_pool_backward_##suffix(PoolDims D, int divisor, const int* table, T* dx, \
                                                            const T* dy) { \
         avg_pool_backward_impl<T>(D, divisor, table, dx, dy); \
+    } \
+    extern "C" __global__ void max_pool_backward_##suffix(int planes, int inPlane, int outPlane, T* dx, const T* dy, \
+                                                           const int* indices) { \
+        max_pool_backward_impl<T>(planes, inPlane, outPlane, dx, dy, indices); \
     }
 KILN_POOL(f32, float)
 KILN_POOL(f64, double)

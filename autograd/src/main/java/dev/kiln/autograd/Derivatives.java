@@ -155,6 +155,7 @@ final class Derivatives {
                 yield new Tensor[] {gp.gather(1, u.index()).reshape(n.inputShape(0))};
             }
             case Op.AvgPool2d a -> new Tensor[] {PoolOps.avgPool2dBackward(g, a.windows())};
+            case Op.MaxPool m -> new Tensor[] {PoolOps.maxPoolBackward(g, m.indices(), m.inShape())};
             case Op.AvgPool3d a -> new Tensor[] {Pool3dOps.avgPool3dBackward(g, a.windows())};
             case Op.LayerNorm ln -> {
                 int bi = ln.hasWeight() ? 2 : 1;

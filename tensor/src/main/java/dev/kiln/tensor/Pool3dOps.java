@@ -10,7 +10,7 @@ import java.util.Arrays;
  * unbatched [C, D, H, W]. Each op resolves its windows into a {@link PoolWindows3d} with the same
  * per-dim rules as {@link PoolOps} (output size, ceil mode, padding at most half the kernel, the
  * average's divisor); the backend only walks them. As the 2-d ops, the max's gradient goes to the
- * recorded index of each window (a gather's gradient).
+ * recorded index of each window ({@link PoolOps#maxPoolBackward}, deterministic on every backend).
  */
 public final class Pool3dOps {
     private Pool3dOps() {
@@ -38,11 +38,9 @@ public final class Pool3dOps {
         if (out.numel() > 0) {
             b.maxPool3d(out, idx, x.contiguous().detach(), pw);
         }
-        if (Dispatch.wouldRecord(x) && out.numel() > 0) {
-            // the values again as a gather of x at the indices, so that the gradient goes to the
-            // recorded maximum of each window (its backward is a scatter-add), as PyTorch's
-            int volumes = pw.n() * pw.c();
-            out = x.reshape(volumes, pw.volume()).gather(1, idx.reshape(volumes, pw.outVolume())).reshape(shape);
+        if (out.numel() > 0) {
+            // the gradient goes to the recorded maximum of each window, as PyTorch's
+            out = Dispatch.record(new Op.MaxPool(idx.reshape(pw.n() * pw.c(), pw.outVolume()), x.shape()), out, x);
         }
         PoolOps.MaxPoolResult r = new PoolOps.MaxPoolResult(out, idx);
         return input.dim() == 5 ? r : new PoolOps.MaxPoolResult(r.values().squeeze(0), r.indices().squeeze(0));

@@ -168,6 +168,24 @@ public final class PoolOps {
         return dx;
     }
 
+    /**
+     * The gradient of a max pool (2-d or 3-d) with respect to its input of shape inShape [N, C, ...]:
+     * each output's gradient goes to the input position its index records (summed where windows
+     * overlap, in output order on every backend).
+     */
+    public static Tensor maxPoolBackward(Tensor dy, Tensor indices, int[] inShape) {
+        String name = "maxPoolBackward";
+        Dispatch.notRecorded(name, dy);
+        Backend b = Dispatch.backend(name, dy, indices);
+        int planes = indices.size(0);
+        Tensor dx = Dispatch.empty(b, dy.dtype(), new int[] {planes, Shapes.numel(inShape) / Math.max(planes, 1)},
+                dy.device());
+        if (dy.numel() > 0) {
+            b.maxPoolBackward(dx, dy.contiguous().reshape(indices.shape()), indices);
+        }
+        return dx.reshape(inShape);
+    }
+
     /** The windows of max_pool2d over an input of shape [N, C, H, W]; op names the caller in messages. */
     public static PoolWindows maxPool2dWindows(String op, int[] shape, int[] kernelSize, int[] stride, int[] padding,
                                                int[] dilation, boolean ceilMode) {
@@ -206,12 +224,9 @@ public final class PoolOps {
         if (out.numel() > 0) {
             b.maxPool2d(out, idx, x.contiguous().detach(), pw);
         }
-        if (Dispatch.wouldRecord(x) && out.numel() > 0) {
-            // the values again as a gather of x at the indices, so that the gradient goes to the
-            // recorded maximum of each window (its backward is a scatter-add), as PyTorch's
-            int planes = pw.n() * pw.c();
-            out = x.reshape(planes, pw.h() * pw.w()).gather(1, idx.reshape(planes, pw.outH() * pw.outW()))
-                    .reshape(shape);
+        if (out.numel() > 0) {
+            // the gradient goes to the recorded maximum of each window, as PyTorch's
+            out = Dispatch.record(new Op.MaxPool(idx.reshape(pw.n() * pw.c(), pw.outH() * pw.outW()), x.shape()), out, x);
         }
         return new MaxPoolResult(out, idx);
     }

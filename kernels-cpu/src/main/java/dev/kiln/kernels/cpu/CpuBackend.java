@@ -382,6 +382,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void maxPoolBackward(Tensor dx, Tensor dy, Tensor indices) {
+        PoolDispatch.maxPoolBackward(dx, dy, indices);
+    }
+
+    @Override
     public void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows) {
         PoolDispatch.maxPool3d(out, indices, x, windows);
     }

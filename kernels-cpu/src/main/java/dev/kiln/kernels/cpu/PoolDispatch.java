@@ -89,6 +89,29 @@ final class PoolDispatch {
         });
     }
 
+    /** Planes in parallel, each plane's outputs in order (Backend.maxPoolBackward's contract). */
+    static void maxPoolBackward(Tensor dx, Tensor dy, Tensor indices) {
+        if (!f32(dx, dy)) {
+            REF.maxPoolBackward(dx, dy, indices);
+            return;
+        }
+        float[] g = f(dx);
+        float[] d = f(dy);
+        int[] ix = ints(indices);
+        int inPlane = dx.size(1);
+        int outPlane = dy.size(1);
+        Parallel.forRange(dx.size(0), HostArrays.rowGrain(outPlane, GRAIN), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int base = dx.offset() + p * inPlane;
+                int o = dy.offset() + p * outPlane;
+                int io = indices.offset() + p * outPlane;
+                for (int k = 0; k < outPlane; k++) {
+                    g[base + ix[io + k]] += d[o + k];
+                }
+            }
+        });
+    }
+
     static void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows p) {
         if (!f32(dx, dy)) {
             REF.avgPool2dBackward(dx, dy, p);

@@ -357,6 +357,14 @@ class ConvKernelsTest {
                 assertWrittenExactly(what + " max", out);
                 assertClose(what + " max", out, rOut, 0, 0);
                 assertClose(what + " max indices", idx, rIdx, 0, 0);
+                // the max's gradient: overlapping windows send several outputs to one input, summed in output order
+                int[] planes = {p.n() * p.c(), p.outH() * p.outW()};
+                Tensor gy = input(KernelCheck.randn(rng, KernelCheck.numel(planes), 1, 0), planes, Layout.OFFSET);
+                Tensor gx = Tensor.zeros(p.n() * p.c(), p.h() * p.w());
+                Tensor rgx = Tensor.zeros(p.n() * p.c(), p.h() * p.w());
+                CPU.maxPoolBackward(gx, gy, rIdx.reshape(planes));
+                REF.maxPoolBackward(rgx, gy, rIdx.reshape(planes));
+                assertClose(what + " maxPoolBackward", gx, rgx, 0, 0);
                 if (p.divisorAt(0, 0) == 0) {
                     continue; // max-pool windows carry no divisor
                 }

@@ -347,6 +347,11 @@ public final class CudaBackend implements Backend {
         PoolDispatch.avgPool2dBackward(dx, dy, windows);
     }
 
+    @Override
+    public void maxPoolBackward(Tensor dx, Tensor dy, Tensor indices) {
+        PoolDispatch.maxPoolBackward(dx, dy, indices);
+    }
+
     // ---- products, scans and sorting (ScanDispatch, scan.cu)
 
     @Override

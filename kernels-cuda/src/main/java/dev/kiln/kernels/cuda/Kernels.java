@@ -112,6 +112,8 @@ final class Kernels {
     static final KernelSpec MAX_POOL = spec("pool", "max_pool", FLOATS, POOL_DIMS, PTR, PTR, PTR, PTR);
     static final KernelSpec AVG_POOL = spec("pool", "avg_pool", FLOATS, POOL_DIMS, INT, PTR, PTR, PTR);
     static final KernelSpec AVG_POOL_BACKWARD = spec("pool", "avg_pool_backward", FLOATS, POOL_DIMS, INT, PTR, PTR, PTR);
+    // planes, inPlane, outPlane, dx, dy, indices
+    static final KernelSpec MAX_POOL_BACKWARD = spec("pool", "max_pool_backward", FLOATS, INT, INT, INT, PTR, PTR, PTR);
 
     // index.cu
     static final KernelSpec GATHER = spec("index", "gather", ALL_TYPES, LAYOUT, INT, PTR, PTR, PTR);
@@ -132,7 +134,7 @@ final class Kernels {
             PAU_BACKWARD, ATTENTION_FORWARD, ATTENTION_ROWDOT, ATTENTION_DQ, ATTENTION_DKDV, BSPLINE_BASIS, BSPLINE_BASIS_BACKWARD, REDUCE_ROWS, REDUCE_COLS, REDUCE_FINISH, ARGREDUCE_ROWS, ARGREDUCE_COLS, PROD, SCAN, SORT_TILE, SORT_MERGE, SOFTMAX_ROWS, SOFTMAX_COLS,
             SOFTMAX_BACKWARD_ROWS, SOFTMAX_BACKWARD_COLS, CROSS_ENTROPY, CROSS_ENTROPY_BACKWARD, LAYER_NORM, RMS_NORM,
             NORM_BACKWARD, NORM_PARAMS_PARTIAL, COLUMN_SUM, IM2COL, COL2IM, MAX_POOL, AVG_POOL,
-            AVG_POOL_BACKWARD, GATHER, SCATTER_ADD, ADAM, GEMM_TILED, SGEMM_128,
+            AVG_POOL_BACKWARD, MAX_POOL_BACKWARD, GATHER, SCATTER_ADD, ADAM, GEMM_TILED, SGEMM_128,
             SGEMM_128_VEC4);
 
     /** Every kernel family, for KernelSignatureTest. */

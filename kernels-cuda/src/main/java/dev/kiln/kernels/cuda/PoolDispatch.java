@@ -100,6 +100,16 @@ final class PoolDispatch {
         avgPoolBackward(dx, dy, Geometry.of(p));
     }
 
+    /** A thread per plane, its outputs in order: no atomics, so overlapping windows sum deterministically. */
+    static void maxPoolBackward(Tensor dx, Tensor dy, Tensor indices) {
+        if (dy.numel() == 0) {
+            return;
+        }
+        CudaDevice d = dev(dx);
+        d.launch1d(Kernels.MAX_POOL_BACKWARD, sfx(dy), dx.size(0), new Args().i(dx.size(0)).i(dx.size(1)).i(dy.size(1))
+                .ptr(ptr(dx)).ptr(ptr(dy)).ptr(ptr(indices)));
+    }
+
     static void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d p) {
         maxPool(out, indices, x, Geometry.of(p));
     }

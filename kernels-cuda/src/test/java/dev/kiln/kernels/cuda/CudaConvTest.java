@@ -147,6 +147,14 @@ class CudaConvTest extends GpuTesting {
                 (be, a) -> be.avgPool2d(a[0], a[1], p));
         checkKernel("avgPool2dBackward " + at, tol, dev -> new Tensor[] {on(dev, Tensor.zeros(t, in)), on(dev, dy)},
                 (be, a) -> be.avgPool2dBackward(a[0], a[1], p));
+        // the max's gradient through the reference's indices (overlapping windows share inputs)
+        Tensor idx = Tensor.zeros(DType.I32, out);
+        dev.kiln.tensor.spi.ReferenceBackend.INSTANCE.maxPool2d(Tensor.zeros(t, out), idx, x, p);
+        int[] planes = {p.n() * p.c(), p.outH() * p.outW()};
+        Tensor dy2 = dy.reshape(planes);
+        Tensor idx2 = idx.reshape(planes);
+        checkKernel("maxPoolBackward " + at, tol, dev -> new Tensor[] {on(dev, Tensor.zeros(t, p.n() * p.c(),
+            p.h() * p.w())), on(dev, dy2), on(dev, idx2)}, (be, a) -> be.maxPoolBackward(a[0], a[1], a[2]));
     }
 
     /** The windows with a fixed divisor, so that average pooling over max pooling's (dilated) windows is defined. */

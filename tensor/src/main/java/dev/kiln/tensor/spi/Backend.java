@@ -309,6 +309,14 @@ public interface Backend {
     void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows windows);
 
     /**
+     * The gradient of a max pool (2-d or 3-d): dx [planes, inPlane] (fresh, zero) gets dx[p,
+     * indices[p, o]] += dy[p, o], the outputs o of a plane added in increasing order, so that
+     * overlapping windows sum the same on every backend and at any thread count; dy and indices
+     * (I32) are contiguous [planes, outPlane].
+     */
+    void maxPoolBackward(Tensor dx, Tensor dy, Tensor indices);
+
+    /**
      * Max over each window of {@link PoolWindows3d} over [N, C, D, H, W]; indices (I32) get the flat
      * position id·H·W + ih·W + iw within the input volume.
      */

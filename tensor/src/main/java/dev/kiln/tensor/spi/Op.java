@@ -250,6 +250,13 @@ public sealed interface Op {
     record MaxUnpool2d(Tensor index) implements Op {
     }
 
+    /**
+     * max_pool2d/3d and adaptive_max_pool2d; the input is x, whose planes (N·C of them) are
+     * inShape's; indices [N·C, outPlane] the flat position of each window's maximum in its plane.
+     */
+    record MaxPool(Tensor indices, int[] inShape) implements Op {
+    }
+
     /** avg_pool2d and adaptive_avg_pool2d over the resolved windows; the input is x. */
     record AvgPool2d(PoolWindows windows) implements Op {
     }

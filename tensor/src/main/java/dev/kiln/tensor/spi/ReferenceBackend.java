@@ -928,6 +928,22 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void maxPoolBackward(Tensor dx, Tensor dy, Tensor indices) {
+        int planes = dx.size(0);
+        int inPlane = dx.size(1);
+        int outPlane = dy.size(1);
+        CpuStorage g = s(dx);
+        CpuStorage d = s(dy);
+        CpuStorage ix = s(indices);
+        for (int p = 0; p < planes; p++) {
+            for (int o = 0; o < outPlane; o++) {
+                int at = dx.offset() + p * inPlane + (int) ix.get(indices.offset() + p * outPlane + o);
+                g.set(at, g.get(at) + d.get(dy.offset() + p * outPlane + o));
+            }
+        }
+    }
+
+    @Override
     public void maxPool3d(Tensor out, Tensor indices, Tensor x, PoolWindows3d windows) {
         ReferenceConv.maxPool3d(out, indices, x, windows);
     }

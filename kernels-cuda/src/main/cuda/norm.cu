@@ -1,4 +1,5 @@
-// LayerNorm and RMSNorm over the last d elements of each row, forward and backward, following
+// LayerNorm and RMSNorm over the last d elements of each row, and BatchNorm over the channels of
+// [N, C, S] (further down), forward and backward, following
 // the Backend contract: the forward saves mean and rstd, the backward reads them back.
 // A block per row for the row-wise passes; dweight/dbias are column sums over rows, done in
 // chunks of rows (norm_params_partial) and finished by column_sum, so no atomics are needed
@@ -126,6 +127,77 @@ __device__ __forceinline__ void column_sum_impl(int rows, int d, T* out, const T
     out[j] = s;
 }
 
+// BatchNorm with batch statistics over x [N, C, S]: a block per channel, its threads striding over
+// the channel's M = N·S values (the j-th is plane j / S, place j % S); the sums are block
+// reductions in a fixed order, so neither atomics nor scheduling change the result.
+__device__ __forceinline__ i64 channel_at(i64 j, int channels, int sp, int c) {
+    i64 plane = j / sp;
+    return (plane * channels + c) * sp + (j - plane * sp);
+}
+
+// mean and biased variance in two passes (accurate when |mean| ≫ σ), saved as mean and invstd;
+// then out = (x − mean)·invstd·weight + bias.
+template <typename T>
+__device__ __forceinline__ void batch_norm_impl(int n, int channels, int sp, double eps, T* out, T* mean, T* invstd,
+                                                const T* x, const T* weight, const T* bias) {
+    __shared__ T scratch[32];
+    int c = blockIdx.x;
+    i64 m = (i64) n * sp;
+    T sum = 0;
+    for (i64 j = threadIdx.x; j < m; j += blockDim.x) sum += x[channel_at(j, channels, sp, c)];
+    T mu = block_sum(sum, scratch) / (T) m;
+    T sq = 0;
+    for (i64 j = threadIdx.x; j < m; j += blockDim.x) {
+        T d = x[channel_at(j, channels, sp, c)] - mu;
+        sq += d * d;
+    }
+    sq = block_sum(sq, scratch);
+    T rs = (T) 1 / sqrt(sq / (T) m + (T) eps);
+    if (threadIdx.x == 0) {
+        mean[c] = mu;
+        invstd[c] = rs;
+    }
+    T scale = weight ? rs * weight[c] : rs;
+    T shift = bias ? bias[c] : (T) 0;
+    for (i64 j = threadIdx.x; j < m; j += blockDim.x) {
+        i64 at = channel_at(j, channels, sp, c);
+        out[at] = (x[at] - mu) * scale + shift;
+    }
+}
+
+// dweight = Σ dy·x̂, dbias = Σ dy (each when non-null), dx = invstd·weight/M·(M·dy − Σ dy − x̂·Σ dy·x̂)
+// with x̂ = (x − mean)·invstd.
+template <typename T>
+__device__ __forceinline__ void batch_norm_backward_impl(int n, int channels, int sp, T* dx, T* dweight, T* dbias,
+                                                         const T* dy, const T* x, const T* mean, const T* invstd,
+                                                         const T* weight) {
+    __shared__ T scratch[32];
+    int c = blockIdx.x;
+    i64 m = (i64) n * sp;
+    T mu = mean[c];
+    T rs = invstd[c];
+    T sg = 0;
+    T sgx = 0;
+    for (i64 j = threadIdx.x; j < m; j += blockDim.x) {
+        i64 at = channel_at(j, channels, sp, c);
+        T g = dy[at];
+        sg += g;
+        sgx += g * (x[at] - mu);
+    }
+    sg = block_sum(sg, scratch);
+    sgx = block_sum(sgx, scratch) * rs;
+    if (threadIdx.x == 0) {
+        if (dweight) dweight[c] = sgx;
+        if (dbias) dbias[c] = sg;
+    }
+    T k = (weight ? rs * weight[c] : rs) / (T) m;
+    for (i64 j = threadIdx.x; j < m; j += blockDim.x) {
+        i64 at = channel_at(j, channels, sp, c);
+        T xh = (x[at] - mu) * rs;
+        dx[at] = k * ((T) m * dy[at] - sg - xh * sgx);
+    }
+}
+
 #define KILN_NORM(suffix, T) \
     extern "C" __global__ void layer_norm_##suffix(int d, double eps, T* out, T* mean, T* rstd, const T* x, \
                                                     const T* weight, const T* bias) { \
@@ -144,6 +216,15 @@ __device__ __forceinline__ void column_sum_impl(int rows, int d, T* out, const T
     } \
     extern "C" __global__ void column_sum_##suffix(int rows, int d, T* out, const T* in) { \
         column_sum_impl<T>(rows, d, out, in); \
+    } \
+    extern "C" __global__ void batch_norm_##suffix(int n, int channels, int sp, double eps, T* out, T* mean, \
+                                                    T* invstd, const T* x, const T* weight, const T* bias) { \
+        batch_norm_impl<T>(n, channels, sp, eps, out, mean, invstd, x, weight, bias); \
+    } \
+    extern "C" __global__ void batch_norm_backward_##suffix(int n, int channels, int sp, T* dx, T* dweight, \
+                                                             T* dbias, const T* dy, const T* x, const T* mean, \
+                                                             const T* invstd, const T* weight) { \
+        batch_norm_backward_impl<T>(n, channels, sp, dx, dweight, dbias, dy, x, mean, invstd, weight); \
     }
 KILN_NORM(f32, float)
 KILN_NORM(f64, double)

@@ -157,6 +157,14 @@ final class Derivatives {
             case Op.AvgPool2d a -> new Tensor[] {PoolOps.avgPool2dBackward(g, a.windows())};
             case Op.MaxPool m -> new Tensor[] {PoolOps.maxPoolBackward(g, m.indices(), m.inShape())};
             case Op.AvgPool3d a -> new Tensor[] {Pool3dOps.avgPool3dBackward(g, a.windows())};
+            case Op.BatchNorm bn -> {
+                int bi = bn.hasWeight() ? 2 : 1;
+                Tensor weight = bn.hasWeight() ? n.input(1) : null;
+                Tensor[] r = NormOps.batchNormBackward(g, n.input(0), bn.mean(), bn.invstd(), weight,
+                        bn.hasWeight() && n.needsGrad(1), bn.hasBias() && n.needsGrad(bi));
+                yield bn.hasWeight() && bn.hasBias() ? r : bn.hasWeight() ? new Tensor[] {r[0], r[1]}
+                        : bn.hasBias() ? new Tensor[] {r[0], r[2]} : new Tensor[] {r[0]};
+            }
             case Op.LayerNorm ln -> {
                 int bi = ln.hasWeight() ? 2 : 1;
                 Tensor weight = ln.hasWeight() ? n.input(1) : null;

@@ -275,6 +275,8 @@ class GradcheckTest {
                 in(() -> x(3, 2)), 1e-3, 1e-3));
         c.add(new Case("layerNorm", t -> t[0].layerNorm(new int[] {3}, t[1], t[2], 1e-5), in(() -> x(2, 3), () -> x(3),
                 () -> x(3))));
+        c.add(new Case("batchNorm", t -> t[0].batchNorm(null, null, t[1], t[2], true, 0.1, 1e-5), in(() -> x(3, 2, 2),
+                () -> x(2), () -> x(2))));
         c.add(new Case("rmsNorm of a view", t -> t[0].t().rmsNorm(new int[] {2}, t[1], 1e-6), in(() -> x(2, 3), () -> x(2))));
         // activations with parameters, away from their kinks (leaky ReLU at 0, FATReLU's jump at its threshold)
         c.add(new Case("leakyRelu", t -> t[0].leakyRelu(0.2), in(() -> nz(3, 4))));

@@ -1,6 +1,5 @@
 package dev.kiln.layers;
 
-import dev.kiln.autograd.NoGrad;
 import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.ConvOps;
 import dev.kiln.tensor.Generator;
@@ -776,64 +775,13 @@ public final class Functional {
      * bias_c. In training μ and σ² (biased) are the batch's over every dim but 1, and the running
      * statistics, when given, are updated in place as r ← (1 − momentum)·r + momentum·s with the
      * unbiased batch variance for runningVar (as PyTorch). Otherwise the running statistics are used.
-     * Any of runningMean, runningVar (both or neither), weight, bias may be null; the math is tensor
-     * ops, so the gradient is the exact derivative of the batch statistics, as PyTorch's.
+     * Any of runningMean, runningVar (both or neither), weight, bias may be null. With batch
+     * statistics it runs on a fused kernel whose fused backward is the exact derivative of the batch
+     * statistics, as PyTorch's.
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
-        String op = "batchNorm";
-        int c = channels(op, x);
-        checkChannelParam(op, x, "runningMean", runningMean, c);
-        checkChannelParam(op, x, "runningVar", runningVar, c);
-        checkChannelParam(op, x, "weight", weight, c);
-        checkChannelParam(op, x, "bias", bias, c);
-        if ((runningMean == null) != (runningVar == null)) {
-            throw new IllegalArgumentException(op + ": give both runningMean and runningVar, or neither");
-        }
-        if (!(eps >= 0)) {
-            throw new IllegalArgumentException(op + ": eps must be >= 0, got " + eps);
-        }
-        if (!(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException(op + ": momentum must be in [0, 1], got " + momentum);
-        }
-        int[] view = channelView(x);
-        Tensor mean;
-        Tensor var;
-        Tensor centred;
-        if (training || runningMean == null) {
-            long perChannel = x.numel() / Math.max(c, 1);
-            if (training && perChannel <= 1) {
-                // as PyTorch: the batch variance of one value is undefined
-                throw new IllegalArgumentException(op + ": expected more than 1 value per channel when training, got input "
-                        + Shapes.str(x.shape()));
-            }
-            int[] dims = reduceDims(x);
-            mean = x.mean(dims, true);
-            centred = x.sub(mean);
-            var = centred.square().mean(dims, true);
-            if (training && runningMean != null) {
-                try (NoGrad ignored = NoGrad.enter()) {
-                    Tensor m = mean.detach().reshape(c).to(runningMean.dtype());
-                    Tensor unbiased = var.detach().reshape(c).mul(perChannel / (double) (perChannel - 1))
-                            .to(runningVar.dtype());
-                    runningMean.mul_(1 - momentum).add_(m, momentum);
-                    runningVar.mul_(1 - momentum).add_(unbiased, momentum);
-                }
-            }
-        } else {
-            mean = runningMean.reshape(view);
-            var = runningVar.reshape(view);
-            centred = x.sub(mean);
-        }
-        // (x − mean) · (rstd · weight) + bias: the gain folded into the per-channel scale, so the
-        // input-sized tensor is centred once and multiplied once (forward and backward walk one
-        // product, not two; in kiln train cnn these composed ops cost about as much as the convolutions)
-        Tensor scale = var.add(eps).rsqrt();
-        if (weight != null) {
-            scale = scale.mul(weight.reshape(view));
-        }
-        Tensor y = centred.mul(scale);
-        return bias == null ? y : y.add(bias.reshape(view));
+        return x.batchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
     /**
@@ -929,15 +877,6 @@ public final class Functional {
         Arrays.fill(v, 1);
         v[1] = x.size(1);
         return v;
-    }
-
-    private static int[] reduceDims(Tensor x) {
-        int[] dims = new int[x.dim() - 1];
-        dims[0] = 0;
-        for (int d = 2; d < x.dim(); d++) {
-            dims[d - 1] = d;
-        }
-        return dims;
     }
 
     private static Tensor affine(Tensor y, Tensor weight, Tensor bias, int[] view) {

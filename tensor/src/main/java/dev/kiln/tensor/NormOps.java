@@ -5,7 +5,8 @@ import dev.kiln.tensor.spi.Op;
 import java.util.Arrays;
 
 /**
- * layer_norm and rms_norm over trailing dims, on fused kernels that save their statistics.
+ * layer_norm and rms_norm over trailing dims, and batch_norm over channels, on fused kernels that save
+ * their statistics.
  *
  * <p>Each op's fused backward kernel sits next to its forward; the backwards are public because
  * autograd's derivative rules (another module) call them. Users reach the forwards through {@link Tensor}.
@@ -67,6 +68,106 @@ public final class NormOps {
         Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
         b.rmsNormBackward(dx, flat(dw), dy.contiguous(), x.contiguous(), rstd, flat(weight));
         return new Tensor[] {dx, dw};
+    }
+
+    /**
+     * PyTorch's batch_norm over x [N, C, *]. With batch statistics (training, or no running
+     * statistics) it is one fused kernel that saves the channels' mean and invstd for its fused
+     * backward, and updates the running statistics in place when given; with running statistics
+     * it is a per-channel scale and shift.
+     */
+    static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                            boolean training, double momentum, double eps) {
+        String op = "batchNorm";
+        Dispatch.requireFloat(op, x);
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException(op + ": expected an input [N, C, *] with at least 2 dims, got "
+                    + Shapes.str(x.shape()));
+        }
+        int c = x.size(1);
+        checkChannelParam(op, x, "runningMean", runningMean, c);
+        checkChannelParam(op, x, "runningVar", runningVar, c);
+        checkChannelParam(op, x, "weight", weight, c);
+        checkChannelParam(op, x, "bias", bias, c);
+        if ((runningMean == null) != (runningVar == null)) {
+            throw new IllegalArgumentException(op + ": give both runningMean and runningVar, or neither");
+        }
+        if (!(eps >= 0)) {
+            throw new IllegalArgumentException(op + ": eps must be >= 0, got " + eps);
+        }
+        if (!(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException(op + ": momentum must be in [0, 1], got " + momentum);
+        }
+        int[] view = new int[x.dim()];
+        Arrays.fill(view, 1);
+        view[1] = c;
+        if (!training && runningMean != null) {
+            // (x − r_mean)/√(r_var + eps)·weight + bias folded into x·scale + shift over [C]
+            Tensor scale = runningVar.add(eps).rsqrt();
+            if (weight != null) {
+                scale = scale.mul(weight);
+            }
+            Tensor shift = runningMean.mul(scale).neg();
+            if (bias != null) {
+                shift = shift.add(bias);
+            }
+            return x.mul(scale.reshape(view)).add(shift.reshape(view));
+        }
+        int n = x.size(0);
+        int sp = n * c == 0 ? 0 : x.numel() / (n * c);
+        long perChannel = (long) n * sp;
+        if (perChannel <= 1) {
+            // as PyTorch: the batch variance of one value is undefined
+            throw new IllegalArgumentException(op + ": expected more than 1 value per channel when training, got input "
+                    + Shapes.str(x.shape()));
+        }
+        Backend b = Dispatch.backend(op, present(x, weight, bias));
+        Tensor xc = x.contiguous().detach().reshape(n, c, sp);
+        Tensor out = Dispatch.empty(b, x.dtype(), xc.shape(), x.device());
+        Tensor mean = Dispatch.empty(b, x.dtype(), new int[] {c}, x.device());
+        Tensor invstd = Dispatch.empty(b, x.dtype(), new int[] {c}, x.device());
+        b.batchNorm(out, mean, invstd, xc, flat(weight), flat(bias), eps);
+        if (training && runningMean != null) {
+            // r ← (1 − momentum)·r + momentum·s with the unbiased batch variance, as PyTorch;
+            // σ² = invstd⁻² − eps recovers the biased variance the kernel used
+            Tensor unbiased = invstd.pow(-2).sub(eps).mul(perChannel / (double) (perChannel - 1));
+            runningMean.detach().mul_(1 - momentum).add_(mean.to(runningMean.dtype()), momentum);
+            runningVar.detach().mul_(1 - momentum).add_(unbiased.to(runningVar.dtype()), momentum);
+        }
+        Op rec = new Op.BatchNorm(weight != null, bias != null, mean, invstd);
+        return Dispatch.record(rec, out.reshape(x.shape()), present(x, weight, bias));
+    }
+
+    /**
+     * Gradients of batch_norm with batch statistics: {dx, dweight, dbias}; dweight/dbias only when
+     * asked for. mean and invstd [C] are the forward's saved statistics.
+     */
+    public static Tensor[] batchNormBackward(Tensor dy, Tensor x, Tensor mean, Tensor invstd, Tensor weight,
+                                             boolean wantWeight, boolean wantBias) {
+        String name = "batchNormBackward";
+        Dispatch.notRecorded(name, dy, x, weight);
+        Dispatch.sameShape(name, dy, x);
+        Backend b = Dispatch.backend(name, dy, x, mean, invstd);
+        int n = x.size(0);
+        int c = x.size(1);
+        int sp = n * c == 0 ? 0 : x.numel() / (n * c);
+        Tensor dx = Dispatch.empty(b, x.dtype(), new int[] {n, c, sp}, x.device());
+        Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), new int[] {c}, x.device()) : null;
+        Tensor db = wantBias ? Dispatch.empty(b, x.dtype(), new int[] {c}, x.device()) : null;
+        b.batchNormBackward(dx, dw, db, dy.contiguous().reshape(n, c, sp), x.contiguous().reshape(n, c, sp), mean,
+                invstd, flat(weight));
+        return new Tensor[] {dx.reshape(x.shape()), dw, db};
+    }
+
+    private static void checkChannelParam(String op, Tensor x, String what, Tensor p, int c) {
+        if (p != null && (p.dim() != 1 || p.size(0) != c || p.dtype() != x.dtype())) {
+            throw new IllegalArgumentException(op + ": " + what + " must be " + x.dtype() + " [" + c + "] for input "
+                    + Shapes.str(x.shape()) + ", got " + p.dtype() + " " + Shapes.str(p.shape()));
+        }
+        if (p != null && !p.device().equals(x.device())) {
+            throw new IllegalArgumentException(op + ": " + what + " is on " + p.device() + " but the input "
+                    + Shapes.str(x.shape()) + " is on " + x.device());
+        }
     }
 
     /** Checks the trailing dims and the affine parameters; returns the normalized size d. */

@@ -132,6 +132,18 @@ public final class Tensor extends TensorReductions {
         return NormOps.layerNorm(this, normalizedShape, weight, bias, eps);
     }
 
+    /**
+     * PyTorch's {@code F.batch_norm} over this [N, C, *]: per channel c, (x − μ_c)/√(σ²_c + eps)·weight_c
+     * + bias_c. In training μ and σ² (biased) are the batch's over every dim but 1, and the running
+     * statistics, when given, are updated in place as r ← (1 − momentum)·r + momentum·s with the
+     * unbiased batch variance for runningVar; otherwise the running statistics are used (the batch's
+     * when there are none). runningMean and runningVar (both or neither), weight and bias may be null.
+     */
+    public Tensor batchNorm(Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+                            double momentum, double eps) {
+        return NormOps.batchNorm(this, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
     /** PyTorch's rms_norm: x/√(mean(x²) + eps) ⊙ weight over the trailing dims (ε inside the root). weight may be null. */
     public Tensor rmsNorm(int[] normalizedShape, Tensor weight, double eps) {
         return NormOps.rmsNorm(this, normalizedShape, weight, eps);

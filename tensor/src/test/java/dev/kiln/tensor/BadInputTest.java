@@ -115,6 +115,27 @@ class BadInputTest {
     }
 
     @Test
+    void batchNormArguments() {
+        Tensor x = Tensor.zeros(4, 3, 2);
+        assertRejects(() -> Tensor.zeros(3).batchNorm(null, null, null, null, true, 0.1, 1e-5), "batchNorm", "[3]",
+                "at least 2 dims");
+        assertRejects(() -> Tensor.zeros(DType.I32, 4, 3).batchNorm(null, null, null, null, true, 0.1, 1e-5),
+                "batchNorm", "I32");
+        assertRejects(() -> x.batchNorm(null, null, Tensor.ones(4), null, true, 0.1, 1e-5), "batchNorm", "weight",
+                "[3]", "[4]");
+        assertRejects(() -> x.batchNorm(null, null, null, Tensor.ones(DType.F64, 3), true, 0.1, 1e-5), "batchNorm",
+                "bias", "F64");
+        assertRejects(() -> x.batchNorm(Tensor.zeros(3), null, null, null, true, 0.1, 1e-5), "batchNorm",
+                "runningMean and runningVar");
+        assertRejects(() -> x.batchNorm(onCuda(3), Tensor.ones(3), null, null, true, 0.1, 1e-5), "batchNorm",
+                "runningMean", "cuda:0", "cpu");
+        assertRejects(() -> x.batchNorm(null, null, null, null, true, 0.1, Double.NaN), "batchNorm", "eps", "NaN");
+        assertRejects(() -> x.batchNorm(null, null, null, null, true, 1.5, 1e-5), "batchNorm", "momentum", "1.5");
+        assertRejects(() -> Tensor.zeros(1, 3, 1).batchNorm(null, null, null, null, true, 0.1, 1e-5), "batchNorm",
+                "more than 1 value per channel", "[1, 3, 1]");
+    }
+
+    @Test
     void dimOutOfRange() {
         Tensor x = Tensor.zeros(2, 3);
         assertRejects(() -> x.sum(2), "sum", "dim 2", "rank 2");

@@ -471,6 +471,14 @@ class FuzzTest {
             Tensor x = a.tensor();
             return x.layerNorm(a.sizes(), a.bool() ? a.tensor() : null, a.bool() ? a.tensor() : null, 1e-5);
         }));
+        c.add(new Case("batchNorm", a -> {
+            Tensor x = a.tensor();
+            int ch = x.dim() < 2 ? a.anInt(0, 3) : x.size(1);
+            Tensor rm = a.bool() ? a.tensor(x.dtype(), new int[] {ch}) : null;
+            Tensor rv = rm != null || a.bool() ? a.tensor(x.dtype(), new int[] {ch}) : null;
+            return x.batchNorm(rm, rv, a.bool() ? a.tensor(x.dtype(), new int[] {ch}) : null,
+                    a.bool() ? a.tensor() : null, a.bool(), a.anInt(-1, 2) / 2.0, a.anInt(-1, 1) * 1e-5);
+        }));
         c.add(new Case("rmsNorm", a -> a.tensor().rmsNorm(a.sizes(), a.bool() ? a.tensor() : null, 1e-5)));
         c.add(new Case("gelu(approximate)", a -> a.tensor().gelu(a.bool() ? "tanh" : "exact")));
         c.add(new Case("leakyRelu", a -> a.tensor().leakyRelu(a.anInt(-2, 2) / 4.0)));

@@ -264,6 +264,19 @@ public final class CpuBackend implements Backend {
         NormDispatch.rmsNormBackward(dx, dweight, dy, x, rstd, weight);
     }
 
+    // ---- batch normalisation (BatchNormDispatch)
+
+    @Override
+    public void batchNorm(Tensor out, Tensor mean, Tensor invstd, Tensor x, Tensor weight, Tensor bias, double eps) {
+        BatchNormDispatch.batchNorm(out, mean, invstd, x, weight, bias, eps);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
+                                  Tensor invstd, Tensor weight) {
+        BatchNormDispatch.batchNormBackward(dx, dweight, dbias, dy, x, mean, invstd, weight);
+    }
+
     // ---- optimizer steps (OptimizerDispatch)
 
     @Override

@@ -74,7 +74,7 @@ public final class NormKernels {
     }
 
     /** Σ (x − mu)². */
-    private static float centeredSquares(float[] x, int xo, int n, float mu) {
+    static float centeredSquares(float[] x, int xo, int n, float mu) {
         int i = 0;
         float s = 0;
         int up = bound(n);

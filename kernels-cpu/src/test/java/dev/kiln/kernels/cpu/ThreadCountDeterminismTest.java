@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every kernel that adds partial results (whole and column reductions, the norms' and PReLU's
- * parameter gradients, attention's dQ, the matrix products, convolution's weight gradient over
+ * parameter gradients, batch norm's per-channel sums, attention's dQ, the matrix products, convolution's weight gradient over
  * blocks of samples and its im2col / col2im pieces) gives the same bits on 1, 2, 3 and 5
  * threads, at sizes where the work is split: the splits are fixed pieces added in a fixed order.
  * So do the elementwise kernels (Adam's step, the unary ops), whose ranges end at thread-dependent
@@ -92,6 +92,22 @@ class ThreadCountDeterminismTest {
             Tensor dw = poisoned(d);
             CPU.rmsNormBackward(dx, dw, dy, x, rstd, w);
             return new Tensor[] {y, dx, dw};
+        });
+        // batch norm: channels split over threads, each channel's planes summed by one thread
+        Tensor bx = KernelBits.values(rng, 64 * 24 * 196, 1).view(64, 24, 196);
+        Tensor bdy = KernelBits.values(rng, 64 * 24 * 196, 1).view(64, 24, 196);
+        Tensor bw = KernelBits.values(rng, 24, 1);
+        Tensor bb = KernelBits.values(rng, 24, 1);
+        record(out, "batchNorm and backward", () -> {
+            Tensor y = poisoned(64, 24, 196);
+            Tensor mean = poisoned(24);
+            Tensor invstd = poisoned(24);
+            CPU.batchNorm(y, mean, invstd, bx, bw, bb, 1e-5);
+            Tensor dx = poisoned(64, 24, 196);
+            Tensor dw = poisoned(24);
+            Tensor db = poisoned(24);
+            CPU.batchNormBackward(dx, dw, db, bdy, bx, mean, invstd, bw);
+            return new Tensor[] {y, mean, invstd, dx, dw, db};
         });
         Tensor px = KernelBits.values(rng, 64 * 8 * 300, 1).view(64, 8, 300);
         Tensor pdy = KernelBits.values(rng, 64 * 8 * 300, 1).view(64, 8, 300);

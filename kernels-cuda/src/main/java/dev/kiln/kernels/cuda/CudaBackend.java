@@ -307,6 +307,17 @@ public final class CudaBackend implements Backend {
         NormDispatch.rmsNormBackward(dx, dweight, dy, x, rstd, weight);
     }
 
+    @Override
+    public void batchNorm(Tensor out, Tensor mean, Tensor invstd, Tensor x, Tensor weight, Tensor bias, double eps) {
+        NormDispatch.batchNorm(out, mean, invstd, x, weight, bias, eps);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
+                                  Tensor invstd, Tensor weight) {
+        NormDispatch.batchNormBackward(dx, dweight, dbias, dy, x, mean, invstd, weight);
+    }
+
     // ---- optimizer steps (OptimizerDispatch, optim.cu)
 
     @Override

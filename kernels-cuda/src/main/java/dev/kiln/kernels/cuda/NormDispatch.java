@@ -5,7 +5,7 @@ import dev.kiln.tensor.Tensor;
 import static dev.kiln.kernels.cuda.DeviceTensors.*;
 
 /**
- * CudaBackend's layer_norm and rms_norm, forward and backward: the kernels of norm.cu.
+ * CudaBackend's layer_norm, rms_norm and batch_norm, forward and backward: the kernels of norm.cu.
  */
 final class NormDispatch {
     private NormDispatch() {
@@ -38,6 +38,30 @@ final class NormDispatch {
 
     static void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor rstd, Tensor weight) {
         normBackward(dx, dweight, null, dy, x, null, rstd, weight);
+    }
+
+    static void batchNorm(Tensor out, Tensor mean, Tensor invstd, Tensor x, Tensor weight, Tensor bias, double eps) {
+        int channels = x.size(1);
+        long m = (long) x.size(0) * x.size(2);
+        if (channels == 0 || m == 0) {
+            return;
+        }
+        dev(out).launch(Kernels.BATCH_NORM, sfx(x), channels, 1, 1, rowBlock((int) Math.min(m, 1 << 20)), 0,
+                new Args().i(x.size(0)).i(channels).i(x.size(2)).d(eps).ptr(ptr(out)).ptr(ptr(mean)).ptr(ptr(invstd))
+                        .ptr(ptr(x)).ptr(ptrOrNull(weight)).ptr(ptrOrNull(bias)));
+    }
+
+    static void batchNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
+                                  Tensor invstd, Tensor weight) {
+        int channels = x.size(1);
+        long m = (long) x.size(0) * x.size(2);
+        if (channels == 0 || m == 0) {
+            return;
+        }
+        dev(dx).launch(Kernels.BATCH_NORM_BACKWARD, sfx(x), channels, 1, 1, rowBlock((int) Math.min(m, 1 << 20)), 0,
+                new Args().i(x.size(0)).i(channels).i(x.size(2)).ptr(ptr(dx)).ptr(ptrOrNull(dweight))
+                        .ptr(ptrOrNull(dbias)).ptr(ptr(dy)).ptr(ptr(x)).ptr(ptr(mean)).ptr(ptr(invstd))
+                        .ptr(ptrOrNull(weight)));
     }
 
     /** Both norms: dx a block per row, then dweight/dbias as column sums over chunks of rows. */

@@ -6,7 +6,7 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Tensor;
 
-/** softmax, log-softmax, cross-entropy, LayerNorm and RMSNorm, forward and backward; skipped without a GPU. */
+/** softmax, log-softmax, cross-entropy, LayerNorm, RMSNorm and BatchNorm, forward and backward; skipped without a GPU. */
 class CudaRowOpsTest extends GpuTesting {
 
     @Test
@@ -124,6 +124,36 @@ class CudaRowOpsTest extends GpuTesting {
                                     affine ? on(dev, Tensor.zeros(t, d)) : null, on(dev, dy), on(dev, x),
                                     on(dev, rrms), on(dev, wt)},
                             (b, a) -> b.rmsNormBackward(a[0], a[1], a[2], a[3], a[4], a[5]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void batchNormForwardAndBackward() {
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            Tol tol = floats(t, new Tol(1e-4, 1e-5), F64_SUMS);
+            // [N, C, S]: one value per plane, one sample, planes shorter and longer than a block
+            for (int[] shape : new int[][] {{5, 3, 1}, {1, 4, 7}, {3, 2, 33}, {QUICK ? 16 : 128, 16, QUICK ? 49 : 784}}) {
+                int c = shape[1];
+                Tensor x = randn(t, shape).mul(2).add(5);
+                Tensor dy = randn(t, shape);
+                Tensor w = randn(t, c);
+                Tensor bias = randn(t, c);
+                check("batchNorm " + t, tol, in -> in[0].batchNorm(null, null, in[1], in[2], true, 0.1, 1e-5), x, w, bias);
+                check("batchNorm without affine " + t, tol, in -> in[0].batchNorm(null, null, null, null, true, 0.1, 1e-5),
+                        x);
+                Tensor mean = x.mean(new int[] {0, 2}, false);
+                Tensor invstd = x.var(new int[] {0, 2}, 0, false).add(1e-5).rsqrt();
+                for (boolean affine : new boolean[] {true, false}) {
+                    Tensor wt = affine ? w : null;
+                    checkKernel("batchNormBackward " + t + " " + java.util.Arrays.toString(shape) + (affine ? " affine"
+                            : ""), tol,
+                            dev -> new Tensor[] {on(dev, Tensor.zeros(t, shape)),
+                                    affine ? on(dev, Tensor.zeros(t, c)) : null,
+                                    affine ? on(dev, Tensor.zeros(t, c)) : null,
+                                    on(dev, dy), on(dev, x), on(dev, mean), on(dev, invstd), on(dev, wt)},
+                            (b, a) -> b.batchNormBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]));
                 }
             }
         }

@@ -184,6 +184,23 @@ public interface Backend {
     /** With x̂ = x·rstd and d = dy ⊙ weight: dx = rstd·(d − x̂·mean(d ⊙ x̂)); dweight = Σ_rows dy ⊙ x̂ when non-null. */
     void rmsNormBackward(Tensor dx, Tensor dweight, Tensor dy, Tensor x, Tensor rstd, Tensor weight);
 
+    // ---- batch normalisation: x, out, dy and dx contiguous of shape [N, C, S] (S the product of the
+    //      input's dims after 1); weight, bias, mean and invstd contiguous [C], weight and bias may be null ----
+
+    /**
+     * Training forward: per channel c, mean_c and the biased σ²_c over its N·S values (two passes over
+     * the channel, so accurate when |mean| ≫ σ), saved as mean and invstd = 1/√(σ² + eps); then
+     * out = (x − mean_c)·invstd_c·weight_c + bias_c. x has at least one value per channel.
+     */
+    void batchNorm(Tensor out, Tensor mean, Tensor invstd, Tensor x, Tensor weight, Tensor bias, double eps);
+
+    /**
+     * With M = N·S and x̂ = (x − mean_c)·invstd_c: dbias_c = Σ dy, dweight_c = Σ dy·x̂ (each written
+     * only when non-null), dx = invstd_c·weight_c/M·(M·dy − Σ dy − x̂·Σ dy·x̂) (weight 1 when null).
+     */
+    void batchNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean, Tensor invstd,
+                           Tensor weight);
+
     // ---- activations: x and dy have the output's shape, any layout ----
 
     /** dx = dy ⊙ op'(x), with {@link UnaryOp#derivative} as the definition (the fused backward of GELU, SiLU, ...). */

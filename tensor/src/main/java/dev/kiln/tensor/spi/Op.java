@@ -173,6 +173,13 @@ public sealed interface Op {
     }
 
     /**
+     * batch_norm in training (batch statistics) over x [N, C, *]; inputs are x, then weight if
+     * present, then bias if present. mean and invstd [C] are the forward kernel's saved statistics.
+     */
+    record BatchNorm(boolean hasWeight, boolean hasBias, Tensor mean, Tensor invstd) implements Op {
+    }
+
+    /**
      * layer_norm over the trailing normalizedShape; inputs are x, then weight if present, then
      * bias if present. mean and rstd are the forward kernel's saved statistics.
      */

@@ -621,6 +621,80 @@ public final class ReferenceBackend implements Backend {
         normBackward(dx, dweight, null, dy, x, null, rstd, weight);
     }
 
+    @Override
+    public void batchNorm(Tensor out, Tensor mean, Tensor invstd, Tensor x, Tensor weight, Tensor bias, double eps) {
+        int n = x.size(0);
+        int channels = x.size(1);
+        int sp = x.size(2);
+        long m = (long) n * sp;
+        CpuStorage xs = s(x);
+        for (int c = 0; c < channels; c++) {
+            double mu = 0;
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < sp; k++) {
+                    mu += xs.get(x.offset() + (i * channels + c) * sp + k);
+                }
+            }
+            mu /= m;
+            double var = 0;
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < sp; k++) {
+                    double d = xs.get(x.offset() + (i * channels + c) * sp + k) - mu;
+                    var += d * d;
+                }
+            }
+            double rs = 1.0 / Math.sqrt(var / m + eps);
+            s(mean).set(mean.offset() + c, mu);
+            s(invstd).set(invstd.offset() + c, rs);
+            double w = weight == null ? 1 : s(weight).get(weight.offset() + c);
+            double b = bias == null ? 0 : s(bias).get(bias.offset() + c);
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < sp; k++) {
+                    int at = (i * channels + c) * sp + k;
+                    s(out).set(out.offset() + at, (xs.get(x.offset() + at) - mu) * rs * w + b);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
+                                  Tensor invstd, Tensor weight) {
+        int n = x.size(0);
+        int channels = x.size(1);
+        int sp = x.size(2);
+        long m = (long) n * sp;
+        for (int c = 0; c < channels; c++) {
+            double mu = s(mean).get(mean.offset() + c);
+            double rs = s(invstd).get(invstd.offset() + c);
+            double sumDy = 0;
+            double sumDyXhat = 0;
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < sp; k++) {
+                    int at = (i * channels + c) * sp + k;
+                    double g = s(dy).get(dy.offset() + at);
+                    sumDy += g;
+                    sumDyXhat += g * (s(x).get(x.offset() + at) - mu) * rs;
+                }
+            }
+            if (dweight != null) {
+                s(dweight).set(dweight.offset() + c, sumDyXhat);
+            }
+            if (dbias != null) {
+                s(dbias).set(dbias.offset() + c, sumDy);
+            }
+            double w = weight == null ? 1 : s(weight).get(weight.offset() + c);
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < sp; k++) {
+                    int at = (i * channels + c) * sp + k;
+                    double xhat = (s(x).get(x.offset() + at) - mu) * rs;
+                    double g = s(dy).get(dy.offset() + at);
+                    s(dx).set(dx.offset() + at, rs * w / m * (m * g - sumDy - xhat * sumDyXhat));
+                }
+            }
+        }
+    }
+
     /** Shared by both norms: RMSNorm is LayerNorm with the mean fixed at 0 and no mean(d) term. */
     private static void normBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
                                      Tensor rstd, Tensor weight) {

@@ -1,0 +1,132 @@
+package dev.kiln.kernels.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * BatchNorm with batch statistics over x [N, C, S], forward and backward, F32, for channels
+ * [c0, c1): a channel's N planes of S contiguous values are its whole work, so one thread owns a
+ * channel and the sums are added in the same order whatever the thread count.
+ *
+ * <p>The forward takes the mean, then Σ(x − mean)² (two passes, accurate when |mean| ≫ σ; a
+ * plane's partial sum is a float, the planes are added in double), saves mean and invstd =
+ * 1/√(σ² + ε), and writes y = (x − mean)·(invstd·w) + b in a third pass. The backward takes Σ dy
+ * and Σ dy·(x − mean) in one pass and writes dx in a second as dy·A + (x − mean)·B + C with
+ * per-channel constants. {@code w} and {@code b} may be null (no affine transform).
+ */
+public final class BatchNormKernels {
+    private static final VectorSpecies<Float> S = Simd.F32;
+    private static final int L = S.length();
+
+    private BatchNormKernels() {
+    }
+
+    private static int bound(int n) {
+        return Simd.ENABLED ? S.loopBound(n) : 0;
+    }
+
+    /** y = (x − mean_c)·invstd_c·w_c + b_c for channels [c0, c1); saves mean[c] and invstd[c]. */
+    public static void batchNorm(float[] y, int yo, float[] mean, int mo, float[] invstd, int io, float[] x, int xo,
+                                 float[] w, int wo, float[] b, int bo, float eps, int n, int channels, int sp,
+                                 int c0, int c1) {
+        double m = (double) n * sp;
+        for (int c = c0; c < c1; c++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += ReduceKernels.sum(x, xo + (i * channels + c) * sp, sp);
+            }
+            float mu = (float) (sum / m);
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                sq += NormKernels.centeredSquares(x, xo + (i * channels + c) * sp, sp, mu);
+            }
+            float rs = (float) (1.0 / Math.sqrt(sq / m + eps));
+            mean[mo + c] = mu;
+            invstd[io + c] = rs;
+            float scale = w == null ? rs : rs * w[wo + c];
+            float shift = b == null ? 0f : b[bo + c];
+            for (int i = 0; i < n; i++) {
+                int p = (i * channels + c) * sp;
+                int xp = xo + p;
+                int yp = yo + p;
+                int k = 0;
+                for (int up = bound(sp); k < up; k += L) {
+                    FloatVector.fromArray(S, x, xp + k).sub(mu).fma(scale, shift).intoArray(y, yp + k);
+                }
+                for (; k < sp; k++) {
+                    y[yp + k] = Math.fma(x[xp + k] - mu, scale, shift);
+                }
+            }
+        }
+    }
+
+    /**
+     * For channels [c0, c1), with M = N·S and x̂ = (x − mean)·invstd: dw[c] = Σ dy·x̂ and db[c] = Σ dy
+     * when those arrays are non-null; dx = invstd·w/M·(M·dy − Σ dy − x̂·Σ dy·x̂).
+     */
+    public static void batchNormBackward(float[] dx, int dxo, float[] dw, int dwo, float[] db, int dbo, float[] dy,
+                                         int dyo, float[] x, int xo, float[] mean, int mo, float[] invstd, int io,
+                                         float[] w, int wo, int n, int channels, int sp, int c0, int c1) {
+        double m = (double) n * sp;
+        for (int c = c0; c < c1; c++) {
+            float mu = mean[mo + c];
+            double rs = invstd[io + c];
+            // pass 1: Σ dy and Σ dy·(x − mean), a float per plane, the planes added in double
+            double sumDy = 0;
+            double sumDyXc = 0;
+            for (int i = 0; i < n; i++) {
+                int p = (i * channels + c) * sp;
+                int xp = xo + p;
+                int gp = dyo + p;
+                float sg = 0;
+                float sgx = 0;
+                int k = 0;
+                int up = bound(sp);
+                if (up > 0) {
+                    FloatVector ag = FloatVector.zero(S);
+                    FloatVector agx = ag;
+                    for (; k < up; k += L) {
+                        FloatVector g = FloatVector.fromArray(S, dy, gp + k);
+                        ag = ag.add(g);
+                        agx = g.fma(FloatVector.fromArray(S, x, xp + k).sub(mu), agx);
+                    }
+                    sg = Simd.sum(ag);
+                    sgx = Simd.sum(agx);
+                }
+                for (; k < sp; k++) {
+                    float g = dy[gp + k];
+                    sg += g;
+                    sgx += g * (x[xp + k] - mu);
+                }
+                sumDy += sg;
+                sumDyXc += sgx;
+            }
+            if (dw != null) {
+                dw[dwo + c] = (float) (sumDyXc * rs);
+            }
+            if (db != null) {
+                db[dbo + c] = (float) sumDy;
+            }
+            // pass 2: dx = dy·A + (x − mean)·B + C
+            double a = w == null ? rs : rs * w[wo + c];
+            float ca = (float) a;
+            float cb = (float) (-a * rs * rs * sumDyXc / m);
+            float cc = (float) (-a * sumDy / m);
+            FloatVector va = FloatVector.broadcast(S, ca);
+            for (int i = 0; i < n; i++) {
+                int p = (i * channels + c) * sp;
+                int xp = xo + p;
+                int gp = dyo + p;
+                int dp = dxo + p;
+                int k = 0;
+                for (int up = bound(sp); k < up; k += L) {
+                    FloatVector t = FloatVector.fromArray(S, x, xp + k).sub(mu).fma(cb, cc);
+                    FloatVector.fromArray(S, dy, gp + k).fma(va, t).intoArray(dx, dp + k);
+                }
+                for (; k < sp; k++) {
+                    dx[dp + k] = Math.fma(dy[gp + k], ca, Math.fma(x[xp + k] - mu, cb, cc));
+                }
+            }
+        }
+    }
+}

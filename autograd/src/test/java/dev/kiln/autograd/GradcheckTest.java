@@ -323,6 +323,10 @@ class GradcheckTest {
                 true, false, null), in(() -> x(1, 2, 6, 7))));
         c.add(new Case("avgPool3d ceil mode", t -> Pool3dOps.avgPool3d(t[0], new int[] {3}, new int[] {2}, new int[] {1},
                 true, false, null), in(() -> x(1, 2, 4, 5, 3))));
+        c.add(new Case("maxPool2d overlapping windows", t -> PoolOps.maxPool2d(t[0], new int[] {3}, new int[] {1},
+                new int[] {1}, new int[] {1}, false), in(() -> x(2, 2, 4, 5))));
+        c.add(new Case("maxPool3d overlapping windows", t -> Pool3dOps.maxPool3d(t[0], new int[] {2}, new int[] {1},
+                new int[] {0}, new int[] {1}, false), in(() -> x(1, 2, 3, 3, 4))));
         c.add(new Case("maxUnpool2d", t -> PoolOps.maxUnpool2d(t[0], Tensor.of(new int[] {0, 3, 5, 8},
                 1, 1, 2, 2), new int[] {2}, null, new int[] {0}, new int[] {3, 3}), in(() -> x(1, 1, 2, 2))));
         c.add(new Case("a small MLP", t -> t[0].matmul(t[1]).add(t[2]).tanh().crossEntropy(ints(0, 4, 2, 1)),

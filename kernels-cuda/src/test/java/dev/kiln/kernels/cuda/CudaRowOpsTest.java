@@ -143,6 +143,10 @@ class CudaRowOpsTest extends GpuTesting {
                 check("batchNorm " + t, tol, in -> in[0].batchNorm(null, null, in[1], in[2], true, 0.1, 1e-5), x, w, bias);
                 check("batchNorm without affine " + t, tol, in -> in[0].batchNorm(null, null, null, null, true, 0.1, 1e-5),
                         x);
+                Tensor rm = randn(t, c);
+                Tensor rv = randn(t, c).square().add(0.5);
+                check("batchNorm eval " + t, tol, in -> in[0].batchNorm(in[1], in[2], in[3], in[4], false, 0.1, 1e-5), x,
+                        rm, rv, w, bias);
                 Tensor mean = x.mean(new int[] {0, 2}, false);
                 Tensor invstd = x.var(new int[] {0, 2}, 0, false).add(1e-5).rsqrt();
                 for (boolean affine : new boolean[] {true, false}) {

@@ -198,6 +198,16 @@ __device__ __forceinline__ void batch_norm_backward_impl(int n, int channels, in
     }
 }
 
+// Eval with the running statistics folded into scale and shift: out = x·scale_c + shift_c, a thread per value.
+template <typename T>
+__device__ __forceinline__ void batch_norm_eval_impl(int total, int channels, int sp, T* out, const T* x,
+                                                     const T* scale, const T* shift) {
+    i64 j = global_index();
+    if (j >= total) return;
+    int c = (int) ((j / sp) % channels);
+    out[j] = x[j] * scale[c] + shift[c];
+}
+
 #define KILN_NORM(suffix, T) \
     extern "C" __global__ void layer_norm_##suffix(int d, double eps, T* out, T* mean, T* rstd, const T* x, \
                                                     const T* weight, const T* bias) { \
@@ -225,6 +235,10 @@ __device__ __forceinline__ void batch_norm_backward_impl(int n, int channels, in
                                                              T* dbias, const T* dy, const T* x, const T* mean, \
                                                              const T* invstd, const T* weight) { \
         batch_norm_backward_impl<T>(n, channels, sp, dx, dweight, dbias, dy, x, mean, invstd, weight); \
+    } \
+    extern "C" __global__ void batch_norm_eval_##suffix(int total, int channels, int sp, T* out, const T* x, \
+                                                         const T* scale, const T* shift) { \
+        batch_norm_eval_impl<T>(total, channels, sp, out, x, scale, shift); \
     }
 KILN_NORM(f32, float)
 KILN_NORM(f64, double)

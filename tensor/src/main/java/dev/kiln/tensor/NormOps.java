@@ -111,7 +111,16 @@ public final class NormOps {
             if (bias != null) {
                 shift = shift.add(bias);
             }
-            return x.mul(scale.reshape(view)).add(shift.reshape(view));
+            if (Dispatch.wouldRecord(x, runningMean, runningVar, scale, shift)) {
+                return x.mul(scale.reshape(view)).add(shift.reshape(view));
+            }
+            // inference: one pass, no gradient to keep
+            int n = x.size(0);
+            int sp = n * c == 0 ? 0 : x.numel() / (n * c);
+            Backend b = Dispatch.backend(op, x, scale, shift);
+            Tensor out = Dispatch.empty(b, x.dtype(), new int[] {n, c, sp}, x.device());
+            b.batchNormEval(out, x.contiguous().reshape(n, c, sp), scale.contiguous(), shift.contiguous());
+            return out.reshape(x.shape());
         }
         int n = x.size(0);
         int sp = n * c == 0 ? 0 : x.numel() / (n * c);

@@ -54,6 +54,21 @@ final class BatchNormDispatch {
                 invstd.offset(), w, off(weight), n, channels, sp, c0, c1));
     }
 
+    static void batchNormEval(Tensor out, Tensor x, Tensor scale, Tensor shift) {
+        if (!f32(out, x, scale, shift)) {
+            REF.batchNormEval(out, x, scale, shift);
+            return;
+        }
+        int channels = x.size(1);
+        int sp = x.size(2);
+        float[] y = f(out);
+        float[] xa = f(x);
+        float[] a = f(scale);
+        float[] b = f(shift);
+        Parallel.forRange(x.size(0) * channels, rowGrain(sp, GRAIN), (p0, p1) -> BatchNormKernels.batchNormEval(y,
+                out.offset(), xa, x.offset(), a, scale.offset(), b, shift.offset(), channels, sp, p0, p1));
+    }
+
     /** Channels per task so that a task has at least GRAIN values. */
     private static int channelGrain(int n, int sp) {
         return rowGrain((int) Math.min(Integer.MAX_VALUE, (long) n * sp), GRAIN);

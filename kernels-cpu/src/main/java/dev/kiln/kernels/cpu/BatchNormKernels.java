@@ -60,6 +60,25 @@ public final class BatchNormKernels {
         }
     }
 
+    /** Eval: y = x·scale_c + shift_c over planes [p0, p1) of [N, C, S] (plane p is channel p mod C). */
+    public static void batchNormEval(float[] y, int yo, float[] x, int xo, float[] scale, int so, float[] shift, int ho,
+                                     int channels, int sp, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int c = p % channels;
+            float a = scale[so + c];
+            float b = shift[ho + c];
+            int xp = xo + p * sp;
+            int yp = yo + p * sp;
+            int k = 0;
+            for (int up = bound(sp); k < up; k += L) {
+                FloatVector.fromArray(S, x, xp + k).fma(a, b).intoArray(y, yp + k);
+            }
+            for (; k < sp; k++) {
+                y[yp + k] = Math.fma(x[xp + k], a, b);
+            }
+        }
+    }
+
     /**
      * For channels [c0, c1), with M = N·S and x̂ = (x − mean)·invstd: dw[c] = Σ dy·x̂ and db[c] = Σ dy
      * when those arrays are non-null; dx = invstd·w/M·(M·dy − Σ dy − x̂·Σ dy·x̂).

@@ -277,6 +277,11 @@ public final class CpuBackend implements Backend {
         BatchNormDispatch.batchNormBackward(dx, dweight, dbias, dy, x, mean, invstd, weight);
     }
 
+    @Override
+    public void batchNormEval(Tensor out, Tensor x, Tensor scale, Tensor shift) {
+        BatchNormDispatch.batchNormEval(out, x, scale, shift);
+    }
+
     // ---- optimizer steps (OptimizerDispatch)
 
     @Override

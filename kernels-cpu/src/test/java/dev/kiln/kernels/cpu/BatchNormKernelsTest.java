@@ -14,12 +14,12 @@ import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 import static dev.kiln.kernels.cpu.KernelCheck.randn;
 
 /**
- * BatchNorm with batch statistics, forward and backward, against the reference over [N, C, S]
+ * BatchNorm with batch statistics, forward and backward, and in eval, against the reference over [N, C, S]
  * with and without the affine parameters: planes shorter and longer than a vector, one sample,
  * one value per plane, the kiln train cnn shapes. Inputs have a mean far from 0 (x = 5 + 2·N(0, 1)
  * per channel shifted by c) so a one-pass variance would fail. Error bounds: out rtol 1e-5 + atol
  * 1e-5; mean rtol 1e-6 + atol 1e-6; invstd rtol 1e-5; dx rtol 1e-4 + atol 1e-5; dweight and dbias
- * (sums over N·S values) rtol 1e-5 + atol 1e-6·N·S.
+ * (sums over N·S values) rtol 1e-5 + atol 1e-6·N·S. Eval (x·scale + shift) rtol 1e-6 + atol 1e-6.
  */
 class BatchNormKernelsTest {
 
@@ -84,6 +84,24 @@ class BatchNormKernelsTest {
                     assertClose(what + " dbias", db, rdb, 1e-5, 1e-6 * n * sp);
                 }
             }
+        }
+    }
+
+    @Test
+    void batchNormEvalMatchesReference() {
+        var rng = new Generator(42);
+        for (int[] c : CASES) {
+            int total = c[0] * c[1] * c[2];
+            Tensor x = input(randn(rng, total, 2, 5), c, Layout.OFFSET);
+            Tensor scale = input(randn(rng, c[1], 1, 1), new int[] {c[1]}, Layout.OFFSET);
+            Tensor shift = input(randn(rng, c[1], 1, 0), new int[] {c[1]}, Layout.OFFSET);
+            Tensor out = poisoned(c);
+            CPU.batchNormEval(out, x, scale, shift);
+            Tensor rOut = poisoned(c);
+            REF.batchNormEval(rOut, x, scale, shift);
+            String what = "batchNormEval " + KernelCheck.str(c);
+            assertWrittenExactly(what, out);
+            assertClose(what, out, rOut, 1e-6, 1e-6);
         }
     }
 }

@@ -318,6 +318,11 @@ public final class CudaBackend implements Backend {
         NormDispatch.batchNormBackward(dx, dweight, dbias, dy, x, mean, invstd, weight);
     }
 
+    @Override
+    public void batchNormEval(Tensor out, Tensor x, Tensor scale, Tensor shift) {
+        NormDispatch.batchNormEval(out, x, scale, shift);
+    }
+
     // ---- optimizer steps (OptimizerDispatch, optim.cu)
 
     @Override

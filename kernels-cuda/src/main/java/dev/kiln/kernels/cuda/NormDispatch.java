@@ -64,6 +64,15 @@ final class NormDispatch {
                         .ptr(ptrOrNull(weight)));
     }
 
+    static void batchNormEval(Tensor out, Tensor x, Tensor scale, Tensor shift) {
+        long total = x.numel();
+        if (total == 0) {
+            return;
+        }
+        dev(out).launch1d(Kernels.BATCH_NORM_EVAL, sfx(x), total, new Args().i(x.numel()).i(x.size(1)).i(x.size(2))
+                .ptr(ptr(out)).ptr(ptr(x)).ptr(ptr(scale)).ptr(ptr(shift)));
+    }
+
     /** Both norms: dx a block per row, then dweight/dbias as column sums over chunks of rows. */
     private static void normBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean, Tensor rstd,
                               Tensor weight) {

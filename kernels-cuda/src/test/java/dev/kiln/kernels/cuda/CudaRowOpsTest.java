@@ -143,6 +143,13 @@ class CudaRowOpsTest extends GpuTesting {
                 check("batchNorm " + t, tol, in -> in[0].batchNorm(null, null, in[1], in[2], true, 0.1, 1e-5), x, w, bias);
                 check("batchNorm without affine " + t, tol, in -> in[0].batchNorm(null, null, null, null, true, 0.1, 1e-5),
                         x);
+                Tensor rm = randn(t, c);
+                Tensor rv = randn(t, c).square().add(0.5);
+                check("batchNorm eval " + t, tol, in -> in[0].batchNorm(in[1], in[2], in[3], in[4], false, 0.1, 1e-5), x,
+                        rm, rv, w, bias);
+                checkKernel("batchNormEval " + t + " " + java.util.Arrays.toString(shape), tol,
+                        dev -> new Tensor[] {on(dev, Tensor.zeros(t, shape)), on(dev, x), on(dev, w), on(dev, bias)},
+                        (b, a) -> b.batchNormEval(a[0], a[1], a[2], a[3]));
                 Tensor mean = x.mean(new int[] {0, 2}, false);
                 Tensor invstd = x.var(new int[] {0, 2}, 0, false).add(1e-5).rsqrt();
                 for (boolean affine : new boolean[] {true, false}) {

@@ -201,6 +201,9 @@ public interface Backend {
     void batchNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean, Tensor invstd,
                            Tensor weight);
 
+    /** Eval with running statistics folded into scale and shift (contiguous [C], not null): out = x·scale_c + shift_c. */
+    void batchNormEval(Tensor out, Tensor x, Tensor scale, Tensor shift);
+
     // ---- activations: x and dy have the output's shape, any layout ----
 
     /** dx = dy ⊙ op'(x), with {@link UnaryOp#derivative} as the definition (the fused backward of GELU, SiLU, ...). */

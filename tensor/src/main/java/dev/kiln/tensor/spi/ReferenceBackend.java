@@ -695,6 +695,23 @@ public final class ReferenceBackend implements Backend {
         }
     }
 
+    @Override
+    public void batchNormEval(Tensor out, Tensor x, Tensor scale, Tensor shift) {
+        int n = x.size(0);
+        int channels = x.size(1);
+        int sp = x.size(2);
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < channels; c++) {
+                double a = s(scale).get(scale.offset() + c);
+                double b = s(shift).get(shift.offset() + c);
+                for (int k = 0; k < sp; k++) {
+                    int at = (i * channels + c) * sp + k;
+                    s(out).set(out.offset() + at, s(x).get(x.offset() + at) * a + b);
+                }
+            }
+        }
+    }
+
     /** Shared by both norms: RMSNorm is LayerNorm with the mean fixed at 0 and no mean(d) term. */
     private static void normBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor mean,
                                      Tensor rstd, Tensor weight) {

@@ -74,6 +74,17 @@ class ConvGradcheckTest {
     }
 
     @Test
+    void maxPoolBackwardRefusesIndicesOutsideThePlane() {
+        Tensor dy = Tensor.ones(1, 1, 2, 2);
+        assertThatThrownBy(() -> PoolOps.maxPoolBackward(dy, Tensor.of(new int[] {0, 1, 2, 9}, 1, 4), new int[] {1, 1, 3, 3}))
+                .hasMessageStartingWith("maxPoolBackward: an index lies outside its input plane of 9 elements");
+        assertThatThrownBy(() -> PoolOps.maxPoolBackward(dy, Tensor.of(new int[] {0, 1, 2}, 1, 3), new int[] {1, 1, 3, 3}))
+                .hasMessageStartingWith("maxPoolBackward: expected I32 indices [planes, outPlane]");
+        Tensor dx = PoolOps.maxPoolBackward(dy, Tensor.of(new int[] {0, 4, 4, 8}, 1, 4), new int[] {1, 1, 3, 3});
+        assertThat(dx.toFloatArray()).containsExactly(1, 0, 0, 0, 2, 0, 0, 0, 1);
+    }
+
+    @Test
     void conv3dGradients() {
         GradCheck.assertGradients(in -> ConvOps.conv3d(in[0], in[1], in[2], v(2, 1, 1), v(1, 0, 1), v(1), 1),
                 leaf(1, 2, 4, 3, 3), leaf(2, 2, 2, 2, 2), leaf(2));

@@ -177,9 +177,19 @@ public final class PoolOps {
         String name = "maxPoolBackward";
         Dispatch.notRecorded(name, dy);
         Backend b = Dispatch.backend(name, dy, indices);
+        long inNumel = Shapes.numel(inShape);
+        if (indices.dtype() != DType.I32 || indices.dim() != 2 || dy.numel() != indices.numel() || inShape.length < 3
+                || indices.size(0) == 0 || inNumel % indices.size(0) != 0) {
+            throw new IllegalArgumentException(name + ": expected I32 indices [planes, outPlane] with as many elements as "
+                    + "dy, and an input shape [N, C, ...] of whole planes; got dy " + Shapes.str(dy.shape()) + ", indices "
+                    + indices.dtype() + " " + Shapes.str(indices.shape()) + ", input " + Shapes.str(inShape));
+        }
         int planes = indices.size(0);
-        Tensor dx = Dispatch.empty(b, dy.dtype(), new int[] {planes, Shapes.numel(inShape) / Math.max(planes, 1)},
-                dy.device());
+        if (indices.numel() > 0 && (indices.amin().item() < 0 || indices.amax().item() >= inNumel / planes)) {
+            throw new IllegalArgumentException(name + ": an index lies outside its input plane of " + inNumel / planes
+                    + " elements; indices must come from the max pool of an input of shape " + Shapes.str(inShape));
+        }
+        Tensor dx = Dispatch.empty(b, dy.dtype(), new int[] {planes, (int) (inNumel / planes)}, dy.device());
         if (dy.numel() > 0) {
             b.maxPoolBackward(dx, dy.contiguous().reshape(indices.shape()), indices);
         }

@@ -98,24 +98,27 @@ final class DirectConv {
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        int blocks = (opg + OC - 1) / OC;
-        // packed weights: [group][block][c][tap][row of OC], rows past opg zero
-        int blockSize = cpg * kk * OC;
+        int rows = DirectConvKernels.forwardRows(opg);
+        int vectors = DirectConvKernels.forwardVectors(rows);
+        int blocks = (opg + rows - 1) / rows;
+        // packed weights: [group][block][c][tap][row of rows], rows past opg zero
+        int blockSize = cpg * kk * rows;
         Scratch sc = SCRATCH.get();
         sc.weights = Scratch.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
         float[] wp = sc.weights;
         for (int g = 0; g < s.groups(); g++) {
             for (int b = 0; b < blocks; b++) {
                 int dst = (g * blocks + b) * blockSize;
-                for (int r = 0; r < OC; r++) {
-                    int o = b * OC + r;
+                for (int r = 0; r < rows; r++) {
+                    int o = b * rows + r;
                     for (int ct = 0; ct < cpg * kk; ct++) {
-                        wp[dst + ct * OC + r] = o < opg ? wa[wOff + (g * opg + o) * cpg * kk + ct] : 0f;
+                        wp[dst + ct * rows + r] = o < opg ? wa[wOff + (g * opg + o) * cpg * kk + ct] : 0f;
                     }
                 }
             }
         }
-        int padded = gr.positionsUpTo(SPAN);
+        // whole vectors of positions: full tiles, then one narrower tile for the rest
+        int padded = gr.positionsUpTo(STEP);
         int units = s.n() * s.groups();
         // fewer (sample, group) pairs than threads: also split their out-channel tiles
         int split = (int) Math.min(blocks, Math.max(1, (2L * Parallel.threads() + units - 1) / units));
@@ -124,7 +127,7 @@ final class DirectConv {
                 (lo, hi) -> {
                     Scratch mine = SCRATCH.get();
                     mine.planes = Scratch.atLeast(mine.planes, (long) cpg * gr.plane());
-                    mine.out = Scratch.atLeast(mine.out, (long) OC * padded);
+                    mine.out = Scratch.atLeast(mine.out, (long) rows * padded);
                     float[] xp = mine.planes;
                     float[] yp = mine.out;
                     for (int u = lo; u < hi; u++) {
@@ -135,12 +138,12 @@ final class DirectConv {
                         pad(xp, 0, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                             int wBlock = (g * blocks + b) * blockSize;
-                            for (int q = 0; q < padded; q += SPAN) {
-                                DirectConvKernels.forwardTile(yp, q, padded, xp, q, gr.plane(), cpg, gr.taps(), wp,
-                                        wBlock);
+                            for (int q = 0; q < padded; ) {
+                                q += STEP * DirectConvKernels.forwardTile(rows, Math.min(vectors, (padded - q) / STEP),
+                                        yp, q, padded, xp, q, gr.plane(), cpg, gr.taps(), wp, wBlock);
                             }
-                            for (int r = 0; r < OC && b * OC + r < opg; r++) {
-                                int o = g * opg + b * OC + r;
+                            for (int r = 0; r < rows && b * rows + r < opg; r++) {
+                                int o = g * opg + b * rows + r;
                                 float bias = ba == null ? 0f : ba[bOff + o];
                                 store(y, yOff + (n * s.cOut() + o) * s.outH() * s.outW(), yp, r * padded, bias, s, gr);
                             }

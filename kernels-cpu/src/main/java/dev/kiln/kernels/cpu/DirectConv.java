@@ -2,6 +2,8 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.ConvShape;
 
+import jdk.incubator.vector.FloatVector;
+
 import java.util.Arrays;
 
 import static dev.kiln.kernels.cpu.DirectConvKernels.C;
@@ -98,7 +100,9 @@ final class DirectConv {
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        int rows = DirectConvKernels.forwardRows(opg);
+        // whole vectors of positions: full tiles, then one narrower tile for the rest
+        int padded = gr.positionsUpTo(STEP);
+        int rows = DirectConvKernels.forwardRows(opg, padded / STEP);
         int vectors = DirectConvKernels.forwardVectors(rows);
         int blocks = (opg + rows - 1) / rows;
         // packed weights: [group][block][c][tap][row of rows], rows past opg zero
@@ -117,8 +121,6 @@ final class DirectConv {
                 }
             }
         }
-        // whole vectors of positions: full tiles, then one narrower tile for the rest
-        int padded = gr.positionsUpTo(STEP);
         int units = s.n() * s.groups();
         // fewer (sample, group) pairs than threads: also split their out-channel tiles
         int split = (int) Math.min(blocks, Math.max(1, (2L * Parallel.threads() + units - 1) / units));
@@ -159,12 +161,38 @@ final class DirectConv {
             int d = yOff + oh * outW;
             int src = ypOff + oh * gr.pitch();
             if (bias == 0f) {
-                System.arraycopy(yp, src, y, d, outW);
+                copyRow(yp, src, y, d, outW);
+            } else if (Simd.ENABLED && outW >= STEP) {
+                FloatVector b = FloatVector.broadcast(Simd.F32, bias);
+                for (int i = 0; ; i = Math.min(i + STEP, outW - STEP)) {
+                    FloatVector.fromArray(Simd.F32, yp, src + i).add(b).intoArray(y, d + i);
+                    if (i == outW - STEP) {
+                        break;
+                    }
+                }
             } else {
                 for (int ow = 0; ow < outW; ow++) {
                     y[d + ow] = yp[src + ow] + bias;
                 }
             }
+        }
+    }
+
+    /**
+     * dst[d, d + n) = src[s, s + n) for a row of a plane: by vectors where it holds one, the last
+     * overlapping the one before (an arraycopy call per row of 28 floats costs more than the copy).
+     */
+    private static void copyRow(float[] src, int s, float[] dst, int d, int n) {
+        if (Simd.ENABLED && n >= STEP) {
+            for (int i = 0; ; i = Math.min(i + STEP, n - STEP)) {
+                FloatVector.fromArray(Simd.F32, src, s + i).intoArray(dst, d + i);
+                if (i == n - STEP) {
+                    return;
+                }
+            }
+        }
+        if (n > 0) {
+            System.arraycopy(src, s, dst, d, n);
         }
     }
 
@@ -186,9 +214,7 @@ final class DirectConv {
                 int src = xOff + c * hw + ih * s.w();
                 if (sW == 1) {
                     int n = Math.min(s.w(), pitch - s.padW());
-                    if (n > 0) {
-                        System.arraycopy(xa, src, xp, row + s.padW(), n);
-                    }
+                    copyRow(xa, src, xp, row + s.padW(), n);
                     continue;
                 }
                 // phase b holds the columns padW + iw ≡ b (mod sW), one after another (no division per element)

@@ -49,9 +49,14 @@ final class DirectConvKernels {
     /** The most output positions one forward tile computes. */
     static final int SPAN = Simd.ENABLED ? (WIDE ? 4 : 2) * L : 1;
 
-    /** Output channels per forward tile for a group of {@code outChannels}. */
-    static int forwardRows(int outChannels) {
-        return WIDE && outChannels > 4 ? 8 : 4;
+    /**
+     * Output channels per forward tile for a group of {@code outChannels} and a plane of {@code vectors}
+     * vectors of positions: 8 with 32 registers, but 4 where there are at most 4 channels, and where
+     * the plane is whole 4 × 4 tiles but would leave one vector past the 8 × 3 ones (a 7×7 image: 63
+     * positions, 4 vectors), as a lone 8 × 1 tile loads 9 times for its 8 fused multiply-adds.
+     */
+    static int forwardRows(int outChannels, int vectors) {
+        return WIDE && outChannels > 4 && (vectors % 3 != 1 || vectors % 4 != 0) ? 8 : 4;
     }
 
     /** Vectors of positions in a full forward tile of {@code rows} channels. */

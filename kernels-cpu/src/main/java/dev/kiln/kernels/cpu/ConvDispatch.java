@@ -322,9 +322,23 @@ final class ConvDispatch {
             } else {
                 im2col(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             }
+        } else if (direct && phases(s)) {
+            DirectConvPhases.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else {
             col2imBackwardInput(dx, dy, weight, s);
         }
+    }
+
+    /**
+     * Whether a strided convolution's input gradient takes {@link DirectConvPhases} (one stride-1
+     * convolution of dy per phase of dx): no dilation, and as {@link #grid}, a kernel larger than
+     * 1×1, at most {@link #GRID_MAX_CHANNELS} channels per group and a sample's padded dy planes in
+     * cache.
+     */
+    static boolean phases(ConvShape s) {
+        return GRID && s.dilationH() == 1 && s.dilationW() == 1 && s.kH() * s.kW() > 1
+                && s.cInPerGroup() <= GRID_MAX_CHANNELS && s.cOutPerGroup() <= GRID_MAX_CHANNELS
+                && DirectConvPhases.planes(s) <= GRID_MAX_PLANES;
     }
 
     /**

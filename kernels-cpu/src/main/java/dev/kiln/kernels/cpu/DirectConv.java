@@ -28,7 +28,7 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
  * split over threads, each padding its sample's planes into its own buffer; every output is one
  * tile's sum, so results do not depend on the thread count. The input gradient of a stride-1
  * convolution is this forward with the flipped, transposed weight ({@link ConvDispatch#transposed});
- * a strided one's is not computed here (col2im in ConvDispatch).
+ * a strided one's is one such convolution of dy per phase of dx ({@link DirectConvPhases}).
  * Weight gradient: samples taken in chunks small enough to stay in cache; each chunk's planes are
  * padded (in parallel), then the (out-channel tile, in-channel tile, tap) tiles are split over
  * threads, each tile adding the chunk's samples in order to its vector partial sums, which are

@@ -130,6 +130,12 @@ class ConvKernelsTest {
                 .isEqualTo(Simd.F32.length() * 1024L * DirectConvKernels.OC * DirectConvKernels.C * 9
                         <= ConvDispatch.GRID_MAX_PARTIALS);
         assertThat(ConvDispatch.grid(s2)).as("64 x 4 phase planes of 29 x 29").isFalse();
+        // strided input gradients: one convolution of dy per phase of dx, for kiln train cnn's layers
+        assertThat(ConvDispatch.phases(shape(new int[] {128, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1}))).isTrue();
+        assertThat(ConvDispatch.phases(shape(new int[] {128, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1}))).isTrue();
+        assertThat(ConvDispatch.phases(shape(new int[] {1, 3, 16, 13, 5, 5, 3, 3, 2, 2, 1, 2, 1, 1})))
+                .as("dilated").isFalse();
+        assertThat(ConvDispatch.phases(s2)).as("128 planes of dy, 28 x 28").isFalse();
         assertThat(ConvDispatch.grid(shape(new int[] {2, 16, 14, 14, 32, 1, 1, 1, 1, 0, 0, 1, 1, 1}))).isFalse();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 16, 17, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2}))).isTrue();
         assertThat(ConvDispatch.pointwise(shape(new int[] {2, 6, 5, 7, 4, 1, 1, 1, 1, 0, 0, 1, 1, 2})))
@@ -270,7 +276,8 @@ class ConvKernelsTest {
             Tensor rdw = poisoned(wShape);
             REF.conv2dBackwardWeight(rdw, dy, x, s);
             // the backend's choice, then without the grid kernel, then the grid kernel on every shape
-            // (for the input gradient where that is a convolution: transposable)
+            // (for the input gradient: where that is a convolution, transposable, the forward of dy, else
+            // without dilation one convolution per phase of dx)
             for (int path = 0; path < 3; path++) {
                 String p = what + new String[] {"", " (no grid)", " (grid)"}[path];
                 Tensor dx = poisoned(xShape);
@@ -281,6 +288,9 @@ class ConvKernelsTest {
                         float[] wt = new float[s.cIn() * s.cOutPerGroup() * s.kH() * s.kW()];
                         ConvDispatch.flipTransposed(wt, HostArrays.f(w), w.offset(), s);
                         DirectConv.forward(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(), wt, 0, null, 0, t);
+                    } else if (s.dilationH() == 1 && s.dilationW() == 1) {
+                        DirectConvPhases.backwardInput(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(),
+                                HostArrays.f(w), w.offset(), s);
                     } else {
                         REF.conv2dBackwardInput(dx, dy, w, s);
                     }

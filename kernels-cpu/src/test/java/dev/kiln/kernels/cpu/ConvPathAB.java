@@ -13,7 +13,8 @@ import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 
 /**
  * Not a test: an A/B timing of the convolution paths in one JVM, interleaved (im2col + SGEMM, or the
- * old direct loop where the patch is small, against {@link DirectConv}), for the forward, input and
+ * old direct loop where the patch is small, against {@link DirectConv}; col2im against
+ * {@link DirectConvPhases} for the strided input gradients), for the forward, input and
  * weight gradients of {@code kiln train cnn}'s layers and ResNet-18's first stage. Each round times
  * a few calls of one path then of the other; the medians of the rounds are compared, so a machine
  * loaded by others slows both alike. Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:

@@ -134,7 +134,7 @@ final class ConvDispatch {
     static final int GRID_MAX_PLANES = 1 << 17;
 
     /**
-     * Whether the weight gradient takes {@link DirectConv}: where {@link #grid} holds and the vector
+     * Whether the weight gradient takes {@link DirectConvWeight}: where {@link #grid} holds and the vector
      * partial sums of all its tiles (groups × out × in channels per group, each rounded up to the
      * tile, × taps × a vector) fit in
      * {@link #GRID_MAX_PARTIALS} floats, since each chunk of samples loads and stores every one of
@@ -143,7 +143,7 @@ final class ConvDispatch {
      */
     static boolean gridWeight(ConvShape s) {
         long out = (s.cOutPerGroup() + DirectConvKernels.OC - 1) / DirectConvKernels.OC * DirectConvKernels.OC;
-        long in = (s.cInPerGroup() + DirectConvKernels.C - 1) / DirectConvKernels.C * DirectConvKernels.C;
+        long in = (s.cInPerGroup() + DirectConvWeightTiles.C - 1) / DirectConvWeightTiles.C * DirectConvWeightTiles.C;
         return grid(s) && s.groups() * out * in * s.kH() * s.kW() * Simd.F32.length() <= GRID_MAX_PARTIALS;
     }
 
@@ -475,7 +475,7 @@ final class ConvDispatch {
         conv2dBackwardWeight(dweight, dy, x, s, true);
     }
 
-    /** The weight gradient, through {@link DirectConv} where {@link #grid} allows it unless {@code direct} is false (tests). */
+    /** The weight gradient, through {@link DirectConvWeight} where {@link #grid} allows it unless {@code direct} is false (tests). */
     static void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape s, boolean direct) {
         if (!f32(dweight, dy, x)) {
             REF.conv2dBackwardWeight(dweight, dy, x, s);
@@ -485,7 +485,7 @@ final class ConvDispatch {
         float[] dya = f(dy);
         float[] xa = f(x);
         if (direct && gridWeight(s)) {
-            DirectConv.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
+            DirectConvWeight.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
             return;
         }
         int rows = pointwise(s) ? 0 : rowsPerBand(s);

@@ -127,7 +127,7 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
         // depthwise: each group's one channel fills a whole tile, 1024 groups of them 9 MB at 16 lanes
         assertThat(ConvDispatch.gridWeight(shape(new int[] {2, 1024, 14, 14, 1024, 3, 3, 1, 1, 1, 1, 1, 1, 1024})))
-                .isEqualTo(Simd.F32.length() * 1024L * DirectConvKernels.OC * DirectConvKernels.C * 9
+                .isEqualTo(Simd.F32.length() * 1024L * DirectConvKernels.OC * DirectConvWeightTiles.C * 9
                         <= ConvDispatch.GRID_MAX_PARTIALS);
         assertThat(ConvDispatch.grid(s2)).as("64 x 4 phase planes of 29 x 29").isFalse();
         assertThat(ConvDispatch.grid(shape(new int[] {2, 16, 14, 14, 32, 1, 1, 1, 1, 0, 0, 1, 1, 1}))).isFalse();
@@ -284,7 +284,7 @@ class ConvKernelsTest {
                     } else {
                         REF.conv2dBackwardInput(dx, dy, w, s);
                     }
-                    DirectConv.weight(HostArrays.f(dw), dw.offset(), HostArrays.f(dy), dy.offset(), HostArrays.f(x),
+                    DirectConvWeight.weight(HostArrays.f(dw), dw.offset(), HostArrays.f(dy), dy.offset(), HostArrays.f(x),
                             x.offset(), s);
                 } else {
                     ConvDispatch.conv2dBackwardInput(dx, dy, w, s, path == 0);

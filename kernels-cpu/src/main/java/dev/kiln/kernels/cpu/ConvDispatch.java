@@ -134,8 +134,9 @@ final class ConvDispatch {
     static final int GRID_MAX_PLANES = 1 << 17;
 
     /**
-     * Whether the weight gradient takes {@link DirectConvWeight}: where {@link #grid} holds and the vector
-     * partial sums of all its tiles (groups × out × in channels per group, each rounded up to the
+     * Whether the weight gradient takes {@link DirectConvWeight}: where {@link #grid} holds, with its
+     * channel-blocked tiles ({@link DirectConvWeight#blocked}, whose partial sums are the size of
+     * the weight), or with its positional tiles where the vector partial sums of all of them (groups × out × in channels per group, each rounded up to the
      * tile, × taps × a vector) fit in
      * {@link #GRID_MAX_PARTIALS} floats, since each chunk of samples loads and stores every one of
      * them. In A/B runs (AVX-512, 16 lanes) 32 × 32 channels (590 KB of partials) ran 1.4-3× faster
@@ -144,7 +145,8 @@ final class ConvDispatch {
     static boolean gridWeight(ConvShape s) {
         long out = (s.cOutPerGroup() + DirectConvKernels.OC - 1) / DirectConvKernels.OC * DirectConvKernels.OC;
         long in = (s.cInPerGroup() + DirectConvWeightTiles.C - 1) / DirectConvWeightTiles.C * DirectConvWeightTiles.C;
-        return grid(s) && s.groups() * out * in * s.kH() * s.kW() * Simd.F32.length() <= GRID_MAX_PARTIALS;
+        return grid(s) && (DirectConvWeight.blocked(s)
+                || s.groups() * out * in * s.kH() * s.kW() * Simd.F32.length() <= GRID_MAX_PARTIALS);
     }
 
     /** Floats of the direct weight gradient's vector partials at most (1 MiB, a Zen 4 core's L2). */

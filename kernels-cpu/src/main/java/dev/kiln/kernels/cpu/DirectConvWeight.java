@@ -6,6 +6,9 @@ import java.util.Arrays;
 
 import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.C;
+import static dev.kiln.kernels.cpu.DirectConvWeightTiles.LANES;
+import static dev.kiln.kernels.cpu.DirectConvWeightTiles.RO;
+import static dev.kiln.kernels.cpu.DirectConvWeightTiles.RT;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.STEP;
 
 /**
@@ -39,8 +42,157 @@ final class DirectConvWeight {
     static void weight(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s) {
         if (s.n() == 0) {
             Arrays.fill(dw, dwOff, dwOff + s.cOut() * s.cInPerGroup() * s.kH() * s.kW(), 0f);
-            return;
+        } else if (blocked(s)) {
+            blocked(dw, dwOff, dya, dyOff, xa, xOff, s);
+        } else {
+            positional(dw, dwOff, dya, dyOff, xa, xOff, s);
         }
+    }
+
+    /**
+     * Whether the channel-blocked tiles compute this shape: vectors on, and at least 3/4 of the
+     * lanes of the input-channel blocks real channels (1 or 3 input channels, as a first layer has,
+     * would leave most lanes zero: those take the positional tiles).
+     */
+    static boolean blocked(ConvShape s) {
+        int cpg = s.cInPerGroup();
+        return Simd.ENABLED && 4L * cpg >= 3L * ((cpg + LANES - 1) / LANES * LANES);
+    }
+
+    /**
+     * The weight gradient on channel-blocked planes: each chunk's input goes into blocks of
+     * {@link #LANES} channels, interleaved (position-major, a block's channels in consecutive
+     * floats), then the (group, in-channel block, out-channel tile, tap group) tiles are split over
+     * threads, each adding the chunk's samples in order to its accumulators, whose lanes are the
+     * block's input channels: one weight per lane, summed over samples and positions in one fixed
+     * order whatever the thread count, with no lanes to add at the end. dy is read where it lies.
+     */
+    private static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s) {
+        DirectConv.Grid gr = DirectConv.Grid.of(s);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int cBlocks = (cpg + LANES - 1) / LANES;
+        int oBlocks = (opg + RO - 1) / RO;
+        int tGroups = (kk + RT - 1) / RT;
+        int block = gr.plane() * LANES;
+        // a sample in a chunk: [group][cBlocks x blocks]
+        long perSample = (long) s.groups() * cBlocks * block;
+        int chunk = (int) Math.max(1, Math.min(s.n(), CHUNK_FLOATS / perSample));
+        int tiles = s.groups() * cBlocks * oBlocks * tGroups;
+        int tileSize = RO * RT * LANES;
+        // each tap's offset in floats; the last group padded with the last tap (whose sums are dropped)
+        int[] taps = new int[tGroups * RT];
+        for (int i = 0; i < taps.length; i++) {
+            taps[i] = gr.taps()[Math.min(i, kk - 1)] * LANES;
+        }
+        Scratch sc = SCRATCH.get();
+        int half = (int) (chunk * perSample);
+        sc.planes = Scratch.atLeast(sc.planes, 2L * half);
+        // the blocks' zeros (padding, margins, lanes past the channels) lie where no input is copied,
+        // the same places for every sample: zeroed once a call, not once a chunk
+        Arrays.fill(sc.planes, 0, 2 * half, 0f);
+        sc.partials = Scratch.atLeast(sc.partials, (long) tiles * tileSize);
+        float[] buf = sc.planes;
+        float[] part = sc.partials;
+        int hw = s.h() * s.w();
+        int sampleSize = s.cIn() * hw;
+        int spatial = s.outH() * s.outW();
+        int dySample = s.cOut() * spatial;
+        int units = s.groups() * cBlocks;
+        int chunks = (s.n() + chunk - 1) / chunk;
+        // step j copies chunk j into half j mod 2 while the tiles add chunk j − 1 from the other half,
+        // so that the copy, which waits on memory (it reads x for the first time), overlaps arithmetic
+        for (int j = 0; j <= chunks; j++) {
+            int padFirst = j * chunk;
+            int pads = j < chunks ? Math.min(chunk, s.n() - padFirst) * units : 0;
+            int tileFirst = (j - 1) * chunk;
+            int tileSamples = j > 0 ? Math.min(chunk, s.n() - tileFirst) : 0;
+            int tileUnits = j > 0 ? tiles : 0;
+            int padAt = j % 2 * half;
+            int tileAt = (j + 1) % 2 * half;
+            int both = Math.min(pads, tileUnits);
+            Parallel.forRange(pads + tileUnits, 1, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    // copies and tiles alternate, so that each thread mixes the two
+                    int pad = i < 2 * both ? (i % 2 == 0 ? i / 2 : -1) : pads > tileUnits ? i - both : -1;
+                    if (pad >= 0) {
+                        int si = pad / units;
+                        int v = pad % units;
+                        int c0 = v / cBlocks * cpg + v % cBlocks * LANES;
+                        padBlock(buf, padAt + (int) (si * perSample) + v * block, xa,
+                                xOff + (padFirst + si) * sampleSize + c0 * hw, Math.min(LANES, cpg - v % cBlocks * LANES),
+                                s, gr);
+                        continue;
+                    }
+                    int tile = i < 2 * both ? i / 2 : i - both;
+                    int tg = tile % tGroups;
+                    int ob = tile / tGroups % oBlocks;
+                    int gc = tile / tGroups / oBlocks;
+                    DirectConvWeightTiles.blockedTile(part, tile * tileSize, tileFirst > 0, buf, tileAt + gc * block,
+                            (int) perSample, taps, tg * RT, dya, dyOff + tileFirst * dySample + gc / cBlocks * opg * spatial,
+                            ob * RO, opg, spatial, dySample, tileSamples, s.outH(), s.outW(), gr.pitch());
+                }
+            });
+        }
+        for (int tile = 0; tile < tiles; tile++) {
+            int tg = tile % tGroups;
+            int ob = tile / tGroups % oBlocks;
+            int cb = tile / tGroups / oBlocks % cBlocks;
+            int g = tile / tGroups / oBlocks / cBlocks;
+            for (int r = 0; r < RO && ob * RO + r < opg; r++) {
+                for (int t = 0; t < RT && tg * RT + t < kk; t++) {
+                    for (int lane = 0; lane < LANES && cb * LANES + lane < cpg; lane++) {
+                        dw[dwOff + ((g * opg + ob * RO + r) * cpg + cb * LANES + lane) * kk + tg * RT + t] =
+                                part[tile * tileSize + (r * RT + t) * LANES + lane];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A block of {@code channels} (at most {@link #LANES}) consecutive input planes (h × w each) from
+     * src on the grid, interleaved: xb[dst + position·LANES + c]. Writes only where input lands: padding,
+     * margins and lanes past channels must be zero already. (Gathering a position's channels into a
+     * vector was no faster: the copy waits on memory, reading x for the first time.)
+     */
+    private static void padBlock(float[] xb, int dst, float[] xa, int src, int channels, ConvShape s, DirectConv.Grid gr) {
+        int hw = s.h() * s.w();
+        int sH = s.strideH();
+        int sW = s.strideW();
+        int pitch = gr.pitch();
+        for (int ih = 0; ih < s.h(); ih++) {
+            int r = ih + s.padH();
+            if (r / sH >= gr.rows()) {
+                break; // rows below the last output's reach
+            }
+            int row = (r % sH) * sW * gr.phasePlane() + r / sH * pitch;
+            // phase b holds the columns padW + iw ≡ b (mod sW), as in DirectConv.pad
+            for (int b = 0; b < sW; b++) {
+                int iw0 = Math.floorMod(b - s.padW(), sW);
+                int p0 = row + b * gr.phasePlane() + (iw0 + s.padW()) / sW;
+                int count = Math.min((s.w() - iw0 + sW - 1) / sW, row + b * gr.phasePlane() + pitch - p0);
+                int from = src + ih * s.w() + iw0;
+                int to = dst + p0 * LANES;
+                // a position's channels in one run of stores (16 streams of reads, each along its row)
+                for (int k = 0; k < count; k++, from += sW, to += LANES) {
+                    if (channels == LANES) {
+                        for (int c = 0; c < LANES; c++) { // a constant count: unrolled
+                            xb[to + c] = xa[from + c * hw];
+                        }
+                    } else {
+                        for (int c = 0; c < channels; c++) {
+                            xb[to + c] = xa[from + c * hw];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The positional tiles: vectors of positions, a weight's partial sums in the lanes of one vector. */
+    static void positional(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s) {
         DirectConv.Grid gr = DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();

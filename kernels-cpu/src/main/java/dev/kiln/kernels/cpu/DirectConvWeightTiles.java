@@ -7,8 +7,17 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
 import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
 
 /**
- * The register tiles of {@link DirectConvWeight}, the direct convolution's weight gradient: a tile
- * of 4 output channels × {@code C} input channels for one tap, each accumulator a vector of partial
+ * The register tiles of {@link DirectConvWeight}, the direct convolution's weight gradient.
+ *
+ * <p>Channel-blocked tiles (most shapes): {@code RO} output channels × {@code RT} = 3 taps, each
+ * accumulator a vector over a block of input channels, one weight per lane; a step is one output
+ * position: the 3 input vectors (the block's channels at the 3 taps, consecutive floats) loaded
+ * once, each out channel's dy broadcast once, RO × 3 fused multiply-adds. So a step loads 3 + RO
+ * values for 3·RO FMAs (11 for 24 at RO = 8), against 8 for 16 in the positional tile, and the
+ * broadcasts never straddle a cache line.
+ *
+ * <p>Positional tiles (for few input channels, where a block would be mostly zero lanes): 4 output
+ * channels × {@code C} input channels for one tap, each accumulator a vector of partial
  * sums over positions, dy and x loaded once per step. {@code C} is 4 with 32 vector registers (16
  * accumulators, 4 + 4 loads) and 2 with 16 (8 accumulators). Written out by hand, with no helper
  * taking vectors (a helper C2 did not inline would box them). With {@code -Dkiln.simd=scalar} the
@@ -26,6 +35,18 @@ final class DirectConvWeightTiles {
 
     /** Positions per weight-gradient step. */
     static final int STEP = Simd.ENABLED ? L : 1;
+
+    /** Input channels per block of the channel-blocked tiles: one per lane. */
+    static final int LANES = L;
+
+    /**
+     * Out channels per channel-blocked tile: 8 with 32 vector registers (24 accumulators, 3 input
+     * vectors and a broadcast), 4 with 16 (12 + 3 + 1).
+     */
+    static final int RO = WIDE ? 4 : 4;
+
+    /** Taps per channel-blocked tile. */
+    static final int RT = WIDE ? 3 : 2;
 
     /**
      * One weight-gradient tile for one tap: part[pOff + (r·C + c)·STEP + lane] (+)= Σ over samples
@@ -190,6 +211,176 @@ final class DirectConvWeightTiles {
         }
         a00.intoArray(part, pOff);
         a01.intoArray(part, pOff + L);
+        a10.intoArray(part, pOff + 2 * L);
+        a11.intoArray(part, pOff + 3 * L);
+        a20.intoArray(part, pOff + 4 * L);
+        a21.intoArray(part, pOff + 5 * L);
+        a30.intoArray(part, pOff + 6 * L);
+        a31.intoArray(part, pOff + 7 * L);
+    }
+
+    /**
+     * One channel-blocked tile: part[pOff + (r·RT + t)·LANES + c] (+)= Σ over samples m in [0,
+     * samples), output rows oh and columns ow of dy[dOff + m·dyStride + min(o0 + r, rows − 1)·spatial
+     * + oh·outW + ow] · xb[xOff + m·xStride + (oh·pitch + ow)·LANES + taps[tap0 + t] + c], for the RO
+     * out channels r from o0 (those past the last repeat it; their sums are dropped), the RT taps t
+     * from tap0 (offsets in floats) and the LANES channels c of the block. Samples and positions are added in
+     * order; the first call of a tile writes (accumulate false), later calls add.
+     */
+    static void blockedTile(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride, int[] taps,
+                            int tap0, float[] dy, int dOff, int o0, int rows, int spatial, int dyStride, int samples,
+                            int outH, int outW, int pitch) {
+        if (WIDE) {
+            blockedTile4x3(part, pOff, accumulate, xb, xOff, xStride, taps, tap0, dy, dOff, o0, rows, spatial,
+                    dyStride, samples, outH, outW, pitch);
+        } else {
+            blockedTile4x2(part, pOff, accumulate, xb, xOff, xStride, taps, tap0, dy, dOff, o0, rows, spatial,
+                    dyStride, samples, outH, outW, pitch);
+        }
+    }
+
+    private static void blockedTile4x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
+                                        int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
+                                        int dyStride, int samples, int outH, int outW, int pitch) {
+        int t0 = taps[tap0];
+        int t1 = taps[tap0 + 1];
+        int t2 = taps[tap0 + 2];
+        int d0 = dOff + Math.min(o0, rows - 1) * spatial;
+        int d1 = dOff + Math.min(o0 + 1, rows - 1) * spatial;
+        int d2 = dOff + Math.min(o0 + 2, rows - 1) * spatial;
+        int d3 = dOff + Math.min(o0 + 3, rows - 1) * spatial;
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
+        if (accumulate) {
+            a00 = FloatVector.fromArray(S, part, pOff);
+            a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
+            a02 = FloatVector.fromArray(S, part, pOff + 2 * L);
+            a10 = FloatVector.fromArray(S, part, pOff + 3 * L);
+            a11 = FloatVector.fromArray(S, part, pOff + 4 * L);
+            a12 = FloatVector.fromArray(S, part, pOff + 5 * L);
+            a20 = FloatVector.fromArray(S, part, pOff + 6 * L);
+            a21 = FloatVector.fromArray(S, part, pOff + 7 * L);
+            a22 = FloatVector.fromArray(S, part, pOff + 8 * L);
+            a30 = FloatVector.fromArray(S, part, pOff + 9 * L);
+            a31 = FloatVector.fromArray(S, part, pOff + 10 * L);
+            a32 = FloatVector.fromArray(S, part, pOff + 11 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z; a02 = z;
+            a10 = z; a11 = z; a12 = z;
+            a20 = z; a21 = z; a22 = z;
+            a30 = z; a31 = z; a32 = z;
+        }
+        int rowStride = pitch * L;
+        int sampleJump = xStride - outH * rowStride;
+        int xr = xOff;
+        int dr = 0;
+        // one loop over the (sample, output row) pairs: a third loop level made C2 spill accumulators
+        for (int k = 0, oh = 0, end = samples * outH; k < end; k++) {
+            for (int ow = 0; ow < outW; ow++) {
+                int xq = xr + ow * L;
+                int dq = dr + ow;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector x2 = FloatVector.fromArray(S, xb, xq + t2);
+                FloatVector b = FloatVector.broadcast(S, dy[d0 + dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                a02 = x2.fma(b, a02);
+                b = FloatVector.broadcast(S, dy[d1 + dq]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                a12 = x2.fma(b, a12);
+                b = FloatVector.broadcast(S, dy[d2 + dq]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                a22 = x2.fma(b, a22);
+                b = FloatVector.broadcast(S, dy[d3 + dq]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+                a32 = x2.fma(b, a32);
+            }
+            dr += outW;
+            xr += rowStride;
+            if (++oh == outH) {
+                oh = 0;
+                xr += sampleJump;
+                dr += dyStride - spatial;
+            }
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + 1 * L);
+        a02.intoArray(part, pOff + 2 * L);
+        a10.intoArray(part, pOff + 3 * L);
+        a11.intoArray(part, pOff + 4 * L);
+        a12.intoArray(part, pOff + 5 * L);
+        a20.intoArray(part, pOff + 6 * L);
+        a21.intoArray(part, pOff + 7 * L);
+        a22.intoArray(part, pOff + 8 * L);
+        a30.intoArray(part, pOff + 9 * L);
+        a31.intoArray(part, pOff + 10 * L);
+        a32.intoArray(part, pOff + 11 * L);
+    }
+
+    private static void blockedTile4x2(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
+                                        int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
+                                        int dyStride, int samples, int outH, int outW, int pitch) {
+        int t0 = taps[tap0];
+        int t1 = taps[tap0 + 1];
+        int d0 = dOff + Math.min(o0, rows - 1) * spatial;
+        int d1 = dOff + Math.min(o0 + 1, rows - 1) * spatial;
+        int d2 = dOff + Math.min(o0 + 2, rows - 1) * spatial;
+        int d3 = dOff + Math.min(o0 + 3, rows - 1) * spatial;
+        FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
+        if (accumulate) {
+            a00 = FloatVector.fromArray(S, part, pOff);
+            a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
+            a10 = FloatVector.fromArray(S, part, pOff + 2 * L);
+            a11 = FloatVector.fromArray(S, part, pOff + 3 * L);
+            a20 = FloatVector.fromArray(S, part, pOff + 4 * L);
+            a21 = FloatVector.fromArray(S, part, pOff + 5 * L);
+            a30 = FloatVector.fromArray(S, part, pOff + 6 * L);
+            a31 = FloatVector.fromArray(S, part, pOff + 7 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z;
+            a10 = z; a11 = z;
+            a20 = z; a21 = z;
+            a30 = z; a31 = z;
+        }
+        int rowStride = pitch * L;
+        int sampleJump = xStride - outH * rowStride;
+        int xr = xOff;
+        int dr = 0;
+        // one loop over the (sample, output row) pairs: a third loop level made C2 spill accumulators
+        for (int k = 0, oh = 0, end = samples * outH; k < end; k++) {
+            for (int ow = 0; ow < outW; ow++) {
+                int xq = xr + ow * L;
+                int dq = dr + ow;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector b = FloatVector.broadcast(S, dy[d0 + dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                b = FloatVector.broadcast(S, dy[d1 + dq]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                b = FloatVector.broadcast(S, dy[d2 + dq]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                b = FloatVector.broadcast(S, dy[d3 + dq]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+            }
+            dr += outW;
+            xr += rowStride;
+            if (++oh == outH) {
+                oh = 0;
+                xr += sampleJump;
+                dr += dyStride - spatial;
+            }
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + 1 * L);
         a10.intoArray(part, pOff + 2 * L);
         a11.intoArray(part, pOff + 3 * L);
         a20.intoArray(part, pOff + 4 * L);

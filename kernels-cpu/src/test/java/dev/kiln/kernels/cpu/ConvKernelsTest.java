@@ -122,8 +122,9 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.grid(s1)).as("64 planes of 58 x 58 floats: not in cache").isFalse();
         // the weight gradient: all tiles' vector partials in cache
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
-        assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
-                .isEqualTo(Simd.F32.length() * 64 * 64 * 9 <= ConvDispatch.GRID_MAX_PARTIALS);
+        ConvShape s64 = shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+        assertThat(DirectConvWeight.blocked(s64)).isEqualTo(Simd.ENABLED);
+        assertThat(ConvDispatch.gridWeight(s64)).isTrue();
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
         // depthwise: each group's one channel fills a whole tile, 1024 groups of them 9 MB at 16 lanes
         assertThat(ConvDispatch.gridWeight(shape(new int[] {2, 1024, 14, 14, 1024, 3, 3, 1, 1, 1, 1, 1, 1, 1024})))

@@ -134,20 +134,38 @@ final class ConvDispatch {
     static final int GRID_MAX_PLANES = 1 << 17;
 
     /**
-     * Whether the weight gradient takes {@link DirectConvWeight}: where {@link #grid} holds, with its
-     * channel-blocked tiles ({@link DirectConvWeight#blocked}, whose partial sums are the size of
-     * the weight), or with its positional tiles where the vector partial sums of all of them (groups × out × in channels per group, each rounded up to the
-     * tile, × taps × a vector) fit in
+     * Whether the weight gradient takes {@link DirectConvWeight}: a kernel larger than 1×1 where its
+     * channel-blocked tiles can run ({@link DirectConvWeight#blocked}: they stream one block of
+     * input channels at a time, so unlike the forward they need neither few channels nor small
+     * planes), with at most {@link #GRID_MAX_CHANNELS} channels per group in and out or outputs of
+     * at least {@link #BLOCKED_MIN_SPATIAL} positions; otherwise where
+     * {@link #grid} holds and the vector partial sums of all the positional tiles (groups × out × in
+     * channels per group, each rounded up to the tile, × taps × a vector) fit in
      * {@link #GRID_MAX_PARTIALS} floats, since each chunk of samples loads and stores every one of
      * them. In A/B runs (AVX-512, 16 lanes) 32 × 32 channels (590 KB of partials) ran 1.4-3× faster
      * than im2col + SGEMM, 64 × 32 (1.2 MB) 0.76× and 64 × 64 (2.4 MB) 0.74-1.0×.
      */
     static boolean gridWeight(ConvShape s) {
+        if (!GRID || s.kH() * s.kW() == 1) {
+            return false;
+        }
+        if (DirectConvWeight.blocked(s)) {
+            return s.cInPerGroup() <= GRID_MAX_CHANNELS && s.cOutPerGroup() <= GRID_MAX_CHANNELS
+                    || (long) s.outH() * s.outW() >= BLOCKED_MIN_SPATIAL;
+        }
         long out = (s.cOutPerGroup() + DirectConvKernels.OC - 1) / DirectConvKernels.OC * DirectConvKernels.OC;
         long in = (s.cInPerGroup() + DirectConvWeightTiles.C - 1) / DirectConvWeightTiles.C * DirectConvWeightTiles.C;
-        return grid(s) && (DirectConvWeight.blocked(s)
-                || s.groups() * out * in * s.kH() * s.kW() * Simd.F32.length() <= GRID_MAX_PARTIALS);
+        return grid(s) && s.groups() * out * in * s.kH() * s.kW() * Simd.F32.length() <= GRID_MAX_PARTIALS;
     }
+
+    /**
+     * Output positions from which a weight gradient with more than {@link #GRID_MAX_CHANNELS}
+     * channels takes the channel-blocked tiles (14 × 14). ConvWeightAB, one thread, AVX-512, loaded
+     * machine, against im2col + SGEMM: kiln train cnn's 3×3 layers 1.5-2×; ResNet-18's at batch 32
+     * 1.1-1.3× from 64 channels on 56 × 56 to 256 on 14 × 14, but 0.85× with 256 and 512 channels on
+     * 7 × 7 outputs, where a tile's rows of 7 positions leave more loop than arithmetic.
+     */
+    static final int BLOCKED_MIN_SPATIAL = 196;
 
     /** Floats of the direct weight gradient's vector partials at most (1 MiB, a Zen 4 core's L2). */
     static final int GRID_MAX_PARTIALS = 1 << 18;

@@ -50,13 +50,35 @@ final class DirectConvWeight {
     }
 
     /**
-     * Whether the channel-blocked tiles compute this shape: vectors on, and at least 3/4 of the
+     * Whether the channel-blocked tiles can compute this shape: vectors on, at least 3/4 of the
      * lanes of the input-channel blocks real channels (1 or 3 input channels, as a first layer has,
-     * would leave most lanes zero: those take the positional tiles).
+     * would leave most lanes zero: those take the positional tiles), and a sample's blocked planes
+     * within {@link #BLOCKED_MAX_SAMPLE} (two chunks of them are held).
      */
     static boolean blocked(ConvShape s) {
         int cpg = s.cInPerGroup();
-        return Simd.ENABLED && 4L * cpg >= 3L * ((cpg + LANES - 1) / LANES * LANES);
+        long cIn = (long) s.groups() * ((cpg + LANES - 1) / LANES * LANES);
+        return Simd.ENABLED && 4L * cpg >= 3L * ((cpg + LANES - 1) / LANES * LANES)
+                && cIn * DirectConv.Grid.of(s).plane() <= BLOCKED_MAX_SAMPLE;
+    }
+
+    /** Floats of a sample's channel-blocked input planes up to which {@link #blocked} holds (16 MiB). */
+    static final int BLOCKED_MAX_SAMPLE = 1 << 22;
+
+    /** Output positions per tile call at least, so that loading and storing its accumulators costs little. */
+    static final int TILE_MIN_POSITIONS = 512;
+
+    /**
+     * Samples per chunk of the channel-blocked weight gradient: as many as keep one block of
+     * channels ({@link #CHUNK_FLOATS}) in cache, since the tiles of one block run one after another
+     * over it, and at least enough for {@link #TILE_MIN_POSITIONS} (with hundreds of channels and
+     * 7 × 7 outputs the accumulators of all tiles are megabytes, loaded and stored every chunk).
+     */
+    static int blockedChunk(ConvShape s, DirectConv.Grid gr) {
+        long block = (long) gr.plane() * LANES;
+        long spatial = Math.max(1, (long) s.outH() * s.outW());
+        long chunk = Math.max(CHUNK_FLOATS / block, (TILE_MIN_POSITIONS + spatial - 1) / spatial);
+        return (int) Math.max(1, Math.min(s.n(), chunk));
     }
 
     /**
@@ -78,7 +100,7 @@ final class DirectConvWeight {
         int block = gr.plane() * LANES;
         // a sample in a chunk: [group][cBlocks x blocks]
         long perSample = (long) s.groups() * cBlocks * block;
-        int chunk = (int) Math.max(1, Math.min(s.n(), CHUNK_FLOATS / perSample));
+        int chunk = blockedChunk(s, gr);
         int tiles = s.groups() * cBlocks * oBlocks * tGroups;
         int tileSize = RO * RT * LANES;
         // each tap's offset in floats; the last group padded with the last tap (whose sums are dropped)

@@ -30,6 +30,10 @@ final class DirectConvWeight {
     private static final class Scratch {
         float[] planes = new float[0];
         float[] partials = new float[0];
+        /** One block of input planes on its way into the channel-blocked layout (each thread its own). */
+        float[] staging = new float[0];
+        /** Two chunks of dy, staged. */
+        float[] dy = new float[0];
 
         static float[] atLeast(float[] a, long size) {
             return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
@@ -115,19 +119,26 @@ final class DirectConvWeight {
         // the same places for every sample: zeroed once a call, not once a chunk
         Arrays.fill(sc.planes, 0, 2 * half, 0f);
         sc.partials = Scratch.atLeast(sc.partials, (long) tiles * tileSize);
-        float[] buf = sc.planes;
-        float[] part = sc.partials;
         int hw = s.h() * s.w();
         int sampleSize = s.cIn() * hw;
         int spatial = s.outH() * s.outW();
         int dySample = s.cOut() * spatial;
-        int units = s.groups() * cBlocks;
+        // dy staged too, a sample at a time: one sequential copy, so that the tiles find it in cache
+        int dyHalf = chunk * dySample;
+        sc.dy = Scratch.atLeast(sc.dy, 2L * dyHalf);
+        float[] buf = sc.planes;
+        float[] part = sc.partials;
+        float[] dyStage = sc.dy;
+        // a sample's copies: its blocks of input channels, then its dy
+        int units = s.groups() * cBlocks + 1;
         int chunks = (s.n() + chunk - 1) / chunk;
         // step j copies chunk j into half j mod 2 while the tiles add chunk j − 1 from the other half,
         // so that the copy, which waits on memory (it reads x for the first time), overlaps arithmetic
         for (int j = 0; j <= chunks; j++) {
             int padFirst = j * chunk;
             int pads = j < chunks ? Math.min(chunk, s.n() - padFirst) * units : 0;
+            int dyPadAt = j % 2 * dyHalf;
+            int dyTileAt = (j + 1) % 2 * dyHalf;
             int tileFirst = (j - 1) * chunk;
             int tileSamples = j > 0 ? Math.min(chunk, s.n() - tileFirst) : 0;
             int tileUnits = j > 0 ? tiles : 0;
@@ -141,6 +152,11 @@ final class DirectConvWeight {
                     if (pad >= 0) {
                         int si = pad / units;
                         int v = pad % units;
+                        if (v == units - 1) {
+                            System.arraycopy(dya, dyOff + (padFirst + si) * dySample, dyStage, dyPadAt + si * dySample,
+                                    dySample);
+                            continue;
+                        }
                         int c0 = v / cBlocks * cpg + v % cBlocks * LANES;
                         padBlock(buf, padAt + (int) (si * perSample) + v * block, xa,
                                 xOff + (padFirst + si) * sampleSize + c0 * hw, Math.min(LANES, cpg - v % cBlocks * LANES),
@@ -152,7 +168,7 @@ final class DirectConvWeight {
                     int ob = tile / tGroups % oBlocks;
                     int gc = tile / tGroups / oBlocks;
                     DirectConvWeightTiles.blockedTile(part, tile * tileSize, tileFirst > 0, buf, tileAt + gc * block,
-                            (int) perSample, taps, tg * RT, dya, dyOff + tileFirst * dySample + gc / cBlocks * opg * spatial,
+                            (int) perSample, taps, tg * RT, dyStage, dyTileAt + gc / cBlocks * opg * spatial,
                             ob * RO, opg, spatial, dySample, tileSamples, s.outH(), s.outW(), gr.pitch());
                 }
             });
@@ -181,6 +197,13 @@ final class DirectConvWeight {
      */
     private static void padBlock(float[] xb, int dst, float[] xa, int src, int channels, ConvShape s, DirectConv.Grid gr) {
         int hw = s.h() * s.w();
+        // the block's planes staged with one sequential copy first: read straight from memory, the
+        // interleaving's LANES streams at once ran at a fraction of the speed (x is not in cache yet)
+        Scratch mine = SCRATCH.get();
+        mine.staging = Scratch.atLeast(mine.staging, (long) channels * hw);
+        System.arraycopy(xa, src, mine.staging, 0, channels * hw);
+        xa = mine.staging;
+        src = 0;
         int sH = s.strideH();
         int sW = s.strideW();
         int pitch = gr.pitch();

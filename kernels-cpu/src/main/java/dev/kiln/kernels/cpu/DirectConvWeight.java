@@ -8,7 +8,6 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.C;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.LANES;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.RO;
-import static dev.kiln.kernels.cpu.DirectConvWeightTiles.RT;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.STEP;
 
 /**
@@ -47,7 +46,7 @@ final class DirectConvWeight {
         if (s.n() == 0) {
             Arrays.fill(dw, dwOff, dwOff + s.cOut() * s.cInPerGroup() * s.kH() * s.kW(), 0f);
         } else if (blocked(s)) {
-            blocked(dw, dwOff, dya, dyOff, xa, xOff, s);
+            blocked(dw, dwOff, dya, dyOff, xa, xOff, s, DirectConvKernels.WIDE);
         } else {
             positional(dw, dwOff, dya, dyOff, xa, xOff, s);
         }
@@ -91,24 +90,27 @@ final class DirectConvWeight {
      * floats), then the (group, in-channel block, out-channel tile, tap group) tiles are split over
      * threads, each adding the chunk's samples in order to its accumulators, whose lanes are the
      * block's input channels: one weight per lane, summed over samples and positions in one fixed
-     * order whatever the thread count, with no lanes to add at the end. dy is read where it lies.
+     * order whatever the thread count, with no lanes to add at the end. {@code wide}: the tiles for
+     * 32 vector registers, else those for 16 ({@link DirectConvKernels#WIDE} picks; tests run both).
      */
-    private static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s) {
+    static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
+                        boolean wide) {
+        int rt = DirectConvWeightTiles.taps(wide);
         DirectConv.Grid gr = DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
         int cBlocks = (cpg + LANES - 1) / LANES;
         int oBlocks = (opg + RO - 1) / RO;
-        int tGroups = (kk + RT - 1) / RT;
+        int tGroups = (kk + rt - 1) / rt;
         int block = gr.plane() * LANES;
         // a sample in a chunk: [group][cBlocks x blocks]
         long perSample = (long) s.groups() * cBlocks * block;
         int chunk = blockedChunk(s, gr);
         int tiles = s.groups() * cBlocks * oBlocks * tGroups;
-        int tileSize = RO * RT * LANES;
+        int tileSize = RO * rt * LANES;
         // each tap's offset in floats; the last group padded with the last tap (whose sums are dropped)
-        int[] taps = new int[tGroups * RT];
+        int[] taps = new int[tGroups * rt];
         for (int i = 0; i < taps.length; i++) {
             taps[i] = gr.taps()[Math.min(i, kk - 1)] * LANES;
         }
@@ -167,8 +169,8 @@ final class DirectConvWeight {
                     int tg = tile % tGroups;
                     int ob = tile / tGroups % oBlocks;
                     int gc = tile / tGroups / oBlocks;
-                    DirectConvWeightTiles.blockedTile(part, tile * tileSize, tileFirst > 0, buf, tileAt + gc * block,
-                            (int) perSample, taps, tg * RT, dyStage, dyTileAt + gc / cBlocks * opg * spatial,
+                    DirectConvWeightTiles.blockedTile(wide, part, tile * tileSize, tileFirst > 0, buf, tileAt + gc * block,
+                            (int) perSample, taps, tg * rt, dyStage, dyTileAt + gc / cBlocks * opg * spatial,
                             ob * RO, opg, spatial, dySample, tileSamples, s.outH(), s.outW(), gr.pitch());
                 }
             });
@@ -179,10 +181,10 @@ final class DirectConvWeight {
             int cb = tile / tGroups / oBlocks % cBlocks;
             int g = tile / tGroups / oBlocks / cBlocks;
             for (int r = 0; r < RO && ob * RO + r < opg; r++) {
-                for (int t = 0; t < RT && tg * RT + t < kk; t++) {
+                for (int t = 0; t < rt && tg * rt + t < kk; t++) {
                     for (int lane = 0; lane < LANES && cb * LANES + lane < cpg; lane++) {
-                        dw[dwOff + ((g * opg + ob * RO + r) * cpg + cb * LANES + lane) * kk + tg * RT + t] =
-                                part[tile * tileSize + (r * RT + t) * LANES + lane];
+                        dw[dwOff + ((g * opg + ob * RO + r) * cpg + cb * LANES + lane) * kk + tg * rt + t] =
+                                part[tile * tileSize + (r * rt + t) * LANES + lane];
                     }
                 }
             }

@@ -39,14 +39,16 @@ final class DirectConvWeightTiles {
     /** Input channels per block of the channel-blocked tiles: one per lane. */
     static final int LANES = L;
 
-    /**
-     * Out channels per channel-blocked tile: 8 with 32 vector registers (24 accumulators, 3 input
-     * vectors and a broadcast), 4 with 16 (12 + 3 + 1).
-     */
-    static final int RO = WIDE ? 4 : 4;
+    /** Out channels per channel-blocked tile. */
+    static final int RO = 4;
 
-    /** Taps per channel-blocked tile. */
-    static final int RT = WIDE ? 3 : 2;
+    /**
+     * Taps per channel-blocked tile: 3 with 32 vector registers (12 accumulators, 3 input vectors,
+     * 4 broadcasts), 2 with 16 (8 + 2 + 4); C2 issues all of a step's loads before its FMAs.
+     */
+    static int taps(boolean wide) {
+        return wide ? 3 : 2;
+    }
 
     /**
      * One weight-gradient tile for one tap: part[pOff + (r·C + c)·STEP + lane] (+)= Σ over samples
@@ -224,13 +226,14 @@ final class DirectConvWeightTiles {
      * samples), output rows oh and columns ow of dy[dOff + m·dyStride + min(o0 + r, rows − 1)·spatial
      * + oh·outW + ow] · xb[xOff + m·xStride + (oh·pitch + ow)·LANES + taps[tap0 + t] + c], for the RO
      * out channels r from o0 (those past the last repeat it; their sums are dropped), the RT taps t
-     * from tap0 (offsets in floats) and the LANES channels c of the block. Samples and positions are added in
-     * order; the first call of a tile writes (accumulate false), later calls add.
+     * from tap0 (offsets in floats) and the LANES channels c of the block; RT = {@link #taps}(wide).
+     * Samples and positions are added in order; the first call of a tile writes (accumulate false),
+     * later calls add.
      */
-    static void blockedTile(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride, int[] taps,
+    static void blockedTile(boolean wide, float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride, int[] taps,
                             int tap0, float[] dy, int dOff, int o0, int rows, int spatial, int dyStride, int samples,
                             int outH, int outW, int pitch) {
-        if (WIDE) {
+        if (wide) {
             blockedTile4x3(part, pOff, accumulate, xb, xOff, xStride, taps, tap0, dy, dOff, o0, rows, spatial,
                     dyStride, samples, outH, outW, pitch);
         } else {

@@ -296,6 +296,15 @@ class ConvKernelsTest {
                 assertWrittenExactly(p + " dweight", dw);
                 assertClose(p + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
             }
+            // the channel-blocked weight gradient with the other register file's tiles (a machine runs one)
+            if (DirectConvWeight.blocked(s)) {
+                String p = what + " (blocked, " + (DirectConvKernels.WIDE ? "16" : "32") + " registers' tiles)";
+                Tensor dw = poisoned(wShape);
+                DirectConvWeight.blocked(HostArrays.f(dw), dw.offset(), HostArrays.f(dy), dy.offset(), HostArrays.f(x),
+                        x.offset(), s, !DirectConvKernels.WIDE);
+                assertWrittenExactly(p + " dweight", dw);
+                assertClose(p + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
+            }
         }
     }
 

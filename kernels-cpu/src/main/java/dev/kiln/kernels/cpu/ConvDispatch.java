@@ -111,8 +111,9 @@ final class ConvDispatch {
     static final int GRID_MAX_CHANNELS = 64;
 
     /**
-     * Whether {@link DirectConv} computes this shape (forward and weight gradient; the input gradient
-     * where it is a stride-1 convolution itself): a kernel larger than 1×1 with at most
+     * Whether {@link DirectConv} computes this shape (forward, and the input gradient where it is a
+     * stride-1 convolution itself; the weight gradient has a rule of its own, {@link #gridWeight}):
+     * a kernel larger than 1×1 with at most
      * {@link #GRID_MAX_CHANNELS} channels per group in and out. There the patch matrix of
      * im2col is 9× the input (3×3) and the GEMM's inner dimension (channels × taps) is short, so
      * unrolling and packing cost as much as the multiply; the direct tiles read each padded input

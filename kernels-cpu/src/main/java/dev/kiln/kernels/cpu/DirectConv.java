@@ -25,7 +25,8 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.SPAN;
  * tile's sum, so results do not depend on the thread count. The input gradient of a stride-1
  * convolution is this forward with the flipped, transposed weight ({@link ConvDispatch#transposed});
  * a strided one's is not computed here (col2im in ConvDispatch).
- * The weight gradient is {@link DirectConvWeight}, on the same grid. Buffers are per thread, grown on demand and kept (a warm call allocates no large arrays).
+ * The weight gradient is {@link DirectConvWeight}, on the same grid. Buffers are per thread, grown
+ * on demand and kept (a warm call allocates no large arrays).
  */
 final class DirectConv {
     private DirectConv() {

@@ -111,8 +111,9 @@ final class ConvDispatch {
     static final int GRID_MAX_CHANNELS = 64;
 
     /**
-     * Whether {@link DirectConv} computes this shape (forward and weight gradient; the input gradient
-     * where it is a stride-1 convolution itself): a kernel larger than 1×1 with at most
+     * Whether {@link DirectConv} computes this shape (forward, and the input gradient where it is a
+     * stride-1 convolution itself; the weight gradient has a rule of its own, {@link #gridWeight}):
+     * a kernel larger than 1×1 with at most
      * {@link #GRID_MAX_CHANNELS} channels per group in and out. There the patch matrix of
      * im2col is 9× the input (3×3) and the GEMM's inner dimension (channels × taps) is short, so
      * unrolling and packing cost as much as the multiply; the direct tiles read each padded input
@@ -134,18 +135,38 @@ final class ConvDispatch {
     static final int GRID_MAX_PLANES = 1 << 17;
 
     /**
-     * Whether the weight gradient takes {@link DirectConv}: where {@link #grid} holds and the vector
-     * partial sums of all its tiles (groups × out × in channels per group, each rounded up to the
-     * tile, × taps × a vector) fit in
+     * Whether the weight gradient takes {@link DirectConvWeight}: a kernel larger than 1×1 where its
+     * channel-blocked tiles can run ({@link DirectConvWeight#blocked}: they stream one block of
+     * input channels at a time, so unlike the forward they need neither few channels nor small
+     * planes), with at most {@link #GRID_MAX_CHANNELS} channels per group in and out or outputs of
+     * at least {@link #BLOCKED_MIN_SPATIAL} positions; otherwise where
+     * {@link #grid} holds and the vector partial sums of all the positional tiles (groups × out × in
+     * channels per group, each rounded up to the tile, × taps × a vector) fit in
      * {@link #GRID_MAX_PARTIALS} floats, since each chunk of samples loads and stores every one of
      * them. In A/B runs (AVX-512, 16 lanes) 32 × 32 channels (590 KB of partials) ran 1.4-3× faster
      * than im2col + SGEMM, 64 × 32 (1.2 MB) 0.76× and 64 × 64 (2.4 MB) 0.74-1.0×.
      */
     static boolean gridWeight(ConvShape s) {
+        if (!GRID || s.kH() * s.kW() == 1) {
+            return false;
+        }
+        if (DirectConvWeight.blocked(s)) {
+            return s.cInPerGroup() <= GRID_MAX_CHANNELS && s.cOutPerGroup() <= GRID_MAX_CHANNELS
+                    || (long) s.outH() * s.outW() >= BLOCKED_MIN_SPATIAL;
+        }
         long out = (s.cOutPerGroup() + DirectConvKernels.OC - 1) / DirectConvKernels.OC * DirectConvKernels.OC;
-        long in = (s.cInPerGroup() + DirectConvKernels.C - 1) / DirectConvKernels.C * DirectConvKernels.C;
+        long in = (s.cInPerGroup() + DirectConvWeightTiles.C - 1) / DirectConvWeightTiles.C * DirectConvWeightTiles.C;
         return grid(s) && s.groups() * out * in * s.kH() * s.kW() * Simd.F32.length() <= GRID_MAX_PARTIALS;
     }
+
+    /**
+     * Output positions from which a weight gradient with more than {@link #GRID_MAX_CHANNELS}
+     * channels takes the channel-blocked tiles (14 × 14). ConvWeightAB, one thread, AVX-512, loaded
+     * machine, against im2col + SGEMM: kiln train cnn's 3×3 layers 1.5-2×; ResNet-18's at batch 32
+     * 1.1-1.3× from 64 channels on 56 × 56 to 256 on 14 × 14, but 0.85× with 256 and 512 channels on
+     * 7 × 7 outputs, where a tile's rows of 7 positions leave more loop than arithmetic.
+     */
+    static final int BLOCKED_MIN_SPATIAL = 196;
 
     /** Floats of the direct weight gradient's vector partials at most (1 MiB, a Zen 4 core's L2). */
     static final int GRID_MAX_PARTIALS = 1 << 18;
@@ -489,7 +510,7 @@ final class ConvDispatch {
         conv2dBackwardWeight(dweight, dy, x, s, true);
     }
 
-    /** The weight gradient, through {@link DirectConv} where {@link #grid} allows it unless {@code direct} is false (tests). */
+    /** The weight gradient, through {@link DirectConvWeight} where {@link #grid} allows it unless {@code direct} is false (tests). */
     static void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape s, boolean direct) {
         if (!f32(dweight, dy, x)) {
             REF.conv2dBackwardWeight(dweight, dy, x, s);
@@ -499,7 +520,7 @@ final class ConvDispatch {
         float[] dya = f(dy);
         float[] xa = f(x);
         if (direct && gridWeight(s)) {
-            DirectConv.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
+            DirectConvWeight.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
             return;
         }
         int rows = pointwise(s) ? 0 : rowsPerBand(s);

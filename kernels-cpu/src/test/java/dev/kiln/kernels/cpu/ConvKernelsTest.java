@@ -122,12 +122,13 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.grid(s1)).as("64 planes of 58 x 58 floats: not in cache").isFalse();
         // the weight gradient: all tiles' vector partials in cache
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
-        assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
-                .isEqualTo(Simd.F32.length() * 64 * 64 * 9 <= ConvDispatch.GRID_MAX_PARTIALS);
+        ConvShape s64 = shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+        assertThat(DirectConvWeight.blocked(s64)).isEqualTo(Simd.ENABLED);
+        assertThat(ConvDispatch.gridWeight(s64)).isTrue();
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
         // depthwise: each group's one channel fills a whole tile, 1024 groups of them 9 MB at 16 lanes
         assertThat(ConvDispatch.gridWeight(shape(new int[] {2, 1024, 14, 14, 1024, 3, 3, 1, 1, 1, 1, 1, 1, 1024})))
-                .isEqualTo(Simd.F32.length() * 1024L * DirectConvKernels.OC * DirectConvKernels.C * 9
+                .isEqualTo(Simd.F32.length() * 1024L * DirectConvKernels.OC * DirectConvWeightTiles.C * 9
                         <= ConvDispatch.GRID_MAX_PARTIALS);
         assertThat(ConvDispatch.grid(s2)).as("64 x 4 phase planes of 29 x 29").isFalse();
         // strided input gradients: one convolution of dy per phase of dx, for kiln train cnn's layers
@@ -294,7 +295,7 @@ class ConvKernelsTest {
                     } else {
                         REF.conv2dBackwardInput(dx, dy, w, s);
                     }
-                    DirectConv.weight(HostArrays.f(dw), dw.offset(), HostArrays.f(dy), dy.offset(), HostArrays.f(x),
+                    DirectConvWeight.weight(HostArrays.f(dw), dw.offset(), HostArrays.f(dy), dy.offset(), HostArrays.f(x),
                             x.offset(), s);
                 } else {
                     ConvDispatch.conv2dBackwardInput(dx, dy, w, s, path == 0);
@@ -302,6 +303,15 @@ class ConvKernelsTest {
                 }
                 assertWrittenExactly(p + " dx", dx);
                 assertClose(p + " dx", dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
+                assertWrittenExactly(p + " dweight", dw);
+                assertClose(p + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
+            }
+            // the channel-blocked weight gradient with the other register file's tiles (a machine runs one)
+            if (DirectConvWeight.blocked(s)) {
+                String p = what + " (blocked, " + (DirectConvKernels.WIDE ? "16" : "32") + " registers' tiles)";
+                Tensor dw = poisoned(wShape);
+                DirectConvWeight.blocked(HostArrays.f(dw), dw.offset(), HostArrays.f(dy), dy.offset(), HostArrays.f(x),
+                        x.offset(), s, !DirectConvKernels.WIDE);
                 assertWrittenExactly(p + " dweight", dw);
                 assertClose(p + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
             }

@@ -1,0 +1,330 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+
+import java.util.Arrays;
+
+import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
+import static dev.kiln.kernels.cpu.DirectConvWeightTiles.C;
+import static dev.kiln.kernels.cpu.DirectConvWeightTiles.LANES;
+import static dev.kiln.kernels.cpu.DirectConvWeightTiles.RO;
+import static dev.kiln.kernels.cpu.DirectConvWeightTiles.STEP;
+
+/**
+ * The weight gradient of the direct convolution ({@link ConvDispatch#gridWeight} says when it
+ * runs), on {@link DirectConv}'s padded grid: samples taken in chunks small enough to stay in
+ * cache; each chunk's planes are padded (in parallel), then the (out-channel tile, in-channel tile,
+ * tap) tiles of {@link DirectConvWeightTiles} are split over threads, each tile adding the chunk's
+ * samples in order to its vector partial sums, which are summed across lanes ({@link Simd#sum}) at
+ * the end: a fixed order whatever the thread count. Buffers are per thread, grown on demand and kept.
+ */
+final class DirectConvWeight {
+    private DirectConvWeight() {
+    }
+
+    /** Floats of padded planes per chunk of samples (512 KiB, about half an L2). */
+    static final int CHUNK_FLOATS = 1 << 17;
+
+    /** Per-thread buffers, grown on demand and kept. */
+    private static final class Scratch {
+        float[] planes = new float[0];
+        float[] partials = new float[0];
+        /** One block of input planes on its way into the channel-blocked layout (each thread its own). */
+        float[] staging = new float[0];
+        /** Two chunks of dy, staged. */
+        float[] dy = new float[0];
+
+        static float[] atLeast(float[] a, long size) {
+            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** dW = Σ over samples and positions of dy · x at each tap. */
+    static void weight(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s) {
+        if (s.n() == 0) {
+            Arrays.fill(dw, dwOff, dwOff + s.cOut() * s.cInPerGroup() * s.kH() * s.kW(), 0f);
+        } else if (blocked(s)) {
+            blocked(dw, dwOff, dya, dyOff, xa, xOff, s, DirectConvKernels.WIDE);
+        } else {
+            positional(dw, dwOff, dya, dyOff, xa, xOff, s);
+        }
+    }
+
+    /**
+     * Whether the channel-blocked tiles can compute this shape: vectors on, at least 3/4 of the
+     * lanes of the input-channel blocks real channels (1 or 3 input channels, as a first layer has,
+     * would leave most lanes zero: those take the positional tiles), and a sample's blocked planes
+     * within {@link #BLOCKED_MAX_SAMPLE} (two chunks of them are held).
+     */
+    static boolean blocked(ConvShape s) {
+        int cpg = s.cInPerGroup();
+        long cIn = (long) s.groups() * ((cpg + LANES - 1) / LANES * LANES);
+        return Simd.ENABLED && 4L * cpg >= 3L * ((cpg + LANES - 1) / LANES * LANES)
+                && cIn * DirectConv.Grid.of(s).plane() <= BLOCKED_MAX_SAMPLE;
+    }
+
+    /** Floats of a sample's channel-blocked input planes up to which {@link #blocked} holds (16 MiB). */
+    static final int BLOCKED_MAX_SAMPLE = 1 << 22;
+
+    /**
+     * Floats of one block of input channels per chunk (128 KiB): each of its tiles streams it, so
+     * it should stay in L2 while the copy of the next chunk goes into the other buffer. On one
+     * thread (AVX-512, loaded machine) 128 KiB ran kiln train cnn's layers 1.1-1.3× faster than
+     * 512 KiB, and 64 KiB no faster.
+     */
+    static final int BLOCKED_CHUNK_FLOATS = 1 << 15;
+
+    /** Output positions per tile call at least, so that loading and storing its accumulators costs little. */
+    static final int TILE_MIN_POSITIONS = 512;
+
+    /**
+     * Samples per chunk of the channel-blocked weight gradient: as many as keep one block of
+     * channels ({@link #BLOCKED_CHUNK_FLOATS}) in cache, since the tiles of one block run one after
+     * another over it, and at least enough for {@link #TILE_MIN_POSITIONS} (with hundreds of channels and
+     * 7 × 7 outputs the accumulators of all tiles are megabytes, loaded and stored every chunk).
+     */
+    static int blockedChunk(ConvShape s, DirectConv.Grid gr) {
+        long block = (long) gr.plane() * LANES;
+        long spatial = Math.max(1, (long) s.outH() * s.outW());
+        long chunk = Math.max(BLOCKED_CHUNK_FLOATS / block, (TILE_MIN_POSITIONS + spatial - 1) / spatial);
+        return (int) Math.max(1, Math.min(s.n(), chunk));
+    }
+
+    /**
+     * The weight gradient on channel-blocked planes: each chunk's input goes into blocks of
+     * {@link #LANES} channels, interleaved (position-major, a block's channels in consecutive
+     * floats), then the (group, in-channel block, out-channel tile, tap group) tiles are split over
+     * threads, each adding the chunk's samples in order to its accumulators, whose lanes are the
+     * block's input channels: one weight per lane, summed over samples and positions in one fixed
+     * order whatever the thread count, with no lanes to add at the end. {@code wide}: the tiles for
+     * 32 vector registers, else those for 16 ({@link DirectConvKernels#WIDE} picks; tests run both).
+     */
+    static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
+                        boolean wide) {
+        int rt = DirectConvWeightTiles.taps(wide);
+        DirectConv.Grid gr = DirectConv.Grid.of(s);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int cBlocks = (cpg + LANES - 1) / LANES;
+        int oBlocks = (opg + RO - 1) / RO;
+        int tGroups = (kk + rt - 1) / rt;
+        int block = gr.plane() * LANES;
+        // a sample in a chunk: [group][cBlocks x blocks]
+        long perSample = (long) s.groups() * cBlocks * block;
+        int chunk = blockedChunk(s, gr);
+        int tiles = s.groups() * cBlocks * oBlocks * tGroups;
+        int tileSize = RO * rt * LANES;
+        // each tap's offset in floats; the last group padded with the last tap (whose sums are dropped)
+        int[] taps = new int[tGroups * rt];
+        for (int i = 0; i < taps.length; i++) {
+            taps[i] = gr.taps()[Math.min(i, kk - 1)] * LANES;
+        }
+        Scratch sc = SCRATCH.get();
+        int half = (int) (chunk * perSample);
+        sc.planes = Scratch.atLeast(sc.planes, 2L * half);
+        // the blocks' zeros (padding, margins, lanes past the channels) lie where no input is copied,
+        // the same places for every sample: zeroed once a call, not once a chunk
+        Arrays.fill(sc.planes, 0, 2 * half, 0f);
+        sc.partials = Scratch.atLeast(sc.partials, (long) tiles * tileSize);
+        int hw = s.h() * s.w();
+        int sampleSize = s.cIn() * hw;
+        int spatial = s.outH() * s.outW();
+        int dySample = s.cOut() * spatial;
+        // dy staged too, a sample at a time: one sequential copy, so that the tiles find it in cache
+        int dyHalf = chunk * dySample;
+        sc.dy = Scratch.atLeast(sc.dy, 2L * dyHalf);
+        float[] buf = sc.planes;
+        float[] part = sc.partials;
+        float[] dyStage = sc.dy;
+        // a sample's copies: its blocks of input channels, then its dy
+        int units = s.groups() * cBlocks + 1;
+        int chunks = (s.n() + chunk - 1) / chunk;
+        // step j copies chunk j into half j mod 2 while the tiles add chunk j − 1 from the other half,
+        // so that the copy, which waits on memory (it reads x for the first time), overlaps arithmetic
+        for (int j = 0; j <= chunks; j++) {
+            int padFirst = j * chunk;
+            int pads = j < chunks ? Math.min(chunk, s.n() - padFirst) * units : 0;
+            int dyPadAt = j % 2 * dyHalf;
+            int dyTileAt = (j + 1) % 2 * dyHalf;
+            int tileFirst = (j - 1) * chunk;
+            int tileSamples = j > 0 ? Math.min(chunk, s.n() - tileFirst) : 0;
+            int tileUnits = j > 0 ? tiles : 0;
+            int padAt = j % 2 * half;
+            int tileAt = (j + 1) % 2 * half;
+            int both = Math.min(pads, tileUnits);
+            Parallel.forRange(pads + tileUnits, 1, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    // copies and tiles alternate, so that each thread mixes the two
+                    int pad = i < 2 * both ? (i % 2 == 0 ? i / 2 : -1) : pads > tileUnits ? i - both : -1;
+                    if (pad >= 0) {
+                        int si = pad / units;
+                        int v = pad % units;
+                        if (v == units - 1) {
+                            System.arraycopy(dya, dyOff + (padFirst + si) * dySample, dyStage, dyPadAt + si * dySample,
+                                    dySample);
+                            continue;
+                        }
+                        int c0 = v / cBlocks * cpg + v % cBlocks * LANES;
+                        padBlock(buf, padAt + (int) (si * perSample) + v * block, xa,
+                                xOff + (padFirst + si) * sampleSize + c0 * hw, Math.min(LANES, cpg - v % cBlocks * LANES),
+                                s, gr);
+                        continue;
+                    }
+                    int tile = i < 2 * both ? i / 2 : i - both;
+                    int tg = tile % tGroups;
+                    int ob = tile / tGroups % oBlocks;
+                    int gc = tile / tGroups / oBlocks;
+                    DirectConvWeightTiles.blockedTile(wide, part, tile * tileSize, tileFirst > 0, buf, tileAt + gc * block,
+                            (int) perSample, taps, tg * rt, dyStage, dyTileAt + gc / cBlocks * opg * spatial,
+                            ob * RO, opg, spatial, dySample, tileSamples, s.outH(), s.outW(), gr.pitch());
+                }
+            });
+        }
+        for (int tile = 0; tile < tiles; tile++) {
+            int tg = tile % tGroups;
+            int ob = tile / tGroups % oBlocks;
+            int cb = tile / tGroups / oBlocks % cBlocks;
+            int g = tile / tGroups / oBlocks / cBlocks;
+            for (int r = 0; r < RO && ob * RO + r < opg; r++) {
+                for (int t = 0; t < rt && tg * rt + t < kk; t++) {
+                    for (int lane = 0; lane < LANES && cb * LANES + lane < cpg; lane++) {
+                        dw[dwOff + ((g * opg + ob * RO + r) * cpg + cb * LANES + lane) * kk + tg * rt + t] =
+                                part[tile * tileSize + (r * rt + t) * LANES + lane];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A block of {@code channels} (at most {@link #LANES}) consecutive input planes (h × w each) from
+     * src on the grid, interleaved: xb[dst + position·LANES + c]. Writes only where input lands: padding,
+     * margins and lanes past channels must be zero already. (Gathering a position's channels into a
+     * vector was no faster: the copy waits on memory, reading x for the first time.)
+     */
+    private static void padBlock(float[] xb, int dst, float[] xa, int src, int channels, ConvShape s, DirectConv.Grid gr) {
+        int hw = s.h() * s.w();
+        // the block's planes staged with one sequential copy first: read straight from memory, the
+        // interleaving's LANES streams at once ran at a fraction of the speed (x is not in cache yet)
+        Scratch mine = SCRATCH.get();
+        mine.staging = Scratch.atLeast(mine.staging, (long) channels * hw);
+        System.arraycopy(xa, src, mine.staging, 0, channels * hw);
+        xa = mine.staging;
+        src = 0;
+        int sH = s.strideH();
+        int sW = s.strideW();
+        int pitch = gr.pitch();
+        for (int ih = 0; ih < s.h(); ih++) {
+            int r = ih + s.padH();
+            if (r / sH >= gr.rows()) {
+                break; // rows below the last output's reach
+            }
+            int row = (r % sH) * sW * gr.phasePlane() + r / sH * pitch;
+            // phase b holds the columns padW + iw ≡ b (mod sW), as in DirectConv.pad
+            for (int b = 0; b < sW; b++) {
+                int iw0 = Math.floorMod(b - s.padW(), sW);
+                int p0 = row + b * gr.phasePlane() + (iw0 + s.padW()) / sW;
+                int count = Math.min((s.w() - iw0 + sW - 1) / sW, row + b * gr.phasePlane() + pitch - p0);
+                int from = src + ih * s.w() + iw0;
+                int to = dst + p0 * LANES;
+                // a position's channels in one run of stores (16 streams of reads, each along its row)
+                for (int k = 0; k < count; k++, from += sW, to += LANES) {
+                    if (channels == LANES) {
+                        for (int c = 0; c < LANES; c++) { // a constant count: unrolled
+                            xb[to + c] = xa[from + c * hw];
+                        }
+                    } else {
+                        for (int c = 0; c < channels; c++) {
+                            xb[to + c] = xa[from + c * hw];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The positional tiles: vectors of positions, a weight's partial sums in the lanes of one vector. */
+    static void positional(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s) {
+        DirectConv.Grid gr = DirectConv.Grid.of(s);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int oBlocks = (opg + OC - 1) / OC;
+        int cBlocks = (cpg + C - 1) / C;
+        int positions = gr.positionsUpTo(STEP);
+        // a sample in a chunk: [group][cBlocks·C x planes], then [group][oBlocks·OC dy planes of positions]
+        long xPart = (long) s.groups() * cBlocks * C * gr.plane();
+        long perSample = xPart + (long) s.groups() * oBlocks * OC * positions;
+        int chunk = (int) Math.max(1, Math.min(s.n(), CHUNK_FLOATS / perSample));
+        int tiles = s.groups() * oBlocks * cBlocks * kk;
+        int tileSize = OC * C * STEP;
+        Scratch sc = SCRATCH.get();
+        sc.planes = Scratch.atLeast(sc.planes, chunk * perSample);
+        sc.partials = Scratch.atLeast(sc.partials, (long) tiles * tileSize);
+        float[] buf = sc.planes;
+        float[] part = sc.partials;
+        int sampleSize = s.cIn() * s.h() * s.w();
+        int dySample = s.cOut() * s.outH() * s.outW();
+        int tileWork = (int) Math.max(1, (long) positions * OC * C);
+        for (int b0 = 0; b0 < s.n(); b0 += chunk) {
+            int nb = Math.min(chunk, s.n() - b0);
+            int first = b0;
+            Parallel.forRange(nb * s.groups(), 1, (lo, hi) -> {
+                for (int u = lo; u < hi; u++) {
+                    int si = u / s.groups();
+                    int g = u % s.groups();
+                    int base = (int) (si * perSample);
+                    int n = first + si;
+                    int xDst = base + g * cBlocks * C * gr.plane();
+                    DirectConv.pad(buf, xDst, xa, xOff + n * sampleSize + g * cpg * s.h() * s.w(), cpg, s, gr);
+                    Arrays.fill(buf, xDst + cpg * gr.plane(), xDst + cBlocks * C * gr.plane(), 0f);
+                    int dDst = (int) (base + xPart) + g * oBlocks * OC * positions;
+                    padDy(buf, dDst, positions, dya, dyOff + n * dySample + g * opg * s.outH() * s.outW(), opg, s, gr);
+                    Arrays.fill(buf, dDst + opg * positions, dDst + oBlocks * OC * positions, 0f);
+                }
+            });
+            Parallel.forRange(tiles, (int) Math.max(1, Math.min(tiles, (1L << 16) / ((long) tileWork * nb))), (lo, hi) -> {
+                for (int tile = lo; tile < hi; tile++) {
+                    int t = tile % kk;
+                    int cb = tile / kk % cBlocks;
+                    int ob = tile / kk / cBlocks % oBlocks;
+                    int g = tile / kk / cBlocks / oBlocks;
+                    int xAt = (g * cBlocks + cb) * C * gr.plane();
+                    int dAt = (int) xPart + (g * oBlocks + ob) * OC * positions;
+                    DirectConvWeightTiles.weightTile(part, tile * tileSize, buf, dAt, positions, buf, xAt, gr.plane(),
+                            gr.taps()[t], positions, nb, (int) perSample, first > 0);
+                }
+            });
+        }
+        // each weight: its tile's lanes summed in one fixed order
+        for (int tile = 0; tile < tiles; tile++) {
+            int t = tile % kk;
+            int cb = tile / kk % cBlocks;
+            int ob = tile / kk / cBlocks % oBlocks;
+            int g = tile / kk / cBlocks / oBlocks;
+            for (int r = 0; r < OC && ob * OC + r < opg; r++) {
+                for (int c = 0; c < C && cb * C + c < cpg; c++) {
+                    int at = tile * tileSize + (r * C + c) * STEP;
+                    float v = Simd.ENABLED ? Simd.sum(jdk.incubator.vector.FloatVector.fromArray(Simd.F32, part, at))
+                            : part[at];
+                    dw[dwOff + ((g * opg + ob * OC + r) * cpg + cb * C + c) * kk + t] = v;
+                }
+            }
+        }
+    }
+
+    /** dy planes on the grid: dyp[o·ld + oh·pitch + ow] = dy[o, oh, ow], zero at ow ≥ outW and past the last row. */
+    private static void padDy(float[] buf, int dst, int ld, float[] dya, int dyOff, int channels, ConvShape s, DirectConv.Grid gr) {
+        int spatial = s.outH() * s.outW();
+        for (int o = 0; o < channels; o++) {
+            int plane = dst + o * ld;
+            Arrays.fill(buf, plane, plane + ld, 0f);
+            for (int oh = 0; oh < s.outH(); oh++) {
+                System.arraycopy(dya, dyOff + o * spatial + oh * s.outW(), buf, plane + oh * gr.pitch(), s.outW());
+            }
+        }
+    }
+}

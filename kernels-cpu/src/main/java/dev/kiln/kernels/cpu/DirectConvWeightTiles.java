@@ -1,0 +1,394 @@
+package dev.kiln.kernels.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
+import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
+
+/**
+ * The register tiles of {@link DirectConvWeight}, the direct convolution's weight gradient.
+ *
+ * <p>Channel-blocked tiles (most shapes): {@code RO} output channels × {@code RT} = 3 taps, each
+ * accumulator a vector over a block of input channels, one weight per lane; a step is one output
+ * position: the 3 input vectors (the block's channels at the 3 taps, consecutive floats) loaded
+ * once, each out channel's dy broadcast once, RO × 3 fused multiply-adds. So a step loads 3 + RO
+ * values for 3·RO FMAs (11 for 24 at RO = 8), against 8 for 16 in the positional tile, and the
+ * broadcasts never straddle a cache line.
+ *
+ * <p>Positional tiles (for few input channels, where a block would be mostly zero lanes): 4 output
+ * channels × {@code C} input channels for one tap, each accumulator a vector of partial
+ * sums over positions, dy and x loaded once per step. {@code C} is 4 with 32 vector registers (16
+ * accumulators, 4 + 4 loads) and 2 with 16 (8 accumulators). Written out by hand, with no helper
+ * taking vectors (a helper C2 did not inline would box them). With {@code -Dkiln.simd=scalar} the
+ * scalar tiles run, in the same order.
+ */
+final class DirectConvWeightTiles {
+    private DirectConvWeightTiles() {
+    }
+
+    static final VectorSpecies<Float> S = Simd.F32;
+    static final int L = S.length();
+
+    /** Input channels per weight-gradient tile. */
+    static final int C = WIDE ? 4 : 2;
+
+    /** Positions per weight-gradient step. */
+    static final int STEP = Simd.ENABLED ? L : 1;
+
+    /** Input channels per block of the channel-blocked tiles: one per lane. */
+    static final int LANES = L;
+
+    /** Out channels per channel-blocked tile. */
+    static final int RO = 4;
+
+    /**
+     * Taps per channel-blocked tile: 3 with 32 vector registers (12 accumulators, 3 input vectors,
+     * 4 broadcasts), 2 with 16 (8 + 2 + 4); C2 issues all of a step's loads before its FMAs.
+     */
+    static int taps(boolean wide) {
+        return wide ? 3 : 2;
+    }
+
+    /**
+     * One weight-gradient tile for one tap: part[pOff + (r·C + c)·STEP + lane] (+)= Σ over samples
+     * m in [0, samples) and positions q in [0, positions) of dyp[dOff + m·stride + r·ldd + q] ·
+     * xp[xOff + m·stride + c·plane + tap + q], lane = q mod STEP, for the 4 out-channel rows r and C
+     * input channels c; positions is a multiple of STEP. Samples are added in order; the first call
+     * of a tile writes (accumulate false), later calls add.
+     */
+    static void weightTile(float[] part, int pOff, float[] dyp, int dOff, int ldd, float[] xp, int xOff, int plane,
+                           int tap, int positions, int samples, int stride, boolean accumulate) {
+        if (!Simd.ENABLED) {
+            weightTileScalar(part, pOff, dyp, dOff, ldd, xp, xOff, plane, tap, positions, samples, stride, accumulate);
+        } else if (WIDE) {
+            weightTile4x4(part, pOff, dyp, dOff, ldd, xp, xOff + tap, plane, positions, samples, stride, accumulate);
+        } else {
+            weightTile4x2(part, pOff, dyp, dOff, ldd, xp, xOff + tap, plane, positions, samples, stride, accumulate);
+        }
+    }
+
+    private static void weightTileScalar(float[] part, int pOff, float[] dyp, int dOff, int ldd, float[] xp, int xOff,
+                                         int plane, int tap, int positions, int samples, int stride,
+                                         boolean accumulate) {
+        for (int r = 0; r < OC; r++) {
+            for (int c = 0; c < C; c++) {
+                int at = pOff + r * C + c;
+                float a = accumulate ? part[at] : 0f;
+                for (int m = 0; m < samples; m++) {
+                    int d = dOff + m * stride + r * ldd;
+                    int x = xOff + m * stride + c * plane + tap;
+                    for (int q = 0; q < positions; q++) {
+                        a = Math.fma(dyp[d + q], xp[x + q], a);
+                    }
+                }
+                part[at] = a;
+            }
+        }
+    }
+
+    private static void weightTile4x4(float[] part, int pOff, float[] dyp, int dOff, int ldd, float[] xp, int xOff,
+                                      int plane, int positions, int samples, int stride, boolean accumulate) {
+        FloatVector a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
+        if (accumulate) {
+            a00 = FloatVector.fromArray(S, part, pOff);
+            a01 = FloatVector.fromArray(S, part, pOff + L);
+            a02 = FloatVector.fromArray(S, part, pOff + 2 * L);
+            a03 = FloatVector.fromArray(S, part, pOff + 3 * L);
+            a10 = FloatVector.fromArray(S, part, pOff + 4 * L);
+            a11 = FloatVector.fromArray(S, part, pOff + 5 * L);
+            a12 = FloatVector.fromArray(S, part, pOff + 6 * L);
+            a13 = FloatVector.fromArray(S, part, pOff + 7 * L);
+            a20 = FloatVector.fromArray(S, part, pOff + 8 * L);
+            a21 = FloatVector.fromArray(S, part, pOff + 9 * L);
+            a22 = FloatVector.fromArray(S, part, pOff + 10 * L);
+            a23 = FloatVector.fromArray(S, part, pOff + 11 * L);
+            a30 = FloatVector.fromArray(S, part, pOff + 12 * L);
+            a31 = FloatVector.fromArray(S, part, pOff + 13 * L);
+            a32 = FloatVector.fromArray(S, part, pOff + 14 * L);
+            a33 = FloatVector.fromArray(S, part, pOff + 15 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z; a02 = z; a03 = z;
+            a10 = z; a11 = z; a12 = z; a13 = z;
+            a20 = z; a21 = z; a22 = z; a23 = z;
+            a30 = z; a31 = z; a32 = z; a33 = z;
+        }
+        for (int m = 0, end = samples * stride; m < end; m += stride) {
+            int d0 = dOff + m;
+            int d1 = d0 + ldd;
+            int d2 = d1 + ldd;
+            int d3 = d2 + ldd;
+            int x0 = xOff + m;
+            int x1 = x0 + plane;
+            int x2 = x1 + plane;
+            int x3 = x2 + plane;
+            for (int q = 0; q < positions; q += L) {
+                FloatVector dy0 = FloatVector.fromArray(S, dyp, d0 + q);
+                FloatVector dy1 = FloatVector.fromArray(S, dyp, d1 + q);
+                FloatVector dy2 = FloatVector.fromArray(S, dyp, d2 + q);
+                FloatVector dy3 = FloatVector.fromArray(S, dyp, d3 + q);
+                FloatVector x = FloatVector.fromArray(S, xp, x0 + q);
+                a00 = dy0.fma(x, a00);
+                a10 = dy1.fma(x, a10);
+                a20 = dy2.fma(x, a20);
+                a30 = dy3.fma(x, a30);
+                x = FloatVector.fromArray(S, xp, x1 + q);
+                a01 = dy0.fma(x, a01);
+                a11 = dy1.fma(x, a11);
+                a21 = dy2.fma(x, a21);
+                a31 = dy3.fma(x, a31);
+                x = FloatVector.fromArray(S, xp, x2 + q);
+                a02 = dy0.fma(x, a02);
+                a12 = dy1.fma(x, a12);
+                a22 = dy2.fma(x, a22);
+                a32 = dy3.fma(x, a32);
+                x = FloatVector.fromArray(S, xp, x3 + q);
+                a03 = dy0.fma(x, a03);
+                a13 = dy1.fma(x, a13);
+                a23 = dy2.fma(x, a23);
+                a33 = dy3.fma(x, a33);
+            }
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + L);
+        a02.intoArray(part, pOff + 2 * L);
+        a03.intoArray(part, pOff + 3 * L);
+        a10.intoArray(part, pOff + 4 * L);
+        a11.intoArray(part, pOff + 5 * L);
+        a12.intoArray(part, pOff + 6 * L);
+        a13.intoArray(part, pOff + 7 * L);
+        a20.intoArray(part, pOff + 8 * L);
+        a21.intoArray(part, pOff + 9 * L);
+        a22.intoArray(part, pOff + 10 * L);
+        a23.intoArray(part, pOff + 11 * L);
+        a30.intoArray(part, pOff + 12 * L);
+        a31.intoArray(part, pOff + 13 * L);
+        a32.intoArray(part, pOff + 14 * L);
+        a33.intoArray(part, pOff + 15 * L);
+    }
+
+    private static void weightTile4x2(float[] part, int pOff, float[] dyp, int dOff, int ldd, float[] xp, int xOff,
+                                      int plane, int positions, int samples, int stride, boolean accumulate) {
+        FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
+        if (accumulate) {
+            a00 = FloatVector.fromArray(S, part, pOff);
+            a01 = FloatVector.fromArray(S, part, pOff + L);
+            a10 = FloatVector.fromArray(S, part, pOff + 2 * L);
+            a11 = FloatVector.fromArray(S, part, pOff + 3 * L);
+            a20 = FloatVector.fromArray(S, part, pOff + 4 * L);
+            a21 = FloatVector.fromArray(S, part, pOff + 5 * L);
+            a30 = FloatVector.fromArray(S, part, pOff + 6 * L);
+            a31 = FloatVector.fromArray(S, part, pOff + 7 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z;
+            a10 = z; a11 = z;
+            a20 = z; a21 = z;
+            a30 = z; a31 = z;
+        }
+        for (int m = 0, end = samples * stride; m < end; m += stride) {
+            int d0 = dOff + m;
+            int d1 = d0 + ldd;
+            int d2 = d1 + ldd;
+            int d3 = d2 + ldd;
+            int xa = xOff + m;
+            int x1 = xa + plane;
+            for (int q = 0; q < positions; q += L) {
+                FloatVector x0 = FloatVector.fromArray(S, xp, xa + q);
+                FloatVector xb = FloatVector.fromArray(S, xp, x1 + q);
+                FloatVector dy = FloatVector.fromArray(S, dyp, d0 + q);
+                a00 = dy.fma(x0, a00);
+                a01 = dy.fma(xb, a01);
+                dy = FloatVector.fromArray(S, dyp, d1 + q);
+                a10 = dy.fma(x0, a10);
+                a11 = dy.fma(xb, a11);
+                dy = FloatVector.fromArray(S, dyp, d2 + q);
+                a20 = dy.fma(x0, a20);
+                a21 = dy.fma(xb, a21);
+                dy = FloatVector.fromArray(S, dyp, d3 + q);
+                a30 = dy.fma(x0, a30);
+                a31 = dy.fma(xb, a31);
+            }
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + L);
+        a10.intoArray(part, pOff + 2 * L);
+        a11.intoArray(part, pOff + 3 * L);
+        a20.intoArray(part, pOff + 4 * L);
+        a21.intoArray(part, pOff + 5 * L);
+        a30.intoArray(part, pOff + 6 * L);
+        a31.intoArray(part, pOff + 7 * L);
+    }
+
+    /**
+     * One channel-blocked tile: part[pOff + (r·RT + t)·LANES + c] (+)= Σ over samples m in [0,
+     * samples), output rows oh and columns ow of dy[dOff + m·dyStride + min(o0 + r, rows − 1)·spatial
+     * + oh·outW + ow] · xb[xOff + m·xStride + (oh·pitch + ow)·LANES + taps[tap0 + t] + c], for the RO
+     * out channels r from o0 (those past the last repeat it; their sums are dropped), the RT taps t
+     * from tap0 (offsets in floats) and the LANES channels c of the block; RT = {@link #taps}(wide).
+     * Samples and positions are added in order; the first call of a tile writes (accumulate false),
+     * later calls add.
+     */
+    static void blockedTile(boolean wide, float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride, int[] taps,
+                            int tap0, float[] dy, int dOff, int o0, int rows, int spatial, int dyStride, int samples,
+                            int outH, int outW, int pitch) {
+        if (wide) {
+            blockedTile4x3(part, pOff, accumulate, xb, xOff, xStride, taps, tap0, dy, dOff, o0, rows, spatial,
+                    dyStride, samples, outH, outW, pitch);
+        } else {
+            blockedTile4x2(part, pOff, accumulate, xb, xOff, xStride, taps, tap0, dy, dOff, o0, rows, spatial,
+                    dyStride, samples, outH, outW, pitch);
+        }
+    }
+
+    private static void blockedTile4x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
+                                        int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
+                                        int dyStride, int samples, int outH, int outW, int pitch) {
+        int t0 = taps[tap0];
+        int t1 = taps[tap0 + 1];
+        int t2 = taps[tap0 + 2];
+        int d0 = dOff + Math.min(o0, rows - 1) * spatial;
+        int d1 = dOff + Math.min(o0 + 1, rows - 1) * spatial;
+        int d2 = dOff + Math.min(o0 + 2, rows - 1) * spatial;
+        int d3 = dOff + Math.min(o0 + 3, rows - 1) * spatial;
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
+        if (accumulate) {
+            a00 = FloatVector.fromArray(S, part, pOff);
+            a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
+            a02 = FloatVector.fromArray(S, part, pOff + 2 * L);
+            a10 = FloatVector.fromArray(S, part, pOff + 3 * L);
+            a11 = FloatVector.fromArray(S, part, pOff + 4 * L);
+            a12 = FloatVector.fromArray(S, part, pOff + 5 * L);
+            a20 = FloatVector.fromArray(S, part, pOff + 6 * L);
+            a21 = FloatVector.fromArray(S, part, pOff + 7 * L);
+            a22 = FloatVector.fromArray(S, part, pOff + 8 * L);
+            a30 = FloatVector.fromArray(S, part, pOff + 9 * L);
+            a31 = FloatVector.fromArray(S, part, pOff + 10 * L);
+            a32 = FloatVector.fromArray(S, part, pOff + 11 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z; a02 = z;
+            a10 = z; a11 = z; a12 = z;
+            a20 = z; a21 = z; a22 = z;
+            a30 = z; a31 = z; a32 = z;
+        }
+        int rowStride = pitch * L;
+        int sampleJump = xStride - outH * rowStride;
+        int xr = xOff;
+        int dr = 0;
+        // one loop over the (sample, output row) pairs: a third loop level made C2 spill accumulators
+        for (int k = 0, oh = 0, end = samples * outH; k < end; k++) {
+            for (int ow = 0; ow < outW; ow++) {
+                int xq = xr + ow * L;
+                int dq = dr + ow;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector x2 = FloatVector.fromArray(S, xb, xq + t2);
+                FloatVector b = FloatVector.broadcast(S, dy[d0 + dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                a02 = x2.fma(b, a02);
+                b = FloatVector.broadcast(S, dy[d1 + dq]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                a12 = x2.fma(b, a12);
+                b = FloatVector.broadcast(S, dy[d2 + dq]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                a22 = x2.fma(b, a22);
+                b = FloatVector.broadcast(S, dy[d3 + dq]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+                a32 = x2.fma(b, a32);
+            }
+            dr += outW;
+            xr += rowStride;
+            if (++oh == outH) {
+                oh = 0;
+                xr += sampleJump;
+                dr += dyStride - spatial;
+            }
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + 1 * L);
+        a02.intoArray(part, pOff + 2 * L);
+        a10.intoArray(part, pOff + 3 * L);
+        a11.intoArray(part, pOff + 4 * L);
+        a12.intoArray(part, pOff + 5 * L);
+        a20.intoArray(part, pOff + 6 * L);
+        a21.intoArray(part, pOff + 7 * L);
+        a22.intoArray(part, pOff + 8 * L);
+        a30.intoArray(part, pOff + 9 * L);
+        a31.intoArray(part, pOff + 10 * L);
+        a32.intoArray(part, pOff + 11 * L);
+    }
+
+    private static void blockedTile4x2(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
+                                        int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
+                                        int dyStride, int samples, int outH, int outW, int pitch) {
+        int t0 = taps[tap0];
+        int t1 = taps[tap0 + 1];
+        int d0 = dOff + Math.min(o0, rows - 1) * spatial;
+        int d1 = dOff + Math.min(o0 + 1, rows - 1) * spatial;
+        int d2 = dOff + Math.min(o0 + 2, rows - 1) * spatial;
+        int d3 = dOff + Math.min(o0 + 3, rows - 1) * spatial;
+        FloatVector a00, a01, a10, a11, a20, a21, a30, a31;
+        if (accumulate) {
+            a00 = FloatVector.fromArray(S, part, pOff);
+            a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
+            a10 = FloatVector.fromArray(S, part, pOff + 2 * L);
+            a11 = FloatVector.fromArray(S, part, pOff + 3 * L);
+            a20 = FloatVector.fromArray(S, part, pOff + 4 * L);
+            a21 = FloatVector.fromArray(S, part, pOff + 5 * L);
+            a30 = FloatVector.fromArray(S, part, pOff + 6 * L);
+            a31 = FloatVector.fromArray(S, part, pOff + 7 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z;
+            a10 = z; a11 = z;
+            a20 = z; a21 = z;
+            a30 = z; a31 = z;
+        }
+        int rowStride = pitch * L;
+        int sampleJump = xStride - outH * rowStride;
+        int xr = xOff;
+        int dr = 0;
+        // one loop over the (sample, output row) pairs: a third loop level made C2 spill accumulators
+        for (int k = 0, oh = 0, end = samples * outH; k < end; k++) {
+            for (int ow = 0; ow < outW; ow++) {
+                int xq = xr + ow * L;
+                int dq = dr + ow;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector b = FloatVector.broadcast(S, dy[d0 + dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                b = FloatVector.broadcast(S, dy[d1 + dq]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                b = FloatVector.broadcast(S, dy[d2 + dq]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                b = FloatVector.broadcast(S, dy[d3 + dq]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+            }
+            dr += outW;
+            xr += rowStride;
+            if (++oh == outH) {
+                oh = 0;
+                xr += sampleJump;
+                dr += dyStride - spatial;
+            }
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + 1 * L);
+        a10.intoArray(part, pOff + 2 * L);
+        a11.intoArray(part, pOff + 3 * L);
+        a20.intoArray(part, pOff + 4 * L);
+        a21.intoArray(part, pOff + 5 * L);
+        a30.intoArray(part, pOff + 6 * L);
+        a31.intoArray(part, pOff + 7 * L);
+    }
+}

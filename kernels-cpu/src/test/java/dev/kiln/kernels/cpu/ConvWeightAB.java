@@ -1,0 +1,112 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+import static dev.kiln.kernels.cpu.KernelCheck.Layout;
+import static dev.kiln.kernels.cpu.KernelCheck.input;
+import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
+
+/**
+ * Not a test: an A/B timing of the weight gradient's paths in one JVM, interleaved: im2col + SGEMM,
+ * {@link DirectConvWeight}'s positional tiles and its channel-blocked tiles, on {@code kiln train
+ * cnn}'s 3×3 layers and ResNet-18's at batch 32. Each round times a few calls of each path in turn;
+ * the medians of the rounds are compared, so a machine loaded by others slows all alike. With
+ * {@code -Dkiln.threads=1} it counts the thread's CPU time rather than wall time. Run after
+ * {@code ./mvnw -pl kernels-cpu -am test-compile} (add {@code -XX:UseAVX=2} for the 16-register tiles):
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
+ *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvWeightAB [rounds] [cnn|resnet] [batch]
+ * </pre>
+ */
+final class ConvWeightAB {
+    private ConvWeightAB() {
+    }
+
+    /** {n, c, h, w, o, k, pad, stride}. */
+    private static final int[][] CNN = {
+        {128, 16, 28, 28, 16, 3, 1, 1},
+        {128, 16, 28, 28, 32, 3, 1, 2},
+        {128, 32, 14, 14, 32, 3, 1, 1},
+        {128, 32, 14, 14, 64, 3, 1, 2},
+        {128, 64, 7, 7, 64, 3, 1, 1},
+    };
+
+    private static final int[][] RESNET = {
+        {32, 64, 56, 56, 64, 3, 1, 1},
+        {32, 64, 56, 56, 128, 3, 1, 2},
+        {32, 128, 28, 28, 128, 3, 1, 1},
+        {32, 128, 28, 28, 256, 3, 1, 2},
+        {32, 256, 14, 14, 256, 3, 1, 1},
+        {32, 256, 14, 14, 512, 3, 1, 2},
+        {32, 512, 7, 7, 512, 3, 1, 1},
+    };
+
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        boolean resnet = args.length > 1 && args[1].equals("resnet");
+        var rng = new Generator(1);
+        // on one thread the calling thread's CPU time: time others' processes take the core from it is not counted
+        boolean cpu = CpuBackend.threads() == 1;
+        System.out.printf(Locale.ROOT, "%s, %s registers, %d threads, %d rounds; %s ms per call, medians (GFLOP/s)%n",
+                Simd.describe(), DirectConvKernels.WIDE ? "32" : "16", CpuBackend.threads(), rounds, cpu ? "CPU" : "wall");
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+        for (int[] g0 : resnet ? RESNET : CNN) {
+            int[] g = g0.clone();
+            if (batch > 0) {
+                g[0] = batch;
+            }
+            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], g[5], g[5], g[7], g[7], g[6], g[6], 1, 1, 1,
+                    (g[2] + 2 * g[6] - g[5]) / g[7] + 1, (g[3] + 2 * g[6] - g[5]) / g[7] + 1);
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cIn(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.CONTIGUOUS);
+            Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.CONTIGUOUS);
+            Tensor dw = poisoned(wShape);
+            float[] dwa = HostArrays.f(dw);
+            float[] dya = HostArrays.f(dy);
+            float[] xa = HostArrays.f(x);
+            double flop = 2.0 * s.n() * s.cOut() * s.cIn() * s.kH() * s.kW() * s.outH() * s.outW();
+            Runnable[] paths = {
+                () -> ConvDispatch.conv2dBackwardWeight(dw, dy, x, s, false),
+                () -> DirectConvWeight.positional(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s),
+                () -> DirectConvWeight.weight(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s),
+            };
+            String[] names = {"im2col", "positional", "blocked"};
+            double[][] t = new double[paths.length][rounds];
+            int calls = (int) Math.max(2, Math.min(20, 2e9 / flop));
+            for (int r = -2; r < rounds; r++) { // two warm-up rounds
+                for (int p = 0; p < paths.length; p++) {
+                    long t0 = now(cpu);
+                    for (int c = 0; c < calls; c++) {
+                        paths[p].run();
+                    }
+                    if (r >= 0) {
+                        t[p][r] = (now(cpu) - t0) / 1e6 / calls;
+                    }
+                }
+            }
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-30s", Arrays.toString(g)));
+            for (int p = 0; p < paths.length; p++) {
+                double m = median(t[p]);
+                line.append(String.format(Locale.ROOT, "  %s %7.2f (%5.1f)", names[p], m, flop / m / 1e6));
+            }
+            System.out.println(line);
+        }
+    }
+
+    private static long now(boolean cpu) {
+        return cpu ? java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
+    private static double median(double[] a) {
+        double[] c = a.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+}

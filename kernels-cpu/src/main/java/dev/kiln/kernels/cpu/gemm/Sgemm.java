@@ -313,7 +313,7 @@ public final class Sgemm {
                     SgemmKernel.kernel6x2(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
                 }
             }
-            case K4 -> SgemmKernel.kernelUpTo4x2(c, cOff, ldc, ap, aOff, 4, 4, bp, bOff, kc, accumulate);
+            case K4 -> SgemmKernel.kernel4x2(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
         }
     }
 
@@ -337,7 +337,7 @@ public final class Sgemm {
                 // 12 x 2 vectors needs 8-row short kernels (19 registers), only where there are 32
                 case 12 -> new Tile(12, nr, Kernel.K12, plan.vectors() == 2, plan.vectors() == 2 ? 8 : 0);
                 case 6 -> new Tile(6, nr, Kernel.K6, plan.vectors() == 2, plan.vectors() == 2 ? 4 : 0);
-                case 4 -> new Tile(4, nr, Kernel.K4, false, 4); // kernelUpTo4x2 is the tile's own kernel
+                case 4 -> new Tile(4, nr, Kernel.K4, false, 4); // kernelUpTo4x2 takes the short panel
                 default -> throw new IllegalStateException("Sgemm: no kernel for a " + mr + "-row tile");
             };
         }

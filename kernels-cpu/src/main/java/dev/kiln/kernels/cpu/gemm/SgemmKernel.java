@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * issues MR·w/LANES fused multiply-adds into accumulators that live in registers for the whole loop.
  * Which tile runs is the {@link SgemmPlan}'s choice. 12 × 2 vectors is 24 accumulators + 2 B vectors
  * + broadcasts, within the 32 AVX-512 registers. With 16 registers (AVX2, SSE) the tile is 4 × 2
- * ({@link #kernelUpTo4x2} with all 4 rows), or 12 × 1: 6 × 2 (12 accumulators + 2 B vectors) looks
+ * ({@link #kernel4x2}), or 12 × 1: 6 × 2 (12 accumulators + 2 B vectors) looks
  * as if it fits, but C2 schedules up to three broadcasts ahead of their FMAs, runs out of registers
  * and keeps one accumulator on the stack; its FMA chain then goes through a store and a reload every
  * step and the whole loop runs at half speed (seen in the generated code:

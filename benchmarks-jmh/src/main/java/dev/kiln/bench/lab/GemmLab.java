@@ -41,6 +41,12 @@ import jdk.incubator.vector.VectorSpecies;
  *          (12 accumulators, one B vector), 12 × 2 with 32
  * v8       with 16 registers 4 × 2 vectors (8 accumulators, 0.75 loads per FMA
  *          against 1.08): the kernels-cpu Sgemm (promoted)
+ * v9       with 16 registers: the 4 × 2 kernel with a constant A stride (A's
+ *          bounds checked before the loop), row-major B packed 8 rows at a time
+ *          across all panels, 4-row A panels transposed 4 × 8 in registers, and
+ *          B panel by B panel over the A block when the B block is at most twice
+ *          L2: the kernels-cpu Sgemm (promoted; v8 now runs the same code, as
+ *          the changes are inside Sgemm, not in its plan)
  * </pre>
  * <p>On AVX2 (the same Zen 4 run with {@code -XX:UseAVX=2}, OpenBLAS with
  * {@code OPENBLAS_CORETYPE=Haswell}, 1 thread, load average near 13, best of 4 interleaved rounds
@@ -52,6 +58,15 @@ import jdk.incubator.vector.VectorSpecies;
  * 4096 × 768 × 3072 42 (v7 40, OpenBLAS 52). With {@code -XX:MaxVectorSize=16} v8 ran 49 at n = 256,
  * 0.54 of its 256-bit rate.
  * Natively (AVX-512) v7 measured as v5: 106 at n = 256, OpenBLAS 106.
+ * v9 against OpenBLAS, both forced to AVX2, 1 thread, each call timed by thread CPU time
+ * ({@code GemmLabAB ... cpu}; load average near 10), medians of 5 rounds: 98.8 / 109.8 = 0.90 at
+ * n = 256, 90.8 / 100.6 = 0.90 at 1024, 92.2 / 102.8 = 0.90 at 4096 × 768 × 3072, 99.5 / 109.4 =
+ * 0.91 at 128 × 784 × 512, 95.8 / 103.8 = 0.92 at 2048 × 256 × 768 (v8 before it, quiet, by the
+ * wall clock: 0.86, 0.89, 0.90, 0.82, 0.88). Tried on the way and dropped (see BENCHMARKS-notes.md,
+ * "GEMM: how the kernel is built"): tiles 5 × 2, 3 × 3, 2 × 4, the 4 × 2 loop unrolled by 4, FMAs
+ * on B loaded in the instruction (1 × 12, 3 × 4), broadcasting A from its unpacked rows.
+ * With {@code -XX:MaxVectorSize=16} v9 runs 51, 50 and 49 at n = 256, 1024 and 128 × 784 × 512
+ * (0.49-0.55 of 256-bit); natively (AVX-512, 12 × 2) 1.02-1.05 × OpenBLAS.
  *
  * <p>Figures in the table: best of many calls, the versions interleaved in one JVM (so each had the same chances),
  * on the 2-core Zen 4 development machine while other jobs kept its load average near 14. Calls at
@@ -88,9 +103,9 @@ public final class GemmLab {
             case "v6" -> sgemm(V5, 2);
             case "v7" -> sgemm(L >= 16 ? SgemmPlan.derived(CpuInfo.current())
                     : new SgemmPlan(12, 1, SgemmPlan.blockingFor(CpuInfo.current(), 12)), threads);
-            case "v8" -> sgemm(SgemmPlan.derived(CpuInfo.current()), threads);
+            case "v8", "v9" -> sgemm(SgemmPlan.derived(CpuInfo.current()), threads);
             case "plan" -> sgemm(SgemmPlan.active(), threads);
-            default -> throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v8, plan)");
+            default -> throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v9, plan)");
         };
     }
 
@@ -349,7 +364,7 @@ public final class GemmLab {
 
     /** Checks every version against ReferenceBackend. */
     public static void main(String[] args) {
-        for (String v : new String[] {"v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"}) {
+        for (String v : new String[] {"v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"}) {
             check(v);
             System.out.println("GemmLab " + v + ": matches ReferenceBackend");
         }

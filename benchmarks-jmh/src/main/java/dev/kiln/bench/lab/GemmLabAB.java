@@ -5,6 +5,8 @@ import dev.kiln.kernels.cpu.Parallel;
 import dev.kiln.tensor.Generator;
 
 import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -20,10 +22,13 @@ import java.util.List;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -XX:UseAVX=2 -cp benchmarks-jmh/target/benchmarks.jar \
- *     dev.kiln.bench.lab.GemmLabAB v5,v7,openblas 256,1024,4096x768x3072 1 5
+ *     dev.kiln.bench.lab.GemmLabAB v5,v7,openblas 256,1024,4096x768x3072 1 5 0.4 cpu
  * </pre>
- * Arguments: candidates, shapes ("n" or "MxKxN"), threads, rounds. OpenBLAS follows the
- * environment (OPENBLAS_CORETYPE=Haswell forces its AVX2 kernels).
+ * Arguments: candidates, shapes ("n" or "MxKxN"), threads, rounds, seconds per candidate and round,
+ * and optionally {@code cpu}: time each call by the calling thread's CPU time instead of the wall
+ * clock, which on a loaded machine leaves out the time the thread was descheduled (1 thread only:
+ * other threads' time is not counted). OpenBLAS follows the environment (OPENBLAS_CORETYPE=Haswell
+ * forces its AVX2 kernels).
  */
 public final class GemmLabAB {
     private GemmLabAB() {
@@ -35,6 +40,11 @@ public final class GemmLabAB {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         double seconds = args.length > 4 ? Double.parseDouble(args[4]) : 0.4;
+        boolean cpu = args.length > 5 && args[5].equals("cpu");
+        if (cpu && threads != 1) {
+            System.err.println("GemmLabAB: cpu timing counts the calling thread only; use 1 thread, got " + threads);
+            System.exit(2);
+        }
         OpenBlas blas = null;
         for (String name : names) {
             if (name.equals("openblas")) {
@@ -46,7 +56,8 @@ public final class GemmLabAB {
             }
         }
         System.out.println("# threads " + threads + " (pool " + Parallel.threads() + "), rounds " + rounds
-                + ", species " + GemmLab.S + ", cpu " + System.getProperty("os.arch"));
+                + ", species " + GemmLab.S + ", cpu " + System.getProperty("os.arch")
+                + (cpu ? ", timed by thread CPU time" : ", timed by the wall clock"));
         for (String shape : shapes) {
             int[] s = parse(shape);
             int m = s[0];
@@ -83,7 +94,7 @@ public final class GemmLabAB {
                         GemmLab.Version version = GemmLab.version(names[v], threads);
                         call = () -> version.run(c, a, b, m, n, k);
                     }
-                    rates.get(v)[r] = flops / best(call, seconds) / 1e9;
+                    rates.get(v)[r] = flops / best(call, seconds, cpu) / 1e9;
                 }
             }
             for (int v = 0; v < names.length; v++) {
@@ -96,18 +107,24 @@ public final class GemmLabAB {
         }
     }
 
-    /** The fastest of repeated calls within about {@code seconds}, in seconds per call. */
-    private static double best(Runnable call, double seconds) {
+    /**
+     * The fastest of repeated calls within about {@code seconds} of wall time, in seconds per call,
+     * each call timed by the wall clock or by this thread's CPU time.
+     */
+    private static double best(Runnable call, double seconds, boolean cpu) {
         call.run();
         double best = Double.MAX_VALUE;
         long end = System.nanoTime() + (long) (seconds * 1e9);
         do {
-            long t = System.nanoTime();
+            long t = cpu ? THREAD_TIME.getCurrentThreadCpuTime() : System.nanoTime();
             call.run();
-            best = Math.min(best, (System.nanoTime() - t) * 1e-9);
+            long spent = (cpu ? THREAD_TIME.getCurrentThreadCpuTime() : System.nanoTime()) - t;
+            best = Math.min(best, spent * 1e-9);
         } while (System.nanoTime() < end);
         return best;
     }
+
+    private static final ThreadMXBean THREAD_TIME = ManagementFactory.getThreadMXBean();
 
     static int[] parse(String shape) {
         String[] p = shape.split("x");

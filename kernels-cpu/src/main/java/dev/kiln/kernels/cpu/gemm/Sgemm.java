@@ -238,12 +238,32 @@ public final class Sgemm {
         }
     }
 
+    /**
+     * Largest packed B block (floats) that the 4-row tile runs B panel by B panel: twice L2. For
+     * such blocks, one B panel against every A micro-panel of the block (A streamed from L2) beat one
+     * A micro-panel against every B panel (the whole B block streamed per 4 rows of A) by 2-3% on
+     * AVX2 (2048 × 256 × 768: a 0.75 MiB block; 128 × 784 × 512: 1.5 MiB), and lost 1.5-2% with a
+     * 4 MiB block (n = 1024), measured loaded in one JVM by thread CPU time.
+     */
+    private static final long B_OUTER_MAX_FLOATS = 2L * CpuInfo.current().l2() / Float.BYTES;
+
     /** Every micro-tile of one packed mc × kc block of A times one packed kc × nc block of B. */
     private static void macroKernel(float[] c, int cOff, int ldc, float[] ap, float[] bp, int mc, int nc, int kc,
                                     boolean accumulate, float[] tile, Tile t) {
-        // one A micro-panel (in L1) against every B panel of the block; the other order (B panel
-        // outside) measured 6% slower at n = 1024
         int mr = t.mr;
+        if (t.kernel == Tile.Kernel.K4 && (long) kc * nc <= B_OUTER_MAX_FLOATS) {
+            for (int j0 = 0; j0 < nc; ) {
+                int w = SgemmPack.panelWidth(nc - j0, t.nr, t.narrow);
+                for (int i0 = 0; i0 < mc; i0 += mr) {
+                    tileAt(c, cOff + i0 * ldc + j0, ldc, ap, i0 * kc, bp, j0 * kc, w, Math.min(mr, mc - i0),
+                            Math.min(w, nc - j0), kc, accumulate, tile, t);
+                }
+                j0 += w;
+            }
+            return;
+        }
+        // one A micro-panel (in L1) against every B panel of the block; the other order (B panel
+        // outside) measured 6% slower at n = 1024 with the 12 × 2 tile
         for (int i0 = 0; i0 < mc; i0 += mr) {
             int rows = Math.min(mr, mc - i0);
             for (int j0 = 0; j0 < nc; ) {
@@ -313,7 +333,7 @@ public final class Sgemm {
                     SgemmKernel.kernel6x2(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
                 }
             }
-            case K4 -> SgemmKernel.kernelUpTo4x2(c, cOff, ldc, ap, aOff, 4, 4, bp, bOff, kc, accumulate);
+            case K4 -> SgemmKernel.kernel4x2(c, cOff, ldc, ap, aOff, bp, bOff, kc, accumulate);
         }
     }
 
@@ -337,7 +357,7 @@ public final class Sgemm {
                 // 12 x 2 vectors needs 8-row short kernels (19 registers), only where there are 32
                 case 12 -> new Tile(12, nr, Kernel.K12, plan.vectors() == 2, plan.vectors() == 2 ? 8 : 0);
                 case 6 -> new Tile(6, nr, Kernel.K6, plan.vectors() == 2, plan.vectors() == 2 ? 4 : 0);
-                case 4 -> new Tile(4, nr, Kernel.K4, false, 4); // kernelUpTo4x2 is the tile's own kernel
+                case 4 -> new Tile(4, nr, Kernel.K4, false, 4); // kernelUpTo4x2 takes the short panel
                 default -> throw new IllegalStateException("Sgemm: no kernel for a " + mr + "-row tile");
             };
         }

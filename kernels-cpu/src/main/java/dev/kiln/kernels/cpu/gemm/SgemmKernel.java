@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * issues MR·w/LANES fused multiply-adds into accumulators that live in registers for the whole loop.
  * Which tile runs is the {@link SgemmPlan}'s choice. 12 × 2 vectors is 24 accumulators + 2 B vectors
  * + broadcasts, within the 32 AVX-512 registers. With 16 registers (AVX2, SSE) the tile is 4 × 2
- * ({@link #kernelUpTo4x2} with all 4 rows), or 12 × 1: 6 × 2 (12 accumulators + 2 B vectors) looks
+ * ({@link #kernel4x2}), or 12 × 1: 6 × 2 (12 accumulators + 2 B vectors) looks
  * as if it fits, but C2 schedules up to three broadcasts ahead of their FMAs, runs out of registers
  * and keeps one accumulator on the stack; its FMA chain then goes through a store and a reload every
  * step and the whole loop runs at half speed (seen in the generated code:
@@ -422,6 +422,48 @@ final class SgemmKernel {
         if (rows <= 3) {
             return;
         }
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);
+    }
+
+    /**
+     * C[4 x 2L] (+)= A panel (4 x kc, column-major) times B panel (kc x 2L, row-major): the tile with
+     * 16 registers. The same loop as {@link #kernelUpTo4x2} but with the panel height a constant, so
+     * that C2 sees A's index advance by 4 each step and checks its bounds once before the loop
+     * instead of twice per step (kernelUpTo4x2's {@code ai += mr} is not a constant stride).
+     */
+    static void kernel4x2(float[] c, int cOff, int ldc, float[] ap, int aOff, float[] bp, int bOff, int kc,
+                          boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        int ai = aOff;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, ai += 4, bi += 2 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        (accumulate ? c01.add(FloatVector.fromArray(S, c, r + LANES)) : c01).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        (accumulate ? c11.add(FloatVector.fromArray(S, c, r + LANES)) : c11).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        (accumulate ? c21.add(FloatVector.fromArray(S, c, r + LANES)) : c21).intoArray(c, r + LANES);
         r += ldc;
         (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
         (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);

@@ -20,8 +20,14 @@ import java.util.function.Consumer;
  *       their FMAs ({@link #registersNeeded}; a necessary bound, not a sufficient one: C2's register
  *       allocation is not a count, and each tile in {@link #TILES} was checked in the GEMM lab).
  *       12 × 2 with 32 registers (AVX-512, AArch64); 4 × 2 with 16 (AVX2, SSE), which beat 12 × 1
- *       (0.75 loads per FMA against 1.08) by 5-20% on Zen 4 with {@code -XX:UseAVX=2}. 6 × 2,
- *       BLIS's Haswell tile, spills one accumulator in C2's code (see {@link SgemmKernel});</li>
+ *       (0.75 loads per FMA against 1.08) by 5-20% on Zen 4 with {@code -XX:UseAVX=2}. With 16
+ *       registers C2 in fact lifts every load of a k step to the top of the loop, so the tile needs
+ *       accumulators + rows + vectors registers: 4 × 2 needs 14; 6 × 2, BLIS's Haswell tile (20),
+ *       and 5 × 2 (17) keep an accumulator on the stack and run at half speed; 3 × 3 and 2 × 4 fit
+ *       but are no faster. Its 8 accumulators cap the kernel near 110 GFLOP/s on a Zen 4 core that
+ *       peaks at 118 (FMA latency: 8 chains in flight, not 12), which the lab
+ *       (benchmarks-jmh, GemmLab v9) measured; the AVX2 gains since came from packing and the loop
+ *       order around the kernel (see {@link Sgemm});</li>
  *   <li>kc: the A micro-panel ({@code mr × kc} floats), read once per B panel, fills 3/4 of L1d
  *       (12 × 512 × 4 B = 24 KiB of 32), at most 1024;</li>
  *   <li>mc: the packed A block ({@code mc × kc}) fills half of L2;</li>

@@ -199,6 +199,45 @@ public final class SimdMath {
         return expPoly(r) * pow2(n1) * pow2(ni - n1);
     }
 
+    // ------------------------------------------------------------------ e^{−a²/2}, GELU's Gaussian
+
+    /** Largest a that {@link #gaussianScaled} takes: beyond, e^{−a²/2}·2^−64 is below float's smallest subnormal. */
+    static final float GAUSS_A_MAX = 14.5f;
+    /* ni + 64 is the exponent of the result: the ROUND bits and the 2^64 offset in one constant */
+    private static final int GAUSS_BITS = ROUND_BITS - 64;
+
+    /**
+     * e^{−a²/2}·2^64 per lane for a in [0, GAUSS_A_MAX] (NaN in, no promise out): a² = h + l exactly
+     * (FMA), so r = −h/2 − n·ln2 − l/2 carries no rounding of a² (which e^{−a²/2} would amplify
+     * to a²/2 ulp, 50 at a = 10), then exp's polynomial and one scaling by 2^{n+64}: the offset keeps
+     * the result normal down to a = 14.5, where callers multiply by 2^−64 and round once into the
+     * subnormals. Within 2 ulp (the polynomial's 2e-9, the rounding of r and the last FMA).
+     */
+    static FloatVector gaussianScaled(FloatVector a) {
+        FloatVector h = a.mul(a);
+        FloatVector l = a.fma(a, h.neg());
+        FloatVector t = h.fma(-0.5f * LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(bc(a, -LN2_HI), h.mul(-0.5f)); // exact: n·LN2_HI has 17 bits
+        r = n.fma(bc(a, -LN2_LO), r);
+        r = l.fma(bc(a, -0.5f), r);
+        IntVector scale = t.reinterpretAsInts().sub(GAUSS_BITS).lanewise(VectorOperators.LSHL, 23);
+        return expPoly(r).reinterpretAsInts().add(scale).reinterpretAsFloats();
+    }
+
+    /** e^{−a²/2}·2^64, the scalar twin of {@link #gaussianScaled(FloatVector)}. */
+    static float gaussianScaled(float a) {
+        float h = a * a;
+        float l = Math.fma(a, a, -h);
+        float t = Math.fma(h, -0.5f * LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, h * -0.5f);
+        r = Math.fma(n, -LN2_LO, r);
+        r = Math.fma(l, -0.5f, r);
+        int scale = (Float.floatToRawIntBits(t) - GAUSS_BITS) << 23;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(expPoly(r)) + scale);
+    }
+
     /** (e^r − 1)/r for r in [−ln2/2, ln2/2] (exp's polynomial without its last step). */
     private static FloatVector expm1Poly(FloatVector r) {
         return r.fma(E6, E5).fma(r, bc(r, E4)).fma(r, bc(r, E3)).fma(r, bc(r, E2)).fma(r, bc(r, 1f));

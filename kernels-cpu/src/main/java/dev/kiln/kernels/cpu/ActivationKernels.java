@@ -182,11 +182,14 @@ public final class ActivationKernels {
      */
     public static void gelu(float[] y, int yo, float[] x, int xo, int n) {
         int i = 0;
+        // no helper call after mills and gaussianScaled: C2 inlines those, then refuses further calls
+        // (NodeCountInliningCutoff), and a vector crossing a call is boxed
+        FloatVector one = one();
         for (int up = bound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector a = v.abs().min(SimdMath.GAUSS_A_MAX);
+            FloatVector a = clampA(v.abs());
             FloatVector lower = mills(a).mul(SimdMath.gaussianScaled(a).mul(PDF_SCALE));
-            v.mul(lower.blend(one().sub(lower), v.compare(VectorOperators.GT, 0f))).intoArray(y, yo + i);
+            v.mul(lower.blend(one.sub(lower), v.compare(VectorOperators.GT, 0f))).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
             float v = x[xo + i];
@@ -197,12 +200,13 @@ public final class ActivationKernels {
     /** dx = dy·(Φ(x) + x·φ(x)), Φ and φ as in {@link #gelu}: within 9 ulp of the exact derivative. */
     public static void geluBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
         int i = 0;
+        FloatVector one = one(); // hoisted, as in gelu
         for (int up = bound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector a = v.abs().min(SimdMath.GAUSS_A_MAX);
+            FloatVector a = clampA(v.abs());
             FloatVector pdf = SimdMath.gaussianScaled(a).mul(PDF_SCALE);
             FloatVector lower = mills(a).mul(pdf);
-            FloatVector cdf = lower.blend(one().sub(lower), v.compare(VectorOperators.GT, 0f));
+            FloatVector cdf = lower.blend(one.sub(lower), v.compare(VectorOperators.GT, 0f));
             FloatVector.fromArray(S, dy, dyo + i).mul(v.fma(pdf, cdf)).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {
@@ -211,7 +215,7 @@ public final class ActivationKernels {
     }
 
     private static float geluDerivative(float v) {
-        float a = Math.min(Math.abs(v), SimdMath.GAUSS_A_MAX);
+        float a = clampA(Math.abs(v));
         float pdf = SimdMath.gaussianScaled(a) * PDF_SCALE;
         float lower = mills(a) * pdf;
         return Math.fma(v, pdf, v > 0f ? 1f - lower : lower);
@@ -219,9 +223,21 @@ public final class ActivationKernels {
 
     /** Φ(x), the scalar twin of {@link #gelu}'s vector loop. */
     private static float phi(float v) {
-        float a = Math.min(Math.abs(v), SimdMath.GAUSS_A_MAX);
+        float a = clampA(Math.abs(v));
         float lower = mills(a) * (SimdMath.gaussianScaled(a) * PDF_SCALE);
         return v > 0f ? 1f - lower : lower;
+    }
+
+    /**
+     * min(a, 14.5) as a compare and a blend, cheaper than min's NaN-aware sequence; a NaN stays in a,
+     * and x·Φ(x) is NaN anyway.
+     */
+    private static FloatVector clampA(FloatVector a) {
+        return a.blend(SimdMath.GAUSS_A_MAX, a.compare(VectorOperators.GT, SimdMath.GAUSS_A_MAX));
+    }
+
+    private static float clampA(float a) {
+        return a > SimdMath.GAUSS_A_MAX ? SimdMath.GAUSS_A_MAX : a;
     }
 
     /** The Mills ratio m(a) = Φ(−a)/φ(a) for a in [0, 14.5], as Q/(a·Q + P). */
@@ -229,7 +245,7 @@ public final class ActivationKernels {
         FloatVector p = a.fma(MP4, MP3).fma(a, FloatVector.broadcast(S, MP2)).fma(a, FloatVector.broadcast(S, MP1))
                 .fma(a, FloatVector.broadcast(S, MP0));
         FloatVector q = a.fma(MQ4, MQ3).fma(a, FloatVector.broadcast(S, MQ2)).fma(a, FloatVector.broadcast(S, MQ1))
-                .fma(a, one());
+                .fma(a, FloatVector.broadcast(S, 1f));
         return q.div(a.fma(q, p));
     }
 
@@ -270,18 +286,19 @@ public final class ActivationKernels {
      */
     public static void geluTanhBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
         int i = 0;
+        FloatVector one = one(); // hoisted: a call after exp's would not be inlined (see gelu)
         for (int up = bound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             FloatVector v2 = v.mul(v);
             FloatVector twoU = v2.fma(K1, 1f).mul(v).mul(2 * K0);
             FloatVector e = SimdMath.exp(twoU.abs().neg());
-            FloatVector big = one().div(e.add(1f));                        // σ(|2u|)
+            FloatVector big = one.div(e.add(1f));                          // σ(|2u|)
             FloatVector small = e.mul(big);                                // σ(−|2u|)
             VectorMask<Float> negative = twoU.compare(VectorOperators.LT, 0f);
             FloatVector sPlus = big.blend(small, negative);                // σ(2u)
             FloatVector sMinus = small.blend(big, negative);               // σ(−2u)
             FloatVector slope = v2.fma(3 * K1, 1f).mul(2 * K0);
-            FloatVector d = v.mul(sMinus).fma(slope, one()).mul(sPlus);
+            FloatVector d = v.mul(sMinus).fma(slope, one).mul(sPlus);
             FloatVector.fromArray(S, dy, dyo + i).mul(d).intoArray(dx, dxo + i);
         }
         for (; i < n; i++) {

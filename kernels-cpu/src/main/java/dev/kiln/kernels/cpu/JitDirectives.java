@@ -43,6 +43,7 @@ final class JitDirectives {
             "dev/kiln/kernels/cpu/MathKernels.gaussian",
             "dev/kiln/kernels/cpu/ActivationKernels.one",
             "dev/kiln/kernels/cpu/ActivationKernels.mills",
+            "dev/kiln/kernels/cpu/ActivationKernels.clampA",
             "dev/kiln/kernels/cpu/ActivationKernels.softplus",
             "dev/kiln/kernels/cpu/ActivationKernels.mishT",
             "dev/kiln/kernels/cpu/ScanKernels.load",

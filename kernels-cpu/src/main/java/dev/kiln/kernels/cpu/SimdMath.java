@@ -85,11 +85,14 @@ public final class SimdMath {
         r = n.fma(bc(x, -LN2_LO), r);
         FloatVector p = r.fma(E6, E5).fma(r, bc(x, E4)).fma(r, bc(x, E3)).fma(r, bc(x, E2)).fma(r, bc(x, 1f))
                 .fma(r, bc(x, 1f));
-        // 2^n as 2^n1 · 2^n2, both normal: one scale alone would not reach the subnormals or 2^128
-        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS);
-        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector n2 = ni.sub(n1);
-        return p.mul(pow2(n1)).mul(pow2(n2));
+        // 2^n as 2^n1 · 2^n2, both normal: one scale alone would not reach the subnormals or 2^128.
+        // pow2 written out: in a large kernel C2 stops inlining calls (NodeCountInliningCutoff), and
+        // an IntVector passed to a call that is not inlined is boxed
+        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS - 127);  // n + 127
+        IntVector n1 = ni.sub(127).lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);                                     // n − n1 + 127
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(n2.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
     }
 
     /** e^x, the scalar twin of {@link #exp(FloatVector)}. */
@@ -109,6 +112,40 @@ public final class SimdMath {
         int n1 = ni >> 1;
         int n2 = ni - n1;
         return p * pow2(n1) * pow2(n2);
+    }
+
+    /* 2^(n+64) from t's low bits: n + 64 + 127 in the exponent field */
+    private static final int EXP_NEG_BITS = ROUND_BITS - 64 - 127;
+    private static final float TWO_M64 = 0x1p-64f;
+
+    /**
+     * e^x per lane for x ≤ 0 (and −∞, NaN): the bits of {@link #exp(FloatVector)}, in about two
+     * thirds of its operations, for softmax's e^{x − max}. exp scales by 2^n in two normal steps so
+     * that it reaches both the subnormals and 2^128; with x ≤ 0, one step by 2^{n+64} (exact,
+     * normal down to n = −150) and one by 2^−64 (which rounds once, as exp's second step does) give
+     * the same value, and a compare and a blend replace exp's NaN-aware clamps (a NaN passes through
+     * the multiplies). Not for x above 43, where 2^{n+64} overflows.
+     */
+    public static FloatVector expNonPositive(FloatVector x) {
+        x = x.blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO));
+        FloatVector t = x.fma(LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(bc(x, -LN2_HI), x);
+        r = n.fma(bc(x, -LN2_LO), r);
+        FloatVector scale = t.reinterpretAsInts().sub(EXP_NEG_BITS).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        return expPoly(r).mul(scale).mul(TWO_M64);
+    }
+
+    /** e^x for x ≤ 0, the scalar twin of {@link #expNonPositive(FloatVector)}. */
+    public static float expNonPositive(float x) {
+        x = x < EXP_LO ? EXP_LO : x;
+        float t = Math.fma(x, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float scale = Float.intBitsToFloat((Float.floatToRawIntBits(t) - EXP_NEG_BITS) << 23);
+        return expPoly(r) * scale * TWO_M64;
     }
 
     // ------------------------------------------------------------------ exp2, expm1, e^x/2

@@ -85,11 +85,14 @@ public final class SimdMath {
         r = n.fma(bc(x, -LN2_LO), r);
         FloatVector p = r.fma(E6, E5).fma(r, bc(x, E4)).fma(r, bc(x, E3)).fma(r, bc(x, E2)).fma(r, bc(x, 1f))
                 .fma(r, bc(x, 1f));
-        // 2^n as 2^n1 · 2^n2, both normal: one scale alone would not reach the subnormals or 2^128
-        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS);
-        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector n2 = ni.sub(n1);
-        return p.mul(pow2(n1)).mul(pow2(n2));
+        // 2^n as 2^n1 · 2^n2, both normal: one scale alone would not reach the subnormals or 2^128.
+        // pow2 written out: in a large kernel C2 stops inlining calls (NodeCountInliningCutoff), and
+        // an IntVector passed to a call that is not inlined is boxed
+        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS - 127);  // n + 127
+        IntVector n1 = ni.sub(127).lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);                                     // n − n1 + 127
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(n2.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
     }
 
     /** e^x, the scalar twin of {@link #exp(FloatVector)}. */
@@ -109,6 +112,40 @@ public final class SimdMath {
         int n1 = ni >> 1;
         int n2 = ni - n1;
         return p * pow2(n1) * pow2(n2);
+    }
+
+    /* 2^(n+64) from t's low bits: n + 64 + 127 in the exponent field */
+    private static final int EXP_NEG_BITS = ROUND_BITS - 64 - 127;
+    private static final float TWO_M64 = 0x1p-64f;
+
+    /**
+     * e^x per lane for x ≤ 0 (and −∞, NaN): the bits of {@link #exp(FloatVector)}, in about two
+     * thirds of its operations, for softmax's e^{x − max}. exp scales by 2^n in two normal steps so
+     * that it reaches both the subnormals and 2^128; with x ≤ 0, one step by 2^{n+64} (exact,
+     * normal down to n = −150) and one by 2^−64 (which rounds once, as exp's second step does) give
+     * the same value, and a compare and a blend replace exp's NaN-aware clamps (a NaN passes through
+     * the multiplies). Not for x above 43, where 2^{n+64} overflows.
+     */
+    public static FloatVector expNonPositive(FloatVector x) {
+        x = x.blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO));
+        FloatVector t = x.fma(LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(bc(x, -LN2_HI), x);
+        r = n.fma(bc(x, -LN2_LO), r);
+        FloatVector scale = t.reinterpretAsInts().sub(EXP_NEG_BITS).lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        return expPoly(r).mul(scale).mul(TWO_M64);
+    }
+
+    /** e^x for x ≤ 0, the scalar twin of {@link #expNonPositive(FloatVector)}. */
+    public static float expNonPositive(float x) {
+        x = x < EXP_LO ? EXP_LO : x;
+        float t = Math.fma(x, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float scale = Float.intBitsToFloat((Float.floatToRawIntBits(t) - EXP_NEG_BITS) << 23);
+        return expPoly(r) * scale * TWO_M64;
     }
 
     // ------------------------------------------------------------------ exp2, expm1, e^x/2
@@ -197,6 +234,45 @@ public final class SimdMath {
         int ni = Float.floatToRawIntBits(t) - (ROUND_BITS + 1);
         int n1 = ni >> 1;
         return expPoly(r) * pow2(n1) * pow2(ni - n1);
+    }
+
+    // ------------------------------------------------------------------ e^{−a²/2}, GELU's Gaussian
+
+    /** Largest a that {@link #gaussianScaled} takes: beyond, e^{−a²/2}·2^−64 is below float's smallest subnormal. */
+    static final float GAUSS_A_MAX = 14.5f;
+    /* ni + 64 is the exponent of the result: the ROUND bits and the 2^64 offset in one constant */
+    private static final int GAUSS_BITS = ROUND_BITS - 64;
+
+    /**
+     * e^{−a²/2}·2^64 per lane for a in [0, GAUSS_A_MAX] (NaN in, no promise out): a² = h + l exactly
+     * (FMA), so r = −h/2 − n·ln2 − l/2 carries no rounding of a² (which e^{−a²/2} would amplify
+     * to a²/2 ulp, 50 at a = 10), then exp's polynomial and one scaling by 2^{n+64}: the offset keeps
+     * the result normal down to a = 14.5, where callers multiply by 2^−64 and round once into the
+     * subnormals. Within 2 ulp (the polynomial's 2e-9, the rounding of r and the last FMA).
+     */
+    static FloatVector gaussianScaled(FloatVector a) {
+        FloatVector h = a.mul(a);
+        FloatVector l = a.fma(a, h.neg());
+        FloatVector t = h.fma(-0.5f * LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(bc(a, -LN2_HI), h.mul(-0.5f)); // exact: n·LN2_HI has 17 bits
+        r = n.fma(bc(a, -LN2_LO), r);
+        r = l.fma(bc(a, -0.5f), r);
+        IntVector scale = t.reinterpretAsInts().sub(GAUSS_BITS).lanewise(VectorOperators.LSHL, 23);
+        return expPoly(r).reinterpretAsInts().add(scale).reinterpretAsFloats();
+    }
+
+    /** e^{−a²/2}·2^64, the scalar twin of {@link #gaussianScaled(FloatVector)}. */
+    static float gaussianScaled(float a) {
+        float h = a * a;
+        float l = Math.fma(a, a, -h);
+        float t = Math.fma(h, -0.5f * LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, h * -0.5f);
+        r = Math.fma(n, -LN2_LO, r);
+        r = Math.fma(l, -0.5f, r);
+        int scale = (Float.floatToRawIntBits(t) - GAUSS_BITS) << 23;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(expPoly(r)) + scale);
     }
 
     /** (e^r − 1)/r for r in [−ln2/2, ln2/2] (exp's polynomial without its last step). */

@@ -77,11 +77,11 @@ public final class SoftmaxKernels {
             float sum = (float) ReduceKernels.sum(dy, dyo + o, n);
             int i = 0;
             for (int up = bound(n); i < up; i += L) {
-                FloatVector e = SimdMath.exp(FloatVector.fromArray(S, y, yo + o + i));
+                FloatVector e = SimdMath.expNonPositive(FloatVector.fromArray(S, y, yo + o + i)); // y ≤ 0
                 FloatVector.fromArray(S, dy, dyo + o + i).sub(e.mul(sum)).intoArray(dx, dxo + o + i);
             }
             for (; i < n; i++) {
-                dx[dxo + o + i] = dy[dyo + o + i] - SimdMath.exp(y[yo + o + i]) * sum;
+                dx[dxo + o + i] = dy[dyo + o + i] - SimdMath.expNonPositive(y[yo + o + i]) * sum;
             }
         }
     }
@@ -94,14 +94,14 @@ public final class SoftmaxKernels {
         if (up > 0) {
             FloatVector acc = FloatVector.zero(S);
             for (; i < up; i += L) {
-                FloatVector e = SimdMath.exp(FloatVector.fromArray(S, x, xo + i).sub(shift));
+                FloatVector e = SimdMath.expNonPositive(FloatVector.fromArray(S, x, xo + i).sub(shift));
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
             sum = Simd.sum(acc);
         }
         for (; i < n; i++) {
-            float e = SimdMath.exp(x[xo + i] - shift);
+            float e = SimdMath.expNonPositive(x[xo + i] - shift);
             y[yo + i] = e;
             sum += e;
         }
@@ -116,12 +116,12 @@ public final class SoftmaxKernels {
         if (up > 0) {
             FloatVector acc = FloatVector.zero(S);
             for (; i < up; i += L) {
-                acc = acc.add(SimdMath.exp(FloatVector.fromArray(S, x, xo + i).sub(shift)));
+                acc = acc.add(SimdMath.expNonPositive(FloatVector.fromArray(S, x, xo + i).sub(shift)));
             }
             sum = Simd.sum(acc);
         }
         for (; i < n; i++) {
-            sum += SimdMath.exp(x[xo + i] - shift);
+            sum += SimdMath.expNonPositive(x[xo + i] - shift);
         }
         return sum;
     }
@@ -185,7 +185,7 @@ public final class SoftmaxKernels {
                 }
                 FloatVector sum = FloatVector.zero(S);
                 for (int k = 0; k < n; k++) {
-                    FloatVector e = SimdMath.exp(FloatVector.fromArray(S, x, xo + p + k * inner).sub(max));
+                    FloatVector e = SimdMath.expNonPositive(FloatVector.fromArray(S, x, xo + p + k * inner).sub(max));
                     if (!log) {
                         e.intoArray(y, yo + p + k * inner);
                     }
@@ -212,7 +212,7 @@ public final class SoftmaxKernels {
                 }
                 float sum = 0;
                 for (int k = 0; k < n; k++) {
-                    float e = SimdMath.exp(x[xo + p + k * inner] - max);
+                    float e = SimdMath.expNonPositive(x[xo + p + k * inner] - max);
                     if (!log) {
                         y[yo + p + k * inner] = e;
                     }
@@ -253,7 +253,7 @@ public final class SoftmaxKernels {
                     int q = p + k * inner;
                     FloatVector g = FloatVector.fromArray(S, dy, dyo + q);
                     FloatVector yv = FloatVector.fromArray(S, y, yo + q);
-                    FloatVector r = log ? g.sub(SimdMath.exp(yv).mul(acc)) : g.sub(acc).mul(yv);
+                    FloatVector r = log ? g.sub(SimdMath.expNonPositive(yv).mul(acc)) : g.sub(acc).mul(yv);
                     r.intoArray(dx, dxo + q);
                 }
             }
@@ -265,7 +265,8 @@ public final class SoftmaxKernels {
                 }
                 for (int k = 0; k < n; k++) {
                     int q = p + k * inner;
-                    dx[dxo + q] = log ? dy[dyo + q] - SimdMath.exp(y[yo + q]) * acc : y[yo + q] * (dy[dyo + q] - acc);
+                    dx[dxo + q] = log ? dy[dyo + q] - SimdMath.expNonPositive(y[yo + q]) * acc
+                            : y[yo + q] * (dy[dyo + q] - acc);
                 }
             }
         }

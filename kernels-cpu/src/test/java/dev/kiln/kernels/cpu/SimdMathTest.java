@@ -122,6 +122,19 @@ class SimdMathTest {
         assertThat(SimdMath.exp(-104f)).isEqualTo(0f);
     }
 
+    /** expNonPositive is exp with fewer operations for x ≤ 0: the same bits, vector and scalar, on every x ≤ 43. */
+    @Test
+    void expNonPositiveHasExpsBits() {
+        float[] xs = concat(sweep(-110f, 43f, 200_000, -103.972f, -103.98f, -87.3365f, -87.34f, -104f, -150f, 43f),
+                new float[] {0f, -0f, Float.NaN, Float.NEGATIVE_INFINITY, -Float.MIN_VALUE, -1e-8f, -Float.MAX_VALUE});
+        Fn fast = fn(SimdMath::expNonPositive, SimdMath::expNonPositive);
+        check("expNonPositive", fast, StrictMath::exp, xs, 2);
+        for (float x : xs) {
+            assertThat(Float.floatToIntBits(SimdMath.expNonPositive(x))).as("expNonPositive(%s)", x)
+                    .isEqualTo(Float.floatToIntBits(SimdMath.exp(x)));
+        }
+    }
+
     @Test
     void logIsWithinTwoUlpEverywhere() {
         float[] xs = sweep(0f, Float.MAX_VALUE, 200_000, 0.70710677f, 0.7071068f, 1.4142135f, 1.4142137f, 0.999f,

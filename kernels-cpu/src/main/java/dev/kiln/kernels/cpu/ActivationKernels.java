@@ -174,16 +174,40 @@ public final class ActivationKernels {
         }
     }
 
-    /** dx = dy·(Φ(x) + x·φ(x)). */
+    /**
+     * dx = dy·(Φ(x) + x·φ(x)), in chunks of two passes: φ(x) into dx, then the rest. Its two exps in
+     * one loop made it too large for C2 to inline them (the vectors crossing the calls were boxed);
+     * the operations and their order are geluDerivative's, so the bits are the same.
+     */
     public static void geluBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
-        int i = 0;
-        for (int up = bound(n); i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector pdf = SimdMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-            FloatVector.fromArray(S, dy, dyo + i).mul(v.fma(pdf, phi(v))).intoArray(dx, dxo + i);
+        int up = bound(n);
+        for (int c = 0; c < up; c += GELU_CHUNK) {
+            int len = Math.min(GELU_CHUNK, up - c);
+            geluPdf(dx, dxo + c, x, xo + c, len);
+            geluBackwardFromPdf(dx, dxo + c, x, xo + c, dy, dyo + c, len);
         }
-        for (; i < n; i++) {
+        for (int i = up; i < n; i++) {
             dx[dxo + i] = dy[dyo + i] * geluDerivative(x[xo + i]);
+        }
+    }
+
+    /** Elements per chunk of {@link #geluBackward}: a chunk of x, dy and dx stays in L1 between its passes. */
+    private static final int GELU_CHUNK = 1024;
+
+    /** pdf = φ(x) = e^{−x²/2}/√(2π) for n, a multiple of the vector length. */
+    private static void geluPdf(float[] pdf, int po, float[] x, int xo, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            SimdMath.exp(v.mul(v).mul(MINUS_HALF)).mul(V_INV_SQRT_2PI).intoArray(pdf, po + i);
+        }
+    }
+
+    /** dx = dy·(x·pdf + Φ(x)) over dx holding pdf, for n a multiple of the vector length. */
+    private static void geluBackwardFromPdf(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector pdf = FloatVector.fromArray(S, dx, dxo + i);
+            FloatVector.fromArray(S, dy, dyo + i).mul(v.fma(pdf, phi(v))).intoArray(dx, dxo + i);
         }
     }
 
@@ -204,24 +228,42 @@ public final class ActivationKernels {
     private static final float P1 = 1.00002368f;
     private static final float P0 = -1.95865941f;
     private static final float INV_2_SQRT_2 = 0.35355339059327376f;
+    // erfcc's coefficients as vectors made once: broadcasting them in phi made GELU's loop too large
+    // for C2 to inline all of SimdMath.exp (NodeCountInliningCutoff), and the vectors crossing the
+    // calls left out were boxed, about 30 bytes per element
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector ZERO = FloatVector.zero(S);
+    private static final FloatVector MINUS_HALF = FloatVector.broadcast(S, -0.5f);
+    private static final FloatVector V_INV_2_SQRT_2 = FloatVector.broadcast(S, INV_2_SQRT_2);
+    private static final FloatVector V_INV_SQRT_2PI = FloatVector.broadcast(S, INV_SQRT_2PI);
+    private static final FloatVector VP9 = FloatVector.broadcast(S, P9);
+    private static final FloatVector VP8 = FloatVector.broadcast(S, P8);
+    private static final FloatVector VP7 = FloatVector.broadcast(S, P7);
+    private static final FloatVector VP6 = FloatVector.broadcast(S, P6);
+    private static final FloatVector VP5 = FloatVector.broadcast(S, P5);
+    private static final FloatVector VP4 = FloatVector.broadcast(S, P4);
+    private static final FloatVector VP3 = FloatVector.broadcast(S, P3);
+    private static final FloatVector VP2 = FloatVector.broadcast(S, P2);
+    private static final FloatVector VP1 = FloatVector.broadcast(S, P1);
+    private static final FloatVector VP0 = FloatVector.broadcast(S, P0);
 
     /**
      * Φ(x) = erfc(−x/√2)/2 with a = |x|/√2, t = 1/(1 + a/2) and erfc(a)/2 = t·e^{−a² + P(t) − ln 2}
      * (ln 2 folded into P's constant term); for x > 0, Φ = 1 − erfc(a)/2.
      */
     private static FloatVector phi(FloatVector v) {
-        FloatVector t = one().div(v.abs().fma(INV_2_SQRT_2, 1f)); // 1/(1 + |x|/(2√2))
-        FloatVector p = t.fma(P9, P8);
-        p = p.fma(t, FloatVector.broadcast(S, P7));
-        p = p.fma(t, FloatVector.broadcast(S, P6));
-        p = p.fma(t, FloatVector.broadcast(S, P5));
-        p = p.fma(t, FloatVector.broadcast(S, P4));
-        p = p.fma(t, FloatVector.broadcast(S, P3));
-        p = p.fma(t, FloatVector.broadcast(S, P2));
-        p = p.fma(t, FloatVector.broadcast(S, P1));
-        p = p.fma(t, FloatVector.broadcast(S, P0));
-        FloatVector half = t.mul(SimdMath.exp(v.mul(v).fma(FloatVector.broadcast(S, -0.5f), p)));
-        return half.blend(one().sub(half), v.compare(VectorOperators.GT, 0f));
+        FloatVector t = ONE.div(v.abs().fma(V_INV_2_SQRT_2, ONE)); // 1/(1 + |x|/(2√2))
+        FloatVector p = t.fma(VP9, VP8);
+        p = p.fma(t, VP7);
+        p = p.fma(t, VP6);
+        p = p.fma(t, VP5);
+        p = p.fma(t, VP4);
+        p = p.fma(t, VP3);
+        p = p.fma(t, VP2);
+        p = p.fma(t, VP1);
+        p = p.fma(t, VP0);
+        FloatVector half = t.mul(SimdMath.exp(v.mul(v).fma(MINUS_HALF, p)));
+        return half.blend(ONE.sub(half), v.compare(VectorOperators.GT, ZERO));
     }
 
     /** Φ(x), the scalar twin of {@link #phi(FloatVector)}. */

@@ -163,38 +163,91 @@ public final class ActivationKernels {
      * negative tail keeps its relative accuracy where 1 + erf(x) would cancel.
      */
     public static void gelu(float[] y, int yo, float[] x, int xo, int n) {
-        int i = 0;
-        for (int up = bound(n); i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            v.mul(phi(v)).intoArray(y, yo + i);
+        int up = bound(n);
+        float[] t = GELU_SCRATCH.get();
+        for (int c = 0; c < up; c += GELU_CHUNK) {
+            int len = Math.min(GELU_CHUNK, up - c);
+            phiChunk(y, yo + c, x, xo + c, t, len, true);
         }
-        for (; i < n; i++) {
+        for (int i = up; i < n; i++) {
             float v = x[xo + i];
             y[yo + i] = v * phi(v);
         }
     }
 
-    /**
-     * dx = dy·(Φ(x) + x·φ(x)), in chunks of two passes: φ(x) into dx, then the rest. Its two exps in
-     * one loop made it too large for C2 to inline them (the vectors crossing the calls were boxed);
-     * the operations and their order are geluDerivative's, so the bits are the same.
-     */
+    /** dx = dy·(Φ(x) + x·φ(x)): per chunk φ(x) into dx, Φ(x) into a scratch row, then the combination. */
     public static void geluBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
         int up = bound(n);
+        float[] scratch = GELU_SCRATCH.get();
         for (int c = 0; c < up; c += GELU_CHUNK) {
             int len = Math.min(GELU_CHUNK, up - c);
             geluPdf(dx, dxo + c, x, xo + c, len);
-            geluBackwardFromPdf(dx, dxo + c, x, xo + c, dy, dyo + c, len);
+            phiChunk(scratch, GELU_CHUNK, x, xo + c, scratch, len, false);
+            geluBackwardCombine(dx, dxo + c, x, xo + c, dy, dyo + c, scratch, GELU_CHUNK, len);
         }
         for (int i = up; i < n; i++) {
             dx[dxo + i] = dy[dyo + i] * geluDerivative(x[xo + i]);
         }
     }
 
-    /** Elements per chunk of {@link #geluBackward}: a chunk of x, dy and dx stays in L1 between its passes. */
-    private static final int GELU_CHUNK = 1024;
+    /*
+     * Why GELU runs in passes over L1-sized chunks: Φ's division, degree-9 polynomial and exp in one
+     * loop (twice over in the backward) are more than C2 inlines in one compilation
+     * (NodeCountInliningCutoff): it left part of SimdMath.exp out of line, and every vector crossing
+     * that call was boxed (~6 bytes an element, GELU 3x slower, 2026-12-06). Each pass below is a
+     * small loop compiled on its own (JitDirectives.OUT_OF_LINE), with the same operations in the
+     * same order as the scalar twins, so the bits are unchanged.
+     */
+    private static final int GELU_CHUNK = 512;
+    /** Per thread: t = 1/(1 + |x|/(2√2)) for a chunk, then Φ for a chunk of the backward. */
+    private static final ThreadLocal<float[]> GELU_SCRATCH = ThreadLocal.withInitial(() -> new float[2 * GELU_CHUNK]);
 
-    /** pdf = φ(x) = e^{−x²/2}/√(2π) for n, a multiple of the vector length. */
+    /**
+     * Φ(x) (or x·Φ(x) when timesX) for n elements, a multiple of the vector length, into out; t
+     * (GELU_CHUNK floats from 0) holds 1/(1 + |x|/(2√2)) between the passes.
+     */
+    private static void phiChunk(float[] out, int oo, float[] x, int xo, float[] t, int n, boolean timesX) {
+        phiExponent(out, oo, t, x, xo, n);
+        expInPlace(out, oo, n);
+        phiFinish(out, oo, t, x, xo, n, timesX);
+    }
+
+    /** t = 1/(1 + |x|/(2√2)) and e = −x²/2 + P(t), erfcc's exponent (ln 2 folded into P). */
+    private static void phiExponent(float[] e, int eo, float[] t, float[] x, int xo, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector tv = ONE.div(v.abs().fma(V_INV_2_SQRT_2, ONE));
+            FloatVector p = tv.fma(VP9, VP8);
+            p = p.fma(tv, VP7);
+            p = p.fma(tv, VP6);
+            p = p.fma(tv, VP5);
+            p = p.fma(tv, VP4);
+            p = p.fma(tv, VP3);
+            p = p.fma(tv, VP2);
+            p = p.fma(tv, VP1);
+            p = p.fma(tv, VP0);
+            tv.intoArray(t, i);
+            v.mul(v).fma(MINUS_HALF, p).intoArray(e, eo + i);
+        }
+    }
+
+    private static void expInPlace(float[] a, int ao, int n) {
+        for (int i = 0; i < n; i += L) {
+            SimdMath.exp(FloatVector.fromArray(S, a, ao + i)).intoArray(a, ao + i);
+        }
+    }
+
+    /** erfc(|x|/√2)/2 = t·e^{...}; Φ = that for x ≤ 0, else 1 − that; times x when timesX. */
+    private static void phiFinish(float[] out, int oo, float[] t, float[] x, int xo, int n, boolean timesX) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector half = FloatVector.fromArray(S, t, i).mul(FloatVector.fromArray(S, out, oo + i));
+            FloatVector phi = half.blend(ONE.sub(half), v.compare(VectorOperators.GT, ZERO));
+            (timesX ? v.mul(phi) : phi).intoArray(out, oo + i);
+        }
+    }
+
+    /** pdf = φ(x) = e^{−x²/2}/√(2π). */
     private static void geluPdf(float[] pdf, int po, float[] x, int xo, int n) {
         for (int i = 0; i < n; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
@@ -202,12 +255,14 @@ public final class ActivationKernels {
         }
     }
 
-    /** dx = dy·(x·pdf + Φ(x)) over dx holding pdf, for n a multiple of the vector length. */
-    private static void geluBackwardFromPdf(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
+    /** dx = dy·(x·pdf + Φ) over dx holding pdf. */
+    private static void geluBackwardCombine(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, float[] phi,
+                                            int fo, int n) {
         for (int i = 0; i < n; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             FloatVector pdf = FloatVector.fromArray(S, dx, dxo + i);
-            FloatVector.fromArray(S, dy, dyo + i).mul(v.fma(pdf, phi(v))).intoArray(dx, dxo + i);
+            FloatVector p = FloatVector.fromArray(S, phi, fo + i);
+            FloatVector.fromArray(S, dy, dyo + i).mul(v.fma(pdf, p)).intoArray(dx, dxo + i);
         }
     }
 
@@ -228,9 +283,7 @@ public final class ActivationKernels {
     private static final float P1 = 1.00002368f;
     private static final float P0 = -1.95865941f;
     private static final float INV_2_SQRT_2 = 0.35355339059327376f;
-    // erfcc's coefficients as vectors made once: broadcasting them in phi made GELU's loop too large
-    // for C2 to inline all of SimdMath.exp (NodeCountInliningCutoff), and the vectors crossing the
-    // calls left out were boxed, about 30 bytes per element
+    // erfcc's coefficients as vectors made once (fewer nodes for C2 than a broadcast at each use)
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
     private static final FloatVector ZERO = FloatVector.zero(S);
     private static final FloatVector MINUS_HALF = FloatVector.broadcast(S, -0.5f);
@@ -249,24 +302,9 @@ public final class ActivationKernels {
 
     /**
      * Φ(x) = erfc(−x/√2)/2 with a = |x|/√2, t = 1/(1 + a/2) and erfc(a)/2 = t·e^{−a² + P(t) − ln 2}
-     * (ln 2 folded into P's constant term); for x > 0, Φ = 1 − erfc(a)/2.
+     * (ln 2 folded into P's constant term); for x > 0, Φ = 1 − erfc(a)/2. The scalar twin of
+     * {@link #phiChunk}'s passes.
      */
-    private static FloatVector phi(FloatVector v) {
-        FloatVector t = ONE.div(v.abs().fma(V_INV_2_SQRT_2, ONE)); // 1/(1 + |x|/(2√2))
-        FloatVector p = t.fma(VP9, VP8);
-        p = p.fma(t, VP7);
-        p = p.fma(t, VP6);
-        p = p.fma(t, VP5);
-        p = p.fma(t, VP4);
-        p = p.fma(t, VP3);
-        p = p.fma(t, VP2);
-        p = p.fma(t, VP1);
-        p = p.fma(t, VP0);
-        FloatVector half = t.mul(SimdMath.exp(v.mul(v).fma(MINUS_HALF, p)));
-        return half.blend(ONE.sub(half), v.compare(VectorOperators.GT, ZERO));
-    }
-
-    /** Φ(x), the scalar twin of {@link #phi(FloatVector)}. */
     private static float phi(float v) {
         float t = 1f / Math.fma(Math.abs(v), INV_2_SQRT_2, 1f);
         float p = Math.fma(t, P9, P8);

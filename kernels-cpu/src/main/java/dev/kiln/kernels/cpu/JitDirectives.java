@@ -42,7 +42,6 @@ final class JitDirectives {
             "dev/kiln/kernels/cpu/SimdFunctions.*",
             "dev/kiln/kernels/cpu/MathKernels.gaussian",
             "dev/kiln/kernels/cpu/ActivationKernels.one",
-            "dev/kiln/kernels/cpu/ActivationKernels.phi",
             "dev/kiln/kernels/cpu/ActivationKernels.softplus",
             "dev/kiln/kernels/cpu/ActivationKernels.mishT",
             "dev/kiln/kernels/cpu/ScanKernels.load",
@@ -53,14 +52,20 @@ final class JitDirectives {
      * enough that C2 leaves some of its other vector helpers out of line. With the masking of
      * attention's score rows inlined into the backward's tile loop, that loop boxed a vector per row
      * (3 MB a call at T = 2048, measured at 512 bits); a call per row costs little next to the row's exp.
-     * GELU's kernels are near C2's node limit on their own: inlined into a caller they left part of
-     * SimdMath.exp out of line and boxed about 30 bytes per element (the GPT step's GELU, 2026-12-06).
+     * GELU's passes (ActivationKernels.phiChunk) each fill most of C2's node budget: inlined into one
+     * another or into a caller they left part of SimdMath.exp out of line and boxed a vector per
+     * vector of input (the GPT step's GELU, 2026-12-06).
      */
     static final List<String> OUT_OF_LINE = List.of(
             "dev/kiln/kernels/cpu/AttentionRows.addRow",
             "dev/kiln/kernels/cpu/AttentionRows.hideRow",
             "dev/kiln/kernels/cpu/ActivationKernels.gelu",
-            "dev/kiln/kernels/cpu/ActivationKernels.geluBackward");
+            "dev/kiln/kernels/cpu/ActivationKernels.geluBackward",
+            "dev/kiln/kernels/cpu/ActivationKernels.phiExponent",
+            "dev/kiln/kernels/cpu/ActivationKernels.expInPlace",
+            "dev/kiln/kernels/cpu/ActivationKernels.phiFinish",
+            "dev/kiln/kernels/cpu/ActivationKernels.geluPdf",
+            "dev/kiln/kernels/cpu/ActivationKernels.geluBackwardCombine");
 
     // On a daemon thread: the platform MBean server takes about 0.2 s to start, which no user should
     // wait for, and C2 reaches the kernels' loops only after they have run for a while

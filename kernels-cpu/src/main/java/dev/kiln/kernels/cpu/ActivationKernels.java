@@ -164,10 +164,10 @@ public final class ActivationKernels {
      */
     public static void gelu(float[] y, int yo, float[] x, int xo, int n) {
         int up = bound(n);
-        float[] t = GELU_SCRATCH.get();
+        float[] scratch = GELU_SCRATCH.get();
         for (int c = 0; c < up; c += GELU_CHUNK) {
             int len = Math.min(GELU_CHUNK, up - c);
-            phiChunk(y, yo + c, x, xo + c, t, len, true);
+            phiChunk(y, yo + c, x, xo + c, scratch, len, true);
         }
         for (int i = up; i < n; i++) {
             float v = x[xo + i];
@@ -175,15 +175,15 @@ public final class ActivationKernels {
         }
     }
 
-    /** dx = dy·(Φ(x) + x·φ(x)): per chunk φ(x) into dx, Φ(x) into a scratch row, then the combination. */
+    /** dx = dy·(Φ(x) + x·φ(x)): per chunk φ(x) and Φ(x) into scratch rows, then the combination. */
     public static void geluBackward(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
         int up = bound(n);
         float[] scratch = GELU_SCRATCH.get();
         for (int c = 0; c < up; c += GELU_CHUNK) {
             int len = Math.min(GELU_CHUNK, up - c);
-            geluPdf(dx, dxo + c, x, xo + c, len);
-            phiChunk(scratch, GELU_CHUNK, x, xo + c, scratch, len, false);
-            geluBackwardCombine(dx, dxo + c, x, xo + c, dy, dyo + c, scratch, GELU_CHUNK, len);
+            geluPdf(scratch, PDF, x, xo + c, len);
+            phiChunk(scratch, E, x, xo + c, scratch, len, false);
+            geluBackwardCombine(dx, dxo + c, x, xo + c, dy, dyo + c, scratch, len);
         }
         for (int i = up; i < n; i++) {
             dx[dxo + i] = dy[dyo + i] * geluDerivative(x[xo + i]);
@@ -196,24 +196,26 @@ public final class ActivationKernels {
      * (NodeCountInliningCutoff): it left part of SimdMath.exp out of line, and every vector crossing
      * that call was boxed (~6 bytes an element, GELU 3x slower, 2026-12-06). Each pass below is a
      * small loop compiled on its own (JitDirectives.OUT_OF_LINE), with the same operations in the
-     * same order as the scalar twins, so the bits are unchanged.
+     * same order as the scalar twins, so the bits are unchanged. Intermediates live in a per-thread
+     * scratch, and each output element is written last, after its inputs are read, so an output may
+     * alias an input as before.
      */
     private static final int GELU_CHUNK = 512;
-    /** Per thread: t = 1/(1 + |x|/(2√2)) for a chunk, then Φ for a chunk of the backward. */
-    private static final ThreadLocal<float[]> GELU_SCRATCH = ThreadLocal.withInitial(() -> new float[2 * GELU_CHUNK]);
+    /** Offsets in the scratch of t = 1/(1 + |x|/(2√2)), of the exponent (then e^it, then Φ) and of φ(x). */
+    private static final int T = 0;
+    private static final int E = GELU_CHUNK;
+    private static final int PDF = 2 * GELU_CHUNK;
+    private static final ThreadLocal<float[]> GELU_SCRATCH = ThreadLocal.withInitial(() -> new float[3 * GELU_CHUNK]);
 
-    /**
-     * Φ(x) (or x·Φ(x) when timesX) for n elements, a multiple of the vector length, into out; t
-     * (GELU_CHUNK floats from 0) holds 1/(1 + |x|/(2√2)) between the passes.
-     */
-    private static void phiChunk(float[] out, int oo, float[] x, int xo, float[] t, int n, boolean timesX) {
-        phiExponent(out, oo, t, x, xo, n);
-        expInPlace(out, oo, n);
-        phiFinish(out, oo, t, x, xo, n, timesX);
+    /** Φ(x) (or x·Φ(x) when timesX) for n elements, a multiple of the vector length, into out; t and e in scratch. */
+    private static void phiChunk(float[] out, int oo, float[] x, int xo, float[] scratch, int n, boolean timesX) {
+        phiExponent(scratch, x, xo, n);
+        expInPlace(scratch, E, n);
+        phiFinish(out, oo, scratch, x, xo, n, timesX);
     }
 
     /** t = 1/(1 + |x|/(2√2)) and e = −x²/2 + P(t), erfcc's exponent (ln 2 folded into P). */
-    private static void phiExponent(float[] e, int eo, float[] t, float[] x, int xo, int n) {
+    private static void phiExponent(float[] scratch, float[] x, int xo, int n) {
         for (int i = 0; i < n; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             FloatVector tv = ONE.div(v.abs().fma(V_INV_2_SQRT_2, ONE));
@@ -226,8 +228,8 @@ public final class ActivationKernels {
             p = p.fma(tv, VP2);
             p = p.fma(tv, VP1);
             p = p.fma(tv, VP0);
-            tv.intoArray(t, i);
-            v.mul(v).fma(MINUS_HALF, p).intoArray(e, eo + i);
+            tv.intoArray(scratch, T + i);
+            v.mul(v).fma(MINUS_HALF, p).intoArray(scratch, E + i);
         }
     }
 
@@ -238,10 +240,10 @@ public final class ActivationKernels {
     }
 
     /** erfc(|x|/√2)/2 = t·e^{...}; Φ = that for x ≤ 0, else 1 − that; times x when timesX. */
-    private static void phiFinish(float[] out, int oo, float[] t, float[] x, int xo, int n, boolean timesX) {
+    private static void phiFinish(float[] out, int oo, float[] scratch, float[] x, int xo, int n, boolean timesX) {
         for (int i = 0; i < n; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector half = FloatVector.fromArray(S, t, i).mul(FloatVector.fromArray(S, out, oo + i));
+            FloatVector half = FloatVector.fromArray(S, scratch, T + i).mul(FloatVector.fromArray(S, scratch, E + i));
             FloatVector phi = half.blend(ONE.sub(half), v.compare(VectorOperators.GT, ZERO));
             (timesX ? v.mul(phi) : phi).intoArray(out, oo + i);
         }
@@ -255,13 +257,13 @@ public final class ActivationKernels {
         }
     }
 
-    /** dx = dy·(x·pdf + Φ) over dx holding pdf. */
-    private static void geluBackwardCombine(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, float[] phi,
-                                            int fo, int n) {
+    /** dx = dy·(x·φ + Φ), φ and Φ from the scratch. */
+    private static void geluBackwardCombine(float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, float[] scratch,
+                                            int n) {
         for (int i = 0; i < n; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector pdf = FloatVector.fromArray(S, dx, dxo + i);
-            FloatVector p = FloatVector.fromArray(S, phi, fo + i);
+            FloatVector pdf = FloatVector.fromArray(S, scratch, PDF + i);
+            FloatVector p = FloatVector.fromArray(S, scratch, E + i);
             FloatVector.fromArray(S, dy, dyo + i).mul(v.fma(pdf, p)).intoArray(dx, dxo + i);
         }
     }

@@ -63,6 +63,14 @@ final class Derivatives {
                     n.needsGrad(0) ? productLike(g, b.transpose(-1, -2), a) : null,
                     n.needsGrad(1) ? productLike(a.transpose(-1, -2), g, b) : null};
             }
+            case Op.Linear l -> {
+                // d = g ⊙ act'(pre); then the two products and the bias's column sum
+                Tensor d = l.activation() == null ? g : ElementwiseOps.unaryBackward(l.activation(), l.pre(), g);
+                Tensor dx = n.needsGrad(0) ? d.matmul(n.input(1)) : null;
+                Tensor dw = n.needsGrad(1) ? d.transpose(0, 1).matmul(n.input(0)) : null;
+                yield n.inputCount() == 2 ? new Tensor[] {dx, dw}
+                        : new Tensor[] {dx, dw, n.needsGrad(2) ? d.sum(0) : null};
+            }
             case Op.Softmax s -> new Tensor[] {LossOps.softmaxBackward(n.output(), g, s.dim())};
             case Op.LogSoftmax s -> new Tensor[] {LossOps.logSoftmaxBackward(n.output(), g, s.dim())};
             case Op.CrossEntropy c -> new Tensor[] {

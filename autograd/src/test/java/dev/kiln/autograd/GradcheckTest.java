@@ -165,6 +165,16 @@ class GradcheckTest {
         c.add(new Case("matmul of transposed views", t -> t[0].t().matmul(t[1].t()), in(() -> x(4, 3), () -> x(2, 4))));
         c.add(new Case("matmul with a constant", t -> t[0].matmul(Tensor.of(new double[] {1, -2, 0.5}, 3, 1)),
                 in(() -> x(2, 3))));
+        c.add(new Case("linear", t -> Tensor.linear(t[0], t[1], t[2]), in(() -> x(3, 4), () -> x(2, 4), () -> x(2))));
+        c.add(new Case("linear of a 3-D input without bias", t -> Tensor.linear(t[0], t[1], null),
+                in(() -> x(2, 3, 4), () -> x(5, 4))));
+        c.add(new Case("linear of a 1-D input", t -> Tensor.linear(t[0], t[1], t[2]), in(() -> x(4), () -> x(3, 4), () -> x(3))));
+        for (UnaryOp act : new UnaryOp[] {UnaryOp.RELU, UnaryOp.GELU, UnaryOp.GELU_TANH, UnaryOp.SILU}) {
+            c.add(new Case("linear then " + act + " on a transposed view", t -> Tensor.linear(t[0].t(), t[1], t[2], act),
+                    in(() -> x(4, 3), () -> x(5, 4), () -> x(5))));
+        }
+        c.add(new Case("linear then GELU, 3-D, without bias", t -> Tensor.linear(t[0], t[1], null, UnaryOp.GELU),
+                in(() -> x(2, 2, 3), () -> x(4, 3))));
 
         for (int d = -3; d < 3; d++) {
             int dim = d;

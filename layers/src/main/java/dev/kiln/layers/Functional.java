@@ -10,6 +10,7 @@ import dev.kiln.tensor.PoolOps;
 import dev.kiln.tensor.Reduction;
 import dev.kiln.tensor.Shapes;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
 
 import java.util.Arrays;
 
@@ -27,6 +28,21 @@ public final class Functional {
 
     /** y = x·weightᵀ + bias, PyTorch's {@code F.linear}: weight [out, in], bias [out] or null, x [..., in]. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        checkLinear(x, weight, bias);
+        return Tensor.linear(x, weight, bias);
+    }
+
+    /**
+     * activation(linear(x, weight, bias)) as one op ({@link Tensor#linear(Tensor, Tensor, Tensor,
+     * UnaryOp)}: the activation applied in the pass that adds the bias); activation is RELU, GELU,
+     * GELU_TANH or SILU.
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, UnaryOp activation) {
+        checkLinear(x, weight, bias);
+        return Tensor.linear(x, weight, bias, activation);
+    }
+
+    private static void checkLinear(Tensor x, Tensor weight, Tensor bias) {
         if (weight.dim() != 2) {
             throw new IllegalArgumentException("linear: weight must be 2-D [out, in], got " + Shapes.str(weight.shape()));
         }
@@ -37,16 +53,6 @@ public final class Functional {
             throw new IllegalArgumentException("linear: bias must be " + weight.dtype() + " [" + out + "] for weight "
                     + Shapes.str(weight.shape()) + ", got " + bias.dtype() + " " + Shapes.str(bias.shape()));
         }
-        Tensor y;
-        if (x.dim() <= 2) {
-            y = x.matmul(weight.t());
-        } else {
-            // one GEMM over all leading dims rather than a batch of broadcast ones
-            int[] shape = x.shape();
-            shape[shape.length - 1] = out;
-            y = x.reshape(-1, in).matmul(weight.t()).reshape(shape);
-        }
-        return bias == null ? y : y.add(bias);
     }
 
     /**

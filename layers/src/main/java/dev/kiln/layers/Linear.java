@@ -2,6 +2,7 @@ package dev.kiln.layers;
 
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
 
 /**
  * y = x·Wᵀ + b, as {@code torch.nn.Linear}: weight [out, in] and bias [out] under PyTorch's key
@@ -34,6 +35,15 @@ public class Linear extends Module {
     public Tensor forward(Tensor x) {
         Inputs.requireFeatures(this, x, inFeatures, weight.dtype());
         return Functional.linear(x, weight.tensor(), bias == null ? null : bias.tensor());
+    }
+
+    /**
+     * activation(forward(x)) as one op: the activation applied in the pass that adds the bias
+     * ({@link Functional#linear(Tensor, Tensor, Tensor, UnaryOp)}); RELU, GELU, GELU_TANH or SILU.
+     */
+    public Tensor forward(Tensor x, UnaryOp activation) {
+        Inputs.requireFeatures(this, x, inFeatures, weight.dtype());
+        return Functional.linear(x, weight.tensor(), bias == null ? null : bias.tensor(), activation);
     }
 
     public Parameter weight() {

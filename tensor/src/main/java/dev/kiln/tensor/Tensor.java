@@ -26,6 +26,25 @@ public final class Tensor extends TensorReductions {
         return MatmulOps.matmul(this, other);
     }
 
+    /**
+     * y = input·weightᵀ + bias, PyTorch's {@code F.linear}: input [..., in], weight [out, in], bias
+     * [out] or null; y [..., out]. One op: the bias is added in one pass over the product, and its
+     * gradient is the column sum of y's.
+     */
+    public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        return MatmulOps.linear(input, weight, bias, null);
+    }
+
+    /**
+     * activation(F.linear(input, weight, bias)) as one op, the activation applied in the pass that
+     * adds the bias (PyTorch fuses the same in {@code _addmm_activation}); activation is RELU, GELU,
+     * GELU_TANH or SILU, or null for none. The same values as the composition, without its
+     * intermediate tensor.
+     */
+    public static Tensor linear(Tensor input, Tensor weight, Tensor bias, UnaryOp activation) {
+        return MatmulOps.linear(input, weight, bias, activation);
+    }
+
     public Tensor softmax(int dim) {
         return LossOps.softmax(this, dim, false);
     }

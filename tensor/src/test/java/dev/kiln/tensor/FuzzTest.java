@@ -459,6 +459,18 @@ class FuzzTest {
             int k = s.length == 0 ? 1 : s[s.length - 1];
             return x.matmul(a.tensor(DType.F64, a.bool() ? new int[] {k} : new int[] {a.anInt(1, 2), k, a.anInt(0, 2)}));
         }));
+        c.add(new Case("linear", a -> Tensor.linear(a.tensor(), a.tensor(), a.bool() ? a.tensor() : null,
+                a.bool() ? UnaryOp.values()[a.anInt(0, UnaryOp.values().length - 1)] : null)));
+        c.add(new Case("linear(near)", a -> {
+            int[] s = a.shape(3);
+            DType t = a.bool() ? DType.F32 : DType.F64;
+            Tensor x = a.tensor(t, s);
+            int in = s.length == 0 ? 1 : s[s.length - 1];
+            int out = a.anInt(0, 3);
+            UnaryOp[] acts = {null, UnaryOp.RELU, UnaryOp.GELU, UnaryOp.SILU};
+            return Tensor.linear(x, a.tensor(t, new int[] {out, in}), a.bool() ? a.tensor(t, new int[] {out}) : null,
+                    acts[a.anInt(0, 3)]);
+        }));
         c.add(new Case("to", a -> a.tensor().to(a.dtype())));
         c.add(new Case("copy_", a -> a.tensor().contiguous().clone().copy_(a.tensor())));
         c.add(new Case("add_", List.of("add_", "add"), a -> a.tensor().clone().add_(a.tensor())));

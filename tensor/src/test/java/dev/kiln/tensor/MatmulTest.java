@@ -128,4 +128,62 @@ class MatmulTest {
         assertRejects(() -> Tensor.zeros(2, 2).matmul(Tensor.zeros(DType.F64, 2, 2)), "matmul", "F32", "F64");
         assertRejects(() -> Tensor.arange(4).reshape(2, 2).matmul(Tensor.arange(4).reshape(2, 2)), "matmul", "I32");
     }
+
+    /** x·wᵀ + b then act, composed of the separate ops: the fused linear must give the same bits. */
+    private static Tensor composed(Tensor x, Tensor w, Tensor b, UnaryOp act) {
+        Tensor y = x.matmul(w.t());
+        if (b != null) {
+            y = y.add(b);
+        }
+        return act == null ? y : ElementwiseOps.unary(act, y);
+    }
+
+    @Test
+    void linearIsMatmulThenBiasThenActivation() {
+        Generator rng = new Generator(4);
+        int[][] shapes = {{3, 4, 5}, {1, 1, 1}, {17, 33, 9}, {2, 70, 130}, {0, 3, 4}, {3, 0, 4}, {3, 4, 0}};
+        UnaryOp[] acts = {null, UnaryOp.RELU, UnaryOp.GELU, UnaryOp.GELU_TANH, UnaryOp.SILU};
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            for (int[] s : shapes) {
+                Tensor x = TestTensors.random(rng, dtype, s[0], s[1]);
+                Tensor w = TestTensors.random(rng, dtype, s[2], s[1]);
+                Tensor b = TestTensors.random(rng, dtype, s[2]);
+                for (UnaryOp act : acts) {
+                    for (Tensor bias : new Tensor[] {b, null}) {
+                        Tensor y = Tensor.linear(x, w, bias, act);
+                        assertThat(y.shape()).containsExactly(s[0], s[2]);
+                        assertThat(y.toDoubleArray()).as("%s %s %s bias %s", dtype, Arrays.toString(s), act, bias != null)
+                                .containsExactly(composed(x, w, bias, act).toDoubleArray());
+                    }
+                }
+            }
+        }
+        // leading dims are rows, a 1-D input is one row, and a transposed input is read as its values
+        Tensor x3 = TestTensors.random(rng, DType.F32, 2, 3, 4);
+        Tensor w = TestTensors.random(rng, DType.F32, 5, 4);
+        assertThat(Tensor.linear(x3, w, null).shape()).containsExactly(2, 3, 5);
+        assertThat(Tensor.linear(x3, w, null).toDoubleArray()).containsExactly(x3.matmul(w.t()).toDoubleArray());
+        Tensor x1 = TestTensors.random(rng, DType.F32, 4);
+        assertThat(Tensor.linear(x1, w, null, UnaryOp.GELU).shape()).containsExactly(5);
+        Tensor xt = TestTensors.random(rng, DType.F32, 4, 3).t();
+        assertThat(Tensor.linear(xt, w, null).toDoubleArray()).containsExactly(xt.matmul(w.t()).toDoubleArray());
+        assertThat(Tensor.linear(Tensor.of(new float[] {1, 2}, 1, 2), Tensor.of(new float[] {3, -4}, 1, 2),
+                Tensor.of(new float[] {0.5f}), UnaryOp.RELU).toFloatArray()).containsExactly(0f);
+    }
+
+    @Test
+    void badLinearArguments() {
+        assertRejects(() -> Tensor.linear(Tensor.zeros(2, 3), Tensor.zeros(4, 5), null), "linear", "[2, 3]", "[4, 5]",
+                "3 features", "takes 5");
+        assertRejects(() -> Tensor.linear(Tensor.zeros(2, 3), Tensor.zeros(3), null), "linear", "2-D", "[3]");
+        assertRejects(() -> Tensor.linear(Tensor.scalar(1), Tensor.zeros(1, 1), null), "linear", "0-d");
+        assertRejects(() -> Tensor.linear(Tensor.zeros(2, 3), Tensor.zeros(4, 3), Tensor.zeros(3)), "linear", "bias",
+                "[4]", "[3]");
+        assertRejects(() -> Tensor.linear(Tensor.zeros(2, 3), Tensor.zeros(DType.F64, 4, 3), null), "linear", "F32",
+                "F64");
+        assertRejects(() -> Tensor.linear(Tensor.zeros(2, 3), Tensor.zeros(4, 3), null, UnaryOp.EXP), "linear", "EXP",
+                "GELU");
+        assertRejects(() -> Tensor.linear(Tensor.arange(6).reshape(2, 3), Tensor.arange(12).reshape(4, 3), null),
+                "linear", "I32");
+    }
 }

@@ -33,7 +33,7 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
  * <p>This class only dispatches, one family per class as kernels-cuda has one {@code .cu} file per
  * family: {@link ElementwiseDispatch}, {@link ReduceDispatch}, {@link SoftmaxDispatch},
  * {@link IndexDispatch}, {@link NormDispatch}, {@link OptimizerDispatch}, {@link ActivationDispatch},
- * {@link KanDispatch} and {@link AttentionDispatch}. Each picks the layout case (contiguous,
+ * {@link KanDispatch}, {@link AttentionDispatch} and {@link LinearDispatch}. Each picks the layout case (contiguous,
  * broadcast, strided), splits large work over the pool with {@link Parallel} and calls the static
  * kernels of its {@code *Kernels} class.
  * F32 is the compute type and has kernels for every op but matmul (owned by the GEMM package) and
@@ -129,6 +129,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmul(Tensor out, Tensor a, Tensor b) {
         dev.kiln.kernels.cpu.gemm.Matmul.matmul(out, a, b);
+    }
+
+    @Override
+    public void linear(Tensor out, Tensor pre, Tensor x, Tensor weight, Tensor bias, UnaryOp act) {
+        LinearDispatch.linear(out, pre, x, weight, bias, act);
     }
 
     // ---- elementwise (ElementwiseDispatch)

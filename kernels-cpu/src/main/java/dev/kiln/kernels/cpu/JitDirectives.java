@@ -54,10 +54,15 @@ final class JitDirectives {
      * enough that C2 leaves some of its other vector helpers out of line. With the masking of
      * attention's score rows inlined into the backward's tile loop, that loop boxed a vector per row
      * (3 MB a call at T = 2048, measured at 512 bits); a call per row costs little next to the row's exp.
+     * GELU's loops fill most of C2's node budget: inlined into a caller (the fused linear's epilogue)
+     * they left part of SimdMath.exp out of line and boxed a vector per vector of input (the GPT
+     * step's GELU, 2026-12-06).
      */
     static final List<String> OUT_OF_LINE = List.of(
             "dev/kiln/kernels/cpu/AttentionRows.addRow",
-            "dev/kiln/kernels/cpu/AttentionRows.hideRow");
+            "dev/kiln/kernels/cpu/AttentionRows.hideRow",
+            "dev/kiln/kernels/cpu/ActivationKernels.gelu",
+            "dev/kiln/kernels/cpu/ActivationKernels.geluBackward");
 
     // On a daemon thread: the platform MBean server takes about 0.2 s to start, which no user should
     // wait for, and C2 reaches the kernels' loops only after they have run for a while

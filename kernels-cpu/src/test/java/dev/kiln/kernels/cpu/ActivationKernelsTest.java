@@ -19,6 +19,7 @@ import static dev.kiln.kernels.cpu.KernelCheck.input;
 import static dev.kiln.kernels.cpu.KernelCheck.numel;
 import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 import static dev.kiln.kernels.cpu.KernelCheck.str;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Activation backward kernels (dx = dy ⊙ f'(x)), the parameterised activations and PReLU against
@@ -74,6 +75,34 @@ class ActivationKernelsTest {
             CPU.unaryBackward(op, dx, x, dy);
             REF.unaryBackward(op, ref, x, dy);
             assertClose(op + " backward on special values", dx, ref, 1e-5, 1e-6);
+        }
+    }
+
+    @Test
+    void geluKernelsMayWriteOverTheirInputs() {
+        // GELU runs in passes through a scratch (C2's inlining limit): the output must still be
+        // allowed to be the input (forward) or the incoming gradient (backward), chunks and tail alike
+        var rng = new Generator(84);
+        int n = 2 * 512 + 37;
+        float[] x = new float[n];
+        float[] dy = new float[n];
+        double[] v = KernelCheck.randn(rng, 2 * n, 2, 0);
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) v[i];
+            dy[i] = (float) v[n + i];
+        }
+        float[] y = new float[n];
+        ActivationKernels.gelu(y, 0, x, 0, n);
+        float[] inPlace = x.clone();
+        ActivationKernels.gelu(inPlace, 0, inPlace, 0, n);
+        assertThat(inPlace).containsExactly(y);
+        float[] dx = new float[n];
+        ActivationKernels.geluBackward(dx, 0, x, 0, dy, 0, n);
+        float[] overDy = dy.clone();
+        ActivationKernels.geluBackward(overDy, 0, x, 0, overDy, 0, n);
+        assertThat(overDy).containsExactly(dx);
+        for (int i = 0; i < n; i++) {
+            assertThat(y[i]).isEqualTo(ActivationKernels.forwardScalar(UnaryOp.GELU, x[i]));
         }
     }
 

@@ -225,6 +225,16 @@ class ThreadCountDeterminismTest {
                 return new Tensor[] {c};
             });
         }
+        // the fused linear: its product and the bias and GELU pass split by rows
+        Tensor lx = KernelBits.values(rng, 600 * 130, 1).view(600, 130);
+        Tensor lw = KernelBits.values(rng, 300 * 130, 1).view(300, 130);
+        Tensor lb = KernelBits.values(rng, 300, 1);
+        record(out, "linear and GELU", () -> {
+            Tensor y = poisoned(600, 300);
+            Tensor pre = poisoned(600, 300);
+            CPU.linear(y, pre, lx, lw, lb, UnaryOp.GELU);
+            return new Tensor[] {y, pre};
+        });
         return out;
     }
 

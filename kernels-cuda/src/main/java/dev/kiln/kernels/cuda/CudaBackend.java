@@ -230,6 +230,26 @@ public final class CudaBackend implements Backend {
         GemmDispatch.matmul(out, a, b);
     }
 
+    /**
+     * No kernel of its own yet: the product by cuBLAS into pre (or out), then the bias add and the
+     * activation as the elementwise kernels' two launches, the values the fused CPU kernel gives
+     * (one more pass over the output than a GEMM epilogue would take).
+     */
+    @Override
+    public void linear(Tensor out, Tensor pre, Tensor x, Tensor weight, Tensor bias, UnaryOp act) {
+        if (out.numel() == 0) {
+            return;
+        }
+        Tensor c = act == null ? out : pre;
+        GemmDispatch.matmul(c, x, weight.t());
+        if (bias != null) {
+            ElementwiseDispatch.binary(BinaryOp.ADD, c, c, bias.expand(c.shape()));
+        }
+        if (act != null) {
+            ElementwiseDispatch.unary(act, out, c);
+        }
+    }
+
     // ---- softmax and cross-entropy (SoftmaxDispatch, softmax.cu)
 
     @Override

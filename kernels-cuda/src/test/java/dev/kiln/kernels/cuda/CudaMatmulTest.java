@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
 
 /**
  * matmul through cuBLAS (FP32, TF32, FP64) and through the hand-written kernels, on the shapes
@@ -98,6 +99,39 @@ class CudaMatmulTest extends GpuTesting {
     void handwrittenDgemm() {
         CudaBackend.setHandwrittenGemm(true);
         allShapes("hand-written", DType.F64, 1e-13);
+    }
+
+    /**
+     * The fused linear (CudaBackend.linear: the product, then the bias add and the activation
+     * launches) against the F64 op on the host; tolerance 4e-6 of Σ|x||w| + |b| per element plus 1e-6
+     * for the activation's own rounding (each activation's slope is at most 1.13).
+     */
+    @Test
+    void fusedLinear() {
+        int[][] shapes = {{1, 1, 1}, {33, 17, 65}, {130, 129, 7}, {0, 3, 4}, {5, 0, 3}};
+        for (UnaryOp act : new UnaryOp[] {null, UnaryOp.RELU, UnaryOp.GELU, UnaryOp.GELU_TANH, UnaryOp.SILU}) {
+            for (int[] s : shapes) {
+                Tensor x = randn(DType.F32, s[0], s[1]);
+                Tensor w = randn(DType.F32, s[2], s[1]);
+                Tensor b = randn(DType.F32, s[2]);
+                for (Tensor bias : new Tensor[] {b, null}) {
+                    String what = "linear " + s[0] + "x" + s[1] + "x" + s[2] + " " + act + (bias == null ? "" : " bias");
+                    Tensor b64 = bias == null ? null : bias.to(DType.F64);
+                    double[] e = Tensor.linear(x.to(DType.F64), w.to(DType.F64), b64, act).toDoubleArray();
+                    Tensor absB = bias == null ? null : b64.abs();
+                    double[] scale = Tensor.linear(x.to(DType.F64).abs(), w.to(DType.F64).abs(), absB).toDoubleArray();
+                    Tensor actual = Tensor.linear(x.to(GPU), w.to(GPU), bias == null ? null : bias.to(GPU), act);
+                    assertThat(actual.device()).as(what).isEqualTo(GPU);
+                    double[] g = actual.to(CPU).toDoubleArray();
+                    assertThat(g).as(what).hasSameSizeAs(e);
+                    for (int i = 0; i < e.length; i++) {
+                        if (!(Math.abs(g[i] - e[i]) <= 4e-6 * scale[i] + 1e-6)) {
+                            throw new AssertionError(what + ": element " + i + " is " + g[i] + ", expected " + e[i]);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test

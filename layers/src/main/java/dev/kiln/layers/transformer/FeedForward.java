@@ -6,6 +6,7 @@ import dev.kiln.layers.Module;
 import dev.kiln.layers.ffn.Bilinear;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
+import dev.kiln.tensor.UnaryOp;
 
 /**
  * The feed-forward sub-layer of a transformer block, fc2(φ(fc1(x))): for MLP, fc1 is a Linear
@@ -38,8 +39,9 @@ public final class FeedForward extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Inputs.requireFeatures(describe(), x, inFeatures, fc2.weight().dtype());
-        Tensor h = fc1.forward(x);
-        return fc2.forward(kind.isGated() ? h : h.gelu());
+        // MLP: fc1 and GELU as one op (the activation in the bias's pass over fc1's output)
+        Tensor h = kind.isGated() ? fc1.forward(x) : ((Linear) fc1).forward(x, UnaryOp.GELU);
+        return fc2.forward(h);
     }
 
     public FeedForwardKind kind() {

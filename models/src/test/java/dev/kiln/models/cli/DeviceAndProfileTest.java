@@ -116,17 +116,19 @@ class DeviceAndProfileTest {
         assertThat(timeShares).hasSize(rows).isSortedAccordingTo((a, b) -> Double.compare(b, a));
         assertThat(timeShares.stream().mapToDouble(Double::doubleValue).sum()).isBetween(1.0, 100.05);
         assertThat(shares(byAlloc)).hasSize(rows).isSortedAccordingTo((a, b) -> Double.compare(b, a));
-        // the step's ops, counted per step: 2 matmuls forward, 3 backward (dW1, dW2, dx2), one Adam step per parameter
-        assertThat(byTime).containsPattern("\\n  matmul +5\\.0 ").containsPattern("\\n  adamStep +4\\.0 ")
-                .containsPattern("\\n  relu +1\\.0 ").containsPattern("\\n  crossEntropyBackward +1\\.0 ");
-        assertThat(byAlloc).containsPattern("\\n  matmul +5\\.0 ");
+        // the step's ops, counted per step: 2 linears forward (product and bias in one op), 3 matmuls backward
+        // (dW1, dW2, dx2), one Adam step per parameter
+        assertThat(byTime).containsPattern("\\n  linear +2\\.0 ").containsPattern("\\n  matmul +3\\.0 ")
+                .containsPattern("\\n  adamStep +4\\.0 ").containsPattern("\\n  relu +1\\.0 ")
+                .containsPattern("\\n  crossEntropyBackward +1\\.0 ");
+        assertThat(byAlloc).containsPattern("\\n  linear +2\\.0 ").containsPattern("\\n  matmul +3\\.0 ");
         Matcher ops = Pattern.compile("ops +[0-9.]+ ms \\(([0-9.]+)% of the step\\)").matcher(out);
         assertThat(ops.find()).as(out).isTrue();
         assertThat(Double.parseDouble(ops.group(1))).isBetween(1.0, 100.0);
 
         Run shapes = kiln("profile", "mlp", "--hidden", "16", "--batch-size", "8", "--warmup", "0", "--steps", "1", "--by", "shape");
         assertThat(shapes.code()).as(shapes.err()).isZero();
-        assertThat(shapes.out()).contains("matmul [8, 16] [8, 784] [784, 16]");
+        assertThat(shapes.out()).contains("linear [8, 16] [8, 784] [16, 784] [16]");
     }
 
     @Test

@@ -130,6 +130,14 @@ public interface Backend {
     /** out[..., M, N] = a[..., M, K] · b[..., K, N]; a and b have out's batch dims (expanded). */
     void matmul(Tensor out, Tensor a, Tensor b);
 
+    /**
+     * F.linear and an activation as one op: pre = x·weightᵀ + bias and out = act(pre), each element
+     * rounded to the dtype before act reads it, as in the composition. x [rows, in], weight [out, in]
+     * and bias [out] (or null: none) contiguous; out [rows, out]; act null (out gets x·weightᵀ + bias,
+     * pre is null) or RELU, GELU, GELU_TANH or SILU (pre [rows, out] is kept for the backward).
+     */
+    void linear(Tensor out, Tensor pre, Tensor x, Tensor weight, Tensor bias, UnaryOp act);
+
     // ---- row kernels (x contiguous; the op runs along dim) ----
 
     void softmax(Tensor out, Tensor x, int dim);

@@ -86,6 +86,13 @@ public sealed interface Op {
     record Matmul() implements Op {
     }
 
+    /**
+     * activation(x·weightᵀ + bias) as one op on x [rows, in]; inputs are x, weight, then bias if
+     * present. pre is x·weightᵀ + bias, kept when activation is not null (null: plain F.linear).
+     */
+    record Linear(UnaryOp activation, Tensor pre) implements Op {
+    }
+
     record Softmax(int dim) implements Op {
     }
 

@@ -351,6 +351,35 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void linear(Tensor out, Tensor pre, Tensor x, Tensor weight, Tensor bias, UnaryOp act) {
+        int n = weight.shape()[0];
+        int k = weight.shape()[1];
+        int rows = n == 0 ? 0 : out.numel() / n;
+        CpuStorage xs = s(x);
+        CpuStorage ws = s(weight);
+        CpuStorage bs = bias == null ? null : s(bias);
+        CpuStorage os = s(out);
+        CpuStorage ps = act == null ? os : s(pre);
+        int po = act == null ? out.offset() : pre.offset();
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                for (int p = 0; p < k; p++) {
+                    sum += xs.get(x.offset() + i * k + p) * ws.get(weight.offset() + j * k + p);
+                }
+                // the product rounded to the dtype, then the bias added and rounded, as matmul then add would
+                ps.set(po + i * n + j, sum);
+                if (bs != null) {
+                    ps.set(po + i * n + j, ps.get(po + i * n + j) + bs.get(bias.offset() + j));
+                }
+                if (act != null) {
+                    os.set(out.offset() + i * n + j, act.apply(ps.get(po + i * n + j)));
+                }
+            }
+        }
+    }
+
+    @Override
     public void softmax(Tensor out, Tensor x, int dim) {
         rows(out, x, null, dim, Row.SOFTMAX);
     }

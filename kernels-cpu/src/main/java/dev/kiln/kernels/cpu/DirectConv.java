@@ -76,6 +76,8 @@ final class DirectConv {
     private static final class Scratch {
         float[] weights = new float[0];
         float[] planes = new float[0];
+        /** The shape whose padded planes {@code planes} last held: their zeros are in place for it. */
+        ConvShape planesShape;
         float[] out = new float[0];
 
         static float[] atLeast(float[] a, long size) {
@@ -121,6 +123,10 @@ final class DirectConv {
                 (lo, hi) -> {
                     Scratch mine = SCRATCH.get();
                     mine.planes = Scratch.atLeast(mine.planes, (long) cpg * gr.plane());
+                    // pad writes the same floats for every sample of a shape, so the zeros around them,
+                    // once written, stay: only the first pad of a shape clears the planes
+                    boolean zeroed = s.equals(mine.planesShape);
+                    mine.planesShape = null; // until a pad of s has completed
                     mine.out = Scratch.atLeast(mine.out, (long) rows * padded);
                     float[] xp = mine.planes;
                     float[] yp = mine.out;
@@ -129,7 +135,9 @@ final class DirectConv {
                         int part = u % split;
                         int n = unit / s.groups();
                         int g = unit % s.groups();
-                        pad(xp, 0, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
+                        pad(xp, 0, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr, zeroed);
+                        zeroed = true;
+                        mine.planesShape = s;
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                             int wBlock = (g * blocks + b) * blockSize;
                             for (int q = 0; q < padded; ) {
@@ -190,13 +198,24 @@ final class DirectConv {
 
     /** Padded planes of {@code channels} consecutive input planes (h × w each) from xOff, planes gr.plane apart. */
     static void pad(float[] xp, int dst, float[] xa, int xOff, int channels, ConvShape s, Grid gr) {
+        pad(xp, dst, xa, xOff, channels, s, gr, false);
+    }
+
+    /**
+     * {@link #pad(float[], int, float[], int, int, ConvShape, Grid)}, leaving the floats no input lands on
+     * as they are where {@code zeroed} (a pad of this shape into these planes wrote them last).
+     */
+    private static void pad(float[] xp, int dst, float[] xa, int xOff, int channels, ConvShape s, Grid gr,
+                            boolean zeroed) {
         int hw = s.h() * s.w();
         int sH = s.strideH();
         int sW = s.strideW();
         int pitch = gr.pitch();
         for (int c = 0; c < channels; c++) {
             int plane = dst + c * gr.plane();
-            Arrays.fill(xp, plane, plane + gr.plane(), 0f);
+            if (!zeroed) {
+                Arrays.fill(xp, plane, plane + gr.plane(), 0f);
+            }
             for (int ih = 0; ih < s.h(); ih++) {
                 int r = ih + s.padH();
                 if (r / sH >= gr.rows()) {

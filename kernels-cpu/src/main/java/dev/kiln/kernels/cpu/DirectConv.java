@@ -19,8 +19,9 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
  * reach; output (oh, ow) is computed at grid position q = oh·pitch + ow, and tap (i, j) reads q +
  * i·dilationH·pitch + j·dilationW. So every tap of a run of output positions reads one contiguous run
  * of the plane, with no edge cases: the pitch − outW positions at the end of each row are computed
- * too (with the 3×3 layers of a 28×28 image, 2 of 30) and dropped. A larger stride deals the padded
- * input into stride² phase planes first ({@link Grid}), after which every tap is again one offset. Channel counts that are not a multiple of
+ * too and dropped (the forward's rows share their zeros, {@link Grid#forward}: with the 3×3 layers of
+ * a 28×28 image, 1 of 29). A larger stride deals the padded input into stride² phase planes first
+ * ({@link Grid}), after which every tap is again one offset. Channel counts that are not a multiple of
  * the tile are padded with zero weights (forward) or zero planes (weight gradient).
  *
  * <p>Forward: samples (and, when there are fewer samples than threads, ranges of out-channel tiles)
@@ -29,7 +30,8 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
  * convolution is this forward with the flipped, transposed weight ({@link ConvDispatch#transposed});
  * a strided one's is one such convolution of dy per phase of dx ({@link DirectConvPhases}).
  * The weight gradient is {@link DirectConvWeight}, on the same grid. Buffers are per thread, grown
- * on demand and kept (a warm call allocates no large arrays).
+ * on demand and kept (a warm call allocates no large arrays); the forward's padded planes are cleared
+ * only when the shape changes, as each sample's input lands on the same floats.
  */
 final class DirectConv {
     private DirectConv() {

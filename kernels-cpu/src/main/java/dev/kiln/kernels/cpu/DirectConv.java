@@ -19,8 +19,9 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
  * reach; output (oh, ow) is computed at grid position q = oh·pitch + ow, and tap (i, j) reads q +
  * i·dilationH·pitch + j·dilationW. So every tap of a run of output positions reads one contiguous run
  * of the plane, with no edge cases: the pitch − outW positions at the end of each row are computed
- * too (with the 3×3 layers of a 28×28 image, 2 of 30) and dropped. A larger stride deals the padded
- * input into stride² phase planes first ({@link Grid}), after which every tap is again one offset. Channel counts that are not a multiple of
+ * too and dropped (the forward's rows share their zeros, {@link Grid#forward}: with the 3×3 layers of
+ * a 28×28 image, 1 of 29). A larger stride deals the padded input into stride² phase planes first
+ * ({@link Grid}), after which every tap is again one offset. Channel counts that are not a multiple of
  * the tile are padded with zero weights (forward) or zero planes (weight gradient).
  *
  * <p>Forward: samples (and, when there are fewer samples than threads, ranges of out-channel tiles)
@@ -29,7 +30,8 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
  * convolution is this forward with the flipped, transposed weight ({@link ConvDispatch#transposed});
  * a strided one's is one such convolution of dy per phase of dx ({@link DirectConvPhases}).
  * The weight gradient is {@link DirectConvWeight}, on the same grid. Buffers are per thread, grown
- * on demand and kept (a warm call allocates no large arrays).
+ * on demand and kept (a warm call allocates no large arrays); the forward's padded planes are cleared
+ * only when the shape changes, as each sample's input lands on the same floats.
  */
 final class DirectConv {
     private DirectConv() {
@@ -48,12 +50,31 @@ final class DirectConv {
      */
     record Grid(int pitch, int rows, int phasePlane, int plane, int positions, int[] taps) {
         static Grid of(ConvShape s) {
+            return of(s, s.outW() + s.dilationW() * (s.kW() - 1) / s.strideW());
+        }
+
+        /**
+         * The forward's grid: with stride 1, rows {@code w + max(left, right zero columns read)} apart
+         * rather than {@code w + left + right}, as the zeros after one row can also be those before the
+         * next (a 28×28 image with padding 1: pitch 29, 812 positions rather than 840, 2 wasted a row
+         * down to 1). Every read of a zero still reads a zero, so no result changes.
+         */
+        static Grid forward(ConvShape s) {
+            Grid wide = of(s);
+            if (s.strideH() != 1 || s.strideW() != 1) {
+                return wide;
+            }
+            int left = s.padW();
+            int right = wide.pitch() - left - s.w(); // zero columns read past the input (negative: input unread)
+            return right < 0 ? wide : of(s, Math.max(s.outW(), s.w() + Math.max(left, right)));
+        }
+
+        private static Grid of(ConvShape s, int pitch) {
             int reachH = s.dilationH() * (s.kH() - 1);
             int reachW = s.dilationW() * (s.kW() - 1);
-            int pitch = s.outW() + reachW / s.strideW();
             int rows = s.outH() + reachH / s.strideH();
             // a tile starting below positions reads at most SPAN − 1 past it, plus the largest tap
-            int phasePlane = rows * pitch + pitch + SPAN;
+            int phasePlane = rows * pitch + Math.max(pitch, reachW / s.strideW()) + SPAN;
             int[] taps = new int[s.kH() * s.kW()];
             for (int i = 0; i < s.kH(); i++) {
                 int di = i * s.dilationH();
@@ -76,6 +97,8 @@ final class DirectConv {
     private static final class Scratch {
         float[] weights = new float[0];
         float[] planes = new float[0];
+        /** The shape whose padded planes {@code planes} last held: their zeros are in place for it. */
+        ConvShape planesShape;
         float[] out = new float[0];
 
         static float[] atLeast(float[] a, long size) {
@@ -88,7 +111,7 @@ final class DirectConv {
     /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
-        Grid gr = Grid.of(s);
+        Grid gr = Grid.forward(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
@@ -121,6 +144,10 @@ final class DirectConv {
                 (lo, hi) -> {
                     Scratch mine = SCRATCH.get();
                     mine.planes = Scratch.atLeast(mine.planes, (long) cpg * gr.plane());
+                    // pad writes the same floats for every sample of a shape, so the zeros around them,
+                    // once written, stay: only the first pad of a shape clears the planes
+                    boolean zeroed = s.equals(mine.planesShape);
+                    mine.planesShape = null; // until a pad of s has completed
                     mine.out = Scratch.atLeast(mine.out, (long) rows * padded);
                     float[] xp = mine.planes;
                     float[] yp = mine.out;
@@ -129,7 +156,9 @@ final class DirectConv {
                         int part = u % split;
                         int n = unit / s.groups();
                         int g = unit % s.groups();
-                        pad(xp, 0, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
+                        pad(xp, 0, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr, zeroed);
+                        zeroed = true;
+                        mine.planesShape = s;
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                             int wBlock = (g * blocks + b) * blockSize;
                             for (int q = 0; q < padded; ) {
@@ -190,13 +219,24 @@ final class DirectConv {
 
     /** Padded planes of {@code channels} consecutive input planes (h × w each) from xOff, planes gr.plane apart. */
     static void pad(float[] xp, int dst, float[] xa, int xOff, int channels, ConvShape s, Grid gr) {
+        pad(xp, dst, xa, xOff, channels, s, gr, false);
+    }
+
+    /**
+     * {@link #pad(float[], int, float[], int, int, ConvShape, Grid)}, leaving the floats no input lands on
+     * as they are where {@code zeroed} (a pad of this shape into these planes wrote them last).
+     */
+    private static void pad(float[] xp, int dst, float[] xa, int xOff, int channels, ConvShape s, Grid gr,
+                            boolean zeroed) {
         int hw = s.h() * s.w();
         int sH = s.strideH();
         int sW = s.strideW();
         int pitch = gr.pitch();
         for (int c = 0; c < channels; c++) {
             int plane = dst + c * gr.plane();
-            Arrays.fill(xp, plane, plane + gr.plane(), 0f);
+            if (!zeroed) {
+                Arrays.fill(xp, plane, plane + gr.plane(), 0f);
+            }
             for (int ih = 0; ih < s.h(); ih++) {
                 int r = ih + s.padH();
                 if (r / sH >= gr.rows()) {

@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * With 16 registers it is 4 × 2 (8 accumulators): 4 × 3 and 6 × 2 need 16 registers and more, and C2
  * then keeps accumulators on the stack (they ran at 0.6× of 4 × 2). The positions past the last full
  * tile go to a tile of fewer vectors (8 × 2, 8 × 1, 4 × 2, 4 × 1), so a plane is computed up to a
- * whole vector rather than a whole tile: 224 positions (a 14×14 image) cost 14 vectors, not 16.
+ * whole vector rather than a whole tile: 210 positions (a 14×14 image, rows 15 apart) cost 14 vectors,
+ * not 15.
  * Every tile sums in the same (c, t) order, so an output does not depend on the tile that computed it.
  * (The weight gradient's tiles are {@link DirectConvWeightTiles}.) As with SgemmKernel's tiles, C2
  * schedules loads and
@@ -47,7 +48,7 @@ final class DirectConvKernels {
     /**
      * Output channels per forward tile for a group of {@code outChannels} and a plane of {@code vectors}
      * vectors of positions: 8 with 32 registers, but 4 where there are at most 4 channels, and where
-     * the plane is whole 4 × 4 tiles but would leave one vector past the 8 × 3 ones (a 7×7 image: 63
+     * the plane is whole 4 × 4 tiles but would leave one vector past the 8 × 3 ones (a 7×7 image: 56
      * positions, 4 vectors), as a lone 8 × 1 tile loads 9 times for its 8 fused multiply-adds.
      */
     static int forwardRows(int outChannels, int vectors) {

@@ -9,7 +9,7 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
 /**
  * The register tiles of {@link DirectConvWeight}, the direct convolution's weight gradient.
  *
- * <p>Channel-blocked tiles (most shapes): {@link #outs} output channels × {@link #TAPS} taps, each
+ * <p>Channel-blocked tiles (most shapes): {@link #outs} output channels × {@link #taps} taps, each
  * accumulator a vector over a block of input channels, one weight per lane; a step is one output
  * position: the 3 input vectors (the block's channels at the 3 taps, consecutive floats) loaded
  * once, each out channel's dy broadcast once, one fused multiply-add per accumulator. With 32
@@ -43,7 +43,7 @@ final class DirectConvWeightTiles {
     /**
      * Out channels per channel-blocked tile for opg out channels per group: 4 with 32 vector
      * registers; with 16, 3 where tiles of 3 leave at most 1/16 of their rows empty (32 and 64 out
-     * channels: 1.05-1.2× the 4 × 2 tile, whose ninth tap is padded to a tenth and whose step spends
+     * channels: 1.03-1.29× the 4 × 2 tile, whose ninth tap is padded to a tenth and whose step spends
      * 14 integer instructions on 8 FMAs), else 4 (16 out channels: tiles of 3 ran 0.92-0.98×).
      */
     static int outs(boolean wide, int opg) {

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.C;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.LANES;
-import static dev.kiln.kernels.cpu.DirectConvWeightTiles.RO;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.STEP;
 
 /**
@@ -103,20 +102,23 @@ final class DirectConvWeight {
      */
     static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
                         boolean wide) {
-        int rt = DirectConvWeightTiles.taps(wide);
         DirectConv.Grid gr = DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
+        int rt = DirectConvWeightTiles.taps(wide, opg);
+        int ro = DirectConvWeightTiles.outs(wide, opg);
+        // the 3 × 3 tile reads dy interleaved, the others as it lies
+        boolean threes = ro == 3;
         int kk = s.kH() * s.kW();
         int cBlocks = (cpg + LANES - 1) / LANES;
-        int oBlocks = (opg + RO - 1) / RO;
+        int oBlocks = (opg + ro - 1) / ro;
         int tGroups = (kk + rt - 1) / rt;
         int block = gr.plane() * LANES;
         // a sample in a chunk: [group][cBlocks x blocks]
         long perSample = (long) s.groups() * cBlocks * block;
         int chunk = blockedChunk(s, gr);
         int tiles = s.groups() * cBlocks * oBlocks * tGroups;
-        int tileSize = RO * rt * LANES;
+        int tileSize = ro * rt * LANES;
         // each tap's offset in floats; the last group padded with the last tap (whose sums are dropped)
         int[] taps = new int[tGroups * rt];
         for (int i = 0; i < taps.length; i++) {
@@ -133,8 +135,10 @@ final class DirectConvWeight {
         int sampleSize = s.cIn() * hw;
         int spatial = s.outH() * s.outW();
         int dySample = s.cOut() * spatial;
-        // dy staged too, a sample at a time: one sequential copy, so that the tiles find it in cache
-        int dyHalf = chunk * dySample;
+        // dy staged too, a sample at a time, so that the tiles find it in cache: as it lies (one
+        // sequential copy), or for the 3 × 3 tile interleaved by tiles of 3 out channels
+        int dyStaged = threes ? s.groups() * oBlocks * spatial * ro : dySample;
+        int dyHalf = chunk * dyStaged;
         sc.dy = Scratch.atLeast(sc.dy, 2L * dyHalf);
         float[] buf = sc.planes;
         float[] part = sc.partials;
@@ -163,8 +167,13 @@ final class DirectConvWeight {
                         int si = pad / units;
                         int v = pad % units;
                         if (v == units - 1) {
-                            System.arraycopy(dya, dyOff + (padFirst + si) * dySample, dyStage, dyPadAt + si * dySample,
-                                    dySample);
+                            if (!threes) {
+                                System.arraycopy(dya, dyOff + (padFirst + si) * dySample, dyStage,
+                                        dyPadAt + si * dySample, dySample);
+                            } else {
+                                interleaveDy(dyStage, dyPadAt + si * dyStaged, dya, dyOff + (padFirst + si) * dySample,
+                                        s.groups(), opg, oBlocks, ro, spatial);
+                            }
                             continue;
                         }
                         int c0 = v / cBlocks * cpg + v % cBlocks * LANES;
@@ -177,9 +186,22 @@ final class DirectConvWeight {
                     int tg = tile % tGroups;
                     int ob = tile / tGroups % oBlocks;
                     int gc = tile / tGroups / oBlocks;
-                    DirectConvWeightTiles.blockedTile(wide, part, tile * tileSize, tileFirst > 0, buf, tileAt + gc * block,
-                            (int) perSample, taps, tg * rt, dyStage, dyTileAt + gc / cBlocks * opg * spatial,
-                            ob * RO, opg, spatial, dySample, tileSamples, s.outH(), s.outW(), gr.pitch());
+                    if (wide) {
+                        DirectConvWeightTiles.blockedTile4x3(part, tile * tileSize, tileFirst > 0, buf,
+                                tileAt + gc * block, (int) perSample, taps, tg * rt, dyStage,
+                                dyTileAt + gc / cBlocks * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
+                                s.outH(), s.outW(), gr.pitch());
+                    } else if (!threes) {
+                        DirectConvWeightTiles.blockedTile4x2(part, tile * tileSize, tileFirst > 0, buf,
+                                tileAt + gc * block, (int) perSample, taps, tg * rt, dyStage,
+                                dyTileAt + gc / cBlocks * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
+                                s.outH(), s.outW(), gr.pitch());
+                    } else {
+                        DirectConvWeightTiles.blockedTile3x3(part, tile * tileSize, tileFirst > 0, buf,
+                                tileAt + gc * block, (int) perSample, taps, tg * rt, dyStage,
+                                dyTileAt + (gc / cBlocks * oBlocks + ob) * spatial * ro, dyStaged, tileSamples,
+                                s.outH(), s.outW(), gr.pitch());
+                    }
                 }
             });
         }
@@ -188,11 +210,40 @@ final class DirectConvWeight {
             int ob = tile / tGroups % oBlocks;
             int cb = tile / tGroups / oBlocks % cBlocks;
             int g = tile / tGroups / oBlocks / cBlocks;
-            for (int r = 0; r < RO && ob * RO + r < opg; r++) {
+            for (int r = 0; r < ro && ob * ro + r < opg; r++) {
                 for (int t = 0; t < rt && tg * rt + t < kk; t++) {
                     for (int lane = 0; lane < LANES && cb * LANES + lane < cpg; lane++) {
-                        dw[dwOff + ((g * opg + ob * RO + r) * cpg + cb * LANES + lane) * kk + tg * rt + t] =
+                        dw[dwOff + ((g * opg + ob * ro + r) * cpg + cb * LANES + lane) * kk + tg * rt + t] =
                                 part[tile * tileSize + (r * rt + t) * LANES + lane];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One sample's dy (groups × opg planes of spatial positions, from src) interleaved by tiles of
+     * ro out channels: dst[to + ((g·oBlocks + b)·spatial + q)·ro + r] = dy[g·opg + b·ro + r, q], zero
+     * where b·ro + r ≥ opg.
+     */
+    private static void interleaveDy(float[] dst, int to, float[] dy, int src, int groups, int opg, int oBlocks,
+                                     int ro, int spatial) {
+        for (int g = 0; g < groups; g++) {
+            for (int b = 0; b < oBlocks; b++, to += spatial * ro) {
+                int p0 = src + (g * opg + b * ro) * spatial;
+                int real = Math.min(ro, opg - b * ro);
+                if (real == 3 && ro == 3) {
+                    // sequential stores, the three planes read side by side
+                    for (int q = 0, d = to; q < spatial; q++, d += 3) {
+                        dst[d] = dy[p0 + q];
+                        dst[d + 1] = dy[p0 + spatial + q];
+                        dst[d + 2] = dy[p0 + 2 * spatial + q];
+                    }
+                } else {
+                    for (int q = 0; q < spatial; q++) {
+                        for (int r = 0; r < ro; r++) {
+                            dst[to + q * ro + r] = r < real ? dy[p0 + r * spatial + q] : 0f;
+                        }
                     }
                 }
             }

@@ -9,12 +9,13 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
 /**
  * The register tiles of {@link DirectConvWeight}, the direct convolution's weight gradient.
  *
- * <p>Channel-blocked tiles (most shapes): {@code RO} output channels × {@code RT} = 3 taps, each
+ * <p>Channel-blocked tiles (most shapes): {@link #outs} output channels × {@link #taps} taps, each
  * accumulator a vector over a block of input channels, one weight per lane; a step is one output
  * position: the 3 input vectors (the block's channels at the 3 taps, consecutive floats) loaded
- * once, each out channel's dy broadcast once, RO × 3 fused multiply-adds. So a step loads 3 + RO
- * values for 3·RO FMAs (11 for 24 at RO = 8), against 8 for 16 in the positional tile, and the
- * broadcasts never straddle a cache line.
+ * once, each out channel's dy broadcast once, one fused multiply-add per accumulator. With 32
+ * vector registers 4 out channels (12 accumulators, dy as it lies, NCHW); with 16, 3 (9
+ * accumulators + 3 loads + 3 broadcasts: C2 issues all of a step's loads before its FMAs) on dy
+ * interleaved by threes, so that one index serves a step's broadcasts.
  *
  * <p>Positional tiles (for few input channels, where a block would be mostly zero lanes): 4 output
  * channels × {@code C} input channels for one tap, each accumulator a vector of partial
@@ -39,15 +40,19 @@ final class DirectConvWeightTiles {
     /** Input channels per block of the channel-blocked tiles: one per lane. */
     static final int LANES = L;
 
-    /** Out channels per channel-blocked tile. */
-    static final int RO = 4;
-
     /**
-     * Taps per channel-blocked tile: 3 with 32 vector registers (12 accumulators, 3 input vectors,
-     * 4 broadcasts), 2 with 16 (8 + 2 + 4); C2 issues all of a step's loads before its FMAs.
+     * Out channels per channel-blocked tile for opg out channels per group: 4 with 32 vector
+     * registers; with 16, 3 where tiles of 3 leave at most 1/16 of their rows empty (32 and 64 out
+     * channels: 1.03-1.29× the 4 × 2 tile, whose ninth tap is padded to a tenth and whose step spends
+     * 14 integer instructions on 8 FMAs), else 4 (16 out channels: tiles of 3 ran 0.92-0.98×).
      */
-    static int taps(boolean wide) {
-        return wide ? 3 : 2;
+    static int outs(boolean wide, int opg) {
+        return !wide && 16L * ((opg + 2) / 3 * 3) <= 17L * opg ? 3 : 4;
+    }
+
+    /** Taps per channel-blocked tile: 3 (a kernel row of a 3 × 3 kernel), 2 for 4 × 2. */
+    static int taps(boolean wide, int opg) {
+        return wide || outs(wide, opg) == 3 ? 3 : 2;
     }
 
     /**
@@ -222,27 +227,15 @@ final class DirectConvWeightTiles {
     }
 
     /**
-     * One channel-blocked tile: part[pOff + (r·RT + t)·LANES + c] (+)= Σ over samples m in [0,
-     * samples), output rows oh and columns ow of dy[dOff + m·dyStride + min(o0 + r, rows − 1)·spatial
-     * + oh·outW + ow] · xb[xOff + m·xStride + (oh·pitch + ow)·LANES + taps[tap0 + t] + c], for the RO
-     * out channels r from o0 (those past the last repeat it; their sums are dropped), the RT taps t
-     * from tap0 (offsets in floats) and the LANES channels c of the block; RT = {@link #taps}(wide).
+     * One channel-blocked tile for 32 vector registers: part[pOff + (r·3 + t)·LANES + c] (+)= Σ over
+     * samples m in [0, samples), output rows oh and columns ow of dy[dOff + m·dyStride + min(o0 + r,
+     * rows − 1)·spatial + oh·outW + ow] · xb[xOff + m·xStride + (oh·pitch + ow)·LANES + taps[tap0 +
+     * t] + c], for the 4 out channels r from o0 (those past the last repeat it; their sums are
+     * dropped), the 3 taps t from tap0 (offsets in floats) and the LANES channels c of the block.
      * Samples and positions are added in order; the first call of a tile writes (accumulate false),
      * later calls add.
      */
-    static void blockedTile(boolean wide, float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride, int[] taps,
-                            int tap0, float[] dy, int dOff, int o0, int rows, int spatial, int dyStride, int samples,
-                            int outH, int outW, int pitch) {
-        if (wide) {
-            blockedTile4x3(part, pOff, accumulate, xb, xOff, xStride, taps, tap0, dy, dOff, o0, rows, spatial,
-                    dyStride, samples, outH, outW, pitch);
-        } else {
-            blockedTile4x2(part, pOff, accumulate, xb, xOff, xStride, taps, tap0, dy, dOff, o0, rows, spatial,
-                    dyStride, samples, outH, outW, pitch);
-        }
-    }
-
-    private static void blockedTile4x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
+    static void blockedTile4x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
                                         int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
                                         int dyStride, int samples, int outH, int outW, int pitch) {
         int t0 = taps[tap0];
@@ -324,9 +317,13 @@ final class DirectConvWeightTiles {
         a32.intoArray(part, pOff + 11 * L);
     }
 
-    private static void blockedTile4x2(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
-                                        int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
-                                        int dyStride, int samples, int outH, int outW, int pitch) {
+    /**
+     * {@link #blockedTile4x3} for 16 vector registers, 2 taps from tap0 (the shapes that
+     * {@link #outs} does not give to {@link #blockedTile3x3}).
+     */
+    static void blockedTile4x2(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
+                               int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
+                               int dyStride, int samples, int outH, int outW, int pitch) {
         int t0 = taps[tap0];
         int t1 = taps[tap0 + 1];
         int d0 = dOff + Math.min(o0, rows - 1) * spatial;
@@ -390,5 +387,80 @@ final class DirectConvWeightTiles {
         a21.intoArray(part, pOff + 5 * L);
         a30.intoArray(part, pOff + 6 * L);
         a31.intoArray(part, pOff + 7 * L);
+    }
+
+    /**
+     * One channel-blocked tile for 16 vector registers: part[pOff + (r·3 + t)·LANES + c] (+)= Σ over
+     * samples m in [0, samples), output rows oh and columns ow of dy[dOff + m·dyStride + (oh·outW +
+     * ow)·3 + r] · xb[xOff + m·xStride + (oh·pitch + ow)·LANES + taps[tap0 + t] + c], for the 3 out
+     * channels r of dy's interleaved tile, the 3 taps t from tap0 and the LANES channels c of the
+     * block, in the same order as {@link #blockedTile4x3}.
+     */
+    static void blockedTile3x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
+                               int[] taps, int tap0, float[] dy, int dOff, int dyStride, int samples, int outH,
+                               int outW, int pitch) {
+        // a call per sample: with the samples in the same loop (one more counter and branch, or a
+        // third level), C2 kept two of the 9 accumulators on the stack in some JVMs, at half the speed
+        for (int m = 0; m < samples; m++) {
+            blockedSample3x3(part, pOff, accumulate || m > 0, xb, xOff + m * xStride, taps, tap0, dy,
+                    dOff + m * dyStride, outH, outW, pitch);
+        }
+    }
+
+    private static void blockedSample3x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int[] taps,
+                                         int tap0, float[] dy, int dOff, int outH, int outW, int pitch) {
+        int t0 = taps[tap0];
+        int t1 = taps[tap0 + 1];
+        int t2 = taps[tap0 + 2];
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22;
+        if (accumulate) {
+            a00 = FloatVector.fromArray(S, part, pOff);
+            a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
+            a02 = FloatVector.fromArray(S, part, pOff + 2 * L);
+            a10 = FloatVector.fromArray(S, part, pOff + 3 * L);
+            a11 = FloatVector.fromArray(S, part, pOff + 4 * L);
+            a12 = FloatVector.fromArray(S, part, pOff + 5 * L);
+            a20 = FloatVector.fromArray(S, part, pOff + 6 * L);
+            a21 = FloatVector.fromArray(S, part, pOff + 7 * L);
+            a22 = FloatVector.fromArray(S, part, pOff + 8 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z; a02 = z;
+            a10 = z; a11 = z; a12 = z;
+            a20 = z; a21 = z; a22 = z;
+        }
+        int rowStride = pitch * L;
+        int xr = xOff;
+        int dr = dOff;
+        for (int oh = 0; oh < outH; oh++, xr += rowStride, dr += outW * 3) {
+            for (int ow = 0; ow < outW; ow++) {
+                int xq = xr + ow * L;
+                int dq = dr + ow * 3;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector x2 = FloatVector.fromArray(S, xb, xq + t2);
+                FloatVector b = FloatVector.broadcast(S, dy[dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                a02 = x2.fma(b, a02);
+                b = FloatVector.broadcast(S, dy[dq + 1]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                a12 = x2.fma(b, a12);
+                b = FloatVector.broadcast(S, dy[dq + 2]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                a22 = x2.fma(b, a22);
+            }
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + 1 * L);
+        a02.intoArray(part, pOff + 2 * L);
+        a10.intoArray(part, pOff + 3 * L);
+        a11.intoArray(part, pOff + 4 * L);
+        a12.intoArray(part, pOff + 5 * L);
+        a20.intoArray(part, pOff + 6 * L);
+        a21.intoArray(part, pOff + 7 * L);
+        a22.intoArray(part, pOff + 8 * L);
     }
 }

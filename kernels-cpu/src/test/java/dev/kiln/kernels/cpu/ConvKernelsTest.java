@@ -68,6 +68,9 @@ class ConvKernelsTest {
         {2, 6, 15, 17, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1},
         {1, 3, 16, 13, 5, 5, 3, 3, 2, 2, 1, 2, 1, 1},
         {1, 70, 6, 9, 66, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        // the 16-register weight-gradient tiles of 3 out channels, the last with 2 (26 → 27), stride 2 too
+        {2, 16, 6, 6, 26, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {2, 16, 7, 6, 26, 3, 3, 2, 2, 1, 1, 1, 1, 1},
         // patch matrices above a band: bands of 20, 20 and 8 output rows; grouped, stride 2 (13, 13, 9)
         {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {1, 64, 70, 70, 4, 3, 3, 2, 1, 1, 1, 1, 1, 2},

@@ -5,9 +5,9 @@ import dev.kiln.tensor.ConvShape;
 import java.util.Arrays;
 
 import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
+import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.C;
 import static dev.kiln.kernels.cpu.DirectConvWeightTiles.LANES;
-import static dev.kiln.kernels.cpu.DirectConvWeightTiles.STEP;
 
 /**
  * The weight gradient of the direct convolution ({@link ConvDispatch#gridWeight} says when it

@@ -1,9 +1,11 @@
 package dev.kiln.kernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
+import static dev.kiln.kernels.cpu.DirectConvKernels.L;
 import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
+import static dev.kiln.kernels.cpu.DirectConvKernels.S;
+import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
 import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
 
 /**
@@ -28,14 +30,8 @@ final class DirectConvWeightTiles {
     private DirectConvWeightTiles() {
     }
 
-    static final VectorSpecies<Float> S = Simd.F32;
-    static final int L = S.length();
-
     /** Input channels per weight-gradient tile. */
     static final int C = WIDE ? 4 : 2;
-
-    /** Positions per weight-gradient step. */
-    static final int STEP = Simd.ENABLED ? L : 1;
 
     /** Input channels per block of the channel-blocked tiles: one per lane. */
     static final int LANES = L;

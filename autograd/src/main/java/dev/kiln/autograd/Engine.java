@@ -74,25 +74,46 @@ public final class Engine implements Autograd {
                     }
                 }
                 Storage passedOn = gradOut.owned() ? gradOut.tensor().storage() : null;
+                Buffers spent = new Buffers();
+                spent.mayRecycle(passedOn);
+                for (int i = 0; i < count; i++) {
+                    if (grads[i] != null && grads[i].storage().serial() >= mark) {
+                        spent.mayRecycle(grads[i].storage()); // e.g. the unreduced gradient before sumToShape
+                    }
+                }
                 for (int i = 0; i < count; i++) {
                     Tensor gi = gis[i];
                     if (gi == null) {
                         continue;
                     }
                     boolean owned = owned(gis, i, mark, passedOn);
+                    if (owned) {
+                        spent.mayRecycle(gi.storage());
+                    }
                     Tensor input = node.inputTensor(i);
                     GradNode next = node.next(i);
                     if (next == null) {
-                        accumulate(input, gi, owned);
+                        if (accumulate(input, gi, owned)) {
+                            spent.keep(gi.storage());
+                        }
                     } else {
                         if (input.retainsGrad()) {
                             accumulate(input, gi, false); // gi also travels on below
                         }
                         Grad before = pending.get(next);
-                        pending.put((Node) next, before == null ? new Grad(gi, owned)
-                                : new Grad(before.tensor().add(gi), true));
+                        if (before == null) {
+                            pending.put((Node) next, new Grad(gi, owned));
+                            spent.keep(gi.storage());
+                        } else {
+                            pending.put((Node) next, new Grad(before.tensor().add(gi), true));
+                            if (before.owned()) {
+                                spent.mayRecycle(before.tensor().storage());
+                            }
+                        }
                     }
                 }
+                // gradients no one will read again: their buffers go back to the backend's pool
+                spent.recycle();
                 if (!retainGraph) {
                     node.free();
                 }
@@ -195,17 +216,47 @@ public final class Engine implements Autograd {
     }
 
     /**
-     * Adds into a tensor's .grad. The first gradient is copied unless the engine owns its buffer
+     * Buffers of one rule call that the engine held alone and that may now be dead: those that
+     * travel on (pending for the next node, or stolen as a leaf's .grad) are kept, the rest are
+     * recycled ({@link Storage#recycle()}), so the next allocation of that size reuses memory that
+     * is still in cache instead of fresh memory the JVM must zero.
+     */
+    private static final class Buffers {
+        private final Map<Storage, Boolean> candidates = new IdentityHashMap<>();
+
+        void mayRecycle(Storage s) {
+            if (s != null) {
+                candidates.putIfAbsent(s, Boolean.TRUE);
+            }
+        }
+
+        void keep(Storage s) {
+            candidates.put(s, Boolean.FALSE);
+        }
+
+        void recycle() {
+            candidates.forEach((s, dead) -> {
+                if (dead) {
+                    s.recycle();
+                }
+            });
+        }
+    }
+
+    /**
+     * Adds into a tensor's .grad, and says whether g itself became the .grad. The first gradient is copied unless the engine owns its buffer
      * and it is dense (PyTorch's AccumulateGrad steals the incoming gradient likewise); a copy is
      * contiguous, so no two tensors share a gradient buffer and no .grad is a broadcast view.
      */
-    private static void accumulate(Tensor t, Tensor g, boolean owned) {
+    private static boolean accumulate(Tensor t, Tensor g, boolean owned) {
         Tensor old = t.grad();
         if (old != null) {
             t.setGrad(old.add(g));
-        } else {
-            t.setGrad(owned && dense(g) ? g : g.clone());
+            return false;
         }
+        boolean steal = owned && dense(g);
+        t.setGrad(steal ? g : g.clone());
+        return steal;
     }
 
     /** Whether g is contiguous and covers its whole storage from offset 0. */

@@ -20,7 +20,7 @@ public final class ActivationOps {
         String name = f.kind().opName();
         Dispatch.requireFloat(name, x);
         Backend b = Dispatch.backend(name, x);
-        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         b.activation(f, out, x);
         return Dispatch.record(new Op.Activate(f), out, x);
     }
@@ -59,7 +59,7 @@ public final class ActivationOps {
         Dispatch.sameDType(name, x, dy);
         Dispatch.sameShape(name, x, dy);
         Backend b = Dispatch.backend(name, x, dy);
-        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor dx = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         b.activationBackward(f, dx, x, dy);
         return dx;
     }
@@ -70,7 +70,7 @@ public final class ActivationOps {
         Dispatch.sameDType(name, x, weight);
         Backend b = Dispatch.backend(name, x, weight);
         checkPreluWeight(x, weight);
-        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         b.prelu(out, x.contiguous().detach(), flat(weight));
         return Dispatch.record(new Op.Prelu(), out, x, weight);
     }
@@ -102,7 +102,7 @@ public final class ActivationOps {
         Dispatch.sameDType(name, x, weight);
         checkPreluWeight(x, weight);
         Backend b = Dispatch.backend(name, dy, x, weight);
-        Tensor dx = wantInput ? Dispatch.empty(b, x.dtype(), x.shape(), x.device()) : null;
+        Tensor dx = wantInput ? Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device()) : null;
         Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), weight.shape(), x.device()) : null;
         b.preluBackward(dx, flat(dw), dy.contiguous(), x.contiguous(), flat(weight));
         return new Tensor[] {dx, dw};
@@ -118,7 +118,7 @@ public final class ActivationOps {
             throw new IllegalArgumentException("pau: numerator must be 1-D and non-empty and denominator 1-D, got "
                     + Shapes.str(numerator.shape()) + " and " + Shapes.str(denominator.shape()));
         }
-        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         b.pau(out, x.contiguous().detach(), flat(numerator), flat(denominator));
         return Dispatch.record(new Op.Pau(), out, x, numerator, denominator);
     }
@@ -131,7 +131,7 @@ public final class ActivationOps {
         Dispatch.sameShape(name, dy, x);
         Dispatch.sameDType(name, x, dy);
         Backend b = Dispatch.backend(name, dy, x, numerator, denominator);
-        Tensor dx = wantInput ? Dispatch.empty(b, x.dtype(), x.shape(), x.device()) : null;
+        Tensor dx = wantInput ? Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device()) : null;
         Tensor da = wantNumerator ? Dispatch.empty(b, x.dtype(), numerator.shape(), x.device()) : null;
         Tensor db = wantDenominator ? Dispatch.empty(b, x.dtype(), denominator.shape(), x.device()) : null;
         b.pauBackward(dx, da, db, dy.contiguous(), x.contiguous(), flat(numerator),

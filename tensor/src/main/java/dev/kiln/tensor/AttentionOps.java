@@ -36,7 +36,7 @@ public final class AttentionOps {
     private static Tensor fused(String op, Tensor q, Tensor k, Tensor v, Tensor mask, boolean isCausal, double scale) {
         double s = resolveScale(scale, q.size(3));
         Backend b = mask == null ? Dispatch.backend(op, q, k, v) : Dispatch.backend(op, q, k, v, mask);
-        Tensor out = Dispatch.empty(b, q.dtype(), outShape(op, q, v), q.device());
+        Tensor out = Dispatch.uninitialized(b, q.dtype(), outShape(op, q, v), q.device());
         Tensor lse = Dispatch.empty(b, q.dtype(), new int[] {q.size(0), q.size(1), q.size(2)}, q.device());
         b.scaledDotProductAttention(out, lse, unitLastDim(q), unitLastDim(k), unitLastDim(v), scoresView(mask, q, k),
                 isCausal, s);
@@ -230,9 +230,9 @@ public final class AttentionOps {
                     + (attnMask == null ? "none" : "a BOOL mask"));
         }
         Backend b = Dispatch.backend(name, dout, q, k, v, out, lse);
-        Tensor dq = Dispatch.empty(b, q.dtype(), q.shape(), q.device());
-        Tensor dk = Dispatch.empty(b, q.dtype(), k.shape(), q.device());
-        Tensor dv = Dispatch.empty(b, q.dtype(), v.shape(), q.device());
+        Tensor dq = Dispatch.uninitialized(b, q.dtype(), q.shape(), q.device());
+        Tensor dk = Dispatch.uninitialized(b, q.dtype(), k.shape(), q.device());
+        Tensor dv = Dispatch.uninitialized(b, q.dtype(), v.shape(), q.device());
         Tensor dmask = null;
         if (maskGrad) {
             Shapes.checkShape(name, scores); // the one buffer of the scores' size: the mask's gradient itself
@@ -252,7 +252,7 @@ public final class AttentionOps {
                     + "away from 0), got " + eps);
         }
         Backend b = Dispatch.backend(op, q, k, v);
-        Tensor out = Dispatch.empty(b, q.dtype(), outShape(op, q, v), q.device());
+        Tensor out = Dispatch.uninitialized(b, q.dtype(), outShape(op, q, v), q.device());
         b.linearAttention(out, unitLastDim(q), unitLastDim(k), unitLastDim(v), isCausal, eps);
         return Dispatch.record(new Op.LinearAttention(isCausal, eps), out, q, k, v);
     }
@@ -266,9 +266,9 @@ public final class AttentionOps {
         sameShape(name, "dout", dout, new int[] {q.size(0), q.size(1), q.size(2), v.size(3)});
         Dispatch.sameDType(name, q, dout);
         Backend b = Dispatch.backend(name, dout, q, k, v);
-        Tensor dq = Dispatch.empty(b, q.dtype(), q.shape(), q.device());
-        Tensor dk = Dispatch.empty(b, q.dtype(), k.shape(), q.device());
-        Tensor dv = Dispatch.empty(b, q.dtype(), v.shape(), q.device());
+        Tensor dq = Dispatch.uninitialized(b, q.dtype(), q.shape(), q.device());
+        Tensor dk = Dispatch.uninitialized(b, q.dtype(), k.shape(), q.device());
+        Tensor dv = Dispatch.uninitialized(b, q.dtype(), v.shape(), q.device());
         b.linearAttentionBackward(dq, dk, dv, unitLastDim(dout), unitLastDim(q),
                 unitLastDim(k), unitLastDim(v), isCausal, eps);
         return new Tensor[] {dq, dk, dv};

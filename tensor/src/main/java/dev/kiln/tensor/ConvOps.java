@@ -93,7 +93,7 @@ public final class ConvOps {
         ConvShape s = shape(op, x, weight, bias, stride, padding, padMode, dilation, groups, userInput, userWeight);
         Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
         Backend b = Dispatch.backend(op, inputs);
-        Tensor out = Dispatch.empty(b, x.dtype(), new int[] {s.n(), s.cOut(), s.outH(), s.outW()}, x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), new int[] {s.n(), s.cOut(), s.outH(), s.outW()}, x.device());
         if (out.numel() > 0) {
             b.conv2d(out, x.contiguous().detach(), weight.contiguous().detach(),
                     bias == null ? null : bias.contiguous().detach(), s);
@@ -208,7 +208,7 @@ public final class ConvOps {
         String name = "conv2dAt";
         Dispatch.notRecorded(name, x, weight);
         Backend b = Dispatch.backend(name, x, weight);
-        Tensor out = Dispatch.empty(b, x.dtype(), new int[] {s.n(), s.cOut(), s.outH(), s.outW()}, x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), new int[] {s.n(), s.cOut(), s.outH(), s.outW()}, x.device());
         if (out.numel() > 0) {
             b.conv2d(out, x.contiguous(), weight.contiguous(), null, s);
         }
@@ -220,7 +220,7 @@ public final class ConvOps {
         String name = "conv2dBackwardInput";
         Dispatch.notRecorded(name, dy, weight);
         Backend b = Dispatch.backend(name, dy, weight);
-        Tensor dx = Dispatch.empty(b, dy.dtype(), new int[] {s.n(), s.cIn(), s.h(), s.w()}, dy.device());
+        Tensor dx = Dispatch.uninitialized(b, dy.dtype(), new int[] {s.n(), s.cIn(), s.h(), s.w()}, dy.device());
         if (dx.numel() > 0) {
             b.conv2dBackwardInput(dx, dy.contiguous(), weight.contiguous(), s);
         }
@@ -232,7 +232,7 @@ public final class ConvOps {
         String name = "conv2dBackwardWeight";
         Dispatch.notRecorded(name, dy, x);
         Backend b = Dispatch.backend(name, dy, x);
-        Tensor dw = Dispatch.empty(b, dy.dtype(), new int[] {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()}, dy.device());
+        Tensor dw = Dispatch.uninitialized(b, dy.dtype(), new int[] {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()}, dy.device());
         if (s.n() > 0) {
             b.conv2dBackwardWeight(dw, dy.contiguous(), x.contiguous(), s);
         }
@@ -338,7 +338,7 @@ public final class ConvOps {
                 pair(op, "outputPadding", outputPadding), groups, pair(op, "dilation", dilation), input);
         Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
         Backend b = Dispatch.backend(op, inputs);
-        Tensor out = Dispatch.empty(b, x.dtype(), new int[] {s.n(), s.cIn(), s.h(), s.w()}, x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), new int[] {s.n(), s.cIn(), s.h(), s.w()}, x.device());
         if (out.numel() > 0) {
             b.conv2dBackwardInput(out, x.contiguous().detach(), weight.contiguous().detach(), s);
             if (bias != null) {

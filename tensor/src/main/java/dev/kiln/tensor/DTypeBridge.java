@@ -27,7 +27,7 @@ import java.util.Set;
  * backend's copy converts between all dtypes.
  */
 final class DTypeBridge implements InvocationHandler {
-    private static final Set<String> MEMORY = Set.of("allocate", "copy", "fill", "copyFromHost", "copyToHost");
+    private static final Set<String> MEMORY = Set.of("allocate", "allocateUninitialized", "copy", "fill", "copyFromHost", "copyToHost");
 
     private final Backend target;
 

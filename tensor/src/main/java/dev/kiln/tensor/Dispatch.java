@@ -79,6 +79,17 @@ final class Dispatch {
         return new Tensor(s, shape.clone(), Shapes.contiguousStrides(shape), 0);
     }
 
+    /**
+     * A new contiguous tensor for an op's output that the op's kernels write in full (every
+     * backend's, for every dtype and layout the op accepts): its contents are undefined until
+     * then. Tests run with {@code -Dkiln.poison=true}, which fills such CPU buffers with NaN, so a
+     * kernel that leaves part of one unwritten fails them.
+     */
+    static Tensor uninitialized(Backend backend, DType dtype, int[] shape, Device device) {
+        Storage s = backend.allocateUninitialized(dtype, Shapes.numel(shape), device);
+        return new Tensor(s, shape.clone(), Shapes.contiguousStrides(shape), 0);
+    }
+
     /** Attaches a graph node to {@code out} when autograd is on and some input requires grad. */
     static Tensor record(Op op, Tensor out, Tensor... inputs) {
         for (Tensor t : inputs) {

@@ -27,7 +27,7 @@ public final class ElementwiseOps {
             Dispatch.requireFloat(name, x);
         }
         Backend b = Dispatch.backend(name, x);
-        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         b.unary(op, out, x);
         return Dispatch.record(new Op.Unary(op), out, x);
     }
@@ -40,7 +40,7 @@ public final class ElementwiseOps {
         Dispatch.sameDType(name, x, dy);
         Dispatch.sameShape(name, x, dy);
         Backend b = Dispatch.backend(name, x, dy);
-        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor dx = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         b.unaryBackward(op, dx, x, dy);
         return dx;
     }
@@ -82,7 +82,7 @@ public final class ElementwiseOps {
                     + Shapes.str(bt.shape()) + " holds a 0");
         }
         DType dtype = op.isComparison() ? DType.BOOL : compute;
-        Tensor out = Dispatch.empty(b, dtype, shape, a.device());
+        Tensor out = Dispatch.uninitialized(b, dtype, shape, a.device());
         b.binary(op, out, ac.broadcastView(shape), bc.broadcastView(shape));
         if (op.isComparison()) {
             return out;
@@ -224,7 +224,7 @@ public final class ElementwiseOps {
         }
         Tensor xc = x.to(r);
         Backend b = Dispatch.backend("clamp", xc);
-        Tensor out = Dispatch.empty(b, r, x.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, r, x.shape(), x.device());
         b.clamp(out, xc, min, max);
         return Dispatch.record(new Op.Clamp(min, max), out, xc);
     }
@@ -247,7 +247,7 @@ public final class ElementwiseOps {
         DType r = TypePromotion.resultType(a, bt);
         Tensor ac = a.to(r);
         Tensor bc = bt.to(r);
-        Tensor out = Dispatch.empty(b, r, shape, a.device());
+        Tensor out = Dispatch.uninitialized(b, r, shape, a.device());
         b.where(out, cond.broadcastView(shape), ac.broadcastView(shape), bc.broadcastView(shape));
         return Dispatch.record(new Op.Where(), out, cond, ac, bc);
     }

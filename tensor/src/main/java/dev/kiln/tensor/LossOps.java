@@ -20,7 +20,7 @@ public final class LossOps {
         int d = Shapes.normalizeDim(name, dim, x.dim());
         Backend b = Dispatch.backend(name, x);
         Tensor xc = x.dim() == 0 ? x.reshape(1) : x.isContiguous() ? x : ViewOps.copy(x);
-        Tensor out = Dispatch.empty(b, x.dtype(), xc.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), xc.shape(), x.device());
         if (log) {
             b.logSoftmax(out, xc, d);
         } else {
@@ -51,7 +51,7 @@ public final class LossOps {
         Tensor yc = y.dim() == 0 ? y.reshape(1) : y.contiguous();
         Tensor dyc = dy.dim() == 0 ? dy.reshape(1) : dy.contiguous();
         int d = Shapes.normalizeDim(name, dim, y.dim());
-        Tensor dx = Dispatch.empty(b, y.dtype(), yc.shape(), y.device());
+        Tensor dx = Dispatch.uninitialized(b, y.dtype(), yc.shape(), y.device());
         if (log) {
             b.logSoftmaxBackward(dx, yc, dyc, d);
         } else {
@@ -270,7 +270,7 @@ public final class LossOps {
                     + Shapes.str(logits.shape()) + ", " + Shapes.str(labels.shape()) + " and " + Shapes.str(dloss.shape()));
         }
         Backend b = Dispatch.backend(name, logits, labels, dloss);
-        Tensor dx = Dispatch.empty(b, logits.dtype(), logits.shape(), logits.device());
+        Tensor dx = Dispatch.uninitialized(b, logits.dtype(), logits.shape(), logits.device());
         b.crossEntropyBackward(dx, logits.contiguous(), labels.contiguous(), dloss.contiguous(), ignoreIndex);
         return dx;
     }

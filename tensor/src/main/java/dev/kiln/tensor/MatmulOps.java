@@ -49,7 +49,7 @@ final class MatmulOps {
         Shapes.checkShape("matmul", concat(batch, m, n));
         Tensor ae = a2.expand(concat(batch, m, ka));
         Tensor be = b2.expand(concat(batch, ka, n));
-        Tensor out = Dispatch.empty(backend, a.dtype(), concat(batch, m, n), a.device());
+        Tensor out = Dispatch.uninitialized(backend, a.dtype(), concat(batch, m, n), a.device());
         backend.matmul(out, ae, be);
         out = Dispatch.record(new Op.Matmul(), out, ae, be);
         if (a.dim() == 1) {
@@ -100,8 +100,8 @@ final class MatmulOps {
         Shapes.checkShape(op, outShape);
         int rows = Shapes.numel(Arrays.copyOf(x.shape(), x.dim() - 1));
         Tensor x2 = x.dim() == 2 ? x : x.reshape(rows, in); // recorded: the gradient goes back to x's shape
-        Tensor out = Dispatch.empty(backend, x.dtype(), new int[] {rows, outFeatures}, x.device());
-        Tensor pre = act == null ? null : Dispatch.empty(backend, x.dtype(), new int[] {rows, outFeatures}, x.device());
+        Tensor out = Dispatch.uninitialized(backend, x.dtype(), new int[] {rows, outFeatures}, x.device());
+        Tensor pre = act == null ? null : Dispatch.uninitialized(backend, x.dtype(), new int[] {rows, outFeatures}, x.device());
         backend.linear(out, pre, x2.contiguous().detach(), weight.contiguous().detach(),
                 bias == null ? null : bias.contiguous().detach(), act);
         inputs[0] = x2;

@@ -20,7 +20,7 @@ public final class NormOps {
         int rows = x.numel() / Math.max(d, 1);
         Backend b = Dispatch.backend("layerNorm", present(x, weight, bias));
         Tensor xc = x.contiguous().detach();
-        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         Tensor mean = Dispatch.empty(b, x.dtype(), new int[] {rows}, x.device());
         Tensor rstd = Dispatch.empty(b, x.dtype(), new int[] {rows}, x.device());
         b.layerNorm(out, mean, rstd, xc, flat(weight), flat(bias), eps);
@@ -38,7 +38,7 @@ public final class NormOps {
         Dispatch.notRecorded(name, dy, x, weight);
         Dispatch.sameShape(name, dy, x);
         Backend b = Dispatch.backend(name, dy, x, mean, rstd);
-        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor dx = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
         Tensor db = wantBias ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
         b.layerNormBackward(dx, flat(dw), flat(db), dy.contiguous(), x.contiguous(), mean, rstd, flat(weight));
@@ -50,7 +50,7 @@ public final class NormOps {
         int rows = x.numel() / Math.max(d, 1);
         Backend b = Dispatch.backend("rmsNorm", present(x, weight, null));
         Tensor xc = x.contiguous().detach();
-        Tensor out = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         Tensor rstd = Dispatch.empty(b, x.dtype(), new int[] {rows}, x.device());
         b.rmsNorm(out, rstd, xc, flat(weight), eps);
         Op op = new Op.RmsNorm(normalizedShape.clone(), eps, weight != null, rstd);
@@ -64,7 +64,7 @@ public final class NormOps {
         Dispatch.notRecorded(name, dy, x, weight);
         Dispatch.sameShape(name, dy, x);
         Backend b = Dispatch.backend(name, dy, x, rstd);
-        Tensor dx = Dispatch.empty(b, x.dtype(), x.shape(), x.device());
+        Tensor dx = Dispatch.uninitialized(b, x.dtype(), x.shape(), x.device());
         Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), normalizedShape, x.device()) : null;
         b.rmsNormBackward(dx, flat(dw), dy.contiguous(), x.contiguous(), rstd, flat(weight));
         return new Tensor[] {dx, dw};
@@ -118,7 +118,7 @@ public final class NormOps {
             int n = x.size(0);
             int sp = n * c == 0 ? 0 : x.numel() / (n * c);
             Backend b = Dispatch.backend(op, x, scale, shift);
-            Tensor out = Dispatch.empty(b, x.dtype(), new int[] {n, c, sp}, x.device());
+            Tensor out = Dispatch.uninitialized(b, x.dtype(), new int[] {n, c, sp}, x.device());
             b.batchNormEval(out, x.contiguous().reshape(n, c, sp), scale.contiguous(), shift.contiguous());
             return out.reshape(x.shape());
         }
@@ -132,7 +132,7 @@ public final class NormOps {
         }
         Backend b = Dispatch.backend(op, present(x, weight, bias));
         Tensor xc = x.contiguous().detach().reshape(n, c, sp);
-        Tensor out = Dispatch.empty(b, x.dtype(), xc.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, x.dtype(), xc.shape(), x.device());
         Tensor mean = Dispatch.empty(b, x.dtype(), new int[] {c}, x.device());
         Tensor invstd = Dispatch.empty(b, x.dtype(), new int[] {c}, x.device());
         b.batchNorm(out, mean, invstd, xc, flat(weight), flat(bias), eps);
@@ -160,7 +160,7 @@ public final class NormOps {
         int n = x.size(0);
         int c = x.size(1);
         int sp = n * c == 0 ? 0 : x.numel() / (n * c);
-        Tensor dx = Dispatch.empty(b, x.dtype(), new int[] {n, c, sp}, x.device());
+        Tensor dx = Dispatch.uninitialized(b, x.dtype(), new int[] {n, c, sp}, x.device());
         Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), new int[] {c}, x.device()) : null;
         Tensor db = wantBias ? Dispatch.empty(b, x.dtype(), new int[] {c}, x.device()) : null;
         b.batchNormBackward(dx, dw, db, dy.contiguous().reshape(n, c, sp), x.contiguous().reshape(n, c, sp), mean,

@@ -62,7 +62,8 @@ final class ProfiledBackend implements InvocationHandler {
             if (event.shouldCommit()) {
                 long after = allocatedBytes();
                 event.op = op != null ? op : method.getName();
-                event.kernel = method.getName();
+                // allocateUninitialized is an allocation like any other to a profile
+                event.kernel = method.getName().startsWith("allocate") ? "allocate" : method.getName();
                 event.backend = target.name();
                 describe(event, args);
                 event.allocated = before < 0 || after < 0 ? -1 : after - before;

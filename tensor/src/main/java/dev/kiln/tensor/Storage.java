@@ -63,6 +63,16 @@ public abstract class Storage {
         written();
     }
 
+    /**
+     * Says that no tensor will read or write this buffer again, so the backend may hand its memory
+     * to a later allocation at once rather than after the garbage collector finds it. Only the
+     * holder of the sole reference may call it: the autograd engine does, for gradients it made
+     * and has consumed. Any later access through this storage fails. A backend that keeps no
+     * pool ignores it.
+     */
+    public void recycle() {
+    }
+
     /** Hook for {@link #bumpVersion()}: a storage that keeps copies of its bits elsewhere learns of the write. */
     protected void written() {
     }

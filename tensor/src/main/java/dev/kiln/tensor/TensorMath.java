@@ -47,12 +47,12 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         Tensor out;
         if (target.isCpu()) {
             Backend from = Backends.forDevice(device());
-            out = Dispatch.empty(Backends.forDevice(Device.CPU), dtype(), shape, Device.CPU);
+            out = Dispatch.uninitialized(Backends.forDevice(Device.CPU), dtype(), shape, Device.CPU);
             from.copyToHost(out, src);
         } else {
             Backend to = Backends.forDevice(target);
             Tensor host = src.to(Device.CPU).contiguous();
-            out = Dispatch.empty(to, dtype(), shape, target);
+            out = Dispatch.uninitialized(to, dtype(), shape, target);
             to.copyFromHost(out, host);
         }
         return Dispatch.record(new Op.Transfer(device()), out, self());

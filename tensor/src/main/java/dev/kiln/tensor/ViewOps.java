@@ -563,7 +563,7 @@ final class ViewOps {
     /** An unrecorded contiguous copy converted to dtype. */
     static Tensor copyAs(Tensor x, DType dtype) {
         Backend b = Backends.forDevice(x.device());
-        Tensor out = Dispatch.empty(b, dtype, x.shape(), x.device());
+        Tensor out = Dispatch.uninitialized(b, dtype, x.shape(), x.device());
         b.copy(out, x);
         return out;
     }

@@ -83,6 +83,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Storage allocateUninitialized(DType dtype, int numel, Device device) {
+        return CpuStorage.allocateUninitialized(dtype, numel);
+    }
+
+    @Override
     public void copy(Tensor out, Tensor src) {
         int n = out.numel();
         if (n == 0) {

@@ -45,7 +45,7 @@ class BackendCoverageTest {
      * and the F16/BF16 cases of the CPU tests go through it) and allocation, which every kernel test uses anyway.
      */
     private static final Set<String> NOT_KERNELS = Set.of("name", "deviceType", "priority", "isAvailable", "hasKernelsFor",
-            "allocate");
+            "allocate", "allocateUninitialized");
 
     private static final Map<String, String> CPU_EXCEPTIONS = Map.of(
             "pau", "CpuBackend runs ReferenceBackend's loops (no CPU kernel yet); autograd's GradcheckTest covers it",

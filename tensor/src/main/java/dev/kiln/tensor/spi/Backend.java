@@ -57,6 +57,16 @@ public interface Backend {
     /** A buffer of {@code numel} elements on {@code device}, zero-filled. */
     Storage allocate(DType dtype, int numel, Device device);
 
+    /**
+     * A buffer for an op's output that the op's kernel writes in full before anything reads it:
+     * its contents may be stale, which spares the zero-filling (and lets a backend reuse memory
+     * that is still in cache). The default is {@link #allocate}; a backend whose kernels for some
+     * op write only part of the output must not be asked for this by that op.
+     */
+    default Storage allocateUninitialized(DType dtype, int numel, Device device) {
+        return allocate(dtype, numel, device);
+    }
+
     /** out[i] = src[i] converted to out's dtype; equal shapes; out and src in any layout. */
     void copy(Tensor out, Tensor src);
 

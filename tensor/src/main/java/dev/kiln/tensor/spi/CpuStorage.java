@@ -4,6 +4,7 @@ import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Device;
 import dev.kiln.tensor.Storage;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Host storage: a Java array of the dtype's element type: float[] (F32), double[] (F64), int[]
@@ -16,7 +17,15 @@ import java.nio.ByteBuffer;
  * {@link BitcastGroup} for how their arrays stay coherent.
  */
 public final class CpuStorage extends Storage {
-    private final float[] f32;
+    /**
+     * With {@code -Dkiln.poison=true} (every test run) {@link #allocateUninitialized} fills F32
+     * buffers with NaN, so an op that promised to write every element and did not is caught.
+     */
+    static final boolean POISON = Boolean.getBoolean("kiln.poison");
+
+    private float[] f32; // null once recycled
+    private final boolean pooled; // an F32 buffer of ours, large enough for HostBufferPool
+    private boolean recycled;
     private final double[] f64;
     private final int[] i32;
     private final long[] i64;
@@ -26,7 +35,12 @@ public final class CpuStorage extends Storage {
     long syncedGeneration = -1;
 
     private CpuStorage(DType dtype, int size, Object array) {
+        this(dtype, size, array, false);
+    }
+
+    private CpuStorage(DType dtype, int size, Object array, boolean pooled) {
         super(dtype, size);
+        this.pooled = pooled;
         this.f32 = array instanceof float[] a ? a : null;
         this.f64 = array instanceof double[] a ? a : null;
         this.i32 = array instanceof int[] a ? a : null;
@@ -37,6 +51,14 @@ public final class CpuStorage extends Storage {
 
     /** A zero-filled buffer. */
     public static CpuStorage allocate(DType dtype, int size) {
+        if (dtype == DType.F32 && size >= HostBufferPool.MIN_FLOATS) {
+            float[] a = HostBufferPool.SHARED.take(size);
+            if (a != null) {
+                Arrays.fill(a, 0f);
+                return new CpuStorage(dtype, size, a, true);
+            }
+            return new CpuStorage(dtype, size, new float[size], true);
+        }
         Object array = switch (dtype) {
             case F32 -> new float[size];
             case F64 -> new double[size];
@@ -46,6 +68,46 @@ public final class CpuStorage extends Storage {
             case F16, BF16 -> new short[size];
         };
         return new CpuStorage(dtype, size, array);
+    }
+
+    /**
+     * A buffer whose contents are undefined: for an op whose kernel writes every element before
+     * anything reads it. F32 buffers may come from {@link HostBufferPool} with a previous user's
+     * values (NaN under {@link #POISON}); other dtypes are zero-filled as by {@link #allocate}.
+     */
+    public static CpuStorage allocateUninitialized(DType dtype, int size) {
+        if (dtype != DType.F32) {
+            return allocate(dtype, size);
+        }
+        boolean pooled = size >= HostBufferPool.MIN_FLOATS;
+        float[] a = pooled ? HostBufferPool.SHARED.take(size) : null;
+        if (a == null) {
+            a = new float[size];
+        }
+        if (POISON) {
+            Arrays.fill(a, Float.NaN); // small buffers too, so that tests on small tensors check the promise
+        }
+        return new CpuStorage(dtype, size, a, pooled);
+    }
+
+    /**
+     * Gives a pooled F32 buffer to {@link HostBufferPool}; any later access through this storage
+     * throws. Buffers the pool did not make (wrapped user arrays) and members of a bitcast group
+     * (other storages share their bytes) are left to the collector.
+     */
+    @Override
+    public void recycle() {
+        if (pooled && group == null && !recycled) {
+            recycled = true;
+            float[] a = f32;
+            f32 = null;
+            HostBufferPool.SHARED.give(a);
+        }
+    }
+
+    /** Bytes of recycled buffers waiting to be reused (see {@link #recycle()}). */
+    public static long pooledBytes() {
+        return HostBufferPool.SHARED.heldBytes();
     }
 
     /** Wraps the array without copying. */
@@ -91,6 +153,10 @@ public final class CpuStorage extends Storage {
     }
 
     private void fresh() {
+        if (recycled) {
+            throw new IllegalStateException("CpuStorage: this " + dtype() + " buffer of " + size()
+                    + " elements was recycled and may now belong to another tensor");
+        }
         if (group != null) {
             group.refresh(this);
         }
@@ -102,6 +168,7 @@ public final class CpuStorage extends Storage {
 
     public float[] floats() {
         if (f32 == null) {
+            fresh(); // a recycled buffer says so
             throw wrongType("floats", "F32");
         }
         fresh();

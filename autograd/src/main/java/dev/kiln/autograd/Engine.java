@@ -57,6 +57,7 @@ public final class Engine implements Autograd {
                 accumulate(root, g, false);
             }
             List<Node> order = topologicalOrder(rootNode);
+            Activations activations = !retainGraph && RecycleActivations.isActive() ? new Activations(root) : null;
             Map<Node, Grad> pending = new IdentityHashMap<>();
             pending.put(rootNode, new Grad(g, seedOwned)); // a retained root grad is a copy
             for (Node node : order) {
@@ -114,9 +115,15 @@ public final class Engine implements Autograd {
                 }
                 // gradients no one will read again: their buffers go back to the backend's pool
                 spent.recycle();
+                if (activations != null) {
+                    activations.saw(node);
+                }
                 if (!retainGraph) {
                     node.free();
                 }
+            }
+            if (activations != null) {
+                activations.recycle();
             }
         }
     }
@@ -236,6 +243,42 @@ public final class Engine implements Autograd {
 
         void recycle() {
             candidates.forEach((s, dead) -> {
+                if (dead) {
+                    s.recycle();
+                }
+            });
+        }
+    }
+
+    /**
+     * The buffers of a graph's intermediate results, recycled after a backward inside
+     * {@link RecycleActivations}: the outputs of the nodes backward went through, less the root,
+     * tensors that retain their gradient, and every buffer a leaf (a node input no node made) views,
+     * which covers parameters read through views such as a transpose. Collected over the whole
+     * backward and recycled at its end, since one buffer may be viewed by several nodes' tensors.
+     */
+    private static final class Activations {
+        private final Map<Storage, Boolean> buffers = new IdentityHashMap<>();
+
+        Activations(Tensor root) {
+            buffers.put(root.storage(), Boolean.FALSE);
+        }
+
+        void saw(Node node) {
+            Tensor out = node.outputTensor();
+            buffers.putIfAbsent(out.storage(), !out.retainsGrad());
+            if (out.retainsGrad()) {
+                buffers.put(out.storage(), Boolean.FALSE);
+            }
+            for (int i = 0; i < node.inputCount(); i++) {
+                if (node.next(i) == null) {
+                    buffers.put(node.inputTensor(i).storage(), Boolean.FALSE);
+                }
+            }
+        }
+
+        void recycle() {
+            buffers.forEach((s, dead) -> {
                 if (dead) {
                     s.recycle();
                 }

@@ -96,6 +96,12 @@ public final class Node implements GradNode {
         return inputs[i];
     }
 
+    /** The output tensor itself (for the engine's recycling), without the version check. */
+    Tensor outputTensor() {
+        requireSaved();
+        return output;
+    }
+
     /** The node that made input i, or null for a leaf. */
     GradNode next(int i) {
         return next[i];

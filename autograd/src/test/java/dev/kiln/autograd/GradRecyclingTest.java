@@ -5,11 +5,13 @@ import dev.kiln.tensor.spi.CpuStorage;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The engine gives the buffers of gradients it has consumed back to the backend's pool
  * ({@code Storage.recycle}); none that travels on, becomes a .grad or is retained may go. Large
- * tensors, since only those are pooled.
+ * tensors, since only those are pooled. Inside {@link RecycleActivations} the graph's intermediate
+ * results go back too, once backward is done.
  */
 class GradRecyclingTest {
     private static final int N = 40_000;
@@ -96,5 +98,67 @@ class GradRecyclingTest {
         for (int i = 0; i < N; i++) {
             assertThat(twice[i]).isEqualTo(2 * once[i]);
         }
+    }
+
+    @Test
+    void insideRecycleActivationsTheIntermediateResultsAreRecycledAndTheLeavesAndTheLossKept() {
+        int rows = 200;
+        int cols = 210; // 42,000 floats per activation: pooled
+        Tensor x = Tensor.of(values(11, rows * cols), rows, cols);
+        Tensor w = Tensor.of(values(12, cols * cols), cols, cols).requiresGrad(true);
+        Tensor h;
+        Tensor kept;
+        Tensor loss;
+        float[] wBefore = w.detach().toFloatArray();
+        try (RecycleActivations r = RecycleActivations.enter()) {
+            h = x.matmul(w.t()).relu(); // w is read through a view: its buffer must survive
+            kept = h.mul(2).retainGrad();
+            loss = kept.sum();
+            loss.backward();
+        }
+        assertThat(loss.item()).isFinite();
+        assertThat(w.detach().toFloatArray()).containsExactly(wBefore);
+        assertThat(x.toFloatArray()).containsExactly(values(11, rows * cols));
+        assertThat(kept.grad().toFloatArray()).containsOnly(1f);
+        assertThat(kept.detach().toFloatArray()).hasSize(rows * cols);
+        assertThatThrownBy(h::toFloatArray).isInstanceOf(IllegalStateException.class).hasMessageContaining("recycled");
+        assertThat(RecycleActivations.isActive()).isFalse();
+    }
+
+    @Test
+    void recycledActivationsChangeNoGradientAndOutsideTheScopeActivationsStayReadable() {
+        float[][] grads = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            Tensor w = leaf(13);
+            Tensor x = Tensor.of(values(14), N);
+            for (int step = 0; step < 3; step++) {
+                w.setGrad(null);
+                Tensor h = x.mul(w).tanh();
+                Tensor loss = h.add(h.mul(x)).relu().mul(w).sum();
+                if (run == 1) {
+                    try (RecycleActivations r = RecycleActivations.enter()) {
+                        loss.backward();
+                    }
+                } else {
+                    loss.backward();
+                    assertThat(h.toFloatArray()).hasSize(N); // no scope: still readable
+                }
+            }
+            grads[run] = w.grad().toFloatArray();
+        }
+        assertThat(grads[1]).containsExactly(grads[0]);
+    }
+
+    @Test
+    void aGraphRetainedForAnotherBackwardKeepsItsActivationsEvenInsideTheScope() {
+        Tensor x = leaf(15);
+        Tensor h = x.mul(x).relu();
+        Tensor loss = h.mul(Tensor.of(values(16), N)).sum();
+        try (RecycleActivations r = RecycleActivations.enter()) {
+            loss.backward(null, true);
+        }
+        assertThat(h.toFloatArray()).hasSize(N);
+        loss.backward();
+        assertThat(x.grad().toFloatArray()).doesNotContain(Float.NaN);
     }
 }

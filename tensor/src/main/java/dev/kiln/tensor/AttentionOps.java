@@ -230,9 +230,10 @@ public final class AttentionOps {
                     + (attnMask == null ? "none" : "a BOOL mask"));
         }
         Backend b = Dispatch.backend(name, dout, q, k, v, out, lse);
-        Tensor dq = Dispatch.uninitialized(b, q.dtype(), q.shape(), q.device());
-        Tensor dk = Dispatch.uninitialized(b, q.dtype(), k.shape(), q.device());
-        Tensor dv = Dispatch.uninitialized(b, q.dtype(), v.shape(), q.device());
+        // zero-filled: the backward kernels accumulate dq, dk and dv over blocks
+        Tensor dq = Dispatch.empty(b, q.dtype(), q.shape(), q.device());
+        Tensor dk = Dispatch.empty(b, q.dtype(), k.shape(), q.device());
+        Tensor dv = Dispatch.empty(b, q.dtype(), v.shape(), q.device());
         Tensor dmask = null;
         if (maskGrad) {
             Shapes.checkShape(name, scores); // the one buffer of the scores' size: the mask's gradient itself

@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import dev.kiln.autograd.RecycleActivations;
 import dev.kiln.layers.Module;
 import dev.kiln.models.nn.ConvNet;
 import dev.kiln.models.nn.Gpt;
@@ -172,7 +173,9 @@ public final class ProfileCommand implements Callable<Integer> {
         return () -> {
             Tensor loss = m.forward(x).crossEntropy(y);
             opt.zeroGrad();
-            loss.backward();
+            try (RecycleActivations r = RecycleActivations.enter()) {
+                loss.backward();
+            }
             opt.step();
             loss.item();
         };

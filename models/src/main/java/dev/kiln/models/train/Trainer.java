@@ -1,6 +1,7 @@
 package dev.kiln.models.train;
 
 import dev.kiln.autograd.NoGrad;
+import dev.kiln.autograd.RecycleActivations;
 import dev.kiln.layers.Module;
 import dev.kiln.layers.loss.Loss;
 import dev.kiln.models.data.Batch;
@@ -113,7 +114,9 @@ public final class Trainer {
         Tensor out = model.forward(ModelDevice.input(model, batch.input()));
         Tensor l = loss.forward(out, ModelDevice.input(model, batch.target()));
         optimizer.zeroGrad();
-        l.backward();
+        try (RecycleActivations r = RecycleActivations.enter()) {
+            l.backward(); // only the loss is read after it: the activations' buffers go back to the pool
+        }
         if (clipGradNorm > 0) {
             ClipGrad.clipGradNorm(optimizer.params(), clipGradNorm);
         }

@@ -253,7 +253,8 @@ public final class AttentionOps {
                     + "away from 0), got " + eps);
         }
         Backend b = Dispatch.backend(op, q, k, v);
-        Tensor out = Dispatch.uninitialized(b, q.dtype(), outShape(op, q, v), q.device());
+        // zero-filled: the linear-attention kernels rely on it (with a NaN-poisoned buffer the output was NaN)
+        Tensor out = Dispatch.empty(b, q.dtype(), outShape(op, q, v), q.device());
         b.linearAttention(out, unitLastDim(q), unitLastDim(k), unitLastDim(v), isCausal, eps);
         return Dispatch.record(new Op.LinearAttention(isCausal, eps), out, q, k, v);
     }
@@ -267,9 +268,10 @@ public final class AttentionOps {
         sameShape(name, "dout", dout, new int[] {q.size(0), q.size(1), q.size(2), v.size(3)});
         Dispatch.sameDType(name, q, dout);
         Backend b = Dispatch.backend(name, dout, q, k, v);
-        Tensor dq = Dispatch.uninitialized(b, q.dtype(), q.shape(), q.device());
-        Tensor dk = Dispatch.uninitialized(b, q.dtype(), k.shape(), q.device());
-        Tensor dv = Dispatch.uninitialized(b, q.dtype(), v.shape(), q.device());
+        // zero-filled, as the forward's
+        Tensor dq = Dispatch.empty(b, q.dtype(), q.shape(), q.device());
+        Tensor dk = Dispatch.empty(b, q.dtype(), k.shape(), q.device());
+        Tensor dv = Dispatch.empty(b, q.dtype(), v.shape(), q.device());
         b.linearAttentionBackward(dq, dk, dv, unitLastDim(dout), unitLastDim(q),
                 unitLastDim(k), unitLastDim(v), isCausal, eps);
         return new Tensor[] {dq, dk, dv};

@@ -57,7 +57,10 @@ public final class Engine implements Autograd {
                 accumulate(root, g, false);
             }
             List<Node> order = topologicalOrder(rootNode);
-            Activations activations = !retainGraph && RecycleActivations.isActive() ? new Activations(root) : null;
+            Recycler activations = !retainGraph && RecycleActivations.isActive() ? new Recycler() : null;
+            if (activations != null) {
+                activations.keep(root.storage()); // the loss is read after backward
+            }
             Map<Node, Grad> pending = new IdentityHashMap<>();
             pending.put(rootNode, new Grad(g, seedOwned)); // a retained root grad is a copy
             for (Node node : order) {
@@ -75,7 +78,7 @@ public final class Engine implements Autograd {
                     }
                 }
                 Storage passedOn = gradOut.owned() ? gradOut.tensor().storage() : null;
-                Buffers spent = new Buffers();
+                Recycler spent = new Recycler();
                 spent.mayRecycle(passedOn);
                 for (int i = 0; i < count; i++) {
                     if (grads[i] != null && grads[i].storage().serial() >= mark) {
@@ -116,7 +119,7 @@ public final class Engine implements Autograd {
                 // gradients no one will read again: their buffers go back to the backend's pool
                 spent.recycle();
                 if (activations != null) {
-                    activations.saw(node);
+                    sawActivations(activations, node);
                 }
                 if (!retainGraph) {
                     node.free();
@@ -223,27 +226,29 @@ public final class Engine implements Autograd {
     }
 
     /**
-     * Buffers of one rule call that the engine held alone and that may now be dead: those that
-     * travel on (pending for the next node, or stolen as a leaf's .grad) are kept, the rest are
-     * recycled ({@link Storage#recycle()}), so the next allocation of that size reuses memory that
-     * is still in cache instead of fresh memory the JVM must zero.
+     * Buffers that may be dead, less those found to be kept; {@link #recycle()} hands the dead ones
+     * back ({@link Storage#recycle()}), so the next allocation of their size reuses memory that is
+     * still in cache instead of fresh memory the JVM must zero. Used twice: for the gradients of
+     * one rule call that the engine held alone (kept: those that travel on to the next node or
+     * become a leaf's .grad), and for a graph's intermediate results inside
+     * {@link RecycleActivations} (see {@link #sawActivations}).
      */
-    private static final class Buffers {
-        private final Map<Storage, Boolean> candidates = new IdentityHashMap<>();
+    private static final class Recycler {
+        private final Map<Storage, Boolean> dead = new IdentityHashMap<>();
 
         void mayRecycle(Storage s) {
             if (s != null) {
-                candidates.putIfAbsent(s, Boolean.TRUE);
+                dead.putIfAbsent(s, Boolean.TRUE);
             }
         }
 
         void keep(Storage s) {
-            candidates.put(s, Boolean.FALSE);
+            dead.put(s, Boolean.FALSE);
         }
 
         void recycle() {
-            candidates.forEach((s, dead) -> {
-                if (dead) {
+            dead.forEach((s, d) -> {
+                if (d) {
                     s.recycle();
                 }
             });
@@ -251,44 +256,28 @@ public final class Engine implements Autograd {
     }
 
     /**
-     * The buffers of a graph's intermediate results, recycled after a backward inside
-     * {@link RecycleActivations}: the outputs of the nodes backward went through, less the root,
-     * tensors that retain their gradient, and every buffer a leaf (a node input no node made) views,
-     * which covers parameters read through views such as a transpose. Collected over the whole
-     * backward and recycled at its end, since one buffer may be viewed by several nodes' tensors.
+     * A node's part of the graph's intermediate results: its output, unless it retains its
+     * gradient; every buffer a leaf (a node input no node made) views is kept, which covers
+     * parameters read through views such as a transpose. Collected over the whole backward and
+     * recycled at its end, since one buffer may be viewed by several nodes' tensors.
      */
-    private static final class Activations {
-        private final Map<Storage, Boolean> buffers = new IdentityHashMap<>();
-
-        Activations(Tensor root) {
-            buffers.put(root.storage(), Boolean.FALSE);
+    private static void sawActivations(Recycler activations, Node node) {
+        Tensor out = node.outputTensor();
+        if (out.retainsGrad()) {
+            activations.keep(out.storage());
+        } else {
+            activations.mayRecycle(out.storage());
         }
-
-        void saw(Node node) {
-            Tensor out = node.outputTensor();
-            buffers.putIfAbsent(out.storage(), !out.retainsGrad());
-            if (out.retainsGrad()) {
-                buffers.put(out.storage(), Boolean.FALSE);
+        for (int i = 0; i < node.inputCount(); i++) {
+            if (node.next(i) == null) {
+                activations.keep(node.inputTensor(i).storage());
             }
-            for (int i = 0; i < node.inputCount(); i++) {
-                if (node.next(i) == null) {
-                    buffers.put(node.inputTensor(i).storage(), Boolean.FALSE);
-                }
-            }
-        }
-
-        void recycle() {
-            buffers.forEach((s, dead) -> {
-                if (dead) {
-                    s.recycle();
-                }
-            });
         }
     }
 
     /**
-     * Adds into a tensor's .grad, and says whether g itself became the .grad. The first gradient is copied unless the engine owns its buffer
-     * and it is dense (PyTorch's AccumulateGrad steals the incoming gradient likewise); a copy is
+     * Adds into a tensor's .grad, and says whether g itself became the .grad. The first gradient
+     * is copied unless the engine owns its buffer and it is dense (PyTorch's AccumulateGrad steals the incoming gradient likewise); a copy is
      * contiguous, so no two tensors share a gradient buffer and no .grad is a broadcast view.
      */
     private static boolean accumulate(Tensor t, Tensor g, boolean owned) {

@@ -71,6 +71,11 @@ class ConvKernelsTest {
         // the 16-register weight-gradient tiles of 3 out channels, the last with 2 (26 → 27), stride 2 too
         {2, 16, 6, 6, 26, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {2, 16, 7, 6, 26, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+        // the channel-blocked weight gradient over several chunks of samples, the last one shorter
+        // (sample-minor chunks space its positions closer): 2, 2, 1 or 4, 1 samples of 28 × 28; 25, 2
+        // of 7 × 7 at 16 lanes
+        {5, 16, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {27, 16, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         // patch matrices above a band: bands of 20, 20 and 8 output rows; grouped, stride 2 (13, 13, 9)
         {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {1, 64, 70, 70, 4, 3, 3, 2, 1, 1, 1, 1, 1, 2},

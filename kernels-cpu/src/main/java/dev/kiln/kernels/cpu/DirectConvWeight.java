@@ -64,6 +64,15 @@ final class DirectConvWeight {
                 && cIn * DirectConv.Grid.of(s).plane() <= BLOCKED_MAX_SAMPLE;
     }
 
+    /**
+     * Whether {@link #blocked} lays a chunk's samples side by side (sample-minor), for the 3 × 3
+     * tile of 16 registers: an output row of the whole chunk is then one loop, so small outputs (7 ×
+     * 7) lose little to loop overhead.
+     */
+    static boolean sampleMinor(ConvShape s, boolean wide) {
+        return DirectConvWeightTiles.outs(wide, s.cOutPerGroup()) == 3;
+    }
+
     /** Floats of a sample's channel-blocked input planes up to which {@link #blocked} holds (16 MiB). */
     static final int BLOCKED_MAX_SAMPLE = 1 << 22;
 
@@ -109,8 +118,9 @@ final class DirectConvWeight {
         int opg = s.cOutPerGroup();
         int rt = DirectConvWeightTiles.taps(wide, opg);
         int ro = DirectConvWeightTiles.outs(wide, opg);
-        // the 3 × 3 tile reads dy interleaved, the others as it lies
-        boolean threes = ro == 3;
+        // the 3 × 3 tile reads sample-minor chunks and dy interleaved, the others sample-major chunks
+        // and dy as it lies
+        boolean threes = sampleMinor(s, wide);
         int kk = s.kH() * s.kW();
         int cBlocks = (cpg + LANES - 1) / LANES;
         int oBlocks = (opg + ro - 1) / ro;

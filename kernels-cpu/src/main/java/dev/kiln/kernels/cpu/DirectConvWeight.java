@@ -124,12 +124,18 @@ final class DirectConvWeight {
         int kk = s.kH() * s.kW();
         int cBlocks = (cpg + LANES - 1) / LANES;
         int oBlocks = (opg + ro - 1) / ro;
-        int tGroups = (kk + rt - 1) / rt;
         int block = gr.plane() * LANES;
+        // the 4 × 2 tile on a kernel of an odd number of taps: its two columns are two blocks of input
+        // channels at one tap rather than two taps of one block, so that no tap is padded (a 3 × 3
+        // kernel's tenth tap was a tenth of the work; 1.03-1.09× on 16 → 16 channels at 28 × 28, AVX2)
+        boolean pairs = !wide && !threes && cBlocks % 2 == 0 && kk % rt != 0;
+        int cStep = pairs ? 2 : 1;
+        int cUnits = cBlocks / cStep;
+        int tGroups = pairs ? kk : (kk + rt - 1) / rt;
         // a sample in a chunk: [group][cBlocks x blocks]
         long perSample = (long) s.groups() * cBlocks * block;
         int chunk = blockedChunk(s, gr);
-        int tiles = s.groups() * cBlocks * oBlocks * tGroups;
+        int tiles = s.groups() * cUnits * oBlocks * tGroups;
         int tileSize = ro * rt * LANES;
         Scratch sc = SCRATCH.get();
         int half = (int) (chunk * perSample);
@@ -181,10 +187,11 @@ final class DirectConvWeight {
             int padBlockSize = threes ? padSamples * block : block;
             int tilePos = threes ? tileSamples * LANES : LANES;
             int tileBlock = threes ? tileSamples * block : block;
-            // each tap's offset in floats; the last group padded with the last tap (whose sums are dropped)
+            // each tap's offset in floats; the last group padded with the last tap (whose sums are
+            // dropped); with pairs each tap twice, in the first block and in the second
             int[] taps = new int[tGroups * rt];
             for (int i = 0; i < taps.length; i++) {
-                taps[i] = gr.taps()[Math.min(i, kk - 1)] * tilePos;
+                taps[i] = pairs ? gr.taps()[i / 2] * LANES + i % 2 * block : gr.taps()[Math.min(i, kk - 1)] * tilePos;
             }
             Parallel.forRange(pads + tileUnits, 1, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
@@ -215,19 +222,19 @@ final class DirectConvWeight {
                     int gc = tile / tGroups / oBlocks;
                     if (wide) {
                         DirectConvWeightTiles.blockedTile4x3(part, tile * tileSize, tileFirst > 0, buf,
-                                tileAt + gc * block, (int) perSample, taps, tg * rt, dyStage,
-                                dyTileAt + gc / cBlocks * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
+                                tileAt + gc * cStep * block, (int) perSample, taps, tg * rt, dyStage,
+                                dyTileAt + gc / cUnits * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
                                 s.outH(), s.outW(), gr.pitch());
                     } else if (!threes) {
                         DirectConvWeightTiles.blockedTile4x2(part, tile * tileSize, tileFirst > 0, buf,
-                                tileAt + gc * block, (int) perSample, taps, tg * rt, dyStage,
-                                dyTileAt + gc / cBlocks * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
+                                tileAt + gc * cStep * block, (int) perSample, taps, tg * rt, dyStage,
+                                dyTileAt + gc / cUnits * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
                                 s.outH(), s.outW(), gr.pitch());
                     } else {
                         // the chunk's samples side by side: an output row of all of them is one run
                         DirectConvWeightTiles.blockedTile3x3(part, tile * tileSize, tileFirst > 0, buf,
                                 tileAt + gc * tileBlock, taps, tg * rt,
-                                dyTileAt + (gc / cBlocks * oBlocks + ob) * spatial * tileSamples * ro, s.outH(),
+                                dyTileAt + (gc / cUnits * oBlocks + ob) * spatial * tileSamples * ro, s.outH(),
                                 s.outW() * tileSamples, gr.pitch() * tileSamples);
                     }
                 }
@@ -236,12 +243,15 @@ final class DirectConvWeight {
         for (int tile = 0; tile < tiles; tile++) {
             int tg = tile % tGroups;
             int ob = tile / tGroups % oBlocks;
-            int cb = tile / tGroups / oBlocks % cBlocks;
-            int g = tile / tGroups / oBlocks / cBlocks;
+            int cb0 = tile / tGroups / oBlocks % cUnits * cStep;
+            int g = tile / tGroups / oBlocks / cUnits;
             for (int r = 0; r < ro && ob * ro + r < opg; r++) {
-                for (int t = 0; t < rt && tg * rt + t < kk; t++) {
-                    for (int lane = 0; lane < LANES && cb * LANES + lane < cpg; lane++) {
-                        dw[dwOff + ((g * opg + ob * ro + r) * cpg + cb * LANES + lane) * kk + tg * rt + t] =
+                for (int t = 0; t < rt; t++) {
+                    // a column of the tile: tap tg·rt + t of block cb0, or with pairs tap tg of block cb0 + t
+                    int tap = pairs ? tg : tg * rt + t;
+                    int cb = pairs ? cb0 + t : cb0;
+                    for (int lane = 0; lane < LANES && tap < kk && cb * LANES + lane < cpg; lane++) {
+                        dw[dwOff + ((g * opg + ob * ro + r) * cpg + cb * LANES + lane) * kk + tap] =
                                 part[tile * tileSize + (r * rt + t) * LANES + lane];
                     }
                 }

@@ -316,7 +316,8 @@ final class DirectConvWeightTiles {
 
     /**
      * {@link #blockedTile4x3} for 16 vector registers, 2 taps from tap0 (the shapes that
-     * {@link #outs} does not give to {@link #blockedTile3x3}).
+     * {@link #outs} does not give to {@link #blockedTile3x3}); the two offsets may also be one tap in
+     * two blocks of input channels (pairs of blocks, {@link DirectConvWeight#blocked}).
      */
     static void blockedTile4x2(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
                                int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,

@@ -76,6 +76,8 @@ class ConvKernelsTest {
         // of 7 × 7 at 16 lanes
         {5, 16, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {27, 16, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        // the 16-register 4 × 2 tile on pairs of channel blocks at one tap (an even number of blocks)
+        {2, 32, 6, 6, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         // patch matrices above a band: bands of 20, 20 and 8 output rows; grouped, stride 2 (13, 13, 9)
         {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {1, 64, 70, 70, 4, 3, 3, 2, 1, 1, 1, 1, 1, 2},

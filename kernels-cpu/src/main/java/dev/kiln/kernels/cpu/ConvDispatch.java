@@ -185,10 +185,29 @@ final class ConvDispatch {
         }
     }
 
-    /** The direct kernel of {@link DirectConv}. */
+    /** The direct kernels: {@link DirectConvChannels} where {@link #channels} holds, else {@link DirectConv}. */
     static void grid(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
-        DirectConv.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
+        gridForward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                 bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
+    }
+
+    /** y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid} takes. */
+    static void gridForward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                            ConvShape s) {
+        if (channels(s)) {
+            DirectConvChannels.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        } else {
+            DirectConv.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        }
+    }
+
+    /**
+     * Whether a shape {@link #grid} takes runs {@link DirectConvChannels} (vectors of out channels)
+     * rather than {@link DirectConv}'s vectors of positions: stride 1 and at least two vectors of
+     * out channels per group.
+     */
+    static boolean channels(ConvShape s) {
+        return DirectConvChannels.applies(s) && s.cOutPerGroup() > Simd.F32.length();
     }
 
     /** The direct kernel, output rows (sample, out channel) split over threads. */
@@ -337,7 +356,7 @@ final class ConvDispatch {
             sc.wt = Scratch.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
             if (direct && grid(t)) {
-                DirectConv.forward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
+                gridForward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else if (t.patch() <= DIRECT_MAX_PATCH) {
                 direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else {

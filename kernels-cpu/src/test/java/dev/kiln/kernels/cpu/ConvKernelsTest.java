@@ -68,6 +68,12 @@ class ConvKernelsTest {
         {2, 6, 15, 17, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1},
         {1, 3, 16, 13, 5, 5, 3, 3, 2, 2, 1, 2, 1, 1},
         {1, 70, 6, 9, 66, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        // the channel-vectorized tiles: out channels one past a vector and a tile (17, 33, 65), in channels
+        // off any vector, planes that leave 1 to 11 positions for the last tile, dilation, groups of 20
+        {2, 5, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 7, 5, 4, 65, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {2, 3, 6, 3, 17, 3, 2, 1, 1, 2, 0, 2, 1, 1},
+        {1, 40, 4, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 2},
         // the 16-register weight-gradient tiles of 3 out channels, the last with 2 (26 → 27), stride 2 too
         {2, 16, 6, 6, 26, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {2, 16, 7, 6, 26, 3, 3, 2, 2, 1, 1, 1, 1, 1},
@@ -267,10 +273,22 @@ class ConvKernelsTest {
                 Tensor gemm = poisoned(yShape);
                 ConvDispatch.im2col(gemm, x, w, bias, s);
                 Tensor grid = poisoned(yShape);
-                ConvDispatch.grid(grid, x, w, bias, s);
+                DirectConv.forward(HostArrays.f(grid), grid.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
+                        w.offset(), bias == null ? null : HostArrays.f(bias), bias == null ? 0 : bias.offset(), s);
+                // the channel-vectorized kernel on every stride-1 geometry, whatever its channel counts
+                Tensor channels = DirectConvChannels.applies(s) ? poisoned(yShape) : null;
+                if (channels != null) {
+                    DirectConvChannels.forward(HostArrays.f(channels), channels.offset(), HostArrays.f(x), x.offset(),
+                            HostArrays.f(w), w.offset(), bias == null ? null : HostArrays.f(bias),
+                            bias == null ? 0 : bias.offset(), s);
+                }
                 String b1 = bias == null ? "" : " bias";
-                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}, {grid}}) {
-                    String path = r[0] == out ? "" : r[0] == direct ? " direct" : r[0] == gemm ? " im2col" : " grid";
+                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}, {grid}, {channels}}) {
+                    if (r[0] == null) {
+                        continue;
+                    }
+                    String path = r[0] == out ? "" : r[0] == direct ? " direct" : r[0] == gemm ? " im2col"
+                            : r[0] == grid ? " grid" : " channels";
                     assertWrittenExactly(what + path + b1 + " out", r[0]);
                     assertClose(what + path + b1 + " out", r[0], ref, 1e-5, atol);
                 }
@@ -308,6 +326,17 @@ class ConvKernelsTest {
                 assertClose(p + " dx", dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
                 assertWrittenExactly(p + " dweight", dw);
                 assertClose(p + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
+            }
+            // the stride-1 input gradient by the channel-vectorized kernel (the forward of dy)
+            ConvShape t = ConvDispatch.transposed(s);
+            if (ConvDispatch.transposable(s) && DirectConvChannels.applies(t)) {
+                Tensor dx = poisoned(xShape);
+                float[] wt = new float[s.cIn() * s.cOutPerGroup() * s.kH() * s.kW()];
+                ConvDispatch.flipTransposed(wt, HostArrays.f(w), w.offset(), s);
+                DirectConvChannels.forward(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(), wt, 0, null, 0, t);
+                assertWrittenExactly(what + " (channels) dx", dx);
+                assertClose(what + " (channels) dx", dx, rdx, 1e-5,
+                        1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
             }
             // the channel-blocked weight gradient with the other register file's tiles (a machine runs one)
             if (DirectConvWeight.blocked(s)) {

@@ -174,7 +174,7 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
-        } else if (grid(s)) {
+        } else if (grid(s) || channels(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
             // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
@@ -191,7 +191,7 @@ final class ConvDispatch {
                 bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
     }
 
-    /** y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid} takes. */
+    /** y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid} or {@link #channels} takes. */
     static void gridForward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                             ConvShape s) {
         if (channels(s)) {
@@ -202,13 +202,29 @@ final class ConvDispatch {
     }
 
     /**
-     * Whether a shape {@link #grid} takes runs {@link DirectConvChannels} (vectors of out channels)
-     * rather than {@link DirectConv}'s vectors of positions: stride 1 and at least two vectors of
-     * out channels per group.
+     * Whether the forward takes {@link DirectConvChannels} (vectors of out channels) rather than
+     * {@link DirectConv}'s vectors of positions or im2col + SGEMM: stride 1, a kernel larger than 1×1,
+     * more than two vectors of out channels per group (64 at AVX-512, 32 and 64 at AVX2; fewer leave
+     * a tile's vectors partly zero), a tile's block of packed weights within {@link #CHANNELS_MAX_WEIGHTS}
+     * (each tile streams it) and outputs of at most {@link #CHANNELS_MAX_SPATIAL} positions (the
+     * largest measured). That covers kiln train cnn's 64-channel layer (32 too at AVX2) and ResNet-18's
+     * 3×3 layers up to 256 channels.
      */
     static boolean channels(ConvShape s) {
-        return DirectConvChannels.applies(s) && s.cOutPerGroup() > Simd.F32.length();
+        return GRID && DirectConvChannels.applies(s) && s.cOutPerGroup() > 2 * Simd.F32.length()
+                && (long) s.cInPerGroup() * s.kH() * s.kW() * DirectConvChannels.width() <= CHANNELS_MAX_WEIGHTS
+                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL;
     }
+
+    /**
+     * Floats of one tile's block of packed weights (input channels × taps × out channels of the block)
+     * up to which {@link #channels} holds (1 MiB, a Zen 4 core's L2): ResNet-18's 512 channels (2.4
+     * MB at AVX-512) ran 0.84× of im2col + SGEMM, 256 (1.2 MB) 1.1-1.4×.
+     */
+    static final int CHANNELS_MAX_WEIGHTS = 1 << 18;
+
+    /** Output positions per plane up to which {@link #channels} holds (56 × 56, ResNet-18's first stage). */
+    static final int CHANNELS_MAX_SPATIAL = 56 * 56;
 
     /** The direct kernel, output rows (sample, out channel) split over threads. */
     static void direct(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
@@ -231,8 +247,8 @@ final class ConvDispatch {
                 bias == null ? 0 : bias.offset(), s);
     }
 
-    private static void im2col(float[] y, int yOffset, float[] xa, int xOffset, float[] wa, int wOffset, float[] ba,
-                               int bOff, ConvShape s) {
+    static void im2col(float[] y, int yOffset, float[] xa, int xOffset, float[] wa, int wOffset, float[] ba,
+                       int bOff, ConvShape s) {
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
@@ -355,7 +371,7 @@ final class ConvDispatch {
             Scratch sc = SCRATCH.get();
             sc.wt = Scratch.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
-            if (direct && grid(t)) {
+            if (direct && (grid(t) || channels(t))) {
                 gridForward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else if (t.patch() <= DIRECT_MAX_PATCH) {
                 direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);

@@ -35,19 +35,28 @@ final class DirectConvChannels {
     private static final VectorSpecies<Float> S = DirectConvKernels.S;
     private static final int L = DirectConvKernels.L;
 
-    /** Vectors of out channels per tile for a group of {@code outChannels}. */
-    static int vectors(int outChannels) {
-        return DirectConvKernels.WIDE && outChannels > 2 * L ? 4 : 2;
+    /** Vectors of out channels per tile: 4 with 32 vector registers, 2 with 16. */
+    static int vectors(boolean wide) {
+        return wide ? 4 : 2;
     }
 
-    /** Positions per tile of {@code vectors} vectors of out channels. */
-    static int positions(int vectors) {
-        return !DirectConvKernels.WIDE ? 4 : vectors == 4 ? 6 : 12;
+    /**
+     * Positions per tile: 6 × 4 vectors with 32 registers (24 accumulators, 4 weights and the
+     * broadcasts; C2 keeps two broadcasts live and two accumulators on the stack, still faster than
+     * 5 × 4), 5 × 2 with 16 (10 + 2 + 2: 6 × 2 spills inside the loop and runs at half the speed).
+     */
+    static int positions(boolean wide) {
+        return wide ? 6 : 5;
     }
 
     /** Whether this kernel can compute the shape (ConvDispatch decides where it should). */
     static boolean applies(ConvShape s) {
         return ENABLED && Simd.ENABLED && s.strideH() == 1 && s.strideW() == 1 && s.kH() * s.kW() > 1;
+    }
+
+    /** Out channels per block of packed weights (a tile's vectors) on this machine. */
+    static int width() {
+        return vectors(DirectConvKernels.WIDE) * L;
     }
 
     /** Per-thread buffers, grown on demand and kept. */
@@ -68,12 +77,18 @@ final class DirectConvChannels {
     /** y = conv2d(x, w) + bias (stride 1); bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, DirectConvKernels.WIDE);
+    }
+
+    /** {@link #forward}, with the tiles of 32 vector registers ({@code wide}) or of 16 (tests run both). */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, boolean wide) {
         DirectConv.Grid gr = DirectConv.Grid.forward(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        int v = vectors(opg);
-        int p = positions(v);
+        int v = vectors(wide);
+        int p = positions(wide);
         int width = v * L;
         int blocks = (opg + width - 1) / width;
         int computed = (gr.positions() + p - 1) / p * p;
@@ -130,7 +145,7 @@ final class DirectConvChannels {
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                             int wBlock = (g * blocks + b) * blockSize;
                             for (int q = 0; q < computed; q += p) {
-                                tile(v, p, yp, q * width, xp, q * cpg, cpg, taps, wp, wBlock);
+                                tile(wide, yp, q * width, xp, q * cpg, cpg, taps, wp, wBlock);
                             }
                             int o0 = g * opg + b * width;
                             store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
@@ -140,21 +155,21 @@ final class DirectConvChannels {
                 });
     }
 
-    /** The input of one sample's group, channels last, into its cells: (padH + ih, padW + iw) at cell (padH + ih)·pitch + padW + iw. */
+    /**
+     * The input of one sample's group, channels last, into its cells: (padH + ih, padW + iw) at cell
+     * (padH + ih)·pitch + padW + iw. Channel by channel, so that x is read in order (its first reads,
+     * from memory), the cells written a channel apart in cache.
+     */
     private static void pad(float[] xp, float[] xa, int xOff, int channels, ConvShape s, DirectConv.Grid gr) {
-        int hw = s.h() * s.w();
         int pitch = gr.pitch();
         int cols = Math.min(s.w(), pitch - s.padW());
-        for (int ih = 0; ih < s.h(); ih++) {
-            int r = ih + s.padH();
-            if (r >= gr.rows()) {
-                break; // rows below the last output's reach
-            }
-            for (int iw = 0; iw < cols; iw++) {
-                int d = ((r * pitch) + s.padW() + iw) * channels;
-                int src = xOff + ih * s.w() + iw;
-                for (int c = 0; c < channels; c++) {
-                    xp[d + c] = xa[src + c * hw];
+        int rows = Math.min(s.h(), gr.rows() - s.padH()); // rows below the last output's reach are not read
+        for (int c = 0; c < channels; c++) {
+            int src = xOff + c * s.h() * s.w();
+            for (int ih = 0; ih < rows; ih++) {
+                int d = ((ih + s.padH()) * pitch + s.padW()) * channels + c;
+                for (int iw = 0; iw < cols; iw++, d += channels) {
+                    xp[d] = xa[src + ih * s.w() + iw];
                 }
             }
         }
@@ -171,6 +186,7 @@ final class DirectConvChannels {
         int pitch = gr.pitch();
         for (int j = 0; j < count; j++) {
             int d = yOff + j * plane;
+            float bias = ba == null ? 0f : ba[bOff + j];
             for (int oh = 0; oh < s.outH(); oh++) {
                 int src = oh * pitch * width + j;
                 if (ba == null) {
@@ -178,7 +194,6 @@ final class DirectConvChannels {
                         y[d++] = yp[src];
                     }
                 } else {
-                    float bias = ba[bOff + j];
                     for (int ow = 0; ow < outW; ow++, src += width) {
                         y[d++] = yp[src] + bias;
                     }
@@ -188,14 +203,12 @@ final class DirectConvChannels {
     }
 
     /** One tile of p positions × v vectors of out channels: yp[yOff + i·v·L + lane] for position i. */
-    private static void tile(int v, int p, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps,
-                             float[] wp, int wOff) {
-        if (v == 4) {
+    private static void tile(boolean wide, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
+                             int wOff) {
+        if (wide) {
             tile4x6(yp, yOff, xp, xOff, cpg, taps, wp, wOff);
-        } else if (p == 12) {
-            tile2x12(yp, yOff, xp, xOff, cpg, taps, wp, wOff);
         } else {
-            tile2x4(yp, yOff, xp, xOff, cpg, taps, wp, wOff);
+            tile2x5(yp, yOff, xp, xOff, cpg, taps, wp, wOff);
         }
     }
 
@@ -274,7 +287,7 @@ final class DirectConvChannels {
         a5_3.intoArray(yp, yOff + 23 * L);
     }
 
-    private static void tile2x12(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
+    private static void tile2x5(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
                                  int wOff) {
         FloatVector z = FloatVector.zero(S);
         FloatVector a0_0 = z, a0_1 = z;
@@ -282,13 +295,6 @@ final class DirectConvChannels {
         FloatVector a2_0 = z, a2_1 = z;
         FloatVector a3_0 = z, a3_1 = z;
         FloatVector a4_0 = z, a4_1 = z;
-        FloatVector a5_0 = z, a5_1 = z;
-        FloatVector a6_0 = z, a6_1 = z;
-        FloatVector a7_0 = z, a7_1 = z;
-        FloatVector a8_0 = z, a8_1 = z;
-        FloatVector a9_0 = z, a9_1 = z;
-        FloatVector a10_0 = z, a10_1 = z;
-        FloatVector a11_0 = z, a11_1 = z;
         int wi = wOff;
         for (int t = 0; t < taps.length; t++) {
             int xi = xOff + taps[t];
@@ -310,27 +316,6 @@ final class DirectConvChannels {
                 x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
                 a4_0 = w0.fma(x, a4_0);
                 a4_1 = w1.fma(x, a4_1);
-                x = FloatVector.broadcast(S, xp[xi + 5 * cpg]);
-                a5_0 = w0.fma(x, a5_0);
-                a5_1 = w1.fma(x, a5_1);
-                x = FloatVector.broadcast(S, xp[xi + 6 * cpg]);
-                a6_0 = w0.fma(x, a6_0);
-                a6_1 = w1.fma(x, a6_1);
-                x = FloatVector.broadcast(S, xp[xi + 7 * cpg]);
-                a7_0 = w0.fma(x, a7_0);
-                a7_1 = w1.fma(x, a7_1);
-                x = FloatVector.broadcast(S, xp[xi + 8 * cpg]);
-                a8_0 = w0.fma(x, a8_0);
-                a8_1 = w1.fma(x, a8_1);
-                x = FloatVector.broadcast(S, xp[xi + 9 * cpg]);
-                a9_0 = w0.fma(x, a9_0);
-                a9_1 = w1.fma(x, a9_1);
-                x = FloatVector.broadcast(S, xp[xi + 10 * cpg]);
-                a10_0 = w0.fma(x, a10_0);
-                a10_1 = w1.fma(x, a10_1);
-                x = FloatVector.broadcast(S, xp[xi + 11 * cpg]);
-                a11_0 = w0.fma(x, a11_0);
-                a11_1 = w1.fma(x, a11_1);
             }
         }
         a0_0.intoArray(yp, yOff);
@@ -343,57 +328,5 @@ final class DirectConvChannels {
         a3_1.intoArray(yp, yOff + 7 * L);
         a4_0.intoArray(yp, yOff + 8 * L);
         a4_1.intoArray(yp, yOff + 9 * L);
-        a5_0.intoArray(yp, yOff + 10 * L);
-        a5_1.intoArray(yp, yOff + 11 * L);
-        a6_0.intoArray(yp, yOff + 12 * L);
-        a6_1.intoArray(yp, yOff + 13 * L);
-        a7_0.intoArray(yp, yOff + 14 * L);
-        a7_1.intoArray(yp, yOff + 15 * L);
-        a8_0.intoArray(yp, yOff + 16 * L);
-        a8_1.intoArray(yp, yOff + 17 * L);
-        a9_0.intoArray(yp, yOff + 18 * L);
-        a9_1.intoArray(yp, yOff + 19 * L);
-        a10_0.intoArray(yp, yOff + 20 * L);
-        a10_1.intoArray(yp, yOff + 21 * L);
-        a11_0.intoArray(yp, yOff + 22 * L);
-        a11_1.intoArray(yp, yOff + 23 * L);
     }
-
-    private static void tile2x4(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
-                                 int wOff) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0_0 = z, a0_1 = z;
-        FloatVector a1_0 = z, a1_1 = z;
-        FloatVector a2_0 = z, a2_1 = z;
-        FloatVector a3_0 = z, a3_1 = z;
-        int wi = wOff;
-        for (int t = 0; t < taps.length; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < cpg; c++, xi++, wi += 2 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                x = FloatVector.broadcast(S, xp[xi + cpg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
-                a2_0 = w0.fma(x, a2_0);
-                a2_1 = w1.fma(x, a2_1);
-                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
-                a3_0 = w0.fma(x, a3_0);
-                a3_1 = w1.fma(x, a3_1);
-            }
-        }
-        a0_0.intoArray(yp, yOff);
-        a0_1.intoArray(yp, yOff + L);
-        a1_0.intoArray(yp, yOff + 2 * L);
-        a1_1.intoArray(yp, yOff + 3 * L);
-        a2_0.intoArray(yp, yOff + 4 * L);
-        a2_1.intoArray(yp, yOff + 5 * L);
-        a3_0.intoArray(yp, yOff + 6 * L);
-        a3_1.intoArray(yp, yOff + 7 * L);
-    }
-
 }

@@ -129,6 +129,19 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.grid(shape(new int[] {32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isFalse();
         assertThat(ConvDispatch.grid(shape(new int[] {128, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1}))).isTrue();
         assertThat(ConvDispatch.grid(s1)).as("64 planes of 58 x 58 floats: not in cache").isFalse();
+        // the channel-vectorized forward: more than two vectors of out channels, stride 1, up to 256 channels
+        boolean vectors = Simd.ENABLED;
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(vectors && Simd.F32.length() <= 16);
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(vectors && Simd.F32.length() <= 8);
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(vectors && Simd.F32.length() <= 4);
+        assertThat(ConvDispatch.channels(s1)).isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(s3)).isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(s2)).as("stride 2").isFalse();
+        assertThat(ConvDispatch.channels(shape(new int[] {32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .as("512 x 9 x a tile's channels of weights").isEqualTo(vectors && DirectConvChannels.width() <= 32);
         // the weight gradient: all tiles' vector partials in cache
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
         ConvShape s64 = shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1});
@@ -275,20 +288,22 @@ class ConvKernelsTest {
                 Tensor grid = poisoned(yShape);
                 DirectConv.forward(HostArrays.f(grid), grid.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
                         w.offset(), bias == null ? null : HostArrays.f(bias), bias == null ? 0 : bias.offset(), s);
-                // the channel-vectorized kernel on every stride-1 geometry, whatever its channel counts
-                Tensor channels = DirectConvChannels.applies(s) ? poisoned(yShape) : null;
-                if (channels != null) {
-                    DirectConvChannels.forward(HostArrays.f(channels), channels.offset(), HostArrays.f(x), x.offset(),
+                // the channel-vectorized kernel on every stride-1 geometry, whatever its channel counts, with
+                // the tiles of 32 and of 16 vector registers (a machine runs one)
+                Tensor wide = DirectConvChannels.applies(s) ? poisoned(yShape) : null;
+                Tensor narrow = DirectConvChannels.applies(s) ? poisoned(yShape) : null;
+                for (Tensor c : wide == null ? new Tensor[0] : new Tensor[] {wide, narrow}) {
+                    DirectConvChannels.forward(HostArrays.f(c), c.offset(), HostArrays.f(x), x.offset(),
                             HostArrays.f(w), w.offset(), bias == null ? null : HostArrays.f(bias),
-                            bias == null ? 0 : bias.offset(), s);
+                            bias == null ? 0 : bias.offset(), s, c == wide);
                 }
                 String b1 = bias == null ? "" : " bias";
-                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}, {grid}, {channels}}) {
+                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}, {grid}, {wide}, {narrow}}) {
                     if (r[0] == null) {
                         continue;
                     }
                     String path = r[0] == out ? "" : r[0] == direct ? " direct" : r[0] == gemm ? " im2col"
-                            : r[0] == grid ? " grid" : " channels";
+                            : r[0] == grid ? " grid" : r[0] == wide ? " channels (6 x 4)" : " channels (5 x 2)";
                     assertWrittenExactly(what + path + b1 + " out", r[0]);
                     assertClose(what + path + b1 + " out", r[0], ref, 1e-5, atol);
                 }
@@ -329,14 +344,16 @@ class ConvKernelsTest {
             }
             // the stride-1 input gradient by the channel-vectorized kernel (the forward of dy)
             ConvShape t = ConvDispatch.transposed(s);
-            if (ConvDispatch.transposable(s) && DirectConvChannels.applies(t)) {
+            for (boolean wide : ConvDispatch.transposable(s) && DirectConvChannels.applies(t)
+                    ? new boolean[] {true, false} : new boolean[0]) {
+                String p = what + " (channels, " + (wide ? "6 x 4" : "5 x 2") + ") dx";
                 Tensor dx = poisoned(xShape);
                 float[] wt = new float[s.cIn() * s.cOutPerGroup() * s.kH() * s.kW()];
                 ConvDispatch.flipTransposed(wt, HostArrays.f(w), w.offset(), s);
-                DirectConvChannels.forward(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(), wt, 0, null, 0, t);
-                assertWrittenExactly(what + " (channels) dx", dx);
-                assertClose(what + " (channels) dx", dx, rdx, 1e-5,
-                        1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
+                DirectConvChannels.forward(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(), wt, 0, null, 0, t,
+                        wide);
+                assertWrittenExactly(p, dx);
+                assertClose(p, dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
             }
             // the channel-blocked weight gradient with the other register file's tiles (a machine runs one)
             if (DirectConvWeight.blocked(s)) {

@@ -204,24 +204,24 @@ final class ConvDispatch {
     /**
      * Whether the forward takes {@link DirectConvChannels} (vectors of out channels) rather than
      * {@link DirectConv}'s vectors of positions or im2col + SGEMM: stride 1, a kernel larger than 1×1,
-     * more than two vectors of out channels per group (64 at AVX-512, 32 and 64 at AVX2; fewer leave
-     * a tile's vectors partly zero), a tile's block of packed weights within {@link #CHANNELS_MAX_WEIGHTS}
-     * (each tile streams it) and outputs of at most {@link #CHANNELS_MAX_SPATIAL} positions (the
-     * largest measured). That covers kiln train cnn's 64-channel layer (32 too at AVX2) and ResNet-18's
-     * 3×3 layers up to 256 channels.
+     * more than two vectors of out channels per group (64 at AVX-512, 32 and 64 at AVX2; with two,
+     * kiln train cnn's 32 at AVX-512 and 16 at AVX2, it ran 0.6-0.9× of the positional tiles), a
+     * reduction (input channels per group × taps) of at most {@link #CHANNELS_MAX_REDUCTION} and
+     * outputs of at most {@link #CHANNELS_MAX_SPATIAL} positions (the largest measured). That covers
+     * kiln train cnn's 64-channel layer (and 32 at AVX2) and ResNet-18's 3×3 layers up to 256 channels.
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.cOutPerGroup() > 2 * Simd.F32.length()
-                && (long) s.cInPerGroup() * s.kH() * s.kW() * DirectConvChannels.width() <= CHANNELS_MAX_WEIGHTS
+                && (long) s.cInPerGroup() * s.kH() * s.kW() <= CHANNELS_MAX_REDUCTION
                 && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL;
     }
 
     /**
-     * Floats of one tile's block of packed weights (input channels × taps × out channels of the block)
-     * up to which {@link #channels} holds (1 MiB, a Zen 4 core's L2): ResNet-18's 512 channels (2.4
-     * MB at AVX-512) ran 0.84× of im2col + SGEMM, 256 (1.2 MB) 1.1-1.4×.
+     * The longest reduction {@link #channels} takes: 256 channels × 3×3 (ResNet-18's 256 channels ran
+     * 1.1-1.2× of im2col + SGEMM at AVX-512 and AVX2, its 512 on 7 × 7 0.75-0.88×: each tile streams
+     * its block of weights, 9 × 512 × 64 floats, from L2 or beyond).
      */
-    static final int CHANNELS_MAX_WEIGHTS = 1 << 18;
+    static final int CHANNELS_MAX_REDUCTION = 256 * 9;
 
     /** Output positions per plane up to which {@link #channels} holds (56 × 56, ResNet-18's first stage). */
     static final int CHANNELS_MAX_SPATIAL = 56 * 56;

@@ -8,22 +8,23 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * A stride-1 direct convolution vectorized over output channels rather than positions, for layers
- * of 32 to 64 channels on small planes (7×7, 14×14), where {@link DirectConvKernels}' vectors of
- * positions leave much of each vector on padding and row ends ({@link ConvDispatch} says when it runs).
+ * A stride-1 direct convolution vectorized over output channels rather than positions, for layers of
+ * more than two vectors of out channels on small planes (kiln train cnn's 64 channels on 7×7, ResNet-18's
+ * 3×3 layers), where {@link DirectConvKernels}' vectors of positions leave much of each vector on
+ * padding and row ends, and im2col's patch matrix costs as much as the multiply ({@link ConvDispatch}
+ * says when it runs). The design follows oneDNN's blocked-channel direct kernels, written for C2.
  *
  * <p>Per sample (and group) the input is copied into a zero-padded grid of cells, channels last
  * ([row][column][channel], rows {@code pitch} cells apart: {@link DirectConv.Grid#forward}'s geometry,
  * so output position q = oh·pitch + ow reads tap t at cell q + taps[t]). The weights are packed
  * [block][tap][input channel][out channel of the block], a block being V vectors of out channels,
  * zero past the last. A tile keeps P consecutive positions × V vectors of out channels in registers:
- * per (tap, input channel) it loads V weight vectors, broadcasts the input of each of its P
- * positions and does P·V fused multiply-adds. With 32 vector registers P × V is 6 × 4 (24
- * accumulators, 4 loads, a broadcast) or 12 × 2; with 16 it is 4 × 2. A run of positions goes
- * across row ends (the columns past outW are computed and dropped) and the last tile of a plane
- * past its end, into zeros; so every output is one tile's sum in (tap, input channel) order, and
- * results do not depend on the thread count. The tile's channels-last output is then transposed into
- * the NCHW planes of y.
+ * per (tap, input channel) it loads V weight vectors, broadcasts the input of each of its P positions
+ * and does P·V fused multiply-adds ({@link #positions}: 6 × 4 with 32 vector registers, 5 × 2 with 16).
+ * A run of positions goes across row ends (the columns past outW are computed and dropped) and the
+ * last tile of a plane past its end, into zeros; so every output is one tile's sum in (tap, input
+ * channel) order, and results do not depend on the thread count. Each block's channels-last output is
+ * then copied into the NCHW planes of y.
  */
 final class DirectConvChannels {
     private DirectConvChannels() {
@@ -54,17 +55,14 @@ final class DirectConvChannels {
         return ENABLED && Simd.ENABLED && s.strideH() == 1 && s.strideW() == 1 && s.kH() * s.kW() > 1;
     }
 
-    /** Out channels per block of packed weights (a tile's vectors) on this machine. */
-    static int width() {
-        return vectors(DirectConvKernels.WIDE) * L;
-    }
-
     /** Per-thread buffers, grown on demand and kept. */
     private static final class Scratch {
         float[] weights = new float[0];
         float[] cells = new float[0];
         /** The shape whose padded cells {@code cells} last held: their zeros are in place for it. */
         ConvShape cellsShape;
+        /** Floats from the start of {@code cells} that the last clearing zeroed. */
+        long cellsCleared;
         float[] out = new float[0];
 
         static float[] atLeast(float[] a, long size) {
@@ -126,7 +124,7 @@ final class DirectConvChannels {
                     Scratch mine = SCRATCH.get();
                     mine.cells = Scratch.atLeast(mine.cells, cells * cpg);
                     // each sample's input lands on the same floats: only the first pad of a shape clears
-                    boolean zeroed = s.equals(mine.cellsShape);
+                    boolean zeroed = s.equals(mine.cellsShape) && mine.cellsCleared >= cells * cpg;
                     mine.cellsShape = null; // until a pad of s has completed
                     mine.out = Scratch.atLeast(mine.out, (long) computed * width);
                     float[] xp = mine.cells;
@@ -138,6 +136,7 @@ final class DirectConvChannels {
                         int g = unit % s.groups();
                         if (!zeroed) {
                             Arrays.fill(xp, 0, (int) (cells * cpg), 0f);
+                            mine.cellsCleared = cells * cpg;
                         }
                         pad(xp, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
                         zeroed = true;

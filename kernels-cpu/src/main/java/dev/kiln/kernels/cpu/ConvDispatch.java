@@ -205,15 +205,19 @@ final class ConvDispatch {
      * Whether the forward takes {@link DirectConvChannels} (vectors of out channels) rather than
      * {@link DirectConv}'s vectors of positions or im2col + SGEMM: stride 1, a kernel larger than 1×1,
      * more than two vectors of out channels per group (64 at AVX-512, 32 and 64 at AVX2; with two,
-     * kiln train cnn's 32 at AVX-512 and 16 at AVX2, it ran 0.6-0.9× of the positional tiles), a
+     * kiln train cnn's 32 at AVX-512 and 16 at AVX2, it ran 0.5-0.96× of the positional tiles), a
      * reduction (input channels per group × taps) of at most {@link #CHANNELS_MAX_REDUCTION} and
-     * outputs of at most {@link #CHANNELS_MAX_SPATIAL} positions (the largest measured). That covers
-     * kiln train cnn's 64-channel layer (and 32 at AVX2) and ResNet-18's 3×3 layers up to 256 channels.
+     * outputs of at most {@link #CHANNELS_MAX_SPATIAL} positions (the largest measured). With 32
+     * vector registers only in place of the positional tiles ({@link #grid}): kiln train cnn's 64
+     * channels on 7 × 7 ran 1.13-1.17× on one thread and 0.99-1.08× on two, ResNet-18's layers against
+     * im2col + SGEMM 1.07-1.17× on one but 0.90-1.03× on two. With 16 (AVX2) also in place of im2col:
+     * 1.07-1.57× on one thread and two, cnn's 32 and 64 channels and ResNet-18's up to 256.
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.cOutPerGroup() > 2 * Simd.F32.length()
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= CHANNELS_MAX_REDUCTION
-                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL;
+                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
+                && (!DirectConvKernels.WIDE || grid(s));
     }
 
     /**

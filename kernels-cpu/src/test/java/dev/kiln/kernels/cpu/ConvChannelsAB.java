@@ -17,7 +17,8 @@ import java.util.Locale;
  * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
  *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvChannelsAB [rounds [threads [filter]]]
  * </pre>
- * {@code filter}: run only the shapes whose {n, c, h, w, o} list contains it.
+ * Times are CPU time (the thread's on one thread, all threads' together on more; wall
+ * time with {@code -Dwall=true}). {@code filter}: run only the shapes whose {n, c, h, w, o} list contains it.
  */
 final class ConvChannelsAB {
     private ConvChannelsAB() {
@@ -40,11 +41,13 @@ final class ConvChannelsAB {
             CpuBackend.setThreads(Integer.parseInt(args[1]));
         }
         String filter = args.length > 2 ? args[2] : "";
-        // on one thread every call runs on this one: its CPU time, which a loaded machine disturbs less
-        boolean cpu = CpuBackend.threads() == 1;
+        // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
+        // process's on more (their sum: the work done, not how evenly it was spread)
+        boolean cpu = !Boolean.getBoolean("wall");
         var rng = new Generator(1);
         System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s), medians; x = old / new%n",
-                Simd.describe(), CpuBackend.threads(), rounds, cpu ? "CPU time" : "wall");
+                Simd.describe(), CpuBackend.threads(), rounds,
+                !cpu ? "wall" : CpuBackend.threads() == 1 ? "thread CPU time" : "all threads' CPU time");
         for (int[] g : SHAPES) {
             if (!Arrays.toString(g).contains(filter)) {
                 continue;
@@ -96,7 +99,18 @@ final class ConvChannelsAB {
     }
 
     private static long now(boolean cpu) {
-        return cpu ? java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
+        if (!cpu) {
+            return System.nanoTime();
+        }
+        if (CpuBackend.threads() == 1) {
+            return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        }
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long id : mx.getAllThreadIds()) {
+            sum += Math.max(0, mx.getThreadCpuTime(id)); // the process's CPU clock ticks too coarsely
+        }
+        return sum;
     }
 
     private static float[] randn(Generator rng, int n) {

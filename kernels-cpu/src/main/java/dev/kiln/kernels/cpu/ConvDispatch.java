@@ -12,8 +12,10 @@ import static dev.kiln.kernels.cpu.HostArrays.f;
 import static dev.kiln.kernels.cpu.HostArrays.f32;
 
 /**
- * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or forward
- * for small patches ({@link #DIRECT_MAX_PATCH}) the direct kernel of {@link ConvKernels}. Samples are
+ * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or the direct
+ * kernels where the shape suits them ({@link #grid}: {@link DirectConv}, {@link #channels}:
+ * {@link DirectConvChannels}; {@link #gridWeight}, {@link #phases}), or forward for small patches
+ * ({@link #DIRECT_MAX_PATCH}) the direct loop of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
  * large GEMM per group rather than many small ones; a sample whose patch matrix is larger than a
  * core's cache is cut into bands of output rows instead ({@link #rowsPerBand}), one thread per band; a block of one sample multiplies straight into

@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reference loops, on inputs at an offset and outputs in poisoned buffers: every stride, padding,
  * dilation and group layout of the geometry list, 1×1 kernels, kernels as large as the padded
  * input, and (outside the width passes) batches that span several blocks of {@link ConvDispatch};
- * forward through both the direct kernel and im2col + SGEMM on every geometry.
+ * forward through the direct loop, im2col + SGEMM and the grid kernel on every geometry, and through
+ * {@link DirectConvChannels} (both register files' tiles) on every stride-1 one, its input gradient too.
  * Bounds: rtol 1e-5 + atol 1e-5·√(terms summed).
  */
 class ConvKernelsTest {

@@ -12,8 +12,10 @@ import static dev.kiln.kernels.cpu.HostArrays.f;
 import static dev.kiln.kernels.cpu.HostArrays.f32;
 
 /**
- * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or forward
- * for small patches ({@link #DIRECT_MAX_PATCH}) the direct kernel of {@link ConvKernels}. Samples are
+ * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or the direct
+ * kernels where the shape suits them ({@link #grid}: {@link DirectConv}, {@link #channels}:
+ * {@link DirectConvChannels}; {@link #gridWeight}, {@link #phases}), or forward for small patches
+ * ({@link #DIRECT_MAX_PATCH}) the direct loop of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
  * large GEMM per group rather than many small ones; a sample whose patch matrix is larger than a
  * core's cache is cut into bands of output rows instead ({@link #rowsPerBand}), one thread per band; a block of one sample multiplies straight into
@@ -179,7 +181,7 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
-        } else if (grid(s)) {
+        } else if (grid(s) || channels(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
             // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
@@ -190,11 +192,50 @@ final class ConvDispatch {
         }
     }
 
-    /** The direct kernel of {@link DirectConv}. */
+    /** The direct kernels: {@link DirectConvChannels} where {@link #channels} holds, else {@link DirectConv}. */
     static void grid(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
-        DirectConv.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
+        gridForward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                 bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
     }
+
+    /** y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid} or {@link #channels} takes. */
+    static void gridForward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                            ConvShape s) {
+        if (channels(s)) {
+            DirectConvChannels.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        } else {
+            DirectConv.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        }
+    }
+
+    /**
+     * Whether the forward takes {@link DirectConvChannels} (vectors of out channels) rather than
+     * {@link DirectConv}'s vectors of positions or im2col + SGEMM: stride 1, a kernel larger than 1×1,
+     * more than two vectors of out channels per group (64 at AVX-512, 32 and 64 at AVX2; with two,
+     * kiln train cnn's 32 at AVX-512 and 16 at AVX2, it ran 0.5-0.96× of the positional tiles), a
+     * reduction (input channels per group × taps) of at most {@link #CHANNELS_MAX_REDUCTION} and
+     * outputs of at most {@link #CHANNELS_MAX_SPATIAL} positions (the largest measured). With 32
+     * vector registers only in place of the positional tiles ({@link #grid}): kiln train cnn's 64
+     * channels on 7 × 7 ran 1.13-1.17× on one thread and 0.99-1.08× on two, ResNet-18's layers against
+     * im2col + SGEMM 1.07-1.17× on one but 0.90-1.03× on two. With 16 (AVX2) also in place of im2col:
+     * 1.07-1.57× on one thread and two, cnn's 32 and 64 channels and ResNet-18's up to 256.
+     */
+    static boolean channels(ConvShape s) {
+        return GRID && DirectConvChannels.applies(s) && s.cOutPerGroup() > 2 * Simd.F32.length()
+                && (long) s.cInPerGroup() * s.kH() * s.kW() <= CHANNELS_MAX_REDUCTION
+                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
+                && (!DirectConvKernels.WIDE || grid(s));
+    }
+
+    /**
+     * The longest reduction {@link #channels} takes: 256 channels × 3×3 (ResNet-18's 256 channels ran
+     * 1.1-1.2× of im2col + SGEMM at AVX-512 and AVX2, its 512 on 7 × 7 0.75-0.88×: each tile streams
+     * its block of weights, 9 × 512 × 64 floats, from L2 or beyond).
+     */
+    static final int CHANNELS_MAX_REDUCTION = 256 * 9;
+
+    /** Output positions per plane up to which {@link #channels} holds (56 × 56, ResNet-18's first stage). */
+    static final int CHANNELS_MAX_SPATIAL = 56 * 56;
 
     /** The direct kernel, output rows (sample, out channel) split over threads. */
     static void direct(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
@@ -217,8 +258,8 @@ final class ConvDispatch {
                 bias == null ? 0 : bias.offset(), s);
     }
 
-    private static void im2col(float[] y, int yOffset, float[] xa, int xOffset, float[] wa, int wOffset, float[] ba,
-                               int bOff, ConvShape s) {
+    static void im2col(float[] y, int yOffset, float[] xa, int xOffset, float[] wa, int wOffset, float[] ba,
+                       int bOff, ConvShape s) {
         int spatial = s.outH() * s.outW();
         int k = s.patch();
         int opg = s.cOutPerGroup();
@@ -341,8 +382,8 @@ final class ConvDispatch {
             Scratch sc = SCRATCH.get();
             sc.wt = Scratch.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
-            if (direct && grid(t)) {
-                DirectConv.forward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
+            if (direct && (grid(t) || channels(t))) {
+                gridForward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else if (t.patch() <= DIRECT_MAX_PATCH) {
                 direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else {

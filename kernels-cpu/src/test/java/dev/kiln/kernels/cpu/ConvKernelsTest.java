@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reference loops, on inputs at an offset and outputs in poisoned buffers: every stride, padding,
  * dilation and group layout of the geometry list, 1×1 kernels, kernels as large as the padded
  * input, and (outside the width passes) batches that span several blocks of {@link ConvDispatch};
- * forward through both the direct kernel and im2col + SGEMM on every geometry.
+ * forward through the direct loop, im2col + SGEMM and the grid kernel on every geometry, and through
+ * {@link DirectConvChannels} (both register files' tiles) on every stride-1 one, its input gradient too.
  * Bounds: rtol 1e-5 + atol 1e-5·√(terms summed).
  */
 class ConvKernelsTest {
@@ -68,6 +69,12 @@ class ConvKernelsTest {
         {2, 6, 15, 17, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1},
         {1, 3, 16, 13, 5, 5, 3, 3, 2, 2, 1, 2, 1, 1},
         {1, 70, 6, 9, 66, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        // the channel-vectorized tiles: out channels one past a vector and a tile (17, 33, 65), in channels
+        // off any vector, planes that leave 1 to 11 positions for the last tile, dilation, groups of 20
+        {2, 5, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 7, 5, 4, 65, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {2, 3, 6, 3, 17, 3, 2, 1, 1, 2, 0, 2, 1, 1},
+        {1, 40, 4, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 2},
         // the 16-register weight-gradient tiles of 3 out channels, the last with 2 (26 → 27), stride 2 too
         {2, 16, 6, 6, 26, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {2, 16, 7, 6, 26, 3, 3, 2, 2, 1, 1, 1, 1, 1},
@@ -130,6 +137,21 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.grid(shape(new int[] {32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isFalse();
         assertThat(ConvDispatch.grid(shape(new int[] {128, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1}))).isTrue();
         assertThat(ConvDispatch.grid(s1)).as("64 planes of 58 x 58 floats: not in cache").isFalse();
+        // the channel-vectorized forward: more than two vectors of out channels, stride 1; with 32 registers
+        // where the positional tiles would run, with 16 also in place of im2col up to 256 channels
+        boolean vectors = Simd.ENABLED;
+        boolean wider = vectors && !DirectConvKernels.WIDE;
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(vectors && Simd.F32.length() <= 16);
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(vectors && Simd.F32.length() <= 8);
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(vectors && Simd.F32.length() <= 4);
+        assertThat(ConvDispatch.channels(s1)).isEqualTo(wider);
+        assertThat(ConvDispatch.channels(s3)).isEqualTo(wider);
+        assertThat(ConvDispatch.channels(s2)).as("stride 2").isFalse();
+        assertThat(ConvDispatch.channels(shape(new int[] {32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .as("a reduction of 512 x 9").isFalse();
         // the weight gradient: all tiles' vector partials in cache
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
         ConvShape s64 = shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1});
@@ -277,10 +299,24 @@ class ConvKernelsTest {
                 Tensor gemm = poisoned(yShape);
                 ConvDispatch.im2col(gemm, x, w, bias, s);
                 Tensor grid = poisoned(yShape);
-                ConvDispatch.grid(grid, x, w, bias, s);
+                DirectConv.forward(HostArrays.f(grid), grid.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
+                        w.offset(), bias == null ? null : HostArrays.f(bias), bias == null ? 0 : bias.offset(), s);
+                // the channel-vectorized kernel on every stride-1 geometry, whatever its channel counts, with
+                // the tiles of 32 and of 16 vector registers (a machine runs one)
+                Tensor wide = DirectConvChannels.applies(s) ? poisoned(yShape) : null;
+                Tensor narrow = DirectConvChannels.applies(s) ? poisoned(yShape) : null;
+                for (Tensor c : wide == null ? new Tensor[0] : new Tensor[] {wide, narrow}) {
+                    DirectConvChannels.forward(HostArrays.f(c), c.offset(), HostArrays.f(x), x.offset(),
+                            HostArrays.f(w), w.offset(), bias == null ? null : HostArrays.f(bias),
+                            bias == null ? 0 : bias.offset(), s, c == wide);
+                }
                 String b1 = bias == null ? "" : " bias";
-                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}, {grid}}) {
-                    String path = r[0] == out ? "" : r[0] == direct ? " direct" : r[0] == gemm ? " im2col" : " grid";
+                for (Tensor[] r : new Tensor[][] {{out}, {direct}, {gemm}, {grid}, {wide}, {narrow}}) {
+                    if (r[0] == null) {
+                        continue;
+                    }
+                    String path = r[0] == out ? "" : r[0] == direct ? " direct" : r[0] == gemm ? " im2col"
+                            : r[0] == grid ? " grid" : r[0] == wide ? " channels (6 x 4)" : " channels (5 x 2)";
                     assertWrittenExactly(what + path + b1 + " out", r[0]);
                     assertClose(what + path + b1 + " out", r[0], ref, 1e-5, atol);
                 }
@@ -318,6 +354,19 @@ class ConvKernelsTest {
                 assertClose(p + " dx", dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
                 assertWrittenExactly(p + " dweight", dw);
                 assertClose(p + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
+            }
+            // the stride-1 input gradient by the channel-vectorized kernel (the forward of dy)
+            ConvShape t = ConvDispatch.transposed(s);
+            for (boolean wide : ConvDispatch.transposable(s) && DirectConvChannels.applies(t)
+                    ? new boolean[] {true, false} : new boolean[0]) {
+                String p = what + " (channels, " + (wide ? "6 x 4" : "5 x 2") + ") dx";
+                Tensor dx = poisoned(xShape);
+                float[] wt = new float[s.cIn() * s.cOutPerGroup() * s.kH() * s.kW()];
+                ConvDispatch.flipTransposed(wt, HostArrays.f(w), w.offset(), s);
+                DirectConvChannels.forward(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(), wt, 0, null, 0, t,
+                        wide);
+                assertWrittenExactly(p, dx);
+                assertClose(p, dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
             }
             // the channel-blocked weight gradient with the other register file's tiles (a machine runs one)
             if (DirectConvWeight.blocked(s)) {

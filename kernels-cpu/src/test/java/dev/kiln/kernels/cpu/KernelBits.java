@@ -144,6 +144,11 @@ public final class KernelBits {
                 return new Tensor[] {dq, dk, dv};
             });
         }
+        // a convolution of DirectConvChannels (40 out channels: more than two vectors at every width)
+        var cs = new dev.kiln.tensor.ConvShape(1, 8, 5, 5, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 5);
+        Tensor cx = values(rng, 8 * 25, 1).view(1, 8, 5, 5);
+        Tensor cw = values(rng, 40 * 8 * 9, 1).view(40, 8, 3, 3);
+        record(out, "conv2d channels", t -> CPU.conv2d(t, cx, cw, null, cs), 1, 40, 5, 5);
         Tensor ma = values(rng, 17 * 33, 1).view(17, 33);
         Tensor mb = values(rng, 33 * 19, 1).view(33, 19);
         record(out, "matmul", t -> CPU.matmul(t, ma, mb), 17, 19);

@@ -1,0 +1,331 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * A stride-1 direct convolution vectorized over output channels rather than positions, for layers of
+ * more than two vectors of out channels on small planes (kiln train cnn's 64 channels on 7×7, ResNet-18's
+ * 3×3 layers), where {@link DirectConvKernels}' vectors of positions leave much of each vector on
+ * padding and row ends, and im2col's patch matrix costs as much as the multiply ({@link ConvDispatch}
+ * says when it runs). The design follows oneDNN's blocked-channel direct kernels, written for C2.
+ *
+ * <p>Per sample (and group) the input is copied into a zero-padded grid of cells, channels last
+ * ([row][column][channel], rows {@code pitch} cells apart: {@link DirectConv.Grid#forward}'s geometry,
+ * so output position q = oh·pitch + ow reads tap t at cell q + taps[t]). The weights are packed
+ * [block][tap][input channel][out channel of the block], a block being V vectors of out channels,
+ * zero past the last. A tile keeps P consecutive positions × V vectors of out channels in registers:
+ * per (tap, input channel) it loads V weight vectors, broadcasts the input of each of its P positions
+ * and does P·V fused multiply-adds ({@link #positions}: 6 × 4 with 32 vector registers, 5 × 2 with 16).
+ * A run of positions goes across row ends (the columns past outW are computed and dropped) and the
+ * last tile of a plane past its end, into zeros; so every output is one tile's sum in (tap, input
+ * channel) order, and results do not depend on the thread count. Each block's channels-last output is
+ * then copied into the NCHW planes of y.
+ */
+final class DirectConvChannels {
+    private DirectConvChannels() {
+    }
+
+    /** False with {@code -Dkiln.conv.channels=false}: the positional tiles take every shape (A/B runs). */
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.channels", "true").trim());
+
+    private static final VectorSpecies<Float> S = DirectConvKernels.S;
+    private static final int L = DirectConvKernels.L;
+
+    /** Vectors of out channels per tile: 4 with 32 vector registers, 2 with 16. */
+    static int vectors(boolean wide) {
+        return wide ? 4 : 2;
+    }
+
+    /**
+     * Positions per tile: 6 × 4 vectors with 32 registers (24 accumulators, 4 weights and the
+     * broadcasts; C2 keeps two broadcasts live and two accumulators on the stack, still faster than
+     * 5 × 4), 5 × 2 with 16 (10 + 2 + 2: 6 × 2 spills inside the loop and runs at half the speed).
+     */
+    static int positions(boolean wide) {
+        return wide ? 6 : 5;
+    }
+
+    /** Whether this kernel can compute the shape (ConvDispatch decides where it should). */
+    static boolean applies(ConvShape s) {
+        return ENABLED && Simd.ENABLED && s.strideH() == 1 && s.strideW() == 1 && s.kH() * s.kW() > 1;
+    }
+
+    /** Per-thread buffers, grown on demand and kept. */
+    private static final class Scratch {
+        float[] weights = new float[0];
+        float[] cells = new float[0];
+        /** The shape whose padded cells {@code cells} last held: their zeros are in place for it. */
+        ConvShape cellsShape;
+        /** Floats from the start of {@code cells} that the last clearing zeroed. */
+        long cellsCleared;
+        float[] out = new float[0];
+
+        static float[] atLeast(float[] a, long size) {
+            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** y = conv2d(x, w) + bias (stride 1); bias may be null. */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s) {
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, DirectConvKernels.WIDE);
+    }
+
+    /** {@link #forward}, with the tiles of 32 vector registers ({@code wide}) or of 16 (tests run both). */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, boolean wide) {
+        DirectConv.Grid gr = DirectConv.Grid.forward(s);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int v = vectors(wide);
+        int p = positions(wide);
+        int width = v * L;
+        int blocks = (opg + width - 1) / width;
+        int computed = (gr.positions() + p - 1) / p * p;
+        int reach = Arrays.stream(gr.taps()).max().orElse(0);
+        long cells = (long) computed + reach;
+        int[] taps = new int[kk];
+        for (int t = 0; t < kk; t++) {
+            taps[t] = gr.taps()[t] * cpg;
+        }
+        // packed weights: [group][block][tap][c][out channel of the block], those past opg zero
+        int blockSize = kk * cpg * width;
+        Scratch sc = SCRATCH.get();
+        sc.weights = Scratch.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
+        float[] wp = sc.weights;
+        for (int g = 0; g < s.groups(); g++) {
+            for (int b = 0; b < blocks; b++) {
+                int base = (g * blocks + b) * blockSize;
+                for (int j = 0; j < width; j++) {
+                    int o = b * width + j;
+                    for (int c = 0; c < cpg; c++) {
+                        for (int t = 0; t < kk; t++) {
+                            wp[base + (t * cpg + c) * width + j] =
+                                    o < opg ? wa[wOff + ((g * opg + o) * cpg + c) * kk + t] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+        int units = s.n() * s.groups();
+        // fewer (sample, group) pairs than threads: also split their blocks of out channels
+        int split = (int) Math.min(blocks, Math.max(1, (2L * Parallel.threads() + units - 1) / units));
+        long work = (long) computed * blocks * blockSize;
+        Parallel.forRange(units * split, (int) Math.max(1, Math.min(units, (1L << 18) / Math.max(1, work / split))),
+                (lo, hi) -> {
+                    Scratch mine = SCRATCH.get();
+                    mine.cells = Scratch.atLeast(mine.cells, cells * cpg);
+                    // each sample's input lands on the same floats: only the first pad of a shape clears
+                    boolean zeroed = s.equals(mine.cellsShape) && mine.cellsCleared >= cells * cpg;
+                    mine.cellsShape = null; // until a pad of s has completed
+                    mine.out = Scratch.atLeast(mine.out, (long) computed * width);
+                    float[] xp = mine.cells;
+                    float[] yp = mine.out;
+                    for (int u = lo; u < hi; u++) {
+                        int unit = u / split;
+                        int part = u % split;
+                        int n = unit / s.groups();
+                        int g = unit % s.groups();
+                        if (!zeroed) {
+                            Arrays.fill(xp, 0, (int) (cells * cpg), 0f);
+                            mine.cellsCleared = cells * cpg;
+                        }
+                        pad(xp, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
+                        zeroed = true;
+                        mine.cellsShape = s;
+                        for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
+                            int wBlock = (g * blocks + b) * blockSize;
+                            for (int q = 0; q < computed; q += p) {
+                                tile(wide, yp, q * width, xp, q * cpg, cpg, taps, wp, wBlock);
+                            }
+                            int o0 = g * opg + b * width;
+                            store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
+                                    Math.min(width, opg - b * width), ba, bOff + o0, s, gr);
+                        }
+                    }
+                });
+    }
+
+    /**
+     * The input of one sample's group, channels last, into its cells: (padH + ih, padW + iw) at cell
+     * (padH + ih)·pitch + padW + iw. Channel by channel, so that x is read in order (its first reads,
+     * from memory), the cells written a channel apart in cache.
+     */
+    private static void pad(float[] xp, float[] xa, int xOff, int channels, ConvShape s, DirectConv.Grid gr) {
+        int pitch = gr.pitch();
+        int cols = Math.min(s.w(), pitch - s.padW());
+        int rows = Math.min(s.h(), gr.rows() - s.padH()); // rows below the last output's reach are not read
+        for (int c = 0; c < channels; c++) {
+            int src = xOff + c * s.h() * s.w();
+            for (int ih = 0; ih < rows; ih++) {
+                int d = ((ih + s.padH()) * pitch + s.padW()) * channels + c;
+                for (int iw = 0; iw < cols; iw++, d += channels) {
+                    xp[d] = xa[src + ih * s.w() + iw];
+                }
+            }
+        }
+    }
+
+    /**
+     * Out channels o0 + j, j < count, of one sample from the channels-last tile output: y[j, oh, ow] =
+     * yp[(oh·pitch + ow)·width + j] + bias[j].
+     */
+    private static void store(float[] y, int yOff, float[] yp, int width, int count, float[] ba, int bOff, ConvShape s,
+                              DirectConv.Grid gr) {
+        int outW = s.outW();
+        int plane = s.outH() * outW;
+        int pitch = gr.pitch();
+        for (int j = 0; j < count; j++) {
+            int d = yOff + j * plane;
+            float bias = ba == null ? 0f : ba[bOff + j];
+            for (int oh = 0; oh < s.outH(); oh++) {
+                int src = oh * pitch * width + j;
+                if (ba == null) {
+                    for (int ow = 0; ow < outW; ow++, src += width) {
+                        y[d++] = yp[src];
+                    }
+                } else {
+                    for (int ow = 0; ow < outW; ow++, src += width) {
+                        y[d++] = yp[src] + bias;
+                    }
+                }
+            }
+        }
+    }
+
+    /** One tile of p positions × v vectors of out channels: yp[yOff + i·v·L + lane] for position i. */
+    private static void tile(boolean wide, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
+                             int wOff) {
+        if (wide) {
+            tile4x6(yp, yOff, xp, xOff, cpg, taps, wp, wOff);
+        } else {
+            tile2x5(yp, yOff, xp, xOff, cpg, taps, wp, wOff);
+        }
+    }
+
+    private static void tile4x6(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
+                                 int wOff) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0_0 = z, a0_1 = z, a0_2 = z, a0_3 = z;
+        FloatVector a1_0 = z, a1_1 = z, a1_2 = z, a1_3 = z;
+        FloatVector a2_0 = z, a2_1 = z, a2_2 = z, a2_3 = z;
+        FloatVector a3_0 = z, a3_1 = z, a3_2 = z, a3_3 = z;
+        FloatVector a4_0 = z, a4_1 = z, a4_2 = z, a4_3 = z;
+        FloatVector a5_0 = z, a5_1 = z, a5_2 = z, a5_3 = z;
+        int wi = wOff;
+        for (int t = 0; t < taps.length; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 4 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
+                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                a0_2 = w2.fma(x, a0_2);
+                a0_3 = w3.fma(x, a0_3);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                a1_2 = w2.fma(x, a1_2);
+                a1_3 = w3.fma(x, a1_3);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                a2_1 = w1.fma(x, a2_1);
+                a2_2 = w2.fma(x, a2_2);
+                a2_3 = w3.fma(x, a2_3);
+                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+                a3_0 = w0.fma(x, a3_0);
+                a3_1 = w1.fma(x, a3_1);
+                a3_2 = w2.fma(x, a3_2);
+                a3_3 = w3.fma(x, a3_3);
+                x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
+                a4_0 = w0.fma(x, a4_0);
+                a4_1 = w1.fma(x, a4_1);
+                a4_2 = w2.fma(x, a4_2);
+                a4_3 = w3.fma(x, a4_3);
+                x = FloatVector.broadcast(S, xp[xi + 5 * cpg]);
+                a5_0 = w0.fma(x, a5_0);
+                a5_1 = w1.fma(x, a5_1);
+                a5_2 = w2.fma(x, a5_2);
+                a5_3 = w3.fma(x, a5_3);
+            }
+        }
+        a0_0.intoArray(yp, yOff);
+        a0_1.intoArray(yp, yOff + L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+        a1_0.intoArray(yp, yOff + 4 * L);
+        a1_1.intoArray(yp, yOff + 5 * L);
+        a1_2.intoArray(yp, yOff + 6 * L);
+        a1_3.intoArray(yp, yOff + 7 * L);
+        a2_0.intoArray(yp, yOff + 8 * L);
+        a2_1.intoArray(yp, yOff + 9 * L);
+        a2_2.intoArray(yp, yOff + 10 * L);
+        a2_3.intoArray(yp, yOff + 11 * L);
+        a3_0.intoArray(yp, yOff + 12 * L);
+        a3_1.intoArray(yp, yOff + 13 * L);
+        a3_2.intoArray(yp, yOff + 14 * L);
+        a3_3.intoArray(yp, yOff + 15 * L);
+        a4_0.intoArray(yp, yOff + 16 * L);
+        a4_1.intoArray(yp, yOff + 17 * L);
+        a4_2.intoArray(yp, yOff + 18 * L);
+        a4_3.intoArray(yp, yOff + 19 * L);
+        a5_0.intoArray(yp, yOff + 20 * L);
+        a5_1.intoArray(yp, yOff + 21 * L);
+        a5_2.intoArray(yp, yOff + 22 * L);
+        a5_3.intoArray(yp, yOff + 23 * L);
+    }
+
+    private static void tile2x5(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
+                                 int wOff) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0_0 = z, a0_1 = z;
+        FloatVector a1_0 = z, a1_1 = z;
+        FloatVector a2_0 = z, a2_1 = z;
+        FloatVector a3_0 = z, a3_1 = z;
+        FloatVector a4_0 = z, a4_1 = z;
+        int wi = wOff;
+        for (int t = 0; t < taps.length; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 2 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                a2_1 = w1.fma(x, a2_1);
+                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+                a3_0 = w0.fma(x, a3_0);
+                a3_1 = w1.fma(x, a3_1);
+                x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
+                a4_0 = w0.fma(x, a4_0);
+                a4_1 = w1.fma(x, a4_1);
+            }
+        }
+        a0_0.intoArray(yp, yOff);
+        a0_1.intoArray(yp, yOff + L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+    }
+}

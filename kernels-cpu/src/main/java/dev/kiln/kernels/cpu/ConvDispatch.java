@@ -85,10 +85,6 @@ final class ConvDispatch {
         float[] lanes = new float[0];
         /** The input gradient's flipped, transposed weight. */
         float[] wt = new float[0];
-
-        static float[] atLeast(float[] a, long size) {
-            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
-        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -273,10 +269,10 @@ final class ConvDispatch {
         int per = pointwise ? 1 : samplesPerBlock(s);
         Scratch sc = SCRATCH.get();
         if (!pointwise) {
-            sc.col = Scratch.atLeast(sc.col, (long) k * per * spatial);
+            sc.col = HostArrays.atLeast(sc.col, (long) k * per * spatial);
         }
         if (per > 1) {
-            sc.tmp = Scratch.atLeast(sc.tmp, (long) opg * per * spatial);
+            sc.tmp = HostArrays.atLeast(sc.tmp, (long) opg * per * spatial);
         }
         float[] col = sc.col;
         float[] tmp = sc.tmp;
@@ -328,7 +324,7 @@ final class ConvDispatch {
         SgemmPlan plan = SgemmPlan.active();
         Parallel.forRange(s.n() * perSample, 1, (lo, hi) -> {
             Scratch sc = SCRATCH.get();
-            sc.band = Scratch.atLeast(sc.band, (long) k * rows * s.outW());
+            sc.band = HostArrays.atLeast(sc.band, (long) k * rows * s.outW());
             float[] col = sc.band;
             for (int u = lo; u < hi; u++) {
                 int n = u / perSample;
@@ -380,7 +376,7 @@ final class ConvDispatch {
         } else if (transposable(s)) {
             ConvShape t = transposed(s);
             Scratch sc = SCRATCH.get();
-            sc.wt = Scratch.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
+            sc.wt = HostArrays.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
             if (direct && (grid(t) || channels(t))) {
                 gridForward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
@@ -482,9 +478,9 @@ final class ConvDispatch {
         int cpg = s.cInPerGroup();
         int per = samplesPerBlock(s);
         Scratch sc = SCRATCH.get();
-        sc.col = Scratch.atLeast(sc.col, (long) k * per * spatial);
+        sc.col = HostArrays.atLeast(sc.col, (long) k * per * spatial);
         if (per > 1) {
-            sc.dy = Scratch.atLeast(sc.dy, (long) opg * per * spatial);
+            sc.dy = HostArrays.atLeast(sc.dy, (long) opg * per * spatial);
         }
         float[] col = sc.col;
         float[] dyBlock = sc.dy;
@@ -532,7 +528,7 @@ final class ConvDispatch {
         SgemmPlan plan = SgemmPlan.active();
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
             Scratch mine = SCRATCH.get();
-            mine.band = Scratch.atLeast(mine.band, (long) k * rows * s.outW());
+            mine.band = HostArrays.atLeast(mine.band, (long) k * rows * s.outW());
             float[] col = mine.band;
             for (int n = lo; n < hi; n++) {
                 int dxSample = dxOff + n * sampleSize;
@@ -583,13 +579,13 @@ final class ConvDispatch {
         int sampleSize = s.cIn() * s.h() * s.w();
         Scratch sc = SCRATCH.get();
         if (!(pointwise && per == 1)) {
-            sc.col = Scratch.atLeast(sc.col, (long) k * per * spatial);
+            sc.col = HostArrays.atLeast(sc.col, (long) k * per * spatial);
         }
         if (per > 1) {
-            sc.dy = Scratch.atLeast(sc.dy, (long) opg * per * spatial);
+            sc.dy = HostArrays.atLeast(sc.dy, (long) opg * per * spatial);
         }
         if (per < s.n()) {
-            sc.part = Scratch.atLeast(sc.part, (long) opg * k);
+            sc.part = HostArrays.atLeast(sc.part, (long) opg * k);
         }
         float[] col = sc.col;
         float[] dyBlock = sc.dy;
@@ -665,13 +661,13 @@ final class ConvDispatch {
         int perSample = (s.outH() + rows - 1) / rows;
         int bands = s.n() * perSample;
         Scratch sc = SCRATCH.get();
-        sc.lanes = Scratch.atLeast(sc.lanes, (long) lanes * weight);
+        sc.lanes = HostArrays.atLeast(sc.lanes, (long) lanes * weight);
         float[] partials = sc.lanes;
         SgemmPlan plan = SgemmPlan.active();
         Parallel.forRange(lanes, 1, (lo, hi) -> {
             Scratch mine = SCRATCH.get();
-            mine.band = Scratch.atLeast(mine.band, (long) k * rows * s.outW());
-            mine.bandPart = Scratch.atLeast(mine.bandPart, (long) opg * k);
+            mine.band = HostArrays.atLeast(mine.band, (long) k * rows * s.outW());
+            mine.bandPart = HostArrays.atLeast(mine.bandPart, (long) opg * k);
             float[] col = mine.band;
             float[] part = mine.bandPart;
             for (int lane = lo; lane < hi; lane++) {

@@ -100,10 +100,6 @@ final class DirectConv {
         /** The shape whose padded planes {@code planes} last held: their zeros are in place for it. */
         ConvShape planesShape;
         float[] out = new float[0];
-
-        static float[] atLeast(float[] a, long size) {
-            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
-        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -123,7 +119,7 @@ final class DirectConv {
         // packed weights: [group][block][c][tap][row of rows], rows past opg zero
         int blockSize = cpg * kk * rows;
         Scratch sc = SCRATCH.get();
-        sc.weights = Scratch.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
+        sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
         float[] wp = sc.weights;
         for (int g = 0; g < s.groups(); g++) {
             for (int b = 0; b < blocks; b++) {
@@ -143,12 +139,12 @@ final class DirectConv {
         Parallel.forRange(units * split, (int) Math.max(1, Math.min(units, (1L << 18) / Math.max(1, work / split))),
                 (lo, hi) -> {
                     Scratch mine = SCRATCH.get();
-                    mine.planes = Scratch.atLeast(mine.planes, (long) cpg * gr.plane());
+                    mine.planes = HostArrays.atLeast(mine.planes, (long) cpg * gr.plane());
                     // pad writes the same floats for every sample of a shape, so the zeros around them,
                     // once written, stay: only the first pad of a shape clears the planes
                     boolean zeroed = s.equals(mine.planesShape);
                     mine.planesShape = null; // until a pad of s has completed
-                    mine.out = Scratch.atLeast(mine.out, (long) rows * padded);
+                    mine.out = HostArrays.atLeast(mine.out, (long) rows * padded);
                     float[] xp = mine.planes;
                     float[] yp = mine.out;
                     for (int u = lo; u < hi; u++) {

@@ -64,10 +64,6 @@ final class DirectConvChannels {
         /** Floats from the start of {@code cells} that the last clearing zeroed. */
         long cellsCleared;
         float[] out = new float[0];
-
-        static float[] atLeast(float[] a, long size) {
-            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
-        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -99,7 +95,7 @@ final class DirectConvChannels {
         // packed weights: [group][block][tap][c][out channel of the block], those past opg zero
         int blockSize = kk * cpg * width;
         Scratch sc = SCRATCH.get();
-        sc.weights = Scratch.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
+        sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
         float[] wp = sc.weights;
         for (int g = 0; g < s.groups(); g++) {
             for (int b = 0; b < blocks; b++) {
@@ -122,11 +118,11 @@ final class DirectConvChannels {
         Parallel.forRange(units * split, (int) Math.max(1, Math.min(units, (1L << 18) / Math.max(1, work / split))),
                 (lo, hi) -> {
                     Scratch mine = SCRATCH.get();
-                    mine.cells = Scratch.atLeast(mine.cells, cells * cpg);
+                    mine.cells = HostArrays.atLeast(mine.cells, cells * cpg);
                     // each sample's input lands on the same floats: only the first pad of a shape clears
                     boolean zeroed = s.equals(mine.cellsShape) && mine.cellsCleared >= cells * cpg;
                     mine.cellsShape = null; // until a pad of s has completed
-                    mine.out = Scratch.atLeast(mine.out, (long) computed * width);
+                    mine.out = HostArrays.atLeast(mine.out, (long) computed * width);
                     float[] xp = mine.cells;
                     float[] yp = mine.out;
                     for (int u = lo; u < hi; u++) {

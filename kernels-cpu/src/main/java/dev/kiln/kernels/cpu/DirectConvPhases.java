@@ -66,10 +66,6 @@ final class DirectConvPhases {
         float[] weights = new float[0];
         float[] planes = new float[0];
         float[] out = new float[0];
-
-        static float[] atLeast(float[] a, long size) {
-            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
-        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -127,7 +123,7 @@ final class DirectConvPhases {
         long perGroup = wBase[phases];
         // packed weights: [group][phase][block][dy channel o][tap][row of dx channels], rows past cpg zero
         Scratch sc = SCRATCH.get();
-        sc.weights = Scratch.atLeast(sc.weights, s.groups() * perGroup);
+        sc.weights = HostArrays.atLeast(sc.weights, s.groups() * perGroup);
         float[] wp = sc.weights;
         for (int g = 0; g < s.groups(); g++) {
             for (int p = 0; p < phases; p++) {
@@ -157,8 +153,8 @@ final class DirectConvPhases {
         int mostPositions = most;
         Parallel.forRange(units, (int) Math.max(1, Math.min(units, (1L << 18) / work)), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
-            mine.planes = Scratch.atLeast(mine.planes, (long) opg * planeSize);
-            mine.out = Scratch.atLeast(mine.out, 8L * mostPositions);
+            mine.planes = HostArrays.atLeast(mine.planes, (long) opg * planeSize);
+            mine.out = HostArrays.atLeast(mine.out, 8L * mostPositions);
             float[] xp = mine.planes;
             float[] yp = mine.out;
             for (int u = lo; u < hi; u++) {

@@ -32,10 +32,6 @@ final class DirectConvWeight {
         float[] staging = new float[0];
         /** Two chunks of dy, staged. */
         float[] dy = new float[0];
-
-        static float[] atLeast(float[] a, long size) {
-            return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
-        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -149,13 +145,13 @@ final class DirectConvWeight {
         int dyHalf = chunk * dyStaged;
         // the 3 × 3 tile's dy after the planes, in the same array: one array base less for C2 to keep
         // in a register (with two, it kept two accumulators on the stack)
-        sc.planes = Scratch.atLeast(sc.planes, 2L * half + (threes ? 2L * dyHalf : 0));
+        sc.planes = HostArrays.atLeast(sc.planes, 2L * half + (threes ? 2L * dyHalf : 0));
         // the blocks' zeros (padding, margins, lanes past the channels) lie where no input is copied,
         // the same places for every sample: zeroed once a call, not once a chunk
         Arrays.fill(sc.planes, 0, 2 * half, 0f);
-        sc.partials = Scratch.atLeast(sc.partials, (long) tiles * tileSize);
+        sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
         if (!threes) {
-            sc.dy = Scratch.atLeast(sc.dy, 2L * dyHalf);
+            sc.dy = HostArrays.atLeast(sc.dy, 2L * dyHalf);
         }
         float[] buf = sc.planes;
         float[] part = sc.partials;
@@ -302,7 +298,7 @@ final class DirectConvWeight {
         // the block's planes staged with one sequential copy first: read straight from memory, the
         // interleaving's LANES streams at once ran at a fraction of the speed (x is not in cache yet)
         Scratch mine = SCRATCH.get();
-        mine.staging = Scratch.atLeast(mine.staging, (long) channels * hw);
+        mine.staging = HostArrays.atLeast(mine.staging, (long) channels * hw);
         System.arraycopy(xa, src, mine.staging, 0, channels * hw);
         xa = mine.staging;
         src = 0;
@@ -354,8 +350,8 @@ final class DirectConvWeight {
         int tiles = s.groups() * oBlocks * cBlocks * kk;
         int tileSize = OC * C * STEP;
         Scratch sc = SCRATCH.get();
-        sc.planes = Scratch.atLeast(sc.planes, chunk * perSample);
-        sc.partials = Scratch.atLeast(sc.partials, (long) tiles * tileSize);
+        sc.planes = HostArrays.atLeast(sc.planes, chunk * perSample);
+        sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
         float[] buf = sc.planes;
         float[] part = sc.partials;
         int sampleSize = s.cIn() * s.h() * s.w();

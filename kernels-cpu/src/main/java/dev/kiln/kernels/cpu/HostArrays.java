@@ -21,6 +21,11 @@ final class HostArrays {
     /** The same for ops that cost a transcendental per element. */
     static final int GRAIN_HEAVY = 1 << 13;
 
+    /** {@code a} when it holds at least {@code size} floats, else a new array of that size (a per-thread scratch buffer grown on demand). */
+    static float[] atLeast(float[] a, long size) {
+        return a.length >= size ? a : new float[Math.toIntExact(Math.max(1, size))];
+    }
+
     static float[] f(Tensor t) {
         return ((CpuStorage) t.storage()).floats();
     }

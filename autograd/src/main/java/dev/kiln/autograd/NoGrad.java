@@ -7,21 +7,16 @@ import java.util.function.Supplier;
  * <pre>{@code try (var ng = NoGrad.enter()) { ... } }</pre>
  * Scopes nest; closing one restores what was there before.
  */
-public final class NoGrad implements AutoCloseable {
+public final class NoGrad extends FlagScope {
     private static final ThreadLocal<Boolean> ENABLED = ThreadLocal.withInitial(() -> Boolean.TRUE);
 
-    private final boolean previous;
-    private boolean closed;
-
-    private NoGrad(boolean previous) {
-        this.previous = previous;
+    private NoGrad() {
+        super(ENABLED, false);
     }
 
     /** Turns recording off on this thread until {@link #close()}. */
     public static NoGrad enter() {
-        NoGrad scope = new NoGrad(ENABLED.get());
-        ENABLED.set(Boolean.FALSE);
-        return scope;
+        return new NoGrad();
     }
 
     /** Runs {@code body} with recording off and returns its result. */
@@ -34,13 +29,5 @@ public final class NoGrad implements AutoCloseable {
     /** Whether ops on this thread are recorded right now. */
     public static boolean isGradEnabled() {
         return ENABLED.get();
-    }
-
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            ENABLED.set(previous);
-        }
     }
 }

@@ -13,33 +13,20 @@ package dev.kiln.autograd;
  * fails loudly on its next use: a recycled storage refuses every access. Scopes nest; closing one
  * restores what was there before. Gradients are recycled as they are consumed whether or not this is on.
  */
-public final class RecycleActivations implements AutoCloseable {
+public final class RecycleActivations extends FlagScope {
     private static final ThreadLocal<Boolean> ACTIVE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
-    private final boolean previous;
-    private boolean closed;
-
-    private RecycleActivations(boolean previous) {
-        this.previous = previous;
+    private RecycleActivations() {
+        super(ACTIVE, true);
     }
 
     /** Makes backward on this thread recycle the activations of the graphs it frees until {@link #close()}. */
     public static RecycleActivations enter() {
-        RecycleActivations scope = new RecycleActivations(ACTIVE.get());
-        ACTIVE.set(Boolean.TRUE);
-        return scope;
+        return new RecycleActivations();
     }
 
     /** Whether a backward on this thread recycles activations now. */
     public static boolean isActive() {
         return ACTIVE.get();
-    }
-
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            ACTIVE.set(previous);
-        }
     }
 }

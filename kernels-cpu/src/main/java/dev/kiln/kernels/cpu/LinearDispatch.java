@@ -19,11 +19,18 @@ import dev.kiln.tensor.spi.CpuStorage;
 
 /**
  * CpuBackend's fused linear: the product x·weightᵀ by {@link Sgemm} (weight read transposed in
- * place, through its strides), then one pass over the rows that adds the bias and applies the
- * activation ({@link LinearKernels}); F64 by {@link Dgemm} and the F64 add and unary loops, the
+ * place, through its strides), whose epilogue adds the bias and applies the activation
+ * ({@link LinearKernels}) to each block of the product as the GEMM finishes it; F64 by {@link Dgemm} and the F64 add and unary loops, the
  * other dtypes by the reference loops.
  */
 final class LinearDispatch {
+    /**
+     * Whether the bias and activation run in Sgemm's epilogue, on each block of the product as it is
+     * finished and still in cache ({@code -Dkiln.linear.epilogue=false}: one pass over the rows after
+     * the product, as before; for A/B runs). The bits are the same either way.
+     */
+    static final boolean IN_GEMM = !"false".equals(System.getProperty("kiln.linear.epilogue"));
+
     private LinearDispatch() {
     }
 
@@ -46,14 +53,17 @@ final class LinearDispatch {
         Tensor c = act == null ? out : pre;
         float[] ca = f(c);
         int co = c.offset();
-        // C(i, j) = Σ_p x(i, p)·W(j, p): A = x row-major, B(p, j) = w[j·k + p]
-        Sgemm.sgemm(ca, co, n, f(x), x.offset(), k, 1, f(weight), weight.offset(), 1, k, rows, n, k);
-        if (bias == null && act == null) {
-            return;
-        }
         float[] b = fOrNull(bias);
         int bo = off(bias);
         int yo = out.offset();
+        boolean epilogue = bias != null || act != null;
+        // C(i, j) = Σ_p x(i, p)·W(j, p): A = x row-major, B(p, j) = w[j·k + p]
+        Sgemm.sgemm(ca, co, n, f(x), x.offset(), k, 1, f(weight), weight.offset(), 1, k, rows, n, k,
+                epilogue && IN_GEMM ? (r0, r1, c0, c1) ->
+                        LinearKernels.biasActivation(y, yo, ca, co, b, bo, act, r0, r1, c0, c1, n) : null);
+        if (!epilogue || IN_GEMM) {
+            return;
+        }
         int grain = act == null || act == UnaryOp.RELU ? GRAIN : GRAIN_HEAVY;
         Parallel.forRange(rows, rowGrain(n, grain), (r0, r1) ->
                 LinearKernels.biasActivation(y, yo, ca, co, b, bo, act, r0, r1, n));

@@ -17,6 +17,8 @@ import static dev.kiln.kernels.cpu.AttentionRows.grain;
 import static dev.kiln.kernels.cpu.AttentionRows.maskAbove;
 import static dev.kiln.kernels.cpu.AttentionRows.addRow;
 import static dev.kiln.kernels.cpu.AttentionRows.hideRow;
+import static dev.kiln.kernels.cpu.AttentionRows.scaled;
+import static dev.kiln.kernels.cpu.AttentionRows.softmaxGradRow;
 
 /**
  * The backward of scaled dot-product attention, in blocks of {@link AttentionBackwardTiles#BR}
@@ -136,10 +138,7 @@ final class SdpaBackward {
                 int rows = Math.min(BR, tq - i0);
                 for (int r = 0; r < rows; r++) {
                     // q·scale: S = qs·kᵀ directly, and dK = dSᵀ·qs carries the scale too
-                    int qr = q.row(b, h, i0 + r);
-                    for (int c = 0; c < d; c++) {
-                        sc.qs[r * d + c] = q.a()[qr + c] * scale;
-                    }
+                    scaled(sc.qs, r * d, q.a(), q.row(b, h, i0 + r), d, scale);
                     System.arraycopy(dout.a(), dout.row(b, h, i0 + r), sc.dos, r * ndv, ndv);
                 }
                 matmulBT(sc.p, sc.qs, d, sc.kt, 0, BC, rows, cols, d);
@@ -164,11 +163,7 @@ final class SdpaBackward {
                 accumulateCols(sc.dvAcc, ndv, sc.p, BC, sc.dos, 0, ndv, rows, cols, ndv);
                 matmulBT(sc.ds, sc.dos, ndv, sc.vt, 0, BC, rows, cols, ndv);
                 for (int r = 0; r < rows; r++) {
-                    float rd = rowDot[bh * tq + i0 + r];
-                    int o = r * BC;
-                    for (int c = 0; c < cols; c++) {
-                        sc.ds[o + c] = sc.p[o + c] * (sc.ds[o + c] - rd);
-                    }
+                    softmaxGradRow(sc.ds, sc.p, r * BC, cols, rowDot[bh * tq + i0 + r]);
                 }
                 if (dmask != null) {
                     // dS is the additive mask's gradient; each (b, h, i, j) has one writer

@@ -93,6 +93,15 @@ class LinearKernelsTest {
                 if (act != null) {
                     assertThat(floats(pre)).as(what + " pre").containsExactly(expectPre);
                 }
+                // the epilogue inside the GEMM whatever LinearDispatch.inGemm picks for this machine
+                float[] gemmPre = new float[rows * n];
+                float[] gemmOut = act == null ? gemmPre : new float[rows * n];
+                float[] bias = floats(b);
+                Sgemm.sgemm(gemmPre, 0, n, floats(x), 0, in, 1, floats(w), 0, 1, in, rows, n, in,
+                        (r0, r1, c0, c1) -> LinearKernels.biasActivation(gemmOut, 0, gemmPre, 0, bias, 0, act, r0, r1,
+                                c0, c1, n));
+                assertThat(gemmOut).as(what + " out, epilogue in the GEMM").containsExactly(expectOut);
+                assertThat(gemmPre).as(what + " pre, epilogue in the GEMM").containsExactly(expectPre);
             }
         }
     }

@@ -43,35 +43,6 @@ final class AttentionRows {
         }
     }
 
-    /** dst[d + c] = src[so + c]·f, c < n. */
-    static void scaled(float[] dst, int d, float[] src, int so, int n, float f) {
-        int c = 0;
-        if (SIMD) {
-            int bound = SP.loopBound(n);
-            for (; c < bound; c += L) {
-                FloatVector.fromArray(SP, src, so + c).mul(f).intoArray(dst, d + c);
-            }
-        }
-        for (; c < n; c++) {
-            dst[d + c] = src[so + c] * f;
-        }
-    }
-
-    /** ds[o + c] = p[o + c]·(ds[o + c] − rowDot), c < n: the softmax backward of one row of a tile. */
-    static void softmaxGradRow(float[] ds, float[] p, int o, int n, float rowDot) {
-        int c = 0;
-        if (SIMD) {
-            int bound = SP.loopBound(n);
-            for (; c < bound; c += L) {
-                FloatVector.fromArray(SP, p, o + c).mul(FloatVector.fromArray(SP, ds, o + c).sub(rowDot))
-                        .intoArray(ds, o + c);
-            }
-        }
-        for (; c < n; c++) {
-            ds[o + c] = p[o + c] * (ds[o + c] - rowDot);
-        }
-    }
-
     /** s[so + c] += f·add[mo + c·sj], c < n; vectors where the mask's keys have unit stride. */
     static void addRow(float[] s, int so, float[] add, int mo, int sj, int n, float f) {
         int c = 0;

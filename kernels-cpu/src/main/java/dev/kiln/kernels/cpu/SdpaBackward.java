@@ -17,8 +17,6 @@ import static dev.kiln.kernels.cpu.AttentionRows.grain;
 import static dev.kiln.kernels.cpu.AttentionRows.maskAbove;
 import static dev.kiln.kernels.cpu.AttentionRows.addRow;
 import static dev.kiln.kernels.cpu.AttentionRows.hideRow;
-import static dev.kiln.kernels.cpu.AttentionRows.scaled;
-import static dev.kiln.kernels.cpu.AttentionRows.softmaxGradRow;
 
 /**
  * The backward of scaled dot-product attention, in blocks of {@link AttentionBackwardTiles#BR}
@@ -138,7 +136,10 @@ final class SdpaBackward {
                 int rows = Math.min(BR, tq - i0);
                 for (int r = 0; r < rows; r++) {
                     // q·scale: S = qs·kᵀ directly, and dK = dSᵀ·qs carries the scale too
-                    scaled(sc.qs, r * d, q.a(), q.row(b, h, i0 + r), d, scale);
+                    int qr = q.row(b, h, i0 + r);
+                    for (int c = 0; c < d; c++) {
+                        sc.qs[r * d + c] = q.a()[qr + c] * scale;
+                    }
                     System.arraycopy(dout.a(), dout.row(b, h, i0 + r), sc.dos, r * ndv, ndv);
                 }
                 matmulBT(sc.p, sc.qs, d, sc.kt, 0, BC, rows, cols, d);
@@ -163,7 +164,11 @@ final class SdpaBackward {
                 accumulateCols(sc.dvAcc, ndv, sc.p, BC, sc.dos, 0, ndv, rows, cols, ndv);
                 matmulBT(sc.ds, sc.dos, ndv, sc.vt, 0, BC, rows, cols, ndv);
                 for (int r = 0; r < rows; r++) {
-                    softmaxGradRow(sc.ds, sc.p, r * BC, cols, rowDot[bh * tq + i0 + r]);
+                    float rd = rowDot[bh * tq + i0 + r];
+                    int o = r * BC;
+                    for (int c = 0; c < cols; c++) {
+                        sc.ds[o + c] = sc.p[o + c] * (sc.ds[o + c] - rd);
+                    }
                 }
                 if (dmask != null) {
                     // dS is the additive mask's gradient; each (b, h, i, j) has one writer

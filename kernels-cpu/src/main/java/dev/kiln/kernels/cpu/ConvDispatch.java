@@ -136,8 +136,11 @@ final class ConvDispatch {
      * Whether the weight gradient takes {@link DirectConvWeight}: a kernel larger than 1×1 where its
      * channel-blocked tiles can run ({@link DirectConvWeight#blocked}: they stream one block of
      * input channels at a time, so unlike the forward they need neither few channels nor small
-     * planes), with at most {@link #GRID_MAX_CHANNELS} channels per group in and out or outputs of
-     * at least {@link #BLOCKED_MIN_SPATIAL} positions; otherwise where
+     * planes), with at most {@link #GRID_MAX_CHANNELS} channels per group in and out, or outputs of
+     * at least {@link #BLOCKED_MIN_SPATIAL} positions, or where the sample-minor tiles of 16
+     * registers run ({@link DirectConvWeight#sampleMinor}: on AVX2, ConvWeightAB, one thread,
+     * loaded machine, ResNet-18's 512 channels on 7 × 7 at batch 32 ran 1.12-1.15× and 256 → 512
+     * at stride 2 1.08-1.09× im2col + SGEMM); otherwise where
      * {@link #grid} holds and the vector partial sums of all the positional tiles (groups × out × in
      * channels per group, each rounded up to the tile, × taps × a vector) fit in
      * {@link #GRID_MAX_PARTIALS} floats, since each chunk of samples loads and stores every one of
@@ -150,7 +153,8 @@ final class ConvDispatch {
         }
         if (DirectConvWeight.blocked(s)) {
             return s.cInPerGroup() <= GRID_MAX_CHANNELS && s.cOutPerGroup() <= GRID_MAX_CHANNELS
-                    || (long) s.outH() * s.outW() >= BLOCKED_MIN_SPATIAL;
+                    || (long) s.outH() * s.outW() >= BLOCKED_MIN_SPATIAL
+                    || DirectConvWeight.sampleMinor(s, DirectConvKernels.WIDE);
         }
         long out = (s.cOutPerGroup() + DirectConvKernels.OC - 1) / DirectConvKernels.OC * DirectConvKernels.OC;
         long in = (s.cInPerGroup() + DirectConvWeightTiles.C - 1) / DirectConvWeightTiles.C * DirectConvWeightTiles.C;
@@ -162,7 +166,8 @@ final class ConvDispatch {
      * channels takes the channel-blocked tiles (14 × 14). ConvWeightAB, one thread, AVX-512, loaded
      * machine, against im2col + SGEMM: kiln train cnn's 3×3 layers 1.5-2×; ResNet-18's at batch 32
      * 1.1-1.3× from 64 channels on 56 × 56 to 256 on 14 × 14, but 0.85× with 256 and 512 channels on
-     * 7 × 7 outputs, where a tile's rows of 7 positions leave more loop than arithmetic.
+     * 7 × 7 outputs, where a tile's rows of 7 positions leave more loop than arithmetic (the
+     * sample-minor tiles of 16 registers run rows of a whole chunk of samples instead).
      */
     static final int BLOCKED_MIN_SPATIAL = 196;
 

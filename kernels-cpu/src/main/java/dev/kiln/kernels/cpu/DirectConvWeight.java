@@ -60,6 +60,15 @@ final class DirectConvWeight {
                 && cIn * DirectConv.Grid.of(s).plane() <= BLOCKED_MAX_SAMPLE;
     }
 
+    /**
+     * Whether {@link #blocked} lays a chunk's samples side by side (sample-minor), for the 3 × 3
+     * tile of 16 registers: an output row of the whole chunk is then one loop, so small outputs (7 ×
+     * 7) lose little to loop overhead.
+     */
+    static boolean sampleMinor(ConvShape s, boolean wide) {
+        return DirectConvWeightTiles.outs(wide, s.cOutPerGroup()) == 3;
+    }
+
     /** Floats of a sample's channel-blocked input planes up to which {@link #blocked} holds (16 MiB). */
     static final int BLOCKED_MAX_SAMPLE = 1 << 22;
 
@@ -90,7 +99,9 @@ final class DirectConvWeight {
     /**
      * The weight gradient on channel-blocked planes: each chunk's input goes into blocks of
      * {@link #LANES} channels, interleaved (position-major, a block's channels in consecutive
-     * floats), then the (group, in-channel block, out-channel tile, tap group) tiles are split over
+     * floats; for the 3 × 3 tile of 16 registers sample-minor, a position's samples side by side, so
+     * that an output row of the whole chunk is one run), then the (group, in-channel block,
+     * out-channel tile, tap group) tiles are split over
      * threads, each adding the chunk's samples in order to its accumulators, whose lanes are the
      * block's input channels: one weight per lane, summed over samples and positions in one fixed
      * order whatever the thread count, with no lanes to add at the end. {@code wide}: the tiles for
@@ -103,30 +114,27 @@ final class DirectConvWeight {
         int opg = s.cOutPerGroup();
         int rt = DirectConvWeightTiles.taps(wide, opg);
         int ro = DirectConvWeightTiles.outs(wide, opg);
-        // the 3 × 3 tile reads dy interleaved, the others as it lies
-        boolean threes = ro == 3;
+        // the 3 × 3 tile reads sample-minor chunks and dy interleaved, the others sample-major chunks
+        // and dy as it lies
+        boolean threes = sampleMinor(s, wide);
         int kk = s.kH() * s.kW();
         int cBlocks = (cpg + LANES - 1) / LANES;
         int oBlocks = (opg + ro - 1) / ro;
-        int tGroups = (kk + rt - 1) / rt;
         int block = gr.plane() * LANES;
+        // the 4 × 2 tile on a kernel of an odd number of taps: its two columns are two blocks of input
+        // channels at one tap rather than two taps of one block, so that no tap is padded (a 3 × 3
+        // kernel's tenth tap was a tenth of the work; 1.03-1.09× on 16 → 16 channels at 28 × 28, AVX2)
+        boolean pairs = !wide && !threes && cBlocks % 2 == 0 && kk % rt != 0;
+        int cStep = pairs ? 2 : 1;
+        int cUnits = cBlocks / cStep;
+        int tGroups = pairs ? kk : (kk + rt - 1) / rt;
         // a sample in a chunk: [group][cBlocks x blocks]
         long perSample = (long) s.groups() * cBlocks * block;
         int chunk = blockedChunk(s, gr);
-        int tiles = s.groups() * cBlocks * oBlocks * tGroups;
+        int tiles = s.groups() * cUnits * oBlocks * tGroups;
         int tileSize = ro * rt * LANES;
-        // each tap's offset in floats; the last group padded with the last tap (whose sums are dropped)
-        int[] taps = new int[tGroups * rt];
-        for (int i = 0; i < taps.length; i++) {
-            taps[i] = gr.taps()[Math.min(i, kk - 1)] * LANES;
-        }
         Scratch sc = SCRATCH.get();
         int half = (int) (chunk * perSample);
-        sc.planes = HostArrays.atLeast(sc.planes, 2L * half);
-        // the blocks' zeros (padding, margins, lanes past the channels) lie where no input is copied,
-        // the same places for every sample: zeroed once a call, not once a chunk
-        Arrays.fill(sc.planes, 0, 2 * half, 0f);
-        sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
         int hw = s.h() * s.w();
         int sampleSize = s.cIn() * hw;
         int spatial = s.outH() * s.outW();
@@ -135,10 +143,20 @@ final class DirectConvWeight {
         // sequential copy), or for the 3 × 3 tile interleaved by tiles of 3 out channels
         int dyStaged = threes ? s.groups() * oBlocks * spatial * ro : dySample;
         int dyHalf = chunk * dyStaged;
-        sc.dy = HostArrays.atLeast(sc.dy, 2L * dyHalf);
+        // the 3 × 3 tile's dy after the planes, in the same array: one array base less for C2 to keep
+        // in a register (with two, it kept two accumulators on the stack)
+        sc.planes = HostArrays.atLeast(sc.planes, 2L * half + (threes ? 2L * dyHalf : 0));
+        // the blocks' zeros (padding, margins, lanes past the channels) lie where no input is copied,
+        // the same places for every sample: zeroed once a call, not once a chunk
+        Arrays.fill(sc.planes, 0, 2 * half, 0f);
+        sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
+        if (!threes) {
+            sc.dy = HostArrays.atLeast(sc.dy, 2L * dyHalf);
+        }
         float[] buf = sc.planes;
         float[] part = sc.partials;
-        float[] dyStage = sc.dy;
+        float[] dyStage = threes ? buf : sc.dy;
+        int dyBase = threes ? 2 * half : 0;
         // a sample's copies: its blocks of input channels, then its dy
         int units = s.groups() * cBlocks + 1;
         int chunks = (s.n() + chunk - 1) / chunk;
@@ -146,15 +164,31 @@ final class DirectConvWeight {
         // so that the copy, which waits on memory (it reads x for the first time), overlaps arithmetic
         for (int j = 0; j <= chunks; j++) {
             int padFirst = j * chunk;
-            int pads = j < chunks ? Math.min(chunk, s.n() - padFirst) * units : 0;
-            int dyPadAt = j % 2 * dyHalf;
-            int dyTileAt = (j + 1) % 2 * dyHalf;
+            int padSamples = j < chunks ? Math.min(chunk, s.n() - padFirst) : 0;
+            int pads = padSamples * units;
+            int dyPadAt = dyBase + j % 2 * dyHalf;
+            int dyTileAt = dyBase + (j + 1) % 2 * dyHalf;
             int tileFirst = (j - 1) * chunk;
             int tileSamples = j > 0 ? Math.min(chunk, s.n() - tileFirst) : 0;
             int tileUnits = j > 0 ? tiles : 0;
             int padAt = j % 2 * half;
             int tileAt = (j + 1) % 2 * half;
             int both = Math.min(pads, tileUnits);
+            if (threes && padSamples > 0 && padSamples < chunk) {
+                // a shorter last chunk spaces its positions closer: its zeros lie elsewhere
+                Arrays.fill(buf, padAt, padAt + half, 0f);
+            }
+            // sample-minor (3 × 3 tile): a chunk of nb samples is [block][position][sample][lane]
+            int padPos = threes ? padSamples * LANES : LANES;
+            int padBlockSize = threes ? padSamples * block : block;
+            int tilePos = threes ? tileSamples * LANES : LANES;
+            int tileBlock = threes ? tileSamples * block : block;
+            // each tap's offset in floats; the last group padded with the last tap (whose sums are
+            // dropped); with pairs each tap twice, in the first block and in the second
+            int[] taps = new int[tGroups * rt];
+            for (int i = 0; i < taps.length; i++) {
+                taps[i] = pairs ? gr.taps()[i / 2] * LANES + i % 2 * block : gr.taps()[Math.min(i, kk - 1)] * tilePos;
+            }
             Parallel.forRange(pads + tileUnits, 1, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
                     // copies and tiles alternate, so that each thread mixes the two
@@ -167,15 +201,15 @@ final class DirectConvWeight {
                                 System.arraycopy(dya, dyOff + (padFirst + si) * dySample, dyStage,
                                         dyPadAt + si * dySample, dySample);
                             } else {
-                                interleaveDy(dyStage, dyPadAt + si * dyStaged, dya, dyOff + (padFirst + si) * dySample,
-                                        s.groups(), opg, oBlocks, ro, spatial);
+                                interleaveDy(dyStage, dyPadAt + si * ro, padSamples * ro, dya,
+                                        dyOff + (padFirst + si) * dySample, s.groups(), opg, oBlocks, ro, spatial);
                             }
                             continue;
                         }
                         int c0 = v / cBlocks * cpg + v % cBlocks * LANES;
-                        padBlock(buf, padAt + (int) (si * perSample) + v * block, xa,
-                                xOff + (padFirst + si) * sampleSize + c0 * hw, Math.min(LANES, cpg - v % cBlocks * LANES),
-                                s, gr);
+                        int at = threes ? padAt + v * padBlockSize + si * LANES : padAt + (int) (si * perSample) + v * block;
+                        padBlock(buf, at, padPos, xa, xOff + (padFirst + si) * sampleSize + c0 * hw,
+                                Math.min(LANES, cpg - v % cBlocks * LANES), s, gr);
                         continue;
                     }
                     int tile = i < 2 * both ? i / 2 : i - both;
@@ -184,19 +218,20 @@ final class DirectConvWeight {
                     int gc = tile / tGroups / oBlocks;
                     if (wide) {
                         DirectConvWeightTiles.blockedTile4x3(part, tile * tileSize, tileFirst > 0, buf,
-                                tileAt + gc * block, (int) perSample, taps, tg * rt, dyStage,
-                                dyTileAt + gc / cBlocks * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
+                                tileAt + gc * cStep * block, (int) perSample, taps, tg * rt, dyStage,
+                                dyTileAt + gc / cUnits * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
                                 s.outH(), s.outW(), gr.pitch());
                     } else if (!threes) {
                         DirectConvWeightTiles.blockedTile4x2(part, tile * tileSize, tileFirst > 0, buf,
-                                tileAt + gc * block, (int) perSample, taps, tg * rt, dyStage,
-                                dyTileAt + gc / cBlocks * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
+                                tileAt + gc * cStep * block, (int) perSample, taps, tg * rt, dyStage,
+                                dyTileAt + gc / cUnits * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
                                 s.outH(), s.outW(), gr.pitch());
                     } else {
+                        // the chunk's samples side by side: an output row of all of them is one run
                         DirectConvWeightTiles.blockedTile3x3(part, tile * tileSize, tileFirst > 0, buf,
-                                tileAt + gc * block, (int) perSample, taps, tg * rt, dyStage,
-                                dyTileAt + (gc / cBlocks * oBlocks + ob) * spatial * ro, dyStaged, tileSamples,
-                                s.outH(), s.outW(), gr.pitch());
+                                tileAt + gc * tileBlock, taps, tg * rt,
+                                dyTileAt + (gc / cUnits * oBlocks + ob) * spatial * tileSamples * ro, s.outH(),
+                                s.outW() * tileSamples, gr.pitch() * tileSamples);
                     }
                 }
             });
@@ -204,12 +239,15 @@ final class DirectConvWeight {
         for (int tile = 0; tile < tiles; tile++) {
             int tg = tile % tGroups;
             int ob = tile / tGroups % oBlocks;
-            int cb = tile / tGroups / oBlocks % cBlocks;
-            int g = tile / tGroups / oBlocks / cBlocks;
+            int cb0 = tile / tGroups / oBlocks % cUnits * cStep;
+            int g = tile / tGroups / oBlocks / cUnits;
             for (int r = 0; r < ro && ob * ro + r < opg; r++) {
-                for (int t = 0; t < rt && tg * rt + t < kk; t++) {
-                    for (int lane = 0; lane < LANES && cb * LANES + lane < cpg; lane++) {
-                        dw[dwOff + ((g * opg + ob * ro + r) * cpg + cb * LANES + lane) * kk + tg * rt + t] =
+                for (int t = 0; t < rt; t++) {
+                    // a column of the tile: tap tg·rt + t of block cb0, or with pairs tap tg of block cb0 + t
+                    int tap = pairs ? tg : tg * rt + t;
+                    int cb = pairs ? cb0 + t : cb0;
+                    for (int lane = 0; lane < LANES && tap < kk && cb * LANES + lane < cpg; lane++) {
+                        dw[dwOff + ((g * opg + ob * ro + r) * cpg + cb * LANES + lane) * kk + tap] =
                                 part[tile * tileSize + (r * rt + t) * LANES + lane];
                     }
                 }
@@ -219,18 +257,19 @@ final class DirectConvWeight {
 
     /**
      * One sample's dy (groups × opg planes of spatial positions, from src) interleaved by tiles of
-     * ro out channels: dst[to + ((g·oBlocks + b)·spatial + q)·ro + r] = dy[g·opg + b·ro + r, q], zero
+     * ro out channels, positions qStride apart (the chunk's other samples between them):
+     * dst[to + (g·oBlocks + b)·spatial·qStride + q·qStride + r] = dy[g·opg + b·ro + r, q], zero
      * where b·ro + r ≥ opg.
      */
-    private static void interleaveDy(float[] dst, int to, float[] dy, int src, int groups, int opg, int oBlocks,
-                                     int ro, int spatial) {
+    private static void interleaveDy(float[] dst, int to, int qStride, float[] dy, int src, int groups, int opg,
+                                     int oBlocks, int ro, int spatial) {
         for (int g = 0; g < groups; g++) {
-            for (int b = 0; b < oBlocks; b++, to += spatial * ro) {
+            for (int b = 0; b < oBlocks; b++, to += spatial * qStride) {
                 int p0 = src + (g * opg + b * ro) * spatial;
                 int real = Math.min(ro, opg - b * ro);
                 if (real == 3 && ro == 3) {
-                    // sequential stores, the three planes read side by side
-                    for (int q = 0, d = to; q < spatial; q++, d += 3) {
+                    // the three planes read side by side
+                    for (int q = 0, d = to; q < spatial; q++, d += qStride) {
                         dst[d] = dy[p0 + q];
                         dst[d + 1] = dy[p0 + spatial + q];
                         dst[d + 2] = dy[p0 + 2 * spatial + q];
@@ -238,7 +277,7 @@ final class DirectConvWeight {
                 } else {
                     for (int q = 0; q < spatial; q++) {
                         for (int r = 0; r < ro; r++) {
-                            dst[to + q * ro + r] = r < real ? dy[p0 + r * spatial + q] : 0f;
+                            dst[to + q * qStride + r] = r < real ? dy[p0 + r * spatial + q] : 0f;
                         }
                     }
                 }
@@ -248,11 +287,13 @@ final class DirectConvWeight {
 
     /**
      * A block of {@code channels} (at most {@link #LANES}) consecutive input planes (h × w each) from
-     * src on the grid, interleaved: xb[dst + position·LANES + c]. Writes only where input lands: padding,
-     * margins and lanes past channels must be zero already. (Gathering a position's channels into a
+     * src on the grid, interleaved, positions posStride apart (LANES, or with a chunk's samples side
+     * by side their number × LANES): xb[dst + position·posStride + c]. Writes only where input lands:
+     * padding, margins and lanes past channels must be zero already. (Gathering a position's channels into a
      * vector was no faster: the copy waits on memory, reading x for the first time.)
      */
-    private static void padBlock(float[] xb, int dst, float[] xa, int src, int channels, ConvShape s, DirectConv.Grid gr) {
+    private static void padBlock(float[] xb, int dst, int posStride, float[] xa, int src, int channels, ConvShape s,
+                                 DirectConv.Grid gr) {
         int hw = s.h() * s.w();
         // the block's planes staged with one sequential copy first: read straight from memory, the
         // interleaving's LANES streams at once ran at a fraction of the speed (x is not in cache yet)
@@ -276,9 +317,9 @@ final class DirectConvWeight {
                 int p0 = row + b * gr.phasePlane() + (iw0 + s.padW()) / sW;
                 int count = Math.min((s.w() - iw0 + sW - 1) / sW, row + b * gr.phasePlane() + pitch - p0);
                 int from = src + ih * s.w() + iw0;
-                int to = dst + p0 * LANES;
+                int to = dst + p0 * posStride;
                 // a position's channels in one run of stores (16 streams of reads, each along its row)
-                for (int k = 0; k < count; k++, from += sW, to += LANES) {
+                for (int k = 0; k < count; k++, from += sW, to += posStride) {
                     if (channels == LANES) {
                         for (int c = 0; c < LANES; c++) { // a constant count: unrolled
                             xb[to + c] = xa[from + c * hw];

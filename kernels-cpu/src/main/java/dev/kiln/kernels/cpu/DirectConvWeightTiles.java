@@ -17,7 +17,8 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
  * once, each out channel's dy broadcast once, one fused multiply-add per accumulator. With 32
  * vector registers 4 out channels (12 accumulators, dy as it lies, NCHW); with 16, 3 (9
  * accumulators + 3 loads + 3 broadcasts: C2 issues all of a step's loads before its FMAs) on dy
- * interleaved by threes, so that one index serves a step's broadcasts.
+ * interleaved by threes, so that one index serves a step's broadcasts, and on a chunk of samples
+ * side by side (sample-minor), so that a loop runs an output row of all of them.
  *
  * <p>Positional tiles (for few input channels, where a block would be mostly zero lanes): 4 output
  * channels × {@code C} input channels for one tap, each accumulator a vector of partial
@@ -315,7 +316,8 @@ final class DirectConvWeightTiles {
 
     /**
      * {@link #blockedTile4x3} for 16 vector registers, 2 taps from tap0 (the shapes that
-     * {@link #outs} does not give to {@link #blockedTile3x3}).
+     * {@link #outs} does not give to {@link #blockedTile3x3}); the two offsets may also be one tap in
+     * two blocks of input channels (pairs of blocks, {@link DirectConvWeight#blocked}).
      */
     static void blockedTile4x2(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
                                int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
@@ -386,28 +388,30 @@ final class DirectConvWeightTiles {
     }
 
     /**
-     * One channel-blocked tile for 16 vector registers: part[pOff + (r·3 + t)·LANES + c] (+)= Σ over
-     * samples m in [0, samples), output rows oh and columns ow of dy[dOff + m·dyStride + (oh·outW +
-     * ow)·3 + r] · xb[xOff + m·xStride + (oh·pitch + ow)·LANES + taps[tap0 + t] + c], for the 3 out
-     * channels r of dy's interleaved tile, the 3 taps t from tap0 and the LANES channels c of the
-     * block, in the same order as {@link #blockedTile4x3}.
+     * One channel-blocked tile for 16 vector registers, on a chunk of samples laid side by side
+     * (sample-minor: a grid position's samples consecutive, then the next position's): part[pOff +
+     * (r·3 + t)·LANES + c] (+)= Σ over rows i in [0, rows) and steps j in [0, run) of xb[dOff + (i·run
+     * + j)·3 + r] · xb[xOff + (i·pitch + j)·LANES + taps[tap0 + t] + c]: dy, interleaved by tiles of 3
+     * out channels, lies in the same array as the input (one array base less for C2 to keep in a
+     * register); for the 3 out channels r of dy's tile, the 3 taps t from tap0 and the LANES
+     * channels c of the block. With nb
+     * samples a step is one (output column, sample) pair: run = outW·nb, pitch = the grid's pitch·nb,
+     * so an output row of all the chunk's samples is one loop (7 × 7 outputs: rows of 7·nb, not 7).
+     * Sums in the order (row, column, sample); the first call of a tile writes (accumulate false),
+     * later calls add.
      */
-    static void blockedTile3x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
-                               int[] taps, int tap0, float[] dy, int dOff, int dyStride, int samples, int outH,
-                               int outW, int pitch) {
-        // a call per sample: with the samples in the same loop (one more counter and branch, or a
-        // third level), C2 kept two of the 9 accumulators on the stack in some JVMs, at half the speed
-        for (int m = 0; m < samples; m++) {
-            blockedSample3x3(part, pOff, accumulate || m > 0, xb, xOff + m * xStride, taps, tap0, dy,
-                    dOff + m * dyStride, outH, outW, pitch);
+    static void blockedTile3x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int[] taps,
+                               int tap0, int dOff, int rows, int run, int pitch) {
+        // a call per row, one loop level in each: with the rows in the same method (as with the samples
+        // before) C2 kept two of the 9 accumulators on the stack inside the loop, at half the speed
+        for (int i = 0; i < rows; i++) {
+            blockedRow3x3(part, pOff, accumulate || i > 0, xb, xOff + i * pitch * L, taps[tap0], taps[tap0 + 1],
+                    taps[tap0 + 2], dOff + i * run * 3, run);
         }
     }
 
-    private static void blockedSample3x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int[] taps,
-                                         int tap0, float[] dy, int dOff, int outH, int outW, int pitch) {
-        int t0 = taps[tap0];
-        int t1 = taps[tap0 + 1];
-        int t2 = taps[tap0 + 2];
+    private static void blockedRow3x3(float[] part, int pOff, boolean accumulate, float[] xb, int xr, int t0, int t1,
+                                      int t2, int dr, int run) {
         FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22;
         if (accumulate) {
             a00 = FloatVector.fromArray(S, part, pOff);
@@ -425,29 +429,24 @@ final class DirectConvWeightTiles {
             a10 = z; a11 = z; a12 = z;
             a20 = z; a21 = z; a22 = z;
         }
-        int rowStride = pitch * L;
-        int xr = xOff;
-        int dr = dOff;
-        for (int oh = 0; oh < outH; oh++, xr += rowStride, dr += outW * 3) {
-            for (int ow = 0; ow < outW; ow++) {
-                int xq = xr + ow * L;
-                int dq = dr + ow * 3;
-                FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
-                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
-                FloatVector x2 = FloatVector.fromArray(S, xb, xq + t2);
-                FloatVector b = FloatVector.broadcast(S, dy[dq]);
-                a00 = x0.fma(b, a00);
-                a01 = x1.fma(b, a01);
-                a02 = x2.fma(b, a02);
-                b = FloatVector.broadcast(S, dy[dq + 1]);
-                a10 = x0.fma(b, a10);
-                a11 = x1.fma(b, a11);
-                a12 = x2.fma(b, a12);
-                b = FloatVector.broadcast(S, dy[dq + 2]);
-                a20 = x0.fma(b, a20);
-                a21 = x1.fma(b, a21);
-                a22 = x2.fma(b, a22);
-            }
+        for (int ow = 0; ow < run; ow++) {
+            int xq = xr + ow * L;
+            int dq = dr + ow * 3;
+            FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
+            FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+            FloatVector x2 = FloatVector.fromArray(S, xb, xq + t2);
+            FloatVector b = FloatVector.broadcast(S, xb[dq]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            a02 = x2.fma(b, a02);
+            b = FloatVector.broadcast(S, xb[dq + 1]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            a12 = x2.fma(b, a12);
+            b = FloatVector.broadcast(S, xb[dq + 2]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            a22 = x2.fma(b, a22);
         }
         a00.intoArray(part, pOff);
         a01.intoArray(part, pOff + 1 * L);

@@ -78,6 +78,13 @@ class ConvKernelsTest {
         // the 16-register weight-gradient tiles of 3 out channels, the last with 2 (26 → 27), stride 2 too
         {2, 16, 6, 6, 26, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {2, 16, 7, 6, 26, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+        // the channel-blocked weight gradient over several chunks of samples, the last one shorter
+        // (sample-minor chunks space its positions closer): 2, 2, 1 or 4, 1 samples of 28 × 28; 25, 2
+        // of 7 × 7 at 16 lanes
+        {5, 16, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {27, 16, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        // the 16-register 4 × 2 tile on pairs of channel blocks at one tap (an even number of blocks)
+        {2, 32, 6, 6, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         // patch matrices above a band: bands of 20, 20 and 8 output rows; grouped, stride 2 (13, 13, 9)
         {2, 32, 48, 44, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {1, 64, 70, 70, 4, 3, 3, 2, 1, 1, 1, 1, 1, 2},
@@ -151,6 +158,9 @@ class ConvKernelsTest {
         assertThat(DirectConvWeight.blocked(s64)).isEqualTo(Simd.ENABLED);
         assertThat(ConvDispatch.gridWeight(s64)).isTrue();
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
+        // ResNet-18's 512 channels on 7 × 7: the 16-register tiles (sample-minor rows), not the 32-register ones
+        assertThat(ConvDispatch.gridWeight(shape(new int[] {32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(Simd.ENABLED && !DirectConvKernels.WIDE);
         // depthwise: each group's one channel fills a whole tile, 1024 groups of them 9 MB at 16 lanes
         assertThat(ConvDispatch.gridWeight(shape(new int[] {2, 1024, 14, 14, 1024, 3, 3, 1, 1, 1, 1, 1, 1, 1024})))
                 .isEqualTo(Simd.F32.length() * 1024L * DirectConvKernels.OC * DirectConvWeightTiles.C * 9

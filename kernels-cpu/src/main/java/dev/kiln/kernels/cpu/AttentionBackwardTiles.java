@@ -17,15 +17,20 @@ final class AttentionBackwardTiles {
     static final int BR = 32;
     /** Keys per tile; a multiple of 2·L, the column blocking of {@link #matmulBT}. */
     static final int BC = Math.max(64, 2 * L);
+    /**
+     * Whether there are 32 vector registers (512-bit vectors), for {@link #matmulBT}'s 4 × 4-vector
+     * tile; with 16 (AVX2, 128-bit vectors) it runs 4 × 2, as {@link AttentionTiles#MR} halves there.
+     */
+    private static final boolean WIDE = L >= 16;
 
     private AttentionBackwardTiles() {
     }
 
     /**
      * out[r·BC + c] = Σ_x a[r·aStride + x] · bt[btOff + x·btStride + c] for r < rows, c < cols: a row
-     * block times a transposed tile. The vector path computes 4 rows × 4·L columns at a time over
-     * extents padded up to BC (bt's rows must hold them: scratch of width BC, or kT padded to whole
-     * tiles); entries beyond rows and cols are scratch and never read.
+     * block times a transposed tile. The vector path computes 4 rows × 4·L columns (2·L with 16
+     * registers) at a time over extents padded up to BC (bt's rows must hold them: scratch of width
+     * BC, or kT padded to whole tiles); entries beyond rows and cols are scratch and never read.
      */
     static void matmulBT(float[] out, float[] a, int aStride, float[] bt, int btOff, int btStride, int rows,
                          int cols, int inner) {
@@ -47,8 +52,8 @@ final class AttentionBackwardTiles {
             int a1 = a0 + aStride;
             int a2 = a1 + aStride;
             int a3 = a2 + aStride;
-            int c = 0;
-            for (; c + 4 * L <= cols + 3 * L && c + 4 * L <= BC; c += 4 * L) {
+            int c = WIDE ? 0 : matmulBT4x2(out, a, r, a0, a1, a2, a3, bt, btOff, btStride, cols, inner);
+            for (; WIDE && c + 4 * L <= cols + 3 * L && c + 4 * L <= BC; c += 4 * L) {
                 FloatVector s00 = FloatVector.zero(SP), s01 = FloatVector.zero(SP);
                 FloatVector s02 = FloatVector.zero(SP), s03 = FloatVector.zero(SP);
                 FloatVector s10 = FloatVector.zero(SP), s11 = FloatVector.zero(SP);
@@ -130,6 +135,50 @@ final class AttentionBackwardTiles {
                 s0.intoArray(out, r * BC + c);
             }
         }
+    }
+
+    /**
+     * {@link #matmulBT}'s rows r..r+3 (starting at a0..a3 in a) in tiles of 4 rows × 2 vectors, where
+     * there are 16 vector registers: 8 accumulators, 2 loads and a broadcast, where the 4 × 4 tile (16
+     * accumulators, 4 loads) spills. Every column a tile covers is summed in the same order as in the
+     * 4 × 4 tile, so the bits are the same. Returns the first column left to the one-vector loop.
+     */
+    private static int matmulBT4x2(float[] out, float[] a, int r, int a0, int a1, int a2, int a3, float[] bt,
+                                   int btOff, int btStride, int cols, int inner) {
+        int c = 0;
+        for (; c + 2 * L <= cols + L && c + 2 * L <= BC; c += 2 * L) {
+            FloatVector s00 = FloatVector.zero(SP), s01 = FloatVector.zero(SP);
+            FloatVector s10 = FloatVector.zero(SP), s11 = FloatVector.zero(SP);
+            FloatVector s20 = FloatVector.zero(SP), s21 = FloatVector.zero(SP);
+            FloatVector s30 = FloatVector.zero(SP), s31 = FloatVector.zero(SP);
+            for (int x = 0; x < inner; x++) {
+                int bo = btOff + x * btStride + c;
+                FloatVector b0 = FloatVector.fromArray(SP, bt, bo);
+                FloatVector b1 = FloatVector.fromArray(SP, bt, bo + L);
+                FloatVector w = FloatVector.broadcast(SP, a[a0 + x]);
+                s00 = b0.fma(w, s00);
+                s01 = b1.fma(w, s01);
+                w = FloatVector.broadcast(SP, a[a1 + x]);
+                s10 = b0.fma(w, s10);
+                s11 = b1.fma(w, s11);
+                w = FloatVector.broadcast(SP, a[a2 + x]);
+                s20 = b0.fma(w, s20);
+                s21 = b1.fma(w, s21);
+                w = FloatVector.broadcast(SP, a[a3 + x]);
+                s30 = b0.fma(w, s30);
+                s31 = b1.fma(w, s31);
+            }
+            int o = r * BC + c;
+            s00.intoArray(out, o);
+            s01.intoArray(out, o + L);
+            s10.intoArray(out, o + BC);
+            s11.intoArray(out, o + BC + L);
+            s20.intoArray(out, o + 2 * BC);
+            s21.intoArray(out, o + 2 * BC + L);
+            s30.intoArray(out, o + 3 * BC);
+            s31.intoArray(out, o + 3 * BC + L);
+        }
+        return c;
     }
 
     /**

@@ -1,8 +1,11 @@
 package dev.kiln.kernels.cpu;
 
+import dev.kiln.kernels.cpu.gemm.Sgemm;
+import dev.kiln.kernels.cpu.gemm.SgemmPlan;
 import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
+import dev.kiln.tensor.spi.CpuStorage;
 import org.junit.jupiter.api.Test;
 
 import static dev.kiln.kernels.cpu.KernelCheck.CPU;
@@ -63,6 +66,47 @@ class LinearKernelsTest {
     }
 
     @Test
+    void inTheGemmTheEpilogueGivesTheBitsOfTheProductThenOnePassOverTheRows() {
+        // rows split over threads; columns in several of the GEMM's nc blocks (column pieces, m < n);
+        // a product large enough for the shared packed B
+        int nc = SgemmPlan.active().blocking().nc();
+        int[][] cases = {{300, 64, 260}, {70, 33, nc + 37}, {1100, 256, 480}};
+        var rng = new Generator(43);
+        for (int[] c : cases) {
+            int rows = c[0];
+            int in = c[1];
+            int n = c[2];
+            Tensor x = input(KernelCheck.randn(rng, rows * in, 1, 0), new int[] {rows, in}, Layout.CONTIGUOUS);
+            Tensor w = input(KernelCheck.randn(rng, n * in, 0.3, 0), new int[] {n, in}, Layout.CONTIGUOUS);
+            Tensor b = input(KernelCheck.randn(rng, n, 1, 0), new int[] {n}, Layout.CONTIGUOUS);
+            for (UnaryOp act : new UnaryOp[] {null, UnaryOp.GELU}) {
+                Tensor y = poisoned(rows, n);
+                Tensor pre = act == null ? null : poisoned(rows, n);
+                CPU.linear(y, pre, x, w, b, act);
+                float[] expectPre = new float[rows * n];
+                Sgemm.sgemm(expectPre, 0, n, floats(x), 0, in, 1, floats(w), 0,
+                        1, in, rows, n, in);
+                float[] expectOut = act == null ? expectPre : new float[rows * n];
+                LinearKernels.biasActivation(expectOut, 0, expectPre, 0, floats(b), 0, act, 0, rows, n);
+                String what = "linear " + KernelCheck.str(c) + " " + act;
+                assertThat(floats(y)).as(what + " out").isEqualTo(expectOut); // containsExactly is quadratic in the length
+                if (act != null) {
+                    assertThat(floats(pre)).as(what + " pre").isEqualTo(expectPre);
+                }
+                // the epilogue inside the GEMM whatever LinearDispatch.inGemm picks for this machine
+                float[] gemmPre = new float[rows * n];
+                float[] gemmOut = act == null ? gemmPre : new float[rows * n];
+                float[] bias = floats(b);
+                Sgemm.sgemm(gemmPre, 0, n, floats(x), 0, in, 1, floats(w), 0, 1, in, rows, n, in,
+                        (r0, r1, c0, c1) -> LinearKernels.biasActivation(gemmOut, 0, gemmPre, 0, bias, 0, act, r0, r1,
+                                c0, c1, n));
+                assertThat(gemmOut).as(what + " out, epilogue in the GEMM").isEqualTo(expectOut);
+                assertThat(gemmPre).as(what + " pre, epilogue in the GEMM").isEqualTo(expectPre);
+            }
+        }
+    }
+
+    @Test
     void theEpilogueIsAddThenTheActivationKernel() {
         // the same bits as the separate kernels: bias added in float, then the activation's own kernel
         var rng = new Generator(42);
@@ -92,5 +136,11 @@ class LinearKernelsTest {
             assertThat(p).as("pre").containsExactly(expectPre);
             assertThat(out).as("%s", act).containsExactly(expectOut);
         }
+    }
+
+    /** The elements of a contiguous F32 tensor, from its offset. */
+    private static float[] floats(Tensor t) {
+        int o = t.offset();
+        return java.util.Arrays.copyOfRange(((CpuStorage) t.storage()).floats(), o, o + t.numel());
     }
 }

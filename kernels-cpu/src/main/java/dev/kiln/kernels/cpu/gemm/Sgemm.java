@@ -69,6 +69,18 @@ public final class Sgemm {
         sgemm(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, SgemmPlan.active(), Parallel.threads());
     }
 
+    /**
+     * C = A · B with the active plan, on up to {@link Parallel#threads()} threads, then {@code epilogue}
+     * on each block of C as it is finished (see {@link Epilogue}); null for none.
+     */
+    public static void sgemm(float[] c, int cOff, int ldc,
+                             float[] a, int aOff, int ars, int acs,
+                             float[] b, int bOff, int brs, int bcs,
+                             int m, int n, int k, Epilogue epilogue) {
+        sgemm(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, SgemmPlan.active(), Parallel.threads(),
+                epilogue);
+    }
+
     /** C = A · B with the active plan's micro-tile and the given blocking. */
     public static void sgemm(float[] c, int cOff, int ldc,
                              float[] a, int aOff, int ars, int acs,
@@ -90,6 +102,14 @@ public final class Sgemm {
                              float[] a, int aOff, int ars, int acs,
                              float[] b, int bOff, int brs, int bcs,
                              int m, int n, int k, SgemmPlan plan, int threads) {
+        sgemm(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, plan, threads, null);
+    }
+
+    /** As above, with {@code epilogue} run on each block of C as it is finished (null: none). */
+    public static void sgemm(float[] c, int cOff, int ldc,
+                             float[] a, int aOff, int ars, int acs,
+                             float[] b, int bOff, int brs, int bcs,
+                             int m, int n, int k, SgemmPlan plan, int threads, Epilogue epilogue) {
         if (m <= 0 || n <= 0) {
             return;
         }
@@ -97,13 +117,16 @@ public final class Sgemm {
             for (int i = 0; i < m; i++) {
                 java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
             }
+            if (epilogue != null) {
+                epilogue.apply(0, m, 0, n);
+            }
             return;
         }
         Tile t = Tile.of(plan);
         Blocking blocking = plan.blocking();
         int parts = parts(m, n, k, threads, t);
         if (parts <= 1) {
-            serial(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking, t);
+            serial(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking, t, epilogue, 0, 0);
             return;
         }
         // Split the dimension whose operand is the cheaper one to pack again per piece: rows when B
@@ -113,7 +136,7 @@ public final class Sgemm {
         // bodies one after another (a call from inside a pool task) one thread takes them all.
         boolean byRows = m >= n;
         if (byRows && SHARED_B && (long) m * n * k >= PIECES_MIN_FMAS) {
-            sharedB(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking, parts, t);
+            sharedB(c, cOff, ldc, a, aOff, ars, acs, b, bOff, brs, bcs, m, n, k, blocking, parts, t, epilogue);
             return;
         }
         int unit = byRows ? t.mr : t.nr;
@@ -130,10 +153,10 @@ public final class Sgemm {
                 }
                 if (byRows) {
                     serial(c, cOff + lo * ldc, ldc, a, aOff + lo * ars, ars, acs, b, bOff, brs, bcs,
-                            hi - lo, n, k, blocking, t);
+                            hi - lo, n, k, blocking, t, epilogue, lo, 0);
                 } else {
                     serial(c, cOff + lo, ldc, a, aOff, ars, acs, b, bOff + lo * bcs, brs, bcs,
-                            m, hi - lo, k, blocking, t);
+                            m, hi - lo, k, blocking, t, epilogue, 0, lo);
                 }
             }
         });
@@ -148,7 +171,7 @@ public final class Sgemm {
      */
     private static void sharedB(float[] c, int cOff, int ldc, float[] a, int aOff, int ars, int acs,
                                 float[] b, int bOff, int brs, int bcs, int m, int n, int k, Blocking blocking,
-                                int parts, Tile t) {
+                                int parts, Tile t, Epilogue epilogue) {
         int mr = t.mr;
         int nr = t.nr;
         int kc = evenBlock(k, blocking.kc(), 1);
@@ -184,6 +207,9 @@ public final class Sgemm {
                             int mcb = Math.min(mc, hi - ic);
                             SgemmPack.packA(ap, a, aOff + ic * ars + pcF * acs, ars, acs, mcb, kcb, mr);
                             macroKernel(c, cOff + ic * ldc + jcF, ldc, ap, bp, mcb, ncb, kcb, pcF > 0, ws.tile, t);
+                            if (epilogue != null && pcF + kcb == k) {
+                                epilogue.apply(ic, ic + mcb, jcF, jcF + ncb);
+                            }
                         }
                     }
                 });
@@ -213,11 +239,14 @@ public final class Sgemm {
         return Math.min(Math.min(threads, Parallel.threads()), tiles);
     }
 
-    /** The whole blocked loop nest on the calling thread. */
+    /**
+     * The whole blocked loop nest on the calling thread; the epilogue (if any) gets each finished
+     * block's rows and columns offset by (row0, col0), where this piece lies in the caller's C.
+     */
     static void serial(float[] c, int cOff, int ldc,
                        float[] a, int aOff, int ars, int acs,
                        float[] b, int bOff, int brs, int bcs,
-                       int m, int n, int k, Blocking blocking, Tile t) {
+                       int m, int n, int k, Blocking blocking, Tile t, Epilogue epilogue, int row0, int col0) {
         int kc = evenBlock(k, blocking.kc(), 1);
         int mc = evenBlock(m, blocking.mc(), t.mr);
         int nc = evenBlock(n, blocking.nc(), t.nr);
@@ -233,6 +262,9 @@ public final class Sgemm {
                     int mcb = Math.min(mc, m - ic);
                     SgemmPack.packA(ap, a, aOff + ic * ars + pc * acs, ars, acs, mcb, kcb, t.mr);
                     macroKernel(c, cOff + ic * ldc + jc, ldc, ap, bp, mcb, ncb, kcb, pc > 0, ws.tile, t);
+                    if (epilogue != null && pc + kcb == k) {
+                        epilogue.apply(row0 + ic, row0 + ic + mcb, col0 + jc, col0 + jc + ncb);
+                    }
                 }
             }
         }

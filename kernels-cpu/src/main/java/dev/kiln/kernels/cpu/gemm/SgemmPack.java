@@ -27,6 +27,11 @@ final class SgemmPack {
      */
     private static final boolean TRANSPOSE4X8 = SgemmKernel.VECTOR && LANES == 8;
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    /**
+     * Whether column-major 4-row panels are packed in 4 × 16 blocks ({@link #packColumns4}): wherever
+     * Kiln vectorizes ({@code -Dkiln.gemm.columns4=false}: the general path, for A/B runs).
+     */
+    private static final boolean COLUMNS4 = SgemmKernel.VECTOR && !"false".equals(System.getProperty("kiln.gemm.columns4"));
     private static final VectorShuffle<Float> ZIP_LO = twoVectorShuffle(0, 8, 1, 9, 2, 10, 3, 11);
     private static final VectorShuffle<Float> ZIP_HI = twoVectorShuffle(4, 12, 5, 13, 6, 14, 7, 15);
     private static final VectorShuffle<Float> PAIRS_LO = twoVectorShuffle(0, 1, 8, 9, 2, 3, 10, 11);
@@ -40,7 +45,11 @@ final class SgemmPack {
      * at {@code ap[q·mr·kc + p·mr + i]}.
      */
     static void packA(float[] ap, float[] a, int aOff, int ars, int acs, int mc, int kc, int mr) {
-        for (int i0 = 0, dst = 0; i0 < mc; i0 += mr, dst += mr * kc) {
+        int i0 = 0;
+        if (COLUMNS4 && mr == 4 && ars == 1 && acs != 1) {
+            i0 = packColumns4(ap, a, aOff, acs, mc, kc);
+        }
+        for (int dst = i0 * kc; i0 < mc; i0 += mr, dst += mr * kc) {
             int rows = Math.min(mr, mc - i0);
             if (acs == 1 && rows == 12 && !TRANSPOSE16) {
                 packRows12(ap, dst, a, aOff + i0 * ars, ars, kc);
@@ -99,6 +108,50 @@ final class SgemmPack {
                 }
             }
         }
+    }
+
+    /**
+     * The full 4-row panels of a column-major A (a transposed view: a weight gradient's gᵀ), in blocks
+     * of 4 columns × 16 rows: 4 cache lines of A (one per column) become 4 lines of packed A (one per
+     * panel), each read and written whole. Panel by panel down all kc columns, as the general path
+     * does, reads a line per column for each 4 rows of it, and with A's columns a multiple of 4 KiB
+     * apart every one of those lines falls in the same L1 set, so each is fetched from L2 again for
+     * each panel: 1.5-1.6 against 0.66 ms to pack 1024 × 2048 on AVX2 (thread CPU time, one JVM,
+     * loaded). Returns the rows packed, a multiple of 4; the caller packs the rest.
+     */
+    private static int packColumns4(float[] ap, float[] a, int aOff, int acs, int mc, int kc) {
+        // runs of 4 floats copied with arraycopy, not as 128-bit vectors: a second vector species in a
+        // JVM whose kernels use 256-bit ones pollutes the type profiles of the Vector API's shared
+        // methods, and C2 then failed to intrinsify other kernels' vector stores and boxed their
+        // vectors (the convolution weight gradient's 4 × 2 tile: 1.3 GB a step, 2.6× slower, AVX2)
+        int full = mc & ~3;
+        int ps = 4 * kc; // floats from one panel to the next
+        int p = 0;
+        for (; p + 4 <= kc; p += 4) {
+            int i = 0;
+            for (; i + 16 <= full; i += 16) {
+                int d = (i >> 2) * ps + 4 * p;
+                for (int pp = 0; pp < 4; pp++) {
+                    int src = aOff + (p + pp) * acs + i;
+                    int dst = d + 4 * pp;
+                    System.arraycopy(a, src, ap, dst, 4);
+                    System.arraycopy(a, src + 4, ap, dst + ps, 4);
+                    System.arraycopy(a, src + 8, ap, dst + 2 * ps, 4);
+                    System.arraycopy(a, src + 12, ap, dst + 3 * ps, 4);
+                }
+            }
+            for (; i < full; i += 4) {
+                for (int pp = 0; pp < 4; pp++) {
+                    System.arraycopy(a, aOff + (p + pp) * acs + i, ap, (i >> 2) * ps + 4 * (p + pp), 4);
+                }
+            }
+        }
+        for (; p < kc; p++) {
+            for (int i = 0; i < full; i += 4) {
+                System.arraycopy(a, aOff + p * acs + i, ap, (i >> 2) * ps + 4 * p, 4);
+            }
+        }
+        return full;
     }
 
     /**

@@ -172,6 +172,53 @@ class SgemmTest {
     }
 
     @Test
+    void theEpilogueSeesEveryBlockOfCOnceAndOnlyWhenItIsFinal() {
+        // one thread with several kc, mc and nc blocks; row pieces; column pieces (m < n); shared B; k = 0
+        checkEpilogue(37, 53, 29, TINY, 1, 31);
+        checkEpilogue(181, 97, 131, ACTIVE.blocking(), 2, 32);
+        checkEpilogue(67, 251, 139, TINY, 2, 33);
+        checkEpilogue(613, 419, 541, SMALL, 2, 34);
+        checkEpilogue(9, 11, 0, ACTIVE.blocking(), 2, 35);
+    }
+
+    /**
+     * Runs a product with an epilogue that counts each element of C it is given and copies the block
+     * as it is then: every element must come once, each block's columns must start on a vector
+     * boundary, and the copies must be the final C, bit for bit the same as without an epilogue.
+     */
+    private static void checkEpilogue(int m, int n, int k, Blocking blocking, int threads, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] a = randomFloats(m * k, rnd);
+        float[] b = randomFloats(k * n, rnd);
+        SgemmPlan plan = ACTIVE.withBlocking(blocking);
+        float[] plain = new float[m * n];
+        Sgemm.sgemm(plain, 0, n, a, 0, k, 1, b, 0, n, 1, m, n, k, plan, threads);
+        float[] c = new float[m * n];
+        float[] seen = new float[m * n];
+        int[] count = new int[m * n];
+        int lanes = SgemmKernel.LANES;
+        Sgemm.sgemm(c, 0, n, a, 0, k, 1, b, 0, n, 1, m, n, k, plan, threads, (r0, r1, c0, c1) -> {
+            assertThat(c0 % lanes).as("%dx%dx%d: block columns start at %d", m, k, n, c0).isZero();
+            for (int i = r0; i < r1; i++) {
+                for (int j = c0; j < c1; j++) {
+                    synchronized (count) {
+                        count[i * n + j]++;
+                    }
+                    seen[i * n + j] = c[i * n + j];
+                }
+            }
+        });
+        for (int i = 0; i < count.length; i++) {
+            if (count[i] != 1) {
+                fail("%dx%dx%d: the epilogue was given C[%d][%d] %d times", m, k, n, i / n, i % n, count[i]);
+            }
+        }
+        // isEqualTo compares the arrays' bits in one pass (containsExactly's diff is quadratic in the length)
+        assertThat(seen).as("%dx%dx%d: C when its block's epilogue ran", m, k, n).isEqualTo(c);
+        assertThat(c).as("%dx%dx%d: C with and without an epilogue", m, k, n).isEqualTo(plain);
+    }
+
+    @Test
     void evenBlocksCoverTheDimensionWithoutATinyRemainder() {
         assertThat(Sgemm.evenBlock(300, 256, 1)).isEqualTo(150);
         assertThat(Sgemm.evenBlock(256, 256, 1)).isEqualTo(256);

@@ -104,6 +104,19 @@ final class DirectConv {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /**
+     * Parts each (sample, group) unit of a forward is cut into: with fewer units than twice the
+     * threads, their blocks of out channels are split too, so that every thread has work.
+     */
+    static int split(int units, int blocks) {
+        return (int) Math.min(blocks, Math.max(1, (2L * Parallel.threads() + units - 1) / units));
+    }
+
+    /** Parts per task of a forward whose units do {@code work} multiply-adds each, split {@code split} ways. */
+    static int grain(int units, int split, long work) {
+        return (int) Math.max(1, Math.min(units, (1L << 18) / Math.max(1, work / split)));
+    }
+
     /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
@@ -133,10 +146,8 @@ final class DirectConv {
             }
         }
         int units = s.n() * s.groups();
-        // fewer (sample, group) pairs than threads: also split their out-channel tiles
-        int split = (int) Math.min(blocks, Math.max(1, (2L * Parallel.threads() + units - 1) / units));
-        long work = (long) padded * blocks * blockSize;
-        Parallel.forRange(units * split, (int) Math.max(1, Math.min(units, (1L << 18) / Math.max(1, work / split))),
+        int split = split(units, blocks);
+        Parallel.forRange(units * split, grain(units, split, (long) padded * blocks * blockSize),
                 (lo, hi) -> {
                     Scratch mine = SCRATCH.get();
                     mine.planes = HostArrays.atLeast(mine.planes, (long) cpg * gr.plane());

@@ -112,10 +112,8 @@ final class DirectConvChannels {
             }
         }
         int units = s.n() * s.groups();
-        // fewer (sample, group) pairs than threads: also split their blocks of out channels
-        int split = (int) Math.min(blocks, Math.max(1, (2L * Parallel.threads() + units - 1) / units));
-        long work = (long) computed * blocks * blockSize;
-        Parallel.forRange(units * split, (int) Math.max(1, Math.min(units, (1L << 18) / Math.max(1, work / split))),
+        int split = DirectConv.split(units, blocks);
+        Parallel.forRange(units * split, DirectConv.grain(units, split, (long) computed * blocks * blockSize),
                 (lo, hi) -> {
                     Scratch mine = SCRATCH.get();
                     mine.cells = HostArrays.atLeast(mine.cells, cells * cpg);

@@ -234,7 +234,7 @@ public final class Engine implements Autograd {
      * {@link RecycleActivations} (see {@link #sawActivations}).
      */
     private static final class Recycler {
-        private final Map<Storage, Boolean> dead = new IdentityHashMap<>();
+        private final Map<Storage, Boolean> dead = new IdentityHashMap<>(8);
 
         void mayRecycle(Storage s) {
             if (s != null) {

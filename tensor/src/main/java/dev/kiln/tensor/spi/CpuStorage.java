@@ -51,16 +51,11 @@ public final class CpuStorage extends Storage {
 
     /** A zero-filled buffer. */
     public static CpuStorage allocate(DType dtype, int size) {
-        if (dtype == DType.F32 && size >= HostBufferPool.MIN_FLOATS) {
-            float[] a = HostBufferPool.SHARED.take(size);
-            if (a != null) {
-                Arrays.fill(a, 0f);
-                return new CpuStorage(dtype, size, a, true);
-            }
-            return new CpuStorage(dtype, size, new float[size], true);
+        if (dtype == DType.F32) {
+            return floats(size, true);
         }
         Object array = switch (dtype) {
-            case F32 -> new float[size];
+            case F32 -> throw new AssertionError("F32 is allocated above");
             case F64 -> new double[size];
             case I32 -> new int[size];
             case I64 -> new long[size];
@@ -76,18 +71,22 @@ public final class CpuStorage extends Storage {
      * values (NaN under {@link #POISON}); other dtypes are zero-filled as by {@link #allocate}.
      */
     public static CpuStorage allocateUninitialized(DType dtype, int size) {
-        if (dtype != DType.F32) {
-            return allocate(dtype, size);
-        }
+        return dtype == DType.F32 ? floats(size, false) : allocate(dtype, size);
+    }
+
+    /** An F32 buffer, from the pool where it is large enough; zero-filled or, under POISON, NaN-filled. */
+    private static CpuStorage floats(int size, boolean zeroed) {
         boolean pooled = size >= HostBufferPool.MIN_FLOATS;
         float[] a = pooled ? HostBufferPool.SHARED.take(size) : null;
         if (a == null) {
-            a = new float[size];
+            a = new float[size]; // the JVM zeroes it
+        } else if (zeroed) {
+            Arrays.fill(a, 0f);
         }
-        if (POISON) {
+        if (POISON && !zeroed) {
             Arrays.fill(a, Float.NaN); // small buffers too, so that tests on small tensors check the promise
         }
-        return new CpuStorage(dtype, size, a, pooled);
+        return new CpuStorage(DType.F32, size, a, pooled);
     }
 
     /**

@@ -132,7 +132,7 @@ final class DirectConvChannels {
                             Arrays.fill(xp, 0, (int) (cells * cpg), 0f);
                             mine.cellsCleared = cells * cpg;
                         }
-                        pad(xp, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
+                        ChannelsLast.pad(xp, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
                         zeroed = true;
                         mine.cellsShape = s;
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
@@ -141,58 +141,11 @@ final class DirectConvChannels {
                                 tile(wide, yp, q * width, xp, q * cpg, cpg, taps, wp, wBlock);
                             }
                             int o0 = g * opg + b * width;
-                            store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
+                            ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
                                     Math.min(width, opg - b * width), ba, bOff + o0, s, gr);
                         }
                     }
                 });
-    }
-
-    /**
-     * The input of one sample's group, channels last, into its cells: (padH + ih, padW + iw) at cell
-     * (padH + ih)·pitch + padW + iw. Channel by channel, so that x is read in order (its first reads,
-     * from memory), the cells written a channel apart in cache.
-     */
-    private static void pad(float[] xp, float[] xa, int xOff, int channels, ConvShape s, DirectConv.Grid gr) {
-        int pitch = gr.pitch();
-        int cols = Math.min(s.w(), pitch - s.padW());
-        int rows = Math.min(s.h(), gr.rows() - s.padH()); // rows below the last output's reach are not read
-        for (int c = 0; c < channels; c++) {
-            int src = xOff + c * s.h() * s.w();
-            for (int ih = 0; ih < rows; ih++) {
-                int d = ((ih + s.padH()) * pitch + s.padW()) * channels + c;
-                for (int iw = 0; iw < cols; iw++, d += channels) {
-                    xp[d] = xa[src + ih * s.w() + iw];
-                }
-            }
-        }
-    }
-
-    /**
-     * Out channels o0 + j, j < count, of one sample from the channels-last tile output: y[j, oh, ow] =
-     * yp[(oh·pitch + ow)·width + j] + bias[j].
-     */
-    private static void store(float[] y, int yOff, float[] yp, int width, int count, float[] ba, int bOff, ConvShape s,
-                              DirectConv.Grid gr) {
-        int outW = s.outW();
-        int plane = s.outH() * outW;
-        int pitch = gr.pitch();
-        for (int j = 0; j < count; j++) {
-            int d = yOff + j * plane;
-            float bias = ba == null ? 0f : ba[bOff + j];
-            for (int oh = 0; oh < s.outH(); oh++) {
-                int src = oh * pitch * width + j;
-                if (ba == null) {
-                    for (int ow = 0; ow < outW; ow++, src += width) {
-                        y[d++] = yp[src];
-                    }
-                } else {
-                    for (int ow = 0; ow < outW; ow++, src += width) {
-                        y[d++] = yp[src] + bias;
-                    }
-                }
-            }
-        }
     }
 
     /** One tile of p positions × v vectors of out channels: yp[yOff + i·v·L + lane] for position i. */

@@ -1,6 +1,8 @@
 package dev.kiln.autograd;
 
+import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.spi.Autograd;
+import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.GradNode;
 import dev.kiln.tensor.spi.Op;
 import dev.kiln.tensor.Shapes;
@@ -77,7 +79,10 @@ public final class Engine implements Autograd {
                         gis[i] = sumToShape(grads[i], node.inputShape(i));
                     }
                 }
-                Storage passedOn = gradOut.owned() ? gradOut.tensor().storage() : null;
+                // the last holder of a shared gradient owns it
+                boolean outOwned = gradOut.owned() || gradOut.share() != null && gradOut.share().last();
+                Storage passedOn = outOwned ? gradOut.tensor().storage() : null;
+                Share outShare = outOwned ? null : gradOut.share();
                 Recycler spent = new Recycler();
                 spent.mayRecycle(passedOn);
                 for (int i = 0; i < count; i++) {
@@ -85,6 +90,7 @@ public final class Engine implements Autograd {
                         spent.mayRecycle(grads[i].storage()); // e.g. the unreduced gradient before sumToShape
                     }
                 }
+                Share[] shares = shares(gis, mark, passedOn, outShare);
                 for (int i = 0; i < count; i++) {
                     Tensor gi = gis[i];
                     if (gi == null) {
@@ -94,27 +100,41 @@ public final class Engine implements Autograd {
                     if (owned) {
                         spent.mayRecycle(gi.storage());
                     }
+                    Grad incoming = new Grad(gi, owned, shares[i]);
                     Tensor input = node.inputTensor(i);
                     GradNode next = node.next(i);
                     if (next == null) {
                         if (accumulate(input, gi, owned)) {
                             spent.keep(gi.storage());
                         }
-                    } else {
-                        if (input.retainsGrad()) {
-                            accumulate(input, gi, false); // gi also travels on below
-                        }
-                        Grad before = pending.get(next);
-                        if (before == null) {
-                            pending.put((Node) next, new Grad(gi, owned));
-                            spent.keep(gi.storage());
-                        } else {
-                            pending.put((Node) next, new Grad(before.tensor().add(gi), true));
-                            if (before.owned()) {
-                                spent.mayRecycle(before.tensor().storage());
-                            }
-                        }
+                        release(incoming, spent);
+                        continue;
                     }
+                    if (input.retainsGrad()) {
+                        accumulate(input, gi, false); // gi also travels on below
+                    }
+                    Grad before = pending.get(next);
+                    if (before == null) {
+                        pending.put((Node) next, incoming);
+                        spent.keep(gi.storage());
+                    } else if (addsInto(before, gi)) {
+                        // the engine alone holds before's buffer: sum into it, no new buffer
+                        addInto(before.tensor(), gi);
+                        release(incoming, spent);
+                    } else if (addsInto(incoming, before.tensor())) {
+                        // or gi's (a + b is b + a exactly, so the sum is the same either way)
+                        addInto(gi, before.tensor());
+                        pending.put((Node) next, incoming);
+                        spent.keep(gi.storage());
+                        release(before, spent);
+                    } else {
+                        pending.put((Node) next, new Grad(before.tensor().add(gi), true, null));
+                        release(before, spent);
+                        release(incoming, spent);
+                    }
+                }
+                if (outShare != null) {
+                    release(gradOut, spent);
                 }
                 // gradients no one will read again: their buffers go back to the backend's pool
                 spent.recycle();
@@ -135,7 +155,66 @@ public final class Engine implements Autograd {
      * A gradient on its way to a node, and whether the engine holds its storage alone (so the
      * leaf it reaches may keep the buffer instead of a copy).
      */
-    private record Grad(Tensor tensor, boolean owned) {
+    private record Grad(Tensor tensor, boolean owned, Share share) {
+        Grad(Tensor tensor, boolean owned) {
+            this(tensor, owned, null);
+        }
+    }
+
+    /**
+     * A gradient buffer the engine made that several pending gradients hold (an add's rule hands
+     * one gradient to both of its inputs: every residual connection). Counted, so that the last
+     * holder may treat it as its own and its buffer goes back to the pool when all are done.
+     */
+    private static final class Share {
+        private final Storage storage;
+        private int holders;
+
+        Share(Storage storage, int holders) {
+            this.storage = storage;
+            this.holders = holders;
+        }
+
+        boolean last() {
+            return holders == 1;
+        }
+    }
+
+    /** One holder of g is done with it: a buffer the engine held alone, or the last share of one, is dead. */
+    private static void release(Grad g, Recycler spent) {
+        if (g.owned()) {
+            spent.mayRecycle(g.tensor().storage());
+        } else if (g.share() != null && --g.share().holders == 0) {
+            spent.mayRecycle(g.share().storage);
+        }
+    }
+
+    /**
+     * The share each of a rule's gradients belongs to: gradients on one buffer the engine made
+     * (fresh from the rule, or the gradient passed on) share a new one when there are several;
+     * gradients on the buffer of a shared incoming gradient join its share.
+     */
+    private static Share[] shares(Tensor[] gis, long mark, Storage passedOn, Share outShare) {
+        Share[] shares = new Share[gis.length];
+        for (int i = 0; i < gis.length; i++) {
+            if (gis[i] == null || shares[i] != null) {
+                continue;
+            }
+            Storage s = gis[i].storage();
+            if (outShare != null && s == outShare.storage) {
+                shares[i] = outShare;
+                outShare.holders++;
+            } else if ((s.serial() >= mark || s == passedOn) && !owned(gis, i, mark, passedOn)) {
+                Share share = new Share(s, 0);
+                for (int j = i; j < gis.length; j++) {
+                    if (gis[j] != null && gis[j].storage() == s) {
+                        shares[j] = share;
+                        share.holders++;
+                    }
+                }
+            }
+        }
+        return shares;
     }
 
     /**
@@ -145,6 +224,22 @@ public final class Engine implements Autograd {
      * null), and in both cases shared with no other gradient of the same call (an addition hands
      * its incoming gradient to both inputs).
      */
+    /**
+     * Whether another gradient may be added into g's buffer: the engine holds that buffer alone, it
+     * is dense, and both have one shape and dtype (a residual connection's two gradients, the
+     * commonest case, then cost no new buffer).
+     */
+    private static boolean addsInto(Grad g, Tensor other) {
+        Tensor sum = g.tensor();
+        return g.owned() && dense(sum) && sum.dtype() == other.dtype() && sum.storage() != other.storage()
+                && Arrays.equals(sum.shape(), other.shape()) && sum.device().equals(other.device());
+    }
+
+    /** sum += other, in place. */
+    private static void addInto(Tensor sum, Tensor other) {
+        Backends.forDevice(sum.device()).binary(BinaryOp.ADD, sum, sum, other);
+    }
+
     private static boolean owned(Tensor[] gis, int i, long mark, Storage passedOn) {
         Storage s = gis[i].storage();
         if (s.serial() < mark && s != passedOn) {

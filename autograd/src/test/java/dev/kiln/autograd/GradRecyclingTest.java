@@ -72,6 +72,66 @@ class GradRecyclingTest {
     }
 
     @Test
+    void aResidualsTwoGradientsAreSummedInPlaceAndRight() {
+        int n = N + 2;
+        float[] xv = values(11, n);
+        float[] cv = values(12, n);
+        float[] dv = values(13, n);
+        float[] ev = values(14, n);
+        for (int step = 0; step < 2; step++) { // the second step runs on recycled buffers
+            Tensor x = Tensor.of(xv, n).requiresGrad(true);
+            Tensor h = x.mul(Tensor.of(cv, n));
+            // h's two consumers each hand back a fresh gradient: the second is added into the first's buffer
+            h.relu().mul(Tensor.of(dv, n)).add(h.mul(Tensor.of(ev, n))).sum().backward();
+            float[] g = x.grad().toFloatArray();
+            for (int i = 0; i < n; i++) {
+                float gh = (xv[i] * cv[i] > 0 ? dv[i] : 0f) + ev[i];
+                assertThat(g[i]).as("step %d dx[%d]", step, i).isEqualTo(gh * cv[i]);
+            }
+        }
+    }
+
+    @Test
+    void theGradientAnAddHandsToBothInputsGoesBackToThePoolOnceBothAreDone() {
+        int n = N + 3;
+        Tensor c = Tensor.of(values(17, n), n);
+        Tensor d = Tensor.of(values(18, n), n);
+        Tensor x = Tensor.of(values(19, n), n).requiresGrad(true);
+        Runnable step = () -> {
+            try (RecycleActivations r = RecycleActivations.enter()) {
+                Tensor h = x.mul(c);
+                h.mul(d).add(h).relu().sum().backward(); // add's rule hands relu's gradient to both of its inputs
+            }
+            x.grad().storage().recycle(); // as an optimizer's zeroGrad would drop it
+            x.setGrad(null);
+        };
+        // once warm, every buffer of the step comes from the pool: had the shared gradient not gone
+        // back, each step would allocate a fresh one
+        for (int i = 0; i < 3; i++) {
+            step.run();
+        }
+        long before = CpuStorage.freshPoolableAllocations();
+        for (int i = 0; i < 5; i++) {
+            step.run();
+        }
+        assertThat(CpuStorage.freshPoolableAllocations() - before).isZero();
+    }
+
+    @Test
+    void aGradientSharedByTwoInputsIsNotSummedIntoItself() {
+        Tensor x = leaf(15);
+        float[] cv = values(16);
+        Tensor h = x.mul(Tensor.of(cv, N));
+        h.add(h).relu().sum().backward(); // add hands one gradient buffer to both of its inputs, both h
+        float[] xv = values(15);
+        float[] g = x.grad().toFloatArray();
+        for (int i = 0; i < N; i++) {
+            float expected = xv[i] * cv[i] > 0 ? 2 * cv[i] : 0f;
+            assertThat(g[i]).as("dx[%d]", i).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void aRetainedIntermediateGradientStaysReadable() {
         Tensor x = leaf(6);
         Tensor y = x.mul(Tensor.of(values(7), N)).retainGrad();

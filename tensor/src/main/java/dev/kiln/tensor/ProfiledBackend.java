@@ -1,6 +1,7 @@
 package dev.kiln.tensor;
 
 import dev.kiln.tensor.spi.Backend;
+import dev.kiln.tensor.spi.BinaryOp;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -61,7 +62,9 @@ final class ProfiledBackend implements InvocationHandler {
             event.end();
             if (event.shouldCommit()) {
                 long after = allocatedBytes();
-                event.op = op != null ? op : method.getName();
+                // a binary kernel called straight (the autograd engine summing gradients) is named by its op
+                event.op = op != null ? op
+                        : args[0] instanceof BinaryOp b ? b.opName() : method.getName();
                 // allocateUninitialized is an allocation like any other to a profile
                 event.kernel = method.getName().startsWith("allocate") ? "allocate" : method.getName();
                 event.backend = target.name();

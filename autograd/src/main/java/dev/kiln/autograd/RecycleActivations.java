@@ -11,7 +11,9 @@ package dev.kiln.autograd;
  * leaves and whatever they view (parameters and their transposed views, the inputs), and tensors
  * that retain their gradient. A tensor that breaks the promise (an activation read after backward)
  * fails loudly on its next use: a recycled storage refuses every access. Scopes nest; closing one
- * restores what was there before. Gradients are recycled as they are consumed whether or not this is on.
+ * restores what was there before. Gradients are recycled as they are consumed whether or not this is on;
+ * the parameters' gradients that an optimizer's {@code zeroGrad()} clears inside it are recycled too
+ * (so a step calls it inside the scope, and nothing may keep a parameter's old gradient across it).
  */
 public final class RecycleActivations extends FlagScope {
     private static final ThreadLocal<Boolean> ACTIVE = ThreadLocal.withInitial(() -> Boolean.FALSE);

@@ -1,6 +1,7 @@
 package dev.kiln.optim;
 
 import dev.kiln.autograd.NoGrad;
+import dev.kiln.autograd.RecycleActivations;
 import dev.kiln.layers.Parameter;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Shapes;
@@ -174,10 +175,20 @@ public abstract class Optimizer {
         return params;
     }
 
-    /** Clears every parameter's gradient (PyTorch's {@code zero_grad(set_to_none=True)}). */
+    /**
+     * Clears every parameter's gradient (PyTorch's {@code zero_grad(set_to_none=True)}). Inside
+     * {@link RecycleActivations} (a training step's promise that nothing else holds its buffers) the
+     * cleared gradients' buffers also go back to the backend's pool, so that the next backward writes
+     * the new gradients into memory still in cache rather than fresh memory the JVM must zero.
+     */
     public void zeroGrad() {
+        boolean recycle = RecycleActivations.isActive();
         for (Tensor p : params) {
+            Tensor g = p.grad();
             p.zeroGrad();
+            if (recycle && g != null) {
+                g.storage().recycle();
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.kiln.optim;
 
 import dev.kiln.autograd.NoGrad;
+import dev.kiln.autograd.RecycleActivations;
 import dev.kiln.layers.Parameter;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Linalg;
@@ -79,6 +80,24 @@ class OptimizerApiTest {
         assertThat(a.toFloatArray()).containsExactly(new float[] {0.9f, 1.9f}, within(1e-6f));
         opt.zeroGrad();
         assertThat(a.grad()).isNull();
+    }
+
+    @Test
+    void zeroGradInsideRecycleActivationsHandsTheGradientsToThePool() {
+        int n = (1 << 16) + 5; // large enough to be pooled, a size no other test uses
+        Tensor a = Tensor.zeros(n).requiresGrad(true);
+        Sgd opt = Sgd.builder(List.of(a)).lr(0.1).build();
+        Tensor kept = Tensor.ones(n);
+        a.setGrad(kept);
+        opt.zeroGrad(); // outside the scope a caller may still hold the gradient: it is only dropped
+        assertThat(kept.toFloatArray()).containsOnly(1f);
+        Tensor g = Tensor.ones(n);
+        a.setGrad(g);
+        try (RecycleActivations r = RecycleActivations.enter()) {
+            opt.zeroGrad();
+        }
+        assertThat(a.grad()).isNull();
+        assertThatThrownBy(g::toFloatArray).hasMessageContaining("recycled");
     }
 
     @Test

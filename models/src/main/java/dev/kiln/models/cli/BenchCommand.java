@@ -1,5 +1,6 @@
 package dev.kiln.models.cli;
 
+import dev.kiln.autograd.RecycleActivations;
 import dev.kiln.layers.Sequential;
 import dev.kiln.models.nn.MlpClassifier;
 import dev.kiln.models.nn.ModelDevice;
@@ -132,8 +133,10 @@ public final class BenchCommand implements Runnable {
             Tensor y = ModelDevice.input(model, Tensor.randint(rng, 0, 10, batch));
             Runnable step = () -> {
                 Tensor loss = model.forward(x).crossEntropy(y);
-                opt.zeroGrad();
-                loss.backward();
+                try (RecycleActivations r = RecycleActivations.enter()) {
+                    opt.zeroGrad(); // as kiln train's steps: last step's gradients and this step's activations
+                    loss.backward(); // go back to the pool
+                }
                 opt.step();
             };
             return StepTimer.time(step, warmup, steps);

@@ -172,8 +172,8 @@ public final class ProfileCommand implements Callable<Integer> {
     private static Runnable step(Module m, Optimizer opt, Tensor x, Tensor y) {
         return () -> {
             Tensor loss = m.forward(x).crossEntropy(y);
-            opt.zeroGrad();
             try (RecycleActivations r = RecycleActivations.enter()) {
+                opt.zeroGrad();
                 loss.backward();
             }
             opt.step();

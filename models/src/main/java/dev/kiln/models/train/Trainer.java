@@ -113,8 +113,8 @@ public final class Trainer {
         model.train();
         Tensor out = model.forward(ModelDevice.input(model, batch.input()));
         Tensor l = loss.forward(out, ModelDevice.input(model, batch.target()));
-        optimizer.zeroGrad();
         try (RecycleActivations r = RecycleActivations.enter()) {
+            optimizer.zeroGrad(); // last step's gradients go back to the pool
             l.backward(); // only the loss is read after it: the activations' buffers go back to the pool
         }
         if (clipGradNorm > 0) {

@@ -186,6 +186,9 @@ public final class Report {
                 isas.append(isas.isEmpty() ? "" : "; ").append(s.name()).append(": ").append(summary(s));
             }
             row(md, "ISAs", isas.toString());
+            // the library as the first run found it; a forced core shows in its own section
+            sections.stream().filter(s -> !s.results().isEmpty() && s.opts().containsKey("openblas")).findFirst()
+                    .ifPresent(s -> row(md, "OpenBLAS", s.opts().get("openblas")));
         } else {
             sectionRows(md, sections.get(0), opts, opts.get("out"));
         }

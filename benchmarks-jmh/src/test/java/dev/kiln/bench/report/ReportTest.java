@@ -29,14 +29,15 @@ class ReportTest {
         Map<String, String> opts = new LinkedHashMap<>();
         String md = report(opts, "out=docs/BENCHMARKS.md", "cpu=AMD EPYC (family 25, model 17)",
                 "flags=avx2 fma avx512f", "commit=abc1234 + uncommitted changes",
-                "isa=native", "simd=512-bit (AVX-512)", "results=benchmarks-jmh/results/2026-12-07/native",
+                "isa=native", "simd=512-bit (AVX-512)", "openblas=Cooperlake", "results=benchmarks-jmh/results/2026-12-07/native",
                 fixture("gemm-native.json"),
                 "isa=avx2", "simd=256-bit (AVX2)", "jvm=-XX:UseAVX=2", "openblas=Haswell",
                 "results=benchmarks-jmh/results/2026-12-07/avx2", fixture("gemm-avx2.json"));
 
         assertThat(md).contains("| Machine | AMD EPYC (family 25, model 17) |",
                 "| ISA flags (Kiln's CpuInfo) | avx2 fma avx512f |", "| Commit | abc1234 + uncommitted changes |",
-                "| ISAs | native: 512-bit (AVX-512), 2 results; avx2: 256-bit (AVX2), 2 results |");
+                "| ISAs | native: 512-bit (AVX-512), 2 results; avx2: 256-bit (AVX2), 2 results |",
+                "| OpenBLAS | Cooperlake |");
         int nativeAt = md.indexOf("## ISA: native");
         int avx2At = md.indexOf("## ISA: avx2");
         int rawAt = md.indexOf("## Raw JMH results");

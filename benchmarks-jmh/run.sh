@@ -30,22 +30,6 @@ if [[ -z "$JAVA" ]]; then
 fi
 [[ -n "$JAVA" ]] || { echo "run.sh: no JDK 25 found; set JAVA=/path/to/java" >&2; exit 1; }
 
-# Maven runs on the same JDK: the jar tool that writes Kiln's modular jars must read Java 25 classes
-JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" ./mvnw -q -B -ntp -Pbench -pl benchmarks-jmh -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
-JAR=benchmarks-jmh/target/benchmarks.jar
-RES=benchmarks-jmh/target/jmh
-rm -rf "$RES" && mkdir -p "$RES"
-
-JVM_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
-GEMM_SHAPES="64,128,256,512,1024,2048,4096x768x3072,128x784x512,2048x256x768"
-REF_SHAPES="64,128,256,512" # the scalar reference runs near 1 GFLOP/s: 1024³ would take seconds per op
-GEMM_ITER=(-f 1 -wi 2 -w 2s -i 3 -r 1s)   # the first warm-up second is spent in the JIT (C2 compiles the micro-kernel)
-OTHER_ITER=(-f 1 -wi 2 -w 1s -i 3 -r 1s)
-if [[ -n "${KILN_BENCH_QUICK:-}" ]]; then
-  GEMM_SHAPES="256"; REF_SHAPES="256"
-  GEMM_ITER=(-f 1 -wi 1 -w 2s -i 2 -r 1s); OTHER_ITER=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
-fi
-
 OUT="${KILN_BENCH_OUT:-docs/BENCHMARKS.md}"
 RESULTS="${KILN_BENCH_RESULTS:-benchmarks-jmh/results/$(date -u +%F)}"
 HAS_AVX512=0
@@ -61,6 +45,22 @@ skipped_reason() {
   if [[ "$1" == avx2 && "${KILN_BENCH_ISA:-all}" == all ]]; then echo "the CPU has no AVX-512, so native is the AVX2 run"
   else echo "not run (KILN_BENCH_ISA=${KILN_BENCH_ISA})"; fi
 }
+
+# Maven runs on the same JDK: the jar tool that writes Kiln's modular jars must read Java 25 classes
+JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" ./mvnw -q -B -ntp -Pbench -pl benchmarks-jmh -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
+JAR=benchmarks-jmh/target/benchmarks.jar
+RES=benchmarks-jmh/target/jmh
+rm -rf "$RES" && mkdir -p "$RES"
+
+JVM_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+GEMM_SHAPES="64,128,256,512,1024,2048,4096x768x3072,128x784x512,2048x256x768"
+REF_SHAPES="64,128,256,512" # the scalar reference runs near 1 GFLOP/s: 1024³ would take seconds per op
+GEMM_ITER=(-f 1 -wi 2 -w 2s -i 3 -r 1s)   # the first warm-up second is spent in the JIT (C2 compiles the micro-kernel)
+OTHER_ITER=(-f 1 -wi 2 -w 1s -i 3 -r 1s)
+if [[ -n "${KILN_BENCH_QUICK:-}" ]]; then
+  GEMM_SHAPES="256"; REF_SHAPES="256"
+  GEMM_ITER=(-f 1 -wi 1 -w 2s -i 2 -r 1s); OTHER_ITER=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
+fi
 
 # The commit measured, read before anything is written into the tree (results copies excluded)
 COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")"

@@ -128,7 +128,7 @@ for isa in native avx2; do
   # the raw JSON beside the report: this ISA's folder replaced whole, so it holds one run
   rm -rf "${RESULTS:?}/$isa" && mkdir -p "$RESULTS/$isa"
   cp -p "$RES"/*.json "$RESULTS/$isa/"
-  JVM_TEXT="none"
+  JVM_TEXT="nothing: each library picks its kernels for the CPU"
   [[ "$isa" != avx2 ]] || JVM_TEXT="-XX:UseAVX=2 (Kiln); OPENBLAS_CORETYPE=Haswell; ONEDNN_MAX_CPU_ISA=AVX2 (PyTorch)"
   REPORT_ARGS+=("isa=$isa" "simd=${SIMD:-?}" "jvm=$JVM_TEXT" "openblas=$BLAS_INFO" \
       "load=$LOAD_BEFORE / $LOAD_AFTER" \

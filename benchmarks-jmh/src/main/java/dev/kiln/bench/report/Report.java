@@ -249,7 +249,7 @@ public final class Report {
     /** The header rows one run has: from the section's options, else the report's (unnamed section). */
     private static void sectionRows(StringBuilder md, Section s, Map<String, String> fallback, String out) {
         String[][] rows = {
-            {"simd", "Kiln SIMD"}, {"jvm", "JVM flags added"}, {"openblas", "OpenBLAS"}, {"settings", "JMH settings"},
+            {"simd", "Kiln SIMD"}, {"jvm", "ISA forced by"}, {"openblas", "OpenBLAS"}, {"settings", "JMH settings"},
             {"load", "Load average (1, 5, 15 min) before / after"}, {"results", "Raw JSON"},
         };
         for (String[] r : rows) {

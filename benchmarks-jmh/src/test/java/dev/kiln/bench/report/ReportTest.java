@@ -50,7 +50,7 @@ class ReportTest {
         assertThat(nativePart).contains("### GemmBenchmark", "| shape=64, threads=1 | 104.9 (0.80×) | 131.1 |")
                 .doesNotContain("0.40×");
         assertThat(avx2Part).contains("### GemmBenchmark", "| shape=64, threads=1 | 52.4 (0.50×) | 104.9 |",
-                "| JVM flags added | -XX:UseAVX=2 |", "| OpenBLAS | Haswell |");
+                "| ISA forced by | -XX:UseAVX=2 |", "| OpenBLAS | Haswell |");
         assertThat(md.substring(rawAt)).contains("### native", "### avx2",
                 "JSON: [benchmarks-jmh/results/2026-12-07/native](../benchmarks-jmh/results/2026-12-07/native/)");
     }

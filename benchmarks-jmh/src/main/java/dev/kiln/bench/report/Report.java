@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -27,8 +28,15 @@ import java.util.TreeMap;
  * (the convolution benchmark divides by PyTorch's figures). Where the inputs hold the same benchmark
  * and params more than once (rounds of one comparison), the tables take the fastest; the raw table
  * lists them all.
- * Usage: {@code Report out=docs/BENCHMARKS.md [by=script] [note=...] [cpu=...] [openblas=...] [load=...]
- * [settings=...] [notes=FILE] result.json...}
+ * <p>
+ * The results may come in sections, one per ISA run (run.sh: native, and forced AVX2 on an AVX-512
+ * machine): each gets its own header rows, tables and raw table, and its ratios divide figures of
+ * that run only. A section without results (not run, or its files unreadable) says so instead.
+ * <p>
+ * Usage: {@code Report out=docs/BENCHMARKS.md [by=script] [note=...] [cpu=...] [flags=...] [commit=...]
+ * [notes=FILE] [isa=NAME [simd=...] [jvm=...] [openblas=...] [settings=...] [load=...] [results=DIR]
+ * [skipped=WHY] result.json...]...}; without {@code isa=} the section options and files form one
+ * unnamed section (conv.sh's report).
  */
 public final class Report {
     private static final String COPY = "dev.kiln.bench.CopyBandwidth";
@@ -58,28 +66,72 @@ public final class Report {
         }
     }
 
+    /** Options that belong to the ISA section opened last by {@code isa=NAME}; the others are the report's. */
+    static final Set<String> SECTION_KEYS = Set.of("simd", "jvm", "openblas", "settings", "load", "results", "skipped");
+
+    /**
+     * One ISA's run: its name ("native", "avx2"; null for a report without sections, as conv.sh
+     * writes), its options, its results, and the inputs that could not be read.
+     */
+    record Section(String name, Map<String, String> opts, List<Result> results, List<String> missing) {
+        Section(String name) {
+            this(name, new LinkedHashMap<>(), new ArrayList<>(), new ArrayList<>());
+        }
+    }
+
     public static void main(String[] args) throws IOException {
         Map<String, String> opts = new LinkedHashMap<>();
-        List<Path> inputs = new ArrayList<>();
-        for (String a : args) {
-            int eq = a.indexOf('=');
-            if (eq > 0 && !a.endsWith(".json")) {
-                opts.put(a.substring(0, eq), a.substring(eq + 1));
-            } else {
-                inputs.add(Path.of(a));
-            }
-        }
-        List<Result> results = new ArrayList<>();
-        for (Path p : inputs) {
-            results.addAll(read(p));
-        }
-        String md = render(results, opts);
+        List<Section> sections = parse(args, opts);
+        String md = render(sections, opts);
         Path out = Path.of(opts.getOrDefault("out", "docs/BENCHMARKS.md"));
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());
         }
         Files.writeString(out, md);
-        System.out.println("Report: wrote " + out + " from " + results.size() + " results");
+        int n = sections.stream().mapToInt(s -> s.results().size()).sum();
+        System.out.println("Report: wrote " + out + " from " + n + " results");
+    }
+
+    /**
+     * Reads the arguments in order: {@code isa=NAME} opens a section, and the section options and
+     * JSON files after it belong to it; before any {@code isa=} they form one unnamed section. A JSON
+     * file that is absent or unreadable is noted in its section (and on stderr), not fatal.
+     */
+    static List<Section> parse(String[] args, Map<String, String> opts) {
+        List<Section> sections = new ArrayList<>();
+        Section current = null;
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            String key = eq > 0 && !a.endsWith(".json") ? a.substring(0, eq) : null;
+            if (key != null && key.equals("isa")) {
+                current = new Section(a.substring(eq + 1));
+                sections.add(current);
+                continue;
+            }
+            if (key != null && !SECTION_KEYS.contains(key)) {
+                opts.put(key, a.substring(eq + 1));
+                continue;
+            }
+            if (current == null) {
+                current = new Section(null);
+                sections.add(current);
+            }
+            if (key != null) {
+                current.opts().put(key, a.substring(eq + 1));
+                continue;
+            }
+            try {
+                current.results().addAll(read(Path.of(a)));
+            } catch (IOException | RuntimeException e) {
+                String why = e instanceof java.nio.file.NoSuchFileException ? "absent" : String.valueOf(e.getMessage());
+                System.err.println("Report: skipped " + a + ": " + why);
+                current.missing().add(a + " (" + why + ")");
+            }
+        }
+        if (sections.isEmpty()) {
+            sections.add(new Section(null));
+        }
+        return sections;
     }
 
     @SuppressWarnings("unchecked")
@@ -111,7 +163,8 @@ public final class Report {
         return o instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
-    static String render(List<Result> results, Map<String, String> opts) throws IOException {
+    static String render(List<Section> sections, Map<String, String> opts) throws IOException {
+        boolean named = sections.stream().anyMatch(s -> s.name() != null);
         StringBuilder md = new StringBuilder();
         md.append("# Kiln benchmarks\n\n");
         md.append("Written by `").append(opts.getOrDefault("by", "benchmarks-jmh/run.sh"))
@@ -119,15 +172,112 @@ public final class Report {
         md.append("| | |\n|---|---|\n");
         row(md, "Date", opts.getOrDefault("date", java.time.ZonedDateTime.now().withNano(0).toString()));
         row(md, "Machine", opts.getOrDefault("cpu", "?"));
-        if (!results.isEmpty()) {
-            row(md, "JDK", results.get(0).jdk() + " (" + results.get(0).vm() + ")");
+        if (opts.containsKey("flags")) {
+            row(md, "ISA flags (Kiln's CpuInfo)", opts.get("flags"));
         }
-        row(md, "OpenBLAS", opts.getOrDefault("openblas", "?"));
-        row(md, "JMH settings", opts.getOrDefault("settings", "?"));
-        row(md, "Load average (1, 5, 15 min) before / after", opts.getOrDefault("load", "?"));
+        if (opts.containsKey("commit")) {
+            row(md, "Commit", opts.get("commit"));
+        }
+        sections.stream().flatMap(s -> s.results().stream()).findFirst()
+                .ifPresent(r -> row(md, "JDK", r.jdk() + " (" + r.vm() + ")"));
+        if (named) {
+            StringBuilder isas = new StringBuilder();
+            for (Section s : sections) {
+                isas.append(isas.isEmpty() ? "" : "; ").append(s.name()).append(": ").append(summary(s));
+            }
+            row(md, "ISAs", isas.toString());
+            // the library as the first run found it; a forced core shows in its own section
+            sections.stream().filter(s -> !s.results().isEmpty() && s.opts().containsKey("openblas")).findFirst()
+                    .ifPresent(s -> row(md, "OpenBLAS", s.opts().get("openblas")));
+        } else {
+            sectionRows(md, sections.get(0), opts, opts.get("out"));
+        }
         row(md, "Conditions", opts.getOrDefault("note", "not stated"));
         md.append('\n');
 
+        for (Section s : sections) {
+            String h = "## ";
+            if (named) {
+                md.append("## ISA: ").append(s.name()).append("\n\n");
+                if (s.results().isEmpty()) {
+                    md.append("Not measured: ").append(s.opts().getOrDefault("skipped",
+                            s.missing().isEmpty() ? "no results given" : "its result files could not be read"))
+                            .append(".\n\n");
+                    missing(md, s);
+                    continue;
+                }
+                md.append("| | |\n|---|---|\n");
+                sectionRows(md, s, Map.of(), opts.get("out"));
+                md.append("\nEvery ratio below divides two figures of this ISA's run.\n\n");
+                h = "### ";
+            }
+            missing(md, s);
+            tables(md, h, s.results());
+        }
+        if (opts.containsKey("notes") && Files.exists(Path.of(opts.get("notes")))) {
+            md.append(Files.readString(Path.of(opts.get("notes")))).append('\n');
+        }
+        md.append("## Raw JMH results\n\n");
+        for (Section s : sections) {
+            if (named) {
+                if (s.results().isEmpty()) {
+                    continue;
+                }
+                md.append("### ").append(s.name()).append("\n\n");
+                if (s.opts().containsKey("results")) {
+                    md.append("JSON: ").append(link(s.opts().get("results"), opts.get("out"))).append("\n\n");
+                }
+            }
+            md.append("| benchmark | params | score | error (99.9%) | unit |\n|---|---|---:|---:|---|\n");
+            for (Result r : s.results()) {
+                md.append(String.format(Locale.ROOT, "| %s.%s | %s | %.4g | %.2g | %s |%n", simple(r.cls()), r.method(),
+                        r.paramText(), r.score(), r.error(), r.unit()));
+            }
+            md.append('\n');
+        }
+        return md.toString();
+    }
+
+    /** "512-bit (AVX-512) ..., 123 results" or why the section has none. */
+    private static String summary(Section s) {
+        if (s.results().isEmpty()) {
+            return "not measured (" + s.opts().getOrDefault("skipped", "no results") + ")";
+        }
+        return s.opts().getOrDefault("simd", "?") + ", " + s.results().size() + " results";
+    }
+
+    /** The header rows one run has: from the section's options, else the report's (unnamed section). */
+    private static void sectionRows(StringBuilder md, Section s, Map<String, String> fallback, String out) {
+        String[][] rows = {
+            {"simd", "Kiln SIMD"}, {"jvm", "ISA forced by"}, {"openblas", "OpenBLAS"}, {"settings", "JMH settings"},
+            {"load", "Load average (1, 5, 15 min) before / after"}, {"results", "Raw JSON"},
+        };
+        for (String[] r : rows) {
+            String v = s.opts().getOrDefault(r[0], fallback.get(r[0]));
+            if (v != null) {
+                row(md, r[1], r[0].equals("results") ? link(v, out) : v);
+            } else if (r[0].equals("openblas") || r[0].equals("settings") || r[0].equals("load")) {
+                row(md, r[1], "?");
+            }
+        }
+    }
+
+    private static void missing(StringBuilder md, Section s) {
+        if (!s.missing().isEmpty()) {
+            md.append("Result files that could not be read: ").append(String.join(", ", s.missing())).append(".\n\n");
+        }
+    }
+
+    /** A Markdown link to a results folder, relative to the report's folder. */
+    static String link(String dir, String out) {
+        Path target = Path.of(dir).toAbsolutePath().normalize();
+        Path from = Path.of(out == null ? "docs/BENCHMARKS.md" : out).toAbsolutePath().normalize().getParent();
+        String rel = (from == null ? target : from.relativize(target)).toString().replace('\\', '/');
+        return "[" + dir + "](" + rel + "/)";
+    }
+
+    /** One table per benchmark class, compute-bound or memory-bound, from one run's results. */
+    private static void tables(StringBuilder md, String h, List<Result> results) {
         Map<String, List<Result>> byClass = new TreeMap<>();
         for (Result r : fastest(results)) {
             byClass.computeIfAbsent(r.cls(), c -> new ArrayList<>()).add(r);
@@ -138,24 +288,15 @@ public final class Report {
             Method flops = staticMethod(cls, "flopsPerOp");
             Method bytes = staticMethod(cls, "bytesPerOp");
             if (flops != null) {
-                computeTable(md, cls, flops, e.getValue());
+                computeTable(md, h, cls, flops, e.getValue());
             } else {
-                memoryTable(md, e.getKey(), bytes, e.getValue(), copyGbs);
+                memoryTable(md, h, e.getKey(), bytes, e.getValue(), copyGbs);
             }
         }
-        if (opts.containsKey("notes") && Files.exists(Path.of(opts.get("notes")))) {
-            md.append(Files.readString(Path.of(opts.get("notes")))).append('\n');
-        }
-        md.append("## Raw JMH results\n\n| benchmark | params | score | error (99.9%) | unit |\n|---|---|---:|---:|---|\n");
-        for (Result r : results) {
-            md.append(String.format(Locale.ROOT, "| %s.%s | %s | %.4g | %.2g | %s |%n", simple(r.cls()), r.method(),
-                    r.paramText(), r.score(), r.error(), r.unit()));
-        }
-        return md.toString();
     }
 
     /** GFLOP/s per method, pivoted so each row is one set of params; ratios to the baseline column (openblas unless the class names another). */
-    private static void computeTable(StringBuilder md, Class<?> cls, Method flops, List<Result> rs) {
+    private static void computeTable(StringBuilder md, String h, Class<?> cls, Method flops, List<Result> rs) {
         String baseName = baseline(cls);
         String baseLabel = baseName.equals("openblas") ? "OpenBLAS" : baseName;
         List<String> methods = new ArrayList<>();
@@ -176,7 +317,7 @@ public final class Report {
         sortRows(gflops, paramsOf);
         boolean hasBase = methods.contains(baseName);
         Method target = staticMethod(cls, "targetVsBaseline");
-        md.append("## ").append(cls.getSimpleName()).append(" (GFLOP/s").append(hasBase ? "; × = ratio to " + baseLabel + ", same params, same run" : "").append(")\n\n");
+        md.append(h).append(cls.getSimpleName()).append(" (GFLOP/s").append(hasBase ? "; × = ratio to " + baseLabel + ", same params, same run" : "").append(")\n\n");
         md.append("| params |");
         for (String m : methods) {
             md.append(' ').append(m).append(" |");
@@ -248,8 +389,8 @@ public final class Report {
     }
 
     /** One row per result: time, GB/s when the class declares its traffic, and the ratio to copy bandwidth. */
-    private static void memoryTable(StringBuilder md, String cls, Method bytes, List<Result> rs, double copyGbs) {
-        md.append("## ").append(simple(cls)).append(bytes != null ? " (GB/s; × = ratio to the copy bandwidth of this run)" : "").append("\n\n");
+    private static void memoryTable(StringBuilder md, String h, String cls, Method bytes, List<Result> rs, double copyGbs) {
+        md.append(h).append(simple(cls)).append(bytes != null ? " (GB/s; × = ratio to the copy bandwidth of this run)" : "").append("\n\n");
         md.append("| method | params | time per op | ").append(bytes != null ? "GB/s | × copy |" : "").append('\n');
         md.append("|---|---|---:|").append(bytes != null ? "---:|---:|" : "").append('\n');
         for (Result r : rs) {

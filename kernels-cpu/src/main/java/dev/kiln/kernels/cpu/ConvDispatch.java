@@ -217,7 +217,8 @@ final class ConvDispatch {
      * 1.07-1.57× on one thread and two, cnn's 32 and 64 channels and ResNet-18's up to 256.
      */
     static boolean channels(ConvShape s) {
-        return GRID && DirectConvChannels.applies(s) && s.cOutPerGroup() > 2 * Simd.F32.length()
+        return GRID && DirectConvChannels.applies(s) && s.strideH() == 1 && s.strideW() == 1
+                && s.cOutPerGroup() > 2 * Simd.F32.length()
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= CHANNELS_MAX_REDUCTION
                 && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
                 && (!DirectConvKernels.WIDE || grid(s));

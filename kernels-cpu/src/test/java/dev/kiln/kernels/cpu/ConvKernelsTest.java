@@ -268,6 +268,75 @@ class ConvKernelsTest {
         }
     }
 
+    /**
+     * {n, c, h, w, o, kH, kW, sH, sW, padH, padW, dH, dW, groups} for the channel-vectorized forward's chunks
+     * of input channels and its stride phases: chunks that do and do not divide the channels, stride 2
+     * on odd and even sizes with padding 1 and 0, groups, out channels off the block.
+     */
+    private static final int[][] CHUNKED = {
+        {2, 10, 6, 5, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 12, 7, 7, 70, 3, 3, 1, 1, 0, 0, 1, 1, 1},
+        {2, 9, 9, 8, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+        {2, 9, 10, 11, 36, 3, 3, 2, 2, 0, 0, 1, 1, 1},
+        {1, 8, 14, 14, 66, 3, 3, 2, 2, 1, 1, 1, 1, 2},
+        {1, 6, 9, 10, 24, 3, 2, 2, 1, 1, 0, 1, 2, 1},
+        {1, 5, 11, 12, 17, 5, 5, 3, 2, 2, 2, 1, 1, 1},
+    };
+
+    @Test
+    void channelVectorizedForwardOverChunksAndStridePhasesMatchesReference() {
+        var rng = new Generator(23);
+        for (int[] g : CHUNKED) {
+            ConvShape s = shape(g);
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
+            Tensor b = input(KernelCheck.randn(rng, s.cOut(), 1, 0), new int[] {s.cOut()}, Layout.OFFSET);
+            Tensor ref = poisoned(yShape);
+            REF.conv2d(ref, x, w, b, s);
+            assertThat(DirectConvChannels.applies(s)).as("applies to %s", s).isEqualTo(Simd.ENABLED);
+            if (!Simd.ENABLED) {
+                continue;
+            }
+            for (boolean wide : new boolean[] {true, false}) {
+                int cpg = s.cInPerGroup();
+                // one channel a chunk, 4 (not dividing 10, 9, 6, 5), the default, all at once
+                for (int chunk : new int[] {1, 4, DirectConvChannels.chunk(s, wide), cpg}) {
+                    String what = "conv2d " + s + (wide ? " 6 x 4" : " 5 x 2") + ", chunks of " + chunk;
+                    Tensor y = poisoned(yShape);
+                    DirectConvChannels.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
+                            w.offset(), HostArrays.f(b), b.offset(), s, wide, Math.min(chunk, cpg));
+                    assertWrittenExactly(what, y);
+                    assertClose(what, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void channelChunksKeepEachChunksWeightsWithinTheirBudgetAndAreEven() {
+        for (int c : new int[] {256, 100, 7}) {
+            ConvShape s = shape(new int[] {32, c, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+            for (boolean wide : new boolean[] {true, false}) {
+                int chunk = DirectConvChannels.chunk(s, wide);
+                if (!DirectConvChannels.CHUNKS) {
+                    assertThat(chunk).isEqualTo(c);
+                    continue;
+                }
+                long per = 9L * DirectConvChannels.vectors(wide) * Simd.F32.length() * Float.BYTES;
+                int most = (int) Math.min(c, DirectConvChannels.CHUNK_BYTES / per);
+                int chunks = (c + most - 1) / most;
+                assertThat(chunk * per).as("%d channels: a chunk's weights", c)
+                        .isLessThanOrEqualTo(Math.max(per, DirectConvChannels.CHUNK_BYTES));
+                // as few chunks as the budget allows, the last one short by less than a channel a chunk
+                assertThat((c + chunk - 1) / chunk).as("%d channels: chunks", c).isEqualTo(chunks);
+                assertThat(c - (chunks - 1) * chunk).as("%d channels: the last chunk", c).isGreaterThan(chunk - chunks);
+            }
+        }
+    }
+
     @Test
     void geometriesOfTransposedConvolutionsMatchReference() {
         // convTranspose2d's output padding can leave a row or column the conv's output size formula

@@ -115,8 +115,8 @@ final class DirectConvChannels {
      * {@link #forward} with chunks of {@code chunk} input channels (the last one the rest): the input
      * cells are laid out [chunk][cell][channel of the chunk] and the weights [block][chunk][tap][channel
      * of the chunk][out channel of the block], so that a chunk's weights stay in L1 while its tiles run
-     * over the plane; a tile's accumulators start at zero for the first chunk and from the output the
-     * chunk before stored for the others, so every output sums in (chunk, tap, channel) order.
+     * over the plane; a tile's accumulators start from the block's output, zeroed before the first chunk
+     * and stored by the chunk before for the others, so every output sums in (chunk, tap, channel) order.
      */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s, boolean wide, int chunk) {
@@ -196,13 +196,16 @@ final class DirectConvChannels {
                         mine.cellsChunk = chunk;
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                             int wBlock = (g * blocks + b) * blockSize;
+                            // the tiles add onto yp: zero before the first chunk (a tile choosing between zero and
+                            // a load made C2 keep its accumulators in memory, 2.7x slower)
+                            Arrays.fill(yp, 0, computed * width, 0f);
                             for (int c0 = 0; c0 < cpg; c0 += chunk) {
                                 int ck = Math.min(chunk, cpg - c0);
                                 int[] tk = ck == chunk ? taps : lastTaps;
                                 int xChunk = (int) (c0 * cells);
                                 int wChunk = wBlock + kk * c0 * width;
                                 for (int q = 0; q < computed; q += p) {
-                                    tile(wide, c0 == 0, yp, q * width, xp, xChunk + q * ck, ck, tk, wp, wChunk);
+                                    tile(wide, yp, q * width, xp, xChunk + q * ck, ck, tk, wp, wChunk);
                                 }
                             }
                             int o0 = g * opg + b * width;
@@ -224,26 +227,31 @@ final class DirectConvChannels {
         int sh = s.strideH();
         int sw = s.strideW();
         int pitch = gr.pitch();
-        for (int c = 0; c < cpg; c++) {
-            int c0 = c / chunk * chunk;
+        // each input row's and column's part of its cell, -1 where no output reads it: no division per float
+        int[] rowCell = new int[s.h()];
+        for (int ih = 0; ih < s.h(); ih++) {
+            int r = ih + s.padH();
+            rowCell[ih] = r / sh < gr.rows() ? (r % sh) * sw * gr.phasePlane() + r / sh * pitch : -1;
+        }
+        int[] colCell = new int[s.w()];
+        for (int iw = 0; iw < s.w(); iw++) {
+            int col = iw + s.padW();
+            colCell[iw] = col / sw < pitch ? (col % sw) * gr.phasePlane() + col / sw : -1;
+        }
+        for (int c0 = 0; c0 < cpg; c0 += chunk) {
             int ck = Math.min(chunk, cpg - c0);
-            int base = c0 * cells + c - c0;
-            int src = xOff + c * s.h() * s.w();
-            for (int ih = 0; ih < s.h(); ih++) {
-                int r = ih + s.padH();
-                int row = r / sh;
-                if (row >= gr.rows()) {
-                    break;
-                }
-                int rowBase = (r % sh) * sw * gr.phasePlane() + row * pitch;
-                for (int iw = 0; iw < s.w(); iw++) {
-                    int col = iw + s.padW();
-                    if (col / sw >= pitch) {
-                        break;
+            for (int c = c0; c < c0 + ck; c++) {
+                int base = c0 * cells + c - c0;
+                int src = xOff + c * s.h() * s.w();
+                for (int ih = 0; ih < s.h(); ih++, src += s.w()) {
+                    if (rowCell[ih] < 0) {
+                        continue;
                     }
-                    int cell = rowBase + (col % sw) * gr.phasePlane() + col / sw;
-                    if (cell < cells) {
-                        xp[base + cell * ck] = xa[src + ih * s.w() + iw];
+                    for (int iw = 0; iw < s.w(); iw++) {
+                        int cell = rowCell[ih] + colCell[iw];
+                        if (colCell[iw] >= 0 && cell < cells) {
+                            xp[base + cell * ck] = xa[src + iw];
+                        }
                     }
                 }
             }
@@ -251,45 +259,43 @@ final class DirectConvChannels {
     }
 
     /**
-     * One tile of p positions × v vectors of out channels: yp[yOff + i·v·L + lane] for position i, summed
-     * from zero ({@code first}) or onto what yp holds.
+     * One tile of p positions × v vectors of out channels added onto yp[yOff + i·v·L + lane] for position i.
      */
-    private static void tile(boolean wide, boolean first, float[] yp, int yOff, float[] xp, int xOff, int cpg,
+    private static void tile(boolean wide, float[] yp, int yOff, float[] xp, int xOff, int cpg,
                              int[] taps, float[] wp, int wOff) {
         if (wide) {
-            tile4x6(first, yp, yOff, xp, xOff, cpg, taps, wp, wOff);
+            tile4x6(yp, yOff, xp, xOff, cpg, taps, wp, wOff);
         } else {
-            tile2x5(first, yp, yOff, xp, xOff, cpg, taps, wp, wOff);
+            tile2x5(yp, yOff, xp, xOff, cpg, taps, wp, wOff);
         }
     }
 
-    private static void tile4x6(boolean first, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
+    private static void tile4x6(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
                                  int wOff) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0_0 = first ? z : FloatVector.fromArray(S, yp, yOff);
-        FloatVector a0_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 1 * L);
-        FloatVector a0_2 = first ? z : FloatVector.fromArray(S, yp, yOff + 2 * L);
-        FloatVector a0_3 = first ? z : FloatVector.fromArray(S, yp, yOff + 3 * L);
-        FloatVector a1_0 = first ? z : FloatVector.fromArray(S, yp, yOff + 4 * L);
-        FloatVector a1_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 5 * L);
-        FloatVector a1_2 = first ? z : FloatVector.fromArray(S, yp, yOff + 6 * L);
-        FloatVector a1_3 = first ? z : FloatVector.fromArray(S, yp, yOff + 7 * L);
-        FloatVector a2_0 = first ? z : FloatVector.fromArray(S, yp, yOff + 8 * L);
-        FloatVector a2_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 9 * L);
-        FloatVector a2_2 = first ? z : FloatVector.fromArray(S, yp, yOff + 10 * L);
-        FloatVector a2_3 = first ? z : FloatVector.fromArray(S, yp, yOff + 11 * L);
-        FloatVector a3_0 = first ? z : FloatVector.fromArray(S, yp, yOff + 12 * L);
-        FloatVector a3_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 13 * L);
-        FloatVector a3_2 = first ? z : FloatVector.fromArray(S, yp, yOff + 14 * L);
-        FloatVector a3_3 = first ? z : FloatVector.fromArray(S, yp, yOff + 15 * L);
-        FloatVector a4_0 = first ? z : FloatVector.fromArray(S, yp, yOff + 16 * L);
-        FloatVector a4_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 17 * L);
-        FloatVector a4_2 = first ? z : FloatVector.fromArray(S, yp, yOff + 18 * L);
-        FloatVector a4_3 = first ? z : FloatVector.fromArray(S, yp, yOff + 19 * L);
-        FloatVector a5_0 = first ? z : FloatVector.fromArray(S, yp, yOff + 20 * L);
-        FloatVector a5_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 21 * L);
-        FloatVector a5_2 = first ? z : FloatVector.fromArray(S, yp, yOff + 22 * L);
-        FloatVector a5_3 = first ? z : FloatVector.fromArray(S, yp, yOff + 23 * L);
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a2_3 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 12 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 13 * L);
+        FloatVector a3_2 = FloatVector.fromArray(S, yp, yOff + 14 * L);
+        FloatVector a3_3 = FloatVector.fromArray(S, yp, yOff + 15 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 16 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 17 * L);
+        FloatVector a4_2 = FloatVector.fromArray(S, yp, yOff + 18 * L);
+        FloatVector a4_3 = FloatVector.fromArray(S, yp, yOff + 19 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 20 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 21 * L);
+        FloatVector a5_2 = FloatVector.fromArray(S, yp, yOff + 22 * L);
+        FloatVector a5_3 = FloatVector.fromArray(S, yp, yOff + 23 * L);
         int wi = wOff;
         for (int t = 0; t < taps.length; t++) {
             int xi = xOff + taps[t];
@@ -356,19 +362,18 @@ final class DirectConvChannels {
         a5_3.intoArray(yp, yOff + 23 * L);
     }
 
-    private static void tile2x5(boolean first, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
+    private static void tile2x5(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
                                  int wOff) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0_0 = first ? z : FloatVector.fromArray(S, yp, yOff);
-        FloatVector a0_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 1 * L);
-        FloatVector a1_0 = first ? z : FloatVector.fromArray(S, yp, yOff + 2 * L);
-        FloatVector a1_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 3 * L);
-        FloatVector a2_0 = first ? z : FloatVector.fromArray(S, yp, yOff + 4 * L);
-        FloatVector a2_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 5 * L);
-        FloatVector a3_0 = first ? z : FloatVector.fromArray(S, yp, yOff + 6 * L);
-        FloatVector a3_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 7 * L);
-        FloatVector a4_0 = first ? z : FloatVector.fromArray(S, yp, yOff + 8 * L);
-        FloatVector a4_1 = first ? z : FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
         int wi = wOff;
         for (int t = 0; t < taps.length; t++) {
             int xi = xOff + taps[t];

@@ -8,23 +8,27 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * A stride-1 direct convolution vectorized over output channels rather than positions, for layers of
- * more than two vectors of out channels on small planes (kiln train cnn's 64 channels on 7×7, ResNet-18's
- * 3×3 layers), where {@link DirectConvKernels}' vectors of positions leave much of each vector on
- * padding and row ends, and im2col's patch matrix costs as much as the multiply ({@link ConvDispatch}
- * says when it runs). The design follows oneDNN's blocked-channel direct kernels, written for C2.
+ * A direct convolution vectorized over output channels rather than positions, for layers of more than
+ * two vectors of out channels on small planes (kiln train cnn's 64 channels on 7×7, ResNet-18's 3×3
+ * layers), where {@link DirectConvKernels}' vectors of positions leave much of each vector on padding
+ * and row ends, and im2col's patch matrix costs as much as the multiply ({@link ConvDispatch} says when
+ * it runs). The design follows oneDNN's blocked-channel direct kernels, written for C2.
  *
  * <p>Per sample (and group) the input is copied into a zero-padded grid of cells, channels last
- * ([row][column][channel], rows {@code pitch} cells apart: {@link DirectConv.Grid#forward}'s geometry,
- * so output position q = oh·pitch + ow reads tap t at cell q + taps[t]). The weights are packed
- * [block][tap][input channel][out channel of the block], a block being V vectors of out channels,
- * zero past the last. A tile keeps P consecutive positions × V vectors of out channels in registers:
- * per (tap, input channel) it loads V weight vectors, broadcasts the input of each of its P positions
- * and does P·V fused multiply-adds ({@link #positions}: 6 × 4 with 32 vector registers, 5 × 2 with 16).
- * A run of positions goes across row ends (the columns past outW are computed and dropped) and the
- * last tile of a plane past its end, into zeros; so every output is one tile's sum in (tap, input
- * channel) order, and results do not depend on the thread count. Each block's channels-last output is
- * then copied into the NCHW planes of y.
+ * ([row][column][channel], rows {@code pitch} cells apart: {@link DirectConv.Grid}'s geometry, so output
+ * position q = oh·pitch + ow reads tap t at cell q + taps[t]). A strided convolution's cells hold the
+ * padded input's stride phases (even and odd rows × even and odd columns at stride 2), each a grid of
+ * the output's pitch, so that tap (i, j) reads phase (i mod stride, j mod stride) at a fixed offset
+ * and the tiles run unchanged. The weights are packed [block][tap][input channel][out channel of the
+ * block], a block being V vectors of out channels, zero past the last. A tile keeps P consecutive
+ * positions × V vectors of out channels in registers: per (tap, input channel) it loads V weight
+ * vectors, broadcasts the input of each of its P positions and does P·V fused multiply-adds
+ * ({@link #positions}: 6 × 4 with 32 vector registers, 5 × 2 with 16). A run of positions goes across
+ * row ends (the columns past outW are computed and dropped) and the last tile of a plane past its end,
+ * into zeros; so every output is one tile's sum in (tap, input channel) order, and results do not
+ * depend on the thread count. Each block's channels-last output is then copied into the NCHW planes of
+ * y. The input channels can also be cut into chunks whose weights stay in L1 ({@link #CHUNKS}, off: it
+ * measured slower).
  */
 final class DirectConvChannels {
     private DirectConvChannels() {
@@ -56,10 +60,14 @@ final class DirectConvChannels {
     }
 
     /**
-     * False with {@code -Dkiln.conv.channelChunks=false}: every tile sums over all input channels at once,
-     * streaming its whole block of weights (A/B runs).
+     * Whether the input channels are cut into chunks of {@link #CHUNK_BYTES} of weights
+     * ({@code -Dkiln.conv.channelChunks=true}); off by default, every tile then sums over all input
+     * channels at once, streaming its whole block of weights from L2. Chunked, ResNet-18's 3×3 layers ran
+     * 0.94-0.98× of that at AVX-512 on 1 and 2 threads and 0.96-1.0× at AVX2 (ConvChannelsAB
+     * {@code -Dab=chunks}): a Zen 4 core's L2 feeds a tile's 4 weight vectors per 24 FMAs with room to
+     * spare, while each chunk adds a pass over the tiles' output.
      */
-    static final boolean CHUNKS = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.channelChunks", "true").trim());
+    static final boolean CHUNKS = Boolean.getBoolean("kiln.conv.channelChunks");
 
     /**
      * Bytes of packed weights one chunk of input channels may take (20 KiB: with the chunk's input and the
@@ -75,10 +83,12 @@ final class DirectConvChannels {
      * never on the threads, so the sum order does too.
      */
     static int chunk(ConvShape s, boolean wide) {
+        return CHUNKS ? budgetChunk(s, wide) : s.cInPerGroup();
+    }
+
+    /** {@link #chunk} with {@link #CHUNKS} on. */
+    static int budgetChunk(ConvShape s, boolean wide) {
         int cpg = s.cInPerGroup();
-        if (!CHUNKS) {
-            return cpg;
-        }
         long per = (long) s.kH() * s.kW() * vectors(wide) * L * Float.BYTES;
         int most = (int) Math.max(1, Math.min(cpg, CHUNK_BYTES / per));
         int chunks = (cpg + most - 1) / most;

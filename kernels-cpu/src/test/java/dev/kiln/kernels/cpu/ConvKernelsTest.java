@@ -137,19 +137,24 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.grid(shape(new int[] {32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isFalse();
         assertThat(ConvDispatch.grid(shape(new int[] {128, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1}))).isTrue();
         assertThat(ConvDispatch.grid(s1)).as("64 planes of 58 x 58 floats: not in cache").isFalse();
-        // the channel-vectorized forward: more than two vectors of out channels, stride 1; with 32 registers
-        // where the positional tiles would run, with 16 also in place of im2col up to 256 channels
+        // the channel-vectorized forward: more than two vectors of out channels, stride 1 or 2, in place of the
+        // positional tiles, and of im2col from 14 x 14 outputs up, reductions up to 256 x 9
         boolean vectors = Simd.ENABLED;
-        boolean wider = vectors && !DirectConvKernels.WIDE;
         assertThat(ConvDispatch.channels(shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 16);
         assertThat(ConvDispatch.channels(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 8);
         assertThat(ConvDispatch.channels(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 4);
-        assertThat(ConvDispatch.channels(s1)).isEqualTo(wider);
-        assertThat(ConvDispatch.channels(s3)).isEqualTo(wider);
-        assertThat(ConvDispatch.channels(s2)).as("stride 2").isFalse();
+        assertThat(ConvDispatch.channels(s1)).isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(s3)).isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(s2)).as("stride 2 onto 28 x 28").isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1})))
+                .as("kiln train cnn's stride-2 32 -> 64: the positional tiles' shape").isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(shape(new int[] {32, 256, 14, 14, 512, 3, 3, 2, 2, 1, 1, 1, 1, 1})))
+                .as("stride 2 onto 7 x 7, in place of im2col").isFalse();
+        assertThat(ConvDispatch.channels(shape(new int[] {32, 64, 56, 56, 128, 3, 3, 3, 3, 1, 1, 1, 1, 1})))
+                .as("stride 3").isFalse();
         assertThat(ConvDispatch.channels(shape(new int[] {32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .as("a reduction of 512 x 9").isFalse();
         // the weight gradient: all tiles' vector partials in cache
@@ -302,8 +307,8 @@ class ConvKernelsTest {
             }
             for (boolean wide : new boolean[] {true, false}) {
                 int cpg = s.cInPerGroup();
-                // one channel a chunk, 4 (not dividing 10, 9, 6, 5), the default, all at once
-                for (int chunk : new int[] {1, 4, DirectConvChannels.chunk(s, wide), cpg}) {
+                // one channel a chunk, 4 (not dividing 10, 9, 6, 5), the L1 budget's, all at once
+                for (int chunk : new int[] {1, 4, DirectConvChannels.budgetChunk(s, wide), cpg}) {
                     String what = "conv2d " + s + (wide ? " 6 x 4" : " 5 x 2") + ", chunks of " + chunk;
                     Tensor y = poisoned(yShape);
                     DirectConvChannels.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
@@ -320,11 +325,9 @@ class ConvKernelsTest {
         for (int c : new int[] {256, 100, 7}) {
             ConvShape s = shape(new int[] {32, c, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1});
             for (boolean wide : new boolean[] {true, false}) {
-                int chunk = DirectConvChannels.chunk(s, wide);
-                if (!DirectConvChannels.CHUNKS) {
-                    assertThat(chunk).isEqualTo(c);
-                    continue;
-                }
+                assertThat(DirectConvChannels.chunk(s, wide)).isEqualTo(DirectConvChannels.CHUNKS
+                        ? DirectConvChannels.budgetChunk(s, wide) : c);
+                int chunk = DirectConvChannels.budgetChunk(s, wide);
                 long per = 9L * DirectConvChannels.vectors(wide) * Simd.F32.length() * Float.BYTES;
                 int most = (int) Math.min(c, DirectConvChannels.CHUNK_BYTES / per);
                 int chunks = (c + most - 1) / most;

@@ -99,9 +99,13 @@ final class DirectConvChannels {
     private static final class Scratch {
         float[] weights = new float[0];
         float[] cells = new float[0];
-        /** The shape and chunk whose padded cells {@code cells} last held: their zeros are in place for them. */
+        /**
+         * The shape, chunk and cells per channel (which the tile's positions set) whose padded cells
+         * {@code cells} last held: their zeros are in place for them.
+         */
         ConvShape cellsShape;
         int cellsChunk;
+        long cellsPerChannel;
         /** Floats from the start of {@code cells} that the last clearing zeroed. */
         long cellsCleared;
         float[] out = new float[0];
@@ -181,7 +185,7 @@ final class DirectConvChannels {
                     mine.cells = HostArrays.atLeast(mine.cells, cells * cpg);
                     // each sample's input lands on the same floats: only the first copy of a shape clears
                     boolean zeroed = s.equals(mine.cellsShape) && mine.cellsChunk == chunk
-                            && mine.cellsCleared >= cells * cpg;
+                            && mine.cellsPerChannel == cells && mine.cellsCleared >= cells * cpg;
                     mine.cellsShape = null; // until a copy of s has completed
                     mine.out = HostArrays.atLeast(mine.out, (long) computed * width);
                     float[] xp = mine.cells;
@@ -204,6 +208,7 @@ final class DirectConvChannels {
                         zeroed = true;
                         mine.cellsShape = s;
                         mine.cellsChunk = chunk;
+                        mine.cellsPerChannel = cells;
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                             int wBlock = (g * blocks + b) * blockSize;
                             // the tiles add onto yp: zero before the first chunk (a tile choosing between zero and

@@ -305,10 +305,11 @@ class ConvKernelsTest {
             if (!Simd.ENABLED) {
                 continue;
             }
-            for (boolean wide : new boolean[] {true, false}) {
-                int cpg = s.cInPerGroup();
-                // one channel a chunk, 4 (not dividing 10, 9, 6, 5), the L1 budget's, all at once
-                for (int chunk : new int[] {1, 4, DirectConvChannels.budgetChunk(s, wide), cpg}) {
+            int cpg = s.cInPerGroup();
+            // one channel a chunk, 4 (not dividing 10, 9, 6, 5), the L1 budget's, all at once; both tiles one
+            // after the other on the same chunks, whose cells (laid out by the tile's positions) differ
+            for (int chunk : new int[] {1, 4, DirectConvChannels.budgetChunk(s, true), cpg}) {
+                for (boolean wide : new boolean[] {true, false}) {
                     String what = "conv2d " + s + (wide ? " 6 x 4" : " 5 x 2") + ", chunks of " + chunk;
                     Tensor y = poisoned(yShape);
                     DirectConvChannels.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),

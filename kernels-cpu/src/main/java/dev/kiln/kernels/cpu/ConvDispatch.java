@@ -206,29 +206,38 @@ final class ConvDispatch {
 
     /**
      * Whether the forward takes {@link DirectConvChannels} (vectors of out channels) rather than
-     * {@link DirectConv}'s vectors of positions or im2col + SGEMM: stride 1, a kernel larger than 1×1,
-     * more than two vectors of out channels per group (64 at AVX-512, 32 and 64 at AVX2; with two,
-     * kiln train cnn's 32 at AVX-512 and 16 at AVX2, it ran 0.5-0.96× of the positional tiles), a
-     * reduction (input channels per group × taps) of at most {@link #CHANNELS_MAX_REDUCTION} and
-     * outputs of at most {@link #CHANNELS_MAX_SPATIAL} positions (the largest measured). With 32
-     * vector registers only in place of the positional tiles ({@link #grid}): kiln train cnn's 64
-     * channels on 7 × 7 ran 1.13-1.17× on one thread and 0.99-1.08× on two, ResNet-18's layers against
-     * im2col + SGEMM 1.07-1.17× on one but 0.90-1.03× on two. With 16 (AVX2) also in place of im2col:
-     * 1.07-1.57× on one thread and two, cnn's 32 and 64 channels and ResNet-18's up to 256.
+     * {@link DirectConv}'s vectors of positions or im2col + SGEMM: stride 1 or 2 (the same both ways), a
+     * kernel larger than 1×1, more than two vectors of out channels per group (64 at AVX-512, 32 and 64
+     * at AVX2; with two, kiln train cnn's 32 at AVX-512 and 16 at AVX2, it ran 0.5-0.96× of the
+     * positional tiles), a reduction (input channels per group × taps) of at most
+     * {@link #CHANNELS_MAX_REDUCTION}, at most {@link #CHANNELS_MAX_SPATIAL} output positions, and either
+     * a shape the positional tiles would take ({@link #grid}) or at least {@link #CHANNELS_MIN_SPATIAL}. In
+     * ConvChannelsAB (one JVM, interleaved, CPU time), against the positional tiles: kiln train cnn's 64
+     * channels on 7 × 7 1.06-1.07× at AVX-512 and 1.31-1.33× at AVX2, its stride-2 32 → 64 1.22-1.24× and
+     * 1.41×; against im2col + SGEMM, ResNet-18's 3×3 layers from 64 channels on 56 × 56 to 256 on 14 × 14
+     * and its stride-2 64 → 128 and 128 → 256, 1.00-1.09× at AVX-512 (1 and 2 threads) and 1.08-1.11× at
+     * AVX2 (1 thread).
      */
     static boolean channels(ConvShape s) {
-        return GRID && DirectConvChannels.applies(s) && s.cOutPerGroup() > 2 * Simd.F32.length()
+        return GRID && DirectConvChannels.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2
+                && s.cOutPerGroup() > 2 * Simd.F32.length()
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= CHANNELS_MAX_REDUCTION
                 && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
-                && (!DirectConvKernels.WIDE || grid(s));
+                && (grid(s) || (long) s.outH() * s.outW() >= CHANNELS_MIN_SPATIAL);
     }
 
     /**
-     * The longest reduction {@link #channels} takes: 256 channels × 3×3 (ResNet-18's 256 channels ran
-     * 1.1-1.2× of im2col + SGEMM at AVX-512 and AVX2, its 512 on 7 × 7 0.75-0.88×: each tile streams
-     * its block of weights, 9 × 512 × 64 floats, from L2 or beyond).
+     * The longest reduction {@link #channels} takes: 256 channels × 3×3 (ResNet-18's 512 channels on
+     * 7 × 7 ran 0.75-0.89× of im2col + SGEMM, chunked or not).
      */
     static final int CHANNELS_MAX_REDUCTION = 256 * 9;
+
+    /**
+     * Output positions per plane from which {@link #channels} replaces im2col + SGEMM (14 × 14): on 7 × 7
+     * a plane of 49 outputs is computed as 60 (rows of pitch 8, whole tiles of 6), and ResNet-18's
+     * stride-2 256 → 512 and 512 channels there ran 0.82-0.89× of im2col + SGEMM at both widths.
+     */
+    static final int CHANNELS_MIN_SPATIAL = 14 * 14;
 
     /** Output positions per plane up to which {@link #channels} holds (56 × 56, ResNet-18's first stage). */
     static final int CHANNELS_MAX_SPATIAL = 56 * 56;

@@ -8,23 +8,27 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * A stride-1 direct convolution vectorized over output channels rather than positions, for layers of
- * more than two vectors of out channels on small planes (kiln train cnn's 64 channels on 7×7, ResNet-18's
- * 3×3 layers), where {@link DirectConvKernels}' vectors of positions leave much of each vector on
- * padding and row ends, and im2col's patch matrix costs as much as the multiply ({@link ConvDispatch}
- * says when it runs). The design follows oneDNN's blocked-channel direct kernels, written for C2.
+ * A direct convolution vectorized over output channels rather than positions, for layers of more than
+ * two vectors of out channels on small planes (kiln train cnn's 64 channels on 7×7, ResNet-18's 3×3
+ * layers), where {@link DirectConvKernels}' vectors of positions leave much of each vector on padding
+ * and row ends, and im2col's patch matrix costs as much as the multiply ({@link ConvDispatch} says when
+ * it runs). The design follows oneDNN's blocked-channel direct kernels, written for C2.
  *
  * <p>Per sample (and group) the input is copied into a zero-padded grid of cells, channels last
- * ([row][column][channel], rows {@code pitch} cells apart: {@link DirectConv.Grid#forward}'s geometry,
- * so output position q = oh·pitch + ow reads tap t at cell q + taps[t]). The weights are packed
- * [block][tap][input channel][out channel of the block], a block being V vectors of out channels,
- * zero past the last. A tile keeps P consecutive positions × V vectors of out channels in registers:
- * per (tap, input channel) it loads V weight vectors, broadcasts the input of each of its P positions
- * and does P·V fused multiply-adds ({@link #positions}: 6 × 4 with 32 vector registers, 5 × 2 with 16).
- * A run of positions goes across row ends (the columns past outW are computed and dropped) and the
- * last tile of a plane past its end, into zeros; so every output is one tile's sum in (tap, input
- * channel) order, and results do not depend on the thread count. Each block's channels-last output is
- * then copied into the NCHW planes of y.
+ * ([row][column][channel], rows {@code pitch} cells apart: {@link DirectConv.Grid}'s geometry, so output
+ * position q = oh·pitch + ow reads tap t at cell q + taps[t]). A strided convolution's cells hold the
+ * padded input's stride phases (even and odd rows × even and odd columns at stride 2), each a grid of
+ * the output's pitch, so that tap (i, j) reads phase (i mod stride, j mod stride) at a fixed offset
+ * and the tiles run unchanged. The weights are packed [block][tap][input channel][out channel of the
+ * block], a block being V vectors of out channels, zero past the last. A tile keeps P consecutive
+ * positions × V vectors of out channels in registers: per (tap, input channel) it loads V weight
+ * vectors, broadcasts the input of each of its P positions and does P·V fused multiply-adds
+ * ({@link #positions}: 6 × 4 with 32 vector registers, 5 × 2 with 16). A run of positions goes across
+ * row ends (the columns past outW are computed and dropped) and the last tile of a plane past its end,
+ * into zeros; so every output is one tile's sum in (tap, input channel) order, and results do not
+ * depend on the thread count. Each block's channels-last output is then copied into the NCHW planes of
+ * y. The input channels can also be cut into chunks whose weights stay in L1 ({@link #CHUNKS}, off: it
+ * measured slower).
  */
 final class DirectConvChannels {
     private DirectConvChannels() {
@@ -52,15 +56,56 @@ final class DirectConvChannels {
 
     /** Whether this kernel can compute the shape (ConvDispatch decides where it should). */
     static boolean applies(ConvShape s) {
-        return ENABLED && Simd.ENABLED && s.strideH() == 1 && s.strideW() == 1 && s.kH() * s.kW() > 1;
+        return ENABLED && Simd.ENABLED && s.kH() * s.kW() > 1;
+    }
+
+    /**
+     * Whether the input channels are cut into chunks of {@link #CHUNK_BYTES} of weights
+     * ({@code -Dkiln.conv.channelChunks=true}); off by default, every tile then sums over all input
+     * channels at once, streaming its whole block of weights from L2. Chunked, ResNet-18's 3×3 layers ran
+     * 0.94-0.98× of that at AVX-512 on 1 and 2 threads and 0.96-1.0× at AVX2 (ConvChannelsAB
+     * {@code -Dab=chunks}): a Zen 4 core's L2 feeds a tile's 4 weight vectors per 24 FMAs with room to
+     * spare, while each chunk adds a pass over the tiles' output.
+     */
+    static final boolean CHUNKS = Boolean.getBoolean("kiln.conv.channelChunks");
+
+    /**
+     * Bytes of packed weights one chunk of input channels may take (20 KiB: with the chunk's input and the
+     * tile's output lines, within a Zen 4 core's 32 KiB L1): 8 channels × 9 taps × 64 out channels at
+     * AVX-512, 35 × 9 × 16 at AVX2. {@code -Dkiln.conv.channelChunkBytes} for A/B runs.
+     */
+    static final int CHUNK_BYTES = Integer.getInteger("kiln.conv.channelChunkBytes", 20 << 10);
+
+    /**
+     * Input channels per chunk: as many as keep the chunk's weights ({@code taps × chunk × width} floats)
+     * within {@link #CHUNK_BYTES}, evened out over the chunks a group needs (256 channels at AVX-512: 32
+     * chunks of 8); all of them with {@link #CHUNKS} off. Depends on the shape and the vector width only,
+     * never on the threads, so the sum order does too.
+     */
+    static int chunk(ConvShape s, boolean wide) {
+        return CHUNKS ? budgetChunk(s, wide) : s.cInPerGroup();
+    }
+
+    /** {@link #chunk} with {@link #CHUNKS} on. */
+    static int budgetChunk(ConvShape s, boolean wide) {
+        int cpg = s.cInPerGroup();
+        long per = (long) s.kH() * s.kW() * vectors(wide) * L * Float.BYTES;
+        int most = (int) Math.max(1, Math.min(cpg, CHUNK_BYTES / per));
+        int chunks = (cpg + most - 1) / most;
+        return (cpg + chunks - 1) / chunks;
     }
 
     /** Per-thread buffers, grown on demand and kept. */
     private static final class Scratch {
         float[] weights = new float[0];
         float[] cells = new float[0];
-        /** The shape whose padded cells {@code cells} last held: their zeros are in place for it. */
+        /**
+         * The shape, chunk and cells per channel (which the tile's positions set) whose padded cells
+         * {@code cells} last held: their zeros are in place for them.
+         */
         ConvShape cellsShape;
+        int cellsChunk;
+        long cellsPerChannel;
         /** Floats from the start of {@code cells} that the last clearing zeroed. */
         long cellsCleared;
         float[] out = new float[0];
@@ -68,7 +113,7 @@ final class DirectConvChannels {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** y = conv2d(x, w) + bias (stride 1); bias may be null. */
+    /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
         forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, DirectConvKernels.WIDE);
@@ -77,7 +122,21 @@ final class DirectConvChannels {
     /** {@link #forward}, with the tiles of 32 vector registers ({@code wide}) or of 16 (tests run both). */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s, boolean wide) {
-        DirectConv.Grid gr = DirectConv.Grid.forward(s);
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, wide, chunk(s, wide));
+    }
+
+    /**
+     * {@link #forward} with chunks of {@code chunk} input channels (the last one the rest): the input
+     * cells are laid out [chunk][cell][channel of the chunk] and the weights [block][chunk][tap][channel
+     * of the chunk][out channel of the block], so that a chunk's weights stay in L1 while its tiles run
+     * over the plane; a tile's accumulators start from the block's output, zeroed before the first chunk
+     * and stored by the chunk before for the others, so every output sums in (chunk, tap, channel) order.
+     */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, boolean wide, int chunk) {
+        boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
+        // stride s: the cells hold the input's s² phases, each a padded grid of the output's pitch
+        DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
@@ -88,11 +147,16 @@ final class DirectConvChannels {
         int computed = (gr.positions() + p - 1) / p * p;
         int reach = Arrays.stream(gr.taps()).max().orElse(0);
         long cells = (long) computed + reach;
+        int chunks = (cpg + chunk - 1) / chunk;
+        int last = cpg - (chunks - 1) * chunk;
+        // a tile's reads of tap t: cell offsets scaled by the channels of its chunk (full, or the last)
         int[] taps = new int[kk];
+        int[] lastTaps = new int[kk];
         for (int t = 0; t < kk; t++) {
-            taps[t] = gr.taps()[t] * cpg;
+            taps[t] = gr.taps()[t] * chunk;
+            lastTaps[t] = gr.taps()[t] * last;
         }
-        // packed weights: [group][block][tap][c][out channel of the block], those past opg zero
+        // packed weights: [group][block][chunk][tap][c of the chunk][out channel of the block], those past opg zero
         int blockSize = kk * cpg * width;
         Scratch sc = SCRATCH.get();
         sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
@@ -103,8 +167,10 @@ final class DirectConvChannels {
                 for (int j = 0; j < width; j++) {
                     int o = b * width + j;
                     for (int c = 0; c < cpg; c++) {
+                        int c0 = c / chunk * chunk;
+                        int ck = Math.min(chunk, cpg - c0);
                         for (int t = 0; t < kk; t++) {
-                            wp[base + (t * cpg + c) * width + j] =
+                            wp[base + (kk * c0 + t * ck + c - c0) * width + j] =
                                     o < opg ? wa[wOff + ((g * opg + o) * cpg + c) * kk + t] : 0f;
                         }
                     }
@@ -117,9 +183,10 @@ final class DirectConvChannels {
                 (lo, hi) -> {
                     Scratch mine = SCRATCH.get();
                     mine.cells = HostArrays.atLeast(mine.cells, cells * cpg);
-                    // each sample's input lands on the same floats: only the first pad of a shape clears
-                    boolean zeroed = s.equals(mine.cellsShape) && mine.cellsCleared >= cells * cpg;
-                    mine.cellsShape = null; // until a pad of s has completed
+                    // each sample's input lands on the same floats: only the first copy of a shape clears
+                    boolean zeroed = s.equals(mine.cellsShape) && mine.cellsChunk == chunk
+                            && mine.cellsPerChannel == cells && mine.cellsCleared >= cells * cpg;
+                    mine.cellsShape = null; // until a copy of s has completed
                     mine.out = HostArrays.atLeast(mine.out, (long) computed * width);
                     float[] xp = mine.cells;
                     float[] yp = mine.out;
@@ -132,13 +199,29 @@ final class DirectConvChannels {
                             Arrays.fill(xp, 0, (int) (cells * cpg), 0f);
                             mine.cellsCleared = cells * cpg;
                         }
-                        ChannelsLast.pad(xp, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
+                        int src = xOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
+                        if (strideOne && chunks == 1) {
+                            ChannelsLast.pad(xp, xa, src, cpg, s, gr);
+                        } else {
+                            cells(xp, (int) cells, xa, src, cpg, chunk, s, gr);
+                        }
                         zeroed = true;
                         mine.cellsShape = s;
+                        mine.cellsChunk = chunk;
+                        mine.cellsPerChannel = cells;
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                             int wBlock = (g * blocks + b) * blockSize;
-                            for (int q = 0; q < computed; q += p) {
-                                tile(wide, yp, q * width, xp, q * cpg, cpg, taps, wp, wBlock);
+                            // the tiles add onto yp: zero before the first chunk (a tile choosing between zero and
+                            // a load made C2 keep its accumulators in memory, 2.7x slower)
+                            Arrays.fill(yp, 0, computed * width, 0f);
+                            for (int c0 = 0; c0 < cpg; c0 += chunk) {
+                                int ck = Math.min(chunk, cpg - c0);
+                                int[] tk = ck == chunk ? taps : lastTaps;
+                                int xChunk = (int) (c0 * cells);
+                                int wChunk = wBlock + kk * c0 * width;
+                                for (int q = 0; q < computed; q += p) {
+                                    tile(wide, yp, q * width, xp, xChunk + q * ck, ck, tk, wp, wChunk);
+                                }
                             }
                             int o0 = g * opg + b * width;
                             ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
@@ -148,9 +231,53 @@ final class DirectConvChannels {
                 });
     }
 
-    /** One tile of p positions × v vectors of out channels: yp[yOff + i·v·L + lane] for position i. */
-    private static void tile(boolean wide, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
-                             int wOff) {
+    /**
+     * One sample's group of input channels into cells laid out [chunk][cell][channel of the chunk]: the
+     * padded input's (r, col) goes to phase (r mod strideH, col mod strideW) at cell phase·phasePlane +
+     * (r / strideH)·pitch + col / strideW (stride 1: one phase, {@link ChannelsLast#pad}'s cell). Cells
+     * beyond the grid's rows, its pitch or the last tile's reach are read by no output and not written. Channel by channel, so
+     * that x is read in order.
+     */
+    static void cells(float[] xp, int cells, float[] xa, int xOff, int cpg, int chunk, ConvShape s, DirectConv.Grid gr) {
+        int sh = s.strideH();
+        int sw = s.strideW();
+        int pitch = gr.pitch();
+        // each input row's and column's part of its cell, -1 where no output reads it: no division per float
+        int[] rowCell = new int[s.h()];
+        for (int ih = 0; ih < s.h(); ih++) {
+            int r = ih + s.padH();
+            rowCell[ih] = r / sh < gr.rows() ? (r % sh) * sw * gr.phasePlane() + r / sh * pitch : -1;
+        }
+        int[] colCell = new int[s.w()];
+        for (int iw = 0; iw < s.w(); iw++) {
+            int col = iw + s.padW();
+            colCell[iw] = col / sw < pitch ? (col % sw) * gr.phasePlane() + col / sw : -1;
+        }
+        for (int c0 = 0; c0 < cpg; c0 += chunk) {
+            int ck = Math.min(chunk, cpg - c0);
+            for (int c = c0; c < c0 + ck; c++) {
+                int base = c0 * cells + c - c0;
+                int src = xOff + c * s.h() * s.w();
+                for (int ih = 0; ih < s.h(); ih++, src += s.w()) {
+                    if (rowCell[ih] < 0) {
+                        continue;
+                    }
+                    for (int iw = 0; iw < s.w(); iw++) {
+                        int cell = rowCell[ih] + colCell[iw];
+                        if (colCell[iw] >= 0 && cell < cells) {
+                            xp[base + cell * ck] = xa[src + iw];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One tile of p positions × v vectors of out channels added onto yp[yOff + i·v·L + lane] for position i.
+     */
+    private static void tile(boolean wide, float[] yp, int yOff, float[] xp, int xOff, int cpg,
+                             int[] taps, float[] wp, int wOff) {
         if (wide) {
             tile4x6(yp, yOff, xp, xOff, cpg, taps, wp, wOff);
         } else {
@@ -160,13 +287,30 @@ final class DirectConvChannels {
 
     private static void tile4x6(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
                                  int wOff) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0_0 = z, a0_1 = z, a0_2 = z, a0_3 = z;
-        FloatVector a1_0 = z, a1_1 = z, a1_2 = z, a1_3 = z;
-        FloatVector a2_0 = z, a2_1 = z, a2_2 = z, a2_3 = z;
-        FloatVector a3_0 = z, a3_1 = z, a3_2 = z, a3_3 = z;
-        FloatVector a4_0 = z, a4_1 = z, a4_2 = z, a4_3 = z;
-        FloatVector a5_0 = z, a5_1 = z, a5_2 = z, a5_3 = z;
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a2_3 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 12 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 13 * L);
+        FloatVector a3_2 = FloatVector.fromArray(S, yp, yOff + 14 * L);
+        FloatVector a3_3 = FloatVector.fromArray(S, yp, yOff + 15 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 16 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 17 * L);
+        FloatVector a4_2 = FloatVector.fromArray(S, yp, yOff + 18 * L);
+        FloatVector a4_3 = FloatVector.fromArray(S, yp, yOff + 19 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 20 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 21 * L);
+        FloatVector a5_2 = FloatVector.fromArray(S, yp, yOff + 22 * L);
+        FloatVector a5_3 = FloatVector.fromArray(S, yp, yOff + 23 * L);
         int wi = wOff;
         for (int t = 0; t < taps.length; t++) {
             int xi = xOff + taps[t];
@@ -235,12 +379,16 @@ final class DirectConvChannels {
 
     private static void tile2x5(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
                                  int wOff) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0_0 = z, a0_1 = z;
-        FloatVector a1_0 = z, a1_1 = z;
-        FloatVector a2_0 = z, a2_1 = z;
-        FloatVector a3_0 = z, a3_1 = z;
-        FloatVector a4_0 = z, a4_1 = z;
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
         int wi = wOff;
         for (int t = 0; t < taps.length; t++) {
             int xi = xOff + taps[t];

@@ -18,21 +18,30 @@ import java.util.Locale;
  *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvChannelsAB [rounds [threads [filter]]]
  * </pre>
  * Times are CPU time (the thread's on one thread, all threads' together on more; wall
- * time with {@code -Dwall=true}). {@code filter}: run only the shapes whose {n, c, h, w, o} list contains it.
+ * time with {@code -Dwall=true}). {@code filter}: run only the shapes whose {n, c, h, w, o, stride} list
+ * contains it (or one of its {@code |}-separated parts). With {@code -Dab=chunks} old is {@link DirectConvChannels} summing all input channels at once
+ * (one chunk) and new its default chunks of input channels; the input gradient of a strided shape is
+ * not a forward of dy and is skipped.
  */
 final class ConvChannelsAB {
     private ConvChannelsAB() {
     }
 
-    /** {n, c, h, w, o}: 3×3, stride 1, padding 1. */
+    /** {n, c, h, w, o, stride}: 3×3, padding 1. */
     private static final int[][] SHAPES = {
-        {128, 16, 28, 28, 16},
-        {128, 32, 14, 14, 32},
-        {128, 64, 7, 7, 64},
-        {32, 64, 56, 56, 64},
-        {32, 128, 28, 28, 128},
-        {32, 256, 14, 14, 256},
-        {32, 512, 7, 7, 512},
+        {128, 16, 28, 28, 16, 1},
+        {128, 32, 14, 14, 32, 1},
+        {128, 64, 7, 7, 64, 1},
+        {32, 64, 56, 56, 64, 1},
+        {32, 128, 28, 28, 128, 1},
+        {32, 256, 14, 14, 256, 1},
+        {32, 512, 7, 7, 512, 1},
+        // kiln train cnn's and ResNet-18's stride-2 3×3 layers
+        {128, 16, 28, 28, 32, 2},
+        {128, 32, 14, 14, 64, 2},
+        {32, 64, 56, 56, 128, 2},
+        {32, 128, 28, 28, 256, 2},
+        {32, 256, 14, 14, 512, 2},
     };
 
     public static void main(String[] args) {
@@ -41,6 +50,7 @@ final class ConvChannelsAB {
             CpuBackend.setThreads(Integer.parseInt(args[1]));
         }
         String filter = args.length > 2 ? args[2] : "";
+        boolean chunks = "chunks".equals(System.getProperty("ab", "route"));
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)
         boolean cpu = !Boolean.getBoolean("wall");
@@ -49,10 +59,13 @@ final class ConvChannelsAB {
                 Simd.describe(), CpuBackend.threads(), rounds,
                 !cpu ? "wall" : CpuBackend.threads() == 1 ? "thread CPU time" : "all threads' CPU time");
         for (int[] g : SHAPES) {
-            if (!Arrays.toString(g).contains(filter)) {
+            if (Arrays.stream(filter.split("\\|")).noneMatch(Arrays.toString(g)::contains)) {
                 continue;
             }
-            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, 1, 1, 1, 1, 1, 1, 1, g[2], g[3]);
+            int st = g[5];
+            int oh = (g[2] - 1) / st + 1;
+            int ow = (g[3] - 1) / st + 1;
+            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, st, st, 1, 1, 1, 1, 1, oh, ow);
             ConvShape t = ConvDispatch.transposed(s);
             float[] x = randn(rng, s.n() * s.cIn() * s.h() * s.w());
             float[] w = randn(rng, s.cOut() * s.cIn() * 9);
@@ -62,12 +75,15 @@ final class ConvChannelsAB {
             float[] y = new float[dy.length];
             float[] dx = new float[x.length];
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
+            boolean wide = DirectConvKernels.WIDE;
             Runnable[][] passes = {
-                {() -> old(y, x, w, s), () -> DirectConvChannels.forward(y, 0, x, 0, w, 0, null, 0, s)},
-                {() -> old(dx, dy, wt, t), () -> DirectConvChannels.forward(dx, 0, dy, 0, wt, 0, null, 0, t)},
+                {chunks ? () -> DirectConvChannels.forward(y, 0, x, 0, w, 0, null, 0, s, wide, s.cInPerGroup())
+                        : () -> old(y, x, w, s), () -> DirectConvChannels.forward(y, 0, x, 0, w, 0, null, 0, s)},
+                {chunks ? () -> DirectConvChannels.forward(dx, 0, dy, 0, wt, 0, null, 0, t, wide, t.cInPerGroup())
+                        : () -> old(dx, dy, wt, t), () -> DirectConvChannels.forward(dx, 0, dy, 0, wt, 0, null, 0, t)},
             };
             String[] names = {"forward", "input grad"};
-            for (int p = 0; p < passes.length; p++) {
+            for (int p = 0; p < (st == 1 ? passes.length : 1); p++) {
                 double[][] times = new double[2][rounds];
                 int calls = (int) Math.max(2, Math.min(20, 2e9 / flop));
                 for (int r = -2; r < rounds; r++) { // two warm-up rounds
@@ -84,7 +100,8 @@ final class ConvChannelsAB {
                 double old = median(times[0]);
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-6s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
-                        Arrays.toString(g), names[p], ConvDispatch.grid(p == 0 ? s : t) ? "grid" : "im2col", old,
+                        Arrays.toString(g), names[p],
+                        chunks ? "1 chunk" : ConvDispatch.grid(p == 0 ? s : t) ? "grid" : "im2col", old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
         }

@@ -137,19 +137,24 @@ class ConvKernelsTest {
         assertThat(ConvDispatch.grid(shape(new int[] {32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isFalse();
         assertThat(ConvDispatch.grid(shape(new int[] {128, 16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1}))).isTrue();
         assertThat(ConvDispatch.grid(s1)).as("64 planes of 58 x 58 floats: not in cache").isFalse();
-        // the channel-vectorized forward: more than two vectors of out channels, stride 1; with 32 registers
-        // where the positional tiles would run, with 16 also in place of im2col up to 256 channels
+        // the channel-vectorized forward: more than two vectors of out channels, stride 1 or 2, in place of the
+        // positional tiles, and of im2col from 14 x 14 outputs up, reductions up to 256 x 9
         boolean vectors = Simd.ENABLED;
-        boolean wider = vectors && !DirectConvKernels.WIDE;
         assertThat(ConvDispatch.channels(shape(new int[] {128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 16);
         assertThat(ConvDispatch.channels(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 8);
         assertThat(ConvDispatch.channels(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 4);
-        assertThat(ConvDispatch.channels(s1)).isEqualTo(wider);
-        assertThat(ConvDispatch.channels(s3)).isEqualTo(wider);
-        assertThat(ConvDispatch.channels(s2)).as("stride 2").isFalse();
+        assertThat(ConvDispatch.channels(s1)).isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(s3)).isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(s2)).as("stride 2 onto 28 x 28").isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1})))
+                .as("kiln train cnn's stride-2 32 -> 64: the positional tiles' shape").isEqualTo(vectors);
+        assertThat(ConvDispatch.channels(shape(new int[] {32, 256, 14, 14, 512, 3, 3, 2, 2, 1, 1, 1, 1, 1})))
+                .as("stride 2 onto 7 x 7, in place of im2col").isFalse();
+        assertThat(ConvDispatch.channels(shape(new int[] {32, 64, 56, 56, 128, 3, 3, 3, 3, 1, 1, 1, 1, 1})))
+                .as("stride 3").isFalse();
         assertThat(ConvDispatch.channels(shape(new int[] {32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .as("a reduction of 512 x 9").isFalse();
         // the weight gradient: all tiles' vector partials in cache
@@ -265,6 +270,74 @@ class ConvKernelsTest {
         var rng = new Generator(16);
         for (int[] g : geometries()) {
             checkAgainstReference(shape(g), rng);
+        }
+    }
+
+    /**
+     * {n, c, h, w, o, kH, kW, sH, sW, padH, padW, dH, dW, groups} for the channel-vectorized forward's chunks
+     * of input channels and its stride phases: chunks that do and do not divide the channels, stride 2
+     * on odd and even sizes with padding 1 and 0, groups, out channels off the block.
+     */
+    private static final int[][] CHUNKED = {
+        {2, 10, 6, 5, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 12, 7, 7, 70, 3, 3, 1, 1, 0, 0, 1, 1, 1},
+        {2, 9, 9, 8, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+        {2, 9, 10, 11, 36, 3, 3, 2, 2, 0, 0, 1, 1, 1},
+        {1, 8, 14, 14, 66, 3, 3, 2, 2, 1, 1, 1, 1, 2},
+        {1, 6, 9, 10, 24, 3, 2, 2, 1, 1, 0, 1, 2, 1},
+        {1, 5, 11, 12, 17, 5, 5, 3, 2, 2, 2, 1, 1, 1},
+    };
+
+    @Test
+    void channelVectorizedForwardOverChunksAndStridePhasesMatchesReference() {
+        var rng = new Generator(23);
+        for (int[] g : CHUNKED) {
+            ConvShape s = shape(g);
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
+            Tensor b = input(KernelCheck.randn(rng, s.cOut(), 1, 0), new int[] {s.cOut()}, Layout.OFFSET);
+            Tensor ref = poisoned(yShape);
+            REF.conv2d(ref, x, w, b, s);
+            assertThat(DirectConvChannels.applies(s)).as("applies to %s", s).isEqualTo(Simd.ENABLED);
+            if (!Simd.ENABLED) {
+                continue;
+            }
+            int cpg = s.cInPerGroup();
+            // one channel a chunk, 4 (not dividing 10, 9, 6, 5), the L1 budget's, all at once; both tiles one
+            // after the other on the same chunks, whose cells (laid out by the tile's positions) differ
+            for (int chunk : new int[] {1, 4, DirectConvChannels.budgetChunk(s, true), cpg}) {
+                for (boolean wide : new boolean[] {true, false}) {
+                    String what = "conv2d " + s + (wide ? " 6 x 4" : " 5 x 2") + ", chunks of " + chunk;
+                    Tensor y = poisoned(yShape);
+                    DirectConvChannels.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
+                            w.offset(), HostArrays.f(b), b.offset(), s, wide, Math.min(chunk, cpg));
+                    assertWrittenExactly(what, y);
+                    assertClose(what, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void channelChunksKeepEachChunksWeightsWithinTheirBudgetAndAreEven() {
+        for (int c : new int[] {256, 100, 7}) {
+            ConvShape s = shape(new int[] {32, c, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+            for (boolean wide : new boolean[] {true, false}) {
+                assertThat(DirectConvChannels.chunk(s, wide)).isEqualTo(DirectConvChannels.CHUNKS
+                        ? DirectConvChannels.budgetChunk(s, wide) : c);
+                int chunk = DirectConvChannels.budgetChunk(s, wide);
+                long per = 9L * DirectConvChannels.vectors(wide) * Simd.F32.length() * Float.BYTES;
+                int most = (int) Math.min(c, DirectConvChannels.CHUNK_BYTES / per);
+                int chunks = (c + most - 1) / most;
+                assertThat(chunk * per).as("%d channels: a chunk's weights", c)
+                        .isLessThanOrEqualTo(Math.max(per, DirectConvChannels.CHUNK_BYTES));
+                // as few chunks as the budget allows, the last one short by less than a channel a chunk
+                assertThat((c + chunk - 1) / chunk).as("%d channels: chunks", c).isEqualTo(chunks);
+                assertThat(c - (chunks - 1) * chunk).as("%d channels: the last chunk", c).isGreaterThan(chunk - chunks);
+            }
         }
     }
 

@@ -149,6 +149,10 @@ public final class KernelBits {
         Tensor cx = values(rng, 8 * 25, 1).view(1, 8, 5, 5);
         Tensor cw = values(rng, 40 * 8 * 9, 1).view(40, 8, 3, 3);
         record(out, "conv2d channels", t -> CPU.conv2d(t, cx, cw, null, cs), 1, 40, 5, 5);
+        // and at stride 2, through the input's phases
+        var cs2 = new dev.kiln.tensor.ConvShape(1, 8, 9, 9, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 5, 5);
+        Tensor cx2 = values(rng, 8 * 81, 1).view(1, 8, 9, 9);
+        record(out, "conv2d channels stride 2", t -> CPU.conv2d(t, cx2, cw, null, cs2), 1, 40, 5, 5);
         Tensor ma = values(rng, 17 * 33, 1).view(17, 33);
         Tensor mb = values(rng, 33 * 19, 1).view(33, 19);
         record(out, "matmul", t -> CPU.matmul(t, ma, mb), 17, 19);

@@ -110,6 +110,21 @@ class SelfContainedRepositoryTest {
     }
 
     @Test
+    void noFileHoldsAnUnresolvedMergeConflict() {
+        List<String> offending = new ArrayList<>();
+        for (Path f : textFiles) {
+            List<String> lines = lines(f);
+            for (int i = 0; i < lines.size(); i++) {
+                String l = lines.get(i);
+                if (l.startsWith("<<<<<<< ") || l.startsWith(">>>>>>> ")) {
+                    offending.add(root.relativize(f) + ":" + (i + 1) + ": " + l.strip());
+                }
+            }
+        }
+        assertThat(offending).as("conflict markers left by a merge").isEmpty();
+    }
+
+    @Test
     void everyDocsPathNamedExists() {
         List<String> missing = new ArrayList<>();
         for (Path f : textFiles) {

@@ -68,8 +68,11 @@ final class Derivatives {
                 Tensor d = l.activation() == null ? g : ElementwiseOps.unaryBackward(l.activation(), l.pre(), g);
                 Tensor dx = n.needsGrad(0) ? d.matmul(n.input(1)) : null;
                 Tensor dw = n.needsGrad(1) ? d.transpose(0, 1).matmul(n.input(0)) : null;
-                yield n.inputCount() == 2 ? new Tensor[] {dx, dw}
-                        : new Tensor[] {dx, dw, n.needsGrad(2) ? d.sum(0) : null};
+                Tensor db = n.inputCount() == 3 && n.needsGrad(2) ? d.sum(0) : null;
+                if (d != g) {
+                    d.storage().recycle(); // this rule's own temporary: the next step's reuses it
+                }
+                yield n.inputCount() == 2 ? new Tensor[] {dx, dw} : new Tensor[] {dx, dw, db};
             }
             case Op.Softmax s -> new Tensor[] {LossOps.softmaxBackward(n.output(), g, s.dim())};
             case Op.LogSoftmax s -> new Tensor[] {LossOps.logSoftmaxBackward(n.output(), g, s.dim())};

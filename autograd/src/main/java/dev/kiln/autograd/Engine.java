@@ -351,9 +351,10 @@ public final class Engine implements Autograd {
     }
 
     /**
-     * A node's part of the graph's intermediate results: its output, unless it retains its
-     * gradient; every buffer a leaf (a node input no node made) views is kept, which covers
-     * parameters read through views such as a transpose. Collected over the whole backward and
+     * A node's part of the graph's intermediate results: its output (and a fused linear's
+     * pre-activation), unless it retains its gradient; every buffer a leaf (a node input no node
+     * made) views is kept, which covers parameters read through views such as a transpose.
+     * Collected over the whole backward and
      * recycled at its end, since one buffer may be viewed by several nodes' tensors.
      */
     private static void sawActivations(Recycler activations, Node node) {
@@ -362,6 +363,9 @@ public final class Engine implements Autograd {
             activations.keep(out.storage());
         } else {
             activations.mayRecycle(out.storage());
+        }
+        if (node.op() instanceof Op.Linear l && l.pre() != null) {
+            activations.mayRecycle(l.pre().storage()); // the fused linear's pre-activation, made by its forward alone
         }
         for (int i = 0; i < node.inputCount(); i++) {
             if (node.next(i) == null) {

@@ -118,6 +118,35 @@ class GradRecyclingTest {
     }
 
     @Test
+    void aFusedLinearsPreActivationAndItsRulesTemporaryGoBackToThePool() {
+        int rows = 64;
+        int in = 32;
+        int out = 1024 + 7; // rows × out floats: large enough to be pooled, a size no other test uses
+        Tensor x = Tensor.of(values(20, rows * in), rows, in);
+        Tensor w = Tensor.of(values(21, out * in), out, in).requiresGrad(true);
+        Tensor b = Tensor.of(values(22, out), out).requiresGrad(true);
+        Runnable step = () -> {
+            try (RecycleActivations r = RecycleActivations.enter()) {
+                if (w.grad() != null) {
+                    w.grad().storage().recycle(); // as an optimizer's zeroGrad inside the scope does
+                }
+                w.setGrad(null);
+                b.setGrad(null);
+                Tensor.linear(x, w, b, dev.kiln.tensor.UnaryOp.GELU).sum().backward();
+            }
+        };
+        for (int i = 0; i < 3; i++) {
+            step.run();
+        }
+        long before = CpuStorage.freshPoolableAllocations();
+        for (int i = 0; i < 5; i++) {
+            step.run();
+        }
+        // the output, the pre-activation and d = dy ⊙ gelu'(pre) are all rows × out: each comes from the pool
+        assertThat(CpuStorage.freshPoolableAllocations() - before).isZero();
+    }
+
+    @Test
     void aGradientSharedByTwoInputsIsNotSummedIntoItself() {
         Tensor x = leaf(15);
         float[] cv = values(16);

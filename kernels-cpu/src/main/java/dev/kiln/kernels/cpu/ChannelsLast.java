@@ -2,22 +2,90 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.ConvShape;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The copies between Kiln's NCHW planes and {@link DirectConvChannels}' channels-last cells: one
  * sample's input into its zero-padded grid of cells, and a block of out channels of the tiles'
  * channels-last output back into NCHW planes (with the bias). They are the price of vectorizing over
  * channels, so they live apart from the tiles, where they can be made faster on their own.
+ *
+ * <p>With 8 lanes (AVX2) both move 8 channels × 8 positions of a row at a time: 8 vector loads, an
+ * 8 × 8 transpose in registers (three butterfly stages of lane permutes and blends) and 8 vector
+ * stores, where the scalar loops move each float with a strided load and store of its own. A row or
+ * a channel count that is not a multiple of 8 takes a last block overlapping the one before it: the
+ * overlap is written twice with the same values. Rows or channel counts under 8 take the scalar loops.
  */
 final class ChannelsLast {
     private ChannelsLast() {
     }
 
+    private static final VectorSpecies<Float> S = Simd.F32;
+    private static final int L = S.length();
+
+    /**
+     * Whether the copies transpose 8 × 8 blocks: with 8 lanes, unless {@code -Dkiln.conv.vectorCopies=false}
+     * (old and new in A/B runs). Other widths keep the scalar loops (issue 16 measured only AVX2).
+     */
+    static final boolean VECTOR = Simd.ENABLED && L == 8
+            && !"false".equalsIgnoreCase(System.getProperty("kiln.conv.vectorCopies", "true").trim());
+
+    /*
+     * The butterfly of an 8 × 8 transpose: at stage h (4, 2, 1) rows r and r + h (r & h == 0) swap
+     * their off-diagonal h × h blocks. Row r keeps its lanes j with j & h == 0 and takes row r + h's
+     * lane j − h in the others (UP_h, then a blend under HI_h); row r + h takes row r's lane j + h in
+     * the lanes j & h == 0 (DOWN_h) and keeps the others.
+     */
+    private static final VectorShuffle<Float> UP4 = shift(4, -1);
+    private static final VectorShuffle<Float> DOWN4 = shift(4, 1);
+    private static final VectorMask<Float> HI4 = high(4);
+    private static final VectorShuffle<Float> UP2 = shift(2, -1);
+    private static final VectorShuffle<Float> DOWN2 = shift(2, 1);
+    private static final VectorMask<Float> HI2 = high(2);
+    private static final VectorShuffle<Float> UP1 = shift(1, -1);
+    private static final VectorShuffle<Float> DOWN1 = shift(1, 1);
+    private static final VectorMask<Float> HI1 = high(1);
+
+    /** Lane j takes lane j + dir·h where that is the other half of its 2h block, else lane j. */
+    private static VectorShuffle<Float> shift(int h, int dir) {
+        return VectorShuffle.fromOp(S, j -> {
+            boolean high = (j & h) != 0;
+            int k = j + dir * h;
+            return high == (dir < 0) && k >= 0 && k < L ? k : j;
+        });
+    }
+
+    private static VectorMask<Float> high(int h) {
+        long bits = 0;
+        for (int j = 0; j < L; j++) {
+            if ((j & h) != 0) {
+                bits |= 1L << j;
+            }
+        }
+        return VectorMask.fromLong(S, bits);
+    }
+
     /**
      * The input of one sample's group, channels last, into its cells: (padH + ih, padW + iw) at cell
-     * (padH + ih)·pitch + padW + iw. Channel by channel, so that x is read in order (its first reads,
-     * from memory), the cells written a channel apart in cache.
+     * (padH + ih)·pitch + padW + iw.
      */
     static void pad(float[] xp, float[] xa, int xOff, int channels, ConvShape s, DirectConv.Grid gr) {
+        int cols = Math.min(s.w(), gr.pitch() - s.padW());
+        if (VECTOR && channels >= L && cols >= L) {
+            padBlocks(xp, xa, xOff, channels, s, gr);
+        } else {
+            padScalar(xp, xa, xOff, channels, s, gr);
+        }
+    }
+
+    /**
+     * {@link #pad}, a channel at a time, so that x is read in order (its first reads, from memory),
+     * the cells written a channel apart in cache.
+     */
+    static void padScalar(float[] xp, float[] xa, int xOff, int channels, ConvShape s, DirectConv.Grid gr) {
         int pitch = gr.pitch();
         int cols = Math.min(s.w(), pitch - s.padW());
         int rows = Math.min(s.h(), gr.rows() - s.padH()); // rows below the last output's reach are not read
@@ -33,11 +101,44 @@ final class ChannelsLast {
     }
 
     /**
-     * Out channels o0 + j, j < count, of one sample from the channels-last tile output: y[j, oh, ow] =
+     * {@link #pad} in 8 × 8 blocks (8 lanes, channels and cols at least 8): per row of 8 channels,
+     * 8 positions at a time, the last block of a row (and of the channels) overlapping the one before.
+     */
+    private static void padBlocks(float[] xp, float[] xa, int xOff, int channels, ConvShape s, DirectConv.Grid gr) {
+        int pitch = gr.pitch();
+        int w = s.w();
+        int plane = s.h() * w;
+        int cols = Math.min(w, pitch - s.padW());
+        int rows = Math.min(s.h(), gr.rows() - s.padH());
+        for (int c0 = 0; c0 < channels; c0 += L) {
+            int c = Math.min(c0, channels - L);
+            int src = xOff + c * plane;
+            for (int ih = 0; ih < rows; ih++) {
+                int cell = (ih + s.padH()) * pitch + s.padW();
+                for (int i0 = 0; i0 < cols; i0 += L) {
+                    int iw = Math.min(i0, cols - L);
+                    transpose8(xa, src + ih * w + iw, plane, xp, (cell + iw) * channels + c, channels, null, 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * Out channels o0 + j, j &lt; count, of one sample from the channels-last tile output: y[j, oh, ow] =
      * yp[(oh·pitch + ow)·width + j] + bias[j].
      */
     static void store(float[] y, int yOff, float[] yp, int width, int count, float[] ba, int bOff, ConvShape s,
-                              DirectConv.Grid gr) {
+                      DirectConv.Grid gr) {
+        if (VECTOR && count >= L && s.outW() >= L) {
+            storeBlocks(y, yOff, yp, width, count, ba, bOff, s, gr);
+        } else {
+            storeScalar(y, yOff, yp, width, count, ba, bOff, s, gr);
+        }
+    }
+
+    /** {@link #store}, a channel at a time. */
+    static void storeScalar(float[] y, int yOff, float[] yp, int width, int count, float[] ba, int bOff, ConvShape s,
+                            DirectConv.Grid gr) {
         int outW = s.outW();
         int plane = s.outH() * outW;
         int pitch = gr.pitch();
@@ -57,5 +158,77 @@ final class ChannelsLast {
                 }
             }
         }
+    }
+
+    /** {@link #store} in 8 × 8 blocks (8 lanes, count and outW at least 8), overlapping as {@link #padBlocks}. */
+    private static void storeBlocks(float[] y, int yOff, float[] yp, int width, int count, float[] ba, int bOff,
+                                    ConvShape s, DirectConv.Grid gr) {
+        int outW = s.outW();
+        int plane = s.outH() * outW;
+        int pitch = gr.pitch();
+        for (int j0 = 0; j0 < count; j0 += L) {
+            int j = Math.min(j0, count - L);
+            for (int oh = 0; oh < s.outH(); oh++) {
+                for (int o0 = 0; o0 < outW; o0 += L) {
+                    int ow = Math.min(o0, outW - L);
+                    transpose8(yp, (oh * pitch + ow) * width + j, width, y, yOff + j * plane + oh * outW + ow, plane,
+                            ba, bOff + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * dst[dOff + k·dStride + i] = src[sOff + i·sStride + k] (+ bias[bOff + k], added before the
+     * transpose, when bias is not null) for i, k &lt; 8: eight rows of 8 floats transposed.
+     */
+    private static void transpose8(float[] src, int sOff, int sStride, float[] dst, int dOff, int dStride,
+                                   float[] bias, int bOff) {
+        FloatVector r0 = FloatVector.fromArray(S, src, sOff);
+        FloatVector r1 = FloatVector.fromArray(S, src, sOff + sStride);
+        FloatVector r2 = FloatVector.fromArray(S, src, sOff + 2 * sStride);
+        FloatVector r3 = FloatVector.fromArray(S, src, sOff + 3 * sStride);
+        FloatVector r4 = FloatVector.fromArray(S, src, sOff + 4 * sStride);
+        FloatVector r5 = FloatVector.fromArray(S, src, sOff + 5 * sStride);
+        FloatVector r6 = FloatVector.fromArray(S, src, sOff + 6 * sStride);
+        FloatVector r7 = FloatVector.fromArray(S, src, sOff + 7 * sStride);
+        if (bias != null) {
+            FloatVector b = FloatVector.fromArray(S, bias, bOff);
+            r0 = r0.add(b);
+            r1 = r1.add(b);
+            r2 = r2.add(b);
+            r3 = r3.add(b);
+            r4 = r4.add(b);
+            r5 = r5.add(b);
+            r6 = r6.add(b);
+            r7 = r7.add(b);
+        }
+        // stage 4: swap the off-diagonal 4 × 4 blocks
+        FloatVector t0 = r0.blend(r4.rearrange(UP4), HI4);
+        FloatVector t4 = r0.rearrange(DOWN4).blend(r4, HI4);
+        FloatVector t1 = r1.blend(r5.rearrange(UP4), HI4);
+        FloatVector t5 = r1.rearrange(DOWN4).blend(r5, HI4);
+        FloatVector t2 = r2.blend(r6.rearrange(UP4), HI4);
+        FloatVector t6 = r2.rearrange(DOWN4).blend(r6, HI4);
+        FloatVector t3 = r3.blend(r7.rearrange(UP4), HI4);
+        FloatVector t7 = r3.rearrange(DOWN4).blend(r7, HI4);
+        // stage 2: the 2 × 2 blocks within each 4 × 4
+        r0 = t0.blend(t2.rearrange(UP2), HI2);
+        r2 = t0.rearrange(DOWN2).blend(t2, HI2);
+        r1 = t1.blend(t3.rearrange(UP2), HI2);
+        r3 = t1.rearrange(DOWN2).blend(t3, HI2);
+        r4 = t4.blend(t6.rearrange(UP2), HI2);
+        r6 = t4.rearrange(DOWN2).blend(t6, HI2);
+        r5 = t5.blend(t7.rearrange(UP2), HI2);
+        r7 = t5.rearrange(DOWN2).blend(t7, HI2);
+        // stage 1: single lanes
+        r0.blend(r1.rearrange(UP1), HI1).intoArray(dst, dOff);
+        r0.rearrange(DOWN1).blend(r1, HI1).intoArray(dst, dOff + dStride);
+        r2.blend(r3.rearrange(UP1), HI1).intoArray(dst, dOff + 2 * dStride);
+        r2.rearrange(DOWN1).blend(r3, HI1).intoArray(dst, dOff + 3 * dStride);
+        r4.blend(r5.rearrange(UP1), HI1).intoArray(dst, dOff + 4 * dStride);
+        r4.rearrange(DOWN1).blend(r5, HI1).intoArray(dst, dOff + 5 * dStride);
+        r6.blend(r7.rearrange(UP1), HI1).intoArray(dst, dOff + 6 * dStride);
+        r6.rearrange(DOWN1).blend(r7, HI1).intoArray(dst, dOff + 7 * dStride);
     }
 }

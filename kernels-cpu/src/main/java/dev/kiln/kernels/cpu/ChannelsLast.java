@@ -41,13 +41,13 @@ final class ChannelsLast {
      */
     private static final VectorShuffle<Float> UP4 = shift(4, -1);
     private static final VectorShuffle<Float> DOWN4 = shift(4, 1);
-    private static final VectorMask<Float> HI4 = high(4);
+    private static final VectorMask<Float> HI4 = VectorMask.fromLong(S, high(4));
     private static final VectorShuffle<Float> UP2 = shift(2, -1);
     private static final VectorShuffle<Float> DOWN2 = shift(2, 1);
-    private static final VectorMask<Float> HI2 = high(2);
+    private static final VectorMask<Float> HI2 = VectorMask.fromLong(S, high(2));
     private static final VectorShuffle<Float> UP1 = shift(1, -1);
     private static final VectorShuffle<Float> DOWN1 = shift(1, 1);
-    private static final VectorMask<Float> HI1 = high(1);
+    private static final VectorMask<Float> HI1 = VectorMask.fromLong(S, high(1));
 
     /** Lane j takes lane j + dir·h where that is the other half of its 2h block, else lane j. */
     private static VectorShuffle<Float> shift(int h, int dir) {
@@ -58,14 +58,15 @@ final class ChannelsLast {
         });
     }
 
-    private static VectorMask<Float> high(int h) {
+    /** The lanes j with j &amp; h != 0, as bits. */
+    private static long high(int h) {
         long bits = 0;
         for (int j = 0; j < L; j++) {
             if ((j & h) != 0) {
                 bits |= 1L << j;
             }
         }
-        return VectorMask.fromLong(S, bits);
+        return bits;
     }
 
     /**

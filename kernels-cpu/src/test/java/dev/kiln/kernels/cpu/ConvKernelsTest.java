@@ -145,7 +145,11 @@ class ConvKernelsTest {
                 .isEqualTo(vectors && Simd.F32.length() <= 16);
         assertThat(ConvDispatch.channels(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 8);
+        // two vectors of out channels: with 16 registers and the 8 x 8 transposing copies, from as many inputs
+        boolean two = ChannelsLast.VECTOR && !DirectConvKernels.WIDE;
         assertThat(ConvDispatch.channels(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(vectors && (Simd.F32.length() <= 4 || two));
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 8, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 4);
         assertThat(ConvDispatch.channels(s1)).isEqualTo(wider);
         assertThat(ConvDispatch.channels(s3)).isEqualTo(wider);

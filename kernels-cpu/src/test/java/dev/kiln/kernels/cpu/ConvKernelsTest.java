@@ -65,6 +65,11 @@ class ConvKernelsTest {
         // 5 → 7 with a 5×5 kernel, padding 2 and dilation 2 across rows), more channels than it takes
         {2, 6, 19, 23, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {1, 5, 13, 11, 7, 5, 5, 1, 1, 2, 3, 2, 1, 1},
+        // the channel-vectorized kernel's 8 x 8 transposing copies (8 lanes): 16 -> 16 on rows of 11, and
+        // channel counts off the vector (12 -> 20, 9 -> 9 on rows of 8 with padding 2)
+        {2, 16, 10, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 12, 9, 13, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 9, 8, 8, 9, 5, 5, 1, 1, 2, 2, 1, 1, 1},
         // strided: phase planes (stride 2; stride 3 × 2 with dilation 2 × 1)
         {2, 6, 15, 17, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1},
         {1, 3, 16, 13, 5, 5, 3, 3, 2, 2, 1, 2, 1, 1},

@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * 8 × 8 transpose in registers (three butterfly stages of lane permutes and blends) and 8 vector
  * stores, where the scalar loops move each float with a strided load and store of its own. A row or
  * a channel count that is not a multiple of 8 takes a last block overlapping the one before it: the
- * overlap is written twice with the same values. Rows or channel counts under 8 take the scalar loops.
+ * overlap is written twice with the same values. Rows shorter than 8 (7 × 7 planes) go 8 positions of
+ * the plane at a time, each to or from its own cell; channel counts under 8 take the scalar loops.
  */
 final class ChannelsLast {
     private ChannelsLast() {
@@ -75,8 +76,11 @@ final class ChannelsLast {
      */
     static void pad(float[] xp, float[] xa, int xOff, int channels, ConvShape s, DirectConv.Grid gr) {
         int cols = Math.min(s.w(), gr.pitch() - s.padW());
+        int rows = Math.min(s.h(), gr.rows() - s.padH());
         if (VECTOR && channels >= L && cols >= L) {
             padBlocks(xp, xa, xOff, channels, s, gr);
+        } else if (VECTOR && channels >= L && cols == s.w() && rows * cols >= L) {
+            padShortRows(xp, xa, xOff, channels, s, gr);
         } else {
             padScalar(xp, xa, xOff, channels, s, gr);
         }
@@ -125,6 +129,24 @@ final class ChannelsLast {
     }
 
     /**
+     * {@link #pad} in 8 × 8 blocks on rows shorter than 8 (7 × 7 planes): 8 consecutive positions of
+     * the whole plane at a time, each written to its own cell ({@link #cells}).
+     */
+    private static void padShortRows(float[] xp, float[] xa, int xOff, int channels, ConvShape s,
+                                     DirectConv.Grid gr) {
+        int plane = s.h() * s.w();
+        int count = Math.min(s.h(), gr.rows() - s.padH()) * s.w();
+        int[] cells = cells(count, s.w(), gr.pitch(), s.padH() * gr.pitch() + s.padW());
+        for (int c0 = 0; c0 < channels; c0 += L) {
+            int c = Math.min(c0, channels - L);
+            for (int f0 = 0; f0 < count; f0 += L) {
+                int f = Math.min(f0, count - L);
+                transpose8Rows(xa, xOff + c * plane + f, plane, LINE, 0, xp, c, channels, cells, f, null, 0);
+            }
+        }
+    }
+
+    /**
      * Out channels o0 + j, j &lt; count, of one sample from the channels-last tile output: y[j, oh, ow] =
      * yp[(oh·pitch + ow)·width + j] + bias[j].
      */
@@ -132,6 +154,8 @@ final class ChannelsLast {
                       DirectConv.Grid gr) {
         if (VECTOR && count >= L && s.outW() >= L) {
             storeBlocks(y, yOff, yp, width, count, ba, bOff, s, gr);
+        } else if (VECTOR && count >= L && s.outH() * s.outW() >= L) {
+            storeShortRows(y, yOff, yp, width, count, ba, bOff, s, gr);
         } else {
             storeScalar(y, yOff, yp, width, count, ba, bOff, s, gr);
         }
@@ -172,11 +196,113 @@ final class ChannelsLast {
             for (int oh = 0; oh < s.outH(); oh++) {
                 for (int o0 = 0; o0 < outW; o0 += L) {
                     int ow = Math.min(o0, outW - L);
-                    transpose8(yp, (oh * pitch + ow) * width + j, width, y, yOff + j * plane + oh * outW + ow, plane,
-                            ba, bOff + j);
+                    transpose8(yp, (oh * pitch + ow) * width + j, width, y, yOff + j * plane + oh * outW + ow, plane, ba,
+                            bOff + j);
                 }
             }
         }
+    }
+
+    /** {@link #store} in 8 × 8 blocks on rows shorter than 8: as {@link #padShortRows}, the other way. */
+    private static void storeShortRows(float[] y, int yOff, float[] yp, int width, int count, float[] ba, int bOff,
+                                       ConvShape s, DirectConv.Grid gr) {
+        int plane = s.outH() * s.outW();
+        int[] cells = cells(plane, s.outW(), gr.pitch(), 0);
+        for (int j0 = 0; j0 < count; j0 += L) {
+            int j = Math.min(j0, count - L);
+            for (int f0 = 0; f0 < plane; f0 += L) {
+                int f = Math.min(f0, plane - L);
+                transpose8Rows(yp, j, width, cells, f, y, yOff + j * plane + f, plane, LINE, 0, ba, bOff + j);
+            }
+        }
+    }
+
+    /** 0, 1, ..., 7: the rows of a block that lie a fixed stride apart. */
+    private static final int[] LINE = {0, 1, 2, 3, 4, 5, 6, 7};
+
+    /** The last table of {@link #cells} on this thread, reused while the shape stays. */
+    private static final ThreadLocal<int[][]> CELLS = ThreadLocal.withInitial(() -> new int[][] {{}, {}});
+
+    /**
+     * The cell of each of count positions of a plane whose rows are w long: f ↦ first + (f / w)·pitch + f mod
+     * w. Kept per thread with its key (count, w, pitch, first), as pad and store alternate two shapes.
+     */
+    private static int[] cells(int count, int w, int pitch, int first) {
+        int[][] held = CELLS.get();
+        for (int i = 0; i < 2; i++) {
+            int[] key = held[i];
+            if (key.length == 4 + count && key[count] == count && key[count + 1] == w && key[count + 2] == pitch
+                    && key[count + 3] == first) {
+                return key;
+            }
+        }
+        int[] table = new int[count + 4];
+        for (int f = 0; f < count; f++) {
+            table[f] = first + f / w * pitch + f % w;
+        }
+        table[count] = count;
+        table[count + 1] = w;
+        table[count + 2] = pitch;
+        table[count + 3] = first;
+        held[1] = held[0];
+        held[0] = table;
+        return table;
+    }
+
+    /**
+     * {@link #transpose8} with the rows anywhere: dst[dOff + dRow[dAt + k]·dStride + i] = src[sOff + sRow[sAt +
+     * i]·sStride + k] (+ bias[bOff + k]) for i, k &lt; 8. The row tables are {@link #LINE} for rows a stride
+     * apart, {@link #cells} for positions on short rows. A copy of its body rather than its caller for
+     * rows a stride apart too: reading the tables made those copies 1.2-1.4× slower.
+     */
+    private static void transpose8Rows(float[] src, int sOff, int sStride, int[] sRow, int sAt, float[] dst, int dOff,
+                                   int dStride, int[] dRow, int dAt, float[] bias, int bOff) {
+        FloatVector r0 = FloatVector.fromArray(S, src, sOff + sRow[sAt] * sStride);
+        FloatVector r1 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 1] * sStride);
+        FloatVector r2 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 2] * sStride);
+        FloatVector r3 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 3] * sStride);
+        FloatVector r4 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 4] * sStride);
+        FloatVector r5 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 5] * sStride);
+        FloatVector r6 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 6] * sStride);
+        FloatVector r7 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 7] * sStride);
+        if (bias != null) {
+            FloatVector b = FloatVector.fromArray(S, bias, bOff);
+            r0 = r0.add(b);
+            r1 = r1.add(b);
+            r2 = r2.add(b);
+            r3 = r3.add(b);
+            r4 = r4.add(b);
+            r5 = r5.add(b);
+            r6 = r6.add(b);
+            r7 = r7.add(b);
+        }
+        // stage 4: swap the off-diagonal 4 × 4 blocks
+        FloatVector t0 = r0.blend(r4.rearrange(UP4), HI4);
+        FloatVector t4 = r0.rearrange(DOWN4).blend(r4, HI4);
+        FloatVector t1 = r1.blend(r5.rearrange(UP4), HI4);
+        FloatVector t5 = r1.rearrange(DOWN4).blend(r5, HI4);
+        FloatVector t2 = r2.blend(r6.rearrange(UP4), HI4);
+        FloatVector t6 = r2.rearrange(DOWN4).blend(r6, HI4);
+        FloatVector t3 = r3.blend(r7.rearrange(UP4), HI4);
+        FloatVector t7 = r3.rearrange(DOWN4).blend(r7, HI4);
+        // stage 2: the 2 × 2 blocks within each 4 × 4
+        r0 = t0.blend(t2.rearrange(UP2), HI2);
+        r2 = t0.rearrange(DOWN2).blend(t2, HI2);
+        r1 = t1.blend(t3.rearrange(UP2), HI2);
+        r3 = t1.rearrange(DOWN2).blend(t3, HI2);
+        r4 = t4.blend(t6.rearrange(UP2), HI2);
+        r6 = t4.rearrange(DOWN2).blend(t6, HI2);
+        r5 = t5.blend(t7.rearrange(UP2), HI2);
+        r7 = t5.rearrange(DOWN2).blend(t7, HI2);
+        // stage 1: single lanes
+        r0.blend(r1.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt] * dStride);
+        r0.rearrange(DOWN1).blend(r1, HI1).intoArray(dst, dOff + dRow[dAt + 1] * dStride);
+        r2.blend(r3.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 2] * dStride);
+        r2.rearrange(DOWN1).blend(r3, HI1).intoArray(dst, dOff + dRow[dAt + 3] * dStride);
+        r4.blend(r5.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 4] * dStride);
+        r4.rearrange(DOWN1).blend(r5, HI1).intoArray(dst, dOff + dRow[dAt + 5] * dStride);
+        r6.blend(r7.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 6] * dStride);
+        r6.rearrange(DOWN1).blend(r7, HI1).intoArray(dst, dOff + dRow[dAt + 7] * dStride);
     }
 
     /**

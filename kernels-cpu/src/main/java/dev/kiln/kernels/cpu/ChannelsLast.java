@@ -256,7 +256,7 @@ final class ChannelsLast {
      * rows a stride apart too: reading the tables made those copies 1.2-1.4× slower.
      */
     private static void transpose8Rows(float[] src, int sOff, int sStride, int[] sRow, int sAt, float[] dst, int dOff,
-                                   int dStride, int[] dRow, int dAt, float[] bias, int bOff) {
+                                       int dStride, int[] dRow, int dAt, float[] bias, int bOff) {
         FloatVector r0 = FloatVector.fromArray(S, src, sOff + sRow[sAt] * sStride);
         FloatVector r1 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 1] * sStride);
         FloatVector r2 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 2] * sStride);

@@ -19,6 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * a channel count that is not a multiple of 8 takes a last block overlapping the one before it: the
  * overlap is written twice with the same values. Rows shorter than 8 (7 × 7 planes) go 8 positions of
  * the plane at a time, each to or from its own cell; channel counts under 8 take the scalar loops.
+ * With 16 lanes (AVX-512) every plane goes that way, 16 × 16 at a time (its routed layer is 7 × 7).
  */
 final class ChannelsLast {
     private ChannelsLast() {
@@ -28,10 +29,10 @@ final class ChannelsLast {
     private static final int L = S.length();
 
     /**
-     * Whether the copies transpose 8 × 8 blocks: with 8 lanes, unless {@code -Dkiln.conv.vectorCopies=false}
-     * (old and new in A/B runs). Other widths keep the scalar loops (issue 16 measured only AVX2).
+     * Whether the copies transpose blocks in registers: with 8 lanes (8 × 8) or 16 (16 × 16), unless
+     * {@code -Dkiln.conv.vectorCopies=false} (old and new in A/B runs). 4 lanes keep the scalar loops.
      */
-    static final boolean VECTOR = Simd.ENABLED && L == 8
+    static final boolean VECTOR = Simd.ENABLED && (L == 8 || L == 16)
             && !"false".equalsIgnoreCase(System.getProperty("kiln.conv.vectorCopies", "true").trim());
 
     /*
@@ -40,6 +41,9 @@ final class ChannelsLast {
      * lane j − h in the others (UP_h, then a blend under HI_h); row r + h takes row r's lane j + h in
      * the lanes j & h == 0 (DOWN_h) and keeps the others.
      */
+    private static final VectorShuffle<Float> UP8 = shift(8, -1);
+    private static final VectorShuffle<Float> DOWN8 = shift(8, 1);
+    private static final VectorMask<Float> HI8 = VectorMask.fromLong(S, high(8));
     private static final VectorShuffle<Float> UP4 = shift(4, -1);
     private static final VectorShuffle<Float> DOWN4 = shift(4, 1);
     private static final VectorMask<Float> HI4 = VectorMask.fromLong(S, high(4));
@@ -77,7 +81,7 @@ final class ChannelsLast {
     static void pad(float[] xp, float[] xa, int xOff, int channels, ConvShape s, DirectConv.Grid gr) {
         int cols = Math.min(s.w(), gr.pitch() - s.padW());
         int rows = Math.min(s.h(), gr.rows() - s.padH());
-        if (VECTOR && channels >= L && cols >= L) {
+        if (VECTOR && L == 8 && channels >= L && cols >= L) {
             padBlocks(xp, xa, xOff, channels, s, gr);
         } else if (VECTOR && channels >= L && cols == s.w() && rows * cols >= L) {
             padShortRows(xp, xa, xOff, channels, s, gr);
@@ -141,7 +145,7 @@ final class ChannelsLast {
             int c = Math.min(c0, channels - L);
             for (int f0 = 0; f0 < count; f0 += L) {
                 int f = Math.min(f0, count - L);
-                transpose8Rows(xa, xOff + c * plane + f, plane, LINE, 0, xp, c, channels, cells, f, null, 0);
+                transposeRows(xa, xOff + c * plane + f, plane, LINE, 0, xp, c, channels, cells, f, null, 0);
             }
         }
     }
@@ -152,7 +156,7 @@ final class ChannelsLast {
      */
     static void store(float[] y, int yOff, float[] yp, int width, int count, float[] ba, int bOff, ConvShape s,
                       DirectConv.Grid gr) {
-        if (VECTOR && count >= L && s.outW() >= L) {
+        if (VECTOR && L == 8 && count >= L && s.outW() >= L) {
             storeBlocks(y, yOff, yp, width, count, ba, bOff, s, gr);
         } else if (VECTOR && count >= L && s.outH() * s.outW() >= L) {
             storeShortRows(y, yOff, yp, width, count, ba, bOff, s, gr);
@@ -212,13 +216,13 @@ final class ChannelsLast {
             int j = Math.min(j0, count - L);
             for (int f0 = 0; f0 < plane; f0 += L) {
                 int f = Math.min(f0, plane - L);
-                transpose8Rows(yp, j, width, cells, f, y, yOff + j * plane + f, plane, LINE, 0, ba, bOff + j);
+                transposeRows(yp, j, width, cells, f, y, yOff + j * plane + f, plane, LINE, 0, ba, bOff + j);
             }
         }
     }
 
-    /** 0, 1, ..., 7: the rows of a block that lie a fixed stride apart. */
-    private static final int[] LINE = {0, 1, 2, 3, 4, 5, 6, 7};
+    /** 0, 1, ..., 15: the rows of a block that lie a fixed stride apart. */
+    private static final int[] LINE = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
     /** The last table of {@link #cells} on this thread, reused while the shape stays. */
     private static final ThreadLocal<int[][]> CELLS = ThreadLocal.withInitial(() -> new int[][] {{}, {}});
@@ -247,6 +251,120 @@ final class ChannelsLast {
         held[1] = held[0];
         held[0] = table;
         return table;
+    }
+
+    /** {@link #transpose8Rows} or {@link #transpose16Rows}, by the lanes. */
+    private static void transposeRows(float[] src, int sOff, int sStride, int[] sRow, int sAt, float[] dst, int dOff,
+                                      int dStride, int[] dRow, int dAt, float[] bias, int bOff) {
+        if (L == 8) {
+            transpose8Rows(src, sOff, sStride, sRow, sAt, dst, dOff, dStride, dRow, dAt, bias, bOff);
+        } else {
+            transpose16Rows(src, sOff, sStride, sRow, sAt, dst, dOff, dStride, dRow, dAt, bias, bOff);
+        }
+    }
+
+    /** {@link #transpose8Rows} for 16 lanes: 16 rows of 16 floats, four butterfly stages. */
+    private static void transpose16Rows(float[] src, int sOff, int sStride, int[] sRow, int sAt, float[] dst, int dOff,
+                                        int dStride, int[] dRow, int dAt, float[] bias, int bOff) {
+        FloatVector r0 = FloatVector.fromArray(S, src, sOff + sRow[sAt] * sStride);
+        FloatVector r1 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 1] * sStride);
+        FloatVector r2 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 2] * sStride);
+        FloatVector r3 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 3] * sStride);
+        FloatVector r4 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 4] * sStride);
+        FloatVector r5 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 5] * sStride);
+        FloatVector r6 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 6] * sStride);
+        FloatVector r7 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 7] * sStride);
+        FloatVector r8 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 8] * sStride);
+        FloatVector r9 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 9] * sStride);
+        FloatVector r10 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 10] * sStride);
+        FloatVector r11 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 11] * sStride);
+        FloatVector r12 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 12] * sStride);
+        FloatVector r13 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 13] * sStride);
+        FloatVector r14 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 14] * sStride);
+        FloatVector r15 = FloatVector.fromArray(S, src, sOff + sRow[sAt + 15] * sStride);
+        if (bias != null) {
+            FloatVector b = FloatVector.fromArray(S, bias, bOff);
+            r0 = r0.add(b);
+            r1 = r1.add(b);
+            r2 = r2.add(b);
+            r3 = r3.add(b);
+            r4 = r4.add(b);
+            r5 = r5.add(b);
+            r6 = r6.add(b);
+            r7 = r7.add(b);
+            r8 = r8.add(b);
+            r9 = r9.add(b);
+            r10 = r10.add(b);
+            r11 = r11.add(b);
+            r12 = r12.add(b);
+            r13 = r13.add(b);
+            r14 = r14.add(b);
+            r15 = r15.add(b);
+        }
+        FloatVector a0 = r0.blend(r8.rearrange(UP8), HI8);
+        FloatVector a8 = r0.rearrange(DOWN8).blend(r8, HI8);
+        FloatVector a1 = r1.blend(r9.rearrange(UP8), HI8);
+        FloatVector a9 = r1.rearrange(DOWN8).blend(r9, HI8);
+        FloatVector a2 = r2.blend(r10.rearrange(UP8), HI8);
+        FloatVector a10 = r2.rearrange(DOWN8).blend(r10, HI8);
+        FloatVector a3 = r3.blend(r11.rearrange(UP8), HI8);
+        FloatVector a11 = r3.rearrange(DOWN8).blend(r11, HI8);
+        FloatVector a4 = r4.blend(r12.rearrange(UP8), HI8);
+        FloatVector a12 = r4.rearrange(DOWN8).blend(r12, HI8);
+        FloatVector a5 = r5.blend(r13.rearrange(UP8), HI8);
+        FloatVector a13 = r5.rearrange(DOWN8).blend(r13, HI8);
+        FloatVector a6 = r6.blend(r14.rearrange(UP8), HI8);
+        FloatVector a14 = r6.rearrange(DOWN8).blend(r14, HI8);
+        FloatVector a7 = r7.blend(r15.rearrange(UP8), HI8);
+        FloatVector a15 = r7.rearrange(DOWN8).blend(r15, HI8);
+        FloatVector b0 = a0.blend(a4.rearrange(UP4), HI4);
+        FloatVector b4 = a0.rearrange(DOWN4).blend(a4, HI4);
+        FloatVector b1 = a1.blend(a5.rearrange(UP4), HI4);
+        FloatVector b5 = a1.rearrange(DOWN4).blend(a5, HI4);
+        FloatVector b2 = a2.blend(a6.rearrange(UP4), HI4);
+        FloatVector b6 = a2.rearrange(DOWN4).blend(a6, HI4);
+        FloatVector b3 = a3.blend(a7.rearrange(UP4), HI4);
+        FloatVector b7 = a3.rearrange(DOWN4).blend(a7, HI4);
+        FloatVector b8 = a8.blend(a12.rearrange(UP4), HI4);
+        FloatVector b12 = a8.rearrange(DOWN4).blend(a12, HI4);
+        FloatVector b9 = a9.blend(a13.rearrange(UP4), HI4);
+        FloatVector b13 = a9.rearrange(DOWN4).blend(a13, HI4);
+        FloatVector b10 = a10.blend(a14.rearrange(UP4), HI4);
+        FloatVector b14 = a10.rearrange(DOWN4).blend(a14, HI4);
+        FloatVector b11 = a11.blend(a15.rearrange(UP4), HI4);
+        FloatVector b15 = a11.rearrange(DOWN4).blend(a15, HI4);
+        FloatVector c0 = b0.blend(b2.rearrange(UP2), HI2);
+        FloatVector c2 = b0.rearrange(DOWN2).blend(b2, HI2);
+        FloatVector c1 = b1.blend(b3.rearrange(UP2), HI2);
+        FloatVector c3 = b1.rearrange(DOWN2).blend(b3, HI2);
+        FloatVector c4 = b4.blend(b6.rearrange(UP2), HI2);
+        FloatVector c6 = b4.rearrange(DOWN2).blend(b6, HI2);
+        FloatVector c5 = b5.blend(b7.rearrange(UP2), HI2);
+        FloatVector c7 = b5.rearrange(DOWN2).blend(b7, HI2);
+        FloatVector c8 = b8.blend(b10.rearrange(UP2), HI2);
+        FloatVector c10 = b8.rearrange(DOWN2).blend(b10, HI2);
+        FloatVector c9 = b9.blend(b11.rearrange(UP2), HI2);
+        FloatVector c11 = b9.rearrange(DOWN2).blend(b11, HI2);
+        FloatVector c12 = b12.blend(b14.rearrange(UP2), HI2);
+        FloatVector c14 = b12.rearrange(DOWN2).blend(b14, HI2);
+        FloatVector c13 = b13.blend(b15.rearrange(UP2), HI2);
+        FloatVector c15 = b13.rearrange(DOWN2).blend(b15, HI2);
+        c0.blend(c1.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt] * dStride);
+        c0.rearrange(DOWN1).blend(c1, HI1).intoArray(dst, dOff + dRow[dAt + 1] * dStride);
+        c2.blend(c3.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 2] * dStride);
+        c2.rearrange(DOWN1).blend(c3, HI1).intoArray(dst, dOff + dRow[dAt + 3] * dStride);
+        c4.blend(c5.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 4] * dStride);
+        c4.rearrange(DOWN1).blend(c5, HI1).intoArray(dst, dOff + dRow[dAt + 5] * dStride);
+        c6.blend(c7.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 6] * dStride);
+        c6.rearrange(DOWN1).blend(c7, HI1).intoArray(dst, dOff + dRow[dAt + 7] * dStride);
+        c8.blend(c9.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 8] * dStride);
+        c8.rearrange(DOWN1).blend(c9, HI1).intoArray(dst, dOff + dRow[dAt + 9] * dStride);
+        c10.blend(c11.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 10] * dStride);
+        c10.rearrange(DOWN1).blend(c11, HI1).intoArray(dst, dOff + dRow[dAt + 11] * dStride);
+        c12.blend(c13.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 12] * dStride);
+        c12.rearrange(DOWN1).blend(c13, HI1).intoArray(dst, dOff + dRow[dAt + 13] * dStride);
+        c14.blend(c15.rearrange(UP1), HI1).intoArray(dst, dOff + dRow[dAt + 14] * dStride);
+        c14.rearrange(DOWN1).blend(c15, HI1).intoArray(dst, dOff + dRow[dAt + 15] * dStride);
     }
 
     /**

@@ -8,8 +8,7 @@ import java.util.Locale;
 
 /**
  * Not a test: an A/B timing in one JVM, interleaved, of {@link ChannelsLast}'s copies, the scalar
- * loops against the 8 × 8 transposes (8 lanes only: run with {@code -XX:UseAVX=2} or
- * {@code -Dkiln.simd=256}), for one sample of {@code kiln train cnn}'s layers: pad then store of
+ * loops against the transposes (8 × 8 with {@code -XX:UseAVX=2}, 16 × 16 at AVX-512), for one sample of {@code kiln train cnn}'s layers: pad then store of
  * every block. Prints the bytes allocated per round too, which would show vectors boxed (C2 not
  * intrinsifying the permutes). Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
@@ -33,7 +32,7 @@ final class ChannelsLastAB {
             int c = g[0];
             ConvShape s = new ConvShape(1, c, g[1], g[2], c, 3, 3, 1, 1, 1, 1, 1, 1, 1, g[1], g[2]);
             DirectConv.Grid gr = DirectConv.Grid.forward(s);
-            int width = 2 * Simd.F32.length();
+            int width = DirectConvChannels.vectors(DirectConvKernels.WIDE) * Simd.F32.length();
             float[] x = new float[c * g[1] * g[2]];
             for (int i = 0; i < x.length; i++) {
                 x[i] = i;

@@ -208,8 +208,10 @@ final class ConvDispatch {
      * Whether the forward takes {@link DirectConvChannels} (vectors of out channels) rather than
      * {@link DirectConv}'s vectors of positions or im2col + SGEMM: stride 1 or 2 (the same both ways), a
      * kernel larger than 1×1, more than two vectors of out channels per group (64 at AVX-512, 32 and 64
-     * at AVX2; with two, kiln train cnn's 32 at AVX-512 and 16 at AVX2, it ran 0.5-0.96× of the
-     * positional tiles), a reduction (input channels per group × taps) of at most
+     * at AVX2; with two, kiln train cnn's 32 at AVX-512, it ran 0.5-0.96× of the positional tiles), or
+     * two with 16 registers and {@link ChannelsLast}'s vector copies when there are as many input
+     * channels (16 → 16 at AVX2: 1.11-1.21× on 7 × 7 to 56 × 56, one thread and two; with 1, 3 or 8
+     * inputs 0.5-1.0×), a reduction (input channels per group × taps) of at most
      * {@link #CHANNELS_MAX_REDUCTION}, at most {@link #CHANNELS_MAX_SPATIAL} output positions, and either
      * a shape the positional tiles would take ({@link #grid}) or at least {@link #CHANNELS_MIN_SPATIAL}. In
      * ConvChannelsAB (one JVM, interleaved, CPU time), against the positional tiles: kiln train cnn's 64
@@ -220,7 +222,9 @@ final class ConvDispatch {
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2
-                && s.cOutPerGroup() > 2 * Simd.F32.length()
+                && (s.cOutPerGroup() > 2 * Simd.F32.length()
+                    || ChannelsLast.VECTOR && !DirectConvKernels.WIDE && s.cOutPerGroup() == 2 * Simd.F32.length()
+                        && s.cInPerGroup() >= 2 * Simd.F32.length())
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= CHANNELS_MAX_REDUCTION
                 && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
                 && (grid(s) || (long) s.outH() * s.outW() >= CHANNELS_MIN_SPATIAL);

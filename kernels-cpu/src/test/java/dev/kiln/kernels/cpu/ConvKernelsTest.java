@@ -65,6 +65,11 @@ class ConvKernelsTest {
         // 5 → 7 with a 5×5 kernel, padding 2 and dilation 2 across rows), more channels than it takes
         {2, 6, 19, 23, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {1, 5, 13, 11, 7, 5, 5, 1, 1, 2, 3, 2, 1, 1},
+        // the channel-vectorized kernel's 8 x 8 transposing copies (8 lanes): 16 -> 16 on rows of 11, and
+        // channel counts off the vector (12 -> 20, 9 -> 9 on rows of 8 with padding 2)
+        {2, 16, 10, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 12, 9, 13, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 9, 8, 8, 9, 5, 5, 1, 1, 2, 2, 1, 1, 1},
         // strided: phase planes (stride 2; stride 3 × 2 with dilation 2 × 1)
         {2, 6, 15, 17, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1},
         {1, 3, 16, 13, 5, 5, 3, 3, 2, 2, 1, 2, 1, 1},
@@ -144,7 +149,11 @@ class ConvKernelsTest {
                 .isEqualTo(vectors && Simd.F32.length() <= 16);
         assertThat(ConvDispatch.channels(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 8);
+        // two vectors of out channels: with 16 registers and the 8 x 8 transposing copies, from as many inputs
+        boolean two = ChannelsLast.VECTOR && !DirectConvKernels.WIDE;
         assertThat(ConvDispatch.channels(shape(new int[] {128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(vectors && (Simd.F32.length() <= 4 || two));
+        assertThat(ConvDispatch.channels(shape(new int[] {128, 8, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(vectors && Simd.F32.length() <= 4);
         assertThat(ConvDispatch.channels(s1)).isEqualTo(vectors);
         assertThat(ConvDispatch.channels(s3)).isEqualTo(vectors);

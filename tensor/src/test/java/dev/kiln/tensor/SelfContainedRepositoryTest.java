@@ -95,33 +95,28 @@ class SelfContainedRepositoryTest {
 
     @Test
     void noFilePointsOutsideTheRepository() {
-        List<String> offending = new ArrayList<>();
+        assertThat(linesWhere(l -> OUTSIDE.stream().anyMatch(l::contains)))
+                .as("lines that point outside the repository (point at docs/ instead)").isEmpty();
+    }
+
+    /** "file:line: text" of every line of every text file that matches. */
+    private List<String> linesWhere(java.util.function.Predicate<String> matches) {
+        List<String> found = new ArrayList<>();
         for (Path f : textFiles) {
             List<String> lines = lines(f);
             for (int i = 0; i < lines.size(); i++) {
-                for (String outside : OUTSIDE) {
-                    if (lines.get(i).contains(outside)) {
-                        offending.add(root.relativize(f) + ":" + (i + 1) + ": " + lines.get(i).strip());
-                    }
+                if (matches.test(lines.get(i))) {
+                    found.add(root.relativize(f) + ":" + (i + 1) + ": " + lines.get(i).strip());
                 }
             }
         }
-        assertThat(offending).as("lines that point outside the repository (point at docs/ instead)").isEmpty();
+        return found;
     }
 
     @Test
     void noFileHoldsAnUnresolvedMergeConflict() {
-        List<String> offending = new ArrayList<>();
-        for (Path f : textFiles) {
-            List<String> lines = lines(f);
-            for (int i = 0; i < lines.size(); i++) {
-                String l = lines.get(i);
-                if (l.startsWith("<<<<<<< ") || l.startsWith(">>>>>>> ")) {
-                    offending.add(root.relativize(f) + ":" + (i + 1) + ": " + l.strip());
-                }
-            }
-        }
-        assertThat(offending).as("conflict markers left by a merge").isEmpty();
+        assertThat(linesWhere(l -> l.startsWith("<<<<<<< ") || l.startsWith(">>>>>>> ")))
+                .as("conflict markers left by a merge").isEmpty();
     }
 
     @Test

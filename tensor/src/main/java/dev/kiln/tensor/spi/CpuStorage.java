@@ -79,9 +79,6 @@ public final class CpuStorage extends Storage {
         boolean pooled = size >= HostBufferPool.MIN_FLOATS;
         float[] a = pooled ? HostBufferPool.SHARED.take(size) : null;
         if (a == null) {
-            if (pooled) {
-                FRESH_POOLABLE.increment();
-            }
             a = new float[size]; // the JVM zeroes it
         } else if (zeroed) {
             Arrays.fill(a, 0f);
@@ -107,15 +104,13 @@ public final class CpuStorage extends Storage {
         }
     }
 
-    private static final java.util.concurrent.atomic.LongAdder FRESH_POOLABLE = new java.util.concurrent.atomic.LongAdder();
-
     /**
      * F32 buffers large enough for the pool that were allocated fresh because it held none of
      * their size, since the JVM started. A training step in steady state should add none: each
      * one is memory the JVM zeroes and the collector later reclaims.
      */
     public static long freshPoolableAllocations() {
-        return FRESH_POOLABLE.sum();
+        return HostBufferPool.SHARED.misses();
     }
 
     /** Bytes of recycled buffers waiting to be reused (see {@link #recycle()}). */

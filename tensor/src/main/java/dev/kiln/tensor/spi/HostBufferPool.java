@@ -33,6 +33,7 @@ final class HostBufferPool {
     // every held array in the order it was returned; evictions take the oldest
     private final ArrayDeque<float[]> order = new ArrayDeque<>();
     private long heldBytes;
+    private long misses;
 
     HostBufferPool(long capacityBytes) {
         this.capacityBytes = capacityBytes;
@@ -45,8 +46,15 @@ final class HostBufferPool {
         if (a != null) {
             order.removeLastOccurrence(a);
             heldBytes -= 4L * size;
+        } else {
+            misses++;
         }
         return a;
+    }
+
+    /** Takes that found no array of their size, since this pool was made. */
+    synchronized long misses() {
+        return misses;
     }
 
     /** Keeps {@code a} for a later {@link #take}; no one may use it after this call. */

@@ -41,7 +41,7 @@ final class DirectConvWeight {
         if (s.n() == 0) {
             Arrays.fill(dw, dwOff, dwOff + s.cOut() * s.cInPerGroup() * s.kH() * s.kW(), 0f);
         } else if (blocked(s)) {
-            blocked(dw, dwOff, dya, dyOff, xa, xOff, s, DirectConvKernels.WIDE);
+            blocked(dw, dwOff, dya, dyOff, xa, xOff, s, DirectConvKernels.WIDE, ROWS);
         } else {
             positional(dw, dwOff, dya, dyOff, xa, xOff, s);
         }
@@ -68,6 +68,12 @@ final class DirectConvWeight {
     static boolean sampleMinor(ConvShape s, boolean wide) {
         return DirectConvWeightTiles.outs(wide, s.cOutPerGroup()) == 3;
     }
+
+    /**
+     * Whether the channel-blocked tiles skip the taps that read padding ({@link #regions}); {@code
+     * -Dkiln.conv.weightRows=false} computes every tap at every output position, as before, for A/B runs.
+     */
+    static final boolean ROWS = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightRows", "true").trim());
 
     /** Floats of a sample's channel-blocked input planes up to which {@link #blocked} holds (16 MiB). */
     static final int BLOCKED_MAX_SAMPLE = 1 << 22;
@@ -106,9 +112,10 @@ final class DirectConvWeight {
      * block's input channels: one weight per lane, summed over samples and positions in one fixed
      * order whatever the thread count, with no lanes to add at the end. {@code wide}: the tiles for
      * 32 vector registers, else those for 16 ({@link DirectConvKernels#WIDE} picks; tests run both).
+     * {@code rows}: each tile only where its taps read input ({@link #regions}), else everywhere.
      */
     static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
-                        boolean wide) {
+                        boolean wide, boolean rows) {
         DirectConv.Grid gr = DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
@@ -128,6 +135,7 @@ final class DirectConvWeight {
         int cStep = pairs ? 2 : 1;
         int cUnits = cBlocks / cStep;
         int tGroups = pairs ? kk : (kk + rt - 1) / rt;
+        int[] region = regions(s, rt, tGroups, pairs, rows);
         // a sample in a chunk: [group][cBlocks x blocks]
         long perSample = (long) s.groups() * cBlocks * block;
         int chunk = blockedChunk(s, gr);
@@ -220,18 +228,21 @@ final class DirectConvWeight {
                         DirectConvWeightTiles.blockedTile4x3(part, tile * tileSize, tileFirst > 0, buf,
                                 tileAt + gc * cStep * block, (int) perSample, taps, tg * rt, dyStage,
                                 dyTileAt + gc / cUnits * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
-                                s.outH(), s.outW(), gr.pitch());
+                                s.outW(), gr.pitch(), region, tg * DirectConvWeightTiles.REGION);
                     } else if (!threes) {
                         DirectConvWeightTiles.blockedTile4x2(part, tile * tileSize, tileFirst > 0, buf,
                                 tileAt + gc * cStep * block, (int) perSample, taps, tg * rt, dyStage,
                                 dyTileAt + gc / cUnits * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
-                                s.outH(), s.outW(), gr.pitch());
+                                s.outW(), gr.pitch(), region, tg * DirectConvWeightTiles.REGION);
                     } else {
                         // the chunk's samples side by side: an output row of all of them is one run
-                        DirectConvWeightTiles.blockedTile3x3(part, tile * tileSize, tileFirst > 0, buf,
-                                tileAt + gc * tileBlock, taps, tg * rt,
-                                dyTileAt + (gc / cUnits * oBlocks + ob) * spatial * tileSamples * ro, s.outH(),
-                                s.outW() * tileSamples, gr.pitch() * tileSamples);
+                        if (tileFirst == 0) {
+                            Arrays.fill(part, tile * tileSize, (tile + 1) * tileSize, 0f);
+                        }
+                        DirectConvWeightTiles.blockedTile3x3(part, tile * tileSize, buf, tileAt + gc * tileBlock, taps,
+                                tg * rt, dyTileAt + (gc / cUnits * oBlocks + ob) * spatial * tileSamples * ro,
+                                s.outW() * tileSamples, gr.pitch() * tileSamples, tileSamples, region,
+                                tg * DirectConvWeightTiles.REGION);
                     }
                 }
             });
@@ -253,6 +264,64 @@ final class DirectConvWeight {
                 }
             }
         }
+    }
+
+    /**
+     * Where each tap group of the channel-blocked tiles reads input rather than padding, {@link
+     * DirectConvWeightTiles#REGION} ints a group: output rows [r0, r1), columns [c0, c1) with all
+     * its taps, and a flag each for an edge column c0 − 1 without the group's first tap and c1
+     * without its last. Tap (i, j) reads input at (oh, ow) iff 0 ≤ oh·strideH + i·dilationH − padH
+     * < h and likewise for the column, so a group that is a kernel row of 3 taps (tiles of 3 taps, a
+     * kernel 3 wide) has one range of rows, and where the ranges of its 3 taps' columns differ by at
+     * most one column at each end (padding 1: column 0 without tap 0, the last without tap 2) those
+     * edges are shorter runs; a group of one tap (pairs of blocks) is its exact ranges. Elsewhere
+     * (without {@code rows}, kernels not 3 wide, wider padding) a range is the whole output, the
+     * padding's zeros multiplied as before. Only zero terms are left out, in the same order, so
+     * the sums of finite inputs are the same.
+     */
+    static int[] regions(ConvShape s, int rt, int tGroups, boolean pairs, boolean rows) {
+        int n = DirectConvWeightTiles.REGION;
+        int[] region = new int[tGroups * n];
+        boolean kernelRows = rows && !pairs && rt == 3 && s.kW() == 3;
+        int[] lo = new int[3];
+        int[] hi = new int[3];
+        for (int j = 0; j < 3; j++) {
+            lo[j] = start(s.padW(), j * s.dilationW(), s.strideW());
+            hi[j] = Math.max(lo[j], end(s.w(), s.padW(), j * s.dilationW(), s.strideW(), s.outW()));
+        }
+        boolean edges = kernelRows && lo[1] == lo[2] && lo[0] - lo[2] <= 1 && hi[0] == hi[1] && hi[0] - hi[2] <= 1
+                && lo[0] <= hi[2];
+        for (int tg = 0; tg < tGroups; tg++) {
+            int at = tg * n;
+            region[at + 1] = s.outH();
+            region[at + 3] = s.outW();
+            int i = pairs ? tg / s.kW() : tg;
+            if (rows && (pairs || kernelRows)) {
+                region[at] = start(s.padH(), i * s.dilationH(), s.strideH());
+                region[at + 1] = Math.max(region[at], end(s.h(), s.padH(), i * s.dilationH(), s.strideH(), s.outH()));
+            }
+            if (rows && pairs) {
+                int j = tg % s.kW();
+                region[at + 2] = start(s.padW(), j * s.dilationW(), s.strideW());
+                region[at + 3] = Math.max(region[at + 2], end(s.w(), s.padW(), j * s.dilationW(), s.strideW(), s.outW()));
+            } else if (edges) {
+                region[at + 2] = lo[0];
+                region[at + 3] = hi[2];
+                region[at + 4] = lo[0] - lo[2];
+                region[at + 5] = hi[0] - hi[2];
+            }
+        }
+        return region;
+    }
+
+    /** The first output index whose input index out·stride + offset − pad is at least 0. */
+    private static int start(int pad, int offset, int stride) {
+        return Math.max(0, Math.ceilDiv(pad - offset, stride));
+    }
+
+    /** One past the last output index (at most outSize) whose input index out·stride + offset − pad is below size. */
+    private static int end(int size, int pad, int offset, int stride, int outSize) {
+        return Math.min(outSize, Math.floorDiv(size - 1 + pad - offset, stride) + 1);
     }
 
     /**

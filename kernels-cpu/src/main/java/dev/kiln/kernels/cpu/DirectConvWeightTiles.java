@@ -47,6 +47,9 @@ final class DirectConvWeightTiles {
         return !wide && 16L * ((opg + 2) / 3 * 3) <= 17L * opg ? 3 : 4;
     }
 
+    /** Ints per tap group in a tile's region ({@link DirectConvWeight#regions}): r0, r1, c0, c1, left, right. */
+    static final int REGION = 6;
+
     /** Taps per channel-blocked tile: 3 (a kernel row of a 3 × 3 kernel), 2 for 4 × 2. */
     static int taps(boolean wide, int opg) {
         return wide || outs(wide, opg) == 3 ? 3 : 2;
@@ -225,16 +228,19 @@ final class DirectConvWeightTiles {
 
     /**
      * One channel-blocked tile for 32 vector registers: part[pOff + (r·3 + t)·LANES + c] (+)= Σ over
-     * samples m in [0, samples), output rows oh and columns ow of dy[dOff + m·dyStride + min(o0 + r,
-     * rows − 1)·spatial + oh·outW + ow] · xb[xOff + m·xStride + (oh·pitch + ow)·LANES + taps[tap0 +
-     * t] + c], for the 4 out channels r from o0 (those past the last repeat it; their sums are
-     * dropped), the 3 taps t from tap0 (offsets in floats) and the LANES channels c of the block.
-     * Samples and positions are added in order; the first call of a tile writes (accumulate false),
-     * later calls add.
+     * samples m in [0, samples), output rows oh and columns ow of the tile's region of dy[dOff +
+     * m·dyStride + min(o0 + r, rows − 1)·spatial + oh·outW + ow] · xb[xOff + m·xStride + (oh·pitch +
+     * ow)·LANES + taps[tap0 + t] + c], for the 4 out channels r from o0 (those past the last repeat
+     * it; their sums are dropped), the 3 taps t from tap0 (offsets in floats) and the LANES channels
+     * c of the block. The region ({@link #REGION} ints of {@code region} from {@code at}): rows [r0,
+     * r1) and columns [c0, c1) with all 3 taps, and where {@code left} (1) the column c0 − 1 with
+     * taps 1 and 2 only, where {@code right} (1) the column c1 with taps 0 and 1 only, so that no
+     * tap is multiplied where it reads padding ({@link DirectConvWeight#regions}). Samples, rows and
+     * columns are added in order; the first call of a tile writes (accumulate false), later calls add.
      */
     static void blockedTile4x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
                                         int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
-                                        int dyStride, int samples, int outH, int outW, int pitch) {
+                                        int dyStride, int samples, int outW, int pitch, int[] region, int at) {
         int t0 = taps[tap0];
         int t1 = taps[tap0 + 1];
         int t2 = taps[tap0 + 2];
@@ -242,6 +248,12 @@ final class DirectConvWeightTiles {
         int d1 = dOff + Math.min(o0 + 1, rows - 1) * spatial;
         int d2 = dOff + Math.min(o0 + 2, rows - 1) * spatial;
         int d3 = dOff + Math.min(o0 + 3, rows - 1) * spatial;
+        int r0 = region[at];
+        int r1 = region[at + 1];
+        int c0 = region[at + 2];
+        int c1 = region[at + 3];
+        boolean left = region[at + 4] != 0;
+        boolean right = region[at + 5] != 0;
         FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
         if (accumulate) {
             a00 = FloatVector.fromArray(S, part, pOff);
@@ -264,12 +276,32 @@ final class DirectConvWeightTiles {
             a30 = z; a31 = z; a32 = z;
         }
         int rowStride = pitch * L;
-        int sampleJump = xStride - outH * rowStride;
-        int xr = xOff;
-        int dr = 0;
+        int rowCount = r1 - r0;
+        int sampleJump = xStride - rowCount * rowStride;
+        int dyJump = dyStride - rowCount * outW;
+        int xr = xOff + r0 * rowStride;
+        int dr = r0 * outW;
         // one loop over the (sample, output row) pairs: a third loop level made C2 spill accumulators
-        for (int k = 0, oh = 0, end = samples * outH; k < end; k++) {
-            for (int ow = 0; ow < outW; ow++) {
+        for (int k = 0, oh = 0, end = samples * rowCount; k < end; k++) {
+            if (left) {
+                int xq = xr + (c0 - 1) * L;
+                int dq = dr + c0 - 1;
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector x2 = FloatVector.fromArray(S, xb, xq + t2);
+                FloatVector b = FloatVector.broadcast(S, dy[d0 + dq]);
+                a01 = x1.fma(b, a01);
+                a02 = x2.fma(b, a02);
+                b = FloatVector.broadcast(S, dy[d1 + dq]);
+                a11 = x1.fma(b, a11);
+                a12 = x2.fma(b, a12);
+                b = FloatVector.broadcast(S, dy[d2 + dq]);
+                a21 = x1.fma(b, a21);
+                a22 = x2.fma(b, a22);
+                b = FloatVector.broadcast(S, dy[d3 + dq]);
+                a31 = x1.fma(b, a31);
+                a32 = x2.fma(b, a32);
+            }
+            for (int ow = c0; ow < c1; ow++) {
                 int xq = xr + ow * L;
                 int dq = dr + ow;
                 FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
@@ -292,12 +324,30 @@ final class DirectConvWeightTiles {
                 a31 = x1.fma(b, a31);
                 a32 = x2.fma(b, a32);
             }
+            if (right) {
+                int xq = xr + c1 * L;
+                int dq = dr + c1;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector b = FloatVector.broadcast(S, dy[d0 + dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                b = FloatVector.broadcast(S, dy[d1 + dq]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                b = FloatVector.broadcast(S, dy[d2 + dq]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                b = FloatVector.broadcast(S, dy[d3 + dq]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+            }
             dr += outW;
             xr += rowStride;
-            if (++oh == outH) {
+            if (++oh == rowCount) {
                 oh = 0;
                 xr += sampleJump;
-                dr += dyStride - spatial;
+                dr += dyJump;
             }
         }
         a00.intoArray(part, pOff);
@@ -317,11 +367,13 @@ final class DirectConvWeightTiles {
     /**
      * {@link #blockedTile4x3} for 16 vector registers, 2 taps from tap0 (the shapes that
      * {@link #outs} does not give to {@link #blockedTile3x3}); the two offsets may also be one tap in
-     * two blocks of input channels (pairs of blocks, {@link DirectConvWeight#blocked}).
+     * two blocks of input channels (pairs of blocks, {@link DirectConvWeight#blocked}). Of the
+     * region, rows [r0, r1) and columns [c0, c1) (no edge columns: a pair is one tap, whose region
+     * is exact).
      */
     static void blockedTile4x2(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
                                int[] taps, int tap0, float[] dy, int dOff, int o0, int rows, int spatial,
-                               int dyStride, int samples, int outH, int outW, int pitch) {
+                               int dyStride, int samples, int outW, int pitch, int[] region, int at) {
         int t0 = taps[tap0];
         int t1 = taps[tap0 + 1];
         int d0 = dOff + Math.min(o0, rows - 1) * spatial;
@@ -345,13 +397,18 @@ final class DirectConvWeightTiles {
             a20 = z; a21 = z;
             a30 = z; a31 = z;
         }
+        int r0 = region[at];
+        int rowCount = region[at + 1] - r0;
+        int c0 = region[at + 2];
+        int c1 = region[at + 3];
         int rowStride = pitch * L;
-        int sampleJump = xStride - outH * rowStride;
-        int xr = xOff;
-        int dr = 0;
+        int sampleJump = xStride - rowCount * rowStride;
+        int dyJump = dyStride - rowCount * outW;
+        int xr = xOff + r0 * rowStride;
+        int dr = r0 * outW;
         // one loop over the (sample, output row) pairs: a third loop level made C2 spill accumulators
-        for (int k = 0, oh = 0, end = samples * outH; k < end; k++) {
-            for (int ow = 0; ow < outW; ow++) {
+        for (int k = 0, oh = 0, end = samples * rowCount; k < end; k++) {
+            for (int ow = c0; ow < c1; ow++) {
                 int xq = xr + ow * L;
                 int dq = dr + ow;
                 FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
@@ -371,10 +428,10 @@ final class DirectConvWeightTiles {
             }
             dr += outW;
             xr += rowStride;
-            if (++oh == outH) {
+            if (++oh == rowCount) {
                 oh = 0;
                 xr += sampleJump;
-                dr += dyStride - spatial;
+                dr += dyJump;
             }
         }
         a00.intoArray(part, pOff);
@@ -390,46 +447,55 @@ final class DirectConvWeightTiles {
     /**
      * One channel-blocked tile for 16 vector registers, on a chunk of samples laid side by side
      * (sample-minor: a grid position's samples consecutive, then the next position's): part[pOff +
-     * (r·3 + t)·LANES + c] (+)= Σ over rows i in [0, rows) and steps j in [0, run) of xb[dOff + (i·run
-     * + j)·3 + r] · xb[xOff + (i·pitch + j)·LANES + taps[tap0 + t] + c]: dy, interleaved by tiles of 3
-     * out channels, lies in the same array as the input (one array base less for C2 to keep in a
+     * (r·3 + t)·LANES + c] += Σ over the region's rows i and steps j of xb[dOff + (i·run + j)·3 + r] ·
+     * xb[xOff + (i·pitch + j)·LANES + taps[tap0 + t] + c]: dy, interleaved by tiles of 3 out
+     * channels, lies in the same array as the input (one array base less for C2 to keep in a
      * register); for the 3 out channels r of dy's tile, the 3 taps t from tap0 and the LANES
-     * channels c of the block. With nb
-     * samples a step is one (output column, sample) pair: run = outW·nb, pitch = the grid's pitch·nb,
-     * so an output row of all the chunk's samples is one loop (7 × 7 outputs: rows of 7·nb, not 7).
-     * Sums in the order (row, column, sample); the first call of a tile writes (accumulate false),
-     * later calls add.
+     * channels c of the block. With nb samples a step is one (output column, sample) pair: run =
+     * outW·nb, pitch = the grid's pitch·nb, so an output row of all the chunk's samples is one loop
+     * (7 × 7 outputs: rows of 7·nb, not 7). The region ({@link #REGION} ints from {@code at}): rows
+     * [r0, r1), columns [c0, c1) with all 3 taps, where {@code left} the column c0 − 1 with taps 1
+     * and 2, where {@code right} the column c1 with taps 0 and 1 (each column nb steps). Sums in the
+     * order (row, column, sample); the tile's part must be written (zeroed before the first call).
      */
-    static void blockedTile3x3(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int[] taps,
-                               int tap0, int dOff, int rows, int run, int pitch) {
-        // a call per row, one loop level in each: with the rows in the same method (as with the samples
-        // before) C2 kept two of the 9 accumulators on the stack inside the loop, at half the speed
-        for (int i = 0; i < rows; i++) {
-            blockedRow3x3(part, pOff, accumulate || i > 0, xb, xOff + i * pitch * L, taps[tap0], taps[tap0 + 1],
-                    taps[tap0 + 2], dOff + i * run * 3, run);
+    static void blockedTile3x3(float[] part, int pOff, float[] xb, int xOff, int[] taps, int tap0, int dOff,
+                               int run, int pitch, int nb, int[] region, int at) {
+        int t0 = taps[tap0];
+        int t1 = taps[tap0 + 1];
+        int t2 = taps[tap0 + 2];
+        int c0 = region[at + 2] * nb;
+        int c1 = region[at + 3] * nb;
+        boolean left = region[at + 4] != 0;
+        boolean right = region[at + 5] != 0;
+        // a call per row and run, one loop level in each: with the rows in the same method (as with
+        // the samples before) C2 kept two of the 9 accumulators on the stack inside the loop, at half
+        // the speed
+        for (int i = region[at], r1 = region[at + 1]; i < r1; i++) {
+            int xr = xOff + i * pitch * L;
+            int dr = dOff + i * run * 3;
+            if (left) {
+                blockedRow3x2(part, pOff + L, xb, xr, t1, t2, dr, c0 - nb, c0);
+            }
+            blockedRow3x3(part, pOff, xb, xr, t0, t1, t2, dr, c0, c1);
+            if (right) {
+                blockedRow3x2(part, pOff, xb, xr, t0, t1, dr, c1, c1 + nb);
+            }
         }
     }
 
-    private static void blockedRow3x3(float[] part, int pOff, boolean accumulate, float[] xb, int xr, int t0, int t1,
-                                      int t2, int dr, int run) {
-        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22;
-        if (accumulate) {
-            a00 = FloatVector.fromArray(S, part, pOff);
-            a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
-            a02 = FloatVector.fromArray(S, part, pOff + 2 * L);
-            a10 = FloatVector.fromArray(S, part, pOff + 3 * L);
-            a11 = FloatVector.fromArray(S, part, pOff + 4 * L);
-            a12 = FloatVector.fromArray(S, part, pOff + 5 * L);
-            a20 = FloatVector.fromArray(S, part, pOff + 6 * L);
-            a21 = FloatVector.fromArray(S, part, pOff + 7 * L);
-            a22 = FloatVector.fromArray(S, part, pOff + 8 * L);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            a00 = z; a01 = z; a02 = z;
-            a10 = z; a11 = z; a12 = z;
-            a20 = z; a21 = z; a22 = z;
-        }
-        for (int ow = 0; ow < run; ow++) {
+    /** Steps [from, to) of one row of {@link #blockedTile3x3}, all 3 taps. */
+    private static void blockedRow3x3(float[] part, int pOff, float[] xb, int xr, int t0, int t1, int t2, int dr,
+                                      int from, int to) {
+        FloatVector a00 = FloatVector.fromArray(S, part, pOff);
+        FloatVector a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
+        FloatVector a02 = FloatVector.fromArray(S, part, pOff + 2 * L);
+        FloatVector a10 = FloatVector.fromArray(S, part, pOff + 3 * L);
+        FloatVector a11 = FloatVector.fromArray(S, part, pOff + 4 * L);
+        FloatVector a12 = FloatVector.fromArray(S, part, pOff + 5 * L);
+        FloatVector a20 = FloatVector.fromArray(S, part, pOff + 6 * L);
+        FloatVector a21 = FloatVector.fromArray(S, part, pOff + 7 * L);
+        FloatVector a22 = FloatVector.fromArray(S, part, pOff + 8 * L);
+        for (int ow = from; ow < to; ow++) {
             int xq = xr + ow * L;
             int dq = dr + ow * 3;
             FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
@@ -457,5 +523,40 @@ final class DirectConvWeightTiles {
         a20.intoArray(part, pOff + 6 * L);
         a21.intoArray(part, pOff + 7 * L);
         a22.intoArray(part, pOff + 8 * L);
+    }
+
+    /**
+     * Steps [from, to) of one row of {@link #blockedTile3x3} with two of its taps (an edge column,
+     * where the third reads padding): the accumulators of columns pOff's t and t + 1 of the 3 rows.
+     */
+    private static void blockedRow3x2(float[] part, int pOff, float[] xb, int xr, int ta, int tb, int dr, int from,
+                                      int to) {
+        FloatVector a00 = FloatVector.fromArray(S, part, pOff);
+        FloatVector a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
+        FloatVector a10 = FloatVector.fromArray(S, part, pOff + 3 * L);
+        FloatVector a11 = FloatVector.fromArray(S, part, pOff + 4 * L);
+        FloatVector a20 = FloatVector.fromArray(S, part, pOff + 6 * L);
+        FloatVector a21 = FloatVector.fromArray(S, part, pOff + 7 * L);
+        for (int ow = from; ow < to; ow++) {
+            int xq = xr + ow * L;
+            int dq = dr + ow * 3;
+            FloatVector x0 = FloatVector.fromArray(S, xb, xq + ta);
+            FloatVector x1 = FloatVector.fromArray(S, xb, xq + tb);
+            FloatVector b = FloatVector.broadcast(S, xb[dq]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            b = FloatVector.broadcast(S, xb[dq + 1]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            b = FloatVector.broadcast(S, xb[dq + 2]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + 1 * L);
+        a10.intoArray(part, pOff + 3 * L);
+        a11.intoArray(part, pOff + 4 * L);
+        a20.intoArray(part, pOff + 6 * L);
+        a21.intoArray(part, pOff + 7 * L);
     }
 }

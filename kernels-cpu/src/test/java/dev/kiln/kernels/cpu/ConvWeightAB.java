@@ -13,8 +13,10 @@ import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 
 /**
  * Not a test: an A/B timing of the weight gradient's paths in one JVM, interleaved: im2col + SGEMM,
- * {@link DirectConvWeight}'s positional tiles and its channel-blocked tiles, on {@code kiln train
- * cnn}'s 3×3 layers and ResNet-18's at batch 32. Each round times a few calls of each path in turn;
+ * {@link DirectConvWeight}'s positional tiles (on {@code kiln train cnn}'s layers only: on
+ * ResNet-18's they are several times slower), its channel-blocked tiles on every tap and position
+ * ({@code -Dkiln.conv.weightRows=false}) and the same tiles only where their taps read input
+ * ({@link DirectConvWeight#regions}), on {@code kiln train cnn}'s 3×3 layers and ResNet-18's at batch 32. Each round times a few calls of each path in turn;
  * the medians of the rounds are compared, so a machine loaded by others slows all alike. With
  * {@code -Dkiln.threads=1} it counts the thread's CPU time rather than wall time. Run after
  * {@code ./mvnw -pl kernels-cpu -am test-compile} (add {@code -XX:UseAVX=2} for the 16-register tiles):
@@ -72,12 +74,16 @@ final class ConvWeightAB {
             float[] dya = HostArrays.f(dy);
             float[] xa = HostArrays.f(x);
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * s.kH() * s.kW() * s.outH() * s.outW();
-            Runnable[] paths = {
+            boolean wide = DirectConvKernels.WIDE;
+            Runnable[] all = {
                 () -> ConvDispatch.conv2dBackwardWeight(dw, dy, x, s, false),
                 () -> DirectConvWeight.positional(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s),
-                () -> DirectConvWeight.weight(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s),
+                () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, false),
+                () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, true),
             };
-            String[] names = {"im2col", "positional", "blocked"};
+            String[] allNames = {"im2col", "positional", "blocked", "rows"};
+            Runnable[] paths = resnet ? new Runnable[] {all[0], all[2], all[3]} : all;
+            String[] names = resnet ? new String[] {allNames[0], allNames[2], allNames[3]} : allNames;
             double[][] t = new double[paths.length][rounds];
             int calls = (int) Math.max(2, Math.min(20, 2e9 / flop));
             for (int r = -2; r < rounds; r++) { // two warm-up rounds
@@ -96,12 +102,24 @@ final class ConvWeightAB {
                 double m = median(t[p]);
                 line.append(String.format(Locale.ROOT, "  %s %7.2f (%5.1f)", names[p], m, flop / m / 1e6));
             }
+            // rows against the blocked tiles on every tap and against im2col, medians of the rounds'
+            // ratios (a round times them back to back): above 1 rows is faster
+            line.append(String.format(Locale.ROOT, "  blocked/rows %.3f  im2col/rows %.3f",
+                    medianRatio(t[paths.length - 2], t[paths.length - 1]), medianRatio(t[0], t[paths.length - 1])));
             System.out.println(line);
         }
     }
 
     private static long now(boolean cpu) {
         return cpu ? java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
+    private static double medianRatio(double[] a, double[] b) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a[i] / b[i];
+        }
+        return median(r);
     }
 
     private static double median(double[] a) {

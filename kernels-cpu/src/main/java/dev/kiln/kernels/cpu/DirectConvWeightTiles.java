@@ -447,43 +447,32 @@ final class DirectConvWeightTiles {
     /**
      * One channel-blocked tile for 16 vector registers, on a chunk of samples laid side by side
      * (sample-minor: a grid position's samples consecutive, then the next position's): part[pOff +
-     * (r·3 + t)·LANES + c] += Σ over the region's rows i and steps j of xb[dOff + (i·run + j)·3 + r] ·
-     * xb[xOff + (i·pitch + j)·LANES + taps[tap0 + t] + c]: dy, interleaved by tiles of 3 out
-     * channels, lies in the same array as the input (one array base less for C2 to keep in a
-     * register); for the 3 out channels r of dy's tile, the 3 taps t from tap0 and the LANES
-     * channels c of the block. With nb samples a step is one (output column, sample) pair: run =
-     * outW·nb, pitch = the grid's pitch·nb, so an output row of all the chunk's samples is one loop
-     * (7 × 7 outputs: rows of 7·nb, not 7). The region ({@link #REGION} ints from {@code at}): rows
-     * [r0, r1), columns [c0, c1) with all 3 taps, where {@code left} the column c0 − 1 with taps 1
-     * and 2, where {@code right} the column c1 with taps 0 and 1 (each column nb steps). Sums in the
-     * order (row, column, sample); the tile's part must be written (zeroed before the first call).
+     * (r·3 + t)·LANES + c] += Σ over rows i in [r0, r1) of the region and steps j in [c0·nb, c1·nb)
+     * of xb[dOff + (i·run + j)·3 + r] · xb[xOff + (i·pitch + j)·LANES + taps[tap0 + t] + c]: dy,
+     * interleaved by tiles of 3 out channels, lies in the same array as the input (one array base
+     * less for C2 to keep in a register); for the 3 out channels r of dy's tile, the 3 taps t from
+     * tap0 and the LANES channels c of the block. With nb samples a step is one (output column,
+     * sample) pair: run = outW·nb, pitch = the grid's pitch·nb, so an output row of all the chunk's
+     * samples is one loop (7 × 7 outputs: rows of 7·nb, not 7). The region ({@link #REGION} ints
+     * from {@code at}) has no edge columns for this tile ({@link DirectConvWeight#regions}). Sums in
+     * the order (row, column, sample); the tile's part must be written (zeroed before the first call).
      */
     static void blockedTile3x3(float[] part, int pOff, float[] xb, int xOff, int[] taps, int tap0, int dOff,
                                int run, int pitch, int nb, int[] region, int at) {
         int t0 = taps[tap0];
         int t1 = taps[tap0 + 1];
         int t2 = taps[tap0 + 2];
-        int c0 = region[at + 2] * nb;
-        int c1 = region[at + 3] * nb;
-        boolean left = region[at + 4] != 0;
-        boolean right = region[at + 5] != 0;
-        // a call per row and run, one loop level in each: with the rows in the same method (as with
-        // the samples before) C2 kept two of the 9 accumulators on the stack inside the loop, at half
-        // the speed
+        int from = region[at + 2] * nb;
+        int to = region[at + 3] * nb;
+        // a call per row, one loop level in each: with the rows in the same method (as with the
+        // samples before) C2 kept two of the 9 accumulators on the stack inside the loop, at half the
+        // speed
         for (int i = region[at], r1 = region[at + 1]; i < r1; i++) {
-            int xr = xOff + i * pitch * L;
-            int dr = dOff + i * run * 3;
-            if (left) {
-                blockedRow3x2(part, pOff + L, xb, xr, t1, t2, dr, c0 - nb, c0);
-            }
-            blockedRow3x3(part, pOff, xb, xr, t0, t1, t2, dr, c0, c1);
-            if (right) {
-                blockedRow3x2(part, pOff, xb, xr, t0, t1, dr, c1, c1 + nb);
-            }
+            blockedRow3x3(part, pOff, xb, xOff + i * pitch * L, t0, t1, t2, dOff + i * run * 3, from, to);
         }
     }
 
-    /** Steps [from, to) of one row of {@link #blockedTile3x3}, all 3 taps. */
+    /** Steps [from, to) of one row of {@link #blockedTile3x3}. */
     private static void blockedRow3x3(float[] part, int pOff, float[] xb, int xr, int t0, int t1, int t2, int dr,
                                       int from, int to) {
         FloatVector a00 = FloatVector.fromArray(S, part, pOff);
@@ -523,40 +512,5 @@ final class DirectConvWeightTiles {
         a20.intoArray(part, pOff + 6 * L);
         a21.intoArray(part, pOff + 7 * L);
         a22.intoArray(part, pOff + 8 * L);
-    }
-
-    /**
-     * Steps [from, to) of one row of {@link #blockedTile3x3} with two of its taps (an edge column,
-     * where the third reads padding): the accumulators of columns pOff's t and t + 1 of the 3 rows.
-     */
-    private static void blockedRow3x2(float[] part, int pOff, float[] xb, int xr, int ta, int tb, int dr, int from,
-                                      int to) {
-        FloatVector a00 = FloatVector.fromArray(S, part, pOff);
-        FloatVector a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
-        FloatVector a10 = FloatVector.fromArray(S, part, pOff + 3 * L);
-        FloatVector a11 = FloatVector.fromArray(S, part, pOff + 4 * L);
-        FloatVector a20 = FloatVector.fromArray(S, part, pOff + 6 * L);
-        FloatVector a21 = FloatVector.fromArray(S, part, pOff + 7 * L);
-        for (int ow = from; ow < to; ow++) {
-            int xq = xr + ow * L;
-            int dq = dr + ow * 3;
-            FloatVector x0 = FloatVector.fromArray(S, xb, xq + ta);
-            FloatVector x1 = FloatVector.fromArray(S, xb, xq + tb);
-            FloatVector b = FloatVector.broadcast(S, xb[dq]);
-            a00 = x0.fma(b, a00);
-            a01 = x1.fma(b, a01);
-            b = FloatVector.broadcast(S, xb[dq + 1]);
-            a10 = x0.fma(b, a10);
-            a11 = x1.fma(b, a11);
-            b = FloatVector.broadcast(S, xb[dq + 2]);
-            a20 = x0.fma(b, a20);
-            a21 = x1.fma(b, a21);
-        }
-        a00.intoArray(part, pOff);
-        a01.intoArray(part, pOff + 1 * L);
-        a10.intoArray(part, pOff + 3 * L);
-        a11.intoArray(part, pOff + 4 * L);
-        a20.intoArray(part, pOff + 6 * L);
-        a21.intoArray(part, pOff + 7 * L);
     }
 }

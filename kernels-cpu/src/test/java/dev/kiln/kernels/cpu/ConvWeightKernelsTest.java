@@ -88,18 +88,21 @@ class ConvWeightKernelsTest {
         // 7 × 7, padding 1, stride 1, tiles of a kernel row: kernel row 0 skips output row 0, row 2 the
         // last; every row's columns 1..5 take all 3 taps, column 0 taps 1 and 2, column 6 taps 0 and 1
         ConvShape s = ConvKernelsTest.shape(new int[] {1, 16, 7, 7, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1});
-        int[] r = DirectConvWeight.regions(s, 3, 3, false, true);
+        int[] r = DirectConvWeight.regions(s, 3, 3, false, true, true);
         assertThat(r).containsExactly(1, 7, 1, 6, 1, 1, 0, 7, 1, 6, 1, 1, 0, 6, 1, 6, 1, 1);
+        // the 16 registers' 3 × 3 tile keeps its edge columns whole
+        assertThat(DirectConvWeight.regions(s, 3, 3, false, true, false))
+                .containsExactly(1, 7, 0, 7, 0, 0, 0, 7, 0, 7, 0, 0, 0, 6, 0, 7, 0, 0);
         // stride 2 from 14 × 14 to 7 × 7: only the first row and column read padding
         ConvShape s2 = ConvKernelsTest.shape(new int[] {1, 16, 14, 14, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1});
-        assertThat(DirectConvWeight.regions(s2, 3, 3, false, true))
+        assertThat(DirectConvWeight.regions(s2, 3, 3, false, true, true))
                 .containsExactly(1, 7, 1, 7, 1, 0, 0, 7, 1, 7, 1, 0, 0, 7, 1, 7, 1, 0);
         // pairs of blocks: one tap a group, its exact ranges (tap (0, 2): rows 1..6, columns 0..5)
-        int[] p = DirectConvWeight.regions(s, 2, 9, true, true);
+        int[] p = DirectConvWeight.regions(s, 2, 9, true, true, false);
         assertThat(Arrays.copyOfRange(p, 2 * DirectConvWeightTiles.REGION, 3 * DirectConvWeightTiles.REGION))
                 .containsExactly(1, 7, 0, 6, 0, 0);
         // without rows, every group covers the whole output
-        assertThat(DirectConvWeight.regions(s, 3, 3, false, false)).containsExactly(0, 7, 0, 7, 0, 0, 0, 7, 0, 7, 0, 0,
+        assertThat(DirectConvWeight.regions(s, 3, 3, false, false, true)).containsExactly(0, 7, 0, 7, 0, 0, 0, 7, 0, 7, 0, 0,
                 0, 7, 0, 7, 0, 0);
     }
 }

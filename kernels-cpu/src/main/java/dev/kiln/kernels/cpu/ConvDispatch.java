@@ -137,7 +137,8 @@ final class ConvDispatch {
      * channel-blocked tiles can run ({@link DirectConvWeight#blocked}: they stream one block of
      * input channels at a time, so unlike the forward they need neither few channels nor small
      * planes), with at most {@link #GRID_MAX_CHANNELS} channels per group in and out, or outputs of
-     * at least {@link #BLOCKED_MIN_SPATIAL} positions, or where the sample-minor tiles of 16
+     * at least {@link #BLOCKED_MIN_SPATIAL} positions ({@link #BLOCKED_ROWS_MIN_SPATIAL} where the
+     * tiles skip the taps on padding), or where the sample-minor tiles of 16
      * registers run ({@link DirectConvWeight#sampleMinor}: on AVX2, ConvWeightAB, one thread,
      * loaded machine, ResNet-18's 512 channels on 7 × 7 at batch 32 ran 1.12-1.15× and 256 → 512
      * at stride 2 1.08-1.09× im2col + SGEMM); otherwise where
@@ -153,7 +154,8 @@ final class ConvDispatch {
         }
         if (DirectConvWeight.blocked(s)) {
             return s.cInPerGroup() <= GRID_MAX_CHANNELS && s.cOutPerGroup() <= GRID_MAX_CHANNELS
-                    || (long) s.outH() * s.outW() >= BLOCKED_MIN_SPATIAL
+                    || (long) s.outH() * s.outW()
+                            >= (DirectConvWeight.ROWS ? BLOCKED_ROWS_MIN_SPATIAL : BLOCKED_MIN_SPATIAL)
                     || DirectConvWeight.sampleMinor(s, DirectConvKernels.WIDE);
         }
         long out = (s.cOutPerGroup() + DirectConvKernels.OC - 1) / DirectConvKernels.OC * DirectConvKernels.OC;
@@ -170,6 +172,14 @@ final class ConvDispatch {
      * sample-minor tiles of 16 registers run rows of a whole chunk of samples instead).
      */
     static final int BLOCKED_MIN_SPATIAL = 196;
+
+    /**
+     * {@link #BLOCKED_MIN_SPATIAL} where the tiles skip the taps that read padding ({@link
+     * DirectConvWeight#ROWS}): 7 × 7, as on 7 × 7 outputs with padding 1 a fifth of the taps were
+     * padding. ConvWeightAB, one thread, AVX-512, against im2col + SGEMM: ResNet-18's 512 channels
+     * on 7 × 7 at batch 32 1.12×, 256 → 512 at stride 2 1.03×.
+     */
+    static final int BLOCKED_ROWS_MIN_SPATIAL = 49;
 
     /** Floats of the direct weight gradient's vector partials at most (1 MiB, a Zen 4 core's L2). */
     static final int GRID_MAX_PARTIALS = 1 << 18;

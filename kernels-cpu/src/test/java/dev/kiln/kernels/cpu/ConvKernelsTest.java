@@ -172,8 +172,11 @@ class ConvKernelsTest {
         assertThat(DirectConvWeight.blocked(s64)).isEqualTo(Simd.ENABLED);
         assertThat(ConvDispatch.gridWeight(s64)).isTrue();
         assertThat(ConvDispatch.gridWeight(shape(new int[] {128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}))).isTrue();
-        // ResNet-18's 512 channels on 7 × 7: the 16-register tiles (sample-minor rows), not the 32-register ones
+        // ResNet-18's 512 channels on 7 × 7: the 16-register tiles (sample-minor rows), and the 32-register
+        // ones where they skip the taps on padding; not on 4 × 4
         assertThat(ConvDispatch.gridWeight(shape(new int[] {32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
+                .isEqualTo(Simd.ENABLED && (!DirectConvKernels.WIDE || DirectConvWeight.ROWS));
+        assertThat(ConvDispatch.gridWeight(shape(new int[] {32, 512, 4, 4, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1})))
                 .isEqualTo(Simd.ENABLED && !DirectConvKernels.WIDE);
         // depthwise: each group's one channel fills a whole tile, 1024 groups of them 9 MB at 16 lanes
         assertThat(ConvDispatch.gridWeight(shape(new int[] {2, 1024, 14, 14, 1024, 3, 3, 1, 1, 1, 1, 1, 1, 1024})))

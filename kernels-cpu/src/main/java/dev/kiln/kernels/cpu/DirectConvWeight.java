@@ -41,7 +41,7 @@ final class DirectConvWeight {
         if (s.n() == 0) {
             Arrays.fill(dw, dwOff, dwOff + s.cOut() * s.cInPerGroup() * s.kH() * s.kW(), 0f);
         } else if (blocked(s)) {
-            blocked(dw, dwOff, dya, dyOff, xa, xOff, s, DirectConvKernels.WIDE, ROWS);
+            blocked(dw, dwOff, dya, dyOff, xa, xOff, s, DirectConvKernels.WIDE, ROWS, DirectConvWeightCopy.VECTOR);
         } else {
             positional(dw, dwOff, dya, dyOff, xa, xOff, s);
         }
@@ -113,9 +113,11 @@ final class DirectConvWeight {
      * order whatever the thread count, with no lanes to add at the end. {@code wide}: the tiles for
      * 32 vector registers, else those for 16 ({@link DirectConvKernels#WIDE} picks; tests run both).
      * {@code rows}: each tile only where its taps read input ({@link #regions}), else everywhere.
+     * {@code vectorCopies}: full blocks of channels copied in by {@link DirectConvWeightCopy}'s
+     * register transposes where they apply, else by the scalar loop.
      */
     static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
-                        boolean wide, boolean rows) {
+                        boolean wide, boolean rows, boolean vectorCopies) {
         DirectConv.Grid gr = DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
@@ -136,6 +138,7 @@ final class DirectConvWeight {
         int cUnits = cBlocks / cStep;
         int tGroups = pairs ? kk : (kk + rt - 1) / rt;
         int[] region = regions(s, rt, tGroups, pairs, rows, wide);
+        int[] cells = vectorCopies && DirectConvWeightCopy.VECTOR ? DirectConvWeightCopy.cells(s, gr) : null;
         // a sample in a chunk: [group][cBlocks x blocks]
         long perSample = (long) s.groups() * cBlocks * block;
         int chunk = blockedChunk(s, gr);
@@ -217,7 +220,7 @@ final class DirectConvWeight {
                         int c0 = v / cBlocks * cpg + v % cBlocks * LANES;
                         int at = threes ? padAt + v * padBlockSize + si * LANES : padAt + (int) (si * perSample) + v * block;
                         padBlock(buf, at, padPos, xa, xOff + (padFirst + si) * sampleSize + c0 * hw,
-                                Math.min(LANES, cpg - v % cBlocks * LANES), s, gr);
+                                Math.min(LANES, cpg - v % cBlocks * LANES), s, gr, cells);
                         continue;
                     }
                     int tile = i < 2 * both ? i / 2 : i - both;
@@ -362,10 +365,12 @@ final class DirectConvWeight {
      * src on the grid, interleaved, positions posStride apart (LANES, or with a chunk's samples side
      * by side their number × LANES): xb[dst + position·posStride + c]. Writes only where input lands:
      * padding, margins and lanes past channels must be zero already. (Gathering a position's channels into a
-     * vector was no faster: the copy waits on memory, reading x for the first time.)
+     * vector was no faster: the copy waits on memory, reading x for the first time.) A full block
+     * goes through {@link DirectConvWeightCopy}'s transposes where {@code cells} (its table for this
+     * shape) is given.
      */
     private static void padBlock(float[] xb, int dst, int posStride, float[] xa, int src, int channels, ConvShape s,
-                                 DirectConv.Grid gr) {
+                                 DirectConv.Grid gr, int[] cells) {
         int hw = s.h() * s.w();
         // the block's planes staged with one sequential copy first: read straight from memory, the
         // interleaving's LANES streams at once ran at a fraction of the speed (x is not in cache yet)
@@ -374,6 +379,10 @@ final class DirectConvWeight {
         System.arraycopy(xa, src, mine.staging, 0, channels * hw);
         xa = mine.staging;
         src = 0;
+        if (cells != null && DirectConvWeightCopy.applies(channels, hw)) {
+            DirectConvWeightCopy.pad(xb, dst, posStride, xa, 0, hw, cells);
+            return;
+        }
         int sH = s.strideH();
         int sW = s.strideW();
         int pitch = gr.pitch();

@@ -458,7 +458,8 @@ class ConvKernelsTest {
                 String p = what + " (blocked, " + (DirectConvKernels.WIDE ? "16" : "32") + " registers' tiles)";
                 Tensor dw = poisoned(wShape);
                 DirectConvWeight.blocked(HostArrays.f(dw), dw.offset(), HostArrays.f(dy), dy.offset(), HostArrays.f(x),
-                        x.offset(), s, !DirectConvKernels.WIDE, DirectConvWeight.ROWS);
+                        x.offset(), s, !DirectConvKernels.WIDE, DirectConvWeight.ROWS,
+                        DirectConvWeightCopy.VECTOR);
                 assertWrittenExactly(p + " dweight", dw);
                 assertClose(p + " dweight", dw, rdw, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
             }

@@ -16,7 +16,9 @@ import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
  * {@link DirectConvWeight}'s positional tiles (on {@code kiln train cnn}'s layers only: on
  * ResNet-18's they are several times slower), its channel-blocked tiles on every tap and position
  * ({@code -Dkiln.conv.weightRows=false}) and the same tiles only where their taps read input
- * ({@link DirectConvWeight#regions}), on {@code kiln train cnn}'s 3×3 layers and ResNet-18's at batch 32. Each round times a few calls of each path in turn;
+ * ({@link DirectConvWeight#regions}) with {@link DirectConvWeightCopy}'s transposing copy in, on
+ * {@code kiln train cnn}'s 3×3 layers and ResNet-18's at batch 32. With {@code -Dab=copies} the
+ * "blocked" path skips the padding too but copies with the scalar loop: the copy's A/B. Each round times a few calls of each path in turn;
  * the medians of the rounds are compared, so a machine loaded by others slows all alike. With
  * {@code -Dkiln.threads=1} it counts the thread's CPU time rather than wall time. Run after
  * {@code ./mvnw -pl kernels-cpu -am test-compile} (add {@code -XX:UseAVX=2} for the 16-register tiles):
@@ -75,11 +77,13 @@ final class ConvWeightAB {
             float[] xa = HostArrays.f(x);
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * s.kH() * s.kW() * s.outH() * s.outW();
             boolean wide = DirectConvKernels.WIDE;
+            // -Dab=copies: "blocked" skips the padding too, with the scalar copy in
+            boolean ab = "copies".equals(System.getProperty("ab"));
             Runnable[] all = {
                 () -> ConvDispatch.conv2dBackwardWeight(dw, dy, x, s, false),
                 () -> DirectConvWeight.positional(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s),
-                () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, false),
-                () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, true),
+                () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, ab, !ab),
+                () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, true, true),
             };
             String[] allNames = {"im2col", "positional", "blocked", "rows"};
             Runnable[] paths = resnet ? new Runnable[] {all[0], all[2], all[3]} : all;

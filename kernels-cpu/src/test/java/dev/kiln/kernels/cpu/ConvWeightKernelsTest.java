@@ -17,9 +17,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The channel-blocked weight gradient that skips the taps reading padding ({@link
- * DirectConvWeight#regions}): against the reference loops and, bit for bit, against the same tiles
- * computing every tap at every position (only zero terms are left out, in the same order), with
- * both register files' tiles, at every forced vector width.
+ * DirectConvWeight#regions}) and copies its input in with register transposes ({@link
+ * DirectConvWeightCopy}): against the reference loops and, bit for bit, against the same tiles
+ * computing every tap at every position on the scalar copy (only zero terms are left out, in the
+ * same order), with both register files' tiles, at every forced vector width.
  */
 class ConvWeightKernelsTest {
 
@@ -46,6 +47,8 @@ class ConvWeightKernelsTest {
         {2, 16, 2, 2, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {3, 16, 2, 3, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1},
         {1, 16, 4, 4, 32, 3, 3, 1, 1, 3, 3, 1, 1, 1},
+        // stride 3 without padding: the last input rows and columns lie beyond every output's reach
+        {2, 16, 11, 11, 32, 3, 3, 3, 3, 0, 0, 1, 1, 1},
         // several chunks of samples, the last shorter (sample-minor chunks: zeros elsewhere)
         {27, 16, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1},
     };
@@ -71,9 +74,9 @@ class ConvWeightKernelsTest {
                 Tensor rows = poisoned(wShape);
                 Tensor every = poisoned(wShape);
                 DirectConvWeight.blocked(HostArrays.f(rows), rows.offset(), HostArrays.f(dy), dy.offset(),
-                        HostArrays.f(x), x.offset(), s, wide, true);
+                        HostArrays.f(x), x.offset(), s, wide, true, true);
                 DirectConvWeight.blocked(HostArrays.f(every), every.offset(), HostArrays.f(dy), dy.offset(),
-                        HostArrays.f(x), x.offset(), s, wide, false);
+                        HostArrays.f(x), x.offset(), s, wide, false, false);
                 assertWrittenExactly(what, rows);
                 assertClose(what, rows, ref, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
                 float[] a = Arrays.copyOfRange(HostArrays.f(rows), rows.offset(), rows.offset() + KernelCheck.numel(wShape));

@@ -15,10 +15,11 @@ import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
  * Not a test: an A/B timing of the weight gradient's paths in one JVM, interleaved: im2col + SGEMM,
  * {@link DirectConvWeight}'s positional tiles (on {@code kiln train cnn}'s layers only: on
  * ResNet-18's they are several times slower), its channel-blocked tiles on every tap and position
- * ({@code -Dkiln.conv.weightRows=false}) and the same tiles only where their taps read input
- * ({@link DirectConvWeight#regions}) with {@link DirectConvWeightCopy}'s transposing copy in, on
- * {@code kiln train cnn}'s 3×3 layers and ResNet-18's at batch 32. With {@code -Dab=copies} the
- * "blocked" path skips the padding too but copies with the scalar loop: the copy's A/B. Each round times a few calls of each path in turn;
+ * with the scalar copy in ({@code -Dkiln.conv.weightRows=false -Dkiln.conv.weightCopies=false})
+ * and the same tiles only where their taps read input ({@link DirectConvWeight#regions}) with
+ * {@link DirectConvWeightCopy}'s transposing copy in, on {@code kiln train cnn}'s 3×3 layers and
+ * ResNet-18's at batch 32. With {@code -Dab=copies} the "blocked" path skips the padding too, so
+ * that only the copy differs. Each round times a few calls of each path in turn;
  * the medians of the rounds are compared, so a machine loaded by others slows all alike. With
  * {@code -Dkiln.threads=1} it counts the thread's CPU time rather than wall time. Run after
  * {@code ./mvnw -pl kernels-cpu -am test-compile} (add {@code -XX:UseAVX=2} for the 16-register tiles):
@@ -82,7 +83,7 @@ final class ConvWeightAB {
             Runnable[] all = {
                 () -> ConvDispatch.conv2dBackwardWeight(dw, dy, x, s, false),
                 () -> DirectConvWeight.positional(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s),
-                () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, ab, !ab),
+                () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, ab, false),
                 () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, true, true),
             };
             String[] allNames = {"im2col", "positional", "blocked", "rows"};

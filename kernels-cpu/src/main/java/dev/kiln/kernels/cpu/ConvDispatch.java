@@ -177,7 +177,7 @@ final class ConvDispatch {
      * {@link #BLOCKED_MIN_SPATIAL} where the tiles skip the taps that read padding ({@link
      * DirectConvWeight#ROWS}): 7 × 7, as on 7 × 7 outputs with padding 1 a fifth of the taps were
      * padding. ConvWeightAB, one thread, AVX-512, against im2col + SGEMM: ResNet-18's 512 channels
-     * on 7 × 7 at batch 32 1.12×, 256 → 512 at stride 2 1.03×.
+     * on 7 × 7 at batch 32 1.08-1.12×, 256 → 512 at stride 2 1.01-1.03× (four runs).
      */
     static final int BLOCKED_ROWS_MIN_SPATIAL = 49;
 

@@ -274,7 +274,7 @@ final class DirectConvWeight {
      * DirectConvWeightTiles#REGION} ints a group: output rows [r0, r1), columns [c0, c1) with all
      * its taps, and a flag each for an edge column c0 − 1 without the group's first tap and c1
      * without its last. Tap (i, j) reads input at (oh, ow) iff 0 ≤ oh·strideH + i·dilationH − padH
-     * < h and likewise for the column, so a group that is a kernel row of 3 taps (tiles of 3 taps, a
+     * &lt; h and likewise for the column, so a group that is a kernel row of 3 taps (tiles of 3 taps, a
      * kernel 3 wide) has one range of rows, and where the ranges of its 3 taps' columns differ by at
      * most one column at each end (padding 1: column 0 without tap 0, the last without tap 2) those
      * edges are shorter steps of the tile ({@code edges}: the 4 × 3 tile of 32 registers, whose step

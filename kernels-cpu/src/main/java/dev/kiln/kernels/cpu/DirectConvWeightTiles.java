@@ -18,7 +18,9 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
  * vector registers 4 out channels (12 accumulators, dy as it lies, NCHW); with 16, 3 (9
  * accumulators + 3 loads + 3 broadcasts: C2 issues all of a step's loads before its FMAs) on dy
  * interleaved by threes, so that one index serves a step's broadcasts, and on a chunk of samples
- * side by side (sample-minor), so that a loop runs an output row of all of them.
+ * side by side (sample-minor), so that a loop runs an output row of all of them. Each tile runs
+ * only over the region of output positions where its taps read input, not padding ({@link
+ * DirectConvWeight#regions}).
  *
  * <p>Positional tiles (for few input channels, where a block would be mostly zero lanes): 4 output
  * channels × {@code C} input channels for one tap, each accumulator a vector of partial

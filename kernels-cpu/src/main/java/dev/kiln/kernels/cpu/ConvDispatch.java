@@ -177,7 +177,7 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
-        } else if (grid(s) || channels(s)) {
+        } else if (grid(s) || channels(s) || rows(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
             // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
@@ -188,16 +188,21 @@ final class ConvDispatch {
         }
     }
 
-    /** The direct kernels: {@link DirectConvChannels} where {@link #channels} holds, else {@link DirectConv}. */
+    /**
+     * The direct kernels: {@link DirectConvRows} where {@link #rows} holds, else {@link DirectConvChannels}
+     * where {@link #channels} holds, else {@link DirectConv}.
+     */
     static void grid(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         gridForward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                 bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
     }
 
-    /** y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid} or {@link #channels} takes. */
+    /** y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid}, {@link #channels} or {@link #rows} takes. */
     static void gridForward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                             ConvShape s) {
-        if (channels(s)) {
+        if (rows(s)) {
+            DirectConvRows.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        } else if (channels(s)) {
             DirectConvChannels.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else {
             DirectConv.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
@@ -228,6 +233,17 @@ final class ConvDispatch {
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= CHANNELS_MAX_REDUCTION
                 && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
                 && (grid(s) || (long) s.outH() * s.outW() >= CHANNELS_MIN_SPATIAL);
+    }
+
+    /**
+     * Whether the forward takes {@link DirectConvRows} (row tiles of out-channel vectors that skip the
+     * padding) rather than {@link #channels}, {@link #grid} or im2col + SGEMM.
+     */
+    static boolean rows(ConvShape s) {
+        return GRID && DirectConvRows.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2
+                && s.cOutPerGroup() > 2 * Simd.F32.length()
+                && (long) s.cInPerGroup() * s.kH() * s.kW() <= 512 * 9
+                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL;
     }
 
     /**
@@ -391,7 +407,7 @@ final class ConvDispatch {
             Scratch sc = SCRATCH.get();
             sc.wt = HostArrays.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
-            if (direct && (grid(t) || channels(t))) {
+            if (direct && (grid(t) || channels(t) || rows(t))) {
                 gridForward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else if (t.patch() <= DIRECT_MAX_PATCH) {
                 direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);

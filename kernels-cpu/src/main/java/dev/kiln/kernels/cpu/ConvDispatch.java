@@ -236,15 +236,37 @@ final class ConvDispatch {
     }
 
     /**
-     * Whether the forward takes {@link DirectConvRows} (row tiles of out-channel vectors that skip the
-     * padding) rather than {@link #channels}, {@link #grid} or im2col + SGEMM.
+     * Whether the forward (and the stride-1 input gradient, a forward of dy) takes {@link DirectConvRows},
+     * whose row tiles run only the taps that read real input, rather than {@link #channels}, {@link #grid}
+     * or im2col + SGEMM: 32 vector registers (its 7 × 2 tile; with 16, 7 × 1 ran 0.64-0.77× of the old
+     * paths on ResNet-18's layers and 7 × 2 spills), stride 1 or 2, a kernel larger than 1×1, at least two
+     * vectors of channels per group in and out, a reduction of at most {@link #ROWS_MAX_REDUCTION} and
+     * input planes of at most {@link #ROWS_MAX_SPATIAL}. ConvRowsAB (one JVM, interleaved, CPU time,
+     * AVX-512, batch 32 for ResNet-18, 128 for kiln train cnn; 1 and 2 threads), against the path before:
+     * 512 channels on 7 × 7 1.25-1.35× (im2col), stride-2 256 → 512 1.15-1.20× (im2col), 256 on 14 × 14
+     * 1.10-1.14×, 128 on 28 × 28 1.06×, stride-2 128 → 256 1.07-1.08×, cnn's 64 on 7 × 7 1.23-1.31×
+     * and stride-2 32 → 64 1.07-1.11× (channel tiles), cnn's 32 on 14 × 14 1.03-1.13× (positional tiles).
      */
     static boolean rows(ConvShape s) {
-        return GRID && DirectConvRows.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2
-                && s.cOutPerGroup() > 2 * Simd.F32.length()
-                && (long) s.cInPerGroup() * s.kH() * s.kW() <= 512 * 9
-                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL;
+        return GRID && DirectConvKernels.WIDE && DirectConvRows.applies(s) && s.strideH() == s.strideW()
+                && s.strideH() <= 2
+                && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cOutPerGroup() >= 2 * Simd.F32.length()
+                && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_MAX_REDUCTION
+                && (long) s.h() * s.w() <= ROWS_MAX_SPATIAL;
     }
+
+    /**
+     * The longest reduction {@link #rows} takes, 512 channels × 3×3: a block's packed weights (590 KB at
+     * AVX-512) then stay in a Zen 4 core's 1 MiB L2, which every tile streams them from.
+     */
+    static final int ROWS_MAX_REDUCTION = 512 * 9;
+
+    /**
+     * Input positions per plane up to which {@link #rows} holds (28 × 28): on ResNet-18's 56 × 56 planes
+     * (64 channels, and the stride-2 64 → 128) it ran 0.99-1.00× of {@link #channels}, which wastes only 2%
+     * of its work on padding there.
+     */
+    static final int ROWS_MAX_SPATIAL = 28 * 28;
 
     /**
      * The longest reduction {@link #channels} takes: 256 channels × 3×3 (ResNet-18's 512 channels on

@@ -14,7 +14,8 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
 /**
  * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or the direct
  * kernels where the shape suits them ({@link #grid}: {@link DirectConv}, {@link #channels}:
- * {@link DirectConvChannels}; {@link #gridWeight}, {@link #phases}), or forward for small patches
+ * {@link DirectConvChannels}, {@link #rows}: {@link DirectConvRows}; {@link #gridWeight}, {@link #phases}),
+ * or forward for small patches
  * ({@link #DIRECT_MAX_PATCH}) the direct loop of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
  * large GEMM per group rather than many small ones; a sample whose patch matrix is larger than a
@@ -223,7 +224,7 @@ final class ConvDispatch {
      * channels on 7 × 7 1.06-1.07× at AVX-512 and 1.31-1.33× at AVX2, its stride-2 32 → 64 1.22-1.24× and
      * 1.41×; against im2col + SGEMM, ResNet-18's 3×3 layers from 64 channels on 56 × 56 to 256 on 14 × 14
      * and its stride-2 64 → 128 and 128 → 256, 1.00-1.09× at AVX-512 (1 and 2 threads) and 1.08-1.11× at
-     * AVX2 (1 thread).
+     * AVX2 (1 thread). {@link #rows} goes first where it holds.
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2

@@ -240,7 +240,9 @@ final class ConvDispatch {
      * Whether the forward (and the stride-1 input gradient, a forward of dy) takes {@link DirectConvRows},
      * whose row tiles run only the taps that read real input, rather than {@link #channels}, {@link #grid}
      * or im2col + SGEMM: 32 vector registers (its 7 × 2 tile; with 16, 7 × 1 ran 0.64-0.77× of the old
-     * paths on ResNet-18's layers and 7 × 2 spills), stride 1 or 2, a kernel larger than 1×1, at least two
+     * paths on ResNet-18's layers and 7 × 2 spills), stride 1 or 2, a 3×3 kernel with padding of at most 1
+     * and no dilation (as measured: there a tap loses at most one position of a tile, and the 6-position
+     * body runs it; the one-position runs of wider padding are correct but unmeasured), at least two
      * vectors of channels per group in and out, a reduction of at most {@link #ROWS_MAX_REDUCTION} and
      * input planes of at most {@link #ROWS_MAX_SPATIAL}. ConvRowsAB (one JVM, interleaved, CPU time,
      * AVX-512, batch 32 for ResNet-18, 128 for kiln train cnn; 1 and 2 threads), against the path before:
@@ -250,7 +252,8 @@ final class ConvDispatch {
      */
     static boolean rows(ConvShape s) {
         return GRID && DirectConvKernels.WIDE && DirectConvRows.applies(s) && s.strideH() == s.strideW()
-                && s.strideH() <= 2
+                && s.strideH() <= 2 && s.kH() == 3 && s.kW() == 3 && s.padH() <= 1 && s.padW() <= 1
+                && s.dilationH() == 1 && s.dilationW() == 1
                 && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cOutPerGroup() >= 2 * Simd.F32.length()
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_MAX_REDUCTION
                 && (long) s.h() * s.w() <= ROWS_MAX_SPATIAL;

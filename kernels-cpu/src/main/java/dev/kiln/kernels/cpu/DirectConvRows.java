@@ -11,13 +11,14 @@ import java.util.Arrays;
  * A direct convolution vectorized over output channels whose tiles are runs of {@link #R} positions of
  * one output row, so that no multiply-add touches padding: {@link DirectConvChannels} runs its tiles
  * across row ends through the zero-padded grid (on 7 × 7 outputs it computes 60 positions × 9 taps for
- * 49 × 7.37 real ones), as oneDNN's direct kernels do not. {@link ConvDispatch#rows} says where it runs.
+ * 49 × 7.37 real ones), while oneDNN's direct kernels, like this one, skip the taps on padding.
+ * {@link ConvDispatch#rows} says where it runs.
  *
  * <p>The input is copied into the cells {@link DirectConvChannels} uses (channels last, the forward grid
  * of {@link DirectConv.Grid}, a strided convolution's cells holding the input's stride phases), but only
  * the cells of real input are ever read, so the padding is neither cleared nor written. The weights are
  * packed [block][tap][input channel][out channel of the block], a block being V vectors of out channels
- * ({@link #vectors}), zero past the last. A row's tiles start at 0, R, 2R, ... and, where R does not
+ * ({@link #vectors}: 2 with 32 vector registers, 1 with 16, where it is not routed), zero past the last. A row's tiles start at 0, R, 2R, ... and, where R does not
  * divide the width, one more ends at the row's end (overlapping the one before; it recomputes those
  * outputs, bit for bit). For each tile a plan lists the taps it runs: a tap row whose input row is
  * padding is left out, and a tap that reads padding at some of the tile's positions runs on the others
@@ -44,8 +45,11 @@ final class DirectConvRows {
         return ENABLED && Simd.ENABLED && s.kH() * s.kW() > 1 && s.outW() >= R;
     }
 
-    /** Vectors of out channels per tile for the shape. */
-    static int vectors(ConvShape s, boolean wide) {
+    /**
+     * Vectors of out channels per tile: 7 × 2 with 32 vector registers (7 × 4 and 7 × 3 ran 0.7-0.9×
+     * of it, 7 × 1 0.72-0.77×), 7 × 1 with 16 (7 × 2 spills).
+     */
+    static int vectors(boolean wide) {
         return wide ? 2 : 1;
     }
 
@@ -61,7 +65,7 @@ final class DirectConvRows {
     /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
-        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, vectors(s, DirectConvKernels.WIDE));
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, vectors(DirectConvKernels.WIDE));
     }
 
     /** {@link #forward} with tiles of {@code v} vectors of out channels (1 or 2; tests and A/B runs). */

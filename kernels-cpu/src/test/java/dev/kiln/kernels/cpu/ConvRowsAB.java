@@ -77,8 +77,8 @@ final class ConvRowsAB {
             float[] y = new float[dy.length];
             float[] dx = new float[x.length];
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
-            int vs = v > 0 ? v : DirectConvRows.vectors(s, DirectConvKernels.WIDE);
-            int vt = v > 0 ? v : DirectConvRows.vectors(t, DirectConvKernels.WIDE);
+            int vs = v > 0 ? v : DirectConvRows.vectors(DirectConvKernels.WIDE);
+            int vt = v > 0 ? v : DirectConvRows.vectors(DirectConvKernels.WIDE);
             Runnable[][] passes = {
                 {oldV > 0 ? () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, oldV) : () -> old(y, x, w, s),
                         () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs)},

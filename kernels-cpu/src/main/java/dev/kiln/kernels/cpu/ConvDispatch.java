@@ -14,7 +14,8 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
 /**
  * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or the direct
  * kernels where the shape suits them ({@link #grid}: {@link DirectConv}, {@link #channels}:
- * {@link DirectConvChannels}; {@link #gridWeight}, {@link #phases}), or forward for small patches
+ * {@link DirectConvChannels}, {@link #rows}: {@link DirectConvRows}; {@link #gridWeight}, {@link #phases}),
+ * or forward for small patches
  * ({@link #DIRECT_MAX_PATCH}) the direct loop of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
  * large GEMM per group rather than many small ones; a sample whose patch matrix is larger than a
@@ -187,7 +188,7 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
-        } else if (grid(s) || channels(s)) {
+        } else if (grid(s) || channels(s) || rows(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
             // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
@@ -198,16 +199,21 @@ final class ConvDispatch {
         }
     }
 
-    /** The direct kernels: {@link DirectConvChannels} where {@link #channels} holds, else {@link DirectConv}. */
+    /**
+     * The direct kernels: {@link DirectConvRows} where {@link #rows} holds, else {@link DirectConvChannels}
+     * where {@link #channels} holds, else {@link DirectConv}.
+     */
     static void grid(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         gridForward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                 bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
     }
 
-    /** y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid} or {@link #channels} takes. */
+    /** y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid}, {@link #channels} or {@link #rows} takes. */
     static void gridForward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                             ConvShape s) {
-        if (channels(s)) {
+        if (rows(s)) {
+            DirectConvRows.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        } else if (channels(s)) {
             DirectConvChannels.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else {
             DirectConv.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
@@ -228,7 +234,7 @@ final class ConvDispatch {
      * channels on 7 × 7 1.06-1.07× at AVX-512 and 1.31-1.33× at AVX2, its stride-2 32 → 64 1.22-1.24× and
      * 1.41×; against im2col + SGEMM, ResNet-18's 3×3 layers from 64 channels on 56 × 56 to 256 on 14 × 14
      * and its stride-2 64 → 128 and 128 → 256, 1.00-1.09× at AVX-512 (1 and 2 threads) and 1.08-1.11× at
-     * AVX2 (1 thread).
+     * AVX2 (1 thread). {@link #rows} goes first where it holds.
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2
@@ -239,6 +245,42 @@ final class ConvDispatch {
                 && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
                 && (grid(s) || (long) s.outH() * s.outW() >= CHANNELS_MIN_SPATIAL);
     }
+
+    /**
+     * Whether the forward (and the stride-1 input gradient, a forward of dy) takes {@link DirectConvRows},
+     * whose row tiles run only the taps that read real input, rather than {@link #channels}, {@link #grid}
+     * or im2col + SGEMM: 32 vector registers (its 7 × 2 tile; with 16, 7 × 1 ran 0.64-0.77× of the old
+     * paths on ResNet-18's layers and 7 × 2 spills), stride 1 or 2, a 3×3 kernel with padding of at most 1
+     * and no dilation (as measured: there a tap loses at most one position of a tile, and the 6-position
+     * body runs it; the one-position runs of wider padding are correct but unmeasured), at least two
+     * vectors of channels per group in and out, a reduction of at most {@link #ROWS_MAX_REDUCTION} and
+     * input planes of at most {@link #ROWS_MAX_SPATIAL}. ConvRowsAB (one JVM, interleaved, CPU time,
+     * AVX-512, batch 32 for ResNet-18, 128 for kiln train cnn; 1 and 2 threads), against the path before:
+     * 512 channels on 7 × 7 1.25-1.35× (im2col), stride-2 256 → 512 1.15-1.20× (im2col), 256 on 14 × 14
+     * 1.10-1.14×, 128 on 28 × 28 1.06×, stride-2 128 → 256 1.07-1.08×, cnn's 64 on 7 × 7 1.23-1.31×
+     * and stride-2 32 → 64 1.07-1.11× (channel tiles), cnn's 32 on 14 × 14 1.03-1.13× (positional tiles).
+     */
+    static boolean rows(ConvShape s) {
+        return GRID && DirectConvKernels.WIDE && DirectConvRows.applies(s) && s.strideH() == s.strideW()
+                && s.strideH() <= 2 && s.kH() == 3 && s.kW() == 3 && s.padH() <= 1 && s.padW() <= 1
+                && s.dilationH() == 1 && s.dilationW() == 1
+                && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cOutPerGroup() >= 2 * Simd.F32.length()
+                && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_MAX_REDUCTION
+                && (long) s.h() * s.w() <= ROWS_MAX_SPATIAL;
+    }
+
+    /**
+     * The longest reduction {@link #rows} takes, 512 channels × 3×3: a block's packed weights (590 KB at
+     * AVX-512) then stay in a Zen 4 core's 1 MiB L2, which every tile streams them from.
+     */
+    static final int ROWS_MAX_REDUCTION = 512 * 9;
+
+    /**
+     * Input positions per plane up to which {@link #rows} holds (28 × 28): on ResNet-18's 56 × 56 planes
+     * (64 channels, and the stride-2 64 → 128) it ran 0.99-1.00× of {@link #channels}, which wastes only 2%
+     * of its work on padding there.
+     */
+    static final int ROWS_MAX_SPATIAL = 28 * 28;
 
     /**
      * The longest reduction {@link #channels} takes: 256 channels × 3×3 (ResNet-18's 512 channels on
@@ -401,7 +443,7 @@ final class ConvDispatch {
             Scratch sc = SCRATCH.get();
             sc.wt = HostArrays.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
-            if (direct && (grid(t) || channels(t))) {
+            if (direct && (grid(t) || channels(t) || rows(t))) {
                 gridForward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else if (t.patch() <= DIRECT_MAX_PATCH) {
                 direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);

@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * dilation and group layout of the geometry list, 1×1 kernels, kernels as large as the padded
  * input, and (outside the width passes) batches that span several blocks of {@link ConvDispatch};
  * forward through the direct loop, im2col + SGEMM and the grid kernel on every geometry, and through
- * {@link DirectConvChannels} (both register files' tiles) on every stride-1 one, its input gradient too.
+ * {@link DirectConvChannels} (both register files' tiles) on every stride-1 one, its input gradient too,
+ * and {@link DirectConvRows} (7 × 1 and 7 × 2) on every one whose rows are 7 outputs wide or more.
  * Bounds: rtol 1e-5 + atol 1e-5·√(terms summed).
  */
 class ConvKernelsTest {
@@ -450,6 +451,26 @@ class ConvKernelsTest {
                 ConvDispatch.flipTransposed(wt, HostArrays.f(w), w.offset(), s);
                 DirectConvChannels.forward(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(), wt, 0, null, 0, t,
                         wide);
+                assertWrittenExactly(p, dx);
+                assertClose(p, dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
+            }
+            // the row tiles on every geometry they take, forward (with the bias) and stride-1 input gradient, both
+            // tile widths (a machine routes one)
+            for (int v = 1; v <= 2 && DirectConvRows.applies(s); v++) {
+                Tensor y = poisoned(yShape);
+                Tensor ref = poisoned(yShape);
+                REF.conv2d(ref, x, w, b, s);
+                DirectConvRows.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
+                        w.offset(), HostArrays.f(b), b.offset(), s, v);
+                assertWrittenExactly(what + " (rows, 7 x " + v + ") bias out", y);
+                assertClose(what + " (rows, 7 x " + v + ") bias out", y, ref, 1e-5, atol);
+            }
+            for (int v = 1; v <= 2 && ConvDispatch.transposable(s) && DirectConvRows.applies(t); v++) {
+                String p = what + " (rows, 7 x " + v + ") dx";
+                Tensor dx = poisoned(xShape);
+                float[] wt = new float[s.cIn() * s.cOutPerGroup() * s.kH() * s.kW()];
+                ConvDispatch.flipTransposed(wt, HostArrays.f(w), w.offset(), s);
+                DirectConvRows.forward(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(), wt, 0, null, 0, t, v);
                 assertWrittenExactly(p, dx);
                 assertClose(p, dx, rdx, 1e-5, 1e-5 * Math.sqrt((double) s.cOutPerGroup() * s.kH() * s.kW()));
             }

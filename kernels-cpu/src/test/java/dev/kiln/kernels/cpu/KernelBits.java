@@ -153,6 +153,11 @@ public final class KernelBits {
         var cs2 = new dev.kiln.tensor.ConvShape(1, 8, 9, 9, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 5, 5);
         Tensor cx2 = values(rng, 8 * 81, 1).view(1, 8, 9, 9);
         record(out, "conv2d channels stride 2", t -> CPU.conv2d(t, cx2, cw, null, cs2), 1, 40, 5, 5);
+        // and one of DirectConvRows at AVX-512 (32 in channels, rows of 9: a tile overlapping the one before)
+        var cs3 = new dev.kiln.tensor.ConvShape(1, 32, 9, 9, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 9, 9);
+        Tensor cx3 = values(rng, 32 * 81, 1).view(1, 32, 9, 9);
+        Tensor cw3 = values(rng, 40 * 32 * 9, 1).view(40, 32, 3, 3);
+        record(out, "conv2d rows", t -> CPU.conv2d(t, cx3, cw3, null, cs3), 1, 40, 9, 9);
         Tensor ma = values(rng, 17 * 33, 1).view(17, 33);
         Tensor mb = values(rng, 33 * 19, 1).view(33, 19);
         record(out, "matmul", t -> CPU.matmul(t, ma, mb), 17, 19);

@@ -1,0 +1,464 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * A direct convolution vectorized over output channels whose tiles are runs of {@link #R} positions of
+ * one output row, so that no multiply-add touches padding: {@link DirectConvChannels} runs its tiles
+ * across row ends through the zero-padded grid (on 7 × 7 outputs it computes 60 positions × 9 taps for
+ * 49 × 7.37 real ones), while oneDNN's direct kernels, like this one, skip the taps on padding.
+ * {@link ConvDispatch#rows} says where it runs.
+ *
+ * <p>The input is copied into the cells {@link DirectConvChannels} uses (channels last, the forward grid
+ * of {@link DirectConv.Grid}, a strided convolution's cells holding the input's stride phases), but only
+ * the cells of real input are ever read, so the padding is neither cleared nor written. The weights are
+ * packed [block][tap][input channel][out channel of the block], a block being V vectors of out channels
+ * ({@link #vectors}: 2 with 32 vector registers, 1 with 16, where it is not routed), zero past the last. A row's tiles start at 0, R, 2R, ... and, where R does not
+ * divide the width, one more ends at the row's end (overlapping the one before; it recomputes those
+ * outputs, bit for bit). For each tile a plan lists the taps it runs: a tap row whose input row is
+ * padding is left out, and a tap that reads padding at some of the tile's positions runs on the others
+ * only: with 6 positions where one is lost (a 3 × 3 kernel's left or right edge), else one position at
+ * a time (wider kernels or padding). Every output is thus the sum of its real taps in (tap, input
+ * channel) order, whatever tile computes it, so results depend on the shape only, never on the threads.
+ * Each block's channels-last output is then copied into the NCHW planes of y.
+ */
+final class DirectConvRows {
+    private DirectConvRows() {
+    }
+
+    /** False with {@code -Dkiln.conv.rows=false}: the shapes go where they went before (A/B runs). */
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rows", "true").trim());
+
+    private static final VectorSpecies<Float> S = DirectConvKernels.S;
+    private static final int L = DirectConvKernels.L;
+
+    /** Positions per tile: 7 divides the widths of ResNet's and kiln train cnn's layers (56, 28, 14, 7). */
+    static final int R = 7;
+
+    /** Whether this kernel can compute the shape: a kernel larger than 1×1 and rows of at least R outputs. */
+    static boolean applies(ConvShape s) {
+        return ENABLED && Simd.ENABLED && s.kH() * s.kW() > 1 && s.outW() >= R;
+    }
+
+    /**
+     * Vectors of out channels per tile: 7 × 2 with 32 vector registers (7 × 4 and 7 × 3 ran 0.7-0.9×
+     * of it, 7 × 1 0.72-0.77×), 7 × 1 with 16 (7 × 2 spills).
+     */
+    static int vectors(boolean wide) {
+        return wide ? 2 : 1;
+    }
+
+    /** Per-thread buffers, grown on demand and kept. */
+    private static final class Scratch {
+        float[] weights = new float[0];
+        float[] cells = new float[0];
+        float[] out = new float[0];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** y = conv2d(x, w) + bias; bias may be null. */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s) {
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, vectors(DirectConvKernels.WIDE));
+    }
+
+    /** {@link #forward} with tiles of {@code v} vectors of out channels (1 or 2; tests and A/B runs). */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, int v) {
+        boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
+        DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int width = v * L;
+        int blocks = (opg + width - 1) / width;
+        int reach = Arrays.stream(gr.taps()).max().orElse(0);
+        int cells = gr.positions() + reach;
+        int[] taps = new int[kk];
+        for (int t = 0; t < kk; t++) {
+            taps[t] = gr.taps()[t] * cpg;
+        }
+        int[][] plans = plans(s);
+        int tilesPerRow = plans.length / s.outH();
+        int blockSize = kk * cpg * width;
+        Scratch sc = SCRATCH.get();
+        sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
+        float[] wp = sc.weights;
+        pack(wp, wa, wOff, s, width, blocks);
+        int units = s.n() * s.groups();
+        int split = DirectConv.split(units, blocks);
+        long work = (long) s.outH() * s.outW() * blocks * blockSize;
+        Parallel.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
+            Scratch mine = SCRATCH.get();
+            mine.cells = HostArrays.atLeast(mine.cells, (long) cells * cpg);
+            mine.out = HostArrays.atLeast(mine.out, (long) gr.positions() * width);
+            float[] xp = mine.cells;
+            float[] yp = mine.out;
+            for (int u = lo; u < hi; u++) {
+                int unit = u / split;
+                int part = u % split;
+                int n = unit / s.groups();
+                int g = unit % s.groups();
+                int src = xOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
+                if (strideOne) {
+                    ChannelsLast.pad(xp, xa, src, cpg, s, gr);
+                } else {
+                    DirectConvChannels.cells(xp, cells, xa, src, cpg, cpg, s, gr);
+                }
+                for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
+                    int wBlock = (g * blocks + b) * blockSize;
+                    for (int oh = 0; oh < s.outH(); oh++) {
+                        for (int k = 0; k < tilesPerRow; k++) {
+                            int ow0 = Math.min(k * R, s.outW() - R);
+                            int q = oh * gr.pitch() + ow0;
+                            int yT = q * width;
+                            // the tile's runs add onto yp: zeroed here, as an overlapping last tile recomputes
+                            Arrays.fill(yp, yT, yT + R * width, 0f);
+                            int[] plan = plans[oh * tilesPerRow + k];
+                            for (int i = 0; i < plan.length; i += 4) {
+                                int pos = plan[i + 1];
+                                run(plan[i], v, yp, yT + pos * width, xp, (q + pos) * cpg, cpg, taps, plan[i + 2],
+                                        plan[i + 3], wp, wBlock);
+                            }
+                        }
+                    }
+                    int o0 = g * opg + b * width;
+                    ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
+                            Math.min(width, opg - b * width), ba, bOff + o0, s, gr);
+                }
+            }
+        });
+    }
+
+    /** w [opg·groups, cpg, kH, kW] into [group][block][tap][input channel][out channel of the block]. */
+    private static void pack(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int blockSize = kk * cpg * width;
+        for (int g = 0; g < s.groups(); g++) {
+            for (int b = 0; b < blocks; b++) {
+                int base = (g * blocks + b) * blockSize;
+                for (int j = 0; j < width; j++) {
+                    int o = b * width + j;
+                    for (int c = 0; c < cpg; c++) {
+                        for (int t = 0; t < kk; t++) {
+                            wp[base + (t * cpg + c) * width + j] =
+                                    o < opg ? wa[wOff + ((g * opg + o) * cpg + c) * kk + t] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Each tile's plan, tiles of row oh at [oh·tilesPerRow + k]: runs of {positions, first position,
+     * first tap, end tap}, taps in order, each run a range of taps that read real input at the same
+     * positions of the tile (7, or 6, or else one position per run), the taps that read padding at every
+     * position left out.
+     */
+    static int[][] plans(ConvShape s) {
+        int tilesPerRow = (s.outW() + R - 1) / R;
+        int[][] plans = new int[s.outH() * tilesPerRow][];
+        int[] runs = new int[4 * R * s.kH() * s.kW()];
+        for (int oh = 0; oh < s.outH(); oh++) {
+            for (int k = 0; k < tilesPerRow; k++) {
+                int ow0 = Math.min(k * R, s.outW() - R);
+                int n = 0;
+                int runLo = 0;
+                int runHi = 0;
+                int runStart = -1;
+                for (int t = 0; t <= s.kH() * s.kW(); t++) {
+                    int lo = 0;
+                    int hi = 0;
+                    if (t < s.kH() * s.kW()) {
+                        int ih = oh * s.strideH() + t / s.kW() * s.dilationH() - s.padH();
+                        if (ih >= 0 && ih < s.h()) {
+                            int dj = t % s.kW() * s.dilationW() - s.padW();
+                            // the tile's positions p with 0 <= (ow0 + p)·strideW + dj < w
+                            lo = Math.clamp(Math.ceilDiv(-dj, s.strideW()) - ow0, 0, R);
+                            hi = Math.clamp(Math.ceilDiv(s.w() - dj, s.strideW()) - ow0, 0, R);
+                            hi = Math.max(lo, hi);
+                        }
+                    }
+                    if (runStart >= 0 && (lo != runLo || hi != runHi)) {
+                        n = emit(runs, n, runLo, runHi, runStart, t);
+                        runStart = -1;
+                    }
+                    if (runStart < 0 && hi > lo) {
+                        runStart = t;
+                        runLo = lo;
+                        runHi = hi;
+                    }
+                }
+                plans[oh * tilesPerRow + k] = Arrays.copyOf(runs, n);
+            }
+        }
+        return plans;
+    }
+
+    /** The runs of taps [t0, t1) on positions [lo, hi) of a tile, at runs[n...]; returns the new end. */
+    private static int emit(int[] runs, int n, int lo, int hi, int t0, int t1) {
+        if (hi - lo == R || hi - lo == R - 1) {
+            runs[n++] = hi - lo;
+            runs[n++] = lo;
+            runs[n++] = t0;
+            runs[n++] = t1;
+            return n;
+        }
+        for (int p = lo; p < hi; p++) {
+            runs[n++] = 1;
+            runs[n++] = p;
+            runs[n++] = t0;
+            runs[n++] = t1;
+        }
+        return n;
+    }
+
+    /** Taps [t0, t1) of positions × v vectors added onto yp[yOff + i·v·L + lane] for position i. */
+    private static void run(int positions, int v, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps,
+                            int t0, int t1, float[] wp, int wOff) {
+        switch (v * 8 + positions) {
+            case 2 * 8 + 7 -> tile7x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            case 2 * 8 + 6 -> tile6x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            case 2 * 8 + 1 -> tile1x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            case 1 * 8 + 7 -> tile7x1(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            case 1 * 8 + 6 -> tile6x1(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            case 1 * 8 + 1 -> tile1x1(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            default -> throw new IllegalArgumentException("DirectConvRows: no tile of " + positions + " x " + v);
+        }
+    }
+
+    // The tiles: positions × vectors of accumulators, loaded from and stored to yp around a run of taps;
+    // per (tap, input channel) v weight vectors, one broadcast per position, positions·v FMAs.
+
+    private static void tile7x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        FloatVector a6_0 = FloatVector.fromArray(S, yp, yOff + 12 * L);
+        FloatVector a6_1 = FloatVector.fromArray(S, yp, yOff + 13 * L);
+        int wi = wOff + t0 * cpg * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 2 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                a2_1 = w1.fma(x, a2_1);
+                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+                a3_0 = w0.fma(x, a3_0);
+                a3_1 = w1.fma(x, a3_1);
+                x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
+                a4_0 = w0.fma(x, a4_0);
+                a4_1 = w1.fma(x, a4_1);
+                x = FloatVector.broadcast(S, xp[xi + 5 * cpg]);
+                a5_0 = w0.fma(x, a5_0);
+                a5_1 = w1.fma(x, a5_1);
+                x = FloatVector.broadcast(S, xp[xi + 6 * cpg]);
+                a6_0 = w0.fma(x, a6_0);
+                a6_1 = w1.fma(x, a6_1);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+        a5_0.intoArray(yp, yOff + 10 * L);
+        a5_1.intoArray(yp, yOff + 11 * L);
+        a6_0.intoArray(yp, yOff + 12 * L);
+        a6_1.intoArray(yp, yOff + 13 * L);
+    }
+
+    private static void tile6x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        int wi = wOff + t0 * cpg * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 2 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                a2_1 = w1.fma(x, a2_1);
+                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+                a3_0 = w0.fma(x, a3_0);
+                a3_1 = w1.fma(x, a3_1);
+                x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
+                a4_0 = w0.fma(x, a4_0);
+                a4_1 = w1.fma(x, a4_1);
+                x = FloatVector.broadcast(S, xp[xi + 5 * cpg]);
+                a5_0 = w0.fma(x, a5_0);
+                a5_1 = w1.fma(x, a5_1);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+        a5_0.intoArray(yp, yOff + 10 * L);
+        a5_1.intoArray(yp, yOff + 11 * L);
+    }
+
+    private static void tile1x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        int wi = wOff + t0 * cpg * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 2 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+    }
+
+    private static void tile7x1(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a6_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        int wi = wOff + t0 * cpg * 1 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 1 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+                a3_0 = w0.fma(x, a3_0);
+                x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
+                a4_0 = w0.fma(x, a4_0);
+                x = FloatVector.broadcast(S, xp[xi + 5 * cpg]);
+                a5_0 = w0.fma(x, a5_0);
+                x = FloatVector.broadcast(S, xp[xi + 6 * cpg]);
+                a6_0 = w0.fma(x, a6_0);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a1_0.intoArray(yp, yOff + 1 * L);
+        a2_0.intoArray(yp, yOff + 2 * L);
+        a3_0.intoArray(yp, yOff + 3 * L);
+        a4_0.intoArray(yp, yOff + 4 * L);
+        a5_0.intoArray(yp, yOff + 5 * L);
+        a6_0.intoArray(yp, yOff + 6 * L);
+    }
+
+    private static void tile6x1(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        int wi = wOff + t0 * cpg * 1 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 1 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+                a3_0 = w0.fma(x, a3_0);
+                x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
+                a4_0 = w0.fma(x, a4_0);
+                x = FloatVector.broadcast(S, xp[xi + 5 * cpg]);
+                a5_0 = w0.fma(x, a5_0);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a1_0.intoArray(yp, yOff + 1 * L);
+        a2_0.intoArray(yp, yOff + 2 * L);
+        a3_0.intoArray(yp, yOff + 3 * L);
+        a4_0.intoArray(yp, yOff + 4 * L);
+        a5_0.intoArray(yp, yOff + 5 * L);
+    }
+
+    private static void tile1x1(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        int wi = wOff + t0 * cpg * 1 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 1 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+    }
+}

@@ -1,0 +1,172 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.kiln.kernels.cpu.KernelCheck.Layout;
+import static dev.kiln.kernels.cpu.KernelCheck.REF;
+import static dev.kiln.kernels.cpu.KernelCheck.assertClose;
+import static dev.kiln.kernels.cpu.KernelCheck.input;
+import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link DirectConvRows} against the reference backend on the edges of its row tiles: widths that 7 does
+ * not divide (an overlapping last tile), exactly 7, padding 0 to 2, kernels 3 and 5, stride 2 on odd and
+ * even sizes, groups, dilation, out channels that leave the last block part empty, with every tile width
+ * (1 to 4 vectors), a bias, and through the dispatch; and its plans, which must leave out every tap
+ * that reads padding and keep every other.
+ */
+class DirectConvRowsTest {
+
+    /** {n, c, h, w, o, k, stride, pad, dilation, groups}. */
+    private static final int[][] SHAPES = {
+        {2, 5, 7, 7, 20, 3, 1, 1, 1, 1},
+        {2, 3, 9, 12, 9, 3, 1, 1, 1, 1},   // 12 = 7 + 5: the last tile overlaps
+        {1, 4, 8, 16, 17, 3, 1, 0, 1, 1},  // no padding, width 14
+        {2, 3, 10, 9, 6, 3, 1, 2, 1, 1},   // padding 2: two lost positions at each edge
+        {2, 4, 11, 13, 8, 5, 1, 2, 1, 1},  // 5 × 5
+        {1, 3, 9, 10, 7, 5, 1, 1, 1, 1},
+        {2, 6, 14, 14, 33, 3, 2, 1, 1, 1}, // stride 2, even
+        {2, 5, 15, 17, 12, 3, 2, 1, 1, 1}, // stride 2, odd
+        {1, 4, 16, 19, 5, 3, 2, 0, 1, 1},
+        {2, 8, 9, 9, 12, 3, 1, 1, 1, 2},   // groups
+        {1, 4, 12, 12, 6, 3, 1, 2, 2, 1},  // dilation 2
+        {1, 2, 3, 9, 70, 3, 1, 1, 1, 1},   // 70 out channels: a part-empty last block
+    };
+
+    @Test
+    void rowTilesMatchTheReference() {
+        var rng = new Generator(71);
+        for (int[] g : SHAPES) {
+            ConvShape s = shape(g);
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
+            Tensor b = input(KernelCheck.randn(rng, s.cOut(), 1, 0), new int[] {s.cOut()}, Layout.OFFSET);
+            Tensor ref = poisoned(yShape);
+            REF.conv2d(ref, x, w, b, s);
+            assertThat(DirectConvRows.applies(s)).as("applies to %s", s).isEqualTo(Simd.ENABLED);
+            if (!Simd.ENABLED) {
+                continue;
+            }
+            double tol = 1e-5 * Math.sqrt(s.patch());
+            for (int v = 1; v <= 2; v++) {
+                Tensor y = poisoned(yShape);
+                DirectConvRows.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
+                        w.offset(), HostArrays.f(b), b.offset(), s, v);
+                assertClose("rows conv2d, " + v + " vectors, " + s, y, ref, 1e-5, tol);
+            }
+        }
+    }
+
+    @Test
+    void plansKeepExactlyTheTapsThatReadInput() {
+        for (int[] g : SHAPES) {
+            ConvShape s = shape(g);
+            int[][] plans = DirectConvRows.plans(s);
+            int perRow = plans.length / s.outH();
+            for (int oh = 0; oh < s.outH(); oh++) {
+                for (int k = 0; k < perRow; k++) {
+                    int ow0 = Math.min(k * DirectConvRows.R, s.outW() - DirectConvRows.R);
+                    int[] plan = plans[oh * perRow + k];
+                    // every (position, tap) the plan runs, in order
+                    List<String> ran = new ArrayList<>();
+                    for (int p = 0; p < DirectConvRows.R; p++) {
+                        for (int i = 0; i < plan.length; i += 4) {
+                            assertThat(plan[i]).as("run length").isIn(1, DirectConvRows.R - 1, DirectConvRows.R);
+                            for (int t = plan[i + 2]; t < plan[i + 3]; t++) {
+                                if (p >= plan[i + 1] && p < plan[i + 1] + plan[i]) {
+                                    ran.add(p + ":" + t);
+                                }
+                            }
+                        }
+                    }
+                    List<String> real = new ArrayList<>();
+                    for (int p = 0; p < DirectConvRows.R; p++) {
+                        for (int t = 0; t < s.kH() * s.kW(); t++) {
+                            int ih = oh * s.strideH() + t / s.kW() * s.dilationH() - s.padH();
+                            int iw = (ow0 + p) * s.strideW() + t % s.kW() * s.dilationW() - s.padW();
+                            if (ih >= 0 && ih < s.h() && iw >= 0 && iw < s.w()) {
+                                real.add(p + ":" + t);
+                            }
+                        }
+                    }
+                    assertThat(ran).as("taps of tile (%d, %d) of %s", oh, ow0, s).containsExactlyElementsOf(real);
+                }
+            }
+        }
+    }
+
+    @Test
+    void dispatchRoutesForwardAndInputGradient() {
+        var rng = new Generator(13);
+        ConvShape[] shapes = {
+            new ConvShape(2, 32, 7, 7, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),
+            new ConvShape(2, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 7, 7),
+        };
+        for (ConvShape s : shapes) {
+            boolean strideOne = s.strideH() == 1;
+            // 32 registers: the row tiles; with 16 the paths before them
+            boolean expected = Simd.ENABLED && DirectConvKernels.WIDE;
+            assertThat(ConvDispatch.rows(s)).as("rows for %s", s).isEqualTo(expected);
+            if (strideOne) {
+                assertThat(ConvDispatch.rows(ConvDispatch.transposed(s))).as("rows for dx of %s", s).isEqualTo(expected);
+            }
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cIn(), 3, 3};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.1, 0), wShape, Layout.OFFSET);
+            Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+            Tensor ref = poisoned(yShape);
+            REF.conv2d(ref, x, w, null, s);
+            Tensor y = poisoned(yShape);
+            ConvDispatch.conv2d(y, x, w, null, s);
+            assertClose("conv2d " + s, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
+            Tensor dxRef = poisoned(xShape);
+            REF.conv2dBackwardInput(dxRef, dy, w, s);
+            Tensor dx = poisoned(xShape);
+            ConvDispatch.conv2dBackwardInput(dx, dy, w, s);
+            assertClose("conv2d input grad " + s, dx, dxRef, 1e-5, 1e-5 * Math.sqrt(s.cOut() * 9));
+        }
+    }
+
+    @Test
+    void dispatchSendsNarrowRowsElsewhere() {
+        // rows of fewer than 7 outputs (1-wide images among them) have no row tile: the dispatch must not pick it
+        for (int w : new int[] {1, 3, 6}) {
+            ConvShape s = new ConvShape(2, 64, 7, w, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, w);
+            assertThat(DirectConvRows.applies(s)).as("applies to width %d", w).isFalse();
+            assertThat(ConvDispatch.rows(s)).as("rows for width %d", w).isFalse();
+            var rng = new Generator(5);
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cIn(), 3, 3};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.CONTIGUOUS);
+            Tensor wt = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.1, 0), wShape, Layout.CONTIGUOUS);
+            Tensor ref = poisoned(yShape);
+            REF.conv2d(ref, x, wt, null, s);
+            Tensor y = poisoned(yShape);
+            ConvDispatch.conv2d(y, x, wt, null, s);
+            assertClose("conv2d width " + w, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
+        }
+    }
+
+    private static ConvShape shape(int[] g) {
+        int k = g[5];
+        int st = g[6];
+        int pad = g[7];
+        int dil = g[8];
+        int oh = (g[2] + 2 * pad - dil * (k - 1) - 1) / st + 1;
+        int ow = (g[3] + 2 * pad - dil * (k - 1) - 1) / st + 1;
+        return new ConvShape(g[0], g[1], g[2], g[3], g[4], k, k, st, st, pad, pad, dil, dil, g[9], oh, ow);
+    }
+}

@@ -39,20 +39,21 @@ final class ChannelsLast {
      * The butterfly of an 8 × 8 transpose: at stage h (4, 2, 1) rows r and r + h (r & h == 0) swap
      * their off-diagonal h × h blocks. Row r keeps its lanes j with j & h == 0 and takes row r + h's
      * lane j − h in the others (UP_h, then a blend under HI_h); row r + h takes row r's lane j + h in
-     * the lanes j & h == 0 (DOWN_h) and keeps the others.
+     * the lanes j & h == 0 (DOWN_h) and keeps the others. (Stage 8 for 16 lanes.) DirectConvWeightCopy's
+     * transposes use them too.
      */
-    private static final VectorShuffle<Float> UP8 = shift(8, -1);
-    private static final VectorShuffle<Float> DOWN8 = shift(8, 1);
-    private static final VectorMask<Float> HI8 = VectorMask.fromLong(S, high(8));
-    private static final VectorShuffle<Float> UP4 = shift(4, -1);
-    private static final VectorShuffle<Float> DOWN4 = shift(4, 1);
-    private static final VectorMask<Float> HI4 = VectorMask.fromLong(S, high(4));
-    private static final VectorShuffle<Float> UP2 = shift(2, -1);
-    private static final VectorShuffle<Float> DOWN2 = shift(2, 1);
-    private static final VectorMask<Float> HI2 = VectorMask.fromLong(S, high(2));
-    private static final VectorShuffle<Float> UP1 = shift(1, -1);
-    private static final VectorShuffle<Float> DOWN1 = shift(1, 1);
-    private static final VectorMask<Float> HI1 = VectorMask.fromLong(S, high(1));
+    static final VectorShuffle<Float> UP8 = shift(8, -1);
+    static final VectorShuffle<Float> DOWN8 = shift(8, 1);
+    static final VectorMask<Float> HI8 = VectorMask.fromLong(S, high(8));
+    static final VectorShuffle<Float> UP4 = shift(4, -1);
+    static final VectorShuffle<Float> DOWN4 = shift(4, 1);
+    static final VectorMask<Float> HI4 = VectorMask.fromLong(S, high(4));
+    static final VectorShuffle<Float> UP2 = shift(2, -1);
+    static final VectorShuffle<Float> DOWN2 = shift(2, 1);
+    static final VectorMask<Float> HI2 = VectorMask.fromLong(S, high(2));
+    static final VectorShuffle<Float> UP1 = shift(1, -1);
+    static final VectorShuffle<Float> DOWN1 = shift(1, 1);
+    static final VectorMask<Float> HI1 = VectorMask.fromLong(S, high(1));
 
     /** Lane j takes lane j + dir·h where that is the other half of its 2h block, else lane j. */
     private static VectorShuffle<Float> shift(int h, int dir) {

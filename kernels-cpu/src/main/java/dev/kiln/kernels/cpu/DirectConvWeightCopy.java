@@ -3,9 +3,20 @@ package dev.kiln.kernels.cpu;
 import dev.kiln.tensor.ConvShape;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+
+import static dev.kiln.kernels.cpu.ChannelsLast.DOWN1;
+import static dev.kiln.kernels.cpu.ChannelsLast.DOWN2;
+import static dev.kiln.kernels.cpu.ChannelsLast.DOWN4;
+import static dev.kiln.kernels.cpu.ChannelsLast.DOWN8;
+import static dev.kiln.kernels.cpu.ChannelsLast.HI1;
+import static dev.kiln.kernels.cpu.ChannelsLast.HI2;
+import static dev.kiln.kernels.cpu.ChannelsLast.HI4;
+import static dev.kiln.kernels.cpu.ChannelsLast.HI8;
+import static dev.kiln.kernels.cpu.ChannelsLast.UP1;
+import static dev.kiln.kernels.cpu.ChannelsLast.UP2;
+import static dev.kiln.kernels.cpu.ChannelsLast.UP4;
+import static dev.kiln.kernels.cpu.ChannelsLast.UP8;
 
 /**
  * The copy of a block of input planes into {@link DirectConvWeight}'s channel-blocked layout (a grid
@@ -31,42 +42,7 @@ final class DirectConvWeightCopy {
     static final boolean VECTOR = Simd.ENABLED && (L == 8 || L == 16)
             && !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightCopies", "true").trim());
 
-    /*
-     * Stage h of the butterfly (h = L/2 down to 1): rows r and r + h (r & h == 0) swap their
-     * off-diagonal h × h blocks. Row r keeps its lanes j with j & h == 0 and takes row r + h's lane
-     * j − h in the others (UP, then a blend under HI); row r + h takes row r's lane j + h where j & h
-     * == 0 (DOWN) and keeps the others.
-     */
-    private static final VectorShuffle<Float> UP8 = shift(8, -1);
-    private static final VectorShuffle<Float> DOWN8 = shift(8, 1);
-    private static final VectorMask<Float> HI8 = VectorMask.fromLong(S, high(8));
-    private static final VectorShuffle<Float> UP4 = shift(4, -1);
-    private static final VectorShuffle<Float> DOWN4 = shift(4, 1);
-    private static final VectorMask<Float> HI4 = VectorMask.fromLong(S, high(4));
-    private static final VectorShuffle<Float> UP2 = shift(2, -1);
-    private static final VectorShuffle<Float> DOWN2 = shift(2, 1);
-    private static final VectorMask<Float> HI2 = VectorMask.fromLong(S, high(2));
-    private static final VectorShuffle<Float> UP1 = shift(1, -1);
-    private static final VectorShuffle<Float> DOWN1 = shift(1, 1);
-    private static final VectorMask<Float> HI1 = VectorMask.fromLong(S, high(1));
-
-    private static VectorShuffle<Float> shift(int h, int dir) {
-        return VectorShuffle.fromOp(S, j -> {
-            boolean high = (j & h) != 0;
-            int k = j + dir * h;
-            return high == (dir < 0) && k >= 0 && k < L ? k : j;
-        });
-    }
-
-    private static long high(int h) {
-        long bits = 0;
-        for (int j = 0; j < L; j++) {
-            if ((j & h) != 0) {
-                bits |= 1L << j;
-            }
-        }
-        return bits;
-    }
+    // the butterfly's lane shuffles and masks are ChannelsLast's (UP_h, DOWN_h, HI_h at stage h)
 
     /**
      * For each input position ih·w + iw, the grid position its channels go to (as DirectConvWeight's

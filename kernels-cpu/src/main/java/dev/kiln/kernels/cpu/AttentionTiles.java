@@ -212,6 +212,20 @@ final class AttentionTiles {
         return x < -126f ? 0f : e;
     }
 
+    /**
+     * 2^x per lane for x ≤ 0, the polynomial of {@link #softmaxTile} (within 2 ulp; 0 below 2^−126,
+     * also for −∞; NaN stays NaN): for callers outside the tile loop ({@link SdpaWholeRows}).
+     */
+    static FloatVector exp2(FloatVector x) {
+        FloatVector z = x.add(ROUND);
+        FloatVector f = x.sub(z.sub(ROUND));
+        FloatVector p = f.fma(C6, C5).fma(f, FloatVector.broadcast(SP, C4)).fma(f, FloatVector.broadcast(SP, C3))
+                .fma(f, FloatVector.broadcast(SP, C2)).fma(f, FloatVector.broadcast(SP, C1))
+                .fma(f, FloatVector.broadcast(SP, 1f));
+        return p.mul(z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(ONE_BITS).reinterpretAsFloats())
+                .blend(0f, x.lt(-126f));
+    }
+
     /** The scalar score tile: s[sOff + i·ldS + j] = Σ_x qp[qOff + x·MR + i] · kp[kOff + x·NR + j], i < MR, j < NR. */
     static void scoresScalar(float[] s, int sOff, int ldS, float[] qp, int qOff, float[] kp, int kOff, int d) {
         for (int i = 0; i < MR; i++) {

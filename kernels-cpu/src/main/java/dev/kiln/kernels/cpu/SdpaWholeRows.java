@@ -41,6 +41,9 @@ final class SdpaWholeRows {
     private static final int L = SP.length();
     private static final boolean SIMD = Simd.ENABLED;
 
+    private static final double LOG2E_D = 1 / Math.log(2);
+    private static final float LOG2E = (float) LOG2E_D;
+
     /** The most keys (and queries) this path takes: a head's P and dS (256 KiB each at 256) stay in L2. */
     static final int MAX_KEYS = 256;
 
@@ -187,17 +190,19 @@ final class SdpaWholeRows {
             return Float.NEGATIVE_INFINITY;
         }
         float shift = max * scale;
-        FloatVector sv = FloatVector.broadcast(SP, scale);
-        FloatVector nsh = FloatVector.broadcast(SP, -shift);
+        // e^(scale·s − shift) as 2^(scale·log₂e·s − shift·log₂e): the tiles' short exp2 polynomial
+        float f = scale * LOG2E;
+        FloatVector fv = FloatVector.broadcast(SP, f);
+        FloatVector nsh = FloatVector.broadcast(SP, -max * f);
         FloatVector acc = FloatVector.zero(SP);
         for (c = 0; c < bound; c += L) {
-            FloatVector e = SimdMath.exp(FloatVector.fromArray(SP, s, so + c).fma(sv, nsh));
+            FloatVector e = AttentionTiles.exp2(FloatVector.fromArray(SP, s, so + c).fma(fv, nsh));
             e.intoArray(s, so + c);
             acc = acc.add(e);
         }
         float sum = Simd.sum(acc);
         for (; c < lim; c++) {
-            float e = SimdMath.exp(Math.fma(s[so + c], scale, -shift));
+            float e = AttentionTiles.exp2(Math.fma(s[so + c], f, -max * f));
             s[so + c] = e;
             sum += e;
         }
@@ -326,16 +331,20 @@ final class SdpaWholeRows {
         if (SIMD) {
             int bound = SP.loopBound(n);
             FloatVector sv = FloatVector.broadcast(SP, scale);
-            FloatVector nl = FloatVector.broadcast(SP, -lse);
+            FloatVector fv = FloatVector.broadcast(SP, scale * LOG2E);
+            // lse ≥ every scale·s of its row, so the exponent is ≤ 0 as exp2 needs (up to rounding)
+            FloatVector nl = FloatVector.broadcast(SP, (float) (-lse * LOG2E_D));
             FloatVector rd = FloatVector.broadcast(SP, rowDot);
             for (; c < bound; c += L) {
-                FloatVector e = SimdMath.exp(FloatVector.fromArray(SP, p, o + c).fma(sv, nl));
+                FloatVector e = AttentionTiles.exp2(FloatVector.fromArray(SP, p, o + c).fma(fv, nl));
                 e.intoArray(p, o + c);
                 FloatVector.fromArray(SP, ds, o + c).sub(rd).mul(e).mul(sv).intoArray(ds, o + c);
             }
         }
+        float f = scale * LOG2E;
+        float nl = (float) (-lse * LOG2E_D);
         for (; c < n; c++) {
-            float e = SimdMath.exp(Math.fma(p[o + c], scale, -lse));
+            float e = AttentionTiles.exp2(Math.fma(p[o + c], f, nl));
             p[o + c] = e;
             ds[o + c] = (ds[o + c] - rowDot) * e * scale;
         }

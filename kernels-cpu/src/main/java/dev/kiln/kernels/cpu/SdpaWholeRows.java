@@ -90,7 +90,7 @@ final class SdpaWholeRows {
         return (n + l - 1) / l * l;
     }
 
-    /** The row stride of packed Kᵀ, Vᵀ, P and dS: tk padded to whole pairs of vectors (the product's widest step). */
+    /** The row stride of packed Kᵀ, Vᵀ, P and dS: tk padded to whole pairs of vectors (S's widest step). */
     private static int paddedKeys(int tk) {
         return Math.max(1, roundUp(tk, 2 * AttentionPanels.lanes()));
     }
@@ -195,8 +195,22 @@ final class SdpaWholeRows {
         FloatVector fv = FloatVector.broadcast(SP, f);
         FloatVector nsh = FloatVector.broadcast(SP, -max * f);
         FloatVector acc = FloatVector.zero(SP);
+        // the polynomial's constants as local vectors: C2 keeps them in registers
+        FloatVector c6 = FloatVector.broadcast(SP, AttentionTiles.C6);
+        FloatVector c5 = FloatVector.broadcast(SP, AttentionTiles.C5);
+        FloatVector c4 = FloatVector.broadcast(SP, AttentionTiles.C4);
+        FloatVector c3 = FloatVector.broadcast(SP, AttentionTiles.C3);
+        FloatVector c2 = FloatVector.broadcast(SP, AttentionTiles.C2);
+        FloatVector c1 = FloatVector.broadcast(SP, AttentionTiles.C1);
+        FloatVector one = FloatVector.broadcast(SP, 1f);
         for (c = 0; c < bound; c += L) {
-            FloatVector e = AttentionTiles.exp2(FloatVector.fromArray(SP, s, so + c).fma(fv, nsh));
+            FloatVector x = FloatVector.fromArray(SP, s, so + c).fma(fv, nsh);
+            // 2^x = 2^n · 2^f, n = round(x), f in [−½, ½]: the tiles' exp2, written out (0 below 2^−126)
+            FloatVector z = x.add(AttentionTiles.ROUND);
+            FloatVector fr = x.sub(z.sub(AttentionTiles.ROUND));
+            FloatVector e = c6.fma(fr, c5).fma(fr, c4).fma(fr, c3).fma(fr, c2).fma(fr, c1).fma(fr, one)
+                    .mul(z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(AttentionTiles.ONE_BITS)
+                            .reinterpretAsFloats()).blend(0f, x.lt(-126f));
             e.intoArray(s, so + c);
             acc = acc.add(e);
         }
@@ -335,8 +349,22 @@ final class SdpaWholeRows {
             // lse ≥ every scale·s of its row, so the exponent is ≤ 0 as exp2 needs (up to rounding)
             FloatVector nl = FloatVector.broadcast(SP, (float) (-lse * LOG2E_D));
             FloatVector rd = FloatVector.broadcast(SP, rowDot);
+            // the polynomial's constants as local vectors: C2 keeps them in registers
+            FloatVector c6 = FloatVector.broadcast(SP, AttentionTiles.C6);
+            FloatVector c5 = FloatVector.broadcast(SP, AttentionTiles.C5);
+            FloatVector c4 = FloatVector.broadcast(SP, AttentionTiles.C4);
+            FloatVector c3 = FloatVector.broadcast(SP, AttentionTiles.C3);
+            FloatVector c2 = FloatVector.broadcast(SP, AttentionTiles.C2);
+            FloatVector c1 = FloatVector.broadcast(SP, AttentionTiles.C1);
+            FloatVector one = FloatVector.broadcast(SP, 1f);
             for (; c < bound; c += L) {
-                FloatVector e = AttentionTiles.exp2(FloatVector.fromArray(SP, p, o + c).fma(fv, nl));
+                FloatVector x = FloatVector.fromArray(SP, p, o + c).fma(fv, nl);
+                // 2^x = 2^n · 2^f, n = round(x), f in [−½, ½]: the tiles' exp2, written out (0 below 2^−126)
+                FloatVector z = x.add(AttentionTiles.ROUND);
+                FloatVector fr = x.sub(z.sub(AttentionTiles.ROUND));
+                FloatVector e = c6.fma(fr, c5).fma(fr, c4).fma(fr, c3).fma(fr, c2).fma(fr, c1).fma(fr, one)
+                        .mul(z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(AttentionTiles.ONE_BITS)
+                                .reinterpretAsFloats()).blend(0f, x.lt(-126f));
                 e.intoArray(p, o + c);
                 FloatVector.fromArray(SP, ds, o + c).sub(rd).mul(e).mul(sv).intoArray(ds, o + c);
             }

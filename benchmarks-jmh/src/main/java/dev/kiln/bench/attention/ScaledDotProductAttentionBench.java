@@ -34,6 +34,11 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Backward is timed alone: each state builds its graph once and {@code backward(dout, true)}
  * re-runs it (gradients accumulate into the leaves, the same small extra cost on both sides).
+ *
+ * <p>{@link Gpt}: the shape of the GPT training step ({@code kiln bench gpt}: B = 16, H = 4, T = 128,
+ * D = 64, causal), fused forward and backward, on the whole-row kernels ({@code wholeRows=true}, the
+ * default for T ≤ 256) and on the tiled ones ({@code false}, the path of longer sequences): an A/B
+ * of the two in one run, e.g. {@code -p wholeRows=true,false ScaledDotProductAttentionBench.Gpt}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -177,5 +182,50 @@ public class ScaledDotProductAttentionBench {
     public Tensor unfusedBackward(UnfusedGraph g) {
         g.out.backward(dout, true);
         return q.grad();
+    }
+
+    /** The GPT step's attention shape, on either CPU path (see the class comment). */
+    @State(Scope.Benchmark)
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 3, time = 2)
+    @Measurement(iterations = 5, time = 2)
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g"})
+    public static class Gpt {
+        /** The whole-row kernels (true) or the tiled ones (false): the property the CPU backend reads per call. */
+        @Param({"true", "false"})
+        public String wholeRows;
+
+        Tensor q;
+        Tensor k;
+        Tensor v;
+        Tensor dout;
+        Tensor out;
+        double scale;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            System.setProperty("kiln.attn.wholeRows", wholeRows);
+            Generator rng = new Generator(42);
+            q = Tensor.randn(rng, 16, 4, 128, 64).requiresGrad(true);
+            k = Tensor.randn(rng, 16, 4, 128, 64).requiresGrad(true);
+            v = Tensor.randn(rng, 16, 4, 128, 64).requiresGrad(true);
+            dout = Tensor.randn(rng, 16, 4, 128, 64);
+            scale = 1 / Math.sqrt(64);
+            out = Tensor.scaledDotProductAttention(q, k, v, true, scale);
+        }
+
+        @Benchmark
+        public Tensor gptForward() {
+            try (NoGrad ignored = NoGrad.enter()) {
+                return Tensor.scaledDotProductAttention(q, k, v, true, scale);
+            }
+        }
+
+        @Benchmark
+        public Tensor gptBackward() {
+            out.backward(dout, true);
+            return q.grad();
+        }
     }
 }

@@ -38,18 +38,18 @@ final class AttentionTiles {
 
     private static final float LOG2E = (float) (1 / Math.log(2));
     /** 1.5·2²³: adding it rounds a float of magnitude below 2²² to an integer kept in the low mantissa bits. */
-    private static final float ROUND = 12582912f;
+    static final float ROUND = 12582912f;
     /*
      * 2^f on [−½, ½]: a degree-6 polynomial with c0 = 1, fitted for least relative error (about 2e-9
      * before rounding; the test bounds the float result within 2 ulp of 2^x).
      */
-    private static final float C1 = 0.6931471824645996f;
-    private static final float C2 = 0.24022647738456726f;
-    private static final float C3 = 0.055503323674201965f;
-    private static final float C4 = 0.009618437848985195f;
-    private static final float C5 = 0.0013398876180872321f;
-    private static final float C6 = 0.00015353356138803065f;
-    private static final int ONE_BITS = Float.floatToRawIntBits(1f);
+    static final float C1 = 0.6931471824645996f;
+    static final float C2 = 0.24022647738456726f;
+    static final float C3 = 0.055503323674201965f;
+    static final float C4 = 0.009618437848985195f;
+    static final float C5 = 0.0013398876180872321f;
+    static final float C6 = 0.00015353356138803065f;
+    static final int ONE_BITS = Float.floatToRawIntBits(1f);
 
     private AttentionTiles() {
     }

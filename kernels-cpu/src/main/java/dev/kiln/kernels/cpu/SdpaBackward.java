@@ -42,6 +42,11 @@ final class SdpaBackward {
         if (nb == 0 || nh == 0 || tq == 0 || tk == 0) {
             return;
         }
+        if (SdpaWholeRows.backwardFits(nh, hkv, tq, tk)) {
+            SdpaWholeRows.backward(dq, dk, dv, dmask, dmaskOff, dout, q, k, v, mask, out, outOff, lse, lseOff, nb, nh,
+                    tq, tk, d, ndv, causal, scale);
+            return;
+        }
         int group = nh / hkv;
         // rowDot[i] = Σ_e dout_i ⊙ out_i = rowsum(dP ⊙ P), the softmax backward's per-row term
         float[] rowDot = new float[nb * nh * tq];

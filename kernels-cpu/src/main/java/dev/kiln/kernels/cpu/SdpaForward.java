@@ -39,6 +39,10 @@ final class SdpaForward {
         if (nb == 0 || nh == 0 || tq == 0) {
             return;
         }
+        if (SdpaWholeRows.forwardFits(tq, tk)) {
+            SdpaWholeRows.forward(out, outOff, lse, lseOff, q, k, v, mask, nb, nh, hkv, tq, tk, d, dv, causal, scale);
+            return;
+        }
         int group = nh / hkv;
         int nr = AttentionTiles.NR;
         int panels = ceilDiv(tk, nr);

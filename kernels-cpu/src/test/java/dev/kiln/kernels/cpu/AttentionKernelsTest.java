@@ -53,11 +53,36 @@ class AttentionKernelsTest {
         }
     }
 
+    /**
+     * Runs a check once per CPU path for short sequences: the whole-row kernels ({@link SdpaWholeRows},
+     * the default up to its {@link SdpaWholeRows#MAX_KEYS}) and the tiled ones that long sequences
+     * take ({@code kiln.attn.wholeRows=false}); the name of the path is passed on for messages.
+     */
+    private static void onBothPaths(java.util.function.Consumer<String> check) {
+        String saved = System.getProperty("kiln.attn.wholeRows");
+        try {
+            for (String path : new String[] {"true", "false"}) {
+                System.setProperty("kiln.attn.wholeRows", path);
+                check.accept(path.equals("true") ? " (whole rows)" : " (tiled)");
+            }
+        } finally {
+            if (saved == null) {
+                System.clearProperty("kiln.attn.wholeRows");
+            } else {
+                System.setProperty("kiln.attn.wholeRows", saved);
+            }
+        }
+    }
+
     @Test
     void sdpaForwardAndBackwardMatchReference() {
+        onBothPaths(this::sdpaMatchesReference);
+    }
+
+    private void sdpaMatchesReference(String path) {
         for (int[] c : SHAPES) {
             for (boolean causal : new boolean[] {false, true}) {
-                String what = java.util.Arrays.toString(c) + (causal ? " causal" : "");
+                String what = java.util.Arrays.toString(c) + (causal ? " causal" : "") + path;
                 Tensor q = randn(c[0], c[1], c[3], c[5]);
                 Tensor k = randn(c[0], c[2], c[4], c[5]);
                 Tensor v = randn(c[0], c[2], c[4], c[6]);
@@ -98,6 +123,10 @@ class AttentionKernelsTest {
      */
     @Test
     void maskedSdpaForwardAndBackwardMatchReference() {
+        onBothPaths(this::maskedSdpaMatchesReference);
+    }
+
+    private void maskedSdpaMatchesReference(String path) {
         for (int[] c : SHAPES) {
             int nb = c[0], nh = c[1], tq = c[3], tk = c[4];
             int[] scores = {nb, nh, tq, tk};
@@ -112,7 +141,7 @@ class AttentionKernelsTest {
                 };
                 Tensor view = mask.expand(scores);
                 for (boolean causal : new boolean[] {false, true}) {
-                    String what = java.util.Arrays.toString(c) + " mask " + kind + (causal ? " causal" : "");
+                    String what = java.util.Arrays.toString(c) + " mask " + kind + (causal ? " causal" : "") + path;
                     Tensor q = randn(c[0], c[1], c[3], c[5]);
                     Tensor k = randn(c[0], c[2], c[4], c[5]);
                     Tensor v = randn(c[0], c[2], c[4], c[6]);
@@ -222,6 +251,31 @@ class AttentionKernelsTest {
         assertClose(fastGrads[0], ql.grad(), 1e-4, 2e-5, "dq");
         assertClose(fastGrads[1], kl.grad(), 1e-4, 2e-5, "dk");
         assertClose(fastGrads[2], vl.grad(), 1e-4, 2e-5, "dv");
+    }
+
+    @Test
+    void sdpaWholeRowsAtATrainingShapeAndAtItsLimit() {
+        // GPT's heads (T = 128, D = 64), the longest rows the whole-row path takes, more keys than
+        // queries (the causal mask aligned bottom-right), and odd sizes that leave every tail
+        int max = SdpaWholeRows.MAX_KEYS;
+        int[][] shapes = {{2, 4, 4, 128, 128, 64, 64}, {1, 2, 2, max, max, 64, 64}, {1, 1, 1, 37, max, 24, 40},
+            {1, 3, 3, 19, 23, 64, 5}};
+        for (int[] c : shapes) {
+            for (boolean causal : new boolean[] {false, true}) {
+                String what = java.util.Arrays.toString(c) + (causal ? " causal" : "");
+                Tensor q = randn(c[0], c[1], c[3], c[5]);
+                Tensor k = randn(c[0], c[2], c[4], c[5]);
+                Tensor v = randn(c[0], c[2], c[4], c[6]);
+                Tensor dout = randn(c[0], c[1], c[3], c[6]);
+                double scale = 1 / Math.sqrt(c[5]);
+                Tensor[] fast = sdpa(CPU, q, k, v, dout, causal, scale);
+                Tensor[] ref = sdpa(REF, q, k, v, dout, causal, scale);
+                String[] names = {"out", "lse", "dq", "dk", "dv"};
+                for (int i = 0; i < fast.length; i++) {
+                    assertClose(fast[i], ref[i], 1e-4, 2e-5, what + " " + names[i]);
+                }
+            }
+        }
     }
 
     @Test

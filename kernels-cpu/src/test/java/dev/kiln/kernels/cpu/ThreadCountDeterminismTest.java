@@ -139,6 +139,26 @@ class ThreadCountDeterminismTest {
                 return new Tensor[] {o, lse, dq, dk, dv};
             });
         }
+        // a transformer's training shape (whole rows, one head per task) and a float mask with its gradient
+        Tensor wq = KernelBits.values(rng, 3 * 4 * 128 * 64, 1).view(3, 4, 128, 64);
+        Tensor wk = KernelBits.values(rng, 3 * 4 * 128 * 64, 1).view(3, 4, 128, 64);
+        Tensor wv = KernelBits.values(rng, 3 * 4 * 128 * 64, 1).view(3, 4, 128, 64);
+        Tensor wdout = KernelBits.values(rng, 3 * 4 * 128 * 64, 1).view(3, 4, 128, 64);
+        Tensor wbias = KernelBits.values(rng, 128 * 128, 1).view(128, 128).expand(3, 4, 128, 128);
+        for (Tensor bias : new Tensor[] {null, wbias}) {
+            record(out, "whole-row attention and backward" + (bias == null ? " causal" : " with a float mask"), () -> {
+                Tensor o = Tensor.zeros(3, 4, 128, 64);
+                Tensor lse = Tensor.zeros(3, 4, 128);
+                CPU.scaledDotProductAttention(o, lse, wq, wk, wv, bias, bias == null, 0.125);
+                Tensor dq = Tensor.zeros(wq.shape());
+                Tensor dk = Tensor.zeros(wk.shape());
+                Tensor dv = Tensor.zeros(wv.shape());
+                Tensor dmask = bias == null ? null : Tensor.zeros(3, 4, 128, 128);
+                CPU.scaledDotProductAttentionBackward(dq, dk, dv, dmask, wdout, wq, wk, wv, bias, o, lse, bias == null,
+                        0.125);
+                return bias == null ? new Tensor[] {o, lse, dq, dk, dv} : new Tensor[] {o, lse, dq, dk, dv, dmask};
+            });
+        }
         // with a float [300, 300] mask and its gradient dS, written tile by tile
         Tensor mq = KernelBits.values(rng, 2 * 300 * 16, 1).view(1, 2, 300, 16);
         Tensor mk = KernelBits.values(rng, 300 * 16, 1).view(1, 1, 300, 16);

@@ -156,27 +156,11 @@ final class DirectConvChannels {
             taps[t] = gr.taps()[t] * chunk;
             lastTaps[t] = gr.taps()[t] * last;
         }
-        // packed weights: [group][block][chunk][tap][c of the chunk][out channel of the block], those past opg zero
         int blockSize = kk * cpg * width;
         Scratch sc = SCRATCH.get();
         sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
         float[] wp = sc.weights;
-        for (int g = 0; g < s.groups(); g++) {
-            for (int b = 0; b < blocks; b++) {
-                int base = (g * blocks + b) * blockSize;
-                for (int j = 0; j < width; j++) {
-                    int o = b * width + j;
-                    for (int c = 0; c < cpg; c++) {
-                        int c0 = c / chunk * chunk;
-                        int ck = Math.min(chunk, cpg - c0);
-                        for (int t = 0; t < kk; t++) {
-                            wp[base + (kk * c0 + t * ck + c - c0) * width + j] =
-                                    o < opg ? wa[wOff + ((g * opg + o) * cpg + c) * kk + t] : 0f;
-                        }
-                    }
-                }
-            }
-        }
+        pack(wp, wa, wOff, s, width, blocks, chunk);
         int units = s.n() * s.groups();
         int split = DirectConv.split(units, blocks);
         Parallel.forRange(units * split, DirectConv.grain(units, split, (long) computed * blocks * blockSize),
@@ -229,6 +213,34 @@ final class DirectConvChannels {
                         }
                     }
                 });
+    }
+
+    /**
+     * w [opg·groups, cpg, kH, kW] into [group][block][chunk][tap][channel of the chunk][out channel of the
+     * block], out channels past opg zero; with one chunk of all cpg channels, [group][block][tap][channel][out
+     * channel] ({@link DirectConvRows}' layout too).
+     */
+    static void pack(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int chunk) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int blockSize = kk * cpg * width;
+        for (int g = 0; g < s.groups(); g++) {
+            for (int b = 0; b < blocks; b++) {
+                int base = (g * blocks + b) * blockSize;
+                for (int j = 0; j < width; j++) {
+                    int o = b * width + j;
+                    for (int c = 0; c < cpg; c++) {
+                        int c0 = c / chunk * chunk;
+                        int ck = Math.min(chunk, cpg - c0);
+                        for (int t = 0; t < kk; t++) {
+                            wp[base + (kk * c0 + t * ck + c - c0) * width + j] =
+                                    o < opg ? wa[wOff + ((g * opg + o) * cpg + c) * kk + t] : 0f;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /**

@@ -90,7 +90,7 @@ final class DirectConvRows {
         Scratch sc = SCRATCH.get();
         sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
         float[] wp = sc.weights;
-        pack(wp, wa, wOff, s, width, blocks);
+        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, s.cInPerGroup()); // one chunk: [block][tap][c][o]
         int units = s.n() * s.groups();
         int split = DirectConv.split(units, blocks);
         long work = (long) s.outH() * s.outW() * blocks * blockSize;
@@ -134,28 +134,6 @@ final class DirectConvRows {
                 }
             }
         });
-    }
-
-    /** w [opg·groups, cpg, kH, kW] into [group][block][tap][input channel][out channel of the block]. */
-    private static void pack(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks) {
-        int cpg = s.cInPerGroup();
-        int opg = s.cOutPerGroup();
-        int kk = s.kH() * s.kW();
-        int blockSize = kk * cpg * width;
-        for (int g = 0; g < s.groups(); g++) {
-            for (int b = 0; b < blocks; b++) {
-                int base = (g * blocks + b) * blockSize;
-                for (int j = 0; j < width; j++) {
-                    int o = b * width + j;
-                    for (int c = 0; c < cpg; c++) {
-                        for (int t = 0; t < kk; t++) {
-                            wp[base + (t * cpg + c) * width + j] =
-                                    o < opg ? wa[wOff + ((g * opg + o) * cpg + c) * kk + t] : 0f;
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /**

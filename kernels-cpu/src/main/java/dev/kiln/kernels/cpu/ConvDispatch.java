@@ -450,6 +450,8 @@ final class ConvDispatch {
             } else {
                 im2col(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             }
+        } else if (direct && phaseChannels(s)) {
+            DirectConvPhaseChannels.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (direct && phases(s)) {
             DirectConvPhases.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else {
@@ -468,6 +470,20 @@ final class ConvDispatch {
                 && s.cInPerGroup() <= GRID_MAX_CHANNELS && s.cOutPerGroup() <= GRID_MAX_CHANNELS
                 && DirectConvPhases.planes(s) <= GRID_MAX_PLANES;
     }
+
+    /**
+     * Whether a strided convolution's input gradient takes {@link DirectConvPhaseChannels} (the phases
+     * of {@link #phases} with dx channels in the lanes): with 16 vector registers, on the shapes
+     * {@link #phases} takes that it applies to; {@code -Dkiln.conv.phaseChannels=false} keeps the
+     * positional tiles (A/B runs). Measured on {@code kiln train cnn}'s stride-2 layers at AVX2 (ConvPhasesAB).
+     */
+    static boolean phaseChannels(ConvShape s) {
+        return PHASE_CHANNELS && !DirectConvKernels.WIDE && phases(s) && DirectConvPhaseChannels.applies(s);
+    }
+
+    /** False with {@code -Dkiln.conv.phaseChannels=false}. */
+    static final boolean PHASE_CHANNELS =
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.phaseChannels", "true").trim());
 
     /**
      * Whether the input gradient is a plain convolution of dy: stride 1 and padding at most the

@@ -473,12 +473,14 @@ final class ConvDispatch {
 
     /**
      * Whether a strided convolution's input gradient takes {@link DirectConvPhaseChannels} (the phases
-     * of {@link #phases} with dx channels in the lanes): with 16 vector registers, on the shapes
-     * {@link #phases} takes that it applies to; {@code -Dkiln.conv.phaseChannels=false} keeps the
-     * positional tiles (A/B runs). Measured on {@code kiln train cnn}'s stride-2 layers at AVX2 (ConvPhasesAB).
+     * of {@link #phases} with dx channels in the lanes) where it applies: in place of {@link #phases}'
+     * positional tiles, and of col2im from {@link #CHANNELS_MIN_SPATIAL} dy positions up (ResNet-18's
+     * stride-2 64 → 128 and 128 → 256; on its 256 → 512, dy 7 × 7, col2im was as fast or faster: 0.91-1.0×).
+     * {@code -Dkiln.conv.phaseChannels=false} keeps the old paths (A/B runs; ConvPhasesAB).
      */
     static boolean phaseChannels(ConvShape s) {
-        return PHASE_CHANNELS && !DirectConvKernels.WIDE && phases(s) && DirectConvPhaseChannels.applies(s);
+        return PHASE_CHANNELS && DirectConvPhaseChannels.applies(s)
+                && (phases(s) || (GRID && s.outH() * s.outW() >= CHANNELS_MIN_SPATIAL));
     }
 
     /** False with {@code -Dkiln.conv.phaseChannels=false}. */

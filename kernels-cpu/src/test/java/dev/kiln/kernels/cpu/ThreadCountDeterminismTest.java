@@ -206,7 +206,8 @@ class ThreadCountDeterminismTest {
         }
 
         // convolution: one sample per block (the weight gradient adds three blocks), stride 2 (input
-        // gradient by the phases of DirectConvPhases; with 80 output channels by col2im), 1×1 (no patch
+        // gradient by DirectConvPhaseChannels, with 80 output channels on 15 × 15 dy too at AVX2, by col2im at
+        // AVX-512), 1×1 (no patch
         // matrix), the direct kernel of DirectConv (its weight gradient in three chunks of samples), that
         // of DirectConvChannels (72 out channels: two blocks, split over threads for 3 samples; at stride 2
         // through the input's phases; 72 in channels on 14 × 14, in place of im2col);

@@ -61,6 +61,12 @@ final class PoolDispatch {
         });
     }
 
+    /**
+     * Planes in parallel; four planes at a time, each window's four sums side by side (four
+     * independent chains of adds rather than one, the order within a plane unchanged: 1.8× on
+     * {@code kiln train cnn}'s global pooling of [128, 64, 7, 7], 2.3× with 2 × 2 windows; one thread,
+     * AVX2, PoolAB).
+     */
     static void avgPool2d(Tensor out, Tensor x, PoolWindows p) {
         if (!f32(out, x)) {
             REF.avgPool2d(out, x, p);
@@ -71,7 +77,11 @@ final class PoolDispatch {
         int plane = p.h() * p.w();
         int outPlane = p.outH() * p.outW();
         Parallel.forRange(p.n() * p.c(), HostArrays.rowGrain(plane, GRAIN), (lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) {
+            int pl = lo;
+            for (; pl + 4 <= hi; pl += 4) {
+                avgPool4(y, out.offset() + pl * outPlane, outPlane, xa, x.offset() + pl * plane, plane, p);
+            }
+            for (; pl < hi; pl++) {
                 int base = x.offset() + pl * plane;
                 int o = out.offset() + pl * outPlane;
                 for (int oh = 0; oh < p.outH(); oh++) {
@@ -87,6 +97,31 @@ final class PoolDispatch {
                 }
             }
         });
+    }
+
+    /** Four consecutive planes of {@link #avgPool2d}, each summed in the same order as alone. */
+    private static void avgPool4(float[] y, int o, int outPlane, float[] xa, int base, int plane, PoolWindows p) {
+        for (int oh = 0; oh < p.outH(); oh++) {
+            for (int ow = 0; ow < p.outW(); ow++, o++) {
+                float s0 = 0;
+                float s1 = 0;
+                float s2 = 0;
+                float s3 = 0;
+                for (int ih = p.hStart()[oh]; ih < p.hEnd()[oh]; ih++) {
+                    for (int iw = p.wStart()[ow], i = base + ih * p.w() + iw; iw < p.wEnd()[ow]; iw++, i++) {
+                        s0 += xa[i];
+                        s1 += xa[i + plane];
+                        s2 += xa[i + 2 * plane];
+                        s3 += xa[i + 3 * plane];
+                    }
+                }
+                double d = p.divisorAt(oh, ow);
+                y[o] = (float) (s0 / d);
+                y[o + outPlane] = (float) (s1 / d);
+                y[o + 2 * outPlane] = (float) (s2 / d);
+                y[o + 3 * outPlane] = (float) (s3 / d);
+            }
+        }
     }
 
     /** Planes in parallel, each plane's outputs in order (Backend.maxPoolBackward's contract). */
@@ -112,6 +147,11 @@ final class PoolDispatch {
         });
     }
 
+    /**
+     * Planes in parallel. A window that is the whole plane (global pooling, {@code kiln train cnn}'s
+     * last layer) fills it with its share, 0 + share as the general loop adds it (so −0 becomes +0):
+     * 4.2-4.6× the loop on [128, 64, 7, 7] (one thread, AVX2, PoolAB).
+     */
     static void avgPool2dBackward(Tensor dx, Tensor dy, PoolWindows p) {
         if (!f32(dx, dy)) {
             REF.avgPool2dBackward(dx, dy, p);
@@ -121,11 +161,17 @@ final class PoolDispatch {
         float[] dya = f(dy);
         int plane = p.h() * p.w();
         int outPlane = p.outH() * p.outW();
+        boolean global = outPlane == 1 && p.hStart()[0] == 0 && p.hEnd()[0] == p.h() && p.wStart()[0] == 0
+                && p.wEnd()[0] == p.w();
         Parallel.forRange(p.n() * p.c(), HostArrays.rowGrain(plane, GRAIN), (lo, hi) -> {
             for (int pl = lo; pl < hi; pl++) {
                 int base = dx.offset() + pl * plane;
-                Arrays.fill(g, base, base + plane, 0f);
                 int o = dy.offset() + pl * outPlane;
+                if (global) {
+                    Arrays.fill(g, base, base + plane, 0f + (float) (dya[o] / p.divisorAt(0, 0)));
+                    continue;
+                }
+                Arrays.fill(g, base, base + plane, 0f);
                 for (int oh = 0; oh < p.outH(); oh++) {
                     for (int ow = 0; ow < p.outW(); ow++, o++) {
                         float share = (float) (dya[o] / p.divisorAt(oh, ow));

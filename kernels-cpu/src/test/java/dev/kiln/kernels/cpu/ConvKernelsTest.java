@@ -529,6 +529,7 @@ class ConvKernelsTest {
             windows.add(PoolOps.avgPool2dWindows("test", shape, new int[] {k}, new int[] {1}, new int[] {k / 2}, false,
                     true, 7));
             windows.add(PoolOps.adaptivePool2dWindows("test", shape, new int[] {3, 2}));
+            windows.add(PoolOps.adaptivePool2dWindows("test", shape, new int[] {1, 1})); // global: the whole plane
             if (shape[2] >= 5 && shape[3] >= 5) {
                 windows.add(PoolOps.maxPool2dWindows("test", shape, new int[] {3}, new int[] {1}, new int[] {1},
                         new int[] {2}, false));

@@ -23,7 +23,8 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
  * the output, and a 1×1 convolution with stride 1 and no padding on images of at least
  * {@link #POINTWISE_MIN_SPATIAL} positions reads its input as the patch matrix (no im2col at all). The input gradient of a stride-1 convolution is itself a convolution (of dy
  * with the flipped, transposed weight), so it takes the forward paths, whose GEMM sums over
- * out channels × taps; other strides fold a W_gᵀ · dy patch matrix back with col2im. The weight
+ * out channels × taps; other strides take one stride-1 convolution of dy per phase of dx ({@link
+ * #phaseChannels}, {@link #phases}) or fold a W_gᵀ · dy patch matrix back with col2im. The weight
  * gradient is dy · colᵀ per block, summing over the block's samples and positions, or over bands
  * into a few partial gradients ({@link #weightLanes}).
  *

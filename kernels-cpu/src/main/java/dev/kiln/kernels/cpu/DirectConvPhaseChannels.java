@@ -38,14 +38,15 @@ final class DirectConvPhaseChannels {
 
     /**
      * Whether this kernel can compute the shape: vectors on, stride above 1, no dilation, a kernel
-     * larger than 1×1, at least 3/4 of a block's lanes real dx channels, and a sample's dy cells
-     * within {@link ConvDispatch#GRID_MAX_PLANES} floats.
+     * larger than 1×1, at least 3/4 of a block's lanes real dx channels, packed weights that an
+     * array can hold, and a sample's dy cells within {@link ConvDispatch#GRID_MAX_PLANES} floats.
      */
     static boolean applies(ConvShape s) {
         int cpg = s.cInPerGroup();
         int blocks = (cpg + WIDTH - 1) / WIDTH;
         return Simd.ENABLED && (s.strideH() > 1 || s.strideW() > 1) && s.dilationH() == 1 && s.dilationW() == 1
                 && s.kH() * s.kW() > 1 && 4L * cpg >= 3L * blocks * WIDTH
+                && (long) s.groups() * blocks * WIDTH * s.cOutPerGroup() * s.kH() * s.kW() < Integer.MAX_VALUE
                 && (long) Geometry.of(s).cells() * s.cOutPerGroup() <= ConvDispatch.GRID_MAX_PLANES;
     }
 

@@ -1,0 +1,325 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * {@link DirectConvRows}' row tiles for 16 vector registers (AVX2): a tile is {@link #P} positions of
+ * one output row × {@link #V} vectors of out channels, 12 accumulators, loaded as oneDNN's
+ * {@code jit_avx2_conv_kernel_f32} loads them (ur_w = 3, nb_oc_blocking = 4): per (tap, input channel)
+ * the 3 positions' inputs are broadcast into 3 registers, then each of the 4 weight vectors is loaded into
+ * the 16th and multiplied into 3 accumulators, 7 loads per 12 FMAs. {@link DirectConvRows}' 7 × 1 (the
+ * tile that fits 16 registers there) does 8 loads per 7 FMAs, and its 7 accumulators cannot hide the
+ * FMA's latency (two FMAs a cycle, four cycles each: 8 independent sums are needed).
+ * {@link ConvDispatch#rowsNarrow} says where it runs.
+ *
+ * <p>Everything else is {@link DirectConvRows}': the input channels last in {@link DirectConvChannels}'
+ * cells (a strided convolution's holding its stride phases), the weights packed [block][tap][input
+ * channel][out channel of the block] by {@link DirectConvChannels#pack}, and only the taps that read real
+ * input run. A row of w outputs is cut into tiles of 3 positions, and where 3 does not divide w, one or
+ * two of 2 at its end (7 = 3 + 2 + 2, 14 = 4 · 3 + 2, 28 = 8 · 3 + 2 + 2; a row of 1 is one tile of 1), so
+ * no position is computed twice. For each tile a plan lists runs of taps with the positions of the
+ * tile whose input they read (a tap at the row's edge loses one or more of them); a run of 1 to 3
+ * positions has a tile of its own. Every output is the sum of its real taps in (tap, input channel)
+ * order, whatever tile computes it, the order {@link DirectConvRows} sums in: results depend on the shape
+ * only, never on the threads, and equal {@link DirectConvRows}' bit for bit.
+ */
+final class DirectConvRowsNarrow {
+    private DirectConvRowsNarrow() {
+    }
+
+    /** False with {@code -Dkiln.conv.rowsNarrow=false}: the shapes go where they went before (A/B runs). */
+    static final boolean ENABLED =
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsNarrow", "true").trim());
+
+    private static final VectorSpecies<Float> S = DirectConvKernels.S;
+    private static final int L = DirectConvKernels.L;
+
+    /** Positions per tile. */
+    static final int P = 3;
+
+    /** Vectors of out channels per tile. */
+    static final int V = 4;
+
+    /** Whether this kernel can compute the shape: a kernel larger than 1×1. */
+    static boolean applies(ConvShape s) {
+        return ENABLED && Simd.ENABLED && s.kH() * s.kW() > 1;
+    }
+
+    /** Per-thread buffers, grown on demand and kept. */
+    private static final class Scratch {
+        float[] weights = new float[0];
+        float[] cells = new float[0];
+        float[] out = new float[0];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** y = conv2d(x, w) + bias; bias may be null. */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s) {
+        boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
+        DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int width = V * L;
+        int blocks = (opg + width - 1) / width;
+        int reach = Arrays.stream(gr.taps()).max().orElse(0);
+        int cells = gr.positions() + reach;
+        int[] taps = new int[kk];
+        for (int t = 0; t < kk; t++) {
+            taps[t] = gr.taps()[t] * cpg;
+        }
+        int[] starts = starts(s.outW());
+        int[][] plans = plans(s);
+        int blockSize = kk * cpg * width;
+        Scratch sc = SCRATCH.get();
+        sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
+        float[] wp = sc.weights;
+        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, cpg); // one chunk: [block][tap][c][o]
+        int units = s.n() * s.groups();
+        int split = DirectConv.split(units, blocks);
+        long work = (long) s.outH() * s.outW() * blocks * blockSize;
+        Parallel.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
+            Scratch mine = SCRATCH.get();
+            mine.cells = HostArrays.atLeast(mine.cells, (long) cells * cpg);
+            mine.out = HostArrays.atLeast(mine.out, (long) gr.positions() * width);
+            float[] xp = mine.cells;
+            float[] yp = mine.out;
+            for (int u = lo; u < hi; u++) {
+                int unit = u / split;
+                int part = u % split;
+                int n = unit / s.groups();
+                int g = unit % s.groups();
+                int src = xOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
+                if (strideOne) {
+                    ChannelsLast.pad(xp, xa, src, cpg, s, gr);
+                } else {
+                    DirectConvChannels.cells(xp, cells, xa, src, cpg, cpg, s, gr);
+                }
+                for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
+                    int wBlock = (g * blocks + b) * blockSize;
+                    for (int oh = 0; oh < s.outH(); oh++) {
+                        for (int k = 0; k < starts.length; k++) {
+                            int q = oh * gr.pitch() + starts[k];
+                            int[] plan = plans[oh * starts.length + k];
+                            // the runs add onto yp; a position no tap reads input for stays 0
+                            int end = oh * gr.pitch() + (k + 1 < starts.length ? starts[k + 1] : s.outW());
+                            Arrays.fill(yp, q * width, end * width, 0f);
+                            for (int i = 0; i < plan.length; i += 4) {
+                                int pos = plan[i + 1];
+                                run(plan[i], yp, (q + pos) * width, xp, (q + pos) * cpg, cpg, taps, plan[i + 2],
+                                        plan[i + 3], wp, wBlock);
+                            }
+                        }
+                    }
+                    int o0 = g * opg + b * width;
+                    ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
+                            Math.min(width, opg - b * width), ba, bOff + o0, s, gr);
+                }
+            }
+        });
+    }
+
+    /**
+     * The first position of each tile of a row of w outputs: tiles of {@link #P}, then one or two of 2 where
+     * 3 does not divide w (a row of 1: one tile of 1). Tile k spans [starts[k], starts[k + 1]), the last
+     * one up to w.
+     */
+    static int[] starts(int w) {
+        int twos = w == 1 ? 0 : (3 - w % 3) % 3; // w = 3a + 2·twos
+        int threes = (w - 2 * twos) / 3;
+        int[] starts = new int[Math.max(1, threes + twos)];
+        for (int k = 1; k < starts.length; k++) {
+            starts[k] = starts[k - 1] + (k <= threes ? 3 : 2);
+        }
+        return starts;
+    }
+
+    /**
+     * Each tile's plan, tiles of row oh at [oh·tiles + k]: runs of {positions, first position, first tap,
+     * end tap}, taps in order, each run a range of consecutive taps that read real input at the same
+     * positions of the tile, the taps that read padding at every position left out.
+     */
+    static int[][] plans(ConvShape s) {
+        int[] starts = starts(s.outW());
+        int tiles = starts.length;
+        int[][] plans = new int[s.outH() * tiles][];
+        int kk = s.kH() * s.kW();
+        int[] runs = new int[4 * P * kk];
+        for (int oh = 0; oh < s.outH(); oh++) {
+            for (int k = 0; k < tiles; k++) {
+                int ow0 = starts[k];
+                int size = (k + 1 < tiles ? starts[k + 1] : s.outW()) - ow0;
+                int n = 0;
+                int runLo = 0;
+                int runHi = 0;
+                int runStart = -1;
+                for (int t = 0; t <= kk; t++) {
+                    int lo = 0;
+                    int hi = 0;
+                    if (t < kk) {
+                        int ih = oh * s.strideH() + t / s.kW() * s.dilationH() - s.padH();
+                        if (ih >= 0 && ih < s.h()) {
+                            int dj = t % s.kW() * s.dilationW() - s.padW();
+                            // the tile's positions p with 0 <= (ow0 + p)·strideW + dj < w
+                            lo = Math.clamp(Math.ceilDiv(-dj, s.strideW()) - ow0, 0, size);
+                            hi = Math.clamp(Math.ceilDiv(s.w() - dj, s.strideW()) - ow0, 0, size);
+                            hi = Math.max(lo, hi);
+                        }
+                    }
+                    if (runStart >= 0 && (lo != runLo || hi != runHi)) {
+                        runs[n++] = runHi - runLo;
+                        runs[n++] = runLo;
+                        runs[n++] = runStart;
+                        runs[n++] = t;
+                        runStart = -1;
+                    }
+                    if (runStart < 0 && hi > lo) {
+                        runStart = t;
+                        runLo = lo;
+                        runHi = hi;
+                    }
+                }
+                plans[oh * tiles + k] = Arrays.copyOf(runs, n);
+            }
+        }
+        return plans;
+    }
+
+    /** Taps [t0, t1) of {@code positions} × {@link #V} vectors added onto yp[yOff + i·V·L + lane] for position i. */
+    private static void run(int positions, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps,
+                            int t0, int t1, float[] wp, int wOff) {
+        switch (positions) {
+            case 3 -> tile3x4(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            case 2 -> tile2x4(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            case 1 -> tile1x4(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            default -> throw new IllegalArgumentException("DirectConvRowsNarrow: no tile of " + positions + " positions");
+        }
+    }
+
+    // The tiles: positions × 4 vectors of accumulators, loaded from and stored to yp around a run of taps;
+    // per (tap, input channel) one broadcast per position, then each weight vector loaded and multiplied
+    // into every position's accumulator.
+
+    private static void tile3x4(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a2_3 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        int wi = wOff + t0 * cpg * 4 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 4 * L) {
+                FloatVector x0 = FloatVector.broadcast(S, xp[xi]);
+                FloatVector x1 = FloatVector.broadcast(S, xp[xi + cpg]);
+                FloatVector x2 = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                FloatVector w = FloatVector.fromArray(S, wp, wi + 0 * L);
+                a0_0 = w.fma(x0, a0_0);
+                a1_0 = w.fma(x1, a1_0);
+                a2_0 = w.fma(x2, a2_0);
+                w = FloatVector.fromArray(S, wp, wi + 1 * L);
+                a0_1 = w.fma(x0, a0_1);
+                a1_1 = w.fma(x1, a1_1);
+                a2_1 = w.fma(x2, a2_1);
+                w = FloatVector.fromArray(S, wp, wi + 2 * L);
+                a0_2 = w.fma(x0, a0_2);
+                a1_2 = w.fma(x1, a1_2);
+                a2_2 = w.fma(x2, a2_2);
+                w = FloatVector.fromArray(S, wp, wi + 3 * L);
+                a0_3 = w.fma(x0, a0_3);
+                a1_3 = w.fma(x1, a1_3);
+                a2_3 = w.fma(x2, a2_3);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+        a1_0.intoArray(yp, yOff + 4 * L);
+        a1_1.intoArray(yp, yOff + 5 * L);
+        a1_2.intoArray(yp, yOff + 6 * L);
+        a1_3.intoArray(yp, yOff + 7 * L);
+        a2_0.intoArray(yp, yOff + 8 * L);
+        a2_1.intoArray(yp, yOff + 9 * L);
+        a2_2.intoArray(yp, yOff + 10 * L);
+        a2_3.intoArray(yp, yOff + 11 * L);
+    }
+
+    private static void tile2x4(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        int wi = wOff + t0 * cpg * 4 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 4 * L) {
+                FloatVector x0 = FloatVector.broadcast(S, xp[xi]);
+                FloatVector x1 = FloatVector.broadcast(S, xp[xi + cpg]);
+                FloatVector w = FloatVector.fromArray(S, wp, wi + 0 * L);
+                a0_0 = w.fma(x0, a0_0);
+                a1_0 = w.fma(x1, a1_0);
+                w = FloatVector.fromArray(S, wp, wi + 1 * L);
+                a0_1 = w.fma(x0, a0_1);
+                a1_1 = w.fma(x1, a1_1);
+                w = FloatVector.fromArray(S, wp, wi + 2 * L);
+                a0_2 = w.fma(x0, a0_2);
+                a1_2 = w.fma(x1, a1_2);
+                w = FloatVector.fromArray(S, wp, wi + 3 * L);
+                a0_3 = w.fma(x0, a0_3);
+                a1_3 = w.fma(x1, a1_3);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+        a1_0.intoArray(yp, yOff + 4 * L);
+        a1_1.intoArray(yp, yOff + 5 * L);
+        a1_2.intoArray(yp, yOff + 6 * L);
+        a1_3.intoArray(yp, yOff + 7 * L);
+    }
+
+    private static void tile1x4(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        int wi = wOff + t0 * cpg * 4 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < cpg; c++, xi++, wi += 4 * L) {
+                FloatVector x0 = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = FloatVector.fromArray(S, wp, wi + 0 * L).fma(x0, a0_0);
+                a0_1 = FloatVector.fromArray(S, wp, wi + 1 * L).fma(x0, a0_1);
+                a0_2 = FloatVector.fromArray(S, wp, wi + 2 * L).fma(x0, a0_2);
+                a0_3 = FloatVector.fromArray(S, wp, wi + 3 * L).fma(x0, a0_3);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+    }
+}

@@ -45,6 +45,9 @@ final class DirectConvRowsNarrow {
     /** Vectors of out channels per tile. */
     static final int V = 4;
 
+    /** Input channels per chunk: a chunk's weights for a block stay in L1. */
+    static final int CHUNK = Integer.getInteger("kiln.conv.rowsNarrowChunk", 16);
+
     /** Whether this kernel can compute the shape: a kernel larger than 1×1. */
     static boolean applies(ConvShape s) {
         return ENABLED && Simd.ENABLED && s.kH() * s.kW() > 1;
@@ -62,12 +65,21 @@ final class DirectConvRowsNarrow {
     /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, V, P, CHUNK);
+    }
+
+    /**
+     * {@link #forward} with tiles of up to {@code p} positions × {@code v} vectors, input channels in chunks of
+     * {@code chunk} (tests and A/B runs).
+     */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, int v, int p, int chunk) {
         boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
         DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        int width = V * L;
+        int width = v * L;
         int blocks = (opg + width - 1) / width;
         int reach = Arrays.stream(gr.taps()).max().orElse(0);
         int cells = gr.positions() + reach;
@@ -75,13 +87,13 @@ final class DirectConvRowsNarrow {
         for (int t = 0; t < kk; t++) {
             taps[t] = gr.taps()[t] * cpg;
         }
-        int[] starts = starts(s.outW());
-        int[][] plans = plans(s);
+        int[] starts = starts(s.outW(), p);
+        int[][] plans = plans(s, p);
         int blockSize = kk * cpg * width;
         Scratch sc = SCRATCH.get();
         sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
         float[] wp = sc.weights;
-        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, cpg); // one chunk: [block][tap][c][o]
+        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, chunk); // [block][chunk][tap][c][o]
         int units = s.n() * s.groups();
         int split = DirectConv.split(units, blocks);
         long work = (long) s.outH() * s.outW() * blocks * blockSize;
@@ -104,17 +116,20 @@ final class DirectConvRowsNarrow {
                 }
                 for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                     int wBlock = (g * blocks + b) * blockSize;
-                    for (int oh = 0; oh < s.outH(); oh++) {
-                        for (int k = 0; k < starts.length; k++) {
-                            int q = oh * gr.pitch() + starts[k];
-                            int[] plan = plans[oh * starts.length + k];
-                            // the runs add onto yp; a position no tap reads input for stays 0
-                            int end = oh * gr.pitch() + (k + 1 < starts.length ? starts[k + 1] : s.outW());
-                            Arrays.fill(yp, q * width, end * width, 0f);
-                            for (int i = 0; i < plan.length; i += 4) {
-                                int pos = plan[i + 1];
-                                run(plan[i], yp, (q + pos) * width, xp, (q + pos) * cpg, cpg, taps, plan[i + 2],
-                                        plan[i + 3], wp, wBlock);
+                    // the runs add onto yp, chunk after chunk; a position no tap reads input for stays 0
+                    Arrays.fill(yp, 0, gr.positions() * width, 0f);
+                    for (int c0 = 0; c0 < cpg; c0 += chunk) {
+                        int ck = Math.min(chunk, cpg - c0);
+                        int wChunk = wBlock + kk * c0 * width;
+                        for (int oh = 0; oh < s.outH(); oh++) {
+                            for (int k = 0; k < starts.length; k++) {
+                                int q = oh * gr.pitch() + starts[k];
+                                int[] plan = plans[oh * starts.length + k];
+                                for (int i = 0; i < plan.length; i += 4) {
+                                    int pos = plan[i + 1];
+                                    run(plan[i], v, yp, (q + pos) * width, xp, (q + pos) * cpg + c0, ck, cpg, taps,
+                                            plan[i + 2], plan[i + 3], wp, wChunk);
+                                }
                             }
                         }
                     }
@@ -127,31 +142,25 @@ final class DirectConvRowsNarrow {
     }
 
     /**
-     * The first position of each tile of a row of w outputs: tiles of {@link #P}, then one or two of 2 where
-     * 3 does not divide w (a row of 1: one tile of 1). Tile k spans [starts[k], starts[k + 1]), the last
-     * one up to w.
+     * The first position of each tile of a row of w outputs: the fewest tiles of at most p positions,
+     * their sizes as equal as possible, the larger first (7 with p = 3: 3 + 2 + 2; 14: 3 + 3 + 3 + 3 + 2).
+     * Tile k spans [starts[k], starts[k + 1]), the last one up to w.
      */
-    static int[] starts(int w) {
-        int twos = w == 1 ? 0 : (3 - w % 3) % 3; // w = 3a + 2·twos
-        int threes = (w - 2 * twos) / 3;
-        int[] starts = new int[Math.max(1, threes + twos)];
-        for (int k = 1; k < starts.length; k++) {
-            starts[k] = starts[k - 1] + (k <= threes ? 3 : 2);
+    static int[] starts(int w, int p) {
+        int tiles = (w + p - 1) / p;
+        int[] starts = new int[tiles];
+        for (int k = 1; k < tiles; k++) {
+            starts[k] = starts[k - 1] + w / tiles + (k - 1 < w % tiles ? 1 : 0);
         }
         return starts;
     }
 
-    /**
-     * Each tile's plan, tiles of row oh at [oh·tiles + k]: runs of {positions, first position, first tap,
-     * end tap}, taps in order, each run a range of consecutive taps that read real input at the same
-     * positions of the tile, the taps that read padding at every position left out.
-     */
-    static int[][] plans(ConvShape s) {
-        int[] starts = starts(s.outW());
+    static int[][] plans(ConvShape s, int p) {
+        int[] starts = starts(s.outW(), p);
         int tiles = starts.length;
         int[][] plans = new int[s.outH() * tiles][];
         int kk = s.kH() * s.kW();
-        int[] runs = new int[4 * P * kk];
+        int[] runs = new int[4 * kk];
         for (int oh = 0; oh < s.outH(); oh++) {
             for (int k = 0; k < tiles; k++) {
                 int ow0 = starts[k];
@@ -192,22 +201,297 @@ final class DirectConvRowsNarrow {
         return plans;
     }
 
-    /** Taps [t0, t1) of {@code positions} × {@link #V} vectors added onto yp[yOff + i·V·L + lane] for position i. */
-    private static void run(int positions, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps,
+    /**
+     * Taps [t0, t1) of {@code positions} × {@code v} vectors over {@code ck} input channels added onto
+     * yp[yOff + i·v·L + lane] for position i, whose channel c lies at xp[xOff + taps[t] + i·cpg + c].
+     */
+    private static void run(int positions, int v, float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps,
                             int t0, int t1, float[] wp, int wOff) {
-        switch (positions) {
-            case 3 -> tile3x4(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
-            case 2 -> tile2x4(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
-            case 1 -> tile1x4(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
-            default -> throw new IllegalArgumentException("DirectConvRowsNarrow: no tile of " + positions + " positions");
+        switch (v * 8 + positions) {
+            case 2 * 8 + 5 -> tile5x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 2 * 8 + 4 -> tile4x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 2 * 8 + 3 -> tile3x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 2 * 8 + 2 -> tile2x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 2 * 8 + 1 -> tile1x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 3 * 8 + 3 -> tile3x3(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 3 * 8 + 2 -> tile2x3(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 3 * 8 + 1 -> tile1x3(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 4 * 8 + 3 -> tile3x4(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 4 * 8 + 2 -> tile2x4(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 4 * 8 + 1 -> tile1x4(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            default -> throw new IllegalArgumentException(
+                    "DirectConvRowsNarrow: no tile of " + positions + " x " + v + " vectors");
         }
     }
 
-    // The tiles: positions × 4 vectors of accumulators, loaded from and stored to yp around a run of taps;
-    // per (tap, input channel) one broadcast per position, then each weight vector loaded and multiplied
-    // into every position's accumulator.
+    // The tiles: positions × vectors of accumulators, loaded from and stored to yp around a run of taps;
+    // per (tap, input channel) v weight vectors, one broadcast per position, positions·v FMAs.
 
-    private static void tile3x4(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+    private static void tile5x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        int wi = wOff + t0 * ck * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                a2_1 = w1.fma(x, a2_1);
+                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+                a3_0 = w0.fma(x, a3_0);
+                a3_1 = w1.fma(x, a3_1);
+                x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
+                a4_0 = w0.fma(x, a4_0);
+                a4_1 = w1.fma(x, a4_1);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+    }
+
+    private static void tile4x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        int wi = wOff + t0 * ck * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                a2_1 = w1.fma(x, a2_1);
+                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+                a3_0 = w0.fma(x, a3_0);
+                a3_1 = w1.fma(x, a3_1);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+    }
+
+    private static void tile3x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        int wi = wOff + t0 * ck * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                a2_1 = w1.fma(x, a2_1);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+    }
+
+    private static void tile2x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        int wi = wOff + t0 * ck * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+    }
+
+    private static void tile1x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        int wi = wOff + t0 * ck * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+    }
+
+    private static void tile3x3(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        int wi = wOff + t0 * ck * 3 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < ck; c++, xi++, wi += 3 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                a0_2 = w2.fma(x, a0_2);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                a1_2 = w2.fma(x, a1_2);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                a2_1 = w1.fma(x, a2_1);
+                a2_2 = w2.fma(x, a2_2);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a1_0.intoArray(yp, yOff + 3 * L);
+        a1_1.intoArray(yp, yOff + 4 * L);
+        a1_2.intoArray(yp, yOff + 5 * L);
+        a2_0.intoArray(yp, yOff + 6 * L);
+        a2_1.intoArray(yp, yOff + 7 * L);
+        a2_2.intoArray(yp, yOff + 8 * L);
+    }
+
+    private static void tile2x3(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        int wi = wOff + t0 * ck * 3 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < ck; c++, xi++, wi += 3 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                a0_2 = w2.fma(x, a0_2);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                a1_2 = w2.fma(x, a1_2);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a1_0.intoArray(yp, yOff + 3 * L);
+        a1_1.intoArray(yp, yOff + 4 * L);
+        a1_2.intoArray(yp, yOff + 5 * L);
+    }
+
+    private static void tile1x3(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
+                                float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        int wi = wOff + t0 * ck * 3 * L;
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + taps[t];
+            for (int c = 0; c < ck; c++, xi++, wi += 3 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                a0_2 = w2.fma(x, a0_2);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+    }
+
+    private static void tile3x4(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
                                 float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
@@ -221,29 +505,29 @@ final class DirectConvRowsNarrow {
         FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
         FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 10 * L);
         FloatVector a2_3 = FloatVector.fromArray(S, yp, yOff + 11 * L);
-        int wi = wOff + t0 * cpg * 4 * L;
+        int wi = wOff + t0 * ck * 4 * L;
         for (int t = t0; t < t1; t++) {
             int xi = xOff + taps[t];
-            for (int c = 0; c < cpg; c++, xi++, wi += 4 * L) {
-                FloatVector x0 = FloatVector.broadcast(S, xp[xi]);
-                FloatVector x1 = FloatVector.broadcast(S, xp[xi + cpg]);
-                FloatVector x2 = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
-                FloatVector w = FloatVector.fromArray(S, wp, wi + 0 * L);
-                a0_0 = w.fma(x0, a0_0);
-                a1_0 = w.fma(x1, a1_0);
-                a2_0 = w.fma(x2, a2_0);
-                w = FloatVector.fromArray(S, wp, wi + 1 * L);
-                a0_1 = w.fma(x0, a0_1);
-                a1_1 = w.fma(x1, a1_1);
-                a2_1 = w.fma(x2, a2_1);
-                w = FloatVector.fromArray(S, wp, wi + 2 * L);
-                a0_2 = w.fma(x0, a0_2);
-                a1_2 = w.fma(x1, a1_2);
-                a2_2 = w.fma(x2, a2_2);
-                w = FloatVector.fromArray(S, wp, wi + 3 * L);
-                a0_3 = w.fma(x0, a0_3);
-                a1_3 = w.fma(x1, a1_3);
-                a2_3 = w.fma(x2, a2_3);
+            for (int c = 0; c < ck; c++, xi++, wi += 4 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                a0_2 = w2.fma(x, a0_2);
+                a0_3 = w3.fma(x, a0_3);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                a1_2 = w2.fma(x, a1_2);
+                a1_3 = w3.fma(x, a1_3);
+                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+                a2_0 = w0.fma(x, a2_0);
+                a2_1 = w1.fma(x, a2_1);
+                a2_2 = w2.fma(x, a2_2);
+                a2_3 = w3.fma(x, a2_3);
             }
         }
         a0_0.intoArray(yp, yOff + 0 * L);
@@ -260,7 +544,7 @@ final class DirectConvRowsNarrow {
         a2_3.intoArray(yp, yOff + 11 * L);
     }
 
-    private static void tile2x4(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+    private static void tile2x4(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
                                 float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
@@ -270,24 +554,24 @@ final class DirectConvRowsNarrow {
         FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
         FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
         FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
-        int wi = wOff + t0 * cpg * 4 * L;
+        int wi = wOff + t0 * ck * 4 * L;
         for (int t = t0; t < t1; t++) {
             int xi = xOff + taps[t];
-            for (int c = 0; c < cpg; c++, xi++, wi += 4 * L) {
-                FloatVector x0 = FloatVector.broadcast(S, xp[xi]);
-                FloatVector x1 = FloatVector.broadcast(S, xp[xi + cpg]);
-                FloatVector w = FloatVector.fromArray(S, wp, wi + 0 * L);
-                a0_0 = w.fma(x0, a0_0);
-                a1_0 = w.fma(x1, a1_0);
-                w = FloatVector.fromArray(S, wp, wi + 1 * L);
-                a0_1 = w.fma(x0, a0_1);
-                a1_1 = w.fma(x1, a1_1);
-                w = FloatVector.fromArray(S, wp, wi + 2 * L);
-                a0_2 = w.fma(x0, a0_2);
-                a1_2 = w.fma(x1, a1_2);
-                w = FloatVector.fromArray(S, wp, wi + 3 * L);
-                a0_3 = w.fma(x0, a0_3);
-                a1_3 = w.fma(x1, a1_3);
+            for (int c = 0; c < ck; c++, xi++, wi += 4 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                a0_2 = w2.fma(x, a0_2);
+                a0_3 = w3.fma(x, a0_3);
+                x = FloatVector.broadcast(S, xp[xi + cpg]);
+                a1_0 = w0.fma(x, a1_0);
+                a1_1 = w1.fma(x, a1_1);
+                a1_2 = w2.fma(x, a1_2);
+                a1_3 = w3.fma(x, a1_3);
             }
         }
         a0_0.intoArray(yp, yOff + 0 * L);
@@ -300,21 +584,25 @@ final class DirectConvRowsNarrow {
         a1_3.intoArray(yp, yOff + 7 * L);
     }
 
-    private static void tile1x4(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+    private static void tile1x4(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
                                 float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
         FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
-        int wi = wOff + t0 * cpg * 4 * L;
+        int wi = wOff + t0 * ck * 4 * L;
         for (int t = t0; t < t1; t++) {
             int xi = xOff + taps[t];
-            for (int c = 0; c < cpg; c++, xi++, wi += 4 * L) {
-                FloatVector x0 = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = FloatVector.fromArray(S, wp, wi + 0 * L).fma(x0, a0_0);
-                a0_1 = FloatVector.fromArray(S, wp, wi + 1 * L).fma(x0, a0_1);
-                a0_2 = FloatVector.fromArray(S, wp, wi + 2 * L).fma(x0, a0_2);
-                a0_3 = FloatVector.fromArray(S, wp, wi + 3 * L).fma(x0, a0_3);
+            for (int c = 0; c < ck; c++, xi++, wi += 4 * L) {
+                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+                FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                a0_0 = w0.fma(x, a0_0);
+                a0_1 = w1.fma(x, a0_1);
+                a0_2 = w2.fma(x, a0_2);
+                a0_3 = w3.fma(x, a0_3);
             }
         }
         a0_0.intoArray(yp, yOff + 0 * L);

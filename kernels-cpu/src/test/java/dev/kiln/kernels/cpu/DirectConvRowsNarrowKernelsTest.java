@@ -27,23 +27,29 @@ class DirectConvRowsNarrowKernelsTest {
 
     /** {n, c, h, w, o, k, stride, pad, dilation, groups}. */
     private static final int[][] SHAPES = {
-        {2, 5, 7, 7, 20, 3, 1, 1, 1, 1},    // 7 = 3 + 2 + 2
-        {2, 3, 9, 8, 9, 3, 1, 1, 1, 1},     // 8 = 3 + 3 + 2
-        {1, 4, 8, 12, 17, 3, 1, 0, 1, 1},   // no padding, width 10 = 3 + 3 + 2 + 2
-        {2, 3, 6, 1, 6, 3, 1, 1, 1, 1},     // 1 wide: one tile of 1, both side taps on padding
-        {2, 3, 5, 2, 6, 3, 1, 1, 1, 1},     // 2 wide
-        {2, 3, 4, 1, 5, 3, 1, 2, 1, 1},     // 1 wide, padding 2: output 1 × 3 wide, edge positions read little
-        {2, 3, 10, 9, 6, 3, 1, 2, 1, 1},    // padding 2: two lost positions at each edge
-        {2, 4, 11, 13, 8, 5, 1, 2, 1, 1},   // 5 × 5
-        {1, 3, 9, 10, 7, 5, 1, 1, 1, 1},
-        {1, 3, 5, 4, 7, 5, 1, 2, 1, 1},     // 5 × 5 on a 4-wide image: taps lost on both sides of a tile
-        {2, 6, 14, 14, 33, 3, 2, 1, 1, 1},  // stride 2, even
-        {2, 5, 15, 17, 12, 3, 2, 1, 1, 1},  // stride 2, odd
-        {1, 4, 16, 19, 5, 3, 2, 0, 1, 1},
-        {1, 4, 3, 3, 5, 3, 2, 1, 1, 1},     // stride 2 to 2 × 2
-        {2, 8, 9, 9, 12, 3, 1, 1, 1, 2},    // groups
-        {1, 4, 12, 12, 6, 3, 1, 2, 2, 1},   // dilation 2
-        {1, 2, 3, 9, 70, 3, 1, 1, 1, 1},    // 70 out channels: a part-empty last block
+        {2, 8, 7, 7, 20, 3, 1, 1, 1, 1},    // 7 = 3 + 2 + 2
+        {2, 16, 9, 8, 9, 3, 1, 1, 1, 1},    // 8 = 3 + 3 + 2
+        {1, 8, 8, 12, 17, 3, 1, 0, 1, 1},   // no padding, width 10 = 3 + 3 + 2 + 2
+        {2, 8, 6, 1, 6, 3, 1, 1, 1, 1},     // 1 wide: one tile of 1, both side taps on padding
+        {2, 8, 5, 2, 6, 3, 1, 1, 1, 1},     // 2 wide
+        {2, 8, 4, 1, 5, 3, 1, 2, 1, 1},     // 1 wide, padding 2: output 1 × 3 wide, edge positions read little
+        {2, 8, 10, 9, 6, 3, 1, 2, 1, 1},    // padding 2: two lost positions at each edge
+        {2, 8, 11, 13, 8, 5, 1, 2, 1, 1},   // 5 × 5
+        {1, 16, 9, 10, 7, 5, 1, 1, 1, 1},
+        {1, 8, 5, 4, 7, 5, 1, 2, 1, 1},     // 5 × 5 on a 4-wide image: taps lost on both sides of a tile
+        {2, 24, 14, 14, 33, 3, 2, 1, 1, 1}, // stride 2, even
+        {2, 8, 15, 17, 12, 3, 2, 1, 1, 1},  // stride 2, odd
+        {1, 8, 16, 19, 5, 3, 2, 0, 1, 1},
+        {1, 8, 3, 3, 5, 3, 2, 1, 1, 1},     // stride 2 to 2 × 2
+        {2, 16, 9, 9, 12, 3, 1, 1, 1, 2},   // groups
+        {1, 8, 12, 12, 6, 3, 1, 2, 2, 1},   // dilation 2
+        {1, 8, 3, 9, 70, 3, 1, 1, 1, 1},    // 70 out channels: a part-empty last block
+    };
+
+    /** {vectors, positions, input channels per chunk} of the tiles to test; 1 << 20: one chunk. */
+    private static final int[][] TILES = {
+        {DirectConvRowsNarrow.V, DirectConvRowsNarrow.P, DirectConvRowsNarrow.CHUNK},
+        {4, 2, 8}, {2, 5, 1 << 20}, {3, 3, 5}, {4, 3, 1 << 20},
     };
 
     @Test
@@ -63,39 +69,53 @@ class DirectConvRowsNarrowKernelsTest {
             if (!Simd.ENABLED) {
                 continue;
             }
-            Tensor y = poisoned(yShape);
-            DirectConvRowsNarrow.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
-                    w.offset(), HostArrays.f(b), b.offset(), s);
-            assertClose("narrow rows conv2d, " + s, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
+            Tensor rows = poisoned(yShape);
             if (DirectConvRows.applies(s)) {
-                Tensor rows = poisoned(yShape);
                 DirectConvRows.forward(HostArrays.f(rows), rows.offset(), HostArrays.f(x), x.offset(),
                         HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, 1);
-                assertThat(HostArrays.f(y)).as("bit for bit as DirectConvRows, %s", s).isEqualTo(HostArrays.f(rows));
+            }
+            for (int[] tile : TILES) {
+                Tensor y = poisoned(yShape);
+                DirectConvRowsNarrow.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(),
+                        HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, tile[0], tile[1], tile[2]);
+                String what = "narrow rows conv2d, " + tile[1] + " x " + tile[0] + ", chunks of " + tile[2] + ", " + s;
+                assertClose(what, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
+                // one chunk sums in DirectConvRows' order
+                if (DirectConvRows.applies(s) && tile[2] >= s.cInPerGroup()) {
+                    assertThat(HostArrays.f(y)).as("bit for bit as DirectConvRows: %s", what)
+                            .isEqualTo(HostArrays.f(rows));
+                }
             }
         }
     }
 
     @Test
     void tilesCoverEachRowOnce() {
-        for (int w = 1; w <= 60; w++) {
-            int[] starts = DirectConvRowsNarrow.starts(w);
-            assertThat(starts[0]).isZero();
-            for (int k = 0; k < starts.length; k++) {
-                int size = (k + 1 < starts.length ? starts[k + 1] : w) - starts[k];
-                assertThat(size).as("tile %d of a row of %d", k, w).isBetween(w == 1 ? 1 : 2, DirectConvRowsNarrow.P);
+        for (int p = 1; p <= 5; p++) {
+            for (int w = 1; w <= 60; w++) {
+                int[] starts = DirectConvRowsNarrow.starts(w, p);
+                assertThat(starts.length).as("tiles of %d in a row of %d", p, w).isEqualTo((w + p - 1) / p);
+                assertThat(starts[0]).isZero();
+                for (int k = 0; k < starts.length; k++) {
+                    int size = (k + 1 < starts.length ? starts[k + 1] : w) - starts[k];
+                    // as equal as possible, none over p
+                    assertThat(size).as("tile %d of %d in a row of %d", k, p, w)
+                            .isBetween(w / starts.length, Math.min(p, (w + starts.length - 1) / starts.length));
+                }
             }
         }
-        assertThat(DirectConvRowsNarrow.starts(7)).containsExactly(0, 3, 5);
-        assertThat(DirectConvRowsNarrow.starts(14)).containsExactly(0, 3, 6, 9, 12);
+        assertThat(DirectConvRowsNarrow.starts(7, 3)).containsExactly(0, 3, 5);
+        assertThat(DirectConvRowsNarrow.starts(14, 3)).containsExactly(0, 3, 6, 9, 12);
+        assertThat(DirectConvRowsNarrow.starts(7, 5)).containsExactly(0, 4);
     }
 
     @Test
     void plansRunExactlyTheTapsThatReadInput() {
         for (int[] g : SHAPES) {
+          for (int[] tile : TILES) {
             ConvShape s = shape(g);
-            int[] starts = DirectConvRowsNarrow.starts(s.outW());
-            int[][] plans = DirectConvRowsNarrow.plans(s);
+            int[] starts = DirectConvRowsNarrow.starts(s.outW(), tile[1]);
+            int[][] plans = DirectConvRowsNarrow.plans(s, tile[1]);
             assertThat(plans.length).isEqualTo(s.outH() * starts.length);
             for (int oh = 0; oh < s.outH(); oh++) {
                 for (int k = 0; k < starts.length; k++) {
@@ -127,6 +147,7 @@ class DirectConvRowsNarrowKernelsTest {
                     assertThat(ran).as("taps of tile (%d, %d) of %s", oh, ow0, s).containsExactlyElementsOf(real);
                 }
             }
+          }
         }
     }
 

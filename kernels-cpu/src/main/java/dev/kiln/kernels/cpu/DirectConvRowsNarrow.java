@@ -45,8 +45,6 @@ final class DirectConvRowsNarrow {
     /** Vectors of out channels per tile. */
     static final int V = 4;
 
-    /** Input channels per chunk: a chunk's weights for a block stay in L1. */
-    static final int CHUNK = Integer.getInteger("kiln.conv.rowsNarrowChunk", 16);
 
     /** Whether this kernel can compute the shape: a kernel larger than 1×1. */
     static boolean applies(ConvShape s) {
@@ -65,15 +63,12 @@ final class DirectConvRowsNarrow {
     /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
-        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, V, P, CHUNK);
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, V, P);
     }
 
-    /**
-     * {@link #forward} with tiles of up to {@code p} positions × {@code v} vectors, input channels in chunks of
-     * {@code chunk} (tests and A/B runs).
-     */
+    /** {@link #forward} with tiles of up to {@code p} positions × {@code v} vectors (tests and A/B runs). */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
-                        ConvShape s, int v, int p, int chunk) {
+                        ConvShape s, int v, int p) {
         boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
         DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
@@ -89,11 +84,17 @@ final class DirectConvRowsNarrow {
         }
         int[] starts = starts(s.outW(), p);
         int[][] plans = plans(s, p);
-        int blockSize = kk * cpg * width;
+        boolean fold = FOLD && v == 4 && p == 3;
+        int blockSize = kk * cpg * width * (fold ? COPIES : 1);
         Scratch sc = SCRATCH.get();
         sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
         float[] wp = sc.weights;
-        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, chunk); // [block][chunk][tap][c][o]
+        if (fold) {
+            packCopies(wp, wa, wOff, s, width, blocks);
+        } else {
+            DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, cpg); // one chunk: [block][tap][c][o]
+        }
+        int wStep = width * (fold ? COPIES : 1);
         int units = s.n() * s.groups();
         int split = DirectConv.split(units, blocks);
         long work = (long) s.outH() * s.outW() * blocks * blockSize;
@@ -116,19 +117,27 @@ final class DirectConvRowsNarrow {
                 }
                 for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                     int wBlock = (g * blocks + b) * blockSize;
-                    // the runs add onto yp, chunk after chunk; a position no tap reads input for stays 0
+                    // the runs add onto yp; a position no tap reads input for stays 0
                     Arrays.fill(yp, 0, gr.positions() * width, 0f);
-                    for (int c0 = 0; c0 < cpg; c0 += chunk) {
-                        int ck = Math.min(chunk, cpg - c0);
-                        int wChunk = wBlock + kk * c0 * width;
-                        for (int oh = 0; oh < s.outH(); oh++) {
-                            for (int k = 0; k < starts.length; k++) {
-                                int q = oh * gr.pitch() + starts[k];
-                                int[] plan = plans[oh * starts.length + k];
-                                for (int i = 0; i < plan.length; i += 4) {
-                                    int pos = plan[i + 1];
-                                    run(plan[i], v, yp, (q + pos) * width, xp, (q + pos) * cpg + c0, ck, cpg, taps,
-                                            plan[i + 2], plan[i + 3], wp, wChunk);
+                    for (int oh = 0; oh < s.outH(); oh++) {
+                        for (int k = 0; k < starts.length; k++) {
+                            int q = oh * gr.pitch() + starts[k];
+                            int[] plan = plans[oh * starts.length + k];
+                            for (int i = 0; i < plan.length; i += 4) {
+                                int pos = plan[i + 1];
+                                // taps whose inputs follow one another in xp (a kernel row at stride 1) in one loop
+                                for (int t0 = plan[i + 2], t1; t0 < plan[i + 3]; t0 = t1) {
+                                    t1 = t0 + 1;
+                                    while (t1 < plan[i + 3] && taps[t1] == taps[t1 - 1] + cpg) {
+                                        t1++;
+                                    }
+                                    int xi = (q + pos) * cpg + taps[t0];
+                                    int wi = wBlock + t0 * cpg * wStep;
+                                    if (fold) {
+                                        runFold(plan[i], yp, (q + pos) * width, xp, xi, (t1 - t0) * cpg, cpg, wp, wi);
+                                    } else {
+                                        run(plan[i], v, yp, (q + pos) * width, xp, xi, (t1 - t0) * cpg, cpg, wp, wi);
+                                    }
                                 }
                             }
                         }
@@ -202,33 +211,72 @@ final class DirectConvRowsNarrow {
     }
 
     /**
-     * Taps [t0, t1) of {@code positions} × {@code v} vectors over {@code ck} input channels added onto
-     * yp[yOff + i·v·L + lane] for position i, whose channel c lies at xp[xOff + taps[t] + i·cpg + c].
+     * n (taps × input channels) steps of {@code positions} × {@code v} vectors added onto yp[yOff + i·v·L + lane]
+     * for position i, step k reading xp[xi + k + i·cpg] and the weights at wp[wi + k·v·L].
      */
-    private static void run(int positions, int v, float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps,
-                            int t0, int t1, float[] wp, int wOff) {
+    private static void run(int positions, int v, float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp,
+                            int wi) {
         switch (v * 8 + positions) {
-            case 2 * 8 + 5 -> tile5x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 2 * 8 + 4 -> tile4x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 2 * 8 + 3 -> tile3x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 2 * 8 + 2 -> tile2x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 2 * 8 + 1 -> tile1x2(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 3 * 8 + 3 -> tile3x3(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 3 * 8 + 2 -> tile2x3(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 3 * 8 + 1 -> tile1x3(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 4 * 8 + 3 -> tile3x4(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 4 * 8 + 2 -> tile2x4(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
-            case 4 * 8 + 1 -> tile1x4(yp, yOff, xp, xOff, ck, cpg, taps, t0, t1, wp, wOff);
+            case 2 * 8 + 5 -> tile5x2(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 2 * 8 + 4 -> tile4x2(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 2 * 8 + 3 -> tile3x2(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 2 * 8 + 2 -> tile2x2(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 2 * 8 + 1 -> tile1x2(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 3 * 8 + 3 -> tile3x3(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 3 * 8 + 2 -> tile2x3(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 3 * 8 + 1 -> tile1x3(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 4 * 8 + 3 -> tile3x4(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 4 * 8 + 2 -> tile2x4(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 4 * 8 + 1 -> tile1x4(yp, yOff, xp, xi, n, cpg, wp, wi);
             default -> throw new IllegalArgumentException(
                     "DirectConvRowsNarrow: no tile of " + positions + " x " + v + " vectors");
         }
     }
 
-    // The tiles: positions × vectors of accumulators, loaded from and stored to yp around a run of taps;
-    // per (tap, input channel) v weight vectors, one broadcast per position, positions·v FMAs.
+    /** Experiment: each weight vector stored COPIES times, one per position, so that every FMA reads its own (folded) load. */
+    static final boolean FOLD = Boolean.getBoolean("kiln.conv.rowsNarrowFold");
+    static final int COPIES = 3;
 
-    private static void tile5x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    /** w into [group][block][tap][channel][copy][out channel of the block]. */
+    static void packCopies(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int blockSize = kk * cpg * width * COPIES;
+        for (int g = 0; g < s.groups(); g++) {
+            for (int b = 0; b < blocks; b++) {
+                int base = (g * blocks + b) * blockSize;
+                for (int c = 0; c < cpg; c++) {
+                    for (int t = 0; t < kk; t++) {
+                        int at = base + ((t * cpg + c) * COPIES) * width;
+                        for (int j = 0; j < width; j++) {
+                            int o = b * width + j;
+                            float v = o < opg ? wa[wOff + ((g * opg + o) * cpg + c) * kk + t] : 0f;
+                            for (int k = 0; k < COPIES; k++) {
+                                wp[at + k * width + j] = v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void runFold(int positions, float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp,
+                                int wi) {
+        switch (positions) {
+            case 3 -> fold3x4(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 2 -> fold2x4(yp, yOff, xp, xi, n, cpg, wp, wi);
+            case 1 -> fold1x4(yp, yOff, xp, xi, n, cpg, wp, wi);
+            default -> throw new IllegalArgumentException("DirectConvRowsNarrow: no folded tile of " + positions);
+        }
+    }
+
+    // The tiles: positions × vectors of accumulators, loaded from and stored to yp around one loop over
+    // a run of taps whose input lies in one stretch of xp; per (tap, input channel) v weight vectors, one
+    // broadcast per position, positions·v FMAs.
+
+    private static void tile5x2(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -239,28 +287,24 @@ final class DirectConvRowsNarrow {
         FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
         FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
         FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
-        int wi = wOff + t0 * ck * 2 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                x = FloatVector.broadcast(S, xp[xi + cpg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
-                a2_0 = w0.fma(x, a2_0);
-                a2_1 = w1.fma(x, a2_1);
-                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
-                a3_0 = w0.fma(x, a3_0);
-                a3_1 = w1.fma(x, a3_1);
-                x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
-                a4_0 = w0.fma(x, a4_0);
-                a4_1 = w1.fma(x, a4_1);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + cpg]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+            a3_0 = w0.fma(x, a3_0);
+            a3_1 = w1.fma(x, a3_1);
+            x = FloatVector.broadcast(S, xp[xi + 4 * cpg]);
+            a4_0 = w0.fma(x, a4_0);
+            a4_1 = w1.fma(x, a4_1);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
@@ -274,8 +318,7 @@ final class DirectConvRowsNarrow {
         a4_1.intoArray(yp, yOff + 9 * L);
     }
 
-    private static void tile4x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile4x2(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -284,25 +327,21 @@ final class DirectConvRowsNarrow {
         FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
         FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
         FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
-        int wi = wOff + t0 * ck * 2 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                x = FloatVector.broadcast(S, xp[xi + cpg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
-                a2_0 = w0.fma(x, a2_0);
-                a2_1 = w1.fma(x, a2_1);
-                x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
-                a3_0 = w0.fma(x, a3_0);
-                a3_1 = w1.fma(x, a3_1);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + cpg]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            x = FloatVector.broadcast(S, xp[xi + 3 * cpg]);
+            a3_0 = w0.fma(x, a3_0);
+            a3_1 = w1.fma(x, a3_1);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
@@ -314,30 +353,25 @@ final class DirectConvRowsNarrow {
         a3_1.intoArray(yp, yOff + 7 * L);
     }
 
-    private static void tile3x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile3x2(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
         FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
         FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
         FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
-        int wi = wOff + t0 * ck * 2 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                x = FloatVector.broadcast(S, xp[xi + cpg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
-                a2_0 = w0.fma(x, a2_0);
-                a2_1 = w1.fma(x, a2_1);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + cpg]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
@@ -347,25 +381,20 @@ final class DirectConvRowsNarrow {
         a2_1.intoArray(yp, yOff + 5 * L);
     }
 
-    private static void tile2x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile2x2(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
         FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
-        int wi = wOff + t0 * ck * 2 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                x = FloatVector.broadcast(S, xp[xi + cpg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + cpg]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
@@ -373,27 +402,21 @@ final class DirectConvRowsNarrow {
         a1_1.intoArray(yp, yOff + 3 * L);
     }
 
-    private static void tile1x2(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile1x2(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
-        int wi = wOff + t0 * ck * 2 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 2 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
     }
 
-    private static void tile3x3(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile3x3(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -403,26 +426,22 @@ final class DirectConvRowsNarrow {
         FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
         FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
         FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 8 * L);
-        int wi = wOff + t0 * ck * 3 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 3 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                a0_2 = w2.fma(x, a0_2);
-                x = FloatVector.broadcast(S, xp[xi + cpg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-                a1_2 = w2.fma(x, a1_2);
-                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
-                a2_0 = w0.fma(x, a2_0);
-                a2_1 = w1.fma(x, a2_1);
-                a2_2 = w2.fma(x, a2_2);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 3 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            a0_2 = w2.fma(x, a0_2);
+            x = FloatVector.broadcast(S, xp[xi + cpg]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            a1_2 = w2.fma(x, a1_2);
+            x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            a2_2 = w2.fma(x, a2_2);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
@@ -435,30 +454,25 @@ final class DirectConvRowsNarrow {
         a2_2.intoArray(yp, yOff + 8 * L);
     }
 
-    private static void tile2x3(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile2x3(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
         FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
         FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 4 * L);
         FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 5 * L);
-        int wi = wOff + t0 * ck * 3 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 3 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                a0_2 = w2.fma(x, a0_2);
-                x = FloatVector.broadcast(S, xp[xi + cpg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-                a1_2 = w2.fma(x, a1_2);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 3 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            a0_2 = w2.fma(x, a0_2);
+            x = FloatVector.broadcast(S, xp[xi + cpg]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            a1_2 = w2.fma(x, a1_2);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
@@ -468,31 +482,25 @@ final class DirectConvRowsNarrow {
         a1_2.intoArray(yp, yOff + 5 * L);
     }
 
-    private static void tile1x3(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile1x3(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
-        int wi = wOff + t0 * ck * 3 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 3 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                a0_2 = w2.fma(x, a0_2);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 3 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            a0_2 = w2.fma(x, a0_2);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
         a0_2.intoArray(yp, yOff + 2 * L);
     }
 
-    private static void tile3x4(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile3x4(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -505,30 +513,26 @@ final class DirectConvRowsNarrow {
         FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
         FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 10 * L);
         FloatVector a2_3 = FloatVector.fromArray(S, yp, yOff + 11 * L);
-        int wi = wOff + t0 * ck * 4 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 4 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-                FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                a0_2 = w2.fma(x, a0_2);
-                a0_3 = w3.fma(x, a0_3);
-                x = FloatVector.broadcast(S, xp[xi + cpg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-                a1_2 = w2.fma(x, a1_2);
-                a1_3 = w3.fma(x, a1_3);
-                x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
-                a2_0 = w0.fma(x, a2_0);
-                a2_1 = w1.fma(x, a2_1);
-                a2_2 = w2.fma(x, a2_2);
-                a2_3 = w3.fma(x, a2_3);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 4 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            a0_2 = w2.fma(x, a0_2);
+            a0_3 = w3.fma(x, a0_3);
+            x = FloatVector.broadcast(S, xp[xi + cpg]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            a1_2 = w2.fma(x, a1_2);
+            a1_3 = w3.fma(x, a1_3);
+            x = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            a2_2 = w2.fma(x, a2_2);
+            a2_3 = w3.fma(x, a2_3);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
@@ -544,8 +548,7 @@ final class DirectConvRowsNarrow {
         a2_3.intoArray(yp, yOff + 11 * L);
     }
 
-    private static void tile2x4(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile2x4(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -554,25 +557,21 @@ final class DirectConvRowsNarrow {
         FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
         FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
         FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
-        int wi = wOff + t0 * ck * 4 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 4 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-                FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                a0_2 = w2.fma(x, a0_2);
-                a0_3 = w3.fma(x, a0_3);
-                x = FloatVector.broadcast(S, xp[xi + cpg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-                a1_2 = w2.fma(x, a1_2);
-                a1_3 = w3.fma(x, a1_3);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 4 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            a0_2 = w2.fma(x, a0_2);
+            a0_3 = w3.fma(x, a0_3);
+            x = FloatVector.broadcast(S, xp[xi + cpg]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            a1_2 = w2.fma(x, a1_2);
+            a1_3 = w3.fma(x, a1_3);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
@@ -584,26 +583,114 @@ final class DirectConvRowsNarrow {
         a1_3.intoArray(yp, yOff + 7 * L);
     }
 
-    private static void tile1x4(float[] yp, int yOff, float[] xp, int xOff, int ck, int cpg, int[] taps, int t0, int t1,
-                                float[] wp, int wOff) {
+    private static void tile1x4(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
         FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
-        int wi = wOff + t0 * ck * 4 * L;
-        for (int t = t0; t < t1; t++) {
-            int xi = xOff + taps[t];
-            for (int c = 0; c < ck; c++, xi++, wi += 4 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-                FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                a0_2 = w2.fma(x, a0_2);
-                a0_3 = w3.fma(x, a0_3);
-            }
+        for (int end = xi + n; xi < end; xi++, wi += 4 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            a0_2 = w2.fma(x, a0_2);
+            a0_3 = w3.fma(x, a0_3);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+    }
+
+    private static void fold3x4(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a2_3 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        for (int end = xi + n; xi < end; xi++, wi += COPIES * 4 * L) {
+            FloatVector x0 = FloatVector.broadcast(S, xp[xi]);
+            FloatVector x1 = FloatVector.broadcast(S, xp[xi + cpg]);
+            FloatVector x2 = FloatVector.broadcast(S, xp[xi + 2 * cpg]);
+            a0_0 = x0.fma(FloatVector.fromArray(S, wp, wi + 0 * L), a0_0);
+            a0_1 = x0.fma(FloatVector.fromArray(S, wp, wi + 1 * L), a0_1);
+            a0_2 = x0.fma(FloatVector.fromArray(S, wp, wi + 2 * L), a0_2);
+            a0_3 = x0.fma(FloatVector.fromArray(S, wp, wi + 3 * L), a0_3);
+            a1_0 = x1.fma(FloatVector.fromArray(S, wp, wi + 4 * L), a1_0);
+            a1_1 = x1.fma(FloatVector.fromArray(S, wp, wi + 5 * L), a1_1);
+            a1_2 = x1.fma(FloatVector.fromArray(S, wp, wi + 6 * L), a1_2);
+            a1_3 = x1.fma(FloatVector.fromArray(S, wp, wi + 7 * L), a1_3);
+            a2_0 = x2.fma(FloatVector.fromArray(S, wp, wi + 8 * L), a2_0);
+            a2_1 = x2.fma(FloatVector.fromArray(S, wp, wi + 9 * L), a2_1);
+            a2_2 = x2.fma(FloatVector.fromArray(S, wp, wi + 10 * L), a2_2);
+            a2_3 = x2.fma(FloatVector.fromArray(S, wp, wi + 11 * L), a2_3);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+        a1_0.intoArray(yp, yOff + 4 * L);
+        a1_1.intoArray(yp, yOff + 5 * L);
+        a1_2.intoArray(yp, yOff + 6 * L);
+        a1_3.intoArray(yp, yOff + 7 * L);
+        a2_0.intoArray(yp, yOff + 8 * L);
+        a2_1.intoArray(yp, yOff + 9 * L);
+        a2_2.intoArray(yp, yOff + 10 * L);
+        a2_3.intoArray(yp, yOff + 11 * L);
+    }
+
+    private static void fold2x4(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        for (int end = xi + n; xi < end; xi++, wi += COPIES * 4 * L) {
+            FloatVector x0 = FloatVector.broadcast(S, xp[xi]);
+            FloatVector x1 = FloatVector.broadcast(S, xp[xi + cpg]);
+            a0_0 = x0.fma(FloatVector.fromArray(S, wp, wi + 0 * L), a0_0);
+            a0_1 = x0.fma(FloatVector.fromArray(S, wp, wi + 1 * L), a0_1);
+            a0_2 = x0.fma(FloatVector.fromArray(S, wp, wi + 2 * L), a0_2);
+            a0_3 = x0.fma(FloatVector.fromArray(S, wp, wi + 3 * L), a0_3);
+            a1_0 = x1.fma(FloatVector.fromArray(S, wp, wi + 4 * L), a1_0);
+            a1_1 = x1.fma(FloatVector.fromArray(S, wp, wi + 5 * L), a1_1);
+            a1_2 = x1.fma(FloatVector.fromArray(S, wp, wi + 6 * L), a1_2);
+            a1_3 = x1.fma(FloatVector.fromArray(S, wp, wi + 7 * L), a1_3);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+        a1_0.intoArray(yp, yOff + 4 * L);
+        a1_1.intoArray(yp, yOff + 5 * L);
+        a1_2.intoArray(yp, yOff + 6 * L);
+        a1_3.intoArray(yp, yOff + 7 * L);
+    }
+
+    private static void fold1x4(float[] yp, int yOff, float[] xp, int xi, int n, int cpg, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        for (int end = xi + n; xi < end; xi++, wi += COPIES * 4 * L) {
+            FloatVector x0 = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = x0.fma(FloatVector.fromArray(S, wp, wi + 0 * L), a0_0);
+            a0_1 = x0.fma(FloatVector.fromArray(S, wp, wi + 1 * L), a0_1);
+            a0_2 = x0.fma(FloatVector.fromArray(S, wp, wi + 2 * L), a0_2);
+            a0_3 = x0.fma(FloatVector.fromArray(S, wp, wi + 3 * L), a0_3);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);

@@ -22,8 +22,7 @@ import java.util.Locale;
  * Times are CPU time (the thread's on one thread, all threads' together on more; wall time with
  * {@code -Dwall=true}). {@code filter}: run only the shapes whose {n, c, h, w, o, stride} list contains it
  * (or one of its {@code |}-separated parts). {@code -Dab.old=rows1}: old is {@link DirectConvRows}' 7 × 1;
- * {@code -Dab.v=V -Dab.p=P -Dab.chunk=C}: new is tiles of up to P positions × V vectors, input channels in
- * chunks of C.
+ * {@code -Dab.v=V -Dab.p=P}: new is tiles of up to P positions × V vectors.
  */
 final class ConvRowsNarrowAB {
     private ConvRowsNarrowAB() {
@@ -55,7 +54,6 @@ final class ConvRowsNarrowAB {
         boolean rows1 = "rows1".equals(System.getProperty("ab.old"));
         int v = Integer.getInteger("ab.v", DirectConvRowsNarrow.V);
         int pos = Integer.getInteger("ab.p", DirectConvRowsNarrow.P);
-        int chunk = Integer.getInteger("ab.chunk", DirectConvRowsNarrow.CHUNK);
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)
         boolean cpu = !Boolean.getBoolean("wall");
@@ -82,9 +80,9 @@ final class ConvRowsNarrowAB {
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
             Runnable[][] passes = {
                 {rows1 ? () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, 1) : () -> old(y, x, w, s),
-                        () -> DirectConvRowsNarrow.forward(y, 0, x, 0, w, 0, null, 0, s, v, pos, chunk)},
+                        () -> DirectConvRowsNarrow.forward(y, 0, x, 0, w, 0, null, 0, s, v, pos)},
                 {rows1 ? () -> DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, 1) : () -> old(dx, dy, wt, t),
-                        () -> DirectConvRowsNarrow.forward(dx, 0, dy, 0, wt, 0, null, 0, t, v, pos, chunk)},
+                        () -> DirectConvRowsNarrow.forward(dx, 0, dy, 0, wt, 0, null, 0, t, v, pos)},
             };
             String[] names = {"forward", "input grad"};
             for (int p = 0; p < (st == 1 ? passes.length : 1); p++) {

@@ -46,11 +46,8 @@ class DirectConvRowsNarrowKernelsTest {
         {1, 8, 3, 9, 70, 3, 1, 1, 1, 1},    // 70 out channels: a part-empty last block
     };
 
-    /** {vectors, positions, input channels per chunk} of the tiles to test; 1 << 20: one chunk. */
-    private static final int[][] TILES = {
-        {DirectConvRowsNarrow.V, DirectConvRowsNarrow.P, DirectConvRowsNarrow.CHUNK},
-        {4, 2, 8}, {2, 5, 1 << 20}, {3, 3, 5}, {4, 3, 1 << 20},
-    };
+    /** {vectors, positions} of the tiles to test. */
+    private static final int[][] TILES = {{DirectConvRowsNarrow.V, DirectConvRowsNarrow.P}, {4, 2}, {2, 5}, {3, 3}, {4, 3}};
 
     @Test
     void rowTilesMatchTheReference() {
@@ -77,11 +74,10 @@ class DirectConvRowsNarrowKernelsTest {
             for (int[] tile : TILES) {
                 Tensor y = poisoned(yShape);
                 DirectConvRowsNarrow.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(),
-                        HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, tile[0], tile[1], tile[2]);
-                String what = "narrow rows conv2d, " + tile[1] + " x " + tile[0] + ", chunks of " + tile[2] + ", " + s;
+                        HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, tile[0], tile[1]);
+                String what = "narrow rows conv2d, " + tile[1] + " x " + tile[0] + ", " + s;
                 assertClose(what, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
-                // one chunk sums in DirectConvRows' order
-                if (DirectConvRows.applies(s) && tile[2] >= s.cInPerGroup()) {
+                if (DirectConvRows.applies(s)) {
                     assertThat(HostArrays.f(y)).as("bit for bit as DirectConvRows: %s", what)
                             .isEqualTo(HostArrays.f(rows));
                 }

@@ -100,7 +100,7 @@ final class DirectConvRowsNarrow {
         long work = (long) s.outH() * s.outW() * blocks * blockSize;
         Parallel.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
-            mine.cells = HostArrays.atLeast(mine.cells, (long) cells * cpg);
+            mine.cells = HostArrays.atLeast(mine.cells, PLANAR ? (long) cpg * gr.plane() : (long) cells * cpg);
             mine.out = HostArrays.atLeast(mine.out, (long) gr.positions() * width);
             float[] xp = mine.cells;
             float[] yp = mine.out;
@@ -110,7 +110,9 @@ final class DirectConvRowsNarrow {
                 int n = unit / s.groups();
                 int g = unit % s.groups();
                 int src = xOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
-                if (strideOne) {
+                if (PLANAR) {
+                    DirectConv.pad(xp, 0, xa, src, cpg, s, gr);
+                } else if (strideOne) {
                     ChannelsLast.pad(xp, xa, src, cpg, s, gr);
                 } else {
                     DirectConvChannels.cells(xp, cells, xa, src, cpg, cpg, s, gr);
@@ -125,6 +127,13 @@ final class DirectConvRowsNarrow {
                             int[] plan = plans[oh * starts.length + k];
                             for (int i = 0; i < plan.length; i += 4) {
                                 int pos = plan[i + 1];
+                                if (PLANAR) {
+                                    for (int t = plan[i + 2]; t < plan[i + 3]; t++) {
+                                        runPlanar(plan[i], v, yp, (q + pos) * width, xp, q + pos + gr.taps()[t], cpg,
+                                                gr.plane(), wp, wBlock + t * cpg * width);
+                                    }
+                                    continue;
+                                }
                                 // taps whose inputs follow one another in xp (a kernel row at stride 1) in one loop
                                 for (int t0 = plan[i + 2], t1; t0 < plan[i + 3]; t0 = t1) {
                                     t1 = t0 + 1;
@@ -691,6 +700,319 @@ final class DirectConvRowsNarrow {
             a0_1 = x0.fma(FloatVector.fromArray(S, wp, wi + 1 * L), a0_1);
             a0_2 = x0.fma(FloatVector.fromArray(S, wp, wi + 2 * L), a0_2);
             a0_3 = x0.fma(FloatVector.fromArray(S, wp, wi + 3 * L), a0_3);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+    }
+
+    /** Experiment: the input as padded planes (DirectConv's), a tile's positions adjacent. */
+    static final boolean PLANAR = Boolean.getBoolean("kiln.conv.rowsNarrowPlanar");
+
+    private static void runPlanar(int positions, int v, float[] yp, int yOff, float[] xp, int xi, int n, int plane,
+                                  float[] wp, int wi) {
+        switch (v * 8 + positions) {
+            case 2 * 8 + 6 -> planar6x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 2 * 8 + 5 -> planar5x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 2 * 8 + 4 -> planar4x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 2 * 8 + 3 -> planar3x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 2 * 8 + 2 -> planar2x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 2 * 8 + 1 -> planar1x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 4 * 8 + 3 -> planar3x4(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 4 * 8 + 2 -> planar2x4(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 4 * 8 + 1 -> planar1x4(yp, yOff, xp, xi, n, plane, wp, wi);
+            default -> throw new IllegalArgumentException("DirectConvRowsNarrow: no planar tile of " + positions);
+        }
+    }
+
+    private static void planar6x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a3_0 = w0.fma(x, a3_0);
+            a3_1 = w1.fma(x, a3_1);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a4_0 = w0.fma(x, a4_0);
+            a4_1 = w1.fma(x, a4_1);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a5_0 = w0.fma(x, a5_0);
+            a5_1 = w1.fma(x, a5_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+        a5_0.intoArray(yp, yOff + 10 * L);
+        a5_1.intoArray(yp, yOff + 11 * L);
+    }
+
+    private static void planar5x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a3_0 = w0.fma(x, a3_0);
+            a3_1 = w1.fma(x, a3_1);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a4_0 = w0.fma(x, a4_0);
+            a4_1 = w1.fma(x, a4_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+    }
+
+    private static void planar4x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a3_0 = w0.fma(x, a3_0);
+            a3_1 = w1.fma(x, a3_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+    }
+
+    private static void planar3x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+    }
+
+    private static void planar2x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+    }
+
+    private static void planar1x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+    }
+
+    private static void planar3x4(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a2_3 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 4 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            a0_2 = w2.fma(x, a0_2);
+            a0_3 = w3.fma(x, a0_3);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            a1_2 = w2.fma(x, a1_2);
+            a1_3 = w3.fma(x, a1_3);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            a2_2 = w2.fma(x, a2_2);
+            a2_3 = w3.fma(x, a2_3);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+        a1_0.intoArray(yp, yOff + 4 * L);
+        a1_1.intoArray(yp, yOff + 5 * L);
+        a1_2.intoArray(yp, yOff + 6 * L);
+        a1_3.intoArray(yp, yOff + 7 * L);
+        a2_0.intoArray(yp, yOff + 8 * L);
+        a2_1.intoArray(yp, yOff + 9 * L);
+        a2_2.intoArray(yp, yOff + 10 * L);
+        a2_3.intoArray(yp, yOff + 11 * L);
+    }
+
+    private static void planar2x4(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a1_3 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 4 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            a0_2 = w2.fma(x, a0_2);
+            a0_3 = w3.fma(x, a0_3);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            a1_2 = w2.fma(x, a1_2);
+            a1_3 = w3.fma(x, a1_3);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a0_3.intoArray(yp, yOff + 3 * L);
+        a1_0.intoArray(yp, yOff + 4 * L);
+        a1_1.intoArray(yp, yOff + 5 * L);
+        a1_2.intoArray(yp, yOff + 6 * L);
+        a1_3.intoArray(yp, yOff + 7 * L);
+    }
+
+    private static void planar1x4(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a0_3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 4 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, wp, wi + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            a0_2 = w2.fma(x, a0_2);
+            a0_3 = w3.fma(x, a0_3);
         }
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);

@@ -22,7 +22,7 @@ import java.util.Locale;
  * Times are CPU time (the thread's on one thread, all threads' together on more; wall time with
  * {@code -Dwall=true}). {@code filter}: run only the shapes whose {n, c, h, w, o, stride} list contains it
  * (or one of its {@code |}-separated parts). {@code -Dab.old=rows1}: old is {@link DirectConvRows}' 7 × 1;
- * {@code -Dab.v=V -Dab.p=P}: new is tiles of up to P positions × V vectors.
+ * {@code -Dab.p=P}: new is tiles of at most P positions.
  */
 final class ConvRowsNarrowAB {
     private ConvRowsNarrowAB() {
@@ -52,7 +52,6 @@ final class ConvRowsNarrowAB {
         }
         String filter = args.length > 2 ? args[2] : "";
         boolean rows1 = "rows1".equals(System.getProperty("ab.old"));
-        int v = Integer.getInteger("ab.v", DirectConvRowsNarrow.V);
         int pos = Integer.getInteger("ab.p", DirectConvRowsNarrow.P);
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)
@@ -80,9 +79,9 @@ final class ConvRowsNarrowAB {
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
             Runnable[][] passes = {
                 {rows1 ? () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, 1) : () -> old(y, x, w, s),
-                        () -> DirectConvRowsNarrow.forward(y, 0, x, 0, w, 0, null, 0, s, v, pos)},
+                        () -> DirectConvRowsNarrow.forward(y, 0, x, 0, w, 0, null, 0, s, pos)},
                 {rows1 ? () -> DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, 1) : () -> old(dx, dy, wt, t),
-                        () -> DirectConvRowsNarrow.forward(dx, 0, dy, 0, wt, 0, null, 0, t, v, pos)},
+                        () -> DirectConvRowsNarrow.forward(dx, 0, dy, 0, wt, 0, null, 0, t, pos)},
             };
             String[] names = {"forward", "input grad"};
             for (int p = 0; p < (st == 1 ? passes.length : 1); p++) {

@@ -16,8 +16,8 @@ import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link DirectConvRowsNarrow} against the reference backend on the edges of its 3-position tiles (run at
- * every forced vector width): widths 3 does not divide (tiles of 2 at the row's end), 1- and 2-wide
+ * {@link DirectConvRowsNarrow} against the reference backend on the edges of its row tiles (run at every
+ * forced vector width), with every tile size: widths the tile does not divide (smaller tiles), 1- and 2-wide
  * images, padding 0 to 2, kernels 3 and 5, stride 2 on odd and even sizes, groups, dilation, out channels
  * that leave the last block part empty, a bias; bit for bit against {@link DirectConvRows}, which sums in
  * the same order; its plans, which must run every tap that reads input exactly once and no other; and
@@ -27,10 +27,10 @@ class DirectConvRowsNarrowKernelsTest {
 
     /** {n, c, h, w, o, k, stride, pad, dilation, groups}. */
     private static final int[][] SHAPES = {
-        {2, 8, 7, 7, 20, 3, 1, 1, 1, 1},    // 7 = 3 + 2 + 2
-        {2, 16, 9, 8, 9, 3, 1, 1, 1, 1},    // 8 = 3 + 3 + 2
-        {1, 8, 8, 12, 17, 3, 1, 0, 1, 1},   // no padding, width 10 = 3 + 3 + 2 + 2
-        {2, 8, 6, 1, 6, 3, 1, 1, 1, 1},     // 1 wide: one tile of 1, both side taps on padding
+        {2, 5, 7, 7, 20, 3, 1, 1, 1, 1},    // 7 = 4 + 3
+        {2, 16, 9, 8, 9, 3, 1, 1, 1, 1},    // 8 = 4 + 4
+        {1, 3, 8, 13, 17, 3, 1, 0, 1, 1},   // no padding, width 11 = 4 + 4 + 3
+        {2, 3, 6, 1, 6, 3, 1, 1, 1, 1},     // 1 wide: one tile of 1, both side taps on padding
         {2, 8, 5, 2, 6, 3, 1, 1, 1, 1},     // 2 wide
         {2, 8, 4, 1, 5, 3, 1, 2, 1, 1},     // 1 wide, padding 2: output 1 × 3 wide, edge positions read little
         {2, 8, 10, 9, 6, 3, 1, 2, 1, 1},    // padding 2: two lost positions at each edge
@@ -42,12 +42,12 @@ class DirectConvRowsNarrowKernelsTest {
         {1, 8, 16, 19, 5, 3, 2, 0, 1, 1},
         {1, 8, 3, 3, 5, 3, 2, 1, 1, 1},     // stride 2 to 2 × 2
         {2, 16, 9, 9, 12, 3, 1, 1, 1, 2},   // groups
-        {1, 8, 12, 12, 6, 3, 1, 2, 2, 1},   // dilation 2
+        {1, 7, 12, 12, 6, 3, 1, 2, 2, 1},   // dilation 2
         {1, 8, 3, 9, 70, 3, 1, 1, 1, 1},    // 70 out channels: a part-empty last block
     };
 
-    /** {vectors, positions} of the tiles to test. */
-    private static final int[][] TILES = {{DirectConvRowsNarrow.V, DirectConvRowsNarrow.P}, {4, 2}, {2, 5}, {3, 3}, {4, 3}};
+    /** Positions per tile at most: every tile size from 1 to {@link DirectConvRowsNarrow#P}. */
+    private static final int[] TILES = {DirectConvRowsNarrow.P, 4, 3, 2, 1};
 
     @Test
     void rowTilesMatchTheReference() {
@@ -71,11 +71,11 @@ class DirectConvRowsNarrowKernelsTest {
                 DirectConvRows.forward(HostArrays.f(rows), rows.offset(), HostArrays.f(x), x.offset(),
                         HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, 1);
             }
-            for (int[] tile : TILES) {
+            for (int tile : TILES) {
                 Tensor y = poisoned(yShape);
                 DirectConvRowsNarrow.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(),
-                        HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, tile[0], tile[1]);
-                String what = "narrow rows conv2d, " + tile[1] + " x " + tile[0] + ", " + s;
+                        HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, tile);
+                String what = "narrow rows conv2d, tiles of " + tile + ", " + s;
                 assertClose(what, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
                 if (DirectConvRows.applies(s)) {
                     assertThat(HostArrays.f(y)).as("bit for bit as DirectConvRows: %s", what)
@@ -101,17 +101,17 @@ class DirectConvRowsNarrowKernelsTest {
             }
         }
         assertThat(DirectConvRowsNarrow.starts(7, 3)).containsExactly(0, 3, 5);
-        assertThat(DirectConvRowsNarrow.starts(14, 3)).containsExactly(0, 3, 6, 9, 12);
         assertThat(DirectConvRowsNarrow.starts(7, 5)).containsExactly(0, 4);
+        assertThat(DirectConvRowsNarrow.starts(14, 5)).containsExactly(0, 5, 10);
     }
 
     @Test
     void plansRunExactlyTheTapsThatReadInput() {
         for (int[] g : SHAPES) {
-          for (int[] tile : TILES) {
+          for (int tile : TILES) {
             ConvShape s = shape(g);
-            int[] starts = DirectConvRowsNarrow.starts(s.outW(), tile[1]);
-            int[][] plans = DirectConvRowsNarrow.plans(s, tile[1]);
+            int[] starts = DirectConvRowsNarrow.starts(s.outW(), tile);
+            int[][] plans = DirectConvRowsNarrow.plans(s, tile);
             assertThat(plans.length).isEqualTo(s.outH() * starts.length);
             for (int oh = 0; oh < s.outH(); oh++) {
                 for (int k = 0; k < starts.length; k++) {

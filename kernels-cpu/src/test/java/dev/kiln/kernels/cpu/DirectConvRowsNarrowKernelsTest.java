@@ -147,16 +147,25 @@ class DirectConvRowsNarrowKernelsTest {
         }
     }
 
+    /** Routed with 16 registers and 8 lanes only (run with {@code -XX:UseAVX=2} to take it). */
     @Test
     void dispatchForwardAndInputGradient() {
         var rng = new Generator(17);
         ConvShape[] shapes = {
+            new ConvShape(2, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14), // kiln train cnn's
+            new ConvShape(2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),
             new ConvShape(2, 32, 7, 7, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),
-            new ConvShape(2, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14),
-            new ConvShape(2, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 7, 7),
-            new ConvShape(2, 32, 13, 13, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 7, 7),
+            new ConvShape(2, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14), // 16 inputs: not taken
+            new ConvShape(2, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 7, 7),   // stride 2: not taken
         };
+        boolean narrow = Simd.ENABLED && !DirectConvKernels.WIDE && DirectConvKernels.L == 8;
         for (ConvShape s : shapes) {
+            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32;
+            assertThat(ConvDispatch.rowsNarrow(s)).as("rowsNarrow for %s", s).isEqualTo(taken);
+            if (s.strideH() == 1) {
+                assertThat(ConvDispatch.rowsNarrow(ConvDispatch.transposed(s))).as("rowsNarrow for dx of %s", s)
+                        .isEqualTo(taken);
+            }
             int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
             int[] wShape = {s.cOut(), s.cIn(), 3, 3};
             int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};

@@ -282,8 +282,9 @@ final class ConvDispatch {
      * at least {@link #ROWS_NARROW_MIN_CHANNELS} channels per group in and out, a reduction of at most
      * {@link #ROWS_NARROW_MAX_REDUCTION} and at most {@link #ROWS_NARROW_MAX_SPATIAL} output positions: kiln
      * train cnn's 32 channels on 14 × 14 and 64 on 7 × 7. ConvRowsNarrowAB (one JVM, interleaved, CPU time,
-     * {@code -XX:UseAVX=2}, batch 128, two runs each at 1 and 2 threads), against the channel tiles:
-     * 32 × 14 × 14 forward 1.06-1.08×, input gradient 1.03-1.08×; 64 × 7 × 7 1.00-1.10× and 1.07-1.09×.
+     * {@code -XX:UseAVX=2}, batch 128, four runs each at 1 and 2 threads), against the channel tiles:
+     * 32 × 14 × 14 forward and input gradient 1.03-1.15×; 64 × 7 × 7 forward 1.00-1.10× (one run of eight
+     * 0.93×), input gradient 1.07-1.10×.
      * Not taken, as measured there: ResNet-18's 256 on 14 × 14 (0.96-1.06×) and 512 on 7 × 7 (0.94-0.97× of
      * im2col on one thread, 1.06-1.09× on two), 16 channels on 28 × 28 (0.85-1.00×), 64 to 128 on 28 × 28
      * and 56 × 56 (0.81-0.90×: a tap's loop jumps a whole padded plane per input channel) and every stride-2

@@ -240,7 +240,7 @@ final class ConvDispatch {
      * channels on 7 × 7 1.06-1.07× at AVX-512 and 1.31-1.33× at AVX2, its stride-2 32 → 64 1.22-1.24× and
      * 1.41×; against im2col + SGEMM, ResNet-18's 3×3 layers from 64 channels on 56 × 56 to 256 on 14 × 14
      * and its stride-2 64 → 128 and 128 → 256, 1.00-1.09× at AVX-512 (1 and 2 threads) and 1.08-1.11× at
-     * AVX2 (1 thread). {@link #rows} goes first where it holds.
+     * AVX2 (1 thread). {@link #rows} and {@link #rowsNarrow} go first where they hold.
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2

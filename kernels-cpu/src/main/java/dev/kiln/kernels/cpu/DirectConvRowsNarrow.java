@@ -12,12 +12,11 @@ import java.util.Arrays;
  * vector registers (AVX2): a tile is up to {@link #P} positions × 2 vectors of out channels (10
  * accumulators, 2 weight vectors, the broadcasts), and the input lies in {@link DirectConv}'s zero-padded
  * planes rather than channels last, so a tile's positions are adjacent floats: C2 addresses all of them
- * from one register plus a constant. Channels last, each position needs a register of its own (positions
- * lie a variable cpg apart); with the loop's other integers that ran C2 out of general registers, which it
- * then spilled into vector registers, which spilled accumulators to the stack (DirectConvRows' 7 × 1 and
- * this class's first 3 × 4, after oneDNN's jit_avx2 kernel, both ran at about half speed). 3 × 4 still
- * spills here: C2 loads two weight vectors at a time, 12 + 3 + 2 = 17 registers. {@link ConvDispatch#rowsNarrow}
- * says where it runs.
+ * from one register plus a constant. Channels last, a tile's positions lie a variable cpg apart and C2
+ * keeps a general register for each; with the loop's other integers it ran out, moved array bases into
+ * vector registers and spilled accumulators to the stack (DirectConvRows' 7 × 1 and a 3 × 4 after
+ * oneDNN's jit_avx2 kernel ran at about half speed). 3 × 4 spills here too: C2 loads two weight vectors
+ * at a time, 12 + 3 + 2 = 17 registers. {@link ConvDispatch#rowsNarrow} says where it runs.
  *
  * <p>A row of w outputs is cut into the fewest tiles of at most {@link #P} positions, as equal as possible
  * (7 = 4 + 3, 14 = 5 + 5 + 4), so no position is computed twice. For each tile a plan lists runs of taps

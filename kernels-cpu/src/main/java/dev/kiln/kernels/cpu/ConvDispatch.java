@@ -14,7 +14,8 @@ import static dev.kiln.kernels.cpu.HostArrays.f32;
 /**
  * CpuBackend's F32 convolution: im2col ({@link ConvKernels}) and Kiln's packed SGEMM, or the direct
  * kernels where the shape suits them ({@link #grid}: {@link DirectConv}, {@link #channels}:
- * {@link DirectConvChannels}, {@link #rows}: {@link DirectConvRows}; {@link #gridWeight}, {@link #phases}),
+ * {@link DirectConvChannels}, {@link #rows}: {@link DirectConvRows}, {@link #rowsNarrow}: {@link DirectConvRowsNarrow};
+ * {@link #gridWeight}, {@link #phases}),
  * or forward for small patches
  * ({@link #DIRECT_MAX_PATCH}) the direct loop of {@link ConvKernels}. Samples are
  * taken in blocks whose patch matrices sit side by side, so a batch of small images makes one
@@ -189,7 +190,7 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
-        } else if (grid(s) || channels(s) || rows(s)) {
+        } else if (grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
             // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
@@ -201,19 +202,24 @@ final class ConvDispatch {
     }
 
     /**
-     * The direct kernels: {@link DirectConvRows} where {@link #rows} holds, else {@link DirectConvChannels}
-     * where {@link #channels} holds, else {@link DirectConv}.
+     * The direct kernels: {@link DirectConvRows} where {@link #rows} holds, {@link DirectConvRowsNarrow} where
+     * {@link #rowsNarrow} does, else {@link DirectConvChannels} where {@link #channels} holds, else {@link DirectConv}.
      */
     static void grid(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         gridForward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                 bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
     }
 
-    /** y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid}, {@link #channels} or {@link #rows} takes. */
+    /**
+     * y = conv2d(x, w) + bias by the direct kernels, for a shape {@link #grid}, {@link #channels}, {@link #rows} or
+     * {@link #rowsNarrow} takes.
+     */
     static void gridForward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                             ConvShape s) {
         if (rows(s)) {
             DirectConvRows.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        } else if (rowsNarrow(s)) {
+            DirectConvRowsNarrow.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (channels(s)) {
             DirectConvChannels.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else {
@@ -235,7 +241,7 @@ final class ConvDispatch {
      * channels on 7 × 7 1.06-1.07× at AVX-512 and 1.31-1.33× at AVX2, its stride-2 32 → 64 1.22-1.24× and
      * 1.41×; against im2col + SGEMM, ResNet-18's 3×3 layers from 64 channels on 56 × 56 to 256 on 14 × 14
      * and its stride-2 64 → 128 and 128 → 256, 1.00-1.09× at AVX-512 (1 and 2 threads) and 1.08-1.11× at
-     * AVX2 (1 thread). {@link #rows} goes first where it holds.
+     * AVX2 (1 thread). {@link #rows} and {@link #rowsNarrow} go first where they hold.
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2
@@ -269,6 +275,39 @@ final class ConvDispatch {
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_MAX_REDUCTION
                 && (long) s.h() * s.w() <= ROWS_MAX_SPATIAL;
     }
+
+    /**
+     * Whether the forward (and the stride-1 input gradient) takes {@link DirectConvRowsNarrow}, the row tiles
+     * for 16 vector registers (5 positions × 2 vectors over padded planes), rather than {@link #channels}:
+     * 16 registers and 8 lanes (AVX2), stride 1, a 3×3 kernel with padding of at most 1 and no dilation,
+     * at least {@link #ROWS_NARROW_MIN_CHANNELS} channels per group in and out, a reduction of at most
+     * {@link #ROWS_NARROW_MAX_REDUCTION} and at most {@link #ROWS_NARROW_MAX_SPATIAL} output positions: kiln
+     * train cnn's 32 channels on 14 × 14 and 64 on 7 × 7. ConvRowsNarrowAB (one JVM, interleaved, CPU time,
+     * {@code -XX:UseAVX=2}, batch 128, four runs each at 1 and 2 threads), against the channel tiles:
+     * 32 × 14 × 14 forward and input gradient 1.03-1.15×; 64 × 7 × 7 forward 1.00-1.10× (one run of eight
+     * 0.93×), input gradient 1.07-1.10×.
+     * Not taken, as measured there: ResNet-18's 256 on 14 × 14 (0.96-1.06×) and 512 on 7 × 7 (0.94-0.97× of
+     * im2col on one thread, 1.06-1.09× on two), 16 channels on 28 × 28 (0.85-1.00×), 64 to 128 on 28 × 28
+     * and 56 × 56 (0.81-0.90×: a tap's loop jumps a whole padded plane per input channel) and every stride-2
+     * layer (0.74-0.95×).
+     */
+    static boolean rowsNarrow(ConvShape s) {
+        return GRID && !DirectConvKernels.WIDE && DirectConvKernels.L == 8 && DirectConvRowsNarrow.applies(s)
+                && s.strideH() == 1 && s.strideW() == 1 && s.kH() == 3 && s.kW() == 3 && s.padH() <= 1
+                && s.padW() <= 1 && s.dilationH() == 1 && s.dilationW() == 1
+                && s.cInPerGroup() >= ROWS_NARROW_MIN_CHANNELS && s.cOutPerGroup() >= ROWS_NARROW_MIN_CHANNELS
+                && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_NARROW_MAX_REDUCTION
+                && (long) s.outH() * s.outW() <= ROWS_NARROW_MAX_SPATIAL;
+    }
+
+    /** Channels per group in and out from which {@link #rowsNarrow} holds (kiln train cnn's 32; 16 ran 0.85-1.00×). */
+    static final int ROWS_NARROW_MIN_CHANNELS = 32;
+
+    /** The longest reduction {@link #rowsNarrow} takes, 64 channels × 3×3 (256 and 512 channels: no clear gain). */
+    static final int ROWS_NARROW_MAX_REDUCTION = 64 * 9;
+
+    /** Output positions per plane up to which {@link #rowsNarrow} holds (14 × 14). */
+    static final int ROWS_NARROW_MAX_SPATIAL = 14 * 14;
 
     /**
      * The longest reduction {@link #rows} takes, 512 channels × 3×3: a block's packed weights (590 KB at
@@ -444,7 +483,7 @@ final class ConvDispatch {
             Scratch sc = SCRATCH.get();
             sc.wt = HostArrays.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
-            if (direct && (grid(t) || channels(t) || rows(t))) {
+            if (direct && (grid(t) || channels(t) || rows(t) || rowsNarrow(t))) {
                 gridForward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else if (t.patch() <= DIRECT_MAX_PATCH) {
                 direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);

@@ -1,0 +1,343 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * {@link DirectConvRows}' idea, tiles of one output row that run only the taps reading real input, for 16
+ * vector registers (AVX2): a tile is up to {@link #P} positions × 2 vectors of out channels (10
+ * accumulators, 2 weight vectors, the broadcasts), and the input lies in {@link DirectConv}'s zero-padded
+ * planes rather than channels last, so a tile's positions are adjacent floats: C2 addresses all of them
+ * from one register plus a constant. Channels last, a tile's positions lie a variable cpg apart and C2
+ * keeps a general register for each; with the loop's other integers it ran out, moved array bases into
+ * vector registers and spilled accumulators to the stack (DirectConvRows' 7 × 1 and a 3 × 4 after
+ * oneDNN's jit_avx2 kernel ran at about half speed). 3 × 4 spills here too: C2 loads two weight vectors
+ * at a time, 12 + 3 + 2 = 17 registers. {@link ConvDispatch#rowsNarrow} says where it runs.
+ *
+ * <p>A row of w outputs is cut into the fewest tiles of at most {@link #P} positions, as equal as possible
+ * (7 = 4 + 3, 14 = 5 + 5 + 4), so no position is computed twice. For each tile a plan lists runs of taps
+ * with the positions of the tile whose input they read (a tap at the row's edge loses one or more); each
+ * tap of a run is one loop over the input channels, plane after plane, with a tile for its number of
+ * positions. The weights are packed [block][tap][input channel][out channel of the block] by
+ * {@link DirectConvChannels#pack}. Every output is the sum of its real taps in (tap, input channel) order,
+ * whatever tile computes it, the order {@link DirectConvRows} sums in: results depend on the shape only,
+ * never on the threads, and equal {@link DirectConvRows}' bit for bit. Each block's channels-last output
+ * is copied into the NCHW planes of y.
+ */
+final class DirectConvRowsNarrow {
+    private DirectConvRowsNarrow() {
+    }
+
+    /** False with {@code -Dkiln.conv.rowsNarrow=false}: the shapes go where they went before (A/B runs). */
+    static final boolean ENABLED =
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsNarrow", "true").trim());
+
+    private static final VectorSpecies<Float> S = DirectConvKernels.S;
+    private static final int L = DirectConvKernels.L;
+
+    /** Positions per tile at most. */
+    static final int P = 5;
+
+    /** Vectors of out channels per tile. */
+    static final int V = 2;
+
+    /** Whether this kernel can compute the shape: a kernel larger than 1×1. */
+    static boolean applies(ConvShape s) {
+        return ENABLED && Simd.ENABLED && s.kH() * s.kW() > 1;
+    }
+
+    /** Per-thread buffers, grown on demand and kept. */
+    private static final class Scratch {
+        float[] weights = new float[0];
+        float[] planes = new float[0];
+        float[] out = new float[0];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** y = conv2d(x, w) + bias; bias may be null. */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s) {
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, P);
+    }
+
+    /** {@link #forward} with tiles of at most {@code p} (1 to {@link #P}) positions (tests and A/B runs). */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, int p) {
+        DirectConv.Grid gr = DirectConv.Grid.forward(s);
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int width = V * L;
+        int blocks = (opg + width - 1) / width;
+        int[] taps = gr.taps();
+        int[] starts = starts(s.outW(), p);
+        int[][] plans = plans(s, p);
+        int blockSize = kk * cpg * width;
+        Scratch sc = SCRATCH.get();
+        sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
+        float[] wp = sc.weights;
+        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, cpg); // one chunk: [block][tap][c][o]
+        int units = s.n() * s.groups();
+        int split = DirectConv.split(units, blocks);
+        long work = (long) s.outH() * s.outW() * blocks * blockSize;
+        Parallel.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
+            Scratch mine = SCRATCH.get();
+            mine.planes = HostArrays.atLeast(mine.planes, (long) cpg * gr.plane());
+            mine.out = HostArrays.atLeast(mine.out, (long) gr.positions() * width);
+            float[] xp = mine.planes;
+            float[] yp = mine.out;
+            for (int u = lo; u < hi; u++) {
+                int unit = u / split;
+                int part = u % split;
+                int n = unit / s.groups();
+                int g = unit % s.groups();
+                DirectConv.pad(xp, 0, xa, xOff + (n * s.cIn() + g * cpg) * s.h() * s.w(), cpg, s, gr);
+                for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
+                    int wBlock = (g * blocks + b) * blockSize;
+                    // the runs add onto yp; a position no tap reads input for stays 0
+                    Arrays.fill(yp, 0, gr.positions() * width, 0f);
+                    for (int oh = 0; oh < s.outH(); oh++) {
+                        for (int k = 0; k < starts.length; k++) {
+                            int q = oh * gr.pitch() + starts[k];
+                            int[] plan = plans[oh * starts.length + k];
+                            for (int i = 0; i < plan.length; i += 4) {
+                                int at = q + plan[i + 1];
+                                for (int t = plan[i + 2]; t < plan[i + 3]; t++) {
+                                    run(plan[i], yp, at * width, xp, at + taps[t], cpg, gr.plane(), wp,
+                                            wBlock + t * cpg * width);
+                                }
+                            }
+                        }
+                    }
+                    int o0 = g * opg + b * width;
+                    ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
+                            Math.min(width, opg - b * width), ba, bOff + o0, s, gr);
+                }
+            }
+        });
+    }
+
+    /**
+     * The first position of each tile of a row of w outputs: the fewest tiles of at most p positions,
+     * their sizes as equal as possible, the larger first (7 with p = 5: 4 + 3; 14: 5 + 5 + 4).
+     * Tile k spans [starts[k], starts[k + 1]), the last one up to w.
+     */
+    static int[] starts(int w, int p) {
+        int tiles = (w + p - 1) / p;
+        int[] starts = new int[tiles];
+        for (int k = 1; k < tiles; k++) {
+            starts[k] = starts[k - 1] + w / tiles + (k - 1 < w % tiles ? 1 : 0);
+        }
+        return starts;
+    }
+
+    static int[][] plans(ConvShape s, int p) {
+        int[] starts = starts(s.outW(), p);
+        int tiles = starts.length;
+        int[][] plans = new int[s.outH() * tiles][];
+        int kk = s.kH() * s.kW();
+        int[] runs = new int[4 * kk];
+        for (int oh = 0; oh < s.outH(); oh++) {
+            for (int k = 0; k < tiles; k++) {
+                int ow0 = starts[k];
+                int size = (k + 1 < tiles ? starts[k + 1] : s.outW()) - ow0;
+                int n = 0;
+                int runLo = 0;
+                int runHi = 0;
+                int runStart = -1;
+                for (int t = 0; t <= kk; t++) {
+                    int lo = 0;
+                    int hi = 0;
+                    if (t < kk) {
+                        int ih = oh * s.strideH() + t / s.kW() * s.dilationH() - s.padH();
+                        if (ih >= 0 && ih < s.h()) {
+                            int dj = t % s.kW() * s.dilationW() - s.padW();
+                            // the tile's positions p with 0 <= (ow0 + p)·strideW + dj < w
+                            lo = Math.clamp(Math.ceilDiv(-dj, s.strideW()) - ow0, 0, size);
+                            hi = Math.clamp(Math.ceilDiv(s.w() - dj, s.strideW()) - ow0, 0, size);
+                            hi = Math.max(lo, hi);
+                        }
+                    }
+                    if (runStart >= 0 && (lo != runLo || hi != runHi)) {
+                        runs[n++] = runHi - runLo;
+                        runs[n++] = runLo;
+                        runs[n++] = runStart;
+                        runs[n++] = t;
+                        runStart = -1;
+                    }
+                    if (runStart < 0 && hi > lo) {
+                        runStart = t;
+                        runLo = lo;
+                        runHi = hi;
+                    }
+                }
+                plans[oh * tiles + k] = Arrays.copyOf(runs, n);
+            }
+        }
+        return plans;
+    }
+
+    /**
+     * One tap over n input channels: {@code positions} × 2 vectors added onto yp[yOff + i·2·L + lane] for
+     * position i, channel c of position i at xp[xi + c·plane + i], its weights at wp[wi + c·2·L].
+     */
+    private static void run(int positions, float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp,
+                            int wi) {
+        switch (positions) {
+            case 5 -> tile5x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 4 -> tile4x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 3 -> tile3x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 2 -> tile2x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            case 1 -> tile1x2(yp, yOff, xp, xi, n, plane, wp, wi);
+            default -> throw new IllegalArgumentException("DirectConvRowsNarrow: no tile of " + positions + " positions");
+        }
+    }
+
+    // The tiles: positions × 2 vectors of accumulators, loaded from and stored to yp around the loop; per
+    // input channel 2 weight vectors, one broadcast per position, 2 FMAs per position.
+
+    private static void tile5x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a3_0 = w0.fma(x, a3_0);
+            a3_1 = w1.fma(x, a3_1);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a4_0 = w0.fma(x, a4_0);
+            a4_1 = w1.fma(x, a4_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+    }
+
+    private static void tile4x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a3_0 = w0.fma(x, a3_0);
+            a3_1 = w1.fma(x, a3_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+    }
+
+    private static void tile3x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a2_0 = w0.fma(x, a2_0);
+            a2_1 = w1.fma(x, a2_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+    }
+
+    private static void tile2x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a1_0 = w0.fma(x, a1_0);
+            a1_1 = w1.fma(x, a1_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+    }
+
+    private static void tile1x2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector x = FloatVector.broadcast(S, xp[xi]);
+            a0_0 = w0.fma(x, a0_0);
+            a0_1 = w1.fma(x, a0_1);
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.kiln.kernels.cpu;
+
+import dev.kiln.tensor.ConvShape;
+import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.kiln.kernels.cpu.KernelCheck.Layout;
+import static dev.kiln.kernels.cpu.KernelCheck.REF;
+import static dev.kiln.kernels.cpu.KernelCheck.assertClose;
+import static dev.kiln.kernels.cpu.KernelCheck.input;
+import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link DirectConvRowsNarrow} against the reference backend on the edges of its row tiles (run at every
+ * forced vector width), with every tile size: widths the tile does not divide (smaller tiles), 1- and 2-wide
+ * images, padding 0 to 2, kernels 3 and 5, stride 2 on odd and even sizes, groups, dilation, out channels
+ * that leave the last block part empty, a bias; bit for bit against {@link DirectConvRows}, which sums in
+ * the same order; its plans, which must run every tap that reads input exactly once and no other; and
+ * the dispatch, forward and input gradient.
+ */
+class DirectConvRowsNarrowKernelsTest {
+
+    /** {n, c, h, w, o, k, stride, pad, dilation, groups}. */
+    private static final int[][] SHAPES = {
+        {2, 5, 7, 7, 20, 3, 1, 1, 1, 1},    // 7 = 4 + 3
+        {2, 16, 9, 8, 9, 3, 1, 1, 1, 1},    // 8 = 4 + 4
+        {1, 3, 8, 13, 17, 3, 1, 0, 1, 1},   // no padding, width 11 = 4 + 4 + 3
+        {2, 3, 6, 1, 6, 3, 1, 1, 1, 1},     // 1 wide: one tile of 1, both side taps on padding
+        {2, 8, 5, 2, 6, 3, 1, 1, 1, 1},     // 2 wide
+        {2, 8, 4, 1, 5, 3, 1, 2, 1, 1},     // 1 wide, padding 2: output 1 × 3 wide, edge positions read little
+        {2, 8, 10, 9, 6, 3, 1, 2, 1, 1},    // padding 2: two lost positions at each edge
+        {2, 8, 11, 13, 8, 5, 1, 2, 1, 1},   // 5 × 5
+        {1, 16, 9, 10, 7, 5, 1, 1, 1, 1},
+        {1, 8, 5, 4, 7, 5, 1, 2, 1, 1},     // 5 × 5 on a 4-wide image: taps lost on both sides of a tile
+        {2, 24, 14, 14, 33, 3, 2, 1, 1, 1}, // stride 2, even
+        {2, 8, 15, 17, 12, 3, 2, 1, 1, 1},  // stride 2, odd
+        {1, 8, 16, 19, 5, 3, 2, 0, 1, 1},
+        {1, 8, 3, 3, 5, 3, 2, 1, 1, 1},     // stride 2 to 2 × 2
+        {2, 16, 9, 9, 12, 3, 1, 1, 1, 2},   // groups
+        {1, 7, 12, 12, 6, 3, 1, 2, 2, 1},   // dilation 2
+        {1, 8, 3, 9, 70, 3, 1, 1, 1, 1},    // 70 out channels: a part-empty last block
+    };
+
+    /** Positions per tile at most: every tile size from 1 to {@link DirectConvRowsNarrow#P}. */
+    private static final int[] TILES = {DirectConvRowsNarrow.P, 4, 3, 2, 1};
+
+    @Test
+    void rowTilesMatchTheReference() {
+        var rng = new Generator(73);
+        for (int[] g : SHAPES) {
+            ConvShape s = shape(g);
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
+            Tensor b = input(KernelCheck.randn(rng, s.cOut(), 1, 0), new int[] {s.cOut()}, Layout.OFFSET);
+            Tensor ref = poisoned(yShape);
+            REF.conv2d(ref, x, w, b, s);
+            assertThat(DirectConvRowsNarrow.applies(s)).as("applies to %s", s).isEqualTo(Simd.ENABLED);
+            if (!Simd.ENABLED) {
+                continue;
+            }
+            Tensor rows = poisoned(yShape);
+            if (DirectConvRows.applies(s)) {
+                DirectConvRows.forward(HostArrays.f(rows), rows.offset(), HostArrays.f(x), x.offset(),
+                        HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, 1);
+            }
+            for (int tile : TILES) {
+                Tensor y = poisoned(yShape);
+                DirectConvRowsNarrow.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(),
+                        HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, tile);
+                String what = "narrow rows conv2d, tiles of " + tile + ", " + s;
+                assertClose(what, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
+                if (DirectConvRows.applies(s)) {
+                    assertThat(HostArrays.f(y)).as("bit for bit as DirectConvRows: %s", what)
+                            .isEqualTo(HostArrays.f(rows));
+                }
+            }
+        }
+    }
+
+    @Test
+    void tilesCoverEachRowOnce() {
+        for (int p = 1; p <= 5; p++) {
+            for (int w = 1; w <= 60; w++) {
+                int[] starts = DirectConvRowsNarrow.starts(w, p);
+                assertThat(starts.length).as("tiles of %d in a row of %d", p, w).isEqualTo((w + p - 1) / p);
+                assertThat(starts[0]).isZero();
+                for (int k = 0; k < starts.length; k++) {
+                    int size = (k + 1 < starts.length ? starts[k + 1] : w) - starts[k];
+                    // as equal as possible, none over p
+                    assertThat(size).as("tile %d of %d in a row of %d", k, p, w)
+                            .isBetween(w / starts.length, Math.min(p, (w + starts.length - 1) / starts.length));
+                }
+            }
+        }
+        assertThat(DirectConvRowsNarrow.starts(7, 3)).containsExactly(0, 3, 5);
+        assertThat(DirectConvRowsNarrow.starts(7, 5)).containsExactly(0, 4);
+        assertThat(DirectConvRowsNarrow.starts(14, 5)).containsExactly(0, 5, 10);
+    }
+
+    @Test
+    void plansRunExactlyTheTapsThatReadInput() {
+        for (int[] g : SHAPES) {
+          for (int tile : TILES) {
+            ConvShape s = shape(g);
+            int[] starts = DirectConvRowsNarrow.starts(s.outW(), tile);
+            int[][] plans = DirectConvRowsNarrow.plans(s, tile);
+            assertThat(plans.length).isEqualTo(s.outH() * starts.length);
+            for (int oh = 0; oh < s.outH(); oh++) {
+                for (int k = 0; k < starts.length; k++) {
+                    int ow0 = starts[k];
+                    int size = (k + 1 < starts.length ? starts[k + 1] : s.outW()) - ow0;
+                    int[] plan = plans[oh * starts.length + k];
+                    List<String> ran = new ArrayList<>();
+                    for (int p = 0; p < size; p++) {
+                        for (int i = 0; i < plan.length; i += 4) {
+                            assertThat(plan[i]).as("run length").isBetween(1, size);
+                            assertThat(plan[i + 1] + plan[i]).as("run end").isLessThanOrEqualTo(size);
+                            for (int t = plan[i + 2]; t < plan[i + 3]; t++) {
+                                if (p >= plan[i + 1] && p < plan[i + 1] + plan[i]) {
+                                    ran.add(p + ":" + t);
+                                }
+                            }
+                        }
+                    }
+                    List<String> real = new ArrayList<>();
+                    for (int p = 0; p < size; p++) {
+                        for (int t = 0; t < s.kH() * s.kW(); t++) {
+                            int ih = oh * s.strideH() + t / s.kW() * s.dilationH() - s.padH();
+                            int iw = (ow0 + p) * s.strideW() + t % s.kW() * s.dilationW() - s.padW();
+                            if (ih >= 0 && ih < s.h() && iw >= 0 && iw < s.w()) {
+                                real.add(p + ":" + t);
+                            }
+                        }
+                    }
+                    assertThat(ran).as("taps of tile (%d, %d) of %s", oh, ow0, s).containsExactlyElementsOf(real);
+                }
+            }
+          }
+        }
+    }
+
+    /** Routed with 16 registers and 8 lanes only (run with {@code -XX:UseAVX=2} to take it). */
+    @Test
+    void dispatchForwardAndInputGradient() {
+        var rng = new Generator(17);
+        ConvShape[] shapes = {
+            new ConvShape(2, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14), // kiln train cnn's
+            new ConvShape(2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),
+            new ConvShape(2, 32, 7, 7, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),
+            new ConvShape(2, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14), // 16 inputs: not taken
+            new ConvShape(2, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 7, 7),   // stride 2: not taken
+        };
+        boolean narrow = Simd.ENABLED && !DirectConvKernels.WIDE && DirectConvKernels.L == 8;
+        for (ConvShape s : shapes) {
+            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32;
+            assertThat(ConvDispatch.rowsNarrow(s)).as("rowsNarrow for %s", s).isEqualTo(taken);
+            if (s.strideH() == 1) {
+                assertThat(ConvDispatch.rowsNarrow(ConvDispatch.transposed(s))).as("rowsNarrow for dx of %s", s)
+                        .isEqualTo(taken);
+            }
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cIn(), 3, 3};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.1, 0), wShape, Layout.OFFSET);
+            Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+            Tensor ref = poisoned(yShape);
+            REF.conv2d(ref, x, w, null, s);
+            Tensor y = poisoned(yShape);
+            ConvDispatch.conv2d(y, x, w, null, s);
+            assertClose("conv2d " + s, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
+            Tensor dxRef = poisoned(xShape);
+            REF.conv2dBackwardInput(dxRef, dy, w, s);
+            Tensor dx = poisoned(xShape);
+            ConvDispatch.conv2dBackwardInput(dx, dy, w, s);
+            assertClose("conv2d input grad " + s, dx, dxRef, 1e-5, 1e-5 * Math.sqrt(s.cOut() * 9));
+        }
+    }
+
+    private static ConvShape shape(int[] g) {
+        int k = g[5];
+        int st = g[6];
+        int pad = g[7];
+        int dil = g[8];
+        int oh = (g[2] + 2 * pad - dil * (k - 1) - 1) / st + 1;
+        int ow = (g[3] + 2 * pad - dil * (k - 1) - 1) / st + 1;
+        return new ConvShape(g[0], g[1], g[2], g[3], g[4], k, k, st, st, pad, pad, dil, dil, g[9], oh, ow);
+    }
+}

@@ -71,6 +71,43 @@ final class DirectConvRows {
     /** {@link #forward} with tiles of {@code v} vectors of out channels (1 or 2; tests and A/B runs). */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s, int v) {
+        int width = v * L;
+        int blocks = (s.cOutPerGroup() + width - 1) / width;
+        float[] wp = weights((long) s.groups() * blocks * s.kH() * s.kW() * s.cInPerGroup() * width);
+        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, s.cInPerGroup()); // one chunk: [block][tap][c][o]
+        compute(y, yOff, xa, xOff, wp, ba, bOff, s, v);
+    }
+
+    /**
+     * dx of the stride-1 convolution s (one that {@link ConvDispatch#transposable} takes) from dy and its
+     * forward weights w: the forward of dy with the flipped, transposed weights, packed straight from w
+     * ({@link DirectConvChannels#packTransposed}).
+     */
+    static void backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff, ConvShape s) {
+        backwardInput(dx, dxOff, dy, dyOff, wa, wOff, s, vectors(DirectConvKernels.WIDE));
+    }
+
+    /** {@link #backwardInput} with tiles of {@code v} vectors of input channels (tests). */
+    static void backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff, ConvShape s,
+                              int v) {
+        ConvShape t = ConvDispatch.transposed(s);
+        int width = v * L;
+        int blocks = (t.cOutPerGroup() + width - 1) / width;
+        float[] wp = weights((long) t.groups() * blocks * t.kH() * t.kW() * t.cInPerGroup() * width);
+        DirectConvChannels.packTransposed(wp, wa, wOff, s, width, blocks);
+        compute(dx, dxOff, dy, dyOff, wp, null, 0, t, v);
+    }
+
+    /** The calling thread's buffer for packed weights, at least n floats. */
+    private static float[] weights(long n) {
+        Scratch sc = SCRATCH.get();
+        sc.weights = HostArrays.atLeast(sc.weights, n);
+        return sc.weights;
+    }
+
+    /** y = conv2d(x, w) + bias from weights packed [group][block][tap][input channel][out channel of the block]. */
+    private static void compute(float[] y, int yOff, float[] xa, int xOff, float[] wp, float[] ba, int bOff,
+                                ConvShape s, int v) {
         boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
         DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
@@ -87,10 +124,6 @@ final class DirectConvRows {
         int[][] plans = plans(s);
         int tilesPerRow = plans.length / s.outH();
         int blockSize = kk * cpg * width;
-        Scratch sc = SCRATCH.get();
-        sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
-        float[] wp = sc.weights;
-        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, s.cInPerGroup()); // one chunk: [block][tap][c][o]
         int units = s.n() * s.groups();
         int split = DirectConv.split(units, blocks);
         long work = (long) s.outH() * s.outW() * blocks * blockSize;

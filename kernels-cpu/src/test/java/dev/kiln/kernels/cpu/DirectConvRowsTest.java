@@ -68,6 +68,64 @@ class DirectConvRowsTest {
     }
 
     @Test
+    void inputGradientPackedFromTheForwardWeightsMatchesTheReference() {
+        var rng = new Generator(29);
+        for (int[] g : SHAPES) {
+            ConvShape s = shape(g);
+            if (!ConvDispatch.transposable(s) || !DirectConvRows.applies(ConvDispatch.transposed(s))) {
+                continue;
+            }
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
+            Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+            Tensor ref = poisoned(xShape);
+            REF.conv2dBackwardInput(ref, dy, w, s);
+            for (int v = 1; v <= 2; v++) {
+                Tensor dx = poisoned(xShape);
+                DirectConvRows.backwardInput(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(),
+                        HostArrays.f(w), w.offset(), s, v);
+                assertClose("rows input grad, " + v + " vectors, " + s, dx, ref, 1e-5,
+                        1e-5 * Math.sqrt(s.cOutPerGroup() * s.kH() * s.kW()));
+            }
+        }
+    }
+
+    @Test
+    void parallelPackingWritesWhatTheSerialPackingDid() {
+        var rng = new Generator(31);
+        int threads = CpuBackend.threads();
+        try {
+            CpuBackend.setThreads(Math.max(2, threads));
+            for (int[] g : SHAPES) {
+                ConvShape s = shape(g);
+                double[] d = KernelCheck.randn(rng, s.cOut() * s.cInPerGroup() * s.kH() * s.kW(), 1, 0);
+                float[] w = new float[d.length + 3];
+                for (int i = 0; i < d.length; i++) {
+                    w[i + 3] = (float) d[i];
+                }
+                int width = 2 * 16;
+                int blocks = (s.cOutPerGroup() + width - 1) / width;
+                int size = s.groups() * blocks * s.kH() * s.kW() * s.cInPerGroup() * width;
+                for (int chunk : new int[] {s.cInPerGroup(), 2, 3}) {
+                    float[] serial = new float[size];
+                    float[] parallel = new float[size];
+                    java.util.Arrays.fill(parallel, Float.NaN);
+                    DirectConvChannels.serialPack = true;
+                    DirectConvChannels.pack(serial, w, 3, s, width, blocks, chunk);
+                    DirectConvChannels.serialPack = false;
+                    DirectConvChannels.pack(parallel, w, 3, s, width, blocks, chunk);
+                    assertThat(parallel).as("packed %s, chunks of %d", s, chunk).containsExactly(serial);
+                }
+            }
+        } finally {
+            DirectConvChannels.serialPack = false;
+            CpuBackend.setThreads(threads);
+        }
+    }
+
+    @Test
     void plansKeepExactlyTheTapsThatReadInput() {
         for (int[] g : SHAPES) {
             ConvShape s = shape(g);

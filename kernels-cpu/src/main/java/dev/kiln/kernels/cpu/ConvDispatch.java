@@ -438,7 +438,7 @@ final class ConvDispatch {
             REF.conv2dBackwardInput(dx, dy, weight, s);
         } else if (pointwise(s)) {
             pointwiseBackwardInput(dx, dy, weight, s);
-        } else if (transposable(s) && direct && rows(transposed(s)) && !DirectConvChannels.serialPack) {
+        } else if (transposable(s) && direct && rows(transposed(s)) && !DirectConvChannels.oldCopies) {
             // packs the flipped, transposed weights itself, in one parallel pass
             DirectConvRows.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (transposable(s)) {

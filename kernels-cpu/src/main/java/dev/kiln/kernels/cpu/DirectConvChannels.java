@@ -216,10 +216,10 @@ final class DirectConvChannels {
     }
 
     /**
-     * Whether {@link #pack} runs on the calling thread in one pass of out channels, as before issue 16's
-     * parallel packing ({@code -Dkiln.conv.serialPack=true}; A/B runs flip it).
+     * Whether the weights are packed and a strided input's cells copied as before issue 16: on the calling
+     * thread, float by float ({@code -Dkiln.conv.oldCopies=true}; A/B runs flip it).
      */
-    static boolean serialPack = Boolean.getBoolean("kiln.conv.serialPack");
+    static boolean oldCopies = Boolean.getBoolean("kiln.conv.oldCopies");
 
     /** Input channels a packing step covers: their taps × 32 out channels of writes (9 KiB at 3×3) stay in L1. */
     private static final int PACK_CHANNELS = 8;
@@ -231,7 +231,7 @@ final class DirectConvChannels {
      * 3 × 3, 9.4 MB, took 4.5 ms on the calling thread, 7% of the forward on one thread and more on two).
      */
     static void pack(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int chunk) {
-        if (serialPack) {
+        if (oldCopies) {
             packSerial(wp, wa, wOff, s, width, blocks, chunk);
             return;
         }
@@ -376,8 +376,7 @@ final class DirectConvChannels {
      * One sample's group of input channels into cells laid out [chunk][cell][channel of the chunk]: the
      * padded input's (r, col) goes to phase (r mod strideH, col mod strideW) at cell phase·phasePlane +
      * (r / strideH)·pitch + col / strideW (stride 1: one phase, {@link ChannelsLast#pad}'s cell). Cells
-     * beyond the grid's rows, its pitch or the last tile's reach are read by no output and not written. Channel by channel, so
-     * that x is read in order.
+     * beyond the grid's rows, its pitch or the last tile's reach are read by no output and not written.
      */
     static void cells(float[] xp, int cells, float[] xa, int xOff, int cpg, int chunk, ConvShape s, DirectConv.Grid gr) {
         int sh = s.strideH();
@@ -394,9 +393,34 @@ final class DirectConvChannels {
             int col = iw + s.padW();
             colCell[iw] = col / sw < pitch ? (col % sw) * gr.phasePlane() + col / sw : -1;
         }
+        // with 32 registers (AVX-512), a vector of channels at a time, gathered from their planes: the
+        // float-by-float copy took 4.2 ms of the 35 of ResNet-18's stride-2 128 → 256 forward (batch 32,
+        // one thread), each of its writes on another line
+        boolean gather = Simd.ENABLED && DirectConvKernels.WIDE && !oldCopies;
+        int hw = s.h() * s.w();
+        int[] planes = new int[L];
+        for (int j = 0; j < L; j++) {
+            planes[j] = j * hw;
+        }
         for (int c0 = 0; c0 < cpg; c0 += chunk) {
             int ck = Math.min(chunk, cpg - c0);
-            for (int c = c0; c < c0 + ck; c++) {
+            int c1 = c0;
+            for (; gather && c1 + L <= c0 + ck; c1 += L) {
+                int base = c0 * cells + c1 - c0;
+                int src = xOff + c1 * hw;
+                for (int ih = 0; ih < s.h(); ih++, src += s.w()) {
+                    if (rowCell[ih] < 0) {
+                        continue;
+                    }
+                    for (int iw = 0; iw < s.w(); iw++) {
+                        int cell = rowCell[ih] + colCell[iw];
+                        if (colCell[iw] >= 0 && cell < cells) {
+                            FloatVector.fromArray(S, xa, src + iw, planes, 0).intoArray(xp, base + cell * ck);
+                        }
+                    }
+                }
+            }
+            for (int c = c1; c < c0 + ck; c++) {
                 int base = c0 * cells + c - c0;
                 int src = xOff + c * s.h() * s.w();
                 for (int ih = 0; ih < s.h(); ih++, src += s.w()) {

@@ -22,9 +22,10 @@ import java.util.Locale;
  * {@code -Dwall=true}). {@code filter}: run only the shapes whose {n, c, h, w, o, stride} list contains it
  * (or one of its {@code |}-separated parts). {@code -Dab.v=V}: the row tiles with V vectors of out
  * channels instead of {@link DirectConvRows#vectors}'s choice; {@code -Dab.oldv=V}: old is the row tiles
- * with V vectors (two tile widths against each other); {@code -Dab.serialPack=true}: old is the row tiles
- * with their weights packed on the calling thread as before issue 16's parallel packing (and, for the
- * input gradient, flipped by {@link ConvDispatch#flipTransposed} first), new packs them in parallel.
+ * with V vectors (two tile widths against each other); {@code -Dab.oldCopies=true}: old is the row tiles
+ * with their weights packed and a strided input's cells copied float by float on the calling thread, as
+ * before issue 16 (and, for the input gradient, the weights flipped by {@link ConvDispatch#flipTransposed}
+ * first), new with {@link DirectConvChannels#oldCopies} off.
  */
 final class ConvRowsAB {
     private ConvRowsAB() {
@@ -55,7 +56,7 @@ final class ConvRowsAB {
         String filter = args.length > 2 ? args[2] : "";
         int v = Integer.getInteger("ab.v", 0);
         int oldV = Integer.getInteger("ab.oldv", 0);
-        boolean serialPack = Boolean.getBoolean("ab.serialPack");
+        boolean oldCopies = Boolean.getBoolean("ab.oldCopies");
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)
         boolean cpu = !Boolean.getBoolean("wall");
@@ -82,18 +83,18 @@ final class ConvRowsAB {
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
             int vs = v > 0 ? v : DirectConvRows.vectors(DirectConvKernels.WIDE);
             int vt = v > 0 ? v : DirectConvRows.vectors(DirectConvKernels.WIDE);
-            Runnable[][] passes = serialPack ? new Runnable[][] {
-                // before: the weights packed on the calling thread (and, for dx, flipped by ConvDispatch first)
+            Runnable[][] passes = oldCopies ? new Runnable[][] {
+                // before: the weights packed (and, for dx, flipped by ConvDispatch first) and cells copied float by float
                 {() -> {
-                    DirectConvChannels.serialPack = true;
+                    DirectConvChannels.oldCopies = true;
                     DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs);
-                    DirectConvChannels.serialPack = false;
+                    DirectConvChannels.oldCopies = false;
                 }, () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs)},
                 {() -> {
-                    DirectConvChannels.serialPack = true;
+                    DirectConvChannels.oldCopies = true;
                     ConvDispatch.flipTransposed(wt, w, 0, s);
                     DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, vt);
-                    DirectConvChannels.serialPack = false;
+                    DirectConvChannels.oldCopies = false;
                 }, () -> DirectConvRows.backwardInput(dx, 0, dy, 0, w, 0, s, vt)},
             } : new Runnable[][] {
                 {oldV > 0 ? () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, oldV) : () -> old(y, x, w, s),
@@ -120,7 +121,7 @@ final class ConvRowsAB {
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-8s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p],
-                        serialPack ? "serial" : oldV > 0 ? "rows " + oldV : oldName(p == 0 ? s : t), old,
+                        oldCopies ? "copies" : oldV > 0 ? "rows " + oldV : oldName(p == 0 ? s : t), old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
         }

@@ -35,6 +35,7 @@ class DirectConvRowsTest {
         {2, 6, 14, 14, 33, 3, 2, 1, 1, 1}, // stride 2, even
         {2, 5, 15, 17, 12, 3, 2, 1, 1, 1}, // stride 2, odd
         {1, 4, 16, 19, 5, 3, 2, 0, 1, 1},
+        {2, 35, 9, 15, 20, 3, 2, 1, 1, 1}, // stride 2, channels copied a vector at a time and one by one
         {2, 8, 9, 9, 12, 3, 1, 1, 1, 2},   // groups
         {1, 4, 12, 12, 6, 3, 1, 2, 2, 1},  // dilation 2
         {1, 2, 3, 9, 70, 3, 1, 1, 1, 1},   // 70 out channels: a part-empty last block
@@ -112,15 +113,15 @@ class DirectConvRowsTest {
                     float[] serial = new float[size];
                     float[] parallel = new float[size];
                     java.util.Arrays.fill(parallel, Float.NaN);
-                    DirectConvChannels.serialPack = true;
+                    DirectConvChannels.oldCopies = true;
                     DirectConvChannels.pack(serial, w, 3, s, width, blocks, chunk);
-                    DirectConvChannels.serialPack = false;
+                    DirectConvChannels.oldCopies = false;
                     DirectConvChannels.pack(parallel, w, 3, s, width, blocks, chunk);
                     assertThat(parallel).as("packed %s, chunks of %d", s, chunk).containsExactly(serial);
                 }
             }
         } finally {
-            DirectConvChannels.serialPack = false;
+            DirectConvChannels.oldCopies = false;
             CpuBackend.setThreads(threads);
         }
     }

@@ -314,10 +314,24 @@ final class DirectConvChannels {
      * thread; a block of w's rows is read in order and written {@code width} floats at a time.
      */
     static void packTransposed(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks) {
+        int kk = s.kH() * s.kW();
+        int[] flipped = new int[kk];
+        for (int t = 0; t < kk; t++) {
+            flipped[t] = kk - 1 - t;
+        }
+        packTransposed(wp, wa, wOff, s, width, blocks, flipped);
+    }
+
+    /**
+     * {@link #packTransposed} of some of w's taps: packed tap t is w's tap {@code source[t]} (a strided
+     * convolution's input gradient runs one such convolution per phase of dx, {@link DirectConvRows}).
+     */
+    static void packTransposed(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int[] source) {
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        int blockSize = kk * opg * width;
+        int taps = source.length;
+        int blockSize = taps * opg * width;
         // a vector of input channels gathered kk floats apart, as in packBlock
         boolean gather = Simd.ENABLED && DirectConvKernels.WIDE;
         int[] apart = new int[L];
@@ -331,15 +345,15 @@ final class DirectConvChannels {
                 int ck = Math.min(width, cpg - c0);
                 int base = gb * blockSize;
                 for (int o = 0; o < opg; o++) {
-                    int src = wOff + ((g * opg + o) * cpg + c0) * kk;
-                    for (int t = 0; t < kk; t++) {
-                        int d = base + ((kk - 1 - t) * opg + o) * width;
+                    for (int tp = 0; tp < taps; tp++) {
+                        int src = wOff + ((g * opg + o) * cpg + c0) * kk + source[tp];
+                        int d = base + (tp * opg + o) * width;
                         int j = 0;
                         for (; gather && j + L <= ck; j += L) {
-                            FloatVector.fromArray(S, wa, src + j * kk + t, apart, 0).intoArray(wp, d + j);
+                            FloatVector.fromArray(S, wa, src + j * kk, apart, 0).intoArray(wp, d + j);
                         }
                         for (; j < ck; j++) {
-                            wp[d + j] = wa[src + j * kk + t];
+                            wp[d + j] = wa[src + j * kk];
                         }
                         Arrays.fill(wp, d + ck, d + width, 0f);
                     }

@@ -75,7 +75,7 @@ final class DirectConvRows {
         int blocks = (s.cOutPerGroup() + width - 1) / width;
         float[] wp = weights((long) s.groups() * blocks * s.kH() * s.kW() * s.cInPerGroup() * width);
         DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, s.cInPerGroup()); // one chunk: [block][tap][c][o]
-        compute(y, yOff, xa, xOff, wp, ba, bOff, s, v);
+        compute(y, yOff, xa, xOff, wp, ba, bOff, s, v, null);
     }
 
     /**
@@ -95,7 +95,120 @@ final class DirectConvRows {
         int blocks = (t.cOutPerGroup() + width - 1) / width;
         float[] wp = weights((long) t.groups() * blocks * t.kH() * t.kW() * t.cInPerGroup() * width);
         DirectConvChannels.packTransposed(wp, wa, wOff, s, width, blocks);
-        compute(dx, dxOff, dy, dyOff, wp, null, 0, t, v);
+        compute(dx, dxOff, dy, dyOff, wp, null, 0, t, v, null);
+    }
+
+    /**
+     * dx of a strided convolution s (dilation 1) from dy and its weights w, as {@link DirectConvPhases}
+     * splits it: each stride phase of dx (its rows ≡ rh, columns ≡ rw) is a stride-1 convolution of dy with
+     * the taps of w that reach it (a 3 × 3 kernel at stride 2: 1, 2, 2 and 4 taps), run here by the row
+     * tiles, and written to every stride-th row and column of dx. Every output is one tile's sum over its
+     * real taps in (tap, dy channel) order, so the result depends on the shape only.
+     */
+    static void backwardInputStrided(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff,
+                                     ConvShape s) {
+        backwardInputStrided(dx, dxOff, dy, dyOff, wa, wOff, s, vectors(DirectConvKernels.WIDE));
+    }
+
+    /** {@link #backwardInputStrided} with tiles of {@code v} vectors of input channels (tests). */
+    static void backwardInputStrided(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff,
+                                     ConvShape s, int v) {
+        var rows = DirectConvPhases.Axis.of(s.kH(), s.strideH(), s.padH(), s.h(), s.outH());
+        var cols = DirectConvPhases.Axis.of(s.kW(), s.strideW(), s.padW(), s.w(), s.outW());
+        int width = v * L;
+        int blocks = (s.cInPerGroup() + width - 1) / width;
+        for (int rh = 0; rh < s.strideH(); rh++) {
+            for (int rw = 0; rw < s.strideW(); rw++) {
+                ConvShape p = phase(s, rows, cols, rh, rw);
+                Place place = new Place(s.h(), s.w(), s.strideH(), s.strideW(), rh, rw);
+                if (p == null) { // no tap reaches this phase: its dx is zero
+                    zeroPhase(dx, dxOff, s, place);
+                    continue;
+                }
+                int[] source = new int[p.kH() * p.kW()];
+                for (int u = 0; u < p.kH(); u++) {
+                    for (int q = 0; q < p.kW(); q++) {
+                        source[u * p.kW() + q] = tapOf(rows, rh, u - p.padH()) * s.kW() + tapOf(cols, rw, q - p.padW());
+                    }
+                }
+                float[] wp = weights((long) s.groups() * blocks * source.length * s.cOutPerGroup() * width);
+                DirectConvChannels.packTransposed(wp, wa, wOff, s, width, blocks, source);
+                compute(dx, dxOff, dy, dyOff, wp, null, 0, p, v, place);
+            }
+        }
+    }
+
+    /**
+     * The stride-1 convolution of dy that gives phase (rh, rw) of s's dx, or null where no tap reaches it
+     * or it has no outputs: its taps read dy at the phase's offsets, which are consecutive, so they are a
+     * kernel with padding −(least offset) and the phase's size as output (what lies past dy is padding).
+     */
+    static ConvShape phase(ConvShape s, DirectConvPhases.Axis rows, DirectConvPhases.Axis cols, int rh, int rw) {
+        int[] oh = rows.offset()[rh];
+        int[] ow = cols.offset()[rw];
+        if (oh.length == 0 || ow.length == 0 || rows.outputs()[rh] == 0 || cols.outputs()[rw] == 0) {
+            return null;
+        }
+        int padH = -Arrays.stream(oh).min().getAsInt();
+        int padW = -Arrays.stream(ow).min().getAsInt();
+        return new ConvShape(s.n(), s.cOut(), s.outH(), s.outW(), s.cIn(), oh.length, ow.length, 1, 1, padH, padW,
+                1, 1, s.groups(), rows.outputs()[rh], cols.outputs()[rw]);
+    }
+
+    /**
+     * Whether {@link ConvDispatch#rowPhases} may route strided input gradients here
+     * ({@code -Dkiln.conv.rowPhases=false}: no; A/B runs flip it).
+     */
+    static boolean rowPhases = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowPhases", "true").trim());
+
+    /**
+     * Whether {@link #backwardInputStrided} can compute s: dilation 1, and every phase of dx that some tap
+     * reaches at least R wide and reading dy from its start on (no negative padding: a 3 × 3 kernel at
+     * stride 2 with padding 0 or 1 does, at stride 3 with padding 1 one phase starts a row in).
+     */
+    static boolean phasesFit(ConvShape s) {
+        if (!ENABLED || !Simd.ENABLED || s.dilationH() != 1 || s.dilationW() != 1) {
+            return false;
+        }
+        var rows = DirectConvPhases.Axis.of(s.kH(), s.strideH(), s.padH(), s.h(), s.outH());
+        var cols = DirectConvPhases.Axis.of(s.kW(), s.strideW(), s.padW(), s.w(), s.outW());
+        for (int rh = 0; rh < s.strideH(); rh++) {
+            for (int rw = 0; rw < s.strideW(); rw++) {
+                ConvShape p = phase(s, rows, cols, rh, rw);
+                if (p != null && (p.padH() < 0 || p.padW() < 0 || p.outW() < R)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The kernel index along one axis of the tap of phase r that reads dy at the given offset. */
+    private static int tapOf(DirectConvPhases.Axis axis, int r, int offset) {
+        for (int t = 0; t < axis.offset()[r].length; t++) {
+            if (axis.offset()[r][t] == offset) {
+                return axis.kernel()[r][t];
+            }
+        }
+        throw new IllegalStateException("DirectConvRows: no tap of phase " + r + " at offset " + offset);
+    }
+
+    /**
+     * Where a phase's outputs go in its full planes: output (a, b) of a plane to (a·strideH + rh,
+     * b·strideW + rw) of an h × w plane.
+     */
+    record Place(int h, int w, int strideH, int strideW, int rh, int rw) {
+    }
+
+    /** Zeros in phase {@code place} of every plane of dx. */
+    private static void zeroPhase(float[] dx, int dxOff, ConvShape s, Place place) {
+        for (int plane = 0; plane < s.n() * s.cIn(); plane++) {
+            for (int ih = place.rh(); ih < s.h(); ih += place.strideH()) {
+                for (int iw = place.rw(); iw < s.w(); iw += place.strideW()) {
+                    dx[dxOff + (plane * s.h() + ih) * s.w() + iw] = 0f;
+                }
+            }
+        }
     }
 
     /** The calling thread's buffer for packed weights, at least n floats. */
@@ -105,9 +218,12 @@ final class DirectConvRows {
         return sc.weights;
     }
 
-    /** y = conv2d(x, w) + bias from weights packed [group][block][tap][input channel][out channel of the block]. */
+    /**
+     * y = conv2d(x, w) + bias from weights packed [group][block][tap][input channel][out channel of the block];
+     * with a {@code place}, each output plane is one phase of y's planes, else y's planes are s's outputs.
+     */
     private static void compute(float[] y, int yOff, float[] xa, int xOff, float[] wp, float[] ba, int bOff,
-                                ConvShape s, int v) {
+                                ConvShape s, int v, Place place) {
         boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
         DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
@@ -162,11 +278,31 @@ final class DirectConvRows {
                         }
                     }
                     int o0 = g * opg + b * width;
-                    ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
-                            Math.min(width, opg - b * width), ba, bOff + o0, s, gr);
+                    if (place == null) {
+                        ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
+                                Math.min(width, opg - b * width), ba, bOff + o0, s, gr);
+                    } else {
+                        storePhase(y, yOff + (n * s.cOut() + o0) * place.h() * place.w(), yp, width,
+                                Math.min(width, opg - b * width), s, gr, place);
+                    }
                 }
             }
         });
+    }
+
+    /** Channels [0, count) of a block's channels-last output yp into their planes' phase {@code place}. */
+    private static void storePhase(float[] y, int yOff, float[] yp, int width, int count, ConvShape s,
+                                   DirectConv.Grid gr, Place place) {
+        int plane = place.h() * place.w();
+        for (int j = 0; j < count; j++) {
+            for (int oh = 0; oh < s.outH(); oh++) {
+                int d = yOff + j * plane + (oh * place.strideH() + place.rh()) * place.w() + place.rw();
+                int src = oh * gr.pitch() * width + j;
+                for (int ow = 0; ow < s.outW(); ow++, d += place.strideW(), src += width) {
+                    y[d] = yp[src];
+                }
+            }
+        }
     }
 
     /**

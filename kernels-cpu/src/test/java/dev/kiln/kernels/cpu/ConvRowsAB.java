@@ -2,6 +2,7 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Tensor;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -10,8 +11,8 @@ import java.util.Locale;
  * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvRows} against the path the shape
  * takes without it ({@link DirectConvChannels} where {@link ConvDispatch#channels} holds, {@link DirectConv}
  * where {@link ConvDispatch#grid} does, else im2col + SGEMM), for the forward and, at stride 1, the input
- * gradient (the forward of dy with the flipped weight) of {@code kiln train cnn}'s 3×3 layers and
- * ResNet-18's. Each round times a few calls of one path then of the other; the medians of the rounds are
+ * gradient (the forward of dy with the flipped weight; at stride 2 {@link DirectConvRows#backwardInputStrided}
+ * against {@link DirectConvPhases} or col2im) of {@code kiln train cnn}'s 3×3 layers and ResNet-18's. Each round times a few calls of one path then of the other; the medians of the rounds are
  * compared, so a machine loaded by others slows both alike. Run after
  * {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
@@ -102,8 +103,22 @@ final class ConvRowsAB {
                 {oldV > 0 ? () -> DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, oldV) : () -> old(dx, dy, wt, t),
                         () -> DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, vt)},
             };
+            // the strided input gradient is timed against the path before only
+            int count = st == 1 ? 2 : oldCopies || oldV > 0 ? 1 : 2;
+            if (count == 2 && st > 1) {
+                // the strided input gradient: the path before (DirectConvPhases or col2im) against the row
+                // tiles on the phases of dx
+                Tensor dyT = Tensor.of(dy, s.n(), s.cOut(), s.outH(), s.outW());
+                Tensor wT = Tensor.of(w, s.cOut(), s.cIn(), 3, 3);
+                Tensor dxT = Tensor.zeros(s.n(), s.cIn(), s.h(), s.w());
+                passes[1] = new Runnable[] {() -> {
+                    DirectConvRows.rowPhases = false;
+                    ConvDispatch.conv2dBackwardInput(dxT, dyT, wT, s);
+                    DirectConvRows.rowPhases = true;
+                }, () -> ConvDispatch.conv2dBackwardInput(dxT, dyT, wT, s)};
+            }
             String[] names = {"forward", "input grad"};
-            for (int p = 0; p < (st == 1 ? passes.length : 1); p++) {
+            for (int p = 0; p < count; p++) {
                 double[][] times = new double[2][rounds];
                 int calls = (int) Math.max(2, Math.min(20, 2e9 / flop));
                 for (int r = -2; r < rounds; r++) { // two warm-up rounds
@@ -121,7 +136,8 @@ final class ConvRowsAB {
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-8s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p],
-                        oldCopies ? "copies" : oldV > 0 ? "rows " + oldV : oldName(p == 0 ? s : t), old,
+                        oldCopies ? "copies" : oldV > 0 ? "rows " + oldV
+                                : st > 1 && p == 1 ? (ConvDispatch.phases(s) ? "phases" : "col2im") : oldName(p == 0 ? s : t), old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
         }

@@ -319,14 +319,16 @@ final class DirectConvChannels {
         for (int t = 0; t < kk; t++) {
             flipped[t] = kk - 1 - t;
         }
-        packTransposed(wp, wa, wOff, s, width, blocks, flipped);
+        packTransposed(wp, wa, wOff, s, width, blocks, flipped, 0);
     }
 
     /**
-     * {@link #packTransposed} of some of w's taps: packed tap t is w's tap {@code source[t]} (a strided
-     * convolution's input gradient runs one such convolution per phase of dx, {@link DirectConvRows}).
+     * {@link #packTransposed} of some of w's taps, into wp from {@code wpOff}: packed tap t is w's tap
+     * {@code source[t]} (a strided convolution's input gradient runs one such convolution per phase of dx,
+     * {@link DirectConvRows}).
      */
-    static void packTransposed(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int[] source) {
+    static void packTransposed(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int[] source,
+                               int wpOff) {
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
@@ -343,7 +345,7 @@ final class DirectConvChannels {
                 int g = gb / blocks;
                 int c0 = gb % blocks * width;
                 int ck = Math.min(width, cpg - c0);
-                int base = gb * blockSize;
+                int base = wpOff + gb * blockSize;
                 for (int o = 0; o < opg; o++) {
                     for (int tp = 0; tp < taps; tp++) {
                         int src = wOff + ((g * opg + o) * cpg + c0) * kk + source[tp];

@@ -5,7 +5,9 @@ import dev.kiln.tensor.ConvShape;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A direct convolution vectorized over output channels whose tiles are runs of {@link #R} positions of
@@ -75,7 +77,7 @@ final class DirectConvRows {
         int blocks = (s.cOutPerGroup() + width - 1) / width;
         float[] wp = weights((long) s.groups() * blocks * s.kH() * s.kW() * s.cInPerGroup() * width);
         DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, s.cInPerGroup()); // one chunk: [block][tap][c][o]
-        compute(y, yOff, xa, xOff, wp, ba, bOff, s, v, null);
+        compute(y, yOff, xa, xOff, wp, ba, bOff, s, v);
     }
 
     /**
@@ -95,7 +97,7 @@ final class DirectConvRows {
         int blocks = (t.cOutPerGroup() + width - 1) / width;
         float[] wp = weights((long) t.groups() * blocks * t.kH() * t.kW() * t.cInPerGroup() * width);
         DirectConvChannels.packTransposed(wp, wa, wOff, s, width, blocks);
-        compute(dx, dxOff, dy, dyOff, wp, null, 0, t, v, null);
+        compute(dx, dxOff, dy, dyOff, wp, null, 0, t, v);
     }
 
     /**
@@ -117,6 +119,13 @@ final class DirectConvRows {
         var cols = DirectConvPhases.Axis.of(s.kW(), s.strideW(), s.padW(), s.w(), s.outW());
         int width = v * L;
         int blocks = (s.cInPerGroup() + width - 1) / width;
+        // the phases' convolutions, and the zeros and reach of one grid of dy's cells that serves them all
+        List<ConvShape> phases = new ArrayList<>();
+        List<Place> places = new ArrayList<>();
+        int padH = 0;
+        int padW = 0;
+        int pastH = 0;
+        int pastW = 0;
         for (int rh = 0; rh < s.strideH(); rh++) {
             for (int rw = 0; rw < s.strideW(); rw++) {
                 ConvShape p = phase(s, rows, cols, rh, rw);
@@ -125,17 +134,49 @@ final class DirectConvRows {
                     zeroPhase(dx, dxOff, s, place);
                     continue;
                 }
-                int[] source = new int[p.kH() * p.kW()];
-                for (int u = 0; u < p.kH(); u++) {
-                    for (int q = 0; q < p.kW(); q++) {
-                        source[u * p.kW() + q] = tapOf(rows, rh, u - p.padH()) * s.kW() + tapOf(cols, rw, q - p.padW());
-                    }
-                }
-                float[] wp = weights((long) s.groups() * blocks * source.length * s.cOutPerGroup() * width);
-                DirectConvChannels.packTransposed(wp, wa, wOff, s, width, blocks, source);
-                compute(dx, dxOff, dy, dyOff, wp, null, 0, p, v, place);
+                phases.add(p);
+                places.add(place);
+                padH = Math.max(padH, p.padH());
+                padW = Math.max(padW, p.padW());
+                pastH = Math.max(pastH, p.outH() + p.kH() - 1 - p.padH() - s.outH());
+                pastW = Math.max(pastW, p.outW() + p.kW() - 1 - p.padW() - s.outW());
             }
         }
+        if (phases.isEmpty()) {
+            return;
+        }
+        // dy (a, b) at cell (padH + a)·pitch + padW + b; phase output (a, b) at cell a·pitch + b
+        int pitch = padW + s.outW() + Math.max(0, pastW);
+        int gridRows = padH + s.outH() + Math.max(0, pastH);
+        ConvShape cellShape = new ConvShape(s.n(), s.cOut(), s.outH(), s.outW(), s.cIn(), 1, 1, 1, 1, padH, padW, 1, 1,
+                s.groups(), s.outH(), s.outW());
+        DirectConv.Grid cellGrid = new DirectConv.Grid(pitch, gridRows, 0, 0, gridRows * pitch, new int[] {0});
+        int cells = gridRows * pitch;
+        Part[] parts = new Part[phases.size()];
+        long packed = 0;
+        for (int i = 0; i < parts.length; i++) {
+            ConvShape p = phases.get(i);
+            int kk = p.kH() * p.kW();
+            int[] taps = new int[kk];
+            int[] source = new int[kk];
+            for (int u = 0; u < p.kH(); u++) {
+                for (int q = 0; q < p.kW(); q++) {
+                    taps[u * p.kW() + q] = (u - p.padH() + padH) * pitch + q - p.padW() + padW;
+                    source[u * p.kW() + q] = tapOf(rows, places.get(i).rh(), u - p.padH()) * s.kW()
+                            + tapOf(cols, places.get(i).rw(), q - p.padW());
+                }
+            }
+            int last = p.outH() * pitch + Arrays.stream(taps).max().orElse(0);
+            cells = Math.max(cells, last);
+            parts[i] = new Part(p, new DirectConv.Grid(pitch, gridRows, 0, 0, p.outH() * pitch, taps), plans(p), source,
+                    packed, kk * s.cOutPerGroup() * width, places.get(i));
+            packed += (long) s.groups() * blocks * parts[i].blockSize();
+        }
+        float[] wp = weights(packed);
+        for (Part part : parts) {
+            DirectConvChannels.packTransposed(wp, wa, wOff, s, width, blocks, part.source(), (int) part.wBase());
+        }
+        compute(dx, dxOff, dy, dyOff, cellShape, cellGrid, cells, parts, wp, null, 0, v);
     }
 
     /**
@@ -218,72 +259,106 @@ final class DirectConvRows {
         return sc.weights;
     }
 
-    /**
-     * y = conv2d(x, w) + bias from weights packed [group][block][tap][input channel][out channel of the block];
-     * with a {@code place}, each output plane is one phase of y's planes, else y's planes are s's outputs.
-     */
+    /** y = conv2d(x, w) + bias from weights packed [group][block][tap][input channel][out channel of the block]. */
     private static void compute(float[] y, int yOff, float[] xa, int xOff, float[] wp, float[] ba, int bOff,
-                                ConvShape s, int v, Place place) {
+                                ConvShape s, int v) {
         boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
         DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
-        int cpg = s.cInPerGroup();
-        int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
+        int cells = gr.positions() + Arrays.stream(gr.taps()).max().orElse(0);
+        Part part = new Part(s, gr, plans(s), null, 0, kk * s.cInPerGroup() * v * L, null);
+        compute(y, yOff, xa, xOff, s, gr, cells, new Part[] {part}, wp, ba, bOff, v);
+    }
+
+    /**
+     * One convolution the tiles run on a sample's cells: its shape (its plans and outputs), its grid (the
+     * pitch its output positions are counted in and the cell offsets of its taps), its packed weights from
+     * {@code wBase} ({@code blockSize} floats a block; {@code source}: w's taps they were packed from, for
+     * phases) and, for a phase of a strided input gradient, where its outputs go.
+     */
+    private record Part(ConvShape s, DirectConv.Grid gr, int[][] plans, int[] source, long wBase, int blockSize,
+                        Place place) {
+    }
+
+    /**
+     * The parts' outputs from x's cells: each sample's input copied once into {@code cells} cells per channel
+     * ({@code cellShape}'s padding on {@code cellGrid}; its stride phases if strided), then per block of out
+     * channels every part's tiles run and its outputs are stored (+ bias, into y's planes, or into the
+     * part's phase of them).
+     */
+    private static void compute(float[] y, int yOff, float[] xa, int xOff, ConvShape cellShape,
+                                DirectConv.Grid cellGrid, int cells, Part[] parts, float[] wp, float[] ba, int bOff,
+                                int v) {
+        boolean strideOne = cellShape.strideH() == 1 && cellShape.strideW() == 1;
+        ConvShape s0 = parts[0].s();
+        int cpg = s0.cInPerGroup();
+        int opg = s0.cOutPerGroup();
         int width = v * L;
         int blocks = (opg + width - 1) / width;
-        int reach = Arrays.stream(gr.taps()).max().orElse(0);
-        int cells = gr.positions() + reach;
-        int[] taps = new int[kk];
-        for (int t = 0; t < kk; t++) {
-            taps[t] = gr.taps()[t] * cpg;
+        int[][] taps = new int[parts.length][];
+        int positions = 0;
+        long work = 0;
+        for (int i = 0; i < parts.length; i++) {
+            int[] t = parts[i].gr().taps();
+            taps[i] = new int[t.length];
+            for (int j = 0; j < t.length; j++) {
+                taps[i][j] = t[j] * cpg;
+            }
+            positions = Math.max(positions, parts[i].gr().positions());
+            work += (long) parts[i].s().outH() * parts[i].s().outW() * blocks * parts[i].blockSize();
         }
-        int[][] plans = plans(s);
-        int tilesPerRow = plans.length / s.outH();
-        int blockSize = kk * cpg * width;
-        int units = s.n() * s.groups();
+        int yp0 = positions;
+        int units = s0.n() * s0.groups();
         int split = DirectConv.split(units, blocks);
-        long work = (long) s.outH() * s.outW() * blocks * blockSize;
         Parallel.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
             mine.cells = HostArrays.atLeast(mine.cells, (long) cells * cpg);
-            mine.out = HostArrays.atLeast(mine.out, (long) gr.positions() * width);
+            mine.out = HostArrays.atLeast(mine.out, (long) yp0 * width);
             float[] xp = mine.cells;
             float[] yp = mine.out;
             for (int u = lo; u < hi; u++) {
                 int unit = u / split;
-                int part = u % split;
-                int n = unit / s.groups();
-                int g = unit % s.groups();
-                int src = xOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
+                int piece = u % split;
+                int n = unit / s0.groups();
+                int g = unit % s0.groups();
+                int src = xOff + (n * cellShape.cIn() + g * cpg) * cellShape.h() * cellShape.w();
                 if (strideOne) {
-                    ChannelsLast.pad(xp, xa, src, cpg, s, gr);
+                    ChannelsLast.pad(xp, xa, src, cpg, cellShape, cellGrid);
                 } else {
-                    DirectConvChannels.cells(xp, cells, xa, src, cpg, cpg, s, gr);
+                    DirectConvChannels.cells(xp, cells, xa, src, cpg, cpg, cellShape, cellGrid);
                 }
-                for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
-                    int wBlock = (g * blocks + b) * blockSize;
-                    for (int oh = 0; oh < s.outH(); oh++) {
-                        for (int k = 0; k < tilesPerRow; k++) {
-                            int ow0 = Math.min(k * R, s.outW() - R);
-                            int q = oh * gr.pitch() + ow0;
-                            int yT = q * width;
-                            // the tile's runs add onto yp: zeroed here, as an overlapping last tile recomputes
-                            Arrays.fill(yp, yT, yT + R * width, 0f);
-                            int[] plan = plans[oh * tilesPerRow + k];
-                            for (int i = 0; i < plan.length; i += 4) {
-                                int pos = plan[i + 1];
-                                run(plan[i], v, yp, yT + pos * width, xp, (q + pos) * cpg, cpg, taps, plan[i + 2],
-                                        plan[i + 3], wp, wBlock);
+                for (int b = blocks * piece / split; b < blocks * (piece + 1) / split; b++) {
+                    int o0 = g * opg + b * width;
+                    int count = Math.min(width, opg - b * width);
+                    for (int i = 0; i < parts.length; i++) {
+                        Part part = parts[i];
+                        ConvShape s = part.s();
+                        DirectConv.Grid gr = part.gr();
+                        int wBlock = (int) (part.wBase() + (long) (g * blocks + b) * part.blockSize());
+                        int tilesPerRow = part.plans().length / s.outH();
+                        for (int oh = 0; oh < s.outH(); oh++) {
+                            for (int k = 0; k < tilesPerRow; k++) {
+                                int ow0 = Math.min(k * R, s.outW() - R);
+                                int q = oh * gr.pitch() + ow0;
+                                int yT = q * width;
+                                // the tile's runs add onto yp: zeroed here, as an overlapping last tile recomputes
+                                Arrays.fill(yp, yT, yT + R * width, 0f);
+                                int[] plan = part.plans()[oh * tilesPerRow + k];
+                                for (int r = 0; r < plan.length; r += 4) {
+                                    int pos = plan[r + 1];
+                                    run(plan[r], v, yp, yT + pos * width, xp, (q + pos) * cpg, cpg, taps[i],
+                                            plan[r + 2], plan[r + 3], wp, wBlock);
+                                }
                             }
                         }
-                    }
-                    int o0 = g * opg + b * width;
-                    if (place == null) {
-                        ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
-                                Math.min(width, opg - b * width), ba, bOff + o0, s, gr);
-                    } else {
-                        storePhase(y, yOff + (n * s.cOut() + o0) * place.h() * place.w(), yp, width,
-                                Math.min(width, opg - b * width), s, gr, place);
+                        Place place = part.place();
+                        if (place == null) {
+                            ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width, count,
+                                    ba, bOff + o0, s, gr);
+                        } else {
+                            storePhase(y, yOff + (n * s.cOut() + o0) * place.h() * place.w(), yp, width, count, s,
+                                    gr, place);
+                        }
                     }
                 }
             }

@@ -365,11 +365,33 @@ final class DirectConvRows {
         });
     }
 
-    /** Channels [0, count) of a block's channels-last output yp into their planes' phase {@code place}. */
+    /**
+     * Channels [0, count) of a block's channels-last output yp into their planes' phase {@code place}: with
+     * 32 vector registers (AVX-512) a vector of channels at a time, scattered a plane apart, the channels
+     * past the last whole vector one by one.
+     */
     private static void storePhase(float[] y, int yOff, float[] yp, int width, int count, ConvShape s,
                                    DirectConv.Grid gr, Place place) {
         int plane = place.h() * place.w();
-        for (int j = 0; j < count; j++) {
+        int j = 0;
+        if (scatterStores && DirectConvKernels.WIDE && count >= L) {
+            int[] planes = PLANES.get();
+            if (planes[1] != plane) {
+                for (int k = 0; k < L; k++) {
+                    planes[k] = k * plane;
+                }
+            }
+            for (; j + L <= count; j += L) {
+                for (int oh = 0; oh < s.outH(); oh++) {
+                    int d = yOff + j * plane + (oh * place.strideH() + place.rh()) * place.w() + place.rw();
+                    int src = oh * gr.pitch() * width + j;
+                    for (int ow = 0; ow < s.outW(); ow++, d += place.strideW(), src += width) {
+                        FloatVector.fromArray(S, yp, src).intoArray(y, d, planes, 0);
+                    }
+                }
+            }
+        }
+        for (; j < count; j++) {
             for (int oh = 0; oh < s.outH(); oh++) {
                 int d = yOff + j * plane + (oh * place.strideH() + place.rh()) * place.w() + place.rw();
                 int src = oh * gr.pitch() * width + j;
@@ -379,6 +401,12 @@ final class DirectConvRows {
             }
         }
     }
+
+    /** Whether {@link #storePhase} scatters vectors (A/B runs set it false: one float at a time). */
+    static boolean scatterStores = true;
+
+    /** Per thread, the lane offsets {@link #storePhase} scatters at: lane k a plane·k after lane 0. */
+    private static final ThreadLocal<int[]> PLANES = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
 
     /**
      * Each tile's plan, tiles of row oh at [oh·tilesPerRow + k]: runs of {positions, first position,

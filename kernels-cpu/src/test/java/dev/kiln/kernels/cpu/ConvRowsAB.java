@@ -26,7 +26,8 @@ import java.util.Locale;
  * with V vectors (two tile widths against each other); {@code -Dab.oldCopies=true}: old is the row tiles
  * with their weights packed and a strided input's cells copied float by float on the calling thread, as
  * before issue 16 (and, for the input gradient, the weights flipped by {@link ConvDispatch#flipTransposed}
- * first), new with {@link DirectConvChannels#oldCopies} off.
+ * first), new with {@link DirectConvChannels#oldCopies} off; {@code -Dab.scalarStores=true}: the strided input
+ * gradient's old is the row tiles' phases stored one float at a time.
  */
 final class ConvRowsAB {
     private ConvRowsAB() {
@@ -58,6 +59,7 @@ final class ConvRowsAB {
         int v = Integer.getInteger("ab.v", 0);
         int oldV = Integer.getInteger("ab.oldv", 0);
         boolean oldCopies = Boolean.getBoolean("ab.oldCopies");
+        boolean scalarStores = Boolean.getBoolean("ab.scalarStores");
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)
         boolean cpu = !Boolean.getBoolean("wall");
@@ -112,9 +114,11 @@ final class ConvRowsAB {
                 Tensor wT = Tensor.of(w, s.cOut(), s.cIn(), 3, 3);
                 Tensor dxT = Tensor.zeros(s.n(), s.cIn(), s.h(), s.w());
                 passes[1] = new Runnable[] {() -> {
-                    DirectConvRows.rowPhases = false;
+                    DirectConvRows.rowPhases = scalarStores;
+                    DirectConvRows.scatterStores = !scalarStores;
                     ConvDispatch.conv2dBackwardInput(dxT, dyT, wT, s);
                     DirectConvRows.rowPhases = true;
+                    DirectConvRows.scatterStores = true;
                 }, () -> ConvDispatch.conv2dBackwardInput(dxT, dyT, wT, s)};
             }
             String[] names = {"forward", "input grad"};
@@ -137,7 +141,8 @@ final class ConvRowsAB {
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-8s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p],
                         oldCopies ? "copies" : oldV > 0 ? "rows " + oldV
-                                : st > 1 && p == 1 ? (ConvDispatch.phases(s) ? "phases" : "col2im") : oldName(p == 0 ? s : t), old,
+                                : st > 1 && p == 1 ? (scalarStores ? "scalar" : ConvDispatch.phases(s) ? "phases" : "col2im")
+                                : oldName(p == 0 ? s : t), old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
         }

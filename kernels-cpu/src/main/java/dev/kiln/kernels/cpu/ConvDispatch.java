@@ -478,6 +478,9 @@ final class ConvDispatch {
             REF.conv2dBackwardInput(dx, dy, weight, s);
         } else if (pointwise(s)) {
             pointwiseBackwardInput(dx, dy, weight, s);
+        } else if (transposable(s) && direct && rows(transposed(s)) && !DirectConvChannels.oldCopies) {
+            // packs the flipped, transposed weights itself, in one parallel pass
+            DirectConvRows.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (transposable(s)) {
             ConvShape t = transposed(s);
             Scratch sc = SCRATCH.get();
@@ -490,6 +493,8 @@ final class ConvDispatch {
             } else {
                 im2col(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             }
+        } else if (direct && rowPhases(s)) {
+            DirectConvRows.backwardInputStrided(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (direct && phaseChannels(s)) {
             DirectConvPhaseChannels.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (direct && phases(s)) {
@@ -498,6 +503,31 @@ final class ConvDispatch {
             col2imBackwardInput(dx, dy, weight, s);
         }
     }
+
+    /**
+     * Whether a strided convolution's input gradient takes the row tiles, one stride-1 convolution of dy
+     * per phase of dx ({@link DirectConvRows#backwardInputStrided}), rather than {@link DirectConvPhases}
+     * or col2im: 32 vector registers, stride 2, a 3×3 kernel with padding of at most 1, no dilation, at
+     * least two vectors of channels per group in and out, every phase at least 7 wide, a phase's reduction
+     * (dy channels × at most 4 taps) within {@link #ROWS_MAX_REDUCTION} and dy planes of at most
+     * {@link #ROW_PHASES_MAX_SPATIAL}. ConvRowsAB (one JVM, interleaved, AVX-512, 1 and 2 threads, two runs),
+     * against col2im: ResNet-18's stride-2 128 → 256 1.21-1.28× and 256 → 512 1.12-1.18× in CPU time, 1.22-1.34×
+     * in wall time on 2 threads; against {@link DirectConvPhases}: kiln train cnn's 32 → 64 1.06-1.18×.
+     * {@code -Dkiln.conv.rowPhases=false} turns it off (A/B runs).
+     */
+    static boolean rowPhases(ConvShape s) {
+        return GRID && DirectConvRows.rowPhases && DirectConvKernels.WIDE && s.strideH() == 2 && s.strideW() == 2
+                && s.kH() == 3 && s.kW() == 3 && s.padH() <= 1 && s.padW() <= 1
+                && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cOutPerGroup() >= 2 * Simd.F32.length()
+                && (long) s.cOutPerGroup() * 4 <= ROWS_MAX_REDUCTION
+                && (long) s.outH() * s.outW() <= ROW_PHASES_MAX_SPATIAL && DirectConvRows.phasesFit(s);
+    }
+
+    /**
+     * The largest dy plane {@link #rowPhases} takes, 14 × 14: on ResNet-18's stride-2 64 → 128 (dy 28 × 28)
+     * it ran 1.04-1.10× of col2im in CPU time but 0.91-1.01× in wall time on 2 threads.
+     */
+    static final int ROW_PHASES_MAX_SPATIAL = 14 * 14;
 
     /**
      * Whether a strided convolution's input gradient takes {@link DirectConvPhases} (one stride-1

@@ -216,11 +216,156 @@ final class DirectConvChannels {
     }
 
     /**
+     * Whether the weights are packed and a strided input's cells copied as before issue 16: on the calling
+     * thread, float by float ({@code -Dkiln.conv.oldCopies=true}; A/B runs flip it).
+     */
+    static boolean oldCopies = Boolean.getBoolean("kiln.conv.oldCopies");
+
+    /** Input channels a packing step covers: their taps × 32 out channels of writes (9 KiB at 3×3) stay in L1. */
+    private static final int PACK_CHANNELS = 8;
+
+    /**
      * w [opg·groups, cpg, kH, kW] into [group][block][chunk][tap][channel of the chunk][out channel of the
      * block], out channels past opg zero; with one chunk of all cpg channels, [group][block][tap][channel][out
-     * channel] ({@link DirectConvRows}' layout too).
+     * channel] ({@link DirectConvRows}' layout too). Blocks are packed in parallel (ResNet-18's 512 × 512 ×
+     * 3 × 3, 9.4 MB, took 4.5 ms on the calling thread, 7% of the forward on one thread and more on two).
      */
     static void pack(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int chunk) {
+        if (oldCopies) {
+            packSerial(wp, wa, wOff, s, width, blocks, chunk);
+            return;
+        }
+        int blockSize = s.kH() * s.kW() * s.cInPerGroup() * width;
+        Parallel.forRange(s.groups() * blocks, Math.max(1, PACK_GRAIN / blockSize), (lo, hi) -> {
+            for (int gb = lo; gb < hi; gb++) {
+                packBlock(wp, wa, wOff, s, width, blocks, chunk, gb);
+            }
+        });
+    }
+
+    /** Floats of packed weights below which a packing task is not split further. */
+    private static final int PACK_GRAIN = 1 << 16;
+
+    /**
+     * Block gb = g·blocks + b of {@link #pack}. With 32 vector registers (AVX-512) a vector of out channels
+     * at a time, gathered from w's rows (cpg·kH·kW floats apart) and stored whole: 2.0 ms for ResNet-18's
+     * 9.4 MB of 512 × 512 × 3 × 3 on one thread, where the float-by-float loop below took 4.5 (each of its
+     * writes lands {@code width} floats after the one before). Elsewhere (the gather may not be compiled
+     * to one instruction there) that loop, a few input channels at a time.
+     */
+    private static void packBlock(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int chunk,
+                                  int gb) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int g = gb / blocks;
+        int b = gb % blocks;
+        int base = gb * kk * cpg * width;
+        if (Simd.ENABLED && DirectConvKernels.WIDE && width % L == 0) {
+            int[] rows = new int[L];
+            for (int j = 0; j < L; j++) {
+                rows[j] = j * cpg * kk;
+            }
+            for (int h = 0; h < width; h += L) {
+                int o0 = b * width + h;
+                int src = wOff + (g * opg + o0) * cpg * kk;
+                // a masked gather range-checks its unset lanes too: a vector reaching past opg goes float by float
+                boolean whole = o0 + L <= opg;
+                for (int c0 = 0; c0 < cpg; c0 += chunk) {
+                    int ck = Math.min(chunk, cpg - c0);
+                    for (int c = c0; c < c0 + ck; c++) {
+                        int d = base + (kk * c0 + c - c0) * width + h;
+                        for (int t = 0; t < kk; t++, d += ck * width) {
+                            if (whole) {
+                                FloatVector.fromArray(S, wa, src + c * kk + t, rows, 0).intoArray(wp, d);
+                            } else {
+                                for (int j = 0; j < L; j++) {
+                                    wp[d + j] = o0 + j < opg ? wa[src + rows[j] + c * kk + t] : 0f;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        for (int c1 = 0; c1 < cpg; c1 += PACK_CHANNELS) {
+            int c2 = Math.min(cpg, c1 + PACK_CHANNELS);
+            for (int j = 0; j < width; j++) {
+                int o = b * width + j;
+                for (int c = c1; c < c2; c++) {
+                    int c0 = c / chunk * chunk;
+                    int ck = Math.min(chunk, cpg - c0);
+                    int d = base + (kk * c0 + c - c0) * width + j;
+                    int src = wOff + ((g * opg + o) * cpg + c) * kk;
+                    for (int t = 0; t < kk; t++, d += ck * width) {
+                        wp[d] = o < opg ? wa[src + t] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The packed weights of the input gradient's convolution, {@link ConvDispatch#transposed}(s), straight
+     * from the forward's w [opg·groups, cpg, kH, kW] (one chunk): [group][block of {@code width} input
+     * channels c][tap t][out channel o][c of the block] = w[g·opg + o, c, kH·kW − 1 − t], c past cpg zero.
+     * One pass over w, where {@link ConvDispatch#flipTransposed} then {@link #pack} took two on the calling
+     * thread; a block of w's rows is read in order and written {@code width} floats at a time.
+     */
+    static void packTransposed(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks) {
+        int kk = s.kH() * s.kW();
+        int[] flipped = new int[kk];
+        for (int t = 0; t < kk; t++) {
+            flipped[t] = kk - 1 - t;
+        }
+        packTransposed(wp, wa, wOff, s, width, blocks, flipped, 0);
+    }
+
+    /**
+     * {@link #packTransposed} of some of w's taps, into wp from {@code wpOff}: packed tap t is w's tap
+     * {@code source[t]} (a strided convolution's input gradient runs one such convolution per phase of dx,
+     * {@link DirectConvRows}).
+     */
+    static void packTransposed(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int[] source,
+                               int wpOff) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int taps = source.length;
+        int blockSize = taps * opg * width;
+        // a vector of input channels gathered kk floats apart, as in packBlock
+        boolean gather = Simd.ENABLED && DirectConvKernels.WIDE;
+        int[] apart = new int[L];
+        for (int j = 0; j < L; j++) {
+            apart[j] = j * kk;
+        }
+        Parallel.forRange(s.groups() * blocks, Math.max(1, PACK_GRAIN / blockSize), (lo, hi) -> {
+            for (int gb = lo; gb < hi; gb++) {
+                int g = gb / blocks;
+                int c0 = gb % blocks * width;
+                int ck = Math.min(width, cpg - c0);
+                int base = wpOff + gb * blockSize;
+                for (int o = 0; o < opg; o++) {
+                    for (int tp = 0; tp < taps; tp++) {
+                        int src = wOff + ((g * opg + o) * cpg + c0) * kk + source[tp];
+                        int d = base + (tp * opg + o) * width;
+                        int j = 0;
+                        for (; gather && j + L <= ck; j += L) {
+                            FloatVector.fromArray(S, wa, src + j * kk, apart, 0).intoArray(wp, d + j);
+                        }
+                        for (; j < ck; j++) {
+                            wp[d + j] = wa[src + j * kk];
+                        }
+                        Arrays.fill(wp, d + ck, d + width, 0f);
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@link #pack} as it was before issue 16: on the calling thread, out channel by out channel. */
+    private static void packSerial(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int chunk) {
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
@@ -247,8 +392,7 @@ final class DirectConvChannels {
      * One sample's group of input channels into cells laid out [chunk][cell][channel of the chunk]: the
      * padded input's (r, col) goes to phase (r mod strideH, col mod strideW) at cell phase·phasePlane +
      * (r / strideH)·pitch + col / strideW (stride 1: one phase, {@link ChannelsLast#pad}'s cell). Cells
-     * beyond the grid's rows, its pitch or the last tile's reach are read by no output and not written. Channel by channel, so
-     * that x is read in order.
+     * beyond the grid's rows, its pitch or the last tile's reach are read by no output and not written.
      */
     static void cells(float[] xp, int cells, float[] xa, int xOff, int cpg, int chunk, ConvShape s, DirectConv.Grid gr) {
         int sh = s.strideH();
@@ -265,9 +409,34 @@ final class DirectConvChannels {
             int col = iw + s.padW();
             colCell[iw] = col / sw < pitch ? (col % sw) * gr.phasePlane() + col / sw : -1;
         }
+        // with 32 registers (AVX-512), a vector of channels at a time, gathered from their planes: the
+        // float-by-float copy took 4.2 ms of the 35 of ResNet-18's stride-2 128 → 256 forward (batch 32,
+        // one thread), each of its writes on another line
+        boolean gather = Simd.ENABLED && DirectConvKernels.WIDE && !oldCopies;
+        int hw = s.h() * s.w();
+        int[] planes = new int[L];
+        for (int j = 0; j < L; j++) {
+            planes[j] = j * hw;
+        }
         for (int c0 = 0; c0 < cpg; c0 += chunk) {
             int ck = Math.min(chunk, cpg - c0);
-            for (int c = c0; c < c0 + ck; c++) {
+            int c1 = c0;
+            for (; gather && c1 + L <= c0 + ck; c1 += L) {
+                int base = c0 * cells + c1 - c0;
+                int src = xOff + c1 * hw;
+                for (int ih = 0; ih < s.h(); ih++, src += s.w()) {
+                    if (rowCell[ih] < 0) {
+                        continue;
+                    }
+                    for (int iw = 0; iw < s.w(); iw++) {
+                        int cell = rowCell[ih] + colCell[iw];
+                        if (colCell[iw] >= 0 && cell < cells) {
+                            FloatVector.fromArray(S, xa, src + iw, planes, 0).intoArray(xp, base + cell * ck);
+                        }
+                    }
+                }
+            }
+            for (int c = c1; c < c0 + ck; c++) {
                 int base = c0 * cells + c - c0;
                 int src = xOff + c * s.h() * s.w();
                 for (int ih = 0; ih < s.h(); ih++, src += s.w()) {

@@ -5,7 +5,9 @@ import dev.kiln.tensor.ConvShape;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A direct convolution vectorized over output channels whose tiles are runs of {@link #R} positions of
@@ -71,70 +73,340 @@ final class DirectConvRows {
     /** {@link #forward} with tiles of {@code v} vectors of out channels (1 or 2; tests and A/B runs). */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s, int v) {
+        int width = v * L;
+        int blocks = (s.cOutPerGroup() + width - 1) / width;
+        float[] wp = weights((long) s.groups() * blocks * s.kH() * s.kW() * s.cInPerGroup() * width);
+        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, s.cInPerGroup()); // one chunk: [block][tap][c][o]
+        compute(y, yOff, xa, xOff, wp, ba, bOff, s, v);
+    }
+
+    /**
+     * dx of the stride-1 convolution s (one that {@link ConvDispatch#transposable} takes) from dy and its
+     * forward weights w: the forward of dy with the flipped, transposed weights, packed straight from w
+     * ({@link DirectConvChannels#packTransposed}).
+     */
+    static void backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff, ConvShape s) {
+        backwardInput(dx, dxOff, dy, dyOff, wa, wOff, s, vectors(DirectConvKernels.WIDE));
+    }
+
+    /** {@link #backwardInput} with tiles of {@code v} vectors of input channels (tests). */
+    static void backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff, ConvShape s,
+                              int v) {
+        ConvShape t = ConvDispatch.transposed(s);
+        int width = v * L;
+        int blocks = (t.cOutPerGroup() + width - 1) / width;
+        float[] wp = weights((long) t.groups() * blocks * t.kH() * t.kW() * t.cInPerGroup() * width);
+        DirectConvChannels.packTransposed(wp, wa, wOff, s, width, blocks);
+        compute(dx, dxOff, dy, dyOff, wp, null, 0, t, v);
+    }
+
+    /**
+     * dx of a strided convolution s (dilation 1) from dy and its weights w, as {@link DirectConvPhases}
+     * splits it: each stride phase of dx (its rows ≡ rh, columns ≡ rw) is a stride-1 convolution of dy with
+     * the taps of w that reach it (a 3 × 3 kernel at stride 2: 1, 2, 2 and 4 taps), run here by the row
+     * tiles, and written to every stride-th row and column of dx. Every output is one tile's sum over its
+     * real taps in (tap, dy channel) order, so the result depends on the shape only.
+     */
+    static void backwardInputStrided(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff,
+                                     ConvShape s) {
+        backwardInputStrided(dx, dxOff, dy, dyOff, wa, wOff, s, vectors(DirectConvKernels.WIDE));
+    }
+
+    /** {@link #backwardInputStrided} with tiles of {@code v} vectors of input channels (tests). */
+    static void backwardInputStrided(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff,
+                                     ConvShape s, int v) {
+        var rows = DirectConvPhases.Axis.of(s.kH(), s.strideH(), s.padH(), s.h(), s.outH());
+        var cols = DirectConvPhases.Axis.of(s.kW(), s.strideW(), s.padW(), s.w(), s.outW());
+        int width = v * L;
+        int blocks = (s.cInPerGroup() + width - 1) / width;
+        // the phases' convolutions, and the zeros and reach of one grid of dy's cells that serves them all
+        List<ConvShape> phases = new ArrayList<>();
+        List<Place> places = new ArrayList<>();
+        int padH = 0;
+        int padW = 0;
+        int pastH = 0;
+        int pastW = 0;
+        for (int rh = 0; rh < s.strideH(); rh++) {
+            for (int rw = 0; rw < s.strideW(); rw++) {
+                ConvShape p = phase(s, rows, cols, rh, rw);
+                Place place = new Place(s.h(), s.w(), s.strideH(), s.strideW(), rh, rw);
+                if (p == null) { // no tap reaches this phase: its dx is zero
+                    zeroPhase(dx, dxOff, s, place);
+                    continue;
+                }
+                phases.add(p);
+                places.add(place);
+                padH = Math.max(padH, p.padH());
+                padW = Math.max(padW, p.padW());
+                pastH = Math.max(pastH, p.outH() + p.kH() - 1 - p.padH() - s.outH());
+                pastW = Math.max(pastW, p.outW() + p.kW() - 1 - p.padW() - s.outW());
+            }
+        }
+        if (phases.isEmpty()) {
+            return;
+        }
+        // dy (a, b) at cell (padH + a)·pitch + padW + b; phase output (a, b) at cell a·pitch + b
+        int pitch = padW + s.outW() + Math.max(0, pastW);
+        int gridRows = padH + s.outH() + Math.max(0, pastH);
+        ConvShape cellShape = new ConvShape(s.n(), s.cOut(), s.outH(), s.outW(), s.cIn(), 1, 1, 1, 1, padH, padW, 1, 1,
+                s.groups(), s.outH(), s.outW());
+        DirectConv.Grid cellGrid = new DirectConv.Grid(pitch, gridRows, 0, 0, gridRows * pitch, new int[] {0});
+        int cells = gridRows * pitch;
+        Part[] parts = new Part[phases.size()];
+        long packed = 0;
+        for (int i = 0; i < parts.length; i++) {
+            ConvShape p = phases.get(i);
+            int kk = p.kH() * p.kW();
+            int[] taps = new int[kk];
+            int[] source = new int[kk];
+            for (int u = 0; u < p.kH(); u++) {
+                for (int q = 0; q < p.kW(); q++) {
+                    taps[u * p.kW() + q] = (u - p.padH() + padH) * pitch + q - p.padW() + padW;
+                    source[u * p.kW() + q] = tapOf(rows, places.get(i).rh(), u - p.padH()) * s.kW()
+                            + tapOf(cols, places.get(i).rw(), q - p.padW());
+                }
+            }
+            int last = p.outH() * pitch + Arrays.stream(taps).max().orElse(0);
+            cells = Math.max(cells, last);
+            parts[i] = new Part(p, new DirectConv.Grid(pitch, gridRows, 0, 0, p.outH() * pitch, taps), plans(p), source,
+                    packed, kk * s.cOutPerGroup() * width, places.get(i));
+            packed += (long) s.groups() * blocks * parts[i].blockSize();
+        }
+        float[] wp = weights(packed);
+        for (Part part : parts) {
+            DirectConvChannels.packTransposed(wp, wa, wOff, s, width, blocks, part.source(), (int) part.wBase());
+        }
+        compute(dx, dxOff, dy, dyOff, cellShape, cellGrid, cells, parts, wp, null, 0, v);
+    }
+
+    /**
+     * The stride-1 convolution of dy that gives phase (rh, rw) of s's dx, or null where no tap reaches it
+     * or it has no outputs: its taps read dy at the phase's offsets, which are consecutive, so they are a
+     * kernel with padding −(least offset) and the phase's size as output (what lies past dy is padding).
+     */
+    static ConvShape phase(ConvShape s, DirectConvPhases.Axis rows, DirectConvPhases.Axis cols, int rh, int rw) {
+        int[] oh = rows.offset()[rh];
+        int[] ow = cols.offset()[rw];
+        if (oh.length == 0 || ow.length == 0 || rows.outputs()[rh] == 0 || cols.outputs()[rw] == 0) {
+            return null;
+        }
+        int padH = -Arrays.stream(oh).min().getAsInt();
+        int padW = -Arrays.stream(ow).min().getAsInt();
+        return new ConvShape(s.n(), s.cOut(), s.outH(), s.outW(), s.cIn(), oh.length, ow.length, 1, 1, padH, padW,
+                1, 1, s.groups(), rows.outputs()[rh], cols.outputs()[rw]);
+    }
+
+    /**
+     * Whether {@link ConvDispatch#rowPhases} may route strided input gradients here
+     * ({@code -Dkiln.conv.rowPhases=false}: no; A/B runs flip it).
+     */
+    static boolean rowPhases = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowPhases", "true").trim());
+
+    /**
+     * Whether {@link #backwardInputStrided} can compute s: dilation 1, and every phase of dx that some tap
+     * reaches at least R wide and reading dy from its start on (no negative padding: a 3 × 3 kernel at
+     * stride 2 with padding 0 or 1 does, at stride 3 with padding 1 one phase starts a row in).
+     */
+    static boolean phasesFit(ConvShape s) {
+        if (!ENABLED || !Simd.ENABLED || s.dilationH() != 1 || s.dilationW() != 1) {
+            return false;
+        }
+        var rows = DirectConvPhases.Axis.of(s.kH(), s.strideH(), s.padH(), s.h(), s.outH());
+        var cols = DirectConvPhases.Axis.of(s.kW(), s.strideW(), s.padW(), s.w(), s.outW());
+        for (int rh = 0; rh < s.strideH(); rh++) {
+            for (int rw = 0; rw < s.strideW(); rw++) {
+                ConvShape p = phase(s, rows, cols, rh, rw);
+                if (p != null && (p.padH() < 0 || p.padW() < 0 || p.outW() < R)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The kernel index along one axis of the tap of phase r that reads dy at the given offset. */
+    private static int tapOf(DirectConvPhases.Axis axis, int r, int offset) {
+        for (int t = 0; t < axis.offset()[r].length; t++) {
+            if (axis.offset()[r][t] == offset) {
+                return axis.kernel()[r][t];
+            }
+        }
+        throw new IllegalStateException("DirectConvRows: no tap of phase " + r + " at offset " + offset);
+    }
+
+    /**
+     * Where a phase's outputs go in its full planes: output (a, b) of a plane to (a·strideH + rh,
+     * b·strideW + rw) of an h × w plane.
+     */
+    record Place(int h, int w, int strideH, int strideW, int rh, int rw) {
+    }
+
+    /** Zeros in phase {@code place} of every plane of dx. */
+    private static void zeroPhase(float[] dx, int dxOff, ConvShape s, Place place) {
+        for (int plane = 0; plane < s.n() * s.cIn(); plane++) {
+            for (int ih = place.rh(); ih < s.h(); ih += place.strideH()) {
+                for (int iw = place.rw(); iw < s.w(); iw += place.strideW()) {
+                    dx[dxOff + (plane * s.h() + ih) * s.w() + iw] = 0f;
+                }
+            }
+        }
+    }
+
+    /** The calling thread's buffer for packed weights, at least n floats. */
+    private static float[] weights(long n) {
+        Scratch sc = SCRATCH.get();
+        sc.weights = HostArrays.atLeast(sc.weights, n);
+        return sc.weights;
+    }
+
+    /** y = conv2d(x, w) + bias from weights packed [group][block][tap][input channel][out channel of the block]. */
+    private static void compute(float[] y, int yOff, float[] xa, int xOff, float[] wp, float[] ba, int bOff,
+                                ConvShape s, int v) {
         boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
         DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
-        int cpg = s.cInPerGroup();
-        int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
+        int cells = gr.positions() + Arrays.stream(gr.taps()).max().orElse(0);
+        Part part = new Part(s, gr, plans(s), null, 0, kk * s.cInPerGroup() * v * L, null);
+        compute(y, yOff, xa, xOff, s, gr, cells, new Part[] {part}, wp, ba, bOff, v);
+    }
+
+    /**
+     * One convolution the tiles run on a sample's cells: its shape (its plans and outputs), its grid (the
+     * pitch its output positions are counted in and the cell offsets of its taps), its packed weights from
+     * {@code wBase} ({@code blockSize} floats a block; {@code source}: w's taps they were packed from, for
+     * phases) and, for a phase of a strided input gradient, where its outputs go.
+     */
+    private record Part(ConvShape s, DirectConv.Grid gr, int[][] plans, int[] source, long wBase, int blockSize,
+                        Place place) {
+    }
+
+    /**
+     * The parts' outputs from x's cells: each sample's input copied once into {@code cells} cells per channel
+     * ({@code cellShape}'s padding on {@code cellGrid}; its stride phases if strided), then per block of out
+     * channels every part's tiles run and its outputs are stored (+ bias, into y's planes, or into the
+     * part's phase of them).
+     */
+    private static void compute(float[] y, int yOff, float[] xa, int xOff, ConvShape cellShape,
+                                DirectConv.Grid cellGrid, int cells, Part[] parts, float[] wp, float[] ba, int bOff,
+                                int v) {
+        boolean strideOne = cellShape.strideH() == 1 && cellShape.strideW() == 1;
+        ConvShape s0 = parts[0].s();
+        int cpg = s0.cInPerGroup();
+        int opg = s0.cOutPerGroup();
         int width = v * L;
         int blocks = (opg + width - 1) / width;
-        int reach = Arrays.stream(gr.taps()).max().orElse(0);
-        int cells = gr.positions() + reach;
-        int[] taps = new int[kk];
-        for (int t = 0; t < kk; t++) {
-            taps[t] = gr.taps()[t] * cpg;
+        int[][] taps = new int[parts.length][];
+        int positions = 0;
+        long work = 0;
+        for (int i = 0; i < parts.length; i++) {
+            int[] t = parts[i].gr().taps();
+            taps[i] = new int[t.length];
+            for (int j = 0; j < t.length; j++) {
+                taps[i][j] = t[j] * cpg;
+            }
+            positions = Math.max(positions, parts[i].gr().positions());
+            work += (long) parts[i].s().outH() * parts[i].s().outW() * blocks * parts[i].blockSize();
         }
-        int[][] plans = plans(s);
-        int tilesPerRow = plans.length / s.outH();
-        int blockSize = kk * cpg * width;
-        Scratch sc = SCRATCH.get();
-        sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
-        float[] wp = sc.weights;
-        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, s.cInPerGroup()); // one chunk: [block][tap][c][o]
-        int units = s.n() * s.groups();
+        int yp0 = positions;
+        int units = s0.n() * s0.groups();
         int split = DirectConv.split(units, blocks);
-        long work = (long) s.outH() * s.outW() * blocks * blockSize;
         Parallel.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
             mine.cells = HostArrays.atLeast(mine.cells, (long) cells * cpg);
-            mine.out = HostArrays.atLeast(mine.out, (long) gr.positions() * width);
+            mine.out = HostArrays.atLeast(mine.out, (long) yp0 * width);
             float[] xp = mine.cells;
             float[] yp = mine.out;
             for (int u = lo; u < hi; u++) {
                 int unit = u / split;
-                int part = u % split;
-                int n = unit / s.groups();
-                int g = unit % s.groups();
-                int src = xOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
+                int piece = u % split;
+                int n = unit / s0.groups();
+                int g = unit % s0.groups();
+                int src = xOff + (n * cellShape.cIn() + g * cpg) * cellShape.h() * cellShape.w();
                 if (strideOne) {
-                    ChannelsLast.pad(xp, xa, src, cpg, s, gr);
+                    ChannelsLast.pad(xp, xa, src, cpg, cellShape, cellGrid);
                 } else {
-                    DirectConvChannels.cells(xp, cells, xa, src, cpg, cpg, s, gr);
+                    DirectConvChannels.cells(xp, cells, xa, src, cpg, cpg, cellShape, cellGrid);
                 }
-                for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
-                    int wBlock = (g * blocks + b) * blockSize;
-                    for (int oh = 0; oh < s.outH(); oh++) {
-                        for (int k = 0; k < tilesPerRow; k++) {
-                            int ow0 = Math.min(k * R, s.outW() - R);
-                            int q = oh * gr.pitch() + ow0;
-                            int yT = q * width;
-                            // the tile's runs add onto yp: zeroed here, as an overlapping last tile recomputes
-                            Arrays.fill(yp, yT, yT + R * width, 0f);
-                            int[] plan = plans[oh * tilesPerRow + k];
-                            for (int i = 0; i < plan.length; i += 4) {
-                                int pos = plan[i + 1];
-                                run(plan[i], v, yp, yT + pos * width, xp, (q + pos) * cpg, cpg, taps, plan[i + 2],
-                                        plan[i + 3], wp, wBlock);
+                for (int b = blocks * piece / split; b < blocks * (piece + 1) / split; b++) {
+                    int o0 = g * opg + b * width;
+                    int count = Math.min(width, opg - b * width);
+                    for (int i = 0; i < parts.length; i++) {
+                        Part part = parts[i];
+                        ConvShape s = part.s();
+                        DirectConv.Grid gr = part.gr();
+                        int wBlock = (int) (part.wBase() + (long) (g * blocks + b) * part.blockSize());
+                        int tilesPerRow = part.plans().length / s.outH();
+                        for (int oh = 0; oh < s.outH(); oh++) {
+                            for (int k = 0; k < tilesPerRow; k++) {
+                                int ow0 = Math.min(k * R, s.outW() - R);
+                                int q = oh * gr.pitch() + ow0;
+                                int yT = q * width;
+                                // the tile's runs add onto yp: zeroed here, as an overlapping last tile recomputes
+                                Arrays.fill(yp, yT, yT + R * width, 0f);
+                                int[] plan = part.plans()[oh * tilesPerRow + k];
+                                for (int r = 0; r < plan.length; r += 4) {
+                                    int pos = plan[r + 1];
+                                    run(plan[r], v, yp, yT + pos * width, xp, (q + pos) * cpg, cpg, taps[i],
+                                            plan[r + 2], plan[r + 3], wp, wBlock);
+                                }
                             }
                         }
+                        Place place = part.place();
+                        if (place == null) {
+                            ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width, count,
+                                    ba, bOff + o0, s, gr);
+                        } else {
+                            storePhase(y, yOff + (n * s.cOut() + o0) * place.h() * place.w(), yp, width, count, s,
+                                    gr, place);
+                        }
                     }
-                    int o0 = g * opg + b * width;
-                    ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
-                            Math.min(width, opg - b * width), ba, bOff + o0, s, gr);
                 }
             }
         });
     }
+
+    /**
+     * Channels [0, count) of a block's channels-last output yp into their planes' phase {@code place}: with
+     * 32 vector registers (AVX-512) a vector of channels at a time, scattered a plane apart, the channels
+     * past the last whole vector one by one.
+     */
+    private static void storePhase(float[] y, int yOff, float[] yp, int width, int count, ConvShape s,
+                                   DirectConv.Grid gr, Place place) {
+        int plane = place.h() * place.w();
+        int j = 0;
+        if (scatterStores && DirectConvKernels.WIDE && count >= L) {
+            int[] planes = PLANES.get();
+            if (planes[1] != plane) {
+                for (int k = 0; k < L; k++) {
+                    planes[k] = k * plane;
+                }
+            }
+            for (; j + L <= count; j += L) {
+                for (int oh = 0; oh < s.outH(); oh++) {
+                    int d = yOff + j * plane + (oh * place.strideH() + place.rh()) * place.w() + place.rw();
+                    int src = oh * gr.pitch() * width + j;
+                    for (int ow = 0; ow < s.outW(); ow++, d += place.strideW(), src += width) {
+                        FloatVector.fromArray(S, yp, src).intoArray(y, d, planes, 0);
+                    }
+                }
+            }
+        }
+        for (; j < count; j++) {
+            for (int oh = 0; oh < s.outH(); oh++) {
+                int d = yOff + j * plane + (oh * place.strideH() + place.rh()) * place.w() + place.rw();
+                int src = oh * gr.pitch() * width + j;
+                for (int ow = 0; ow < s.outW(); ow++, d += place.strideW(), src += width) {
+                    y[d] = yp[src];
+                }
+            }
+        }
+    }
+
+    /** Whether {@link #storePhase} scatters vectors (A/B runs set it false: one float at a time). */
+    static boolean scatterStores = true;
+
+    /** Per thread, the lane offsets {@link #storePhase} scatters at: lane k a plane·k after lane 0. */
+    private static final ThreadLocal<int[]> PLANES = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
 
     /**
      * Each tile's plan, tiles of row oh at [oh·tilesPerRow + k]: runs of {positions, first position,

@@ -2,6 +2,7 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.Generator;
+import dev.kiln.tensor.Tensor;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -10,8 +11,8 @@ import java.util.Locale;
  * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvRows} against the path the shape
  * takes without it ({@link DirectConvChannels} where {@link ConvDispatch#channels} holds, {@link DirectConv}
  * where {@link ConvDispatch#grid} does, else im2col + SGEMM), for the forward and, at stride 1, the input
- * gradient (the forward of dy with the flipped weight) of {@code kiln train cnn}'s 3×3 layers and
- * ResNet-18's. Each round times a few calls of one path then of the other; the medians of the rounds are
+ * gradient (the forward of dy with the flipped weight; at stride 2 {@link DirectConvRows#backwardInputStrided}
+ * against {@link DirectConvPhases} or col2im) of {@code kiln train cnn}'s 3×3 layers and ResNet-18's. Each round times a few calls of one path then of the other; the medians of the rounds are
  * compared, so a machine loaded by others slows both alike. Run after
  * {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
@@ -22,7 +23,11 @@ import java.util.Locale;
  * {@code -Dwall=true}). {@code filter}: run only the shapes whose {n, c, h, w, o, stride} list contains it
  * (or one of its {@code |}-separated parts). {@code -Dab.v=V}: the row tiles with V vectors of out
  * channels instead of {@link DirectConvRows#vectors}'s choice; {@code -Dab.oldv=V}: old is the row tiles
- * with V vectors (two tile widths against each other).
+ * with V vectors (two tile widths against each other); {@code -Dab.oldCopies=true}: old is the row tiles
+ * with their weights packed and a strided input's cells copied float by float on the calling thread, as
+ * before issue 16 (and, for the input gradient, the weights flipped by {@link ConvDispatch#flipTransposed}
+ * first), new with {@link DirectConvChannels#oldCopies} off; {@code -Dab.scalarStores=true}: the strided input
+ * gradient's old is the row tiles' phases stored one float at a time.
  */
 final class ConvRowsAB {
     private ConvRowsAB() {
@@ -53,6 +58,8 @@ final class ConvRowsAB {
         String filter = args.length > 2 ? args[2] : "";
         int v = Integer.getInteger("ab.v", 0);
         int oldV = Integer.getInteger("ab.oldv", 0);
+        boolean oldCopies = Boolean.getBoolean("ab.oldCopies");
+        boolean scalarStores = Boolean.getBoolean("ab.scalarStores");
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)
         boolean cpu = !Boolean.getBoolean("wall");
@@ -79,14 +86,43 @@ final class ConvRowsAB {
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
             int vs = v > 0 ? v : DirectConvRows.vectors(DirectConvKernels.WIDE);
             int vt = v > 0 ? v : DirectConvRows.vectors(DirectConvKernels.WIDE);
-            Runnable[][] passes = {
+            Runnable[][] passes = oldCopies ? new Runnable[][] {
+                // before: the weights packed (and, for dx, flipped by ConvDispatch first) and cells copied float by float
+                {() -> {
+                    DirectConvChannels.oldCopies = true;
+                    DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs);
+                    DirectConvChannels.oldCopies = false;
+                }, () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs)},
+                {() -> {
+                    DirectConvChannels.oldCopies = true;
+                    ConvDispatch.flipTransposed(wt, w, 0, s);
+                    DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, vt);
+                    DirectConvChannels.oldCopies = false;
+                }, () -> DirectConvRows.backwardInput(dx, 0, dy, 0, w, 0, s, vt)},
+            } : new Runnable[][] {
                 {oldV > 0 ? () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, oldV) : () -> old(y, x, w, s),
                         () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs)},
                 {oldV > 0 ? () -> DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, oldV) : () -> old(dx, dy, wt, t),
                         () -> DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, vt)},
             };
+            // the strided input gradient is timed against the path before only
+            int count = st == 1 ? 2 : oldCopies || oldV > 0 ? 1 : 2;
+            if (count == 2 && st > 1) {
+                // the strided input gradient: the path before (DirectConvPhases or col2im) against the row
+                // tiles on the phases of dx
+                Tensor dyT = Tensor.of(dy, s.n(), s.cOut(), s.outH(), s.outW());
+                Tensor wT = Tensor.of(w, s.cOut(), s.cIn(), 3, 3);
+                Tensor dxT = Tensor.zeros(s.n(), s.cIn(), s.h(), s.w());
+                passes[1] = new Runnable[] {() -> {
+                    DirectConvRows.rowPhases = scalarStores;
+                    DirectConvRows.scatterStores = !scalarStores;
+                    ConvDispatch.conv2dBackwardInput(dxT, dyT, wT, s);
+                    DirectConvRows.rowPhases = true;
+                    DirectConvRows.scatterStores = true;
+                }, () -> ConvDispatch.conv2dBackwardInput(dxT, dyT, wT, s)};
+            }
             String[] names = {"forward", "input grad"};
-            for (int p = 0; p < (st == 1 ? passes.length : 1); p++) {
+            for (int p = 0; p < count; p++) {
                 double[][] times = new double[2][rounds];
                 int calls = (int) Math.max(2, Math.min(20, 2e9 / flop));
                 for (int r = -2; r < rounds; r++) { // two warm-up rounds
@@ -104,7 +140,9 @@ final class ConvRowsAB {
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-8s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p],
-                        oldV > 0 ? "rows " + oldV : oldName(p == 0 ? s : t), old,
+                        oldCopies ? "copies" : oldV > 0 ? "rows " + oldV
+                                : st > 1 && p == 1 ? (scalarStores ? "scalar" : ConvDispatch.phases(s) ? "phases" : "col2im")
+                                : oldName(p == 0 ? s : t), old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
         }

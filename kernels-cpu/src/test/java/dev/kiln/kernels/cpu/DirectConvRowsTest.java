@@ -35,6 +35,7 @@ class DirectConvRowsTest {
         {2, 6, 14, 14, 33, 3, 2, 1, 1, 1}, // stride 2, even
         {2, 5, 15, 17, 12, 3, 2, 1, 1, 1}, // stride 2, odd
         {1, 4, 16, 19, 5, 3, 2, 0, 1, 1},
+        {2, 35, 9, 15, 20, 3, 2, 1, 1, 1}, // stride 2, channels copied a vector at a time and one by one
         {2, 8, 9, 9, 12, 3, 1, 1, 1, 2},   // groups
         {1, 4, 12, 12, 6, 3, 1, 2, 2, 1},  // dilation 2
         {1, 2, 3, 9, 70, 3, 1, 1, 1, 1},   // 70 out channels: a part-empty last block
@@ -64,6 +65,110 @@ class DirectConvRowsTest {
                         w.offset(), HostArrays.f(b), b.offset(), s, v);
                 assertClose("rows conv2d, " + v + " vectors, " + s, y, ref, 1e-5, tol);
             }
+        }
+    }
+
+    @Test
+    void inputGradientPackedFromTheForwardWeightsMatchesTheReference() {
+        var rng = new Generator(29);
+        for (int[] g : SHAPES) {
+            ConvShape s = shape(g);
+            if (!ConvDispatch.transposable(s) || !DirectConvRows.applies(ConvDispatch.transposed(s))) {
+                continue;
+            }
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
+            Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+            Tensor ref = poisoned(xShape);
+            REF.conv2dBackwardInput(ref, dy, w, s);
+            for (int v = 1; v <= 2; v++) {
+                Tensor dx = poisoned(xShape);
+                DirectConvRows.backwardInput(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(),
+                        HostArrays.f(w), w.offset(), s, v);
+                assertClose("rows input grad, " + v + " vectors, " + s, dx, ref, 1e-5,
+                        1e-5 * Math.sqrt(s.cOutPerGroup() * s.kH() * s.kW()));
+            }
+        }
+    }
+
+    /** {n, c, h, w, o, k, stride, pad}: strided shapes whose every phase of dx is at least 7 wide. */
+    private static final int[][] STRIDED = {
+        {2, 6, 14, 14, 33, 3, 2, 1},
+        {2, 5, 15, 17, 12, 3, 2, 1},  // odd sizes: phases of 8 and 7 rows, 9 and 8 columns
+        {1, 4, 16, 19, 5, 3, 2, 0},   // no padding
+        {2, 35, 9, 15, 20, 3, 2, 1},
+        {1, 4, 9, 23, 6, 3, 3, 0},    // stride 3: one tap a phase
+        {1, 3, 10, 16, 5, 5, 2, 2},   // 5 × 5: phases of 3 and 2 taps a side
+        {1, 2, 8, 14, 3, 1, 2, 0},    // 1 × 1 at stride 2: three phases no tap reaches, all zero
+    };
+
+    @Test
+    void stridedInputGradientByPhasesMatchesTheReference() {
+        var rng = new Generator(37);
+        for (int[] g : STRIDED) {
+            ConvShape s = shape(new int[] {g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], 1, 1});
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
+            Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+            Tensor ref = poisoned(xShape);
+            REF.conv2dBackwardInput(ref, dy, w, s);
+            assertThat(DirectConvRows.phasesFit(s)).as("phases fit %s", s).isEqualTo(Simd.ENABLED);
+            if (!Simd.ENABLED) {
+                continue;
+            }
+            for (int v = 1; v <= 2; v++) {
+                Tensor dx = poisoned(xShape);
+                DirectConvRows.backwardInputStrided(HostArrays.f(dx), dx.offset(), HostArrays.f(dy), dy.offset(),
+                        HostArrays.f(w), w.offset(), s, v);
+                assertClose("rows strided input grad, " + v + " vectors, " + s, dx, ref, 1e-5,
+                        1e-5 * Math.sqrt(s.cOutPerGroup() * s.kH() * s.kW()));
+            }
+        }
+    }
+
+    @Test
+    void phasesThatStartInsideDyOrAreNarrowDoNotFit() {
+        // stride 3, padding 1: phase 2 reads dy from its second row on
+        assertThat(DirectConvRows.phasesFit(shape(new int[] {1, 4, 9, 23, 6, 3, 3, 1, 1, 1}))).isFalse();
+        // 12 columns: phases of 6
+        assertThat(DirectConvRows.phasesFit(shape(new int[] {1, 4, 12, 12, 6, 3, 2, 1, 1, 1}))).isFalse();
+        assertThat(DirectConvRows.phasesFit(shape(new int[] {1, 4, 12, 12, 6, 3, 2, 1, 2, 1}))).isFalse();
+    }
+
+    @Test
+    void parallelPackingWritesWhatTheSerialPackingDid() {
+        var rng = new Generator(31);
+        int threads = CpuBackend.threads();
+        try {
+            CpuBackend.setThreads(Math.max(2, threads));
+            for (int[] g : SHAPES) {
+                ConvShape s = shape(g);
+                double[] d = KernelCheck.randn(rng, s.cOut() * s.cInPerGroup() * s.kH() * s.kW(), 1, 0);
+                float[] w = new float[d.length + 3];
+                for (int i = 0; i < d.length; i++) {
+                    w[i + 3] = (float) d[i];
+                }
+                int width = 2 * 16;
+                int blocks = (s.cOutPerGroup() + width - 1) / width;
+                int size = s.groups() * blocks * s.kH() * s.kW() * s.cInPerGroup() * width;
+                for (int chunk : new int[] {s.cInPerGroup(), 2, 3}) {
+                    float[] serial = new float[size];
+                    float[] parallel = new float[size];
+                    java.util.Arrays.fill(parallel, Float.NaN);
+                    DirectConvChannels.oldCopies = true;
+                    DirectConvChannels.pack(serial, w, 3, s, width, blocks, chunk);
+                    DirectConvChannels.oldCopies = false;
+                    DirectConvChannels.pack(parallel, w, 3, s, width, blocks, chunk);
+                    assertThat(parallel).as("packed %s, chunks of %d", s, chunk).containsExactly(serial);
+                }
+            }
+        } finally {
+            DirectConvChannels.oldCopies = false;
+            CpuBackend.setThreads(threads);
         }
     }
 
@@ -119,6 +224,8 @@ class DirectConvRowsTest {
             assertThat(ConvDispatch.rows(s)).as("rows for %s", s).isEqualTo(expected);
             if (strideOne) {
                 assertThat(ConvDispatch.rows(ConvDispatch.transposed(s))).as("rows for dx of %s", s).isEqualTo(expected);
+            } else {
+                assertThat(ConvDispatch.rowPhases(s)).as("row phases for dx of %s", s).isEqualTo(expected);
             }
             int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
             int[] wShape = {s.cOut(), s.cIn(), 3, 3};

@@ -158,6 +158,12 @@ public final class KernelBits {
         Tensor cx3 = values(rng, 32 * 81, 1).view(1, 32, 9, 9);
         Tensor cw3 = values(rng, 40 * 32 * 9, 1).view(40, 32, 3, 3);
         record(out, "conv2d rows", t -> CPU.conv2d(t, cx3, cw3, null, cs3), 1, 40, 9, 9);
+        // its input gradients: stride 1 (weights packed straight from w) and stride 2 (by the phases of dx)
+        Tensor cdy3 = values(rng, 40 * 81, 1).view(1, 40, 9, 9);
+        record(out, "conv2d rows input grad", t -> CPU.conv2dBackwardInput(t, cdy3, cw3, cs3), 1, 32, 9, 9);
+        var cs4 = new dev.kiln.tensor.ConvShape(1, 32, 15, 15, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 8, 8);
+        Tensor cdy4 = values(rng, 40 * 64, 1).view(1, 40, 8, 8);
+        record(out, "conv2d rows input grad stride 2", t -> CPU.conv2dBackwardInput(t, cdy4, cw3, cs4), 1, 32, 15, 15);
         Tensor ma = values(rng, 17 * 33, 1).view(17, 33);
         Tensor mb = values(rng, 33 * 19, 1).view(33, 19);
         record(out, "matmul", t -> CPU.matmul(t, ma, mb), 17, 19);

@@ -14,7 +14,8 @@ import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 /**
  * Not a test: an A/B timing of the strided input gradient's paths in one JVM, interleaved, as
  * {@link ConvWeightAB} times the weight gradient's: col2im (W·dy folded back), {@link DirectConvPhases}'
- * positional tiles and {@link DirectConvPhaseChannels}' channel tiles, on {@code kiln train cnn}'s two
+ * positional tiles, {@link DirectConvPhaseChannels}' channel tiles and, with 32 registers, the row tiles'
+ * phases ({@link DirectConvRows#backwardInputStrided}), on {@code kiln train cnn}'s two
  * stride-2 layers (batch 128) and ResNet-18's (batch 32) with {@code resnet}. Medians of the rounds
  * and of the rounds' ratios; with {@code -Dkiln.threads=1} the thread's CPU time. Run after
  * {@code ./mvnw -pl kernels-cpu -am test-compile} (add {@code -XX:UseAVX=2} for 16 registers):
@@ -63,8 +64,12 @@ final class ConvPhasesAB {
                 () -> ConvDispatch.conv2dBackwardInput(dx, dy, w, s, false),
                 () -> DirectConvPhases.backwardInput(dxa, dx.offset(), dya, dy.offset(), wa, w.offset(), s),
                 () -> DirectConvPhaseChannels.backwardInput(dxa, dx.offset(), dya, dy.offset(), wa, w.offset(), s),
+                () -> DirectConvRows.backwardInputStrided(dxa, dx.offset(), dya, dy.offset(), wa, w.offset(), s),
             };
-            String[] names = {"col2im", "phases", "channels"};
+            String[] names = {"col2im", "phases", "channels", "rows"};
+            if (!DirectConvKernels.WIDE || !DirectConvRows.phasesFit(s)) { // the row tiles' phases need 32 registers
+                paths = Arrays.copyOf(paths, 3);
+            }
             double[][] t = new double[paths.length][rounds];
             int calls = (int) Math.max(2, Math.min(20, 2e9 / flop));
             for (int r = -2; r < rounds; r++) { // two warm-up rounds
@@ -85,6 +90,9 @@ final class ConvPhasesAB {
             }
             line.append(String.format(Locale.ROOT, "  phases/channels %.3f  col2im/channels %.3f",
                     medianRatio(t[1], t[2]), medianRatio(t[0], t[2])));
+            if (paths.length > 3) {
+                line.append(String.format(Locale.ROOT, "  rows/channels %.3f", medianRatio(t[3], t[2])));
+            }
             System.out.println(line);
         }
     }

@@ -6,6 +6,7 @@ import dev.kiln.tensor.Tensor;
 
 import java.util.Arrays;
 import java.util.Locale;
+import static dev.kiln.kernels.cpu.AbTiming.median;
 
 /**
  * Not a test: an A/B timing in one JVM, interleaved, of batch norm in training on {@code kiln train
@@ -85,11 +86,5 @@ final class BatchNormAB {
         }
         Tensor scale = var.add(1e-5).rsqrt().mul(weight.reshape(view));
         return centred.mul(scale).add(bias.reshape(view));
-    }
-
-    private static double median(double[] a) {
-        double[] c = a.clone();
-        Arrays.sort(c);
-        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 }

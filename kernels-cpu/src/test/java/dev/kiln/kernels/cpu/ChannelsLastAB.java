@@ -5,6 +5,7 @@ import dev.kiln.tensor.ConvShape;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
+import static dev.kiln.kernels.cpu.AbTiming.median;
 
 /**
  * Not a test: an A/B timing in one JVM, interleaved, of {@link ChannelsLast}'s copies, the scalar
@@ -77,11 +78,5 @@ final class ChannelsLastAB {
             System.out.printf(Locale.ROOT, "%-14s scalar %7.2f us  vector %7.2f us  x %.2f  (bytes allocated, last round: %d / %d)%n",
                     Arrays.toString(g), old, now, old / now, bytes[0], bytes[1]);
         }
-    }
-
-    private static double median(double[] a) {
-        double[] c = a.clone();
-        Arrays.sort(c);
-        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 }

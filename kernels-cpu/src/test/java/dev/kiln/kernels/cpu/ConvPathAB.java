@@ -10,6 +10,7 @@ import java.util.Locale;
 import static dev.kiln.kernels.cpu.KernelCheck.Layout;
 import static dev.kiln.kernels.cpu.KernelCheck.input;
 import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
+import static dev.kiln.kernels.cpu.AbTiming.median;
 
 /**
  * Not a test: an A/B timing of the convolution paths in one JVM, interleaved (im2col + SGEMM, or the
@@ -90,11 +91,5 @@ final class ConvPathAB {
                         Arrays.toString(g), names[p], old, flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
         }
-    }
-
-    private static double median(double[] a) {
-        double[] c = a.clone();
-        Arrays.sort(c);
-        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 }

@@ -10,6 +10,9 @@ import java.util.Locale;
 import static dev.kiln.kernels.cpu.KernelCheck.Layout;
 import static dev.kiln.kernels.cpu.KernelCheck.input;
 import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
+import static dev.kiln.kernels.cpu.AbTiming.median;
+import static dev.kiln.kernels.cpu.AbTiming.medianRatio;
+import static dev.kiln.kernels.cpu.AbTiming.now;
 
 /**
  * Not a test: an A/B timing of the weight gradient's paths in one JVM, interleaved: im2col + SGEMM,
@@ -113,23 +116,5 @@ final class ConvWeightAB {
                     medianRatio(t[paths.length - 2], t[paths.length - 1]), medianRatio(t[0], t[paths.length - 1])));
             System.out.println(line);
         }
-    }
-
-    private static long now(boolean cpu) {
-        return cpu ? java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
-    }
-
-    private static double medianRatio(double[] a, double[] b) {
-        double[] r = new double[a.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = a[i] / b[i];
-        }
-        return median(r);
-    }
-
-    private static double median(double[] a) {
-        double[] c = a.clone();
-        Arrays.sort(c);
-        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 }

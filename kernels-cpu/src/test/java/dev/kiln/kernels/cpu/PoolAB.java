@@ -6,6 +6,7 @@ import dev.kiln.tensor.Tensor;
 
 import java.util.Arrays;
 import java.util.Locale;
+import static dev.kiln.kernels.cpu.AbTiming.median;
 
 /**
  * Not a test: an A/B timing in one JVM, interleaved, of average pooling on {@code kiln train cnn}'s
@@ -111,11 +112,5 @@ final class PoolAB {
                 }
             }
         }
-    }
-
-    private static double median(double[] a) {
-        double[] c = a.clone();
-        Arrays.sort(c);
-        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 }

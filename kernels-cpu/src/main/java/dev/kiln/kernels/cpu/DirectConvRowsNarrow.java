@@ -36,6 +36,17 @@ final class DirectConvRowsNarrow {
     static final boolean ENABLED =
             !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsNarrow", "true").trim());
 
+    /**
+     * True with {@code -Dkiln.conv.rowsReuse=true}: {@link #forward} runs reuse tiles where {@link #reuses}
+     * holds. Off by default: against the tap-by-tap tiles and the paths ResNet-18's layers take they ran
+     * 0.42-1.10× (benchmarks-jmh/BENCHMARKS-notes.md, issue 16, "reuse tiles").
+     */
+    static final boolean REUSE =
+            "true".equalsIgnoreCase(System.getProperty("kiln.conv.rowsReuse", "false").trim());
+
+    /** Positions per reuse tile at most: 10 accumulators, 3 weights and a broadcast are 14 registers. */
+    static final int REUSE_P = 10;
+
     private static final VectorSpecies<Float> S = DirectConvKernels.S;
     private static final int L = DirectConvKernels.L;
 
@@ -62,17 +73,45 @@ final class DirectConvRowsNarrow {
     /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
-        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, P);
+        boolean reuse = REUSE && reuses(s);
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, reuse ? REUSE_P : P, reuse);
     }
 
-    /** {@link #forward} with tiles of at most {@code p} (1 to {@link #P}) positions (tests and A/B runs). */
+    /**
+     * Whether the shape's kernel rows can run as reuse tiles: stride 1, a kernel 3 wide, undilated across, at
+     * most 1 column of padding (so a tile's reads off the input are zeros of the padded planes).
+     */
+    static boolean reuses(ConvShape s) {
+        return s.strideH() == 1 && s.strideW() == 1 && s.kW() == 3 && s.dilationW() == 1 && s.padW() <= 1;
+    }
+
+    /** {@link #forward} with tiles of at most {@code p} positions, tap by tap (tests and A/B runs). */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s, int p) {
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, p, false);
+    }
+
+    /**
+     * {@link #forward} with tiles of at most {@code p} positions (1 to {@link #P}; to {@link #REUSE_P} with
+     * reuse, then at most {@link #P} tap by tap), kernel row by kernel row where {@code reuse} and {@link #reuses} hold and every weight is finite,
+     * else tap by tap (tests and A/B runs).
+     */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, int p, boolean reuse) {
+        // a reuse tile multiplies the padding's zeros by the weights of the taps that read them: exactly 0
+        // when the weights are finite, so every output still sums only its real taps (an inf would make NaN)
+        boolean rowsOf3 = reuse && reuses(s) && finite(wa, wOff, s.cOut() * s.cInPerGroup() * s.kH() * s.kW());
+        if (rowsOf3 && p > REUSE_P) {
+            throw new IllegalArgumentException("DirectConvRowsNarrow: no reuse tile of " + p + " positions");
+        }
+        if (!rowsOf3) {
+            p = Math.min(p, P);
+        }
         DirectConv.Grid gr = DirectConv.Grid.forward(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        int width = V * L;
+        int width = (rowsOf3 ? 1 : V) * L; // reuse tiles: one vector of out channels
         int blocks = (opg + width - 1) / width;
         int[] taps = gr.taps();
         int[] starts = starts(s.outW(), p);
@@ -102,6 +141,10 @@ final class DirectConvRowsNarrow {
                     // the runs add onto yp; a position no tap reads input for stays 0
                     Arrays.fill(yp, 0, gr.positions() * width, 0f);
                     for (int oh = 0; oh < s.outH(); oh++) {
+                        if (rowsOf3) {
+                            reuseRow(oh, s, gr, starts, yp, width, xp, cpg, wp, wBlock);
+                            continue;
+                        }
                         for (int k = 0; k < starts.length; k++) {
                             int q = oh * gr.pitch() + starts[k];
                             int[] plan = plans[oh * starts.length + k];
@@ -120,6 +163,53 @@ final class DirectConvRowsNarrow {
                 }
             }
         });
+    }
+
+    /**
+     * Output row oh, tile by tile, kernel row by kernel row (those on input), each one a reuse tile over all
+     * input channels: every output sums its taps in (kernel row, input channel, kernel column) order, the
+     * padding's zeros included, whatever tile computes it.
+     */
+    private static void reuseRow(int oh, ConvShape s, DirectConv.Grid gr, int[] starts, float[] yp, int width,
+                                 float[] xp, int cpg, float[] wp, int wBlock) {
+        int[] taps = gr.taps();
+        int tapStride = cpg * width;
+        for (int k = 0; k < starts.length; k++) {
+            int q = oh * gr.pitch() + starts[k];
+            int size = (k + 1 < starts.length ? starts[k + 1] : s.outW()) - starts[k];
+            for (int kh = 0; kh < s.kH(); kh++) {
+                int ih = oh + kh * s.dilationH() - s.padH();
+                if (ih < 0 || ih >= s.h()) {
+                    continue; // the kernel row reads padding only
+                }
+                int xi = q + taps[kh * 3];
+                int wi = wBlock + kh * 3 * tapStride;
+                switch (size) {
+                    case 10 -> reuse10(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 9 -> reuse9(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 8 -> reuse8(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 7 -> reuse7(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 6 -> reuse6(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 5 -> reuse5(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 4 -> reuse4(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 3 -> reuse3(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 2 -> reuse2(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 1 -> reuse1(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    default -> throw new IllegalArgumentException(
+                            "DirectConvRowsNarrow: no reuse tile of " + size + " positions");
+                }
+            }
+        }
+    }
+
+    /** Whether a[off, off + n) holds no infinity and no NaN. */
+    static boolean finite(float[] a, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            if (!Float.isFinite(a[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -340,4 +430,440 @@ final class DirectConvRowsNarrow {
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
     }
+
+    // The reuse tiles: positions × 1 vector of accumulators over one kernel row of 3 taps; per input channel
+    // the row's 3 weight vectors (the taps' weights lie kw floats apart) and positions + 2 broadcasts, each
+    // added into every accumulator it feeds, position p's taps in column order. An accumulator takes 3
+    // dependent FMAs per channel: 10 of them keep 2 FMA units busy (4 cycles each), where 4 × 2 could not.
+
+    private static void reuse10(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a7 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a8 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a9 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            a4 = w0.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+            a4 = w1.fma(x, a4);
+            a5 = w0.fma(x, a5);
+            x = FloatVector.broadcast(S, xp[xi + 6]);
+            a4 = w2.fma(x, a4);
+            a5 = w1.fma(x, a5);
+            a6 = w0.fma(x, a6);
+            x = FloatVector.broadcast(S, xp[xi + 7]);
+            a5 = w2.fma(x, a5);
+            a6 = w1.fma(x, a6);
+            a7 = w0.fma(x, a7);
+            x = FloatVector.broadcast(S, xp[xi + 8]);
+            a6 = w2.fma(x, a6);
+            a7 = w1.fma(x, a7);
+            a8 = w0.fma(x, a8);
+            x = FloatVector.broadcast(S, xp[xi + 9]);
+            a7 = w2.fma(x, a7);
+            a8 = w1.fma(x, a8);
+            a9 = w0.fma(x, a9);
+            x = FloatVector.broadcast(S, xp[xi + 10]);
+            a8 = w2.fma(x, a8);
+            a9 = w1.fma(x, a9);
+            x = FloatVector.broadcast(S, xp[xi + 11]);
+            a9 = w2.fma(x, a9);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+        a4.intoArray(yp, yOff + 4 * L);
+        a5.intoArray(yp, yOff + 5 * L);
+        a6.intoArray(yp, yOff + 6 * L);
+        a7.intoArray(yp, yOff + 7 * L);
+        a8.intoArray(yp, yOff + 8 * L);
+        a9.intoArray(yp, yOff + 9 * L);
+    }
+
+    private static void reuse9(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a7 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a8 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            a4 = w0.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+            a4 = w1.fma(x, a4);
+            a5 = w0.fma(x, a5);
+            x = FloatVector.broadcast(S, xp[xi + 6]);
+            a4 = w2.fma(x, a4);
+            a5 = w1.fma(x, a5);
+            a6 = w0.fma(x, a6);
+            x = FloatVector.broadcast(S, xp[xi + 7]);
+            a5 = w2.fma(x, a5);
+            a6 = w1.fma(x, a6);
+            a7 = w0.fma(x, a7);
+            x = FloatVector.broadcast(S, xp[xi + 8]);
+            a6 = w2.fma(x, a6);
+            a7 = w1.fma(x, a7);
+            a8 = w0.fma(x, a8);
+            x = FloatVector.broadcast(S, xp[xi + 9]);
+            a7 = w2.fma(x, a7);
+            a8 = w1.fma(x, a8);
+            x = FloatVector.broadcast(S, xp[xi + 10]);
+            a8 = w2.fma(x, a8);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+        a4.intoArray(yp, yOff + 4 * L);
+        a5.intoArray(yp, yOff + 5 * L);
+        a6.intoArray(yp, yOff + 6 * L);
+        a7.intoArray(yp, yOff + 7 * L);
+        a8.intoArray(yp, yOff + 8 * L);
+    }
+
+    private static void reuse8(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a7 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            a4 = w0.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+            a4 = w1.fma(x, a4);
+            a5 = w0.fma(x, a5);
+            x = FloatVector.broadcast(S, xp[xi + 6]);
+            a4 = w2.fma(x, a4);
+            a5 = w1.fma(x, a5);
+            a6 = w0.fma(x, a6);
+            x = FloatVector.broadcast(S, xp[xi + 7]);
+            a5 = w2.fma(x, a5);
+            a6 = w1.fma(x, a6);
+            a7 = w0.fma(x, a7);
+            x = FloatVector.broadcast(S, xp[xi + 8]);
+            a6 = w2.fma(x, a6);
+            a7 = w1.fma(x, a7);
+            x = FloatVector.broadcast(S, xp[xi + 9]);
+            a7 = w2.fma(x, a7);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+        a4.intoArray(yp, yOff + 4 * L);
+        a5.intoArray(yp, yOff + 5 * L);
+        a6.intoArray(yp, yOff + 6 * L);
+        a7.intoArray(yp, yOff + 7 * L);
+    }
+
+    private static void reuse7(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            a4 = w0.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+            a4 = w1.fma(x, a4);
+            a5 = w0.fma(x, a5);
+            x = FloatVector.broadcast(S, xp[xi + 6]);
+            a4 = w2.fma(x, a4);
+            a5 = w1.fma(x, a5);
+            a6 = w0.fma(x, a6);
+            x = FloatVector.broadcast(S, xp[xi + 7]);
+            a5 = w2.fma(x, a5);
+            a6 = w1.fma(x, a6);
+            x = FloatVector.broadcast(S, xp[xi + 8]);
+            a6 = w2.fma(x, a6);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+        a4.intoArray(yp, yOff + 4 * L);
+        a5.intoArray(yp, yOff + 5 * L);
+        a6.intoArray(yp, yOff + 6 * L);
+    }
+
+    private static void reuse6(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            a4 = w0.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+            a4 = w1.fma(x, a4);
+            a5 = w0.fma(x, a5);
+            x = FloatVector.broadcast(S, xp[xi + 6]);
+            a4 = w2.fma(x, a4);
+            a5 = w1.fma(x, a5);
+            x = FloatVector.broadcast(S, xp[xi + 7]);
+            a5 = w2.fma(x, a5);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+        a4.intoArray(yp, yOff + 4 * L);
+        a5.intoArray(yp, yOff + 5 * L);
+    }
+
+    private static void reuse5(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            a4 = w0.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+            a4 = w1.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 6]);
+            a4 = w2.fma(x, a4);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+        a4.intoArray(yp, yOff + 4 * L);
+    }
+
+    private static void reuse4(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+    }
+
+    private static void reuse3(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+    }
+
+    private static void reuse2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+    }
+
+    private static void reuse1(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+    }
+
 }

@@ -27,6 +27,15 @@ import java.util.Arrays;
  * whatever tile computes it, the order {@link DirectConvRows} sums in: results depend on the shape only,
  * never on the threads, and equal {@link DirectConvRows}' bit for bit. Each block's channels-last output
  * is copied into the NCHW planes of y.
+ *
+ * <p>Reuse tiles, where {@link ConvDispatch#rowsReuse} sends a shape (stride 1, a kernel 3 wide): up to
+ * {@link #REUSE_P} positions × 1 vector, a kernel row of 3 taps at a time; per input channel the row's 3
+ * weight vectors stay in registers and each of the tile's positions + 2 inputs is broadcast once and
+ * added into every accumulator it feeds, so 3 FMAs per broadcast rather than 2. The taps at a row's edge
+ * read the padded planes' zeros: with finite weights w · 0 adds exactly nothing (an accumulator is never
+ * −0), so every output is still the sum of its real taps, now in (kernel row, input channel, kernel
+ * column) order whatever tile computes it (results depend on the shape only); a weight that is infinite
+ * or NaN sends the call tap by tap.
  */
 final class DirectConvRowsNarrow {
     private DirectConvRowsNarrow() {
@@ -37,15 +46,17 @@ final class DirectConvRowsNarrow {
             !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsNarrow", "true").trim());
 
     /**
-     * True with {@code -Dkiln.conv.rowsReuse=true}: {@link #forward} runs reuse tiles where {@link #reuses}
-     * holds. Off by default: against the tap-by-tap tiles and the paths ResNet-18's layers take they ran
-     * 0.42-1.10× (benchmarks-jmh/BENCHMARKS-notes.md, issue 16, "reuse tiles").
+     * False with {@code -Dkiln.conv.rowsReuse=false}: no shape runs as reuse tiles, and those
+     * {@link ConvDispatch#rowsReuse} sends here go where they went before (A/B runs).
      */
     static final boolean REUSE =
-            "true".equalsIgnoreCase(System.getProperty("kiln.conv.rowsReuse", "false").trim());
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsReuse", "true").trim());
 
-    /** Positions per reuse tile at most: 10 accumulators, 3 weights and a broadcast are 14 registers. */
-    static final int REUSE_P = 10;
+    /**
+     * Positions per reuse tile at most: 7 accumulators and 3 weights leave C2 6 registers for the broadcasts
+     * it issues early; with 8 to 10 it spilled accumulators (3 a step with 10).
+     */
+    static final int REUSE_P = 7;
 
     private static final VectorSpecies<Float> S = DirectConvKernels.S;
     private static final int L = DirectConvKernels.L;
@@ -73,7 +84,7 @@ final class DirectConvRowsNarrow {
     /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
-        boolean reuse = REUSE && reuses(s);
+        boolean reuse = ConvDispatch.rowsReuse(s);
         forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, reuse ? REUSE_P : P, reuse);
     }
 
@@ -93,7 +104,8 @@ final class DirectConvRowsNarrow {
 
     /**
      * {@link #forward} with tiles of at most {@code p} positions (1 to {@link #P}; to {@link #REUSE_P} with
-     * reuse, then at most {@link #P} tap by tap), kernel row by kernel row where {@code reuse} and {@link #reuses} hold and every weight is finite,
+     * reuse, then at most {@link #P} tap by tap), kernel row by kernel row where {@code reuse} and
+     * {@link #reuses} hold and every weight is finite,
      * else tap by tap (tests and A/B runs).
      */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
@@ -185,9 +197,6 @@ final class DirectConvRowsNarrow {
                 int xi = q + taps[kh * 3];
                 int wi = wBlock + kh * 3 * tapStride;
                 switch (size) {
-                    case 10 -> reuse10(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
-                    case 9 -> reuse9(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
-                    case 8 -> reuse8(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
                     case 7 -> reuse7(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
                     case 6 -> reuse6(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
                     case 5 -> reuse5(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
@@ -434,201 +443,11 @@ final class DirectConvRowsNarrow {
     // The reuse tiles: positions × 1 vector of accumulators over one kernel row of 3 taps; per input channel
     // the row's 3 weight vectors (the taps' weights lie kw floats apart) and positions + 2 broadcasts, each
     // added into every accumulator it feeds, position p's taps in column order. An accumulator takes 3
-    // dependent FMAs per channel: 10 of them keep 2 FMA units busy (4 cycles each), where 4 × 2 could not.
+    // dependent FMAs (4 cycles each) per channel, so P accumulators issue at most P / 8 of the 2 FMA
+    // units' rate: 7 / 8 here; 4 × 2 (8 accumulators, 15 registers) had no slack and spilled one.
 
-    private static void reuse10(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
-        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
-        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
-        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
-        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
-        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
-        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
-        FloatVector a6 = FloatVector.fromArray(S, yp, yOff + 6 * L);
-        FloatVector a7 = FloatVector.fromArray(S, yp, yOff + 7 * L);
-        FloatVector a8 = FloatVector.fromArray(S, yp, yOff + 8 * L);
-        FloatVector a9 = FloatVector.fromArray(S, yp, yOff + 9 * L);
-        for (int c = 0; c < n; c++, xi += plane, wi += L) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
-            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
-            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
-            a0 = w0.fma(x, a0);
-            x = FloatVector.broadcast(S, xp[xi + 1]);
-            a0 = w1.fma(x, a0);
-            a1 = w0.fma(x, a1);
-            x = FloatVector.broadcast(S, xp[xi + 2]);
-            a0 = w2.fma(x, a0);
-            a1 = w1.fma(x, a1);
-            a2 = w0.fma(x, a2);
-            x = FloatVector.broadcast(S, xp[xi + 3]);
-            a1 = w2.fma(x, a1);
-            a2 = w1.fma(x, a2);
-            a3 = w0.fma(x, a3);
-            x = FloatVector.broadcast(S, xp[xi + 4]);
-            a2 = w2.fma(x, a2);
-            a3 = w1.fma(x, a3);
-            a4 = w0.fma(x, a4);
-            x = FloatVector.broadcast(S, xp[xi + 5]);
-            a3 = w2.fma(x, a3);
-            a4 = w1.fma(x, a4);
-            a5 = w0.fma(x, a5);
-            x = FloatVector.broadcast(S, xp[xi + 6]);
-            a4 = w2.fma(x, a4);
-            a5 = w1.fma(x, a5);
-            a6 = w0.fma(x, a6);
-            x = FloatVector.broadcast(S, xp[xi + 7]);
-            a5 = w2.fma(x, a5);
-            a6 = w1.fma(x, a6);
-            a7 = w0.fma(x, a7);
-            x = FloatVector.broadcast(S, xp[xi + 8]);
-            a6 = w2.fma(x, a6);
-            a7 = w1.fma(x, a7);
-            a8 = w0.fma(x, a8);
-            x = FloatVector.broadcast(S, xp[xi + 9]);
-            a7 = w2.fma(x, a7);
-            a8 = w1.fma(x, a8);
-            a9 = w0.fma(x, a9);
-            x = FloatVector.broadcast(S, xp[xi + 10]);
-            a8 = w2.fma(x, a8);
-            a9 = w1.fma(x, a9);
-            x = FloatVector.broadcast(S, xp[xi + 11]);
-            a9 = w2.fma(x, a9);
-        }
-        a0.intoArray(yp, yOff + 0 * L);
-        a1.intoArray(yp, yOff + 1 * L);
-        a2.intoArray(yp, yOff + 2 * L);
-        a3.intoArray(yp, yOff + 3 * L);
-        a4.intoArray(yp, yOff + 4 * L);
-        a5.intoArray(yp, yOff + 5 * L);
-        a6.intoArray(yp, yOff + 6 * L);
-        a7.intoArray(yp, yOff + 7 * L);
-        a8.intoArray(yp, yOff + 8 * L);
-        a9.intoArray(yp, yOff + 9 * L);
-    }
-
-    private static void reuse9(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
-        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
-        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
-        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
-        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
-        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
-        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
-        FloatVector a6 = FloatVector.fromArray(S, yp, yOff + 6 * L);
-        FloatVector a7 = FloatVector.fromArray(S, yp, yOff + 7 * L);
-        FloatVector a8 = FloatVector.fromArray(S, yp, yOff + 8 * L);
-        for (int c = 0; c < n; c++, xi += plane, wi += L) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
-            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
-            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
-            a0 = w0.fma(x, a0);
-            x = FloatVector.broadcast(S, xp[xi + 1]);
-            a0 = w1.fma(x, a0);
-            a1 = w0.fma(x, a1);
-            x = FloatVector.broadcast(S, xp[xi + 2]);
-            a0 = w2.fma(x, a0);
-            a1 = w1.fma(x, a1);
-            a2 = w0.fma(x, a2);
-            x = FloatVector.broadcast(S, xp[xi + 3]);
-            a1 = w2.fma(x, a1);
-            a2 = w1.fma(x, a2);
-            a3 = w0.fma(x, a3);
-            x = FloatVector.broadcast(S, xp[xi + 4]);
-            a2 = w2.fma(x, a2);
-            a3 = w1.fma(x, a3);
-            a4 = w0.fma(x, a4);
-            x = FloatVector.broadcast(S, xp[xi + 5]);
-            a3 = w2.fma(x, a3);
-            a4 = w1.fma(x, a4);
-            a5 = w0.fma(x, a5);
-            x = FloatVector.broadcast(S, xp[xi + 6]);
-            a4 = w2.fma(x, a4);
-            a5 = w1.fma(x, a5);
-            a6 = w0.fma(x, a6);
-            x = FloatVector.broadcast(S, xp[xi + 7]);
-            a5 = w2.fma(x, a5);
-            a6 = w1.fma(x, a6);
-            a7 = w0.fma(x, a7);
-            x = FloatVector.broadcast(S, xp[xi + 8]);
-            a6 = w2.fma(x, a6);
-            a7 = w1.fma(x, a7);
-            a8 = w0.fma(x, a8);
-            x = FloatVector.broadcast(S, xp[xi + 9]);
-            a7 = w2.fma(x, a7);
-            a8 = w1.fma(x, a8);
-            x = FloatVector.broadcast(S, xp[xi + 10]);
-            a8 = w2.fma(x, a8);
-        }
-        a0.intoArray(yp, yOff + 0 * L);
-        a1.intoArray(yp, yOff + 1 * L);
-        a2.intoArray(yp, yOff + 2 * L);
-        a3.intoArray(yp, yOff + 3 * L);
-        a4.intoArray(yp, yOff + 4 * L);
-        a5.intoArray(yp, yOff + 5 * L);
-        a6.intoArray(yp, yOff + 6 * L);
-        a7.intoArray(yp, yOff + 7 * L);
-        a8.intoArray(yp, yOff + 8 * L);
-    }
-
-    private static void reuse8(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
-        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
-        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
-        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
-        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
-        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
-        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
-        FloatVector a6 = FloatVector.fromArray(S, yp, yOff + 6 * L);
-        FloatVector a7 = FloatVector.fromArray(S, yp, yOff + 7 * L);
-        for (int c = 0; c < n; c++, xi += plane, wi += L) {
-            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
-            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
-            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
-            a0 = w0.fma(x, a0);
-            x = FloatVector.broadcast(S, xp[xi + 1]);
-            a0 = w1.fma(x, a0);
-            a1 = w0.fma(x, a1);
-            x = FloatVector.broadcast(S, xp[xi + 2]);
-            a0 = w2.fma(x, a0);
-            a1 = w1.fma(x, a1);
-            a2 = w0.fma(x, a2);
-            x = FloatVector.broadcast(S, xp[xi + 3]);
-            a1 = w2.fma(x, a1);
-            a2 = w1.fma(x, a2);
-            a3 = w0.fma(x, a3);
-            x = FloatVector.broadcast(S, xp[xi + 4]);
-            a2 = w2.fma(x, a2);
-            a3 = w1.fma(x, a3);
-            a4 = w0.fma(x, a4);
-            x = FloatVector.broadcast(S, xp[xi + 5]);
-            a3 = w2.fma(x, a3);
-            a4 = w1.fma(x, a4);
-            a5 = w0.fma(x, a5);
-            x = FloatVector.broadcast(S, xp[xi + 6]);
-            a4 = w2.fma(x, a4);
-            a5 = w1.fma(x, a5);
-            a6 = w0.fma(x, a6);
-            x = FloatVector.broadcast(S, xp[xi + 7]);
-            a5 = w2.fma(x, a5);
-            a6 = w1.fma(x, a6);
-            a7 = w0.fma(x, a7);
-            x = FloatVector.broadcast(S, xp[xi + 8]);
-            a6 = w2.fma(x, a6);
-            a7 = w1.fma(x, a7);
-            x = FloatVector.broadcast(S, xp[xi + 9]);
-            a7 = w2.fma(x, a7);
-        }
-        a0.intoArray(yp, yOff + 0 * L);
-        a1.intoArray(yp, yOff + 1 * L);
-        a2.intoArray(yp, yOff + 2 * L);
-        a3.intoArray(yp, yOff + 3 * L);
-        a4.intoArray(yp, yOff + 4 * L);
-        a5.intoArray(yp, yOff + 5 * L);
-        a6.intoArray(yp, yOff + 6 * L);
-        a7.intoArray(yp, yOff + 7 * L);
-    }
-
-    private static void reuse7(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+    private static void reuse7(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
         FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -680,7 +499,8 @@ final class DirectConvRowsNarrow {
         a6.intoArray(yp, yOff + 6 * L);
     }
 
-    private static void reuse6(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+    private static void reuse6(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
         FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -726,7 +546,8 @@ final class DirectConvRowsNarrow {
         a5.intoArray(yp, yOff + 5 * L);
     }
 
-    private static void reuse5(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+    private static void reuse5(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
         FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -766,7 +587,8 @@ final class DirectConvRowsNarrow {
         a4.intoArray(yp, yOff + 4 * L);
     }
 
-    private static void reuse4(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+    private static void reuse4(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
         FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -800,7 +622,8 @@ final class DirectConvRowsNarrow {
         a3.intoArray(yp, yOff + 3 * L);
     }
 
-    private static void reuse3(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+    private static void reuse3(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
         FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
@@ -828,7 +651,8 @@ final class DirectConvRowsNarrow {
         a2.intoArray(yp, yOff + 2 * L);
     }
 
-    private static void reuse2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+    private static void reuse2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
         FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         for (int c = 0; c < n; c++, xi += plane, wi += L) {
@@ -850,7 +674,8 @@ final class DirectConvRowsNarrow {
         a1.intoArray(yp, yOff + 1 * L);
     }
 
-    private static void reuse1(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi, int kw) {
+    private static void reuse1(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
         FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         for (int c = 0; c < n; c++, xi += plane, wi += L) {
             FloatVector w0 = FloatVector.fromArray(S, wp, wi);

@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * images, padding 0 to 2, kernels 3 and 5, stride 2 on odd and even sizes, groups, dilation, out channels
  * that leave the last block part empty, a bias; bit for bit against {@link DirectConvRows}, which sums in
  * the same order; its reuse tiles (kernel row by kernel row) against the reference and, bit for bit, each
- * other at every tile size, and infinite weights, which must not meet the padding; its plans, which must run every tap that reads input exactly once and no other; and
+ * other at every tile size, and infinite weights, which must not meet the padding; its plans, which must
+ * run every tap that reads input exactly once and no other; and
  * the dispatch, forward and input gradient.
  */
 class DirectConvRowsNarrowKernelsTest {
@@ -51,7 +52,7 @@ class DirectConvRowsNarrowKernelsTest {
     private static final int[] TILES = {DirectConvRowsNarrow.P, 4, 3, 2, 1};
 
     /** Positions per reuse tile at most: every size from 1 to {@link DirectConvRowsNarrow#REUSE_P}. */
-    private static final int[] REUSE_TILES = {DirectConvRowsNarrow.REUSE_P, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+    private static final int[] REUSE_TILES = {DirectConvRowsNarrow.REUSE_P, 6, 5, 4, 3, 2, 1};
 
     @Test
     void rowTilesMatchTheReference() {
@@ -219,11 +220,15 @@ class DirectConvRowsNarrowKernelsTest {
             new ConvShape(2, 32, 7, 7, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),
             new ConvShape(2, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14), // 16 inputs: not taken
             new ConvShape(2, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 7, 7),   // stride 2: not taken
+            new ConvShape(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),   // ResNet-18's: reuse tiles
+            new ConvShape(1, 512, 8, 8, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 8, 8),   // 8 wide: not taken
         };
         boolean narrow = Simd.ENABLED && !DirectConvKernels.WIDE && DirectConvKernels.L == 8;
         for (ConvShape s : shapes) {
-            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32;
+            boolean reuse = narrow && DirectConvRowsNarrow.REUSE && s.cIn() == 512 && s.outW() == 7;
+            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32 && (s.cIn() <= 64 || reuse);
             assertThat(ConvDispatch.rowsNarrow(s)).as("rowsNarrow for %s", s).isEqualTo(taken);
+            assertThat(ConvDispatch.rowsReuse(s)).as("rowsReuse for %s", s).isEqualTo(reuse);
             if (s.strideH() == 1) {
                 assertThat(ConvDispatch.rowsNarrow(ConvDispatch.transposed(s))).as("rowsNarrow for dx of %s", s)
                         .isEqualTo(taken);

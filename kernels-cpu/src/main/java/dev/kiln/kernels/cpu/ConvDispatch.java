@@ -286,19 +286,43 @@ final class ConvDispatch {
      * {@code -XX:UseAVX=2}, batch 128, four runs each at 1 and 2 threads), against the channel tiles:
      * 32 × 14 × 14 forward and input gradient 1.03-1.15×; 64 × 7 × 7 forward 1.00-1.10× (one run of eight
      * 0.93×), input gradient 1.07-1.10×.
-     * Not taken, as measured there: ResNet-18's 256 on 14 × 14 (0.96-1.06×) and 512 on 7 × 7 (0.94-0.97× of
-     * im2col on one thread, 1.06-1.09× on two), 16 channels on 28 × 28 (0.85-1.00×), 64 to 128 on 28 × 28
+     * Not taken, as measured there: ResNet-18's 256 on 14 × 14 (0.96-1.06×) and, tap by tap, 512 on 7 × 7
+     * (0.94-0.97× of im2col on one thread, 1.06-1.09× on two; {@link #rowsReuse} takes it), 16 channels on 28 × 28 (0.85-1.00×), 64 to 128 on 28 × 28
      * and 56 × 56 (0.81-0.90×: a tap's loop jumps a whole padded plane per input channel) and every stride-2
      * layer (0.74-0.95×).
      */
     static boolean rowsNarrow(ConvShape s) {
+        return narrow3x3(s) && (rowsReuse(s)
+                || s.cInPerGroup() >= ROWS_NARROW_MIN_CHANNELS && s.cOutPerGroup() >= ROWS_NARROW_MIN_CHANNELS
+                && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_NARROW_MAX_REDUCTION
+                && (long) s.outH() * s.outW() <= ROWS_NARROW_MAX_SPATIAL);
+    }
+
+    /**
+     * Whether {@link #rowsNarrow}'s shape runs as reuse tiles (a kernel row at a time, each input broadcast
+     * once into every accumulator it feeds; {@link DirectConvRowsNarrow#REUSE}) rather than tap by tap: at
+     * least {@link #ROWS_REUSE_MIN_CHANNELS} channels per group in and out on at most 7 × 7 outputs,
+     * ResNet-18's 512 on 7 × 7, where nothing else beats im2col. ConvRowsNarrowAB ({@code -XX:UseAVX=2},
+     * batch 32, two runs each at 1 and 2 threads), against im2col: forward 1.03-1.14×, input gradient
+     * 1.06-1.14×. Not taken: against the tap-by-tap tiles on kiln train cnn's layers 0.93-1.03×, against the
+     * channel tiles on ResNet-18's 64 to 256 channels 0.84-0.98× (7 accumulators of 3 chained FMAs a channel
+     * issue at most 7/8 of the FMA units' rate; benchmarks-jmh/BENCHMARKS-notes.md, issue 16, reuse tiles).
+     */
+    static boolean rowsReuse(ConvShape s) {
+        return narrow3x3(s) && DirectConvRowsNarrow.REUSE && DirectConvRowsNarrow.reuses(s)
+                && s.cInPerGroup() >= ROWS_REUSE_MIN_CHANNELS && s.cOutPerGroup() >= ROWS_REUSE_MIN_CHANNELS
+                && s.outW() <= DirectConvRowsNarrow.REUSE_P && (long) s.outH() * s.outW() <= 7 * 7;
+    }
+
+    /** 16 registers and 8 lanes (AVX2), stride 1, a 3×3 kernel with padding of at most 1 and no dilation. */
+    private static boolean narrow3x3(ConvShape s) {
         return GRID && !DirectConvKernels.WIDE && DirectConvKernels.L == 8 && DirectConvRowsNarrow.applies(s)
                 && s.strideH() == 1 && s.strideW() == 1 && s.kH() == 3 && s.kW() == 3 && s.padH() <= 1
-                && s.padW() <= 1 && s.dilationH() == 1 && s.dilationW() == 1
-                && s.cInPerGroup() >= ROWS_NARROW_MIN_CHANNELS && s.cOutPerGroup() >= ROWS_NARROW_MIN_CHANNELS
-                && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_NARROW_MAX_REDUCTION
-                && (long) s.outH() * s.outW() <= ROWS_NARROW_MAX_SPATIAL;
+                && s.padW() <= 1 && s.dilationH() == 1 && s.dilationW() == 1;
     }
+
+    /** Channels per group in and out from which {@link #rowsReuse} holds (ResNet-18's 512; fewer not measured). */
+    static final int ROWS_REUSE_MIN_CHANNELS = 512;
 
     /** Channels per group in and out from which {@link #rowsNarrow} holds (kiln train cnn's 32; 16 ran 0.85-1.00×). */
     static final int ROWS_NARROW_MIN_CHANNELS = 32;

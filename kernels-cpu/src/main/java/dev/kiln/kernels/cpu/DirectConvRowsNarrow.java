@@ -27,6 +27,15 @@ import java.util.Arrays;
  * whatever tile computes it, the order {@link DirectConvRows} sums in: results depend on the shape only,
  * never on the threads, and equal {@link DirectConvRows}' bit for bit. Each block's channels-last output
  * is copied into the NCHW planes of y.
+ *
+ * <p>Reuse tiles, where {@link ConvDispatch#rowsReuse} sends a shape (stride 1, a kernel 3 wide): up to
+ * {@link #REUSE_P} positions × 1 vector, a kernel row of 3 taps at a time; per input channel the row's 3
+ * weight vectors stay in registers and each of the tile's positions + 2 inputs is broadcast once and
+ * added into every accumulator it feeds, so 3 FMAs per broadcast rather than 2. The taps at a row's edge
+ * read the padded planes' zeros: with finite weights w · 0 adds exactly nothing (an accumulator is never
+ * −0), so every output is still the sum of its real taps, now in (kernel row, input channel, kernel
+ * column) order whatever tile computes it (results depend on the shape only); a weight that is infinite
+ * or NaN sends the call tap by tap.
  */
 final class DirectConvRowsNarrow {
     private DirectConvRowsNarrow() {
@@ -35,6 +44,19 @@ final class DirectConvRowsNarrow {
     /** False with {@code -Dkiln.conv.rowsNarrow=false}: the shapes go where they went before (A/B runs). */
     static final boolean ENABLED =
             !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsNarrow", "true").trim());
+
+    /**
+     * False with {@code -Dkiln.conv.rowsReuse=false}: no shape runs as reuse tiles, and those
+     * {@link ConvDispatch#rowsReuse} sends here go where they went before (A/B runs).
+     */
+    static final boolean REUSE =
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsReuse", "true").trim());
+
+    /**
+     * Positions per reuse tile at most: 7 accumulators and 3 weights leave C2 6 registers for the broadcasts
+     * it issues early; with 8 to 10 it spilled accumulators (3 a step with 10).
+     */
+    static final int REUSE_P = 7;
 
     private static final VectorSpecies<Float> S = DirectConvKernels.S;
     private static final int L = DirectConvKernels.L;
@@ -62,17 +84,46 @@ final class DirectConvRowsNarrow {
     /** y = conv2d(x, w) + bias; bias may be null. */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
-        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, P);
+        boolean reuse = ConvDispatch.rowsReuse(s);
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, reuse ? REUSE_P : P, reuse);
     }
 
-    /** {@link #forward} with tiles of at most {@code p} (1 to {@link #P}) positions (tests and A/B runs). */
+    /**
+     * Whether the shape's kernel rows can run as reuse tiles: stride 1, a kernel 3 wide, undilated across, at
+     * most 1 column of padding (so a tile's reads off the input are zeros of the padded planes).
+     */
+    static boolean reuses(ConvShape s) {
+        return s.strideH() == 1 && s.strideW() == 1 && s.kW() == 3 && s.dilationW() == 1 && s.padW() <= 1;
+    }
+
+    /** {@link #forward} with tiles of at most {@code p} positions, tap by tap (tests and A/B runs). */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s, int p) {
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, p, false);
+    }
+
+    /**
+     * {@link #forward} with tiles of at most {@code p} positions (1 to {@link #P}; to {@link #REUSE_P} with
+     * reuse, then at most {@link #P} tap by tap), kernel row by kernel row where {@code reuse} and
+     * {@link #reuses} hold and every weight is finite,
+     * else tap by tap (tests and A/B runs).
+     */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, int p, boolean reuse) {
+        // a reuse tile multiplies the padding's zeros by the weights of the taps that read them: exactly 0
+        // when the weights are finite, so every output still sums only its real taps (an inf would make NaN)
+        boolean rowsOf3 = reuse && reuses(s) && finite(wa, wOff, s.cOut() * s.cInPerGroup() * s.kH() * s.kW());
+        if (rowsOf3 && p > REUSE_P) {
+            throw new IllegalArgumentException("DirectConvRowsNarrow: no reuse tile of " + p + " positions");
+        }
+        if (!rowsOf3) {
+            p = Math.min(p, P);
+        }
         DirectConv.Grid gr = DirectConv.Grid.forward(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        int width = V * L;
+        int width = (rowsOf3 ? 1 : V) * L; // reuse tiles: one vector of out channels
         int blocks = (opg + width - 1) / width;
         int[] taps = gr.taps();
         int[] starts = starts(s.outW(), p);
@@ -102,6 +153,10 @@ final class DirectConvRowsNarrow {
                     // the runs add onto yp; a position no tap reads input for stays 0
                     Arrays.fill(yp, 0, gr.positions() * width, 0f);
                     for (int oh = 0; oh < s.outH(); oh++) {
+                        if (rowsOf3) {
+                            reuseRow(oh, s, gr, starts, yp, width, xp, cpg, wp, wBlock);
+                            continue;
+                        }
                         for (int k = 0; k < starts.length; k++) {
                             int q = oh * gr.pitch() + starts[k];
                             int[] plan = plans[oh * starts.length + k];
@@ -120,6 +175,50 @@ final class DirectConvRowsNarrow {
                 }
             }
         });
+    }
+
+    /**
+     * Output row oh, tile by tile, kernel row by kernel row (those on input), each one a reuse tile over all
+     * input channels: every output sums its taps in (kernel row, input channel, kernel column) order, the
+     * padding's zeros included, whatever tile computes it.
+     */
+    private static void reuseRow(int oh, ConvShape s, DirectConv.Grid gr, int[] starts, float[] yp, int width,
+                                 float[] xp, int cpg, float[] wp, int wBlock) {
+        int[] taps = gr.taps();
+        int tapStride = cpg * width;
+        for (int k = 0; k < starts.length; k++) {
+            int q = oh * gr.pitch() + starts[k];
+            int size = (k + 1 < starts.length ? starts[k + 1] : s.outW()) - starts[k];
+            for (int kh = 0; kh < s.kH(); kh++) {
+                int ih = oh + kh * s.dilationH() - s.padH();
+                if (ih < 0 || ih >= s.h()) {
+                    continue; // the kernel row reads padding only
+                }
+                int xi = q + taps[kh * 3];
+                int wi = wBlock + kh * 3 * tapStride;
+                switch (size) {
+                    case 7 -> reuse7(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 6 -> reuse6(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 5 -> reuse5(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 4 -> reuse4(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 3 -> reuse3(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 2 -> reuse2(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    case 1 -> reuse1(yp, q * width, xp, xi, cpg, gr.plane(), wp, wi, tapStride);
+                    default -> throw new IllegalArgumentException(
+                            "DirectConvRowsNarrow: no reuse tile of " + size + " positions");
+                }
+            }
+        }
+    }
+
+    /** Whether a[off, off + n) holds no infinity and no NaN. */
+    static boolean finite(float[] a, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            if (!Float.isFinite(a[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -340,4 +439,256 @@ final class DirectConvRowsNarrow {
         a0_0.intoArray(yp, yOff + 0 * L);
         a0_1.intoArray(yp, yOff + 1 * L);
     }
+
+    // The reuse tiles: positions × 1 vector of accumulators over one kernel row of 3 taps; per input channel
+    // the row's 3 weight vectors (the taps' weights lie kw floats apart) and positions + 2 broadcasts, each
+    // added into every accumulator it feeds, position p's taps in column order. An accumulator takes 3
+    // dependent FMAs (4 cycles each) per channel, so P accumulators issue at most P / 8 of the 2 FMA
+    // units' rate: 7 / 8 here; 4 × 2 (8 accumulators, 15 registers) had no slack and spilled one.
+
+    private static void reuse7(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            a4 = w0.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+            a4 = w1.fma(x, a4);
+            a5 = w0.fma(x, a5);
+            x = FloatVector.broadcast(S, xp[xi + 6]);
+            a4 = w2.fma(x, a4);
+            a5 = w1.fma(x, a5);
+            a6 = w0.fma(x, a6);
+            x = FloatVector.broadcast(S, xp[xi + 7]);
+            a5 = w2.fma(x, a5);
+            a6 = w1.fma(x, a6);
+            x = FloatVector.broadcast(S, xp[xi + 8]);
+            a6 = w2.fma(x, a6);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+        a4.intoArray(yp, yOff + 4 * L);
+        a5.intoArray(yp, yOff + 5 * L);
+        a6.intoArray(yp, yOff + 6 * L);
+    }
+
+    private static void reuse6(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            a4 = w0.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+            a4 = w1.fma(x, a4);
+            a5 = w0.fma(x, a5);
+            x = FloatVector.broadcast(S, xp[xi + 6]);
+            a4 = w2.fma(x, a4);
+            a5 = w1.fma(x, a5);
+            x = FloatVector.broadcast(S, xp[xi + 7]);
+            a5 = w2.fma(x, a5);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+        a4.intoArray(yp, yOff + 4 * L);
+        a5.intoArray(yp, yOff + 5 * L);
+    }
+
+    private static void reuse5(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            a4 = w0.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+            a4 = w1.fma(x, a4);
+            x = FloatVector.broadcast(S, xp[xi + 6]);
+            a4 = w2.fma(x, a4);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+        a4.intoArray(yp, yOff + 4 * L);
+    }
+
+    private static void reuse4(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            a3 = w0.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+            a3 = w1.fma(x, a3);
+            x = FloatVector.broadcast(S, xp[xi + 5]);
+            a3 = w2.fma(x, a3);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+        a3.intoArray(yp, yOff + 3 * L);
+    }
+
+    private static void reuse3(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            a2 = w0.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+            a2 = w1.fma(x, a2);
+            x = FloatVector.broadcast(S, xp[xi + 4]);
+            a2 = w2.fma(x, a2);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+        a2.intoArray(yp, yOff + 2 * L);
+    }
+
+    private static void reuse2(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            a1 = w0.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+            a1 = w1.fma(x, a1);
+            x = FloatVector.broadcast(S, xp[xi + 3]);
+            a1 = w2.fma(x, a1);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+        a1.intoArray(yp, yOff + 1 * L);
+    }
+
+    private static void reuse1(float[] yp, int yOff, float[] xp, int xi, int n, int plane, float[] wp, int wi,
+                                int kw) {
+        FloatVector a0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        for (int c = 0; c < n; c++, xi += plane, wi += L) {
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + kw);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * kw);
+            FloatVector x = FloatVector.broadcast(S, xp[xi + 0]);
+            a0 = w0.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 1]);
+            a0 = w1.fma(x, a0);
+            x = FloatVector.broadcast(S, xp[xi + 2]);
+            a0 = w2.fma(x, a0);
+        }
+        a0.intoArray(yp, yOff + 0 * L);
+    }
+
 }

@@ -22,7 +22,8 @@ import java.util.Locale;
  * Times are CPU time (the thread's on one thread, all threads' together on more; wall time with
  * {@code -Dwall=true}). {@code filter}: run only the shapes whose {n, c, h, w, o, stride} list contains it
  * (or one of its {@code |}-separated parts). {@code -Dab.old=rows1}: old is {@link DirectConvRows}' 7 × 1;
- * {@code -Dab.p=P}: new is tiles of at most P positions.
+ * {@code -Dab.old=narrow}: old is {@link DirectConvRowsNarrow}'s tap-by-tap tiles of 5;
+ * {@code -Dab.reuse=false}: new is tap by tap too; {@code -Dab.p=P}: new is tiles of at most P positions.
  */
 final class ConvRowsNarrowAB {
     private ConvRowsNarrowAB() {
@@ -52,7 +53,9 @@ final class ConvRowsNarrowAB {
         }
         String filter = args.length > 2 ? args[2] : "";
         boolean rows1 = "rows1".equals(System.getProperty("ab.old"));
-        int pos = Integer.getInteger("ab.p", DirectConvRowsNarrow.P);
+        boolean narrowOld = "narrow".equals(System.getProperty("ab.old"));
+        boolean reuse = !"false".equals(System.getProperty("ab.reuse"));
+        int pos = Integer.getInteger("ab.p", reuse ? DirectConvRowsNarrow.REUSE_P : DirectConvRowsNarrow.P);
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)
         boolean cpu = !Boolean.getBoolean("wall");
@@ -78,10 +81,14 @@ final class ConvRowsNarrowAB {
             float[] dx = new float[x.length];
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
             Runnable[][] passes = {
-                {rows1 ? () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, 1) : () -> old(y, x, w, s),
-                        () -> DirectConvRowsNarrow.forward(y, 0, x, 0, w, 0, null, 0, s, pos)},
-                {rows1 ? () -> DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, 1) : () -> old(dx, dy, wt, t),
-                        () -> DirectConvRowsNarrow.forward(dx, 0, dy, 0, wt, 0, null, 0, t, pos)},
+                {rows1 ? () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, 1)
+                        : narrowOld ? () -> DirectConvRowsNarrow.forward(y, 0, x, 0, w, 0, null, 0, s, 5, false)
+                        : () -> old(y, x, w, s),
+                        () -> DirectConvRowsNarrow.forward(y, 0, x, 0, w, 0, null, 0, s, pos, reuse)},
+                {rows1 ? () -> DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, 1)
+                        : narrowOld ? () -> DirectConvRowsNarrow.forward(dx, 0, dy, 0, wt, 0, null, 0, t, 5, false)
+                        : () -> old(dx, dy, wt, t),
+                        () -> DirectConvRowsNarrow.forward(dx, 0, dy, 0, wt, 0, null, 0, t, pos, reuse)},
             };
             String[] names = {"forward", "input grad"};
             for (int p = 0; p < (st == 1 ? passes.length : 1); p++) {
@@ -102,7 +109,7 @@ final class ConvRowsNarrowAB {
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-8s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p],
-                        rows1 ? "rows 7x1" : oldName(p == 0 ? s : t), old,
+                        rows1 ? "rows 7x1" : narrowOld ? "narrow" : oldName(p == 0 ? s : t), old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
         }

@@ -20,7 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * forced vector width), with every tile size: widths the tile does not divide (smaller tiles), 1- and 2-wide
  * images, padding 0 to 2, kernels 3 and 5, stride 2 on odd and even sizes, groups, dilation, out channels
  * that leave the last block part empty, a bias; bit for bit against {@link DirectConvRows}, which sums in
- * the same order; its plans, which must run every tap that reads input exactly once and no other; and
+ * the same order; its reuse tiles (kernel row by kernel row) against the reference and, bit for bit, each
+ * other at every tile size, and infinite weights, which must not meet the padding; its plans, which must
+ * run every tap that reads input exactly once and no other; and
  * the dispatch, forward and input gradient.
  */
 class DirectConvRowsNarrowKernelsTest {
@@ -48,6 +50,9 @@ class DirectConvRowsNarrowKernelsTest {
 
     /** Positions per tile at most: every tile size from 1 to {@link DirectConvRowsNarrow#P}. */
     private static final int[] TILES = {DirectConvRowsNarrow.P, 4, 3, 2, 1};
+
+    /** Positions per reuse tile at most: every size from 1 to {@link DirectConvRowsNarrow#REUSE_P}. */
+    private static final int[] REUSE_TILES = {DirectConvRowsNarrow.REUSE_P, 6, 5, 4, 3, 2, 1};
 
     @Test
     void rowTilesMatchTheReference() {
@@ -82,6 +87,64 @@ class DirectConvRowsNarrowKernelsTest {
                             .isEqualTo(HostArrays.f(rows));
                 }
             }
+            // kernel row by kernel row where the shape allows (else tap by tap, as above): every output sums
+            // in (kernel row, channel, kernel column) order whatever its tile, so all tile sizes agree bit for bit
+            Tensor first = null;
+            for (int tile : REUSE_TILES) {
+                Tensor y = poisoned(yShape);
+                DirectConvRowsNarrow.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(),
+                        HostArrays.f(w), w.offset(), HostArrays.f(b), b.offset(), s, tile, true);
+                String what = "narrow rows conv2d, reuse tiles of " + tile + ", " + s;
+                assertClose(what, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
+                if (!DirectConvRowsNarrow.reuses(s) && DirectConvRows.applies(s)) {
+                    assertThat(HostArrays.f(y)).as("tap by tap, bit for bit as DirectConvRows: %s", what)
+                            .isEqualTo(HostArrays.f(rows));
+                }
+                if (first == null) {
+                    first = y;
+                } else {
+                    assertThat(HostArrays.f(y)).as("as with tiles of %d: %s", REUSE_TILES[0], what)
+                            .isEqualTo(HostArrays.f(first));
+                }
+            }
+        }
+    }
+
+    /**
+     * A reuse tile multiplies the padding's zeros by the weights of the taps that read it; with an infinite
+     * weight that would be NaN where no real tap meets it, so such weights run tap by tap.
+     */
+    @Test
+    void infiniteWeightsOnlyReachTheOutputsWhoseTapsReadInput() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        var rng = new Generator(5);
+        ConvShape s = shape(new int[] {1, 4, 5, 9, 16, 3, 1, 1, 1, 1});
+        assertThat(DirectConvRowsNarrow.reuses(s)).isTrue();
+        int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+        int[] wShape = {s.cOut(), s.cInPerGroup(), 3, 3};
+        int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+        Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+        double[] wd = KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0);
+        wd[3] = Double.POSITIVE_INFINITY; // out channel 0, input channel 0, tap (1, 0): padding for output column 0
+        Tensor w = input(wd, wShape, Layout.OFFSET);
+        Tensor ref = poisoned(yShape);
+        REF.conv2d(ref, x, w, null, s);
+        Tensor y = poisoned(yShape);
+        DirectConvRowsNarrow.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
+                w.offset(), null, 0, s, DirectConvRowsNarrow.REUSE_P, true);
+        float[] yf = HostArrays.f(y);
+        float[] rf = HostArrays.f(ref);
+        for (int oh = 0; oh < s.outH(); oh++) {
+            assertThat(Float.isFinite(rf[ref.offset() + oh * s.outW()])).as("reference at column 0, row %d", oh)
+                    .isTrue();
+        }
+        for (int i = 0; i < s.outH() * s.outW(); i++) {
+            assertThat(Float.isNaN(yf[y.offset() + i])).as("out channel 0, position %d NaN", i)
+                    .isEqualTo(Float.isNaN(rf[ref.offset() + i]));
+            assertThat(Float.isInfinite(yf[y.offset() + i])).as("out channel 0, position %d infinite", i)
+                    .isEqualTo(Float.isInfinite(rf[ref.offset() + i]));
         }
     }
 
@@ -157,11 +220,15 @@ class DirectConvRowsNarrowKernelsTest {
             new ConvShape(2, 32, 7, 7, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),
             new ConvShape(2, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14), // 16 inputs: not taken
             new ConvShape(2, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 7, 7),   // stride 2: not taken
+            new ConvShape(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),   // ResNet-18's: reuse tiles
+            new ConvShape(1, 512, 8, 8, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 8, 8),   // 8 wide: not taken
         };
         boolean narrow = Simd.ENABLED && !DirectConvKernels.WIDE && DirectConvKernels.L == 8;
         for (ConvShape s : shapes) {
-            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32;
+            boolean reuse = narrow && DirectConvRowsNarrow.REUSE && s.cIn() == 512 && s.outW() == 7;
+            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32 && (s.cIn() <= 64 || reuse);
             assertThat(ConvDispatch.rowsNarrow(s)).as("rowsNarrow for %s", s).isEqualTo(taken);
+            assertThat(ConvDispatch.rowsReuse(s)).as("rowsReuse for %s", s).isEqualTo(reuse);
             if (s.strideH() == 1) {
                 assertThat(ConvDispatch.rowsNarrow(ConvDispatch.transposed(s))).as("rowsNarrow for dx of %s", s)
                         .isEqualTo(taken);

@@ -5,6 +5,9 @@ import dev.kiln.tensor.Generator;
 
 import java.util.Arrays;
 import java.util.Locale;
+import static dev.kiln.kernels.cpu.AbTiming.median;
+import static dev.kiln.kernels.cpu.AbTiming.now;
+import static dev.kiln.kernels.cpu.AbTiming.randn;
 
 /**
  * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvRowsNarrow} against the path the
@@ -130,35 +133,5 @@ final class ConvRowsNarrowAB {
         } else {
             ConvDispatch.im2col(y, 0, x, 0, w, 0, null, 0, s);
         }
-    }
-
-    private static long now(boolean cpu) {
-        if (!cpu) {
-            return System.nanoTime();
-        }
-        if (CpuBackend.threads() == 1) {
-            return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
-        }
-        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (long id : mx.getAllThreadIds()) {
-            sum += Math.max(0, mx.getThreadCpuTime(id)); // the process's CPU clock ticks too coarsely
-        }
-        return sum;
-    }
-
-    private static float[] randn(Generator rng, int n) {
-        double[] d = KernelCheck.randn(rng, n, 1, 0);
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = (float) d[i];
-        }
-        return f;
-    }
-
-    private static double median(double[] a) {
-        double[] c = a.clone();
-        Arrays.sort(c);
-        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 }

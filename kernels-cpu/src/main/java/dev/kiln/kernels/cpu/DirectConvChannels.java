@@ -558,8 +558,12 @@ final class DirectConvChannels {
         a5_3.intoArray(yp, yOff + 23 * L);
     }
 
-    private static void tile2x5(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp,
-                                 int wOff) {
+    /**
+     * 5 positions (cpg floats apart in xp) × 2 vectors of out channels added onto yp[yOff + i·2L + lane]
+     * for position i: the sum over the taps, then the cpg input channels, of each position's cells
+     * ({@link DirectConvPhaseChannels} runs it too).
+     */
+    static void tile2x5(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
         FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);

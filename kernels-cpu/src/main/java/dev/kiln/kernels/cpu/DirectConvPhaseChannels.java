@@ -181,7 +181,8 @@ final class DirectConvPhaseChannels {
                         if (taps[p].length > 0) {
                             int wb = g * perGroup + b * ge.perBlock() + ge.wBase()[p];
                             for (int q = 0; q < computed; q += P) {
-                                tile(yp, q * WIDTH, xp, q * opg, opg, taps[p], wp, wb);
+                                // 5 positions × 2 vectors of dx channels, summed over taps then dy channels
+                                DirectConvChannels.tile2x5(yp, q * WIDTH, xp, q * opg, opg, taps[p], wp, wb);
                             }
                         }
                         place(plane, yp, rh, rw, s, ax.outputs()[rh], aw.outputs()[rw], pitch);
@@ -208,55 +209,5 @@ final class DirectConvPhaseChannels {
                 FloatVector.fromArray(S, yp, src + L).intoArray(plane, d + L);
             }
         }
-    }
-
-    /**
-     * One tile of {@link #P} positions × two vectors of dx channels added onto yp[yOff + i·WIDTH + lane]
-     * for position i: the sum over taps and the opg dy channels of each position's cell, in that order.
-     */
-    private static void tile(float[] yp, int yOff, float[] xp, int xOff, int opg, int[] taps, float[] wp, int wOff) {
-        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff);
-        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + L);
-        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
-        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
-        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
-        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
-        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
-        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
-        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
-        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
-        int wi = wOff;
-        for (int t = 0; t < taps.length; t++) {
-            int xi = xOff + taps[t];
-            for (int o = 0; o < opg; o++, xi++, wi += 2 * L) {
-                FloatVector w0 = FloatVector.fromArray(S, wp, wi);
-                FloatVector w1 = FloatVector.fromArray(S, wp, wi + L);
-                FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                a0_0 = w0.fma(x, a0_0);
-                a0_1 = w1.fma(x, a0_1);
-                x = FloatVector.broadcast(S, xp[xi + opg]);
-                a1_0 = w0.fma(x, a1_0);
-                a1_1 = w1.fma(x, a1_1);
-                x = FloatVector.broadcast(S, xp[xi + 2 * opg]);
-                a2_0 = w0.fma(x, a2_0);
-                a2_1 = w1.fma(x, a2_1);
-                x = FloatVector.broadcast(S, xp[xi + 3 * opg]);
-                a3_0 = w0.fma(x, a3_0);
-                a3_1 = w1.fma(x, a3_1);
-                x = FloatVector.broadcast(S, xp[xi + 4 * opg]);
-                a4_0 = w0.fma(x, a4_0);
-                a4_1 = w1.fma(x, a4_1);
-            }
-        }
-        a0_0.intoArray(yp, yOff);
-        a0_1.intoArray(yp, yOff + L);
-        a1_0.intoArray(yp, yOff + 2 * L);
-        a1_1.intoArray(yp, yOff + 3 * L);
-        a2_0.intoArray(yp, yOff + 4 * L);
-        a2_1.intoArray(yp, yOff + 5 * L);
-        a3_0.intoArray(yp, yOff + 6 * L);
-        a3_1.intoArray(yp, yOff + 7 * L);
-        a4_0.intoArray(yp, yOff + 8 * L);
-        a4_1.intoArray(yp, yOff + 9 * L);
     }
 }

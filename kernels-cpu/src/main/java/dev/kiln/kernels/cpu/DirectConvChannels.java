@@ -389,6 +389,21 @@ final class DirectConvChannels {
     }
 
     /**
+     * Whether {@link #cells} copies by register transposes ({@link DirectConvWeightCopy#pad}: L channels × L
+     * positions, 8 × 8 at AVX2, 16 × 16 at AVX-512) rather than float by float (AVX2) or a gathered vector of
+     * channels at a time (AVX-512): every chunk at least a vector of channels, a plane at least a vector of
+     * positions, and neither {@code -Dkiln.conv.transposedCells=false} nor {@link #oldCopies} (A/B runs).
+     */
+    static boolean transposedCells(int cpg, int chunk, int hw) {
+        int last = cpg - (cpg - 1) / chunk * chunk;
+        return transposedCells && !oldCopies && ChannelsLast.VECTOR && Math.min(chunk, last) >= L && hw >= L;
+    }
+
+    /** {@link #transposedCells}'s switch: {@code -Dkiln.conv.transposedCells=false} turns it off (A/B runs flip it). */
+    static boolean transposedCells = !"false".equalsIgnoreCase(
+            System.getProperty("kiln.conv.transposedCells", "true").trim());
+
+    /**
      * One sample's group of input channels into cells laid out [chunk][cell][channel of the chunk]: the
      * padded input's (r, col) goes to phase (r mod strideH, col mod strideW) at cell phase·phasePlane +
      * (r / strideH)·pitch + col / strideW (stride 1: one phase, {@link ChannelsLast#pad}'s cell). Cells
@@ -409,11 +424,31 @@ final class DirectConvChannels {
             int col = iw + s.padW();
             colCell[iw] = col / sw < pitch ? (col % sw) * gr.phasePlane() + col / sw : -1;
         }
+        int hw = s.h() * s.w();
+        if (transposedCells(cpg, chunk, hw)) {
+            // a block of L channels × L consecutive input positions at a time, transposed in registers, each
+            // position's vector of channels stored to its own cell
+            int[] table = new int[hw];
+            for (int ih = 0; ih < s.h(); ih++) {
+                for (int iw = 0; iw < s.w(); iw++) {
+                    int cell = rowCell[ih] + colCell[iw];
+                    table[ih * s.w() + iw] = rowCell[ih] < 0 || colCell[iw] < 0 || cell >= cells ? -1 : cell;
+                }
+            }
+            for (int c0 = 0; c0 < cpg; c0 += chunk) {
+                int ck = Math.min(chunk, cpg - c0);
+                for (int b0 = 0; b0 < ck; b0 += L) {
+                    // the last block of a chunk overlaps the one before: its shared channels are written twice
+                    int c1 = Math.min(b0, ck - L);
+                    DirectConvWeightCopy.pad(xp, c0 * cells + c1, ck, xa, xOff + (c0 + c1) * hw, hw, table);
+                }
+            }
+            return;
+        }
         // with 32 registers (AVX-512), a vector of channels at a time, gathered from their planes: the
         // float-by-float copy took 4.2 ms of the 35 of ResNet-18's stride-2 128 → 256 forward (batch 32,
         // one thread), each of its writes on another line
         boolean gather = Simd.ENABLED && DirectConvKernels.WIDE && !oldCopies;
-        int hw = s.h() * s.w();
         int[] planes = new int[L];
         for (int j = 0; j < L; j++) {
             planes[j] = j * hw;

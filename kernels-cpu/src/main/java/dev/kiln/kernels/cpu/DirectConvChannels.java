@@ -106,6 +106,8 @@ final class DirectConvChannels {
         ConvShape cellsShape;
         int cellsChunk;
         long cellsPerChannel;
+        /** Whether those cells were laid out by {@link TapColumns} (the same shape's phases put zeros elsewhere). */
+        boolean cellsColumns;
         /** Floats from the start of {@code cells} that the last clearing zeroed. */
         long cellsCleared;
         float[] out = new float[0];
@@ -134,10 +136,25 @@ final class DirectConvChannels {
      */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s, boolean wide, int chunk) {
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, wide, chunk,
+                TapColumns.applies(s, (s.cInPerGroup() + chunk - 1) / chunk, positions(wide)));
+    }
+
+    /**
+     * {@link #forward} on {@link TapColumns}' cells ({@code columns}: a strided shape in one chunk) or, strided,
+     * on the stride phases (tests run both).
+     */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, boolean wide, int chunk, boolean columns) {
         boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
-        // stride s: the cells hold the input's s² phases, each a padded grid of the output's pitch
-        DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
+        if (columns && (strideOne || chunk < cpg)) {
+            throw new IllegalArgumentException("tap columns need a stride above 1 and one chunk: " + s + ", chunks of "
+                    + chunk);
+        }
+        // stride s: the cells hold the input's planes per row phase and tap column (else its s² phases, each
+        // a padded grid of the output's pitch and the kernel's reach)
+        DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : columns ? TapColumns.grid(s) : DirectConv.Grid.of(s);
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
         int v = vectors(wide);
@@ -156,6 +173,7 @@ final class DirectConvChannels {
             taps[t] = gr.taps()[t] * chunk;
             lastTaps[t] = gr.taps()[t] * last;
         }
+        int[][] tables = columns ? TapColumns.tables(s, gr, cells) : null;
         int blockSize = kk * cpg * width;
         Scratch sc = SCRATCH.get();
         sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
@@ -169,7 +187,8 @@ final class DirectConvChannels {
                     mine.cells = HostArrays.atLeast(mine.cells, cells * cpg);
                     // each sample's input lands on the same floats: only the first copy of a shape clears
                     boolean zeroed = s.equals(mine.cellsShape) && mine.cellsChunk == chunk
-                            && mine.cellsPerChannel == cells && mine.cellsCleared >= cells * cpg;
+                            && mine.cellsPerChannel == cells && mine.cellsColumns == columns
+                            && mine.cellsCleared >= cells * cpg;
                     mine.cellsShape = null; // until a copy of s has completed
                     mine.out = HostArrays.atLeast(mine.out, (long) computed * width);
                     float[] xp = mine.cells;
@@ -186,6 +205,8 @@ final class DirectConvChannels {
                         int src = xOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
                         if (strideOne && chunks == 1) {
                             ChannelsLast.pad(xp, xa, src, cpg, s, gr);
+                        } else if (columns) {
+                            TapColumns.copy(xp, xa, src, cpg, s, tables);
                         } else {
                             cells(xp, (int) cells, xa, src, cpg, chunk, s, gr);
                         }
@@ -193,6 +214,7 @@ final class DirectConvChannels {
                         mine.cellsShape = s;
                         mine.cellsChunk = chunk;
                         mine.cellsPerChannel = cells;
+                        mine.cellsColumns = columns;
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                             int wBlock = (g * blocks + b) * blockSize;
                             // the tiles add onto yp: zero before the first chunk (a tile choosing between zero and

@@ -242,7 +242,7 @@ final class ConvDispatch {
      * 1.41×; against im2col + SGEMM, ResNet-18's 3×3 layers from 64 channels on 56 × 56 to 256 on 14 × 14
      * and its stride-2 64 → 128 and 128 → 256, 1.00-1.09× at AVX-512 (1 and 2 threads) and 1.08-1.11× at
      * AVX2 (1 thread). Smaller strided outputs where {@link TapColumns} pays (ResNet-18's stride-2 256 → 512
-     * onto 7 × 7: 1.10-1.15× of im2col at AVX2, ConvStridedAB, 1 and 2 threads). {@link #rows} and {@link
+     * onto 7 × 7: 1.11-1.18× of im2col at AVX2, ConvStridedAB, 1 and 2 threads). {@link #rows} and {@link
      * #rowsNarrow} go first where they hold.
      */
     static boolean channels(ConvShape s) {

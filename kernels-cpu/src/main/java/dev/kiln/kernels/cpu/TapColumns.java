@@ -33,7 +33,7 @@ final class TapColumns {
     /**
      * Whether a forward of this shape by tiles of {@code positions} positions, its input channels in {@code
      * chunks} chunks, takes the tap columns: strided, one chunk, and the phases' tiles would compute at least
-     * {@link #MIN_SAVING} times the positions ({@link #pays}).
+     * {@link #MIN_SAVING} tenths of the columns' positions ({@link #pays}).
      */
     static boolean applies(ConvShape s, int chunks, int positions) {
         return enabled && chunks == 1 && (s.strideH() > 1 || s.strideW() > 1) && pays(s, positions);
@@ -41,20 +41,21 @@ final class TapColumns {
 
     /**
      * The least ratio of positions computed on the phases to those on the tap columns at which the columns
-     * are taken (1.1). Their planes hold about 1.5× the cells of the phases at stride 2 (copied twice as
-     * often, read from further away), so fewer positions pay only where the phases waste much: in
-     * ConvStridedAB (AVX2, 5 × 2 tiles, one JVM, CPU time, 1 and 2 threads) ResNet-18's stride-2 256 → 512
-     * (7 × 7 outputs: 60 positions computed for 49 on the phases, 50 here) ran 1.17-1.18× of the phases and
-     * kiln train cnn's 32 → 64 1.11×, but 128 → 256 (210 against 200) 0.98-1.01× and 64 → 128 (812 against
-     * 785, 6 planes of 29 × 28 × 64 channels: 1.25 MB, past a Zen 4 core's L2) 0.93-0.95×.
+     * are taken, in tenths (11: 1.1). At stride 2 their planes hold about 1.5× the cells of the phases (the
+     * even columns copied twice, the taps' reads spread over 6 planes rather than 4), so fewer positions pay
+     * only where the phases waste much. ConvStridedAB (AVX2, 5 × 2 tiles, one JVM, CPU time, 1 and 2 threads,
+     * three runs), columns / phases: ResNet-18's stride-2 256 → 512 (7 × 7 outputs: 60 positions computed for
+     * 49 on the phases, 50 here) 1.16-1.22× and kiln train cnn's 32 → 64 1.10-1.14×, but 128 → 256 (210
+     * against 200) 0.96-1.05× and 64 → 128 (812 against 785; 6 planes of 29 × 28 cells × 64 channels, 1.25
+     * MB, past a Zen 4 core's L2) 0.91-0.97×.
      */
-    static final double MIN_SAVING = 1.1;
+    static final int MIN_SAVING = 11;
 
-    /** Whether the phases' tiles would compute at least {@link #MIN_SAVING} times the positions of the columns'. */
+    /** Whether the phases' tiles would compute at least {@link #MIN_SAVING} tenths of the columns' positions. */
     static boolean pays(ConvShape s, int positions) {
         long phases = DirectConv.Grid.of(s).positionsUpTo(positions);
         long columns = ((long) s.outH() * s.outW() + positions - 1) / positions * positions;
-        return phases >= MIN_SAVING * columns;
+        return phases * 10 >= MIN_SAVING * columns;
     }
 
     /**

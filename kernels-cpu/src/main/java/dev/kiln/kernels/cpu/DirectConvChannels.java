@@ -19,7 +19,8 @@ import java.util.Arrays;
  * position q = oh·pitch + ow reads tap t at cell q + taps[t]). A strided convolution's cells hold the
  * padded input's stride phases (even and odd rows × even and odd columns at stride 2), each a grid of
  * the output's pitch, so that tap (i, j) reads phase (i mod stride, j mod stride) at a fixed offset
- * and the tiles run unchanged. The weights are packed [block][tap][input channel][out channel of the
+ * and the tiles run unchanged; or, where the phases' wider rows would make the tiles compute a tenth more
+ * positions than the outputs (7 × 7 outputs), a plane per row phase and tap column ({@link TapColumns}). The weights are packed [block][tap][input channel][out channel of the
  * block], a block being V vectors of out channels, zero past the last. A tile keeps P consecutive
  * positions × V vectors of out channels in registers: per (tap, input channel) it loads V weight
  * vectors, broadcasts the input of each of its P positions and does P·V fused multiply-adds

@@ -241,7 +241,9 @@ final class ConvDispatch {
      * channels on 7 × 7 1.06-1.07× at AVX-512 and 1.31-1.33× at AVX2, its stride-2 32 → 64 1.22-1.24× and
      * 1.41×; against im2col + SGEMM, ResNet-18's 3×3 layers from 64 channels on 56 × 56 to 256 on 14 × 14
      * and its stride-2 64 → 128 and 128 → 256, 1.00-1.09× at AVX-512 (1 and 2 threads) and 1.08-1.11× at
-     * AVX2 (1 thread). {@link #rows} and {@link #rowsNarrow} go first where they hold.
+     * AVX2 (1 thread). Smaller strided outputs where {@link TapColumns} pays (ResNet-18's stride-2 256 → 512
+     * onto 7 × 7: 1.11-1.18× of im2col at AVX2, ConvStridedAB, 1 and 2 threads). {@link #rows} and {@link
+     * #rowsNarrow} go first where they hold.
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2
@@ -250,7 +252,14 @@ final class ConvDispatch {
                         && s.cInPerGroup() >= 2 * Simd.F32.length())
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= CHANNELS_MAX_REDUCTION
                 && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
-                && (grid(s) || (long) s.outH() * s.outW() >= CHANNELS_MIN_SPATIAL);
+                && (grid(s) || (long) s.outH() * s.outW() >= CHANNELS_MIN_SPATIAL
+                    || TapColumns.applies(s, chunks(s), DirectConvChannels.positions(DirectConvKernels.WIDE)));
+    }
+
+    /** The chunks of input channels {@link DirectConvChannels} sums a group's channels in (one by default). */
+    private static int chunks(ConvShape s) {
+        int chunk = DirectConvChannels.chunk(s, DirectConvKernels.WIDE);
+        return (s.cInPerGroup() + chunk - 1) / chunk;
     }
 
     /**

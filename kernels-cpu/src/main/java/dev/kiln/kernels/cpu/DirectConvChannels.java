@@ -19,7 +19,8 @@ import java.util.Arrays;
  * position q = oh·pitch + ow reads tap t at cell q + taps[t]). A strided convolution's cells hold the
  * padded input's stride phases (even and odd rows × even and odd columns at stride 2), each a grid of
  * the output's pitch, so that tap (i, j) reads phase (i mod stride, j mod stride) at a fixed offset
- * and the tiles run unchanged. The weights are packed [block][tap][input channel][out channel of the
+ * and the tiles run unchanged; or, where the phases' wider rows would make the tiles compute a tenth more
+ * positions than the outputs (7 × 7 outputs), a plane per row phase and tap column ({@link TapColumns}). The weights are packed [block][tap][input channel][out channel of the
  * block], a block being V vectors of out channels, zero past the last. A tile keeps P consecutive
  * positions × V vectors of out channels in registers: per (tap, input channel) it loads V weight
  * vectors, broadcasts the input of each of its P positions and does P·V fused multiply-adds
@@ -106,6 +107,8 @@ final class DirectConvChannels {
         ConvShape cellsShape;
         int cellsChunk;
         long cellsPerChannel;
+        /** Whether those cells were laid out by {@link TapColumns} (the same shape's phases put zeros elsewhere). */
+        boolean cellsColumns;
         /** Floats from the start of {@code cells} that the last clearing zeroed. */
         long cellsCleared;
         float[] out = new float[0];
@@ -134,10 +137,25 @@ final class DirectConvChannels {
      */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s, boolean wide, int chunk) {
+        forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s, wide, chunk,
+                TapColumns.applies(s, (s.cInPerGroup() + chunk - 1) / chunk, positions(wide)));
+    }
+
+    /**
+     * {@link #forward} on {@link TapColumns}' cells ({@code columns}: a strided shape in one chunk) or, strided,
+     * on the stride phases (tests run both).
+     */
+    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+                        ConvShape s, boolean wide, int chunk, boolean columns) {
         boolean strideOne = s.strideH() == 1 && s.strideW() == 1;
-        // stride s: the cells hold the input's s² phases, each a padded grid of the output's pitch
-        DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
+        if (columns && (strideOne || chunk < cpg)) {
+            throw new IllegalArgumentException("tap columns need a stride above 1 and one chunk: " + s + ", chunks of "
+                    + chunk);
+        }
+        // stride s: the cells hold the input's planes per row phase and tap column (else its s² phases, each
+        // a padded grid of the output's pitch and the kernel's reach)
+        DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : columns ? TapColumns.grid(s) : DirectConv.Grid.of(s);
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
         int v = vectors(wide);
@@ -156,6 +174,7 @@ final class DirectConvChannels {
             taps[t] = gr.taps()[t] * chunk;
             lastTaps[t] = gr.taps()[t] * last;
         }
+        int[][] tables = columns ? TapColumns.tables(s, gr, cells) : null;
         int blockSize = kk * cpg * width;
         Scratch sc = SCRATCH.get();
         sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
@@ -169,7 +188,8 @@ final class DirectConvChannels {
                     mine.cells = HostArrays.atLeast(mine.cells, cells * cpg);
                     // each sample's input lands on the same floats: only the first copy of a shape clears
                     boolean zeroed = s.equals(mine.cellsShape) && mine.cellsChunk == chunk
-                            && mine.cellsPerChannel == cells && mine.cellsCleared >= cells * cpg;
+                            && mine.cellsPerChannel == cells && mine.cellsColumns == columns
+                            && mine.cellsCleared >= cells * cpg;
                     mine.cellsShape = null; // until a copy of s has completed
                     mine.out = HostArrays.atLeast(mine.out, (long) computed * width);
                     float[] xp = mine.cells;
@@ -186,6 +206,8 @@ final class DirectConvChannels {
                         int src = xOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
                         if (strideOne && chunks == 1) {
                             ChannelsLast.pad(xp, xa, src, cpg, s, gr);
+                        } else if (columns) {
+                            TapColumns.copy(xp, xa, src, cpg, s, tables);
                         } else {
                             cells(xp, (int) cells, xa, src, cpg, chunk, s, gr);
                         }
@@ -193,6 +215,7 @@ final class DirectConvChannels {
                         mine.cellsShape = s;
                         mine.cellsChunk = chunk;
                         mine.cellsPerChannel = cells;
+                        mine.cellsColumns = columns;
                         for (int b = blocks * part / split; b < blocks * (part + 1) / split; b++) {
                             int wBlock = (g * blocks + b) * blockSize;
                             // the tiles add onto yp: zero before the first chunk (a tile choosing between zero and
@@ -247,11 +270,12 @@ final class DirectConvChannels {
     private static final int PACK_GRAIN = 1 << 16;
 
     /**
-     * Block gb = g·blocks + b of {@link #pack}. With 32 vector registers (AVX-512) a vector of out channels
-     * at a time, gathered from w's rows (cpg·kH·kW floats apart) and stored whole: 2.0 ms for ResNet-18's
-     * 9.4 MB of 512 × 512 × 3 × 3 on one thread, where the float-by-float loop below took 4.5 (each of its
-     * writes lands {@code width} floats after the one before). Elsewhere (the gather may not be compiled
-     * to one instruction there) that loop, a few input channels at a time.
+     * Block gb = g·blocks + b of {@link #pack}. With 32 vector registers (AVX-512) or 8 lanes (AVX2) a vector
+     * of out channels at a time, gathered from w's rows (cpg·kH·kW floats apart) and stored whole: 2.0 ms for
+     * ResNet-18's 9.4 MB of 512 × 512 × 3 × 3 on one thread, where the float-by-float loop below took 4.5
+     * (each of its writes lands {@code width} floats after the one before); at AVX2 ({@code vgatherdps}) 0.65-0.69
+     * ms for the 4.7 MB of 256 → 512 against 2.0. Elsewhere (the gather may not be compiled to one
+     * instruction there) that loop, a few input channels at a time.
      */
     private static void packBlock(float[] wp, float[] wa, int wOff, ConvShape s, int width, int blocks, int chunk,
                                   int gb) {
@@ -261,7 +285,7 @@ final class DirectConvChannels {
         int g = gb / blocks;
         int b = gb % blocks;
         int base = gb * kk * cpg * width;
-        if (Simd.ENABLED && DirectConvKernels.WIDE && width % L == 0) {
+        if (Simd.ENABLED && (DirectConvKernels.WIDE || L == 8) && width % L == 0) {
             int[] rows = new int[L];
             for (int j = 0; j < L; j++) {
                 rows[j] = j * cpg * kk;
@@ -389,6 +413,21 @@ final class DirectConvChannels {
     }
 
     /**
+     * Whether {@link #cells} copies by register transposes ({@link DirectConvWeightCopy#pad}: L channels × L
+     * positions, 8 × 8 at AVX2, 16 × 16 at AVX-512) rather than float by float (AVX2) or a gathered vector of
+     * channels at a time (AVX-512): every chunk at least a vector of channels, a plane at least a vector of
+     * positions, and neither {@code -Dkiln.conv.transposedCells=false} nor {@link #oldCopies} (A/B runs).
+     */
+    static boolean transposedCells(int cpg, int chunk, int hw) {
+        int last = cpg - (cpg - 1) / chunk * chunk;
+        return transposedCells && !oldCopies && ChannelsLast.VECTOR && Math.min(chunk, last) >= L && hw >= L;
+    }
+
+    /** {@link #transposedCells}'s switch: {@code -Dkiln.conv.transposedCells=false} turns it off (A/B runs flip it). */
+    static boolean transposedCells = !"false".equalsIgnoreCase(
+            System.getProperty("kiln.conv.transposedCells", "true").trim());
+
+    /**
      * One sample's group of input channels into cells laid out [chunk][cell][channel of the chunk]: the
      * padded input's (r, col) goes to phase (r mod strideH, col mod strideW) at cell phase·phasePlane +
      * (r / strideH)·pitch + col / strideW (stride 1: one phase, {@link ChannelsLast#pad}'s cell). Cells
@@ -409,11 +448,31 @@ final class DirectConvChannels {
             int col = iw + s.padW();
             colCell[iw] = col / sw < pitch ? (col % sw) * gr.phasePlane() + col / sw : -1;
         }
+        int hw = s.h() * s.w();
+        if (transposedCells(cpg, chunk, hw)) {
+            // a block of L channels × L consecutive input positions at a time, transposed in registers, each
+            // position's vector of channels stored to its own cell
+            int[] table = new int[hw];
+            for (int ih = 0; ih < s.h(); ih++) {
+                for (int iw = 0; iw < s.w(); iw++) {
+                    int cell = rowCell[ih] + colCell[iw];
+                    table[ih * s.w() + iw] = rowCell[ih] < 0 || colCell[iw] < 0 || cell >= cells ? -1 : cell;
+                }
+            }
+            for (int c0 = 0; c0 < cpg; c0 += chunk) {
+                int ck = Math.min(chunk, cpg - c0);
+                for (int b0 = 0; b0 < ck; b0 += L) {
+                    // the last block of a chunk overlaps the one before: its shared channels are written twice
+                    int c1 = Math.min(b0, ck - L);
+                    DirectConvWeightCopy.pad(xp, c0 * cells + c1, ck, xa, xOff + (c0 + c1) * hw, hw, table);
+                }
+            }
+            return;
+        }
         // with 32 registers (AVX-512), a vector of channels at a time, gathered from their planes: the
         // float-by-float copy took 4.2 ms of the 35 of ResNet-18's stride-2 128 → 256 forward (batch 32,
         // one thread), each of its writes on another line
         boolean gather = Simd.ENABLED && DirectConvKernels.WIDE && !oldCopies;
-        int hw = s.h() * s.w();
         int[] planes = new int[L];
         for (int j = 0; j < L; j++) {
             planes[j] = j * hw;

@@ -505,6 +505,9 @@ final class ConvDispatch {
         } else if (transposable(s) && direct && rows(transposed(s)) && !DirectConvChannels.oldCopies) {
             // packs the flipped, transposed weights itself, in one parallel pass
             DirectConvRows.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
+        } else if (transposable(s) && direct && DirectConvRowsNarrow.PACK && rowsNarrow(transposed(s))) {
+            // gathers the flipped, transposed weights into its packing itself, in one parallel pass
+            DirectConvRowsNarrow.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (transposable(s)) {
             ConvShape t = transposed(s);
             Scratch sc = SCRATCH.get();
@@ -607,8 +610,12 @@ final class ConvDispatch {
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        for (int g = 0; g < s.groups(); g++) {
-            for (int o = 0; o < opg; o++) {
+        // rows (g, o) of w write disjoint floats of t: split over threads (on the calling thread alone it took
+        // 0.6 ms of ResNet-18's 256 × 14 × 14 input gradient at batch 32, 2.3 ms of its 512 × 7 × 7)
+        Parallel.forRange(s.groups() * opg, Math.max(1, GRAIN / Math.max(1, cpg * kk)), (lo, hi) -> {
+            for (int go = lo; go < hi; go++) {
+                int g = go / opg;
+                int o = go % opg;
                 for (int c = 0; c < cpg; c++) {
                     int src = wOff + ((g * opg + o) * cpg + c) * kk;
                     int dst = ((g * cpg + c) * opg + o) * kk;
@@ -617,7 +624,7 @@ final class ConvDispatch {
                     }
                 }
             }
-        }
+        });
     }
 
     /** dx_g = W_gᵀ · dy_g per sample, straight from dy into dx. */

@@ -243,6 +243,9 @@ final class DirectConvRowsNarrow {
      * vector's x − x is NaN only where x is infinite or NaN.
      */
     static boolean pack(float[] wp, float[] wa, int wOff, ConvShape of, ConvShape s, int width) {
+        if (of != null) {
+            return packTransposed(wp, wa, wOff, s, width);
+        }
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
@@ -289,6 +292,65 @@ final class DirectConvRowsNarrow {
                     }
                 }
                 finite[gb] = ok && !nan.test(VectorOperators.IS_NAN).anyTrue();
+            }
+        });
+        for (boolean ok : finite) {
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #pack} of the flipped, transposed weight, s = {@link ConvDispatch#transposed}(of): W'[g·cpg + o,
+     * c, t] = w[g·cpg' + c, o, kk − 1 − t] with cpg' = s's out channels per group. A task takes a run of w's
+     * rows (s's input channels c) and reads each once, in order, writing its floats into every block; block
+     * by block, each block's reads would stride through all of w (8.5 ms for 512 × 512 × 3 × 3 on one thread).
+     */
+    private static boolean packTransposed(float[] wp, float[] wa, int wOff, ConvShape s, int width) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int blocks = (opg + width - 1) / width;
+        int blockSize = kk * cpg * width;
+        int[] apart = new int[L];
+        for (int j = 0; j < L; j++) {
+            apart[j] = j * kk;
+        }
+        int rows = s.groups() * cpg;
+        int grain = Math.max(1, PACK_GRAIN / (opg * kk));
+        int tasks = Math.max(1, rows / grain);
+        boolean[] finite = new boolean[tasks];
+        Parallel.forRange(tasks, 1, (lo, hi) -> {
+            for (int task = lo; task < hi; task++) {
+                FloatVector nan = FloatVector.zero(S);
+                boolean ok = true;
+                for (int gc = (int) ((long) rows * task / tasks); gc < (long) rows * (task + 1) / tasks; gc++) {
+                    int g = gc / cpg;
+                    int c = gc % cpg;
+                    // row gc of w: [opg][kk], s's out channel o at (gc·opg + o)·kk
+                    int row = wOff + gc * opg * kk + kk - 1;
+                    for (int o0 = 0; o0 < blocks * width; o0 += L) {
+                        int real = Math.min(L, opg - o0);
+                        int d = (g * blocks + o0 / width) * blockSize + c * width + o0 % width;
+                        for (int t = 0; t < kk; t++, d += cpg * width) {
+                            int at = row + o0 * kk - t;
+                            if (real == L) {
+                                FloatVector v = FloatVector.fromArray(S, wa, at, apart, 0);
+                                nan = nan.add(v.sub(v));
+                                v.intoArray(wp, d);
+                                continue;
+                            }
+                            for (int j = 0; j < L; j++) {
+                                float v = j < real ? wa[at + j * kk] : 0f;
+                                ok &= Float.isFinite(v);
+                                wp[d + j] = v;
+                            }
+                        }
+                    }
+                }
+                finite[task] = ok && !nan.test(VectorOperators.IS_NAN).anyTrue();
             }
         });
         for (boolean ok : finite) {

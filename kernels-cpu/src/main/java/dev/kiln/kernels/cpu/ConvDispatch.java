@@ -277,7 +277,9 @@ final class ConvDispatch {
     }
 
     /**
-     * Whether the forward (and the stride-1 input gradient) takes {@link DirectConvRowsNarrow}, the row tiles
+     * Whether the forward (and the stride-1 input gradient, through {@link DirectConvRowsNarrow#backwardInput},
+     * which packs the flipped, transposed weights straight from w in parallel rather than after the serial
+     * {@link #flipTransposed}) takes {@link DirectConvRowsNarrow}, the row tiles
      * for 16 vector registers (5 positions × 2 vectors over padded planes), rather than {@link #channels}:
      * 16 registers and 8 lanes (AVX2), stride 1, a 3×3 kernel with padding of at most 1 and no dilation,
      * at least {@link #ROWS_NARROW_MIN_CHANNELS} channels per group in and out, a reduction of at most

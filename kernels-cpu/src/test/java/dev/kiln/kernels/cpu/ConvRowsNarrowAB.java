@@ -30,6 +30,8 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * {@code -Dab.old=pack}: both sides {@link DirectConvRowsNarrow}'s tiles, old with the packing before
  * {@link DirectConvRowsNarrow#PACK} (a serial finite check, {@link DirectConvChannels#pack}; for the input
  * gradient the flip and transpose on the calling thread first), new with {@link DirectConvRowsNarrow#pack}.
+ * {@code -Dab.old=dispatch}: old is the path without {@link DirectConvRowsNarrow} with the input gradient's
+ * {@link ConvDispatch#flipTransposed} timed too, new the row tiles with their own packing from w.
  */
 final class ConvRowsNarrowAB {
     private ConvRowsNarrowAB() {
@@ -61,6 +63,7 @@ final class ConvRowsNarrowAB {
         boolean rows1 = "rows1".equals(System.getProperty("ab.old"));
         boolean narrowOld = "narrow".equals(System.getProperty("ab.old"));
         boolean packOld = "pack".equals(System.getProperty("ab.old"));
+        boolean dispatchOld = "dispatch".equals(System.getProperty("ab.old"));
         boolean reuse = !"false".equals(System.getProperty("ab.reuse"));
         int pos = Integer.getInteger("ab.p", reuse ? DirectConvRowsNarrow.REUSE_P : DirectConvRowsNarrow.P);
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
@@ -87,7 +90,15 @@ final class ConvRowsNarrowAB {
             float[] y = new float[dy.length];
             float[] dx = new float[x.length];
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
-            Runnable[][] passes = packOld ? new Runnable[][] {
+            float[] wt2 = new float[w.length];
+            Runnable[][] passes = dispatchOld ? new Runnable[][] {
+                {() -> old(y, x, w, s),
+                        () -> DirectConvRowsNarrow.run(y, 0, x, 0, w, 0, null, null, 0, s, pos, reuse, true)},
+                {() -> {
+                    ConvDispatch.flipTransposed(wt2, w, 0, s);
+                    old(dx, dy, wt2, t);
+                }, () -> DirectConvRowsNarrow.run(dx, 0, dy, 0, w, 0, s, null, 0, t, pos, reuse, true)},
+            } : packOld ? new Runnable[][] {
                 {() -> DirectConvRowsNarrow.run(y, 0, x, 0, w, 0, null, null, 0, s, pos, reuse, false),
                         () -> DirectConvRowsNarrow.run(y, 0, x, 0, w, 0, null, null, 0, s, pos, reuse, true)},
                 {() -> {
@@ -123,7 +134,7 @@ final class ConvRowsNarrowAB {
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-8s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p],
-                        rows1 ? "rows 7x1" : narrowOld ? "narrow" : packOld ? "pack" : oldName(p == 0 ? s : t), old,
+                        rows1 ? "rows 7x1" : narrowOld ? "narrow" : packOld ? "pack" : dispatchOld ? oldName(p == 0 ? s : t) + "+flip" : oldName(p == 0 ? s : t), old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
         }

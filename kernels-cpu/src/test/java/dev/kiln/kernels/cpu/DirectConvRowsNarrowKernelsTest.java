@@ -275,11 +275,14 @@ class DirectConvRowsNarrowKernelsTest {
             new ConvShape(2, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 7, 7),   // stride 2: not taken
             new ConvShape(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),   // ResNet-18's: reuse tiles
             new ConvShape(1, 512, 8, 8, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 8, 8),   // 8 wide: not taken
+            new ConvShape(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14), // ResNet-18's: tap by tap
+            new ConvShape(1, 256, 7, 7, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),   // 7 x 7: not taken
         };
         boolean narrow = Simd.ENABLED && !DirectConvKernels.WIDE && DirectConvKernels.L == 8;
         for (ConvShape s : shapes) {
             boolean reuse = narrow && DirectConvRowsNarrow.REUSE && s.cIn() == 512 && s.outW() == 7;
-            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32 && (s.cIn() <= 64 || reuse);
+            boolean wide = narrow && ConvDispatch.ROWS_NARROW_WIDE && s.cIn() == 256 && s.outW() == 14;
+            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32 && (s.cIn() <= 64 || reuse || wide);
             assertThat(ConvDispatch.rowsNarrow(s)).as("rowsNarrow for %s", s).isEqualTo(taken);
             assertThat(ConvDispatch.rowsReuse(s)).as("rowsReuse for %s", s).isEqualTo(reuse);
             if (s.strideH() == 1) {

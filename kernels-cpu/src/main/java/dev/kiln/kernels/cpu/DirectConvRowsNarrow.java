@@ -23,8 +23,9 @@ import java.util.Arrays;
  * (7 = 4 + 3, 14 = 5 + 5 + 4), so no position is computed twice. For each tile a plan lists runs of taps
  * with the positions of the tile whose input they read (a tap at the row's edge loses one or more); each
  * tap of a run is one loop over the input channels, plane after plane, with a tile for its number of
- * positions. The weights are packed [block][tap][input channel][out channel of the block] by
- * {@link DirectConvChannels#pack}. Every output is the sum of its real taps in (tap, input channel) order,
+ * positions. The weights are packed [block][tap][input channel][out channel of the block] ({@link
+ * DirectConvChannels#pack}'s layout) by {@link #pack}, which gathers them in parallel, for the input gradient
+ * straight from the forward's w ({@link #backwardInput}). Every output is the sum of its real taps in (tap, input channel) order,
  * whatever tile computes it, the order {@link DirectConvRows} sums in: results depend on the shape only,
  * never on the threads, and equal {@link DirectConvRows}' bit for bit. Each block's channels-last output
  * is copied into the NCHW planes of y.

@@ -286,7 +286,9 @@ final class ConvDispatch {
     }
 
     /**
-     * Whether the forward (and the stride-1 input gradient) takes {@link DirectConvRowsNarrow}, the row tiles
+     * Whether the forward (and the stride-1 input gradient, through {@link DirectConvRowsNarrow#backwardInput},
+     * which packs the flipped, transposed weights straight from w in parallel rather than after the serial
+     * {@link #flipTransposed}) takes {@link DirectConvRowsNarrow}, the row tiles
      * for 16 vector registers (5 positions × 2 vectors over padded planes), rather than {@link #channels}:
      * 16 registers and 8 lanes (AVX2), stride 1, a 3×3 kernel with padding of at most 1 and no dilation,
      * at least {@link #ROWS_NARROW_MIN_CHANNELS} channels per group in and out, a reduction of at most
@@ -295,17 +297,42 @@ final class ConvDispatch {
      * {@code -XX:UseAVX=2}, batch 128, four runs each at 1 and 2 threads), against the channel tiles:
      * 32 × 14 × 14 forward and input gradient 1.03-1.15×; 64 × 7 × 7 forward 1.00-1.10× (one run of eight
      * 0.93×), input gradient 1.07-1.10×.
-     * Not taken, as measured there: ResNet-18's 256 on 14 × 14 (0.96-1.06×) and, tap by tap, 512 on 7 × 7
+     * Not taken, as measured there: ResNet-18's 256 on 14 × 14 (0.96-1.06×; taken since, {@link #rowsNarrowWide}) and, tap by tap, 512 on 7 × 7
      * (0.94-0.97× of im2col on one thread, 1.06-1.09× on two; {@link #rowsReuse} takes it), 16 channels on 28 × 28 (0.85-1.00×), 64 to 128 on 28 × 28
      * and 56 × 56 (0.81-0.90×: a tap's loop jumps a whole padded plane per input channel) and every stride-2
      * layer (0.74-0.95×).
      */
     static boolean rowsNarrow(ConvShape s) {
-        return narrow3x3(s) && (rowsReuse(s)
+        return narrow3x3(s) && (rowsReuse(s) || rowsNarrowWide(s)
                 || s.cInPerGroup() >= ROWS_NARROW_MIN_CHANNELS && s.cOutPerGroup() >= ROWS_NARROW_MIN_CHANNELS
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_NARROW_MAX_REDUCTION
                 && (long) s.outH() * s.outW() <= ROWS_NARROW_MAX_SPATIAL);
     }
+
+    /**
+     * Whether {@link #rowsNarrow} takes a wide layer, tap by tap (5 × 2 tiles), in place of the channel tiles:
+     * {@link #ROWS_NARROW_WIDE_CHANNELS} channels per group in and out, a reduction of at most that many × 3×3,
+     * outputs larger than 7 × 7 and at most {@link #ROWS_NARROW_MAX_SPATIAL}: ResNet-18's 256 × 14 × 14. Once
+     * {@link DirectConvRowsNarrow#pack} gathered the weights in parallel and the input gradient packed them
+     * straight from w (the channel tiles' input gradient runs {@link #flipTransposed} first, and their packing
+     * goes float by float at AVX2), ConvRowsNarrowAB ({@code -Dab.old=dispatch -Dab.reuse=false}, AVX2, batch
+     * 32, three runs at 1 and 2 threads, CPU time, host at load 5-6) ran it 1.01-1.05× forward and 1.01-1.14×
+     * for the input gradient (wall, 2 threads, one run: 1.12× and 1.10×); the session before, with the old
+     * packing, 0.96-1.06×. {@code -Dkiln.conv.rowsNarrowWide=false} leaves it to the channel tiles (A/B runs).
+     */
+    static boolean rowsNarrowWide(ConvShape s) {
+        return ROWS_NARROW_WIDE && narrow3x3(s) && s.cInPerGroup() >= ROWS_NARROW_WIDE_CHANNELS
+                && s.cOutPerGroup() >= ROWS_NARROW_WIDE_CHANNELS
+                && (long) s.cInPerGroup() * s.kH() * s.kW() <= (long) ROWS_NARROW_WIDE_CHANNELS * 9
+                && (long) s.outH() * s.outW() > 7 * 7 && (long) s.outH() * s.outW() <= ROWS_NARROW_MAX_SPATIAL;
+    }
+
+    /** Channels per group, in and out, of the wide layer {@link #rowsNarrowWide} takes (ResNet-18's 256). */
+    static final int ROWS_NARROW_WIDE_CHANNELS = 256;
+
+    /** False with {@code -Dkiln.conv.rowsNarrowWide=false}: {@link #rowsNarrowWide} holds for no shape. */
+    static final boolean ROWS_NARROW_WIDE =
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsNarrowWide", "true").trim());
 
     /**
      * Whether {@link #rowsNarrow}'s shape runs as reuse tiles (a kernel row at a time, each input broadcast
@@ -514,6 +541,9 @@ final class ConvDispatch {
         } else if (transposable(s) && direct && rows(transposed(s)) && !DirectConvChannels.oldCopies) {
             // packs the flipped, transposed weights itself, in one parallel pass
             DirectConvRows.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
+        } else if (transposable(s) && direct && DirectConvRowsNarrow.PACK && rowsNarrow(transposed(s))) {
+            // gathers the flipped, transposed weights into its packing itself, in one parallel pass
+            DirectConvRowsNarrow.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (transposable(s)) {
             ConvShape t = transposed(s);
             Scratch sc = SCRATCH.get();
@@ -616,8 +646,12 @@ final class ConvDispatch {
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
-        for (int g = 0; g < s.groups(); g++) {
-            for (int o = 0; o < opg; o++) {
+        // rows (g, o) of w write disjoint floats of t: split over threads (on the calling thread alone it took
+        // 0.6 ms of ResNet-18's 256 × 14 × 14 input gradient at batch 32, 2.3 ms of its 512 × 7 × 7)
+        Parallel.forRange(s.groups() * opg, Math.max(1, GRAIN / Math.max(1, cpg * kk)), (lo, hi) -> {
+            for (int go = lo; go < hi; go++) {
+                int g = go / opg;
+                int o = go % opg;
                 for (int c = 0; c < cpg; c++) {
                     int src = wOff + ((g * opg + o) * cpg + c) * kk;
                     int dst = ((g * cpg + c) * opg + o) * kk;
@@ -626,7 +660,7 @@ final class ConvDispatch {
                     }
                 }
             }
-        }
+        });
     }
 
     /** dx_g = W_gᵀ · dy_g per sample, straight from dy into dx. */

@@ -23,8 +23,9 @@ import java.util.Arrays;
  * (7 = 4 + 3, 14 = 5 + 5 + 4), so no position is computed twice. For each tile a plan lists runs of taps
  * with the positions of the tile whose input they read (a tap at the row's edge loses one or more); each
  * tap of a run is one loop over the input channels, plane after plane, with a tile for its number of
- * positions. The weights are packed [block][tap][input channel][out channel of the block] by
- * {@link DirectConvChannels#pack}. Every output is the sum of its real taps in (tap, input channel) order,
+ * positions. The weights are packed [block][tap][input channel][out channel of the block] ({@link
+ * DirectConvChannels#pack}'s layout) by {@link #pack}, which gathers them in parallel, for the input gradient
+ * straight from the forward's w ({@link #backwardInput}). Every output is the sum of its real taps in (tap, input channel) order,
  * whatever tile computes it, the order {@link DirectConvRows} sums in: results depend on the shape only,
  * never on the threads, and equal {@link DirectConvRows}' bit for bit. Each block's channels-last output
  * is copied into the NCHW planes of y.
@@ -111,29 +112,83 @@ final class DirectConvRowsNarrow {
      */
     static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s, int p, boolean reuse) {
-        // a reuse tile multiplies the padding's zeros by the weights of the taps that read them: exactly 0
-        // when the weights are finite, so every output still sums only its real taps (an inf would make NaN)
-        boolean rowsOf3 = reuse && reuses(s) && finite(wa, wOff, s.cOut() * s.cInPerGroup() * s.kH() * s.kW());
-        if (rowsOf3 && p > REUSE_P) {
+        run(y, yOff, xa, xOff, wa, wOff, null, ba, bOff, s, p, reuse, PACK);
+    }
+
+    /**
+     * The input gradient of a stride-1 convolution s, dx = conv2d(dy, W') with W' the flipped, transposed
+     * weight ({@link ConvDispatch#transposed}, {@link ConvDispatch#flipTransposed}), for a shape whose
+     * transposed convolution {@link ConvDispatch#rowsNarrow} takes: the packed weights are gathered straight
+     * from w in one parallel pass ({@link #PACK}), where flipTransposed ran on the calling thread before the
+     * forward's packing (2.3 ms of the 45 of ResNet-18's 512 × 7 × 7 at batch 32 on two threads, AVX2).
+     */
+    static void backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff, ConvShape s) {
+        ConvShape t = ConvDispatch.transposed(s);
+        boolean reuse = ConvDispatch.rowsReuse(t);
+        run(dx, dxOff, dy, dyOff, wa, wOff, s, null, 0, t, reuse ? REUSE_P : P, reuse, PACK);
+    }
+
+    /**
+     * False with {@code -Dkiln.conv.narrowPack=false}: the weights are packed as before, by {@link
+     * DirectConvChannels#pack} after a serial finite check, and the input gradient flips and transposes them
+     * on the calling thread first ({@link ConvDispatch#conv2dBackwardInput}; A/B runs).
+     */
+    static final boolean PACK = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.narrowPack", "true").trim());
+
+    /**
+     * y = conv2d(x, w) + bias for shape s; w is wa as given, or where {@code of} is not null the flipped,
+     * transposed weight of the convolution {@code of} (s is then its {@link ConvDispatch#transposed}).
+     * {@code gathered}: packed by {@link #pack}, else as before {@link #PACK} (A/B runs).
+     */
+    static void run(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, ConvShape of, float[] ba,
+                    int bOff, ConvShape s, int p, boolean reuse, boolean gathered) {
+        if (reuse && reuses(s) && p > REUSE_P) {
             throw new IllegalArgumentException("DirectConvRowsNarrow: no reuse tile of " + p + " positions");
         }
-        if (!rowsOf3) {
-            p = Math.min(p, P);
-        }
-        DirectConv.Grid gr = DirectConv.Grid.forward(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
+        Scratch sc = SCRATCH.get();
+        // at most V vectors a block, whichever the tiles
+        sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * ((opg + V * L - 1) / (V * L)) * V * L * kk * cpg);
+        float[] wp = sc.weights;
+        // a reuse tile multiplies the padding's zeros by the weights of the taps that read them: exactly 0
+        // when the weights are finite, so every output still sums only its real taps (an inf would make NaN)
+        boolean rowsOf3 = reuse && reuses(s);
+        if (!gathered) {
+            if (of != null) { // the order before: flipped and transposed on this thread, then packed
+                float[] wt = new float[s.cOut() * cpg * kk];
+                ConvDispatch.flipTransposed(wt, wa, wOff, of);
+                wa = wt;
+                wOff = 0;
+            }
+            rowsOf3 = rowsOf3 && finite(wa, wOff, s.cOut() * cpg * kk);
+            int width = (rowsOf3 ? 1 : V) * L;
+            DirectConvChannels.pack(wp, wa, wOff, s, width, (opg + width - 1) / width, cpg); // [block][tap][c][o]
+        } else if (rowsOf3) {
+            rowsOf3 = pack(wp, wa, wOff, of, s, L);
+            if (!rowsOf3) {
+                pack(wp, wa, wOff, of, s, V * L);
+            }
+        } else {
+            pack(wp, wa, wOff, of, s, V * L);
+        }
+        tiles(y, yOff, xa, xOff, wp, ba, bOff, s, rowsOf3 ? p : Math.min(p, P), rowsOf3);
+    }
+
+    /** {@link #run} once the weights are packed in wp: as reuse tiles where {@code rowsOf3}, else tap by tap. */
+    private static void tiles(float[] y, int yOff, float[] xa, int xOff, float[] wp, float[] ba, int bOff, ConvShape s,
+                              int p, boolean rowsOf3) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        DirectConv.Grid gr = DirectConv.Grid.forward(s);
         int width = (rowsOf3 ? 1 : V) * L; // reuse tiles: one vector of out channels
         int blocks = (opg + width - 1) / width;
         int[] taps = gr.taps();
         int[] starts = starts(s.outW(), p);
         int[][] plans = plans(s, p);
         int blockSize = kk * cpg * width;
-        Scratch sc = SCRATCH.get();
-        sc.weights = HostArrays.atLeast(sc.weights, (long) s.groups() * blocks * blockSize);
-        float[] wp = sc.weights;
-        DirectConvChannels.pack(wp, wa, wOff, s, width, blocks, cpg); // one chunk: [block][tap][c][o]
         int units = s.n() * s.groups();
         int split = DirectConv.split(units, blocks);
         long work = (long) s.outH() * s.outW() * blocks * blockSize;
@@ -177,6 +232,138 @@ final class DirectConvRowsNarrow {
             }
         });
     }
+
+    /**
+     * The weights of s packed into wp, [group][block of {@code width} out channels][tap][input channel][out
+     * channel of the block] (out channels past opg zero), blocks in parallel; a vector of out channels at a
+     * time gathered from w's rows and stored whole, where {@link DirectConvChannels#pack}'s float-by-float
+     * loop writes {@code width} floats after the one before (ResNet-18's 512 × 512 × 3 × 3 at AVX2, one
+     * thread: 1.7 ms against 4.7). With {@code of} not null, s is {@link ConvDispatch#transposed}(of) and its
+     * weight the flipped, transposed w of {@code of}: W'[g·cpg + o, c, t] = w[g·cpg' + c, o, kk − 1 − t], read
+     * straight from w. Returns whether every weight is finite (for the reuse tiles), found on the way: a
+     * vector's x − x is NaN only where x is infinite or NaN.
+     */
+    static boolean pack(float[] wp, float[] wa, int wOff, ConvShape of, ConvShape s, int width) {
+        if (of != null) {
+            return packTransposed(wp, wa, wOff, s, width);
+        }
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int blocks = (opg + width - 1) / width;
+        int blockSize = kk * cpg * width;
+        // where s's weight [o, c, t] of group g lies in wa: g·opg·cpg·kk + o·oStride + c·cStride + t0 + t·tStep
+        int oStride = of == null ? cpg * kk : kk;
+        int cStride = of == null ? kk : opg * kk;
+        int t0 = of == null ? 0 : kk - 1;
+        int tStep = of == null ? 1 : -1;
+        int[] apart = new int[L];
+        for (int j = 0; j < L; j++) {
+            apart[j] = j * oStride;
+        }
+        boolean[] finite = new boolean[s.groups() * blocks];
+        Parallel.forRange(s.groups() * blocks, Math.max(1, PACK_GRAIN / blockSize), (lo, hi) -> {
+            for (int gb = lo; gb < hi; gb++) {
+                int g = gb / blocks;
+                int b = gb % blocks;
+                FloatVector nan = FloatVector.zero(S);
+                boolean ok = true;
+                for (int h = 0; h < width; h += L) {
+                    int o0 = b * width + h;
+                    // a masked gather range-checks its unset lanes too: a vector reaching past opg goes float by float
+                    int real = Math.min(L, opg - o0);
+                    int first = wOff + g * opg * cpg * kk + o0 * oStride + t0;
+                    for (int c = 0; c < cpg; c++) {
+                        int src = first + c * cStride;
+                        int d = gb * blockSize + c * width + h;
+                        for (int t = 0; t < kk; t++, d += cpg * width) {
+                            int at = src + t * tStep;
+                            if (real == L) {
+                                FloatVector v = FloatVector.fromArray(S, wa, at, apart, 0);
+                                nan = nan.add(v.sub(v));
+                                v.intoArray(wp, d);
+                                continue;
+                            }
+                            for (int j = 0; j < L; j++) {
+                                float v = j < real ? wa[at + j * oStride] : 0f;
+                                ok &= Float.isFinite(v);
+                                wp[d + j] = v;
+                            }
+                        }
+                    }
+                }
+                finite[gb] = ok && !nan.test(VectorOperators.IS_NAN).anyTrue();
+            }
+        });
+        for (boolean ok : finite) {
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #pack} of the flipped, transposed weight, s = {@link ConvDispatch#transposed}(of): W'[g·cpg + o,
+     * c, t] = w[g·cpg' + c, o, kk − 1 − t] with cpg' = s's out channels per group. A task takes a run of w's
+     * rows (s's input channels c) and reads each once, in order, writing its floats into every block; block
+     * by block, each block's reads would stride through all of w (8.5 ms for 512 × 512 × 3 × 3 on one thread).
+     */
+    private static boolean packTransposed(float[] wp, float[] wa, int wOff, ConvShape s, int width) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        int blocks = (opg + width - 1) / width;
+        int blockSize = kk * cpg * width;
+        int[] apart = new int[L];
+        for (int j = 0; j < L; j++) {
+            apart[j] = j * kk;
+        }
+        int rows = s.groups() * cpg;
+        int grain = Math.max(1, PACK_GRAIN / (opg * kk));
+        int tasks = Math.max(1, rows / grain);
+        boolean[] finite = new boolean[tasks];
+        Parallel.forRange(tasks, 1, (lo, hi) -> {
+            for (int task = lo; task < hi; task++) {
+                FloatVector nan = FloatVector.zero(S);
+                boolean ok = true;
+                for (int gc = (int) ((long) rows * task / tasks); gc < (long) rows * (task + 1) / tasks; gc++) {
+                    int g = gc / cpg;
+                    int c = gc % cpg;
+                    // row gc of w: [opg][kk], s's out channel o at (gc·opg + o)·kk
+                    int row = wOff + gc * opg * kk + kk - 1;
+                    for (int o0 = 0; o0 < blocks * width; o0 += L) {
+                        int real = Math.min(L, opg - o0);
+                        int d = (g * blocks + o0 / width) * blockSize + c * width + o0 % width;
+                        for (int t = 0; t < kk; t++, d += cpg * width) {
+                            int at = row + o0 * kk - t;
+                            if (real == L) {
+                                FloatVector v = FloatVector.fromArray(S, wa, at, apart, 0);
+                                nan = nan.add(v.sub(v));
+                                v.intoArray(wp, d);
+                                continue;
+                            }
+                            for (int j = 0; j < L; j++) {
+                                float v = j < real ? wa[at + j * kk] : 0f;
+                                ok &= Float.isFinite(v);
+                                wp[d + j] = v;
+                            }
+                        }
+                    }
+                }
+                finite[task] = ok && !nan.test(VectorOperators.IS_NAN).anyTrue();
+            }
+        });
+        for (boolean ok : finite) {
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Floats of packed weights below which a packing task is not split further. */
+    private static final int PACK_GRAIN = 1 << 16;
 
     /**
      * Output row oh, tile by tile, kernel row by kernel row (those on input), each one a reuse tile over all

@@ -27,6 +27,11 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * (or one of its {@code |}-separated parts). {@code -Dab.old=rows1}: old is {@link DirectConvRows}' 7 × 1;
  * {@code -Dab.old=narrow}: old is {@link DirectConvRowsNarrow}'s tap-by-tap tiles of 5;
  * {@code -Dab.reuse=false}: new is tap by tap too; {@code -Dab.p=P}: new is tiles of at most P positions.
+ * {@code -Dab.old=pack}: both sides {@link DirectConvRowsNarrow}'s tiles, old with the packing before
+ * {@link DirectConvRowsNarrow#PACK} (a serial finite check, {@link DirectConvChannels#pack}; for the input
+ * gradient the flip and transpose on the calling thread first), new with {@link DirectConvRowsNarrow#pack}.
+ * {@code -Dab.old=dispatch}: old is the path without {@link DirectConvRowsNarrow} with the input gradient's
+ * {@link ConvDispatch#flipTransposed} timed too, new the row tiles with their own packing from w.
  */
 final class ConvRowsNarrowAB {
     private ConvRowsNarrowAB() {
@@ -57,6 +62,8 @@ final class ConvRowsNarrowAB {
         String filter = args.length > 2 ? args[2] : "";
         boolean rows1 = "rows1".equals(System.getProperty("ab.old"));
         boolean narrowOld = "narrow".equals(System.getProperty("ab.old"));
+        boolean packOld = "pack".equals(System.getProperty("ab.old"));
+        boolean dispatchOld = "dispatch".equals(System.getProperty("ab.old"));
         boolean reuse = !"false".equals(System.getProperty("ab.reuse"));
         int pos = Integer.getInteger("ab.p", reuse ? DirectConvRowsNarrow.REUSE_P : DirectConvRowsNarrow.P);
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
@@ -83,7 +90,22 @@ final class ConvRowsNarrowAB {
             float[] y = new float[dy.length];
             float[] dx = new float[x.length];
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
-            Runnable[][] passes = {
+            float[] wt2 = new float[w.length];
+            Runnable[][] passes = dispatchOld ? new Runnable[][] {
+                {() -> old(y, x, w, s),
+                        () -> DirectConvRowsNarrow.run(y, 0, x, 0, w, 0, null, null, 0, s, pos, reuse, true)},
+                {() -> {
+                    ConvDispatch.flipTransposed(wt2, w, 0, s);
+                    old(dx, dy, wt2, t);
+                }, () -> DirectConvRowsNarrow.run(dx, 0, dy, 0, w, 0, s, null, 0, t, pos, reuse, true)},
+            } : packOld ? new Runnable[][] {
+                {() -> DirectConvRowsNarrow.run(y, 0, x, 0, w, 0, null, null, 0, s, pos, reuse, false),
+                        () -> DirectConvRowsNarrow.run(y, 0, x, 0, w, 0, null, null, 0, s, pos, reuse, true)},
+                {() -> {
+                    serialFlipTransposed(wt, w, s);
+                    DirectConvRowsNarrow.run(dx, 0, dy, 0, wt, 0, null, null, 0, t, pos, reuse, false);
+                }, () -> DirectConvRowsNarrow.run(dx, 0, dy, 0, w, 0, s, null, 0, t, pos, reuse, true)},
+            } : new Runnable[][] {
                 {rows1 ? () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, 1)
                         : narrowOld ? () -> DirectConvRowsNarrow.forward(y, 0, x, 0, w, 0, null, 0, s, 5, false)
                         : () -> old(y, x, w, s),
@@ -112,8 +134,24 @@ final class ConvRowsNarrowAB {
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-8s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p],
-                        rows1 ? "rows 7x1" : narrowOld ? "narrow" : oldName(p == 0 ? s : t), old,
+                        rows1 ? "rows 7x1" : narrowOld ? "narrow" : packOld ? "pack" : dispatchOld ? oldName(p == 0 ? s : t) + "+flip" : oldName(p == 0 ? s : t), old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);
+            }
+        }
+    }
+
+    /** {@link ConvDispatch#flipTransposed} as it was before it split over threads. */
+    private static void serialFlipTransposed(float[] t, float[] w, ConvShape s) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        int kk = s.kH() * s.kW();
+        for (int o = 0; o < s.cOut(); o++) {
+            for (int c = 0; c < cpg; c++) {
+                int src = (o * cpg + c) * kk;
+                int dst = ((o / opg * cpg + c) * opg + o % opg) * kk;
+                for (int tap = 0; tap < kk; tap++) {
+                    t[dst + kk - 1 - tap] = w[src + tap];
+                }
             }
         }
     }

@@ -22,7 +22,8 @@ import static dev.kiln.kernels.cpu.AbTiming.now;
  * and the same tiles only where their taps read input ({@link DirectConvWeight#regions}) with
  * {@link DirectConvWeightCopy}'s transposing copy in, on {@code kiln train cnn}'s 3×3 layers and
  * ResNet-18's at batch 32. With {@code -Dab=copies} the "blocked" path skips the padding too, so
- * that only the copy differs. Each round times a few calls of each path in turn;
+ * that only the copy differs; with {@code -Dab=ends} it is the rows path with its zeroing and
+ * copy-out on the calling thread ({@link DirectConvWeight#PARALLEL_ENDS}). Each round times a few calls of each path in turn;
  * the medians of the rounds are compared, so a machine loaded by others slows all alike. With
  * {@code -Dkiln.threads=1} it counts the thread's CPU time rather than wall time. Run after
  * {@code ./mvnw -pl kernels-cpu -am test-compile} (add {@code -XX:UseAVX=2} for the 16-register tiles):
@@ -83,10 +84,15 @@ final class ConvWeightAB {
             boolean wide = DirectConvKernels.WIDE;
             // -Dab=copies: "blocked" skips the padding too, with the scalar copy in
             boolean ab = "copies".equals(System.getProperty("ab"));
+            // -Dab=ends: "blocked" is rows with its zeroing and copy-out on the calling thread, as before
+            boolean ends = "ends".equals(System.getProperty("ab"));
             Runnable[] all = {
                 () -> ConvDispatch.conv2dBackwardWeight(dw, dy, x, s, false),
                 () -> DirectConvWeight.positional(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s),
-                () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, ab, false),
+                ends ? () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, true,
+                        true, false)
+                        : () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, ab,
+                        false),
                 () -> DirectConvWeight.blocked(dwa, dw.offset(), dya, dy.offset(), xa, x.offset(), s, wide, true, true),
             };
             String[] allNames = {"im2col", "positional", "blocked", "rows"};

@@ -111,6 +111,59 @@ class DirectConvRowsNarrowKernelsTest {
     }
 
     /**
+     * The input gradient with its packed weights gathered flipped and transposed straight from w ({@link
+     * DirectConvRowsNarrow#backwardInput}'s packing, {@link DirectConvRowsNarrow#pack}) against the reference
+     * and, bit for bit, the forward of dy with w flipped and transposed first and packed as before, tap by tap
+     * and as reuse tiles, on every stride-1 shape above (groups, a part-empty last block, 5 × 5, dilation) and
+     * with an infinite weight (which sends both to the tap-by-tap tiles).
+     */
+    @Test
+    void inputGradientFromTheForwardWeightsEqualsTheOneBefore() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        var rng = new Generator(11);
+        List<int[]> shapes = new ArrayList<>(List.of(SHAPES));
+        shapes.add(new int[] {1, 16, 5, 9, 4, 3, 1, 1, 1, 1}); // an infinite weight, below
+        for (int[] g : shapes) {
+            ConvShape s = shape(g);
+            if (s.strideH() != 1 || !ConvDispatch.transposable(s)) {
+                continue;
+            }
+            ConvShape t = ConvDispatch.transposed(s);
+            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
+            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+            Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+            double[] wd = KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0);
+            boolean infinite = g == shapes.getLast();
+            if (infinite) {
+                wd[5] = Double.NEGATIVE_INFINITY;
+            }
+            Tensor w = input(wd, wShape, Layout.OFFSET);
+            float[] wt = new float[KernelCheck.numel(wShape)];
+            ConvDispatch.flipTransposed(wt, HostArrays.f(w), w.offset(), s);
+            Tensor ref = poisoned(xShape);
+            REF.conv2dBackwardInput(ref, dy, w, s);
+            for (boolean reuse : new boolean[] {false, true}) {
+                int p = reuse ? DirectConvRowsNarrow.REUSE_P : DirectConvRowsNarrow.P;
+                Tensor before = poisoned(xShape);
+                DirectConvRowsNarrow.run(HostArrays.f(before), before.offset(), HostArrays.f(dy), dy.offset(), wt, 0,
+                        null, null, 0, t, p, reuse, false);
+                Tensor after = poisoned(xShape);
+                DirectConvRowsNarrow.run(HostArrays.f(after), after.offset(), HostArrays.f(dy), dy.offset(),
+                        HostArrays.f(w), w.offset(), s, null, 0, t, p, reuse, true);
+                String what = "narrow rows input gradient, reuse " + reuse + ", " + s;
+                if (!infinite) {
+                    assertClose(what, after, ref, 1e-5, 1e-5 * Math.sqrt(t.patch()));
+                }
+                assertThat(HostArrays.f(after)).as("bit for bit as packed before: %s", what)
+                        .isEqualTo(HostArrays.f(before));
+            }
+        }
+    }
+
+    /**
      * A reuse tile multiplies the padding's zeros by the weights of the taps that read it; with an infinite
      * weight that would be NaN where no real tap meets it, so such weights run tap by tap.
      */
@@ -222,11 +275,14 @@ class DirectConvRowsNarrowKernelsTest {
             new ConvShape(2, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 7, 7),   // stride 2: not taken
             new ConvShape(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),   // ResNet-18's: reuse tiles
             new ConvShape(1, 512, 8, 8, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 8, 8),   // 8 wide: not taken
+            new ConvShape(1, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14), // ResNet-18's: tap by tap
+            new ConvShape(1, 256, 7, 7, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),   // 7 x 7: not taken
         };
         boolean narrow = Simd.ENABLED && !DirectConvKernels.WIDE && DirectConvKernels.L == 8;
         for (ConvShape s : shapes) {
             boolean reuse = narrow && DirectConvRowsNarrow.REUSE && s.cIn() == 512 && s.outW() == 7;
-            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32 && (s.cIn() <= 64 || reuse);
+            boolean wide = narrow && ConvDispatch.ROWS_NARROW_WIDE && s.cIn() == 256 && s.outW() == 14;
+            boolean taken = narrow && s.strideH() == 1 && s.cIn() >= 32 && (s.cIn() <= 64 || reuse || wide);
             assertThat(ConvDispatch.rowsNarrow(s)).as("rowsNarrow for %s", s).isEqualTo(taken);
             assertThat(ConvDispatch.rowsReuse(s)).as("rowsReuse for %s", s).isEqualTo(reuse);
             if (s.strideH() == 1) {

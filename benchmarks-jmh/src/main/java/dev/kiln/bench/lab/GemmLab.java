@@ -105,7 +105,14 @@ public final class GemmLab {
                     : new SgemmPlan(12, 1, SgemmPlan.blockingFor(CpuInfo.current(), 12)), threads);
             case "v8", "v9" -> sgemm(SgemmPlan.derived(CpuInfo.current()), threads);
             case "plan" -> sgemm(SgemmPlan.active(), threads);
-            default -> throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v9, plan)");
+            default -> {
+                if (!name.startsWith("blk:")) {
+                    throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v9, plan, blk:mc:kc:nc)");
+                }
+                String[] p = name.split(":");
+                yield sgemm(SgemmPlan.active().withBlocking(new Blocking(Integer.parseInt(p[1]), Integer.parseInt(p[2]),
+                        Integer.parseInt(p[3]))), threads);
+            }
         };
     }
 

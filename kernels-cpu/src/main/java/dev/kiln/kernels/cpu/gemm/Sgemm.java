@@ -313,6 +313,11 @@ public final class Sgemm {
                             accumulate, tile, t, bSrc, bSrcOff + j0, ldb);
                     i0 = mr;
                 }
+                // whole tiles straight to the kernel, the edges through tileAt
+                int whole = nc - j0 >= w ? mc / mr * mr : 0;
+                for (; i0 < whole; i0 += mr) {
+                    SgemmKernel.kernel4x2(c, cOff + i0 * ldc + j0, ldc, ap, i0 * kc, bp, bPanel, kc, accumulate);
+                }
                 for (; i0 < mc; i0 += mr) {
                     tileAt(c, cOff + i0 * ldc + j0, ldc, ap, i0 * kc, bp, bPanel, w, Math.min(mr, mc - i0),
                             Math.min(w, nc - j0), kc, accumulate, tile, t);

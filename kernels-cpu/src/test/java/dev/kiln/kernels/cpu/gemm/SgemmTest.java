@@ -118,12 +118,12 @@ class SgemmTest {
 
     /**
      * The 4 × 2 tile packs a row-major B inside the first micro-tile to meet each panel
-     * ({@link SgemmKernel#kernel4x2PackB}), in both loop orders: B panel by B panel (one A block: the
-     * panels share one place in the buffer; several: each keeps its own) and A panel by A panel
-     * (a B block larger than twice L2), with short first A panels and short last B panels.
+     * ({@link SgemmKernel#kernel4x2PackB}) B panel by B panel (one A block: the panels share one place
+     * in the buffer; several: each keeps its own), with short first A panels, short last B panels and
+     * several blocks of k; a B block larger than twice L2 goes A panel by A panel and packs B first.
      */
     @Test
-    void theFourRowTilePacksRowMajorBInsideItsFirstTileInBothLoopOrders() {
+    void theFourRowTilePacksRowMajorBInsideItsFirstTile() {
         int nr = 2 * SgemmKernel.LANES;
         int[][] mnk = {{4, 3 * nr, 33}, {3, 2 * nr + 5, 21}, {37, 5 * nr + 3, 29}, {13, 4 * nr, 1}, {9, 2 * nr + 1, 150}};
         for (int[] s : mnk) {

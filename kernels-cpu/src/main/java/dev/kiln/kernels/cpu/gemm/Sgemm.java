@@ -212,7 +212,7 @@ public final class Sgemm {
                             int mcb = Math.min(mc, hi - ic);
                             SgemmPack.packA(ap, a, aOff + ic * ars + pcF * acs, ars, acs, mcb, kcb, mr);
                             macroKernel(c, cOff + ic * ldc + jcF, ldc, ap, bp, mcb, ncb, kcb, pcF > 0, ws.tile, t,
-                                    null, 0, 0, false);
+                                    null, 0, 0);
                             if (epilogue != null && pcF + kcb == k) {
                                 epilogue.apply(ic, ic + mcb, jcF, jcF + ncb);
                             }
@@ -265,9 +265,11 @@ public final class Sgemm {
             for (int pc = 0; pc < k; pc += kc) {
                 int kcb = Math.min(kc, k - pc);
                 int bBlock = bOff + pc * brs + jc * bcs;
-                // only B panel by B panel (B's rows short): down a long B's rows one panel at a time, each
-                // step of the kernel waited on a line from L3 in a new page, 4096 × 768 × 3072 0.90 to 0.78x
-                boolean inKernel = packBInKernel && (long) kcb * ncb <= B_OUTER_MAX_FLOATS;
+                // only with one A block, B panel by B panel (B's rows short): down a long B's rows one panel
+                // at a time each step of the kernel waited on a line from L3 in a new page (4096 × 768 × 3072
+                // 0.90 to 0.78x), and with several A blocks, where the whole packed block is written anyway,
+                // 512³ lost 3%
+                boolean inKernel = packBInKernel && mc >= m && (long) kcb * ncb <= B_OUTER_MAX_FLOATS;
                 if (!inKernel) {
                     SgemmPack.packB(bp, b, bBlock, brs, bcs, kcb, ncb, t.nr, t.narrow);
                 }
@@ -275,7 +277,7 @@ public final class Sgemm {
                     int mcb = Math.min(mc, m - ic);
                     SgemmPack.packA(ap, a, aOff + ic * ars + pc * acs, ars, acs, mcb, kcb, t.mr);
                     macroKernel(c, cOff + ic * ldc + jc, ldc, ap, bp, mcb, ncb, kcb, pc > 0, ws.tile, t,
-                            inKernel && ic == 0 ? b : null, bBlock, brs, mcb == m);
+                            inKernel ? b : null, bBlock, brs);
                     if (epilogue != null && pc + kcb == k) {
                         epilogue.apply(row0 + ic, row0 + ic + mcb, col0 + jc, col0 + jc + ncb);
                     }
@@ -295,23 +297,21 @@ public final class Sgemm {
 
     /**
      * Every micro-tile of one packed mc × kc block of A times one kc × nc block of B. With {@code bSrc}
-     * null, B is packed in {@code bp} already; else (the 4-row tile, B panel by B panel) B's block lies
-     * row-major in {@code bSrc} from {@code bSrcOff} (row stride {@code ldb}), and the first micro-panel
-     * of A to meet each B panel packs it into {@code bp} ({@link #firstTile}) for the rest of the block
-     * and the later A blocks;
-     * {@code bOnce}: there are no later A blocks, so B panel by B panel each panel can take the place
-     * of the one before (a packed panel in L1 or L2, never the whole block written out to L3).
+     * null, B is packed in {@code bp} already; else (the 4-row tile, B panel by B panel, the only A
+     * block) B's block lies row-major in {@code bSrc} from {@code bSrcOff} (row stride {@code ldb}), and
+     * the first micro-panel of A to meet each B panel packs it ({@link #firstTile}) into the start of
+     * {@code bp} for the rest of the panel's tiles: one packed panel in L1 or L2, never the whole block
+     * written out to L3.
      */
     private static void macroKernel(float[] c, int cOff, int ldc, float[] ap, float[] bp, int mc, int nc, int kc,
-                                    boolean accumulate, float[] tile, Tile t, float[] bSrc, int bSrcOff, int ldb,
-                                    boolean bOnce) {
+                                    boolean accumulate, float[] tile, Tile t, float[] bSrc, int bSrcOff, int ldb) {
         int mr = t.mr;
         if (t.kernel == Tile.Kernel.K4 && (long) kc * nc <= B_OUTER_MAX_FLOATS) {
             for (int j0 = 0; j0 < nc; ) {
                 int w = SgemmPack.panelWidth(nc - j0, t.nr, t.narrow);
                 int i0 = 0;
                 // a panel no later A block needs is packed into the same place each time: it stays in L1/L2
-                int bPanel = bSrc != null && bOnce ? 0 : j0 * kc;
+                int bPanel = bSrc != null ? 0 : j0 * kc;
                 if (bSrc != null) {
                     firstTile(c, cOff + j0, ldc, ap, bp, bPanel, w, Math.min(mr, mc), Math.min(w, nc - j0), kc,
                             accumulate, tile, t, bSrc, bSrcOff + j0, ldb);

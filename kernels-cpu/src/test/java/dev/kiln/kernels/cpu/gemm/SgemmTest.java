@@ -117,10 +117,10 @@ class SgemmTest {
     }
 
     /**
-     * The 4 × 2 tile packs a row-major B inside the first micro-tile to meet each panel
-     * ({@link SgemmKernel#kernel4x2PackB}) B panel by B panel (one A block: the panels share one place
-     * in the buffer; several: each keeps its own), with short first A panels, short last B panels and
-     * several blocks of k; a B block larger than twice L2 goes A panel by A panel and packs B first.
+     * With one A block, the 4 × 2 tile packs a row-major B inside the first micro-tile to meet each
+     * panel ({@link SgemmKernel#kernel4x2PackB}), each panel into the same place, with short first A
+     * panels, short last B panels and several blocks of k; several A blocks, and a B block larger than
+     * twice L2 (A panel by A panel), pack B in a pass first.
      */
     @Test
     void theFourRowTilePacksRowMajorBInsideItsFirstTile() {

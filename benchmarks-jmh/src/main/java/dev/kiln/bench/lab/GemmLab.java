@@ -47,11 +47,11 @@ import jdk.incubator.vector.VectorSpecies;
  *          B panel by B panel over the A block when the B block is at most twice
  *          L2: the kernels-cpu Sgemm (promoted; v8 now runs the same code, as
  *          the changes are inside Sgemm, not in its plan)
- * v10      with 16 registers: a row-major B packed by the first micro-tile to
- *          meet each panel (SgemmKernel.kernel4x2PackB reads B where it lies
- *          and stores the packed rows as it goes), B panel by B panel only, and
- *          into one panel's place when there is one A block: the kernels-cpu
- *          Sgemm (promoted; v8 and v9 run the same code)
+ * v10      with 16 registers and one A block, B panel by B panel: a row-major
+ *          B packed by the first micro-tile to meet each panel
+ *          (SgemmKernel.kernel4x2PackB reads B where it lies and stores the
+ *          packed rows as it goes), every panel into the same place: the
+ *          kernels-cpu Sgemm (promoted; v8 and v9 run the same code)
  * blk:M:K:N  the active plan with blocking mc = M, kc = K, nc = N (exploring)
  * </pre>
  * <p>On AVX2 (the same Zen 4 run with {@code -XX:UseAVX=2}, OpenBLAS with

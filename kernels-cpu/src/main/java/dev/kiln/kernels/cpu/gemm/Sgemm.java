@@ -34,8 +34,9 @@ public final class Sgemm {
     /** Row pieces per thread on the shared-B path: packing B no longer grows with them, so a few more for balance. */
     static final int SHARED_B_PIECES_PER_THREAD = 4;
     /**
-     * Whether the 4-row tile packs row-major B inside the first micro-kernel to use each panel
-     * ({@code -Dkiln.gemm.packBInKernel=false}: in a pass of its own, for A/B runs).
+     * Whether the 4-row tile packs row-major B inside the first micro-kernel to use each panel, where a
+     * product has one A block and runs B panel by B panel ({@code -Dkiln.gemm.packBInKernel=false}: in a
+     * pass of its own, for A/B runs).
      */
     static final boolean PACK_B_IN_KERNEL = !"false".equals(System.getProperty("kiln.gemm.packBInKernel"));
 

@@ -47,6 +47,12 @@ import jdk.incubator.vector.VectorSpecies;
  *          B panel by B panel over the A block when the B block is at most twice
  *          L2: the kernels-cpu Sgemm (promoted; v8 now runs the same code, as
  *          the changes are inside Sgemm, not in its plan)
+ * v10      with 16 registers and one A block, B panel by B panel: a row-major
+ *          B packed by the first micro-tile to meet each panel
+ *          (SgemmKernel.kernel4x2PackB reads B where it lies and stores the
+ *          packed rows as it goes), every panel into the same place: the
+ *          kernels-cpu Sgemm (promoted; v8 and v9 run the same code)
+ * blk:M:K:N  the active plan with blocking mc = M, kc = K, nc = N (exploring)
  * </pre>
  * <p>On AVX2 (the same Zen 4 run with {@code -XX:UseAVX=2}, OpenBLAS with
  * {@code OPENBLAS_CORETYPE=Haswell}, 1 thread, load average near 13, best of 4 interleaved rounds
@@ -103,9 +109,16 @@ public final class GemmLab {
             case "v6" -> sgemm(V5, 2);
             case "v7" -> sgemm(L >= 16 ? SgemmPlan.derived(CpuInfo.current())
                     : new SgemmPlan(12, 1, SgemmPlan.blockingFor(CpuInfo.current(), 12)), threads);
-            case "v8", "v9" -> sgemm(SgemmPlan.derived(CpuInfo.current()), threads);
+            case "v8", "v9", "v10" -> sgemm(SgemmPlan.derived(CpuInfo.current()), threads);
             case "plan" -> sgemm(SgemmPlan.active(), threads);
-            default -> throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v9, plan)");
+            default -> {
+                if (!name.startsWith("blk:")) {
+                    throw new IllegalArgumentException("GemmLab: no version " + name + " (v1 to v10, plan, blk:mc:kc:nc)");
+                }
+                String[] p = name.split(":");
+                yield sgemm(SgemmPlan.active().withBlocking(new Blocking(Integer.parseInt(p[1]), Integer.parseInt(p[2]),
+                        Integer.parseInt(p[3]))), threads);
+            }
         };
     }
 

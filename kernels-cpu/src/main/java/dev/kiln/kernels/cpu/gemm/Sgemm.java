@@ -33,6 +33,12 @@ public final class Sgemm {
     static final boolean SHARED_B = !"false".equals(System.getProperty("kiln.gemm.sharedB"));
     /** Row pieces per thread on the shared-B path: packing B no longer grows with them, so a few more for balance. */
     static final int SHARED_B_PIECES_PER_THREAD = 4;
+    /**
+     * Whether the 4-row tile packs row-major B inside the first micro-kernel to use each panel, where a
+     * product has one A block and runs B panel by B panel ({@code -Dkiln.gemm.packBInKernel=false}: in a
+     * pass of its own, for A/B runs).
+     */
+    static final boolean PACK_B_IN_KERNEL = !"false".equals(System.getProperty("kiln.gemm.packBInKernel"));
 
     private Sgemm() {
     }
@@ -206,7 +212,8 @@ public final class Sgemm {
                         for (int ic = lo; ic < hi; ic += mc) {
                             int mcb = Math.min(mc, hi - ic);
                             SgemmPack.packA(ap, a, aOff + ic * ars + pcF * acs, ars, acs, mcb, kcb, mr);
-                            macroKernel(c, cOff + ic * ldc + jcF, ldc, ap, bp, mcb, ncb, kcb, pcF > 0, ws.tile, t);
+                            macroKernel(c, cOff + ic * ldc + jcF, ldc, ap, bp, mcb, ncb, kcb, pcF > 0, ws.tile, t,
+                                    null, 0, 0);
                             if (epilogue != null && pcF + kcb == k) {
                                 epilogue.apply(ic, ic + mcb, jcF, jcF + ncb);
                             }
@@ -253,15 +260,25 @@ public final class Sgemm {
         Workspace ws = WORKSPACE.get();
         float[] ap = ws.a(roundUp(mc, t.mr) * kc + 16); // slack: SgemmPack.transpose16 overruns by up to 16
         float[] bp = ws.b(roundUp(nc, t.nr) * kc);
+        boolean packBInKernel = PACK_B_IN_KERNEL && t.kernel == Tile.Kernel.K4 && bcs == 1;
         for (int jc = 0; jc < n; jc += nc) {
             int ncb = Math.min(nc, n - jc);
             for (int pc = 0; pc < k; pc += kc) {
                 int kcb = Math.min(kc, k - pc);
-                SgemmPack.packB(bp, b, bOff + pc * brs + jc * bcs, brs, bcs, kcb, ncb, t.nr, t.narrow);
+                int bBlock = bOff + pc * brs + jc * bcs;
+                // only with one A block, B panel by B panel (B's rows short): down a long B's rows one panel
+                // at a time each step of the kernel waited on a line from L3 in a new page (4096 × 768 × 3072
+                // 0.90 to 0.78x), and with several A blocks, where the whole packed block is written anyway,
+                // 512³ lost 3%
+                boolean inKernel = packBInKernel && mc >= m && (long) kcb * ncb <= B_OUTER_MAX_FLOATS;
+                if (!inKernel) {
+                    SgemmPack.packB(bp, b, bBlock, brs, bcs, kcb, ncb, t.nr, t.narrow);
+                }
                 for (int ic = 0; ic < m; ic += mc) {
                     int mcb = Math.min(mc, m - ic);
                     SgemmPack.packA(ap, a, aOff + ic * ars + pc * acs, ars, acs, mcb, kcb, t.mr);
-                    macroKernel(c, cOff + ic * ldc + jc, ldc, ap, bp, mcb, ncb, kcb, pc > 0, ws.tile, t);
+                    macroKernel(c, cOff + ic * ldc + jc, ldc, ap, bp, mcb, ncb, kcb, pc > 0, ws.tile, t,
+                            inKernel ? b : null, bBlock, brs);
                     if (epilogue != null && pc + kcb == k) {
                         epilogue.apply(row0 + ic, row0 + ic + mcb, col0 + jc, col0 + jc + ncb);
                     }
@@ -279,15 +296,35 @@ public final class Sgemm {
      */
     private static final long B_OUTER_MAX_FLOATS = 2L * CpuInfo.current().l2() / Float.BYTES;
 
-    /** Every micro-tile of one packed mc × kc block of A times one packed kc × nc block of B. */
+    /**
+     * Every micro-tile of one packed mc × kc block of A times one kc × nc block of B. With {@code bSrc}
+     * null, B is packed in {@code bp} already; else (the 4-row tile, B panel by B panel, the only A
+     * block) B's block lies row-major in {@code bSrc} from {@code bSrcOff} (row stride {@code ldb}), and
+     * the first micro-panel of A to meet each B panel packs it ({@link #firstTile}) into the start of
+     * {@code bp} for the rest of the panel's tiles: one packed panel in L1 or L2, never the whole block
+     * written out to L3.
+     */
     private static void macroKernel(float[] c, int cOff, int ldc, float[] ap, float[] bp, int mc, int nc, int kc,
-                                    boolean accumulate, float[] tile, Tile t) {
+                                    boolean accumulate, float[] tile, Tile t, float[] bSrc, int bSrcOff, int ldb) {
         int mr = t.mr;
         if (t.kernel == Tile.Kernel.K4 && (long) kc * nc <= B_OUTER_MAX_FLOATS) {
             for (int j0 = 0; j0 < nc; ) {
                 int w = SgemmPack.panelWidth(nc - j0, t.nr, t.narrow);
-                for (int i0 = 0; i0 < mc; i0 += mr) {
-                    tileAt(c, cOff + i0 * ldc + j0, ldc, ap, i0 * kc, bp, j0 * kc, w, Math.min(mr, mc - i0),
+                int i0 = 0;
+                // a panel no later A block needs is packed into the same place each time: it stays in L1/L2
+                int bPanel = bSrc != null ? 0 : j0 * kc;
+                if (bSrc != null) {
+                    firstTile(c, cOff + j0, ldc, ap, bp, bPanel, w, Math.min(mr, mc), Math.min(w, nc - j0), kc,
+                            accumulate, tile, t, bSrc, bSrcOff + j0, ldb);
+                    i0 = mr;
+                }
+                // whole tiles straight to the kernel, the edges through tileAt
+                int whole = nc - j0 >= w ? mc / mr * mr : 0;
+                for (; i0 < whole; i0 += mr) {
+                    SgemmKernel.kernel4x2(c, cOff + i0 * ldc + j0, ldc, ap, i0 * kc, bp, bPanel, kc, accumulate);
+                }
+                for (; i0 < mc; i0 += mr) {
+                    tileAt(c, cOff + i0 * ldc + j0, ldc, ap, i0 * kc, bp, bPanel, w, Math.min(mr, mc - i0),
                             Math.min(w, nc - j0), kc, accumulate, tile, t);
                 }
                 j0 += w;
@@ -305,6 +342,24 @@ public final class Sgemm {
                 j0 += w;
             }
         }
+    }
+
+    /**
+     * The tile of the first A micro-panel and the B panel at {@code bPanel}, which packs that panel from
+     * row-major B on the way ({@link SgemmKernel#kernel4x2PackB}): B read once, straight from where it
+     * lies, and the packed panel written while the FMAs run. Packing B in a pass of its own took 4.5%
+     * of 128 × 784 × 512's time on AVX2 (the packed block, larger than L2, written out and read back).
+     * A tile over C's edge (rows or columns short) packs the panel first and goes the usual way.
+     */
+    private static void firstTile(float[] c, int cTile, int ldc, float[] ap, float[] bp, int bPanel, int w, int rows,
+                                  int cols, int kc, boolean accumulate, float[] tile, Tile t, float[] bSrc,
+                                  int bSrcOff, int ldb) {
+        if (rows == t.mr && cols == w && w == t.nr) {
+            SgemmKernel.kernel4x2PackB(c, cTile, ldc, ap, 0, bSrc, bSrcOff, ldb, bp, bPanel, kc, accumulate);
+            return;
+        }
+        SgemmPack.packB(bp, bPanel, bSrc, bSrcOff, ldb, 1, kc, cols, t.nr, t.narrow);
+        tileAt(c, cTile, ldc, ap, 0, bp, bPanel, w, rows, cols, kc, accumulate, tile, t);
     }
 
     /**

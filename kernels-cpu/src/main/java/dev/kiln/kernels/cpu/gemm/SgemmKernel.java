@@ -468,4 +468,49 @@ final class SgemmKernel {
         (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
         (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);
     }
+
+    /**
+     * {@link #kernel4x2} reading its B panel straight from a row-major B ({@code b[bOff + p·ldb + j]},
+     * 2 vectors of columns) and storing each row of it into the packed panel ({@code bp[bpOff + p·2L + j]})
+     * as it goes: the first micro-panel of A to meet a B panel packs it, so B is read once, from where it
+     * lies, and the packed panel is written while the FMAs run instead of in a pass of its own.
+     */
+    static void kernel4x2PackB(float[] c, int cOff, int ldc, float[] ap, int aOff, float[] b, int bOff, int ldb,
+                               float[] bp, int bpOff, int kc, boolean accumulate) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        int ai = aOff;
+        int bi = bOff;
+        int di = bpOff;
+        for (int p = 0; p < kc; p++, ai += 4, bi += ldb, di += 2 * LANES) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + LANES);
+            b0.intoArray(bp, di);
+            b1.intoArray(bp, di + LANES);
+            FloatVector a;
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+        }
+        int r = cOff;
+        (accumulate ? c00.add(FloatVector.fromArray(S, c, r)) : c00).intoArray(c, r);
+        (accumulate ? c01.add(FloatVector.fromArray(S, c, r + LANES)) : c01).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c10.add(FloatVector.fromArray(S, c, r)) : c10).intoArray(c, r);
+        (accumulate ? c11.add(FloatVector.fromArray(S, c, r + LANES)) : c11).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c20.add(FloatVector.fromArray(S, c, r)) : c20).intoArray(c, r);
+        (accumulate ? c21.add(FloatVector.fromArray(S, c, r + LANES)) : c21).intoArray(c, r + LANES);
+        r += ldc;
+        (accumulate ? c30.add(FloatVector.fromArray(S, c, r)) : c30).intoArray(c, r);
+        (accumulate ? c31.add(FloatVector.fromArray(S, c, r + LANES)) : c31).intoArray(c, r + LANES);
+    }
 }

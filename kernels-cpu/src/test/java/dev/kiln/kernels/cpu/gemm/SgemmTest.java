@@ -116,6 +116,31 @@ class SgemmTest {
         checkF32(613, 419, 541, false, true, tiny.withBlocking(new Blocking(3 * mr, 19, 2 * nr)), 2, 41);
     }
 
+    /**
+     * With one A block, the 4 × 2 tile packs a row-major B inside the first micro-tile to meet each
+     * panel ({@link SgemmKernel#kernel4x2PackB}), each panel into the same place, with short first A
+     * panels, short last B panels and several blocks of k; several A blocks, and a B block larger than
+     * twice L2 (A panel by A panel), pack B in a pass first.
+     */
+    @Test
+    void theFourRowTilePacksRowMajorBInsideItsFirstTile() {
+        int nr = 2 * SgemmKernel.LANES;
+        int[][] mnk = {{4, 3 * nr, 33}, {3, 2 * nr + 5, 21}, {37, 5 * nr + 3, 29}, {13, 4 * nr, 1}, {9, 2 * nr + 1, 150}};
+        for (int[] s : mnk) {
+            for (Blocking b : new Blocking[] {new Blocking(64, 64, 1024), new Blocking(8, 64, 1024)}) {
+                SgemmPlan plan = new SgemmPlan(4, 2, b);
+                checkF32(s[0], s[1], s[2], false, false, plan, 1, 11L * s[0] + s[1]);
+                checkF32(s[0], s[1], s[2], true, false, plan, 1, 13L * s[0] + s[1]);
+            }
+        }
+        // a B block over twice L2 runs A panel by A panel
+        long floats = 2L * CpuInfo.current().l2() / Float.BYTES;
+        int k = 256;
+        int n = (int) Math.min(SgemmPlan.MAX_BLOCK, floats / k + 3 * nr + 5);
+        SgemmPlan wide = new SgemmPlan(4, 2, new Blocking(8, k, SgemmPlan.MAX_BLOCK));
+        checkF32(11, n, k, false, false, wide, 1, 5);
+    }
+
     @Test
     void defaultBlockEdges() {
         Blocking d = ACTIVE.blocking();

@@ -282,8 +282,15 @@ final class ConvDispatch {
                 && s.dilationH() == 1 && s.dilationW() == 1
                 && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cOutPerGroup() >= 2 * Simd.F32.length()
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_MAX_REDUCTION
-                && (long) s.h() * s.w() <= ROWS_MAX_SPATIAL;
+                && ((long) s.h() * s.w() <= ROWS_MAX_SPATIAL
+                    || rowBandsRoute && DirectConvRows.bands(s) && (long) s.h() * s.w() <= ROWS_BANDS_MAX_SPATIAL);
     }
+
+    /** Whether {@link #rows} takes the larger planes in bands ({@code -Dkiln.conv.rowBandsRoute=true}; A/B runs flip it). */
+    static boolean rowBandsRoute = Boolean.getBoolean("kiln.conv.rowBandsRoute");
+
+    /** Input positions per plane up to which {@link #rows} holds in bands of rows (56 × 56). */
+    static final int ROWS_BANDS_MAX_SPATIAL = 56 * 56;
 
     /**
      * Whether the forward (and the stride-1 input gradient) takes {@link DirectConvRowsNarrow}, the row tiles

@@ -16,7 +16,9 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * ("old", {@code -Dkiln.conv.unitHandout=false}), interleaved in one JVM: each round runs old and new on one
  * thread, then on two. Printed: medians of the rounds, x = old / new, and the scaling (one thread's wall
  * time over two's). Also the weight packing alone on the calling thread (thread CPU time, one thread), the
- * serial part a second thread cannot take unless the packing is split. Run after
+ * serial part a second thread cannot take unless the packing is split; and the CPU time of the new way (this
+ * thread's on one thread, all threads' on two, spinning included) and its ratio, two threads' over one: the work a
+ * second thread adds (caches and memory shared), whatever the host's load does to wall time. Run after
  * {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
  * java --add-modules jdk.incubator.vector [-XX:UseAVX=2] -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
@@ -69,6 +71,7 @@ final class ConvScaleAB {
             };
             // [threads - 1][old, new][round]
             double[][][] t = new double[2][2][rounds];
+            double[][][] cpu = new double[2][2][rounds];
             double[] pack = new double[rounds];
             int calls = 3;
             for (int r = -2; r < rounds; r++) { // two warm-up rounds
@@ -76,12 +79,14 @@ final class ConvScaleAB {
                     CpuBackend.setThreads(th);
                     for (int k = 0; k < 2; k++) {
                         UnitLoop.enabled = k == 1;
+                        long c0 = AbTiming.now(true);
                         long t0 = System.nanoTime();
                         for (int c = 0; c < calls; c++) {
                             call.run();
                         }
                         if (r >= 0) {
                             t[th - 1][k][r] = (System.nanoTime() - t0) / 1e6 / calls;
+                            cpu[th - 1][k][r] = (AbTiming.now(true) - c0) / 1e6 / calls;
                         }
                     }
                 }
@@ -96,10 +101,12 @@ final class ConvScaleAB {
                 scaleNew[r] = t[0][1][r] / t[1][1][r];
             }
             System.out.printf(Locale.ROOT, "%-20s %-10s pack %.2f ms | 1 thread old %.2f new %.2f (x %.2f) | "
-                            + "2 threads old %.2f new %.2f (x %.2f, %.0f -> %.0f GF/s) | scale old %.2f new %.2f%n",
+                            + "2 threads old %.2f new %.2f (x %.2f, %.0f -> %.0f GF/s) | scale old %.2f new %.2f"
+                            + " | CPU ms 1 thread %.2f, 2 threads %.2f (x %.2f)%n",
                     Arrays.toString(g), path, median(pack), median(t[0][0]), median(t[0][1]),
                     medianRatio(t[0][0], t[0][1]), median(t[1][0]), median(t[1][1]), medianRatio(t[1][0], t[1][1]),
-                    flop / median(t[1][0]) / 1e6, flop / median(t[1][1]) / 1e6, median(scaleOld), median(scaleNew));
+                    flop / median(t[1][0]) / 1e6, flop / median(t[1][1]) / 1e6, median(scaleOld), median(scaleNew),
+                    median(cpu[0][1]), median(cpu[1][1]), medianRatio(cpu[1][1], cpu[0][1]));
         }
     }
 

@@ -282,8 +282,19 @@ final class ConvDispatch {
                 && s.dilationH() == 1 && s.dilationW() == 1
                 && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cOutPerGroup() >= 2 * Simd.F32.length()
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_MAX_REDUCTION
-                && (long) s.h() * s.w() <= ROWS_MAX_SPATIAL;
+                && ((long) s.h() * s.w() <= ROWS_MAX_SPATIAL
+                    || rowBandsRoute && DirectConvRows.bands(s) && (long) s.h() * s.w() <= ROWS_BANDS_MAX_SPATIAL);
     }
+
+    /**
+     * Whether {@link #rows} takes planes up to {@link #ROWS_BANDS_MAX_SPATIAL} in bands of rows: off by default, as
+     * on ResNet-18's 64 × 56 × 56 it did not beat {@link #channels} (see {@link #ROWS_MAX_SPATIAL});
+     * {@code -Dkiln.conv.rowBandsRoute=true} turns it on.
+     */
+    static boolean rowBandsRoute = Boolean.getBoolean("kiln.conv.rowBandsRoute");
+
+    /** Input positions per plane up to which {@link #rows} holds in bands of rows (56 × 56). */
+    static final int ROWS_BANDS_MAX_SPATIAL = 56 * 56;
 
     /**
      * Whether the forward (and the stride-1 input gradient, through {@link DirectConvRowsNarrow#backwardInput},
@@ -378,7 +389,8 @@ final class ConvDispatch {
     /**
      * Input positions per plane up to which {@link #rows} holds (28 × 28): on ResNet-18's 56 × 56 planes
      * (64 channels, and the stride-2 64 → 128) it ran 0.99-1.00× of {@link #channels}, which wastes only 2%
-     * of its work on padding there.
+     * of its work on padding there; in bands of rows ({@link DirectConvRows#bands}, {@link #rowBandsRoute})
+     * 0.94-0.98× on one thread and 0.99-1.02× on two (ConvBandsAB, AVX-512, CPU time, two runs).
      */
     static final int ROWS_MAX_SPATIAL = 28 * 28;
 

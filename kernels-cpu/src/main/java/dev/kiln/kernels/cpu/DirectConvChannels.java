@@ -182,7 +182,7 @@ final class DirectConvChannels {
         pack(wp, wa, wOff, s, width, blocks, chunk);
         int units = s.n() * s.groups();
         int split = DirectConv.split(units, blocks);
-        Parallel.forRange(units * split, DirectConv.grain(units, split, (long) computed * blocks * blockSize),
+        UnitLoop.forRange(units * split, DirectConv.grain(units, split, (long) computed * blocks * blockSize),
                 (lo, hi) -> {
                     Scratch mine = SCRATCH.get();
                     mine.cells = HostArrays.atLeast(mine.cells, cells * cpg);

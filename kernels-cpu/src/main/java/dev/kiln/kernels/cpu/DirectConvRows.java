@@ -55,11 +55,42 @@ final class DirectConvRows {
         return wide ? 2 : 1;
     }
 
+    /**
+     * Output rows a band holds where {@link #bands} does: the band's cells (10 input rows of 58 × 64 channels at
+     * 56 × 56, 148 KB) stay in L2 while every block of out channels runs over them.
+     */
+    static final int BAND_ROWS = 8;
+
+    /** {@link #bands}' switch: {@code -Dkiln.conv.rowBands=false} turns it off (A/B runs flip it). */
+    static boolean rowBands = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowBands", "true").trim());
+
+    /**
+     * Whether a stride-1 forward runs in bands of {@link #BAND_ROWS} output rows, each through all the blocks of
+     * out channels, rather than block by block over the whole plane: planes larger than {@link
+     * ConvDispatch#ROWS_MAX_SPATIAL}, where a sample's cells (800 KB for 64 channels on 56 × 56) leave L2.
+     */
+    static boolean bands(ConvShape s) {
+        return rowBands && s.strideH() == 1 && s.strideW() == 1 && (long) s.h() * s.w() > ConvDispatch.ROWS_MAX_SPATIAL
+                && s.outH() > BAND_ROWS;
+    }
+
     /** Per-thread buffers, grown on demand and kept. */
     private static final class Scratch {
         float[] weights = new float[0];
         float[] cells = new float[0];
         float[] out = new float[0];
+        float[][] outs = new float[0][];
+
+        /** {@code count} output buffers of at least n floats each. */
+        float[][] outs(int count, long n) {
+            if (outs.length < count) {
+                outs = Arrays.copyOf(outs, count);
+            }
+            for (int i = 0; i < count; i++) {
+                outs[i] = HostArrays.atLeast(outs[i] == null ? new float[0] : outs[i], n);
+            }
+            return outs;
+        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -310,7 +341,8 @@ final class DirectConvRows {
         int yp0 = positions;
         int units = s0.n() * s0.groups();
         int split = DirectConv.split(units, blocks);
-        Parallel.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
+        boolean banded = parts.length == 1 && parts[0].place() == null && bands(s0);
+        UnitLoop.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
             mine.cells = HostArrays.atLeast(mine.cells, (long) cells * cpg);
             mine.out = HostArrays.atLeast(mine.out, (long) yp0 * width);
@@ -327,30 +359,35 @@ final class DirectConvRows {
                 } else {
                     DirectConvChannels.cells(xp, cells, xa, src, cpg, cpg, cellShape, cellGrid);
                 }
-                for (int b = blocks * piece / split; b < blocks * (piece + 1) / split; b++) {
+                int bFrom = blocks * piece / split;
+                int bTo = blocks * (piece + 1) / split;
+                if (banded) {
+                    // bands of output rows, each through every block while its cells are in cache; the blocks'
+                    // outputs are kept apart until the plane is done
+                    Part part = parts[0];
+                    ConvShape s = part.s();
+                    float[][] outs = mine.outs(bTo - bFrom, (long) yp0 * width);
+                    for (int oh0 = 0; oh0 < s.outH(); oh0 += BAND_ROWS) {
+                        int oh1 = Math.min(s.outH(), oh0 + BAND_ROWS);
+                        for (int b = bFrom; b < bTo; b++) {
+                            tiles(part, g, b, blocks, oh0, oh1, v, outs[b - bFrom], xp, cpg, taps[0], wp);
+                        }
+                    }
+                    for (int b = bFrom; b < bTo; b++) {
+                        int o0 = g * opg + b * width;
+                        ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), outs[b - bFrom], width,
+                                Math.min(width, opg - b * width), ba, bOff + o0, s, part.gr());
+                    }
+                    continue;
+                }
+                for (int b = bFrom; b < bTo; b++) {
                     int o0 = g * opg + b * width;
                     int count = Math.min(width, opg - b * width);
                     for (int i = 0; i < parts.length; i++) {
                         Part part = parts[i];
                         ConvShape s = part.s();
                         DirectConv.Grid gr = part.gr();
-                        int wBlock = (int) (part.wBase() + (long) (g * blocks + b) * part.blockSize());
-                        int tilesPerRow = part.plans().length / s.outH();
-                        for (int oh = 0; oh < s.outH(); oh++) {
-                            for (int k = 0; k < tilesPerRow; k++) {
-                                int ow0 = Math.min(k * R, s.outW() - R);
-                                int q = oh * gr.pitch() + ow0;
-                                int yT = q * width;
-                                // the tile's runs add onto yp: zeroed here, as an overlapping last tile recomputes
-                                Arrays.fill(yp, yT, yT + R * width, 0f);
-                                int[] plan = part.plans()[oh * tilesPerRow + k];
-                                for (int r = 0; r < plan.length; r += 4) {
-                                    int pos = plan[r + 1];
-                                    run(plan[r], v, yp, yT + pos * width, xp, (q + pos) * cpg, cpg, taps[i],
-                                            plan[r + 2], plan[r + 3], wp, wBlock);
-                                }
-                            }
-                        }
+                        tiles(part, g, b, blocks, 0, s.outH(), v, yp, xp, cpg, taps[i], wp);
                         Place place = part.place();
                         if (place == null) {
                             ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width, count,
@@ -363,6 +400,31 @@ final class DirectConvRows {
                 }
             }
         });
+    }
+
+    /** Block b's tiles of the part's output rows [oh0, oh1), channels last into yp (a tile's positions from q·width). */
+    private static void tiles(Part part, int g, int b, int blocks, int oh0, int oh1, int v, float[] yp, float[] xp,
+                              int cpg, int[] taps, float[] wp) {
+        ConvShape s = part.s();
+        DirectConv.Grid gr = part.gr();
+        int width = v * L;
+        int wBlock = (int) (part.wBase() + (long) (g * blocks + b) * part.blockSize());
+        int tilesPerRow = part.plans().length / s.outH();
+        for (int oh = oh0; oh < oh1; oh++) {
+            for (int k = 0; k < tilesPerRow; k++) {
+                int ow0 = Math.min(k * R, s.outW() - R);
+                int q = oh * gr.pitch() + ow0;
+                int yT = q * width;
+                // the tile's runs add onto yp: zeroed here, as an overlapping last tile recomputes
+                Arrays.fill(yp, yT, yT + R * width, 0f);
+                int[] plan = part.plans()[oh * tilesPerRow + k];
+                for (int r = 0; r < plan.length; r += 4) {
+                    int pos = plan[r + 1];
+                    run(plan[r], v, yp, yT + pos * width, xp, (q + pos) * cpg, cpg, taps, plan[r + 2], plan[r + 3],
+                            wp, wBlock);
+                }
+            }
+        }
     }
 
     /**

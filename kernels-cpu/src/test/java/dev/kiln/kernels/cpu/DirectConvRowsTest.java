@@ -39,6 +39,8 @@ class DirectConvRowsTest {
         {2, 8, 9, 9, 12, 3, 1, 1, 1, 2},   // groups
         {1, 4, 12, 12, 6, 3, 1, 2, 2, 1},  // dilation 2
         {1, 2, 3, 9, 70, 3, 1, 1, 1, 1},   // 70 out channels: a part-empty last block
+        {2, 5, 30, 29, 40, 3, 1, 1, 1, 1}, // bands of rows (a plane over 28 × 28), the last band short
+        {1, 3, 29, 30, 9, 5, 1, 2, 1, 1},  // bands, 5 × 5
     };
 
     @Test
@@ -65,6 +67,37 @@ class DirectConvRowsTest {
                         w.offset(), HostArrays.f(b), b.offset(), s, v);
                 assertClose("rows conv2d, " + v + " vectors, " + s, y, ref, 1e-5, tol);
             }
+        }
+    }
+
+    @Test
+    void bandsOfRowsGiveTheBitsOfWholePlanes() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        var rng = new Generator(72);
+        boolean was = DirectConvRows.rowBands;
+        try {
+            for (int[] g : new int[][] {{2, 5, 30, 29, 40, 3, 1, 1, 1, 1}, {3, 33, 33, 30, 70, 3, 1, 1, 1, 1},
+                {1, 3, 29, 30, 9, 5, 1, 2, 1, 1}}) {
+                ConvShape s = shape(g);
+                float[] x = AbTiming.randn(rng, s.n() * s.cIn() * s.h() * s.w());
+                float[] w = AbTiming.randn(rng, s.cOut() * s.cInPerGroup() * s.kH() * s.kW());
+                float[] b = AbTiming.randn(rng, s.cOut());
+                DirectConvRows.rowBands = true;
+                assertThat(DirectConvRows.bands(s)).as("bands of %s", s).isTrue();
+                for (int v = 1; v <= 2; v++) {
+                    float[] banded = new float[s.n() * s.cOut() * s.outH() * s.outW()];
+                    DirectConvRows.forward(banded, 0, x, 0, w, 0, b, 0, s, v);
+                    DirectConvRows.rowBands = false;
+                    float[] whole = new float[banded.length];
+                    DirectConvRows.forward(whole, 0, x, 0, w, 0, b, 0, s, v);
+                    DirectConvRows.rowBands = true;
+                    assertThat(banded).as("%s, %d vectors", s, v).isEqualTo(whole);
+                }
+            }
+        } finally {
+            DirectConvRows.rowBands = was;
         }
     }
 

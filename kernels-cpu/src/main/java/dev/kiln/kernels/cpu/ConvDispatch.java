@@ -324,7 +324,7 @@ final class ConvDispatch {
      * Whether {@link #rowsNarrow} takes a wide layer, tap by tap (5 × 2 tiles), in place of the channel tiles:
      * {@link #ROWS_NARROW_WIDE_CHANNELS} channels per group in and out, a reduction of at most that many × 3×3,
      * outputs larger than 7 × 7 and at most {@link #ROWS_NARROW_MAX_SPATIAL}: ResNet-18's 256 × 14 × 14. Once
-     * {@link DirectConvRowsNarrow#pack} gathered the weights in parallel and the input gradient packed them
+     * {@link DirectConvChannels#pack} gathered the weights in parallel and the input gradient packed them
      * straight from w (the channel tiles' input gradient runs {@link #flipTransposed} first, and their packing
      * goes float by float at AVX2), ConvRowsNarrowAB ({@code -Dab.old=dispatch -Dab.reuse=false}, AVX2, batch
      * 32, three runs at 1 and 2 threads, CPU time, host at load 5-6) ran it 1.01-1.05× forward and 1.01-1.14×

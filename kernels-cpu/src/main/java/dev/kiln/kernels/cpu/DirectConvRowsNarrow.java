@@ -24,8 +24,8 @@ import java.util.Arrays;
  * with the positions of the tile whose input they read (a tap at the row's edge loses one or more); each
  * tap of a run is one loop over the input channels, plane after plane, with a tile for its number of
  * positions. The weights are packed [block][tap][input channel][out channel of the block] ({@link
- * DirectConvChannels#pack}'s layout) by {@link #pack}, which gathers them in parallel, for the input gradient
- * straight from the forward's w ({@link #backwardInput}). Every output is the sum of its real taps in (tap, input channel) order,
+ * DirectConvChannels#pack}'s layout) by {@link DirectConvChannels#pack}, which gathers them in parallel, for
+ * the input gradient by {@link #packTransposed} straight from the forward's w ({@link #backwardInput}). Every output is the sum of its real taps in (tap, input channel) order,
  * whatever tile computes it, the order {@link DirectConvRows} sums in: results depend on the shape only,
  * never on the threads, and equal {@link DirectConvRows}' bit for bit. Each block's channels-last output
  * is copied into the NCHW planes of y.
@@ -129,16 +129,17 @@ final class DirectConvRowsNarrow {
     }
 
     /**
-     * False with {@code -Dkiln.conv.narrowPack=false}: the weights are packed as before, by {@link
-     * DirectConvChannels#pack} after a serial finite check, and the input gradient flips and transposes them
-     * on the calling thread first ({@link ConvDispatch#conv2dBackwardInput}; A/B runs).
+     * False with {@code -Dkiln.conv.narrowPack=false}: the input gradient's weights are flipped and transposed
+     * on the calling thread first, as before {@link #packTransposed} ({@link ConvDispatch#conv2dBackwardInput};
+     * A/B runs).
      */
     static final boolean PACK = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.narrowPack", "true").trim());
 
     /**
      * y = conv2d(x, w) + bias for shape s; w is wa as given, or where {@code of} is not null the flipped,
      * transposed weight of the convolution {@code of} (s is then its {@link ConvDispatch#transposed}).
-     * {@code gathered}: packed by {@link #pack}, else as before {@link #PACK} (A/B runs).
+     * {@code gathered}: the input gradient's weights packed by {@link #packTransposed}, else as before
+     * {@link #PACK} (A/B runs).
      */
     static void run(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, ConvShape of, float[] ba,
                     int bOff, ConvShape s, int p, boolean reuse, boolean gathered) {
@@ -165,13 +166,15 @@ final class DirectConvRowsNarrow {
             rowsOf3 = rowsOf3 && finite(wa, wOff, s.cOut() * cpg * kk);
             int width = (rowsOf3 ? 1 : V) * L;
             DirectConvChannels.pack(wp, wa, wOff, s, width, (opg + width - 1) / width, cpg); // [block][tap][c][o]
-        } else if (rowsOf3) {
-            rowsOf3 = pack(wp, wa, wOff, of, s, L);
+        } else if (of != null) {
+            rowsOf3 = rowsOf3 && packTransposed(wp, wa, wOff, s, L);
             if (!rowsOf3) {
-                pack(wp, wa, wOff, of, s, V * L);
+                packTransposed(wp, wa, wOff, s, V * L);
             }
         } else {
-            pack(wp, wa, wOff, of, s, V * L);
+            rowsOf3 = rowsOf3 && finite(wa, wOff, s.cOut() * cpg * kk);
+            int width = (rowsOf3 ? 1 : V) * L;
+            DirectConvChannels.pack(wp, wa, wOff, s, width, (opg + width - 1) / width, cpg); // gathered, in parallel
         }
         tiles(y, yOff, xa, xOff, wp, ba, bOff, s, rowsOf3 ? p : Math.min(p, P), rowsOf3);
     }
@@ -234,78 +237,11 @@ final class DirectConvRowsNarrow {
     }
 
     /**
-     * The weights of s packed into wp, [group][block of {@code width} out channels][tap][input channel][out
-     * channel of the block] (out channels past opg zero), blocks in parallel; a vector of out channels at a
-     * time gathered from w's rows and stored whole, where {@link DirectConvChannels#pack}'s float-by-float
-     * loop writes {@code width} floats after the one before (ResNet-18's 512 × 512 × 3 × 3 at AVX2, one
-     * thread: 1.7 ms against 4.7). With {@code of} not null, s is {@link ConvDispatch#transposed}(of) and its
-     * weight the flipped, transposed w of {@code of}: W'[g·cpg + o, c, t] = w[g·cpg' + c, o, kk − 1 − t], read
-     * straight from w. Returns whether every weight is finite (for the reuse tiles), found on the way: a
-     * vector's x − x is NaN only where x is infinite or NaN.
-     */
-    static boolean pack(float[] wp, float[] wa, int wOff, ConvShape of, ConvShape s, int width) {
-        if (of != null) {
-            return packTransposed(wp, wa, wOff, s, width);
-        }
-        int cpg = s.cInPerGroup();
-        int opg = s.cOutPerGroup();
-        int kk = s.kH() * s.kW();
-        int blocks = (opg + width - 1) / width;
-        int blockSize = kk * cpg * width;
-        // where s's weight [o, c, t] of group g lies in wa: g·opg·cpg·kk + o·oStride + c·cStride + t0 + t·tStep
-        int oStride = of == null ? cpg * kk : kk;
-        int cStride = of == null ? kk : opg * kk;
-        int t0 = of == null ? 0 : kk - 1;
-        int tStep = of == null ? 1 : -1;
-        int[] apart = new int[L];
-        for (int j = 0; j < L; j++) {
-            apart[j] = j * oStride;
-        }
-        boolean[] finite = new boolean[s.groups() * blocks];
-        Parallel.forRange(s.groups() * blocks, Math.max(1, PACK_GRAIN / blockSize), (lo, hi) -> {
-            for (int gb = lo; gb < hi; gb++) {
-                int g = gb / blocks;
-                int b = gb % blocks;
-                FloatVector nan = FloatVector.zero(S);
-                boolean ok = true;
-                for (int h = 0; h < width; h += L) {
-                    int o0 = b * width + h;
-                    // a masked gather range-checks its unset lanes too: a vector reaching past opg goes float by float
-                    int real = Math.min(L, opg - o0);
-                    int first = wOff + g * opg * cpg * kk + o0 * oStride + t0;
-                    for (int c = 0; c < cpg; c++) {
-                        int src = first + c * cStride;
-                        int d = gb * blockSize + c * width + h;
-                        for (int t = 0; t < kk; t++, d += cpg * width) {
-                            int at = src + t * tStep;
-                            if (real == L) {
-                                FloatVector v = FloatVector.fromArray(S, wa, at, apart, 0);
-                                nan = nan.add(v.sub(v));
-                                v.intoArray(wp, d);
-                                continue;
-                            }
-                            for (int j = 0; j < L; j++) {
-                                float v = j < real ? wa[at + j * oStride] : 0f;
-                                ok &= Float.isFinite(v);
-                                wp[d + j] = v;
-                            }
-                        }
-                    }
-                }
-                finite[gb] = ok && !nan.test(VectorOperators.IS_NAN).anyTrue();
-            }
-        });
-        for (boolean ok : finite) {
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * {@link #pack} of the flipped, transposed weight, s = {@link ConvDispatch#transposed}(of): W'[g·cpg + o,
-     * c, t] = w[g·cpg' + c, o, kk − 1 − t] with cpg' = s's out channels per group. A task takes a run of w's
+     * The packed weights ({@link DirectConvChannels#pack}'s layout, blocks of {@code width} out channels, past
+     * opg zero) of the flipped, transposed weight, s = {@link ConvDispatch#transposed}(of): W'[g·cpg + o,
+     * c, t] = w[g·cpg' + c, o, kk − 1 − t] with cpg' = s's out channels per group, gathered a vector at a time;
+     * returns whether every weight is finite (for the reuse tiles), found on the way (a vector's x − x is NaN
+     * only where x is infinite or NaN). A task takes a run of w's
      * rows (s's input channels c) and reads each once, in order, writing its floats into every block; block
      * by block, each block's reads would stride through all of w (8.5 ms for 512 × 512 × 3 × 3 on one thread).
      */
@@ -399,8 +335,28 @@ final class DirectConvRowsNarrow {
         }
     }
 
-    /** Whether a[off, off + n) holds no infinity and no NaN. */
+    /** Whether a[off, off + n) holds no infinity and no NaN; pieces of {@link #PACK_GRAIN} floats in parallel. */
     static boolean finite(float[] a, int off, int n) {
+        int pieces = Math.max(1, n / PACK_GRAIN);
+        if (pieces == 1) {
+            return finitePiece(a, off, n);
+        }
+        boolean[] ok = new boolean[pieces];
+        Parallel.forRange(pieces, 1, (lo, hi) -> {
+            for (int k = lo; k < hi; k++) {
+                int from = (int) ((long) n * k / pieces);
+                ok[k] = finitePiece(a, off + from, (int) ((long) n * (k + 1) / pieces) - from);
+            }
+        });
+        for (boolean b : ok) {
+            if (!b) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean finitePiece(float[] a, int off, int n) {
         // x - x is 0 for a finite x and NaN for an infinite or NaN one: one vector pass, no branch per float
         FloatVector acc = FloatVector.zero(S);
         int end = off + n;

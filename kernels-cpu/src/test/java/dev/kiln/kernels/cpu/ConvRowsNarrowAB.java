@@ -28,8 +28,8 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * {@code -Dab.old=narrow}: old is {@link DirectConvRowsNarrow}'s tap-by-tap tiles of 5;
  * {@code -Dab.reuse=false}: new is tap by tap too; {@code -Dab.p=P}: new is tiles of at most P positions.
  * {@code -Dab.old=pack}: both sides {@link DirectConvRowsNarrow}'s tiles, old with the packing before
- * {@link DirectConvRowsNarrow#PACK} (a serial finite check, {@link DirectConvChannels#pack}; for the input
- * gradient the flip and transpose on the calling thread first), new with {@link DirectConvRowsNarrow#pack}.
+ * {@link DirectConvRowsNarrow#PACK} (a serial finite check; for the input gradient the flip and transpose on
+ * the calling thread first), new with the finite check in parallel and the input gradient packed straight from w.
  * {@code -Dab.old=dispatch}: old is the path without {@link DirectConvRowsNarrow} with the input gradient's
  * {@link ConvDispatch#flipTransposed} timed too, new the row tiles with their own packing from w.
  */

@@ -112,7 +112,7 @@ class DirectConvRowsNarrowKernelsTest {
 
     /**
      * The input gradient with its packed weights gathered flipped and transposed straight from w ({@link
-     * DirectConvRowsNarrow#backwardInput}'s packing, {@link DirectConvRowsNarrow#pack}) against the reference
+     * DirectConvRowsNarrow#backwardInput}'s packing, {@code DirectConvRowsNarrow.packTransposed}) against the reference
      * and, bit for bit, the forward of dy with w flipped and transposed first and packed as before, tap by tap
      * and as reuse tiles, on every stride-1 shape above (groups, a part-empty last block, 5 × 5, dilation) and
      * with an infinite weight (which sends both to the tap-by-tap tiles).

@@ -19,6 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # OpenBLAS picks its kernel from the CPU unless told otherwise; some machines set these for old builds.
+# Where it does not know the CPU and falls back below it (0.3.21 picks Prescott on Emerald Rapids), the
+# native run sets the core it should have picked, and the report says so (dev.kiln.bench.OpenBlas).
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 
 java_major() { "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
@@ -92,9 +94,26 @@ for isa in native avx2; do
     CPU_MODEL=$(sed -n 's/^cpu=//p' <<<"$MACHINE"); CPU_FLAGS=$(sed -n 's/^flags=//p' <<<"$MACHINE")
   fi
   EXCLUDE_BLAS=()
-  if BLAS_INFO=$(env "${ISA_ENV[@]}" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" dev.kiln.bench.OpenBlas 2>/dev/null); then
-    [[ -z "${ISA_ENV[*]}" ]] || BLAS_INFO="$BLAS_INFO (${ISA_ENV[*]})"
+  JVM_TEXT="nothing: each library picks its kernels for the CPU"
+  [[ "$isa" != avx2 ]] || JVM_TEXT="-XX:UseAVX=2 (Kiln); OPENBLAS_CORETYPE=Haswell; ONEDNN_MAX_CPU_ISA=AVX2 (PyTorch)"
+  blas_field() { sed -n "s/^$1=//p" <<<"$2"; }
+  if BLAS_OUT=$(env "${ISA_ENV[@]}" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" dev.kiln.bench.OpenBlas 2>/dev/null); then
+    FORCE=$(blas_field force "$BLAS_OUT")
+    if [[ -n "$FORCE" ]]; then
+      # OpenBLAS fell back below this CPU (only where OPENBLAS_CORETYPE is unset, so never in the AVX2 run):
+      # the OpenBLAS JMH forks get the core it should have picked, and the report says so
+      FELL_BACK="$(blas_field version "$BLAS_OUT") fell back to $(blas_field core "$BLAS_OUT") on this CPU"
+      echo "run.sh [$isa]: $FELL_BACK; OPENBLAS_CORETYPE=$FORCE for its benchmarks" >&2
+      ISA_ENV=(OPENBLAS_CORETYPE="$FORCE")
+      BLAS_OUT=$(env "${ISA_ENV[@]}" "$JAVA" "${JVM_FLAGS[@]}" -cp "$JAR" dev.kiln.bench.OpenBlas 2>/dev/null)
+      BLAS_INFO="$(blas_field library "$BLAS_OUT"): $(blas_field config "$BLAS_OUT") (OPENBLAS_CORETYPE=$FORCE set by run.sh: $FELL_BACK)"
+      JVM_TEXT="OPENBLAS_CORETYPE=$FORCE ($FELL_BACK); otherwise nothing: each library picks its kernels for the CPU"
+    else
+      BLAS_INFO="$(blas_field library "$BLAS_OUT"): $(blas_field config "$BLAS_OUT")"
+      [[ -z "${ISA_ENV[*]}" ]] || BLAS_INFO="$BLAS_INFO (${ISA_ENV[*]})"
+    fi
   else
+    BLAS_INFO="$BLAS_OUT"
     echo "run.sh: $BLAS_INFO" >&2
     echo "run.sh: the OpenBLAS benchmarks are skipped; GEMM ratios will be missing" >&2
     EXCLUDE_BLAS=(-e 'GemmBenchmark\.openblas')
@@ -128,8 +147,6 @@ for isa in native avx2; do
   # the raw JSON beside the report: this ISA's folder replaced whole, so it holds one run
   rm -rf "${RESULTS:?}/$isa" && mkdir -p "$RESULTS/$isa"
   cp -p "$RES"/*.json "$RESULTS/$isa/"
-  JVM_TEXT="nothing: each library picks its kernels for the CPU"
-  [[ "$isa" != avx2 ]] || JVM_TEXT="-XX:UseAVX=2 (Kiln); OPENBLAS_CORETYPE=Haswell; ONEDNN_MAX_CPU_ISA=AVX2 (PyTorch)"
   REPORT_ARGS+=("isa=$isa" "simd=${SIMD:-?}" "jvm=$JVM_TEXT" "openblas=$BLAS_INFO" \
       "load=$LOAD_BEFORE / $LOAD_AFTER" \
       "settings=GEMM: ${GEMM_ITER[*]}; others: ${OTHER_ITER[*]}; conv2d: ${KILN_CONV_ROUNDS:-1} round; ${ISA_MINUTES} min" \

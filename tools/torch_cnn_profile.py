@@ -10,6 +10,7 @@ Run as the step script runs PyTorch (2 threads, tuned environment); for AVX2 on 
 """
 import argparse
 
+from torch_blas import describe, use_best_blas
 from torch_cnn_step import build
 
 
@@ -25,6 +26,7 @@ def main():
     import torch.nn.functional as F
 
     torch.set_num_threads(args.threads)
+    blas = use_best_blas()  # may re-execute the script with OPENBLAS_CORETYPE set (tools/torch_blas.py)
     torch.manual_seed(0)
     model = build(torch, "resnet", [16, 32, 64], 1)
     model.train()
@@ -48,7 +50,7 @@ def main():
         rows.append((e.self_cpu_time_total / 1e3 / args.steps, e.count / args.steps, e.key, e.input_shapes))
     rows.sort(reverse=True)
     total = sum(r[0] for r in rows)
-    print(f"self CPU time, all ops: {total:.2f} ms/step; torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"self CPU time, all ops: {total:.2f} ms/step; torch {torch.__version__}, {torch.get_num_threads()} threads; {describe(blas)}")
     print(f"{'ms/step':>8} {'share':>6} {'calls':>6}  op  shapes")
     for ms, calls, key, shapes in rows[:args.top]:
         print(f"{ms:8.3f} {100 * ms / total:5.1f}% {calls:6.1f}  {key}  {shapes}")

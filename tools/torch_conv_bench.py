@@ -25,6 +25,8 @@ import statistics
 import sys
 import time
 
+from torch_blas import describe, use_best_blas
+
 TUNED_ENV = {
     "OMP_WAIT_POLICY": "PASSIVE",
     # glibc caps the mmap threshold at HEAP_MAX_SIZE/2 = 32 MiB on 64-bit
@@ -90,6 +92,8 @@ def main():
     import torch.nn.functional as F
 
     torch.set_num_threads(args.threads)
+    # oneDNN runs the convolutions; the BLAS is held to its best core all the same, as the other scripts
+    print(f"torch_conv_bench: {describe(use_best_blas())}", file=sys.stderr)
     torch.manual_seed(7)
     engine = "oneDNN" if torch.backends.mkldnn.is_available() else "native (no oneDNN)"
     results = []

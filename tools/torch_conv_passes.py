@@ -17,6 +17,8 @@ import statistics
 import sys
 import time
 
+from torch_blas import describe, use_best_blas
+
 TUNED_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
@@ -36,6 +38,8 @@ def main():
     import torch.nn.functional as F
 
     torch.set_num_threads(args.threads)
+    # oneDNN runs the convolutions; the BLAS is held to its best core all the same, as the other scripts
+    print(f"torch {torch.__version__}, {args.threads} threads; {describe(use_best_blas())}", flush=True)
     torch.manual_seed(7)
     for layer in args.layer or ["c256h14-o256k3s1"]:
         m = re.fullmatch(r"c(\d+)h(\d+)-o(\d+)k(\d+)s(\d+)", layer)

@@ -14,7 +14,8 @@ Each timed step is measured separately with perf_counter after an untimed warmup
 printed is JSON with the median, mean, 10th and 90th percentile in milliseconds.
 
 PyTorch runs at its best on a small shared CPU, as tools/torch_mlp_step.py: N threads (2 here),
-OMP_WAIT_POLICY=PASSIVE, glibc malloc thresholds raised (the script re-executes itself with them).
+OMP_WAIT_POLICY=PASSIVE, glibc malloc thresholds raised (the script re-executes itself with them),
+OpenBLAS at the core it should pick for the CPU (tools/torch_blas.py).
 
     /usr/bin/python3 tools/torch_gpt_step.py --layers 4 --d-model 256 --heads 4 --context 128 --batch-size 16
 """
@@ -25,7 +26,7 @@ import os
 import sys
 
 from step_timing import time_steps
-from torch_blas import blas_library
+from torch_blas import use_best_blas
 
 TUNED_ENV = {
     "OMP_WAIT_POLICY": "PASSIVE",
@@ -135,10 +136,10 @@ def main():
     import torch.nn.functional as F
 
     torch.set_num_threads(args.threads)
-    blas, blas_path = blas_library()
-    if blas == "reference":
+    blas = use_best_blas()  # may re-execute the script with OPENBLAS_CORETYPE set (tools/torch_blas.py)
+    if blas["blas"] == "reference":
         # timing it would take minutes and mean nothing; the caller prints why and what to install
-        print(json.dumps({"blas": blas, "blas_path": blas_path, "torch": torch.__version__}))
+        print(json.dumps({**blas, "torch": torch.__version__}))
         return
     torch.manual_seed(0)
     model = build(torch, args.layers, args.d_model, args.heads, args.context)
@@ -155,7 +156,7 @@ def main():
 
     print(json.dumps({
         **time_steps(step, args.warmup, args.steps),
-        "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas,
+        "threads": torch.get_num_threads(), "torch": torch.__version__, **blas,
         "parameters": sum(p.numel() for p in model.parameters()),
         "tuned": not args.untuned,
     }))

@@ -10,7 +10,11 @@ PyTorch is configured at its best on a small shared CPU: N threads (2 here), Ope
 threads that sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE), and glibc malloc
 thresholds raised (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) so the step's large
 buffers are reused instead of being mmapped and unmapped every step. These must be in the
-environment before the process starts, so the script re-executes itself with them set.
+environment before the process starts, so the script re-executes itself with them set. Its
+matrix products run on the BLAS tools/torch_blas.py reports (in the JSON: blas, blas_path, and
+for OpenBLAS blas_core, blas_core_note); where OpenBLAS did not know the CPU and fell back to a
+generic core, the script re-executes itself once more with OPENBLAS_CORETYPE set to the core it
+should have picked (a value the user set is kept).
 
     /usr/bin/python3 tools/torch_mlp_step.py --threads 2 --steps 300 --warmup 200
 """
@@ -20,7 +24,7 @@ import os
 import sys
 
 from step_timing import time_steps
-from torch_blas import blas_library
+from torch_blas import use_best_blas
 
 TUNED_ENV = {
     "OMP_WAIT_POLICY": "PASSIVE",
@@ -48,10 +52,10 @@ def main():
     import torch.nn.functional as F
 
     torch.set_num_threads(args.threads)
-    blas, blas_path = blas_library()
-    if blas == "reference":
+    blas = use_best_blas()  # may re-execute the script with OPENBLAS_CORETYPE set (tools/torch_blas.py)
+    if blas["blas"] == "reference":
         # timing it would take minutes and mean nothing; the caller prints why and what to install
-        print(json.dumps({"blas": blas, "blas_path": blas_path, "torch": torch.__version__}))
+        print(json.dumps({**blas, "torch": torch.__version__}))
         return
     torch.manual_seed(0)
     sizes = [784] + args.hidden + [10]
@@ -73,7 +77,7 @@ def main():
 
     print(json.dumps({
         **time_steps(step, args.warmup, args.steps),
-        "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas,
+        "threads": torch.get_num_threads(), "torch": torch.__version__, **blas,
         "tuned": not args.untuned,
     }))
 

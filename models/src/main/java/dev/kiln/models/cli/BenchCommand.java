@@ -113,6 +113,9 @@ public final class BenchCommand implements Runnable {
                     torchBest = Math.min(torchBest, med);
                     out.printf(Locale.ROOT, "round %d  torch median %.3f ms  mean %s ms  p10 %s  p90 %s  (torch %s, %s threads)%n",
                             r + 1, med, t.get("mean_ms"), t.get("p10_ms"), t.get("p90_ms"), t.get("torch"), t.get("threads"));
+                    if (r == 0) {
+                        out.println("torch BLAS: " + blasText(t));
+                    }
                 }
             }
             out.printf(Locale.ROOT, "kiln  step %.3f ms (best median of %d rounds)%n", kilnBest, rounds);
@@ -151,6 +154,25 @@ public final class BenchCommand implements Runnable {
             }
             return runTorch(cmd, "bench mlp --torch");
         }
+    }
+
+    /**
+     * What a PyTorch script reported about its BLAS (tools/torch_blas.py), for the line printed after the
+     * first round: "OpenBLAS core SkylakeX (set: OpenBLAS 0.3.21 fell back to Prescott on this CPU), PATH"
+     * where OpenBLAS had to be told its core, else the core and why it runs, else the library's kind.
+     */
+    static String blasText(Map<String, String> t) {
+        String blas = t.getOrDefault("blas", "");
+        String path = t.getOrDefault("blas_path", "");
+        String where = path.isEmpty() ? "" : ", " + path;
+        if (blas.isEmpty()) {
+            return "not reported";
+        }
+        if ("openblas".equals(blas) && !t.getOrDefault("blas_core", "").isEmpty()) {
+            String note = t.getOrDefault("blas_core_note", "");
+            return "OpenBLAS core " + t.get("blas_core") + (note.isEmpty() ? "" : " (" + note + ")") + where;
+        }
+        return blas + where;
     }
 
     /** Runs a PyTorch timing script and returns the JSON of its last line as strings. */

@@ -79,6 +79,9 @@ final class StepBench {
                 out.printf(Locale.ROOT, "round %d  torch median %.3f ms  mean %s ms  p10 %s  p90 %s  (torch %s, %s threads, "
                         + "%s%s parameters)%n", r + 1, med, t.get("mean_ms"), t.get("p10_ms"), t.get("p90_ms"),
                         t.get("torch"), t.get("threads"), torchExtra.apply(t), t.get("parameters"));
+                if (r == 0) {
+                    out.println("torch BLAS: " + BenchCommand.blasText(t));
+                }
             }
         }
         out.printf(Locale.ROOT, "kiln  step %.3f ms (best median of %d rounds)%n", kilnBest, rounds);

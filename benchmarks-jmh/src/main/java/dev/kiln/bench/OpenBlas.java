@@ -1,12 +1,12 @@
 package dev.kiln.bench;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,8 +26,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *
  * <p>Run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset so OpenBLAS picks its kernel for this CPU,
  * except where it cannot: a DYNAMIC_ARCH build older than the CPU (Debian's 0.3.21 on Emerald Rapids,
- * family 6 model 207) falls back to its generic SSE3 core Prescott, several times slower than its
- * AVX-512 kernels. {@link #coreToForce} says when that happened and which core to set instead; run.sh
+ * family 6 model 207) falls back to its generic SSE3 core Prescott, about a fifth of the speed of
+ * its AVX-512 kernels. {@link #coreToForce} says when that happened and which core to set instead; run.sh
  * sets it for the benchmark JVMs (OPENBLAS_CORETYPE is read when the library loads, so this JVM cannot).
  */
 public final class OpenBlas {

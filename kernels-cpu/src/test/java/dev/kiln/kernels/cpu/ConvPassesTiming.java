@@ -14,7 +14,7 @@ import static dev.kiln.kernels.cpu.KernelCheck.input;
 import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 
 /**
- * Not a test: the three passes of ResNet-18's stride-1 3×3 layers (batch 32) as {@link ConvDispatch} routes
+ * Not a test: the three passes of ResNet-18's 3×3 layers (batch 32; stride 1, then stride 2) as {@link ConvDispatch} routes
  * them today, each timed alone (forward, input gradient, weight gradient), to set beside PyTorch's
  * ({@code tools/torch_conv_passes.py}). Wall time, or CPU time with {@code -Dcpu=true}; medians and bests of
  * the rounds. Run after {@code ./mvnw -pl kernels-cpu -am test-compile} ({@code -XX:UseAVX=2} for AVX2):
@@ -27,12 +27,15 @@ final class ConvPassesTiming {
     private ConvPassesTiming() {
     }
 
-    /** {n, c, h, w, o}: 3×3, stride 1, padding 1. */
+    /** {n, c, h, w, o, stride}: 3×3, padding 1. */
     private static final int[][] SHAPES = {
-        {32, 64, 56, 56, 64},
-        {32, 128, 28, 28, 128},
-        {32, 256, 14, 14, 256},
-        {32, 512, 7, 7, 512},
+        {32, 64, 56, 56, 64, 1},
+        {32, 128, 28, 28, 128, 1},
+        {32, 256, 14, 14, 256, 1},
+        {32, 512, 7, 7, 512, 1},
+        {32, 64, 56, 56, 128, 2},
+        {32, 128, 28, 28, 256, 2},
+        {32, 256, 14, 14, 512, 2},
     };
 
     public static void main(String[] args) {
@@ -49,7 +52,9 @@ final class ConvPassesTiming {
             if (Arrays.stream(filter.split("\\|")).noneMatch(Arrays.toString(g)::contains)) {
                 continue;
             }
-            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, 1, 1, 1, 1, 1, 1, 1, g[2], g[3]);
+            int st = g[5];
+            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, st, st, 1, 1, 1, 1, 1, (g[2] - 1) / st + 1,
+                    (g[3] - 1) / st + 1);
             int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
             int[] wShape = {s.cOut(), s.cIn(), 3, 3};
             int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};

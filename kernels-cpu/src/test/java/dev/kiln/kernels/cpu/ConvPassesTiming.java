@@ -17,7 +17,9 @@ import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
  * Not a test: the three passes of ResNet-18's 3×3 layers (batch 32; stride 1, then stride 2) as {@link ConvDispatch} routes
  * them today, each timed alone (forward, input gradient, weight gradient), to set beside PyTorch's
  * ({@code tools/torch_conv_passes.py}). Wall time, or CPU time with {@code -Dcpu=true}; medians and bests of
- * the rounds. Run after {@code ./mvnw -pl kernels-cpu -am test-compile} ({@code -XX:UseAVX=2} for AVX2):
+ * the rounds. After each pass of a round this thread runs register-only FMAs for a moment ({@link
+ * ConvTilePeak#fmaRate}); "of FMAs" is the median of the pass's rate over that one's (per thread), which a host
+ * loaded by others moves much less than the times themselves. Run after {@code ./mvnw -pl kernels-cpu -am test-compile} ({@code -XX:UseAVX=2} for AVX2):
  * <pre>
  * java -XX:UseAVX=2 --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
  *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvPassesTiming [rounds [threads [filter]]]
@@ -72,6 +74,7 @@ final class ConvPassesTiming {
                 () -> ConvDispatch.conv2dBackwardWeight(dw, dy, x, s),
             };
             double[][] times = new double[3][rounds];
+            double[][] rates = new double[3][rounds];
             int calls = (int) Math.max(2, Math.min(20, 1e9 / flop));
             for (int r = -2; r < rounds; r++) {
                 for (int p = 0; p < 3; p++) {
@@ -81,14 +84,23 @@ final class ConvPassesTiming {
                     }
                     if (r >= 0) {
                         times[p][r] = (now(cpu) - t0) / 1e6 / calls;
+                        rates[p][r] = ConvTilePeak.fmaRate();
                     }
                 }
             }
             for (int p = 0; p < 3; p++) {
                 double med = median(times[p]);
                 double best = Arrays.stream(times[p]).min().orElseThrow();
-                System.out.printf(Locale.ROOT, "%-22s %-11s best %8.3f ms (%6.1f GFLOP/s)  median %8.3f ms (%6.1f)%n",
-                        Arrays.toString(g), names[p], best, flop / best / 1e6, med, flop / med / 1e6);
+                double[] share = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    // wall time on more threads: per thread; CPU time is their sum already
+                    double perThread = cpu ? 1 : CpuBackend.threads();
+                    share[r] = flop / times[p][r] / 1e6 / perThread / rates[p][r];
+                }
+                System.out.printf(Locale.ROOT,
+                        "%-24s %-11s best %8.3f ms (%6.1f GFLOP/s)  median %8.3f ms (%6.1f)  of FMAs %.2f (%.1f GFLOP/s)%n",
+                        Arrays.toString(g), names[p], best, flop / best / 1e6, med, flop / med / 1e6, median(share),
+                        median(rates[p]));
             }
         }
     }

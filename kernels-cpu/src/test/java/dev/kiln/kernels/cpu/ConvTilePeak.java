@@ -76,8 +76,24 @@ final class ConvTilePeak {
         }
     }
 
-    /** {@code iters} × 10 independent FMAs on registers, as many as tile2x5 does per input channel and tap. */
-    private static float fmaLoop(int iters, float seed) {
+    /** GFLOP/s of {@link #fmaLoop} over about 10 ms of this thread's CPU time: the core's FMA rate as it stands. */
+    static double fmaRate() {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int iters = 1 << 22;
+        long t0 = mx.getCurrentThreadCpuTime();
+        float sink = fmaLoop(iters, 1f);
+        long t1 = mx.getCurrentThreadCpuTime();
+        if (sink == 42f) {
+            System.out.println();
+        }
+        return 2.0 * 10 * DirectConvKernels.L * iters / Math.max(1, t1 - t0);
+    }
+
+    /**
+     * {@code iters} × 10 independent FMAs on registers, as many as tile2x5 does per input channel and tap
+     * (ConvPassesTiming's calibration too).
+     */
+    static float fmaLoop(int iters, float seed) {
         var s = DirectConvKernels.S;
         FloatVector w = FloatVector.broadcast(s, 1.0000001f);
         FloatVector x = FloatVector.broadcast(s, seed);

@@ -18,8 +18,9 @@ import static dev.kiln.kernels.cpu.AbTiming.now;
  * {@code ./mvnw -pl kernels-cpu -am test-compile}, with {@code -XX:UseAVX=2} for 16 registers:
  * <pre>
  * java -XX:UseAVX=2 --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
- *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvTilePeak [rounds]
+ *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvTilePeak [rounds [channels]]
  * </pre>
+ * {@code channels}: input channels (64; with 256 a block's packed weights, 147 KB, are read from L2).
  */
 final class ConvTilePeak {
     private ConvTilePeak() {
@@ -29,7 +30,7 @@ final class ConvTilePeak {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 41;
         CpuBackend.setThreads(1); // AbTiming.now: this thread's CPU time, not the JIT's too
         int l = DirectConvKernels.L;
-        int cpg = 64;
+        int cpg = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int pitch = 58;
         int[] taps = new int[9];
         for (int i = 0; i < 3; i++) {
@@ -46,7 +47,7 @@ final class ConvTilePeak {
         for (int i = 0; i < wp.length; i++) {
             wp[i] = (i % 5) * 0.01f;
         }
-        int calls = 4000;
+        int calls = Math.max(1, 4000 * 64 / cpg);
         double flopPerCall = 2.0 * 10 * l * 9 * cpg;
         double[] tile = new double[rounds];
         double[] peak = new double[rounds];
@@ -67,9 +68,9 @@ final class ConvTilePeak {
                 ratio[r] = tile[r] / peak[r];
             }
         }
-        System.out.printf(Locale.ROOT, "%s, %d rounds, thread CPU time, medians: tile2x5 %.1f GFLOP/s, "
+        System.out.printf(Locale.ROOT, "%s, %d rounds, %d channels, thread CPU time, medians: tile2x5 %.1f GFLOP/s, "
                         + "register FMAs (10 accumulators) %.1f GFLOP/s, tile / FMAs %.3f (rounds %.2f-%.2f)%n",
-                Simd.describe(), rounds, median(tile), median(peak), median(ratio),
+                Simd.describe(), rounds, cpg, median(tile), median(peak), median(ratio),
                 java.util.Arrays.stream(ratio).min().orElseThrow(), java.util.Arrays.stream(ratio).max().orElseThrow());
         if (sink == 42f + yp[3]) {
             System.out.println(); // keeps the results live

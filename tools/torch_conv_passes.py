@@ -6,7 +6,9 @@ aten.convolution_backward with one output at a time, so the input gradient and t
 (with bias) of a layer can be set beside Kiln's ConvDispatch.conv2dBackwardInput and
 conv2dBackwardWeight. Layers as in torch_conv_bench.py (c<in>h<size>-o<out>k<kernel>s<stride>, batch
 32, padding kernel // 2). Best and median of --rounds rounds, each the mean of --calls calls, in ms and
-nominal GFLOP/s (all taps). Set ONEDNN_MAX_CPU_ISA=AVX2 for oneDNN's AVX2 kernels.
+nominal GFLOP/s (all taps); wall time, or with --cpu the process's CPU time (all threads together, as
+ConvPassesTiming -Dcpu=true sums Kiln's: on a host loaded by others it moves less than wall time).
+Set ONEDNN_MAX_CPU_ISA=AVX2 for oneDNN's AVX2 kernels.
 
     ONEDNN_MAX_CPU_ISA=AVX2 /usr/bin/python3 tools/torch_conv_passes.py --layer c256h14-o256k3s1
 """
@@ -29,6 +31,7 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--calls", type=int, default=5)
+    ap.add_argument("--cpu", action="store_true", help="time by the process's CPU time, not wall time")
     args = ap.parse_args()
     if any(os.environ.get(k) != v for k, v in TUNED_ENV.items()):
         env = dict(os.environ, **TUNED_ENV)
@@ -38,8 +41,10 @@ def main():
     import torch.nn.functional as F
 
     torch.set_num_threads(args.threads)
+    clock = time.process_time if args.cpu else time.perf_counter
     # oneDNN runs the convolutions; the BLAS is held to its best core all the same, as the other scripts
-    print(f"torch {torch.__version__}, {args.threads} threads; {describe(use_best_blas())}", flush=True)
+    print(f"torch {torch.__version__}, {args.threads} threads, {'CPU' if args.cpu else 'wall'} time; "
+          f"{describe(use_best_blas())}", flush=True)
     torch.manual_seed(7)
     for layer in args.layer or ["c256h14-o256k3s1"]:
         m = re.fullmatch(r"c(\d+)h(\d+)-o(\d+)k(\d+)s(\d+)", layer)
@@ -68,11 +73,11 @@ def main():
             for name, op in passes.items():
                 times = []
                 for r in range(args.rounds + 2):
-                    t0 = time.perf_counter()
+                    t0 = clock()
                     for _ in range(args.calls):
                         op()
                     if r >= 2:
-                        times.append((time.perf_counter() - t0) * 1e3 / args.calls)
+                        times.append((clock() - t0) * 1e3 / args.calls)
                 best = min(times)
                 med = statistics.median(times)
                 print(f"{layer:18} {name:12} best {best:8.3f} ms ({flop / best / 1e6:6.1f} GFLOP/s)  "

@@ -329,7 +329,9 @@ final class ConvDispatch {
      * goes float by float at AVX2), ConvRowsNarrowAB ({@code -Dab.old=dispatch -Dab.reuse=false}, AVX2, batch
      * 32, three runs at 1 and 2 threads, CPU time, host at load 5-6) ran it 1.01-1.05× forward and 1.01-1.14×
      * for the input gradient (wall, 2 threads, one run: 1.12× and 1.10×); the session before, with the old
-     * packing, 0.96-1.06×. {@code -Dkiln.conv.rowsNarrowWide=false} leaves it to the channel tiles (A/B runs).
+     * packing, 0.96-1.06×. On the Emerald Rapids Xeon (2 MiB L2, where the channel tiles' weight blocks sit as
+     * well), one thread, loaded: forward 1.11×, input gradient 1.05×; 64 × 56 × 56 and 128 × 28 × 28 still
+     * 0.87-0.96×. {@code -Dkiln.conv.rowsNarrowWide=false} leaves it to the channel tiles (A/B runs).
      */
     static boolean rowsNarrowWide(ConvShape s) {
         return ROWS_NARROW_WIDE && narrow3x3(s) && s.cInPerGroup() >= ROWS_NARROW_WIDE_CHANNELS
@@ -354,6 +356,9 @@ final class ConvDispatch {
      * 1.06-1.14×. Not taken: against the tap-by-tap tiles on kiln train cnn's layers 0.93-1.03×, against the
      * channel tiles on ResNet-18's 64 to 256 channels 0.84-0.98× (7 accumulators of 3 chained FMAs a channel
      * issue at most 7/8 of the FMA units' rate; benchmarks-jmh/BENCHMARKS-notes.md, issue 16, reuse tiles).
+     * On the Emerald Rapids Xeon (48 KiB L1d, 2 MiB L2; the same 2 FMA units of 4 cycles at AVX2), against
+     * im2col: forward 1.32× on 1 thread and 1.13× on 2, input gradient 1.26× and 1.14× (loaded host); against
+     * tap by tap on 256 × 14 × 14 0.97-1.02×, so the bound holds there too.
      */
     static boolean rowsReuse(ConvShape s) {
         return narrow3x3(s) && DirectConvRowsNarrow.REUSE && DirectConvRowsNarrow.reuses(s)

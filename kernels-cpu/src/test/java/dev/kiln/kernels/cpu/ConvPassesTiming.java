@@ -14,10 +14,12 @@ import static dev.kiln.kernels.cpu.KernelCheck.input;
 import static dev.kiln.kernels.cpu.KernelCheck.poisoned;
 
 /**
- * Not a test: the three passes of ResNet-18's stride-1 3×3 layers (batch 32) as {@link ConvDispatch} routes
+ * Not a test: the three passes of ResNet-18's 3×3 layers (batch 32; stride 1, then stride 2) as {@link ConvDispatch} routes
  * them today, each timed alone (forward, input gradient, weight gradient), to set beside PyTorch's
  * ({@code tools/torch_conv_passes.py}). Wall time, or CPU time with {@code -Dcpu=true}; medians and bests of
- * the rounds. Run after {@code ./mvnw -pl kernels-cpu -am test-compile} ({@code -XX:UseAVX=2} for AVX2):
+ * the rounds. After each pass of a round this thread runs register-only FMAs for a moment ({@link
+ * ConvTilePeak#fmaRate}); "of FMAs" is the median of the pass's rate over that one's (per thread), which a host
+ * loaded by others moves much less than the times themselves. Run after {@code ./mvnw -pl kernels-cpu -am test-compile} ({@code -XX:UseAVX=2} for AVX2):
  * <pre>
  * java -XX:UseAVX=2 --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
  *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvPassesTiming [rounds [threads [filter]]]
@@ -27,12 +29,15 @@ final class ConvPassesTiming {
     private ConvPassesTiming() {
     }
 
-    /** {n, c, h, w, o}: 3×3, stride 1, padding 1. */
+    /** {n, c, h, w, o, stride}: 3×3, padding 1. */
     private static final int[][] SHAPES = {
-        {32, 64, 56, 56, 64},
-        {32, 128, 28, 28, 128},
-        {32, 256, 14, 14, 256},
-        {32, 512, 7, 7, 512},
+        {32, 64, 56, 56, 64, 1},
+        {32, 128, 28, 28, 128, 1},
+        {32, 256, 14, 14, 256, 1},
+        {32, 512, 7, 7, 512, 1},
+        {32, 64, 56, 56, 128, 2},
+        {32, 128, 28, 28, 256, 2},
+        {32, 256, 14, 14, 512, 2},
     };
 
     public static void main(String[] args) {
@@ -49,7 +54,9 @@ final class ConvPassesTiming {
             if (Arrays.stream(filter.split("\\|")).noneMatch(Arrays.toString(g)::contains)) {
                 continue;
             }
-            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, 1, 1, 1, 1, 1, 1, 1, g[2], g[3]);
+            int st = g[5];
+            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, st, st, 1, 1, 1, 1, 1, (g[2] - 1) / st + 1,
+                    (g[3] - 1) / st + 1);
             int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
             int[] wShape = {s.cOut(), s.cIn(), 3, 3};
             int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
@@ -67,6 +74,7 @@ final class ConvPassesTiming {
                 () -> ConvDispatch.conv2dBackwardWeight(dw, dy, x, s),
             };
             double[][] times = new double[3][rounds];
+            double[][] rates = new double[3][rounds];
             int calls = (int) Math.max(2, Math.min(20, 1e9 / flop));
             for (int r = -2; r < rounds; r++) {
                 for (int p = 0; p < 3; p++) {
@@ -76,14 +84,23 @@ final class ConvPassesTiming {
                     }
                     if (r >= 0) {
                         times[p][r] = (now(cpu) - t0) / 1e6 / calls;
+                        rates[p][r] = ConvTilePeak.fmaRate();
                     }
                 }
             }
             for (int p = 0; p < 3; p++) {
                 double med = median(times[p]);
                 double best = Arrays.stream(times[p]).min().orElseThrow();
-                System.out.printf(Locale.ROOT, "%-22s %-11s best %8.3f ms (%6.1f GFLOP/s)  median %8.3f ms (%6.1f)%n",
-                        Arrays.toString(g), names[p], best, flop / best / 1e6, med, flop / med / 1e6);
+                double[] share = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    // wall time on more threads: per thread; CPU time is their sum already
+                    double perThread = cpu ? 1 : CpuBackend.threads();
+                    share[r] = flop / times[p][r] / 1e6 / perThread / rates[p][r];
+                }
+                System.out.printf(Locale.ROOT,
+                        "%-24s %-11s best %8.3f ms (%6.1f GFLOP/s)  median %8.3f ms (%6.1f)  of FMAs %.2f (%.1f GFLOP/s)%n",
+                        Arrays.toString(g), names[p], best, flop / best / 1e6, med, flop / med / 1e6, median(share),
+                        median(rates[p]));
             }
         }
     }

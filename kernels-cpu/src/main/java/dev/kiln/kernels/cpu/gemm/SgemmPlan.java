@@ -39,8 +39,9 @@ import java.util.function.Consumer;
  * the B block fills half of L2 and the A block a quarter. On the 2-core Emerald Rapids Xeon (48 KiB
  * L1d, 2 MiB L2, 300 MiB L3) that gives kc 256, nc 1024 at AVX-512 (12 × 2) and kc 576, nc 448 at
  * AVX2 (4 × 2), where the L3 rule gave kc 768 / 1024 and nc 8192 (a 24-32 MiB B block): 1024³ and
- * 4096 × 768 × 3072 went from 0.5-0.75x OpenBLAS to 0.75-0.93x (GemmLabAB, thread CPU time, a
- * loaded host; BENCHMARKS-notes, 2026-12-07). Zen 3, 4 and 5 keep the L3 rule.
+ * 4096 × 768 × 3072 at AVX-512 went from 0.43-0.75x OpenBLAS to 0.66-0.96x, the latter at AVX2 from
+ * about 0.5x to 0.5-0.73x (GemmLabAB, thread CPU time, a loaded host; BENCHMARKS-notes, 2026-12-07).
+ * Zen 3, 4 and 5 keep the L3 rule.
  * {@code kiln tune} measures other candidates ({@link #candidates}) and writes the best to a plan
  * file ({@link SgemmPlanFile}); {@link #active} uses it from then on.
  *

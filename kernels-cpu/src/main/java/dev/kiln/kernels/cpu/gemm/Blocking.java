@@ -20,7 +20,10 @@ package dev.kiln.kernels.cpu.gemm;
  * tuned plan file; {@code -Dkiln.gemm.mc}, {@code -Dkiln.gemm.kc} and {@code -Dkiln.gemm.nc}
  * override either. On a 2-core AVX-512 Zen 4 (32 KiB L1d, 1 MiB L2, 32 MiB L3) that derivation gives
  * kc 512, nc 4096, the sizes earlier A/B runs had found best there (kc 512 over 256 gained 5-10%,
- * nc 4096 over 512 another 2-5%, mc between 48 and 192 made no measurable difference).
+ * nc 4096 over 512 another 2-5%, mc between 48 and 192 made no measurable difference). Where the L3
+ * is a many-core mesh (a 2-core slice of an Emerald Rapids Xeon: 2 MiB L2, 300 MiB L3) B comes from
+ * L3 too slowly for a core with two 512-bit FMA ports, and the derivation keeps the B block in half
+ * of L2 instead (kc 256, nc 1024 at AVX-512; see {@link SgemmPlan}).
  *
  * @param mc rows of A per block (rounded up to the micro-tile height)
  * @param kc steps of the inner dimension per block

@@ -33,6 +33,15 @@ import java.util.function.Consumer;
  *   <li>mc: the packed A block ({@code mc × kc}) fills half of L2;</li>
  *   <li>nc: the packed B block ({@code kc × nc}), streamed past each A micro-panel, a quarter of L3.</li>
  * </ul>
+ * Where the L3 is a many-core mesh ({@link #meshL3}: more than 64 L2s of it), B is kept in L2
+ * instead, since such an L3 cannot feed a core that streams a B vector per 12 (AVX-512) or 4 (AVX2)
+ * FMAs: kc lets the A and B micro-panels share L1d ({@code (mr + nr) × kc} floats, a multiple of 64),
+ * the B block fills half of L2 and the A block a quarter. On the 2-core Emerald Rapids Xeon (48 KiB
+ * L1d, 2 MiB L2, 300 MiB L3) that gives kc 256, nc 1024 at AVX-512 (12 × 2) and kc 576, nc 448 at
+ * AVX2 (4 × 2), where the L3 rule gave kc 768 / 1024 and nc 8192 (a 24-32 MiB B block): 1024³ and
+ * 4096 × 768 × 3072 at AVX-512 went from 0.43-0.75x OpenBLAS to 0.66-0.96x, the latter at AVX2 from
+ * about 0.5x to 0.5-0.73x (GemmLabAB, thread CPU time, a loaded host; BENCHMARKS-notes, 2026-12-07).
+ * Zen 3, 4 and 5 keep the L3 rule.
  * {@code kiln tune} measures other candidates ({@link #candidates}) and writes the best to a plan
  * file ({@link SgemmPlanFile}); {@link #active} uses it from then on.
  *
@@ -49,6 +58,8 @@ public record SgemmPlan(int mr, int vectors, Blocking blocking) {
     static final int BROADCAST_REGISTERS = 3;
     /** Bounds on a block's size (and so on the packing buffers a plan file can ask for). */
     static final int MAX_BLOCK = 1 << 14;
+    /** L3 to L2 size ratio above which the L3 counts as a many-core mesh ({@link #meshL3}). */
+    static final int MESH_L3_PER_L2 = 64;
 
     public SgemmPlan {
         if (!TILES.contains(mr + "x" + vectors)) {
@@ -97,10 +108,27 @@ public record SgemmPlan(int mr, int vectors, Blocking blocking) {
 
     /** Cache blocking for an mr-row tile from the cache sizes (see the class comment). */
     public static Blocking blockingFor(CpuInfo cpu, int mr) {
+        if (meshL3(cpu)) {
+            int nr = 2 * Math.max(1, cpu.vectorBits() / 32);
+            int kc = clamp(cpu.l1d() / (4 * (mr + nr)) / 64 * 64, 64, 1024);
+            int mc = clamp(cpu.l2() / 4 / (4 * kc) / mr * mr, mr, 1024 / mr * mr);
+            int nc = clamp(cpu.l2() / 2 / (4 * kc) / 64 * 64, 64, 8192);
+            return new Blocking(mc, kc, nc);
+        }
         int kc = clamp(cpu.l1d() * 3 / 4 / (4 * mr) / 16 * 16, 64, 1024);
         int mc = clamp(cpu.l2() / 2 / (4 * kc) / mr * mr, mr, 1024 / mr * mr);
         int nc = clamp(cpu.l3() / 4 / (4 * kc) / 64 * 64, 256, 8192);
         return new Blocking(mc, kc, nc);
+    }
+
+    /**
+     * Whether the L3 is the shared mesh of a many-core socket, whose bandwidth per core is too low
+     * to stream B from: an L3 of more than {@link #MESH_L3_PER_L2} L2s. Zen 3, 4 and 5 (32 MiB L3 per
+     * 8-core CCD over 512 KiB to 1 MiB of L2) are at 32-64; the Xeon (Emerald Rapids) this was
+     * measured on reports 300 MiB over 2 MiB (150).
+     */
+    static boolean meshL3(CpuInfo cpu) {
+        return cpu.l3() > (long) MESH_L3_PER_L2 * cpu.l2();
     }
 
     private static int clamp(int x, int lo, int hi) {

@@ -48,6 +48,37 @@ class SgemmPlanTest {
     }
 
     @Test
+    void zenKeepsTheL3RuleAndAMeshL3KeepsBInL2() {
+        // Zen 4 (32 KiB L1d, 1 MiB L2, 32 MiB L3): exactly the sizes measured best there
+        CpuInfo zen4 = cpu(512, 32 << 10, 1 << 20, 32 << 20);
+        assertThat(SgemmPlan.meshL3(zen4)).isFalse();
+        assertThat(SgemmPlan.blockingFor(zen4, 12)).isEqualTo(new Blocking(252, 512, 4096));
+        assertThat(SgemmPlan.blockingFor(cpu(256, 32 << 10, 1 << 20, 32 << 20), 4))
+                .isEqualTo(new Blocking(128, 1024, 2048));
+        // Zen 3 (512 KiB L2) and Zen 5 (48 KiB L1d) stay on the L3 rule too
+        CpuInfo zen3 = cpu(256, 32 << 10, 512 << 10, 32 << 20);
+        assertThat(SgemmPlan.meshL3(zen3)).isFalse();
+        assertThat(SgemmPlan.blockingFor(zen3, 4)).isEqualTo(new Blocking(64, 1024, 2048));
+        CpuInfo zen5 = cpu(512, 48 << 10, 1 << 20, 32 << 20);
+        assertThat(SgemmPlan.meshL3(zen5)).isFalse();
+        assertThat(SgemmPlan.blockingFor(zen5, 12)).isEqualTo(new Blocking(168, 768, 2688));
+        // Emerald Rapids Xeon (48 KiB L1d, 2 MiB L2, 300 MiB L3): A and B micro-panels share L1d,
+        // the B block fills half of L2, the A block a quarter
+        CpuInfo xeon = cpu(512, 48 << 10, 2 << 20, 300 << 20);
+        assertThat(SgemmPlan.meshL3(xeon)).isTrue();
+        Blocking x512 = SgemmPlan.blockingFor(xeon, 12);
+        assertThat(x512).isEqualTo(new Blocking(504, 256, 1024));
+        assertThat((12 + 32) * x512.kc() * 4).isLessThanOrEqualTo(48 << 10);
+        assertThat((long) x512.kc() * x512.nc() * 4).isLessThanOrEqualTo(1 << 20);
+        CpuInfo xeonAvx2 = cpu(256, 48 << 10, 2 << 20, 300 << 20);
+        assertThat(SgemmPlan.derived(xeonAvx2)).isEqualTo(new SgemmPlan(4, 2, new Blocking(224, 576, 448)));
+    }
+
+    private static CpuInfo cpu(int bits, int l1d, int l2, int l3) {
+        return new CpuInfo("x", List.of(), bits, bits >= 512 ? 32 : 16, l1d, l2, l3);
+    }
+
+    @Test
     void aWrittenPlanIsReadBackOnTheSameCpu() throws IOException {
         SgemmPlan plan = new SgemmPlan(4, 2, new Blocking(96, 256, 1024));
         Path file = dir.resolve("sub/plan.json");

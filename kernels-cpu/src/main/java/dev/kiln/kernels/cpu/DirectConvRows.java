@@ -433,8 +433,9 @@ final class DirectConvRows {
      * Samples a task copies and runs together, block by block: 1 where all the packed weights and a sample's
      * cells fit in half of a core's L2 (they stay there from sample to sample), else as many as fit, with one
      * block's weights, in three quarters of it, so that each block is read from beyond L2 once per batch rather
-     * than once per sample. A 2 MiB L2 gives ResNet-18's 512 × 7 × 7 (9.4 MB of weights, 590 KB a block, about
-     * 200 KB of cells a sample) batches of 4, a 1 MiB L2 (Zen 4) 1, as before.
+     * than once per sample. A 2 MiB L2 gives ResNet-18's 512 × 7 × 7 (9.4 MB of weights, 590 KB a block, 151 KB
+     * of cells a sample) batches of 6 and its 256 × 14 × 14 of 5 (batches of 2 to 8 ran alike there); a 1 MiB L2
+     * (Zen 4) 1 on all its layers, as before.
      */
     static int sampleBatch(ConvShape s, long cellFloats, long blockFloats, int blocks) {
         long cellBytes = cellFloats * Float.BYTES;

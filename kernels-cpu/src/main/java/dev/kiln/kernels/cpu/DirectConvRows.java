@@ -356,18 +356,22 @@ final class DirectConvRows {
         // stride 2 stays per sample (its forward and phases ran 0.91-1.09x batched)
         int batch = banded || !strideOne || parts.length > 1 ? 1
                 : sampleBatch(s0, (long) cells * cpg, parts[0].blockSize(), blocks);
-        int units = (s0.n() + batch - 1) / batch * s0.groups();
+        // batches of even sizes, as many as a multiple of the threads (where there are enough samples), so that
+        // no thread waits on a short last batch; the sizes change no result, only which samples share a task
+        int batches = batch == 1 ? s0.n()
+                : Math.min(s0.n(), Math.ceilDiv(Math.ceilDiv(s0.n(), batch), Parallel.threads()) * Parallel.threads());
+        int units = batches * s0.groups();
         int split = DirectConv.split(units, blocks);
         UnitLoop.forRange(units * split, DirectConv.grain(units, split, work * batch), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
             mine.out = HostArrays.atLeast(mine.out, (long) yp0 * width);
-            float[][] sets = mine.cellSets(batch, (long) cells * cpg);
+            float[][] sets = mine.cellSets(Math.ceilDiv(s0.n(), batches), (long) cells * cpg);
             float[] yp = mine.out;
             for (int u = lo; u < hi; u++) {
                 int unit = u / split;
                 int piece = u % split;
-                int n0 = unit / s0.groups() * batch;
-                int n1 = Math.min(s0.n(), n0 + batch);
+                int n0 = (int) ((long) unit / s0.groups() * s0.n() / batches);
+                int n1 = (int) ((long) (unit / s0.groups() + 1) * s0.n() / batches);
                 int g = unit % s0.groups();
                 for (int n = n0; n < n1; n++) {
                     int src = xOff + (n * cellShape.cIn() + g * cpg) * cellShape.h() * cellShape.w();

@@ -30,7 +30,8 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * with their weights packed and a strided input's cells copied float by float on the calling thread, as
  * before issue 16 (and, for the input gradient, the weights flipped by {@link ConvDispatch#flipTransposed}
  * first), new with {@link DirectConvChannels#oldCopies} off; {@code -Dab.scalarStores=true}: the strided input
- * gradient's old is the row tiles' phases stored one float at a time.
+ * gradient's old is the row tiles' phases stored one float at a time; {@code -Dab.constants=true}: old is the
+ * row tiles with the generic tiles only, new with {@link DirectConvRowTiles}' constant-stride copies.
  */
 final class ConvRowsAB {
     private ConvRowsAB() {

@@ -602,8 +602,21 @@ final class DirectConvRows {
     private static void run(int positions, int v, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps,
                             int t0, int t1, float[] wp, int wOff) {
         switch (v * 8 + positions) {
-            case 2 * 8 + 7 -> tile7x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
-            case 2 * 8 + 6 -> tile6x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+            // 32 or 64 channels: the copies with the stride a constant (fewer instructions a step)
+            case 2 * 8 + 7 -> {
+                if (DirectConvRowTiles.takes(cpg)) {
+                    DirectConvRowTiles.tile7x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+                } else {
+                    tile7x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+                }
+            }
+            case 2 * 8 + 6 -> {
+                if (DirectConvRowTiles.takes(cpg)) {
+                    DirectConvRowTiles.tile6x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+                } else {
+                    tile6x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
+                }
+            }
             case 2 * 8 + 1 -> tile1x2(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
             case 1 * 8 + 7 -> tile7x1(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);
             case 1 * 8 + 6 -> tile6x1(yp, yOff, xp, xOff, cpg, taps, t0, t1, wp, wOff);

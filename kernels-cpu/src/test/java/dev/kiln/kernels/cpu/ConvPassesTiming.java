@@ -29,15 +29,27 @@ final class ConvPassesTiming {
     private ConvPassesTiming() {
     }
 
-    /** {n, c, h, w, o, stride}: 3×3, padding 1. */
+    /** {n, c, h, w, o, k, stride}: padding k / 2. */
     private static final int[][] SHAPES = {
-        {32, 64, 56, 56, 64, 1},
-        {32, 128, 28, 28, 128, 1},
-        {32, 256, 14, 14, 256, 1},
-        {32, 512, 7, 7, 512, 1},
-        {32, 64, 56, 56, 128, 2},
-        {32, 128, 28, 28, 256, 2},
-        {32, 256, 14, 14, 512, 2},
+        {32, 64, 56, 56, 64, 3, 1},
+        {32, 128, 28, 28, 128, 3, 1},
+        {32, 256, 14, 14, 256, 3, 1},
+        {32, 512, 7, 7, 512, 3, 1},
+        {32, 64, 56, 56, 128, 3, 2},
+        {32, 128, 28, 28, 256, 3, 2},
+        {32, 256, 14, 14, 512, 3, 2},
+    };
+
+    /** kiln train cnn's layers at batch 128 ({@code -Dshapes=cnn}): the stem, the 3×3 layers, the strided ones. */
+    private static final int[][] CNN = {
+        {128, 1, 28, 28, 16, 3, 1},
+        {128, 16, 28, 28, 16, 3, 1},
+        {128, 16, 28, 28, 32, 3, 2},
+        {128, 16, 28, 28, 32, 1, 2},
+        {128, 32, 14, 14, 32, 3, 1},
+        {128, 32, 14, 14, 64, 3, 2},
+        {128, 32, 14, 14, 64, 1, 2},
+        {128, 64, 7, 7, 64, 3, 1},
     };
 
     public static void main(String[] args) {
@@ -50,15 +62,17 @@ final class ConvPassesTiming {
         var rng = new Generator(1);
         System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s)%n", Simd.describe(),
                 CpuBackend.threads(), rounds, cpu ? "CPU" : "wall");
-        for (int[] g : SHAPES) {
+        for (int[] g : "cnn".equals(System.getProperty("shapes")) ? CNN : SHAPES) {
             if (Arrays.stream(filter.split("\\|")).noneMatch(Arrays.toString(g)::contains)) {
                 continue;
             }
-            int st = g[5];
-            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, st, st, 1, 1, 1, 1, 1, (g[2] - 1) / st + 1,
-                    (g[3] - 1) / st + 1);
+            int k = g[5];
+            int st = g[6];
+            int oh = (g[2] + 2 * (k / 2) - k) / st + 1;
+            int ow = (g[3] + 2 * (k / 2) - k) / st + 1;
+            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], k, k, st, st, k / 2, k / 2, 1, 1, 1, oh, ow);
             int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
-            int[] wShape = {s.cOut(), s.cIn(), 3, 3};
+            int[] wShape = {s.cOut(), s.cIn(), k, k};
             int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
             Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.CONTIGUOUS);
             Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.05, 0), wShape, Layout.CONTIGUOUS);
@@ -66,7 +80,7 @@ final class ConvPassesTiming {
             Tensor y = poisoned(yShape);
             Tensor dx = poisoned(xShape);
             Tensor dw = poisoned(wShape);
-            double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
+            double flop = 2.0 * s.n() * s.cOut() * s.cIn() * k * k * s.outH() * s.outW();
             String[] names = {"forward", "input grad", "weight grad"};
             Runnable[] passes = {
                 () -> ConvDispatch.conv2d(y, x, w, null, s),

@@ -32,7 +32,8 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * first), new with {@link DirectConvChannels#oldCopies} off; {@code -Dab.oldBatch=true}: old is the row tiles
  * one sample per task ({@link DirectConvRows#sampleBatches} off), new with the samples batched as the L2 allows;
  * {@code -Dab.scalarStores=true}: the strided input
- * gradient's old is the row tiles' phases stored one float at a time.
+ * gradient's old is the row tiles' phases stored one float at a time; {@code -Dab.constants=true}: old is the
+ * row tiles with the generic tiles only, new with {@link DirectConvRowTiles}' constant-stride copies.
  */
 final class ConvRowsAB {
     private ConvRowsAB() {
@@ -66,6 +67,7 @@ final class ConvRowsAB {
         boolean oldCopies = Boolean.getBoolean("ab.oldCopies");
         boolean scalarStores = Boolean.getBoolean("ab.scalarStores");
         boolean oldBatch = Boolean.getBoolean("ab.oldBatch");
+        boolean constants = Boolean.getBoolean("ab.constants");
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)
         boolean cpu = !Boolean.getBoolean("wall");
@@ -92,7 +94,19 @@ final class ConvRowsAB {
             double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
             int vs = v > 0 ? v : DirectConvRows.vectors(DirectConvKernels.WIDE);
             int vt = v > 0 ? v : DirectConvRows.vectors(DirectConvKernels.WIDE);
-            Runnable[][] passes = oldCopies ? new Runnable[][] {
+            Runnable[][] passes = constants ? new Runnable[][] {
+                // old: the generic tiles, the channel count a variable; new: DirectConvRowTiles
+                {() -> {
+                    DirectConvRowTiles.enabled = false;
+                    DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs);
+                    DirectConvRowTiles.enabled = true;
+                }, () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs)},
+                {() -> {
+                    DirectConvRowTiles.enabled = false;
+                    DirectConvRows.backwardInput(dx, 0, dy, 0, w, 0, s, vt);
+                    DirectConvRowTiles.enabled = true;
+                }, () -> DirectConvRows.backwardInput(dx, 0, dy, 0, w, 0, s, vt)},
+            } : oldCopies ? new Runnable[][] {
                 // before: the weights packed (and, for dx, flipped by ConvDispatch first) and cells copied float by float
                 {() -> {
                     DirectConvChannels.oldCopies = true;
@@ -119,7 +133,7 @@ final class ConvRowsAB {
             };
             // the strided input gradient is timed against the path before only
             int count = st == 1 || oldBatch ? 2 : oldCopies || oldV > 0 ? 1 : 2;
-            if (count == 2 && st > 1) {
+            if (count == 2 && st > 1 && !constants) {
                 // the strided input gradient: the path before (DirectConvPhases or col2im) against the row
                 // tiles on the phases of dx
                 Tensor dyT = Tensor.of(dy, s.n(), s.cOut(), s.outH(), s.outW());
@@ -154,7 +168,7 @@ final class ConvRowsAB {
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-8s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p],
-                        oldBatch ? "sample" : oldCopies ? "copies" : oldV > 0 ? "rows " + oldV
+                        oldBatch ? "sample" : constants ? "variable" : oldCopies ? "copies" : oldV > 0 ? "rows " + oldV
                                 : st > 1 && p == 1 ? (scalarStores ? "scalar" : ConvDispatch.phases(s) ? "phases" : "col2im")
                                 : oldName(p == 0 ? s : t), old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);

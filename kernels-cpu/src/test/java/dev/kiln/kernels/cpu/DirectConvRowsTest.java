@@ -71,6 +71,51 @@ class DirectConvRowsTest {
     }
 
     @Test
+    void constantChannelTilesGiveTheBitsOfTheGenericTiles() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        var rng = new Generator(73);
+        boolean was = DirectConvRowTiles.enabled;
+        try {
+            // 32 and 64 channels per group in (the forward's tiles) and out (the input gradient's), stride 1 and 2,
+            // widths with an overlapping last tile, groups
+            for (int[] g : new int[][] {{2, 32, 9, 12, 32, 3, 1, 1, 1, 1}, {2, 64, 7, 7, 64, 3, 1, 1, 1, 1},
+                {2, 32, 14, 15, 64, 3, 2, 1, 1, 1}, {1, 64, 8, 9, 66, 3, 1, 1, 1, 2}}) {
+                ConvShape s = shape(g);
+                DirectConvRowTiles.enabled = true;
+                assertThat(DirectConvRowTiles.takes(s.cInPerGroup())).as("takes %s", s).isTrue();
+                float[] x = AbTiming.randn(rng, s.n() * s.cIn() * s.h() * s.w());
+                float[] w = AbTiming.randn(rng, s.cOut() * s.cInPerGroup() * s.kH() * s.kW());
+                float[] b = AbTiming.randn(rng, s.cOut());
+                float[] dy = AbTiming.randn(rng, s.n() * s.cOut() * s.outH() * s.outW());
+                float[][] out = new float[2][];
+                float[][] dx = new float[2][];
+                for (int i = 0; i < 2; i++) {
+                    DirectConvRowTiles.enabled = i == 0;
+                    out[i] = new float[dy.length];
+                    DirectConvRows.forward(out[i], 0, x, 0, w, 0, b, 0, s, 2);
+                    dx[i] = new float[x.length];
+                    if (s.strideH() == 1) {
+                        DirectConvRows.backwardInput(dx[i], 0, dy, 0, w, 0, s, 2);
+                    } else {
+                        DirectConvRows.backwardInputStrided(dx[i], 0, dy, 0, w, 0, s, 2);
+                    }
+                }
+                assertThat(out[0]).as("forward %s", s).isEqualTo(out[1]);
+                assertThat(dx[0]).as("input gradient %s", s).isEqualTo(dx[1]);
+                Tensor ref = Tensor.zeros(s.n(), s.cOut(), s.outH(), s.outW());
+                REF.conv2d(ref, Tensor.of(x, s.n(), s.cIn(), s.h(), s.w()),
+                        Tensor.of(w, s.cOut(), s.cInPerGroup(), s.kH(), s.kW()), Tensor.of(b, s.cOut()), s);
+                assertClose("constant tiles, " + s, Tensor.of(out[0], s.n(), s.cOut(), s.outH(), s.outW()), ref, 1e-5,
+                        1e-5 * Math.sqrt(s.patch()));
+            }
+        } finally {
+            DirectConvRowTiles.enabled = was;
+        }
+    }
+
+    @Test
     void bandsOfRowsGiveTheBitsOfWholePlanes() {
         if (!Simd.ENABLED) {
             return;

@@ -67,6 +67,9 @@ final class ConvRowsAB {
         boolean oldCopies = Boolean.getBoolean("ab.oldCopies");
         boolean scalarStores = Boolean.getBoolean("ab.scalarStores");
         boolean oldBatch = Boolean.getBoolean("ab.oldBatch");
+        if (oldBatch) {
+            DirectConvRows.sampleBatches = true; // off by default: new is the batched path
+        }
         boolean constants = Boolean.getBoolean("ab.constants");
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)

@@ -153,6 +153,8 @@ class DirectConvRowsTest {
         }
         var rng = new Generator(74);
         long was = DirectConvRows.l2;
+        boolean wasOn = DirectConvRows.sampleBatches;
+        DirectConvRows.sampleBatches = true;
         try {
             // small "L2"s whose half these weights overflow, so tasks take samples a few at a time (the
             // last batch short); {n, c, h, w, o, k, stride, pad, dilation, groups, L2 in KiB}
@@ -191,13 +193,15 @@ class DirectConvRowsTest {
             }
         } finally {
             DirectConvRows.l2 = was;
-            DirectConvRows.sampleBatches = true;
+            DirectConvRows.sampleBatches = wasOn;
         }
     }
 
     @Test
     void sampleBatchesFollowTheL2() {
         long was = DirectConvRows.l2;
+        boolean wasOn = DirectConvRows.sampleBatches;
+        DirectConvRows.sampleBatches = true;
         try {
             ConvShape s = shape(new int[] {32, 512, 7, 7, 512, 3, 1, 1, 1, 1});
             // 200 KB of cells a sample, 590 KB a block of 16: 4 samples fit with a block in 3/4 of 2 MiB

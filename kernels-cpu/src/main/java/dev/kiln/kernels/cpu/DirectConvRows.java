@@ -853,5 +853,4 @@ final class DirectConvRows {
         }
         a0_0.intoArray(yp, yOff + 0 * L);
     }
-
 }

@@ -213,7 +213,7 @@ public final class Sgemm {
                             int mcb = Math.min(mc, hi - ic);
                             SgemmPack.packA(ap, a, aOff + ic * ars + pcF * acs, ars, acs, mcb, kcb, mr);
                             macroKernel(c, cOff + ic * ldc + jcF, ldc, ap, bp, mcb, ncb, kcb, pcF > 0, ws.tile, t,
-                                    null, 0, 0);
+                                    bPanelOrder(t, kcb, ncb, m, n), null, 0, 0);
                             if (epilogue != null && pcF + kcb == k) {
                                 epilogue.apply(ic, ic + mcb, jcF, jcF + ncb);
                             }
@@ -270,14 +270,15 @@ public final class Sgemm {
                 // at a time each step of the kernel waited on a line from L3 in a new page (4096 × 768 × 3072
                 // 0.90 to 0.78x), and with several A blocks, where the whole packed block is written anyway,
                 // 512³ lost 3%
-                boolean inKernel = packBInKernel && mc >= m && (long) kcb * ncb <= B_OUTER_MAX_FLOATS;
+                boolean bOrder = bPanelOrder(t, kcb, ncb, m, n);
+                boolean inKernel = packBInKernel && mc >= m && bOrder;
                 if (!inKernel) {
                     SgemmPack.packB(bp, b, bBlock, brs, bcs, kcb, ncb, t.nr, t.narrow);
                 }
                 for (int ic = 0; ic < m; ic += mc) {
                     int mcb = Math.min(mc, m - ic);
                     SgemmPack.packA(ap, a, aOff + ic * ars + pc * acs, ars, acs, mcb, kcb, t.mr);
-                    macroKernel(c, cOff + ic * ldc + jc, ldc, ap, bp, mcb, ncb, kcb, pc > 0, ws.tile, t,
+                    macroKernel(c, cOff + ic * ldc + jc, ldc, ap, bp, mcb, ncb, kcb, pc > 0, ws.tile, t, bOrder,
                             inKernel ? b : null, bBlock, brs);
                     if (epilogue != null && pc + kcb == k) {
                         epilogue.apply(row0 + ic, row0 + ic + mcb, col0 + jc, col0 + jc + ncb);
@@ -297,6 +298,24 @@ public final class Sgemm {
     private static final long B_OUTER_MAX_FLOATS = 2L * CpuInfo.current().l2() / Float.BYTES;
 
     /**
+     * Where the L3 is a many-core mesh ({@link SgemmPlan#meshL3}), the B-panel order only for a C of
+     * at most this many floats (half of L2), whose tiles are read back from L2. The B-panel order walks
+     * down C's columns, a new page every row, where no prefetcher follows: on the Emerald Rapids Xeon
+     * each tile's C lines then came from the mesh L3 at the end of every kernel call, and the kernel
+     * nest over packed blocks with C out of cache ran 51-57 GFLOP/s in that order against 65-67 in the
+     * A-panel order (along C's rows), which the prefetchers stream (AVX2, 4 × 2, BENCHMARKS-notes).
+     * Zen's L3 keeps the rule above. {@code -Dkiln.gemm.meshCOrder=false}: the B-panel order as before.
+     */
+    private static final long MESH_B_OUTER_MAX_C_FLOATS = !"false".equals(System.getProperty("kiln.gemm.meshCOrder"))
+            && SgemmPlan.meshL3(CpuInfo.current()) ? CpuInfo.current().l2() / 2 / Float.BYTES : Long.MAX_VALUE;
+
+    /** Whether the 4-row tile runs B panel by B panel for a kc × nc block of B and an m × n C (see above). */
+    private static boolean bPanelOrder(Tile t, int kc, int nc, int m, int n) {
+        return t.kernel == Tile.Kernel.K4 && (long) kc * nc <= B_OUTER_MAX_FLOATS
+                && (long) m * n <= MESH_B_OUTER_MAX_C_FLOATS;
+    }
+
+    /**
      * Every micro-tile of one packed mc × kc block of A times one kc × nc block of B. With {@code bSrc}
      * null, B is packed in {@code bp} already; else (the 4-row tile, B panel by B panel, the only A
      * block) B's block lies row-major in {@code bSrc} from {@code bSrcOff} (row stride {@code ldb}), and
@@ -305,9 +324,10 @@ public final class Sgemm {
      * written out to L3.
      */
     private static void macroKernel(float[] c, int cOff, int ldc, float[] ap, float[] bp, int mc, int nc, int kc,
-                                    boolean accumulate, float[] tile, Tile t, float[] bSrc, int bSrcOff, int ldb) {
+                                    boolean accumulate, float[] tile, Tile t, boolean bOrder, float[] bSrc, int bSrcOff,
+                                    int ldb) {
         int mr = t.mr;
-        if (t.kernel == Tile.Kernel.K4 && (long) kc * nc <= B_OUTER_MAX_FLOATS) {
+        if (bOrder) {
             for (int j0 = 0; j0 < nc; ) {
                 int w = SgemmPack.panelWidth(nc - j0, t.nr, t.narrow);
                 int i0 = 0;

@@ -141,6 +141,23 @@ class SgemmTest {
         checkF32(11, n, k, false, false, wide, 1, 5);
     }
 
+    /**
+     * A C larger than half of L2 with a B block within twice L2: where the L3 is a mesh (the Xeon) the
+     * 4 × 2 tile then runs A panel by A panel with B packed in a pass first, elsewhere B panel by B
+     * panel with B packed inside the first tiles; either way every element matches the reference, with
+     * a short last A panel, a short last B panel and two blocks of k.
+     */
+    @Test
+    void theFourRowTileWithACLargerThanHalfOfL2() {
+        int nr = 2 * SgemmKernel.LANES;
+        long halfL2 = CpuInfo.current().l2() / 2 / Float.BYTES;
+        int n = 3 * nr + 5;
+        int m = (int) Math.min(8191, halfL2 / n + 7);
+        SgemmPlan plan = new SgemmPlan(4, 2, new Blocking(m + 1, 64, 1024)); // one A block
+        checkF32(m, n, 70, false, false, plan, 1, 7);
+        checkF32(m, n, 70, true, false, plan, 1, 8);
+    }
+
     @Test
     void defaultBlockEdges() {
         Blocking d = ACTIVE.blocking();

@@ -38,6 +38,9 @@ class DirectConvPointwiseTest {
         {2, 64, 7, 7, 64, 2, 2, 1},
         // a plane of 18 positions: a vector and an overlapping last one at 16 lanes
         {1, 9, 6, 12, 9, 2, 2, 1},
+        // the weight gradient's batches: 2 samples of 20 × 20 side by side, chunks of 5 (2, 2, 1), a row of 400
+        // or 800 floats
+        {40, 4, 40, 40, 5, 2, 2, 1},
     };
 
     static ConvShape shape(int[] g) {

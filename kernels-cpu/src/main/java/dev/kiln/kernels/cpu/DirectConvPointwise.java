@@ -96,7 +96,7 @@ final class DirectConvPointwise {
         int plane = s.h() * s.w();
         Parallel.forRange(s.n() * s.groups(), 1, (lo, hi) -> {
             Scratch sc = SCRATCH.get();
-            sc.planes = HostArrays.atLeast(sc.planes, (long) cpg * spatial);
+            sc.planes = HostArrays.atLeast(sc.planes, (long) cpg * spatial + L);
             float[] dxs = sc.planes;
             for (int u = lo; u < hi; u++) {
                 int n = u / s.groups();
@@ -203,21 +203,50 @@ final class DirectConvPointwise {
         }
     }
 
-    /** dx[c, oh·strideH, ow·strideW] = dxs[c·spatial + oh·outW + ow], every other cell of the planes 0. */
+    /** Lane j takes lane j / 2: half a vector spread over the even lanes (the odd ones zeroed under {@link #EVEN}). */
+    private static final jdk.incubator.vector.VectorShuffle<Float> SPREAD =
+            jdk.incubator.vector.VectorShuffle.fromOp(S, j -> j / 2);
+    private static final jdk.incubator.vector.VectorMask<Float> EVEN =
+            jdk.incubator.vector.VectorMask.fromLong(S, 0x5555_5555_5555_5555L & ((1L << L) - 1));
+
+    /**
+     * dx[c, oh·strideH, ow·strideW] = dxs[c·spatial + oh·outW + ow], every other cell of the planes 0: rows no
+     * output reaches are filled with zeros; the others, with stride 2 along an even row, half a vector of dxs at a
+     * time spread over a vector of cells (the last one overlapping); other shapes float by float over zeroed planes. dxs
+     * holds a vector past its last plane (the spreads read a whole vector of it).
+     */
     private static void scatter(float[] dx, int dxOff, float[] dxs, int spatial, int channels, ConvShape s) {
         int outW = s.outW();
         int w = s.w();
         int sH = s.strideH();
         int sW = s.strideW();
         int plane = s.h() * w;
+        int half = L / 2;
+        boolean spread = sW == 2 && w == 2 * outW && outW >= half && L >= 2;
         for (int c = 0; c < channels; c++) {
             int base = dxOff + c * plane;
-            Arrays.fill(dx, base, base + plane, 0f);
             int src = c * spatial;
-            for (int oh = 0; oh < s.outH(); oh++) {
-                int d = base + oh * sH * w;
-                for (int ow = 0; ow < outW; ow++) {
-                    dx[d + ow * sW] = dxs[src++];
+            if (!spread) {
+                Arrays.fill(dx, base, base + plane, 0f);
+                for (int oh = 0; oh < s.outH(); oh++) {
+                    int d = base + oh * sH * w;
+                    for (int ow = 0; ow < outW; ow++) {
+                        dx[d + ow * sW] = dxs[src++];
+                    }
+                }
+                continue;
+            }
+            for (int ih = 0; ih < s.h(); ih++) {
+                int d = base + ih * w;
+                int oh = ih / sH;
+                if (ih % sH != 0 || oh >= s.outH()) {
+                    Arrays.fill(dx, d, d + w, 0f);
+                    continue;
+                }
+                int row = src + oh * outW;
+                for (int ow0 = 0; ow0 < outW; ow0 += half) {
+                    int ow = Math.min(ow0, outW - half);
+                    FloatVector.fromArray(S, dxs, row + ow).rearrange(SPREAD, EVEN).intoArray(dx, d + 2 * ow);
                 }
             }
         }

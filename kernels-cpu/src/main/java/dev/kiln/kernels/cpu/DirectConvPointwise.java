@@ -14,13 +14,14 @@ import java.util.Arrays;
  * a patch matrix, packing it, copying the product back into NCHW and, for the input gradient, folding a
  * column matrix back with col2im. Here each sample's subsampled input planes are copied into a small buffer
  * that stays in L1 and multiplied straight into its output planes, vectors of positions by broadcast weights;
- * the input gradient multiplies dy in place and scatters each plane into every stride-th cell of dx; the
- * weight gradient keeps a vector of partial sums per (out, in) channel pair.
+ * the input gradient multiplies dy in place and scatters each plane into every stride-th cell of dx (half
+ * vectors spread over whole ones at stride 2); the weight gradient lays batches of samples side by side and
+ * keeps a vector of partial sums per (out, in) channel pair.
  *
  * <p>Tiles of 4 rows × 3 vectors of positions (12 accumulators, 16 registers in all) and, for the weight
  * gradient, 4 × 2 channel pairs (8 accumulators): they fit a 16-register file (AVX2) and leave half of 32
- * free, so the same tiles serve both; the work is a few MFLOP per layer and bound by moving the planes, not by
- * the FMA ports. A plane whose length is not a multiple of the tile takes a last vector overlapping the one
+ * free, so the same tiles serve both, AVX-512 on Intel or Zen 4 included (nothing here depends on the vendor:
+ * the work is a few MFLOP per layer and bound by moving the planes, not by the FMA ports or the shuffles). A plane whose length is not a multiple of the tile takes a last vector overlapping the one
  * before it (the overlap is written twice with the same sums). Each output is summed in one fixed order, the
  * weight gradient over fixed chunks of samples added in chunk order, so results do not depend on the thread
  * count.

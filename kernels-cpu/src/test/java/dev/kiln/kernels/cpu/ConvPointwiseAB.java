@@ -33,6 +33,9 @@ final class ConvPointwiseAB {
         {128, 32, 14, 14, 64},
     };
 
+    private static final com.sun.management.ThreadMXBean ALLOC =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         if (args.length > 1) {
@@ -61,22 +64,25 @@ final class ConvPointwiseAB {
             };
             String[] names = {"forward", "input grad", "weight grad"};
             int calls = 20;
+            long[] bytes = new long[2];
             for (int p = 0; p < passes.length; p++) {
                 double[][] times = new double[2][rounds];
                 for (int r = -3; r < rounds; r++) { // three warm-up rounds
                     for (int path = 0; path < 2; path++) {
+                        long b0 = ALLOC.getCurrentThreadAllocatedBytes();
                         long t0 = now(true);
                         for (int c = 0; c < calls; c++) {
                             passes[p][path].run();
                         }
+                        bytes[path] = (ALLOC.getCurrentThreadAllocatedBytes() - b0) / calls;
                         if (r >= 0) {
                             times[path][r] = (now(true) - t0) / 1e6 / calls;
                         }
                     }
                 }
-                System.out.printf(Locale.ROOT, "%-22s %-11s old %7.3f ms  new %7.3f ms  x %.2f%n",
-                        Arrays.toString(g), names[p], median(times[0]), median(times[1]),
-                        medianRatio(times[0], times[1]));
+                System.out.printf(Locale.ROOT, "%-22s %-11s old %7.3f ms  new %7.3f ms  x %.2f  (bytes per call on this"
+                        + " thread, last round: %d / %d)%n", Arrays.toString(g), names[p], median(times[0]),
+                        median(times[1]), medianRatio(times[0], times[1]), bytes[0], bytes[1]);
             }
         }
     }

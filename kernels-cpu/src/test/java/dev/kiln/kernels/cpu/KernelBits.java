@@ -164,6 +164,17 @@ public final class KernelBits {
         var cs4 = new dev.kiln.tensor.ConvShape(1, 32, 15, 15, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1, 8, 8);
         Tensor cdy4 = values(rng, 40 * 64, 1).view(1, 40, 8, 8);
         record(out, "conv2d rows input grad stride 2", t -> CPU.conv2dBackwardInput(t, cdy4, cw3, cs4), 1, 32, 15, 15);
+        // a strided 1×1 convolution (DirectConvPointwise), forward with bias and both gradients: 3 samples of 9 × 10,
+        // 5 × 5 out (25 positions: a vector and an overlapping one at 16 lanes), 6 → 10 channels
+        var cs5 = new dev.kiln.tensor.ConvShape(3, 6, 9, 10, 10, 1, 1, 2, 2, 0, 0, 1, 1, 1, 5, 5);
+        Tensor cx5 = values(rng, 3 * 6 * 90, 1).view(3, 6, 9, 10);
+        Tensor cw5 = values(rng, 10 * 6, 1).view(10, 6, 1, 1);
+        Tensor cb5 = values(rng, 10, 1);
+        Tensor cdy5 = values(rng, 3 * 10 * 25, 1).view(3, 10, 5, 5);
+        record(out, "conv2d pointwise stride 2", t -> CPU.conv2d(t, cx5, cw5, cb5, cs5), 3, 10, 5, 5);
+        record(out, "conv2d pointwise stride 2 input grad", t -> CPU.conv2dBackwardInput(t, cdy5, cw5, cs5), 3, 6, 9, 10);
+        record(out, "conv2d pointwise stride 2 weight grad", t -> CPU.conv2dBackwardWeight(t, cdy5, cx5, cs5), 10, 6, 1,
+                1);
         Tensor ma = values(rng, 17 * 33, 1).view(17, 33);
         Tensor mb = values(rng, 33 * 19, 1).view(33, 19);
         record(out, "matmul", t -> CPU.matmul(t, ma, mb), 17, 19);

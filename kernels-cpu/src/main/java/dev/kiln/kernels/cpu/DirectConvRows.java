@@ -295,6 +295,44 @@ final class DirectConvRows {
         }
     }
 
+    /**
+     * Channels per chunk of {@link #chunked} cells: a chunk's cells hold K channels each, so a tile's positions
+     * are K floats apart (a constant), and a broadcast's line serves the K steps of the chunk.
+     */
+    static final int K = 32;
+
+    /**
+     * Whether the tiles read cells in chunks of {@link #K} channels ([chunk][cell][channel of the chunk]) where
+     * K divides the channels per group, rather than channels last ({@code -Dkiln.conv.rowsChunked=false}; A/B runs
+     * flip it). Channels last, a tile's positions lie cpg floats apart, a runtime value: C2 then computes each
+     * broadcast's address with a lea and spills the loop's bases (40 instructions for 14 FMAs, read from the
+     * compiled code on the Xeon); with K a constant they are displacements of one address.
+     */
+    static boolean chunked = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsChunked", "true").trim());
+
+    /** Cells per channel of a chunk: {@code cells} made odd, so that the chunks start in different L1 sets. */
+    static int chunkCells(int cells) {
+        return cells | 1;
+    }
+
+    /** {@link #tapOuter}'s switch: {@code -Dkiln.conv.rowsTapOuter=false} turns it off (A/B runs flip it). */
+    static boolean tapOuterOn = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsTapOuter", "true").trim());
+
+    /** The L1 data cache per core {@link #tapOuter} plans for. */
+    static long l1 = CpuInfo.current().l1d();
+
+    /**
+     * Whether a block's tiles run tap by tap (every tile through one tap, then the next) rather than tile by
+     * tile: where a block's packed weights overflow half the L1 but one tap's (cpg · width floats) fit in three
+     * quarters of it, so that the tiles after the first read them from L1 rather than L2, and the tiles do not
+     * overlap (R divides the width: ResNet's and kiln train cnn's layers). It costs a load and a store of the
+     * accumulators per tile and tap rather than per run of taps.
+     */
+    static boolean tapOuter(ConvShape s, int cpg, int width) {
+        long tap = (long) cpg * width * Float.BYTES;
+        return tapOuterOn && s.outW() % R == 0 && tap * s.kH() * s.kW() > l1 / 2 && tap <= l1 * 3 / 4;
+    }
+
     /** The calling thread's buffer for packed weights, at least n floats. */
     private static float[] weights(long n) {
         Scratch sc = SCRATCH.get();
@@ -338,6 +376,9 @@ final class DirectConvRows {
         int opg = s0.cOutPerGroup();
         int width = v * L;
         int blocks = (opg + width - 1) / width;
+        // chunks of K channels (cs floats apart), taps scaled by K; else channels last, taps scaled by cpg
+        int cells0 = chunked && cpg % K == 0 ? chunkCells(cells) : cells;
+        int cs = chunked && cpg % K == 0 ? cells0 * K : 0;
         int[][] taps = new int[parts.length][];
         int positions = 0;
         long work = 0;
@@ -345,7 +386,7 @@ final class DirectConvRows {
             int[] t = parts[i].gr().taps();
             taps[i] = new int[t.length];
             for (int j = 0; j < t.length; j++) {
-                taps[i][j] = t[j] * cpg;
+                taps[i][j] = t[j] * (cs > 0 ? K : cpg);
             }
             positions = Math.max(positions, parts[i].gr().positions());
             work += (long) parts[i].s().outH() * parts[i].s().outW() * blocks * parts[i].blockSize();
@@ -355,7 +396,7 @@ final class DirectConvRows {
         // samples whose cells a task copies first, then runs through every block (1: block by block per sample);
         // stride 2 stays per sample (its forward and phases ran 0.91-1.09x batched)
         int batch = banded || !strideOne || parts.length > 1 ? 1
-                : sampleBatch(s0, (long) cells * cpg, parts[0].blockSize(), blocks);
+                : sampleBatch(s0, (long) cells0 * cpg, parts[0].blockSize(), blocks);
         // batches of even sizes, as many as a multiple of the threads (where there are enough samples), so that
         // no thread waits on a short last batch; the sizes change no result, only which samples share a task
         int batches = batch == 1 ? s0.n()
@@ -365,7 +406,7 @@ final class DirectConvRows {
         UnitLoop.forRange(units * split, DirectConv.grain(units, split, work * batch), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
             mine.out = HostArrays.atLeast(mine.out, (long) yp0 * width);
-            float[][] sets = mine.cellSets(Math.ceilDiv(s0.n(), batches), (long) cells * cpg);
+            float[][] sets = mine.cellSets(Math.ceilDiv(s0.n(), batches), (long) cells0 * cpg);
             float[] yp = mine.out;
             for (int u = lo; u < hi; u++) {
                 int unit = u / split;
@@ -375,7 +416,9 @@ final class DirectConvRows {
                 int g = unit % s0.groups();
                 for (int n = n0; n < n1; n++) {
                     int src = xOff + (n * cellShape.cIn() + g * cpg) * cellShape.h() * cellShape.w();
-                    if (strideOne) {
+                    if (cs > 0) {
+                        DirectConvChannels.cells(sets[n - n0], cells0, xa, src, cpg, K, cellShape, cellGrid);
+                    } else if (strideOne) {
                         ChannelsLast.pad(sets[n - n0], xa, src, cpg, cellShape, cellGrid);
                     } else {
                         DirectConvChannels.cells(sets[n - n0], cells, xa, src, cpg, cpg, cellShape, cellGrid);
@@ -394,7 +437,7 @@ final class DirectConvRows {
                     for (int oh0 = 0; oh0 < s.outH(); oh0 += BAND_ROWS) {
                         int oh1 = Math.min(s.outH(), oh0 + BAND_ROWS);
                         for (int b = bFrom; b < bTo; b++) {
-                            tiles(part, g, b, blocks, oh0, oh1, v, outs[b - bFrom], xp, cpg, taps[0], wp);
+                            tiles(part, g, b, blocks, oh0, oh1, v, outs[b - bFrom], xp, cs, cpg, taps[0], wp);
                         }
                     }
                     for (int b = bFrom; b < bTo; b++) {
@@ -413,7 +456,7 @@ final class DirectConvRows {
                             Part part = parts[i];
                             ConvShape s = part.s();
                             DirectConv.Grid gr = part.gr();
-                            tiles(part, g, b, blocks, 0, s.outH(), v, yp, xp, cpg, taps[i], wp);
+                            tiles(part, g, b, blocks, 0, s.outH(), v, yp, xp, cs, cpg, taps[i], wp);
                             Place place = part.place();
                             if (place == null) {
                                 ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
@@ -471,12 +514,37 @@ final class DirectConvRows {
 
     /** Block b's tiles of the part's output rows [oh0, oh1), channels last into yp (a tile's positions from q·width). */
     private static void tiles(Part part, int g, int b, int blocks, int oh0, int oh1, int v, float[] yp, float[] xp,
-                              int cpg, int[] taps, float[] wp) {
+                              int cs, int cpg, int[] taps, float[] wp) {
         ConvShape s = part.s();
         DirectConv.Grid gr = part.gr();
         int width = v * L;
         int wBlock = (int) (part.wBase() + (long) (g * blocks + b) * part.blockSize());
         int tilesPerRow = part.plans().length / s.outH();
+        if (tapOuter(s, cpg, width)) {
+            // tap by tap over all the tiles, so that a tap's weights, read from L2 by the first tile, stay in L1 for
+            // the others; each output still adds its taps in order, so the sums are the tile-by-tile ones
+            for (int oh = oh0; oh < oh1; oh++) {
+                int yT = (oh * gr.pitch()) * width;
+                Arrays.fill(yp, yT, yT + s.outW() * width, 0f);
+            }
+            int kk = s.kH() * s.kW();
+            for (int t = 0; t < kk; t++) {
+                for (int oh = oh0; oh < oh1; oh++) {
+                    for (int k = 0; k < tilesPerRow; k++) {
+                        int q = oh * gr.pitch() + k * R;
+                        int[] plan = part.plans()[oh * tilesPerRow + k];
+                        for (int r = 0; r < plan.length; r += 4) {
+                            if (plan[r + 2] <= t && t < plan[r + 3]) {
+                                int pos = plan[r + 1];
+                                run(plan[r], v, yp, (q + pos) * width, xp, (q + pos) * (cs > 0 ? K : cpg), cs, cpg, taps,
+                                        t, t + 1, wp, wBlock);
+                            }
+                        }
+                    }
+                }
+            }
+            return;
+        }
         for (int oh = oh0; oh < oh1; oh++) {
             for (int k = 0; k < tilesPerRow; k++) {
                 int ow0 = Math.min(k * R, s.outW() - R);
@@ -487,8 +555,8 @@ final class DirectConvRows {
                 int[] plan = part.plans()[oh * tilesPerRow + k];
                 for (int r = 0; r < plan.length; r += 4) {
                     int pos = plan[r + 1];
-                    run(plan[r], v, yp, yT + pos * width, xp, (q + pos) * cpg, cpg, taps, plan[r + 2], plan[r + 3],
-                            wp, wBlock);
+                    run(plan[r], v, yp, yT + pos * width, xp, (q + pos) * (cs > 0 ? K : cpg), cs, cpg, taps,
+                            plan[r + 2], plan[r + 3], wp, wBlock);
                 }
             }
         }
@@ -602,8 +670,23 @@ final class DirectConvRows {
     }
 
     /** Taps [t0, t1) of positions × v vectors added onto yp[yOff + i·v·L + lane] for position i. */
-    private static void run(int positions, int v, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps,
-                            int t0, int t1, float[] wp, int wOff) {
+    private static void run(int positions, int v, float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg,
+                            int[] taps, int t0, int t1, float[] wp, int wOff) {
+        if (cs > 0) {
+            switch (v * 8 + positions) {
+                case 2 * 8 + 7 -> chunked7x2(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 2 * 8 + 6 -> chunked6x2(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 2 * 8 + 1 -> chunked1x2(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 3 * 8 + 7 -> chunked7x3(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 3 * 8 + 6 -> chunked6x3(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 3 * 8 + 1 -> chunked1x3(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 1 * 8 + 7 -> chunked7x1(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 1 * 8 + 6 -> chunked6x1(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 1 * 8 + 1 -> chunked1x1(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                default -> throw new IllegalArgumentException("DirectConvRows: no tile of " + positions + " x " + v);
+            }
+            return;
+        }
         switch (v * 8 + positions) {
             // 32 or 64 channels: the copies with the stride a constant (fewer instructions a step)
             case 2 * 8 + 7 -> {
@@ -631,7 +714,7 @@ final class DirectConvRows {
     // The tiles: positions × vectors of accumulators, loaded from and stored to yp around a run of taps;
     // per (tap, input channel) v weight vectors, one broadcast per position, positions·v FMAs.
 
-    private static void tile7x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+    static void tile7x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
                                  float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
@@ -692,7 +775,7 @@ final class DirectConvRows {
         a6_1.intoArray(yp, yOff + 13 * L);
     }
 
-    private static void tile6x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+    static void tile6x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
                                  float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
@@ -852,5 +935,417 @@ final class DirectConvRows {
             }
         }
         a0_0.intoArray(yp, yOff + 0 * L);
+    }
+
+    // The chunked tiles: the same sums on cells in chunks of K channels ({@link #chunked}), a tile's positions
+    // K floats apart (constant displacements from xi), the chunks cs floats apart.
+
+    static void chunked7x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        FloatVector a6_0 = FloatVector.fromArray(S, yp, yOff + 12 * L);
+        FloatVector a6_1 = FloatVector.fromArray(S, yp, yOff + 13 * L);
+        int wi = wOff + t0 * cpg * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 2 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    a0_1 = w1.fma(x, a0_1);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    a1_1 = w1.fma(x, a1_1);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    a2_1 = w1.fma(x, a2_1);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    a3_1 = w1.fma(x, a3_1);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    a4_1 = w1.fma(x, a4_1);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                    a5_1 = w1.fma(x, a5_1);
+                    x = FloatVector.broadcast(S, xp[xi + 6 * K]);
+                    a6_0 = w0.fma(x, a6_0);
+                    a6_1 = w1.fma(x, a6_1);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+        a5_0.intoArray(yp, yOff + 10 * L);
+        a5_1.intoArray(yp, yOff + 11 * L);
+        a6_0.intoArray(yp, yOff + 12 * L);
+        a6_1.intoArray(yp, yOff + 13 * L);
+    }
+
+    static void chunked6x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        int wi = wOff + t0 * cpg * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 2 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    a0_1 = w1.fma(x, a0_1);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    a1_1 = w1.fma(x, a1_1);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    a2_1 = w1.fma(x, a2_1);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    a3_1 = w1.fma(x, a3_1);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    a4_1 = w1.fma(x, a4_1);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                    a5_1 = w1.fma(x, a5_1);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+        a5_0.intoArray(yp, yOff + 10 * L);
+        a5_1.intoArray(yp, yOff + 11 * L);
+    }
+
+    private static void chunked1x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        int wi = wOff + t0 * cpg * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 2 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    a0_1 = w1.fma(x, a0_1);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+    }
+
+    private static void chunked7x1(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a6_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        int wi = wOff + t0 * cpg * 1 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 1 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                    x = FloatVector.broadcast(S, xp[xi + 6 * K]);
+                    a6_0 = w0.fma(x, a6_0);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a1_0.intoArray(yp, yOff + 1 * L);
+        a2_0.intoArray(yp, yOff + 2 * L);
+        a3_0.intoArray(yp, yOff + 3 * L);
+        a4_0.intoArray(yp, yOff + 4 * L);
+        a5_0.intoArray(yp, yOff + 5 * L);
+        a6_0.intoArray(yp, yOff + 6 * L);
+    }
+
+    private static void chunked6x1(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        int wi = wOff + t0 * cpg * 1 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 1 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a1_0.intoArray(yp, yOff + 1 * L);
+        a2_0.intoArray(yp, yOff + 2 * L);
+        a3_0.intoArray(yp, yOff + 3 * L);
+        a4_0.intoArray(yp, yOff + 4 * L);
+        a5_0.intoArray(yp, yOff + 5 * L);
+    }
+
+    private static void chunked1x1(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        int wi = wOff + t0 * cpg * 1 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 1 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+    }
+
+    static void chunked7x3(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a3_2 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 12 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 13 * L);
+        FloatVector a4_2 = FloatVector.fromArray(S, yp, yOff + 14 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 15 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 16 * L);
+        FloatVector a5_2 = FloatVector.fromArray(S, yp, yOff + 17 * L);
+        FloatVector a6_0 = FloatVector.fromArray(S, yp, yOff + 18 * L);
+        FloatVector a6_1 = FloatVector.fromArray(S, yp, yOff + 19 * L);
+        FloatVector a6_2 = FloatVector.fromArray(S, yp, yOff + 20 * L);
+        int wi = wOff + t0 * cpg * 3 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 3 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                    FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    a0_1 = w1.fma(x, a0_1);
+                    a0_2 = w2.fma(x, a0_2);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    a1_1 = w1.fma(x, a1_1);
+                    a1_2 = w2.fma(x, a1_2);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    a2_1 = w1.fma(x, a2_1);
+                    a2_2 = w2.fma(x, a2_2);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    a3_1 = w1.fma(x, a3_1);
+                    a3_2 = w2.fma(x, a3_2);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    a4_1 = w1.fma(x, a4_1);
+                    a4_2 = w2.fma(x, a4_2);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                    a5_1 = w1.fma(x, a5_1);
+                    a5_2 = w2.fma(x, a5_2);
+                    x = FloatVector.broadcast(S, xp[xi + 6 * K]);
+                    a6_0 = w0.fma(x, a6_0);
+                    a6_1 = w1.fma(x, a6_1);
+                    a6_2 = w2.fma(x, a6_2);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a1_0.intoArray(yp, yOff + 3 * L);
+        a1_1.intoArray(yp, yOff + 4 * L);
+        a1_2.intoArray(yp, yOff + 5 * L);
+        a2_0.intoArray(yp, yOff + 6 * L);
+        a2_1.intoArray(yp, yOff + 7 * L);
+        a2_2.intoArray(yp, yOff + 8 * L);
+        a3_0.intoArray(yp, yOff + 9 * L);
+        a3_1.intoArray(yp, yOff + 10 * L);
+        a3_2.intoArray(yp, yOff + 11 * L);
+        a4_0.intoArray(yp, yOff + 12 * L);
+        a4_1.intoArray(yp, yOff + 13 * L);
+        a4_2.intoArray(yp, yOff + 14 * L);
+        a5_0.intoArray(yp, yOff + 15 * L);
+        a5_1.intoArray(yp, yOff + 16 * L);
+        a5_2.intoArray(yp, yOff + 17 * L);
+        a6_0.intoArray(yp, yOff + 18 * L);
+        a6_1.intoArray(yp, yOff + 19 * L);
+        a6_2.intoArray(yp, yOff + 20 * L);
+    }
+    static void chunked6x3(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a3_2 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 12 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 13 * L);
+        FloatVector a4_2 = FloatVector.fromArray(S, yp, yOff + 14 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 15 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 16 * L);
+        FloatVector a5_2 = FloatVector.fromArray(S, yp, yOff + 17 * L);
+        int wi = wOff + t0 * cpg * 3 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 3 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                    FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    a0_1 = w1.fma(x, a0_1);
+                    a0_2 = w2.fma(x, a0_2);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    a1_1 = w1.fma(x, a1_1);
+                    a1_2 = w2.fma(x, a1_2);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    a2_1 = w1.fma(x, a2_1);
+                    a2_2 = w2.fma(x, a2_2);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    a3_1 = w1.fma(x, a3_1);
+                    a3_2 = w2.fma(x, a3_2);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    a4_1 = w1.fma(x, a4_1);
+                    a4_2 = w2.fma(x, a4_2);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                    a5_1 = w1.fma(x, a5_1);
+                    a5_2 = w2.fma(x, a5_2);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
+        a1_0.intoArray(yp, yOff + 3 * L);
+        a1_1.intoArray(yp, yOff + 4 * L);
+        a1_2.intoArray(yp, yOff + 5 * L);
+        a2_0.intoArray(yp, yOff + 6 * L);
+        a2_1.intoArray(yp, yOff + 7 * L);
+        a2_2.intoArray(yp, yOff + 8 * L);
+        a3_0.intoArray(yp, yOff + 9 * L);
+        a3_1.intoArray(yp, yOff + 10 * L);
+        a3_2.intoArray(yp, yOff + 11 * L);
+        a4_0.intoArray(yp, yOff + 12 * L);
+        a4_1.intoArray(yp, yOff + 13 * L);
+        a4_2.intoArray(yp, yOff + 14 * L);
+        a5_0.intoArray(yp, yOff + 15 * L);
+        a5_1.intoArray(yp, yOff + 16 * L);
+        a5_2.intoArray(yp, yOff + 17 * L);
+    }
+    private static void chunked1x3(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        int wi = wOff + t0 * cpg * 3 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 3 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                    FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    a0_1 = w1.fma(x, a0_1);
+                    a0_2 = w2.fma(x, a0_2);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a0_2.intoArray(yp, yOff + 2 * L);
     }
 }

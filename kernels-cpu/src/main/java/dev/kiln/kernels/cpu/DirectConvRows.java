@@ -17,9 +17,11 @@ import java.util.List;
  * 49 × 7.37 real ones), while oneDNN's direct kernels, like this one, skip the taps on padding.
  * {@link ConvDispatch#rows} says where it runs.
  *
- * <p>The input is copied into the cells {@link DirectConvChannels} uses (channels last, the forward grid
- * of {@link DirectConv.Grid}, a strided convolution's cells holding the input's stride phases), but only
- * the cells of real input are ever read, so the padding is neither cleared nor written. The weights are
+ * <p>The input is copied into the cells {@link DirectConvChannels} uses (the forward grid of {@link
+ * DirectConv.Grid}, a strided convolution's cells holding the input's stride phases): in chunks of {@link #K}
+ * channels where K divides the channels per group ({@link #chunked}: a tile's positions K floats apart, so its
+ * broadcasts are constant displacements of one address), else channels last. Only the cells of real input are
+ * ever read, so the padding is neither cleared nor written. The weights are
  * packed [block][tap][input channel][out channel of the block], a block being V vectors of out channels
  * ({@link #vectors}: 2 with 32 vector registers, 1 with 16, where it is not routed), zero past the last. A row's tiles start at 0, R, 2R, ... and, where R does not
  * divide the width, one more ends at the row's end (overlapping the one before; it recomputes those
@@ -310,6 +312,15 @@ final class DirectConvRows {
      */
     static boolean chunked = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsChunked", "true").trim());
 
+    /**
+     * Whether tiles of v vectors read chunked cells for cpg channels per group: where {@link #K} divides cpg, but
+     * not 64 channels in 7 × 2 tiles, which {@link DirectConvRowTiles} runs channels last in one loop of 64 steps
+     * (chunks of 32 ran 0.94-0.96× of it: two loops of 32 steps).
+     */
+    static boolean chunks(int cpg, int v) {
+        return chunked && cpg % K == 0 && !(v == 2 && DirectConvRowTiles.takes(cpg));
+    }
+
     /** Cells per channel of a chunk: {@code cells} made odd, so that the chunks start in different L1 sets. */
     static int chunkCells(int cells) {
         return cells | 1;
@@ -377,8 +388,9 @@ final class DirectConvRows {
         int width = v * L;
         int blocks = (opg + width - 1) / width;
         // chunks of K channels (cs floats apart), taps scaled by K; else channels last, taps scaled by cpg
-        int cells0 = chunked && cpg % K == 0 ? chunkCells(cells) : cells;
-        int cs = chunked && cpg % K == 0 ? cells0 * K : 0;
+        boolean chunks = chunks(cpg, v);
+        int cells0 = chunks ? chunkCells(cells) : cells;
+        int cs = chunks ? cells0 * K : 0;
         int[][] taps = new int[parts.length][];
         int positions = 0;
         long work = 0;
@@ -677,9 +689,6 @@ final class DirectConvRows {
                 case 2 * 8 + 7 -> chunked7x2(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
                 case 2 * 8 + 6 -> chunked6x2(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
                 case 2 * 8 + 1 -> chunked1x2(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
-                case 3 * 8 + 7 -> chunked7x3(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
-                case 3 * 8 + 6 -> chunked6x3(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
-                case 3 * 8 + 1 -> chunked1x3(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
                 case 1 * 8 + 7 -> chunked7x1(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
                 case 1 * 8 + 6 -> chunked6x1(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
                 case 1 * 8 + 1 -> chunked1x1(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
@@ -714,7 +723,7 @@ final class DirectConvRows {
     // The tiles: positions × vectors of accumulators, loaded from and stored to yp around a run of taps;
     // per (tap, input channel) v weight vectors, one broadcast per position, positions·v FMAs.
 
-    static void tile7x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+    private static void tile7x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
                                  float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
@@ -775,7 +784,7 @@ final class DirectConvRows {
         a6_1.intoArray(yp, yOff + 13 * L);
     }
 
-    static void tile6x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
+    private static void tile6x2(float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps, int t0, int t1,
                                  float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
@@ -940,7 +949,7 @@ final class DirectConvRows {
     // The chunked tiles: the same sums on cells in chunks of K channels ({@link #chunked}), a tile's positions
     // K floats apart (constant displacements from xi), the chunks cs floats apart.
 
-    static void chunked7x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+    private static void chunked7x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
                                  float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
@@ -1002,7 +1011,7 @@ final class DirectConvRows {
         a6_1.intoArray(yp, yOff + 13 * L);
     }
 
-    static void chunked6x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+    private static void chunked6x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
                                  float[] wp, int wOff) {
         FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
         FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
@@ -1167,185 +1176,5 @@ final class DirectConvRows {
             }
         }
         a0_0.intoArray(yp, yOff + 0 * L);
-    }
-
-    static void chunked7x3(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
-                                 float[] wp, int wOff) {
-        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
-        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
-        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
-        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
-        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 4 * L);
-        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 5 * L);
-        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
-        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
-        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 8 * L);
-        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 9 * L);
-        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 10 * L);
-        FloatVector a3_2 = FloatVector.fromArray(S, yp, yOff + 11 * L);
-        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 12 * L);
-        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 13 * L);
-        FloatVector a4_2 = FloatVector.fromArray(S, yp, yOff + 14 * L);
-        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 15 * L);
-        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 16 * L);
-        FloatVector a5_2 = FloatVector.fromArray(S, yp, yOff + 17 * L);
-        FloatVector a6_0 = FloatVector.fromArray(S, yp, yOff + 18 * L);
-        FloatVector a6_1 = FloatVector.fromArray(S, yp, yOff + 19 * L);
-        FloatVector a6_2 = FloatVector.fromArray(S, yp, yOff + 20 * L);
-        int wi = wOff + t0 * cpg * 3 * L;
-        for (int t = t0; t < t1; t++) {
-            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
-                for (int xi = xc; xi < xc + K; xi++, wi += 3 * L) {
-                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                    FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                    a0_0 = w0.fma(x, a0_0);
-                    a0_1 = w1.fma(x, a0_1);
-                    a0_2 = w2.fma(x, a0_2);
-                    x = FloatVector.broadcast(S, xp[xi + K]);
-                    a1_0 = w0.fma(x, a1_0);
-                    a1_1 = w1.fma(x, a1_1);
-                    a1_2 = w2.fma(x, a1_2);
-                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
-                    a2_0 = w0.fma(x, a2_0);
-                    a2_1 = w1.fma(x, a2_1);
-                    a2_2 = w2.fma(x, a2_2);
-                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
-                    a3_0 = w0.fma(x, a3_0);
-                    a3_1 = w1.fma(x, a3_1);
-                    a3_2 = w2.fma(x, a3_2);
-                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
-                    a4_0 = w0.fma(x, a4_0);
-                    a4_1 = w1.fma(x, a4_1);
-                    a4_2 = w2.fma(x, a4_2);
-                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
-                    a5_0 = w0.fma(x, a5_0);
-                    a5_1 = w1.fma(x, a5_1);
-                    a5_2 = w2.fma(x, a5_2);
-                    x = FloatVector.broadcast(S, xp[xi + 6 * K]);
-                    a6_0 = w0.fma(x, a6_0);
-                    a6_1 = w1.fma(x, a6_1);
-                    a6_2 = w2.fma(x, a6_2);
-                }
-            }
-        }
-        a0_0.intoArray(yp, yOff + 0 * L);
-        a0_1.intoArray(yp, yOff + 1 * L);
-        a0_2.intoArray(yp, yOff + 2 * L);
-        a1_0.intoArray(yp, yOff + 3 * L);
-        a1_1.intoArray(yp, yOff + 4 * L);
-        a1_2.intoArray(yp, yOff + 5 * L);
-        a2_0.intoArray(yp, yOff + 6 * L);
-        a2_1.intoArray(yp, yOff + 7 * L);
-        a2_2.intoArray(yp, yOff + 8 * L);
-        a3_0.intoArray(yp, yOff + 9 * L);
-        a3_1.intoArray(yp, yOff + 10 * L);
-        a3_2.intoArray(yp, yOff + 11 * L);
-        a4_0.intoArray(yp, yOff + 12 * L);
-        a4_1.intoArray(yp, yOff + 13 * L);
-        a4_2.intoArray(yp, yOff + 14 * L);
-        a5_0.intoArray(yp, yOff + 15 * L);
-        a5_1.intoArray(yp, yOff + 16 * L);
-        a5_2.intoArray(yp, yOff + 17 * L);
-        a6_0.intoArray(yp, yOff + 18 * L);
-        a6_1.intoArray(yp, yOff + 19 * L);
-        a6_2.intoArray(yp, yOff + 20 * L);
-    }
-    static void chunked6x3(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
-                                 float[] wp, int wOff) {
-        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
-        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
-        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
-        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
-        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 4 * L);
-        FloatVector a1_2 = FloatVector.fromArray(S, yp, yOff + 5 * L);
-        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
-        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
-        FloatVector a2_2 = FloatVector.fromArray(S, yp, yOff + 8 * L);
-        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 9 * L);
-        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 10 * L);
-        FloatVector a3_2 = FloatVector.fromArray(S, yp, yOff + 11 * L);
-        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 12 * L);
-        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 13 * L);
-        FloatVector a4_2 = FloatVector.fromArray(S, yp, yOff + 14 * L);
-        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 15 * L);
-        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 16 * L);
-        FloatVector a5_2 = FloatVector.fromArray(S, yp, yOff + 17 * L);
-        int wi = wOff + t0 * cpg * 3 * L;
-        for (int t = t0; t < t1; t++) {
-            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
-                for (int xi = xc; xi < xc + K; xi++, wi += 3 * L) {
-                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                    FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                    a0_0 = w0.fma(x, a0_0);
-                    a0_1 = w1.fma(x, a0_1);
-                    a0_2 = w2.fma(x, a0_2);
-                    x = FloatVector.broadcast(S, xp[xi + K]);
-                    a1_0 = w0.fma(x, a1_0);
-                    a1_1 = w1.fma(x, a1_1);
-                    a1_2 = w2.fma(x, a1_2);
-                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
-                    a2_0 = w0.fma(x, a2_0);
-                    a2_1 = w1.fma(x, a2_1);
-                    a2_2 = w2.fma(x, a2_2);
-                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
-                    a3_0 = w0.fma(x, a3_0);
-                    a3_1 = w1.fma(x, a3_1);
-                    a3_2 = w2.fma(x, a3_2);
-                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
-                    a4_0 = w0.fma(x, a4_0);
-                    a4_1 = w1.fma(x, a4_1);
-                    a4_2 = w2.fma(x, a4_2);
-                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
-                    a5_0 = w0.fma(x, a5_0);
-                    a5_1 = w1.fma(x, a5_1);
-                    a5_2 = w2.fma(x, a5_2);
-                }
-            }
-        }
-        a0_0.intoArray(yp, yOff + 0 * L);
-        a0_1.intoArray(yp, yOff + 1 * L);
-        a0_2.intoArray(yp, yOff + 2 * L);
-        a1_0.intoArray(yp, yOff + 3 * L);
-        a1_1.intoArray(yp, yOff + 4 * L);
-        a1_2.intoArray(yp, yOff + 5 * L);
-        a2_0.intoArray(yp, yOff + 6 * L);
-        a2_1.intoArray(yp, yOff + 7 * L);
-        a2_2.intoArray(yp, yOff + 8 * L);
-        a3_0.intoArray(yp, yOff + 9 * L);
-        a3_1.intoArray(yp, yOff + 10 * L);
-        a3_2.intoArray(yp, yOff + 11 * L);
-        a4_0.intoArray(yp, yOff + 12 * L);
-        a4_1.intoArray(yp, yOff + 13 * L);
-        a4_2.intoArray(yp, yOff + 14 * L);
-        a5_0.intoArray(yp, yOff + 15 * L);
-        a5_1.intoArray(yp, yOff + 16 * L);
-        a5_2.intoArray(yp, yOff + 17 * L);
-    }
-    private static void chunked1x3(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
-                                 float[] wp, int wOff) {
-        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
-        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
-        FloatVector a0_2 = FloatVector.fromArray(S, yp, yOff + 2 * L);
-        int wi = wOff + t0 * cpg * 3 * L;
-        for (int t = t0; t < t1; t++) {
-            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
-                for (int xi = xc; xi < xc + K; xi++, wi += 3 * L) {
-                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-                    FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
-                    a0_0 = w0.fma(x, a0_0);
-                    a0_1 = w1.fma(x, a0_1);
-                    a0_2 = w2.fma(x, a0_2);
-                }
-            }
-        }
-        a0_0.intoArray(yp, yOff + 0 * L);
-        a0_1.intoArray(yp, yOff + 1 * L);
-        a0_2.intoArray(yp, yOff + 2 * L);
     }
 }

@@ -78,10 +78,10 @@ class DirectConvRowsTest {
         var rng = new Generator(73);
         boolean was = DirectConvRowTiles.enabled;
         try {
-            // 32 and 64 channels per group in (the forward's tiles) and out (the input gradient's), stride 1 and 2,
+            // 64 channels per group in (the forward's tiles) and out (the input gradient's), stride 1 and 2,
             // widths with an overlapping last tile, groups
-            for (int[] g : new int[][] {{2, 32, 9, 12, 32, 3, 1, 1, 1, 1}, {2, 64, 7, 7, 64, 3, 1, 1, 1, 1},
-                {2, 32, 14, 15, 64, 3, 2, 1, 1, 1}, {1, 64, 8, 9, 66, 3, 1, 1, 1, 2}}) {
+            for (int[] g : new int[][] {{2, 64, 9, 12, 64, 3, 1, 1, 1, 1}, {2, 64, 7, 7, 64, 3, 1, 1, 1, 1},
+                {2, 64, 14, 15, 64, 3, 2, 1, 1, 1}, {1, 128, 8, 9, 132, 3, 1, 1, 1, 2}}) {
                 ConvShape s = shape(g);
                 DirectConvRowTiles.enabled = true;
                 assertThat(DirectConvRowTiles.takes(s.cInPerGroup())).as("takes %s", s).isTrue();

@@ -12,12 +12,13 @@ import static dev.kiln.kernels.cpu.AbTiming.now;
 import static dev.kiln.kernels.cpu.AbTiming.randn;
 
 /**
- * Not a test: an A/B timing in one JVM, interleaved, of the row tiles on cells in chunks of 16 channels ({@link
- * DirectConvRows#planar}) against channels-last cells (with {@link DirectConvRowTiles}' constant-stride copies
- * for 32 and 64 channels), through {@link ConvDispatch} on ResNet-18's 3×3 layers (batch 32) and {@code kiln
- * train cnn}'s (batch 128): old with {@link DirectConvRows#planar} off, new with it on, for the forward, the
- * input gradient and the weight gradient (which the row tiles do not run: a check of the noise). Medians of the rounds, CPU time (this thread's on one
- * thread, all threads' on more); x = old / new. Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
+ * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvRows}' switches through {@link ConvDispatch}
+ * on ResNet-18's 3×3 layers (batch 32) and {@code kiln train cnn}'s (batch 128): old with the switch {@code
+ * -Dab.flag} names off, new with it on ({@link #set}: the cells in chunks of {@link DirectConvRows#K} channels
+ * against channels last, the tiles tap by tap against tile by tile, or both against main's path before them),
+ * for the forward, the input gradient and the weight gradient (which the row tiles do not run: a check of the
+ * noise). Medians of the rounds, CPU time (this thread's on one thread, all threads' on more); x = old / new.
+ * Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
  *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvChunkedAB [rounds [threads [filter]]]
@@ -98,11 +99,16 @@ final class ConvChunkedAB {
         }
     }
 
-    /** Sets the switch A/B flips: {@code -Dab.flag=chunked} ({@link DirectConvRows#chunked}) or {@code tapOuter}. */
+    /** Sets the switch A/B flips: {@code -Dab.flag=chunked} ({@link DirectConvRows#chunked}), {@code tapOuter}
+     * ({@link DirectConvRows#tapOuterOn}) or {@code both} (old: main's path before them). */
     private static void set(String flag, boolean on) {
         switch (flag) {
             case "chunked" -> DirectConvRows.chunked = on;
             case "tapOuter" -> DirectConvRows.tapOuterOn = on;
+            case "both" -> {
+                DirectConvRows.chunked = on;
+                DirectConvRows.tapOuterOn = on;
+            }
             default -> throw new IllegalArgumentException("ConvChunkedAB: no switch " + flag);
         }
     }

@@ -17,9 +17,11 @@ import java.util.List;
  * 49 × 7.37 real ones), while oneDNN's direct kernels, like this one, skip the taps on padding.
  * {@link ConvDispatch#rows} says where it runs.
  *
- * <p>The input is copied into the cells {@link DirectConvChannels} uses (channels last, the forward grid
- * of {@link DirectConv.Grid}, a strided convolution's cells holding the input's stride phases), but only
- * the cells of real input are ever read, so the padding is neither cleared nor written. The weights are
+ * <p>The input is copied into the cells {@link DirectConvChannels} uses (the forward grid of {@link
+ * DirectConv.Grid}, a strided convolution's cells holding the input's stride phases): in chunks of {@link #K}
+ * channels where K divides the channels per group ({@link #chunked}: a tile's positions K floats apart, so its
+ * broadcasts are constant displacements of one address), else channels last. Only the cells of real input are
+ * ever read, so the padding is neither cleared nor written. The weights are
  * packed [block][tap][input channel][out channel of the block], a block being V vectors of out channels
  * ({@link #vectors}: 2 with 32 vector registers, 1 with 16, where it is not routed), zero past the last. A row's tiles start at 0, R, 2R, ... and, where R does not
  * divide the width, one more ends at the row's end (overlapping the one before; it recomputes those
@@ -295,6 +297,57 @@ final class DirectConvRows {
         }
     }
 
+    /**
+     * Channels per chunk of {@link #chunked} cells: a chunk's cells hold K channels each, so a tile's positions
+     * are K floats apart (a constant). 32: the inner loop runs K steps between chunks, and 16 steps (K = 16) ran
+     * 0.9× of channels last in a probe of the tile alone (the loop's exits), 32 and 64 level or ahead; 32 still
+     * divides every channel count of ResNet's and kiln train cnn's layers the row tiles take.
+     */
+    static final int K = 32;
+
+    /**
+     * Whether the tiles read cells in chunks of {@link #K} channels ([chunk][cell][channel of the chunk]) where
+     * K divides the channels per group, rather than channels last ({@code -Dkiln.conv.rowsChunked=false}; A/B runs
+     * flip it). Channels last, a tile's positions lie cpg floats apart, a runtime value: C2 then computes each
+     * broadcast's address with a lea and spills the loop's bases (40 instructions for 14 FMAs, read from the
+     * compiled code on the Xeon); with K a constant they are displacements of one address (31 instructions,
+     * no spill in the loop).
+     */
+    static boolean chunked = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsChunked", "true").trim());
+
+    /**
+     * Whether tiles of v vectors read chunked cells for cpg channels per group: where {@link #K} divides cpg, but
+     * not 64 channels in 7 × 2 tiles, which {@link DirectConvRowTiles} runs channels last in one loop of 64 steps
+     * (chunks of 32 ran 0.94-0.96× of it: two loops of 32 steps).
+     */
+    static boolean chunks(int cpg, int v) {
+        return chunked && cpg % K == 0 && !(v == 2 && DirectConvRowTiles.takes(cpg));
+    }
+
+    /** Cells per channel of a chunk: {@code cells} made odd, so that the chunks start in different L1 sets. */
+    static int chunkCells(int cells) {
+        return cells | 1;
+    }
+
+    /** {@link #tapOuter}'s switch: {@code -Dkiln.conv.rowsTapOuter=false} turns it off (A/B runs flip it). */
+    static boolean tapOuterOn = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsTapOuter", "true").trim());
+
+    /** The L1 data cache per core {@link #tapOuter} plans for. */
+    static long l1 = CpuInfo.current().l1d();
+
+    /**
+     * Whether a block's tiles run tap by tap (every tile through one tap, then the next) rather than tile by
+     * tile: where a block's packed weights overflow the L1 but one tap's (cpg · width floats) fit in three
+     * quarters of it, so that the tiles after the first read them from L1 rather than L2, and the tiles do not
+     * overlap (R divides the width: ResNet's and kiln train cnn's layers). It costs a load and a store of the
+     * accumulators per tile and tap rather than per run of taps: on 32 channels (a 36 KB block, 48 KB L1) that
+     * ran 0.86-0.96×.
+     */
+    static boolean tapOuter(ConvShape s, int cpg, int width) {
+        long tap = (long) cpg * width * Float.BYTES;
+        return tapOuterOn && s.outW() % R == 0 && tap * s.kH() * s.kW() > l1 && tap <= l1 * 3 / 4;
+    }
+
     /** The calling thread's buffer for packed weights, at least n floats. */
     private static float[] weights(long n) {
         Scratch sc = SCRATCH.get();
@@ -338,6 +391,10 @@ final class DirectConvRows {
         int opg = s0.cOutPerGroup();
         int width = v * L;
         int blocks = (opg + width - 1) / width;
+        // chunks of K channels (cs floats apart), taps scaled by K; else channels last, taps scaled by cpg
+        boolean chunks = chunks(cpg, v);
+        int cells0 = chunks ? chunkCells(cells) : cells;
+        int cs = chunks ? cells0 * K : 0;
         int[][] taps = new int[parts.length][];
         int positions = 0;
         long work = 0;
@@ -345,7 +402,7 @@ final class DirectConvRows {
             int[] t = parts[i].gr().taps();
             taps[i] = new int[t.length];
             for (int j = 0; j < t.length; j++) {
-                taps[i][j] = t[j] * cpg;
+                taps[i][j] = t[j] * (cs > 0 ? K : cpg);
             }
             positions = Math.max(positions, parts[i].gr().positions());
             work += (long) parts[i].s().outH() * parts[i].s().outW() * blocks * parts[i].blockSize();
@@ -355,7 +412,7 @@ final class DirectConvRows {
         // samples whose cells a task copies first, then runs through every block (1: block by block per sample);
         // stride 2 stays per sample (its forward and phases ran 0.91-1.09x batched)
         int batch = banded || !strideOne || parts.length > 1 ? 1
-                : sampleBatch(s0, (long) cells * cpg, parts[0].blockSize(), blocks);
+                : sampleBatch(s0, (long) cells0 * cpg, parts[0].blockSize(), blocks);
         // batches of even sizes, as many as a multiple of the threads (where there are enough samples), so that
         // no thread waits on a short last batch; the sizes change no result, only which samples share a task
         int batches = batch == 1 ? s0.n()
@@ -365,7 +422,7 @@ final class DirectConvRows {
         UnitLoop.forRange(units * split, DirectConv.grain(units, split, work * batch), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
             mine.out = HostArrays.atLeast(mine.out, (long) yp0 * width);
-            float[][] sets = mine.cellSets(Math.ceilDiv(s0.n(), batches), (long) cells * cpg);
+            float[][] sets = mine.cellSets(Math.ceilDiv(s0.n(), batches), (long) cells0 * cpg);
             float[] yp = mine.out;
             for (int u = lo; u < hi; u++) {
                 int unit = u / split;
@@ -375,7 +432,9 @@ final class DirectConvRows {
                 int g = unit % s0.groups();
                 for (int n = n0; n < n1; n++) {
                     int src = xOff + (n * cellShape.cIn() + g * cpg) * cellShape.h() * cellShape.w();
-                    if (strideOne) {
+                    if (cs > 0) {
+                        DirectConvChannels.cells(sets[n - n0], cells0, xa, src, cpg, K, cellShape, cellGrid);
+                    } else if (strideOne) {
                         ChannelsLast.pad(sets[n - n0], xa, src, cpg, cellShape, cellGrid);
                     } else {
                         DirectConvChannels.cells(sets[n - n0], cells, xa, src, cpg, cpg, cellShape, cellGrid);
@@ -394,7 +453,7 @@ final class DirectConvRows {
                     for (int oh0 = 0; oh0 < s.outH(); oh0 += BAND_ROWS) {
                         int oh1 = Math.min(s.outH(), oh0 + BAND_ROWS);
                         for (int b = bFrom; b < bTo; b++) {
-                            tiles(part, g, b, blocks, oh0, oh1, v, outs[b - bFrom], xp, cpg, taps[0], wp);
+                            tiles(part, g, b, blocks, oh0, oh1, v, outs[b - bFrom], xp, cs, cpg, taps[0], wp);
                         }
                     }
                     for (int b = bFrom; b < bTo; b++) {
@@ -413,7 +472,7 @@ final class DirectConvRows {
                             Part part = parts[i];
                             ConvShape s = part.s();
                             DirectConv.Grid gr = part.gr();
-                            tiles(part, g, b, blocks, 0, s.outH(), v, yp, xp, cpg, taps[i], wp);
+                            tiles(part, g, b, blocks, 0, s.outH(), v, yp, xp, cs, cpg, taps[i], wp);
                             Place place = part.place();
                             if (place == null) {
                                 ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
@@ -471,12 +530,37 @@ final class DirectConvRows {
 
     /** Block b's tiles of the part's output rows [oh0, oh1), channels last into yp (a tile's positions from q·width). */
     private static void tiles(Part part, int g, int b, int blocks, int oh0, int oh1, int v, float[] yp, float[] xp,
-                              int cpg, int[] taps, float[] wp) {
+                              int cs, int cpg, int[] taps, float[] wp) {
         ConvShape s = part.s();
         DirectConv.Grid gr = part.gr();
         int width = v * L;
         int wBlock = (int) (part.wBase() + (long) (g * blocks + b) * part.blockSize());
         int tilesPerRow = part.plans().length / s.outH();
+        if (tapOuter(s, cpg, width)) {
+            // tap by tap over all the tiles, so that a tap's weights, read from L2 by the first tile, stay in L1 for
+            // the others; each output still adds its taps in order, so the sums are the tile-by-tile ones
+            for (int oh = oh0; oh < oh1; oh++) {
+                int yT = (oh * gr.pitch()) * width;
+                Arrays.fill(yp, yT, yT + s.outW() * width, 0f);
+            }
+            int kk = s.kH() * s.kW();
+            for (int t = 0; t < kk; t++) {
+                for (int oh = oh0; oh < oh1; oh++) {
+                    for (int k = 0; k < tilesPerRow; k++) {
+                        int q = oh * gr.pitch() + k * R;
+                        int[] plan = part.plans()[oh * tilesPerRow + k];
+                        for (int r = 0; r < plan.length; r += 4) {
+                            if (plan[r + 2] <= t && t < plan[r + 3]) {
+                                int pos = plan[r + 1];
+                                run(plan[r], v, yp, (q + pos) * width, xp, (q + pos) * (cs > 0 ? K : cpg), cs, cpg, taps,
+                                        t, t + 1, wp, wBlock);
+                            }
+                        }
+                    }
+                }
+            }
+            return;
+        }
         for (int oh = oh0; oh < oh1; oh++) {
             for (int k = 0; k < tilesPerRow; k++) {
                 int ow0 = Math.min(k * R, s.outW() - R);
@@ -487,8 +571,8 @@ final class DirectConvRows {
                 int[] plan = part.plans()[oh * tilesPerRow + k];
                 for (int r = 0; r < plan.length; r += 4) {
                     int pos = plan[r + 1];
-                    run(plan[r], v, yp, yT + pos * width, xp, (q + pos) * cpg, cpg, taps, plan[r + 2], plan[r + 3],
-                            wp, wBlock);
+                    run(plan[r], v, yp, yT + pos * width, xp, (q + pos) * (cs > 0 ? K : cpg), cs, cpg, taps,
+                            plan[r + 2], plan[r + 3], wp, wBlock);
                 }
             }
         }
@@ -602,8 +686,20 @@ final class DirectConvRows {
     }
 
     /** Taps [t0, t1) of positions × v vectors added onto yp[yOff + i·v·L + lane] for position i. */
-    private static void run(int positions, int v, float[] yp, int yOff, float[] xp, int xOff, int cpg, int[] taps,
-                            int t0, int t1, float[] wp, int wOff) {
+    private static void run(int positions, int v, float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg,
+                            int[] taps, int t0, int t1, float[] wp, int wOff) {
+        if (cs > 0) {
+            switch (v * 8 + positions) {
+                case 2 * 8 + 7 -> chunked7x2(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 2 * 8 + 6 -> chunked6x2(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 2 * 8 + 1 -> chunked1x2(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 1 * 8 + 7 -> chunked7x1(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 1 * 8 + 6 -> chunked6x1(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                case 1 * 8 + 1 -> chunked1x1(yp, yOff, xp, xOff, cs, cpg, taps, t0, t1, wp, wOff);
+                default -> throw new IllegalArgumentException("DirectConvRows: no tile of " + positions + " x " + v);
+            }
+            return;
+        }
         switch (v * 8 + positions) {
             // 32 or 64 channels: the copies with the stride a constant (fewer instructions a step)
             case 2 * 8 + 7 -> {
@@ -849,6 +945,238 @@ final class DirectConvRows {
                 FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
                 FloatVector x = FloatVector.broadcast(S, xp[xi]);
                 a0_0 = w0.fma(x, a0_0);
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+    }
+
+    // The chunked tiles: the same sums on cells in chunks of K channels ({@link #chunked}), a tile's positions
+    // K floats apart (constant displacements from xi), the chunks cs floats apart.
+
+    private static void chunked7x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        FloatVector a6_0 = FloatVector.fromArray(S, yp, yOff + 12 * L);
+        FloatVector a6_1 = FloatVector.fromArray(S, yp, yOff + 13 * L);
+        int wi = wOff + t0 * cpg * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 2 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    a0_1 = w1.fma(x, a0_1);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    a1_1 = w1.fma(x, a1_1);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    a2_1 = w1.fma(x, a2_1);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    a3_1 = w1.fma(x, a3_1);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    a4_1 = w1.fma(x, a4_1);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                    a5_1 = w1.fma(x, a5_1);
+                    x = FloatVector.broadcast(S, xp[xi + 6 * K]);
+                    a6_0 = w0.fma(x, a6_0);
+                    a6_1 = w1.fma(x, a6_1);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+        a5_0.intoArray(yp, yOff + 10 * L);
+        a5_1.intoArray(yp, yOff + 11 * L);
+        a6_0.intoArray(yp, yOff + 12 * L);
+        a6_1.intoArray(yp, yOff + 13 * L);
+    }
+
+    private static void chunked6x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a1_1 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a2_1 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        FloatVector a3_1 = FloatVector.fromArray(S, yp, yOff + 7 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 8 * L);
+        FloatVector a4_1 = FloatVector.fromArray(S, yp, yOff + 9 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 10 * L);
+        FloatVector a5_1 = FloatVector.fromArray(S, yp, yOff + 11 * L);
+        int wi = wOff + t0 * cpg * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 2 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    a0_1 = w1.fma(x, a0_1);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    a1_1 = w1.fma(x, a1_1);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    a2_1 = w1.fma(x, a2_1);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    a3_1 = w1.fma(x, a3_1);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    a4_1 = w1.fma(x, a4_1);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                    a5_1 = w1.fma(x, a5_1);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+        a1_0.intoArray(yp, yOff + 2 * L);
+        a1_1.intoArray(yp, yOff + 3 * L);
+        a2_0.intoArray(yp, yOff + 4 * L);
+        a2_1.intoArray(yp, yOff + 5 * L);
+        a3_0.intoArray(yp, yOff + 6 * L);
+        a3_1.intoArray(yp, yOff + 7 * L);
+        a4_0.intoArray(yp, yOff + 8 * L);
+        a4_1.intoArray(yp, yOff + 9 * L);
+        a5_0.intoArray(yp, yOff + 10 * L);
+        a5_1.intoArray(yp, yOff + 11 * L);
+    }
+
+    private static void chunked1x2(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a0_1 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        int wi = wOff + t0 * cpg * 2 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 2 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    a0_1 = w1.fma(x, a0_1);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a0_1.intoArray(yp, yOff + 1 * L);
+    }
+
+    private static void chunked7x1(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        FloatVector a6_0 = FloatVector.fromArray(S, yp, yOff + 6 * L);
+        int wi = wOff + t0 * cpg * 1 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 1 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                    x = FloatVector.broadcast(S, xp[xi + 6 * K]);
+                    a6_0 = w0.fma(x, a6_0);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a1_0.intoArray(yp, yOff + 1 * L);
+        a2_0.intoArray(yp, yOff + 2 * L);
+        a3_0.intoArray(yp, yOff + 3 * L);
+        a4_0.intoArray(yp, yOff + 4 * L);
+        a5_0.intoArray(yp, yOff + 5 * L);
+        a6_0.intoArray(yp, yOff + 6 * L);
+    }
+
+    private static void chunked6x1(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        FloatVector a1_0 = FloatVector.fromArray(S, yp, yOff + 1 * L);
+        FloatVector a2_0 = FloatVector.fromArray(S, yp, yOff + 2 * L);
+        FloatVector a3_0 = FloatVector.fromArray(S, yp, yOff + 3 * L);
+        FloatVector a4_0 = FloatVector.fromArray(S, yp, yOff + 4 * L);
+        FloatVector a5_0 = FloatVector.fromArray(S, yp, yOff + 5 * L);
+        int wi = wOff + t0 * cpg * 1 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 1 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                    x = FloatVector.broadcast(S, xp[xi + K]);
+                    a1_0 = w0.fma(x, a1_0);
+                    x = FloatVector.broadcast(S, xp[xi + 2 * K]);
+                    a2_0 = w0.fma(x, a2_0);
+                    x = FloatVector.broadcast(S, xp[xi + 3 * K]);
+                    a3_0 = w0.fma(x, a3_0);
+                    x = FloatVector.broadcast(S, xp[xi + 4 * K]);
+                    a4_0 = w0.fma(x, a4_0);
+                    x = FloatVector.broadcast(S, xp[xi + 5 * K]);
+                    a5_0 = w0.fma(x, a5_0);
+                }
+            }
+        }
+        a0_0.intoArray(yp, yOff + 0 * L);
+        a1_0.intoArray(yp, yOff + 1 * L);
+        a2_0.intoArray(yp, yOff + 2 * L);
+        a3_0.intoArray(yp, yOff + 3 * L);
+        a4_0.intoArray(yp, yOff + 4 * L);
+        a5_0.intoArray(yp, yOff + 5 * L);
+    }
+
+    private static void chunked1x1(float[] yp, int yOff, float[] xp, int xOff, int cs, int cpg, int[] taps, int t0, int t1,
+                                 float[] wp, int wOff) {
+        FloatVector a0_0 = FloatVector.fromArray(S, yp, yOff + 0 * L);
+        int wi = wOff + t0 * cpg * 1 * L;
+        for (int t = t0; t < t1; t++) {
+            for (int c0 = 0, xc = xOff + taps[t]; c0 < cpg; c0 += K, xc += cs) {
+                for (int xi = xc; xi < xc + K; xi++, wi += 1 * L) {
+                    FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+                    FloatVector x = FloatVector.broadcast(S, xp[xi]);
+                    a0_0 = w0.fma(x, a0_0);
+                }
             }
         }
         a0_0.intoArray(yp, yOff + 0 * L);

@@ -78,10 +78,10 @@ class DirectConvRowsTest {
         var rng = new Generator(73);
         boolean was = DirectConvRowTiles.enabled;
         try {
-            // 32 and 64 channels per group in (the forward's tiles) and out (the input gradient's), stride 1 and 2,
+            // 64 channels per group in (the forward's tiles) and out (the input gradient's), stride 1 and 2,
             // widths with an overlapping last tile, groups
-            for (int[] g : new int[][] {{2, 32, 9, 12, 32, 3, 1, 1, 1, 1}, {2, 64, 7, 7, 64, 3, 1, 1, 1, 1},
-                {2, 32, 14, 15, 64, 3, 2, 1, 1, 1}, {1, 64, 8, 9, 66, 3, 1, 1, 1, 2}}) {
+            for (int[] g : new int[][] {{2, 64, 9, 12, 64, 3, 1, 1, 1, 1}, {2, 64, 7, 7, 64, 3, 1, 1, 1, 1},
+                {2, 64, 14, 15, 64, 3, 2, 1, 1, 1}, {1, 128, 8, 9, 132, 3, 1, 1, 1, 2}}) {
                 ConvShape s = shape(g);
                 DirectConvRowTiles.enabled = true;
                 assertThat(DirectConvRowTiles.takes(s.cInPerGroup())).as("takes %s", s).isTrue();
@@ -112,6 +112,63 @@ class DirectConvRowsTest {
             }
         } finally {
             DirectConvRowTiles.enabled = was;
+        }
+    }
+
+    @Test
+    void chunkedCellsGiveTheBitsOfChannelsLastCells() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        var rng = new Generator(74);
+        boolean was = DirectConvRows.chunked;
+        boolean wasTap = DirectConvRows.tapOuterOn;
+        try {
+            // the edges of SHAPES with channels (in and out per group) that chunks of K divide, and some they do not
+            List<int[]> shapes = new ArrayList<>();
+            for (int[] g : SHAPES) {
+                int[] c = g.clone();
+                c[1] = DirectConvRows.K * g[9] * (g[1] % 3 + 1);
+                c[4] = DirectConvRows.K * g[9] * (g[4] % 2 + 1);
+                shapes.add(c);
+            }
+            shapes.addAll(List.of(new int[] {2, 32, 9, 12, 32, 3, 1, 1, 1, 1}, new int[] {2, 64, 7, 7, 64, 3, 1, 1, 1, 1},
+                    new int[] {2, 32, 14, 15, 64, 3, 2, 1, 1, 1}, new int[] {1, 64, 8, 9, 66, 3, 1, 1, 1, 2},
+                    new int[] {2, 24, 9, 9, 32, 3, 1, 1, 1, 1}, new int[] {2, 32, 14, 14, 48, 3, 1, 1, 1, 1},
+                    new int[] {1, 48, 28, 28, 32, 3, 1, 1, 1, 1}, new int[] {2, 32, 29, 28, 16, 3, 1, 1, 1, 1}));
+            for (int[] g : shapes) {
+                ConvShape s = shape(g);
+                float[] x = AbTiming.randn(rng, s.n() * s.cIn() * s.h() * s.w());
+                float[] w = AbTiming.randn(rng, s.cOut() * s.cInPerGroup() * s.kH() * s.kW());
+                float[] b = AbTiming.randn(rng, s.cOut());
+                float[] dy = AbTiming.randn(rng, s.n() * s.cOut() * s.outH() * s.outW());
+                boolean transposable = ConvDispatch.transposable(s);
+                boolean phases = s.strideH() > 1 && DirectConvRows.phasesFit(s);
+                for (int v = 1; v <= 2; v++) {
+                    // channels last tile by tile, then chunks, tap by tap, both
+                    float[][] out = new float[4][];
+                    float[][] dx = new float[4][];
+                    for (int i = 0; i < 4; i++) {
+                        DirectConvRows.chunked = (i & 1) != 0;
+                        DirectConvRows.tapOuterOn = (i & 2) != 0;
+                        out[i] = new float[dy.length];
+                        DirectConvRows.forward(out[i], 0, x, 0, w, 0, b, 0, s, v);
+                        dx[i] = new float[x.length];
+                        if (transposable) {
+                            DirectConvRows.backwardInput(dx[i], 0, dy, 0, w, 0, s, v);
+                        } else if (phases) {
+                            DirectConvRows.backwardInputStrided(dx[i], 0, dy, 0, w, 0, s, v);
+                        }
+                    }
+                    for (int i = 1; i < 4; i++) {
+                        assertThat(out[i]).as("forward %s, %d vectors, variant %d", s, v, i).isEqualTo(out[0]);
+                        assertThat(dx[i]).as("input gradient %s, %d vectors, variant %d", s, v, i).isEqualTo(dx[0]);
+                    }
+                }
+            }
+        } finally {
+            DirectConvRows.chunked = was;
+            DirectConvRows.tapOuterOn = wasTap;
         }
     }
 

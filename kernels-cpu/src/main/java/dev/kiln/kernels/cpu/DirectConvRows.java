@@ -329,25 +329,6 @@ final class DirectConvRows {
         return cells | 1;
     }
 
-    /** {@link #tapOuter}'s switch: {@code -Dkiln.conv.rowsTapOuter=false} turns it off (A/B runs flip it). */
-    static boolean tapOuterOn = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsTapOuter", "true").trim());
-
-    /** The L1 data cache per core {@link #tapOuter} plans for. */
-    static long l1 = CpuInfo.current().l1d();
-
-    /**
-     * Whether a block's tiles run tap by tap (every tile through one tap, then the next) rather than tile by
-     * tile: where a block's packed weights overflow the L1 but one tap's (cpg · width floats) fit in three
-     * quarters of it, so that the tiles after the first read them from L1 rather than L2, and the tiles do not
-     * overlap (R divides the width: ResNet's and kiln train cnn's layers). It costs a load and a store of the
-     * accumulators per tile and tap rather than per run of taps: on 32 channels (a 36 KB block, 48 KB L1) that
-     * ran 0.86-0.96×.
-     */
-    static boolean tapOuter(ConvShape s, int cpg, int width) {
-        long tap = (long) cpg * width * Float.BYTES;
-        return tapOuterOn && s.outW() % R == 0 && tap * s.kH() * s.kW() > l1 && tap <= l1 * 3 / 4;
-    }
-
     /** The calling thread's buffer for packed weights, at least n floats. */
     private static float[] weights(long n) {
         Scratch sc = SCRATCH.get();
@@ -536,31 +517,6 @@ final class DirectConvRows {
         int width = v * L;
         int wBlock = (int) (part.wBase() + (long) (g * blocks + b) * part.blockSize());
         int tilesPerRow = part.plans().length / s.outH();
-        if (tapOuter(s, cpg, width)) {
-            // tap by tap over all the tiles, so that a tap's weights, read from L2 by the first tile, stay in L1 for
-            // the others; each output still adds its taps in order, so the sums are the tile-by-tile ones
-            for (int oh = oh0; oh < oh1; oh++) {
-                int yT = (oh * gr.pitch()) * width;
-                Arrays.fill(yp, yT, yT + s.outW() * width, 0f);
-            }
-            int kk = s.kH() * s.kW();
-            for (int t = 0; t < kk; t++) {
-                for (int oh = oh0; oh < oh1; oh++) {
-                    for (int k = 0; k < tilesPerRow; k++) {
-                        int q = oh * gr.pitch() + k * R;
-                        int[] plan = part.plans()[oh * tilesPerRow + k];
-                        for (int r = 0; r < plan.length; r += 4) {
-                            if (plan[r + 2] <= t && t < plan[r + 3]) {
-                                int pos = plan[r + 1];
-                                run(plan[r], v, yp, (q + pos) * width, xp, (q + pos) * (cs > 0 ? K : cpg), cs, cpg, taps,
-                                        t, t + 1, wp, wBlock);
-                            }
-                        }
-                    }
-                }
-            }
-            return;
-        }
         for (int oh = oh0; oh < oh1; oh++) {
             for (int k = 0; k < tilesPerRow; k++) {
                 int ow0 = Math.min(k * R, s.outW() - R);

@@ -12,10 +12,9 @@ import static dev.kiln.kernels.cpu.AbTiming.now;
 import static dev.kiln.kernels.cpu.AbTiming.randn;
 
 /**
- * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvRows}' switches through {@link ConvDispatch}
- * on ResNet-18's 3×3 layers (batch 32) and {@code kiln train cnn}'s (batch 128): old with the switch {@code
- * -Dab.flag} names off, new with it on ({@link #set}: the cells in chunks of {@link DirectConvRows#K} channels
- * against channels last, the tiles tap by tap against tile by tile, or both against main's path before them),
+ * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvRows#chunked} through {@link ConvDispatch}
+ * on ResNet-18's 3×3 layers (batch 32) and {@code kiln train cnn}'s (batch 128): old with the cells channels last,
+ * new with them in chunks of {@link DirectConvRows#K} channels,
  * for the forward, the input gradient and the weight gradient (which the row tiles do not run: a check of the
  * noise). Medians of the rounds, CPU time (this thread's on one thread, all threads' on more); x = old / new.
  * Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
@@ -50,7 +49,6 @@ final class ConvChunkedAB {
             CpuBackend.setThreads(Integer.parseInt(args[1]));
         }
         String filter = args.length > 2 ? args[2] : "";
-        String flag = System.getProperty("ab.flag", "chunked");
         var rng = new Generator(1);
         System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s CPU time), medians; x = old / new%n",
                 Simd.describe(), CpuBackend.threads(), rounds, CpuBackend.threads() == 1 ? "thread" : "all threads'");
@@ -80,7 +78,7 @@ final class ConvChunkedAB {
                 double[][] times = new double[2][rounds];
                 for (int r = -2; r < rounds; r++) { // two warm-up rounds
                     for (int path = 0; path < 2; path++) {
-                        set(flag, path == 1);
+                        DirectConvRows.chunked = path == 1;
                         long t0 = now(true);
                         for (int c = 0; c < calls; c++) {
                             passes[p].run();
@@ -90,26 +88,12 @@ final class ConvChunkedAB {
                         }
                     }
                 }
-                set(flag, true);
+                DirectConvRows.chunked = true;
                 double old = median(times[0]);
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-11s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p], old, flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
-        }
-    }
-
-    /** Sets the switch A/B flips: {@code -Dab.flag=chunked} ({@link DirectConvRows#chunked}), {@code tapOuter}
-     * ({@link DirectConvRows#tapOuterOn}) or {@code both} (old: main's path before them). */
-    private static void set(String flag, boolean on) {
-        switch (flag) {
-            case "chunked" -> DirectConvRows.chunked = on;
-            case "tapOuter" -> DirectConvRows.tapOuterOn = on;
-            case "both" -> {
-                DirectConvRows.chunked = on;
-                DirectConvRows.tapOuterOn = on;
-            }
-            default -> throw new IllegalArgumentException("ConvChunkedAB: no switch " + flag);
         }
     }
 }

@@ -214,7 +214,7 @@ final class DirectConvRows {
             int last = p.outH() * pitch + Arrays.stream(taps).max().orElse(0);
             cells = Math.max(cells, last);
             parts[i] = new Part(p, new DirectConv.Grid(pitch, gridRows, 0, 0, p.outH() * pitch, taps), plans(p), source,
-                    packed, kk * s.cOutPerGroup() * width, places.get(i), false);
+                    packed, kk * s.cOutPerGroup() * width, places.get(i));
             packed += (long) s.groups() * blocks * parts[i].blockSize();
         }
         float[] wp = weights(packed);
@@ -343,8 +343,7 @@ final class DirectConvRows {
         DirectConv.Grid gr = strideOne ? DirectConv.Grid.forward(s) : DirectConv.Grid.of(s);
         int kk = s.kH() * s.kW();
         int cells = gr.positions() + Arrays.stream(gr.taps()).max().orElse(0);
-        boolean edges = zeroEdges(s);
-        Part part = new Part(s, gr, plans(s, edges), null, 0, kk * s.cInPerGroup() * v * L, null, edges);
+        Part part = new Part(s, gr, plans(s), null, 0, kk * s.cInPerGroup() * v * L, null);
         compute(y, yOff, xa, xOff, s, gr, cells, new Part[] {part}, wp, ba, bOff, v);
     }
 
@@ -355,54 +354,7 @@ final class DirectConvRows {
      * phases) and, for a phase of a strided input gradient, where its outputs go.
      */
     private record Part(ConvShape s, DirectConv.Grid gr, int[][] plans, int[] source, long wBase, int blockSize,
-                        Place place, boolean edges) {
-    }
-
-    /**
-     * {@link #zeroEdges}' switch: {@code -Dkiln.conv.rowsZeroEdges=false} keeps the 6-position runs (A/B runs flip
-     * it).
-     */
-    static boolean zeroEdgesOn = !"false".equalsIgnoreCase(
-            System.getProperty("kiln.conv.rowsZeroEdges", "true").trim());
-
-    /**
-     * Whether the tiles of s run a tap that loses one position at a row's edge on all R positions, the lost one
-     * reading a padding cell made zero ({@link #zeroPadding}): stride and dilation 1 on the forward grid, where
-     * every read past a row's input lands on a padding column of that row or the next. A 3 × 3 row's taps then
-     * all run on R positions and merge into one run per tile. The sums only gain w·(+0) terms, which leave them
-     * bit for bit the same: a sum starts at +0 and, in round-to-nearest, never becomes -0 (x + y = 0 exactly
-     * gives +0 unless both are -0), so adding ±0 changes no sum (non-finite weights aside: ∞·0 is NaN).
-     */
-    static boolean zeroEdges(ConvShape s) {
-        return zeroEdgesOn && s.strideH() == 1 && s.strideW() == 1 && s.dilationH() == 1 && s.dilationW() == 1;
-    }
-
-    /**
-     * Zeros in the padding columns that {@link #zeroEdges} plans read: in the forward grid's rows of input (and
-     * the first {@code padW} cells of the row after them), the cells outside the input's columns, for every
-     * channel; {@code cs} > 0: chunks of {@link #K} channels cs floats apart, else channels last.
-     */
-    private static void zeroPadding(float[] xp, int cells, int cs, int cpg, ConvShape s, DirectConv.Grid gr) {
-        int pitch = gr.pitch();
-        int left = s.padW();
-        int stride = cs > 0 ? K : cpg;
-        for (int r = s.padH(); r <= s.padH() + s.h(); r++) {
-            for (int col = 0; col < pitch; col++) {
-                boolean input = r < s.padH() + s.h() && col >= left && col < left + s.w();
-                int cell = r * pitch + col;
-                if (input || cell >= cells || (r == s.padH() + s.h() && col >= left)) {
-                    continue;
-                }
-                if (cs > 0) {
-                    for (int c0 = 0; c0 < cpg; c0 += K) {
-                        int at = c0 / K * cs + cell * K;
-                        Arrays.fill(xp, at, at + K, 0f);
-                    }
-                } else {
-                    Arrays.fill(xp, cell * stride, cell * stride + cpg, 0f);
-                }
-            }
-        }
+                        Place place) {
     }
 
     /**
@@ -467,9 +419,6 @@ final class DirectConvRows {
                         ChannelsLast.pad(sets[n - n0], xa, src, cpg, cellShape, cellGrid);
                     } else {
                         DirectConvChannels.cells(sets[n - n0], cells, xa, src, cpg, cpg, cellShape, cellGrid);
-                    }
-                    if (parts[0].edges()) {
-                        zeroPadding(sets[n - n0], cells, cs, cpg, cellShape, cellGrid);
                     }
                 }
                 int bFrom = blocks * piece / split;
@@ -635,14 +584,6 @@ final class DirectConvRows {
      * position left out.
      */
     static int[][] plans(ConvShape s) {
-        return plans(s, false);
-    }
-
-    /**
-     * {@link #plans(ConvShape)}, where {@code edges} ({@link #zeroEdges}) with a tap that loses one position
-     * run on all R (the lost one reads a zero), so that such taps merge with their neighbours into one run.
-     */
-    static int[][] plans(ConvShape s, boolean edges) {
         int tilesPerRow = (s.outW() + R - 1) / R;
         int[][] plans = new int[s.outH() * tilesPerRow][];
         int[] runs = new int[4 * R * s.kH() * s.kW()];
@@ -664,10 +605,6 @@ final class DirectConvRows {
                             lo = Math.clamp(Math.ceilDiv(-dj, s.strideW()) - ow0, 0, R);
                             hi = Math.clamp(Math.ceilDiv(s.w() - dj, s.strideW()) - ow0, 0, R);
                             hi = Math.max(lo, hi);
-                            if (edges && hi - lo == R - 1) {
-                                lo = 0;
-                                hi = R;
-                            }
                         }
                     }
                     if (runStart >= 0 && (lo != runLo || hi != runHi)) {

@@ -16,8 +16,7 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * on ResNet-18's 3×3 layers (batch 32) and {@code kiln train cnn}'s (batch 128): old with the cells channels last,
  * new with them in chunks of {@link DirectConvRows#K} channels,
  * for the forward, the input gradient and the weight gradient (which the row tiles do not run: a check of the
- * noise). With {@code -Dab.flag=zeroEdges} the A/B is of {@link DirectConvRows#zeroEdgesOn} instead (chunked
- * cells on both sides). Medians of the rounds, CPU time (this thread's on one thread, all threads' on more); x = old / new.
+ * noise). Medians of the rounds, CPU time (this thread's on one thread, all threads' on more); x = old / new.
  * Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
@@ -50,8 +49,6 @@ final class ConvChunkedAB {
             CpuBackend.setThreads(Integer.parseInt(args[1]));
         }
         String filter = args.length > 2 ? args[2] : "";
-        // -Dab.flag=zeroEdges: old = the 6-position runs, new = the edge taps on R positions over zeroed padding
-        boolean zeroEdges = "zeroEdges".equals(System.getProperty("ab.flag"));
         var rng = new Generator(1);
         System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s CPU time), medians; x = old / new%n",
                 Simd.describe(), CpuBackend.threads(), rounds, CpuBackend.threads() == 1 ? "thread" : "all threads'");
@@ -81,11 +78,7 @@ final class ConvChunkedAB {
                 double[][] times = new double[2][rounds];
                 for (int r = -2; r < rounds; r++) { // two warm-up rounds
                     for (int path = 0; path < 2; path++) {
-                        if (zeroEdges) {
-                            DirectConvRows.zeroEdgesOn = path == 1;
-                        } else {
-                            DirectConvRows.chunked = path == 1;
-                        }
+                        DirectConvRows.chunked = path == 1;
                         long t0 = now(true);
                         for (int c = 0; c < calls; c++) {
                             passes[p].run();
@@ -96,7 +89,6 @@ final class ConvChunkedAB {
                     }
                 }
                 DirectConvRows.chunked = true;
-                DirectConvRows.zeroEdgesOn = true;
                 double old = median(times[0]);
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-11s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",

@@ -6,7 +6,6 @@ import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static dev.kiln.kernels.cpu.KernelCheck.Layout;
@@ -376,112 +375,6 @@ class DirectConvRowsTest {
         } finally {
             DirectConvChannels.oldCopies = false;
             CpuBackend.setThreads(threads);
-        }
-    }
-
-    @Test
-    void zeroEdgesGiveTheBitsOfSixPositionRuns() {
-        if (!Simd.ENABLED) {
-            return;
-        }
-        var rng = new Generator(75);
-        boolean was = DirectConvRows.zeroEdgesOn;
-        boolean chunkedWas = DirectConvRows.chunked;
-        try {
-            // SHAPES (channels last and, with channels that K divides, chunked), 64 channels (the constant tiles),
-            // and 7 x 7 planes; each after a larger shape's NaN input left NaN in the cells the edges read
-            List<int[]> shapes = new ArrayList<>(List.of(SHAPES));
-            for (int[] g : SHAPES) {
-                int[] c = g.clone();
-                c[1] = DirectConvRows.K * g[9];
-                c[4] = DirectConvRows.K * g[9] + 3;
-                shapes.add(c);
-            }
-            shapes.addAll(List.of(new int[] {2, 64, 7, 7, 64, 3, 1, 1, 1, 1}, new int[] {2, 96, 7, 7, 40, 3, 1, 1, 1, 1},
-                    new int[] {3, 32, 14, 14, 32, 3, 1, 1, 1, 1}, new int[] {2, 32, 8, 10, 32, 3, 1, 1, 1, 1}));
-            ConvShape dirty = shape(new int[] {1, 128, 30, 30, 32, 3, 1, 1, 1, 1});
-            float[] nan = new float[dirty.n() * dirty.cIn() * dirty.h() * dirty.w()];
-            Arrays.fill(nan, Float.NaN);
-            float[] dirtyW = AbTiming.randn(rng, dirty.cOut() * dirty.cIn() * 9);
-            for (boolean chunks : new boolean[] {false, true}) {
-                DirectConvRows.chunked = chunks;
-                for (int[] g : shapes) {
-                    ConvShape s = shape(g);
-                    float[] x = AbTiming.randn(rng, s.n() * s.cIn() * s.h() * s.w());
-                    float[] w = AbTiming.randn(rng, s.cOut() * s.cInPerGroup() * s.kH() * s.kW());
-                    float[] b = AbTiming.randn(rng, s.cOut());
-                    float[] dy = AbTiming.randn(rng, s.n() * s.cOut() * s.outH() * s.outW());
-                    boolean transposable = ConvDispatch.transposable(s);
-                    for (int v = 1; v <= 2; v++) {
-                        float[][] out = new float[2][];
-                        float[][] dx = new float[2][];
-                        for (int i = 0; i < 2; i++) {
-                            DirectConvRows.zeroEdgesOn = i == 1;
-                            for (int vv = 1; vv <= 2; vv++) { // NaN in every cell buffer of this thread
-                                DirectConvRows.forward(new float[dirty.n() * dirty.cOut() * dirty.outH() * dirty.outW()],
-                                        0, nan, 0, dirtyW, 0, null, 0, dirty, vv);
-                            }
-                            out[i] = new float[dy.length];
-                            DirectConvRows.forward(out[i], 0, x, 0, w, 0, b, 0, s, v);
-                            dx[i] = new float[x.length];
-                            if (transposable) {
-                                DirectConvRows.backwardInput(dx[i], 0, dy, 0, w, 0, s, v);
-                            }
-                        }
-                        assertThat(out[1]).as("forward %s, %d vectors, chunked %s", s, v, chunks).isEqualTo(out[0]);
-                        assertThat(dx[1]).as("input gradient %s, %d vectors, chunked %s", s, v, chunks)
-                                .isEqualTo(dx[0]);
-                    }
-                }
-            }
-        } finally {
-            DirectConvRows.zeroEdgesOn = was;
-            DirectConvRows.chunked = chunkedWas;
-        }
-    }
-
-    @Test
-    void zeroEdgePlansAddOnlyPaddingColumnsOfRealRows() {
-        for (int[] g : SHAPES) {
-            ConvShape s = shape(g);
-            if (!DirectConvRows.zeroEdges(s)) {
-                continue;
-            }
-            int[][] plain = DirectConvRows.plans(s, false);
-            int[][] plans = DirectConvRows.plans(s, true);
-            int perRow = plans.length / s.outH();
-            for (int oh = 0; oh < s.outH(); oh++) {
-                for (int k = 0; k < perRow; k++) {
-                    int ow0 = Math.min(k * DirectConvRows.R, s.outW() - DirectConvRows.R);
-                    int[] plan = plans[oh * perRow + k];
-                    assertThat(plan.length).as("runs of %s", s).isLessThanOrEqualTo(plain[oh * perRow + k].length);
-                    for (int p = 0; p < DirectConvRows.R; p++) {
-                        // the taps at p: the real ones in order, plus only taps of real rows whose column is padding
-                        List<Integer> ran = new ArrayList<>();
-                        for (int i = 0; i < plan.length; i += 4) {
-                            assertThat(plan[i]).as("run length").isIn(1, DirectConvRows.R);
-                            for (int t = plan[i + 2]; t < plan[i + 3]; t++) {
-                                if (p >= plan[i + 1] && p < plan[i + 1] + plan[i]) {
-                                    ran.add(t);
-                                }
-                            }
-                        }
-                        List<Integer> real = new ArrayList<>();
-                        for (int t = 0; t < s.kH() * s.kW(); t++) {
-                            int ih = oh + t / s.kW() - s.padH();
-                            int iw = ow0 + p + t % s.kW() - s.padW();
-                            boolean rowReal = ih >= 0 && ih < s.h();
-                            if (rowReal && iw >= 0 && iw < s.w()) {
-                                real.add(t);
-                            } else if (ran.contains(t)) {
-                                assertThat(rowReal).as("tap %d at (%d, %d) of %s reads a real row", t, oh, ow0 + p, s)
-                                        .isTrue();
-                            }
-                        }
-                        assertThat(ran).as("taps at (%d, %d) of %s", oh, ow0 + p, s).isSorted().containsAll(real);
-                    }
-                }
-            }
         }
     }
 

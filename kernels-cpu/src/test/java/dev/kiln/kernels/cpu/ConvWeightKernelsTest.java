@@ -82,6 +82,13 @@ class ConvWeightKernelsTest {
                 float[] a = Arrays.copyOfRange(HostArrays.f(rows), rows.offset(), rows.offset() + KernelCheck.numel(wShape));
                 float[] b = Arrays.copyOfRange(HostArrays.f(every), every.offset(), every.offset() + KernelCheck.numel(wShape));
                 assertThat(a).as("%s: the same sums as on every tap", what).containsExactly(b);
+                // the 4 × 3 tile on dy as it lies (kiln.conv.weightFours=false): the same sums in the same order
+                Tensor planes = poisoned(wShape);
+                DirectConvWeight.blocked(HostArrays.f(planes), planes.offset(), HostArrays.f(dy), dy.offset(),
+                        HostArrays.f(x), x.offset(), s, wide, true, true, true, !DirectConvWeight.FOURS);
+                float[] c = Arrays.copyOfRange(HostArrays.f(planes), planes.offset(),
+                        planes.offset() + KernelCheck.numel(wShape));
+                assertThat(a).as("%s: the same sums with dy interleaved by fours and as it lies", what).containsExactly(c);
             }
         }
     }

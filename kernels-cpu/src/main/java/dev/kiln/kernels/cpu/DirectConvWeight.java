@@ -155,11 +155,14 @@ final class DirectConvWeight {
         // the 3 × 3 tile reads sample-minor chunks and dy interleaved, the others sample-major chunks
         // and dy as it lies
         boolean threes = sampleMinor(s, wide);
-        boolean fours = foursWanted && wide && DirectConvWeightTiles.outs(wide, opg) == 4;
+        int cBlocks = (cpg + LANES - 1) / LANES;
+        // dy interleaved by fours for the 4 × 3 tile of 32 registers where a staged dy feeds at least two
+        // blocks of input channels: its scalar copy costs more than System.arraycopy, and with one block
+        // (16 → 16 channels at 28 × 28) that ate the tile's gain (0.92-0.99×)
+        boolean fours = foursWanted && wide && DirectConvWeightTiles.outs(wide, opg) == 4 && cBlocks >= 2;
         // dy interleaved (by tiles of 3 or 4 out channels) lies after the planes, in the same array
         boolean inBuf = threes || fours;
         int kk = s.kH() * s.kW();
-        int cBlocks = (cpg + LANES - 1) / LANES;
         int oBlocks = (opg + ro - 1) / ro;
         int block = gr.plane() * LANES;
         // the 4 × 2 tile on a kernel of an odd number of taps: its two columns are two blocks of input

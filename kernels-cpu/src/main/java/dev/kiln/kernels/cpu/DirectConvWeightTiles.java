@@ -33,6 +33,13 @@ final class DirectConvWeightTiles {
     private DirectConvWeightTiles() {
     }
 
+    /**
+     * Whether {@link #blockedTile4x3Fours} takes consecutive taps as constant displacements ({@link
+     * #blockedTile4x3Unit}); {@code -Dkiln.conv.weightUnitTaps=false} reads every tap's offset from a register
+     * (not final: A/B harnesses switch it in one JVM).
+     */
+    static boolean unitTaps = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightUnitTaps", "true").trim());
+
     /** Input channels per weight-gradient tile. */
     static final int C = WIDE ? 4 : 2;
 
@@ -378,7 +385,7 @@ final class DirectConvWeightTiles {
         int t0 = taps[tap0];
         int t1 = taps[tap0 + 1];
         int t2 = taps[tap0 + 2];
-        if (t1 == t0 + L && t2 == t0 + 2 * L) {
+        if (unitTaps && t1 == t0 + L && t2 == t0 + 2 * L) {
             // the taps side by side (stride 1, dilation 1): constant displacements of one index
             blockedTile4x3Unit(part, pOff, accumulate, xb, xOff + t0, xStride, dOff, dyStride, samples, outW, pitch,
                     region, at);

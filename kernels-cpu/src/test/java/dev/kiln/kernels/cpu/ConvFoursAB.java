@@ -14,9 +14,10 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
 /**
  * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvWeight#blocked}'s 4 × 3 tile of 32
  * registers on ResNet-18's 3×3 layers (batch 32) and {@code kiln train cnn}'s (batch 128): old on dy as it lies
- * ({@code kiln.conv.weightFours=false}), new on dy interleaved by fours ({@link DirectConvWeight#FOURS}); and the
+ * ({@code kiln.conv.weightFours=false}), new on dy interleaved by fours ({@link DirectConvWeight#FOURS}), without and with
+ * {@link DirectConvWeightTiles#unitTaps}; and the
  * forward, which neither touches, timed the same way as a check of the noise (A/A). Medians of the rounds, CPU time
- * (this thread's on one thread, all threads' on more); x = old / new. At 16 registers (-XX:UseAVX=2) both paths are
+ * (this thread's on one thread, all threads' on more); x = old / fours, old / fours + unit. At 16 registers (-XX:UseAVX=2) both paths are
  * the same code (another A/A). Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
@@ -50,7 +51,7 @@ final class ConvFoursAB {
         }
         String filter = args.length > 2 ? args[2] : "";
         var rng = new Generator(1);
-        System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s CPU time), medians; x = old / new%n",
+        System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s CPU time) (GFLOP/s), medians; x = old / fours, old / (fours + unit)%n",
                 Simd.describe(), CpuBackend.threads(), rounds, CpuBackend.threads() == 1 ? "thread" : "all threads'");
         for (int[] g : SHAPES) {
             if (Arrays.stream(filter.split("\\|")).noneMatch(Arrays.toString(g)::contains)) {
@@ -80,10 +81,11 @@ final class ConvFoursAB {
             String[] names = {"forward A/A", "weight grad"};
             int calls = (int) Math.max(2, Math.min(20, 2e9 / flop));
             for (int p = 0; p < passes.length; p++) {
-                double[][] times = new double[2][rounds];
+                double[][] times = new double[3][rounds];
                 for (int r = -2; r < rounds; r++) { // two warm-up rounds
-                    for (int path = 0; path < 2; path++) {
-                        fours[0] = path == 1;
+                    for (int path = 0; path < 3; path++) {
+                        fours[0] = path >= 1;
+                        DirectConvWeightTiles.unitTaps = path == 2;
                         long t0 = now(true);
                         for (int c = 0; c < calls; c++) {
                             passes[p].run();
@@ -93,10 +95,13 @@ final class ConvFoursAB {
                         }
                     }
                 }
+                DirectConvWeightTiles.unitTaps = true;
                 double old = median(times[0]);
-                double now = median(times[1]);
-                System.out.printf(Locale.ROOT, "%-24s %-11s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
-                        Arrays.toString(g), names[p], old, flop / old / 1e6, now, flop / now / 1e6, old / now);
+                double four = median(times[1]);
+                double now = median(times[2]);
+                System.out.printf(Locale.ROOT, "%-24s %-11s old %8.3f ms (%5.1f)  fours %8.3f ms (%5.1f)  +unit %8.3f ms (%5.1f)"
+                        + "  x %.2f %.2f%n", Arrays.toString(g), names[p], old, flop / old / 1e6, four, flop / four / 1e6, now,
+                        flop / now / 1e6, old / four, old / now);
             }
         }
     }

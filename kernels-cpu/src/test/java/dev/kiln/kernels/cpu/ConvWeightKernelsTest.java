@@ -51,6 +51,12 @@ class ConvWeightKernelsTest {
         {2, 16, 11, 11, 32, 3, 3, 3, 3, 0, 0, 1, 1, 1},
         // several chunks of samples, the last shorter (sample-minor chunks: zeros elsewhere)
         {27, 16, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        // two blocks of 16 channels or more (dy interleaved by fours at 32 registers), out channels off a
+        // tile of 4, stride 1 (consecutive taps), stride 2, dilation 2 and groups
+        {3, 32, 9, 10, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {2, 48, 11, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+        {2, 32, 9, 9, 12, 3, 3, 1, 1, 2, 2, 2, 2, 1},
+        {2, 64, 6, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 2},
     };
 
     @Test

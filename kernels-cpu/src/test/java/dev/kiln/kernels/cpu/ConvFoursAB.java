@@ -13,12 +13,12 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
 
 /**
  * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvWeight#blocked}'s 4 × 3 tile of 32
- * registers on ResNet-18's 3×3 layers (batch 32) and {@code kiln train cnn}'s (batch 128): old on dy as it lies
- * ({@code kiln.conv.weightFours=false}), new on dy interleaved by fours ({@link DirectConvWeight#FOURS}), without and with
- * {@link DirectConvWeightTiles#unitTaps}; and the
- * forward, which neither touches, timed the same way as a check of the noise (A/A). Medians of the rounds, CPU time
- * (this thread's on one thread, all threads' on more); x = old / fours, old / fours + unit. At 16 registers (-XX:UseAVX=2) both paths are
- * the same code (another A/A). Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
+ * registers on ResNet-18's 3×3 layers (batch 32) and {@code kiln train cnn}'s (batch 128): old on dy as it
+ * lies ({@code kiln.conv.weightFours=false}), fours on dy interleaved by fours ({@link DirectConvWeight#FOURS})
+ * without {@link DirectConvWeightTiles#unitTaps}, and with them; and the forward, which none touches, timed the
+ * same way as a check of the noise (A/A). Medians of the rounds, CPU time (this thread's on one thread, all
+ * threads' on more); x = old / fours, old / (fours + unit). At 16 registers (-XX:UseAVX=2) the three are the
+ * same code (another A/A). Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
  *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvFoursAB [rounds [threads [filter]]]
@@ -51,7 +51,8 @@ final class ConvFoursAB {
         }
         String filter = args.length > 2 ? args[2] : "";
         var rng = new Generator(1);
-        System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s CPU time) (GFLOP/s), medians; x = old / fours, old / (fours + unit)%n",
+        System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s CPU time) (GFLOP/s), medians;"
+                + " x = old / fours, old / (fours + unit)%n",
                 Simd.describe(), CpuBackend.threads(), rounds, CpuBackend.threads() == 1 ? "thread" : "all threads'");
         for (int[] g : SHAPES) {
             if (Arrays.stream(filter.split("\\|")).noneMatch(Arrays.toString(g)::contains)) {

@@ -15,7 +15,8 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
  * accumulator a vector over a block of input channels, one weight per lane; a step is one output
  * position: the 3 input vectors (the block's channels at the 3 taps, consecutive floats) loaded
  * once, each out channel's dy broadcast once, one fused multiply-add per accumulator. With 32
- * vector registers 4 out channels (12 accumulators, dy as it lies, NCHW); with 16, 3 (9
+ * vector registers 4 out channels (12 accumulators; dy interleaved by fours, or as it lies, NCHW, with one
+ * block of input channels); with 16, 3 (9
  * accumulators + 3 loads + 3 broadcasts: C2 issues all of a step's loads before its FMAs) on dy
  * interleaved by threes, so that one index serves a step's broadcasts, and on a chunk of samples
  * side by side (sample-minor), so that a loop runs an output row of all of them. Each tile runs

@@ -133,6 +133,20 @@ final class DirectConvWeight {
     /** {@link #blocked}, the zeroing and the copy-out split over threads where {@code parallelEnds}. */
     static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
                         boolean wide, boolean rows, boolean vectorCopies, boolean parallelEnds) {
+        blocked(dw, dwOff, dya, dyOff, xa, xOff, s, wide, rows, vectorCopies, parallelEnds, FOURS);
+    }
+
+    /**
+     * False with {@code -Dkiln.conv.weightFours=false}: the 4 × 3 tile of 32 registers reads dy as it lies
+     * (four planes, four moving indices), as before (A/B runs). Else dy is staged interleaved by 4 out
+     * channels, [position][4], in the planes' array: a step's 4 broadcasts are constant displacements of
+     * one index, and C2 keeps one array base less in a register.
+     */
+    static final boolean FOURS = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightFours", "true").trim());
+
+    /** {@link #blocked}, with {@code fours}: {@link #FOURS} for this call (only the 32-register tiles use it). */
+    static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
+                        boolean wide, boolean rows, boolean vectorCopies, boolean parallelEnds, boolean foursWanted) {
         DirectConv.Grid gr = DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
@@ -141,8 +155,14 @@ final class DirectConvWeight {
         // the 3 × 3 tile reads sample-minor chunks and dy interleaved, the others sample-major chunks
         // and dy as it lies
         boolean threes = sampleMinor(s, wide);
-        int kk = s.kH() * s.kW();
         int cBlocks = (cpg + LANES - 1) / LANES;
+        // dy interleaved by fours for the 4 × 3 tile of 32 registers where a staged dy feeds at least two
+        // blocks of input channels: its scalar copy costs more than System.arraycopy, and with one block
+        // (16 → 16 channels at 28 × 28) that ate the tile's gain (0.92-0.99×)
+        boolean fours = foursWanted && wide && DirectConvWeightTiles.outs(wide, opg) == 4 && cBlocks >= 2;
+        // dy interleaved (by tiles of 3 or 4 out channels) lies after the planes, in the same array
+        boolean inBuf = threes || fours;
+        int kk = s.kH() * s.kW();
         int oBlocks = (opg + ro - 1) / ro;
         int block = gr.plane() * LANES;
         // the 4 × 2 tile on a kernel of an odd number of taps: its two columns are two blocks of input
@@ -167,22 +187,22 @@ final class DirectConvWeight {
         int dySample = s.cOut() * spatial;
         // dy staged too, a sample at a time, so that the tiles find it in cache: as it lies (one
         // sequential copy), or for the 3 × 3 tile interleaved by tiles of 3 out channels
-        int dyStaged = threes ? s.groups() * oBlocks * spatial * ro : dySample;
+        int dyStaged = inBuf ? s.groups() * oBlocks * spatial * ro : dySample;
         int dyHalf = chunk * dyStaged;
         // the 3 × 3 tile's dy after the planes, in the same array: one array base less for C2 to keep
         // in a register (with two, it kept two accumulators on the stack)
-        sc.planes = HostArrays.atLeast(sc.planes, 2L * half + (threes ? 2L * dyHalf : 0));
+        sc.planes = HostArrays.atLeast(sc.planes, 2L * half + (inBuf ? 2L * dyHalf : 0));
         // the blocks' zeros (padding, margins, lanes past the channels) lie where no input is copied,
         // the same places for every sample: zeroed once a call, not once a chunk
         fill(sc.planes, 0, 2 * half, parallelEnds);
         sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
-        if (!threes) {
+        if (!inBuf) {
             sc.dy = HostArrays.atLeast(sc.dy, 2L * dyHalf);
         }
         float[] buf = sc.planes;
         float[] part = sc.partials;
-        float[] dyStage = threes ? buf : sc.dy;
-        int dyBase = threes ? 2 * half : 0;
+        float[] dyStage = inBuf ? buf : sc.dy;
+        int dyBase = inBuf ? 2 * half : 0;
         // a sample's copies: its blocks of input channels, then its dy
         int units = s.groups() * cBlocks + 1;
         int chunks = (s.n() + chunk - 1) / chunk;
@@ -223,7 +243,10 @@ final class DirectConvWeight {
                         int si = pad / units;
                         int v = pad % units;
                         if (v == units - 1) {
-                            if (!threes) {
+                            if (fours) {
+                                interleaveDy(dyStage, dyPadAt + si * dyStaged, ro, dya,
+                                        dyOff + (padFirst + si) * dySample, s.groups(), opg, oBlocks, ro, spatial);
+                            } else if (!threes) {
                                 System.arraycopy(dya, dyOff + (padFirst + si) * dySample, dyStage,
                                         dyPadAt + si * dySample, dySample);
                             } else {
@@ -242,7 +265,12 @@ final class DirectConvWeight {
                     int tg = tile % tGroups;
                     int ob = tile / tGroups % oBlocks;
                     int gc = tile / tGroups / oBlocks;
-                    if (wide) {
+                    if (fours) {
+                        DirectConvWeightTiles.blockedTile4x3Fours(part, tile * tileSize, tileFirst > 0, buf,
+                                tileAt + gc * block, (int) perSample, taps, tg * rt,
+                                dyTileAt + (gc / cUnits * oBlocks + ob) * spatial * ro, dyStaged, tileSamples,
+                                s.outW(), gr.pitch(), region, tg * DirectConvWeightTiles.REGION);
+                    } else if (wide) {
                         DirectConvWeightTiles.blockedTile4x3(part, tile * tileSize, tileFirst > 0, buf,
                                 tileAt + gc * cStep * block, (int) perSample, taps, tg * rt, dyStage,
                                 dyTileAt + gc / cUnits * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
@@ -380,6 +408,13 @@ final class DirectConvWeight {
                         dst[d] = dy[p0 + q];
                         dst[d + 1] = dy[p0 + spatial + q];
                         dst[d + 2] = dy[p0 + 2 * spatial + q];
+                    }
+                } else if (real == 4 && ro == 4) {
+                    for (int q = 0, d = to; q < spatial; q++, d += qStride) {
+                        dst[d] = dy[p0 + q];
+                        dst[d + 1] = dy[p0 + spatial + q];
+                        dst[d + 2] = dy[p0 + 2 * spatial + q];
+                        dst[d + 3] = dy[p0 + 3 * spatial + q];
                     }
                 } else {
                     for (int q = 0; q < spatial; q++) {

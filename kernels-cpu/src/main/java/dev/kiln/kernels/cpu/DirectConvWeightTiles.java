@@ -15,7 +15,8 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
  * accumulator a vector over a block of input channels, one weight per lane; a step is one output
  * position: the 3 input vectors (the block's channels at the 3 taps, consecutive floats) loaded
  * once, each out channel's dy broadcast once, one fused multiply-add per accumulator. With 32
- * vector registers 4 out channels (12 accumulators, dy as it lies, NCHW); with 16, 3 (9
+ * vector registers 4 out channels (12 accumulators; dy interleaved by fours, or as it lies, NCHW, with one
+ * block of input channels); with 16, 3 (9
  * accumulators + 3 loads + 3 broadcasts: C2 issues all of a step's loads before its FMAs) on dy
  * interleaved by threes, so that one index serves a step's broadcasts, and on a chunk of samples
  * side by side (sample-minor), so that a loop runs an output row of all of them. Each tile runs
@@ -32,6 +33,13 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.WIDE;
 final class DirectConvWeightTiles {
     private DirectConvWeightTiles() {
     }
+
+    /**
+     * Whether {@link #blockedTile4x3Fours} takes consecutive taps as constant displacements ({@link
+     * #blockedTile4x3Unit}); {@code -Dkiln.conv.weightUnitTaps=false} reads every tap's offset from a register
+     * (not final: A/B harnesses switch it in one JVM).
+     */
+    static boolean unitTaps = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightUnitTaps", "true").trim());
 
     /** Input channels per weight-gradient tile. */
     static final int C = WIDE ? 4 : 2;
@@ -345,6 +353,265 @@ final class DirectConvWeightTiles {
                 a31 = x1.fma(b, a31);
             }
             dr += outW;
+            xr += rowStride;
+            if (++oh == rowCount) {
+                oh = 0;
+                xr += sampleJump;
+                dr += dyJump;
+            }
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + 1 * L);
+        a02.intoArray(part, pOff + 2 * L);
+        a10.intoArray(part, pOff + 3 * L);
+        a11.intoArray(part, pOff + 4 * L);
+        a12.intoArray(part, pOff + 5 * L);
+        a20.intoArray(part, pOff + 6 * L);
+        a21.intoArray(part, pOff + 7 * L);
+        a22.intoArray(part, pOff + 8 * L);
+        a30.intoArray(part, pOff + 9 * L);
+        a31.intoArray(part, pOff + 10 * L);
+        a32.intoArray(part, pOff + 11 * L);
+    }
+
+    /**
+     * {@link #blockedTile4x3} on dy staged interleaved by the tile's 4 out channels in the planes'
+     * array: xb[dOff + m·dyStride + (oh·outW + ow)·4 + r] (rows past the last out channel zero, their
+     * sums dropped). The same sums in the same order; a step's 4 broadcasts are constant
+     * displacements of one index ({@link DirectConvWeight#FOURS}).
+     */
+    static void blockedTile4x3Fours(float[] part, int pOff, boolean accumulate, float[] xb, int xOff, int xStride,
+                                   int[] taps, int tap0, int dOff, int dyStride, int samples, int outW, int pitch,
+                                   int[] region, int at) {
+        int t0 = taps[tap0];
+        int t1 = taps[tap0 + 1];
+        int t2 = taps[tap0 + 2];
+        if (unitTaps && t1 == t0 + L && t2 == t0 + 2 * L) {
+            // the taps side by side (stride 1, dilation 1): constant displacements of one index
+            blockedTile4x3Unit(part, pOff, accumulate, xb, xOff + t0, xStride, dOff, dyStride, samples, outW, pitch,
+                    region, at);
+            return;
+        }
+        int r0 = region[at];
+        int r1 = region[at + 1];
+        int c0 = region[at + 2];
+        int c1 = region[at + 3];
+        boolean left = region[at + 4] != 0;
+        boolean right = region[at + 5] != 0;
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
+        if (accumulate) {
+            a00 = FloatVector.fromArray(S, part, pOff);
+            a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
+            a02 = FloatVector.fromArray(S, part, pOff + 2 * L);
+            a10 = FloatVector.fromArray(S, part, pOff + 3 * L);
+            a11 = FloatVector.fromArray(S, part, pOff + 4 * L);
+            a12 = FloatVector.fromArray(S, part, pOff + 5 * L);
+            a20 = FloatVector.fromArray(S, part, pOff + 6 * L);
+            a21 = FloatVector.fromArray(S, part, pOff + 7 * L);
+            a22 = FloatVector.fromArray(S, part, pOff + 8 * L);
+            a30 = FloatVector.fromArray(S, part, pOff + 9 * L);
+            a31 = FloatVector.fromArray(S, part, pOff + 10 * L);
+            a32 = FloatVector.fromArray(S, part, pOff + 11 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z; a02 = z;
+            a10 = z; a11 = z; a12 = z;
+            a20 = z; a21 = z; a22 = z;
+            a30 = z; a31 = z; a32 = z;
+        }
+        int rowStride = pitch * L;
+        int rowCount = r1 - r0;
+        int sampleJump = xStride - rowCount * rowStride;
+        int dyRow = outW * 4;
+        int dyJump = dyStride - rowCount * dyRow;
+        int xr = xOff + r0 * rowStride;
+        int dr = dOff + r0 * dyRow;
+        // one loop over the (sample, output row) pairs: a third loop level made C2 spill accumulators
+        for (int k = 0, oh = 0, end = samples * rowCount; k < end; k++) {
+            if (left) {
+                int xq = xr + (c0 - 1) * L;
+                int dq = dr + (c0 - 1) * 4;
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector x2 = FloatVector.fromArray(S, xb, xq + t2);
+                FloatVector b = FloatVector.broadcast(S, xb[dq]);
+                a01 = x1.fma(b, a01);
+                a02 = x2.fma(b, a02);
+                b = FloatVector.broadcast(S, xb[dq + 1]);
+                a11 = x1.fma(b, a11);
+                a12 = x2.fma(b, a12);
+                b = FloatVector.broadcast(S, xb[dq + 2]);
+                a21 = x1.fma(b, a21);
+                a22 = x2.fma(b, a22);
+                b = FloatVector.broadcast(S, xb[dq + 3]);
+                a31 = x1.fma(b, a31);
+                a32 = x2.fma(b, a32);
+            }
+            for (int ow = c0; ow < c1; ow++) {
+                int xq = xr + ow * L;
+                int dq = dr + (ow) * 4;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector x2 = FloatVector.fromArray(S, xb, xq + t2);
+                FloatVector b = FloatVector.broadcast(S, xb[dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                a02 = x2.fma(b, a02);
+                b = FloatVector.broadcast(S, xb[dq + 1]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                a12 = x2.fma(b, a12);
+                b = FloatVector.broadcast(S, xb[dq + 2]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                a22 = x2.fma(b, a22);
+                b = FloatVector.broadcast(S, xb[dq + 3]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+                a32 = x2.fma(b, a32);
+            }
+            if (right) {
+                int xq = xr + c1 * L;
+                int dq = dr + (c1) * 4;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq + t0);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + t1);
+                FloatVector b = FloatVector.broadcast(S, xb[dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                b = FloatVector.broadcast(S, xb[dq + 1]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                b = FloatVector.broadcast(S, xb[dq + 2]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                b = FloatVector.broadcast(S, xb[dq + 3]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+            }
+            dr += dyRow;
+            xr += rowStride;
+            if (++oh == rowCount) {
+                oh = 0;
+                xr += sampleJump;
+                dr += dyJump;
+            }
+        }
+        a00.intoArray(part, pOff);
+        a01.intoArray(part, pOff + 1 * L);
+        a02.intoArray(part, pOff + 2 * L);
+        a10.intoArray(part, pOff + 3 * L);
+        a11.intoArray(part, pOff + 4 * L);
+        a12.intoArray(part, pOff + 5 * L);
+        a20.intoArray(part, pOff + 6 * L);
+        a21.intoArray(part, pOff + 7 * L);
+        a22.intoArray(part, pOff + 8 * L);
+        a30.intoArray(part, pOff + 9 * L);
+        a31.intoArray(part, pOff + 10 * L);
+        a32.intoArray(part, pOff + 11 * L);
+    }
+
+    /**
+     * {@link #blockedTile4x3Fours} where the 3 taps are consecutive grid positions (offsets t0, t0 + L,
+     * t0 + 2L; xOff includes t0): the same sums in the same order.
+     */
+    private static void blockedTile4x3Unit(float[] part, int pOff, boolean accumulate, float[] xb, int xOff,
+                                   int xStride, int dOff, int dyStride, int samples, int outW, int pitch,
+                                   int[] region, int at) {
+        int r0 = region[at];
+        int r1 = region[at + 1];
+        int c0 = region[at + 2];
+        int c1 = region[at + 3];
+        boolean left = region[at + 4] != 0;
+        boolean right = region[at + 5] != 0;
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
+        if (accumulate) {
+            a00 = FloatVector.fromArray(S, part, pOff);
+            a01 = FloatVector.fromArray(S, part, pOff + 1 * L);
+            a02 = FloatVector.fromArray(S, part, pOff + 2 * L);
+            a10 = FloatVector.fromArray(S, part, pOff + 3 * L);
+            a11 = FloatVector.fromArray(S, part, pOff + 4 * L);
+            a12 = FloatVector.fromArray(S, part, pOff + 5 * L);
+            a20 = FloatVector.fromArray(S, part, pOff + 6 * L);
+            a21 = FloatVector.fromArray(S, part, pOff + 7 * L);
+            a22 = FloatVector.fromArray(S, part, pOff + 8 * L);
+            a30 = FloatVector.fromArray(S, part, pOff + 9 * L);
+            a31 = FloatVector.fromArray(S, part, pOff + 10 * L);
+            a32 = FloatVector.fromArray(S, part, pOff + 11 * L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z; a02 = z;
+            a10 = z; a11 = z; a12 = z;
+            a20 = z; a21 = z; a22 = z;
+            a30 = z; a31 = z; a32 = z;
+        }
+        int rowStride = pitch * L;
+        int rowCount = r1 - r0;
+        int sampleJump = xStride - rowCount * rowStride;
+        int dyRow = outW * 4;
+        int dyJump = dyStride - rowCount * dyRow;
+        int xr = xOff + r0 * rowStride;
+        int dr = dOff + r0 * dyRow;
+        // one loop over the (sample, output row) pairs: a third loop level made C2 spill accumulators
+        for (int k = 0, oh = 0, end = samples * rowCount; k < end; k++) {
+            if (left) {
+                int xq = xr + (c0 - 1) * L;
+                int dq = dr + (c0 - 1) * 4;
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + L);
+                FloatVector x2 = FloatVector.fromArray(S, xb, xq + 2 * L);
+                FloatVector b = FloatVector.broadcast(S, xb[dq]);
+                a01 = x1.fma(b, a01);
+                a02 = x2.fma(b, a02);
+                b = FloatVector.broadcast(S, xb[dq + 1]);
+                a11 = x1.fma(b, a11);
+                a12 = x2.fma(b, a12);
+                b = FloatVector.broadcast(S, xb[dq + 2]);
+                a21 = x1.fma(b, a21);
+                a22 = x2.fma(b, a22);
+                b = FloatVector.broadcast(S, xb[dq + 3]);
+                a31 = x1.fma(b, a31);
+                a32 = x2.fma(b, a32);
+            }
+            for (int ow = c0; ow < c1; ow++) {
+                int xq = xr + ow * L;
+                int dq = dr + (ow) * 4;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + L);
+                FloatVector x2 = FloatVector.fromArray(S, xb, xq + 2 * L);
+                FloatVector b = FloatVector.broadcast(S, xb[dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                a02 = x2.fma(b, a02);
+                b = FloatVector.broadcast(S, xb[dq + 1]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                a12 = x2.fma(b, a12);
+                b = FloatVector.broadcast(S, xb[dq + 2]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                a22 = x2.fma(b, a22);
+                b = FloatVector.broadcast(S, xb[dq + 3]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+                a32 = x2.fma(b, a32);
+            }
+            if (right) {
+                int xq = xr + c1 * L;
+                int dq = dr + (c1) * 4;
+                FloatVector x0 = FloatVector.fromArray(S, xb, xq);
+                FloatVector x1 = FloatVector.fromArray(S, xb, xq + L);
+                FloatVector b = FloatVector.broadcast(S, xb[dq]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                b = FloatVector.broadcast(S, xb[dq + 1]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                b = FloatVector.broadcast(S, xb[dq + 2]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                b = FloatVector.broadcast(S, xb[dq + 3]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+            }
+            dr += dyRow;
             xr += rowStride;
             if (++oh == rowCount) {
                 oh = 0;

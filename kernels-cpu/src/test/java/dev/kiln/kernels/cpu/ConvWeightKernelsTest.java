@@ -51,6 +51,12 @@ class ConvWeightKernelsTest {
         {2, 16, 11, 11, 32, 3, 3, 3, 3, 0, 0, 1, 1, 1},
         // several chunks of samples, the last shorter (sample-minor chunks: zeros elsewhere)
         {27, 16, 7, 7, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        // two blocks of 16 channels or more (dy interleaved by fours at 32 registers), out channels off a
+        // tile of 4, stride 1 (consecutive taps), stride 2, dilation 2 and groups
+        {3, 32, 9, 10, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {2, 48, 11, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+        {2, 32, 9, 9, 12, 3, 3, 1, 1, 2, 2, 2, 2, 1},
+        {2, 64, 6, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 2},
     };
 
     @Test
@@ -82,6 +88,13 @@ class ConvWeightKernelsTest {
                 float[] a = Arrays.copyOfRange(HostArrays.f(rows), rows.offset(), rows.offset() + KernelCheck.numel(wShape));
                 float[] b = Arrays.copyOfRange(HostArrays.f(every), every.offset(), every.offset() + KernelCheck.numel(wShape));
                 assertThat(a).as("%s: the same sums as on every tap", what).containsExactly(b);
+                // the 4 × 3 tile on dy as it lies (kiln.conv.weightFours=false): the same sums in the same order
+                Tensor planes = poisoned(wShape);
+                DirectConvWeight.blocked(HostArrays.f(planes), planes.offset(), HostArrays.f(dy), dy.offset(),
+                        HostArrays.f(x), x.offset(), s, wide, true, true, true, !DirectConvWeight.FOURS);
+                float[] c = Arrays.copyOfRange(HostArrays.f(planes), planes.offset(),
+                        planes.offset() + KernelCheck.numel(wShape));
+                assertThat(a).as("%s: the same sums with dy interleaved by fours and as it lies", what).containsExactly(c);
             }
         }
     }

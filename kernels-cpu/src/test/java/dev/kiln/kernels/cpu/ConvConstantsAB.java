@@ -1,15 +1,6 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.tensor.ConvShape;
-import dev.kiln.tensor.Generator;
-import dev.kiln.tensor.Tensor;
-
 import java.util.Arrays;
-import java.util.Locale;
-
-import static dev.kiln.kernels.cpu.AbTiming.median;
-import static dev.kiln.kernels.cpu.AbTiming.now;
-import static dev.kiln.kernels.cpu.AbTiming.randn;
 
 /**
  * Not a test: an A/B timing in one JVM, interleaved, of the tiles whose channel stride is a constant
@@ -27,66 +18,11 @@ final class ConvConstantsAB {
     private ConvConstantsAB() {
     }
 
-    /** {n, c, h, w, o, stride}: 3×3, padding 1. */
-    private static final int[][] SHAPES = {
-        {128, 16, 28, 28, 16, 1},
-        {128, 16, 28, 28, 32, 2},
-        {128, 32, 14, 14, 32, 1},
-        {128, 32, 14, 14, 64, 2},
-        {128, 64, 7, 7, 64, 1},
-    };
+    /** kiln train cnn's 3×3 layers (batch 128). */
+    private static final int[][] SHAPES = Arrays.copyOfRange(ConvSwitchAB.RESNET_AND_CNN, 7, 12);
 
     public static void main(String[] args) {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
-        if (args.length > 1) {
-            CpuBackend.setThreads(Integer.parseInt(args[1]));
-        }
-        String filter = args.length > 2 ? args[2] : "";
-        var rng = new Generator(1);
-        System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s CPU time), medians; x = old / new%n",
-                Simd.describe(), CpuBackend.threads(), rounds, CpuBackend.threads() == 1 ? "thread" : "all threads'");
-        for (int[] g : SHAPES) {
-            if (Arrays.stream(filter.split("\\|")).noneMatch(Arrays.toString(g)::contains)) {
-                continue;
-            }
-            int st = g[5];
-            ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, st, st, 1, 1, 1, 1, 1, (g[2] - 1) / st + 1,
-                    (g[3] - 1) / st + 1);
-            Tensor x = Tensor.of(randn(rng, s.n() * s.cIn() * s.h() * s.w()), s.n(), s.cIn(), s.h(), s.w());
-            Tensor w = Tensor.of(randn(rng, s.cOut() * s.cIn() * 9), s.cOut(), s.cIn(), 3, 3);
-            Tensor dy = Tensor.of(randn(rng, s.n() * s.cOut() * s.outH() * s.outW()), s.n(), s.cOut(), s.outH(),
-                    s.outW());
-            Tensor y = Tensor.zeros(s.n(), s.cOut(), s.outH(), s.outW());
-            Tensor dx = Tensor.zeros(s.n(), s.cIn(), s.h(), s.w());
-            Tensor dw = Tensor.zeros(s.cOut(), s.cIn(), 3, 3);
-            double flop = 2.0 * s.n() * s.cOut() * s.cIn() * 9 * s.outH() * s.outW();
-            Runnable[] passes = {
-                () -> ConvDispatch.conv2d(y, x, w, null, s),
-                () -> ConvDispatch.conv2dBackwardInput(dx, dy, w, s),
-                () -> ConvDispatch.conv2dBackwardWeight(dw, dy, x, s),
-            };
-            String[] names = {"forward", "input grad", "weight grad"};
-            int calls = (int) Math.max(2, Math.min(20, 2e9 / flop));
-            for (int p = 0; p < passes.length; p++) {
-                double[][] times = new double[2][rounds];
-                for (int r = -2; r < rounds; r++) { // two warm-up rounds
-                    for (int path = 0; path < 2; path++) {
-                        DirectConvRowTiles.enabled = path == 1;
-                        long t0 = now(true);
-                        for (int c = 0; c < calls; c++) {
-                            passes[p].run();
-                        }
-                        if (r >= 0) {
-                            times[path][r] = (now(true) - t0) / 1e6 / calls;
-                        }
-                    }
-                }
-                DirectConvRowTiles.enabled = true;
-                double old = median(times[0]);
-                double now = median(times[1]);
-                System.out.printf(Locale.ROOT, "%-24s %-11s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
-                        Arrays.toString(g), names[p], old, flop / old / 1e6, now, flop / now / 1e6, old / now);
-            }
-        }
+        ConvSwitchAB.run(args, SHAPES, new String[] {"old", "new"},
+                v -> DirectConvRowTiles.enabled = v == 1, ConvSwitchAB::dispatchPasses);
     }
 }

@@ -233,8 +233,7 @@ final class DirectConv {
      * {@link #pad(float[], int, float[], int, int, ConvShape, Grid)}, leaving the floats no input lands on
      * as they are where {@code zeroed} (a pad of this shape into these planes wrote them last).
      */
-    private static void pad(float[] xp, int dst, float[] xa, int xOff, int channels, ConvShape s, Grid gr,
-                            boolean zeroed) {
+    static void pad(float[] xp, int dst, float[] xa, int xOff, int channels, ConvShape s, Grid gr, boolean zeroed) {
         int hw = s.h() * s.w();
         int sH = s.strideH();
         int sW = s.strideW();

@@ -3,6 +3,7 @@ package dev.kiln.kernels.cpu;
 import dev.kiln.tensor.ConvShape;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -46,6 +47,16 @@ final class DirectConvSlide {
      * (the positional tiles as before; A/B runs flip it).
      */
     static boolean enabled = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.slide", "true").trim());
+
+    /**
+     * Whether a whole vector of 16 out channels goes from the tile's registers straight into NCHW (a 16 × 16
+     * transpose in registers, masked stores) rather than through channels-last cells and
+     * {@link ChannelsLast#store}: false with {@code -Dkiln.conv.slideDirect=false} (A/B runs flip it).
+     */
+    static boolean direct = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.slideDirect", "true").trim());
+
+    /** The first 14 lanes (of 16). */
+    private static final VectorMask<Float> M14 = VectorMask.fromLong(S, (1L << 14) - 1);
 
     /** Whether the shape is one this kernel computes (the routing is {@link ConvDispatch#slide}). */
     static boolean applies(ConvShape s) {
@@ -94,6 +105,7 @@ final class DirectConvSlide {
                 }
             }
         }
+        boolean straight = direct && L == 16;
         int units = s.n() * s.groups();
         int cells = s.outH() * gr.pitch();
         long work = (long) cells * blocks * blockSize;
@@ -114,6 +126,20 @@ final class DirectConvSlide {
                 mine.planesShape = s;
                 for (int b = 0; b < blocks; b++) {
                     int wBlock = (g * blocks + b) * blockSize;
+                    int o = g * opg + b * L;
+                    if (straight && tile == P && opg - b * L >= L) {
+                        int plane = s.outH() * s.outW();
+                        int yPlane = yOff + (n * s.cOut() + o) * plane;
+                        for (int oh = 0; oh < s.outH(); oh++) {
+                            for (int o0 = 0; o0 < s.outW(); o0 += tile) {
+                                int ow = Math.min(o0, s.outW() - tile);
+                                int q = oh * gr.pitch() + ow;
+                                int d = yPlane + oh * s.outW() + ow;
+                                tile14T(y, d, plane, ba, bOff + o, xp, q, gr.plane(), gr.pitch(), cpg, wp, wBlock);
+                            }
+                        }
+                        continue;
+                    }
                     for (int oh = 0; oh < s.outH(); oh++) {
                         for (int o0 = 0; o0 < s.outW(); o0 += tile) {
                             int ow = Math.min(o0, s.outW() - tile);
@@ -125,7 +151,6 @@ final class DirectConvSlide {
                             }
                         }
                     }
-                    int o = g * opg + b * L;
                     ChannelsLast.store(y, yOff + (n * s.cOut() + o) * s.outH() * s.outW(), yp, L,
                             Math.min(L, opg - b * L), ba, bOff + o, s, gr);
                 }
@@ -472,5 +497,291 @@ final class DirectConvSlide {
         a5.intoArray(yp, yOff + 5 * L);
         a6.intoArray(yp, yOff + 6 * L);
     }
+
+    /**
+     * {@link #tile14} with 16 lanes and a whole vector of out channels, its output added to the bias (when
+     * there is one), transposed in registers and stored straight into NCHW: y[yOff + k·plane + p] for the 14
+     * positions p and the 16 channels k.
+     */
+    private static void tile14T(float[] y, int yOff, int plane, float[] ba, int bOff, float[] xp, int xOff,
+                                int xPlane, int pitch, int channels, float[] wp, int wOff) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z;
+        FloatVector a7 = z, a8 = z, a9 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        int wi = wOff;
+        for (int c = 0, r = xOff; c < channels; c++, r += xPlane, wi += 9 * L) {
+            // kernel row 0
+            int r0 = r;
+            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
+            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
+            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
+            FloatVector b = FloatVector.broadcast(S, xp[r0 + 0]);
+            a0 = b.fma(w0, a0);
+            b = FloatVector.broadcast(S, xp[r0 + 1]);
+            a0 = b.fma(w1, a0);
+            a1 = b.fma(w0, a1);
+            b = FloatVector.broadcast(S, xp[r0 + 2]);
+            a0 = b.fma(w2, a0);
+            a1 = b.fma(w1, a1);
+            a2 = b.fma(w0, a2);
+            b = FloatVector.broadcast(S, xp[r0 + 3]);
+            a1 = b.fma(w2, a1);
+            a2 = b.fma(w1, a2);
+            a3 = b.fma(w0, a3);
+            b = FloatVector.broadcast(S, xp[r0 + 4]);
+            a2 = b.fma(w2, a2);
+            a3 = b.fma(w1, a3);
+            a4 = b.fma(w0, a4);
+            b = FloatVector.broadcast(S, xp[r0 + 5]);
+            a3 = b.fma(w2, a3);
+            a4 = b.fma(w1, a4);
+            a5 = b.fma(w0, a5);
+            b = FloatVector.broadcast(S, xp[r0 + 6]);
+            a4 = b.fma(w2, a4);
+            a5 = b.fma(w1, a5);
+            a6 = b.fma(w0, a6);
+            b = FloatVector.broadcast(S, xp[r0 + 7]);
+            a5 = b.fma(w2, a5);
+            a6 = b.fma(w1, a6);
+            a7 = b.fma(w0, a7);
+            b = FloatVector.broadcast(S, xp[r0 + 8]);
+            a6 = b.fma(w2, a6);
+            a7 = b.fma(w1, a7);
+            a8 = b.fma(w0, a8);
+            b = FloatVector.broadcast(S, xp[r0 + 9]);
+            a7 = b.fma(w2, a7);
+            a8 = b.fma(w1, a8);
+            a9 = b.fma(w0, a9);
+            b = FloatVector.broadcast(S, xp[r0 + 10]);
+            a8 = b.fma(w2, a8);
+            a9 = b.fma(w1, a9);
+            a10 = b.fma(w0, a10);
+            b = FloatVector.broadcast(S, xp[r0 + 11]);
+            a9 = b.fma(w2, a9);
+            a10 = b.fma(w1, a10);
+            a11 = b.fma(w0, a11);
+            b = FloatVector.broadcast(S, xp[r0 + 12]);
+            a10 = b.fma(w2, a10);
+            a11 = b.fma(w1, a11);
+            a12 = b.fma(w0, a12);
+            b = FloatVector.broadcast(S, xp[r0 + 13]);
+            a11 = b.fma(w2, a11);
+            a12 = b.fma(w1, a12);
+            a13 = b.fma(w0, a13);
+            b = FloatVector.broadcast(S, xp[r0 + 14]);
+            a12 = b.fma(w2, a12);
+            a13 = b.fma(w1, a13);
+            b = FloatVector.broadcast(S, xp[r0 + 15]);
+            a13 = b.fma(w2, a13);
+            // kernel row 1
+            int r1 = r + 1 * pitch;
+            w0 = FloatVector.fromArray(S, wp, wi + 3 * L);
+            w1 = FloatVector.fromArray(S, wp, wi + 4 * L);
+            w2 = FloatVector.fromArray(S, wp, wi + 5 * L);
+            b = FloatVector.broadcast(S, xp[r1 + 0]);
+            a0 = b.fma(w0, a0);
+            b = FloatVector.broadcast(S, xp[r1 + 1]);
+            a0 = b.fma(w1, a0);
+            a1 = b.fma(w0, a1);
+            b = FloatVector.broadcast(S, xp[r1 + 2]);
+            a0 = b.fma(w2, a0);
+            a1 = b.fma(w1, a1);
+            a2 = b.fma(w0, a2);
+            b = FloatVector.broadcast(S, xp[r1 + 3]);
+            a1 = b.fma(w2, a1);
+            a2 = b.fma(w1, a2);
+            a3 = b.fma(w0, a3);
+            b = FloatVector.broadcast(S, xp[r1 + 4]);
+            a2 = b.fma(w2, a2);
+            a3 = b.fma(w1, a3);
+            a4 = b.fma(w0, a4);
+            b = FloatVector.broadcast(S, xp[r1 + 5]);
+            a3 = b.fma(w2, a3);
+            a4 = b.fma(w1, a4);
+            a5 = b.fma(w0, a5);
+            b = FloatVector.broadcast(S, xp[r1 + 6]);
+            a4 = b.fma(w2, a4);
+            a5 = b.fma(w1, a5);
+            a6 = b.fma(w0, a6);
+            b = FloatVector.broadcast(S, xp[r1 + 7]);
+            a5 = b.fma(w2, a5);
+            a6 = b.fma(w1, a6);
+            a7 = b.fma(w0, a7);
+            b = FloatVector.broadcast(S, xp[r1 + 8]);
+            a6 = b.fma(w2, a6);
+            a7 = b.fma(w1, a7);
+            a8 = b.fma(w0, a8);
+            b = FloatVector.broadcast(S, xp[r1 + 9]);
+            a7 = b.fma(w2, a7);
+            a8 = b.fma(w1, a8);
+            a9 = b.fma(w0, a9);
+            b = FloatVector.broadcast(S, xp[r1 + 10]);
+            a8 = b.fma(w2, a8);
+            a9 = b.fma(w1, a9);
+            a10 = b.fma(w0, a10);
+            b = FloatVector.broadcast(S, xp[r1 + 11]);
+            a9 = b.fma(w2, a9);
+            a10 = b.fma(w1, a10);
+            a11 = b.fma(w0, a11);
+            b = FloatVector.broadcast(S, xp[r1 + 12]);
+            a10 = b.fma(w2, a10);
+            a11 = b.fma(w1, a11);
+            a12 = b.fma(w0, a12);
+            b = FloatVector.broadcast(S, xp[r1 + 13]);
+            a11 = b.fma(w2, a11);
+            a12 = b.fma(w1, a12);
+            a13 = b.fma(w0, a13);
+            b = FloatVector.broadcast(S, xp[r1 + 14]);
+            a12 = b.fma(w2, a12);
+            a13 = b.fma(w1, a13);
+            b = FloatVector.broadcast(S, xp[r1 + 15]);
+            a13 = b.fma(w2, a13);
+            // kernel row 2
+            int r2 = r + 2 * pitch;
+            w0 = FloatVector.fromArray(S, wp, wi + 6 * L);
+            w1 = FloatVector.fromArray(S, wp, wi + 7 * L);
+            w2 = FloatVector.fromArray(S, wp, wi + 8 * L);
+            b = FloatVector.broadcast(S, xp[r2 + 0]);
+            a0 = b.fma(w0, a0);
+            b = FloatVector.broadcast(S, xp[r2 + 1]);
+            a0 = b.fma(w1, a0);
+            a1 = b.fma(w0, a1);
+            b = FloatVector.broadcast(S, xp[r2 + 2]);
+            a0 = b.fma(w2, a0);
+            a1 = b.fma(w1, a1);
+            a2 = b.fma(w0, a2);
+            b = FloatVector.broadcast(S, xp[r2 + 3]);
+            a1 = b.fma(w2, a1);
+            a2 = b.fma(w1, a2);
+            a3 = b.fma(w0, a3);
+            b = FloatVector.broadcast(S, xp[r2 + 4]);
+            a2 = b.fma(w2, a2);
+            a3 = b.fma(w1, a3);
+            a4 = b.fma(w0, a4);
+            b = FloatVector.broadcast(S, xp[r2 + 5]);
+            a3 = b.fma(w2, a3);
+            a4 = b.fma(w1, a4);
+            a5 = b.fma(w0, a5);
+            b = FloatVector.broadcast(S, xp[r2 + 6]);
+            a4 = b.fma(w2, a4);
+            a5 = b.fma(w1, a5);
+            a6 = b.fma(w0, a6);
+            b = FloatVector.broadcast(S, xp[r2 + 7]);
+            a5 = b.fma(w2, a5);
+            a6 = b.fma(w1, a6);
+            a7 = b.fma(w0, a7);
+            b = FloatVector.broadcast(S, xp[r2 + 8]);
+            a6 = b.fma(w2, a6);
+            a7 = b.fma(w1, a7);
+            a8 = b.fma(w0, a8);
+            b = FloatVector.broadcast(S, xp[r2 + 9]);
+            a7 = b.fma(w2, a7);
+            a8 = b.fma(w1, a8);
+            a9 = b.fma(w0, a9);
+            b = FloatVector.broadcast(S, xp[r2 + 10]);
+            a8 = b.fma(w2, a8);
+            a9 = b.fma(w1, a9);
+            a10 = b.fma(w0, a10);
+            b = FloatVector.broadcast(S, xp[r2 + 11]);
+            a9 = b.fma(w2, a9);
+            a10 = b.fma(w1, a10);
+            a11 = b.fma(w0, a11);
+            b = FloatVector.broadcast(S, xp[r2 + 12]);
+            a10 = b.fma(w2, a10);
+            a11 = b.fma(w1, a11);
+            a12 = b.fma(w0, a12);
+            b = FloatVector.broadcast(S, xp[r2 + 13]);
+            a11 = b.fma(w2, a11);
+            a12 = b.fma(w1, a12);
+            a13 = b.fma(w0, a13);
+            b = FloatVector.broadcast(S, xp[r2 + 14]);
+            a12 = b.fma(w2, a12);
+            a13 = b.fma(w1, a13);
+            b = FloatVector.broadcast(S, xp[r2 + 15]);
+            a13 = b.fma(w2, a13);
+        }
+        if (ba != null) {
+            FloatVector bv = FloatVector.fromArray(S, ba, bOff);
+            a0 = a0.add(bv);
+            a1 = a1.add(bv);
+            a2 = a2.add(bv);
+            a3 = a3.add(bv);
+            a4 = a4.add(bv);
+            a5 = a5.add(bv);
+            a6 = a6.add(bv);
+            a7 = a7.add(bv);
+            a8 = a8.add(bv);
+            a9 = a9.add(bv);
+            a10 = a10.add(bv);
+            a11 = a11.add(bv);
+            a12 = a12.add(bv);
+            a13 = a13.add(bv);
+        }
+        FloatVector s0 = a0.blend(a8.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
+        FloatVector s8 = a0.rearrange(ChannelsLast.DOWN8).blend(a8, ChannelsLast.HI8);
+        FloatVector s1 = a1.blend(a9.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
+        FloatVector s9 = a1.rearrange(ChannelsLast.DOWN8).blend(a9, ChannelsLast.HI8);
+        FloatVector s2 = a2.blend(a10.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
+        FloatVector s10 = a2.rearrange(ChannelsLast.DOWN8).blend(a10, ChannelsLast.HI8);
+        FloatVector s3 = a3.blend(a11.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
+        FloatVector s11 = a3.rearrange(ChannelsLast.DOWN8).blend(a11, ChannelsLast.HI8);
+        FloatVector s4 = a4.blend(a12.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
+        FloatVector s12 = a4.rearrange(ChannelsLast.DOWN8).blend(a12, ChannelsLast.HI8);
+        FloatVector s5 = a5.blend(a13.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
+        FloatVector s13 = a5.rearrange(ChannelsLast.DOWN8).blend(a13, ChannelsLast.HI8);
+        FloatVector s6 = a6.blend(z.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
+        FloatVector s14 = a6.rearrange(ChannelsLast.DOWN8).blend(z, ChannelsLast.HI8);
+        FloatVector s7 = a7.blend(z.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
+        FloatVector s15 = a7.rearrange(ChannelsLast.DOWN8).blend(z, ChannelsLast.HI8);
+        FloatVector t0 = s0.blend(s4.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
+        FloatVector t4 = s0.rearrange(ChannelsLast.DOWN4).blend(s4, ChannelsLast.HI4);
+        FloatVector t1 = s1.blend(s5.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
+        FloatVector t5 = s1.rearrange(ChannelsLast.DOWN4).blend(s5, ChannelsLast.HI4);
+        FloatVector t2 = s2.blend(s6.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
+        FloatVector t6 = s2.rearrange(ChannelsLast.DOWN4).blend(s6, ChannelsLast.HI4);
+        FloatVector t3 = s3.blend(s7.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
+        FloatVector t7 = s3.rearrange(ChannelsLast.DOWN4).blend(s7, ChannelsLast.HI4);
+        FloatVector t8 = s8.blend(s12.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
+        FloatVector t12 = s8.rearrange(ChannelsLast.DOWN4).blend(s12, ChannelsLast.HI4);
+        FloatVector t9 = s9.blend(s13.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
+        FloatVector t13 = s9.rearrange(ChannelsLast.DOWN4).blend(s13, ChannelsLast.HI4);
+        FloatVector t10 = s10.blend(s14.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
+        FloatVector t14 = s10.rearrange(ChannelsLast.DOWN4).blend(s14, ChannelsLast.HI4);
+        FloatVector t11 = s11.blend(s15.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
+        FloatVector t15 = s11.rearrange(ChannelsLast.DOWN4).blend(s15, ChannelsLast.HI4);
+        FloatVector u0 = t0.blend(t2.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
+        FloatVector u2 = t0.rearrange(ChannelsLast.DOWN2).blend(t2, ChannelsLast.HI2);
+        FloatVector u1 = t1.blend(t3.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
+        FloatVector u3 = t1.rearrange(ChannelsLast.DOWN2).blend(t3, ChannelsLast.HI2);
+        FloatVector u4 = t4.blend(t6.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
+        FloatVector u6 = t4.rearrange(ChannelsLast.DOWN2).blend(t6, ChannelsLast.HI2);
+        FloatVector u5 = t5.blend(t7.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
+        FloatVector u7 = t5.rearrange(ChannelsLast.DOWN2).blend(t7, ChannelsLast.HI2);
+        FloatVector u8 = t8.blend(t10.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
+        FloatVector u10 = t8.rearrange(ChannelsLast.DOWN2).blend(t10, ChannelsLast.HI2);
+        FloatVector u9 = t9.blend(t11.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
+        FloatVector u11 = t9.rearrange(ChannelsLast.DOWN2).blend(t11, ChannelsLast.HI2);
+        FloatVector u12 = t12.blend(t14.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
+        FloatVector u14 = t12.rearrange(ChannelsLast.DOWN2).blend(t14, ChannelsLast.HI2);
+        FloatVector u13 = t13.blend(t15.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
+        FloatVector u15 = t13.rearrange(ChannelsLast.DOWN2).blend(t15, ChannelsLast.HI2);
+        u0.blend(u1.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 0 * plane, M14);
+        u0.rearrange(ChannelsLast.DOWN1).blend(u1, ChannelsLast.HI1).intoArray(y, yOff + 1 * plane, M14);
+        u2.blend(u3.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 2 * plane, M14);
+        u2.rearrange(ChannelsLast.DOWN1).blend(u3, ChannelsLast.HI1).intoArray(y, yOff + 3 * plane, M14);
+        u4.blend(u5.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 4 * plane, M14);
+        u4.rearrange(ChannelsLast.DOWN1).blend(u5, ChannelsLast.HI1).intoArray(y, yOff + 5 * plane, M14);
+        u6.blend(u7.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 6 * plane, M14);
+        u6.rearrange(ChannelsLast.DOWN1).blend(u7, ChannelsLast.HI1).intoArray(y, yOff + 7 * plane, M14);
+        u8.blend(u9.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 8 * plane, M14);
+        u8.rearrange(ChannelsLast.DOWN1).blend(u9, ChannelsLast.HI1).intoArray(y, yOff + 9 * plane, M14);
+        u10.blend(u11.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 10 * plane, M14);
+        u10.rearrange(ChannelsLast.DOWN1).blend(u11, ChannelsLast.HI1).intoArray(y, yOff + 11 * plane, M14);
+        u12.blend(u13.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 12 * plane, M14);
+        u12.rearrange(ChannelsLast.DOWN1).blend(u13, ChannelsLast.HI1).intoArray(y, yOff + 13 * plane, M14);
+        u14.blend(u15.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 14 * plane, M14);
+        u14.rearrange(ChannelsLast.DOWN1).blend(u15, ChannelsLast.HI1).intoArray(y, yOff + 15 * plane, M14);
+    }
+
 
 }

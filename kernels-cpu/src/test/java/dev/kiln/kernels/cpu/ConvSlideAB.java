@@ -10,6 +10,7 @@ package dev.kiln.kernels.cpu;
  * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
  *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvSlideAB [rounds [threads [filter]]]
  * </pre>
+ * With {@code -Dab.direct=true} it times the output's two ways instead ({@link DirectConvSlide#direct} off, on).
  */
 final class ConvSlideAB {
     private ConvSlideAB() {
@@ -27,6 +28,12 @@ final class ConvSlideAB {
     };
 
     public static void main(String[] args) {
+        if (Boolean.getBoolean("ab.direct")) {
+            // old: the tiles through channels-last cells and ChannelsLast.store; new: transposed in registers
+            ConvSwitchAB.run(args, SHAPES, new String[] {"cells", "direct"}, v -> DirectConvSlide.direct = v == 1,
+                    l -> java.util.Arrays.copyOf(ConvSwitchAB.dispatchPasses(l), 2));
+            return;
+        }
         ConvSwitchAB.run(args, SHAPES, new String[] {"old", "new"}, v -> DirectConvSlide.enabled = v == 1,
                 l -> java.util.Arrays.copyOf(ConvSwitchAB.dispatchPasses(l), 2));
     }

@@ -3,7 +3,6 @@ package dev.kiln.kernels.cpu;
 import dev.kiln.tensor.ConvShape;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,8 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  * column) order, the order of {@link DirectConv}'s tiles: the results are the same bits, whatever tile or
  * thread computes them. Taps on padding multiply zeros, as there.
  *
- * <p>The tiles write the output channels last, a cell of L floats per grid position, and
- * {@link ChannelsLast#store} transposes each block of L channels back into NCHW planes with the bias.
+ * <p>The tiles write the output channels last, a cell of L floats per position. With 16 lanes a whole
+ * vector of out channels goes straight on into NCHW, tile by tile while its cells are in L1
+ * ({@link #store14}); otherwise (a partial vector, 7-wide tiles, 8 lanes) {@link ChannelsLast#store}
+ * transposes a sample's cells back into NCHW planes with the bias.
  * A row of outW positions is cut into tiles of {@link #P} (14: 14 accumulators, 3 weights and the broadcasts
  * stay within 32 registers; C2 keeps them all in registers), the last one overlapping the one before it where
  * outW is not a multiple (the overlap computed twice, the same bits); rows 7 to 13 wide take tiles of 7 the
@@ -49,14 +50,14 @@ final class DirectConvSlide {
     static boolean enabled = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.slide", "true").trim());
 
     /**
-     * Whether a whole vector of 16 out channels goes from the tile's registers straight into NCHW (a 16 × 16
-     * transpose in registers, masked stores) rather than through channels-last cells and
-     * {@link ChannelsLast#store}: false with {@code -Dkiln.conv.slideDirect=false} (A/B runs flip it).
+     * Whether a whole vector of 16 out channels goes from each 14-wide tile straight into NCHW ({@link
+     * #store14}) rather than through a sample's channels-last cells and {@link ChannelsLast#store}: false with
+     * {@code -Dkiln.conv.slideDirect=false} (A/B runs flip it). ConvSlideAB {@code -Dab.direct=true} (one JVM,
+     * interleaved, thread CPU time, AVX-512, loaded host): 16 on 28 × 28 1.09-1.14× forward, 1.10-1.35× input
+     * gradient; 56 × 56 1.02-1.32×, 14 × 14 1.06-1.08×. With 7-wide tiles (7 × 7) half the transpose is
+     * zeros: 0.94-0.95×, so those keep the cells.
      */
     static boolean direct = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.slideDirect", "true").trim());
-
-    /** The first 14 lanes (of 16). */
-    private static final VectorMask<Float> M14 = VectorMask.fromLong(S, (1L << 14) - 1);
 
     /** Whether the shape is one this kernel computes (the routing is {@link ConvDispatch#slide}). */
     static boolean applies(ConvShape s) {
@@ -70,6 +71,8 @@ final class DirectConvSlide {
         float[] planes = new float[0];
         ConvShape planesShape;
         float[] out = new float[0];
+        /** One tile's cells on their way into NCHW ({@link #store14}). */
+        final float[] cell = new float[P * L];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -117,6 +120,7 @@ final class DirectConvSlide {
             mine.out = HostArrays.atLeast(mine.out, (long) cells * L);
             float[] xp = mine.planes;
             float[] yp = mine.out;
+            float[] cell = mine.cell;
             int tile = s.outW() >= P ? P : NARROW;
             for (int u = lo; u < hi; u++) {
                 int n = u / s.groups();
@@ -135,7 +139,12 @@ final class DirectConvSlide {
                                 int ow = Math.min(o0, s.outW() - tile);
                                 int q = oh * gr.pitch() + ow;
                                 int d = yPlane + oh * s.outW() + ow;
-                                tile14T(y, d, plane, ba, bOff + o, xp, q, gr.plane(), gr.pitch(), cpg, wp, wBlock);
+                                tile14(cell, 0, xp, q, gr.plane(), gr.pitch(), cpg, wp, wBlock);
+                                if (oh < s.outH() - 1) {
+                                    store14(cell, y, d, plane, ba, bOff + o);
+                                } else {
+                                    storeLast(cell, y, d, plane, ba, bOff + o);
+                                }
                             }
                         }
                         continue;
@@ -499,207 +508,40 @@ final class DirectConvSlide {
     }
 
     /**
-     * {@link #tile14} with 16 lanes and a whole vector of out channels, its output added to the bias (when
-     * there is one), transposed in registers and stored straight into NCHW: y[yOff + k·plane + p] for the 14
-     * positions p and the 16 channels k.
+     * y[yOff + k·plane + p] = cell[p·16 + k] (+ bias[bOff + k]) for the 14 positions p of a tile and the 16
+     * channels k (16 lanes): the cells read back while in L1, a 16 × 16 transpose in registers ({@link
+     * ChannelsLast}'s butterfly, the two missing rows zero) and whole-vector stores, which also write 2 floats
+     * past the tile (p = 14, 15): the caller has the next tile of the row or the next row overwrite them, so no
+     * tile of a plane's last row may come here ({@link #storeLast}). Apart from {@link #tile14}, as in one
+     * method C1 ran out of virtual registers on it (tier 3 skipped) and tiered compilation left it in tier 2's
+     * code, with boxed vectors, for the life of the JVM (in 3 runs of 3; masked stores here did the same).
      */
-    private static void tile14T(float[] y, int yOff, int plane, float[] ba, int bOff, float[] xp, int xOff,
-                                int xPlane, int pitch, int channels, float[] wp, int wOff) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z;
-        FloatVector a7 = z, a8 = z, a9 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        int wi = wOff;
-        for (int c = 0, r = xOff; c < channels; c++, r += xPlane, wi += 9 * L) {
-            // kernel row 0
-            int r0 = r;
-            FloatVector w0 = FloatVector.fromArray(S, wp, wi + 0 * L);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wi + 1 * L);
-            FloatVector w2 = FloatVector.fromArray(S, wp, wi + 2 * L);
-            FloatVector b = FloatVector.broadcast(S, xp[r0 + 0]);
-            a0 = b.fma(w0, a0);
-            b = FloatVector.broadcast(S, xp[r0 + 1]);
-            a0 = b.fma(w1, a0);
-            a1 = b.fma(w0, a1);
-            b = FloatVector.broadcast(S, xp[r0 + 2]);
-            a0 = b.fma(w2, a0);
-            a1 = b.fma(w1, a1);
-            a2 = b.fma(w0, a2);
-            b = FloatVector.broadcast(S, xp[r0 + 3]);
-            a1 = b.fma(w2, a1);
-            a2 = b.fma(w1, a2);
-            a3 = b.fma(w0, a3);
-            b = FloatVector.broadcast(S, xp[r0 + 4]);
-            a2 = b.fma(w2, a2);
-            a3 = b.fma(w1, a3);
-            a4 = b.fma(w0, a4);
-            b = FloatVector.broadcast(S, xp[r0 + 5]);
-            a3 = b.fma(w2, a3);
-            a4 = b.fma(w1, a4);
-            a5 = b.fma(w0, a5);
-            b = FloatVector.broadcast(S, xp[r0 + 6]);
-            a4 = b.fma(w2, a4);
-            a5 = b.fma(w1, a5);
-            a6 = b.fma(w0, a6);
-            b = FloatVector.broadcast(S, xp[r0 + 7]);
-            a5 = b.fma(w2, a5);
-            a6 = b.fma(w1, a6);
-            a7 = b.fma(w0, a7);
-            b = FloatVector.broadcast(S, xp[r0 + 8]);
-            a6 = b.fma(w2, a6);
-            a7 = b.fma(w1, a7);
-            a8 = b.fma(w0, a8);
-            b = FloatVector.broadcast(S, xp[r0 + 9]);
-            a7 = b.fma(w2, a7);
-            a8 = b.fma(w1, a8);
-            a9 = b.fma(w0, a9);
-            b = FloatVector.broadcast(S, xp[r0 + 10]);
-            a8 = b.fma(w2, a8);
-            a9 = b.fma(w1, a9);
-            a10 = b.fma(w0, a10);
-            b = FloatVector.broadcast(S, xp[r0 + 11]);
-            a9 = b.fma(w2, a9);
-            a10 = b.fma(w1, a10);
-            a11 = b.fma(w0, a11);
-            b = FloatVector.broadcast(S, xp[r0 + 12]);
-            a10 = b.fma(w2, a10);
-            a11 = b.fma(w1, a11);
-            a12 = b.fma(w0, a12);
-            b = FloatVector.broadcast(S, xp[r0 + 13]);
-            a11 = b.fma(w2, a11);
-            a12 = b.fma(w1, a12);
-            a13 = b.fma(w0, a13);
-            b = FloatVector.broadcast(S, xp[r0 + 14]);
-            a12 = b.fma(w2, a12);
-            a13 = b.fma(w1, a13);
-            b = FloatVector.broadcast(S, xp[r0 + 15]);
-            a13 = b.fma(w2, a13);
-            // kernel row 1
-            int r1 = r + 1 * pitch;
-            w0 = FloatVector.fromArray(S, wp, wi + 3 * L);
-            w1 = FloatVector.fromArray(S, wp, wi + 4 * L);
-            w2 = FloatVector.fromArray(S, wp, wi + 5 * L);
-            b = FloatVector.broadcast(S, xp[r1 + 0]);
-            a0 = b.fma(w0, a0);
-            b = FloatVector.broadcast(S, xp[r1 + 1]);
-            a0 = b.fma(w1, a0);
-            a1 = b.fma(w0, a1);
-            b = FloatVector.broadcast(S, xp[r1 + 2]);
-            a0 = b.fma(w2, a0);
-            a1 = b.fma(w1, a1);
-            a2 = b.fma(w0, a2);
-            b = FloatVector.broadcast(S, xp[r1 + 3]);
-            a1 = b.fma(w2, a1);
-            a2 = b.fma(w1, a2);
-            a3 = b.fma(w0, a3);
-            b = FloatVector.broadcast(S, xp[r1 + 4]);
-            a2 = b.fma(w2, a2);
-            a3 = b.fma(w1, a3);
-            a4 = b.fma(w0, a4);
-            b = FloatVector.broadcast(S, xp[r1 + 5]);
-            a3 = b.fma(w2, a3);
-            a4 = b.fma(w1, a4);
-            a5 = b.fma(w0, a5);
-            b = FloatVector.broadcast(S, xp[r1 + 6]);
-            a4 = b.fma(w2, a4);
-            a5 = b.fma(w1, a5);
-            a6 = b.fma(w0, a6);
-            b = FloatVector.broadcast(S, xp[r1 + 7]);
-            a5 = b.fma(w2, a5);
-            a6 = b.fma(w1, a6);
-            a7 = b.fma(w0, a7);
-            b = FloatVector.broadcast(S, xp[r1 + 8]);
-            a6 = b.fma(w2, a6);
-            a7 = b.fma(w1, a7);
-            a8 = b.fma(w0, a8);
-            b = FloatVector.broadcast(S, xp[r1 + 9]);
-            a7 = b.fma(w2, a7);
-            a8 = b.fma(w1, a8);
-            a9 = b.fma(w0, a9);
-            b = FloatVector.broadcast(S, xp[r1 + 10]);
-            a8 = b.fma(w2, a8);
-            a9 = b.fma(w1, a9);
-            a10 = b.fma(w0, a10);
-            b = FloatVector.broadcast(S, xp[r1 + 11]);
-            a9 = b.fma(w2, a9);
-            a10 = b.fma(w1, a10);
-            a11 = b.fma(w0, a11);
-            b = FloatVector.broadcast(S, xp[r1 + 12]);
-            a10 = b.fma(w2, a10);
-            a11 = b.fma(w1, a11);
-            a12 = b.fma(w0, a12);
-            b = FloatVector.broadcast(S, xp[r1 + 13]);
-            a11 = b.fma(w2, a11);
-            a12 = b.fma(w1, a12);
-            a13 = b.fma(w0, a13);
-            b = FloatVector.broadcast(S, xp[r1 + 14]);
-            a12 = b.fma(w2, a12);
-            a13 = b.fma(w1, a13);
-            b = FloatVector.broadcast(S, xp[r1 + 15]);
-            a13 = b.fma(w2, a13);
-            // kernel row 2
-            int r2 = r + 2 * pitch;
-            w0 = FloatVector.fromArray(S, wp, wi + 6 * L);
-            w1 = FloatVector.fromArray(S, wp, wi + 7 * L);
-            w2 = FloatVector.fromArray(S, wp, wi + 8 * L);
-            b = FloatVector.broadcast(S, xp[r2 + 0]);
-            a0 = b.fma(w0, a0);
-            b = FloatVector.broadcast(S, xp[r2 + 1]);
-            a0 = b.fma(w1, a0);
-            a1 = b.fma(w0, a1);
-            b = FloatVector.broadcast(S, xp[r2 + 2]);
-            a0 = b.fma(w2, a0);
-            a1 = b.fma(w1, a1);
-            a2 = b.fma(w0, a2);
-            b = FloatVector.broadcast(S, xp[r2 + 3]);
-            a1 = b.fma(w2, a1);
-            a2 = b.fma(w1, a2);
-            a3 = b.fma(w0, a3);
-            b = FloatVector.broadcast(S, xp[r2 + 4]);
-            a2 = b.fma(w2, a2);
-            a3 = b.fma(w1, a3);
-            a4 = b.fma(w0, a4);
-            b = FloatVector.broadcast(S, xp[r2 + 5]);
-            a3 = b.fma(w2, a3);
-            a4 = b.fma(w1, a4);
-            a5 = b.fma(w0, a5);
-            b = FloatVector.broadcast(S, xp[r2 + 6]);
-            a4 = b.fma(w2, a4);
-            a5 = b.fma(w1, a5);
-            a6 = b.fma(w0, a6);
-            b = FloatVector.broadcast(S, xp[r2 + 7]);
-            a5 = b.fma(w2, a5);
-            a6 = b.fma(w1, a6);
-            a7 = b.fma(w0, a7);
-            b = FloatVector.broadcast(S, xp[r2 + 8]);
-            a6 = b.fma(w2, a6);
-            a7 = b.fma(w1, a7);
-            a8 = b.fma(w0, a8);
-            b = FloatVector.broadcast(S, xp[r2 + 9]);
-            a7 = b.fma(w2, a7);
-            a8 = b.fma(w1, a8);
-            a9 = b.fma(w0, a9);
-            b = FloatVector.broadcast(S, xp[r2 + 10]);
-            a8 = b.fma(w2, a8);
-            a9 = b.fma(w1, a9);
-            a10 = b.fma(w0, a10);
-            b = FloatVector.broadcast(S, xp[r2 + 11]);
-            a9 = b.fma(w2, a9);
-            a10 = b.fma(w1, a10);
-            a11 = b.fma(w0, a11);
-            b = FloatVector.broadcast(S, xp[r2 + 12]);
-            a10 = b.fma(w2, a10);
-            a11 = b.fma(w1, a11);
-            a12 = b.fma(w0, a12);
-            b = FloatVector.broadcast(S, xp[r2 + 13]);
-            a11 = b.fma(w2, a11);
-            a12 = b.fma(w1, a12);
-            a13 = b.fma(w0, a13);
-            b = FloatVector.broadcast(S, xp[r2 + 14]);
-            a12 = b.fma(w2, a12);
-            a13 = b.fma(w1, a13);
-            b = FloatVector.broadcast(S, xp[r2 + 15]);
-            a13 = b.fma(w2, a13);
+    /** {@link #store14} for a tile of a plane's last row, float by float, writing nothing past the tile. */
+    private static void storeLast(float[] cell, float[] y, int yOff, int plane, float[] ba, int bOff) {
+        for (int k = 0; k < 16; k++) {
+            float bias = ba == null ? 0f : ba[bOff + k];
+            for (int p = 0; p < P; p++) {
+                y[yOff + k * plane + p] = cell[p * 16 + k] + bias;
+            }
         }
+    }
+
+    private static void store14(float[] cell, float[] y, int yOff, int plane, float[] ba, int bOff) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0 = FloatVector.fromArray(S, cell, 0 * L);
+        FloatVector a1 = FloatVector.fromArray(S, cell, 1 * L);
+        FloatVector a2 = FloatVector.fromArray(S, cell, 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, cell, 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, cell, 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, cell, 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, cell, 6 * L);
+        FloatVector a7 = FloatVector.fromArray(S, cell, 7 * L);
+        FloatVector a8 = FloatVector.fromArray(S, cell, 8 * L);
+        FloatVector a9 = FloatVector.fromArray(S, cell, 9 * L);
+        FloatVector a10 = FloatVector.fromArray(S, cell, 10 * L);
+        FloatVector a11 = FloatVector.fromArray(S, cell, 11 * L);
+        FloatVector a12 = FloatVector.fromArray(S, cell, 12 * L);
+        FloatVector a13 = FloatVector.fromArray(S, cell, 13 * L);
         if (ba != null) {
             FloatVector bv = FloatVector.fromArray(S, ba, bOff);
             a0 = a0.add(bv);
@@ -765,23 +607,24 @@ final class DirectConvSlide {
         FloatVector u14 = t12.rearrange(ChannelsLast.DOWN2).blend(t14, ChannelsLast.HI2);
         FloatVector u13 = t13.blend(t15.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
         FloatVector u15 = t13.rearrange(ChannelsLast.DOWN2).blend(t15, ChannelsLast.HI2);
-        u0.blend(u1.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 0 * plane, M14);
-        u0.rearrange(ChannelsLast.DOWN1).blend(u1, ChannelsLast.HI1).intoArray(y, yOff + 1 * plane, M14);
-        u2.blend(u3.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 2 * plane, M14);
-        u2.rearrange(ChannelsLast.DOWN1).blend(u3, ChannelsLast.HI1).intoArray(y, yOff + 3 * plane, M14);
-        u4.blend(u5.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 4 * plane, M14);
-        u4.rearrange(ChannelsLast.DOWN1).blend(u5, ChannelsLast.HI1).intoArray(y, yOff + 5 * plane, M14);
-        u6.blend(u7.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 6 * plane, M14);
-        u6.rearrange(ChannelsLast.DOWN1).blend(u7, ChannelsLast.HI1).intoArray(y, yOff + 7 * plane, M14);
-        u8.blend(u9.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 8 * plane, M14);
-        u8.rearrange(ChannelsLast.DOWN1).blend(u9, ChannelsLast.HI1).intoArray(y, yOff + 9 * plane, M14);
-        u10.blend(u11.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 10 * plane, M14);
-        u10.rearrange(ChannelsLast.DOWN1).blend(u11, ChannelsLast.HI1).intoArray(y, yOff + 11 * plane, M14);
-        u12.blend(u13.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 12 * plane, M14);
-        u12.rearrange(ChannelsLast.DOWN1).blend(u13, ChannelsLast.HI1).intoArray(y, yOff + 13 * plane, M14);
-        u14.blend(u15.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 14 * plane, M14);
-        u14.rearrange(ChannelsLast.DOWN1).blend(u15, ChannelsLast.HI1).intoArray(y, yOff + 15 * plane, M14);
+        u0.blend(u1.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 0 * plane);
+        u0.rearrange(ChannelsLast.DOWN1).blend(u1, ChannelsLast.HI1).intoArray(y, yOff + 1 * plane);
+        u2.blend(u3.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 2 * plane);
+        u2.rearrange(ChannelsLast.DOWN1).blend(u3, ChannelsLast.HI1).intoArray(y, yOff + 3 * plane);
+        u4.blend(u5.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 4 * plane);
+        u4.rearrange(ChannelsLast.DOWN1).blend(u5, ChannelsLast.HI1).intoArray(y, yOff + 5 * plane);
+        u6.blend(u7.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 6 * plane);
+        u6.rearrange(ChannelsLast.DOWN1).blend(u7, ChannelsLast.HI1).intoArray(y, yOff + 7 * plane);
+        u8.blend(u9.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 8 * plane);
+        u8.rearrange(ChannelsLast.DOWN1).blend(u9, ChannelsLast.HI1).intoArray(y, yOff + 9 * plane);
+        u10.blend(u11.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 10 * plane);
+        u10.rearrange(ChannelsLast.DOWN1).blend(u11, ChannelsLast.HI1).intoArray(y, yOff + 11 * plane);
+        u12.blend(u13.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 12 * plane);
+        u12.rearrange(ChannelsLast.DOWN1).blend(u13, ChannelsLast.HI1).intoArray(y, yOff + 13 * plane);
+        u14.blend(u15.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 14 * plane);
+        u14.rearrange(ChannelsLast.DOWN1).blend(u15, ChannelsLast.HI1).intoArray(y, yOff + 15 * plane);
     }
+
 
 
 }

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@link DirectConvSlide}: against the reference loop on odd sizes, every padding the grid allows, batch 1,
  * groups, bias, rows cut into overlapping 14-wide tiles or taken by the 7-wide one, out channels that fill
- * part of a vector or more than one; bit for bit against {@link DirectConv}'s positional tiles (the same sums
+ * part of a vector or more than one, outputs stored straight from the tiles (whose stores run 2 floats past
+ * a tile, rewritten later: a poisoned output shows any left behind); bit for bit against {@link DirectConv}'s positional tiles (the same sums
  * in the same order) and across thread counts; and where {@link ConvDispatch} routes it.
  */
 class DirectConvSlideTest {
@@ -32,6 +33,8 @@ class DirectConvSlideTest {
         {2, 32, 10, 15, 32, 2, 1},  // two groups of 16
         {1, 1, 7, 7, 16, 1, 1},     // one input channel, the 7-wide tile exactly
         {2, 16, 14, 14, 16, 1, 1},
+        {2, 8, 5, 16, 20, 1, 1},    // a whole block stored straight (16 lanes), then a partial one through cells
+        {1, 16, 1, 14, 16, 1, 1},   // one output row: only the last row's stores
     };
 
     private static ConvShape shape(int[] g) {

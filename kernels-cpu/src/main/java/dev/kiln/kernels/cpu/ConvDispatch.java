@@ -221,8 +221,9 @@ final class ConvDispatch {
     }
 
     /**
-     * The direct kernels: {@link DirectConvRows} where {@link #rows} holds, {@link DirectConvRowsNarrow} where
-     * {@link #rowsNarrow} does, else {@link DirectConvChannels} where {@link #channels} holds, else {@link DirectConv}.
+     * The direct kernels: {@link DirectConvSlide} where {@link #slide} holds, {@link DirectConvRows} where
+     * {@link #rows} does, {@link DirectConvRowsNarrow} where {@link #rowsNarrow} does, else {@link DirectConvChannels}
+     * where {@link #channels} holds, else {@link DirectConv}.
      */
     static void grid(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         gridForward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
@@ -253,9 +254,11 @@ final class ConvDispatch {
      * rather than {@link DirectConv}'s positional tiles: 32 vector registers, a shape {@link #grid} takes and
      * {@link DirectConvSlide#applies} to (stride 1, 3×3, rows at least 7 wide), one vector of out channels per
      * group exactly and at least as many input channels (kiln train cnn's 16 → 16 at AVX-512). ConvSlideAB (one
-     * JVM, interleaved, thread CPU time, 1 thread, the Xeon at AVX-512), against the positional tiles, forward /
-     * input gradient: 16 on 28 × 28 (batch 128) 1.17 / 1.17, 56 × 56 (batch 32) 1.23 / 1.28, 14 × 14 1.30 / 1.35,
-     * 7 × 7 1.40 / 1.48; the stem (1 → 16) 0.80 and its input gradient (16 → 1) 0.47, so not those.
+     * JVM, interleaved, CPU time, the Xeon at AVX-512, a loaded host), against the positional tiles, forward /
+     * input gradient, 1 thread then 2: 16 on 28 × 28 (batch 128) 1.23 / 1.37, 1.20 / 1.29; 56 × 56 (batch 32)
+     * 1.22 / 1.29, 1.28 / 1.29; 14 × 14 1.42-1.43, 1.39-1.42; 7 × 7 1.12 / 1.45, 1.38-1.39. The stem (1 → 16) ran
+     * 0.75-0.80 and its input gradient (16 → 1) 0.38-0.47, so not those; at AVX2 (two blocks of 8, 6 or 8
+     * positions) 0.87-1.04 of the channel tiles, so 32 registers only.
      * {@code -Dkiln.conv.slide=false} turns it off (A/B runs).
      */
     static boolean slide(ConvShape s) {

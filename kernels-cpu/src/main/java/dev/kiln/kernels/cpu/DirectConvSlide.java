@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Why: {@link DirectConv}'s positional tiles load a vector of positions per tap at q + taps[t], and with
  * taps one float apart nearly every such 64-byte load straddles two cache lines; on the Emerald Rapids Xeon
- * its 8 × 3 tile ran about 80 GFLOP/s of a core's 136 where the same loop on aligned addresses ran about 110.
+ * its 8 × 3 tile ran 81-89 GFLOP/s of a core's 136 where the same loop on aligned addresses ran 101-116; these
+ * tiles ran 121-129 in the same probe (one sample's planes, thread CPU time; BENCHMARKS-notes).
  * Here the input is the same padded planes ({@link DirectConv#pad}, the forward's grid), but read one float at
  * a time: per (input channel, kernel row) a tile of P positions along an output row broadcasts the P + 2
  * inputs under it once each and adds each into the (up to three) accumulators it feeds, acc[p] += w[j] ·

@@ -294,10 +294,8 @@ final class ConvDispatch {
      * 512 channels on 7 × 7 1.25-1.35× (im2col), stride-2 256 → 512 1.15-1.20× (im2col), 256 on 14 × 14
      * 1.10-1.14×, 128 on 28 × 28 1.06×, stride-2 128 → 256 1.07-1.08×, cnn's 64 on 7 × 7 1.23-1.31×
      * and stride-2 32 → 64 1.07-1.11× (channel tiles), cnn's 32 on 14 × 14 1.03-1.13× (positional tiles).
-     * Batches of samples through each block where the packed weights overflow half a core's L2
-     * ({@link DirectConvRows#sampleBatch}, off by default): on the Emerald Rapids Xeon, ConvRowsAB
-     * {@code -Dab.oldBatch=true} gave 512 × 7 × 7 1.41-1.68× (CPU time, host loaded by other JVMs) but
-     * 0.96-0.98× forward and 1.09-1.15× input gradient by wall time on a quieter host, 256 × 14 × 14 0.95-0.99×.
+     * Batches of samples through each block where the packed weights overflow half a core's L2 were tried and
+     * removed: 1.41-1.68× on 512 × 7 × 7 by CPU time with other JVMs thrashing the L3, 0.95-1.11× by wall time.
      */
     static boolean rows(ConvShape s) {
         return GRID && DirectConvKernels.WIDE && DirectConvRows.applies(s) && s.strideH() == s.strideW()

@@ -17,8 +17,8 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * Not a test: the loop the conv switch A/B harnesses share ({@link ConvChunkedAB}, {@link ConvConstantsAB},
  * {@link ConvFoursAB}). For each 3×3 layer the filter keeps, each pass runs under every variant of a switch in
  * turn, interleaved round by round in one JVM (two warm-up rounds), timed by CPU time (this thread's on one
- * thread, all threads' on more); it prints medians and x = variant 0 / variant i. Arguments: [rounds [threads
- * [filter]]], the filter a {@code |}-separated list of substrings of a shape as printed.
+ * thread, all threads' on more; wall time with {@code -Dwall=true}); it prints medians and x = variant 0 / variant i.
+ * Arguments: [rounds [threads [filter]]], the filter a {@code |}-separated list of substrings of a shape as printed.
  */
 final class ConvSwitchAB {
     private ConvSwitchAB() {
@@ -68,9 +68,10 @@ final class ConvSwitchAB {
         }
         String filter = args.length > 2 ? args[2] : "";
         var rng = new Generator(1);
-        System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s CPU time) (GFLOP/s), medians; x = %s / each%n",
-                Simd.describe(), CpuBackend.threads(), rounds, CpuBackend.threads() == 1 ? "thread" : "all threads'",
-                variants[0]);
+        boolean cpu = !Boolean.getBoolean("wall");
+        System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s) (GFLOP/s), medians; x = %s / each%n",
+                Simd.describe(), CpuBackend.threads(), rounds, !cpu ? "wall"
+                        : CpuBackend.threads() == 1 ? "thread CPU time" : "all threads' CPU time", variants[0]);
         for (int[] g : shapes) {
             if (Arrays.stream(filter.split("\\|")).noneMatch(Arrays.toString(g)::contains)) {
                 continue;
@@ -82,12 +83,12 @@ final class ConvSwitchAB {
                 for (int r = -2; r < rounds; r++) {
                     for (int v = 0; v < variants.length; v++) {
                         select.accept(v);
-                        long t0 = now(true);
+                        long t0 = now(cpu);
                         for (int c = 0; c < calls; c++) {
                             p.run().run();
                         }
                         if (r >= 0) {
-                            times[v][r] = (now(true) - t0) / 1e6 / calls;
+                            times[v][r] = (now(cpu) - t0) / 1e6 / calls;
                         }
                     }
                 }

@@ -79,9 +79,10 @@ class DirectConvRowsTest {
         boolean was = DirectConvRowTiles.enabled;
         try {
             // 64 channels per group in (the forward's tiles) and out (the input gradient's), stride 1 and 2,
-            // widths with an overlapping last tile, groups
+            // widths with an overlapping last tile, groups; 16 in at stride 2 (kiln train cnn's 16 -> 32)
             for (int[] g : new int[][] {{2, 64, 9, 12, 64, 3, 1, 1, 1, 1}, {2, 64, 7, 7, 64, 3, 1, 1, 1, 1},
-                {2, 64, 14, 15, 64, 3, 2, 1, 1, 1}, {1, 128, 8, 9, 132, 3, 1, 1, 1, 2}}) {
+                {2, 64, 14, 15, 64, 3, 2, 1, 1, 1}, {1, 128, 8, 9, 132, 3, 1, 1, 1, 2},
+                {2, 16, 28, 28, 32, 3, 2, 1, 1, 1}, {2, 16, 14, 15, 40, 3, 2, 1, 1, 1}}) {
                 ConvShape s = shape(g);
                 DirectConvRowTiles.enabled = true;
                 assertThat(DirectConvRowTiles.takes(s.cInPerGroup())).as("takes %s", s).isTrue();
@@ -374,6 +375,21 @@ class DirectConvRowsTest {
             ConvDispatch.conv2dBackwardInput(dx, dy, w, s);
             assertClose("conv2d input grad " + s, dx, dxRef, 1e-5, 1e-5 * Math.sqrt(s.cOut() * 9));
         }
+        // one vector of input channels: the row tiles' forward at stride 2 (kiln train cnn's 16 -> 32), not at 1
+        int one = Simd.F32.length();
+        ConvShape s = new ConvShape(2, one, 28, 28, 2 * one, 3, 3, 2, 2, 1, 1, 1, 1, 1, 14, 14);
+        assertThat(ConvDispatch.rows(s)).as("rows for %s", s).isEqualTo(Simd.ENABLED && DirectConvKernels.WIDE);
+        assertThat(ConvDispatch.rows(new ConvShape(2, one, 14, 14, 2 * one, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14))).isFalse();
+        int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+        int[] wShape = {s.cOut(), s.cIn(), 3, 3};
+        int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+        Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+        Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.1, 0), wShape, Layout.OFFSET);
+        Tensor ref = poisoned(yShape);
+        REF.conv2d(ref, x, w, null, s);
+        Tensor y = poisoned(yShape);
+        ConvDispatch.conv2d(y, x, w, null, s);
+        assertClose("conv2d " + s, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
     }
 
     @Test

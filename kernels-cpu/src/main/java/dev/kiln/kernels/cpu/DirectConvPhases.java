@@ -23,7 +23,8 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
  * stride 2 splits into 1, 2, 2 and 4 taps; nine in all, as many multiply-adds as the forward), and
  * all phases read one zero-padded grid of a sample's dy planes, as {@link DirectConv}'s forward reads
  * its input: output position q = a·pitch + b of a phase reads tap t at q + taps[t]. Each phase's
- * planes are then written to every stride-th row and column of dx. Every output is one tile's sum, in
+ * planes are then written to every stride-th row and column of dx (at stride 2 along an even width, the two
+ * column phases of a phase row together, interleaved by vectors: {@link #pairedStores}). Every output is one tile's sum, in
  * (dy channel, tap) order, so the result does not depend on the thread count.
  */
 final class DirectConvPhases {

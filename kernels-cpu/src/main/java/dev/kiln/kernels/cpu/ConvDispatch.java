@@ -314,16 +314,16 @@ final class ConvDispatch {
      * 512 channels on 7 × 7 1.25-1.35× (im2col), stride-2 256 → 512 1.15-1.20× (im2col), 256 on 14 × 14
      * 1.10-1.14×, 128 on 28 × 28 1.06×, stride-2 128 → 256 1.07-1.08×, cnn's 64 on 7 × 7 1.23-1.31×
      * and stride-2 32 → 64 1.07-1.11× (channel tiles), cnn's 32 on 14 × 14 1.03-1.13× (positional tiles).
-     * Batches of samples through each block where the packed weights overflow half a core's L2
-     * ({@link DirectConvRows#sampleBatch}, off by default): on the Emerald Rapids Xeon, ConvRowsAB
-     * {@code -Dab.oldBatch=true} gave 512 × 7 × 7 1.41-1.68× (CPU time, host loaded by other JVMs) but
-     * 0.96-0.98× forward and 1.09-1.15× input gradient by wall time on a quieter host, 256 × 14 × 14 0.95-0.99×.
+     * Batches of samples through each block where the packed weights overflow half a core's L2 were tried and
+     * removed: 1.41-1.68× on 512 × 7 × 7 by CPU time with other JVMs thrashing the L3, 0.95-1.11× by wall time.
+     * At stride 2 one vector of input channels is enough ({@link #rowsOneVectorIn}).
      */
     static boolean rows(ConvShape s) {
         return GRID && DirectConvKernels.WIDE && DirectConvRows.applies(s) && s.strideH() == s.strideW()
                 && s.strideH() <= 2 && s.kH() == 3 && s.kW() == 3 && s.padH() <= 1 && s.padW() <= 1
                 && s.dilationH() == 1 && s.dilationW() == 1
-                && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cOutPerGroup() >= 2 * Simd.F32.length()
+                && s.cInPerGroup() >= (rowsOneVectorIn && s.strideH() == 2 ? 1 : 2) * Simd.F32.length()
+                && s.cOutPerGroup() >= 2 * Simd.F32.length()
                 && (long) s.cInPerGroup() * s.kH() * s.kW() <= ROWS_MAX_REDUCTION
                 && ((long) s.h() * s.w() <= ROWS_MAX_SPATIAL
                     || rowBandsRoute && DirectConvRows.bands(s) && (long) s.h() * s.w() <= ROWS_BANDS_MAX_SPATIAL);
@@ -647,6 +647,15 @@ final class ConvDispatch {
                 && (long) s.cOutPerGroup() * 4 <= ROWS_MAX_REDUCTION
                 && (long) s.outH() * s.outW() <= ROW_PHASES_MAX_SPATIAL && DirectConvRows.phasesFit(s);
     }
+
+    /**
+     * Whether {@link #rows} takes stride-2 forwards with one vector of input channels per group (kiln train cnn's
+     * 16 → 32 at AVX-512, before on {@link DirectConv}'s positional tiles): the 7 × 2 tiles on channels-last cells,
+     * 1.37× in a first probe (one thread, CPU time). {@code -Dkiln.conv.rowsOneVectorIn=false}: two vectors, as
+     * before (A/B runs flip it).
+     */
+    static boolean rowsOneVectorIn =
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsOneVectorIn", "true").trim());
 
     /**
      * The largest dy plane {@link #rowPhases} takes, 14 × 14: on ResNet-18's stride-2 64 → 128 (dy 28 × 28)

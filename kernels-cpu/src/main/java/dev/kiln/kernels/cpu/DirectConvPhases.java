@@ -2,6 +2,11 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.ConvShape;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 import static dev.kiln.kernels.cpu.DirectConvKernels.SPAN;
@@ -18,7 +23,8 @@ import static dev.kiln.kernels.cpu.DirectConvKernels.STEP;
  * stride 2 splits into 1, 2, 2 and 4 taps; nine in all, as many multiply-adds as the forward), and
  * all phases read one zero-padded grid of a sample's dy planes, as {@link DirectConv}'s forward reads
  * its input: output position q = a·pitch + b of a phase reads tap t at q + taps[t]. Each phase's
- * planes are then written to every stride-th row and column of dx. Every output is one tile's sum, in
+ * planes are then written to every stride-th row and column of dx (at stride 2 along an even width, the two
+ * column phases of a phase row together, interleaved by vectors: {@link #pairedStores}). Every output is one tile's sum, in
  * (dy channel, tap) order, so the result does not depend on the thread count.
  */
 final class DirectConvPhases {
@@ -151,10 +157,13 @@ final class DirectConvPhases {
         long work = Math.max(1, (long) kk * opg * cpg * s.outH() * s.outW());
         int planeSize = gr.plane();
         int mostPositions = most;
+        // at stride 2 along the width with an even width, both column phases of a phase row are computed, then
+        // their rows interleaved into dx's rows by vectors (one float at a time, strided, took 40% of the pass)
+        boolean paired = paired(s, ax, aw, rowsOf);
         Parallel.forRange(units, (int) Math.max(1, Math.min(units, (1L << 18) / work)), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
             mine.planes = HostArrays.atLeast(mine.planes, (long) opg * planeSize);
-            mine.out = HostArrays.atLeast(mine.out, 8L * mostPositions);
+            mine.out = HostArrays.atLeast(mine.out, (paired ? 16L : 8L) * mostPositions + STEP);
             float[] xp = mine.planes;
             float[] yp = mine.out;
             for (int u = lo; u < hi; u++) {
@@ -162,6 +171,28 @@ final class DirectConvPhases {
                 int g = u % s.groups();
                 padDy(xp, dya, dyOff + (n * s.cOut() + g * opg) * s.outH() * s.outW(), opg, s, gr);
                 int dxGroup = dxOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
+                if (paired) {
+                    for (int rh = 0; rh < s.strideH(); rh++) {
+                        if (ax.outputs()[rh] == 0) {
+                            continue;
+                        }
+                        int p0 = rh * 2;
+                        int rows = rowsOf[p0];
+                        int blocks = (cpg + rows - 1) / rows;
+                        int second = rows * padded[p0];
+                        for (int b = 0; b < blocks; b++) {
+                            for (int rw = 0; rw < 2; rw++) {
+                                phaseTile(p0 + rw, g, b, rw * second, yp, xp, taps, padded, rows, perGroup, wBase, opg,
+                                        planeSize, wp);
+                            }
+                            for (int r = 0; r < rows && b * rows + r < cpg; r++) {
+                                storePair(dx, dxGroup + (b * rows + r) * s.h() * s.w(), yp, r * padded[p0], second, rh,
+                                        s, gr);
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int p = 0; p < phases; p++) {
                     int rh = p / s.strideW();
                     int rw = p % s.strideW();
@@ -170,18 +201,8 @@ final class DirectConvPhases {
                     }
                     int rows = rowsOf[p];
                     int blocks = (cpg + rows - 1) / rows;
-                    int kt = taps[p].length;
-                    int vectors = DirectConvKernels.forwardVectors(rows);
                     for (int b = 0; b < blocks; b++) {
-                        int wb = (int) (g * perGroup + wBase[p]) + b * opg * kt * rows;
-                        if (kt == 0) {
-                            Arrays.fill(yp, 0, rows * padded[p], 0f); // a phase no tap reaches: zero
-                        } else {
-                            for (int q = 0; q < padded[p]; ) {
-                                q += STEP * DirectConvKernels.forwardTile(rows, Math.min(vectors, (padded[p] - q) / STEP),
-                                        yp, q, padded[p], xp, q, planeSize, opg, taps[p], wp, wb);
-                            }
-                        }
+                        phaseTile(p, g, b, 0, yp, xp, taps, padded, rows, perGroup, wBase, opg, planeSize, wp);
                         for (int r = 0; r < rows && b * rows + r < cpg; r++) {
                             store(dx, dxGroup + (b * rows + r) * s.h() * s.w(), yp, r * padded[p], rh, rw, s, gr);
                         }
@@ -189,6 +210,85 @@ final class DirectConvPhases {
                 }
             }
         });
+    }
+
+    /** Block b of phase p's dx channels into yp from yOff (row r at yOff + r·padded[p]), from dy's cells xp. */
+    private static void phaseTile(int p, int g, int b, int yOff, float[] yp, float[] xp, int[][] taps, int[] padded,
+                                  int rows, long perGroup, long[] wBase, int opg, int planeSize, float[] wp) {
+        int kt = taps[p].length;
+        int wb = (int) (g * perGroup + wBase[p]) + b * opg * kt * rows;
+        if (kt == 0) {
+            Arrays.fill(yp, yOff, yOff + rows * padded[p], 0f); // a phase no tap reaches: zero
+            return;
+        }
+        int vectors = DirectConvKernels.forwardVectors(rows);
+        for (int q = 0; q < padded[p]; ) {
+            q += STEP * DirectConvKernels.forwardTile(rows, Math.min(vectors, (padded[p] - q) / STEP),
+                    yp, yOff + q, padded[p], xp, q, planeSize, opg, taps[p], wp, wb);
+        }
+    }
+
+    /** {@link #backwardInput}'s interleaved stores ({@code -Dkiln.conv.phasePairs=false}: each phase apart; A/B runs). */
+    static boolean pairedStores = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.phasePairs", "true").trim());
+
+    /**
+     * Whether both column phases of every phase row are stored together: vectors on, stride 2 along the width, an
+     * even width (both column phases as wide), and the two computed in the same blocks of dx channels.
+     */
+    private static boolean paired(ConvShape s, Axis ax, Axis aw, int[] rowsOf) {
+        if (!pairedStores || !Simd.ENABLED || s.strideW() != 2 || s.w() % 2 != 0
+                || aw.outputs()[0] != aw.outputs()[1] || aw.outputs()[0] == 0) {
+            return false;
+        }
+        for (int rh = 0; rh < s.strideH(); rh++) {
+            if (rowsOf[rh * 2] != rowsOf[rh * 2 + 1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final VectorSpecies<Float> S = DirectConvKernels.S;
+    private static final int L = DirectConvKernels.L;
+
+    /** Lane j of a two-input rearrange: a[j/2] for even j, b[j/2] for odd (a negative index picks the second input). */
+    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, j -> j % 2 == 0 ? j / 2 : j / 2 - L);
+
+    /** The same from the upper halves: a[L/2 + j/2], b[L/2 + j/2]. */
+    private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(S,
+            j -> j % 2 == 0 ? L / 2 + j / 2 : L / 2 + j / 2 - L);
+
+    /**
+     * Phase row rh of a dx plane from its two column phases, yp[ypOff + a·pitch + b] (columns 0, 2, 4, ...) and the
+     * same {@code second} floats on (columns 1, 3, ...): per vector of each, two vectors of a dx row, the last ones
+     * masked. Reads up to L − 1 floats past a phase row (the scratch has that slack; they are not stored).
+     */
+    private static void storePair(float[] dx, int dxOff, float[] yp, int ypOff, int second, int rh, ConvShape s,
+                                  Grid gr) {
+        int outH = gr.rows().outputs()[rh];
+        int outW = gr.cols().outputs()[0];
+        int w = s.w();
+        for (int a = 0; a < outH; a++) {
+            int d = dxOff + (a * s.strideH() + rh) * w;
+            int src = ypOff + a * gr.pitch();
+            for (int b = 0; b < outW; b += L) {
+                FloatVector even = FloatVector.fromArray(S, yp, src + b);
+                FloatVector odd = FloatVector.fromArray(S, yp, src + second + b);
+                FloatVector lo = even.rearrange(ZIP_LO, odd);
+                FloatVector hi = even.rearrange(ZIP_HI, odd);
+                int left = 2 * (outW - b); // dx floats from d + 2b on in this row
+                if (left >= 2 * L) {
+                    lo.intoArray(dx, d + 2 * b);
+                    hi.intoArray(dx, d + 2 * b + L);
+                } else {
+                    VectorMask<Float> m0 = S.indexInRange(0, left);
+                    lo.intoArray(dx, d + 2 * b, m0);
+                    if (left > L) {
+                        hi.intoArray(dx, d + 2 * b + L, S.indexInRange(0, left - L));
+                    }
+                }
+            }
+        }
     }
 
     /** dy's planes on the grid: zeros around, dy from row {@code before} and column {@code before} of the axes. */

@@ -1,6 +1,5 @@
 package dev.kiln.kernels.cpu;
 
-import dev.kiln.kernels.cpu.gemm.CpuInfo;
 import dev.kiln.tensor.ConvShape;
 
 import jdk.incubator.vector.FloatVector;
@@ -81,19 +80,8 @@ final class DirectConvRows {
     private static final class Scratch {
         float[] weights = new float[0];
         float[] out = new float[0];
+        float[] cells = new float[0];
         float[][] outs = new float[0][];
-        float[][] cellSets = new float[0][];
-
-        /** {@code count} cell buffers of at least n floats each. */
-        float[][] cellSets(int count, long n) {
-            if (cellSets.length < count) {
-                cellSets = Arrays.copyOf(cellSets, count);
-            }
-            for (int i = 0; i < count; i++) {
-                cellSets[i] = HostArrays.atLeast(cellSets[i] == null ? new float[0] : cellSets[i], n);
-            }
-            return cellSets;
-        }
 
         /** {@code count} output buffers of at least n floats each. */
         float[][] outs(int count, long n) {
@@ -390,44 +378,32 @@ final class DirectConvRows {
         }
         int yp0 = positions;
         boolean banded = parts.length == 1 && parts[0].place() == null && bands(s0);
-        // samples whose cells a task copies first, then runs through every block (1: block by block per sample);
-        // stride 2 stays per sample (its forward and phases ran 0.91-1.09x batched)
-        int batch = banded || !strideOne || parts.length > 1 ? 1
-                : sampleBatch(s0, (long) cells0 * cpg, parts[0].blockSize(), blocks);
-        // batches of even sizes, as many as a multiple of the threads (where there are enough samples), so that
-        // no thread waits on a short last batch; the sizes change no result, only which samples share a task
-        int batches = batch == 1 ? s0.n()
-                : Math.min(s0.n(), Math.ceilDiv(Math.ceilDiv(s0.n(), batch), Parallel.threads()) * Parallel.threads());
-        int units = batches * s0.groups();
+        int units = s0.n() * s0.groups();
         int split = DirectConv.split(units, blocks);
-        UnitLoop.forRange(units * split, DirectConv.grain(units, split, work * batch), (lo, hi) -> {
+        UnitLoop.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
             mine.out = HostArrays.atLeast(mine.out, (long) yp0 * width);
-            float[][] sets = mine.cellSets(Math.ceilDiv(s0.n(), batches), (long) cells0 * cpg);
+            mine.cells = HostArrays.atLeast(mine.cells, (long) cells0 * cpg);
+            float[] xp = mine.cells;
             float[] yp = mine.out;
             for (int u = lo; u < hi; u++) {
                 int unit = u / split;
                 int piece = u % split;
-                int n0 = (int) ((long) unit / s0.groups() * s0.n() / batches);
-                int n1 = (int) ((long) (unit / s0.groups() + 1) * s0.n() / batches);
+                int n = unit / s0.groups();
                 int g = unit % s0.groups();
-                for (int n = n0; n < n1; n++) {
-                    int src = xOff + (n * cellShape.cIn() + g * cpg) * cellShape.h() * cellShape.w();
-                    if (cs > 0) {
-                        DirectConvChannels.cells(sets[n - n0], cells0, xa, src, cpg, K, cellShape, cellGrid);
-                    } else if (strideOne) {
-                        ChannelsLast.pad(sets[n - n0], xa, src, cpg, cellShape, cellGrid);
-                    } else {
-                        DirectConvChannels.cells(sets[n - n0], cells, xa, src, cpg, cpg, cellShape, cellGrid);
-                    }
+                int src = xOff + (n * cellShape.cIn() + g * cpg) * cellShape.h() * cellShape.w();
+                if (cs > 0) {
+                    DirectConvChannels.cells(xp, cells0, xa, src, cpg, K, cellShape, cellGrid);
+                } else if (strideOne) {
+                    ChannelsLast.pad(xp, xa, src, cpg, cellShape, cellGrid);
+                } else {
+                    DirectConvChannels.cells(xp, cells, xa, src, cpg, cpg, cellShape, cellGrid);
                 }
                 int bFrom = blocks * piece / split;
                 int bTo = blocks * (piece + 1) / split;
                 if (banded) {
                     // bands of output rows, each through every block while its cells are in cache; the blocks'
                     // outputs are kept apart until the plane is done
-                    int n = n0;
-                    float[] xp = sets[0];
                     Part part = parts[0];
                     ConvShape s = part.s();
                     float[][] outs = mine.outs(bTo - bFrom, (long) yp0 * width);
@@ -447,67 +423,24 @@ final class DirectConvRows {
                 for (int b = bFrom; b < bTo; b++) {
                     int o0 = g * opg + b * width;
                     int count = Math.min(width, opg - b * width);
-                    for (int n = n0; n < n1; n++) {
-                        float[] xp = sets[n - n0];
-                        for (int i = 0; i < parts.length; i++) {
-                            Part part = parts[i];
-                            ConvShape s = part.s();
-                            DirectConv.Grid gr = part.gr();
-                            tiles(part, g, b, blocks, 0, s.outH(), v, yp, xp, cs, cpg, taps[i], wp);
-                            Place place = part.place();
-                            if (place == null) {
-                                ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
-                                        count, ba, bOff + o0, s, gr);
-                            } else {
-                                storePhase(y, yOff + (n * s.cOut() + o0) * place.h() * place.w(), yp, width, count, s,
-                                        gr, place);
-                            }
+                    for (int i = 0; i < parts.length; i++) {
+                        Part part = parts[i];
+                        ConvShape s = part.s();
+                        DirectConv.Grid gr = part.gr();
+                        tiles(part, g, b, blocks, 0, s.outH(), v, yp, xp, cs, cpg, taps[i], wp);
+                        Place place = part.place();
+                        if (place == null) {
+                            ChannelsLast.store(y, yOff + (n * s.cOut() + o0) * s.outH() * s.outW(), yp, width,
+                                    count, ba, bOff + o0, s, gr);
+                        } else {
+                            storePhase(y, yOff + (n * s.cOut() + o0) * place.h() * place.w(), yp, width, count, s,
+                                    gr, place);
                         }
                     }
                 }
             }
         });
     }
-
-    /**
-     * {@link #sampleBatch}'s switch, off by default: {@code -Dkiln.conv.sampleBatch=true} turns it on. Its
-     * 1.4-1.7× (one thread, CPU time) was measured while other JVMs thrashed the shared L3; on a quieter host the
-     * same A/B by wall time gave 0.95-0.98× forward and 0.98-1.15× input gradient (1 and 2 threads).
-     */
-    static boolean sampleBatches = Boolean.getBoolean("kiln.conv.sampleBatch");
-
-    /**
-     * Samples a task copies and runs together, block by block: 1 where all the packed weights and a sample's
-     * cells fit in half of a core's L2 (they stay there from sample to sample), else as many as fit, with one
-     * block's weights, in three quarters of it, so that each block is read from beyond L2 once per batch rather
-     * than once per sample. A 2 MiB L2 gives ResNet-18's 512 × 7 × 7 (9.4 MB of weights, 590 KB a block, 151 KB
-     * of cells a sample) batches of 6 and its 256 × 14 × 14 of 5 (batches of 2 to 8 ran alike there); a 1 MiB L2
-     * (Zen 4) 1 on all its layers, as before.
-     */
-    static int sampleBatch(ConvShape s, long cellFloats, long blockFloats, int blocks) {
-        long cellBytes = cellFloats * Float.BYTES;
-        long blockBytes = blockFloats * Float.BYTES;
-        if (!sampleBatches || blocks * blockBytes + cellBytes <= l2 / 2) {
-            return 1;
-        }
-        long fit = (l2 * 3 / 4 - blockBytes) / Math.max(1, cellBytes);
-        return (int) Math.clamp(fit, 1, Math.max(1, Math.min(s.n(), MAX_SAMPLE_BATCH)));
-    }
-
-    /** The samples per task of a stride-1 forward with tiles of v vectors ({@link #sampleBatch}; tests). */
-    static int forwardBatch(ConvShape s, int v) {
-        DirectConv.Grid gr = DirectConv.Grid.forward(s);
-        long cells = gr.positions() + Arrays.stream(gr.taps()).max().orElse(0);
-        int blocks = (s.cOutPerGroup() + v * L - 1) / (v * L);
-        return bands(s) ? 1 : sampleBatch(s, cells * s.cInPerGroup(), (long) s.kH() * s.kW() * s.cInPerGroup() * v * L,
-                blocks);
-    }
-
-    /** The L2 per core {@link #sampleBatch} plans for (tests set a larger one to run batches anywhere). */
-    static long l2 = CpuInfo.current().l2();
-
-    /** Samples per batch at most ({@link #sampleBatch}). */
-    static final int MAX_SAMPLE_BATCH = 8;
 
     /** Block b's tiles of the part's output rows [oh0, oh1), channels last into yp (a tile's positions from q·width). */
     private static void tiles(Part part, int g, int b, int blocks, int oh0, int oh1, int v, float[] yp, float[] xp,

@@ -29,9 +29,7 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * with V vectors (two tile widths against each other); {@code -Dab.oldCopies=true}: old is the row tiles
  * with their weights packed and a strided input's cells copied float by float on the calling thread, as
  * before issue 16 (and, for the input gradient, the weights flipped by {@link ConvDispatch#flipTransposed}
- * first), new with {@link DirectConvChannels#oldCopies} off; {@code -Dab.oldBatch=true}: old is the row tiles
- * one sample per task ({@link DirectConvRows#sampleBatches} off), new with the samples batched as the L2 allows;
- * {@code -Dab.scalarStores=true}: the strided input
+ * first), new with {@link DirectConvChannels#oldCopies} off; {@code -Dab.scalarStores=true}: the strided input
  * gradient's old is the row tiles' phases stored one float at a time; {@code -Dab.constants=true}: old is the
  * row tiles with the generic tiles only, new with {@link DirectConvRowTiles}' constant-stride copies.
  */
@@ -66,10 +64,6 @@ final class ConvRowsAB {
         int oldV = Integer.getInteger("ab.oldv", 0);
         boolean oldCopies = Boolean.getBoolean("ab.oldCopies");
         boolean scalarStores = Boolean.getBoolean("ab.scalarStores");
-        boolean oldBatch = Boolean.getBoolean("ab.oldBatch");
-        if (oldBatch) {
-            DirectConvRows.sampleBatches = true; // off by default: new is the batched path
-        }
         boolean constants = Boolean.getBoolean("ab.constants");
         // CPU time, which a loaded machine disturbs less than wall time: this thread's on one thread, the
         // process's on more (their sum: the work done, not how evenly it was spread)
@@ -122,12 +116,6 @@ final class ConvRowsAB {
                     DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, vt);
                     DirectConvChannels.oldCopies = false;
                 }, () -> DirectConvRows.backwardInput(dx, 0, dy, 0, w, 0, s, vt)},
-            } : oldBatch ? new Runnable[][] {
-                // before: each task copies one sample's cells and runs every block over it
-                {() -> unbatched(() -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs)),
-                        () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs)},
-                {() -> unbatched(() -> DirectConvRows.backwardInput(dx, 0, dy, 0, w, 0, s, vt)),
-                        () -> DirectConvRows.backwardInput(dx, 0, dy, 0, w, 0, s, vt)},
             } : new Runnable[][] {
                 {oldV > 0 ? () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, oldV) : () -> old(y, x, w, s),
                         () -> DirectConvRows.forward(y, 0, x, 0, w, 0, null, 0, s, vs)},
@@ -135,16 +123,14 @@ final class ConvRowsAB {
                         () -> DirectConvRows.forward(dx, 0, dy, 0, wt, 0, null, 0, t, vt)},
             };
             // the strided input gradient is timed against the path before only
-            int count = st == 1 || oldBatch ? 2 : oldCopies || oldV > 0 ? 1 : 2;
+            int count = st == 1 ? 2 : oldCopies || oldV > 0 ? 1 : 2;
             if (count == 2 && st > 1 && !constants) {
                 // the strided input gradient: the path before (DirectConvPhases or col2im) against the row
                 // tiles on the phases of dx
                 Tensor dyT = Tensor.of(dy, s.n(), s.cOut(), s.outH(), s.outW());
                 Tensor wT = Tensor.of(w, s.cOut(), s.cIn(), 3, 3);
                 Tensor dxT = Tensor.zeros(s.n(), s.cIn(), s.h(), s.w());
-                passes[1] = oldBatch ? new Runnable[] {
-                    () -> unbatched(() -> ConvDispatch.conv2dBackwardInput(dxT, dyT, wT, s)),
-                    () -> ConvDispatch.conv2dBackwardInput(dxT, dyT, wT, s)} : new Runnable[] {() -> {
+                passes[1] = new Runnable[] {() -> {
                     DirectConvRows.rowPhases = scalarStores;
                     DirectConvRows.scatterStores = !scalarStores;
                     ConvDispatch.conv2dBackwardInput(dxT, dyT, wT, s);
@@ -171,21 +157,11 @@ final class ConvRowsAB {
                 double now = median(times[1]);
                 System.out.printf(Locale.ROOT, "%-24s %-10s %-8s old %8.3f ms (%5.1f GFLOP/s)  new %8.3f ms (%5.1f GFLOP/s)  x %.2f%n",
                         Arrays.toString(g), names[p],
-                        oldBatch ? "sample" : constants ? "variable" : oldCopies ? "copies" : oldV > 0 ? "rows " + oldV
+                        constants ? "variable" : oldCopies ? "copies" : oldV > 0 ? "rows " + oldV
                                 : st > 1 && p == 1 ? (scalarStores ? "scalar" : ConvDispatch.phases(s) ? "phases" : "col2im")
                                 : oldName(p == 0 ? s : t), old,
                         flop / old / 1e6, now, flop / now / 1e6, old / now);
             }
-        }
-    }
-
-    /** Runs r with {@link DirectConvRows#sampleBatches} off: one sample per task, as before. */
-    private static void unbatched(Runnable r) {
-        DirectConvRows.sampleBatches = false;
-        try {
-            r.run();
-        } finally {
-            DirectConvRows.sampleBatches = true;
         }
     }
 

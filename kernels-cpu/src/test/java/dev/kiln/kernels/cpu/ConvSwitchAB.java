@@ -17,8 +17,9 @@ import static dev.kiln.kernels.cpu.AbTiming.randn;
  * Not a test: the loop the conv switch A/B harnesses share ({@link ConvChunkedAB}, {@link ConvConstantsAB},
  * {@link ConvFoursAB}, {@link ConvSlideAB}). For each 3×3 layer the filter keeps, each pass runs under every variant of a switch in
  * turn, interleaved round by round in one JVM (two warm-up rounds), timed by CPU time (this thread's on one
- * thread, all threads' on more; wall time with {@code -Dab.wall=true}); it prints medians and x = variant 0 / variant i. Arguments: [rounds [threads
- * [filter]]], the filter a {@code |}-separated list of substrings of a shape as printed.
+ * thread, all threads' on more; wall time with {@code -Dab.wall=true} or {@code -Dwall=true}, as ConvRowsAB);
+ * it prints medians and x = variant 0 / variant i. Arguments: [rounds [threads [filter]]], the filter a
+ * {@code |}-separated list of substrings of a shape as printed.
  */
 final class ConvSwitchAB {
     private ConvSwitchAB() {
@@ -67,7 +68,7 @@ final class ConvSwitchAB {
             CpuBackend.setThreads(Integer.parseInt(args[1]));
         }
         String filter = args.length > 2 ? args[2] : "";
-        boolean cpu = !Boolean.getBoolean("ab.wall");
+        boolean cpu = !Boolean.getBoolean("ab.wall") && !Boolean.getBoolean("wall");
         var rng = new Generator(1);
         System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s time) (GFLOP/s), medians; x = %s / each%n",
                 Simd.describe(), CpuBackend.threads(), rounds,

@@ -79,9 +79,10 @@ class DirectConvRowsTest {
         boolean was = DirectConvRowTiles.enabled;
         try {
             // 64 channels per group in (the forward's tiles) and out (the input gradient's), stride 1 and 2,
-            // widths with an overlapping last tile, groups
+            // widths with an overlapping last tile, groups; 16 in at stride 2 (kiln train cnn's 16 -> 32)
             for (int[] g : new int[][] {{2, 64, 9, 12, 64, 3, 1, 1, 1, 1}, {2, 64, 7, 7, 64, 3, 1, 1, 1, 1},
-                {2, 64, 14, 15, 64, 3, 2, 1, 1, 1}, {1, 128, 8, 9, 132, 3, 1, 1, 1, 2}}) {
+                {2, 64, 14, 15, 64, 3, 2, 1, 1, 1}, {1, 128, 8, 9, 132, 3, 1, 1, 1, 2},
+                {2, 16, 28, 28, 32, 3, 2, 1, 1, 1}, {2, 16, 14, 15, 40, 3, 2, 1, 1, 1}}) {
                 ConvShape s = shape(g);
                 DirectConvRowTiles.enabled = true;
                 assertThat(DirectConvRowTiles.takes(s.cInPerGroup())).as("takes %s", s).isTrue();
@@ -195,82 +196,6 @@ class DirectConvRowsTest {
             }
         } finally {
             DirectConvRows.rowBands = was;
-        }
-    }
-
-    @Test
-    void batchesOfSamplesGiveTheBitsOfOneSampleAtATime() {
-        if (!Simd.ENABLED) {
-            return;
-        }
-        var rng = new Generator(74);
-        long was = DirectConvRows.l2;
-        boolean wasOn = DirectConvRows.sampleBatches;
-        DirectConvRows.sampleBatches = true;
-        try {
-            // small "L2"s whose half these weights overflow, so tasks take samples a few at a time (the
-            // last batch short); {n, c, h, w, o, k, stride, pad, dilation, groups, L2 in KiB}
-            for (int[] g : new int[][] {{5, 40, 9, 9, 70, 3, 1, 1, 1, 1, 128}, {7, 80, 8, 11, 96, 3, 1, 1, 1, 2, 120}}) {
-                ConvShape s = shape(g);
-                DirectConvRows.l2 = (long) g[10] << 10;
-                assertThat(DirectConvRows.forwardBatch(s, 2)).as("batch of %s", s).isBetween(2, s.n() - 1);
-                float[] x = AbTiming.randn(rng, s.n() * s.cIn() * s.h() * s.w());
-                float[] w = AbTiming.randn(rng, s.cOut() * s.cInPerGroup() * s.kH() * s.kW());
-                float[] b = AbTiming.randn(rng, s.cOut());
-                float[] dy = AbTiming.randn(rng, s.n() * s.cOut() * s.outH() * s.outW());
-                for (int v = 1; v <= 2; v++) {
-                    float[] batched = new float[dy.length];
-                    float[] dxBatched = new float[x.length];
-                    DirectConvRows.forward(batched, 0, x, 0, w, 0, b, 0, s, v);
-                    if (s.groups() == 1) {
-                        DirectConvRows.backwardInput(dxBatched, 0, dy, 0, w, 0, s, v);
-                    }
-                    DirectConvRows.sampleBatches = false;
-                    float[] single = new float[dy.length];
-                    float[] dxSingle = new float[x.length];
-                    DirectConvRows.forward(single, 0, x, 0, w, 0, b, 0, s, v);
-                    if (s.groups() == 1) {
-                        DirectConvRows.backwardInput(dxSingle, 0, dy, 0, w, 0, s, v);
-                    }
-                    DirectConvRows.sampleBatches = true;
-                    assertThat(batched).as("%s, %d vectors", s, v).isEqualTo(single);
-                    assertThat(dxBatched).as("dx of %s, %d vectors", s, v).isEqualTo(dxSingle);
-                    Tensor ref = poisoned(new int[] {s.n(), s.cOut(), s.outH(), s.outW()});
-                    REF.conv2d(ref, Tensor.of(x, s.n(), s.cIn(), s.h(), s.w()),
-                            Tensor.of(w, s.cOut(), s.cInPerGroup(), s.kH(), s.kW()), Tensor.of(b, s.cOut()), s);
-                    assertClose("batched rows conv2d, " + v + " vectors, " + s,
-                            Tensor.of(batched, s.n(), s.cOut(), s.outH(), s.outW()), ref, 1e-5,
-                            1e-5 * Math.sqrt(s.patch()));
-                }
-            }
-        } finally {
-            DirectConvRows.l2 = was;
-            DirectConvRows.sampleBatches = wasOn;
-        }
-    }
-
-    @Test
-    void sampleBatchesFollowTheL2() {
-        long was = DirectConvRows.l2;
-        boolean wasOn = DirectConvRows.sampleBatches;
-        DirectConvRows.sampleBatches = true;
-        try {
-            ConvShape s = shape(new int[] {32, 512, 7, 7, 512, 3, 1, 1, 1, 1});
-            // 200 KB of cells a sample, 590 KB a block of 16: 4 samples fit with a block in 3/4 of 2 MiB
-            DirectConvRows.l2 = 2 << 20;
-            assertThat(DirectConvRows.sampleBatch(s, 50_000, 147_456, 16)).isEqualTo(4);
-            // a 1 MiB L2 holds one sample's cells beside a block: as before
-            DirectConvRows.l2 = 1 << 20;
-            assertThat(DirectConvRows.sampleBatch(s, 50_000, 147_456, 16)).isEqualTo(1);
-            // weights that stay in L2 anyway: one sample per task
-            DirectConvRows.l2 = 2 << 20;
-            assertThat(DirectConvRows.sampleBatch(s, 50_000, 20_000, 8)).isEqualTo(1);
-            // never more samples than there are
-            DirectConvRows.l2 = 16 << 20;
-            assertThat(DirectConvRows.sampleBatch(shape(new int[] {3, 512, 7, 7, 512, 3, 1, 1, 1, 1}), 50_000,
-                    147_456, 16)).isEqualTo(3);
-        } finally {
-            DirectConvRows.l2 = was;
         }
     }
 
@@ -450,6 +375,21 @@ class DirectConvRowsTest {
             ConvDispatch.conv2dBackwardInput(dx, dy, w, s);
             assertClose("conv2d input grad " + s, dx, dxRef, 1e-5, 1e-5 * Math.sqrt(s.cOut() * 9));
         }
+        // one vector of input channels: the row tiles' forward at stride 2 (kiln train cnn's 16 -> 32), not at 1
+        int one = Simd.F32.length();
+        ConvShape s = new ConvShape(2, one, 28, 28, 2 * one, 3, 3, 2, 2, 1, 1, 1, 1, 1, 14, 14);
+        assertThat(ConvDispatch.rows(s)).as("rows for %s", s).isEqualTo(Simd.ENABLED && DirectConvKernels.WIDE);
+        assertThat(ConvDispatch.rows(new ConvShape(2, one, 14, 14, 2 * one, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14))).isFalse();
+        int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+        int[] wShape = {s.cOut(), s.cIn(), 3, 3};
+        int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+        Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+        Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.1, 0), wShape, Layout.OFFSET);
+        Tensor ref = poisoned(yShape);
+        REF.conv2d(ref, x, w, null, s);
+        Tensor y = poisoned(yShape);
+        ConvDispatch.conv2d(y, x, w, null, s);
+        assertClose("conv2d " + s, y, ref, 1e-5, 1e-5 * Math.sqrt(s.patch()));
     }
 
     @Test

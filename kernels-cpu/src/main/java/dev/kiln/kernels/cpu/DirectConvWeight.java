@@ -144,6 +144,14 @@ final class DirectConvWeight {
      */
     static final boolean FOURS = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightFours", "true").trim());
 
+    /**
+     * Whether dy goes by fours for one block of input channels too (16 channels at AVX-512) where {@link
+     * DirectConvWeightCopy#vectorFours} interleaves it; {@code -Dkiln.conv.weightFoursOneBlock=false}: dy as it
+     * lies there, as before (not final: A/B harnesses switch it in one JVM).
+     */
+    static boolean foursOneBlock =
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightFoursOneBlock", "true").trim());
+
     /** {@link #blocked}, with {@code fours}: {@link #FOURS} for this call (only the 32-register tiles use it). */
     static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
                         boolean wide, boolean rows, boolean vectorCopies, boolean parallelEnds, boolean foursWanted) {
@@ -157,9 +165,11 @@ final class DirectConvWeight {
         boolean threes = sampleMinor(s, wide);
         int cBlocks = (cpg + LANES - 1) / LANES;
         // dy interleaved by fours for the 4 × 3 tile of 32 registers where a staged dy feeds at least two
-        // blocks of input channels: its scalar copy costs more than System.arraycopy, and with one block
-        // (16 → 16 channels at 28 × 28) that ate the tile's gain (0.92-0.99×)
-        boolean fours = foursWanted && wide && DirectConvWeightTiles.outs(wide, opg) == 4 && cBlocks >= 2;
+        // blocks of input channels, or one where the copy interleaves with vectors: float by float it costs
+        // more than System.arraycopy, and with one block (16 → 16 channels at 28 × 28) that ate the tile's
+        // gain (0.92-0.99×)
+        boolean fours = foursWanted && wide && DirectConvWeightTiles.outs(wide, opg) == 4
+                && (cBlocks >= 2 || foursOneBlock && DirectConvWeightCopy.vectorFours);
         // dy interleaved (by tiles of 3 or 4 out channels) lies after the planes, in the same array
         boolean inBuf = threes || fours;
         int kk = s.kH() * s.kW();
@@ -410,7 +420,10 @@ final class DirectConvWeight {
                         dst[d + 2] = dy[p0 + 2 * spatial + q];
                     }
                 } else if (real == 4 && ro == 4) {
-                    for (int q = 0, d = to; q < spatial; q++, d += qStride) {
+                    // by fours (qStride 4): whole vectors of positions with register shuffles, the rest float by float
+                    int done = qStride == 4 && DirectConvWeightCopy.vectorFours
+                            ? DirectConvWeightCopy.interleave4(dst, to, dy, p0, spatial) : 0;
+                    for (int q = done, d = to + done * qStride; q < spatial; q++, d += qStride) {
                         dst[d] = dy[p0 + q];
                         dst[d + 1] = dy[p0 + spatial + q];
                         dst[d + 2] = dy[p0 + 2 * spatial + q];

@@ -166,7 +166,7 @@ final class DirectConvWeight {
         int chunks = (s.n() + chunk - 1) / chunk;
         Geometry ge = Geometry.of(s, wide);
         int floats = ge.tiles() * ge.tileSize();
-        if (!slices || chunks < SLICES_MIN_CHUNKS || (long) chunks * floats > SLICES_MAX_FLOATS) {
+        if (!byChunks(s, wide)) {
             pipelined(dw, dwOff, dya, dyOff, xa, xOff, s, wide, rows, vectorCopies, parallelEnds, foursWanted, null, 0,
                     null);
             return;
@@ -211,6 +211,14 @@ final class DirectConvWeight {
      * ended at a barrier: two threads ran that layer no faster than one (ConvWgradAB, AVX-512, wall).
      */
     static boolean slices = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightSlices", "true").trim());
+
+    /** Whether {@link #blocked} takes this shape a chunk of samples a task ({@link #slices}). */
+    static boolean byChunks(ConvShape s, boolean wide) {
+        int chunk = blockedChunk(s, DirectConv.Grid.of(s));
+        int chunks = (s.n() + chunk - 1) / chunk;
+        Geometry ge = Geometry.of(s, wide);
+        return slices && chunks >= SLICES_MIN_CHUNKS && (long) chunks * ge.tiles() * ge.tileSize() <= SLICES_MAX_FLOATS;
+    }
 
     /** Floats of the chunks' tile sums at most for {@link #slices} (4 MiB). */
     static final int SLICES_MAX_FLOATS = 1 << 20;

@@ -25,7 +25,8 @@ import static dev.kiln.kernels.cpu.AbTiming.now;
  * Switches: {@code fours}: main (dy by fours float by float, only where it feeds two blocks of input channels or
  * more), vec (those shapes interleaved with vectors, {@link DirectConvWeightCopy#vectorFours}), +one (by fours on
  * one block of 16 input channels too, {@link DirectConvWeight#foursOneBlock}); {@code slices}: the chunks of
- * samples through one pipeline, a parallel loop a chunk, or a chunk a task ({@link DirectConvWeight#slices}).
+ * samples through one pipeline, a parallel loop a chunk, or a chunk a task ({@link DirectConvWeight#slices});
+ * {@code all}: main's path (all three off) against all three on.
  */
 final class ConvWgradAB {
     private ConvWgradAB() {
@@ -47,6 +48,14 @@ final class ConvWgradAB {
                 select = v -> {
                     DirectConvWeightCopy.vectorFours = v >= 1 && DirectConvWeightCopy.VECTOR;
                     DirectConvWeight.foursOneBlock = v == 2;
+                };
+            }
+            case "all" -> {
+                variants = new String[] {"main", "new"};
+                select = v -> {
+                    DirectConvWeightCopy.vectorFours = v == 1 && DirectConvWeightCopy.VECTOR;
+                    DirectConvWeight.foursOneBlock = v == 1;
+                    DirectConvWeight.slices = v == 1;
                 };
             }
             case "slices" -> {

@@ -2,6 +2,8 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.ConvShape;
 
+import jdk.incubator.vector.FloatVector;
+
 import java.util.Arrays;
 
 import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
@@ -189,11 +191,19 @@ final class DirectConvWeight {
                         vectorCopies, parallelEnds, foursWanted, part, k * floats, cells);
             }
         });
-        // each sum: the chunks' in chunk order (chunk by chunk into the first, the same float additions)
+        // each sum: the chunks' in chunk order (chunk by chunk into the first, the same float additions), a
+        // vector at a time (C2 left the scalar loop on one array unvectorized: 2.6% of 16 → 32 s2)
         Parallel.forRange(floats, Math.max(1, COPY_GRAIN / chunks), (lo, hi) -> {
             for (int k = 1; k < chunks; k++) {
                 int at = k * floats;
-                for (int i = lo; i < hi; i++) {
+                int i = lo;
+                if (Simd.ENABLED) {
+                    for (; i <= hi - LANES; i += LANES) {
+                        FloatVector.fromArray(Simd.F32, part, i).add(FloatVector.fromArray(Simd.F32, part, at + i))
+                                .intoArray(part, i);
+                    }
+                }
+                for (; i < hi; i++) {
                     part[i] += part[at + i];
                 }
             }

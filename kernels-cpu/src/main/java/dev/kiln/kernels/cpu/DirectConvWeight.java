@@ -2,6 +2,8 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.ConvShape;
 
+import jdk.incubator.vector.FloatVector;
+
 import java.util.Arrays;
 
 import static dev.kiln.kernels.cpu.DirectConvKernels.OC;
@@ -32,6 +34,12 @@ final class DirectConvWeight {
         float[] staging = new float[0];
         /** Two chunks of dy, staged. */
         float[] dy = new float[0];
+        /** The chunks' tile sums of {@link #blocked} by chunks, before they are added up. */
+        float[] slices = new float[0];
+        /** The shape (and register file, and buffer) whose planes' zeros lie in place, or null. */
+        ConvShape zeroedFor;
+        boolean zeroedWide;
+        float[] zeroedIn;
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -144,41 +152,158 @@ final class DirectConvWeight {
      */
     static final boolean FOURS = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightFours", "true").trim());
 
+    /**
+     * Whether dy goes by fours for one block of input channels too (16 channels at AVX-512) where {@link
+     * DirectConvWeightCopy#vectorFours} interleaves it; {@code -Dkiln.conv.weightFoursOneBlock=false}: dy as it
+     * lies there, as before (not final: A/B harnesses switch it in one JVM).
+     */
+    static boolean foursOneBlock =
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightFoursOneBlock", "true").trim());
+
     /** {@link #blocked}, with {@code fours}: {@link #FOURS} for this call (only the 32-register tiles use it). */
     static void blocked(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
                         boolean wide, boolean rows, boolean vectorCopies, boolean parallelEnds, boolean foursWanted) {
         DirectConv.Grid gr = DirectConv.Grid.of(s);
+        int chunk = blockedChunk(s, gr);
+        int chunks = (s.n() + chunk - 1) / chunk;
+        Geometry ge = Geometry.of(s, wide);
+        int floats = ge.tiles() * ge.tileSize();
+        if (!byChunks(s, wide)) {
+            pipelined(dw, dwOff, dya, dyOff, xa, xOff, s, wide, rows, vectorCopies, parallelEnds, foursWanted, null, 0,
+                    null);
+            return;
+        }
+        Scratch sc = SCRATCH.get();
+        sc.slices = HostArrays.atLeast(sc.slices, (long) chunks * floats);
+        float[] part = sc.slices;
+        int sampleSize = s.cIn() * s.h() * s.w();
+        int dySample = s.cOut() * s.outH() * s.outW();
+        // the copies' table once a call, not once a chunk (a division or two a position)
+        int[] cells = vectorCopies && DirectConvWeightCopy.VECTOR ? DirectConvWeightCopy.cells(s, gr) : null;
+        Parallel.forRange(chunks, 1, (lo, hi) -> {
+            for (int k = lo; k < hi; k++) {
+                int first = k * chunk;
+                ConvShape sub = new ConvShape(Math.min(chunk, s.n() - first), s.cIn(), s.h(), s.w(), s.cOut(), s.kH(),
+                        s.kW(), s.strideH(), s.strideW(), s.padH(), s.padW(), s.dilationH(), s.dilationW(), s.groups(),
+                        s.outH(), s.outW());
+                // one chunk on this thread (a parallel loop inside a parallel loop runs on its caller)
+                pipelined(null, 0, dya, dyOff + first * dySample, xa, xOff + first * sampleSize, sub, wide, rows,
+                        vectorCopies, parallelEnds, foursWanted, part, k * floats, cells);
+            }
+        });
+        // each sum: the chunks' in chunk order (chunk by chunk into the first, the same float additions), a
+        // vector at a time (C2 left the scalar loop on one array unvectorized: 2.6% of 16 → 32 s2)
+        Parallel.forRange(floats, Math.max(1, COPY_GRAIN / chunks), (lo, hi) -> {
+            for (int k = 1; k < chunks; k++) {
+                int at = k * floats;
+                int i = lo;
+                if (Simd.ENABLED) {
+                    for (; i <= hi - LANES; i += LANES) {
+                        FloatVector.fromArray(Simd.F32, part, i).add(FloatVector.fromArray(Simd.F32, part, at + i))
+                                .intoArray(part, i);
+                    }
+                }
+                for (; i < hi; i++) {
+                    part[i] += part[at + i];
+                }
+            }
+        });
+        scatter(dw, dwOff, part, s, ge, parallelEnds);
+    }
+
+    /**
+     * Whether {@link #blocked} gives each task a chunk of samples, its copies and tiles, where there are
+     * {@link #SLICES_MIN_CHUNKS} chunks or more and their tile sums fit {@link #SLICES_MAX_FLOATS}, and adds the
+     * chunks' sums in chunk order at the end (the chunks depend on the shape only: the same bits on any thread
+     * count); {@code -Dkiln.conv.weightSlices=false}: every chunk through one pipeline, a parallel loop a chunk,
+     * as before (not final: A/B harnesses switch it). In the pipeline a chunk's input, copied on one core, was
+     * read by the tiles of both, and every chunk (2 samples of kiln train cnn's 16 → 16 channels at 28 × 28)
+     * ended at a barrier: two threads ran that layer no faster than one (ConvWgradAB, AVX-512, wall).
+     */
+    static boolean slices = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightSlices", "true").trim());
+
+    /** Whether {@link #blocked} takes this shape a chunk of samples a task ({@link #slices}). */
+    static boolean byChunks(ConvShape s, boolean wide) {
+        int chunk = blockedChunk(s, DirectConv.Grid.of(s));
+        int chunks = (s.n() + chunk - 1) / chunk;
+        Geometry ge = Geometry.of(s, wide);
+        return slices && chunks >= SLICES_MIN_CHUNKS && (long) chunks * ge.tiles() * ge.tileSize() <= SLICES_MAX_FLOATS;
+    }
+
+    /** Floats of the chunks' tile sums at most for {@link #slices} (4 MiB). */
+    static final int SLICES_MAX_FLOATS = 1 << 20;
+
+    /**
+     * Chunks at least for {@link #slices}, so that they share out evenly enough over threads (a bound set, not
+     * measured: kiln train cnn's layers have 10-64 chunks at AVX-512; ResNet-18's at batch 32, 2-32 chunks, all
+     * exceed {@link #SLICES_MAX_FLOATS} or this).
+     */
+    static final int SLICES_MIN_CHUNKS = 8;
+
+    /** How {@link #blocked} tiles a shape: the tile (ro × rt), its blocks, tap groups and count. */
+    private record Geometry(int ro, int rt, boolean threes, int cBlocks, boolean pairs, int cStep, int cUnits,
+                            int tGroups, int oBlocks, int tiles, int tileSize) {
+        static Geometry of(ConvShape s, boolean wide) {
+            int opg = s.cOutPerGroup();
+            int rt = DirectConvWeightTiles.taps(wide, opg);
+            int ro = DirectConvWeightTiles.outs(wide, opg);
+            // the 3 × 3 tile reads sample-minor chunks and dy interleaved, the others sample-major chunks
+            // and dy as it lies
+            boolean threes = sampleMinor(s, wide);
+            int cBlocks = (s.cInPerGroup() + LANES - 1) / LANES;
+            int kk = s.kH() * s.kW();
+            // the 4 × 2 tile on a kernel of an odd number of taps: its two columns are two blocks of input
+            // channels at one tap rather than two taps of one block, so that no tap is padded (a 3 × 3
+            // kernel's tenth tap was a tenth of the work; 1.03-1.09× on 16 → 16 channels at 28 × 28, AVX2)
+            boolean pairs = !wide && !threes && cBlocks % 2 == 0 && kk % rt != 0;
+            int cStep = pairs ? 2 : 1;
+            int cUnits = cBlocks / cStep;
+            int tGroups = pairs ? kk : (kk + rt - 1) / rt;
+            int oBlocks = (opg + ro - 1) / ro;
+            return new Geometry(ro, rt, threes, cBlocks, pairs, cStep, cUnits, tGroups, oBlocks,
+                    s.groups() * cUnits * oBlocks * tGroups, ro * rt * LANES);
+        }
+    }
+
+    /**
+     * {@link #blocked} as a pipeline of chunks: a parallel loop a chunk, its copies beside the last chunk's
+     * tiles. With {@code raw}, the tile sums go there from rawOff, not into dw. {@code cellsGiven}: the copies'
+     * table ({@link DirectConvWeightCopy#cells}) where the caller has it, else null.
+     */
+    private static void pipelined(float[] dw, int dwOff, float[] dya, int dyOff, float[] xa, int xOff, ConvShape s,
+                                  boolean wide, boolean rows, boolean vectorCopies, boolean parallelEnds,
+                                  boolean foursWanted, float[] raw, int rawOff, int[] cellsGiven) {
+        DirectConv.Grid gr = DirectConv.Grid.of(s);
         int cpg = s.cInPerGroup();
         int opg = s.cOutPerGroup();
-        int rt = DirectConvWeightTiles.taps(wide, opg);
-        int ro = DirectConvWeightTiles.outs(wide, opg);
-        // the 3 × 3 tile reads sample-minor chunks and dy interleaved, the others sample-major chunks
-        // and dy as it lies
-        boolean threes = sampleMinor(s, wide);
-        int cBlocks = (cpg + LANES - 1) / LANES;
+        Geometry ge = Geometry.of(s, wide);
+        int rt = ge.rt();
+        int ro = ge.ro();
+        boolean threes = ge.threes();
+        int cBlocks = ge.cBlocks();
         // dy interleaved by fours for the 4 × 3 tile of 32 registers where a staged dy feeds at least two
-        // blocks of input channels: its scalar copy costs more than System.arraycopy, and with one block
-        // (16 → 16 channels at 28 × 28) that ate the tile's gain (0.92-0.99×)
-        boolean fours = foursWanted && wide && DirectConvWeightTiles.outs(wide, opg) == 4 && cBlocks >= 2;
+        // blocks of input channels, or one where the copy interleaves with vectors: float by float it costs
+        // more than System.arraycopy, and with one block (16 → 16 channels at 28 × 28) that ate the tile's
+        // gain (0.92-0.99×)
+        boolean fours = foursWanted && wide && DirectConvWeightTiles.outs(wide, opg) == 4
+                && (cBlocks >= 2 || foursOneBlock && DirectConvWeightCopy.vectorFours);
         // dy interleaved (by tiles of 3 or 4 out channels) lies after the planes, in the same array
         boolean inBuf = threes || fours;
         int kk = s.kH() * s.kW();
-        int oBlocks = (opg + ro - 1) / ro;
+        int oBlocks = ge.oBlocks();
         int block = gr.plane() * LANES;
-        // the 4 × 2 tile on a kernel of an odd number of taps: its two columns are two blocks of input
-        // channels at one tap rather than two taps of one block, so that no tap is padded (a 3 × 3
-        // kernel's tenth tap was a tenth of the work; 1.03-1.09× on 16 → 16 channels at 28 × 28, AVX2)
-        boolean pairs = !wide && !threes && cBlocks % 2 == 0 && kk % rt != 0;
-        int cStep = pairs ? 2 : 1;
-        int cUnits = cBlocks / cStep;
-        int tGroups = pairs ? kk : (kk + rt - 1) / rt;
+        boolean pairs = ge.pairs();
+        int cStep = ge.cStep();
+        int cUnits = ge.cUnits();
+        int tGroups = ge.tGroups();
         int[] region = regions(s, rt, tGroups, pairs, rows, wide);
-        int[] cells = vectorCopies && DirectConvWeightCopy.VECTOR ? DirectConvWeightCopy.cells(s, gr) : null;
+        int[] cells = cellsGiven != null ? cellsGiven
+                : vectorCopies && DirectConvWeightCopy.VECTOR ? DirectConvWeightCopy.cells(s, gr) : null;
         // a sample in a chunk: [group][cBlocks x blocks]
         long perSample = (long) s.groups() * cBlocks * block;
         int chunk = blockedChunk(s, gr);
-        int tiles = s.groups() * cUnits * oBlocks * tGroups;
-        int tileSize = ro * rt * LANES;
+        int tiles = ge.tiles();
+        int tileSize = ge.tileSize();
         Scratch sc = SCRATCH.get();
         int half = (int) (chunk * perSample);
         int hw = s.h() * s.w();
@@ -193,14 +318,21 @@ final class DirectConvWeight {
         // in a register (with two, it kept two accumulators on the stack)
         sc.planes = HostArrays.atLeast(sc.planes, 2L * half + (inBuf ? 2L * dyHalf : 0));
         // the blocks' zeros (padding, margins, lanes past the channels) lie where no input is copied,
-        // the same places for every sample: zeroed once a call, not once a chunk
-        fill(sc.planes, 0, 2 * half, parallelEnds);
-        sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
+        // the same places for every sample: zeroed once a call, not once a chunk (by chunks, once a thread
+        // while the shape stays: a chunk writes its input where the last chunk of its shape did)
+        if (!s.equals(sc.zeroedFor) || sc.zeroedWide != wide || sc.zeroedIn != sc.planes) {
+            fill(sc.planes, 0, 2 * half, parallelEnds);
+        }
+        sc.zeroedFor = null;
+        if (raw == null) {
+            sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
+        }
         if (!inBuf) {
             sc.dy = HostArrays.atLeast(sc.dy, 2L * dyHalf);
         }
         float[] buf = sc.planes;
-        float[] part = sc.partials;
+        float[] part = raw == null ? sc.partials : raw;
+        int partOff = raw == null ? 0 : rawOff;
         float[] dyStage = inBuf ? buf : sc.dy;
         int dyBase = inBuf ? 2 * half : 0;
         // a sample's copies: its blocks of input channels, then its dy
@@ -266,26 +398,26 @@ final class DirectConvWeight {
                     int ob = tile / tGroups % oBlocks;
                     int gc = tile / tGroups / oBlocks;
                     if (fours) {
-                        DirectConvWeightTiles.blockedTile4x3Fours(part, tile * tileSize, tileFirst > 0, buf,
+                        DirectConvWeightTiles.blockedTile4x3Fours(part, partOff + tile * tileSize, tileFirst > 0, buf,
                                 tileAt + gc * block, (int) perSample, taps, tg * rt,
                                 dyTileAt + (gc / cUnits * oBlocks + ob) * spatial * ro, dyStaged, tileSamples,
                                 s.outW(), gr.pitch(), region, tg * DirectConvWeightTiles.REGION);
                     } else if (wide) {
-                        DirectConvWeightTiles.blockedTile4x3(part, tile * tileSize, tileFirst > 0, buf,
+                        DirectConvWeightTiles.blockedTile4x3(part, partOff + tile * tileSize, tileFirst > 0, buf,
                                 tileAt + gc * cStep * block, (int) perSample, taps, tg * rt, dyStage,
                                 dyTileAt + gc / cUnits * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
                                 s.outW(), gr.pitch(), region, tg * DirectConvWeightTiles.REGION);
                     } else if (!threes) {
-                        DirectConvWeightTiles.blockedTile4x2(part, tile * tileSize, tileFirst > 0, buf,
+                        DirectConvWeightTiles.blockedTile4x2(part, partOff + tile * tileSize, tileFirst > 0, buf,
                                 tileAt + gc * cStep * block, (int) perSample, taps, tg * rt, dyStage,
                                 dyTileAt + gc / cUnits * opg * spatial, ob * ro, opg, spatial, dySample, tileSamples,
                                 s.outW(), gr.pitch(), region, tg * DirectConvWeightTiles.REGION);
                     } else {
                         // the chunk's samples side by side: an output row of all of them is one run
                         if (tileFirst == 0) {
-                            Arrays.fill(part, tile * tileSize, (tile + 1) * tileSize, 0f);
+                            Arrays.fill(part, partOff + tile * tileSize, partOff + (tile + 1) * tileSize, 0f);
                         }
-                        DirectConvWeightTiles.blockedTile3x3(part, tile * tileSize, buf, tileAt + gc * tileBlock, taps,
+                        DirectConvWeightTiles.blockedTile3x3(part, partOff + tile * tileSize, buf, tileAt + gc * tileBlock, taps,
                                 tg * rt, dyTileAt + (gc / cUnits * oBlocks + ob) * spatial * tileSamples * ro,
                                 s.outW() * tileSamples, gr.pitch() * tileSamples, tileSamples, region,
                                 tg * DirectConvWeightTiles.REGION);
@@ -293,6 +425,31 @@ final class DirectConvWeight {
                 }
             });
         }
+        if (chunks == 1) {
+            // one chunk, in the first half: its zeros lie where the next call of this shape wants them
+            sc.zeroedFor = s;
+            sc.zeroedWide = wide;
+            sc.zeroedIn = sc.planes;
+        }
+        if (raw == null) {
+            scatter(dw, dwOff, part, s, ge, parallelEnds);
+        }
+    }
+
+    /** dW from the tiles' sums (part from 0, in {@code ge}'s tiles). */
+    private static void scatter(float[] dw, int dwOff, float[] part, ConvShape s, Geometry ge, boolean parallelEnds) {
+        int tiles = ge.tiles();
+        int tileSize = ge.tileSize();
+        int tGroups = ge.tGroups();
+        int oBlocks = ge.oBlocks();
+        int cUnits = ge.cUnits();
+        int cStep = ge.cStep();
+        int ro = ge.ro();
+        int rt = ge.rt();
+        boolean pairs = ge.pairs();
+        int opg = s.cOutPerGroup();
+        int cpg = s.cInPerGroup();
+        int kk = s.kH() * s.kW();
         // each tile's weights are its own: tiles split over threads write disjoint floats of dw
         Parallel.forRange(tiles, parallelEnds ? Math.max(1, COPY_GRAIN / tileSize) : Math.max(1, tiles), (lo, hi) -> {
             for (int tile = lo; tile < hi; tile++) {
@@ -410,7 +567,10 @@ final class DirectConvWeight {
                         dst[d + 2] = dy[p0 + 2 * spatial + q];
                     }
                 } else if (real == 4 && ro == 4) {
-                    for (int q = 0, d = to; q < spatial; q++, d += qStride) {
+                    // by fours (qStride 4): whole vectors of positions with register shuffles, the rest float by float
+                    int done = qStride == 4 && DirectConvWeightCopy.vectorFours
+                            ? DirectConvWeightCopy.interleave4(dst, to, dy, p0, spatial) : 0;
+                    for (int q = done, d = to + done * qStride; q < spatial; q++, d += qStride) {
                         dst[d] = dy[p0 + q];
                         dst[d + 1] = dy[p0 + spatial + q];
                         dst[d + 2] = dy[p0 + 2 * spatial + q];
@@ -498,6 +658,7 @@ final class DirectConvWeight {
         int tiles = s.groups() * oBlocks * cBlocks * kk;
         int tileSize = OC * C * STEP;
         Scratch sc = SCRATCH.get();
+        sc.zeroedFor = null;
         sc.planes = HostArrays.atLeast(sc.planes, chunk * perSample);
         sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
         float[] buf = sc.planes;

@@ -3,6 +3,8 @@ package dev.kiln.kernels.cpu;
 import dev.kiln.tensor.ConvShape;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import static dev.kiln.kernels.cpu.ChannelsLast.DOWN1;
@@ -260,5 +262,69 @@ final class DirectConvWeightCopy {
         if (cells[at + 15] >= 0) {
             a14.rearrange(DOWN1).blend(a15, HI1).intoArray(xb, dst + cells[at + 15] * posStride);
         }
+    }
+
+    /**
+     * Whether {@link DirectConvWeight}'s dy by fours interleaves 4 planes with vectors ({@link #interleave4});
+     * false: float by float, as before (not final: A/B harnesses switch it in one JVM).
+     */
+    static boolean vectorFours = VECTOR
+            && !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightVectorFours", "true").trim());
+
+    // output vector k of a step holds positions k·L/4 .. (k + 1)·L/4 − 1, lane j position k·L/4 + j/4 of
+    // plane j mod 4: each source rearranged by QUARTER[k], then blended in under the lanes of its plane
+    private static final VectorShuffle<Float>[] QUARTER = quarters();
+    private static final VectorMask<Float> PLANE1 = planeLanes(1);
+    private static final VectorMask<Float> PLANE2 = planeLanes(2);
+    private static final VectorMask<Float> PLANE3 = planeLanes(3);
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] quarters() {
+        VectorShuffle<Float>[] q = new VectorShuffle[4];
+        for (int k = 0; k < 4; k++) {
+            int first = k * L / 4;
+            q[k] = VectorShuffle.fromOp(S, j -> first + j / 4);
+        }
+        return q;
+    }
+
+    private static VectorMask<Float> planeLanes(int r) {
+        long bits = 0;
+        for (int j = 0; j < L; j++) {
+            if (j % 4 == r) {
+                bits |= 1L << j;
+            }
+        }
+        return VectorMask.fromLong(S, bits);
+    }
+
+    /**
+     * dst[to + 4q + r] = dy[p0 + r·spatial + q] for the 4 planes r and the positions q in [0, spatial − spatial
+     * mod L) (the rest is the caller's), L positions at a time: 4 loads, 16 one-source permutes, 12 blends and 4
+     * stores where the scalar interleave spends a load and a store on each of the 4L floats. Returns the positions
+     * done.
+     */
+    static int interleave4(float[] dst, int to, float[] dy, int p0, int spatial) {
+        int end = spatial - spatial % L;
+        VectorShuffle<Float> q0 = QUARTER[0];
+        VectorShuffle<Float> q1 = QUARTER[1];
+        VectorShuffle<Float> q2 = QUARTER[2];
+        VectorShuffle<Float> q3 = QUARTER[3];
+        for (int q = 0; q < end; q += L) {
+            FloatVector a = FloatVector.fromArray(S, dy, p0 + q);
+            FloatVector b = FloatVector.fromArray(S, dy, p0 + spatial + q);
+            FloatVector c = FloatVector.fromArray(S, dy, p0 + 2 * spatial + q);
+            FloatVector d = FloatVector.fromArray(S, dy, p0 + 3 * spatial + q);
+            int o = to + 4 * q;
+            a.rearrange(q0).blend(b.rearrange(q0), PLANE1).blend(c.rearrange(q0), PLANE2)
+                    .blend(d.rearrange(q0), PLANE3).intoArray(dst, o);
+            a.rearrange(q1).blend(b.rearrange(q1), PLANE1).blend(c.rearrange(q1), PLANE2)
+                    .blend(d.rearrange(q1), PLANE3).intoArray(dst, o + L);
+            a.rearrange(q2).blend(b.rearrange(q2), PLANE1).blend(c.rearrange(q2), PLANE2)
+                    .blend(d.rearrange(q2), PLANE3).intoArray(dst, o + 2 * L);
+            a.rearrange(q3).blend(b.rearrange(q3), PLANE1).blend(c.rearrange(q3), PLANE2)
+                    .blend(d.rearrange(q3), PLANE3).intoArray(dst, o + 3 * L);
+        }
+        return end;
     }
 }

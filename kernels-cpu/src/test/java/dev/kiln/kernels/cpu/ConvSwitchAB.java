@@ -110,7 +110,7 @@ final class ConvSwitchAB {
         }
     }
 
-    private static Layer layer(Generator rng, int[] g) {
+    static Layer layer(Generator rng, int[] g) {
         int st = g[5];
         ConvShape s = new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, st, st, 1, 1, 1, 1, 1, (g[2] - 1) / st + 1,
                 (g[3] - 1) / st + 1);

@@ -57,6 +57,8 @@ class ConvWeightKernelsTest {
         {2, 48, 11, 9, 21, 3, 3, 2, 2, 1, 1, 1, 1, 1},
         {2, 32, 9, 9, 12, 3, 3, 1, 1, 2, 2, 2, 2, 1},
         {2, 64, 6, 7, 24, 3, 3, 1, 1, 1, 1, 1, 1, 2},
+        // a chunk of samples a task (DirectConvWeight.byChunks), the last chunk shorter: at both register files
+        {500, 16, 6, 6, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1},
     };
 
     @Test
@@ -77,6 +79,9 @@ class ConvWeightKernelsTest {
             REF.conv2dBackwardWeight(ref, dy, x, s);
             for (boolean wide : new boolean[] {true, false}) {
                 String what = "conv2d weight grad " + s + (wide ? ", 32" : ", 16") + " registers' tiles";
+                if (s.n() == 500 && DirectConvWeightTiles.LANES >= 8) {
+                    assertThat(DirectConvWeight.byChunks(s, wide)).as("%s: by chunks", what).isTrue();
+                }
                 Tensor rows = poisoned(wShape);
                 Tensor every = poisoned(wShape);
                 DirectConvWeight.blocked(HostArrays.f(rows), rows.offset(), HostArrays.f(dy), dy.offset(),

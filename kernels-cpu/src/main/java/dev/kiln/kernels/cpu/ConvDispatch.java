@@ -192,6 +192,9 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
+        } else if (stem(s)) {
+            DirectConvStem.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
+                    bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
         } else if (grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
@@ -204,6 +207,18 @@ final class ConvDispatch {
         } else {
             im2col(out, x, weight, bias, s);
         }
+    }
+
+    /**
+     * Whether the forward takes {@link DirectConvStem} (vectors along the output row, stored straight into NCHW)
+     * rather than the paths after it: a shape it {@link DirectConvStem#applies applies} to (stride 1, 1 to 4 input
+     * channels per group) with a kernel larger than 1×1 and at most 7×7, at least {@link DirectConvStem#OC} out
+     * channels per group. Forward only: the input gradient of such a layer has many input channels.
+     * {@code -Dkiln.conv.stem=false} turns it off (A/B runs; ConvStemAB).
+     */
+    static boolean stem(ConvShape s) {
+        return GRID && DirectConvStem.enabled && DirectConvStem.applies(s) && s.kH() * s.kW() > 1
+                && s.kH() <= 7 && s.kW() <= 7 && s.cOutPerGroup() >= DirectConvStem.OC;
     }
 
     /**

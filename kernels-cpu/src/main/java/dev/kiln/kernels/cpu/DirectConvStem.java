@@ -77,31 +77,26 @@ final class DirectConvStem {
         int opg = s.cOutPerGroup();
         int kk = s.kH() * s.kW();
         int taps = cpg * kk;
-        int hp = s.h() + 2 * s.padH();
-        int wpitch = s.w() + 2 * s.padW();
-        int plane = hp * wpitch;
+        int outW = s.outW();
+        int outPlane = s.outH() * outW;
+        // per input channel and kernel column j, a copy of the plane shifted by j's offset, rows of outW floats
+        // (and the kernel's padding rows above and below), zeros where the tap reads padding: tap (c, i, j) of
+        // output p is copy (c, j) at p + i·dilationH·outW, so a vector of consecutive outputs across rows is
+        // one load; L floats of slack after each copy for a masked vector's unused lanes
+        int rows = s.outH() + (s.kH() - 1) * s.dilationH();
+        int copy = rows * outW + L;
         int[] tapOff = new int[taps];
         for (int c = 0, t = 0; c < cpg; c++) {
             for (int i = 0; i < s.kH(); i++) {
                 for (int j = 0; j < s.kW(); j++) {
-                    tapOff[t++] = c * plane + i * s.dilationH() * wpitch + j * s.dilationW();
+                    tapOff[t++] = (c * s.kW() + j) * copy + i * s.dilationH() * outW;
                 }
             }
         }
-        // the output plane's vectors: their first input (padded plane) and output (y plane) index
-        int outW = s.outW();
-        int perRow = outW < L ? 1 : (outW + L - 1) / L;
-        int vectors = s.outH() * perRow;
-        int[] vx = new int[vectors];
-        int[] vy = new int[vectors];
-        for (int oh = 0, v = 0; oh < s.outH(); oh++) {
-            for (int k = 0; k < perRow; k++, v++) {
-                int ow = outW < L ? 0 : Math.min(k * L, outW - L);
-                vx[v] = oh * wpitch + ow;
-                vy[v] = oh * outW + ow;
-            }
-        }
-        VectorMask<Float> mask = outW < L ? S.indexInRange(0, outW) : null;
+        // the plane's vectors at 0, L, 2L, … the last at outPlane − L overlapping the one before; one masked
+        // vector for a plane narrower than L
+        int vectors = outPlane < L ? 1 : (outPlane + L - 1) / L;
+        VectorMask<Float> mask = outPlane < L ? S.indexInRange(0, outPlane) : null;
         // packed weights: [group][block of OC out channels][tap][OC], channels past opg zero
         int blocks = (opg + OC - 1) / OC;
         int blockSize = taps * OC;
@@ -120,61 +115,80 @@ final class DirectConvStem {
             }
         }
         int units = s.n() * s.groups();
-        int outPlane = s.outH() * outW;
         long work = (long) outPlane * opg * taps;
-        // a masked vector reads past its row (lanes it does not store): L floats of slack after the planes
-        long padded = (long) cpg * plane + L;
+        long copies = (long) cpg * s.kW() * copy;
         Parallel.forRange(units, DirectConv.grain(units, 1, work), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
-            mine.planes = HostArrays.atLeast(mine.planes, padded);
+            mine.planes = HostArrays.atLeast(mine.planes, copies);
             float[] xp = mine.planes;
-            Arrays.fill(xp, 0, (int) padded, 0f);
+            // every sample copies into the same places, so the zeros around them are written once a call
+            Arrays.fill(xp, 0, (int) copies, 0f);
+            float[] bias = new float[OC];
             for (int u = lo; u < hi; u++) {
                 int n = u / s.groups();
                 int g = u % s.groups();
                 int src = xOff + (n * s.cIn() + g * cpg) * s.h() * s.w();
-                // the padding stays zero: every sample writes the same interior
-                for (int c = 0; c < cpg; c++) {
-                    for (int r = 0; r < s.h(); r++) {
-                        System.arraycopy(xa, src + (c * s.h() + r) * s.w(), xp,
-                                c * plane + (r + s.padH()) * wpitch + s.padW(), s.w());
-                    }
-                }
+                shiftedCopies(xp, copy, xa, src, cpg, s);
                 for (int b = 0; b < blocks; b++) {
                     int o0 = b * OC;
                     int outs = Math.min(OC, opg - o0);
                     int yBase = yOff + (n * s.cOut() + g * opg + o0) * outPlane;
                     int wBlock = (g * blocks + b) * blockSize;
-                    float[] bias = new float[OC];
-                    if (ba != null) {
-                        for (int r = 0; r < outs; r++) {
-                            bias[r] = ba[bOff + g * opg + o0 + r];
-                        }
+                    for (int r = 0; r < OC; r++) {
+                        bias[r] = ba != null && r < outs ? ba[bOff + g * opg + o0 + r] : 0f;
                     }
                     int v = 0;
                     if (PV == 4) {
                         for (; v + 4 <= vectors; v += 4) {
-                            tile4x4(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, vx, vy, v);
+                            tile4x4(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock,
+                                    at(v, outPlane), at(v + 1, outPlane), at(v + 2, outPlane), at(v + 3, outPlane));
                         }
                     }
                     for (; v + 2 <= vectors; v += 2) {
-                        tile4x2(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, vx, vy, v);
+                        tile4x2(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock,
+                                at(v, outPlane), at(v + 1, outPlane));
                     }
                     for (; v < vectors; v++) {
-                        tile4x1(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, vx[v], vy[v]);
+                        tile4x1(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, at(v, outPlane));
                     }
                 }
             }
         });
     }
 
+    /** The first output of the plane's vector v: v·L, the last vector at outPlane − L (0 for a masked one). */
+    private static int at(int v, int outPlane) {
+        return Math.max(0, Math.min(v * L, outPlane - L));
+    }
+
+    /**
+     * One sample's group of cpg input planes into its shifted copies (see {@link #forward}): copy (c, j) row r,
+     * column ow is x[c][r − padH][ow + j·dilationW − padW] where that lies in the plane. Only those floats are
+     * written: the rest, zeros, are the same for every sample.
+     */
+    private static void shiftedCopies(float[] xp, int copy, float[] xa, int src, int cpg, ConvShape s) {
+        int outW = s.outW();
+        for (int c = 0; c < cpg; c++) {
+            for (int j = 0; j < s.kW(); j++) {
+                int shift = j * s.dilationW() - s.padW();
+                // columns ow with 0 <= ow + shift < w
+                int first = Math.max(0, -shift);
+                int last = Math.min(outW, s.w() - shift);
+                if (first >= last) {
+                    continue;
+                }
+                int dst = (c * s.kW() + j) * copy;
+                for (int ih = 0; ih < s.h(); ih++) {
+                    System.arraycopy(xa, src + (c * s.h() + ih) * s.w() + first + shift, xp,
+                            dst + (ih + s.padH()) * outW + first, last - first);
+                }
+            }
+        }
+    }
+
     /** 4 out channels × 4 position vectors (16 accumulators). */
     private static void tile4x4(float[] y, int yBase, int outPlane, int outs, float[] bias, VectorMask<Float> mask,
-                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int[] vx, int[] vy, int v) {
-        int x0 = vx[v];
-        int x1 = vx[v + 1];
-        int x2 = vx[v + 2];
-        int x3 = vx[v + 3];
+                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int x0, int x1, int x2, int x3) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -207,10 +221,10 @@ final class DirectConvStem {
             a32 = i2.fma(w, a32);
             a33 = i3.fma(w, a33);
         }
-        int y0 = vy[v];
-        int y1 = vy[v + 1];
-        int y2 = vy[v + 2];
-        int y3 = vy[v + 3];
+        int y0 = x0;
+        int y1 = x1;
+        int y2 = x2;
+        int y3 = x3;
         store(a00, bias[0], y, yBase + y0, mask);
         store(a01, bias[0], y, yBase + y1, mask);
         store(a02, bias[0], y, yBase + y2, mask);
@@ -240,9 +254,7 @@ final class DirectConvStem {
 
     /** 4 out channels × 2 position vectors (8 accumulators: the tile for 16 registers, and the rest of 4 × 4). */
     private static void tile4x2(float[] y, int yBase, int outPlane, int outs, float[] bias, VectorMask<Float> mask,
-                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int[] vx, int[] vy, int v) {
-        int x0 = vx[v];
-        int x1 = vx[v + 1];
+                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int x0, int x1) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00;
         FloatVector a10 = a00, a11 = a00;
         FloatVector a20 = a00, a21 = a00;
@@ -265,8 +277,8 @@ final class DirectConvStem {
             a30 = i0.fma(w, a30);
             a31 = i1.fma(w, a31);
         }
-        int y0 = vy[v];
-        int y1 = vy[v + 1];
+        int y0 = x0;
+        int y1 = x1;
         store(a00, bias[0], y, yBase + y0, mask);
         store(a01, bias[0], y, yBase + y1, mask);
         if (outs > 1) {
@@ -285,7 +297,8 @@ final class DirectConvStem {
 
     /** 4 out channels × 1 position vector (the last vector of a plane with an odd count). */
     private static void tile4x1(float[] y, int yBase, int outPlane, int outs, float[] bias, VectorMask<Float> mask,
-                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int x0, int y0) {
+                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int x0) {
+        int y0 = x0;
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         for (int t = 0; t < taps; t++) {
             FloatVector i0 = FloatVector.fromArray(S, xp, x0 + tapOff[t]);

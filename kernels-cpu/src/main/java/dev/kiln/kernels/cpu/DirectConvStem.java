@@ -139,15 +139,12 @@ final class DirectConvStem {
                     }
                     int v = 0;
                     if (PV == 4) {
-                        for (; v + 4 <= vectors; v += 4) {
-                            tile4x4(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock,
-                                    at(v, outPlane), at(v + 1, outPlane), at(v + 2, outPlane), at(v + 3, outPlane));
-                        }
+                        tile4x4(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, 0, vectors / 4 * 4);
+                        v = vectors / 4 * 4;
                     }
-                    for (; v + 2 <= vectors; v += 2) {
-                        tile4x2(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock,
-                                at(v, outPlane), at(v + 1, outPlane));
-                    }
+                    tile4x2(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, v,
+                            v + (vectors - v) / 2 * 2);
+                    v += (vectors - v) / 2 * 2;
                     for (; v < vectors; v++) {
                         tile4x1(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, at(v, outPlane));
                     }
@@ -186,112 +183,125 @@ final class DirectConvStem {
         }
     }
 
-    /** 4 out channels × 4 position vectors (16 accumulators). */
+    /** 4 out channels × 4 position vectors (16 accumulators), for the plane's vectors from, from + 4, … before to. */
     private static void tile4x4(float[] y, int yBase, int outPlane, int outs, float[] bias, VectorMask<Float> mask,
-                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int x0, int x1, int x2, int x3) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        for (int t = 0; t < taps; t++) {
-            int o = tapOff[t];
-            FloatVector i0 = FloatVector.fromArray(S, xp, x0 + o);
-            FloatVector i1 = FloatVector.fromArray(S, xp, x1 + o);
-            FloatVector i2 = FloatVector.fromArray(S, xp, x2 + o);
-            FloatVector i3 = FloatVector.fromArray(S, xp, x3 + o);
-            int wi = wBlock + t * OC;
-            FloatVector w = FloatVector.broadcast(S, wp[wi]);
-            a00 = i0.fma(w, a00);
-            a01 = i1.fma(w, a01);
-            a02 = i2.fma(w, a02);
-            a03 = i3.fma(w, a03);
-            w = FloatVector.broadcast(S, wp[wi + 1]);
-            a10 = i0.fma(w, a10);
-            a11 = i1.fma(w, a11);
-            a12 = i2.fma(w, a12);
-            a13 = i3.fma(w, a13);
-            w = FloatVector.broadcast(S, wp[wi + 2]);
-            a20 = i0.fma(w, a20);
-            a21 = i1.fma(w, a21);
-            a22 = i2.fma(w, a22);
-            a23 = i3.fma(w, a23);
-            w = FloatVector.broadcast(S, wp[wi + 3]);
-            a30 = i0.fma(w, a30);
-            a31 = i1.fma(w, a31);
-            a32 = i2.fma(w, a32);
-            a33 = i3.fma(w, a33);
-        }
-        int y0 = x0;
-        int y1 = x1;
-        int y2 = x2;
-        int y3 = x3;
-        store(a00, bias[0], y, yBase + y0, mask);
-        store(a01, bias[0], y, yBase + y1, mask);
-        store(a02, bias[0], y, yBase + y2, mask);
-        store(a03, bias[0], y, yBase + y3, mask);
-        if (outs > 1) {
-            int p = yBase + outPlane;
-            store(a10, bias[1], y, p + y0, mask);
-            store(a11, bias[1], y, p + y1, mask);
-            store(a12, bias[1], y, p + y2, mask);
-            store(a13, bias[1], y, p + y3, mask);
-        }
-        if (outs > 2) {
-            int p = yBase + 2 * outPlane;
-            store(a20, bias[2], y, p + y0, mask);
-            store(a21, bias[2], y, p + y1, mask);
-            store(a22, bias[2], y, p + y2, mask);
-            store(a23, bias[2], y, p + y3, mask);
-        }
-        if (outs > 3) {
-            int p = yBase + 3 * outPlane;
-            store(a30, bias[3], y, p + y0, mask);
-            store(a31, bias[3], y, p + y1, mask);
-            store(a32, bias[3], y, p + y2, mask);
-            store(a33, bias[3], y, p + y3, mask);
+                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int from, int to) {
+        for (int v = from; v < to; v += 4) {
+            int x0 = at(v + 0, outPlane);
+            int x1 = at(v + 1, outPlane);
+            int x2 = at(v + 2, outPlane);
+            int x3 = at(v + 3, outPlane);
+            FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+            FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+            for (int t = 0; t < taps; t++) {
+                int o = tapOff[t];
+                FloatVector i0 = FloatVector.fromArray(S, xp, x0 + o);
+                FloatVector i1 = FloatVector.fromArray(S, xp, x1 + o);
+                FloatVector i2 = FloatVector.fromArray(S, xp, x2 + o);
+                FloatVector i3 = FloatVector.fromArray(S, xp, x3 + o);
+                int wi = wBlock + t * OC;
+                FloatVector w = FloatVector.broadcast(S, wp[wi]);
+                a00 = i0.fma(w, a00);
+                a01 = i1.fma(w, a01);
+                a02 = i2.fma(w, a02);
+                a03 = i3.fma(w, a03);
+                w = FloatVector.broadcast(S, wp[wi + 1]);
+                a10 = i0.fma(w, a10);
+                a11 = i1.fma(w, a11);
+                a12 = i2.fma(w, a12);
+                a13 = i3.fma(w, a13);
+                w = FloatVector.broadcast(S, wp[wi + 2]);
+                a20 = i0.fma(w, a20);
+                a21 = i1.fma(w, a21);
+                a22 = i2.fma(w, a22);
+                a23 = i3.fma(w, a23);
+                w = FloatVector.broadcast(S, wp[wi + 3]);
+                a30 = i0.fma(w, a30);
+                a31 = i1.fma(w, a31);
+                a32 = i2.fma(w, a32);
+                a33 = i3.fma(w, a33);
+            }
+            int y0 = x0;
+            int y1 = x1;
+            int y2 = x2;
+            int y3 = x3;
+            store(a00, bias[0], y, yBase + y0, mask);
+            store(a01, bias[0], y, yBase + y1, mask);
+            store(a02, bias[0], y, yBase + y2, mask);
+            store(a03, bias[0], y, yBase + y3, mask);
+            if (outs > 1) {
+                int p = yBase + outPlane;
+                store(a10, bias[1], y, p + y0, mask);
+                store(a11, bias[1], y, p + y1, mask);
+                store(a12, bias[1], y, p + y2, mask);
+                store(a13, bias[1], y, p + y3, mask);
+            }
+            if (outs > 2) {
+                int p = yBase + 2 * outPlane;
+                store(a20, bias[2], y, p + y0, mask);
+                store(a21, bias[2], y, p + y1, mask);
+                store(a22, bias[2], y, p + y2, mask);
+                store(a23, bias[2], y, p + y3, mask);
+            }
+            if (outs > 3) {
+                int p = yBase + 3 * outPlane;
+                store(a30, bias[3], y, p + y0, mask);
+                store(a31, bias[3], y, p + y1, mask);
+                store(a32, bias[3], y, p + y2, mask);
+                store(a33, bias[3], y, p + y3, mask);
+            }
         }
     }
 
-    /** 4 out channels × 2 position vectors (8 accumulators: the tile for 16 registers, and the rest of 4 × 4). */
+    /**
+     * 4 out channels × 2 position vectors (8 accumulators: the tile for 16 registers, and the rest of 4 × 4), for the
+     * plane's vectors from, from + 2, … before to.
+     */
     private static void tile4x2(float[] y, int yBase, int outPlane, int outs, float[] bias, VectorMask<Float> mask,
-                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int x0, int x1) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00;
-        FloatVector a10 = a00, a11 = a00;
-        FloatVector a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00;
-        for (int t = 0; t < taps; t++) {
-            int o = tapOff[t];
-            FloatVector i0 = FloatVector.fromArray(S, xp, x0 + o);
-            FloatVector i1 = FloatVector.fromArray(S, xp, x1 + o);
-            int wi = wBlock + t * OC;
-            FloatVector w = FloatVector.broadcast(S, wp[wi]);
-            a00 = i0.fma(w, a00);
-            a01 = i1.fma(w, a01);
-            w = FloatVector.broadcast(S, wp[wi + 1]);
-            a10 = i0.fma(w, a10);
-            a11 = i1.fma(w, a11);
-            w = FloatVector.broadcast(S, wp[wi + 2]);
-            a20 = i0.fma(w, a20);
-            a21 = i1.fma(w, a21);
-            w = FloatVector.broadcast(S, wp[wi + 3]);
-            a30 = i0.fma(w, a30);
-            a31 = i1.fma(w, a31);
-        }
-        int y0 = x0;
-        int y1 = x1;
-        store(a00, bias[0], y, yBase + y0, mask);
-        store(a01, bias[0], y, yBase + y1, mask);
-        if (outs > 1) {
-            store(a10, bias[1], y, yBase + outPlane + y0, mask);
-            store(a11, bias[1], y, yBase + outPlane + y1, mask);
-        }
-        if (outs > 2) {
-            store(a20, bias[2], y, yBase + 2 * outPlane + y0, mask);
-            store(a21, bias[2], y, yBase + 2 * outPlane + y1, mask);
-        }
-        if (outs > 3) {
-            store(a30, bias[3], y, yBase + 3 * outPlane + y0, mask);
-            store(a31, bias[3], y, yBase + 3 * outPlane + y1, mask);
+                                float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int from, int to) {
+        for (int v = from; v < to; v += 2) {
+            int x0 = at(v + 0, outPlane);
+            int x1 = at(v + 1, outPlane);
+            FloatVector a00 = FloatVector.zero(S), a01 = a00;
+            FloatVector a10 = a00, a11 = a00;
+            FloatVector a20 = a00, a21 = a00;
+            FloatVector a30 = a00, a31 = a00;
+            for (int t = 0; t < taps; t++) {
+                int o = tapOff[t];
+                FloatVector i0 = FloatVector.fromArray(S, xp, x0 + o);
+                FloatVector i1 = FloatVector.fromArray(S, xp, x1 + o);
+                int wi = wBlock + t * OC;
+                FloatVector w = FloatVector.broadcast(S, wp[wi]);
+                a00 = i0.fma(w, a00);
+                a01 = i1.fma(w, a01);
+                w = FloatVector.broadcast(S, wp[wi + 1]);
+                a10 = i0.fma(w, a10);
+                a11 = i1.fma(w, a11);
+                w = FloatVector.broadcast(S, wp[wi + 2]);
+                a20 = i0.fma(w, a20);
+                a21 = i1.fma(w, a21);
+                w = FloatVector.broadcast(S, wp[wi + 3]);
+                a30 = i0.fma(w, a30);
+                a31 = i1.fma(w, a31);
+            }
+            int y0 = x0;
+            int y1 = x1;
+            store(a00, bias[0], y, yBase + y0, mask);
+            store(a01, bias[0], y, yBase + y1, mask);
+            if (outs > 1) {
+                store(a10, bias[1], y, yBase + outPlane + y0, mask);
+                store(a11, bias[1], y, yBase + outPlane + y1, mask);
+            }
+            if (outs > 2) {
+                store(a20, bias[2], y, yBase + 2 * outPlane + y0, mask);
+                store(a21, bias[2], y, yBase + 2 * outPlane + y1, mask);
+            }
+            if (outs > 3) {
+                store(a30, bias[3], y, yBase + 3 * outPlane + y0, mask);
+                store(a31, bias[3], y, yBase + 3 * outPlane + y1, mask);
+            }
         }
     }
 

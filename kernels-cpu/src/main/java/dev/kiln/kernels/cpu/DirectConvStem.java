@@ -16,13 +16,13 @@ import java.util.Arrays;
  * <p>Why: with one input channel a tap is one multiply-add per output, so the layer's cost is mostly writing its
  * output. {@link DirectConv}'s positional tiles compute onto a padded grid (rows of the padded pitch) and then copy
  * each plane into NCHW, a second pass over the output; {@link DirectConvSlide} (out channels in the lanes) pays a
- * transpose. Here a vector is L consecutive outputs of one output row, read from a zero-padded copy of the
- * sample's input planes as one unaligned load per tap at that tap's offset, and stored where it belongs in y.
- * A tile is 4 out channels × {@link #PV} such vectors: each tap loads PV vectors and broadcasts 4 weights, for
- * 4·PV fused multiply-adds. A row of outW ≥ L positions is covered by vectors at 0, L, 2L, … and the last one at
- * outW − L, overlapping the one before (the overlap computed twice, the same bits); rows narrower than L take one
- * masked vector. The output plane's vectors are listed once per call and tiles take PV of them in turn, across
- * rows.
+ * transpose. Here a vector is L consecutive outputs of one output plane, rows wrapping inside it, stored where it
+ * belongs in y: the input is copied, per input channel and kernel column j, into a plane of outW-float rows shifted
+ * by j's offset, zeros where the tap reads padding, so that tap (c, i, j) of the vector at p is one unaligned load
+ * at p + i·outW of copy (c, j). A tile is 4 out channels × {@link #PV} such vectors: each tap loads PV vectors and
+ * broadcasts 4 weights, for 4·PV fused multiply-adds. The plane is covered by vectors at 0, L, 2L, … and the last
+ * one at outH·outW − L, overlapping the one before (the overlap computed twice, the same bits); a plane smaller
+ * than L takes one masked vector.
  *
  * <p>Each output sums over (input channel, kernel row, kernel column) from zero, as {@link DirectConv}'s tiles do,
  * and the bias is added after: the same bits as those tiles, whatever tile or thread computes it. Threads split

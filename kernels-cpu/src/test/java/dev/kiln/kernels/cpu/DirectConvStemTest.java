@@ -115,12 +115,31 @@ class DirectConvStemTest {
     @Test
     void routesTheStemForwardOnly() {
         ConvShape stem = new ConvShape(128, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28);
+        ConvShape rgb = new ConvShape(32, 3, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 32, 32);
         ConvShape cnn = new ConvShape(128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28);
         ConvShape pointwise = new ConvShape(2, 1, 28, 28, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1, 28, 28);
-        assertThat(ConvDispatch.stem(stem)).as("the stem, 1 → 16")
-                .isEqualTo(Simd.ENABLED && ConvDispatch.GRID && DirectConvStem.enabled);
+        ConvShape fiveByFive = new ConvShape(2, 1, 28, 28, 16, 5, 5, 1, 1, 2, 2, 1, 1, 1, 28, 28);
+        ConvShape oneOut = new ConvShape(2, 1, 28, 28, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28);
+        boolean on = Simd.ENABLED && ConvDispatch.GRID && DirectConvStem.enabled;
+        assertThat(ConvDispatch.stem(stem)).as("the stem, 1 → 16").isEqualTo(on);
+        assertThat(ConvDispatch.stem(rgb)).as("3 → 32, 16 registers only").isEqualTo(on && !DirectConvKernels.WIDE);
         assertThat(ConvDispatch.stem(cnn)).as("16 → 16").isFalse();
         assertThat(ConvDispatch.stem(ConvDispatch.transposed(stem))).as("the stem's input gradient, 16 → 1").isFalse();
         assertThat(ConvDispatch.stem(pointwise)).as("1×1").isFalse();
+        assertThat(ConvDispatch.stem(fiveByFive)).as("5×5, unmeasured").isFalse();
+        assertThat(ConvDispatch.stem(oneOut)).as("one out channel").isFalse();
+        if (on) {
+            // through the dispatcher, against the reference loop
+            var rng = new Generator(47);
+            ConvShape s = new ConvShape(3, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28);
+            Tensor x = Tensor.of(AbTiming.randn(rng, 3 * 28 * 28), 3, 1, 28, 28);
+            Tensor w = Tensor.of(AbTiming.randn(rng, 16 * 9), 16, 1, 3, 3);
+            Tensor b = Tensor.of(AbTiming.randn(rng, 16), 16);
+            Tensor ref = poisoned(new int[] {3, 16, 28, 28});
+            REF.conv2d(ref, x, w, b, s);
+            Tensor y = poisoned(new int[] {3, 16, 28, 28});
+            ConvDispatch.conv2d(y, x, w, b, s);
+            assertClose("dispatched stem " + s, y, ref, 1e-5, 1e-5 * 3);
+        }
     }
 }

@@ -10,7 +10,7 @@ import java.util.Arrays;
 
 /**
  * A stride-1 direct forward for convolutions with very few input channels per group (1 to {@link #MAX_CHANNELS}),
- * vectorized along the output row and written straight into NCHW: kiln train cnn's stem, 1 → 16 on 28 × 28
+ * vectorized along the output plane and written straight into NCHW: kiln train cnn's stem, 1 → 16 on 28 × 28
  * (through {@link ConvDispatch#stem}).
  *
  * <p>Why: with one input channel a tap is one multiply-add per output, so the layer's cost is mostly writing its

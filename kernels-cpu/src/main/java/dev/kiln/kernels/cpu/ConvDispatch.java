@@ -192,6 +192,9 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
+        } else if (stem(s)) {
+            DirectConvStem.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
+                    bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
         } else if (grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
@@ -204,6 +207,26 @@ final class ConvDispatch {
         } else {
             im2col(out, x, weight, bias, s);
         }
+    }
+
+    /**
+     * Whether the forward takes {@link DirectConvStem} (vectors along the output plane, stored straight into NCHW)
+     * rather than the direct tiles: a shape {@link #grid} takes and {@link DirectConvStem#applies} to, stride 1, no
+     * dilation, at least {@link DirectConvStem#OC} out channels per group; with 32 registers a 3×3 kernel and one
+     * input channel per group, with 16 a kernel of at most 7×7 and up to three input channels. ConvStemAB (one JVM,
+     * interleaved, CPU time, the Xeon loaded by other JVMs, 1 and 2 threads), against the path before: kiln train
+     * cnn's stem 1 → 16 on 28 × 28 (batch 128) 1.26-1.38× at AVX-512 (positional tiles) and 1.15-1.26× at AVX2;
+     * 3 → 16 and 3 → 32 on 32 × 32 (batch 32) 1.06-1.94× at AVX2 (channel tiles for 32) but 0.96-1.14× at AVX-512;
+     * with 5×5 and 7×7 kernels ({@code -Dab.k}) at AVX2 0.99-1.84× (all but one run 1.07× or more), at AVX-512
+     * 1.01-1.09× and 0.89-1.02×, so not those there. Forward only: the input gradient of such a layer has many
+     * input channels. {@code -Dkiln.conv.stem=false} turns it off (A/B runs).
+     */
+    static boolean stem(ConvShape s) {
+        boolean shape = DirectConvKernels.WIDE
+                ? s.kH() == 3 && s.kW() == 3 && s.cInPerGroup() == 1
+                : s.kH() <= 7 && s.kW() <= 7 && s.cInPerGroup() <= 3;
+        return GRID && DirectConvStem.enabled && DirectConvStem.applies(s) && shape && s.kH() * s.kW() > 1
+                && s.dilationH() == 1 && s.dilationW() == 1 && s.cOutPerGroup() >= DirectConvStem.OC && grid(s);
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.kiln.kernels.cpu;
 import dev.kiln.tensor.ConvShape;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -96,7 +95,6 @@ final class DirectConvStem {
         // the plane's vectors at 0, L, 2L, … the last at outPlane − L overlapping the one before; one masked
         // vector for a plane narrower than L
         int vectors = outPlane < L ? 1 : (outPlane + L - 1) / L;
-        VectorMask<Float> mask = outPlane < L ? S.indexInRange(0, outPlane) : null;
         // packed weights: [group][block of OC out channels][tap][OC], channels past opg zero
         int blocks = (opg + OC - 1) / OC;
         int blockSize = taps * OC;
@@ -139,14 +137,14 @@ final class DirectConvStem {
                     }
                     int v = 0;
                     if (PV == 4) {
-                        tile4x4(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, 0, vectors / 4 * 4);
+                        tile4x4(y, yBase, outPlane, outs, bias, xp, tapOff, taps, wp, wBlock, 0, vectors / 4 * 4);
                         v = vectors / 4 * 4;
                     }
-                    tile4x2(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, v,
+                    tile4x2(y, yBase, outPlane, outs, bias, xp, tapOff, taps, wp, wBlock, v,
                             v + (vectors - v) / 2 * 2);
                     v += (vectors - v) / 2 * 2;
                     for (; v < vectors; v++) {
-                        tile4x1(y, yBase, outPlane, outs, bias, mask, xp, tapOff, taps, wp, wBlock, at(v, outPlane));
+                        tile4x1(y, yBase, outPlane, outs, bias, xp, tapOff, taps, wp, wBlock, at(v, outPlane));
                     }
                 }
             }
@@ -184,7 +182,7 @@ final class DirectConvStem {
     }
 
     /** 4 out channels × 4 position vectors (16 accumulators), for the plane's vectors from, from + 4, … before to. */
-    private static void tile4x4(float[] y, int yBase, int outPlane, int outs, float[] bias, VectorMask<Float> mask,
+    private static void tile4x4(float[] y, int yBase, int outPlane, int outs, float[] bias,
                                 float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int from, int to) {
         for (int v = from; v < to; v += 4) {
             int x0 = at(v + 0, outPlane);
@@ -227,30 +225,30 @@ final class DirectConvStem {
             int y1 = x1;
             int y2 = x2;
             int y3 = x3;
-            store(a00, bias[0], y, yBase + y0, mask);
-            store(a01, bias[0], y, yBase + y1, mask);
-            store(a02, bias[0], y, yBase + y2, mask);
-            store(a03, bias[0], y, yBase + y3, mask);
+            store(a00, bias[0], y, yBase + y0, outPlane);
+            store(a01, bias[0], y, yBase + y1, outPlane);
+            store(a02, bias[0], y, yBase + y2, outPlane);
+            store(a03, bias[0], y, yBase + y3, outPlane);
             if (outs > 1) {
                 int p = yBase + outPlane;
-                store(a10, bias[1], y, p + y0, mask);
-                store(a11, bias[1], y, p + y1, mask);
-                store(a12, bias[1], y, p + y2, mask);
-                store(a13, bias[1], y, p + y3, mask);
+                store(a10, bias[1], y, p + y0, outPlane);
+                store(a11, bias[1], y, p + y1, outPlane);
+                store(a12, bias[1], y, p + y2, outPlane);
+                store(a13, bias[1], y, p + y3, outPlane);
             }
             if (outs > 2) {
                 int p = yBase + 2 * outPlane;
-                store(a20, bias[2], y, p + y0, mask);
-                store(a21, bias[2], y, p + y1, mask);
-                store(a22, bias[2], y, p + y2, mask);
-                store(a23, bias[2], y, p + y3, mask);
+                store(a20, bias[2], y, p + y0, outPlane);
+                store(a21, bias[2], y, p + y1, outPlane);
+                store(a22, bias[2], y, p + y2, outPlane);
+                store(a23, bias[2], y, p + y3, outPlane);
             }
             if (outs > 3) {
                 int p = yBase + 3 * outPlane;
-                store(a30, bias[3], y, p + y0, mask);
-                store(a31, bias[3], y, p + y1, mask);
-                store(a32, bias[3], y, p + y2, mask);
-                store(a33, bias[3], y, p + y3, mask);
+                store(a30, bias[3], y, p + y0, outPlane);
+                store(a31, bias[3], y, p + y1, outPlane);
+                store(a32, bias[3], y, p + y2, outPlane);
+                store(a33, bias[3], y, p + y3, outPlane);
             }
         }
     }
@@ -259,7 +257,7 @@ final class DirectConvStem {
      * 4 out channels × 2 position vectors (8 accumulators: the tile for 16 registers, and the rest of 4 × 4), for the
      * plane's vectors from, from + 2, … before to.
      */
-    private static void tile4x2(float[] y, int yBase, int outPlane, int outs, float[] bias, VectorMask<Float> mask,
+    private static void tile4x2(float[] y, int yBase, int outPlane, int outs, float[] bias,
                                 float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int from, int to) {
         for (int v = from; v < to; v += 2) {
             int x0 = at(v + 0, outPlane);
@@ -288,25 +286,25 @@ final class DirectConvStem {
             }
             int y0 = x0;
             int y1 = x1;
-            store(a00, bias[0], y, yBase + y0, mask);
-            store(a01, bias[0], y, yBase + y1, mask);
+            store(a00, bias[0], y, yBase + y0, outPlane);
+            store(a01, bias[0], y, yBase + y1, outPlane);
             if (outs > 1) {
-                store(a10, bias[1], y, yBase + outPlane + y0, mask);
-                store(a11, bias[1], y, yBase + outPlane + y1, mask);
+                store(a10, bias[1], y, yBase + outPlane + y0, outPlane);
+                store(a11, bias[1], y, yBase + outPlane + y1, outPlane);
             }
             if (outs > 2) {
-                store(a20, bias[2], y, yBase + 2 * outPlane + y0, mask);
-                store(a21, bias[2], y, yBase + 2 * outPlane + y1, mask);
+                store(a20, bias[2], y, yBase + 2 * outPlane + y0, outPlane);
+                store(a21, bias[2], y, yBase + 2 * outPlane + y1, outPlane);
             }
             if (outs > 3) {
-                store(a30, bias[3], y, yBase + 3 * outPlane + y0, mask);
-                store(a31, bias[3], y, yBase + 3 * outPlane + y1, mask);
+                store(a30, bias[3], y, yBase + 3 * outPlane + y0, outPlane);
+                store(a31, bias[3], y, yBase + 3 * outPlane + y1, outPlane);
             }
         }
     }
 
     /** 4 out channels × 1 position vector (the last vector of a plane with an odd count). */
-    private static void tile4x1(float[] y, int yBase, int outPlane, int outs, float[] bias, VectorMask<Float> mask,
+    private static void tile4x1(float[] y, int yBase, int outPlane, int outs, float[] bias,
                                 float[] xp, int[] tapOff, int taps, float[] wp, int wBlock, int x0) {
         int y0 = x0;
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
@@ -318,25 +316,29 @@ final class DirectConvStem {
             a2 = i0.fma(FloatVector.broadcast(S, wp[wi + 2]), a2);
             a3 = i0.fma(FloatVector.broadcast(S, wp[wi + 3]), a3);
         }
-        store(a0, bias[0], y, yBase + y0, mask);
+        store(a0, bias[0], y, yBase + y0, outPlane);
         if (outs > 1) {
-            store(a1, bias[1], y, yBase + outPlane + y0, mask);
+            store(a1, bias[1], y, yBase + outPlane + y0, outPlane);
         }
         if (outs > 2) {
-            store(a2, bias[2], y, yBase + 2 * outPlane + y0, mask);
+            store(a2, bias[2], y, yBase + 2 * outPlane + y0, outPlane);
         }
         if (outs > 3) {
-            store(a3, bias[3], y, yBase + 3 * outPlane + y0, mask);
+            store(a3, bias[3], y, yBase + 3 * outPlane + y0, outPlane);
         }
     }
 
-    /** y[at, at + L) = acc + bias (only the mask's lanes where there is one); a zero bias adds nothing, as DirectConv. */
-    private static void store(FloatVector acc, float bias, float[] y, int at, VectorMask<Float> mask) {
+    /**
+     * y[at, at + L) = acc + bias, only the first outPlane lanes of a plane narrower than L; a zero bias adds
+     * nothing, as DirectConv. Inlined (JitDirectives); the tiles take the plane's size, not a mask, since a
+     * mask passed to a method C2 leaves out of line is an object.
+     */
+    private static void store(FloatVector acc, float bias, float[] y, int at, int outPlane) {
         FloatVector r = bias == 0f ? acc : acc.add(bias);
-        if (mask == null) {
+        if (outPlane >= L) {
             r.intoArray(y, at);
         } else {
-            r.intoArray(y, at, mask);
+            r.intoArray(y, at, S.indexInRange(0, outPlane));
         }
     }
 }

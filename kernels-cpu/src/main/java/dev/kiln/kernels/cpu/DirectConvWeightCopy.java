@@ -274,9 +274,9 @@ final class DirectConvWeightCopy {
     // output vector k of a step holds positions k·L/4 .. (k + 1)·L/4 − 1, lane j position k·L/4 + j/4 of
     // plane j mod 4: each source rearranged by QUARTER[k], then blended in under the lanes of its plane
     private static final VectorShuffle<Float>[] QUARTER = quarters();
-    private static final VectorMask<Float> PLANE1 = planeLanes(1);
-    private static final VectorMask<Float> PLANE2 = planeLanes(2);
-    private static final VectorMask<Float> PLANE3 = planeLanes(3);
+    private static final VectorMask<Float> PLANE1 = VectorMask.fromLong(S, planeLanes(1));
+    private static final VectorMask<Float> PLANE2 = VectorMask.fromLong(S, planeLanes(2));
+    private static final VectorMask<Float> PLANE3 = VectorMask.fromLong(S, planeLanes(3));
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] quarters() {
@@ -288,14 +288,15 @@ final class DirectConvWeightCopy {
         return q;
     }
 
-    private static VectorMask<Float> planeLanes(int r) {
+    /** The lanes of plane r as mask bits (a long, not a mask: JitDirectives wants every vector method inlined). */
+    private static long planeLanes(int r) {
         long bits = 0;
         for (int j = 0; j < L; j++) {
             if (j % 4 == r) {
                 bits |= 1L << j;
             }
         }
-        return VectorMask.fromLong(S, bits);
+        return bits;
     }
 
     /**

@@ -71,29 +71,8 @@ class DirectConvSlideTest {
     @Test
     void sameBitsAsThePositionalTilesAndOnAnyThreadCount() {
         assumeTrue(Simd.ENABLED, "vector tiles only");
-        var rng = new Generator(37);
-        int threads = CpuBackend.threads();
-        try {
-            for (int[] g : SHAPES) {
-                ConvShape s = shape(g);
-                float[] x = AbTiming.randn(rng, s.n() * s.cIn() * s.h() * s.w());
-                float[] w = AbTiming.randn(rng, s.cOut() * s.cInPerGroup() * 9);
-                float[] b = AbTiming.randn(rng, s.cOut());
-                int outs = s.n() * s.cOut() * s.outH() * s.outW();
-                CpuBackend.setThreads(1);
-                float[] positional = new float[outs];
-                DirectConv.forward(positional, 0, x, 0, w, 0, b, 0, s);
-                float[] one = new float[outs];
-                DirectConvSlide.forward(one, 0, x, 0, w, 0, b, 0, s);
-                CpuBackend.setThreads(2);
-                float[] two = new float[outs];
-                DirectConvSlide.forward(two, 0, x, 0, w, 0, b, 0, s);
-                assertThat(one).as("against the positional tiles, %s", s).isEqualTo(positional);
-                assertThat(two).as("2 threads against 1, %s", s).isEqualTo(one);
-            }
-        } finally {
-            CpuBackend.setThreads(threads);
-        }
+        DirectForwardBits.assertSameBitsAsPositionalTiles(DirectConvSlide::forward,
+                java.util.Arrays.stream(SHAPES).map(DirectConvSlideTest::shape).toList(), 37);
     }
 
     @Test

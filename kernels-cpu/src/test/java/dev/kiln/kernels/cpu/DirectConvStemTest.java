@@ -74,29 +74,8 @@ class DirectConvStemTest {
     @Test
     void sameBitsAsThePositionalTilesAndOnAnyThreadCount() {
         assumeTrue(Simd.ENABLED, "vector tiles only");
-        var rng = new Generator(43);
-        int threads = CpuBackend.threads();
-        try {
-            for (int[] g : SHAPES) {
-                ConvShape s = shape(g);
-                float[] x = AbTiming.randn(rng, s.n() * s.cIn() * s.h() * s.w());
-                float[] w = AbTiming.randn(rng, s.cOut() * s.cInPerGroup() * s.kH() * s.kW());
-                float[] b = AbTiming.randn(rng, s.cOut());
-                int outs = s.n() * s.cOut() * s.outH() * s.outW();
-                CpuBackend.setThreads(1);
-                float[] positional = new float[outs];
-                DirectConv.forward(positional, 0, x, 0, w, 0, b, 0, s);
-                float[] one = new float[outs];
-                DirectConvStem.forward(one, 0, x, 0, w, 0, b, 0, s);
-                CpuBackend.setThreads(2);
-                float[] two = new float[outs];
-                DirectConvStem.forward(two, 0, x, 0, w, 0, b, 0, s);
-                assertThat(one).as("against the positional tiles, %s", s).isEqualTo(positional);
-                assertThat(two).as("2 threads against 1, %s", s).isEqualTo(one);
-            }
-        } finally {
-            CpuBackend.setThreads(threads);
-        }
+        DirectForwardBits.assertSameBitsAsPositionalTiles(DirectConvStem::forward,
+                java.util.Arrays.stream(SHAPES).map(DirectConvStemTest::shape).toList(), 43);
     }
 
     @Test

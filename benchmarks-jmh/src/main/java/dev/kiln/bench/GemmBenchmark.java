@@ -51,11 +51,13 @@ public class GemmBenchmark {
         return 2.0 * s[0] * s[1] * s[2];
     }
 
-    /** The issue's goal for Kiln ÷ OpenBLAS: 0.85 at n = 1024, 2048 and the transformer shapes, 0.8 at n = 256. */
+    /**
+     * The goal for Kiln ÷ OpenBLAS: 0.9 at n = 256, 1024, 2048 and the transformer shapes, on every ISA (issue 12,
+     * "portable speed"; the first GEMM issue asked 0.85, and 0.8 at n = 256).
+     */
     public static double targetVsBaseline(Map<String, String> params) {
         return switch (params.get("shape")) {
-            case "1024", "2048", "4096x768x3072", "128x784x512", "2048x256x768" -> 0.85;
-            case "256" -> 0.8;
+            case "256", "1024", "2048", "4096x768x3072", "128x784x512", "2048x256x768" -> 0.9;
             default -> Double.NaN;
         };
     }

@@ -46,32 +46,14 @@ class DirectConvSlideTest {
     @Test
     void matchesTheReferenceLoop() {
         assumeTrue(Simd.ENABLED, "vector tiles only");
-        var rng = new Generator(31);
-        for (int[] g : SHAPES) {
-            ConvShape s = shape(g);
-            assertThat(DirectConvSlide.applies(s)).as("applies to %s", s).isTrue();
-            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
-            int[] wShape = {s.cOut(), s.cInPerGroup(), 3, 3};
-            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
-            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
-            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
-            Tensor b = input(KernelCheck.randn(rng, s.cOut(), 1, 0), new int[] {s.cOut()}, Layout.OFFSET);
-            for (Tensor bias : new Tensor[] {null, b}) {
-                Tensor ref = poisoned(yShape);
-                REF.conv2d(ref, x, w, bias, s);
-                Tensor y = poisoned(yShape);
-                DirectConvSlide.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
-                        w.offset(), bias == null ? null : HostArrays.f(bias), bias == null ? 0 : bias.offset(), s);
-                assertClose("slide conv2d " + s + (bias == null ? "" : " with bias"), y, ref, 1e-5,
-                        1e-5 * Math.sqrt(s.patch()));
-            }
-        }
+        DirectForwardChecks.assertMatchesReference("slide", DirectConvSlide::forward, DirectConvSlide::applies,
+                java.util.Arrays.stream(SHAPES).map(DirectConvSlideTest::shape).toList(), 31);
     }
 
     @Test
     void sameBitsAsThePositionalTilesAndOnAnyThreadCount() {
         assumeTrue(Simd.ENABLED, "vector tiles only");
-        DirectForwardBits.assertSameBitsAsPositionalTiles(DirectConvSlide::forward,
+        DirectForwardChecks.assertSameBitsAsPositionalTiles(DirectConvSlide::forward,
                 java.util.Arrays.stream(SHAPES).map(DirectConvSlideTest::shape).toList(), 37);
     }
 

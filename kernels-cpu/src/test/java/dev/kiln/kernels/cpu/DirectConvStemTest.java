@@ -5,7 +5,6 @@ import dev.kiln.tensor.Generator;
 import dev.kiln.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
-import static dev.kiln.kernels.cpu.KernelCheck.Layout;
 import static dev.kiln.kernels.cpu.KernelCheck.REF;
 import static dev.kiln.kernels.cpu.KernelCheck.assertClose;
 import static dev.kiln.kernels.cpu.KernelCheck.input;
@@ -49,32 +48,14 @@ class DirectConvStemTest {
     @Test
     void matchesTheReferenceLoop() {
         assumeTrue(Simd.ENABLED, "vector tiles only");
-        var rng = new Generator(41);
-        for (int[] g : SHAPES) {
-            ConvShape s = shape(g);
-            assertThat(DirectConvStem.applies(s)).as("applies to %s", s).isTrue();
-            int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
-            int[] wShape = {s.cOut(), s.cInPerGroup(), s.kH(), s.kW()};
-            int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
-            Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
-            Tensor w = input(KernelCheck.randn(rng, KernelCheck.numel(wShape), 0.5, 0), wShape, Layout.OFFSET);
-            Tensor b = input(KernelCheck.randn(rng, s.cOut(), 1, 0), new int[] {s.cOut()}, Layout.OFFSET);
-            for (Tensor bias : new Tensor[] {null, b}) {
-                Tensor ref = poisoned(yShape);
-                REF.conv2d(ref, x, w, bias, s);
-                Tensor y = poisoned(yShape);
-                DirectConvStem.forward(HostArrays.f(y), y.offset(), HostArrays.f(x), x.offset(), HostArrays.f(w),
-                        w.offset(), bias == null ? null : HostArrays.f(bias), bias == null ? 0 : bias.offset(), s);
-                assertClose("stem conv2d " + s + (bias == null ? "" : " with bias"), y, ref, 1e-5,
-                        1e-5 * Math.sqrt(s.patch()));
-            }
-        }
+        DirectForwardChecks.assertMatchesReference("stem", DirectConvStem::forward, DirectConvStem::applies,
+                java.util.Arrays.stream(SHAPES).map(DirectConvStemTest::shape).toList(), 41);
     }
 
     @Test
     void sameBitsAsThePositionalTilesAndOnAnyThreadCount() {
         assumeTrue(Simd.ENABLED, "vector tiles only");
-        DirectForwardBits.assertSameBitsAsPositionalTiles(DirectConvStem::forward,
+        DirectForwardChecks.assertSameBitsAsPositionalTiles(DirectConvStem::forward,
                 java.util.Arrays.stream(SHAPES).map(DirectConvStemTest::shape).toList(), 43);
     }
 

@@ -36,10 +36,12 @@ final class DirectConvWeight {
         float[] dy = new float[0];
         /** The chunks' tile sums of {@link #blocked} by chunks, before they are added up. */
         float[] slices = new float[0];
-        /** The shape (and register file, and buffer) whose planes' zeros lie in place, or null. */
-        ConvShape zeroedFor;
-        boolean zeroedWide;
-        float[] zeroedIn;
+        /** Whose planes' zeros lie in place in {@link #planes}, or null. */
+        Zeroed zeroed;
+    }
+
+    /** A shape, register file and planes buffer whose padding zeros are in place (the buffer by identity). */
+    private record Zeroed(ConvShape shape, boolean wide, float[] planes) {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -320,10 +322,10 @@ final class DirectConvWeight {
         // the blocks' zeros (padding, margins, lanes past the channels) lie where no input is copied,
         // the same places for every sample: zeroed once a call, not once a chunk (by chunks, once a thread
         // while the shape stays: a chunk writes its input where the last chunk of its shape did)
-        if (!s.equals(sc.zeroedFor) || sc.zeroedWide != wide || sc.zeroedIn != sc.planes) {
+        if (!new Zeroed(s, wide, sc.planes).equals(sc.zeroed)) {
             fill(sc.planes, 0, 2 * half, parallelEnds);
         }
-        sc.zeroedFor = null;
+        sc.zeroed = null;
         if (raw == null) {
             sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
         }
@@ -427,9 +429,7 @@ final class DirectConvWeight {
         }
         if (chunks == 1) {
             // one chunk, in the first half: its zeros lie where the next call of this shape wants them
-            sc.zeroedFor = s;
-            sc.zeroedWide = wide;
-            sc.zeroedIn = sc.planes;
+            sc.zeroed = new Zeroed(s, wide, sc.planes);
         }
         if (raw == null) {
             scatter(dw, dwOff, part, s, ge, parallelEnds);
@@ -658,7 +658,7 @@ final class DirectConvWeight {
         int tiles = s.groups() * oBlocks * cBlocks * kk;
         int tileSize = OC * C * STEP;
         Scratch sc = SCRATCH.get();
-        sc.zeroedFor = null;
+        sc.zeroed = null;
         sc.planes = HostArrays.atLeast(sc.planes, chunk * perSample);
         sc.partials = HostArrays.atLeast(sc.partials, (long) tiles * tileSize);
         float[] buf = sc.planes;

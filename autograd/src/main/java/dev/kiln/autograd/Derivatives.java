@@ -171,8 +171,12 @@ final class Derivatives {
             case Op.BatchNorm bn -> {
                 int bi = bn.hasWeight() ? 2 : 1;
                 Tensor weight = bn.hasWeight() ? n.input(1) : null;
-                Tensor[] r = NormOps.batchNormBackward(g, n.input(0), bn.mean(), bn.invstd(), weight,
-                        bn.hasWeight() && n.needsGrad(1), bn.hasBias() && n.needsGrad(bi));
+                boolean wantWeight = bn.hasWeight() && n.needsGrad(1);
+                boolean wantBias = bn.hasBias() && n.needsGrad(bi);
+                Tensor[] r = bn.relu()
+                        ? NormOps.batchNormReluBackward(g, n.input(0), n.output(), bn.mean(), bn.invstd(), weight,
+                                bn.hasBias() ? n.input(bi) : null, wantWeight, wantBias)
+                        : NormOps.batchNormBackward(g, n.input(0), bn.mean(), bn.invstd(), weight, wantWeight, wantBias);
                 yield bn.hasWeight() && bn.hasBias() ? r : bn.hasWeight() ? new Tensor[] {r[0], r[1]}
                         : bn.hasBias() ? new Tensor[] {r[0], r[2]} : new Tensor[] {r[0]};
             }

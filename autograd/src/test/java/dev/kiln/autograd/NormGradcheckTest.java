@@ -101,4 +101,21 @@ class NormGradcheckTest {
         GradCheck.assertGradients(in -> in[0].batchNorm(rm, rv, in[1], in[2], false, 0.1, 1e-5), leaf(3, 3, 2),
                 leaf(3), leaf(3));
     }
+
+    /** relu(batchNorm) as one op: its values are those of the pair, and its gradients check out (F64 runs the default composition). */
+    @Test
+    void batchNormReluGradients() {
+        Tensor x = Tensor.randn(rng, 4, 3, 5, 2).to(DType.F64);
+        Tensor w = Tensor.randn(rng, 3).to(DType.F64);
+        Tensor b = Tensor.randn(rng, 3).to(DType.F64);
+        assertThat(x.batchNormRelu(null, null, w, b, true, 0.1, 1e-5)
+                .allClose(x.batchNorm(null, null, w, b, true, 0.1, 1e-5).relu(), 0, 0)).isTrue();
+        GradCheck.assertGradients(in -> in[0].batchNormRelu(null, null, in[1], in[2], true, 0.1, 1e-5),
+                leaf(3, 2, 4, 3), leaf(2), leaf(2));
+        GradCheck.assertGradients(in -> in[0].batchNormRelu(null, null, null, null, true, 0.1, 1e-5), leaf(4, 3, 5));
+        Tensor rm = Tensor.randn(rng, 3).to(DType.F64);
+        Tensor rv = Tensor.randn(rng, 3).to(DType.F64).square().add(0.5);
+        GradCheck.assertGradients(in -> in[0].batchNormRelu(rm, rv, in[1], in[2], false, 0.1, 1e-5), leaf(3, 3, 2),
+                leaf(3), leaf(3));
+    }
 }

@@ -790,6 +790,12 @@ public final class Functional {
         return x.batchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
+    /** {@code relu(batchNorm(x, ...))} as one op ({@link Tensor#batchNormRelu}): the same values and gradients. */
+    public static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                       boolean training, double momentum, double eps) {
+        return x.batchNormRelu(runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
     /**
      * PyTorch's {@code F.group_norm}: x [N, C, *] with C a multiple of numGroups; each sample's
      * groups of C/numGroups channels normalised together (biased variance), then per-channel weight

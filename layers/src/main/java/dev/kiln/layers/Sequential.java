@@ -1,12 +1,17 @@
 package dev.kiln.layers;
 
+import dev.kiln.layers.activation.ReLU;
+import dev.kiln.layers.norm.BatchNorm;
 import dev.kiln.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
-/** Applies its modules in order; state-dict keys are "0.weight", "1.bias", ... as PyTorch. */
+/**
+ * Applies its modules in order; state-dict keys are "0.weight", "1.bias", ... as PyTorch. A BatchNorm
+ * followed by a ReLU runs as {@link BatchNorm#forwardRelu}, one op with the same values and gradients.
+ */
 public final class Sequential extends Module implements Iterable<Module> {
     private final List<Module> modules = new ArrayList<>();
 
@@ -33,8 +38,14 @@ public final class Sequential extends Module implements Iterable<Module> {
     @Override
     public Tensor forward(Tensor input) {
         Tensor x = input;
-        for (Module m : modules) {
-            x = m.forward(x);
+        for (int i = 0; i < modules.size(); i++) {
+            Module m = modules.get(i);
+            if (m instanceof BatchNorm bn && i + 1 < modules.size() && modules.get(i + 1) instanceof ReLU) {
+                x = bn.forwardRelu(x);
+                i++;
+            } else {
+                x = m.forward(x);
+            }
         }
         return x;
     }

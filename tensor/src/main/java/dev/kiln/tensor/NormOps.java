@@ -78,7 +78,21 @@ public final class NormOps {
      */
     static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                             boolean training, double momentum, double eps) {
-        String op = "batchNorm";
+        return batchNorm("batchNorm", x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+    }
+
+    /**
+     * relu(batch_norm(x, ...)): with batch statistics one kernel where the backend fuses them (the
+     * normalised values never go to memory) and one backward that masks the gradient itself; with
+     * running statistics the two ops.
+     */
+    static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                boolean training, double momentum, double eps) {
+        return batchNorm("batchNormRelu", x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+    }
+
+    private static Tensor batchNorm(String op, Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+                                    Tensor bias, boolean training, double momentum, double eps, boolean relu) {
         Dispatch.requireFloat(op, x);
         if (x.dim() < 2) {
             throw new IllegalArgumentException(op + ": expected an input [N, C, *] with at least 2 dims, got "
@@ -112,7 +126,8 @@ public final class NormOps {
                 shift = shift.add(bias);
             }
             if (Dispatch.wouldRecord(x, runningMean, runningVar, scale, shift)) {
-                return x.mul(scale.reshape(view)).add(shift.reshape(view));
+                Tensor y = x.mul(scale.reshape(view)).add(shift.reshape(view));
+                return relu ? y.relu() : y;
             }
             // inference: one pass, no gradient to keep
             int n = x.size(0);
@@ -120,6 +135,9 @@ public final class NormOps {
             Backend b = Dispatch.backend(op, x, scale, shift);
             Tensor out = Dispatch.uninitialized(b, x.dtype(), new int[] {n, c, sp}, x.device());
             b.batchNormEval(out, x.contiguous().reshape(n, c, sp), scale.contiguous(), shift.contiguous());
+            if (relu) {
+                b.unary(UnaryOp.RELU, out, out);
+            }
             return out.reshape(x.shape());
         }
         int n = x.size(0);
@@ -135,7 +153,11 @@ public final class NormOps {
         Tensor out = Dispatch.uninitialized(b, x.dtype(), xc.shape(), x.device());
         Tensor mean = Dispatch.empty(b, x.dtype(), new int[] {c}, x.device());
         Tensor invstd = Dispatch.empty(b, x.dtype(), new int[] {c}, x.device());
-        b.batchNorm(out, mean, invstd, xc, flat(weight), flat(bias), eps);
+        if (relu) {
+            b.batchNormRelu(out, mean, invstd, xc, flat(weight), flat(bias), eps);
+        } else {
+            b.batchNorm(out, mean, invstd, xc, flat(weight), flat(bias), eps);
+        }
         if (training && runningMean != null) {
             // r ← (1 − momentum)·r + momentum·s with the unbiased batch variance, as PyTorch;
             // σ² = invstd⁻² − eps recovers the biased variance the kernel used
@@ -143,7 +165,7 @@ public final class NormOps {
             runningMean.detach().mul_(1 - momentum).add_(mean.to(runningMean.dtype()), momentum);
             runningVar.detach().mul_(1 - momentum).add_(unbiased.to(runningVar.dtype()), momentum);
         }
-        Op rec = new Op.BatchNorm(weight != null, bias != null, mean, invstd);
+        Op rec = new Op.BatchNorm(weight != null, bias != null, mean, invstd, relu);
         return Dispatch.record(rec, out.reshape(x.shape()), present(x, weight, bias));
     }
 
@@ -153,9 +175,26 @@ public final class NormOps {
      */
     public static Tensor[] batchNormBackward(Tensor dy, Tensor x, Tensor mean, Tensor invstd, Tensor weight,
                                              boolean wantWeight, boolean wantBias) {
-        String name = "batchNormBackward";
+        return batchNormBackward("batchNormBackward", dy, x, null, mean, invstd, weight, null, wantWeight, wantBias);
+    }
+
+    /**
+     * Gradients of relu(batch_norm(x)) with batch statistics, whose output was out: {dx, dweight,
+     * dbias} as {@link #batchNormBackward} of dy masked where out ≤ 0. bias may be null.
+     */
+    public static Tensor[] batchNormReluBackward(Tensor dy, Tensor x, Tensor out, Tensor mean, Tensor invstd,
+                                                 Tensor weight, Tensor bias, boolean wantWeight, boolean wantBias) {
+        return batchNormBackward("batchNormReluBackward", dy, x, out, mean, invstd, weight, bias, wantWeight, wantBias);
+    }
+
+    private static Tensor[] batchNormBackward(String name, Tensor dy, Tensor x, Tensor out, Tensor mean, Tensor invstd,
+                                              Tensor weight, Tensor bias, boolean wantWeight, boolean wantBias) {
         Dispatch.notRecorded(name, dy, x, weight);
         Dispatch.sameShape(name, dy, x);
+        if (out != null) {
+            Dispatch.notRecorded(name, out, bias);
+            Dispatch.sameShape(name, out, x);
+        }
         Backend b = Dispatch.backend(name, dy, x, mean, invstd);
         int n = x.size(0);
         int c = x.size(1);
@@ -163,8 +202,13 @@ public final class NormOps {
         Tensor dx = Dispatch.uninitialized(b, x.dtype(), new int[] {n, c, sp}, x.device());
         Tensor dw = wantWeight ? Dispatch.empty(b, x.dtype(), new int[] {c}, x.device()) : null;
         Tensor db = wantBias ? Dispatch.empty(b, x.dtype(), new int[] {c}, x.device()) : null;
-        b.batchNormBackward(dx, dw, db, dy.contiguous().reshape(n, c, sp), x.contiguous().reshape(n, c, sp), mean,
-                invstd, flat(weight));
+        if (out != null) {
+            b.batchNormReluBackward(dx, dw, db, dy.contiguous().reshape(n, c, sp), x.contiguous().reshape(n, c, sp),
+                    out.contiguous().reshape(n, c, sp), mean, invstd, flat(weight), flat(bias));
+        } else {
+            b.batchNormBackward(dx, dw, db, dy.contiguous().reshape(n, c, sp), x.contiguous().reshape(n, c, sp), mean,
+                    invstd, flat(weight));
+        }
         return new Tensor[] {dx.reshape(x.shape()), dw, db};
     }
 

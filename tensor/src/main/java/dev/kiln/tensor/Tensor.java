@@ -163,6 +163,16 @@ public final class Tensor extends TensorReductions {
         return NormOps.batchNorm(this, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
+    /**
+     * {@code batchNorm(...).relu()} as one op (PyTorch fuses the pair only in {@code
+     * torch.ao.nn.intrinsic.BNReLU2d}): the same values and gradients, but with batch statistics the
+     * normalised values are not written and read back, and the backward masks the gradient itself.
+     */
+    public Tensor batchNormRelu(Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training,
+                                double momentum, double eps) {
+        return NormOps.batchNormRelu(this, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
     /** PyTorch's rms_norm: x/√(mean(x²) + eps) ⊙ weight over the trailing dims (ε inside the root). weight may be null. */
     public Tensor rmsNorm(int[] normalizedShape, Tensor weight, double eps) {
         return NormOps.rmsNorm(this, normalizedShape, weight, eps);

@@ -133,6 +133,11 @@ class BadInputTest {
         assertRejects(() -> x.batchNorm(null, null, null, null, true, 1.5, 1e-5), "batchNorm", "momentum", "1.5");
         assertRejects(() -> Tensor.zeros(1, 3, 1).batchNorm(null, null, null, null, true, 0.1, 1e-5), "batchNorm",
                 "more than 1 value per channel", "[1, 3, 1]");
+        // the fused batchNormRelu checks the same, under its own name
+        assertRejects(() -> x.batchNormRelu(null, null, Tensor.ones(4), null, true, 0.1, 1e-5), "batchNormRelu",
+                "weight", "[3]", "[4]");
+        assertRejects(() -> Tensor.zeros(1, 3, 1).batchNormRelu(null, null, null, null, true, 0.1, 1e-5),
+                "batchNormRelu", "more than 1 value per channel");
     }
 
     @Test

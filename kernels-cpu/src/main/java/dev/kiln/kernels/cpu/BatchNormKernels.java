@@ -1,6 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,6 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * 1/√(σ² + ε), and writes y = (x − mean)·(invstd·w) + b in a third pass. The backward takes Σ dy
  * and Σ dy·(x − mean) in one pass and writes dx in a second as dy·A + (x − mean)·B + C with
  * per-channel constants. {@code w} and {@code b} may be null (no affine transform).
+ *
+ * <p>With {@code relu} the forward writes max(y, 0) (NaN kept, as ReLU) and the backward masks dy
+ * where that y ≤ 0, recomputing y from x with the forward's own operations, so the mask is exactly
+ * the forward's and neither y nor a masked dy goes through memory.
  */
 public final class BatchNormKernels {
     private static final VectorSpecies<Float> S = Simd.F32;
@@ -25,10 +30,10 @@ public final class BatchNormKernels {
         return Simd.ENABLED ? S.loopBound(n) : 0;
     }
 
-    /** y = (x − mean_c)·invstd_c·w_c + b_c for channels [c0, c1); saves mean[c] and invstd[c]. */
+    /** y = (x − mean_c)·invstd_c·w_c + b_c for channels [c0, c1), then ReLU with {@code relu}; saves mean[c] and invstd[c]. */
     public static void batchNorm(float[] y, int yo, float[] mean, int mo, float[] invstd, int io, float[] x, int xo,
-                                 float[] w, int wo, float[] b, int bo, float eps, int n, int channels, int sp,
-                                 int c0, int c1) {
+                                 float[] w, int wo, float[] b, int bo, float eps, boolean relu, int n, int channels,
+                                 int sp, int c0, int c1) {
         double m = (double) n * sp;
         for (int c = c0; c < c1; c++) {
             double sum = 0;
@@ -51,10 +56,15 @@ public final class BatchNormKernels {
                 int yp = yo + p;
                 int k = 0;
                 for (int up = bound(sp); k < up; k += L) {
-                    FloatVector.fromArray(S, x, xp + k).sub(mu).fma(scale, shift).intoArray(y, yp + k);
+                    FloatVector v = FloatVector.fromArray(S, x, xp + k).sub(mu).fma(scale, shift);
+                    if (relu) {
+                        v = v.blend(0f, v.compare(VectorOperators.LE, 0f));
+                    }
+                    v.intoArray(y, yp + k);
                 }
                 for (; k < sp; k++) {
-                    y[yp + k] = Math.fma(x[xp + k] - mu, scale, shift);
+                    float v = Math.fma(x[xp + k] - mu, scale, shift);
+                    y[yp + k] = relu && v <= 0 ? 0f : v;
                 }
             }
         }
@@ -81,15 +91,20 @@ public final class BatchNormKernels {
 
     /**
      * For channels [c0, c1), with M = N·S and x̂ = (x − mean)·invstd: dw[c] = Σ dy·x̂ and db[c] = Σ dy
-     * when those arrays are non-null; dx = invstd·w/M·(M·dy − Σ dy − x̂·Σ dy·x̂).
+     * when those arrays are non-null; dx = invstd·w/M·(M·dy − Σ dy − x̂·Σ dy·x̂). With {@code relu}, dy
+     * is first zeroed where the forward's y = (x − mean)·(invstd·w) + b was ≤ 0 (b is read only then).
      */
     public static void batchNormBackward(float[] dx, int dxo, float[] dw, int dwo, float[] db, int dbo, float[] dy,
                                          int dyo, float[] x, int xo, float[] mean, int mo, float[] invstd, int io,
-                                         float[] w, int wo, int n, int channels, int sp, int c0, int c1) {
+                                         float[] w, int wo, float[] b, int bo, boolean relu, int n, int channels,
+                                         int sp, int c0, int c1) {
         double m = (double) n * sp;
         for (int c = c0; c < c1; c++) {
             float mu = mean[mo + c];
             double rs = invstd[io + c];
+            // the forward's scale and shift, in its float arithmetic, for the ReLU mask
+            float scale = w == null ? invstd[io + c] : invstd[io + c] * w[wo + c];
+            float shift = b == null ? 0f : b[bo + c];
             // pass 1: Σ dy and Σ dy·(x − mean), a float per plane, the planes added in double
             double sumDy = 0;
             double sumDyXc = 0;
@@ -106,16 +121,21 @@ public final class BatchNormKernels {
                     FloatVector agx = ag;
                     for (; k < up; k += L) {
                         FloatVector g = FloatVector.fromArray(S, dy, gp + k);
+                        FloatVector xc = FloatVector.fromArray(S, x, xp + k).sub(mu);
+                        if (relu) {
+                            g = g.blend(0f, xc.fma(scale, shift).compare(VectorOperators.GT, 0f).not());
+                        }
                         ag = ag.add(g);
-                        agx = g.fma(FloatVector.fromArray(S, x, xp + k).sub(mu), agx);
+                        agx = g.fma(xc, agx);
                     }
                     sg = Simd.sum(ag);
                     sgx = Simd.sum(agx);
                 }
                 for (; k < sp; k++) {
-                    float g = dy[gp + k];
+                    float xc = x[xp + k] - mu;
+                    float g = relu && !(Math.fma(xc, scale, shift) > 0) ? 0f : dy[gp + k];
                     sg += g;
-                    sgx += g * (x[xp + k] - mu);
+                    sgx += g * xc;
                 }
                 sumDy += sg;
                 sumDyXc += sgx;
@@ -139,11 +159,17 @@ public final class BatchNormKernels {
                 int dp = dxo + p;
                 int k = 0;
                 for (int up = bound(sp); k < up; k += L) {
-                    FloatVector t = FloatVector.fromArray(S, x, xp + k).sub(mu).fma(cb, cc);
-                    FloatVector.fromArray(S, dy, gp + k).fma(va, t).intoArray(dx, dp + k);
+                    FloatVector xc = FloatVector.fromArray(S, x, xp + k).sub(mu);
+                    FloatVector g = FloatVector.fromArray(S, dy, gp + k);
+                    if (relu) {
+                        g = g.blend(0f, xc.fma(scale, shift).compare(VectorOperators.GT, 0f).not());
+                    }
+                    g.fma(va, xc.fma(cb, cc)).intoArray(dx, dp + k);
                 }
                 for (; k < sp; k++) {
-                    dx[dp + k] = Math.fma(dy[gp + k], ca, Math.fma(x[xp + k] - mu, cb, cc));
+                    float xc = x[xp + k] - mu;
+                    float g = relu && !(Math.fma(xc, scale, shift) > 0) ? 0f : dy[gp + k];
+                    dx[dp + k] = Math.fma(g, ca, Math.fma(xc, cb, cc));
                 }
             }
         }

@@ -288,6 +288,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void batchNormRelu(Tensor out, Tensor mean, Tensor invstd, Tensor x, Tensor weight, Tensor bias,
+                              double eps) {
+        BatchNormDispatch.batchNormRelu(out, mean, invstd, x, weight, bias, eps);
+    }
+
+    @Override
+    public void batchNormReluBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor out,
+                                      Tensor mean, Tensor invstd, Tensor weight, Tensor bias) {
+        BatchNormDispatch.batchNormReluBackward(dx, dweight, dbias, dy, x, out, mean, invstd, weight, bias);
+    }
+
+    @Override
     public void batchNormEval(Tensor out, Tensor x, Tensor scale, Tensor shift) {
         BatchNormDispatch.batchNormEval(out, x, scale, shift);
     }

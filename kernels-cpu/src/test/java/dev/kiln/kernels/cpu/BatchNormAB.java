@@ -12,7 +12,8 @@ import static dev.kiln.kernels.cpu.AbTiming.median;
  * Not a test: an A/B timing in one JVM, interleaved, of batch norm in training on {@code kiln train
  * cnn}'s shapes, forward alone and forward + backward through autograd: the composition of
  * mean/sub/square/rsqrt/mul/add that layers' Functional.batchNorm used to be (old) against the
- * fused op (new), both updating running statistics. Each round times a few calls of one then of
+ * fused op (new), both updating running statistics; with {@code -Dab=relu}, batchNorm then relu
+ * (old) against the fused batchNormRelu (new). Each round times a few calls of one then of
  * the other; the medians of the rounds are compared, so a machine loaded by others slows both
  * alike. Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
@@ -39,7 +40,14 @@ final class BatchNormAB {
             Tensor b = Tensor.randn(rng, c);
             Tensor rm = Tensor.zeros(c);
             Tensor rv = Tensor.ones(c);
-            Runnable[][] passes = {
+            Runnable[][] passes = "relu".equals(System.getProperty("ab")) ? new Runnable[][] {
+                {() -> x.batchNorm(rm, rv, w, b, true, 0.1, 1e-5).relu(),
+                    () -> x.batchNormRelu(rm, rv, w, b, true, 0.1, 1e-5)},
+                {() -> x.detach().requiresGrad(true).batchNorm(rm, rv, w.detach().requiresGrad(true),
+                        b.detach().requiresGrad(true), true, 0.1, 1e-5).relu().backward(dy),
+                    () -> x.detach().requiresGrad(true).batchNormRelu(rm, rv, w.detach().requiresGrad(true),
+                            b.detach().requiresGrad(true), true, 0.1, 1e-5).backward(dy)},
+            } : new Runnable[][] {
                 {() -> composed(x, rm, rv, w, b), () -> x.batchNorm(rm, rv, w, b, true, 0.1, 1e-5)},
                 {() -> composed(x.detach().requiresGrad(true), rm, rv, w.detach().requiresGrad(true),
                         b.detach().requiresGrad(true)).backward(dy),

@@ -87,6 +87,78 @@ class BatchNormKernelsTest {
         }
     }
 
+    /**
+     * The fused batchNormRelu and its backward give batchNorm then ReLU bit for bit (the backward's mask is
+     * recomputed from x), and match the reference backend's default, which runs the two kernels.
+     */
+    @Test
+    void batchNormReluIsBatchNormThenReluBitForBit() {
+        var rng = new Generator(43);
+        for (int[] c : CASES) {
+            int n = c[0];
+            int ch = c[1];
+            int sp = c[2];
+            int total = n * ch * sp;
+            Tensor x = input(randn(rng, total, 2, 5), c, Layout.OFFSET);
+            Tensor dy = input(randn(rng, total, 1, 0.3), c, Layout.OFFSET);
+            Tensor w = input(randn(rng, ch, 1, 1), new int[] {ch}, Layout.OFFSET);
+            Tensor b = input(randn(rng, ch, 0.5, 0.2), new int[] {ch}, Layout.OFFSET);
+            for (int affine = 0; affine < 4; affine++) {
+                Tensor weight = (affine & 1) != 0 ? w : null;
+                Tensor bias = (affine & 2) != 0 ? b : null;
+                String what = "batchNormRelu " + KernelCheck.str(c) + (weight != null ? " weight" : "")
+                        + (bias != null ? " bias" : "");
+                Tensor out = poisoned(c);
+                Tensor mean = poisoned(ch);
+                Tensor invstd = poisoned(ch);
+                CPU.batchNormRelu(out, mean, invstd, x, weight, bias, 1e-5);
+                assertWrittenExactly(what + " out", out);
+                Tensor twoOut = poisoned(c);
+                CPU.batchNorm(twoOut, poisoned(ch), poisoned(ch), x, weight, bias, 1e-5);
+                CPU.unary(dev.kiln.tensor.UnaryOp.RELU, twoOut, twoOut);
+                KernelCheck.assertBitEqual(what + " out", out, twoOut);
+
+                Tensor dx = poisoned(c);
+                Tensor dw = poisoned(ch);
+                Tensor db = poisoned(ch);
+                CPU.batchNormReluBackward(dx, weight != null ? dw : null, bias != null ? db : null, dy, x, out, mean,
+                        invstd, weight, bias);
+                assertWrittenExactly(what + " dx", dx);
+                Tensor masked = poisoned(c);
+                CPU.unaryBackward(dev.kiln.tensor.UnaryOp.RELU, masked, out, dy);
+                Tensor twoDx = poisoned(c);
+                Tensor twoDw = poisoned(ch);
+                Tensor twoDb = poisoned(ch);
+                CPU.batchNormBackward(twoDx, twoDw, twoDb, masked, x, mean, invstd, weight);
+                KernelCheck.assertBitEqual(what + " dx", dx, twoDx);
+                if (weight != null) {
+                    KernelCheck.assertBitEqual(what + " dweight", dw, twoDw);
+                }
+                if (bias != null) {
+                    KernelCheck.assertBitEqual(what + " dbias", db, twoDb);
+                }
+
+                // the reference's default: the two kernels, dx standing in for the masked dy
+                Tensor rOut = poisoned(c);
+                Tensor rMean = poisoned(ch);
+                Tensor rInvstd = poisoned(ch);
+                REF.batchNormRelu(rOut, rMean, rInvstd, x, weight, bias, 1e-5);
+                assertClose(what + " out", out, rOut, 1e-5, 1e-5);
+                Tensor rdx = poisoned(c);
+                Tensor rdw = poisoned(ch);
+                Tensor rdb = poisoned(ch);
+                REF.batchNormReluBackward(rdx, rdw, rdb, dy, x, out, mean, invstd, weight, bias);
+                assertClose(what + " dx", dx, rdx, 1e-4, 1e-5);
+                if (weight != null) {
+                    assertClose(what + " dweight", dw, rdw, 1e-5, 1e-6 * n * sp);
+                }
+                if (bias != null) {
+                    assertClose(what + " dbias", db, rdb, 1e-5, 1e-6 * n * sp);
+                }
+            }
+        }
+    }
+
     @Test
     void batchNormEvalMatchesReference() {
         var rng = new Generator(42);

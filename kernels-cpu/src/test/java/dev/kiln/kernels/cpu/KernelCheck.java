@@ -259,6 +259,20 @@ final class KernelCheck {
         assertClose(what, values(actual), values(expected), rtol, atol);
     }
 
+    /** The same bits everywhere (a sign of zero included). */
+    static void assertBitEqual(String what, Tensor actual, Tensor expected) {
+        double[] a = values(actual);
+        double[] e = values(expected);
+        if (a.length != e.length) {
+            throw new AssertionError(what + ": " + a.length + " elements, expected " + e.length);
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (Double.doubleToRawLongBits(a[i]) != Double.doubleToRawLongBits(e[i])) {
+                throw new AssertionError(what + ": element " + i + " is " + a[i] + ", expected " + e[i] + " bit for bit");
+            }
+        }
+    }
+
     static void assertClose(String what, double[] a, double[] e, double rtol, double atol) {
         if (a.length != e.length) {
             throw new AssertionError(what + ": " + a.length + " elements, expected " + e.length);

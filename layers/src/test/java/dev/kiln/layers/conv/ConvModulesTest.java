@@ -118,6 +118,45 @@ class ConvModulesTest {
         assertThat(z.mean(new int[] {0, 2, 3}, false).abs().max().item()).isLessThan(1e-5);
     }
 
+    /**
+     * A Sequential's BatchNorm then ReLU runs as one op (forwardRelu): on the CPU's F32 kernels its output,
+     * input gradient, parameter gradients and running statistics equal the two modules' bit for bit, in
+     * training and in eval.
+     */
+    @Test
+    void sequentialBatchNormThenReluIsFusedBitForBit() {
+        for (boolean training : new boolean[] {true, false}) {
+            Tensor x = Tensor.randn(rng, 8, 3, 5, 7).mul(2).add(0.5);
+            Tensor dy = Tensor.randn(rng, 8, 3, 5, 7);
+            Tensor[] y = new Tensor[2];
+            Tensor[] dx = new Tensor[2];
+            BatchNorm2d[] bns = new BatchNorm2d[2];
+            for (int fused = 0; fused < 2; fused++) {
+                BatchNorm2d bn = new BatchNorm2d(3);
+                bn.weight().setData(Tensor.randn(new Generator(5), 3));
+                bn.bias().setData(Tensor.randn(new Generator(6), 3).mul(0.5));
+                if (!training) {
+                    bn.forward(x.mul(1.5));
+                    bn.eval();
+                }
+                Tensor in = x.detach().requiresGrad(true);
+                y[fused] = fused == 1 ? new Sequential(bn, new dev.kiln.layers.activation.ReLU()).forward(in)
+                        : bn.forward(in).relu();
+                y[fused].backward(dy);
+                dx[fused] = in.grad();
+                bns[fused] = bn;
+            }
+            assertThat(y[1].toFloatArray()).containsExactly(y[0].toFloatArray());
+            assertThat(y[1].toFloatArray()).contains(0f).doesNotContain(-0f);
+            assertThat(dx[1].toFloatArray()).containsExactly(dx[0].toFloatArray());
+            assertThat(bns[1].weight().grad().toFloatArray())
+                    .containsExactly(bns[0].weight().grad().toFloatArray());
+            assertThat(bns[1].bias().grad().toFloatArray())
+                    .containsExactly(bns[0].bias().grad().toFloatArray());
+            assertThat(bns[1].runningVar().toFloatArray()).containsExactly(bns[0].runningVar().toFloatArray());
+        }
+    }
+
     @Test
     void groupNormGradients() {
         GroupNorm gn = new GroupNorm(2, 4);

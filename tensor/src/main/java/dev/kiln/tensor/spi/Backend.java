@@ -222,6 +222,28 @@ public interface Backend {
     /** Eval with running statistics folded into scale and shift (contiguous [C], not null): out = x·scale_c + shift_c. */
     void batchNormEval(Tensor out, Tensor x, Tensor scale, Tensor shift);
 
+    /**
+     * {@link #batchNorm}, then ReLU: out = max(y, 0) (NaN kept) with y as batchNorm writes it. This default
+     * runs the two kernels; a backend may fuse them so that y never goes to memory.
+     */
+    default void batchNormRelu(Tensor out, Tensor mean, Tensor invstd, Tensor x, Tensor weight, Tensor bias,
+                               double eps) {
+        batchNorm(out, mean, invstd, x, weight, bias, eps);
+        unary(UnaryOp.RELU, out, out);
+    }
+
+    /**
+     * The gradients of {@link #batchNormRelu}, whose output was out: {@link #batchNormBackward} of dy
+     * masked where out ≤ 0. This default writes the masked dy into dx and passes dx as dy (every
+     * backend's batchNormBackward reads a value of dy before it writes dx at the same index); a fused
+     * backend may instead recompute the mask from x, mean, invstd, weight and bias (null when absent).
+     */
+    default void batchNormReluBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor dy, Tensor x, Tensor out,
+                                       Tensor mean, Tensor invstd, Tensor weight, Tensor bias) {
+        unaryBackward(UnaryOp.RELU, dx, out, dy);
+        batchNormBackward(dx, dweight, dbias, dx, x, mean, invstd, weight);
+    }
+
     // ---- activations: x and dy have the output's shape, any layout ----
 
     /** dx = dy ⊙ op'(x), with {@link UnaryOp#derivative} as the definition (the fused backward of GELU, SiLU, ...). */

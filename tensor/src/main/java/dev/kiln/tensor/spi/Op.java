@@ -181,9 +181,10 @@ public sealed interface Op {
 
     /**
      * batch_norm in training (batch statistics) over x [N, C, *]; inputs are x, then weight if
-     * present, then bias if present. mean and invstd [C] are the forward kernel's saved statistics.
+     * present, then bias if present. mean and invstd [C] are the forward kernel's saved statistics;
+     * relu: a ReLU fused after it (the gradient masked where the output is not positive).
      */
-    record BatchNorm(boolean hasWeight, boolean hasBias, Tensor mean, Tensor invstd) implements Op {
+    record BatchNorm(boolean hasWeight, boolean hasBias, Tensor mean, Tensor invstd, boolean relu) implements Op {
     }
 
     /**

@@ -32,6 +32,11 @@ final class Derivatives {
         return switch (op) {
             case Op.Unary u -> new Tensor[] {unary(u.kind(), n, g)};
             case Op.Binary b -> binary(b.kind(), n, g);
+            case Op.AddRelu r -> {
+                // out > 0 exactly where a + b > 0, so the output stands in for the sum
+                Tensor d = ElementwiseOps.unaryBackward(UnaryOp.RELU, n.output(), g);
+                yield new Tensor[] {d, d};
+            }
             case Op.Clamp c -> {
                 // PyTorch: the gradient passes where min <= x <= max (NaN x gets none)
                 Tensor x = n.input(0);

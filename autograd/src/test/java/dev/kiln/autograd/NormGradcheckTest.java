@@ -118,4 +118,25 @@ class NormGradcheckTest {
         GradCheck.assertGradients(in -> in[0].batchNormRelu(rm, rv, in[1], in[2], false, 0.1, 1e-5), leaf(3, 3, 2),
                 leaf(3), leaf(3));
     }
+
+    /** relu(a + b) as one op: the pair's values, gradients that check out, and add's broadcasting where shapes differ. */
+    @Test
+    void addReluGradients() {
+        Tensor a = Tensor.randn(rng, 4, 3, 5).to(DType.F64);
+        Tensor b = Tensor.randn(rng, 4, 3, 5).to(DType.F64);
+        assertThat(a.addRelu(b).allClose(a.add(b).relu(), 0, 0)).isTrue();
+        GradCheck.assertGradients(in -> in[0].addRelu(in[1]), leaf(3, 4), leaf(3, 4));
+        GradCheck.assertGradients(in -> in[0].addRelu(in[1]), leaf(3, 4), leaf(4));
+        Tensor f = Tensor.randn(rng, 2, 3, 4).requiresGrad(true);
+        Tensor g = Tensor.randn(rng, 2, 3, 4).requiresGrad(true);
+        Tensor dy = Tensor.randn(rng, 2, 3, 4);
+        f.addRelu(g).backward(dy);
+        Tensor df = f.grad();
+        Tensor dg = g.grad();
+        Tensor f2 = f.detach().requiresGrad(true);
+        Tensor g2 = g.detach().requiresGrad(true);
+        f2.add(g2).relu().backward(dy);
+        assertThat(df.toFloatArray()).containsExactly(f2.grad().toFloatArray());
+        assertThat(dg.toFloatArray()).containsExactly(g2.grad().toFloatArray());
+    }
 }

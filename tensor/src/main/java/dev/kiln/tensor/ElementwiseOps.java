@@ -32,6 +32,25 @@ public final class ElementwiseOps {
         return Dispatch.record(new Op.Unary(op), out, x);
     }
 
+    /**
+     * relu(a + b), PyTorch's private {@code _add_relu}: the residual add and ReLU of a ResNet block. Operands
+     * of one shape and floating dtype run as one kernel where the backend has one (a + b is not written and
+     * read back); others as add then relu, with add's broadcasting and type promotion. The gradient of
+     * each operand is dy where the output is positive: the same values as the pair's, bit for bit.
+     */
+    static Tensor addRelu(Tensor a, Tensor bt) {
+        String name = "addRelu";
+        Backend b = Dispatch.backend(name, a, bt);
+        Shapes.broadcast(name, a.shape(), bt.shape());
+        if (!java.util.Arrays.equals(a.shape(), bt.shape()) || a.dtype() != bt.dtype()
+                || !TypePromotion.isFloating(a.dtype())) {
+            return binary(BinaryOp.ADD, a, bt).relu();
+        }
+        Tensor out = Dispatch.uninitialized(b, a.dtype(), a.shape(), a.device());
+        b.addRelu(out, a, bt);
+        return Dispatch.record(new Op.AddRelu(), out, a, bt);
+    }
+
     /** dx = dy ⊙ op'(x): the fused backward of an elementwise op (GELU, SiLU, Mish, ...). */
     public static Tensor unaryBackward(UnaryOp op, Tensor x, Tensor dy) {
         String name = op.opName() + "Backward";

@@ -288,6 +288,11 @@ public abstract sealed class TensorMath extends TensorViews permits TensorReduct
         return ElementwiseOps.binary(BinaryOp.ADD, self(), other);
     }
 
+    /** relu(this + other) as one op (PyTorch's private {@code _add_relu}): the same values and gradients. */
+    public Tensor addRelu(Tensor other) {
+        return ElementwiseOps.addRelu(self(), other);
+    }
+
     public Tensor add(double s) {
         return ElementwiseOps.binary(BinaryOp.ADD, self(), s, FLOATING);
     }

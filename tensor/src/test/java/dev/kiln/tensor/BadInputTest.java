@@ -133,6 +133,7 @@ class BadInputTest {
         assertRejects(() -> x.batchNorm(null, null, null, null, true, 1.5, 1e-5), "batchNorm", "momentum", "1.5");
         assertRejects(() -> Tensor.zeros(1, 3, 1).batchNorm(null, null, null, null, true, 0.1, 1e-5), "batchNorm",
                 "more than 1 value per channel", "[1, 3, 1]");
+        assertRejects(() -> Tensor.zeros(4, 3).addRelu(Tensor.zeros(4, 2)), "addRelu", "[4, 3]", "[4, 2]");
         // the fused batchNormRelu checks the same, under its own name
         assertRejects(() -> x.batchNormRelu(null, null, Tensor.ones(4), null, true, 0.1, 1e-5), "batchNormRelu",
                 "weight", "[3]", "[4]");

@@ -154,6 +154,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void addRelu(Tensor out, Tensor a, Tensor b) {
+        ElementwiseDispatch.addRelu(out, a, b);
+    }
+
+    @Override
     public void clamp(Tensor out, Tensor x, double min, double max) {
         ElementwiseDispatch.clamp(out, x, min, max);
     }

@@ -64,6 +64,27 @@ final class ElementwiseDispatch {
         }
     }
 
+    static void addRelu(Tensor out, Tensor a, Tensor b) {
+        if (!f32(out, a, b)) {
+            REF.addRelu(out, a, b);
+            return;
+        }
+        StridedLoop lp = StridedLoop.of(out, a, b);
+        int as = lp.innerStride[1];
+        int bs = lp.innerStride[2];
+        float[] y = f(out);
+        float[] aa = f(a);
+        float[] ba = f(b);
+        lp.run(GRAIN, (o, len) -> {
+            if (as == 1 && bs == 1) {
+                ElementwiseKernels.addRelu(y, o[0], aa, o[1], ba, o[2], len);
+            } else {
+                ElementwiseKernels.add(y, o[0], aa, o[1], as, ba, o[2], bs, len);
+                ElementwiseKernels.unary(UnaryOp.RELU, y, o[0], y, o[0], len);
+            }
+        });
+    }
+
     static void clamp(Tensor out, Tensor x, double min, double max) {
         if (!f32(out, x)) {
             REF.clamp(out, x, min, max);

@@ -271,6 +271,19 @@ public final class ElementwiseKernels {
     // One method per op keeps each vector loop monomorphic (the Vector API needs a constant
     // operator to compile to single instructions). Each handles (1,1), (1,0), (0,1) vector paths.
 
+    /** y = relu(a + b) over contiguous runs, NaN kept (as {@link #relu}). */
+    public static void addRelu(float[] y, int yo, float[] a, int ao, float[] b, int bo, int n) {
+        int i = 0;
+        for (int up = bound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, ao + i).add(FloatVector.fromArray(S, b, bo + i));
+            v.blend(0f, v.compare(VectorOperators.LE, 0f)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            float v = a[ao + i] + b[bo + i];
+            y[yo + i] = v <= 0 ? 0f : v;
+        }
+    }
+
     public static void add(float[] y, int yo, float[] a, int ao, int as, float[] b, int bo, int bs, int n) {
         int i = 0;
         if (as == 1 && bs == 1) {

@@ -192,6 +192,35 @@ class ElementwiseKernelsTest {
         }
     }
 
+    /** addRelu gives add then ReLU bit for bit, NaN kept, in every layout (strided operands take the two kernels). */
+    @Test
+    void addReluIsAddThenReluBitForBit() {
+        var rng = new Generator(5);
+        for (int[] shape : KernelCheck.allShapes()) {
+            double[] av = KernelCheck.randn(rng, numel(shape), 2, 0);
+            double[] bv = KernelCheck.randn(rng, numel(shape), 2, 0);
+            if (av.length > 2) {
+                av[1] = Double.NaN;
+                bv[2] = -av[2];
+            }
+            for (Layout layout : KernelCheck.layouts()) {
+                Tensor a = input(av, shape, layout);
+                Tensor b = input(bv, shape, Layout.OFFSET);
+                String what = "addRelu " + str(shape) + " " + layout;
+                Tensor out = poisoned(shape);
+                CPU.addRelu(out, a, b);
+                assertWrittenExactly(what, out);
+                Tensor two = poisoned(shape);
+                CPU.binary(BinaryOp.ADD, two, a, b);
+                CPU.unary(UnaryOp.RELU, two, two);
+                KernelCheck.assertBitEqual(what, out, two);
+                Tensor ref = poisoned(shape);
+                REF.addRelu(ref, a, b);
+                assertClose(what, out, ref, 0, 0);
+            }
+        }
+    }
+
     @Test
     void clampMatchesReference() {
         var rng = new Generator(3);

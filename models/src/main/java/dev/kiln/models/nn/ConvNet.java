@@ -157,7 +157,7 @@ public final class ConvNet extends Module {
         @Override
         public Tensor forward(Tensor x) {
             Tensor y = bn2.forward(conv2.forward(bn1.forwardRelu(conv1.forward(x))));
-            return y.add(shortcut != null ? shortcut.forward(x) : x).relu();
+            return y.addRelu(shortcut != null ? shortcut.forward(x) : x);
         }
     }
 }

@@ -91,6 +91,15 @@ public interface Backend {
     /** out = op(a, b); a and b are expanded to out's shape (BOOL out for comparisons). */
     void binary(BinaryOp op, Tensor out, Tensor a, Tensor b);
 
+    /**
+     * out = relu(a + b) (NaN kept), a and b of out's shape and dtype (a floating one). This default runs
+     * the add, then ReLU in place; a backend may fuse them so that a + b never goes to memory.
+     */
+    default void addRelu(Tensor out, Tensor a, Tensor b) {
+        binary(BinaryOp.ADD, out, a, b);
+        unary(UnaryOp.RELU, out, out);
+    }
+
     /** out = min(max(x, min), max); x has out's shape; NaN propagates. */
     void clamp(Tensor out, Tensor x, double min, double max);
 

@@ -31,6 +31,10 @@ public sealed interface Op {
     }
 
     /** Elementwise function of two inputs (already broadcast; grads are summed back by autograd). */
+    /** relu(a + b) in one op; inputs a and b, of the output's shape. */
+    record AddRelu() implements Op {
+    }
+
     record Binary(BinaryOp kind) implements Op {
         @Override
         public String gradName() {

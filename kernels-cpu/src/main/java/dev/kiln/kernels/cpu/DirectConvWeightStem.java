@@ -78,6 +78,13 @@ final class DirectConvWeightStem {
         return Math.max(1, Math.min(s.n(), Math.max(MIN_CHUNK, (s.n() + MAX_CHUNKS - 1) / MAX_CHUNKS)));
     }
 
+    /**
+     * Whether a plane as wide as the output goes into a shifted copy in one piece ({@link #shiftedCopies}); {@code
+     * -Dkiln.conv.weightStemPlanes=false}: row by row (not final: A/B runs switch it).
+     */
+    static boolean wholePlanes =
+            !"false".equalsIgnoreCase(System.getProperty("kiln.conv.weightStemPlanes", "true").trim());
+
     /** Per-thread buffers, grown on demand and kept. */
     private static final class Scratch {
         float[] planes = new float[0];
@@ -197,6 +204,25 @@ final class DirectConvWeightStem {
                     continue;
                 }
                 int dst = (c * s.kW() + j) * copy;
+                if (wholePlanes && outW == s.w()) {
+                    // rows as wide as the input's: the whole plane is one copy (row ih's columns at a constant
+                    // distance from the input's), and the few columns it brings in from the next or previous row,
+                    // which belong to padding, zeroed again (84 row copies of 26-28 floats a sample of the stem were
+                    // 9% of its time, measured)
+                    int from = src + c * s.h() * s.w() + first + shift;
+                    int to = dst + s.padH() * outW + first;
+                    System.arraycopy(xa, from, xp, to, (s.h() - 1) * outW + last - first);
+                    for (int ih = 0; ih < s.h(); ih++) {
+                        int row = dst + (ih + s.padH()) * outW;
+                        for (int ow = ih == s.h() - 1 ? outW : last; ow < outW; ow++) {
+                            xp[row + ow] = 0f;
+                        }
+                        for (int ow = 0; ow < first && ih > 0; ow++) {
+                            xp[row + ow] = 0f;
+                        }
+                    }
+                    continue;
+                }
                 for (int ih = 0; ih < s.h(); ih++) {
                     System.arraycopy(xa, src + (c * s.h() + ih) * s.w() + first + shift, xp,
                             dst + (ih + s.padH()) * outW + first, last - first);

@@ -78,10 +78,19 @@ class DirectConvWeightStemTest {
             Operands o = operands(rng, s);
             Tensor ref = poisoned(o.wShape());
             REF.conv2dBackwardWeight(ref, o.dy(), o.x(), s);
-            Tensor dw = run(o);
-            String what = "stem weight grad " + s;
-            assertWrittenExactly(what, dw);
-            assertClose(what, dw, ref, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
+            boolean before = DirectConvWeightStem.wholePlanes;
+            try {
+                // the shifted copies a plane at a time where rows are as wide as the input's, and row by row
+                for (boolean planes : new boolean[] {true, false}) {
+                    DirectConvWeightStem.wholePlanes = planes;
+                    Tensor dw = run(o);
+                    String what = "stem weight grad " + s + (planes ? ", whole planes" : ", rows");
+                    assertWrittenExactly(what, dw);
+                    assertClose(what, dw, ref, 1e-5, 1e-5 * Math.sqrt((double) s.n() * s.outH() * s.outW()));
+                }
+            } finally {
+                DirectConvWeightStem.wholePlanes = before;
+            }
         }
     }
 

@@ -875,6 +875,10 @@ final class ConvDispatch {
         float[] dw = f(dweight);
         float[] dya = f(dy);
         float[] xa = f(x);
+        if (direct && DirectConvWeightStem.routes(s)) {
+            DirectConvWeightStem.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
+            return;
+        }
         if (direct && gridWeight(s)) {
             DirectConvWeight.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
             return;

@@ -213,14 +213,15 @@ class ThreadCountDeterminismTest {
         // through the input's phases; 72 in channels on 14 × 14, in place of im2col), that of DirectConvRows
         // at stride 2 (its input gradient by the phases of dx, at AVX-512), a strided 1×1 of DirectConvPointwise (11
         // samples: its weight gradient's 8 chunks of 1 and 2), DirectConv's weight gradient a chunk of samples a
-        // task (300 samples of 8 × 8: 9 chunks or more);
+        // task (300 samples of 8 × 8: 9 chunks or more), the stem's weight gradient by DirectConvWeightStem (40
+        // samples: 10 chunks of 4);
         // each with both gradients
         int[][] convs = {{3, 64, 96, 96, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {3, 64, 96, 96, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1},
             {3, 16, 30, 30, 80, 3, 3, 2, 2, 1, 1, 1, 1, 1}, {3, 40, 9, 9, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1},
             {3, 40, 19, 19, 72, 3, 3, 2, 2, 1, 1, 1, 1, 1}, {3, 72, 14, 14, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1},
             {4, 32, 20, 20, 24, 1, 1, 1, 1, 0, 0, 1, 1, 2}, {10, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1},
             {3, 32, 15, 15, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1}, {11, 16, 28, 28, 32, 1, 1, 2, 2, 0, 0, 1, 1, 1},
-            {300, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}};
+            {300, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {40, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1}};
         for (int[] g : convs) {
             dev.kiln.tensor.ConvShape cs = new dev.kiln.tensor.ConvShape(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
                     g[8], g[9], g[10], g[11], g[12], g[13], (g[2] + 2 * g[9] - g[5]) / g[7] + 1,

@@ -641,6 +641,8 @@ final class ConvDispatch {
             } else {
                 im2col(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             }
+        } else if (direct && phasesSlide(s)) {
+            DirectConvPhasesSlide.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (direct && rowPhases(s)) {
             DirectConvRows.backwardInputStrided(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (direct && phaseChannels(s)) {
@@ -650,6 +652,16 @@ final class ConvDispatch {
         } else {
             col2imBackwardInput(dx, dy, weight, s);
         }
+    }
+
+    /**
+     * Whether a stride-2 input gradient takes {@link DirectConvPhasesSlide} (dx channels in the lanes, each dy
+     * value broadcast into the three dx columns it reaches) rather than {@link #rowPhases}, {@link #phaseChannels}
+     * or {@link #phases}: 32 vector registers and a shape it applies to. {@code -Dkiln.conv.phasesSlide=false}
+     * turns it off (A/B runs).
+     */
+    static boolean phasesSlide(ConvShape s) {
+        return GRID && DirectConvPhasesSlide.enabled && DirectConvKernels.WIDE && DirectConvPhasesSlide.applies(s);
     }
 
     /**

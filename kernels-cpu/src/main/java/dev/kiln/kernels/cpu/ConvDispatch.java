@@ -195,7 +195,7 @@ final class ConvDispatch {
         } else if (stem(s)) {
             DirectConvStem.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                     bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
-        } else if (grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
+        } else if (slideStrided(s) || grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
             // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
@@ -261,6 +261,8 @@ final class ConvDispatch {
                             ConvShape s) {
         if (slide(s)) {
             DirectConvSlide.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        } else if (slideStrided(s)) {
+            DirectConvSlideStrided.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (rows(s)) {
             DirectConvRows.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (rowsNarrow(s)) {
@@ -287,6 +289,16 @@ final class ConvDispatch {
     static boolean slide(ConvShape s) {
         return GRID && DirectConvSlide.enabled && DirectConvKernels.WIDE && DirectConvSlide.applies(s) && grid(s)
                 && s.cOutPerGroup() == Simd.F32.length() && s.cInPerGroup() >= Simd.F32.length();
+    }
+
+    /**
+     * Whether a stride-2 forward takes {@link DirectConvSlideStrided} (out channels in the lanes, each input broadcast
+     * into every kernel column it meets, stored straight into NCHW) rather than {@link #rows}, {@link #channels} or
+     * the positional tiles: 32 vector registers and a shape it applies to. {@code -Dkiln.conv.slideStrided=false}
+     * turns it off (A/B runs).
+     */
+    static boolean slideStrided(ConvShape s) {
+        return GRID && DirectConvSlideStrided.enabled && DirectConvKernels.WIDE && DirectConvSlideStrided.applies(s);
     }
 
     /**

@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>dy is read from a sample's planes copied with one zero row below and one zero column to the right (the dy
  * row a + 1 and column b₀ + 7 past the edge). Each tile's 14 cells are transposed in registers and stored
- * straight into dx's NCHW planes ({@link #store14}: whole vectors, 2 floats past the tile that the next tile or
+ * straight into dx's NCHW planes ({@link DirectConvSlideStrided#store14}: whole vectors, 2 floats past the tile that the next tile or
  * row rewrites; a plane's last row float by float). A row whose width is not a multiple of 14 ends with a tile
  * overlapping the one before it (the overlap computed twice, the same bits). Every dx value is one tile's sum in
  * (dy channel, kernel row, kernel column) order, so results do not depend on the thread count.
@@ -59,7 +59,7 @@ final class DirectConvPhasesSlide {
     private static final class Scratch {
         float[] planes = new float[0];
         ConvShape planesShape;
-        /** One tile's cells on their way into NCHW ({@link #store14}). */
+        /** One tile's cells on their way into NCHW. */
         final float[] cell = new float[P * 16];
     }
 
@@ -134,9 +134,9 @@ final class DirectConvPhasesSlide {
                             }
                             int at = dPlane + row * w + col;
                             if (row < h - 1) {
-                                store14(cell, dx, at, plane);
+                                DirectConvSlideStrided.store14(cell, dx, at, plane, null, 0);
                             } else {
-                                storeLast(cell, dx, at, plane);
+                                DirectConvSlideStrided.storeLast(cell, dx, at, plane, null, 0);
                             }
                         }
                     }
@@ -321,103 +321,5 @@ final class DirectConvPhasesSlide {
         a11.intoArray(cell, 11 * L);
         a12.intoArray(cell, 12 * L);
         a13.intoArray(cell, 13 * L);
-    }
-
-    /** {@link #store14} for a tile of a plane's last row, float by float, writing nothing past the tile. */
-    private static void storeLast(float[] cell, float[] y, int yOff, int plane) {
-        for (int k = 0; k < 16; k++) {
-            for (int p = 0; p < P; p++) {
-                y[yOff + k * plane + p] = cell[p * 16 + k];
-            }
-        }
-    }
-
-    /**
-     * y[yOff + k·plane + p] = cell[p·16 + k] for the 14 positions p of a tile and the 16 channels k: the cells read
-     * back while in L1, a 16 × 16 transpose in registers ({@link ChannelsLast}'s butterfly, the two missing rows
-     * zero) and whole-vector stores, which also write 2 floats past the tile (p = 14, 15): the caller has the next
-     * tile of the row or the next row overwrite them, so no tile of a plane's last row may come here ({@link
-     * #storeLast}). Kept apart from the tiles, as {@link DirectConvSlide}'s is (C1 gave up on the two together).
-     */
-    private static void store14(float[] cell, float[] y, int yOff, int plane) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0 = FloatVector.fromArray(S, cell, 0 * L);
-        FloatVector a1 = FloatVector.fromArray(S, cell, 1 * L);
-        FloatVector a2 = FloatVector.fromArray(S, cell, 2 * L);
-        FloatVector a3 = FloatVector.fromArray(S, cell, 3 * L);
-        FloatVector a4 = FloatVector.fromArray(S, cell, 4 * L);
-        FloatVector a5 = FloatVector.fromArray(S, cell, 5 * L);
-        FloatVector a6 = FloatVector.fromArray(S, cell, 6 * L);
-        FloatVector a7 = FloatVector.fromArray(S, cell, 7 * L);
-        FloatVector a8 = FloatVector.fromArray(S, cell, 8 * L);
-        FloatVector a9 = FloatVector.fromArray(S, cell, 9 * L);
-        FloatVector a10 = FloatVector.fromArray(S, cell, 10 * L);
-        FloatVector a11 = FloatVector.fromArray(S, cell, 11 * L);
-        FloatVector a12 = FloatVector.fromArray(S, cell, 12 * L);
-        FloatVector a13 = FloatVector.fromArray(S, cell, 13 * L);
-        FloatVector s0 = a0.blend(a8.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s8 = a0.rearrange(ChannelsLast.DOWN8).blend(a8, ChannelsLast.HI8);
-        FloatVector s1 = a1.blend(a9.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s9 = a1.rearrange(ChannelsLast.DOWN8).blend(a9, ChannelsLast.HI8);
-        FloatVector s2 = a2.blend(a10.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s10 = a2.rearrange(ChannelsLast.DOWN8).blend(a10, ChannelsLast.HI8);
-        FloatVector s3 = a3.blend(a11.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s11 = a3.rearrange(ChannelsLast.DOWN8).blend(a11, ChannelsLast.HI8);
-        FloatVector s4 = a4.blend(a12.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s12 = a4.rearrange(ChannelsLast.DOWN8).blend(a12, ChannelsLast.HI8);
-        FloatVector s5 = a5.blend(a13.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s13 = a5.rearrange(ChannelsLast.DOWN8).blend(a13, ChannelsLast.HI8);
-        FloatVector s6 = a6.blend(z.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s14 = a6.rearrange(ChannelsLast.DOWN8).blend(z, ChannelsLast.HI8);
-        FloatVector s7 = a7.blend(z.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s15 = a7.rearrange(ChannelsLast.DOWN8).blend(z, ChannelsLast.HI8);
-        FloatVector t0 = s0.blend(s4.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t4 = s0.rearrange(ChannelsLast.DOWN4).blend(s4, ChannelsLast.HI4);
-        FloatVector t1 = s1.blend(s5.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t5 = s1.rearrange(ChannelsLast.DOWN4).blend(s5, ChannelsLast.HI4);
-        FloatVector t2 = s2.blend(s6.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t6 = s2.rearrange(ChannelsLast.DOWN4).blend(s6, ChannelsLast.HI4);
-        FloatVector t3 = s3.blend(s7.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t7 = s3.rearrange(ChannelsLast.DOWN4).blend(s7, ChannelsLast.HI4);
-        FloatVector t8 = s8.blend(s12.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t12 = s8.rearrange(ChannelsLast.DOWN4).blend(s12, ChannelsLast.HI4);
-        FloatVector t9 = s9.blend(s13.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t13 = s9.rearrange(ChannelsLast.DOWN4).blend(s13, ChannelsLast.HI4);
-        FloatVector t10 = s10.blend(s14.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t14 = s10.rearrange(ChannelsLast.DOWN4).blend(s14, ChannelsLast.HI4);
-        FloatVector t11 = s11.blend(s15.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t15 = s11.rearrange(ChannelsLast.DOWN4).blend(s15, ChannelsLast.HI4);
-        FloatVector u0 = t0.blend(t2.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u2 = t0.rearrange(ChannelsLast.DOWN2).blend(t2, ChannelsLast.HI2);
-        FloatVector u1 = t1.blend(t3.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u3 = t1.rearrange(ChannelsLast.DOWN2).blend(t3, ChannelsLast.HI2);
-        FloatVector u4 = t4.blend(t6.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u6 = t4.rearrange(ChannelsLast.DOWN2).blend(t6, ChannelsLast.HI2);
-        FloatVector u5 = t5.blend(t7.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u7 = t5.rearrange(ChannelsLast.DOWN2).blend(t7, ChannelsLast.HI2);
-        FloatVector u8 = t8.blend(t10.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u10 = t8.rearrange(ChannelsLast.DOWN2).blend(t10, ChannelsLast.HI2);
-        FloatVector u9 = t9.blend(t11.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u11 = t9.rearrange(ChannelsLast.DOWN2).blend(t11, ChannelsLast.HI2);
-        FloatVector u12 = t12.blend(t14.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u14 = t12.rearrange(ChannelsLast.DOWN2).blend(t14, ChannelsLast.HI2);
-        FloatVector u13 = t13.blend(t15.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u15 = t13.rearrange(ChannelsLast.DOWN2).blend(t15, ChannelsLast.HI2);
-        u0.blend(u1.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 0 * plane);
-        u0.rearrange(ChannelsLast.DOWN1).blend(u1, ChannelsLast.HI1).intoArray(y, yOff + 1 * plane);
-        u2.blend(u3.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 2 * plane);
-        u2.rearrange(ChannelsLast.DOWN1).blend(u3, ChannelsLast.HI1).intoArray(y, yOff + 3 * plane);
-        u4.blend(u5.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 4 * plane);
-        u4.rearrange(ChannelsLast.DOWN1).blend(u5, ChannelsLast.HI1).intoArray(y, yOff + 5 * plane);
-        u6.blend(u7.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 6 * plane);
-        u6.rearrange(ChannelsLast.DOWN1).blend(u7, ChannelsLast.HI1).intoArray(y, yOff + 7 * plane);
-        u8.blend(u9.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 8 * plane);
-        u8.rearrange(ChannelsLast.DOWN1).blend(u9, ChannelsLast.HI1).intoArray(y, yOff + 9 * plane);
-        u10.blend(u11.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 10 * plane);
-        u10.rearrange(ChannelsLast.DOWN1).blend(u11, ChannelsLast.HI1).intoArray(y, yOff + 11 * plane);
-        u12.blend(u13.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 12 * plane);
-        u12.rearrange(ChannelsLast.DOWN1).blend(u13, ChannelsLast.HI1).intoArray(y, yOff + 13 * plane);
-        u14.blend(u15.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 14 * plane);
-        u14.rearrange(ChannelsLast.DOWN1).blend(u15, ChannelsLast.HI1).intoArray(y, yOff + 15 * plane);
     }
 }

@@ -294,8 +294,11 @@ final class ConvDispatch {
     /**
      * Whether a stride-2 forward takes {@link DirectConvSlideStrided} (out channels in the lanes, each input broadcast
      * into every kernel column it meets, stored straight into NCHW) rather than {@link #rows}, {@link #channels} or
-     * the positional tiles: 32 vector registers and a shape it applies to. {@code -Dkiln.conv.slideStrided=false}
-     * turns it off (A/B runs).
+     * the positional tiles: 32 vector registers and a shape it applies to (3×3, padding 1, whole vectors of out
+     * channels, outputs 7 or at least 14 wide). ConvSlideStridedAB (one JVM, interleaved, AVX-512, a loaded host),
+     * against those paths, 1 thread / 2 threads by CPU time: kiln train cnn's 16 → 32 1.32 / 1.27 and 32 → 64 1.06 /
+     * 1.08 (row tiles); ResNet-18's (batch 32) 64 → 128 1.24 / 1.11 (channel tiles), 128 → 256 1.21 / 1.08 and 256 →
+     * 512 1.03 / 1.04 (row tiles). {@code -Dkiln.conv.slideStrided=false} turns it off (A/B runs).
      */
     static boolean slideStrided(ConvShape s) {
         return GRID && DirectConvSlideStrided.enabled && DirectConvKernels.WIDE && DirectConvSlideStrided.applies(s);
@@ -669,8 +672,12 @@ final class ConvDispatch {
     /**
      * Whether a stride-2 input gradient takes {@link DirectConvPhasesSlide} (dx channels in the lanes, each dy
      * value broadcast into the three dx columns it reaches) rather than {@link #rowPhases}, {@link #phaseChannels}
-     * or {@link #phases}: 32 vector registers and a shape it applies to. {@code -Dkiln.conv.phasesSlide=false}
-     * turns it off (A/B runs).
+     * or {@link #phases}: 32 vector registers and a shape it applies to (3×3, padding 1, whole vectors of dx
+     * channels, dx rows even and at least 14 wide). ConvSlideStridedAB (one JVM, interleaved, AVX-512, a loaded
+     * host), against those paths, 1 thread / 2 threads by CPU time: kiln train cnn's 16 → 32 1.93 / 1.73 (from
+     * {@link DirectConvPhases}), 32 → 64 1.34 / 1.19 (row phases); ResNet-18's (batch 32) 64 → 128 1.18 / 1.21
+     * (phase channels), 128 → 256 1.19 / 1.06, 256 → 512 1.09 / 1.10 (row phases). {@code
+     * -Dkiln.conv.phasesSlide=false} turns it off (A/B runs).
      */
     static boolean phasesSlide(ConvShape s) {
         return GRID && DirectConvPhasesSlide.enabled && DirectConvKernels.WIDE && DirectConvPhasesSlide.applies(s);

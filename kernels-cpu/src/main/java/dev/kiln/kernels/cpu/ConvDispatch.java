@@ -705,8 +705,9 @@ final class ConvDispatch {
     /**
      * Whether {@link #rows} takes stride-2 forwards with one vector of input channels per group (kiln train cnn's
      * 16 → 32 at AVX-512, before on {@link DirectConv}'s positional tiles): the 7 × 2 tiles on channels-last cells,
-     * 1.37× in a first probe (one thread, CPU time). {@code -Dkiln.conv.rowsOneVectorIn=false}: two vectors, as
-     * before (A/B runs flip it).
+     * 1.37× in a first probe (one thread, CPU time). {@link #slideStrided} now goes first and takes that layer where it
+     * applies (padding 1, whole vectors of out channels); this keeps the rest. {@code -Dkiln.conv.rowsOneVectorIn=false}:
+     * two vectors, as before (A/B runs flip it).
      */
     static boolean rowsOneVectorIn =
             !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsOneVectorIn", "true").trim());

@@ -195,7 +195,7 @@ final class ConvDispatch {
         } else if (stem(s)) {
             DirectConvStem.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                     bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
-        } else if (grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
+        } else if (slideStrided(s) || grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
             // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
@@ -261,6 +261,8 @@ final class ConvDispatch {
                             ConvShape s) {
         if (slide(s)) {
             DirectConvSlide.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        } else if (slideStrided(s)) {
+            DirectConvSlideStrided.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (rows(s)) {
             DirectConvRows.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (rowsNarrow(s)) {
@@ -287,6 +289,19 @@ final class ConvDispatch {
     static boolean slide(ConvShape s) {
         return GRID && DirectConvSlide.enabled && DirectConvKernels.WIDE && DirectConvSlide.applies(s) && grid(s)
                 && s.cOutPerGroup() == Simd.F32.length() && s.cInPerGroup() >= Simd.F32.length();
+    }
+
+    /**
+     * Whether a stride-2 forward takes {@link DirectConvSlideStrided} (out channels in the lanes, each input broadcast
+     * into every kernel column it meets, stored straight into NCHW) rather than {@link #rows}, {@link #channels} or
+     * the positional tiles: 32 vector registers and a shape it applies to (3×3, padding 1, whole vectors of out
+     * channels, outputs 7 or at least 14 wide). ConvSlideStridedAB (one JVM, interleaved, AVX-512, a loaded host),
+     * against those paths, 1 thread / 2 threads by CPU time: kiln train cnn's 16 → 32 1.32 / 1.27 and 32 → 64 1.06 /
+     * 1.08 (row tiles); ResNet-18's (batch 32) 64 → 128 1.24 / 1.11 (channel tiles), 128 → 256 1.21 / 1.08 and 256 →
+     * 512 1.03 / 1.04 (row tiles). {@code -Dkiln.conv.slideStrided=false} turns it off (A/B runs).
+     */
+    static boolean slideStrided(ConvShape s) {
+        return GRID && DirectConvSlideStrided.enabled && DirectConvKernels.WIDE && DirectConvSlideStrided.applies(s);
     }
 
     /**
@@ -641,6 +656,8 @@ final class ConvDispatch {
             } else {
                 im2col(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             }
+        } else if (direct && phasesSlide(s)) {
+            DirectConvPhasesSlide.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (direct && rowPhases(s)) {
             DirectConvRows.backwardInputStrided(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (direct && phaseChannels(s)) {
@@ -650,6 +667,20 @@ final class ConvDispatch {
         } else {
             col2imBackwardInput(dx, dy, weight, s);
         }
+    }
+
+    /**
+     * Whether a stride-2 input gradient takes {@link DirectConvPhasesSlide} (dx channels in the lanes, each dy
+     * value broadcast into the three dx columns it reaches) rather than {@link #rowPhases}, {@link #phaseChannels}
+     * or {@link #phases}: 32 vector registers and a shape it applies to (3×3, padding 1, whole vectors of dx
+     * channels, dx rows even and at least 14 wide). ConvSlideStridedAB (one JVM, interleaved, AVX-512, a loaded
+     * host), against those paths, 1 thread / 2 threads by CPU time: kiln train cnn's 16 → 32 1.93 / 1.73 (from
+     * {@link DirectConvPhases}), 32 → 64 1.34 / 1.19 (row phases); ResNet-18's (batch 32) 64 → 128 1.18 / 1.21
+     * (phase channels), 128 → 256 1.19 / 1.06, 256 → 512 1.09 / 1.10 (row phases). {@code
+     * -Dkiln.conv.phasesSlide=false} turns it off (A/B runs).
+     */
+    static boolean phasesSlide(ConvShape s) {
+        return GRID && DirectConvPhasesSlide.enabled && DirectConvKernels.WIDE && DirectConvPhasesSlide.applies(s);
     }
 
     /**
@@ -674,8 +705,9 @@ final class ConvDispatch {
     /**
      * Whether {@link #rows} takes stride-2 forwards with one vector of input channels per group (kiln train cnn's
      * 16 → 32 at AVX-512, before on {@link DirectConv}'s positional tiles): the 7 × 2 tiles on channels-last cells,
-     * 1.37× in a first probe (one thread, CPU time). {@code -Dkiln.conv.rowsOneVectorIn=false}: two vectors, as
-     * before (A/B runs flip it).
+     * 1.37× in a first probe (one thread, CPU time). {@link #slideStrided} now goes first and takes that layer where it
+     * applies (padding 1, whole vectors of out channels); this keeps the rest. {@code -Dkiln.conv.rowsOneVectorIn=false}:
+     * two vectors, as before (A/B runs flip it).
      */
     static boolean rowsOneVectorIn =
             !"false".equalsIgnoreCase(System.getProperty("kiln.conv.rowsOneVectorIn", "true").trim());

@@ -261,6 +261,8 @@ final class ConvDispatch {
                             ConvShape s) {
         if (slide(s)) {
             DirectConvSlide.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        } else if (slidePairs(s)) {
+            DirectConvSlidePairs.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (rows(s)) {
             DirectConvRows.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (rowsNarrow(s)) {
@@ -287,6 +289,19 @@ final class ConvDispatch {
     static boolean slide(ConvShape s) {
         return GRID && DirectConvSlide.enabled && DirectConvKernels.WIDE && DirectConvSlide.applies(s) && grid(s)
                 && s.cOutPerGroup() == Simd.F32.length() && s.cInPerGroup() >= Simd.F32.length();
+    }
+
+    /**
+     * Whether the forward (and the stride-1 input gradient, a forward of dy) takes {@link DirectConvSlidePairs}
+     * rather than {@link #rows}: 16 lanes and 32 vector registers, a shape {@link #grid} takes and
+     * {@link DirectConvSlidePairs#applies} to (stride 1, 3×3, rows at least 7 wide), whole blocks of two vectors
+     * of out channels per group (32 or 64) and at least two vectors of input channels (kiln train cnn's 32 → 32
+     * on 14 × 14 and 64 → 64 on 7 × 7). {@code -Dkiln.conv.slidePairs=false} turns it off (A/B runs).
+     */
+    static boolean slidePairs(ConvShape s) {
+        return GRID && DirectConvSlidePairs.enabled && DirectConvKernels.WIDE && Simd.F32.length() == 16
+                && DirectConvSlidePairs.applies(s) && grid(s)
+                && s.cOutPerGroup() % DirectConvSlidePairs.WIDTH == 0 && s.cInPerGroup() >= 2 * Simd.F32.length();
     }
 
     /**
@@ -623,7 +638,8 @@ final class ConvDispatch {
             pointwiseBackwardInput(dx, dy, weight, s);
         } else if (direct && pointwiseStrided(s)) {
             DirectConvPointwise.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
-        } else if (transposable(s) && direct && rows(transposed(s)) && !DirectConvChannels.oldCopies) {
+        } else if (transposable(s) && direct && rows(transposed(s)) && !slidePairs(transposed(s))
+                && !DirectConvChannels.oldCopies) {
             // packs the flipped, transposed weights itself, in one parallel pass
             DirectConvRows.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (transposable(s) && direct && DirectConvRowsNarrow.PACK && rowsNarrow(transposed(s))) {

@@ -1,0 +1,32 @@
+package dev.kiln.kernels.cpu;
+
+/**
+ * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvSlidePairs} against the path before it
+ * (old: {@link DirectConvSlidePairs#enabled} off, new: on), through {@link ConvDispatch} on kiln train cnn's
+ * stride-1 32- and 64-channel 3×3 layers (batch 128), forward and input gradient, then shapes it does not take
+ * (A/A: the noise). Medians of the rounds, CPU time (this thread's on one thread, all threads' on more; wall
+ * with {@code -Dab.wall=true}); x = old / new. Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
+ *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvSlidePairsAB [rounds [threads [filter]]]
+ * </pre>
+ */
+final class ConvSlidePairsAB {
+    private ConvSlidePairsAB() {
+    }
+
+    /** {n, c, h, w, o, stride}, padding 1. */
+    private static final int[][] SHAPES = {
+        {128, 32, 14, 14, 32, 1},
+        {128, 64, 7, 7, 64, 1},
+        {128, 32, 28, 28, 32, 1},
+        {32, 64, 28, 28, 64, 1},
+        {32, 64, 56, 56, 64, 1},
+        {32, 128, 28, 28, 128, 1},
+    };
+
+    public static void main(String[] args) {
+        ConvSwitchAB.run(args, SHAPES, new String[] {"old", "new"}, v -> DirectConvSlidePairs.enabled = v == 1,
+                l -> java.util.Arrays.copyOf(ConvSwitchAB.dispatchPasses(l), 2));
+    }
+}

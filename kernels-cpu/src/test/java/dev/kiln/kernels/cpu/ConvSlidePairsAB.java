@@ -10,6 +10,7 @@ package dev.kiln.kernels.cpu;
  * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
  *   tensor/target/classes:tensor/target/test-classes dev.kiln.kernels.cpu.ConvSlidePairsAB [rounds [threads [filter]]]
  * </pre>
+ * With {@code -Dab.copies=true} the new tiles run twice, on padded copies of x and on x in place.
  */
 final class ConvSlidePairsAB {
     private ConvSlidePairsAB() {
@@ -26,6 +27,15 @@ final class ConvSlidePairsAB {
     };
 
     public static void main(String[] args) {
+        if (Boolean.getBoolean("ab.copies")) {
+            // old: the row tiles; then the new tiles on padded copies of x ({@link DirectConvSlidePairs#inPlace} off),
+            // then on x in place
+            ConvSwitchAB.run(args, SHAPES, new String[] {"old", "copies", "new"}, v -> {
+                DirectConvSlidePairs.enabled = v >= 1;
+                DirectConvSlidePairs.inPlace = v == 2;
+            }, l -> java.util.Arrays.copyOf(ConvSwitchAB.dispatchPasses(l), 2));
+            return;
+        }
         ConvSwitchAB.run(args, SHAPES, new String[] {"old", "new"}, v -> DirectConvSlidePairs.enabled = v == 1,
                 l -> java.util.Arrays.copyOf(ConvSwitchAB.dispatchPasses(l), 2));
     }

@@ -25,22 +25,25 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class DirectConvSlidePairsTest {
 
-    /** {n, cIn, h, w, cOut, groups, pad}: stride 1, 3×3. */
+    /** {n, cIn, h, w, cOut, groups, padH, padW}: stride 1, 3×3. */
     private static final int[][] SHAPES = {
-        {2, 32, 14, 14, 32, 1, 1},  // kiln train cnn's 32-channel layer (2 samples): 2 tiles a row
-        {2, 64, 7, 7, 64, 1, 1},    // its 64-channel layer: 4 vectors, two blocks; one tile a row
-        {1, 5, 9, 11, 40, 1, 1},    // batch 1, odd sizes: 11-wide rows, the second tile overlapping; a partial block
-        {2, 7, 9, 9, 33, 1, 0},     // no padding (rows 7 wide): every kernel row real; one lane of a second block
-        {2, 6, 6, 8, 9, 1, 2},      // padding 2: outputs 8 × 10, two kernel rows skipped on the first and last
-        {2, 64, 10, 15, 64, 2, 1},  // two groups of 32
-        {1, 3, 1, 7, 32, 1, 1},     // one input row: one output row, one kernel row of three
-        {3, 16, 17, 20, 32, 1, 1},  // 20-wide rows: tiles at 0, 7 and 13
+        {2, 32, 14, 14, 32, 1, 1, 1},  // kiln train cnn's 32-channel layer (2 samples): 2 tiles a row
+        {2, 64, 7, 7, 64, 1, 1, 1},    // its 64-channel layer: 4 vectors, two blocks; one tile a row, both edges
+        {1, 5, 9, 11, 40, 1, 1, 1},    // batch 1, odd sizes: 11-wide rows, the second tile overlapping; partial block
+        {2, 7, 9, 9, 33, 1, 0, 0},     // no padding (rows 7 wide): every kernel row and column real; one lane of a
+                                       // second block
+        {2, 6, 6, 8, 9, 1, 2, 1},      // padding 2 rows: outputs 8 × 8, two kernel rows skipped on the first and last
+        {2, 6, 9, 9, 32, 1, 0, 1},     // padding 1 column only: outputs 7 × 9
+        {2, 64, 10, 15, 64, 2, 1, 1},  // two groups of 32
+        {1, 3, 1, 7, 32, 1, 1, 1},     // one input row: one output row, one kernel row of three
+        {3, 16, 17, 20, 32, 1, 1, 1},  // 20-wide rows: tiles at 0 (left edge), 7 (none) and 13 (right edge)
     };
 
     private static ConvShape shape(int[] g) {
-        int pad = g[6];
-        return new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, 1, 1, pad, pad, 1, 1, g[5], g[2] + 2 * pad - 2,
-                g[3] + 2 * pad - 2);
+        int padH = g[6];
+        int padW = g[7];
+        return new ConvShape(g[0], g[1], g[2], g[3], g[4], 3, 3, 1, 1, padH, padW, 1, 1, g[5], g[2] + 2 * padH - 2,
+                g[3] + 2 * padW - 2);
     }
 
     private static List<ConvShape> shapes() {
@@ -52,6 +55,19 @@ class DirectConvSlidePairsTest {
         assumeTrue(Simd.ENABLED, "vector tiles only");
         DirectForwardChecks.assertMatchesReference("slide pairs", DirectConvSlidePairs::forward,
                 DirectConvSlidePairs::applies, shapes(), 43);
+    }
+
+    @Test
+    void matchesTheReferenceLoopFromPaddedCopies() {
+        assumeTrue(Simd.ENABLED, "vector tiles only");
+        boolean was = DirectConvSlidePairs.inPlace;
+        DirectConvSlidePairs.inPlace = false;
+        try {
+            DirectForwardChecks.assertMatchesReference("slide pairs, padded copies", DirectConvSlidePairs::forward,
+                    DirectConvSlidePairs::applies, shapes(), 59);
+        } finally {
+            DirectConvSlidePairs.inPlace = was;
+        }
     }
 
     @Test
@@ -84,7 +100,8 @@ class DirectConvSlidePairsTest {
         ConvShape fiveByFive = new ConvShape(1, 32, 14, 14, 32, 5, 5, 1, 1, 2, 2, 1, 1, 1, 14, 14);
         ConvShape dilated = new ConvShape(1, 32, 14, 14, 32, 3, 3, 1, 1, 2, 2, 2, 2, 1, 14, 14);
         ConvShape narrow = new ConvShape(1, 32, 6, 6, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, 6);
-        for (ConvShape s : new ConvShape[] {strided, fiveByFive, dilated, narrow}) {
+        ConvShape wideColumns = new ConvShape(1, 32, 14, 14, 32, 3, 3, 1, 1, 1, 2, 1, 1, 1, 14, 16);
+        for (ConvShape s : new ConvShape[] {strided, fiveByFive, dilated, narrow, wideColumns}) {
             assertThat(DirectConvSlidePairs.applies(s)).as("applies to %s", s).isFalse();
             assertThatThrownBy(() -> DirectConvSlidePairs.forward(new float[1], 0, new float[1], 0, new float[1], 0,
                     null, 0, s))

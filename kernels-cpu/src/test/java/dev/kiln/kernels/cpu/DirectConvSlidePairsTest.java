@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@link DirectConvSlidePairs}: against the reference loop on odd sizes, paddings 0-2 (kernel rows on padding
  * skipped at the top and bottom), batch 1, groups, bias, one and two blocks of two vectors of out channels and
- * partial ones, rows cut into overlapping 7-wide tiles, one output row, into poisoned outputs; the same bits on 2
- * threads as on 1; the argument check; where {@link ConvDispatch} routes it, and its input gradient there.
+ * partial ones, rows cut into overlapping 7-wide tiles, one output row, into poisoned outputs, also from padded
+ * copies of x; the same bits on 2 threads as on 1; the argument check; where {@link ConvDispatch} routes it, and its input gradient there.
  */
 class DirectConvSlidePairsTest {
 
@@ -37,6 +37,8 @@ class DirectConvSlidePairsTest {
         {2, 64, 10, 15, 64, 2, 1, 1},  // two groups of 32
         {1, 3, 1, 7, 32, 1, 1, 1},     // one input row: one output row, one kernel row of three
         {3, 16, 17, 20, 32, 1, 1, 1},  // 20-wide rows: tiles at 0 (left edge), 7 (none) and 13 (right edge)
+        {2, 32, 5, 28, 64, 1, 1, 1},   // 28-wide rows, two blocks
+        {2, 32, 6, 14, 48, 1, 1, 1},   // a whole block, then a partial one
     };
 
     private static ConvShape shape(int[] g) {

@@ -195,7 +195,7 @@ final class ConvDispatch {
         } else if (stem(s)) {
             DirectConvStem.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                     bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
-        } else if (grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
+        } else if (slidePairs(s) || grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
             // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
@@ -293,16 +293,28 @@ final class ConvDispatch {
 
     /**
      * Whether the forward (and the stride-1 input gradient, a forward of dy) takes {@link DirectConvSlidePairs}
-     * rather than {@link #rows}: 16 lanes and 32 vector registers, a shape {@link #grid} takes and
-     * {@link DirectConvSlidePairs#applies} to (stride 1, 3×3, rows at least 7 wide), whole blocks of two vectors
-     * of out channels per group (32 or 64) and at least two vectors of input channels (kiln train cnn's 32 → 32
-     * on 14 × 14 and 64 → 64 on 7 × 7). {@code -Dkiln.conv.slidePairs=false} turns it off (A/B runs).
+     * rather than {@link #rows}, {@link #channels} or {@link #grid}'s positional tiles: 16 lanes and 32 vector
+     * registers, a shape {@link DirectConvSlidePairs#applies} to (stride 1, undilated 3×3, at most one column of
+     * padding, rows at least 7 wide), whole blocks of two vectors of out channels per group (32, 64, ... 512),
+     * from two vectors up to {@link #SLIDE_PAIRS_MAX_CHANNELS} input channels per group and at most {@link #CHANNELS_MAX_SPATIAL}
+     * outputs a plane. ConvSlidePairsAB (one JVM, interleaved, CPU time, the Xeon at AVX-512, a loaded host),
+     * against the path before, forward / input gradient, 1 thread: kiln train cnn's 32 on 14 × 14 1.37-1.69 /
+     * 1.33-1.66, 64 on 7 × 7 1.28-1.64 / 1.20-1.54 (batch 128); 32 on 28 × 28 1.39; ResNet-18's (batch 32) 64 on
+     * 56 × 56 1.24, 128 on 28 × 28 1.38 / 1.43, 256 on 14 × 14 1.28 / 1.37, 512 on 7 × 7 1.27 / 1.20; on 2 threads
+     * 1.47-1.58 (cnn) and 1.20-1.45 (ResNet-18). {@code -Dkiln.conv.slidePairs=false} turns it off (A/B runs).
      */
     static boolean slidePairs(ConvShape s) {
         return GRID && DirectConvSlidePairs.enabled && DirectConvKernels.WIDE && Simd.F32.length() == 16
-                && DirectConvSlidePairs.applies(s) && grid(s)
-                && s.cOutPerGroup() % DirectConvSlidePairs.WIDTH == 0 && s.cInPerGroup() >= 2 * Simd.F32.length();
+                && DirectConvSlidePairs.applies(s) && s.cOutPerGroup() % DirectConvSlidePairs.WIDTH == 0
+                && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cInPerGroup() <= SLIDE_PAIRS_MAX_CHANNELS
+                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL;
     }
+
+    /**
+     * Input channels per group up to which {@link #slidePairs} holds (ResNet-18's 512, as measured): a block's
+     * weights, 590 KB there, stream from L2 for every tile.
+     */
+    static final int SLIDE_PAIRS_MAX_CHANNELS = 512;
 
     /**
      * Whether the forward takes {@link DirectConvChannels} (vectors of out channels) rather than
@@ -650,7 +662,7 @@ final class ConvDispatch {
             Scratch sc = SCRATCH.get();
             sc.wt = HostArrays.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
-            if (direct && (grid(t) || channels(t) || rows(t) || rowsNarrow(t))) {
+            if (direct && (slidePairs(t) || grid(t) || channels(t) || rows(t) || rowsNarrow(t))) {
                 gridForward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else if (t.patch() <= DIRECT_MAX_PATCH) {
                 direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);

@@ -24,6 +24,8 @@ final class ConvSlidePairsAB {
         {32, 64, 28, 28, 64, 1},
         {32, 64, 56, 56, 64, 1},
         {32, 128, 28, 28, 128, 1},
+        {32, 256, 14, 14, 256, 1},
+        {32, 512, 7, 7, 512, 1},
     };
 
     public static void main(String[] args) {

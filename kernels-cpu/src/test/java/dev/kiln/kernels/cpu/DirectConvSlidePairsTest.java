@@ -113,22 +113,28 @@ class DirectConvSlidePairsTest {
     }
 
     @Test
-    void routesTheCnnsThirtyTwoAndSixtyFourChannelLayersWithSixteenLanes() {
+    void routesStrideOneLayersOfWholeBlocksWithSixteenLanes() {
         ConvShape c32 = new ConvShape(128, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14);
         ConvShape c64 = new ConvShape(128, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7);
+        ConvShape r64 = new ConvShape(32, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 56, 56);
+        ConvShape r512 = new ConvShape(32, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7);
         ConvShape c16 = new ConvShape(128, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28);
-        ConvShape resnet = new ConvShape(32, 128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 28, 28);
         ConvShape outs48 = new ConvShape(128, 32, 14, 14, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 14, 14);
+        ConvShape in1024 = new ConvShape(8, 1024, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7);
+        ConvShape large = new ConvShape(8, 64, 112, 112, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 112, 112);
+        ConvShape strided = new ConvShape(32, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 28, 28);
         boolean routed = Simd.ENABLED && Simd.F32.length() == 16 && DirectConvKernels.WIDE
                 && DirectConvSlidePairs.enabled;
-        for (ConvShape s : new ConvShape[] {c32, c64}) {
+        for (ConvShape s : new ConvShape[] {c32, c64, r64, r512}) {
             assertThat(ConvDispatch.slidePairs(s)).as("forward %s", s).isEqualTo(routed);
             assertThat(ConvDispatch.slidePairs(ConvDispatch.transposed(s))).as("input gradient %s", s)
                     .isEqualTo(routed);
         }
         assertThat(ConvDispatch.slidePairs(c16)).as("16 channels (DirectConvSlide's)").isFalse();
-        assertThat(ConvDispatch.slidePairs(resnet)).as("ResNet-18's 128 channels").isFalse();
         assertThat(ConvDispatch.slidePairs(outs48)).as("48 out channels, a partial block").isFalse();
+        assertThat(ConvDispatch.slidePairs(in1024)).as("1024 input channels").isFalse();
+        assertThat(ConvDispatch.slidePairs(large)).as("112 × 112 outputs").isFalse();
+        assertThat(ConvDispatch.slidePairs(strided)).as("stride 2").isFalse();
     }
 
     @Test

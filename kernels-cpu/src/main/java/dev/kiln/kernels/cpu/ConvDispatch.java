@@ -331,8 +331,8 @@ final class ConvDispatch {
      * 1.41×; against im2col + SGEMM, ResNet-18's 3×3 layers from 64 channels on 56 × 56 to 256 on 14 × 14
      * and its stride-2 64 → 128 and 128 → 256, 1.00-1.09× at AVX-512 (1 and 2 threads) and 1.08-1.11× at
      * AVX2 (1 thread). Smaller strided outputs where {@link TapColumns} pays (ResNet-18's stride-2 256 → 512
-     * onto 7 × 7: 1.11-1.18× of im2col at AVX2, ConvStridedAB, 1 and 2 threads). {@link #rows} and {@link
-     * #rowsNarrow} go first where they hold.
+     * onto 7 × 7: 1.11-1.18× of im2col at AVX2, ConvStridedAB, 1 and 2 threads). {@link #slidePairs}, {@link #rows}
+     * and {@link #rowsNarrow} go first where they hold.
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2
@@ -366,7 +366,8 @@ final class ConvDispatch {
      * and stride-2 32 → 64 1.07-1.11× (channel tiles), cnn's 32 on 14 × 14 1.03-1.13× (positional tiles).
      * Batches of samples through each block where the packed weights overflow half a core's L2 were tried and
      * removed: 1.41-1.68× on 512 × 7 × 7 by CPU time with other JVMs thrashing the L3, 0.95-1.11× by wall time.
-     * At stride 2 one vector of input channels is enough ({@link #rowsOneVectorIn}).
+     * At stride 2 one vector of input channels is enough ({@link #rowsOneVectorIn}). {@link #slidePairs} goes
+     * first where it holds (the stride-1 layers above).
      */
     static boolean rows(ConvShape s) {
         return GRID && DirectConvKernels.WIDE && DirectConvRows.applies(s) && s.strideH() == s.strideW()

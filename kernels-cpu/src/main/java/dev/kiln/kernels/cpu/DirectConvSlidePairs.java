@@ -6,22 +6,23 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link DirectConvSlide}'s sliding rows for 32 and 64 out channels: a stride-1 direct forward for 3×3 kernels,
- * out channels in the lanes in blocks of two vectors, each broadcast input reused by the (up to) three kernel
- * columns it meets (kiln train cnn's 32 → 32 on 14 × 14 and 64 → 64 on 7 × 7 at AVX-512, and their stride-1
- * input gradients, forwards of dy, through {@link ConvDispatch#slidePairs}).
+ * {@link DirectConvSlide}'s sliding rows for blocks of two vectors of out channels: a stride-1 direct forward for
+ * 3×3 kernels, out channels in the lanes, each broadcast input reused by the (up to) three kernel columns it meets
+ * (kiln train cnn's 32 → 32 on 14 × 14 and 64 → 64 on 7 × 7, ResNet-18's stride-1 layers, at AVX-512, and their
+ * stride-1 input gradients, forwards of dy, through {@link ConvDispatch#slidePairs}).
  *
- * <p>Why: {@link DirectConvRows}' 7 × 2 tiles, which took these layers, load two weight vectors and broadcast
- * seven inputs per (tap, input channel) for 14 fused multiply-adds. Here, per (kernel row, input channel), a tile
- * of {@link #P} positions along an output row × two vectors of out channels holds the row's 3 × 2 weight vectors
- * in registers and broadcasts the P + 2 inputs under it once each into the accumulators they feed: 15 loads per
- * 42 multiply-adds (14 accumulators, 6 weights and a broadcast: 21 of the 32 registers; 14 positions would need
- * 34). The input is {@link DirectConv#pad}'s padded planes, read a float at a time; a kernel row that reads a
- * padding row is skipped (on 7 × 7 outputs with padding 1 that is 2 of 21 kernel rows), the padding columns are
- * multiplied as zeros. Output p sums in (kernel row, input channel, kernel column) order, whatever tile computes
- * it (a row's last tile overlaps the one before where P does not divide it), so the results depend on the shape
- * only. Each block's outputs leave the tiles channels last and go into NCHW through {@link ChannelsLast#store},
- * with the bias. 3×3 kernels only: the kernel columns are written out in the tile.
+ * <p>Why: {@link DirectConvRows}' 7 × 2 tiles, which took most of these layers, load two weight vectors and
+ * broadcast seven inputs per (tap, input channel) for 14 fused multiply-adds, from a channels-last copy of x.
+ * Here, per (kernel row, input channel), a tile of {@link #P} positions along an output row × two vectors of out
+ * channels holds the row's 3 × 2 weight vectors in registers and broadcasts the 9 inputs under it once each into
+ * the accumulators they feed: 15 loads per 42 multiply-adds (14 accumulators, 6 weights and a broadcast: 21 of the
+ * 32 registers; 14 positions would need 34). The tiles read x where it lies, NCHW, a float at a time: a kernel
+ * row whose input row is padding is skipped, and so is the padding column at a row's ends (at most one column:
+ * {@link #tileLeft}, {@link #tileRight}, {@link #tileBoth}), so nothing reads or multiplies padding and no padded
+ * copy is made ({@link #inPlace}). Output p sums in (kernel row, input channel, kernel column) order whatever tile
+ * computes it (a row's last tile overlaps the one before where 7 does not divide the row), so the results depend
+ * on the shape only. Each block's outputs leave the tiles channels last and go into NCHW through {@link
+ * ChannelsLast#store}, with the bias. 3×3 kernels only: the kernel columns are written out in the tile.
  */
 final class DirectConvSlidePairs {
     private DirectConvSlidePairs() {
@@ -110,7 +111,9 @@ final class DirectConvSlidePairs {
         int padW = s.padW();
         int h = s.h();
         int w = s.w();
-        Parallel.forRange(units, DirectConv.grain(units, 1, work), (lo, hi) -> {
+        // few samples (inference) split their blocks of out channels over the threads too
+        int split = DirectConv.split(units, blocks);
+        Parallel.forRange(units * split, DirectConv.grain(units, split, work), (lo, hi) -> {
             Scratch mine = SCRATCH.get();
             mine.out = HostArrays.atLeast(mine.out, (long) cells * WIDTH);
             float[] yp = mine.out;
@@ -126,7 +129,9 @@ final class DirectConvSlidePairs {
                 plane = gr.plane();
                 pitch = gr.pitch();
             }
-            for (int u = lo; u < hi; u++) {
+            for (int task = lo; task < hi; task++) {
+                int u = task / split;
+                int piece = task % split;
                 int n = u / s.groups();
                 int g = u % s.groups();
                 int xBase = xOff + (n * s.cIn() + g * cpg) * h * w;
@@ -140,7 +145,7 @@ final class DirectConvSlidePairs {
                     base = 0;
                     rowStep = gr.pitch();
                 }
-                for (int b = 0; b < blocks; b++) {
+                for (int b = blocks * piece / split; b < blocks * (piece + 1) / split; b++) {
                     int wBlock = (g * blocks + b) * blockSize;
                     for (int oh = 0; oh < s.outH(); oh++) {
                         // kernel rows i whose input row oh + i − padH is real input

@@ -3,8 +3,8 @@ package dev.kiln.kernels.cpu;
 /**
  * Not a test: an A/B timing in one JVM, interleaved, of {@link DirectConvSlidePairs} against the path before it
  * (old: {@link DirectConvSlidePairs#enabled} off, new: on), through {@link ConvDispatch} on kiln train cnn's
- * stride-1 32- and 64-channel 3×3 layers (batch 128), forward and input gradient, then shapes it does not take
- * (A/A: the noise). Medians of the rounds, CPU time (this thread's on one thread, all threads' on more; wall
+ * stride-1 32- and 64-channel 3×3 layers (batch 128), then 28 × 28 ones and ResNet-18's stride-1 layers (batch 32,
+ * then one sample), forward and input gradient. Medians of the rounds, CPU time (this thread's on one thread, all threads' on more; wall
  * with {@code -Dab.wall=true}); x = old / new. Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp kernels-cpu/target/classes:kernels-cpu/target/test-classes:\
@@ -26,6 +26,8 @@ final class ConvSlidePairsAB {
         {32, 128, 28, 28, 128, 1},
         {32, 256, 14, 14, 256, 1},
         {32, 512, 7, 7, 512, 1},
+        {1, 256, 14, 14, 256, 1},   // one sample: blocks split over the threads
+        {1, 512, 7, 7, 512, 1},
     };
 
     public static void main(String[] args) {

@@ -307,8 +307,17 @@ final class ConvDispatch {
         return GRID && DirectConvSlidePairs.enabled && DirectConvKernels.WIDE && Simd.F32.length() == 16
                 && DirectConvSlidePairs.applies(s) && s.cOutPerGroup() % DirectConvSlidePairs.WIDTH == 0
                 && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cInPerGroup() <= SLIDE_PAIRS_MAX_CHANNELS
-                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL;
+                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
+                && (long) s.n() * s.outH() * s.outW() >= SLIDE_PAIRS_MIN_POSITIONS;
     }
+
+    /**
+     * Output positions of a call (samples × plane) from which {@link #slidePairs} holds, ResNet-18's 512 on 7 × 7 at
+     * batch 32: every call packs its weights (2.4 M floats there) and every 7-position tile streams a block's, so
+     * few positions pay for them with little work; one sample, 2 threads, wall: 512 on 7 × 7 0.47-0.60× of the row
+     * tiles, 256 on 14 × 14 1.55 forward but 0.78 input gradient (ConvSlidePairsAB, loaded).
+     */
+    static final int SLIDE_PAIRS_MIN_POSITIONS = 32 * 7 * 7;
 
     /**
      * Input channels per group up to which {@link #slidePairs} holds (ResNet-18's 512, as measured): a block's

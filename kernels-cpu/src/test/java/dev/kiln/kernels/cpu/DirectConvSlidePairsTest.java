@@ -123,6 +123,7 @@ class DirectConvSlidePairsTest {
         ConvShape in1024 = new ConvShape(8, 1024, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7);
         ConvShape large = new ConvShape(8, 64, 112, 112, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 112, 112);
         ConvShape strided = new ConvShape(32, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 28, 28);
+        ConvShape oneSample = new ConvShape(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7);
         boolean routed = Simd.ENABLED && Simd.F32.length() == 16 && DirectConvKernels.WIDE
                 && DirectConvSlidePairs.enabled;
         for (ConvShape s : new ConvShape[] {c32, c64, r64, r512}) {
@@ -135,15 +136,20 @@ class DirectConvSlidePairsTest {
         assertThat(ConvDispatch.slidePairs(in1024)).as("1024 input channels").isFalse();
         assertThat(ConvDispatch.slidePairs(large)).as("112 × 112 outputs").isFalse();
         assertThat(ConvDispatch.slidePairs(strided)).as("stride 2").isFalse();
+        assertThat(ConvDispatch.slidePairs(oneSample)).as("one sample of 7 × 7").isFalse();
     }
 
     @Test
     void inputGradientThroughTheDispatchMatchesTheReference() {
         var rng = new Generator(53);
         for (ConvShape s : new ConvShape[] {
-            new ConvShape(3, 32, 13, 15, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 13, 15),
-            new ConvShape(2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),
+            // enough samples for the route (ConvDispatch.SLIDE_PAIRS_MIN_POSITIONS)
+            new ConvShape(9, 32, 13, 15, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 13, 15),
+            new ConvShape(33, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 7, 7),
         }) {
+            assertThat(ConvDispatch.slidePairs(ConvDispatch.transposed(s))).as("routed: %s", s)
+                    .isEqualTo(Simd.ENABLED && Simd.F32.length() == 16 && DirectConvKernels.WIDE
+                            && DirectConvSlidePairs.enabled);
             int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
             int[] wShape = {s.cOut(), s.cIn(), 3, 3};
             int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};

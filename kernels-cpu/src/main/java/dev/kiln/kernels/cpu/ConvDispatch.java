@@ -296,8 +296,8 @@ final class ConvDispatch {
      * rather than {@link #rows}, {@link #channels} or {@link #grid}'s positional tiles: 16 lanes and 32 vector
      * registers, a shape {@link DirectConvSlidePairs#applies} to (stride 1, undilated 3×3, at most one column of
      * padding, rows at least 7 wide), whole blocks of two vectors of out channels per group (32, 64, ... 512),
-     * from two vectors up to {@link #SLIDE_PAIRS_MAX_CHANNELS} input channels per group and at most {@link #CHANNELS_MAX_SPATIAL}
-     * outputs a plane. ConvSlidePairsAB (one JVM, interleaved, CPU time, the Xeon at AVX-512, a loaded host),
+     * from two vectors up to {@link #SLIDE_PAIRS_MAX_CHANNELS} input channels per group, at most {@link
+     * #CHANNELS_MAX_SPATIAL} outputs a plane and at least {@link #SLIDE_PAIRS_MIN_POSITIONS} a call. ConvSlidePairsAB (one JVM, interleaved, CPU time, the Xeon at AVX-512, a loaded host),
      * against the path before, forward / input gradient, 1 thread: kiln train cnn's 32 on 14 × 14 1.37-1.69 /
      * 1.33-1.66, 64 on 7 × 7 1.28-1.64 / 1.20-1.54 (batch 128); 32 on 28 × 28 1.39; ResNet-18's (batch 32) 64 on
      * 56 × 56 1.24, 128 on 28 × 28 1.38 / 1.43, 256 on 14 × 14 1.28 / 1.37, 512 on 7 × 7 1.27 / 1.20; on 2 threads

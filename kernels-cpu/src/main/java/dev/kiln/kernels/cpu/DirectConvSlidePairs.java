@@ -55,10 +55,6 @@ final class DirectConvSlidePairs {
      */
     static boolean inPlace = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.slidePairsInPlace", "true").trim());
 
-    private static boolean inPlace(ConvShape s) {
-        return inPlace;
-    }
-
     /** Per-thread buffers, grown on demand and kept. */
     private static final class Scratch {
         float[] planes = new float[0];
@@ -109,7 +105,7 @@ final class DirectConvSlidePairs {
         int units = s.n() * s.groups();
         int cells = s.outH() * gr.pitch();
         long work = (long) s.outH() * s.outW() * blocks * blockSize;
-        boolean inPlace = inPlace(s);
+        boolean fromX = inPlace;
         int padH = s.padH();
         int padW = s.padW();
         int h = s.h();
@@ -124,7 +120,7 @@ final class DirectConvSlidePairs {
             int plane = h * w;
             int pitch = w;
             boolean zeroed = false;
-            if (!inPlace) {
+            if (!fromX) {
                 mine.planes = HostArrays.atLeast(mine.planes, (long) cpg * gr.plane());
                 zeroed = s.equals(mine.planesShape);
                 mine.planesShape = null; // until a pad of s has completed
@@ -141,7 +137,7 @@ final class DirectConvSlidePairs {
                 // where output (oh, ow)'s tile reads kernel row 0, column 0 (a padding row or column if outside x)
                 int base = xBase - padH * w - padW;
                 int rowStep = w;
-                if (!inPlace) {
+                if (!fromX) {
                     DirectConv.pad(xp, 0, xa, xBase, cpg, s, gr, zeroed);
                     zeroed = true;
                     mine.planesShape = s;

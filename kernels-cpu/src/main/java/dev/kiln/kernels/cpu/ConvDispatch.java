@@ -195,7 +195,7 @@ final class ConvDispatch {
         } else if (stem(s)) {
             DirectConvStem.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                     bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
-        } else if (slideStrided(s) || grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
+        } else if (slideStrided(s) || slidePairs(s) || grid(s) || channels(s) || rows(s) || rowsNarrow(s)) {
             grid(out, x, weight, bias, s);
         } else if (s.patch() <= DIRECT_MAX_PATCH && s.kH() * s.kW() > 1) {
             // few channels (a depthwise layer) on images whose planes are too large for the grid: a GEMM
@@ -263,6 +263,8 @@ final class ConvDispatch {
             DirectConvSlide.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (slideStrided(s)) {
             DirectConvSlideStrided.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
+        } else if (slidePairs(s)) {
+            DirectConvSlidePairs.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (rows(s)) {
             DirectConvRows.forward(y, yOff, xa, xOff, wa, wOff, ba, bOff, s);
         } else if (rowsNarrow(s)) {
@@ -305,6 +307,40 @@ final class ConvDispatch {
     }
 
     /**
+     * Whether the forward (and the stride-1 input gradient, a forward of dy) takes {@link DirectConvSlidePairs}
+     * rather than {@link #rows}, {@link #channels} or {@link #grid}'s positional tiles: 16 lanes and 32 vector
+     * registers, a shape {@link DirectConvSlidePairs#applies} to (stride 1, undilated 3×3, at most one column of
+     * padding, rows at least 7 wide), whole blocks of two vectors of out channels per group (32, 64, ... 512),
+     * from two vectors up to {@link #SLIDE_PAIRS_MAX_CHANNELS} input channels per group, at most {@link
+     * #CHANNELS_MAX_SPATIAL} outputs a plane and at least {@link #SLIDE_PAIRS_MIN_POSITIONS} a call. ConvSlidePairsAB (one JVM, interleaved, CPU time, the Xeon at AVX-512, a loaded host),
+     * against the path before, forward / input gradient, 1 thread: kiln train cnn's 32 on 14 × 14 1.37-1.69 /
+     * 1.33-1.66, 64 on 7 × 7 1.28-1.64 / 1.20-1.54 (batch 128); 32 on 28 × 28 1.39; ResNet-18's (batch 32) 64 on
+     * 56 × 56 1.24, 128 on 28 × 28 1.38 / 1.43, 256 on 14 × 14 1.28 / 1.37, 512 on 7 × 7 1.27 / 1.20; on 2 threads
+     * 1.47-1.58 (cnn) and 1.20-1.45 (ResNet-18). {@code -Dkiln.conv.slidePairs=false} turns it off (A/B runs).
+     */
+    static boolean slidePairs(ConvShape s) {
+        return GRID && DirectConvSlidePairs.enabled && DirectConvKernels.WIDE && Simd.F32.length() == 16
+                && DirectConvSlidePairs.applies(s) && s.cOutPerGroup() % DirectConvSlidePairs.WIDTH == 0
+                && s.cInPerGroup() >= 2 * Simd.F32.length() && s.cInPerGroup() <= SLIDE_PAIRS_MAX_CHANNELS
+                && (long) s.outH() * s.outW() <= CHANNELS_MAX_SPATIAL
+                && (long) s.n() * s.outH() * s.outW() >= SLIDE_PAIRS_MIN_POSITIONS;
+    }
+
+    /**
+     * Output positions of a call (samples × plane) from which {@link #slidePairs} holds, ResNet-18's 512 on 7 × 7 at
+     * batch 32: every call packs its weights (2.4 M floats there) and every 7-position tile streams a block's, so
+     * few positions pay for them with little work; one sample, 2 threads, wall: 512 on 7 × 7 0.47-0.60× of the row
+     * tiles, 256 on 14 × 14 1.55 forward but 0.78 input gradient (ConvSlidePairsAB, loaded).
+     */
+    static final int SLIDE_PAIRS_MIN_POSITIONS = 32 * 7 * 7;
+
+    /**
+     * Input channels per group up to which {@link #slidePairs} holds (ResNet-18's 512, as measured): a block's
+     * weights, 590 KB there, stream from L2 for every tile.
+     */
+    static final int SLIDE_PAIRS_MAX_CHANNELS = 512;
+
+    /**
      * Whether the forward takes {@link DirectConvChannels} (vectors of out channels) rather than
      * {@link DirectConv}'s vectors of positions or im2col + SGEMM: stride 1 or 2 (the same both ways), a
      * kernel larger than 1×1, more than two vectors of out channels per group (64 at AVX-512, 32 and 64
@@ -319,8 +355,8 @@ final class ConvDispatch {
      * 1.41×; against im2col + SGEMM, ResNet-18's 3×3 layers from 64 channels on 56 × 56 to 256 on 14 × 14
      * and its stride-2 64 → 128 and 128 → 256, 1.00-1.09× at AVX-512 (1 and 2 threads) and 1.08-1.11× at
      * AVX2 (1 thread). Smaller strided outputs where {@link TapColumns} pays (ResNet-18's stride-2 256 → 512
-     * onto 7 × 7: 1.11-1.18× of im2col at AVX2, ConvStridedAB, 1 and 2 threads). {@link #rows} and {@link
-     * #rowsNarrow} go first where they hold.
+     * onto 7 × 7: 1.11-1.18× of im2col at AVX2, ConvStridedAB, 1 and 2 threads). {@link #slidePairs}, {@link #rows}
+     * and {@link #rowsNarrow} go first where they hold.
      */
     static boolean channels(ConvShape s) {
         return GRID && DirectConvChannels.applies(s) && s.strideH() == s.strideW() && s.strideH() <= 2
@@ -354,7 +390,8 @@ final class ConvDispatch {
      * and stride-2 32 → 64 1.07-1.11× (channel tiles), cnn's 32 on 14 × 14 1.03-1.13× (positional tiles).
      * Batches of samples through each block where the packed weights overflow half a core's L2 were tried and
      * removed: 1.41-1.68× on 512 × 7 × 7 by CPU time with other JVMs thrashing the L3, 0.95-1.11× by wall time.
-     * At stride 2 one vector of input channels is enough ({@link #rowsOneVectorIn}).
+     * At stride 2 one vector of input channels is enough ({@link #rowsOneVectorIn}). {@link #slidePairs} goes
+     * first where it holds (the stride-1 layers above).
      */
     static boolean rows(ConvShape s) {
         return GRID && DirectConvKernels.WIDE && DirectConvRows.applies(s) && s.strideH() == s.strideW()
@@ -638,7 +675,8 @@ final class ConvDispatch {
             pointwiseBackwardInput(dx, dy, weight, s);
         } else if (direct && pointwiseStrided(s)) {
             DirectConvPointwise.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
-        } else if (transposable(s) && direct && rows(transposed(s)) && !DirectConvChannels.oldCopies) {
+        } else if (transposable(s) && direct && rows(transposed(s)) && !slidePairs(transposed(s))
+                && !DirectConvChannels.oldCopies) {
             // packs the flipped, transposed weights itself, in one parallel pass
             DirectConvRows.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (transposable(s) && direct && DirectConvRowsNarrow.PACK && rowsNarrow(transposed(s))) {
@@ -649,7 +687,7 @@ final class ConvDispatch {
             Scratch sc = SCRATCH.get();
             sc.wt = HostArrays.atLeast(sc.wt, (long) s.cIn() * s.cOutPerGroup() * s.kH() * s.kW());
             flipTransposed(sc.wt, f(weight), weight.offset(), s);
-            if (direct && (grid(t) || channels(t) || rows(t) || rowsNarrow(t))) {
+            if (direct && (slidePairs(t) || grid(t) || channels(t) || rows(t) || rowsNarrow(t))) {
                 gridForward(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);
             } else if (t.patch() <= DIRECT_MAX_PATCH) {
                 direct(f(dx), dx.offset(), f(dy), dy.offset(), sc.wt, 0, null, 0, t);

@@ -339,6 +339,9 @@ class GradcheckTest {
                 new int[] {0}, new int[] {1}, false), in(() -> x(1, 2, 3, 3, 4))));
         c.add(new Case("maxUnpool2d", t -> PoolOps.maxUnpool2d(t[0], Tensor.of(new int[] {0, 3, 5, 8},
                 1, 1, 2, 2), new int[] {2}, null, new int[] {0}, new int[] {3, 3}), in(() -> x(1, 1, 2, 2))));
+        c.add(new Case("addRelu", t -> t[0].addRelu(t[1]), in(() -> x(3, 4), () -> x(3, 4))));
+        c.add(new Case("batchNormRelu", t -> t[0].batchNormRelu(null, null, t[1], t[2], true, 0.1, 1e-5),
+                in(() -> x(3, 2, 4), () -> x(2), () -> x(2))));
         c.add(new Case("a small MLP", t -> t[0].matmul(t[1]).add(t[2]).tanh().crossEntropy(ints(0, 4, 2, 1)),
                 in(() -> x(4, 3), () -> x(3, 5), () -> x(5))));
         c.addAll(ReduceGradchecks.cases());

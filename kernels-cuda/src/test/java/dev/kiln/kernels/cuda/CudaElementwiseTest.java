@@ -156,6 +156,13 @@ class CudaElementwiseTest extends GpuTesting {
     }
 
     @Test
+    void addRelu() {
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            check("addRelu " + t, EXACT, in -> in[0].addRelu(in[1]), randn(t, 40, 3), randn(t, 40, 3));
+        }
+    }
+
+    @Test
     void clampAndWhere() {
         for (DType t : new DType[] {DType.F32, DType.F64, DType.I32}) {
             Tensor x = t == DType.I32 ? randint(-9, 9, 40, 3) : randn(t, 40, 3).mul(2);

@@ -143,6 +143,8 @@ class CudaRowOpsTest extends GpuTesting {
                 check("batchNorm " + t, tol, in -> in[0].batchNorm(null, null, in[1], in[2], true, 0.1, 1e-5), x, w, bias);
                 check("batchNorm without affine " + t, tol, in -> in[0].batchNorm(null, null, null, null, true, 0.1, 1e-5),
                         x);
+                check("batchNormRelu " + t, tol, in -> in[0].batchNormRelu(null, null, in[1], in[2], true, 0.1, 1e-5), x,
+                        w, bias);
                 Tensor rm = randn(t, c);
                 Tensor rv = randn(t, c).square().add(0.5);
                 check("batchNorm eval " + t, tol, in -> in[0].batchNorm(in[1], in[2], in[3], in[4], false, 0.1, 1e-5), x,
@@ -161,6 +163,18 @@ class CudaRowOpsTest extends GpuTesting {
                                     affine ? on(dev, Tensor.zeros(t, c)) : null,
                                     on(dev, dy), on(dev, x), on(dev, mean), on(dev, invstd), on(dev, wt)},
                             (b, a) -> b.batchNormBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]));
+                    Tensor bt = affine ? bias : null;
+                    Tensor y = x.sub(mean.reshape(1, c, 1)).mul(invstd.reshape(1, c, 1));
+                    Tensor out = (affine ? y.mul(w.reshape(1, c, 1)).add(bias.reshape(1, c, 1)) : y).relu();
+                    checkKernel("batchNormReluBackward " + t + " " + java.util.Arrays.toString(shape)
+                            + (affine ? " affine" : ""), tol,
+                            dev -> new Tensor[] {on(dev, Tensor.zeros(t, shape)),
+                                    affine ? on(dev, Tensor.zeros(t, c)) : null,
+                                    affine ? on(dev, Tensor.zeros(t, c)) : null,
+                                    on(dev, dy), on(dev, x), on(dev, out), on(dev, mean), on(dev, invstd), on(dev, wt),
+                                    on(dev, bt)},
+                            (b, a) -> b.batchNormReluBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8],
+                                    a[9]));
                 }
             }
         }

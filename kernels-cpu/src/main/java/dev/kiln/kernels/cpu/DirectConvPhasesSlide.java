@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>dy is read from a sample's planes copied with one zero row below and one zero column to the right (the dy
  * row a + 1 and column b₀ + 7 past the edge). Each tile's 14 cells are transposed in registers and stored
- * straight into dx's NCHW planes ({@link DirectConvSlideStrided#store14}: whole vectors, 2 floats past the tile that the next tile or
+ * straight into dx's NCHW planes ({@link DirectConvSlide#store14}: whole vectors, 2 floats past the tile that the next tile or
  * row rewrites; a plane's last row float by float). A row whose width is not a multiple of 14 ends with a tile
  * overlapping the one before it (the overlap computed twice, the same bits). Every dx value is one tile's sum in
  * (dy channel, kernel row, kernel column) order, so results do not depend on the thread count.
@@ -134,9 +134,9 @@ final class DirectConvPhasesSlide {
                             }
                             int at = dPlane + row * w + col;
                             if (row < h - 1) {
-                                DirectConvSlideStrided.store14(cell, dx, at, plane, null, 0);
+                                DirectConvSlide.store14(cell, dx, at, plane, null, 0);
                             } else {
-                                DirectConvSlideStrided.storeLast(cell, dx, at, plane, null, 0);
+                                DirectConvSlide.storeLast(cell, dx, at, plane, null, 0);
                             }
                         }
                     }

@@ -509,7 +509,7 @@ final class DirectConvSlide {
     }
 
     /** {@link #store14} for a tile of a plane's last row, float by float, writing nothing past the tile. */
-    private static void storeLast(float[] cell, float[] y, int yOff, int plane, float[] ba, int bOff) {
+    static void storeLast(float[] cell, float[] y, int yOff, int plane, float[] ba, int bOff) {
         for (int k = 0; k < 16; k++) {
             float bias = ba == null ? 0f : ba[bOff + k];
             for (int p = 0; p < P; p++) {
@@ -523,11 +523,12 @@ final class DirectConvSlide {
      * channels k (16 lanes): the cells read back while in L1, a 16 × 16 transpose in registers ({@link
      * ChannelsLast}'s butterfly, the two missing rows zero) and whole-vector stores, which also write 2 floats
      * past the tile (p = 14, 15): the caller has the next tile of the row or the next row overwrite them, so no
-     * tile of a plane's last row may come here ({@link #storeLast}). Apart from {@link #tile14}, as in one
+     * tile of a plane's last row may come here ({@link #storeLast}). The stride-2 kernels ({@link
+     * DirectConvSlideStrided}, {@link DirectConvPhasesSlide}) store their tiles through it too. Apart from {@link #tile14}, as in one
      * method C1 ran out of virtual registers on it (tier 3 skipped) and tiered compilation left it in tier 2's
      * code, with boxed vectors, for the life of the JVM (in 3 runs of 3; masked stores here did the same).
      */
-    private static void store14(float[] cell, float[] y, int yOff, int plane, float[] ba, int bOff) {
+    static void store14(float[] cell, float[] y, int yOff, int plane, float[] ba, int bOff) {
         FloatVector z = FloatVector.zero(S);
         FloatVector a0 = FloatVector.fromArray(S, cell, 0 * L);
         FloatVector a1 = FloatVector.fromArray(S, cell, 1 * L);

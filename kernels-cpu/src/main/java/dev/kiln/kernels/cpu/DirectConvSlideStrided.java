@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * (a vector of 16 out channels each) in registers: 33 loads per 42 fused multiply-adds, none split across cache
  * lines. The row tiles it replaces ({@link DirectConvRows}) first copy x into channels-last phase cells and y out
  * of channels-last cells by transposes; here x is copied into zero-padded planes row by row ({@link System#arraycopy}),
- * and each tile's 14 cells go straight into y's NCHW planes through a transpose in registers ({@link #store14}).
+ * and each tile's 14 cells go straight into y's NCHW planes through a transpose in registers ({@link DirectConvSlide#store14}).
  * Rows whose width is not a multiple of 14 end with a tile overlapping the one before it, and 7-wide planes of odd
  * height with a pair of rows overlapping the pair before (computed twice, the same bits). Every output is one
  * tile's sum in (input channel, kernel row, kernel column) order, so results do not depend on the thread count.
@@ -59,7 +59,7 @@ final class DirectConvSlideStrided {
     private static final class Scratch {
         float[] planes = new float[0];
         ConvShape planesShape;
-        /** One tile's cells on their way into NCHW ({@link #store14}). */
+        /** One tile's cells on their way into NCHW ({@link DirectConvSlide#store14}). */
         final float[] cell = new float[P * 16];
     }
 
@@ -127,9 +127,9 @@ final class DirectConvSlideStrided {
                             tile(cell, xp, ca, ca + 2 * pitch, xPlane, pitch, cpg, wp, wBlock);
                             int at = yPlane + oh * RUN;
                             if (oh < outH - 2) {
-                                store14(cell, y, at, plane, ba, bOff + o);
+                                DirectConvSlide.store14(cell, y, at, plane, ba, bOff + o);
                             } else {
-                                storeLast(cell, y, at, plane, ba, bOff + o);
+                                DirectConvSlide.storeLast(cell, y, at, plane, ba, bOff + o);
                             }
                         }
                         continue;
@@ -141,9 +141,9 @@ final class DirectConvSlideStrided {
                             tile(cell, xp, ca, ca + 2 * RUN, xPlane, pitch, cpg, wp, wBlock);
                             int at = yPlane + oh * outW + ow;
                             if (oh < outH - 1) {
-                                store14(cell, y, at, plane, ba, bOff + o);
+                                DirectConvSlide.store14(cell, y, at, plane, ba, bOff + o);
                             } else {
-                                storeLast(cell, y, at, plane, ba, bOff + o);
+                                DirectConvSlide.storeLast(cell, y, at, plane, ba, bOff + o);
                             }
                         }
                     }
@@ -433,122 +433,5 @@ final class DirectConvSlideStrided {
         a11.intoArray(cell, 11 * L);
         a12.intoArray(cell, 12 * L);
         a13.intoArray(cell, 13 * L);
-    }
-
-    /** {@link #store14} for a tile of a plane's last row, float by float, writing nothing past the tile. */
-    static void storeLast(float[] cell, float[] y, int yOff, int plane, float[] ba, int bOff) {
-        for (int k = 0; k < 16; k++) {
-            float bias = ba == null ? 0f : ba[bOff + k];
-            for (int p = 0; p < P; p++) {
-                y[yOff + k * plane + p] = cell[p * 16 + k] + bias;
-            }
-        }
-    }
-
-    /**
-     * y[yOff + k·plane + p] = cell[p·16 + k] (+ bias[bOff + k]; ba may be null) for the 14 positions p of a tile and
-     * the 16 channels k: the cells read back while in L1, a 16 × 16 transpose in registers ({@link ChannelsLast}'s
-     * butterfly, the two missing rows zero) and whole-vector stores, which also write 2 floats past the tile (p =
-     * 14, 15): the caller has a later tile overwrite them, so no tile that ends a plane may come here ({@link
-     * #storeLast}). Kept apart from the tiles, as {@link DirectConvSlide}'s (the same code): C1 gave up on the two
-     * together and left the tile in tier 2's code.
-     */
-    static void store14(float[] cell, float[] y, int yOff, int plane, float[] ba, int bOff) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0 = FloatVector.fromArray(S, cell, 0 * L);
-        FloatVector a1 = FloatVector.fromArray(S, cell, 1 * L);
-        FloatVector a2 = FloatVector.fromArray(S, cell, 2 * L);
-        FloatVector a3 = FloatVector.fromArray(S, cell, 3 * L);
-        FloatVector a4 = FloatVector.fromArray(S, cell, 4 * L);
-        FloatVector a5 = FloatVector.fromArray(S, cell, 5 * L);
-        FloatVector a6 = FloatVector.fromArray(S, cell, 6 * L);
-        FloatVector a7 = FloatVector.fromArray(S, cell, 7 * L);
-        FloatVector a8 = FloatVector.fromArray(S, cell, 8 * L);
-        FloatVector a9 = FloatVector.fromArray(S, cell, 9 * L);
-        FloatVector a10 = FloatVector.fromArray(S, cell, 10 * L);
-        FloatVector a11 = FloatVector.fromArray(S, cell, 11 * L);
-        FloatVector a12 = FloatVector.fromArray(S, cell, 12 * L);
-        FloatVector a13 = FloatVector.fromArray(S, cell, 13 * L);
-        if (ba != null) {
-            FloatVector bv = FloatVector.fromArray(S, ba, bOff);
-            a0 = a0.add(bv);
-            a1 = a1.add(bv);
-            a2 = a2.add(bv);
-            a3 = a3.add(bv);
-            a4 = a4.add(bv);
-            a5 = a5.add(bv);
-            a6 = a6.add(bv);
-            a7 = a7.add(bv);
-            a8 = a8.add(bv);
-            a9 = a9.add(bv);
-            a10 = a10.add(bv);
-            a11 = a11.add(bv);
-            a12 = a12.add(bv);
-            a13 = a13.add(bv);
-        }
-        FloatVector s0 = a0.blend(a8.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s8 = a0.rearrange(ChannelsLast.DOWN8).blend(a8, ChannelsLast.HI8);
-        FloatVector s1 = a1.blend(a9.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s9 = a1.rearrange(ChannelsLast.DOWN8).blend(a9, ChannelsLast.HI8);
-        FloatVector s2 = a2.blend(a10.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s10 = a2.rearrange(ChannelsLast.DOWN8).blend(a10, ChannelsLast.HI8);
-        FloatVector s3 = a3.blend(a11.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s11 = a3.rearrange(ChannelsLast.DOWN8).blend(a11, ChannelsLast.HI8);
-        FloatVector s4 = a4.blend(a12.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s12 = a4.rearrange(ChannelsLast.DOWN8).blend(a12, ChannelsLast.HI8);
-        FloatVector s5 = a5.blend(a13.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s13 = a5.rearrange(ChannelsLast.DOWN8).blend(a13, ChannelsLast.HI8);
-        FloatVector s6 = a6.blend(z.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s14 = a6.rearrange(ChannelsLast.DOWN8).blend(z, ChannelsLast.HI8);
-        FloatVector s7 = a7.blend(z.rearrange(ChannelsLast.UP8), ChannelsLast.HI8);
-        FloatVector s15 = a7.rearrange(ChannelsLast.DOWN8).blend(z, ChannelsLast.HI8);
-        FloatVector t0 = s0.blend(s4.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t4 = s0.rearrange(ChannelsLast.DOWN4).blend(s4, ChannelsLast.HI4);
-        FloatVector t1 = s1.blend(s5.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t5 = s1.rearrange(ChannelsLast.DOWN4).blend(s5, ChannelsLast.HI4);
-        FloatVector t2 = s2.blend(s6.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t6 = s2.rearrange(ChannelsLast.DOWN4).blend(s6, ChannelsLast.HI4);
-        FloatVector t3 = s3.blend(s7.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t7 = s3.rearrange(ChannelsLast.DOWN4).blend(s7, ChannelsLast.HI4);
-        FloatVector t8 = s8.blend(s12.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t12 = s8.rearrange(ChannelsLast.DOWN4).blend(s12, ChannelsLast.HI4);
-        FloatVector t9 = s9.blend(s13.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t13 = s9.rearrange(ChannelsLast.DOWN4).blend(s13, ChannelsLast.HI4);
-        FloatVector t10 = s10.blend(s14.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t14 = s10.rearrange(ChannelsLast.DOWN4).blend(s14, ChannelsLast.HI4);
-        FloatVector t11 = s11.blend(s15.rearrange(ChannelsLast.UP4), ChannelsLast.HI4);
-        FloatVector t15 = s11.rearrange(ChannelsLast.DOWN4).blend(s15, ChannelsLast.HI4);
-        FloatVector u0 = t0.blend(t2.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u2 = t0.rearrange(ChannelsLast.DOWN2).blend(t2, ChannelsLast.HI2);
-        FloatVector u1 = t1.blend(t3.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u3 = t1.rearrange(ChannelsLast.DOWN2).blend(t3, ChannelsLast.HI2);
-        FloatVector u4 = t4.blend(t6.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u6 = t4.rearrange(ChannelsLast.DOWN2).blend(t6, ChannelsLast.HI2);
-        FloatVector u5 = t5.blend(t7.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u7 = t5.rearrange(ChannelsLast.DOWN2).blend(t7, ChannelsLast.HI2);
-        FloatVector u8 = t8.blend(t10.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u10 = t8.rearrange(ChannelsLast.DOWN2).blend(t10, ChannelsLast.HI2);
-        FloatVector u9 = t9.blend(t11.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u11 = t9.rearrange(ChannelsLast.DOWN2).blend(t11, ChannelsLast.HI2);
-        FloatVector u12 = t12.blend(t14.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u14 = t12.rearrange(ChannelsLast.DOWN2).blend(t14, ChannelsLast.HI2);
-        FloatVector u13 = t13.blend(t15.rearrange(ChannelsLast.UP2), ChannelsLast.HI2);
-        FloatVector u15 = t13.rearrange(ChannelsLast.DOWN2).blend(t15, ChannelsLast.HI2);
-        u0.blend(u1.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 0 * plane);
-        u0.rearrange(ChannelsLast.DOWN1).blend(u1, ChannelsLast.HI1).intoArray(y, yOff + 1 * plane);
-        u2.blend(u3.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 2 * plane);
-        u2.rearrange(ChannelsLast.DOWN1).blend(u3, ChannelsLast.HI1).intoArray(y, yOff + 3 * plane);
-        u4.blend(u5.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 4 * plane);
-        u4.rearrange(ChannelsLast.DOWN1).blend(u5, ChannelsLast.HI1).intoArray(y, yOff + 5 * plane);
-        u6.blend(u7.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 6 * plane);
-        u6.rearrange(ChannelsLast.DOWN1).blend(u7, ChannelsLast.HI1).intoArray(y, yOff + 7 * plane);
-        u8.blend(u9.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 8 * plane);
-        u8.rearrange(ChannelsLast.DOWN1).blend(u9, ChannelsLast.HI1).intoArray(y, yOff + 9 * plane);
-        u10.blend(u11.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 10 * plane);
-        u10.rearrange(ChannelsLast.DOWN1).blend(u11, ChannelsLast.HI1).intoArray(y, yOff + 11 * plane);
-        u12.blend(u13.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 12 * plane);
-        u12.rearrange(ChannelsLast.DOWN1).blend(u13, ChannelsLast.HI1).intoArray(y, yOff + 13 * plane);
-        u14.blend(u15.rearrange(ChannelsLast.UP1), ChannelsLast.HI1).intoArray(y, yOff + 14 * plane);
-        u14.rearrange(ChannelsLast.DOWN1).blend(u15, ChannelsLast.HI1).intoArray(y, yOff + 15 * plane);
     }
 }

@@ -13,7 +13,8 @@ import static dev.kiln.kernels.cpu.AbTiming.median;
  * cnn}'s shapes, forward alone and forward + backward through autograd: the composition of
  * mean/sub/square/rsqrt/mul/add that layers' Functional.batchNorm used to be (old) against the
  * fused op (new), both updating running statistics; with {@code -Dab=relu}, batchNorm then relu
- * (old) against the fused batchNormRelu (new). Each round times a few calls of one then of
+ * (old) against the fused batchNormRelu (new); with {@code -Dab=addRelu}, x.add(dy).relu() against
+ * x.addRelu(dy), forward only (the residual add of kiln train cnn's blocks). Each round times a few calls of one then of
  * the other; the medians of the rounds are compared, so a machine loaded by others slows both
  * alike. Run after {@code ./mvnw -pl kernels-cpu -am test-compile}:
  * <pre>
@@ -40,7 +41,9 @@ final class BatchNormAB {
             Tensor b = Tensor.randn(rng, c);
             Tensor rm = Tensor.zeros(c);
             Tensor rv = Tensor.ones(c);
-            Runnable[][] passes = "relu".equals(System.getProperty("ab")) ? new Runnable[][] {
+            String ab = System.getProperty("ab", "");
+            Runnable[][] passes = ab.equals("addRelu") ? new Runnable[][] {{() -> x.add(dy).relu(), () -> x.addRelu(dy)}}
+                    : ab.equals("relu") ? new Runnable[][] {
                 {() -> x.batchNorm(rm, rv, w, b, true, 0.1, 1e-5).relu(),
                     () -> x.batchNormRelu(rm, rv, w, b, true, 0.1, 1e-5)},
                 {() -> x.detach().requiresGrad(true).batchNorm(rm, rv, w.detach().requiresGrad(true),

@@ -1,7 +1,8 @@
 package dev.kiln.optim;
 
+import dev.kiln.tensor.Fused;
+import dev.kiln.tensor.SgdConfig;
 import dev.kiln.tensor.Tensor;
-
 
 /**
  * Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay, exactly as
@@ -60,18 +61,19 @@ public final class Sgd extends Optimizer {
                 }
                 ParamState s = stateAt(g.index(i));
                 double wd = g.decays(i) ? set.weightDecay() : 0;
-                Tensor d = wd != 0 ? grad.add(p, wd) : grad;
+                Tensor buf = null;
+                boolean first = false;
                 if (momentum != 0) {
-                    Tensor buf = s.get("momentum_buffer");
+                    buf = s.get("momentum_buffer");
                     if (buf == null) {
-                        buf = d.detach().clone();
+                        buf = Tensor.zerosLike(p);
                         putState(s, "momentum_buffer", buf);
-                    } else {
-                        buf.mul_(momentum).add_(d, 1 - dampening);
+                        first = true;
                     }
-                    d = nesterov ? d.add(buf, momentum) : buf;
                 }
-                p.add_(d, -lr);
+                // one pass over θ, g and b: the values of the op-by-op update, bit for bit (OptimizerKernelsTest)
+                Fused.sgdStep(p, grad.detach().contiguous(), buf,
+                        new SgdConfig(lr, momentum, dampening, wd, nesterov, first));
                 setStep(s, s.step() + 1);
             }
         }

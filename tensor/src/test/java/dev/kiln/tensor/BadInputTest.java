@@ -142,6 +142,29 @@ class BadInputTest {
     }
 
     @Test
+    void fusedOptimizerSteps() {
+        SgdConfig momentum = new SgdConfig(0.1, 0.9, 0, 0, false, true);
+        SgdConfig plain = new SgdConfig(0.1, 0, 0, 0, false, false);
+        assertRejects(() -> Fused.sgdStep(Tensor.zeros(4), Tensor.zeros(5), Tensor.zeros(4), momentum), "sgdStep", "grad",
+                "[5]", "[4]");
+        assertRejects(() -> Fused.sgdStep(Tensor.zeros(4), Tensor.zeros(4), Tensor.zeros(DType.F64, 4), momentum),
+                "sgdStep", "momentumBuffer", "F64");
+        assertRejects(() -> Fused.sgdStep(Tensor.zeros(4), Tensor.zeros(4), null, momentum), "sgdStep",
+                "momentumBuffer", "0.9");
+        assertRejects(() -> Fused.sgdStep(Tensor.zeros(4), Tensor.zeros(4), Tensor.zeros(4), plain), "sgdStep",
+                "momentumBuffer", "null");
+        assertRejects(() -> Fused.sgdStep(Tensor.zeros(4, 3), Tensor.zeros(3, 4).t(), null, plain), "sgdStep", "grad",
+                "contiguous");
+        assertRejects(() -> Fused.sgdStep(Tensor.zeros(DType.I32, 4), Tensor.zeros(DType.I32, 4), null, plain),
+                "sgdStep", "I32");
+        assertRejects(() -> Fused.sgdStep(Tensor.zeros(4), onCuda(4), null, plain), "sgdStep", "cuda:0", "cpu");
+        assertRejects(() -> new SgdConfig(-1, 0, 0, 0, false, false), "sgdStep", "lr", "-1");
+        assertRejects(() -> new SgdConfig(0.1, Double.NaN, 0, 0, false, false), "sgdStep", "momentum", "NaN");
+        assertRejects(() -> new SgdConfig(0.1, 0.9, 0.1, 0, true, false), "sgdStep", "Nesterov", "dampening 0.1");
+        assertRejects(() -> new SgdConfig(0.1, 0, 0, -1e-4, false, false), "sgdStep", "weightDecay");
+    }
+
+    @Test
     void dimOutOfRange() {
         Tensor x = Tensor.zeros(2, 3);
         assertRejects(() -> x.sum(2), "sum", "dim 2", "rank 2");

@@ -2,6 +2,7 @@ package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
+import dev.kiln.tensor.SgdConfig;
 import dev.kiln.tensor.spi.Backend;
 import dev.kiln.tensor.spi.BinaryOp;
 import dev.kiln.tensor.ConvShape;
@@ -315,6 +316,11 @@ public final class CpuBackend implements Backend {
     public void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
                          AdamConfig config) {
         OptimizerDispatch.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, config);
+    }
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, SgdConfig config) {
+        OptimizerDispatch.sgdStep(param, grad, momentumBuffer, config);
     }
 
     // ---- activations (ActivationDispatch)

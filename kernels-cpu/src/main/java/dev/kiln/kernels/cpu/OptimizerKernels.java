@@ -1,6 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.AdamConfig;
+import dev.kiln.tensor.SgdConfig;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -73,6 +74,50 @@ public final class OptimizerKernels {
                 vmax[vmo + i] = vi;
             }
             p[po + i] = (th - step * mi / ((float) Math.sqrt(vi) * a + eps)) * post;
+        }
+    }
+
+    /**
+     * One SGD step ({@link SgdConfig}) on elements [i0, i1) of p, g and the momentum buffer b (null
+     * when momentum is 0). Every product and sum is rounded to float on its own, as the separate ops
+     * (mul by a scalar, add) round them, so the values are theirs bit for bit.
+     */
+    public static void sgdStep(float[] p, int po, float[] g, int go, float[] b, int bo, SgdConfig c, int i0, int i1) {
+        float wd = (float) c.weightDecay();
+        float mom = (float) c.momentum();
+        float damp = (float) (1 - c.dampening());
+        float step = (float) -c.lr();
+        boolean decay = c.weightDecay() != 0;
+        boolean first = c.firstStep();
+        boolean nesterov = c.nesterov();
+        int i = i0;
+        if (Simd.ENABLED) {
+            for (; i + L <= i1; i += L) {
+                FloatVector th = FloatVector.fromArray(S, p, po + i);
+                FloatVector d = FloatVector.fromArray(S, g, go + i);
+                if (decay) {
+                    d = d.add(th.mul(wd));
+                }
+                if (b != null) {
+                    FloatVector bv = first ? d : FloatVector.fromArray(S, b, bo + i).mul(mom).add(d.mul(damp));
+                    bv.intoArray(b, bo + i);
+                    d = nesterov ? d.add(bv.mul(mom)) : bv;
+                }
+                th.add(d.mul(step)).intoArray(p, po + i);
+            }
+        }
+        for (; i < i1; i++) {
+            float th = p[po + i];
+            float d = g[go + i];
+            if (decay) {
+                d += th * wd;
+            }
+            if (b != null) {
+                float bv = first ? d : b[bo + i] * mom + d * damp;
+                b[bo + i] = bv;
+                d = nesterov ? d + bv * mom : bv;
+            }
+            p[po + i] = th + d * step;
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.AdamConfig;
+import dev.kiln.tensor.SgdConfig;
 import dev.kiln.tensor.spi.ReduceOp;
 import dev.kiln.tensor.Tensor;
 import dev.kiln.tensor.UnaryOp;
@@ -195,6 +196,13 @@ class ThreadCountDeterminismTest {
                     return amsgrad ? t : new Tensor[] {t[0], t[2], t[3]};
                 });
             }
+        }
+        for (boolean nesterov : new boolean[] {false, true}) {
+            record(out, "sgdStep" + (nesterov ? " nesterov" : ""), () -> {
+                Tensor[] t = {fresh(pv), fresh(gv), fresh(mv)};
+                CPU.sgdStep(t[0], t[1], t[2], new SgdConfig(0.05, 0.9, 0, 5e-4, nesterov, false));
+                return new Tensor[] {t[0], t[2]};
+            });
         }
         Tensor ex = KernelBits.values(rng, an, 3);
         for (UnaryOp op : UnaryOp.values()) {

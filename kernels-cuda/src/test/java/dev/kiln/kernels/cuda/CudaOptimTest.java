@@ -5,9 +5,13 @@ import org.junit.jupiter.api.Test;
 import dev.kiln.tensor.AdamConfig;
 import dev.kiln.tensor.DType;
 import dev.kiln.tensor.Fused;
+import dev.kiln.tensor.SgdConfig;
 import dev.kiln.tensor.Tensor;
 
-/** The fused Adam step in its three modes, with and without amsgrad, over several steps; skipped without a GPU. */
+/**
+ * The fused Adam step in its three modes, with and without amsgrad, over several steps, and the SGD step
+ * (the backend's default, op by op); skipped without a GPU.
+ */
 class CudaOptimTest extends GpuTesting {
 
     @Test
@@ -48,5 +52,26 @@ class CudaOptimTest extends GpuTesting {
         Tensor dp = p.to(GPU);
         Fused.adamStep(dp, g.to(GPU), Tensor.full(0, DType.F32, GPU, 257), Tensor.full(0, DType.F32, GPU, 257), null, c);
         assertClose("Fused.adamStep", new Tol(1e-6, 1e-7), hp, dp.to(CPU));
+    }
+
+    @Test
+    void sgdStepMatchesTheReferenceWithAndWithoutMomentum() {
+        for (DType t : new DType[] {DType.F32, DType.F64}) {
+            Tol tol = floats(t, new Tol(1e-6, 1e-7), F64_ULPS);
+            double[][] settings = {{0, 0, 5e-4, 0}, {0.9, 0, 5e-4, 0}, {0.9, 0.1, 0, 0}, {0.9, 0, 0.01, 1}};
+            for (double[] set : settings) {
+                for (int n : new int[] {1, 1000, 4099}) {
+                    Tensor p = randn(t, n);
+                    Tensor g = randn(t, n);
+                    Tensor buf = randn(t, n).mul(0.1);
+                    for (int step = 1; step <= 2; step++) {
+                        SgdConfig c = new SgdConfig(0.05, set[0], set[1], set[2], set[3] != 0, step == 1);
+                        checkKernel("sgdStep " + t + " " + java.util.Arrays.toString(set) + " n=" + n + " step " + step,
+                                tol, dev -> new Tensor[] {on(dev, p), on(dev, g), set[0] != 0 ? on(dev, buf) : null},
+                                (b, a) -> b.sgdStep(a[0], a[1], a[2], c));
+                    }
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.kiln.tensor.spi;
 
 import dev.kiln.tensor.Activation;
 import dev.kiln.tensor.AdamConfig;
+import dev.kiln.tensor.SgdConfig;
 import dev.kiln.tensor.Backends;
 import dev.kiln.tensor.ConvShape;
 import dev.kiln.tensor.DType;
@@ -297,6 +298,52 @@ public interface Backend {
      * exactly as {@link AdamConfig.Mode} describes.
      */
     void adamStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq, AdamConfig config);
+
+    /**
+     * One SGD step, {@link SgdConfig}'s update, over param, its grad and momentumBuffer (null when
+     * momentum is 0), each product and sum rounded to the dtype as the separate ops would (no fused
+     * multiply-add). This default runs those ops one by one (mul by a scalar, add) through this
+     * backend's binary kernel; a backend may fuse them into one pass with the same roundings.
+     */
+    default void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, SgdConfig c) {
+        Tensor d = grad;
+        if (c.weightDecay() != 0) {
+            d = Tensor.zerosLike(param);
+            scaled(d, param, c.weightDecay());
+            binary(BinaryOp.ADD, d, grad, d);
+        }
+        if (momentumBuffer != null) {
+            Tensor b = momentumBuffer;
+            if (c.firstStep()) {
+                copy(b, d);
+            } else {
+                scaled(b, b, c.momentum());
+                Tensor t = d;
+                if (1 - c.dampening() != 1) {
+                    t = Tensor.zerosLike(d);
+                    scaled(t, d, 1 - c.dampening());
+                }
+                binary(BinaryOp.ADD, b, b, t);
+            }
+            if (c.nesterov()) {
+                Tensor t = Tensor.zerosLike(d);
+                scaled(t, b, c.momentum());
+                Tensor n = Tensor.zerosLike(d);
+                binary(BinaryOp.ADD, n, d, t);
+                d = n;
+            } else {
+                d = b;
+            }
+        }
+        Tensor t = Tensor.zerosLike(d);
+        scaled(t, d, -c.lr());
+        binary(BinaryOp.ADD, param, param, t);
+    }
+
+    /** out = x · s, s rounded to x's dtype first, as {@code x.mul(s)} does. */
+    private void scaled(Tensor out, Tensor x, double s) {
+        binary(BinaryOp.MUL, out, x, Tensor.full(s, x.dtype(), x.device()).expand(x.shape()));
+    }
 
     // ---- KAN B-spline basis: x contiguous [rows, in]; grid contiguous [in, K] with non-decreasing
     //      finite rows (one knot vector per input); out and derivative contiguous [rows, in, K − 1 − order],

@@ -45,6 +45,12 @@ final class ConvWinogradWeight {
     static final int MAX_TILES = 1024;
     static final int MIN_TILES = 32;
 
+    /**
+     * Tiles per GEMM pass at most: a pass's two vectors of x and its L-float lines of dy per tile stay within
+     * 32 KiB of L1 (256 tiles at 8 lanes, 128 at 16).
+     */
+    static final int KC = Integer.highestOneBit(8192 / (3 * L));
+
     /** Chunks (M partials) at most, and their floats at most together (64 MiB). */
     static final int MAX_CHUNKS = 8;
     static final long PARTIAL_FLOATS = 1L << 24;
@@ -57,6 +63,8 @@ final class ConvWinogradWeight {
         float[] dt = new float[0];
         float[] partials = new float[0];
     }
+
+    static final long[] PROF = new long[4];
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -138,48 +146,55 @@ final class ConvWinogradWeight {
         });
         int cIn = s.cIn();
         int cOut = s.cOut();
+        long q9 = System.nanoTime();
         Parallel.forRange(cOut, 1, (lo, hi) -> {
-            double[] m = new double[16];
+            float[] r = new float[12 * L];
+            float[] d = new float[9 * L];
             for (int co = lo; co < hi; co++) {
-                for (int ci = 0; ci < cIn; ci++) {
-                    int at = co * ciP + ci;
-                    for (int x = 0; x < 16; x++) {
-                        double sum = 0;
-                        for (int c = 0; c < chunks; c++) {
-                            sum += partials[c * mSize + x * coP * ciP + at];
-                        }
-                        m[x] = sum;
+                for (int ci0 = 0; ci0 < cIn; ci0 += L) {
+                    int at = co * ciP + ci0;
+                    // rows: R[kh][b] = Σ_a G[a][kh] · M[4a + b], each M the chunks' sum in chunk order
+                    for (int b = 0; b < 4; b++) {
+                        FloatVector m0 = chunkSum(partials, at + b * coP * ciP, mSize, chunks);
+                        FloatVector m1 = chunkSum(partials, at + (4 + b) * coP * ciP, mSize, chunks);
+                        FloatVector m2 = chunkSum(partials, at + (8 + b) * coP * ciP, mSize, chunks);
+                        FloatVector m3 = chunkSum(partials, at + (12 + b) * coP * ciP, mSize, chunks);
+                        FloatVector half = m1.add(m2).mul(0.5f);
+                        m0.add(half).intoArray(r, b * L);
+                        m1.sub(m2).mul(0.5f).intoArray(r, (4 + b) * L);
+                        half.add(m3).intoArray(r, (8 + b) * L);
                     }
-                    outputTransform(m, dw, dwOff + (co * cIn + ci) * 9);
+                    // columns: dW[kh][kw] = Σ_b R[kh][b] · G[b][kw]
+                    for (int kh = 0; kh < 3; kh++) {
+                        FloatVector m0 = FloatVector.fromArray(S, r, (4 * kh) * L);
+                        FloatVector m1 = FloatVector.fromArray(S, r, (4 * kh + 1) * L);
+                        FloatVector m2 = FloatVector.fromArray(S, r, (4 * kh + 2) * L);
+                        FloatVector m3 = FloatVector.fromArray(S, r, (4 * kh + 3) * L);
+                        FloatVector half = m1.add(m2).mul(0.5f);
+                        m0.add(half).intoArray(d, (3 * kh) * L);
+                        m1.sub(m2).mul(0.5f).intoArray(d, (3 * kh + 1) * L);
+                        half.add(m3).intoArray(d, (3 * kh + 2) * L);
+                    }
+                    int lanes = Math.min(L, cIn - ci0);
+                    for (int i = 0; i < lanes; i++) {
+                        int o = dwOff + (co * cIn + ci0 + i) * 9;
+                        for (int k = 0; k < 9; k++) {
+                            dw[o + k] = d[k * L + i];
+                        }
+                    }
                 }
             }
         });
+        PROF[3] += System.nanoTime() - q9;
     }
 
-    /**
-     * dW = Gᵀ M G with F(2,3)'s G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]], M the 4 × 4 sums (row-major),
-     * into the 3 × 3 at d[off].
-     */
-    private static void outputTransform(double[] m, float[] d, int off) {
-        double[] r = new double[12];
-        for (int b = 0; b < 4; b++) {
-            double m0 = m[b];
-            double m1 = m[4 + b];
-            double m2 = m[8 + b];
-            double m3 = m[12 + b];
-            r[b] = m0 + 0.5 * (m1 + m2);
-            r[4 + b] = 0.5 * (m1 - m2);
-            r[8 + b] = 0.5 * (m1 + m2) + m3;
+    /** The chunks' partial sums of M at offset at, added in chunk order. */
+    static FloatVector chunkSum(float[] partials, int at, int mSize, int chunks) {
+        FloatVector v = FloatVector.fromArray(S, partials, at);
+        for (int c = 1; c < chunks; c++) {
+            v = v.add(FloatVector.fromArray(S, partials, c * mSize + at));
         }
-        for (int kh = 0; kh < 3; kh++) {
-            double m0 = r[4 * kh];
-            double m1 = r[4 * kh + 1];
-            double m2 = r[4 * kh + 2];
-            double m3 = r[4 * kh + 3];
-            d[off + 3 * kh] = (float) (m0 + 0.5 * (m1 + m2));
-            d[off + 3 * kh + 1] = (float) (0.5 * (m1 - m2));
-            d[off + 3 * kh + 2] = (float) (0.5 * (m1 + m2) + m3);
-        }
+        return v;
     }
 
     /** One block: stage, then per transform row a, transform 4 positions and add their GEMMs into M at m[mOff]. */
@@ -204,69 +219,100 @@ final class ConvWinogradWeight {
         float[] ds = sc.ds;
         float[] xt = sc.xt;
         float[] dt = sc.dt;
-        // x channels-last: staged row r, column c is x row 2·i0 − padH + r, column c − padW; zeros outside
-        Arrays.fill(xs, 0, nc * hs * ws * ciP, 0f);
+        long q0 = System.nanoTime();
+        // x channels-last: staged row r, column c is x row 2·i0 − padH + r, column c − padW; zeros outside and in
+        // the padding channels. Position by position, channels inner: the writes run along the buffer and the
+        // reads along cIn planes at once
         int h = s.h();
         int w = s.w();
+        int hw = h * w;
+        int cIn = s.cIn();
         int rTop = 2 * i0 - s.padH();
-        int cLo = Math.max(0, s.padW());
-        int cHi = Math.min(ws, w + s.padW());
         for (int nn = 0; nn < nc; nn++) {
-            for (int ci = 0; ci < s.cIn(); ci++) {
-                int src = xOff + ((n0 + nn) * s.cIn() + ci) * h * w;
-                for (int r = 0; r < hs; r++) {
-                    int xr = rTop + r;
-                    if (xr < 0 || xr >= h) {
+            int src0 = xOff + (n0 + nn) * cIn * hw;
+            for (int r = 0; r < hs; r++) {
+                int xr = rTop + r;
+                int dst = (nn * hs + r) * ws * ciP;
+                if (xr < 0 || xr >= h) {
+                    Arrays.fill(xs, dst, dst + ws * ciP, 0f);
+                    continue;
+                }
+                for (int c = 0; c < ws; c++, dst += ciP) {
+                    int xc = c - s.padW();
+                    if (xc < 0 || xc >= w) {
+                        Arrays.fill(xs, dst, dst + ciP, 0f);
                         continue;
                     }
-                    int row = src + xr * w - s.padW();
-                    int dst = ((nn * hs + r) * ws) * ciP + ci;
-                    for (int c = cLo; c < cHi; c++) {
-                        xs[dst + c * ciP] = xa[row + c];
+                    int src = src0 + xr * w + xc;
+                    for (int ci = 0; ci < cIn; ci++) {
+                        xs[dst + ci] = xa[src + ci * hw];
+                    }
+                    for (int ci = cIn; ci < ciP; ci++) {
+                        xs[dst + ci] = 0f;
                     }
                 }
             }
         }
         // dy channels-last: staged row r is dy row 2·i0 + r; zeros past outH, outW
-        Arrays.fill(ds, 0, nc * hd * wd * coP, 0f);
         int oh = s.outH();
         int ow = s.outW();
-        int rHi = Math.min(hd, oh - 2 * i0);
-        int cw = Math.min(wd, ow);
+        int ohw = oh * ow;
+        int cOut = s.cOut();
         for (int nn = 0; nn < nc; nn++) {
-            for (int co = 0; co < s.cOut(); co++) {
-                int src = dyOff + ((n0 + nn) * s.cOut() + co) * oh * ow + 2 * i0 * ow;
-                for (int r = 0; r < rHi; r++) {
-                    int row = src + r * ow;
-                    int dst = ((nn * hd + r) * wd) * coP + co;
-                    for (int c = 0; c < cw; c++) {
-                        ds[dst + c * coP] = dya[row + c];
+            int src0 = dyOff + (n0 + nn) * cOut * ohw;
+            for (int r = 0; r < hd; r++) {
+                int yr = 2 * i0 + r;
+                int dst = (nn * hd + r) * wd * coP;
+                if (yr >= oh) {
+                    Arrays.fill(ds, dst, dst + wd * coP, 0f);
+                    continue;
+                }
+                for (int c = 0; c < wd; c++, dst += coP) {
+                    if (c >= ow) {
+                        Arrays.fill(ds, dst, dst + coP, 0f);
+                        continue;
+                    }
+                    int src = src0 + yr * ow + c;
+                    for (int co = 0; co < cOut; co++) {
+                        ds[dst + co] = dya[src + co * ohw];
+                    }
+                    for (int co = cOut; co < coP; co++) {
+                        ds[dst + co] = 0f;
                     }
                 }
             }
         }
         int ciG = ciP / L;
         int coG = coP / L;
+        long q1 = System.nanoTime();
+        PROF[0] += q1 - q0;
         for (int a = 0; a < 4; a++) {
+            long q2 = System.nanoTime();
             transformX(xt, xs, a, nc, ic, tw, hs, ws, ciP, tiles);
             transformDy(dt, ds, a, nc, ic, tw, hd, wd, coP, tiles);
+            long q3 = System.nanoTime();
+            PROF[1] += q3 - q2;
             for (int xi = 0; xi < 4; xi++) {
                 int mx = mOff + (4 * a + xi) * coP * ciP;
-                for (int g = 0; g < coG; g++) {
-                    int aBase = (xi * coG + g) * tiles * L;
-                    for (int r0 = 0; r0 < L; r0 += 4) {
-                        int mRow = mx + (g * L + r0) * ciP;
-                        int h2 = 0;
-                        for (; h2 + 1 < ciG; h2 += 2) {
-                            int bBase = (xi * ciG + h2) * tiles * L;
-                            kernel4x2(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, bBase, tiles * L, tiles);
-                        }
-                        if (h2 < ciG) {
-                            kernel4x1(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, (xi * ciG + h2) * tiles * L, tiles);
+                for (int k0 = 0; k0 < tiles; k0 += KC) {
+                    int kc = Math.min(KC, tiles - k0);
+                    for (int g = 0; g < coG; g++) {
+                        int aBase = ((xi * coG + g) * tiles + k0) * L;
+                        for (int r0 = 0; r0 < L; r0 += 4) {
+                            int mRow = mx + (g * L + r0) * ciP;
+                            int h2 = 0;
+                            for (; h2 + 1 < ciG; h2 += 2) {
+                                int bBase = ((xi * ciG + h2) * tiles + k0) * L;
+                                kernel4x2(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, bBase, tiles * L, kc);
+                            }
+                            if (h2 < ciG) {
+                                kernel4x1(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, ((xi * ciG + h2) * tiles + k0) * L, kc);
+                            }
                         }
                     }
                 }
             }
+            PROF[2] += System.nanoTime() - q3;
         }
     }
 

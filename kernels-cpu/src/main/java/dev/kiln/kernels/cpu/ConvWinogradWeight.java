@@ -39,17 +39,19 @@ final class ConvWinogradWeight {
     static boolean enabled = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.winogradWeight", "true").trim());
 
     /** Floats of one row-group's transformed tiles (4 positions × tiles × channels of x and dy) at most: 1 MiB, half an L2. */
-    static final int GROUP_FLOATS = 1 << 18;
+    static int GROUP_FLOATS = Integer.getInteger("kiln.wino.group", 1 << 20);
 
     /** Tiles per block at most (and at least {@link #MIN_TILES} where a block can hold them). */
     static final int MAX_TILES = 1024;
-    static final int MIN_TILES = 32;
+    static int MIN_TILES = Integer.getInteger("kiln.wino.min", 32);
 
     /**
      * Tiles per GEMM pass at most: a pass's two vectors of x and its L-float lines of dy per tile stay within
      * 32 KiB of L1 (256 tiles at 8 lanes, 128 at 16).
      */
     static final int KC = Integer.highestOneBit(8192 / (3 * L));
+
+    static boolean GATHER = !"false".equals(System.getProperty("kiln.wino.gather"));
 
     /** Chunks (M partials) at most, and their floats at most together (64 MiB). */
     static final int MAX_CHUNKS = 8;
@@ -228,6 +230,12 @@ final class ConvWinogradWeight {
         int hw = h * w;
         int cIn = s.cIn();
         int rTop = 2 * i0 - s.padH();
+        int[] xIdx = new int[L];
+        int[] yIdx = new int[L];
+        for (int i = 0; i < L; i++) {
+            xIdx[i] = i * hw;
+            yIdx[i] = i * s.outH() * s.outW();
+        }
         for (int nn = 0; nn < nc; nn++) {
             int src0 = xOff + (n0 + nn) * cIn * hw;
             for (int r = 0; r < hs; r++) {
@@ -244,10 +252,16 @@ final class ConvWinogradWeight {
                         continue;
                     }
                     int src = src0 + xr * w + xc;
-                    for (int ci = 0; ci < cIn; ci++) {
+                    int ci = 0;
+                    if (GATHER) {
+                        for (; ci + L <= cIn; ci += L) {
+                            FloatVector.fromArray(S, xa, src + ci * hw, xIdx, 0).intoArray(xs, dst + ci);
+                        }
+                    }
+                    for (; ci < cIn; ci++) {
                         xs[dst + ci] = xa[src + ci * hw];
                     }
-                    for (int ci = cIn; ci < ciP; ci++) {
+                    for (; ci < ciP; ci++) {
                         xs[dst + ci] = 0f;
                     }
                 }
@@ -273,10 +287,16 @@ final class ConvWinogradWeight {
                         continue;
                     }
                     int src = src0 + yr * ow + c;
-                    for (int co = 0; co < cOut; co++) {
+                    int co = 0;
+                    if (GATHER) {
+                        for (; co + L <= cOut; co += L) {
+                            FloatVector.fromArray(S, dya, src + co * ohw, yIdx, 0).intoArray(ds, dst + co);
+                        }
+                    }
+                    for (; co < cOut; co++) {
                         ds[dst + co] = dya[src + co * ohw];
                     }
-                    for (int co = cOut; co < coP; co++) {
+                    for (; co < coP; co++) {
                         ds[dst + co] = 0f;
                     }
                 }

@@ -32,7 +32,8 @@ final class ConvWinogradWeightAB {
         }
         boolean cpu = args.length <= 2 || !args[2].equals("wall");
         String filter = args.length > 3 ? args[3] : "";
-        String[] variants = {"main", "winograd"};
+        // variants: main, or the Winograd path with log2 of ConvWinogradWeight.GROUP_FLOATS (default: main,18)
+        String[] variants = (args.length > 4 ? args[4] : "main,18").split(",");
         System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s) (GFLOP/s), medians; x = main / new%n",
                 Simd.describe(), CpuBackend.threads(), rounds, !cpu ? "wall" : CpuBackend.threads() == 1
                         ? "thread CPU time" : "all threads' CPU time");
@@ -44,11 +45,15 @@ final class ConvWinogradWeightAB {
             ConvSwitchAB.Layer l = ConvSwitchAB.layer(rng, g);
             Runnable pass = () -> ConvDispatch.conv2dBackwardWeight(l.dw(), l.dy(), l.x(), l.s());
             int calls = (int) Math.max(2, Math.min(20, 2e9 / l.flop()));
-            double[][] times = new double[2][rounds];
-            float[][] out = new float[2][];
+            int nv = variants.length;
+            double[][] times = new double[nv][rounds];
+            float[][] out = new float[nv][];
             for (int r = -2; r < rounds; r++) {
-                for (int v = 0; v < 2; v++) {
-                    ConvWinogradWeight.enabled = v == 1;
+                for (int v = 0; v < nv; v++) {
+                    ConvWinogradWeight.enabled = !variants[v].equals("main");
+                    if (ConvWinogradWeight.enabled) {
+                        ConvWinogradWeight.GROUP_FLOATS = 1 << Integer.parseInt(variants[v]);
+                    }
                     long t0 = now(cpu);
                     for (int c = 0; c < calls; c++) {
                         pass.run();
@@ -62,16 +67,19 @@ final class ConvWinogradWeightAB {
             double diff = 0;
             double scale = 0;
             for (int i = 0; i < out[0].length; i++) {
-                diff = Math.max(diff, Math.abs(out[0][i] - out[1][i]));
+                diff = Math.max(diff, Math.abs(out[0][i] - out[nv - 1][i]));
                 scale = Math.max(scale, Math.abs(out[0][i]));
             }
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-24s", Arrays.toString(g)));
-            for (int v = 0; v < 2; v++) {
+            StringBuilder ratios = new StringBuilder("  x");
+            for (int v = 0; v < nv; v++) {
                 double ms = median(times[v]);
                 line.append(String.format(Locale.ROOT, "  %s %8.3f (%5.1f)", variants[v], ms, l.flop() / ms / 1e6));
+                if (v > 0) {
+                    ratios.append(String.format(Locale.ROOT, " %.2f", AbTiming.medianRatio(times[0], times[v])));
+                }
             }
-            line.append(String.format(Locale.ROOT, "  x %.2f  max|diff|/max|dW| %.1e", AbTiming.medianRatio(times[0],
-                    times[1]), diff / scale));
+            line.append(ratios).append(String.format(Locale.ROOT, "  max|diff|/max|dW| %.1e", diff / scale));
             System.out.println(line);
         }
         ConvWinogradWeight.enabled = true;

@@ -38,20 +38,22 @@ final class ConvWinogradWeight {
     /** Whether {@link ConvDispatch#conv2dBackwardWeight} routes here: false with {@code -Dkiln.conv.winogradWeight=false}. */
     static boolean enabled = !"false".equalsIgnoreCase(System.getProperty("kiln.conv.winogradWeight", "true").trim());
 
-    /** Floats of one row-group's transformed tiles (4 positions × tiles × channels of x and dy) at most: 1 MiB, half an L2. */
-    static int GROUP_FLOATS = Integer.getInteger("kiln.wino.group", 1 << 20);
+    /**
+     * Floats of one row-group's transformed tiles (4 positions × tiles × channels of x and dy) at most: 4 MiB. Larger
+     * blocks beat L2-sized ones (1 MiB, 256 KiB) on the wide layers, whose M is read and written once a block, and
+     * changed nothing on narrow ones (which reach {@link #MAX_TILES} first).
+     */
+    static final int GROUP_FLOATS = 1 << 20;
 
     /** Tiles per block at most (and at least {@link #MIN_TILES} where a block can hold them). */
     static final int MAX_TILES = 1024;
-    static int MIN_TILES = Integer.getInteger("kiln.wino.min", 32);
+    static final int MIN_TILES = 32;
 
     /**
      * Tiles per GEMM pass at most: a pass's two vectors of x and its L-float lines of dy per tile stay within
      * 32 KiB of L1 (256 tiles at 8 lanes, 128 at 16).
      */
     static final int KC = Integer.highestOneBit(8192 / (3 * L));
-
-    static boolean GATHER = !"false".equals(System.getProperty("kiln.wino.gather"));
 
     /** Chunks (M partials) at most, and their floats at most together (64 MiB). */
     static final int MAX_CHUNKS = 8;
@@ -66,8 +68,6 @@ final class ConvWinogradWeight {
         float[] partials = new float[0];
     }
 
-    static final long[] PROF = new long[4];
-
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Whether the shape is one this kernel computes (vectors on, 3 × 3, stride 1, dilation 1, one group, padding ≤ 1). */
@@ -77,9 +77,20 @@ final class ConvWinogradWeight {
                 && s.padW() >= 0 && s.padW() <= 1 && s.outH() >= 1 && s.outW() >= 1 && s.n() >= 1;
     }
 
-    /** Whether {@link ConvDispatch#conv2dBackwardWeight} takes this kernel for the shape (where it measured faster). */
+    /**
+     * Whether {@link ConvDispatch#conv2dBackwardWeight} takes this kernel for the shape: where it measured faster
+     * (benchmarks-jmh/BENCHMARKS-notes.md, "Winograd F(3×3, 2×2) weight gradient"). With 16 registers and 8 lanes
+     * (AVX2), from 16 channels in and out: the direct tiles hit C2's register wall there (kiln train cnn's layers
+     * 1.0-1.4x, ResNet-18's 1.3-1.9x). With 32 registers (AVX-512), only from 128 channels: the direct tiles run
+     * near the FMA rate there and beat this kernel's transforms and staging on kiln train cnn's layers (0.6-0.8x).
+     * Other widths (128-bit) were not measured and keep their paths.
+     */
     static boolean routes(ConvShape s) {
-        return enabled && applies(s) && s.cIn() >= 16 && s.cOut() >= 16;
+        if (!enabled || !applies(s)) {
+            return false;
+        }
+        int min = DirectConvKernels.WIDE ? 128 : L == 8 ? 16 : Integer.MAX_VALUE;
+        return s.cIn() >= min && s.cOut() >= min;
     }
 
     /** Padded channel counts: a whole number of vectors. */
@@ -148,7 +159,6 @@ final class ConvWinogradWeight {
         });
         int cIn = s.cIn();
         int cOut = s.cOut();
-        long q9 = System.nanoTime();
         Parallel.forRange(cOut, 1, (lo, hi) -> {
             float[] r = new float[12 * L];
             float[] d = new float[9 * L];
@@ -187,7 +197,6 @@ final class ConvWinogradWeight {
                 }
             }
         });
-        PROF[3] += System.nanoTime() - q9;
     }
 
     /** The chunks' partial sums of M at offset at, added in chunk order. */
@@ -221,7 +230,6 @@ final class ConvWinogradWeight {
         float[] ds = sc.ds;
         float[] xt = sc.xt;
         float[] dt = sc.dt;
-        long q0 = System.nanoTime();
         // x channels-last: staged row r, column c is x row 2·i0 − padH + r, column c − padW; zeros outside and in
         // the padding channels. Position by position, channels inner: the writes run along the buffer and the
         // reads along cIn planes at once
@@ -253,10 +261,9 @@ final class ConvWinogradWeight {
                     }
                     int src = src0 + xr * w + xc;
                     int ci = 0;
-                    if (GATHER) {
-                        for (; ci + L <= cIn; ci += L) {
-                            FloatVector.fromArray(S, xa, src + ci * hw, xIdx, 0).intoArray(xs, dst + ci);
-                        }
+                    // a vector of channels by one gather (about 1.5x faster than float by float in the staging)
+                    for (; ci + L <= cIn; ci += L) {
+                        FloatVector.fromArray(S, xa, src + ci * hw, xIdx, 0).intoArray(xs, dst + ci);
                     }
                     for (; ci < cIn; ci++) {
                         xs[dst + ci] = xa[src + ci * hw];
@@ -288,10 +295,8 @@ final class ConvWinogradWeight {
                     }
                     int src = src0 + yr * ow + c;
                     int co = 0;
-                    if (GATHER) {
-                        for (; co + L <= cOut; co += L) {
-                            FloatVector.fromArray(S, dya, src + co * ohw, yIdx, 0).intoArray(ds, dst + co);
-                        }
+                    for (; co + L <= cOut; co += L) {
+                        FloatVector.fromArray(S, dya, src + co * ohw, yIdx, 0).intoArray(ds, dst + co);
                     }
                     for (; co < cOut; co++) {
                         ds[dst + co] = dya[src + co * ohw];
@@ -304,14 +309,9 @@ final class ConvWinogradWeight {
         }
         int ciG = ciP / L;
         int coG = coP / L;
-        long q1 = System.nanoTime();
-        PROF[0] += q1 - q0;
         for (int a = 0; a < 4; a++) {
-            long q2 = System.nanoTime();
             transformX(xt, xs, a, nc, ic, tw, hs, ws, ciP, tiles);
             transformDy(dt, ds, a, nc, ic, tw, hd, wd, coP, tiles);
-            long q3 = System.nanoTime();
-            PROF[1] += q3 - q2;
             for (int xi = 0; xi < 4; xi++) {
                 int mx = mOff + (4 * a + xi) * coP * ciP;
                 for (int k0 = 0; k0 < tiles; k0 += KC) {
@@ -332,7 +332,6 @@ final class ConvWinogradWeight {
                     }
                 }
             }
-            PROF[2] += System.nanoTime() - q3;
         }
     }
 

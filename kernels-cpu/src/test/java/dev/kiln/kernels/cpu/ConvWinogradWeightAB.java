@@ -32,8 +32,7 @@ final class ConvWinogradWeightAB {
         }
         boolean cpu = args.length <= 2 || !args[2].equals("wall");
         String filter = args.length > 3 ? args[3] : "";
-        // variants: main, or the Winograd path with log2 of ConvWinogradWeight.GROUP_FLOATS (default: main,18)
-        String[] variants = (args.length > 4 ? args[4] : "main,18").split(",");
+        String[] variants = {"main", "winograd"};
         System.out.printf(Locale.ROOT, "%s, %d threads, %d rounds; ms per call (%s) (GFLOP/s), medians; x = main / new%n",
                 Simd.describe(), CpuBackend.threads(), rounds, !cpu ? "wall" : CpuBackend.threads() == 1
                         ? "thread CPU time" : "all threads' CPU time");
@@ -51,9 +50,6 @@ final class ConvWinogradWeightAB {
             for (int r = -2; r < rounds; r++) {
                 for (int v = 0; v < nv; v++) {
                     ConvWinogradWeight.enabled = !variants[v].equals("main");
-                    if (ConvWinogradWeight.enabled) {
-                        ConvWinogradWeight.GROUP_FLOATS = 1 << Integer.parseInt(variants[v]);
-                    }
                     long t0 = now(cpu);
                     for (int c = 0; c < calls; c++) {
                         pass.run();

@@ -55,6 +55,13 @@ final class ConvWinogradWeight {
      */
     static final int KC = Integer.highestOneBit(8192 / (3 * L));
 
+    /**
+     * Out channels per GEMM tile: 8 with 32 registers (8 × 2 vectors, 16 accumulators; 8 × 1 keeps 8 FMA chains
+     * where one vector holds all the in channels, as 16 of them do at 16 lanes), else 4 (4 × 2: 8 accumulators
+     * within 16 registers).
+     */
+    static final int ROWS = DirectConvKernels.WIDE && L % 8 == 0 ? 8 : 4;
+
     /** Chunks (M partials) at most, and their floats at most together (64 MiB). */
     static final int MAX_CHUNKS = 8;
     static final long PARTIAL_FLOATS = 1L << 24;
@@ -318,15 +325,24 @@ final class ConvWinogradWeight {
                     int kc = Math.min(KC, tiles - k0);
                     for (int g = 0; g < coG; g++) {
                         int aBase = ((xi * coG + g) * tiles + k0) * L;
-                        for (int r0 = 0; r0 < L; r0 += 4) {
+                        for (int r0 = 0; r0 < L; r0 += ROWS) {
                             int mRow = mx + (g * L + r0) * ciP;
                             int h2 = 0;
                             for (; h2 + 1 < ciG; h2 += 2) {
                                 int bBase = ((xi * ciG + h2) * tiles + k0) * L;
-                                kernel4x2(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, bBase, tiles * L, kc);
+                                if (ROWS == 8) {
+                                    kernel8x2(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, bBase, tiles * L, kc);
+                                } else {
+                                    kernel4x2(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, bBase, tiles * L, kc);
+                                }
                             }
                             if (h2 < ciG) {
-                                kernel4x1(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, ((xi * ciG + h2) * tiles + k0) * L, kc);
+                                int bBase = ((xi * ciG + h2) * tiles + k0) * L;
+                                if (ROWS == 8) {
+                                    kernel8x1(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, bBase, kc);
+                                } else {
+                                    kernel4x1(m, mRow + h2 * L, ciP, dt, aBase + r0, xt, bBase, kc);
+                                }
                             }
                         }
                     }
@@ -470,5 +486,99 @@ final class ConvWinogradWeight {
         c2.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
         r += ldm;
         c3.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+    }
+
+    /** {@link #kernel4x2} with 8 out channels (16 accumulators: 32 registers). */
+    static void kernel8x2(float[] m, int mOff, int ldm, float[] a, int aOff, float[] b, int bOff, int bNext, int kc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        FloatVector c60 = z, c61 = z;
+        FloatVector c70 = z, c71 = z;
+        int b1Off = bOff + bNext;
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * L;
+            FloatVector b0 = FloatVector.fromArray(S, b, bOff + p * L);
+            FloatVector b1 = FloatVector.fromArray(S, b, b1Off + p * L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        int r = mOff;
+        c00.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        c01.add(FloatVector.fromArray(S, m, r + L)).intoArray(m, r + L);
+        r += ldm;
+        c10.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        c11.add(FloatVector.fromArray(S, m, r + L)).intoArray(m, r + L);
+        r += ldm;
+        c20.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        c21.add(FloatVector.fromArray(S, m, r + L)).intoArray(m, r + L);
+        r += ldm;
+        c30.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        c31.add(FloatVector.fromArray(S, m, r + L)).intoArray(m, r + L);
+        r += ldm;
+        c40.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        c41.add(FloatVector.fromArray(S, m, r + L)).intoArray(m, r + L);
+        r += ldm;
+        c50.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        c51.add(FloatVector.fromArray(S, m, r + L)).intoArray(m, r + L);
+        r += ldm;
+        c60.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        c61.add(FloatVector.fromArray(S, m, r + L)).intoArray(m, r + L);
+        r += ldm;
+        c70.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        c71.add(FloatVector.fromArray(S, m, r + L)).intoArray(m, r + L);
+    }
+
+    /** {@link #kernel8x2} with one vector of in channels. */
+    static void kernel8x1(float[] m, int mOff, int ldm, float[] a, int aOff, float[] b, int bOff, int kc) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p * L;
+            FloatVector b0 = FloatVector.fromArray(S, b, bOff + p * L);
+            c0 = FloatVector.broadcast(S, a[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[ai + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[ai + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[ai + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[ai + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[ai + 5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[ai + 6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[ai + 7]).fma(b0, c7);
+        }
+        int r = mOff;
+        c0.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        r += ldm;
+        c1.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        r += ldm;
+        c2.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        r += ldm;
+        c3.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        r += ldm;
+        c4.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        r += ldm;
+        c5.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        r += ldm;
+        c6.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
+        r += ldm;
+        c7.add(FloatVector.fromArray(S, m, r)).intoArray(m, r);
     }
 }

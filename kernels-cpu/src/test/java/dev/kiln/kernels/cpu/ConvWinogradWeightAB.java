@@ -10,7 +10,7 @@ import static dev.kiln.kernels.cpu.AbTiming.now;
 
 /**
  * Not a test: an A/B timing in one JVM, interleaved round by round, of {@link ConvDispatch#conv2dBackwardWeight} with
- * {@link ConvWinogradWeight} off (main's route) and on, on the stride-1 layers of {@link ConvSwitchAB#RESNET_AND_CNN}
+ * {@link ConvWinogradWeight} off (main's route) against {@link ConvWinogradWeight#weight} called directly, on the stride-1 layers of {@link ConvSwitchAB#RESNET_AND_CNN}
  * (ResNet-18's at batch 32, kiln train cnn's at batch 128). Clock as {@link ConvWgradAB}'s: {@code cpu} (this
  * thread's CPU time on one thread, all threads' on more) or {@code wall}. Medians of the rounds; x = the median of
  * the rounds' main / new; GFLOP/s are the direct loop's nominal FLOPs over the time. Run after {@code ./mvnw -pl
@@ -43,6 +43,9 @@ final class ConvWinogradWeightAB {
             }
             ConvSwitchAB.Layer l = ConvSwitchAB.layer(rng, g);
             Runnable pass = () -> ConvDispatch.conv2dBackwardWeight(l.dw(), l.dy(), l.x(), l.s());
+            // the kernel itself, whether or not the dispatch routes the shape to it
+            Runnable wino = () -> ConvWinogradWeight.weight(HostArrays.f(l.dw()), l.dw().offset(), HostArrays.f(l.dy()),
+                    l.dy().offset(), HostArrays.f(l.x()), l.x().offset(), l.s());
             int calls = (int) Math.max(2, Math.min(20, 2e9 / l.flop()));
             int nv = variants.length;
             double[][] times = new double[nv][rounds];
@@ -52,7 +55,7 @@ final class ConvWinogradWeightAB {
                     ConvWinogradWeight.enabled = !variants[v].equals("main");
                     long t0 = now(cpu);
                     for (int c = 0; c < calls; c++) {
-                        pass.run();
+                        (v == 0 ? pass : wino).run();
                     }
                     if (r >= 0) {
                         times[v][r] = (now(cpu) - t0) / 1e6 / calls;

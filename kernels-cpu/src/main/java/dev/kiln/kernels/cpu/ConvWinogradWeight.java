@@ -86,18 +86,21 @@ final class ConvWinogradWeight {
 
     /**
      * Whether {@link ConvDispatch#conv2dBackwardWeight} takes this kernel for the shape: where it measured faster
-     * (benchmarks-jmh/BENCHMARKS-notes.md, "Winograd F(3×3, 2×2) weight gradient"). With 16 registers and 8 lanes
-     * (AVX2), from 16 channels in and out: the direct tiles hit C2's register wall there (kiln train cnn's layers
-     * 1.0-1.4x, ResNet-18's 1.3-1.9x). With 32 registers (AVX-512), only from 128 channels: the direct tiles run
-     * near the FMA rate there and beat this kernel's transforms and staging on kiln train cnn's layers (0.6-0.8x).
+     * (benchmarks-jmh/BENCHMARKS-notes.md, "Winograd F(3×3, 2×2) weight gradient"; x = main's time / this one's).
+     * With 16 registers and 8 lanes (AVX2), from 16 channels in and out, where the direct tiles hit C2's register
+     * wall: kiln train cnn's 16- and 32-channel layers 1.14-1.28x, ResNet-18's 1.19-1.96x. With 32 registers
+     * (AVX-512) from 64 channels: ResNet-18's 1.13-1.50x, while on cnn's 16 channels (one vector of 16 lanes) the
+     * direct tiles win (0.71-0.74x) and 32 tie. Outputs under 100 positions (7 × 7) only from 128 channels: cnn's
+     * 64 × 7 × 7 tied at both widths (0.95-1.01x; 49 of a tile grid's 64 positions are real), ResNet-18's 512 won.
      * Other widths (128-bit) were not measured and keep their paths.
      */
     static boolean routes(ConvShape s) {
         if (!enabled || !applies(s)) {
             return false;
         }
-        int min = DirectConvKernels.WIDE ? 128 : L == 8 ? 16 : Integer.MAX_VALUE;
-        return s.cIn() >= min && s.cOut() >= min;
+        int min = DirectConvKernels.WIDE ? 64 : L == 8 ? 16 : Integer.MAX_VALUE;
+        int channels = Math.min(s.cIn(), s.cOut());
+        return channels >= min && ((long) s.outH() * s.outW() >= 100 || channels >= 128);
     }
 
     /** Padded channel counts: a whole number of vectors. */

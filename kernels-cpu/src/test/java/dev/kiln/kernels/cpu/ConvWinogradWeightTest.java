@@ -35,9 +35,10 @@ class ConvWinogradWeightTest {
         {1, 3, 3, 3, 5, 0},
         {1, 16, 4, 3, 8, 0},
         {2, 8, 1, 1, 8, 1},
-        // many blocks of tile rows per sample (wide channels, a large image) and several chunks
+        // many blocks of tile rows per sample (wide channels, a large image); blocks of 16 samples in 5 chunks
         {2, 64, 40, 36, 64, 1},
-        {40, 8, 9, 9, 8, 1},
+        {70, 8, 16, 16, 8, 1},
+        {1, 128, 7, 7, 128, 1},
     };
 
     static ConvShape shape(int[] g) {
@@ -118,12 +119,12 @@ class ConvWinogradWeightTest {
     }
 
     @Test
-    void overwritesThroughTheDispatchAndDoesNotDependOnTheThreadCount() {
+    void doesNotDependOnTheThreadCount() {
         if (!Simd.ENABLED) {
             return;
         }
         var rng = new Generator(34);
-        ConvShape s = shape(new int[] {40, 8, 9, 9, 8, 1});
+        ConvShape s = shape(new int[] {100, 8, 16, 16, 8, 1}); // 7 blocks of 16 samples, 7 chunks
         int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
         int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
         Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
@@ -145,14 +146,44 @@ class ConvWinogradWeightTest {
                     KernelCheck.assertBitEqual("threads " + threads, dw, first);
                 }
             }
-            if (ConvWinogradWeight.routes(s)) {
-                // the dispatch overwrites what dw held, like its other weight paths
-                Tensor dw = poisoned(s.cOut(), s.cIn(), 3, 3);
-                ConvDispatch.conv2dBackwardWeight(dw, dy, x, s);
-                KernelCheck.assertBitEqual("through the dispatch", dw, first);
-            }
         } finally {
             Parallel.setThreads(before);
+            ConvWinogradWeight.enabled = was;
+        }
+    }
+
+    @Test
+    void theDispatchRoutesWideLayersHereAndOverwrites() {
+        if (!Simd.ENABLED) {
+            return;
+        }
+        var rng = new Generator(35);
+        ConvShape s = shape(new int[] {2, 64, 10, 10, 64, 1});
+        int[] xShape = {s.n(), s.cIn(), s.h(), s.w()};
+        int[] yShape = {s.n(), s.cOut(), s.outH(), s.outW()};
+        Tensor x = input(KernelCheck.randn(rng, KernelCheck.numel(xShape), 1, 0), xShape, Layout.OFFSET);
+        Tensor dy = input(KernelCheck.randn(rng, KernelCheck.numel(yShape), 1, 0), yShape, Layout.OFFSET);
+        boolean was = ConvWinogradWeight.enabled;
+        try {
+            ConvWinogradWeight.enabled = true;
+            // 64 channels in and out on 100 positions: routed at 8 lanes and more (AVX2, AVX-512), not at 4
+            assertThat(ConvWinogradWeight.routes(s)).as("routes %s at %d lanes", s, Simd.F32.length())
+                    .isEqualTo(Simd.F32.length() >= 8);
+            assertThat(ConvWinogradWeight.routes(shape(new int[] {2, 64, 10, 10, 64, 2}))).as("padding 2")
+                    .isFalse();
+            Tensor direct = poisoned(s.cOut(), s.cIn(), 3, 3);
+            ConvWinogradWeight.weight(HostArrays.f(direct), direct.offset(), HostArrays.f(dy), dy.offset(),
+                    HostArrays.f(x), x.offset(), s);
+            // the dispatch overwrites what dw held, like its other weight paths
+            Tensor dw = poisoned(s.cOut(), s.cIn(), 3, 3);
+            ConvDispatch.conv2dBackwardWeight(dw, dy, x, s);
+            KernelCheck.assertWrittenExactly("through the dispatch", dw);
+            if (ConvWinogradWeight.routes(s)) {
+                KernelCheck.assertBitEqual("through the dispatch", dw, direct);
+            }
+            ConvWinogradWeight.enabled = false;
+            assertThat(ConvWinogradWeight.routes(s)).as("-Dkiln.conv.winogradWeight=false").isFalse();
+        } finally {
             ConvWinogradWeight.enabled = was;
         }
     }

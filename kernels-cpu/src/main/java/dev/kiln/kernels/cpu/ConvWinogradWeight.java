@@ -177,10 +177,22 @@ final class ConvWinogradWeight {
                     int at = co * ciP + ci0;
                     // rows: R[kh][b] = Σ_a G[a][kh] · M[4a + b], each M the chunks' sum in chunk order
                     for (int b = 0; b < 4; b++) {
-                        FloatVector m0 = chunkSum(partials, at + b * coP * ciP, mSize, chunks);
-                        FloatVector m1 = chunkSum(partials, at + (4 + b) * coP * ciP, mSize, chunks);
-                        FloatVector m2 = chunkSum(partials, at + (8 + b) * coP * ciP, mSize, chunks);
-                        FloatVector m3 = chunkSum(partials, at + (12 + b) * coP * ciP, mSize, chunks);
+                        // written out, not a helper: a helper returning vectors would need JitDirectives
+                        int o0 = at + b * coP * ciP;
+                        int o1 = o0 + 4 * coP * ciP;
+                        int o2 = o1 + 4 * coP * ciP;
+                        int o3 = o2 + 4 * coP * ciP;
+                        FloatVector m0 = FloatVector.fromArray(S, partials, o0);
+                        FloatVector m1 = FloatVector.fromArray(S, partials, o1);
+                        FloatVector m2 = FloatVector.fromArray(S, partials, o2);
+                        FloatVector m3 = FloatVector.fromArray(S, partials, o3);
+                        for (int c = 1; c < chunks; c++) {
+                            int e = c * mSize;
+                            m0 = m0.add(FloatVector.fromArray(S, partials, e + o0));
+                            m1 = m1.add(FloatVector.fromArray(S, partials, e + o1));
+                            m2 = m2.add(FloatVector.fromArray(S, partials, e + o2));
+                            m3 = m3.add(FloatVector.fromArray(S, partials, e + o3));
+                        }
                         FloatVector half = m1.add(m2).mul(0.5f);
                         m0.add(half).intoArray(r, b * L);
                         m1.sub(m2).mul(0.5f).intoArray(r, (4 + b) * L);
@@ -207,15 +219,6 @@ final class ConvWinogradWeight {
                 }
             }
         });
-    }
-
-    /** The chunks' partial sums of M at offset at, added in chunk order. */
-    static FloatVector chunkSum(float[] partials, int at, int mSize, int chunks) {
-        FloatVector v = FloatVector.fromArray(S, partials, at);
-        for (int c = 1; c < chunks; c++) {
-            v = v.add(FloatVector.fromArray(S, partials, c * mSize + at));
-        }
-        return v;
     }
 
     /** One block: stage, then per transform row a, transform 4 positions and add their GEMMs into M at m[mOff]. */

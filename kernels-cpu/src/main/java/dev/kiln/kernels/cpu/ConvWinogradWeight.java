@@ -62,9 +62,9 @@ final class ConvWinogradWeight {
      */
     static final int ROWS = DirectConvKernels.WIDE && L % 8 == 0 ? 8 : 4;
 
-    /** Chunks (M partials) at most, and their floats at most together (64 MiB). */
+    /** Chunks (M partials) at most, and their floats at most together (32 MiB, kept by the calling thread). */
     static final int MAX_CHUNKS = 8;
-    static final long PARTIAL_FLOATS = 1L << 24;
+    static final long PARTIAL_FLOATS = 1L << 23;
 
     /** Per-thread buffers, grown on demand and kept. */
     private static final class Scratch {

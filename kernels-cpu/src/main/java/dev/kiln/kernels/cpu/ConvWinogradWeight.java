@@ -24,7 +24,7 @@ import java.util.Arrays;
  * padded to vectors), so that the transforms run with vectors over channels; then for each row a of the 4 × 4
  * transform, the 4 positions ξ = 4a..4a+3 are transformed into a buffer laid out as [ξ][channel vector][tile][lane]
  * and multiplied by {@link #kernel4x2} (4 out channels broadcast × 2 vectors of in channels, 8 accumulators, which
- * C2 keeps in registers with 16) into the chunk's M. The blocks are dealt in fixed contiguous chunks (boundaries from
+ * C2 keeps in registers with 16; {@link #kernel8x2} with 32) into the chunk's M. The blocks are dealt in fixed contiguous chunks (boundaries from
  * the shape only), each with its own M; the chunks' Ms are summed in chunk order, so the bits do not depend on the
  * thread count.
  */

@@ -13,11 +13,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The Winograd F(3 × 3, 2 × 2) weight gradient ({@link ConvWinogradWeight}) against a double-precision loop.
  *
- * <p>Tolerance: each weight is a sum of many dy · x products; the float transforms (entries 0, ±½, ±1, each
- * transformed value a sum of at most 4 dy or 16 x... at most 4 terms per pass) and the float GEMM sums round
- * relative to the magnitudes summed, so the error is bounded by a small multiple of ε_f32 · Σ|dy · x| per weight
- * (the blocks' running sums add up to √tiles · ε in practice). 2e-5 · Σ|dy·x| is about 170 ε: loose enough for
- * sums of 10⁵ terms, yet a wrong tap, sign or tile (an error of one product's size or more) exceeds it by far.
+ * <p>Tolerance: each weight is a sum of many dy · x products. The float transforms (entries 0, ±½, ±1; two passes
+ * of at most 2 terms each) and the float GEMM sums round relative to the magnitudes summed, so a weight's error is
+ * a small multiple of ε_f32 · Σ|dy · x| (running sums over a block's tiles grow it like √tiles in practice).
+ * 2e-5 · Σ|dy·x| is about 170 ε: loose enough for these sums, yet a wrong tap, sign or tile (an error of one
+ * product's size or more) exceeds it by far.
  */
 class ConvWinogradWeightTest {
 

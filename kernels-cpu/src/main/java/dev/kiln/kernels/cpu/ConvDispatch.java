@@ -945,6 +945,10 @@ final class ConvDispatch {
         float[] dw = f(dweight);
         float[] dya = f(dy);
         float[] xa = f(x);
+        if (direct && ConvWinogradWeight.routes(s)) {
+            ConvWinogradWeight.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
+            return;
+        }
         if (direct && DirectConvWeightStem.routes(s)) {
             DirectConvWeightStem.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
             return;

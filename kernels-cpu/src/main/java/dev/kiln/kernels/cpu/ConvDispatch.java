@@ -192,6 +192,9 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
+        } else if (winograd(s)) {
+            ConvWinograd.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
+                    bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
         } else if (stem(s)) {
             DirectConvStem.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                     bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
@@ -207,6 +210,26 @@ final class ConvDispatch {
         } else {
             im2col(out, x, weight, bias, s);
         }
+    }
+
+    /**
+     * Whether the forward (and the stride-1 input gradient, a forward of dy) takes {@link ConvWinograd}, F(2×2, 3×3),
+     * before every other path: a shape it applies to (3×3, stride 1, no dilation, padding 0 to 2) where it won
+     * ({@link #winogradWins}). {@code -Dkiln.conv.winograd=false} turns it off (A/B runs flip {@link #winogradRoute}).
+     */
+    static boolean winograd(ConvShape s) {
+        return winogradRoute && ConvWinograd.applies(s) && (winogradAll || winogradWins(s));
+    }
+
+    /** False with {@code -Dkiln.conv.winograd=false}; A/B harnesses flip it. */
+    static boolean winogradRoute = ConvWinograd.ENABLED;
+
+    /** Every shape {@link ConvWinograd} applies to, whether it won or not (A/B harnesses). */
+    static boolean winogradAll = false;
+
+    /** The shapes on which {@link ConvWinograd} beat the path before, per register count (see the notes). */
+    static boolean winogradWins(ConvShape s) {
+        return false;
     }
 
     /**
@@ -675,6 +698,9 @@ final class ConvDispatch {
             pointwiseBackwardInput(dx, dy, weight, s);
         } else if (direct && pointwiseStrided(s)) {
             DirectConvPointwise.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
+        } else if (transposable(s) && direct && winograd(transposed(s))) {
+            // transforms the flipped, transposed weights straight from w
+            ConvWinograd.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (transposable(s) && direct && rows(transposed(s)) && !slidePairs(transposed(s))
                 && !DirectConvChannels.oldCopies) {
             // packs the flipped, transposed weights itself, in one parallel pass

@@ -75,6 +75,16 @@ final class ConvWinograd {
             return new Plan(s, cpg, opg, opad, tilesX, tilesY, strips, perBlock, blocks, btp, vs, rl);
         }
 
+        /** V's ξ stride: input channels × {@link #vs}, and a cache line more (as {@link #ms}). */
+        int vx() {
+            return cpg * vs + 16;
+        }
+
+        /** M's ξ stride: out channels × tiles, and a cache line more, so that 16 streams of M do not share L1 sets. */
+        int ms() {
+            return opad * btp + 16;
+        }
+
         int weightFloats() {
             return s.groups() * 16 * cpg * opad;
         }
@@ -84,6 +94,7 @@ final class ConvWinograd {
         float[] v = new float[0];
         float[] m = new float[0];
         float[] rows = new float[0];
+        int[] bases = new int[0];
         float[] out = new float[0];
     }
 
@@ -123,15 +134,18 @@ final class ConvWinograd {
         transformWeights(u, wa, wOff, flipped, p);
         Parallel.forRange(p.blocks, 1, (lo, hi) -> {
             Scratch sc = SCRATCH.get();
-            sc.v = HostArrays.atLeast(sc.v, 16L * p.cpg * p.vs);
-            sc.m = HostArrays.atLeast(sc.m, 16L * p.opad * p.btp);
-            sc.rows = HostArrays.atLeast(sc.rows, 8L * p.rl);
+            sc.v = HostArrays.atLeast(sc.v, 16L * p.vx());
+            sc.m = HostArrays.atLeast(sc.m, 16L * p.ms());
+            sc.rows = HostArrays.atLeast(sc.rows, 8L * p.perBlock * p.rl);
+            if (sc.bases.length < p.perBlock) {
+                sc.bases = new int[p.perBlock];
+            }
             sc.out = HostArrays.atLeast(sc.out, 4L * p.btp);
             for (int b = lo; b < hi; b++) {
                 int first = b * p.perBlock;
                 int count = Math.min(p.perBlock, p.strips - first);
                 for (int g = 0; g < s.groups(); g++) {
-                    inputTransform(sc.v, sc.rows, xa, xOff, p, g, first, count);
+                    inputTransform(sc.v, sc.rows, sc.bases, xa, xOff, p, g, first, count);
                     if (OT == 8) {
                         gemm8x2(sc.m, sc.v, u, p, g);
                     } else {
@@ -208,10 +222,10 @@ final class ConvWinograd {
 
     /**
      * v[ξ][c][t] = (Bᵀ d B)[ξ] for the block's tiles t (strips first..first+count−1) and group g's input channels.
-     * rows holds 4 input rows as even / odd columns, slot r mod 4: consecutive strips of a sample share two rows.
+     * rows holds the strips' input rows as even / odd columns, 2 × {@link Plan#rl} floats a row.
      */
-    private static void inputTransform(float[] v, float[] rows, float[] xa, int xOff, Plan p, int g, int first,
-                                       int count) {
+    static void inputTransform(float[] v, float[] rows, int[] bases, float[] xa, int xOff, Plan p, int g,
+                               int first, int count) {
         ConvShape s = p.s;
         int cpg = p.cpg;
         int h = s.h();
@@ -219,82 +233,139 @@ final class ConvWinograd {
         int plane = h * w;
         int rl = p.rl;
         int vs = p.vs;
-        int cstride = cpg * vs;
+        int cstride = p.vx();
         int tilesX = p.tilesX;
         for (int c = 0; c < cpg; c++) {
+            // all the block's rows first, then the transform: a vector load of floats stored one by one just before
+            // cannot take them from the store buffer and waits for them to reach the cache (split and transform
+            // strip by strip ran 3× slower)
             int prevN = -1;
             int prevTy = -2;
+            int next = 0;
             for (int k = 0; k < count; k++) {
                 int strip = first + k;
                 int n = strip / p.tilesY;
                 int ty = strip % p.tilesY;
                 int r0 = 2 * ty - s.padH();
                 int src = xOff + (n * s.cIn() + g * cpg + c) * plane;
+                // consecutive strips of a sample share two rows
                 boolean shared = n == prevN && ty == prevTy + 1;
+                int base = shared ? next - 2 : next;
                 for (int r = shared ? 2 : 0; r < 4; r++) {
-                    splitRow(rows, Math.floorMod(r0 + r, 4) * 2 * rl, rl, xa, src, r0 + r, h, w, s.padW());
+                    splitRow(rows, (base + r) * 2 * rl, rl, tilesX + 1, xa, src, r0 + r, h, w, s.padW());
                 }
+                bases[k] = base;
+                next = base + 4;
                 prevN = n;
                 prevTy = ty;
-                int e0 = Math.floorMod(r0, 4) * 2 * rl;
-                int e1 = Math.floorMod(r0 + 1, 4) * 2 * rl;
-                int e2 = Math.floorMod(r0 + 2, 4) * 2 * rl;
-                int e3 = Math.floorMod(r0 + 3, 4) * 2 * rl;
+            }
+            for (int k = 0; k < count; k++) {
+                int e0 = bases[k] * 2 * rl;
+                int e1 = e0 + 2 * rl;
+                int e2 = e1 + 2 * rl;
+                int e3 = e2 + 2 * rl;
                 int dst = c * vs + k * tilesX;
                 for (int tx = 0; tx < tilesX; tx += L) {
-                    // column j of the tile: 0 = even[tx], 1 = odd[tx], 2 = even[tx + 1], 3 = odd[tx + 1];
-                    // h_rj = (d_r B)_j, then v_ij = (Bᵀ h)_ij, one column j at a time (few live registers)
-                    for (int j = 0; j < 4; j++) {
-                        FloatVector h0 = row(rows, e0 + tx, rl, j);
-                        FloatVector h1 = row(rows, e1 + tx, rl, j);
-                        FloatVector h2 = row(rows, e2 + tx, rl, j);
-                        FloatVector h3 = row(rows, e3 + tx, rl, j);
-                        int at = dst + tx + j * cstride;
-                        h0.sub(h2).intoArray(v, at);
-                        h1.add(h2).intoArray(v, at + 4 * cstride);
-                        h2.sub(h1).intoArray(v, at + 8 * cstride);
-                        h1.sub(h3).intoArray(v, at + 12 * cstride);
-                    }
+                    // d_r = (even[tx], odd[tx], even[tx + 1], odd[tx + 1]) of row r; v = Bᵀ (d B), one column j of
+                    // d B at a time (few live registers at 16)
+                    int at = dst + tx;
+                    FloatVector a0 = FloatVector.fromArray(S, rows, e0 + tx);
+                    FloatVector a1 = FloatVector.fromArray(S, rows, e1 + tx);
+                    FloatVector a2 = FloatVector.fromArray(S, rows, e2 + tx);
+                    FloatVector a3 = FloatVector.fromArray(S, rows, e3 + tx);
+                    FloatVector b0 = FloatVector.fromArray(S, rows, e0 + tx + 1);
+                    FloatVector b1 = FloatVector.fromArray(S, rows, e1 + tx + 1);
+                    FloatVector b2 = FloatVector.fromArray(S, rows, e2 + tx + 1);
+                    FloatVector b3 = FloatVector.fromArray(S, rows, e3 + tx + 1);
+                    // j = 0: even − even'
+                    FloatVector h0 = a0.sub(b0);
+                    FloatVector h1 = a1.sub(b1);
+                    FloatVector h2 = a2.sub(b2);
+                    FloatVector h3 = a3.sub(b3);
+                    h0.sub(h2).intoArray(v, at);
+                    h1.add(h2).intoArray(v, at + 4 * cstride);
+                    h2.sub(h1).intoArray(v, at + 8 * cstride);
+                    h1.sub(h3).intoArray(v, at + 12 * cstride);
+                    FloatVector o0 = FloatVector.fromArray(S, rows, e0 + rl + tx);
+                    FloatVector o1 = FloatVector.fromArray(S, rows, e1 + rl + tx);
+                    FloatVector o2 = FloatVector.fromArray(S, rows, e2 + rl + tx);
+                    FloatVector o3 = FloatVector.fromArray(S, rows, e3 + rl + tx);
+                    // j = 1: odd + even'
+                    h0 = o0.add(b0);
+                    h1 = o1.add(b1);
+                    h2 = o2.add(b2);
+                    h3 = o3.add(b3);
+                    h0.sub(h2).intoArray(v, at + cstride);
+                    h1.add(h2).intoArray(v, at + 5 * cstride);
+                    h2.sub(h1).intoArray(v, at + 9 * cstride);
+                    h1.sub(h3).intoArray(v, at + 13 * cstride);
+                    // j = 2: even' − odd
+                    h0 = b0.sub(o0);
+                    h1 = b1.sub(o1);
+                    h2 = b2.sub(o2);
+                    h3 = b3.sub(o3);
+                    h0.sub(h2).intoArray(v, at + 2 * cstride);
+                    h1.add(h2).intoArray(v, at + 6 * cstride);
+                    h2.sub(h1).intoArray(v, at + 10 * cstride);
+                    h1.sub(h3).intoArray(v, at + 14 * cstride);
+                    // j = 3: odd − odd'
+                    h0 = o0.sub(FloatVector.fromArray(S, rows, e0 + rl + tx + 1));
+                    h1 = o1.sub(FloatVector.fromArray(S, rows, e1 + rl + tx + 1));
+                    h2 = o2.sub(FloatVector.fromArray(S, rows, e2 + rl + tx + 1));
+                    h3 = o3.sub(FloatVector.fromArray(S, rows, e3 + rl + tx + 1));
+                    h0.sub(h2).intoArray(v, at + 3 * cstride);
+                    h1.add(h2).intoArray(v, at + 7 * cstride);
+                    h2.sub(h1).intoArray(v, at + 11 * cstride);
+                    h1.sub(h3).intoArray(v, at + 15 * cstride);
                 }
             }
         }
     }
 
-    /** (d B)_j on the vector of tiles at e (even columns at e, odd at e + rl): j = 0..3. */
-    private static FloatVector row(float[] rows, int e, int rl, int j) {
-        return switch (j) {
-            case 0 -> FloatVector.fromArray(S, rows, e).sub(FloatVector.fromArray(S, rows, e + 1));
-            case 1 -> FloatVector.fromArray(S, rows, e + rl).add(FloatVector.fromArray(S, rows, e + 1));
-            case 2 -> FloatVector.fromArray(S, rows, e + 1).sub(FloatVector.fromArray(S, rows, e + rl));
-            default -> FloatVector.fromArray(S, rows, e + rl).sub(FloatVector.fromArray(S, rows, e + rl + 1));
-        };
-    }
-
-    /** Input row r of one plane at src, zero-padded by pad columns, split into even (at at) and odd (at at + rl). */
-    private static void splitRow(float[] rows, int at, int rl, float[] xa, int src, int r, int h, int w, int pad) {
+    /**
+     * Input row r of one plane at src, zero-padded by pad columns, split into even (at at) and odd (at at + rl)
+     * columns, the first {@code need} of each: the transform's lanes past them make tiles that are never stored.
+     */
+    private static void splitRow(float[] rows, int at, int rl, int need, float[] xa, int src, int r, int h, int w,
+                                 int pad) {
         if (r < 0 || r >= h) {
-            java.util.Arrays.fill(rows, at, at + 2 * rl, 0f);
+            java.util.Arrays.fill(rows, at, at + need, 0f);
+            java.util.Arrays.fill(rows, at + rl, at + rl + need, 0f);
             return;
         }
         int base = src + r * w;
-        for (int k = 0; k < rl; k++) {
-            int ce = 2 * k - pad;
-            int co = ce + 1;
-            rows[at + k] = ce >= 0 && ce < w ? xa[base + ce] : 0f;
-            rows[at + rl + k] = co >= 0 && co < w ? xa[base + co] : 0f;
+        // even column k reads x[2k − pad], odd x[2k + 1 − pad]: zero before the first and after the last
+        int evenLo = (pad + 1) / 2;
+        int evenHi = Math.min(need, (w - 1 + pad) / 2 + 1);
+        int oddLo = pad / 2;
+        int oddHi = Math.min(need, Math.floorDiv(w - 2 + pad, 2) + 1);
+        split(rows, at, need, xa, base - pad, evenLo, evenHi);
+        split(rows, at + rl, need, xa, base + 1 - pad, oddLo, oddHi);
+    }
+
+    /** rows[at + k] = xa[from + 2k] for k in [lo, hi), 0 for the rest of [0, need). */
+    private static void split(float[] rows, int at, int need, float[] xa, int from, int lo, int hi) {
+        for (int k = 0; k < lo; k++) {
+            rows[at + k] = 0f;
+        }
+        for (int k = lo; k < hi; k++) {
+            rows[at + k] = xa[from + 2 * k];
+        }
+        for (int k = Math.max(lo, hi); k < need; k++) {
+            rows[at + k] = 0f;
         }
     }
 
     /** m[ξ][o][t] = Σ_c u[g][ξ][c][o] · v[ξ][c][t]: 4 out channels × 2 vectors of tiles per micro-tile. */
-    private static void gemm4x2(float[] m, float[] v, float[] u, Plan p, int g) {
+    static void gemm4x2(float[] m, float[] v, float[] u, Plan p, int g) {
         int cpg = p.cpg;
         int opad = p.opad;
         int btp = p.btp;
         int vs = p.vs;
         for (int xi = 0; xi < 16; xi++) {
             int ub = (g * 16 + xi) * cpg * opad;
-            int vb = xi * cpg * vs;
-            int mb = xi * opad * btp;
+            int vb = xi * p.vx();
+            int mb = xi * p.ms();
             for (int t = 0; t < btp; t += TT) {
                 for (int o = 0; o < opad; o += 4) {
                     FloatVector a00 = FloatVector.zero(S);
@@ -338,15 +409,15 @@ final class ConvWinograd {
     }
 
     /** As {@link #gemm4x2} with 8 out channels per micro-tile (32 registers: 16 accumulators). */
-    private static void gemm8x2(float[] m, float[] v, float[] u, Plan p, int g) {
+    static void gemm8x2(float[] m, float[] v, float[] u, Plan p, int g) {
         int cpg = p.cpg;
         int opad = p.opad;
         int btp = p.btp;
         int vs = p.vs;
         for (int xi = 0; xi < 16; xi++) {
             int ub = (g * 16 + xi) * cpg * opad;
-            int vb = xi * cpg * vs;
-            int mb = xi * opad * btp;
+            int vb = xi * p.vx();
+            int mb = xi * p.ms();
             for (int t = 0; t < btp; t += TT) {
                 for (int o = 0; o < opad; o += 8) {
                     FloatVector a00 = FloatVector.zero(S);
@@ -421,12 +492,12 @@ final class ConvWinograd {
      * y = Aᵀ M A (+ bias) for the block's tiles and group g's out channels: on vectors of tiles into out (the four
      * outputs of each tile, [4][btp]), then interleaved into y's rows, only the outputs inside the image.
      */
-    private static void outputTransform(float[] y, int yOff, float[] m, float[] out, float[] ba, int bOff, Plan p,
+    static void outputTransform(float[] y, int yOff, float[] m, float[] out, float[] ba, int bOff, Plan p,
                                         int g, int first, int count) {
         ConvShape s = p.s;
         int btp = p.btp;
         int opad = p.opad;
-        int ostride = opad * btp;
+        int ostride = p.ms();
         int tiles = count * p.tilesX;
         int oh = s.outH();
         int ow = s.outW();

@@ -48,8 +48,7 @@ final class JitDirectives {
             "dev/kiln/kernels/cpu/ActivationKernels.mishT",
             "dev/kiln/kernels/cpu/ScanKernels.load",
             "dev/kiln/kernels/cpu/ScanKernels.store",
-            "dev/kiln/kernels/cpu/DirectConvStem.store",
-            "dev/kiln/kernels/cpu/ConvWinograd.row");
+            "dev/kiln/kernels/cpu/DirectConvStem.store");
 
     /**
      * Helpers kept out of line: their vectors stay inside them, and inlined they make a kernel large

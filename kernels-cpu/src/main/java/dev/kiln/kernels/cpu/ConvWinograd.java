@@ -75,6 +75,11 @@ final class ConvWinograd {
             return new Plan(s, cpg, opg, opad, tilesX, tilesY, strips, perBlock, blocks, btp, vs, rl);
         }
 
+        /** Input rows of one sample's strips in a block at most (a channel's, in the rows buffer). */
+        int segmentRows() {
+            return 2 * Math.min(perBlock, tilesY) + 2;
+        }
+
         /** V's ξ stride: input channels × {@link #vs}, and a cache line more (as {@link #ms}). */
         int vx() {
             return cpg * vs + 16;
@@ -94,7 +99,9 @@ final class ConvWinograd {
         float[] v = new float[0];
         float[] m = new float[0];
         float[] rows = new float[0];
-        int[] bases = new int[0];
+        /** One input row between zero borders, for the plan it was made for. */
+        float[] line = new float[0];
+        Plan linePlan;
         float[] out = new float[0];
     }
 
@@ -136,16 +143,18 @@ final class ConvWinograd {
             Scratch sc = SCRATCH.get();
             sc.v = HostArrays.atLeast(sc.v, 16L * p.vx());
             sc.m = HostArrays.atLeast(sc.m, 16L * p.ms());
-            sc.rows = HostArrays.atLeast(sc.rows, 8L * p.perBlock * p.rl);
-            if (sc.bases.length < p.perBlock) {
-                sc.bases = new int[p.perBlock];
+            sc.rows = HostArrays.atLeast(sc.rows, 2L * p.cpg * p.segmentRows() * p.rl);
+            if (sc.line.length < p.rl * 2 || !p.equals(sc.linePlan)) {
+                // zero borders: only [pad, pad + w) is ever written
+                sc.line = new float[2 * p.rl];
+                sc.linePlan = p;
             }
             sc.out = HostArrays.atLeast(sc.out, 4L * p.btp);
             for (int b = lo; b < hi; b++) {
                 int first = b * p.perBlock;
                 int count = Math.min(p.perBlock, p.strips - first);
                 for (int g = 0; g < s.groups(); g++) {
-                    inputTransform(sc.v, sc.rows, sc.bases, xa, xOff, p, g, first, count);
+                    inputTransform(sc.v, sc.rows, sc.line, xa, xOff, p, g, first, count);
                     if (OT == 8) {
                         gemm8x2(sc.m, sc.v, u, p, g);
                     } else {
@@ -224,8 +233,8 @@ final class ConvWinograd {
      * v[ξ][c][t] = (Bᵀ d B)[ξ] for the block's tiles t (strips first..first+count−1) and group g's input channels.
      * rows holds the strips' input rows as even / odd columns, 2 × {@link Plan#rl} floats a row.
      */
-    static void inputTransform(float[] v, float[] rows, int[] bases, float[] xa, int xOff, Plan p, int g,
-                               int first, int count) {
+    static void inputTransform(float[] v, float[] rows, float[] line, float[] xa, int xOff, Plan p, int g, int first,
+                               int count) {
         ConvShape s = p.s;
         int cpg = p.cpg;
         int h = s.h();
@@ -235,36 +244,43 @@ final class ConvWinograd {
         int vs = p.vs;
         int cstride = p.vx();
         int tilesX = p.tilesX;
-        for (int c = 0; c < cpg; c++) {
-            // all the block's rows first, then the transform: a vector load of floats stored one by one just before
-            // cannot take them from the store buffer and waits for them to reach the cache (split and transform
-            // strip by strip ran 3× slower)
-            int prevN = -1;
-            int prevTy = -2;
-            int next = 0;
-            for (int k = 0; k < count; k++) {
-                int strip = first + k;
-                int n = strip / p.tilesY;
-                int ty = strip % p.tilesY;
-                int r0 = 2 * ty - s.padH();
-                int src = xOff + (n * s.cIn() + g * cpg + c) * plane;
-                // consecutive strips of a sample share two rows
-                boolean shared = n == prevN && ty == prevTy + 1;
-                int base = shared ? next - 2 : next;
-                for (int r = shared ? 2 : 0; r < 4; r++) {
-                    splitRow(rows, (base + r) * 2 * rl, rl, tilesX + 1, xa, src, r0 + r, h, w, s.padW());
+        int need = tilesX + 1;
+        int pad = s.padW();
+        int seg = p.segmentRows();
+        // one sample's strips at a time; its channels' rows first, read in x's order (the prefetcher follows), then
+        // the transform: a vector load of floats stored one by one just before cannot take them from the store
+        // buffer and waits for them to reach the cache
+        for (int k0 = 0; k0 < count; ) {
+            int n = (first + k0) / p.tilesY;
+            int ty0 = (first + k0) % p.tilesY;
+            int k1 = Math.min(count, k0 + p.tilesY - ty0);
+            int rowFirst = 2 * ty0 - s.padH();
+            int rowCount = 2 * (k1 - k0) + 2;
+            int src = xOff + (n * s.cIn() + g * cpg) * plane;
+            for (int c = 0; c < cpg; c++) {
+                for (int r = 0; r < rowCount; r++) {
+                    int at = (c * seg + r) * 2 * rl;
+                    int row = rowFirst + r;
+                    if (row < 0 || row >= h) {
+                        java.util.Arrays.fill(rows, at, at + need, 0f);
+                        java.util.Arrays.fill(rows, at + rl, at + rl + need, 0f);
+                        continue;
+                    }
+                    // the row into line between its zero borders (line[pad + j] = x[j]), then even / odd columns
+                    System.arraycopy(xa, src + c * plane + row * w, line, pad, w);
+                    for (int j = 0; j < need; j++) {
+                        rows[at + j] = line[2 * j];
+                        rows[at + rl + j] = line[2 * j + 1];
+                    }
                 }
-                bases[k] = base;
-                next = base + 4;
-                prevN = n;
-                prevTy = ty;
             }
-            for (int k = 0; k < count; k++) {
-                int e0 = bases[k] * 2 * rl;
-                int e1 = e0 + 2 * rl;
-                int e2 = e1 + 2 * rl;
-                int e3 = e2 + 2 * rl;
-                int dst = c * vs + k * tilesX;
+            for (int c = 0; c < cpg; c++) {
+                for (int k = k0; k < k1; k++) {
+                    int e0 = (c * seg + 2 * (k - k0)) * 2 * rl;
+                    int e1 = e0 + 2 * rl;
+                    int e2 = e1 + 2 * rl;
+                    int e3 = e2 + 2 * rl;
+                    int dst = c * vs + k * tilesX;
                 for (int tx = 0; tx < tilesX; tx += L) {
                     // d_r = (even[tx], odd[tx], even[tx + 1], odd[tx + 1]) of row r; v = Bᵀ (d B), one column j of
                     // d B at a time (few live registers at 16)
@@ -318,41 +334,9 @@ final class ConvWinograd {
                     h2.sub(h1).intoArray(v, at + 11 * cstride);
                     h1.sub(h3).intoArray(v, at + 15 * cstride);
                 }
+                }
             }
-        }
-    }
-
-    /**
-     * Input row r of one plane at src, zero-padded by pad columns, split into even (at at) and odd (at at + rl)
-     * columns, the first {@code need} of each: the transform's lanes past them make tiles that are never stored.
-     */
-    private static void splitRow(float[] rows, int at, int rl, int need, float[] xa, int src, int r, int h, int w,
-                                 int pad) {
-        if (r < 0 || r >= h) {
-            java.util.Arrays.fill(rows, at, at + need, 0f);
-            java.util.Arrays.fill(rows, at + rl, at + rl + need, 0f);
-            return;
-        }
-        int base = src + r * w;
-        // even column k reads x[2k − pad], odd x[2k + 1 − pad]: zero before the first and after the last
-        int evenLo = (pad + 1) / 2;
-        int evenHi = Math.min(need, (w - 1 + pad) / 2 + 1);
-        int oddLo = pad / 2;
-        int oddHi = Math.min(need, Math.floorDiv(w - 2 + pad, 2) + 1);
-        split(rows, at, need, xa, base - pad, evenLo, evenHi);
-        split(rows, at + rl, need, xa, base + 1 - pad, oddLo, oddHi);
-    }
-
-    /** rows[at + k] = xa[from + 2k] for k in [lo, hi), 0 for the rest of [0, need). */
-    private static void split(float[] rows, int at, int need, float[] xa, int from, int lo, int hi) {
-        for (int k = 0; k < lo; k++) {
-            rows[at + k] = 0f;
-        }
-        for (int k = lo; k < hi; k++) {
-            rows[at + k] = xa[from + 2 * k];
-        }
-        for (int k = Math.max(lo, hi); k < need; k++) {
-            rows[at + k] = 0f;
+            k0 = k1;
         }
     }
 

@@ -29,7 +29,7 @@ final class ConvWinogradPasses {
         float[] u = new float[p.weightFloats()];
         float[] v = new float[16 * p.vx()];
         float[] m = new float[16 * p.ms()];
-        float[] rows = new float[8 * p.perBlock() * p.rl()]; int[] bases = new int[p.perBlock()];
+        float[] rows = new float[2 * p.cpg() * p.segmentRows() * p.rl()]; float[] line = new float[2 * p.rl()];
         float[] out = new float[4 * p.btp()];
         ConvWinograd.transformWeights(u, wt, 0, false, p);
         double[] t = new double[3];
@@ -40,7 +40,7 @@ final class ConvWinogradPasses {
                     int first = b * p.perBlock();
                     int count = Math.min(p.perBlock(), p.strips() - first);
                     switch (phase) {
-                        case 0 -> ConvWinograd.inputTransform(v, rows, bases, x, 0, p, 0, first, count);
+                        case 0 -> ConvWinograd.inputTransform(v, rows, line, x, 0, p, 0, first, count);
                         case 1 -> {
                             if (ConvWinograd.OT == 8) {
                                 ConvWinograd.gemm8x2(m, v, u, p, 0);

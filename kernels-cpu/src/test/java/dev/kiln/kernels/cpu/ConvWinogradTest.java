@@ -207,6 +207,46 @@ class ConvWinogradTest {
     }
 
     @Test
+    void routesTheLayersItWonOn() {
+        ConvShape cnn16 = shape(new int[] {128, 16, 28, 28, 16, 1, 1});
+        ConvShape cnn64 = shape(new int[] {128, 64, 7, 7, 64, 1, 1});
+        ConvShape resnet64 = shape(new int[] {32, 64, 56, 56, 64, 1, 1});
+        ConvShape resnet256 = shape(new int[] {32, 256, 14, 14, 256, 1, 1});
+        ConvShape resnet512 = shape(new int[] {32, 512, 7, 7, 512, 1, 1});
+        ConvShape stem = shape(new int[] {128, 1, 28, 28, 16, 1, 1});
+        boolean on = ConvDispatch.winogradRoute && Simd.ENABLED;
+        boolean wide = DirectConvKernels.WIDE;
+        assertThat(ConvDispatch.winograd(cnn16)).as("cnn's 16 on 28 × 28").isEqualTo(on && !wide);
+        assertThat(ConvDispatch.winograd(cnn64)).as("cnn's 64 on 7 × 7").isEqualTo(on && !wide);
+        assertThat(ConvDispatch.winograd(resnet64)).as("ResNet-18's 64 on 56 × 56").isEqualTo(on);
+        assertThat(ConvDispatch.winograd(resnet256)).as("ResNet-18's 256 on 14 × 14").isEqualTo(on && !wide);
+        assertThat(ConvDispatch.winograd(resnet512)).as("ResNet-18's 512 on 7 × 7").isFalse();
+        assertThat(ConvDispatch.winograd(stem)).as("the stem, 1 → 16").isFalse();
+        assertThat(ConvDispatch.winograd(ConvDispatch.transposed(stem))).as("the stem's input gradient").isFalse();
+    }
+
+    @Test
+    void theDispatchMatchesTheDoubleLoopWhereItRoutes() {
+        assumeTrue(Simd.ENABLED, "vector kernel only");
+        var rng = new Generator(53);
+        // 16 → 16 on 14 × 10 and 64 → 64 on 9 × 9: routed with 16 registers; with 32 the other paths run, and must agree
+        for (ConvShape s : new ConvShape[] {shape(new int[] {2, 16, 14, 10, 16, 1, 1}), shape(new int[] {1, 64, 9, 9, 64, 1, 1})}) {
+            float[] x = randn(rng, s.n() * s.cIn() * s.h() * s.w());
+            float[] w = randn(rng, s.cOut() * s.cInPerGroup() * 9);
+            float[] b = randn(rng, s.cOut());
+            float[] dy = randn(rng, s.n() * s.cOut() * s.outH() * s.outW());
+            var y = dev.kiln.tensor.Tensor.zeros(s.n(), s.cOut(), s.outH(), s.outW());
+            var dx = dev.kiln.tensor.Tensor.zeros(s.n(), s.cIn(), s.h(), s.w());
+            var wt = dev.kiln.tensor.Tensor.of(w, s.cOut(), s.cIn(), 3, 3);
+            ConvDispatch.conv2d(y, dev.kiln.tensor.Tensor.of(x, s.n(), s.cIn(), s.h(), s.w()), wt,
+                    dev.kiln.tensor.Tensor.of(b, s.cOut()), s);
+            ConvDispatch.conv2dBackwardInput(dx, dev.kiln.tensor.Tensor.of(dy, s.n(), s.cOut(), s.outH(), s.outW()), wt, s);
+            assertClose("dispatch forward " + s, HostArrays.f(y), reference(x, w, b, s));
+            assertClose("dispatch input gradient " + s, HostArrays.f(dx), referenceInputGrad(dy, w, s));
+        }
+    }
+
+    @Test
     void rejectsShapesItCannotCompute() {
         ConvShape strided = new ConvShape(1, 16, 28, 28, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 14, 14);
         ConvShape fiveByFive = new ConvShape(1, 16, 28, 28, 16, 5, 5, 1, 1, 2, 2, 1, 1, 1, 28, 28);

@@ -234,8 +234,8 @@ final class ConvDispatch {
      * at most {@link #WINOGRAD_MAX_PAIRS} (channel pairs) × 16 transformed weights; with 32 registers also at least
      * {@link #WINOGRAD_WIDE_MIN_CHANNELS} input channels and outputs of at least {@link #WINOGRAD_WIDE_MIN_SPATIAL}.
      * ConvWinogradAB (one JVM, interleaved, a loaded host), against the path before, forward / input gradient. AVX2,
-     * 1 thread (CPU time) then 2 (wall): kiln train cnn's (batch 128) 16 on 28 × 28 1.02-1.16 / 1.06-1.16, then 1.24
-     * / 1.16; 32 on 14 × 14 1.13-1.21 / 1.13-1.27, 1.33 / 1.16; 64 on 7 × 7 1.03-1.06 / 1.03-1.06, 1.37 / 1.04;
+     * 1 thread (CPU time) then 2 (wall): kiln train cnn's (batch 128) 16 on 28 × 28 1.02-1.14 / 1.06-1.07, then 1.24
+     * / 1.16; 32 on 14 × 14 1.13-1.19 / 1.23-1.27, 1.33 / 1.16; 64 on 7 × 7 1.03-1.06 / 1.03-1.06, 1.37 / 1.04;
      * ResNet-18's (batch 32) 64 on 56 × 56 1.66 / 1.68, 1.46 / 1.72; 128 on 28 × 28 1.48 / 1.47, 1.25 / 1.46; 256 on
      * 14 × 14 1.40 / 1.39, 1.15 / 1.46; but 512 on 7 × 7 0.75 / 0.76, 0.68 / 0.73 (every block of 16 tiles streams
      * all 16 MB of transformed weights). AVX-512, 1 thread then 2: ResNet-18's 64 on 56 × 56 1.06 / 1.17, 1.06 / 1.01;

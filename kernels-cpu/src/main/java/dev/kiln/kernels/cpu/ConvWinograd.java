@@ -121,8 +121,8 @@ final class ConvWinograd {
     }
 
     /**
-     * dx of the stride-1 convolution s (padding 0 to 2... as {@link ConvDispatch#transposable}): the forward of dy
-     * with W'[g·cpg + c, o, i, j] = W[g·opg + o, c, 2 − i, 2 − j], transformed straight from w.
+     * dx of the stride-1 convolution s (padding at most 2, so that the transposed padding 2 − p is not negative): the
+     * forward of dy with W'[g·cpg + c, o, i, j] = W[g·opg + o, c, 2 − i, 2 − j], transformed straight from w.
      */
     static void backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff, ConvShape s) {
         if (!ConvDispatch.transposable(s) || !applies(ConvDispatch.transposed(s))) {
@@ -168,7 +168,8 @@ final class ConvWinograd {
 
     /**
      * u[g][ξ][c][o] = (G g Gᵀ)[ξ] for the convolution's (input c, output o) pair of group g, o padded with zeros to
-     * {@link Plan#opad}; flipped: g[i][j] = w[g·cpg... of the original layer] read flipped and transposed.
+     * {@link Plan#opad}. flipped: the convolution is an input gradient, and g is the original layer's weight
+     * W[g·opg' + c, o, 2 − i, 2 − j] (its out channels are this convolution's inputs).
      */
     static void transformWeights(float[] u, float[] w, int wOff, boolean flipped, Plan p) {
         int cpg = p.cpg;

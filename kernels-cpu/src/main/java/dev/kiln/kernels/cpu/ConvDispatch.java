@@ -192,6 +192,9 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
+        } else if (winograd(s)) {
+            ConvWinograd.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
+                    bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
         } else if (stem(s)) {
             DirectConvStem.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                     bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
@@ -208,6 +211,58 @@ final class ConvDispatch {
             im2col(out, x, weight, bias, s);
         }
     }
+
+    /**
+     * Whether the forward (and the stride-1 input gradient, a forward of dy) takes {@link ConvWinograd}, F(2×2, 3×3),
+     * before every other path: a shape it applies to (3×3, stride 1, no dilation, padding 0 to 2) where it won
+     * ({@link #winogradWins}). {@code -Dkiln.conv.winograd=false} turns it off (A/B runs flip {@link #winogradRoute}).
+     * Not bit-equal to the direct paths: its error is a few float ulps of the sum of |terms|, as theirs.
+     */
+    static boolean winograd(ConvShape s) {
+        return winogradRoute && ConvWinograd.applies(s) && (winogradAll || winogradWins(s));
+    }
+
+    /** False with {@code -Dkiln.conv.winograd=false}; A/B harnesses flip it. */
+    static boolean winogradRoute = ConvWinograd.ENABLED;
+
+    /** Every shape {@link ConvWinograd} applies to, whether it won or not (A/B harnesses). */
+    static boolean winogradAll = false;
+
+    /**
+     * The shapes on which {@link ConvWinograd} beat the path before, by register count: at least {@link
+     * #WINOGRAD_MIN_CHANNELS} channels per group in and out (a GEMM over fewer input channels is mostly transforms) and
+     * at most {@link #WINOGRAD_MAX_PAIRS} (channel pairs) × 16 transformed weights; with 32 registers also at least
+     * {@link #WINOGRAD_WIDE_MIN_CHANNELS} input channels and outputs of at least {@link #WINOGRAD_WIDE_MIN_SPATIAL}.
+     * ConvWinogradAB (one JVM, interleaved, a loaded host), against the path before, forward / input gradient. AVX2,
+     * 1 thread (CPU time) then 2 (wall): kiln train cnn's (batch 128) 16 on 28 × 28 1.02-1.14 / 1.06-1.07, then 1.24
+     * / 1.16; 32 on 14 × 14 1.13-1.19 / 1.23-1.27, 1.33 / 1.16; 64 on 7 × 7 1.03-1.06 / 1.03-1.06, 1.37 / 1.04;
+     * ResNet-18's (batch 32) 64 on 56 × 56 1.66 / 1.68, 1.46 / 1.72; 128 on 28 × 28 1.48 / 1.47, 1.25 / 1.46; 256 on
+     * 14 × 14 1.40 / 1.39, 1.15 / 1.46; but 512 on 7 × 7 0.75 / 0.76, 0.68 / 0.73 (every block of 16 tiles streams
+     * all 16 MB of transformed weights). AVX-512, 1 thread then 2: ResNet-18's 64 on 56 × 56 1.06 / 1.17, 1.06 / 1.01;
+     * 128 on 28 × 28 1.05 / 1.09, 1.11 / 1.08; 256 on 14 × 14 0.98 / 1.00, 0.88 / 0.91; 512 on 7 × 7 0.44-0.46; kiln train cnn's 0.44-0.69 (rows of 14, 7 and 4
+     * tiles leave most of 16 lanes idle in the transforms, and the direct kernels run at 80-110 GFLOP/s there).
+     */
+    static boolean winogradWins(ConvShape s) {
+        int cpg = s.cInPerGroup();
+        int opg = s.cOutPerGroup();
+        if (cpg < WINOGRAD_MIN_CHANNELS || opg < WINOGRAD_MIN_CHANNELS || (long) cpg * opg > WINOGRAD_MAX_PAIRS) {
+            return false;
+        }
+        return !DirectConvKernels.WIDE
+                || cpg >= WINOGRAD_WIDE_MIN_CHANNELS && (long) s.outH() * s.outW() >= WINOGRAD_WIDE_MIN_SPATIAL;
+    }
+
+    /** Channels per group in and out from which {@link #winogradWins} holds (kiln train cnn's 16). */
+    static final int WINOGRAD_MIN_CHANNELS = 16;
+
+    /** Input × output channels per group up to which {@link #winogradWins} holds (256 × 256, not 512 × 512). */
+    static final long WINOGRAD_MAX_PAIRS = 256L * 256;
+
+    /** Input channels per group from which {@link #winogradWins} holds with 32 registers (ResNet-18's 64). */
+    static final int WINOGRAD_WIDE_MIN_CHANNELS = 64;
+
+    /** Output positions from which {@link #winogradWins} holds with 32 registers (28 × 28). */
+    static final int WINOGRAD_WIDE_MIN_SPATIAL = 28 * 28;
 
     /**
      * Whether the forward takes {@link DirectConvStem} (vectors along the output plane, stored straight into NCHW)
@@ -675,6 +730,9 @@ final class ConvDispatch {
             pointwiseBackwardInput(dx, dy, weight, s);
         } else if (direct && pointwiseStrided(s)) {
             DirectConvPointwise.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
+        } else if (transposable(s) && direct && winograd(transposed(s))) {
+            // transforms the flipped, transposed weights straight from w
+            ConvWinograd.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
         } else if (transposable(s) && direct && rows(transposed(s)) && !slidePairs(transposed(s))
                 && !DirectConvChannels.oldCopies) {
             // packs the flipped, transposed weights itself, in one parallel pass

@@ -192,9 +192,9 @@ final class ConvDispatch {
     static void conv2d(Tensor out, Tensor x, Tensor weight, Tensor bias, ConvShape s) {
         if (!f32(out, x, weight, bias)) {
             REF.conv2d(out, x, weight, bias, s);
-        } else if (winograd(s)) {
-            ConvWinograd.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
-                    bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
+        } else if (winograd(s) && ConvWinograd.forward(f(out), out.offset(), f(x), x.offset(), f(weight),
+                weight.offset(), bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s)) {
+            // done; a non-finite output falls through to a direct path, which keeps an infinite input's ±∞
         } else if (stem(s)) {
             DirectConvStem.forward(f(out), out.offset(), f(x), x.offset(), f(weight), weight.offset(),
                     bias == null ? null : f(bias), bias == null ? 0 : bias.offset(), s);
@@ -730,9 +730,9 @@ final class ConvDispatch {
             pointwiseBackwardInput(dx, dy, weight, s);
         } else if (direct && pointwiseStrided(s)) {
             DirectConvPointwise.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
-        } else if (transposable(s) && direct && winograd(transposed(s))) {
-            // transforms the flipped, transposed weights straight from w
-            ConvWinograd.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s);
+        } else if (transposable(s) && direct && winograd(transposed(s))
+                && ConvWinograd.backwardInput(f(dx), dx.offset(), f(dy), dy.offset(), f(weight), weight.offset(), s)) {
+            // done (it transforms the flipped, transposed weights straight from w); a non-finite dx falls through
         } else if (transposable(s) && direct && rows(transposed(s)) && !slidePairs(transposed(s))
                 && !DirectConvChannels.oldCopies) {
             // packs the flipped, transposed weights itself, in one parallel pass
@@ -990,6 +990,16 @@ final class ConvDispatch {
         });
     }
 
+    /** Whether a[off, off + n) holds no ±∞ or NaN. */
+    private static boolean allFinite(float[] a, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            if (!Float.isFinite(a[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape s) {
         conv2dBackwardWeight(dweight, dy, x, s, true);
     }
@@ -1005,7 +1015,10 @@ final class ConvDispatch {
         float[] xa = f(x);
         if (direct && ConvWinogradWeight.routes(s)) {
             ConvWinogradWeight.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
-            return;
+            if (allFinite(dw, dweight.offset(), dweight.numel())) {
+                return;
+            }
+            // an infinite x or dy: the transforms can turn its ±∞ into NaN, so a direct path below recomputes dW
         }
         if (direct && DirectConvWeightStem.routes(s)) {
             DirectConvWeightStem.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);

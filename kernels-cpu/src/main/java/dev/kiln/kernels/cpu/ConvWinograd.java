@@ -1,7 +1,9 @@
 package dev.kiln.kernels.cpu;
 
 import dev.kiln.tensor.ConvShape;
+import java.util.concurrent.atomic.AtomicBoolean;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -110,31 +112,38 @@ final class ConvWinograd {
     /** The transformed weights of the calling thread's last call (grown on demand, kept). */
     private static final ThreadLocal<float[][]> WEIGHTS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
-    /** y = conv2d(x, w) + bias (bias may be null); w is [cOut, cIn/groups, 3, 3]. */
-    static void forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
+    /**
+     * y = conv2d(x, w) + bias (bias may be null); w is [cOut, cIn/groups, 3, 3]. Returns false when an output is not
+     * finite: the transforms add and subtract inputs, so one infinite input can give NaN where the direct sum gives ±∞
+     * (and PyTorch's direct kernels do); the caller then recomputes y on a direct path.
+     */
+    static boolean forward(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, float[] ba, int bOff,
                         ConvShape s) {
         if (!applies(s)) {
             throw new IllegalArgumentException("ConvWinograd.forward: shape " + s
                     + " is not a stride-1, undilated 3×3 convolution with padding 0 to 2");
         }
-        run(y, yOff, xa, xOff, wa, wOff, false, ba, bOff, s);
+        return run(y, yOff, xa, xOff, wa, wOff, false, ba, bOff, s);
     }
 
     /**
      * dx of the stride-1 convolution s (padding at most 2, so that the transposed padding 2 − p is not negative): the
-     * forward of dy with W'[g·cpg + c, o, i, j] = W[g·opg + o, c, 2 − i, 2 − j], transformed straight from w.
+     * forward of dy with W'[g·cpg + c, o, i, j] = W[g·opg + o, c, 2 − i, 2 − j], transformed straight from w. False
+     * when an output is not finite, as {@link #forward}.
      */
-    static void backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff, ConvShape s) {
+    static boolean backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] wa, int wOff, ConvShape s) {
         if (!ConvDispatch.transposable(s) || !applies(ConvDispatch.transposed(s))) {
             throw new IllegalArgumentException("ConvWinograd.backwardInput: shape " + s
                     + " is not a stride-1, undilated 3×3 convolution with padding 0 to 2");
         }
-        run(dx, dxOff, dy, dyOff, wa, wOff, true, null, 0, ConvDispatch.transposed(s));
+        return run(dx, dxOff, dy, dyOff, wa, wOff, true, null, 0, ConvDispatch.transposed(s));
     }
 
-    private static void run(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, boolean flipped,
-                            float[] ba, int bOff, ConvShape s) {
+    /** Whether every output came out finite. */
+    private static boolean run(float[] y, int yOff, float[] xa, int xOff, float[] wa, int wOff, boolean flipped,
+                               float[] ba, int bOff, ConvShape s) {
         Plan p = Plan.of(s);
+        AtomicBoolean finite = new AtomicBoolean(true);
         float[][] holder = WEIGHTS.get();
         holder[0] = HostArrays.atLeast(holder[0], p.weightFloats());
         float[] u = holder[0];
@@ -160,10 +169,13 @@ final class ConvWinograd {
                     } else {
                         gemm4x2(sc.m, sc.v, u, p, g);
                     }
-                    outputTransform(y, yOff, sc.m, sc.out, ba, bOff, p, g, first, count);
+                    if (!outputTransform(y, yOff, sc.m, sc.out, ba, bOff, p, g, first, count)) {
+                        finite.set(false);
+                    }
                 }
             }
         });
+        return finite.get();
     }
 
     /**
@@ -475,9 +487,10 @@ final class ConvWinograd {
 
     /**
      * y = Aᵀ M A (+ bias) for the block's tiles and group g's out channels: on vectors of tiles into out (the four
-     * outputs of each tile, [4][btp]), then interleaved into y's rows, only the outputs inside the image.
+     * outputs of each tile, [4][btp]), then interleaved into y's rows, only the outputs inside the image. Returns
+     * whether the sum of the block's outputs is finite (false for any ±∞ or NaN among them, or an overflowing sum).
      */
-    static void outputTransform(float[] y, int yOff, float[] m, float[] out, float[] ba, int bOff, Plan p,
+    static boolean outputTransform(float[] y, int yOff, float[] m, float[] out, float[] ba, int bOff, Plan p,
                                         int g, int first, int count) {
         ConvShape s = p.s;
         int btp = p.btp;
@@ -488,6 +501,7 @@ final class ConvWinograd {
         int ow = s.outW();
         int plane = oh * ow;
         int tilesX = p.tilesX;
+        FloatVector check = FloatVector.zero(S);
         for (int o = 0; o < p.opg; o++) {
             float bias = ba == null ? 0f : ba[bOff + g * p.opg + o];
             FloatVector bv = FloatVector.broadcast(S, bias);
@@ -518,10 +532,19 @@ final class ConvWinograd {
                 FloatVector m33 = FloatVector.fromArray(S, m, at + 15 * ostride);
                 FloatVector s30 = m30.add(m31).add(m32);
                 FloatVector s31 = m31.sub(m32).sub(m33);
-                s00.add(s10).add(s20).add(bv).intoArray(out, t);
-                s01.add(s11).add(s21).add(bv).intoArray(out, btp + t);
-                s10.sub(s20).sub(s30).add(bv).intoArray(out, 2 * btp + t);
-                s11.sub(s21).sub(s31).add(bv).intoArray(out, 3 * btp + t);
+                FloatVector y00 = s00.add(s10).add(s20).add(bv);
+                FloatVector y01 = s01.add(s11).add(s21).add(bv);
+                FloatVector y10 = s10.sub(s20).sub(s30).add(bv);
+                FloatVector y11 = s11.sub(s21).sub(s31).add(bv);
+                y00.intoArray(out, t);
+                y01.intoArray(out, btp + t);
+                y10.intoArray(out, 2 * btp + t);
+                y11.intoArray(out, 3 * btp + t);
+                FloatVector sum = y00.add(y01).add(y10.add(y11));
+                if (t + L > tiles) {
+                    sum = sum.blend(0f, S.indexInRange(t, tiles).not()); // lanes past the block's tiles hold stale M
+                }
+                check = check.add(sum);
             }
             for (int k = 0; k < count; k++) {
                 int strip = first + k;
@@ -552,5 +575,6 @@ final class ConvWinograd {
                 }
             }
         }
+        return Float.isFinite(check.reduceLanes(VectorOperators.ADD));
     }
 }

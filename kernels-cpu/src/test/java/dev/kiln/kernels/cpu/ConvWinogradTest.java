@@ -246,6 +246,59 @@ class ConvWinogradTest {
         }
     }
 
+    /**
+     * An infinite input: the transforms would turn some of its ±∞ outputs into NaN (∞ − ∞), so the kernel reports
+     * them and the dispatch recomputes on a direct path, giving exactly the route-off result (±∞ where the direct
+     * sum has them). Each pass and both register widths: the shapes are taken with the route forced.
+     */
+    @Test
+    void anInfiniteInputKeepsTheDirectPathsInfinities() {
+        assumeTrue(Simd.ENABLED, "vector kernel only");
+        var rng = new Generator(59);
+        ConvShape s = shape(new int[] {2, 16, 14, 10, 16, 1, 1});
+        float[] x = randn(rng, s.n() * s.cIn() * s.h() * s.w());
+        float[] w = randn(rng, s.cOut() * s.cInPerGroup() * 9);
+        float[] dy = randn(rng, s.n() * s.cOut() * s.outH() * s.outW());
+        x[3 * s.w() + 4] = Float.POSITIVE_INFINITY;
+        dy[5 * s.outW() + 2] = Float.NEGATIVE_INFINITY;
+        float[] yw = new float[s.n() * s.cOut() * s.outH() * s.outW()];
+        assertThat(ConvWinograd.forward(yw, 0, x, 0, w, 0, null, 0, s)).as("forward reports a non-finite output").isFalse();
+        assertThat(yw).as("the transforms' NaN (why the dispatch recomputes)").contains(Float.NaN);
+        boolean route = ConvDispatch.winogradRoute;
+        boolean all = ConvDispatch.winogradAll;
+        boolean weight = ConvWinogradWeight.enabled;
+        try {
+            float[][] on = passes(x, w, dy, s, true);
+            float[][] off = passes(x, w, dy, s, false);
+            for (int k = 0; k < 3; k++) {
+                assertThat(on[k]).as("pass %d with Winograd forced on against off", k).isEqualTo(off[k]);
+            }
+            assertThat(on[0]).as("forward").contains(Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY);
+            assertThat(on[1]).as("input gradient").contains(Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY);
+        } finally {
+            ConvDispatch.winogradRoute = route;
+            ConvDispatch.winogradAll = all;
+            ConvWinogradWeight.enabled = weight;
+        }
+    }
+
+    /** The forward, input gradient and weight gradient through the dispatch with every Winograd route on or off. */
+    private static float[][] passes(float[] x, float[] w, float[] dy, ConvShape s, boolean winograd) {
+        ConvDispatch.winogradRoute = winograd;
+        ConvDispatch.winogradAll = winograd;
+        ConvWinogradWeight.enabled = winograd;
+        var xt = dev.kiln.tensor.Tensor.of(x, s.n(), s.cIn(), s.h(), s.w());
+        var wt = dev.kiln.tensor.Tensor.of(w, s.cOut(), s.cIn(), 3, 3);
+        var dyt = dev.kiln.tensor.Tensor.of(dy, s.n(), s.cOut(), s.outH(), s.outW());
+        var y = dev.kiln.tensor.Tensor.zeros(s.n(), s.cOut(), s.outH(), s.outW());
+        var dx = dev.kiln.tensor.Tensor.zeros(s.n(), s.cIn(), s.h(), s.w());
+        var dw = dev.kiln.tensor.Tensor.zeros(s.cOut(), s.cIn(), 3, 3);
+        ConvDispatch.conv2d(y, xt, wt, null, s);
+        ConvDispatch.conv2dBackwardInput(dx, dyt, wt, s);
+        ConvDispatch.conv2dBackwardWeight(dw, dyt, xt, s);
+        return new float[][] {HostArrays.f(y), HostArrays.f(dx), HostArrays.f(dw)};
+    }
+
     @Test
     void rejectsShapesItCannotCompute() {
         ConvShape strided = new ConvShape(1, 16, 28, 28, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 14, 14);

@@ -990,16 +990,6 @@ final class ConvDispatch {
         });
     }
 
-    /** Whether a[off, off + n) holds no ±∞ or NaN. */
-    private static boolean allFinite(float[] a, int off, int n) {
-        for (int i = off; i < off + n; i++) {
-            if (!Float.isFinite(a[i])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     static void conv2dBackwardWeight(Tensor dweight, Tensor dy, Tensor x, ConvShape s) {
         conv2dBackwardWeight(dweight, dy, x, s, true);
     }
@@ -1015,7 +1005,7 @@ final class ConvDispatch {
         float[] xa = f(x);
         if (direct && ConvWinogradWeight.routes(s)) {
             ConvWinogradWeight.weight(dw, dweight.offset(), dya, dy.offset(), xa, x.offset(), s);
-            if (allFinite(dw, dweight.offset(), dweight.numel())) {
+            if (DirectConvRowsNarrow.finite(dw, dweight.offset(), dweight.numel())) {
                 return;
             }
             // an infinite x or dy: the transforms can turn its ±∞ into NaN, so a direct path below recomputes dW
